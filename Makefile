@@ -1,0 +1,46 @@
+# The two set-up commands of the README, and the usual targets around them.
+#   make demo   build and run gatewayd on ./demo (SQLite, mail to a Maildir)
+#   make check  build normally and with ASan+UBSan, run the whole test suite
+
+BUILD     ?= build
+SANBUILD  ?= build-san
+JOBS      ?= $(shell nproc)
+CMAKE_ARGS ?=
+
+BUILD_PKGS = build-essential cmake pkg-config ca-certificates sqlite3 \
+	libsqlite3-dev libssl-dev libinih-dev libgmime-3.0-dev libevent-dev \
+	libcmark-dev libjansson-dev libsystemd-dev libetpan-dev libcmocka-dev
+TEST_PKGS  = postfix swaks procps
+
+.PHONY: all deps test-deps build build-san check demo install clean
+
+all: build
+
+deps:
+	@./scripts/deps.sh $(BUILD_PKGS)
+
+test-deps: deps
+	@./scripts/deps.sh $(TEST_PKGS)
+
+build: deps
+	cmake -S . -B $(BUILD) -DGW_WERROR=ON $(CMAKE_ARGS)
+	cmake --build $(BUILD) -j $(JOBS)
+
+build-san: deps
+	cmake -S . -B $(SANBUILD) -DCMAKE_BUILD_TYPE=Sanitize -DGW_WERROR=ON $(CMAKE_ARGS)
+	cmake --build $(SANBUILD) -j $(JOBS)
+
+check: test-deps build build-san
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	cd $(SANBUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		ctest --output-on-failure -j $(JOBS)
+
+demo: build
+	./scripts/demo.sh $(BUILD)
+
+install: build
+	cmake --install $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(SANBUILD)

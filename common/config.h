@@ -1,0 +1,126 @@
+/*
+ * config.h - gatewayd.conf, parsed once into a read-only struct.
+ *
+ * The file is INI (parsed with inih).  Every key is declared in one table in
+ * config.c with its type, default and bounds; an unknown section or key, a
+ * value of the wrong type or out of bounds, or a missing required value is an
+ * error that names the file, the line and the key:
+ *
+ *   gatewayd.conf:12: [mail] retry_min: "abc" is not a duration
+ *
+ * Each module is handed only its own section struct.  Strings are owned by
+ * struct gw_config and live until cfg_free().
+ *
+ * Durations accept a plain number of seconds or a suffix s, m, h, d
+ * ("90s", "5m", "3d").  Sizes accept a plain number of bytes or k, M, G.
+ * Booleans accept yes/no, true/false, on/off, 1/0.
+ * Listener addresses are "HOST:PORT", "[V6]:PORT" or "unix:/path"; a
+ * listener whose section or key is left out is off (NULL).
+ */
+#ifndef GW_CONFIG_H
+#define GW_CONFIG_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+struct cfg_store {
+	char *path;              /* SQLite database file */
+	char *attachments_dir;   /* content-addressed attachment files */
+	int64_t busy_timeout_ms; /* how long a writer waits for the lock */
+	int synchronous_full;    /* synchronous = full (1) | normal (0) */
+};
+
+struct cfg_mail {
+	char *transport;     /* smtp://host:port | sendmail:/path | maildir:/path */
+	char *from;          /* notification address, e.g. chat@firm.example */
+	char *from_name;     /* display name, e.g. "Example & Co" */
+	char *reply_domain;  /* domain of reply+TOKEN@ and bounce+TOKEN@ */
+	char *helo_name;     /* EHLO name; NULL = hostname */
+	char *starttls;      /* "no" | "try" | "require" */
+	char *auth_user;     /* SMTP AUTH user, NULL = no AUTH */
+	char *auth_password_file; /* file holding the password (first line) */
+	int64_t timeout;     /* seconds, every SMTP step */
+	int64_t concurrency; /* relay worker threads */
+	int64_t retry_min;   /* first retry delay, seconds */
+	int64_t retry_max;   /* cap on the retry delay, seconds */
+	int64_t max_lifetime;/* after this, a deferred mail fails, seconds */
+	int64_t lease;       /* a claimed row is re-delivered after this, seconds */
+	int64_t poll_interval_ms; /* relay poll for rows queued by other processes */
+	int64_t max_explanations_per_day; /* per sender, all threads */
+};
+
+struct cfg_links {
+	char *key_file;       /* signing keys, mode 0600 */
+	int64_t view_ttl;     /* View-chat links expire after this, seconds */
+	int64_t reply_ttl;    /* reply addresses stop giving a fresh link after this */
+};
+
+struct cfg_listen {
+	char *listen;         /* NULL = off */
+};
+
+struct cfg_web {
+	char *listen;
+	char *base_url;       /* absolute links in mail, e.g. https://chat.firm.example */
+	int64_t max_body;     /* bytes, uploads included */
+	int64_t session_ttl;  /* seconds */
+};
+
+struct cfg_api {
+	char *listen;
+};
+
+struct cfg_inbound {
+	int64_t max_size;        /* bytes of a whole message */
+	int64_t max_header_bytes;
+	int64_t max_mime_depth;
+	int64_t max_parts;
+};
+
+struct cfg_reminders {
+	int64_t default_days;   /* days between reminders when a thread turns them on */
+	int64_t default_count;  /* reminders per staff message */
+};
+
+struct cfg_log {
+	char *level;      /* error | warn | info | debug */
+	int syslog;       /* log to syslog instead of stderr */
+};
+
+struct gw_config {
+	char *file;       /* path it was read from */
+	struct cfg_store store;
+	struct cfg_mail mail;
+	struct cfg_links links;
+	struct cfg_web web;
+	struct cfg_api api;
+	struct cfg_listen lmtp;
+	struct cfg_listen policy;
+	struct cfg_inbound inbound;
+	struct cfg_reminders reminders;
+	struct cfg_log log;
+};
+
+/* Default config path when -c is not given. */
+#define CFG_DEFAULT_PATH "/etc/gatewayd/gatewayd.conf"
+
+/*
+ * Read and validate FILE.  On error returns -1 and sets *error_r to a
+ * malloc'd message "FILE:LINE: [section] key: what is wrong" (LINE is 0
+ * for a missing required value or an unreadable file).
+ */
+int cfg_load(const char *file, struct gw_config **cfg_r, char **error_r);
+/* Same, from a string (tests, fuzzing); name is used in messages. */
+int cfg_load_string(const char *name, const char *text, struct gw_config **cfg_r,
+		    char **error_r);
+void cfg_free(struct gw_config **cfgp);
+
+/* Print the effective values, one "[section] key = value" per line. */
+void cfg_dump(const struct gw_config *cfg, FILE *out);
+
+/* Parse helpers, exposed for tests and the CLI. */
+int cfg_parse_duration(const char *s, int64_t *r);
+int cfg_parse_size(const char *s, int64_t *r);
+int cfg_parse_bool(const char *s, int *r);
+
+#endif
