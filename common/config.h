@@ -15,7 +15,11 @@
  * ("90s", "5m", "3d").  Sizes accept a plain number of bytes or k, M, G.
  * Booleans accept yes/no, true/false, on/off, 1/0.
  * Listener addresses are "HOST:PORT", "[V6]:PORT" or "unix:/path"; a
- * listener whose section or key is left out is off (NULL).
+ * listener whose section or key is left out (or empty) is off (NULL).
+ * Relative paths ([store] path and attachments_dir, [links] key_file,
+ * [mail] auth_password_file, maildir:PATH, unix:PATH) are resolved against
+ * the directory of the config file.  A string value in double quotes has
+ * them removed; ';' after a blank starts a comment.
  */
 #ifndef GW_CONFIG_H
 #define GW_CONFIG_H

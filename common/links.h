@@ -34,6 +34,8 @@ enum link_purpose {
 	LINK_REPLY = 3,       /* Reply-To reply+TOKEN@ */
 	LINK_BOUNCE = 4,      /* VERP envelope sender bounce+TOKEN@ */
 	LINK_FRESH = 5,       /* "email me a fresh link" from an expired page */
+	LINK_SESSION = 6,     /* web view session cookie (web-lite) */
+	LINK_CSRF = 7,        /* web view CSRF token, same claims as the session */
 };
 
 enum link_principal {
@@ -82,7 +84,11 @@ void link_keys_free(struct link_keys **keysp);
 /* Address tokens: "reply+" + token must fit in 64. */
 #define LINK_ADDR_TOKEN_MAX 58
 
-/* Sign claims (key_id ignored: the signing key is used).  Returns 0/-1. */
+/*
+ * Sign claims (key_id ignored: the signing key is used).  Returns 0, or -1
+ * (out = "") for an unknown purpose or kind, thread_id < 0,
+ * principal_id <= 0 or expires < 0.
+ */
 int link_sign(const struct link_keys *keys, const struct link_claims *claims,
 	      char out[LINK_TOKEN_MAX]);
 
@@ -97,14 +103,21 @@ typedef int link_generation_fn(void *ctx, enum link_principal kind, int64_t id,
  * Verify TOKEN for PURPOSE at time NOW.  Checks in this order: decoding,
  * MAC, purpose, expiry, generation (skipped when gen_fn is NULL).  Claims
  * are filled in whenever the MAC is good, so that the caller can tell an
- * expired link of a real thread from a forged one.
+ * expired link of a real thread from a forged one (zeroed otherwise).
+ * A token is expired from NOW >= claims.expires on.
  */
 enum link_verdict link_verify(const struct link_keys *keys, const char *token,
 			      enum link_purpose purpose, int64_t now,
 			      link_generation_fn *gen_fn, void *gen_ctx,
 			      struct link_claims *claims_r);
 
-/* Address tokens: same claims, base32 lowercase, at most 58 characters. */
+/*
+ * Address tokens: same claims, base32 lowercase, at most 58 characters
+ * (53 today).  To stay short they carry thread and principal ids up to
+ * UINT32_MAX and an expiry in whole UTC days, rounded up to the next
+ * midnight; link_addr_sign() refuses claims that do not fit (returns -1).
+ * Verification ignores case.
+ */
 int link_addr_sign(const struct link_keys *keys, const struct link_claims *claims,
 		   char out[LINK_ADDR_TOKEN_MAX + 1]);
 enum link_verdict link_addr_verify(const struct link_keys *keys, const char *token,

@@ -1,0 +1,403 @@
+/*
+ * config_check.c - syntax of config values: numbers, durations, sizes and
+ * booleans, paths, listener addresses, the mail transport, mail addresses,
+ * domains and the web base URL.  Kept apart from the table and loader in
+ * config.c.
+ */
+#include "config_check.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/un.h>
+
+#include "buf.h"
+#include "config.h"
+
+#define KiB (INT64_C(1024))
+#define MiB (INT64_C(1024) * 1024)
+#define GiB (INT64_C(1024) * 1024 * 1024)
+
+static int has_ctl_or_space(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s <= ' ' || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+static int has_ctl(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < ' ' || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+/* Join a relative PATH onto DIR; "./" prefixes are dropped. */
+static char *join(const char *dir, const char *path)
+{
+	while (path[0] == '.' && path[1] == '/')
+		for (path += 2; *path == '/'; path++)
+			;
+	if (strcmp(path, ".") == 0)
+		path = "";
+	if (*path == '\0')
+		return xstrdup(dir);
+	if (dir[strlen(dir) - 1] == '/')
+		return xasprintf("%s%s", dir, path);
+	return xasprintf("%s/%s", dir, path);
+}
+
+int cfg_resolve_path(const char *dir, char **value, char **why_r)
+{
+	char *s = *value;
+
+	if (*s == '\0') {
+		*why_r = xstrdup("empty path");
+		return -1;
+	}
+	if (has_ctl(s)) {
+		*why_r = xasprintf("\"%s\" contains control characters", s);
+		return -1;
+	}
+	if (s[0] != '/' && dir != NULL) {
+		*value = join(dir, s);
+		free(s);
+	}
+	return 0;
+}
+
+/* 0..65535 */
+static int parse_port(const char *s)
+{
+	long v = 0;
+
+	if (*s == '\0' || strlen(s) > 5)
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v <= 65535 ? (int)v : -1;
+}
+
+static int host_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
+}
+
+/*
+ * "HOST:PORT" or "[V6]:PORT" where port_required; without it ":PORT" may
+ * be left out.  Returns the port, default_port when left out, -1 if bad.
+ */
+static int check_hostport(const char *s, int default_port)
+{
+	const char *colon, *p;
+
+	if (*s == '[') {
+		const char *close = strchr(s, ']');
+
+		if (close == NULL || close == s + 1)
+			return -1;
+		for (p = s + 1; p < close; p++)
+			if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') ||
+			      (*p >= 'A' && *p <= 'F') || *p == ':' || *p == '.'))
+				return -1;
+		if (close[1] == '\0')
+			return default_port;
+		if (close[1] != ':')
+			return -1;
+		return parse_port(close + 2);
+	}
+	colon = strchr(s, ':');
+	if (colon == s)
+		return -1;
+	for (p = s; *p != '\0' && p != colon; p++)
+		if (!host_char(*p))
+			return -1;
+	if (colon == NULL)
+		return default_port;
+	return parse_port(colon + 1);
+}
+
+int cfg_check_listen(const char *dir, char **value, char **why_r)
+{
+	char *s = *value;
+
+	if (strncmp(s, "unix:", 5) == 0) {
+		char *path = xstrdup(s + 5);
+
+		if (*path == '\0' || cfg_resolve_path(dir, &path, why_r) < 0) {
+			free(path);
+			free(*why_r);
+			*why_r = xasprintf("\"%s\" is not unix:/PATH", s);
+			return -1;
+		}
+		if (strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+			*why_r = xasprintf("\"%s\" is too long for a unix socket path "
+					   "(at most %zu bytes)", path,
+					   sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
+			free(path);
+			return -1;
+		}
+		*value = xasprintf("unix:%s", path);
+		free(path);
+		free(s);
+		return 0;
+	}
+	if (check_hostport(s, -1) < 0) {
+		*why_r = xasprintf("\"%s\" is not HOST:PORT, [IPV6]:PORT or unix:/PATH", s);
+		return -1;
+	}
+	return 0;
+}
+
+int cfg_check_transport(const char *dir, char **value, char **why_r)
+{
+	char *s = *value;
+
+	if (strncmp(s, "smtp://", 7) == 0) {
+		const char *hp = s + 7;
+
+		if (*hp != '\0' && check_hostport(hp, 25) > 0)
+			return 0;
+	} else if (strncmp(s, "sendmail:", 9) == 0) {
+		if (s[9] == '/' && !has_ctl_or_space(s + 9))
+			return 0;
+		*why_r = xasprintf("\"%s\": sendmail needs an absolute path "
+				   "(sendmail:/usr/sbin/sendmail)", s);
+		return -1;
+	} else if (strncmp(s, "maildir:", 8) == 0) {
+		char *path = xstrdup(s + 8);
+
+		if (*path != '\0' && cfg_resolve_path(dir, &path, why_r) == 0) {
+			*value = xasprintf("maildir:%s", path);
+			free(path);
+			free(s);
+			return 0;
+		}
+		free(path);
+		free(*why_r);
+		*why_r = NULL;
+	}
+	*why_r = xasprintf("\"%s\" is not smtp://HOST[:PORT], sendmail:/PATH or "
+			   "maildir:PATH", s);
+	return -1;
+}
+
+static int valid_domain(const char *s)
+{
+	size_t label = 0, total = 0;
+
+	if (*s == '\0' || *s == '.')
+		return 0;
+	for (const char *p = s; *p != '\0'; p++, total++) {
+		if (*p == '.') {
+			if (label == 0 || p[-1] == '-')
+				return 0;
+			label = 0;
+			continue;
+		}
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-'))
+			return 0;
+		if (*p == '-' && label == 0)
+			return 0;
+		if (++label > 63)
+			return 0;
+	}
+	return label > 0 && s[total - 1] != '-' && total <= 253;
+}
+
+int cfg_check_domain(const char *dir, char **value, char **why_r)
+{
+	if (!valid_domain(*value)) {
+		*why_r = xasprintf("\"%s\" is not a plain domain name", *value);
+		return -1;
+	}
+	return 0;
+}
+
+int cfg_check_address(const char *dir, char **value, char **why_r)
+{
+	const char *s = *value, *at = strchr(s, '@');
+
+	if (at == NULL || strchr(at + 1, '@') != NULL) {
+		*why_r = xasprintf("\"%s\" must contain exactly one @", s);
+		return -1;
+	}
+	if (at == s || has_ctl_or_space(s) || strpbrk(s, "<>\"(),;:[]\\") != NULL ||
+	    !valid_domain(at + 1)) {
+		*why_r = xasprintf("\"%s\" is not a plain address (local@domain)", s);
+		return -1;
+	}
+	return 0;
+}
+
+int cfg_check_display_name(const char *dir, char **value, char **why_r)
+{
+	if (has_ctl(*value)) {
+		*why_r = xasprintf("\"%s\" contains control characters", *value);
+		return -1;
+	}
+	return 0;
+}
+
+int cfg_check_token(const char *dir, char **value, char **why_r)
+{
+	if (has_ctl_or_space(*value)) {
+		*why_r = xasprintf("\"%s\" contains blanks or control characters", *value);
+		return -1;
+	}
+	return 0;
+}
+
+int cfg_check_base_url(const char *dir, char **value, char **why_r)
+{
+	char *s = *value;
+	const char *host;
+	size_t len;
+
+	if (strncmp(s, "https://", 8) == 0)
+		host = s + 8;
+	else if (strncmp(s, "http://", 7) == 0)
+		host = s + 7;
+	else
+		host = NULL;
+	if (host == NULL || *host == '\0' || *host == '/' || has_ctl_or_space(s) ||
+	    strpbrk(s, "\"'<>\\?#") != NULL) {
+		*why_r = xasprintf("\"%s\" is not an http:// or https:// URL", s);
+		return -1;
+	}
+	len = strlen(s);
+	while (len > (size_t)(host - s) && s[len - 1] == '/')
+		s[--len] = '\0';
+	return 0;
+}
+
+/* ---- numbers, durations, sizes, booleans ---------------------------- */
+
+/* Decimal digits only, no sign, no overflow; *endp at the first non-digit. */
+static int parse_digits(const char *s, int64_t *r, const char **endp)
+{
+	int64_t v = 0;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (INT64_MAX - (*p - '0')) / 10)
+			return -1;
+		v = v * 10 + (*p - '0');
+	}
+	*r = v;
+	*endp = p;
+	return 0;
+}
+
+static int parse_scaled(const char *s, int64_t *r, const char *suffixes,
+			const int64_t *factors)
+{
+	const char *end;
+	int64_t v;
+	const char *sfx;
+
+	if (s == NULL || parse_digits(s, &v, &end) < 0)
+		return -1;
+	if (*end == '\0') {
+		*r = v;
+		return 0;
+	}
+	if (end[1] != '\0' || (sfx = strchr(suffixes, *end)) == NULL)
+		return -1;
+	if (v > INT64_MAX / factors[sfx - suffixes])
+		return -1;
+	*r = v * factors[sfx - suffixes];
+	return 0;
+}
+
+int cfg_parse_duration(const char *s, int64_t *r)
+{
+	static const int64_t f[] = { 1, 60, 3600, 86400 };
+
+	return parse_scaled(s, r, "smhd", f);
+}
+
+int cfg_parse_size(const char *s, int64_t *r)
+{
+	static const int64_t f[] = { 1024, 1024, 1024 * 1024, 1024 * 1024,
+				     1024 * 1024 * 1024, 1024 * 1024 * 1024 };
+
+	return parse_scaled(s, r, "kKmMgG", f);
+}
+
+int cfg_parse_bool(const char *s, int *r)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+
+	if (s == NULL)
+		return -1;
+	for (size_t i = 0; i < GW_ARRAY_SIZE(yes); i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*r = 1;
+			return 0;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*r = 0;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int cfg_parse_int(const char *s, int64_t *r)
+{
+	const char *end;
+	int neg = *s == '-';
+
+	if (parse_digits(s + neg, r, &end) < 0 || *end != '\0')
+		return -1;
+	if (neg)
+		*r = -*r;
+	return 0;
+}
+
+/* Shortest exact rendering: "90s", "5m", "3d". */
+void cfg_put_duration(struct buf *b, int64_t v)
+{
+	if (v != 0 && v % 86400 == 0)
+		buf_printf(b, "%lldd", (long long)(v / 86400));
+	else if (v != 0 && v % 3600 == 0)
+		buf_printf(b, "%lldh", (long long)(v / 3600));
+	else if (v != 0 && v % 60 == 0)
+		buf_printf(b, "%lldm", (long long)(v / 60));
+	else
+		buf_printf(b, "%llds", (long long)v);
+}
+
+void cfg_put_size(struct buf *b, int64_t v)
+{
+	if (v != 0 && v % GiB == 0)
+		buf_printf(b, "%lldG", (long long)(v / GiB));
+	else if (v != 0 && v % MiB == 0)
+		buf_printf(b, "%lldM", (long long)(v / MiB));
+	else if (v != 0 && v % KiB == 0)
+		buf_printf(b, "%lldk", (long long)(v / KiB));
+	else
+		buf_printf(b, "%lld", (long long)v);
+}
+
+char *cfg_enum_error(const char *value, const char *const *enums)
+{
+	struct buf b = BUF_INIT;
+
+	buf_printf(&b, "\"%s\" is not one of ", value);
+	for (size_t i = 0; enums[i] != NULL; i++)
+		buf_printf(&b, "%s%s", i > 0 ? ", " : "", enums[i]);
+	return buf_detach(&b);
+}

@@ -1,0 +1,34 @@
+/*
+ * config_check.h - validators for config values (internal to common/).
+ *
+ * Each takes the config file's directory (NULL: leave relative paths as
+ * they are) and a malloc'd value it may replace with a normalised one.
+ * On error returns -1 and sets *why_r to a malloc'd text that quotes the
+ * value, e.g. "\"smtp:/x\" is not smtp://HOST[:PORT], ...".
+ */
+#ifndef GW_CONFIG_CHECK_H
+#define GW_CONFIG_CHECK_H
+
+#include <stdint.h>
+
+struct buf;
+
+int cfg_resolve_path(const char *dir, char **value, char **why_r);
+int cfg_check_listen(const char *dir, char **value, char **why_r);
+int cfg_check_transport(const char *dir, char **value, char **why_r);
+int cfg_check_address(const char *dir, char **value, char **why_r);
+int cfg_check_domain(const char *dir, char **value, char **why_r);
+int cfg_check_display_name(const char *dir, char **value, char **why_r);
+int cfg_check_token(const char *dir, char **value, char **why_r);
+int cfg_check_base_url(const char *dir, char **value, char **why_r);
+
+/* Plain decimal integer, optional '-'; no overflow. */
+int cfg_parse_int(const char *s, int64_t *r);
+/* Shortest exact rendering: "90s", "5m", "3d"; sizes "512k", "10M". */
+void cfg_put_duration(struct buf *b, int64_t v);
+void cfg_put_size(struct buf *b, int64_t v);
+
+/* "\"x\" is not one of a, b, c" */
+char *cfg_enum_error(const char *value, const char *const *enums);
+
+#endif
