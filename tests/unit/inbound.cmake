@@ -1,0 +1,8 @@
+# Unit tests of the inbound parser and classifier (mta-hooks/gw_inbound).
+gw_add_test(test_inbound SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_inbound.c
+            LIBS gw_inbound)
+# gmime directly too: the test provokes a gmime critical and checks stderr
+gw_add_test(test_inbound_limits SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_inbound_limits.c
+            LIBS gw_inbound PkgConfig::GMIME Threads::Threads)
+gw_add_test(test_inbound_corpus SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_inbound_corpus.c
+            LIBS gw_inbound TIMEOUT 600)
