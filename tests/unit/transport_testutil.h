@@ -1,0 +1,43 @@
+/*
+ * transport_testutil.h - what the two source files of test_transport share.
+ *
+ * Helpers fail the running cmocka test on any system error; strings they
+ * return are malloc'd.
+ */
+#ifndef GW_TEST_TRANSPORT_TESTUTIL_H
+#define GW_TEST_TRANSPORT_TESTUTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "buf.h"
+#include "transport.h"
+
+#define FROM "bounce+tok42@reply.firm.example"
+#define RCPT "anna@client.example"
+#define HELO "gw-test.example"
+
+/* A fresh directory under $TMPDIR or /tmp, mode 0711; remove_tree frees DIR. */
+char *make_tmpdir(void);
+void remove_tree(char *dir);
+char *read_file(const char *path, size_t *len_r);
+void write_file(const char *path, const char *text, mode_t mode);
+/* Names in DIR without . and .., sorted; names_r may be NULL. */
+size_t list_dir(const char *dir, char ***names_r);
+void free_names(char **names);
+/* CRLF -> LF, the form of local delivery and of smtp-sink's dumps. */
+char *lf_form(const char *crlf);
+/* Message number N: CRLF line ends, a line that needs dot-stuffing, a lone ".". */
+char *test_message(int n);
+/* A port on 127.0.0.1 that was free a moment ago. */
+int free_port(void);
+void sleep_ms(long ms);
+
+/* test_transport_local.c */
+void test_transport_maildir_delivers(void **state);
+void test_transport_maildir_failure_is_tempfail(void **state);
+void test_transport_sendmail_exit_codes(void **state);
+void test_transport_sendmail_argv_and_stdin(void **state);
+void test_transport_sendmail_timeout(void **state);
+
+#endif
