@@ -1,0 +1,261 @@
+/*
+ * attach.c - attachments: content files named by their SHA-256 and the
+ * rows that point to them.
+ *
+ * The file is durable before its row exists: written to a temp name in the
+ * same directory, fsync'd, renamed into place and the directory fsync'd.
+ * A crash leaves at worst an orphaned temp file or an unreferenced content
+ * file, never a row pointing at nothing.  Identical content is one file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "store_int.h"
+
+char *store_attachment_path(const char *dir, const char *hex)
+{
+	return xasprintf("%s/%.2s/%s", dir, hex, hex);
+}
+
+static int sha256_hex(const void *bytes, size_t len, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	if (EVP_Digest(bytes, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
+		return -1;
+	static const char hex[] = "0123456789abcdef";
+	for (unsigned i = 0; i < 32; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[64] = '\0';
+	return 0;
+}
+
+static enum gw_result errno_fail(char **error_r, const char *what, const char *path)
+{
+	int e = errno;
+	/* Disk full, permissions, I/O: an operator can fix it and nothing is lost. */
+	return st_fail(error_r, GW_TEMPFAIL, "%s %s: %s", what, path, strerror(e));
+}
+
+static int fsync_dir(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int rc = fsync(fd);
+	int e = errno;
+	close(fd);
+	errno = e;
+	return rc;
+}
+
+static int mkdir_p1(const char *path)
+{
+	if (mkdir(path, 0750) == 0 || errno == EEXIST)
+		return 0;
+	return -1;
+}
+
+static enum gw_result write_file(const char *sub, const char *path, const void *bytes,
+				 size_t len, char **error_r)
+{
+	char rnd[33];
+	if (text_random_hex(rnd) < 0)
+		return st_fail(error_r, GW_TEMPFAIL, "attachment: no random bytes");
+	char *tmp = xasprintf("%s/.tmp.%s", sub, rnd);
+	enum gw_result r = GW_OK;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	if (fd < 0) {
+		r = errno_fail(error_r, "attachment: create", tmp);
+		free(tmp);
+		return r;
+	}
+	const char *p = bytes;
+	size_t left = len;
+	while (left > 0) {
+		ssize_t n = write(fd, p, left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r = errno_fail(error_r, "attachment: write", tmp);
+			break;
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	if (r == GW_OK && fsync(fd) < 0)
+		r = errno_fail(error_r, "attachment: fsync", tmp);
+	if (close(fd) < 0 && r == GW_OK)
+		r = errno_fail(error_r, "attachment: close", tmp);
+	if (r == GW_OK && rename(tmp, path) < 0)
+		r = errno_fail(error_r, "attachment: rename to", path);
+	if (r != GW_OK)
+		unlink(tmp);
+	else if (fsync_dir(sub) < 0)
+		r = errno_fail(error_r, "attachment: fsync", sub);
+	free(tmp);
+	return r;
+}
+
+enum gw_result store_attachment_put(struct store *s, const char *dir, const void *bytes,
+				    size_t len, char hex_r[65], char **error_r)
+{
+	GW_UNUSED(s);
+	hex_r[0] = '\0';
+	if (dir == NULL || dir[0] == '\0')
+		return st_fail(error_r, GW_INVALID, "attachment: no attachments directory");
+	if (bytes == NULL && len > 0)
+		return st_fail(error_r, GW_INVALID, "attachment: no content");
+	char hex[65];
+	if (sha256_hex(bytes != NULL ? bytes : "", len, hex) < 0)
+		return st_fail(error_r, GW_TEMPFAIL, "attachment: SHA-256 failed");
+	char *sub = xasprintf("%s/%.2s", dir, hex);
+	char *path = store_attachment_path(dir, hex);
+	enum gw_result r = GW_OK;
+	struct stat sb;
+	int created_sub = 0;
+
+	if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && (size_t)sb.st_size == len)
+		goto done; /* same content, already stored */
+	if (mkdir_p1(dir) < 0) {
+		r = errno_fail(error_r, "attachment: mkdir", dir);
+		goto done;
+	}
+	if (stat(sub, &sb) < 0) {
+		if (mkdir_p1(sub) < 0) {
+			r = errno_fail(error_r, "attachment: mkdir", sub);
+			goto done;
+		}
+		created_sub = 1;
+	}
+	r = write_file(sub, path, bytes, len, error_r);
+	if (r == GW_OK && created_sub && fsync_dir(dir) < 0)
+		r = errno_fail(error_r, "attachment: fsync", dir);
+done:
+	if (r == GW_OK)
+		memcpy(hex_r, hex, sizeof(hex));
+	free(sub);
+	free(path);
+	return r;
+}
+
+static const char SQL_ATTACHMENT_ADD[] =
+	"INSERT INTO attachments (thread_id, message_id, uploader_kind, uploader_id, file_name,"
+	" content_type, size, sha256, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+static const char SQL_ATTACHMENT_GET[] =
+	"SELECT id, thread_id, coalesce(message_id, 0), uploader_kind, uploader_id, file_name,"
+	" content_type, size, sha256, created_at FROM attachments WHERE id = ?1";
+static const char SQL_MESSAGE_THREAD_OF[] = "SELECT thread_id FROM messages WHERE id = ?1";
+
+static enum gw_result check_content_type(const char *ct, char **error_r)
+{
+	size_t n = strlen(ct), slashes = 0;
+	int ok = n > 2 && n < 128 && ct[0] != '/' && ct[n - 1] != '/';
+	for (const char *p = ct; ok && *p != '\0'; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '/')
+			slashes++;
+		else if (c <= ' ' || c >= 0x7f || strchr("()<>@,;:\\\"[]?={}", c) != NULL)
+			ok = 0;
+	}
+	if (!ok || slashes != 1)
+		return st_fail(error_r, GW_INVALID, "content type \"%s\": not type/subtype", ct);
+	return GW_OK;
+}
+
+enum gw_result store_attachment_add(struct store *s, const struct store_attachment_new *a,
+				    int64_t *id_r, char **error_r)
+{
+	const char *ct = a->content_type != NULL ? a->content_type : "application/octet-stream";
+	const char *dir = a->dir != NULL ? a->dir : s->attachments_dir;
+	enum gw_result r = text_check("file name", a->file_name, 255, 0, error_r);
+	if (r == GW_OK)
+		r = check_content_type(ct, error_r);
+	if (r == GW_OK && a->uploader_kind != STORE_STAFF && a->uploader_kind != STORE_CONTACT)
+		r = st_fail(error_r, GW_INVALID, "attachment: a %s cannot upload",
+			    store_kind_name(a->uploader_kind));
+	if (r != GW_OK)
+		return r;
+	/* Check the thread and the uploader before writing anything to disk. */
+	r = store_thread_access(s, a->thread_id, a->uploader_kind, a->uploader_id, error_r);
+	char hex[65];
+	if (r == GW_OK)
+		r = store_attachment_put(s, dir, a->bytes, a->len, hex, error_r);
+	if (r != GW_OK)
+		return r;
+
+	if ((r = tx_begin(s, 1, error_r)) != GW_OK)
+		return r;
+	struct thread_core t;
+	int64_t id = 0, now = clock_now();
+	r = thread_core_get(s, a->thread_id, &t, error_r);
+	if (r == GW_OK && t.archived)
+		r = st_fail(error_r, GW_INVALID, "thread %lld: archived, reopen it first",
+			    (long long)a->thread_id);
+	if (r == GW_OK && a->message_id != 0) {
+		int64_t th = 0;
+		int rc = db_int(s, SQL_MESSAGE_THREAD_OF, &th, "i", a->message_id);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			r = db_fail(s, error_r, "message %lld", (long long)a->message_id);
+		else if (rc == SQLITE_DONE || th != a->thread_id)
+			r = st_fail(error_r, GW_NOTFOUND, "thread %lld: no message %lld",
+				    (long long)a->thread_id, (long long)a->message_id);
+	}
+	if (r == GW_OK &&
+	    db_exec(s, SQL_ATTACHMENT_ADD, "iIsissisi", a->thread_id, a->message_id,
+		    store_kind_name(a->uploader_kind), a->uploader_id, a->file_name, ct,
+		    (int64_t)a->len, hex, now) != SQLITE_OK)
+		r = db_fail(s, error_r, "thread %lld: add attachment", (long long)a->thread_id);
+	if (r == GW_OK)
+		id = db_last_id(s);
+	if (r == GW_OK && a->uploader_kind == STORE_CONTACT) {
+		char extra[32];
+		snprintf(extra, sizeof(extra), "%lld", (long long)id);
+		r = notify_staff(s, a->thread_id, t.account_id, STORE_OUT_STAFF_UPLOAD,
+				 a->message_id, extra, NULL, NULL, 0, now, error_r);
+	}
+	r = tx_end(s, r, error_r);
+	if (r == GW_OK && id_r != NULL)
+		*id_r = id;
+	return r;
+}
+
+void attachment_from_row(sqlite3_stmt *st, struct store_attachment *a)
+{
+	a->id = col_i64(st, 0);
+	a->thread_id = col_i64(st, 1);
+	a->message_id = col_i64(st, 2);
+	a->uploader_kind = kind_from_col(st, 3);
+	a->uploader_id = col_i64(st, 4);
+	a->file_name = col_str(st, 5);
+	a->content_type = col_str(st, 6);
+	a->size = col_i64(st, 7);
+	const unsigned char *h = sqlite3_column_text(st, 8);
+	snprintf(a->sha256, sizeof(a->sha256), "%s", h != NULL ? (const char *)h : "");
+	a->created_at = col_i64(st, 9);
+}
+
+enum gw_result store_attachment_get(struct store *s, int64_t id, struct store_attachment *a,
+				    char **error_r)
+{
+	memset(a, 0, sizeof(*a));
+	sqlite3_stmt *st = db_q(s, SQL_ATTACHMENT_GET, "i", id);
+	int rc = st != NULL ? db_step(s, st) : s->last_rc;
+	if (rc == SQLITE_DONE)
+		return st_fail(error_r, GW_NOTFOUND, "attachment %lld: no such attachment",
+			       (long long)id);
+	if (rc != SQLITE_ROW)
+		return db_fail(s, error_r, "attachment %lld", (long long)id);
+	attachment_from_row(st, a);
+	sqlite3_reset(st);
+	return GW_OK;
+}

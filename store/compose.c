@@ -1,0 +1,192 @@
+/*
+ * compose.c - everything the mail composer needs for one outbox row, read
+ * in one transaction so that the email shows one consistent state, and the
+ * fresh-link email that a contact asks for from an expired page.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_int.h"
+
+static const char SQL_COMPOSE_THREAD[] =
+	"SELECT t.subject, t.mail_root_id, t.show_content, t.archived_at IS NOT NULL,"
+	" t.account_id, a.name, t.rem_count, t.rem_enabled"
+	" FROM threads t JOIN accounts a ON a.id = t.account_id WHERE t.id = ?1";
+static const char SQL_COMPOSE_CONTACT[] =
+	"SELECT name, generation FROM contacts WHERE id = ?1";
+static const char SQL_COMPOSE_STAFF[] =
+	"SELECT name, generation FROM staff WHERE id = ?1";
+static const char SQL_COMPOSE_MESSAGE[] =
+	"SELECT m.author_kind, coalesce(m.author_id, 0),"
+	" CASE m.author_kind WHEN 'staff' THEN (SELECT name FROM staff WHERE id = m.author_id)"
+	"  WHEN 'contact' THEN (SELECT name FROM contacts WHERE id = m.author_id) ELSE '' END,"
+	" m.body, m.created_at FROM messages m WHERE m.id = ?1";
+static const char SQL_COMPOSE_TASK[] = "SELECT text FROM tasks WHERE id = ?1";
+static const char SQL_COMPOSE_ATTACHMENT[] = "SELECT file_name FROM attachments WHERE id = ?1";
+
+static enum gw_result compose_thread(struct store *s, struct store_compose *c,
+				     int64_t thread_id, int *rem_count_r, char **error_r)
+{
+	sqlite3_stmt *st = db_q(s, SQL_COMPOSE_THREAD, "i", thread_id);
+	int rc = st != NULL ? db_step(s, st) : s->last_rc;
+	if (rc == SQLITE_DONE)
+		return st_fail(error_r, GW_NOTFOUND, "thread %lld: no such thread",
+			       (long long)thread_id);
+	if (rc != SQLITE_ROW)
+		return db_fail(s, error_r, "thread %lld", (long long)thread_id);
+	c->thread_id = thread_id;
+	c->thread_subject = col_str(st, 0);
+	c->mail_root_id = col_str(st, 1);
+	c->show_content = (int)col_i64(st, 2);
+	c->archived = (int)col_i64(st, 3);
+	c->account_id = col_i64(st, 4);
+	c->account_name = col_str(st, 5);
+	*rem_count_r = (int)col_i64(st, 6);
+	sqlite3_reset(st);
+	return tasks_load(s, thread_id, &c->tasks, &c->n_tasks, error_r);
+}
+
+static enum gw_result compose_recipient(struct store *s, struct store_compose *c,
+					char **error_r)
+{
+	const char *sql = c->recipient_kind == STORE_CONTACT ? SQL_COMPOSE_CONTACT
+			  : c->recipient_kind == STORE_STAFF ? SQL_COMPOSE_STAFF : NULL;
+	if (sql == NULL)
+		return GW_OK;
+	sqlite3_stmt *st = db_q(s, sql, "i", c->recipient_id);
+	int rc = st != NULL ? db_step(s, st) : s->last_rc;
+	if (rc == SQLITE_DONE)
+		return st_fail(error_r, GW_NOTFOUND, "%s %lld: no such id",
+			       store_kind_name(c->recipient_kind), (long long)c->recipient_id);
+	if (rc != SQLITE_ROW)
+		return db_fail(s, error_r, "recipient");
+	c->recipient_name = col_str(st, 0);
+	c->recipient_generation = (uint32_t)col_i64(st, 1);
+	sqlite3_reset(st);
+	return GW_OK;
+}
+
+static enum gw_result compose_message(struct store *s, struct store_compose *c, int64_t id,
+				      char **error_r)
+{
+	sqlite3_stmt *st = db_q(s, SQL_COMPOSE_MESSAGE, "i", id);
+	int rc = st != NULL ? db_step(s, st) : s->last_rc;
+	if (rc == SQLITE_DONE)
+		return st_fail(error_r, GW_NOTFOUND, "message %lld: no such message", (long long)id);
+	if (rc != SQLITE_ROW)
+		return db_fail(s, error_r, "message %lld", (long long)id);
+	c->message_id = id;
+	c->author_kind = kind_from_col(st, 0);
+	c->author_id = col_i64(st, 1);
+	c->author_name = col_str(st, 2);
+	c->body = col_str(st, 3);
+	c->message_created_at = col_i64(st, 4);
+	sqlite3_reset(st);
+	return GW_OK;
+}
+
+static enum gw_result text_by_id(struct store *s, const char *sql, const char *extra,
+				 char **text_r, char **error_r)
+{
+	int64_t id = extra != NULL ? strtoll(extra, NULL, 10) : 0;
+	sqlite3_stmt *st = db_q(s, sql, "i", id);
+	int rc = st != NULL ? db_step(s, st) : s->last_rc;
+	if (rc == SQLITE_ROW) {
+		*text_r = col_str(st, 0);
+		sqlite3_reset(st);
+		return GW_OK;
+	}
+	if (rc == SQLITE_DONE)
+		return GW_OK; /* the email can do without it */
+	return db_fail(s, error_r, "compose");
+}
+
+static enum gw_result compose_fill(struct store *s, struct store_compose *c, char **error_r)
+{
+	const struct store_outbox *o = &c->row;
+	struct store_firm firm;
+	enum gw_result r = store_firm_get(s, &firm, error_r);
+	if (r != GW_OK)
+		return r;
+	c->firm_name = firm.name;
+	c->notify_display_name = firm.notify_display_name;
+	c->recipient_kind = o->recipient_kind;
+	c->recipient_id = o->recipient_id;
+	c->recipient_address = xstrdup(o->recipient_address);
+	int rem_count = 0;
+	if (o->thread_id != 0)
+		r = compose_thread(s, c, o->thread_id, &rem_count, error_r);
+	if (r == GW_OK)
+		r = compose_recipient(s, c, error_r);
+	if (r == GW_OK && o->message_id != 0)
+		r = compose_message(s, c, o->message_id, error_r);
+	if (r != GW_OK)
+		return r;
+	switch (o->kind) {
+	case STORE_OUT_REMINDER:
+		c->reminder_number = o->extra != NULL ? atoi(o->extra) : 0;
+		c->reminders_remaining = rem_count > c->reminder_number
+						 ? rem_count - c->reminder_number : 0;
+		break;
+	case STORE_OUT_STAFF_TASK_DONE:
+		r = text_by_id(s, SQL_COMPOSE_TASK, o->extra, &c->task_text, error_r);
+		break;
+	case STORE_OUT_STAFF_UPLOAD:
+		r = text_by_id(s, SQL_COMPOSE_ATTACHMENT, o->extra, &c->attachment_name, error_r);
+		break;
+	case STORE_OUT_EXPLANATION:
+		if (o->extra != NULL) {
+			const char *nl = strchr(o->extra, '\n');
+			size_t n = nl != NULL ? (size_t)(nl - o->extra) : strlen(o->extra);
+			c->in_reply_to = n > 0 ? xstrndup(o->extra, n) : NULL;
+			c->quoted_text = xstrdup(nl != NULL ? nl + 1 : "");
+		}
+		break;
+	default:
+		break;
+	}
+	return r;
+}
+
+enum gw_result store_compose_get(struct store *s, int64_t outbox_id, struct store_compose *c,
+				 char **error_r)
+{
+	memset(c, 0, sizeof(*c));
+	enum gw_result r = tx_begin(s, 0, error_r);
+	if (r != GW_OK)
+		return r;
+	r = store_outbox_get(s, outbox_id, &c->row, error_r);
+	if (r == GW_OK)
+		r = compose_fill(s, c, error_r);
+	r = tx_end(s, r, error_r);
+	if (r != GW_OK)
+		store_compose_clear(c);
+	return r;
+}
+
+enum gw_result store_fresh_link_queue(struct store *s, int64_t contact_id, int64_t thread_id,
+				      int64_t *outbox_id_r, char **error_r)
+{
+	enum gw_result r = tx_begin(s, 1, error_r);
+	if (r != GW_OK)
+		return r;
+	struct store_contact c = { 0 };
+	struct thread_core t;
+	r = store_contact_get(s, contact_id, &c, error_r);
+	if (r == GW_OK && thread_id != 0) {
+		r = thread_core_get(s, thread_id, &t, error_r);
+		if (r == GW_OK && t.account_id != c.account_id)
+			r = st_fail(error_r, GW_NOTFOUND, "thread %lld: not visible to contact %lld",
+				    (long long)thread_id, (long long)contact_id);
+	}
+	if (r == GW_OK) {
+		struct outbox_new o = {
+			.kind = STORE_OUT_FRESH_LINK, .rkind = STORE_CONTACT, .rid = contact_id,
+			.address = c.email, .thread_id = thread_id, .now = clock_now(),
+		};
+		r = outbox_add(s, &o, 0, outbox_id_r, NULL, error_r);
+	}
+	store_contact_clear(&c);
+	return tx_end(s, r, error_r);
+}

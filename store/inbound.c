@@ -1,0 +1,235 @@
+/*
+ * inbound.c - the inbound log (every message the MTA hands us leaves a row
+ * with its verdict) and the explanation email to someone who replied to a
+ * notification instead of using the chat.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_int.h"
+
+#define QUOTE_MAX 2000
+
+static const char SQL_INBOUND_ADD[] =
+	"INSERT INTO inbound_log (received_at, sender, recipient, message_id, size, verdict,"
+	" thread_id, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+static const char SQL_INBOUND_FIND[] =
+	"SELECT id, received_at, sender, recipient, message_id, size, verdict,"
+	" coalesce(thread_id, 0), reason FROM inbound_log"
+	" WHERE message_id = ?1 AND recipient = ?2 ORDER BY id DESC LIMIT 1";
+const char SQL_EXPLANATIONS_COUNT[] =
+	"SELECT count(*), coalesce(sum(thread_id = ?3), 0) FROM outbox"
+	" WHERE kind = 'explanation' AND recipient_address = ?1 AND created_at >= ?2";
+
+/* Copy at most max bytes of s without splitting a UTF-8 sequence. */
+static char *utf8_prefix(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	if (n <= max)
+		return xstrdup(s);
+	n = max;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	return xstrndup(s, n);
+}
+
+/* Header-ish fields must not carry line breaks into the log. */
+static char *one_line(const char *s, size_t max)
+{
+	char *r = utf8_prefix(s != NULL ? s : "", max);
+	for (char *p = r; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	return r;
+}
+
+static enum gw_result inbound_insert(struct store *s, const struct store_inbound *in,
+				     int64_t *id_r, char **error_r)
+{
+	if (in->verdict == NULL || in->verdict[0] == '\0')
+		return st_fail(error_r, GW_INVALID, "inbound log: no verdict");
+	char *sender = one_line(in->sender, 1000);
+	char *rcpt = one_line(in->recipient, 1000);
+	char *mid = in->message_id != NULL ? one_line(in->message_id, 1000) : NULL;
+	char *verdict = one_line(in->verdict, 100);
+	char *reason = in->reason != NULL ? utf8_prefix(in->reason, 4000) : NULL;
+	int rc = db_exec(s, SQL_INBOUND_ADD, "isssisIs",
+			 in->received_at != 0 ? in->received_at : clock_now(), sender, rcpt, mid,
+			 in->size, verdict, in->thread_id, reason);
+	free(sender);
+	free(rcpt);
+	free(mid);
+	free(verdict);
+	free(reason);
+	if (rc != SQLITE_OK)
+		return db_fail(s, error_r, "inbound log");
+	if (id_r != NULL)
+		*id_r = db_last_id(s);
+	return GW_OK;
+}
+
+enum gw_result store_inbound_log(struct store *s, const struct store_inbound *in,
+				 int64_t *id_r, char **error_r)
+{
+	return inbound_insert(s, in, id_r, error_r);
+}
+
+enum gw_result store_inbound_find(struct store *s, const char *message_id,
+				  const char *recipient, struct store_inbound *in,
+				  char **error_r)
+{
+	memset(in, 0, sizeof(*in));
+	if (message_id == NULL || recipient == NULL)
+		return st_fail(error_r, GW_NOTFOUND, "inbound log: no Message-ID");
+	sqlite3_stmt *st = db_q(s, SQL_INBOUND_FIND, "ss", message_id, recipient);
+	int rc = st != NULL ? db_step(s, st) : s->last_rc;
+	if (rc == SQLITE_DONE)
+		return st_fail(error_r, GW_NOTFOUND, "inbound log: %s to %s not seen", message_id,
+			       recipient);
+	if (rc != SQLITE_ROW)
+		return db_fail(s, error_r, "inbound log");
+	in->id = col_i64(st, 0);
+	in->received_at = col_i64(st, 1);
+	in->sender = col_str(st, 2);
+	in->recipient = col_str(st, 3);
+	in->message_id = col_str_null(st, 4);
+	in->size = col_i64(st, 5);
+	in->verdict = col_str(st, 6);
+	in->thread_id = col_i64(st, 7);
+	in->reason = col_str_null(st, 8);
+	sqlite3_reset(st);
+	return GW_OK;
+}
+
+enum gw_result store_explanations_count(struct store *s, const char *sender,
+					int64_t thread_id, int64_t since, int64_t *all_r,
+					int64_t *thread_r, char **error_r)
+{
+	char *addr = text_lower(sender != NULL ? sender : "");
+	sqlite3_stmt *st = db_q(s, SQL_EXPLANATIONS_COUNT, "sii", addr, since, thread_id);
+	free(addr);
+	int rc = st != NULL ? db_step(s, st) : s->last_rc;
+	if (rc != SQLITE_ROW)
+		return db_fail(s, error_r, "explanations to %s", sender);
+	if (all_r != NULL)
+		*all_r = col_i64(st, 0);
+	if (thread_r != NULL)
+		*thread_r = col_i64(st, 1);
+	sqlite3_reset(st);
+	return GW_OK;
+}
+
+static char *default_note(const char *sender, const char *quoted)
+{
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "The client tried to answer by email (from %s). The email was not "
+		       "posted; they were sent an explanation with a link to this chat.",
+		   sender);
+	if (quoted != NULL && quoted[0] != '\0') {
+		buf_puts(&b, "\n\n");
+		/* Quote every line so their text stays a quotation in CommonMark. */
+		buf_puts(&b, "> ");
+		for (const char *p = quoted; *p != '\0'; p++) {
+			if (*p == '\r')
+				continue;
+			buf_putc(&b, *p);
+			if (*p == '\n' && p[1] != '\0')
+				buf_puts(&b, "> ");
+		}
+	}
+	return buf_detach(&b);
+}
+
+enum gw_result store_explanation_queue(struct store *s, const struct store_inbound *in,
+				       const struct store_explanation *ex, int64_t *outbox_id_r,
+				       char **error_r)
+{
+	enum gw_result r = text_check_email("explanation recipient", ex->sender, error_r);
+	if (r != GW_OK)
+		return r;
+	if ((r = tx_begin(s, 1, error_r)) != GW_OK)
+		return r;
+	int64_t now = clock_now();
+	char *addr = text_lower(ex->sender);
+	char *quoted = utf8_prefix(ex->quoted_text != NULL ? ex->quoted_text : "", QUOTE_MAX);
+	char *irt = ex->in_reply_to != NULL ? one_line(ex->in_reply_to, 998) : xstrdup("");
+	char *extra = xasprintf("%s\n%s", irt, quoted);
+	char *note = NULL;
+	struct thread_core t;
+
+	if (ex->thread_id != 0)
+		r = thread_core_get(s, ex->thread_id, &t, error_r);
+	if (r == GW_OK && ex->contact_id != 0) {
+		struct store_contact c;
+		r = store_contact_get(s, ex->contact_id, &c, error_r);
+		store_contact_clear(&c);
+	}
+	if (r == GW_OK && in != NULL)
+		r = inbound_insert(s, in, NULL, error_r);
+	if (r == GW_OK) {
+		struct outbox_new o = {
+			.kind = STORE_OUT_EXPLANATION,
+			.rkind = ex->contact_id != 0 ? STORE_CONTACT : STORE_ADDRESS,
+			.rid = ex->contact_id, .address = addr, .thread_id = ex->thread_id,
+			.extra = extra, .now = now,
+		};
+		r = outbox_add(s, &o, 0, outbox_id_r, NULL, error_r);
+	}
+	if (r == GW_OK && ex->thread_id != 0) {
+		int64_t msg;
+		note = ex->note != NULL ? xstrdup(ex->note) : default_note(addr, quoted);
+		r = message_insert(s, ex->thread_id, STORE_SYSTEM, 0, note, 1, now, &msg, error_r);
+	}
+	free(addr);
+	free(quoted);
+	free(irt);
+	free(extra);
+	free(note);
+	return tx_end(s, r, error_r);
+}
+
+static const char SQL_INBOUND_LIST[] =
+	"SELECT id, received_at, sender, recipient, message_id, size, verdict,"
+	" coalesce(thread_id, 0), reason FROM inbound_log ORDER BY id DESC LIMIT ?1";
+
+enum gw_result store_inbound_list(struct store *s, int limit,
+				  struct store_inbound_list *list_r, char **error_r)
+{
+	size_t cap = 0;
+	int rc;
+
+	memset(list_r, 0, sizeof(*list_r));
+	sqlite3_stmt *st = db_q(s, SQL_INBOUND_LIST, "i", limit > 0 ? (int64_t)limit : -1);
+	if (st == NULL)
+		return db_fail(s, error_r, "inbound log");
+	while ((rc = db_step(s, st)) == SQLITE_ROW) {
+		struct store_inbound *in = vec_push(&list_r->items, &list_r->count, &cap,
+						    sizeof(*in));
+		in->id = col_i64(st, 0);
+		in->received_at = col_i64(st, 1);
+		in->sender = col_str(st, 2);
+		in->recipient = col_str(st, 3);
+		in->message_id = col_str_null(st, 4);
+		in->size = col_i64(st, 5);
+		in->verdict = col_str(st, 6);
+		in->thread_id = col_i64(st, 7);
+		in->reason = col_str_null(st, 8);
+	}
+	if (rc != SQLITE_DONE) {
+		store_inbound_list_free(list_r);
+		return db_fail(s, error_r, "inbound log");
+	}
+	sqlite3_reset(st);
+	return GW_OK;
+}
+
+void store_inbound_list_free(struct store_inbound_list *list)
+{
+	if (list == NULL)
+		return;
+	for (size_t i = 0; i < list->count; i++)
+		store_inbound_clear(&list->items[i]);
+	free(list->items);
+	memset(list, 0, sizeof(*list));
+}

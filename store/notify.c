@@ -1,0 +1,304 @@
+/*
+ * notify.c - who gets an email when something happens, written as outbox
+ * rows inside the caller's transaction.
+ *
+ * Every row gets its RFC 5322 Message-ID here, at enqueue, so that a row
+ * sent twice (a crash between sending and marking it sent) carries the same
+ * id and receivers can drop the duplicate.  Rows derived from an event
+ * carry a dedup key naming the event and the recipient; the UNIQUE index on
+ * it makes re-enqueueing the same event impossible.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "store_int.h"
+
+char *mail_id_new(struct store *s, const char *tag)
+{
+	char hex[33];
+	if (text_random_hex(hex) < 0)
+		return NULL;
+	return xasprintf("gw.%s%s@%s", tag, hex, s->mail_domain);
+}
+
+static const char SQL_OUTBOX_ADD[] =
+	"INSERT INTO outbox (kind, recipient_kind, recipient_id, recipient_address,"
+	" thread_id, message_id, extra, next_attempt_at, created_at, mail_id, dedup_key)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10)";
+static const char SQL_OUTBOX_ADD_IGNORE[] =
+	"INSERT INTO outbox (kind, recipient_kind, recipient_id, recipient_address,"
+	" thread_id, message_id, extra, next_attempt_at, created_at, mail_id, dedup_key)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10)"
+	" ON CONFLICT (dedup_key) DO NOTHING";
+
+enum gw_result outbox_add(struct store *s, const struct outbox_new *o, int ignore_dup,
+			  int64_t *id_r, int *inserted_r, char **error_r)
+{
+	if (inserted_r != NULL)
+		*inserted_r = 0;
+	char *mid = mail_id_new(s, "");
+	if (mid == NULL)
+		return st_fail(error_r, GW_TEMPFAIL, "outbox: no random bytes for a Message-ID");
+	int rc = db_exec(s, ignore_dup ? SQL_OUTBOX_ADD_IGNORE : SQL_OUTBOX_ADD, "ssIsIIsiss",
+			 store_out_kind_name(o->kind), store_kind_name(o->rkind), o->rid,
+			 o->address, o->thread_id, o->message_id, o->extra, o->now, mid,
+			 o->dedup_key);
+	free(mid);
+	if (rc != SQLITE_OK)
+		return db_fail(s, error_r, "outbox: queue %s to %s", store_out_kind_name(o->kind),
+			       o->address);
+	int inserted = db_changes(s) > 0;
+	if (inserted_r != NULL)
+		*inserted_r = inserted;
+	if (id_r != NULL)
+		*id_r = inserted ? db_last_id(s) : 0;
+	return GW_OK;
+}
+
+struct recipient {
+	int64_t id;
+	char *address;
+};
+
+static void recipients_free(struct recipient *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(r[i].address);
+	free(r);
+}
+
+static enum gw_result recipients_load(struct store *s, sqlite3_stmt *st, struct recipient **r_r,
+				      size_t *n_r, char **error_r)
+{
+	struct recipient *r = NULL;
+	size_t n = 0, cap = 0;
+	int rc = st != NULL ? SQLITE_ROW : s->last_rc;
+	while (st != NULL && (rc = db_step(s, st)) == SQLITE_ROW) {
+		struct recipient *e = vec_push(&r, &n, &cap, sizeof(*r));
+		e->id = col_i64(st, 0);
+		e->address = col_str(st, 1);
+	}
+	if (st != NULL)
+		sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		recipients_free(r, n);
+		return db_fail(s, error_r, "recipients");
+	}
+	*r_r = r;
+	*n_r = n;
+	return GW_OK;
+}
+
+static const char SQL_NOTIFIABLE_CONTACTS[] =
+	"SELECT id, email FROM contacts"
+	" WHERE account_id = ?1 AND notify = 1 AND email_status = 'ok' ORDER BY id";
+
+enum gw_result notify_contacts(struct store *s, int64_t thread_id, int64_t account_id,
+			       enum store_out_kind kind, int64_t message_id, const char *extra,
+			       const char *key_prefix, int ignore_dup, int64_t now, int *n_r,
+			       char **error_r)
+{
+	struct recipient *r;
+	size_t n;
+	int queued = 0;
+	enum gw_result res = recipients_load(s, db_q(s, SQL_NOTIFIABLE_CONTACTS, "i", account_id),
+					     &r, &n, error_r);
+	if (res != GW_OK)
+		return res;
+	for (size_t i = 0; i < n && res == GW_OK; i++) {
+		char *key = key_prefix != NULL
+				    ? xasprintf("%s:contact:%lld", key_prefix, (long long)r[i].id)
+				    : NULL;
+		struct outbox_new o = {
+			.kind = kind, .rkind = STORE_CONTACT, .rid = r[i].id,
+			.address = r[i].address, .thread_id = thread_id,
+			.message_id = message_id, .extra = extra, .dedup_key = key, .now = now,
+		};
+		int inserted;
+		res = outbox_add(s, &o, ignore_dup, NULL, &inserted, error_r);
+		queued += inserted;
+		free(key);
+	}
+	recipients_free(r, n);
+	if (n_r != NULL)
+		*n_r = queued;
+	return res;
+}
+
+/*
+ * Staff told of client events: assigned to the account (or, when nobody
+ * is, the owners and admins), plus anyone mentioned in the thread.
+ */
+static const char SQL_EVENT_STAFF[] =
+	"SELECT s.id, s.email FROM staff s WHERE s.notify = 1 AND ("
+	" s.id IN (SELECT staff_id FROM staff_accounts WHERE account_id = ?2)"
+	" OR (s.role IN ('owner', 'admin')"
+	"     AND NOT EXISTS (SELECT 1 FROM staff_accounts WHERE account_id = ?2))"
+	" OR s.id IN (SELECT m.staff_id FROM mentions m JOIN messages g ON g.id = m.message_id"
+	"             WHERE g.thread_id = ?1))"
+	" ORDER BY s.id";
+
+static int id_in(int64_t id, const int64_t *ids, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ids[i] == id)
+			return 1;
+	return 0;
+}
+
+enum gw_result notify_staff(struct store *s, int64_t thread_id, int64_t account_id,
+			    enum store_out_kind kind, int64_t message_id, const char *extra,
+			    const char *key_prefix, const int64_t *skip, size_t n_skip,
+			    int64_t now, char **error_r)
+{
+	struct recipient *r;
+	size_t n;
+	enum gw_result res = recipients_load(s, db_q(s, SQL_EVENT_STAFF, "ii", thread_id,
+						     account_id),
+					     &r, &n, error_r);
+	if (res != GW_OK)
+		return res;
+	for (size_t i = 0; i < n && res == GW_OK; i++) {
+		if (id_in(r[i].id, skip, n_skip))
+			continue;
+		char *key = key_prefix != NULL
+				    ? xasprintf("%s:staff:%lld", key_prefix, (long long)r[i].id)
+				    : NULL;
+		struct outbox_new o = {
+			.kind = kind, .rkind = STORE_STAFF, .rid = r[i].id,
+			.address = r[i].address, .thread_id = thread_id,
+			.message_id = message_id, .extra = extra, .dedup_key = key, .now = now,
+		};
+		res = outbox_add(s, &o, 0, NULL, NULL, error_r);
+		free(key);
+	}
+	recipients_free(r, n);
+	return res;
+}
+
+/* ---- @mentions ---- */
+
+static const char SQL_STAFF_NAMES[] =
+	"SELECT id, name, email, notify FROM staff ORDER BY id";
+static const char SQL_MENTION_ADD[] =
+	"INSERT OR IGNORE INTO mentions (message_id, staff_id) VALUES (?1, ?2)";
+
+struct staff_name {
+	int64_t id;
+	char *name;
+	char *first;
+	char *email;
+	int notify;
+};
+
+static int word_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '-' || c >= 0x80;
+}
+
+/* Length of name matched case-insensitively at p and ending at a word
+ * boundary; 0 if it does not match. */
+static size_t match_at(const char *p, const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0 || strncasecmp(p, name, n) != 0)
+		return 0;
+	if (word_char((unsigned char)p[n]))
+		return 0;
+	return n;
+}
+
+/* Which staff member does the text after '@' name?  -1 if nobody. */
+static ssize_t mention_at(const char *p, const struct staff_name *st, size_t n)
+{
+	ssize_t best = -1;
+	size_t best_len = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t l = match_at(p, st[i].name);
+		if (l > best_len) {
+			best = (ssize_t)i;
+			best_len = l;
+		}
+	}
+	if (best >= 0)
+		return best;
+	/* A first name alone counts only when one staff member has it. */
+	ssize_t only = -1;
+	for (size_t i = 0; i < n; i++) {
+		if (match_at(p, st[i].first) == 0)
+			continue;
+		if (only >= 0)
+			return -1;
+		only = (ssize_t)i;
+	}
+	return only;
+}
+
+enum gw_result notify_mentions(struct store *s, int64_t thread_id, int64_t message_id,
+			       enum store_kind author_kind, int64_t author_id, const char *body,
+			       int64_t now, int64_t **ids_r, size_t *n_r, char **error_r)
+{
+	*ids_r = NULL;
+	*n_r = 0;
+	if (strchr(body, '@') == NULL)
+		return GW_OK;
+
+	struct staff_name *st = NULL;
+	size_t n = 0, cap = 0;
+	sqlite3_stmt *q = db_q(s, SQL_STAFF_NAMES, "");
+	int rc = q != NULL ? SQLITE_ROW : s->last_rc;
+	while (q != NULL && (rc = db_step(s, q)) == SQLITE_ROW) {
+		struct staff_name *e = vec_push(&st, &n, &cap, sizeof(*st));
+		e->id = col_i64(q, 0);
+		e->name = col_str(q, 1);
+		e->first = text_first_word(e->name);
+		e->email = col_str(q, 2);
+		e->notify = (int)col_i64(q, 3);
+	}
+	if (q != NULL)
+		sqlite3_reset(q);
+	enum gw_result res = rc == SQLITE_DONE ? GW_OK : db_fail(s, error_r, "mentions");
+
+	int64_t *ids = NULL;
+	size_t n_ids = 0, cap_ids = 0;
+	for (const char *p = body; res == GW_OK && (p = strchr(p, '@')) != NULL; p++) {
+		/* "a@b.example" is an address, not a mention. */
+		if (p > body && word_char((unsigned char)p[-1]))
+			continue;
+		ssize_t i = mention_at(p + 1, st, n);
+		if (i < 0 || id_in(st[i].id, ids, n_ids))
+			continue;
+		*(int64_t *)vec_push(&ids, &n_ids, &cap_ids, sizeof(*ids)) = st[i].id;
+		if (db_exec(s, SQL_MENTION_ADD, "ii", message_id, st[i].id) != SQLITE_OK) {
+			res = db_fail(s, error_r, "mention of staff %lld", (long long)st[i].id);
+			break;
+		}
+		if (!st[i].notify || (author_kind == STORE_STAFF && author_id == st[i].id))
+			continue;
+		char *key = xasprintf("staff_mention:%lld:staff:%lld", (long long)message_id,
+				      (long long)st[i].id);
+		struct outbox_new o = {
+			.kind = STORE_OUT_STAFF_MENTION, .rkind = STORE_STAFF, .rid = st[i].id,
+			.address = st[i].email, .thread_id = thread_id,
+			.message_id = message_id, .dedup_key = key, .now = now,
+		};
+		res = outbox_add(s, &o, 0, NULL, NULL, error_r);
+		free(key);
+	}
+	for (size_t i = 0; i < n; i++) {
+		free(st[i].name);
+		free(st[i].first);
+		free(st[i].email);
+	}
+	free(st);
+	if (res != GW_OK) {
+		free(ids);
+		return res;
+	}
+	*ids_r = ids;
+	*n_r = n_ids;
+	return GW_OK;
+}

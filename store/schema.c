@@ -1,0 +1,249 @@
+/*
+ * schema.c - the database schema as a list of forward migrations.
+ *
+ * PRAGMA user_version holds the number of migrations applied.  Migration N
+ * (1-based) takes a database at version N-1 to N; a new file starts at 0.
+ * Migrations run in one write transaction that re-reads user_version after
+ * taking the lock, so two processes opening a fresh file at once migrate it
+ * once.  Never edit a released migration: append a new one.
+ *
+ * Conventions: times are INTEGER Unix seconds, NULL = none; kinds are
+ * lowercase TEXT checked by CHECK constraints (readable with sqlite3(1));
+ * the hot queries have indexes that make them searches:
+ *   outbox_due           rows by status, then next_attempt_at
+ *   outbox_lease         rows by status, then lease_until
+ *   threads_reminder_due threads with a reminder scheduled (partial)
+ * The outbox indexes lead with status rather than being partial so that
+ * the planner never prefers another status index and a sort.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "store_int.h"
+
+static const char MIGRATION_1[] =
+	"CREATE TABLE firm ("
+	" id INTEGER PRIMARY KEY CHECK (id = 1),"
+	" name TEXT NOT NULL DEFAULT '',"
+	" allow_client_chats INTEGER NOT NULL DEFAULT 0,"
+	" notify_display_name TEXT);"
+	"INSERT INTO firm (id) VALUES (1);"
+
+	"CREATE TABLE staff ("
+	" id INTEGER PRIMARY KEY,"
+	" name TEXT NOT NULL CHECK (name <> ''),"
+	" email TEXT NOT NULL COLLATE NOCASE UNIQUE,"
+	" role TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'member')),"
+	" notify INTEGER NOT NULL DEFAULT 1,"
+	" generation INTEGER NOT NULL DEFAULT 1,"
+	" created_at INTEGER NOT NULL);"
+
+	"CREATE TABLE accounts ("
+	" id INTEGER PRIMARY KEY,"
+	" name TEXT NOT NULL COLLATE NOCASE UNIQUE CHECK (name <> ''),"
+	" created_at INTEGER NOT NULL);"
+
+	"CREATE TABLE staff_accounts ("
+	" staff_id INTEGER NOT NULL REFERENCES staff (id) ON DELETE CASCADE,"
+	" account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,"
+	" PRIMARY KEY (staff_id, account_id)) WITHOUT ROWID;"
+	"CREATE INDEX staff_accounts_account ON staff_accounts (account_id, staff_id);"
+
+	"CREATE TABLE contacts ("
+	" id INTEGER PRIMARY KEY,"
+	" account_id INTEGER NOT NULL REFERENCES accounts (id),"
+	" name TEXT NOT NULL,"
+	" email TEXT NOT NULL COLLATE NOCASE,"
+	" notify INTEGER NOT NULL DEFAULT 1,"
+	" may_create_chats INTEGER NOT NULL DEFAULT 1,"
+	" email_status TEXT NOT NULL DEFAULT 'ok' CHECK (email_status IN ('ok', 'bouncing')),"
+	" bounce_reason TEXT,"
+	" bounced_at INTEGER,"
+	" generation INTEGER NOT NULL DEFAULT 1,"
+	" last_login_at INTEGER,"
+	" created_at INTEGER NOT NULL,"
+	" UNIQUE (account_id, email));"
+	"CREATE INDEX contacts_email ON contacts (email);"
+
+	"CREATE TABLE templates ("
+	" id INTEGER PRIMARY KEY,"
+	" name TEXT NOT NULL UNIQUE CHECK (name <> ''),"
+	" subject TEXT NOT NULL,"
+	" body TEXT NOT NULL,"
+	" updated_at INTEGER NOT NULL);"
+
+	"CREATE TABLE threads ("
+	" id INTEGER PRIMARY KEY,"
+	" account_id INTEGER NOT NULL REFERENCES accounts (id),"
+	" subject TEXT NOT NULL,"
+	" created_by_kind TEXT NOT NULL CHECK (created_by_kind IN ('staff', 'contact')),"
+	" created_by_id INTEGER NOT NULL,"
+	" created_at INTEGER NOT NULL,"
+	" last_message_at INTEGER NOT NULL,"
+	" last_notified_at INTEGER NOT NULL DEFAULT 0,"
+	" archived_at INTEGER,"
+	" show_content INTEGER NOT NULL DEFAULT 0,"
+	" mail_root_id TEXT NOT NULL UNIQUE,"
+	" rem_enabled INTEGER NOT NULL DEFAULT 0,"
+	" rem_days INTEGER NOT NULL DEFAULT 3 CHECK (rem_days BETWEEN 1 AND 365),"
+	" rem_count INTEGER NOT NULL DEFAULT 1 CHECK (rem_count BETWEEN 1 AND 50),"
+	" rem_message_id INTEGER,"
+	" rem_anchor_at INTEGER,"
+	" rem_sent INTEGER NOT NULL DEFAULT 0,"
+	" rem_next_due INTEGER);"
+	"CREATE INDEX threads_account ON threads (account_id, last_message_at);"
+	"CREATE INDEX threads_reminder_due ON threads (rem_next_due)"
+	" WHERE rem_next_due IS NOT NULL;"
+
+	"CREATE TABLE messages ("
+	" id INTEGER PRIMARY KEY,"
+	" thread_id INTEGER NOT NULL REFERENCES threads (id),"
+	" author_kind TEXT NOT NULL CHECK (author_kind IN ('staff', 'contact', 'system')),"
+	" author_id INTEGER,"
+	" body TEXT NOT NULL,"
+	" staff_only INTEGER NOT NULL DEFAULT 0,"
+	" created_at INTEGER NOT NULL);"
+	"CREATE INDEX messages_thread ON messages (thread_id, author_kind, id);"
+	"CREATE INDEX messages_thread_id ON messages (thread_id, id);"
+
+	"CREATE TABLE mentions ("
+	" message_id INTEGER NOT NULL REFERENCES messages (id),"
+	" staff_id INTEGER NOT NULL REFERENCES staff (id),"
+	" PRIMARY KEY (message_id, staff_id)) WITHOUT ROWID;"
+	"CREATE INDEX mentions_staff ON mentions (staff_id);"
+
+	"CREATE TABLE read_marks ("
+	" thread_id INTEGER NOT NULL REFERENCES threads (id),"
+	" reader_kind TEXT NOT NULL CHECK (reader_kind IN ('staff', 'contact')),"
+	" reader_id INTEGER NOT NULL,"
+	" last_read_message_id INTEGER NOT NULL,"
+	" read_at INTEGER NOT NULL,"
+	" PRIMARY KEY (thread_id, reader_kind, reader_id)) WITHOUT ROWID;"
+
+	"CREATE TABLE tasks ("
+	" id INTEGER PRIMARY KEY,"
+	" thread_id INTEGER NOT NULL REFERENCES threads (id),"
+	" text TEXT NOT NULL,"
+	" position INTEGER NOT NULL,"
+	" done_at INTEGER,"
+	" done_by_kind TEXT CHECK (done_by_kind IN ('staff', 'contact')),"
+	" done_by_id INTEGER,"
+	" created_at INTEGER NOT NULL);"
+	"CREATE INDEX tasks_thread ON tasks (thread_id, position);"
+
+	"CREATE TABLE attachments ("
+	" id INTEGER PRIMARY KEY,"
+	" thread_id INTEGER NOT NULL REFERENCES threads (id),"
+	" message_id INTEGER REFERENCES messages (id),"
+	" uploader_kind TEXT NOT NULL CHECK (uploader_kind IN ('staff', 'contact')),"
+	" uploader_id INTEGER NOT NULL,"
+	" file_name TEXT NOT NULL,"
+	" content_type TEXT NOT NULL,"
+	" size INTEGER NOT NULL,"
+	" sha256 TEXT NOT NULL CHECK (length(sha256) = 64),"
+	" created_at INTEGER NOT NULL);"
+	"CREATE INDEX attachments_thread ON attachments (thread_id, id);"
+
+	"CREATE TABLE outbox ("
+	" id INTEGER PRIMARY KEY,"
+	" kind TEXT NOT NULL CHECK (kind IN ('new_message', 'reminder', 'resend',"
+	"  'staff_client_replied', 'staff_client_created', 'staff_task_done',"
+	"  'staff_upload', 'staff_mention', 'fresh_link', 'explanation')),"
+	" recipient_kind TEXT NOT NULL CHECK (recipient_kind IN ('contact', 'staff', 'address')),"
+	" recipient_id INTEGER,"
+	" recipient_address TEXT NOT NULL,"
+	" thread_id INTEGER REFERENCES threads (id),"
+	" message_id INTEGER REFERENCES messages (id),"
+	" extra TEXT,"
+	" status TEXT NOT NULL DEFAULT 'queued'"
+	"  CHECK (status IN ('queued', 'sending', 'sent', 'failed')),"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" next_attempt_at INTEGER NOT NULL,"
+	" lease_until INTEGER,"
+	" last_error TEXT,"
+	" created_at INTEGER NOT NULL,"
+	" sent_at INTEGER,"
+	" mail_id TEXT NOT NULL UNIQUE,"
+	" dedup_key TEXT UNIQUE);"
+	"CREATE INDEX outbox_due ON outbox (status, next_attempt_at);"
+	"CREATE INDEX outbox_lease ON outbox (status, lease_until);"
+	"CREATE INDEX outbox_thread ON outbox (thread_id, id);"
+	"CREATE INDEX outbox_explanations ON outbox (recipient_address, created_at)"
+	" WHERE kind = 'explanation';"
+
+	"CREATE TABLE inbound_log ("
+	" id INTEGER PRIMARY KEY,"
+	" received_at INTEGER NOT NULL,"
+	" sender TEXT NOT NULL,"
+	" recipient TEXT NOT NULL,"
+	" message_id TEXT,"
+	" size INTEGER NOT NULL,"
+	" verdict TEXT NOT NULL,"
+	" thread_id INTEGER,"
+	" reason TEXT);"
+	"CREATE INDEX inbound_message ON inbound_log (message_id, recipient);"
+	"CREATE INDEX inbound_received ON inbound_log (received_at);"
+
+	"CREATE TABLE api_keys ("
+	" id INTEGER PRIMARY KEY,"
+	" name TEXT NOT NULL UNIQUE,"
+	" key_sha256 TEXT NOT NULL UNIQUE CHECK (length(key_sha256) = 64),"
+	" created_at INTEGER NOT NULL,"
+	" revoked_at INTEGER);";
+
+static const char *const migrations[] = {
+	MIGRATION_1,
+};
+
+_Static_assert(GW_ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION,
+	       "STORE_SCHEMA_VERSION must equal the number of migrations");
+
+static const char SQL_USER_VERSION[] = "PRAGMA user_version";
+
+static enum gw_result read_version(struct store *s, int64_t *v_r, char **error_r)
+{
+	int rc = db_int(s, SQL_USER_VERSION, v_r, "");
+	if (rc != SQLITE_ROW)
+		return db_fail(s, error_r, "%s: read schema version", s->path);
+	return GW_OK;
+}
+
+enum gw_result schema_migrate(struct store *s, char **error_r)
+{
+	int64_t v;
+	enum gw_result r = read_version(s, &v, error_r);
+	if (r != GW_OK)
+		return r;
+	if (v == STORE_SCHEMA_VERSION)
+		return GW_OK;
+	if (v > STORE_SCHEMA_VERSION || v < 0)
+		return st_fail(error_r, GW_PERMFAIL,
+			       "%s: schema version %lld is newer than this program's (%d)",
+			       s->path, (long long)v, STORE_SCHEMA_VERSION);
+
+	r = tx_begin(s, 1, error_r);
+	if (r != GW_OK)
+		return r;
+	r = read_version(s, &v, error_r);
+	for (; r == GW_OK && v < STORE_SCHEMA_VERSION; v++) {
+		/* Migration scripts hold several statements: exec, not prepare. */
+		char *msg = NULL;
+		int rc = sqlite3_exec(s->db, migrations[v], NULL, NULL, &msg);
+		if (rc != SQLITE_OK) {
+			db_record(s, sqlite3_extended_errcode(s->db));
+			r = st_fail(error_r, db_result(rc), "%s: migration %lld: %s", s->path,
+				    (long long)v + 1, msg != NULL ? msg : sqlite3_errstr(rc));
+			sqlite3_free(msg);
+			break;
+		}
+		/* PRAGMA takes no parameters; the version is our own integer. */
+		char pragma[64];
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %lld", (long long)v + 1);
+		rc = sqlite3_exec(s->db, pragma, NULL, NULL, NULL);
+		if (rc != SQLITE_OK) {
+			db_record(s, rc);
+			r = db_fail(s, error_r, "%s: set schema version", s->path);
+		}
+	}
+	return tx_end(s, r, error_r);
+}

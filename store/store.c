@@ -1,0 +1,225 @@
+/*
+ * store.c - opening and closing a store connection: the pragmas every
+ * connection needs (WAL, synchronous, busy timeout, foreign keys), schema
+ * migration, per-connection settings, and the query-plan diagnostics.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "store_int.h"
+
+#define DEFAULT_MAIL_DOMAIN "gatewayd.invalid"
+
+/*
+ * Busy handler: wait for the write lock up to busy_timeout_ms, polling
+ * every 0.5-2 ms.  SQLite's own handler backs off to 100 ms sleeps, and a
+ * waiter that sleeps that long behind a writer committing every few
+ * milliseconds keeps missing the moment the lock is free (it was seen
+ * waiting for most of a second behind another process).  Short jittered
+ * polls find the gap between two transactions.
+ */
+static int busy_wait(void *ctx, int n)
+{
+	struct store *s = ctx;
+	int64_t now = clock_monotonic_ms();
+	if (n == 0)
+		s->busy_since = now;
+	if (now - s->busy_since >= s->busy_timeout_ms)
+		return 0;
+	struct timespec ts = { 0, 500000 + (long)(rand_r(&s->busy_seed) % 1500) * 1000 };
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
+static int exec_pragma(struct store *s, const char *sql, char **error_r)
+{
+	/* Pragmas take no bound parameters; these strings are our own. */
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		db_record(s, sqlite3_extended_errcode(s->db));
+		db_fail(s, error_r, "%s: %s", s->path, sql);
+		return -1;
+	}
+	return 0;
+}
+
+static int set_wal(struct store *s, char **error_r)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		db_record(s, sqlite3_extended_errcode(s->db));
+		sqlite3_finalize(st);
+		db_fail(s, error_r, "%s: set WAL mode", s->path);
+		return -1;
+	}
+	const char *mode = (const char *)sqlite3_column_text(st, 0);
+	int ok = mode != NULL && strcmp(mode, "wal") == 0;
+	if (!ok)
+		st_fail(error_r, GW_PERMFAIL, "%s: journal mode is \"%s\", WAL is not available",
+			s->path, mode != NULL ? mode : "");
+	sqlite3_finalize(st);
+	return ok ? 0 : -1;
+}
+
+int store_open(const struct cfg_store *settings, struct store **store_r, char **error_r)
+{
+	*store_r = NULL;
+	if (settings == NULL || settings->path == NULL || settings->path[0] == '\0') {
+		st_fail(error_r, GW_INVALID, "store: no database path configured");
+		return -1;
+	}
+	struct store *s = xcalloc(1, sizeof(*s));
+	s->path = xstrdup(settings->path);
+	s->attachments_dir = settings->attachments_dir != NULL
+				     ? xstrdup(settings->attachments_dir) : NULL;
+	s->mail_domain = xstrdup(DEFAULT_MAIL_DOMAIN);
+	s->rem_days = 3;
+	s->rem_count = 1;
+
+	int rc = sqlite3_open_v2(s->path, &s->db,
+				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+					 SQLITE_OPEN_NOMUTEX,
+				 NULL);
+	if (rc != SQLITE_OK) {
+		db_record(s, rc);
+		db_fail(s, error_r, "%s: open", s->path);
+		store_close(&s);
+		return -1;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	int64_t busy = settings->busy_timeout_ms > 0 ? settings->busy_timeout_ms : 5000;
+	if (busy > 3600 * 1000)
+		busy = 3600 * 1000;
+	s->busy_timeout_ms = busy;
+	s->busy_seed = (unsigned)getpid() ^ (unsigned)clock_monotonic_ms();
+	sqlite3_busy_handler(s->db, busy_wait, s);
+
+	if (set_wal(s, error_r) < 0 ||
+	    exec_pragma(s, settings->synchronous_full ? "PRAGMA synchronous = FULL"
+						      : "PRAGMA synchronous = NORMAL",
+			error_r) < 0 ||
+	    exec_pragma(s, "PRAGMA foreign_keys = ON", error_r) < 0 ||
+	    exec_pragma(s, "PRAGMA temp_store = MEMORY", error_r) < 0 ||
+	    schema_migrate(s, error_r) != GW_OK) {
+		store_close(&s);
+		return -1;
+	}
+	*store_r = s;
+	return 0;
+}
+
+void store_close(struct store **storep)
+{
+	if (storep == NULL || *storep == NULL)
+		return;
+	struct store *s = *storep;
+	*storep = NULL;
+	if (s->in_tx && s->db != NULL)
+		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	stmt_cache_free(s);
+	if (s->db != NULL)
+		sqlite3_close_v2(s->db);
+	free(s->path);
+	free(s->attachments_dir);
+	free(s->mail_domain);
+	free(s);
+}
+
+void store_set_mail_domain(struct store *s, const char *domain)
+{
+	if (domain == NULL || domain[0] == '\0')
+		domain = DEFAULT_MAIL_DOMAIN;
+	free(s->mail_domain);
+	s->mail_domain = text_lower(domain);
+}
+
+void store_set_reminder_defaults(struct store *s, int days, int count)
+{
+	if (days >= 1 && days <= 365)
+		s->rem_days = days;
+	if (count >= 1 && count <= 50)
+		s->rem_count = count;
+}
+
+static const char SQL_VERSION[] = "PRAGMA user_version";
+
+int store_schema_version(struct store *s)
+{
+	int64_t v = -1;
+	if (db_int(s, SQL_VERSION, &v, "") != SQLITE_ROW)
+		return -1;
+	return (int)v;
+}
+
+/* The hot queries, for store_query_plan(); defined beside their code. */
+extern const char SQL_OUTBOX_DUE_QUEUED[];
+extern const char SQL_OUTBOX_DUE_LEASED[];
+extern const char SQL_OUTBOX_NEXT_QUEUED[];
+extern const char SQL_OUTBOX_NEXT_LEASED[];
+extern const char SQL_REMINDERS_DUE[];
+extern const char SQL_REMINDERS_NEXT[];
+extern const char SQL_EXPLANATIONS_COUNT[];
+
+static int explain_one(struct store *s, const char *sql, struct buf *out, char **error_r)
+{
+	char *q = xasprintf("EXPLAIN QUERY PLAN %s", sql);
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db, q, -1, &st, NULL);
+	free(q);
+	if (rc != SQLITE_OK) {
+		db_record(s, rc);
+		db_fail(s, error_r, "explain");
+		return -1;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *d = sqlite3_column_text(st, 3);
+		buf_printf(out, "%s\n", d != NULL ? (const char *)d : "");
+	}
+	if (rc != SQLITE_DONE) {
+		db_record(s, sqlite3_extended_errcode(s->db));
+		sqlite3_finalize(st);
+		db_fail(s, error_r, "explain");
+		return -1;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+enum gw_result store_query_plan(struct store *s, const char *which, char **plan_r,
+				char **error_r)
+{
+	const char *sqls[2] = { NULL, NULL };
+	if (which == NULL)
+		which = "";
+	if (strcmp(which, "outbox_due") == 0) {
+		sqls[0] = SQL_OUTBOX_DUE_QUEUED;
+		sqls[1] = SQL_OUTBOX_DUE_LEASED;
+	} else if (strcmp(which, "outbox_next_due") == 0) {
+		sqls[0] = SQL_OUTBOX_NEXT_QUEUED;
+		sqls[1] = SQL_OUTBOX_NEXT_LEASED;
+	} else if (strcmp(which, "reminders_due") == 0) {
+		sqls[0] = SQL_REMINDERS_DUE;
+	} else if (strcmp(which, "reminders_next_due") == 0) {
+		sqls[0] = SQL_REMINDERS_NEXT;
+	} else if (strcmp(which, "explanations_recent") == 0) {
+		sqls[0] = SQL_EXPLANATIONS_COUNT;
+	} else {
+		return st_fail(error_r, GW_INVALID, "query plan: unknown query \"%s\"", which);
+	}
+	struct buf b = BUF_INIT;
+	for (size_t i = 0; i < 2 && sqls[i] != NULL; i++) {
+		if (explain_one(s, sqls[i], &b, error_r) < 0) {
+			buf_release(&b);
+			return db_result(s->last_rc) == GW_OK ? GW_PERMFAIL
+							      : db_result(s->last_rc);
+		}
+	}
+	*plan_r = buf_detach(&b);
+	return GW_OK;
+}

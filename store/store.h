@@ -1,0 +1,918 @@
+/*
+ * store.h - the chat's data and rules: SQLite schema, migrations and every
+ * change a user can make, each as one transaction.
+ *
+ * One struct store is one SQLite connection.  It is not thread-safe: every
+ * thread and every process opens its own (store_open) and closes it
+ * (store_close).  Connections to the same file may run concurrently; writes
+ * serialise on SQLite's write lock (BEGIN IMMEDIATE, waiting up to
+ * busy_timeout_ms, polling every few milliseconds).
+ *
+ * Transactional outbox.  Every operation that should make someone receive
+ * an email writes the outbox rows in the SAME transaction as the change
+ * itself, together with the thread's reminder state.  Either all of it is
+ * committed or none of it: on any error nothing is half-written.
+ *
+ * Results.  Operations return enum gw_result:
+ *   GW_OK        done (committed)
+ *   GW_TEMPFAIL  database busy/locked, disk full, I/O error, out of memory:
+ *                nothing was written, retrying later may succeed
+ *   GW_PERMFAIL  the change breaks a rule or a constraint (duplicate name,
+ *                not allowed by the firm's settings, ...)
+ *   GW_NOTFOUND  an id (or name) that does not exist, or a thread the
+ *                acting person may not see
+ *   GW_INVALID   a bad argument (empty text, out-of-range number, ...)
+ * Anything but GW_OK sets *error_r (when error_r is non-NULL) to a malloc'd
+ * lowercase message naming what was wrong, e.g.
+ *   "thread 12: archived, reopen it first"
+ * The caller frees it.  The store never logs.
+ *
+ * Strings.  Every string passed in is copied; the caller keeps ownership.
+ * Every string inside a returned record is owned by that record and freed
+ * by the record's _clear function (single records) or the list's _free
+ * function (lists); _clear/_free accept zeroed records and may be called
+ * twice.  Text is UTF-8.  Times are Unix seconds (UTC); 0 means "never" /
+ * "none".  Ids are positive; 0 means "none".
+ *
+ * "Now".  Operations read the time from clock_now() (common/clock.h), except
+ * the scheduler and relay calls that take an explicit `now`.
+ *
+ * Who gets notified (outbox rows):
+ *   - contacts: only contacts of the thread's account with notify on AND
+ *     email status ok.  A contact with notify off or whose address is
+ *     bouncing gets NO rows at all (not even resend/reminder).  Fresh-link
+ *     and explanation emails are answers to something the person did and
+ *     are not filtered by notify (they are filtered by the caller's rate
+ *     limits instead).
+ *   - staff ("client events": reply, client-created chat, task done,
+ *     upload): staff with notify on who are assigned to the account, plus
+ *     staff mentioned anywhere in the thread; when nobody is assigned to the
+ *     account, the owners and admins instead of the assigned staff.  The
+ *     person who caused the event is never notified of it.
+ *   - staff mentioned with @Name: a staff_mention row (notify on only);
+ *     a mentioned staff member who would also get a client-event email for
+ *     the same message gets only the mention.
+ *
+ * Reminders (DESIGN.md "What the chat does"), the rules exactly:
+ *   - per thread, off unless enabled; days between reminders and count per
+ *     staff message default to store_set_reminder_defaults() (3 and 1 if
+ *     never set; the daemon passes [reminders] from the config).
+ *   - a reminder always concerns the thread's last staff message.  Posting
+ *     a staff message (re)starts the cycle: anchor = now (the moment its
+ *     notifications were queued), sent = 0, next_due = anchor + days.
+ *   - reminder N (1-based) is enqueued at next_due; the following one is
+ *     due `days` after the moment the previous one was enqueued, until
+ *     `count` reminders went out.
+ *   - the cycle stops (next_due = 0) when: a contact posted after that staff
+ *     message; or all client tasks of the thread are done (vacuously true
+ *     for a thread without tasks) AND at least one contact of the account
+ *     has read every message visible to clients; or the thread is archived;
+ *     or reminders are turned off; or the count is reached.
+ *   - turning reminders on or changing days/count writes a system note
+ *     visible to the client (how many, how often, what stops them) and
+ *     restarts the cycle for the current last staff message from now.
+ *   - reopening an archived thread re-arms the cycle as if the last staff
+ *     message were new: anchor = now, sent = 0 (the stop rules still apply:
+ *     a thread the client already answered stays quiet).
+ *   - resend queues one extra email per contact now and does not touch the
+ *     reminder schedule.
+ *   - store_reminders_run() re-checks every stop rule at due time and
+ *     enqueues each reminder exactly once: the outbox dedup key
+ *     "reminder:THREAD:MESSAGE:N" is UNIQUE and inserted with OR IGNORE
+ *     semantics, so two schedulers racing on two connections cannot double
+ *     a reminder.
+ *
+ * Client to-do order: threads ordered by last_notified_at, newest first; it
+ * is set when a staff message, a reminder or a resend is queued for the
+ * thread.
+ */
+#ifndef GW_STORE_H
+#define GW_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "gw.h"
+#include "links.h"
+
+struct store;
+
+/* ------------------------------------------------------------------------
+ * Kinds and names
+ */
+
+/* Who someone is.  CONTACT and STAFF have the values of enum link_principal. */
+enum store_kind {
+	STORE_CONTACT = 1,
+	STORE_STAFF = 2,
+	STORE_SYSTEM = 3,  /* author of system notes */
+	STORE_ADDRESS = 4, /* outbox recipient known only by address */
+};
+
+enum store_role {
+	STORE_ROLE_OWNER = 1,  /* sees every account */
+	STORE_ROLE_ADMIN = 2,  /* sees every account */
+	STORE_ROLE_MEMBER = 3, /* sees the accounts assigned to them */
+};
+
+enum store_out_kind {
+	STORE_OUT_NEW_MESSAGE = 1,        /* to contact: staff posted */
+	STORE_OUT_REMINDER = 2,           /* to contact: extra = reminder number */
+	STORE_OUT_RESEND = 3,             /* to contact: staff pressed resend */
+	STORE_OUT_STAFF_CLIENT_REPLIED = 4, /* to staff: contact posted */
+	STORE_OUT_STAFF_CLIENT_CREATED = 5, /* to staff: contact created a chat */
+	STORE_OUT_STAFF_TASK_DONE = 6,    /* to staff: extra = task id */
+	STORE_OUT_STAFF_UPLOAD = 7,       /* to staff: extra = attachment id */
+	STORE_OUT_STAFF_MENTION = 8,      /* to staff: @Name in a message */
+	STORE_OUT_FRESH_LINK = 9,         /* to contact/staff: a new View link */
+	STORE_OUT_EXPLANATION = 10,       /* to an email sender: replies by email are not delivered */
+};
+
+enum store_out_status {
+	STORE_OUT_QUEUED = 1,
+	STORE_OUT_SENDING = 2,
+	STORE_OUT_SENT = 3,
+	STORE_OUT_FAILED = 4,
+};
+
+enum store_email_status {
+	STORE_EMAIL_OK = 1,
+	STORE_EMAIL_BOUNCING = 2,
+};
+
+/* Lowercase names as stored in the database and shown by gatewayctl:
+ * "contact", "staff", "system", "address"; "owner", "admin", "member";
+ * "new_message", "reminder", ..., "explanation"; "queued", "sending",
+ * "sent", "failed"; "ok", "bouncing".  Unknown values give "unknown".
+ * The _parse functions return 0, or -1 for an unknown name. */
+const char *store_kind_name(enum store_kind k);
+int store_kind_parse(const char *s, enum store_kind *k_r);
+const char *store_role_name(enum store_role r);
+int store_role_parse(const char *s, enum store_role *r_r);
+const char *store_out_kind_name(enum store_out_kind k);
+int store_out_kind_parse(const char *s, enum store_out_kind *k_r);
+const char *store_out_status_name(enum store_out_status s);
+int store_out_status_parse(const char *s, enum store_out_status *s_r);
+const char *store_email_status_name(enum store_email_status s);
+
+/* ------------------------------------------------------------------------
+ * Connection
+ */
+
+/* Schema version this program writes (PRAGMA user_version). */
+#define STORE_SCHEMA_VERSION 1
+
+/*
+ * Open (creating if needed) the database at settings->path, set WAL mode,
+ * synchronous FULL or NORMAL, busy_timeout, foreign keys, and migrate the
+ * schema forward to STORE_SCHEMA_VERSION (from an empty file too).  A
+ * database of a newer schema than this program knows is refused.
+ * settings->attachments_dir is remembered as the default directory of
+ * store_attachment_add().  Returns 0, or -1 with *error_r set.
+ */
+int store_open(const struct cfg_store *settings, struct store **store_r,
+	       char **error_r);
+/* Finalize statements and close; accepts NULL and *storep == NULL. */
+void store_close(struct store **storep);
+
+/*
+ * Domain of the Message-IDs generated at enqueue ("gw.RANDOM@domain"),
+ * normally [mail] reply_domain.  Default "gatewayd.invalid".  Copied.
+ */
+void store_set_mail_domain(struct store *store, const char *domain);
+/* Defaults for threads that turn reminders on without numbers (3, 1). */
+void store_set_reminder_defaults(struct store *store, int days, int count);
+
+/* Current PRAGMA user_version of the open database. */
+int store_schema_version(struct store *store);
+
+/*
+ * Diagnostics: EXPLAIN QUERY PLAN of a hot query, one plan line per
+ * "\n"-terminated line, malloc'd into *plan_r.  which is one of
+ * "outbox_due", "outbox_next_due", "reminders_due", "reminders_next_due",
+ * "explanations_recent".
+ */
+enum gw_result store_query_plan(struct store *store, const char *which,
+				char **plan_r, char **error_r);
+
+/* ------------------------------------------------------------------------
+ * Firm settings (one row)
+ */
+
+struct store_firm {
+	char *name;                /* "" until set */
+	int allow_client_chats;    /* contacts may create chats (default 0) */
+	char *notify_display_name; /* NULL = use the configured from_name */
+};
+enum gw_result store_firm_get(struct store *store, struct store_firm *firm_r,
+			      char **error_r);
+/* Replaces all three fields (name must not be empty). */
+enum gw_result store_firm_set(struct store *store, const struct store_firm *firm,
+			      char **error_r);
+void store_firm_clear(struct store_firm *firm);
+
+/* ------------------------------------------------------------------------
+ * Staff
+ */
+
+struct store_staff {
+	int64_t id;
+	char *name;
+	char *email;
+	enum store_role role;
+	int notify;            /* emails on/off */
+	uint32_t generation;   /* bumped to revoke links */
+	int64_t created_at;
+};
+struct store_staff_list {
+	struct store_staff *items;
+	size_t count;
+};
+
+/* Email is unique among staff (case-insensitive). */
+enum gw_result store_staff_add(struct store *store, const char *name,
+			       const char *email, enum store_role role,
+			       int64_t *id_r, char **error_r);
+enum gw_result store_staff_get(struct store *store, int64_t id,
+			       struct store_staff *staff_r, char **error_r);
+enum gw_result store_staff_find_email(struct store *store, const char *email,
+				      struct store_staff *staff_r, char **error_r);
+enum gw_result store_staff_list(struct store *store, struct store_staff_list *list_r,
+				char **error_r);
+enum gw_result store_staff_set_role(struct store *store, int64_t id,
+				    enum store_role role, char **error_r);
+enum gw_result store_staff_set_notify(struct store *store, int64_t id, int on,
+				      char **error_r);
+/* Revokes every link of this staff member; new generation in *gen_r (may be NULL). */
+enum gw_result store_staff_bump_generation(struct store *store, int64_t id,
+					   uint32_t *gen_r, char **error_r);
+/* Assign (on=1) or unassign (on=0) a staff member to an account; idempotent. */
+enum gw_result store_staff_assign(struct store *store, int64_t staff_id,
+				  int64_t account_id, int on, char **error_r);
+/* Staff assigned to an account (not owners/admins unless assigned). */
+enum gw_result store_staff_assigned(struct store *store, int64_t account_id,
+				    struct store_staff_list *list_r, char **error_r);
+void store_staff_clear(struct store_staff *staff);
+void store_staff_list_free(struct store_staff_list *list);
+
+/* ------------------------------------------------------------------------
+ * Client accounts
+ */
+
+struct store_account {
+	int64_t id;
+	char *name;        /* unique */
+	int64_t created_at;
+};
+struct store_account_list {
+	struct store_account *items;
+	size_t count;
+};
+enum gw_result store_account_add(struct store *store, const char *name,
+				 int64_t *id_r, char **error_r);
+enum gw_result store_account_get(struct store *store, int64_t id,
+				 struct store_account *account_r, char **error_r);
+enum gw_result store_account_find_name(struct store *store, const char *name,
+				       struct store_account *account_r,
+				       char **error_r);
+/* All accounts (staff_id 0), or those visible to staff_id, by name. */
+enum gw_result store_account_list(struct store *store, int64_t staff_id,
+				  struct store_account_list *list_r, char **error_r);
+void store_account_clear(struct store_account *account);
+void store_account_list_free(struct store_account_list *list);
+
+/* ------------------------------------------------------------------------
+ * Contacts
+ */
+
+struct store_contact {
+	int64_t id;
+	int64_t account_id;
+	char *name;
+	char *first_name;      /* first word of name ("" if name is empty) */
+	char *email;
+	int notify;            /* emails on/off (one-click unsubscribe turns it off) */
+	int may_create_chats;  /* default 1; the firm setting must allow it too */
+	enum store_email_status email_status;
+	char *bounce_reason;   /* NULL unless a bounce was recorded */
+	int64_t bounced_at;    /* 0 = never */
+	uint32_t generation;   /* bumped to revoke links */
+	int64_t last_login_at; /* 0 = never logged in */
+	int64_t created_at;
+};
+struct store_contact_list {
+	struct store_contact *items;
+	size_t count;
+};
+
+/* Email is unique within an account (case-insensitive); a person may be a
+ * contact of several accounts. */
+enum gw_result store_contact_add(struct store *store, int64_t account_id,
+				 const char *name, const char *email,
+				 int64_t *id_r, char **error_r);
+enum gw_result store_contact_get(struct store *store, int64_t id,
+				 struct store_contact *contact_r, char **error_r);
+/* Contacts of one account by id; account_id 0 = every contact. */
+enum gw_result store_contact_list(struct store *store, int64_t account_id,
+				  struct store_contact_list *list_r, char **error_r);
+/* Every contact with this address (case-insensitive), in any account. */
+enum gw_result store_contact_find_email(struct store *store, const char *email,
+					struct store_contact_list *list_r,
+					char **error_r);
+enum gw_result store_contact_set_notify(struct store *store, int64_t id, int on,
+					char **error_r);
+enum gw_result store_contact_set_may_create(struct store *store, int64_t id,
+					    int on, char **error_r);
+/* Record a bounce (now, reason copied); the contact gets no more emails
+ * until store_contact_set_email_ok(). */
+enum gw_result store_contact_mark_bouncing(struct store *store, int64_t id,
+					   const char *reason, char **error_r);
+enum gw_result store_contact_set_email_ok(struct store *store, int64_t id,
+					  char **error_r);
+/* Change the address; also clears a bouncing status. */
+enum gw_result store_contact_set_email(struct store *store, int64_t id,
+				       const char *email, char **error_r);
+enum gw_result store_contact_bump_generation(struct store *store, int64_t id,
+					     uint32_t *gen_r, char **error_r);
+/* last_login_at = now (a link was exchanged for a session). */
+enum gw_result store_contact_touch_login(struct store *store, int64_t id,
+					 char **error_r);
+void store_contact_clear(struct store_contact *contact);
+void store_contact_list_free(struct store_contact_list *list);
+
+/*
+ * Current generation of a contact or staff member, for link_verify():
+ * pass store_link_generation as the link_generation_fn and the struct
+ * store as its ctx.  Returns 0, or -1 if the principal does not exist (or
+ * on a database error: the link is then refused, never let through).
+ */
+int store_link_generation(void *store, enum link_principal kind, int64_t id,
+			  uint32_t *generation_r);
+
+/* ------------------------------------------------------------------------
+ * Templates (applied when a chat is created)
+ */
+
+struct store_template {
+	int64_t id;
+	char *name;     /* unique */
+	char *subject;
+	char *body;     /* CommonMark, may hold shortcodes */
+};
+struct store_template_list {
+	struct store_template *items;
+	size_t count;
+};
+/* Create or replace the template called name. */
+enum gw_result store_template_set(struct store *store, const char *name,
+				  const char *subject, const char *body,
+				  char **error_r);
+enum gw_result store_template_get(struct store *store, const char *name,
+				  struct store_template *template_r, char **error_r);
+enum gw_result store_template_delete(struct store *store, const char *name,
+				     char **error_r);
+enum gw_result store_template_list(struct store *store,
+				   struct store_template_list *list_r, char **error_r);
+void store_template_clear(struct store_template *template);
+void store_template_list_free(struct store_template_list *list);
+
+/*
+ * Expand shortcodes in text for one account, as chat creation does:
+ *   [ACCOUNT_NAME]        the account's name
+ *   [FIRM_NAME]           the firm's name
+ *   [CURRENT_DATE]        clock_now() as "25 November 2026" (UTC)
+ *   [CONTACT_FIRST_NAME]  first name of the account's first contact (lowest
+ *                         id) with notify on and email ok; failing that its
+ *                         first contact; failing that "there"
+ * Anything else in brackets is left as it is.  Result malloc'd in *text_r.
+ */
+enum gw_result store_expand_shortcodes(struct store *store, int64_t account_id,
+				       const char *text, char **text_r,
+				       char **error_r);
+
+/* ------------------------------------------------------------------------
+ * Threads, messages, tasks
+ */
+
+struct store_reminders {
+	int enabled;
+	int days;            /* between reminders */
+	int count;           /* reminders per staff message */
+	int64_t message_id;  /* the staff message they concern; 0 = none yet */
+	int64_t anchor_at;   /* start of the current cycle */
+	int sent;            /* reminders enqueued in this cycle */
+	int64_t next_due;    /* 0 = stopped / nothing due */
+	int remaining;       /* reminders still to go out (0 when stopped) */
+};
+
+struct store_thread {
+	int64_t id;
+	int64_t account_id;
+	char *account_name;
+	char *subject;
+	enum store_kind created_by_kind; /* STORE_STAFF or STORE_CONTACT */
+	int64_t created_by_id;
+	int64_t created_at;
+	int64_t last_message_at;
+	int64_t last_notified_at;  /* client to-do order */
+	int archived;
+	int64_t archived_at;
+	int show_content;          /* notification emails carry the message text */
+	char *mail_root_id;        /* per-thread root Message-ID (no brackets) */
+	struct store_reminders reminders;
+	int64_t message_count;     /* messages visible to the reader */
+	int64_t unread_count;      /* for the reader of the query; 0 without one */
+	int tasks_total;
+	int tasks_done;
+};
+struct store_thread_list {
+	struct store_thread *items;
+	size_t count;
+};
+
+struct store_message {
+	int64_t id;
+	int64_t thread_id;
+	enum store_kind author_kind;
+	int64_t author_id;         /* 0 for STORE_SYSTEM */
+	char *author_name;         /* "" for STORE_SYSTEM */
+	char *body;                /* CommonMark */
+	int staff_only;            /* private note: never shown to contacts */
+	int64_t created_at;
+};
+
+struct store_task {
+	int64_t id;
+	int64_t thread_id;
+	char *text;
+	int position;              /* 1-based order in the checklist */
+	int64_t done_at;           /* 0 = open */
+	enum store_kind done_by_kind; /* 0 when open */
+	int64_t done_by_id;
+};
+
+struct store_attachment {
+	int64_t id;
+	int64_t thread_id;
+	int64_t message_id;        /* 0 = not tied to a message */
+	enum store_kind uploader_kind;
+	int64_t uploader_id;
+	char *file_name;
+	char *content_type;
+	int64_t size;
+	char sha256[65];           /* lowercase hex */
+	int64_t created_at;
+};
+
+/* One thread with everything the web view and `gatewayctl show` render. */
+struct store_thread_view {
+	struct store_thread thread;
+	struct store_message *messages;  /* oldest first */
+	size_t n_messages;
+	struct store_task *tasks;        /* by position */
+	size_t n_tasks;
+	struct store_attachment *attachments; /* oldest first */
+	size_t n_attachments;
+	int64_t reader_last_read;        /* reader's read mark (message id), 0 */
+};
+
+/* New chat: one account, or bulk (one thread per account, same text). */
+struct store_chat_new {
+	const int64_t *account_ids;
+	size_t n_accounts;            /* >= 1 */
+	int64_t staff_id;             /* author of the first message */
+	const char *template_name;    /* NULL = none */
+	const char *subject;          /* NULL = the template's (required then) */
+	const char *body;             /* NULL = the template's (required then) */
+	const char *const *tasks;     /* client checklist, may be NULL */
+	size_t n_tasks;
+	int show_content;
+	int reminders;                /* 1 = on */
+	int reminder_days;            /* 0 = store default */
+	int reminder_count;           /* 0 = store default */
+};
+
+/*
+ * Create the chat(s) in ONE transaction: per account a thread, the first
+ * (staff) message with shortcodes expanded in subject and body, tasks,
+ * reminder settings and cycle, a system note when reminders are on,
+ * new_message rows to the account's notifiable contacts and staff_mention
+ * rows.  thread_ids_r (may be NULL) receives n_accounts ids in order.
+ * A member may only create chats in accounts assigned to them
+ * (GW_NOTFOUND otherwise).  The same account twice is GW_INVALID.
+ */
+enum gw_result store_chat_create(struct store *store, const struct store_chat_new *chat,
+				 int64_t *thread_ids_r, char **error_r);
+
+/*
+ * A contact creates a chat in their own account: allowed only when the firm
+ * allows client chats and the contact may create them (GW_PERMFAIL
+ * otherwise).  Writes the thread, the first message and
+ * staff_client_created rows.  Reminders start off.
+ */
+enum gw_result store_chat_create_by_contact(struct store *store, int64_t contact_id,
+					    const char *subject, const char *body,
+					    int64_t *thread_id_r, int64_t *message_id_r,
+					    char **error_r);
+
+/*
+ * Post a message as a staff member or a contact of the thread's account.
+ * - @Name: staff whose full name follows "@" (case-insensitive, longest
+ *   match, then a unique first name) get a mention row and, unless they
+ *   are the author, a staff_mention email.
+ * - staff author: new_message rows to notifiable contacts, the reminder
+ *   cycle restarts on this message, last_notified_at = now.
+ * - contact author: staff_client_replied rows; reminders stop.
+ * The author's read mark moves to the new message.  Archived threads refuse
+ * posts (GW_INVALID); empty bodies are GW_INVALID.
+ */
+enum gw_result store_message_post(struct store *store, int64_t thread_id,
+				  enum store_kind author_kind, int64_t author_id,
+				  const char *body, int64_t *message_id_r,
+				  char **error_r);
+
+/*
+ * A system note (author STORE_SYSTEM).  staff_only notes are hidden from
+ * contacts and from "all messages read".  No emails.
+ */
+enum gw_result store_note_add(struct store *store, int64_t thread_id,
+			      const char *body, int staff_only,
+			      int64_t *message_id_r, char **error_r);
+
+/*
+ * Read mark: reader has read up to message up_to (0 = the latest message
+ * visible to them).  Marks never move backwards.  A contact's mark may stop
+ * reminders (see the rules above).
+ */
+enum gw_result store_read_mark(struct store *store, int64_t thread_id,
+			       enum store_kind reader_kind, int64_t reader_id,
+			       int64_t up_to, char **error_r);
+
+/* Append a task to the checklist (staff). */
+enum gw_result store_task_add(struct store *store, int64_t thread_id,
+			      const char *text, int64_t *task_id_r, char **error_r);
+/*
+ * Tick (done=1) or untick (done=0) a task.  A contact ticking writes
+ * staff_task_done rows and may stop reminders; unticking or a staff tick
+ * sends nothing.  Ticking a done task again is a no-op (GW_OK).
+ */
+enum gw_result store_task_set_done(struct store *store, int64_t task_id,
+				   enum store_kind by_kind, int64_t by_id,
+				   int done, char **error_r);
+
+/* Archive: reminders stop.  Reopen: re-armed as if the last staff message
+ * were new.  Both idempotent.  staff_id 0 = the firm (CLI); otherwise the
+ * staff member must see the account. */
+enum gw_result store_thread_archive(struct store *store, int64_t thread_id,
+				    int64_t staff_id, char **error_r);
+enum gw_result store_thread_reopen(struct store *store, int64_t thread_id,
+				   int64_t staff_id, char **error_r);
+enum gw_result store_thread_set_show_content(struct store *store, int64_t thread_id,
+					     int on, char **error_r);
+/*
+ * Turn reminders on/off or change them (days 1..365, count 1..50; 0 = the
+ * store default).  Writes the client-visible system note and restarts the
+ * cycle from now (see the rules above).
+ */
+enum gw_result store_thread_set_reminders(struct store *store, int64_t thread_id,
+					  int64_t staff_id, int enabled, int days,
+					  int count, char **error_r);
+/*
+ * Resend now: one `resend` row per notifiable contact, last_notified_at =
+ * now; the reminder schedule is untouched.  *n_queued_r (may be NULL) gets
+ * the number of rows (0 if nobody can be notified: still GW_OK).
+ */
+enum gw_result store_thread_resend(struct store *store, int64_t thread_id,
+				   int64_t staff_id, int *n_queued_r, char **error_r);
+
+/*
+ * May this person see this thread?  Contacts: threads of their account;
+ * owners/admins: all; members: assigned accounts.  GW_OK or GW_NOTFOUND.
+ */
+enum gw_result store_thread_access(struct store *store, int64_t thread_id,
+				   enum store_kind kind, int64_t id, char **error_r);
+
+/* ------------------------------------------------------------------------
+ * Attachments
+ *
+ * Content lives in files named by its SHA-256: DIR/ab/abcdef...(64 hex).
+ * A file is written to a temp name, fsync'd, renamed, and the directory
+ * fsync'd, BEFORE the row that points to it commits; identical content is
+ * stored once.  Files are never deleted by the store.
+ */
+
+/* Write bytes under dir (created if missing); sha256_hex_r gets the name. */
+enum gw_result store_attachment_put(struct store *store, const char *dir,
+				    const void *bytes, size_t len,
+				    char sha256_hex_r[65], char **error_r);
+/* Path of the content file; malloc'd.  Does not check that it exists. */
+char *store_attachment_path(const char *dir, const char *sha256_hex);
+
+struct store_attachment_new {
+	int64_t thread_id;
+	int64_t message_id;       /* 0 = none; must belong to the thread */
+	enum store_kind uploader_kind; /* STORE_STAFF or STORE_CONTACT */
+	int64_t uploader_id;
+	const char *file_name;    /* stored as given; sanitise when serving */
+	const char *content_type; /* NULL = application/octet-stream */
+	const void *bytes;
+	size_t len;
+	const char *dir;          /* NULL = the store's attachments_dir */
+};
+/*
+ * Put the content, then in one transaction insert the row and, for a
+ * contact upload, staff_upload rows.
+ */
+enum gw_result store_attachment_add(struct store *store,
+				    const struct store_attachment_new *att,
+				    int64_t *attachment_id_r, char **error_r);
+enum gw_result store_attachment_get(struct store *store, int64_t id,
+				    struct store_attachment *att_r, char **error_r);
+void store_attachment_clear(struct store_attachment *att);
+
+/* ------------------------------------------------------------------------
+ * Listing and reading (CLI and web view)
+ */
+
+enum store_archived_filter {
+	STORE_ARCHIVED_NO = 0,   /* open threads only (default) */
+	STORE_ARCHIVED_ONLY = 1,
+	STORE_ARCHIVED_ANY = 2,
+};
+enum store_thread_order {
+	STORE_ORDER_ACTIVITY = 0, /* last message, newest first (default) */
+	STORE_ORDER_TODO = 1,     /* client to-do: last_notified_at, newest first */
+	STORE_ORDER_ID = 2,       /* oldest thread first */
+};
+struct store_thread_filter {
+	int64_t account_id;        /* 0 = any */
+	int64_t staff_id;          /* non-0: only accounts this staff member sees */
+	int64_t contact_id;        /* non-0: that contact's account */
+	enum store_kind reader_kind; /* 0 = no unread counts */
+	int64_t reader_id;
+	enum store_archived_filter archived;
+	enum store_thread_order order;
+	int limit;                 /* 0 = all */
+	int offset;
+};
+enum gw_result store_thread_list(struct store *store,
+				 const struct store_thread_filter *filter,
+				 struct store_thread_list *list_r, char **error_r);
+/* One thread; unread/message counts for the reader (kind 0 = none). */
+enum gw_result store_thread_get(struct store *store, int64_t thread_id,
+				enum store_kind reader_kind, int64_t reader_id,
+				struct store_thread *thread_r, char **error_r);
+/*
+ * The whole thread in one read transaction.  Contacts never see staff_only
+ * notes; for staff readers (and reader_kind 0) include_staff_only decides.
+ */
+enum gw_result store_thread_show(struct store *store, int64_t thread_id,
+				 enum store_kind reader_kind, int64_t reader_id,
+				 int include_staff_only,
+				 struct store_thread_view *view_r, char **error_r);
+enum gw_result store_message_get(struct store *store, int64_t message_id,
+				 struct store_message *message_r, char **error_r);
+void store_thread_clear(struct store_thread *thread);
+void store_thread_list_free(struct store_thread_list *list);
+void store_thread_view_clear(struct store_thread_view *view);
+void store_message_clear(struct store_message *message);
+void store_task_clear(struct store_task *task);
+
+/* ------------------------------------------------------------------------
+ * Reminder scheduler
+ */
+
+/*
+ * Enqueue every reminder due at or before now, re-checking the stop rules,
+ * and advance each thread's state, in transactions of bounded size.
+ * *n_enqueued_r (may be NULL) gets the number of reminder rows inserted by
+ * THIS call (a racing scheduler's rows are not counted).
+ */
+enum gw_result store_reminders_run(struct store *store, int64_t now,
+				   int *n_enqueued_r, char **error_r);
+/* Earliest next_due of any thread; GW_NOTFOUND when nothing is scheduled. */
+enum gw_result store_reminders_next_due(struct store *store, int64_t *due_r,
+					char **error_r);
+
+/* ------------------------------------------------------------------------
+ * Outbox (relay API)
+ */
+
+struct store_outbox {
+	int64_t id;
+	enum store_out_kind kind;
+	enum store_kind recipient_kind;  /* CONTACT, STAFF or ADDRESS */
+	int64_t recipient_id;            /* 0 for ADDRESS */
+	char *recipient_address;         /* copied at enqueue */
+	int64_t thread_id;               /* 0 = none */
+	int64_t message_id;              /* chat message, 0 = none */
+	char *extra;                     /* NULL or small text, see kinds */
+	enum store_out_status status;
+	int attempts;                    /* claims so far */
+	int64_t next_attempt_at;
+	int64_t lease_until;             /* while sending */
+	char *last_error;                /* NULL = none */
+	int64_t created_at;
+	int64_t sent_at;                 /* 0 = not sent */
+	char *mail_id;                   /* RFC 5322 Message-ID, no brackets, fixed at enqueue */
+	char *dedup_key;                 /* NULL or unique, e.g. "reminder:12:340:1" */
+};
+struct store_outbox_list {
+	struct store_outbox *items;
+	size_t count;
+};
+struct store_outbox_counts {
+	int64_t queued;
+	int64_t sending;
+	int64_t sent;
+	int64_t failed;
+};
+
+/*
+ * Claim up to max rows that are due: queued with next_attempt_at <= now,
+ * or sending with lease_until < now (a worker crashed: the row goes out
+ * again with the SAME mail_id).  Claimed rows become sending with
+ * lease_until = now + lease_seconds and attempts + 1.  Rows whose lease ran
+ * out come first, then queued rows by next_attempt_at.  An empty list is
+ * GW_OK.
+ */
+enum gw_result store_outbox_claim(struct store *store, int64_t now,
+				  int64_t lease_seconds, int max,
+				  struct store_outbox_list *list_r, char **error_r);
+/* sending -> sent (sent_at = now).  Already sent: GW_OK. */
+enum gw_result store_outbox_sent(struct store *store, int64_t id, int64_t now,
+				 char **error_r);
+/* sending -> queued with next_attempt_at and last_error (copied). */
+enum gw_result store_outbox_defer(struct store *store, int64_t id,
+				  int64_t next_attempt_at, const char *last_error,
+				  char **error_r);
+/* sending (or queued) -> failed with last_error. */
+enum gw_result store_outbox_fail(struct store *store, int64_t id,
+				 const char *last_error, char **error_r);
+/* sending -> queued, attempts - 1, due now (shutdown before sending). */
+enum gw_result store_outbox_release(struct store *store, int64_t id,
+				    char **error_r);
+/* Earliest time a row becomes claimable (queued next_attempt_at or
+ * sending lease_until); GW_NOTFOUND when there is none. */
+enum gw_result store_outbox_next_due(struct store *store, int64_t *due_r,
+				     char **error_r);
+enum gw_result store_outbox_counts(struct store *store,
+				   struct store_outbox_counts *counts_r, char **error_r);
+enum gw_result store_outbox_get(struct store *store, int64_t id,
+				struct store_outbox *row_r, char **error_r);
+/* Newest first; status 0 = any; limit 0 = all. */
+enum gw_result store_outbox_list(struct store *store, enum store_out_status status,
+				 int64_t thread_id, int limit,
+				 struct store_outbox_list *list_r, char **error_r);
+/*
+ * The row sent with this Message-ID (no angle brackets), e.g. one named in
+ * the References of a reply; GW_NOTFOUND if none.  The ids carry 128
+ * random bits, so a match proves the sender saw that email.
+ */
+enum gw_result store_outbox_find_mail_id(struct store *store, const char *mail_id,
+					 struct store_outbox *row_r, char **error_r);
+void store_outbox_clear(struct store_outbox *row);
+void store_outbox_list_free(struct store_outbox_list *list);
+
+/*
+ * Everything compose needs for one outbox row, read in one transaction.
+ * Fields that do not apply to the row's kind are 0 / NULL.
+ */
+struct store_compose {
+	struct store_outbox row;
+	char *firm_name;
+	char *notify_display_name;      /* NULL = configured from_name */
+	int64_t thread_id;
+	char *thread_subject;
+	char *mail_root_id;             /* thread's root Message-ID, no brackets */
+	int show_content;
+	int archived;
+	int64_t account_id;
+	char *account_name;
+	/* recipient: for links, signing and the greeting */
+	enum store_kind recipient_kind;
+	int64_t recipient_id;
+	char *recipient_name;           /* NULL for STORE_ADDRESS */
+	char *recipient_address;        /* as copied at enqueue */
+	uint32_t recipient_generation;
+	/* the message the email is about (new_message, reminder, resend,
+	 * client replied/created, mention; for reminder/resend the reminder's
+	 * or the last staff message) */
+	int64_t message_id;
+	enum store_kind author_kind;
+	int64_t author_id;
+	char *author_name;
+	char *body;
+	int64_t message_created_at;
+	struct store_task *tasks;       /* the thread's checklist, by position */
+	size_t n_tasks;
+	int reminder_number;            /* reminder: 1-based */
+	int reminders_remaining;        /* reminder: how many more may follow */
+	char *task_text;                /* staff_task_done */
+	char *attachment_name;          /* staff_upload */
+	char *in_reply_to;              /* explanation: their Message-ID */
+	char *quoted_text;              /* explanation: start of their text */
+};
+enum gw_result store_compose_get(struct store *store, int64_t outbox_id,
+				 struct store_compose *compose_r, char **error_r);
+void store_compose_clear(struct store_compose *compose);
+
+/*
+ * Queue a fresh-link email to a contact (an expired link was used);
+ * thread_id 0 = the contact's home.  Not filtered by notify.
+ */
+enum gw_result store_fresh_link_queue(struct store *store, int64_t contact_id,
+				      int64_t thread_id, int64_t *outbox_id_r,
+				      char **error_r);
+
+/* ------------------------------------------------------------------------
+ * Inbound log (gatewayd-pipe, LMTP)
+ */
+
+struct store_inbound {
+	int64_t id;
+	int64_t received_at;    /* 0 on insert = now */
+	char *sender;           /* envelope sender, "" for <> */
+	char *recipient;
+	char *message_id;       /* their Message-ID, NULL if none */
+	int64_t size;
+	char *verdict;          /* e.g. "loop", "bounce", "auto", "explained", "dropped" */
+	int64_t thread_id;      /* 0 = not known */
+	char *reason;           /* free text, NULL */
+};
+/* Insert; *id_r may be NULL.  The record's id and string ownership are
+ * unaffected (the store copies). */
+enum gw_result store_inbound_log(struct store *store, const struct store_inbound *in,
+				 int64_t *id_r, char **error_r);
+struct store_inbound_list {
+	struct store_inbound *items;
+	size_t count;
+};
+/* Newest first; limit 0 = all (gatewayctl inbound list). */
+enum gw_result store_inbound_list(struct store *store, int limit,
+				  struct store_inbound_list *list_r, char **error_r);
+void store_inbound_list_free(struct store_inbound_list *list);
+/* Latest row with this Message-ID and recipient; GW_NOTFOUND if none. */
+enum gw_result store_inbound_find(struct store *store, const char *message_id,
+				  const char *recipient, struct store_inbound *in_r,
+				  char **error_r);
+void store_inbound_clear(struct store_inbound *in);
+
+/*
+ * Explanation emails queued to this sender (case-insensitive) since
+ * `since` (e.g. now - 1 day): overall in *all_r, and for thread_id in
+ * *thread_r (either pointer may be NULL).
+ */
+enum gw_result store_explanations_count(struct store *store, const char *sender,
+					int64_t thread_id, int64_t since,
+					int64_t *all_r, int64_t *thread_r,
+					char **error_r);
+
+struct store_explanation {
+	const char *sender;       /* envelope sender: the email goes there */
+	int64_t thread_id;        /* the token's thread */
+	int64_t contact_id;       /* the token's contact when the sender is that
+				   * contact (gets a fresh link), else 0 */
+	const char *in_reply_to;  /* their Message-ID (no brackets), may be NULL */
+	const char *quoted_text;  /* start of their text, truncated to 2000 bytes */
+	const char *note;         /* staff-only note text; NULL = a default one */
+};
+/*
+ * In ONE transaction: the inbound log row (when in is non-NULL), the
+ * explanation outbox row (recipient = sender, kind contact when
+ * contact_id is set, else address) and a staff-only note in the thread.
+ */
+enum gw_result store_explanation_queue(struct store *store,
+				       const struct store_inbound *in,
+				       const struct store_explanation *ex,
+				       int64_t *outbox_id_r, char **error_r);
+
+/* ------------------------------------------------------------------------
+ * API keys (admin API)
+ */
+
+struct store_apikey {
+	int64_t id;
+	char *name;
+	char *key_sha256;   /* lowercase hex of SHA-256(key); the key itself is never stored */
+	int64_t created_at;
+	int64_t revoked_at; /* 0 = valid */
+};
+struct store_apikey_list {
+	struct store_apikey *items;
+	size_t count;
+};
+enum gw_result store_apikey_add(struct store *store, const char *name,
+				const char *key_sha256_hex, int64_t *id_r,
+				char **error_r);
+/* A key that is not revoked, by hash; GW_NOTFOUND otherwise. */
+enum gw_result store_apikey_find(struct store *store, const char *key_sha256_hex,
+				 struct store_apikey *key_r, char **error_r);
+enum gw_result store_apikey_revoke(struct store *store, int64_t id, char **error_r);
+enum gw_result store_apikey_list(struct store *store, struct store_apikey_list *list_r,
+				 char **error_r);
+void store_apikey_clear(struct store_apikey *key);
+void store_apikey_list_free(struct store_apikey_list *list);
+
+#endif

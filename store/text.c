@@ -1,0 +1,147 @@
+/*
+ * text.c - checks on text before it reaches the database, and the small
+ * text helpers of the chat rules (first names, dates, random ids).
+ *
+ * Everything user-written is stored as given once it is valid UTF-8 of a
+ * sane length; escaping is the renderer's job.  Single-line fields (names,
+ * subjects, addresses) must not hold control characters, because they end
+ * up in mail headers.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "store_int.h"
+
+int text_utf8_valid(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	while (*s != '\0') {
+		unsigned c = *s;
+		size_t n;
+		unsigned min;
+		if (c < 0x80) {
+			s++;
+			continue;
+		} else if ((c & 0xe0) == 0xc0) {
+			n = 1, min = 0x80, c &= 0x1f;
+		} else if ((c & 0xf0) == 0xe0) {
+			n = 2, min = 0x800, c &= 0x0f;
+		} else if ((c & 0xf8) == 0xf0) {
+			n = 3, min = 0x10000, c &= 0x07;
+		} else {
+			return 0;
+		}
+		s++;
+		for (size_t i = 0; i < n; i++, s++) {
+			if ((*s & 0xc0) != 0x80)
+				return 0;
+			c = (c << 6) | (*s & 0x3f);
+		}
+		if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+			return 0;
+	}
+	return 1;
+}
+
+enum gw_result text_check(const char *what, const char *s, size_t max,
+			  int multiline, char **error_r)
+{
+	if (s == NULL)
+		return st_fail(error_r, GW_INVALID, "%s: missing", what);
+	size_t len = strlen(s);
+	int blank = 1;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
+			blank = 0;
+		if (c == 0x7f || (c < 0x20 && c != '\t' &&
+				  !(multiline && (c == '\n' || c == '\r'))))
+			return st_fail(error_r, GW_INVALID, "%s: contains a %s", what,
+				       c == '\n' || c == '\r' ? "line break"
+							      : "control character");
+	}
+	if (blank)
+		return st_fail(error_r, GW_INVALID, "%s: empty", what);
+	if (len > max)
+		return st_fail(error_r, GW_INVALID, "%s: longer than %zu bytes", what, max);
+	if (!text_utf8_valid(s))
+		return st_fail(error_r, GW_INVALID, "%s: not valid UTF-8", what);
+	return GW_OK;
+}
+
+enum gw_result text_check_email(const char *what, const char *s, char **error_r)
+{
+	enum gw_result r = text_check(what, s, TEXT_MAX_EMAIL, 0, error_r);
+	if (r != GW_OK)
+		return r;
+	const char *at = strrchr(s, '@');
+	if (at == NULL || at == s || at[1] == '\0')
+		return st_fail(error_r, GW_INVALID, "%s: \"%s\" is not an email address",
+			       what, s);
+	if (strpbrk(s, " \t<>()[],;:\"\\") != NULL)
+		return st_fail(error_r, GW_INVALID,
+			       "%s: \"%s\" is not a plain address (no name, brackets or spaces)",
+			       what, s);
+	if (at - s > 64)
+		return st_fail(error_r, GW_INVALID, "%s: local part of \"%s\" is longer than 64",
+			       what, s);
+	return GW_OK;
+}
+
+char *text_first_word(const char *name)
+{
+	while (*name == ' ' || *name == '\t')
+		name++;
+	size_t n = strcspn(name, " \t");
+	return xstrndup(name, n);
+}
+
+char *text_lower(const char *s)
+{
+	char *r = xstrdup(s);
+	for (char *p = r; *p != '\0'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return r;
+}
+
+void text_date(int64_t t, char out[32])
+{
+	static const char *const months[] = {
+		"January", "February", "March", "April", "May", "June", "July",
+		"August", "September", "October", "November", "December",
+	};
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (gmtime_r(&tt, &tm) == NULL) {
+		snprintf(out, 32, "%s", "");
+		return;
+	}
+	snprintf(out, 32, "%d %s %d", tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900);
+}
+
+int text_random_hex(char out[33])
+{
+	unsigned char r[16];
+	size_t got = 0;
+	while (got < sizeof(r)) {
+		ssize_t n = getrandom(r + got, sizeof(r) - got, 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		got += (size_t)n;
+	}
+	static const char hex[] = "0123456789abcdef";
+	for (size_t i = 0; i < sizeof(r); i++) {
+		out[2 * i] = hex[r[i] >> 4];
+		out[2 * i + 1] = hex[r[i] & 15];
+	}
+	out[32] = '\0';
+	return 0;
+}
