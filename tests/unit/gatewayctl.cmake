@@ -1,0 +1,9 @@
+# Tests of gatewayctl: they run the built program against a temp config.
+gw_add_test(test_gatewayctl
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_gatewayctl.c
+          ${CMAKE_CURRENT_LIST_DIR}/test_gatewayctl_rules.c
+          ${CMAKE_CURRENT_LIST_DIR}/test_gatewayctl_util.c
+  LIBS gw_store gw_common PkgConfig::JANSSON)
+target_compile_definitions(test_gatewayctl PRIVATE
+  GATEWAYCTL_BIN="$<TARGET_FILE:gatewayctl>")
+add_dependencies(test_gatewayctl gatewayctl)

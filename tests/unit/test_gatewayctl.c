@@ -1,0 +1,487 @@
+/*
+ * test_gatewayctl.c - the built gatewayctl program, run as a user runs it:
+ * a config in a temp directory (relative paths, run from "/"), real
+ * SQLite, and its stdout, stderr and exit code.  This file: init and its
+ * key file, the demo sequence of scripts/demo.sh, every command's happy
+ * path and --json output.  test_gatewayctl_rules.c: usage errors (64),
+ * unknown ids (65), bad configs (78), signed links and revocation,
+ * reminders stepped through days with tick --now.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "buf.h"
+#include "clock.h"
+#include "gw.h"
+#include "links.h"
+#include "store.h"
+#include "test_gatewayctl_util.h"
+
+void test_gatewayctl_usage_errors_exit_64(void **state);
+void test_gatewayctl_unknown_ids_exit_65(void **state);
+void test_gatewayctl_bad_config_exit_78(void **state);
+void test_gatewayctl_link_verifies_and_revoke_refuses(void **state);
+void test_gatewayctl_tick_steps_reminders(void **state);
+
+/* ---- init ---- */
+
+static void test_gatewayctl_init_key_file_0600_and_idempotent(void **state)
+{
+	struct env *e = *state;
+	char *keys = path_in(e, "keys"), *db = path_in(e, "gw.db");
+	char *att = path_in(e, "attachments"), *out, *before, *after;
+	struct stat st;
+	json_t *j;
+
+	out = OK(e, "init");
+	assert_non_null(strstr(out, "created"));
+	free(out);
+	/* Relative paths resolved against the config's directory. */
+	assert_int_equal(stat(db, &st), 0);
+	assert_int_equal(stat(att, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(stat(keys, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	before = slurp(keys);
+	assert_true(strlen(before) > 64);
+
+	out = OK(e, "init");
+	assert_non_null(strstr(out, "up to date"));
+	assert_null(strstr(out, "created"));
+	free(out);
+	j = JSON(e, "init");
+	assert_true(json_is_false(json_object_get(j, "database_created")));
+	assert_true(json_is_false(json_object_get(j, "key_file_created")));
+	assert_true(json_is_false(json_object_get(j, "attachments_dir_created")));
+	assert_int_equal(json_integer_value(json_object_get(j, "schema_version")),
+			 STORE_SCHEMA_VERSION);
+	assert_string_equal(json_string_value(json_object_get(j, "key_file")), keys);
+	json_decref(j);
+	after = slurp(keys);
+	assert_string_equal(before, after);
+	assert_int_equal(stat(keys, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+
+	/* A key file others can read is refused, not used. */
+	assert_int_equal(chmod(keys, 0644), 0);
+	struct res r = CTL(e, "init");
+	assert_int_equal(r.code, 78);
+	assert_non_null(strstr(r.err, keys));
+	res_free(&r);
+
+	free(before);
+	free(after);
+	free(keys);
+	free(db);
+	free(att);
+}
+
+/* ---- the demo ---- */
+
+static void test_gatewayctl_demo_sequence(void **state)
+{
+	struct env *e = *state;
+	char *th, *who, *out, *prefix = xstrdup("http://127.0.0.1:8080/v/");
+
+	seed(e);
+	th = fmt_id(e->thread);
+	/* The two links demo.sh prints. */
+	who = xasprintf("contact:%lld", e->anna);
+	out = OK(e, "link", th, "--for", who);
+	assert_memory_equal(out, prefix, strlen(prefix));
+	assert_non_null(strchr(out, '\n'));
+	free(out);
+	free(who);
+	who = xasprintf("staff:%lld", e->owner);
+	out = OK(e, "link", th, "--for", who);
+	assert_memory_equal(out, prefix, strlen(prefix));
+	free(out);
+	free(who);
+
+	/* What the demo set up is there. */
+	out = OK(e, "thread", "show", th);
+	assert_non_null(strstr(out, "Year-end accounts 2026"));
+	assert_non_null(strstr(out, "Acme Bakery Ltd"));
+	assert_non_null(strstr(out, "[ ] Upload December bank statements"));
+	assert_non_null(strstr(out, "[ ] Confirm the stock count"));
+	assert_non_null(strstr(out, "every 3 days, 2 per staff message"));
+	assert_non_null(strstr(out, "2 remaining"));
+	free(out);
+	/* Anna is notified, Ben (notify off) is not. */
+	out = OK(e, "outbox", "list", "--thread", th);
+	assert_non_null(strstr(out, "anna@acme.example"));
+	assert_null(strstr(out, "ben@acme.example"));
+	free(out);
+	/* Running init again, as demo.sh does on every start, keeps the data. */
+	free(OK(e, "init"));
+	out = OK(e, "account", "list");
+	assert_non_null(strstr(out, "Birch & Sons"));
+	free(out);
+	free(th);
+	free(prefix);
+}
+
+/* ---- happy paths ---- */
+
+
+static void test_gatewayctl_happy_paths(void **state)
+{
+	struct env *e = *state;
+	char *th = fmt_id(e->thread), *acme = fmt_id(e->acme), *birch = fmt_id(e->birch);
+	char *member = fmt_id(e->member), *anna = fmt_id(e->anna), *out;
+	char *as_anna = xasprintf("contact:%lld", e->anna);
+	char *as_member = xasprintf("staff:%lld", e->member);
+	struct res r;
+
+	out = OK(e, "firm", "show");
+	expect_in("firm show", out, "Example & Partners");
+	expect_in("firm show", out, "allowed");
+	free(out);
+	out = OK(e, "firm", "set", "--no-client-chats");
+	expect_in("firm set", out, "not allowed");
+	expect_in("firm set keeps the name", out, "Example & Partners");
+	free(out);
+
+	out = OK(e, "account", "list");
+	expect_in("account list", out, "ID");
+	expect_in("account list", out, "Acme Bakery Ltd");
+	free(out);
+
+	out = OK(e, "contact", "list", acme);
+	expect_in("contact list", out, "anna@acme.example");
+	expect_in("contact list", out, "ben@acme.example");
+	assert_null(strstr(out, "clara@birch.example"));
+	free(out);
+	out = OK(e, "contact", "notify", anna, "off");
+	expect_in("contact notify", out, "off");
+	free(out);
+	free(OK(e, "contact", "notify", anna, "on"));
+
+	out = OK(e, "staff", "list");
+	expect_in("staff list", out, "Olivia Owner");
+	expect_in("staff list", out, "member");
+	free(out);
+
+	out = OK(e, "template", "add", "yearend", "--subject", "Accounts for [ACCOUNT_NAME]",
+		 "--body", "Dear [CONTACT_FIRST_NAME], from [FIRM_NAME].");
+	expect_in("template add", out, "yearend");
+	free(out);
+	out = OK(e, "template", "list");
+	expect_in("template list", out, "Accounts for [ACCOUNT_NAME]");
+	free(out);
+
+	/* Bulk from a template: one thread per account, shortcodes expanded. */
+	char *both = xasprintf("%s,%s", acme, birch);
+	out = OK(e, "thread", "new", both, "--from", "1", "--template", "yearend");
+	long long t1, t2;
+	assert_int_equal(sscanf(out, "%lld\n%lld\n", &t1, &t2), 2);
+	assert_true(t1 > e->thread && t2 > t1);
+	free(out);
+	free(both);
+	char *s_t2 = fmt_id(t2);
+	out = OK(e, "thread", "show", s_t2);
+	expect_in("template thread", out, "Accounts for Birch & Sons");
+	expect_in("template thread", out, "Dear Clara, from Example & Partners.");
+	free(out);
+	free(s_t2);
+
+	out = OK(e, "thread", "list");
+	expect_in("thread list", out, "Year-end accounts 2026");
+	expect_in("thread list", out, "Accounts for Acme Bakery Ltd");
+	free(out);
+	out = OK(e, "thread", "list", birch);
+	assert_null(strstr(out, "Year-end accounts 2026"));
+	expect_in("thread list ACCOUNT", out, "Accounts for Birch & Sons");
+	free(out);
+
+	long long msg = ID(e, "message", "post", th, "--from", as_anna, "--body",
+			   "Statements are attached.");
+	long long note = ID(e, "message", "post", th, "--from", as_member, "--body",
+			    "Thanks Anna!");
+	assert_true(note > msg);
+	out = OK(e, "thread", "read", th, "--by", as_anna);
+	expect_in("thread read", out, "read by contact");
+	free(out);
+
+	/* The first task's id from the JSON view, then tick it. */
+	json_t *j = JSON(e, "thread", "show", th);
+	json_t *task = json_array_get(json_object_get(j, "tasks"), 0);
+	char *task_id = fmt_id(json_integer_value(json_object_get(task, "id")));
+	json_decref(j);
+	out = OK(e, "task", "done", task_id, "--by", as_anna);
+	expect_in("task done", out, "done");
+	free(out);
+	free(task_id);
+
+	out = OK(e, "thread", "show", th);
+	expect_in("thread show", out, "[x] Upload December bank statements");
+	expect_in("thread show", out, "[ ] Confirm the stock count");
+	expect_in("thread show", out, "contact");
+	expect_in("thread show", out, "Statements are attached.");
+	expect_in("thread show", out, "Thanks Anna!");
+	/* oldest first */
+	assert_true(strstr(out, "Statements are attached.") < strstr(out, "Thanks Anna!"));
+	free(out);
+
+	out = OK(e, "reminders", "set", th, "--on", "--days", "5", "--count", "2");
+	expect_in("reminders set", out, "every 5 days");
+	free(out);
+	out = OK(e, "reminders", "set", th, "--off");
+	expect_in("reminders set --off", out, "reminders off");
+	free(out);
+
+	out = OK(e, "thread", "resend", th);
+	expect_in("thread resend", out, "1 email queued");
+	free(out);
+
+	out = OK(e, "thread", "archive", th);
+	expect_in("thread archive", out, "archived");
+	free(out);
+	r = CTL(e, "message", "post", th, "--from", as_member, "--body", "late");
+	assert_int_not_equal(r.code, 0);
+	res_free(&r);
+	out = OK(e, "thread", "show", th);
+	expect_in("archived thread show", out, "archived");
+	free(out);
+	out = OK(e, "thread", "reopen", th);
+	expect_in("thread reopen", out, "reopened");
+	free(out);
+
+	out = OK(e, "outbox", "list", "--status", "queued", "--limit", "2");
+	expect_in("outbox list", out, "queued");
+	assert_int_equal(strchr(strchr(strchr(out, '\n') + 1, '\n') + 1, '\n')[1], '\0');
+	free(out);
+
+	/* The inbound log as gatewayd-pipe would write it. */
+	{
+		struct gw_config *cfg = NULL;
+		struct store *store = NULL;
+		char *error = NULL;
+		struct store_inbound in = { 0 };
+
+		assert_int_equal(cfg_load(e->conf, &cfg, &error), 0);
+		assert_int_equal(store_open(&cfg->store, &store, &error), 0);
+		in.sender = "anna@acme.example";
+		in.recipient = "reply+abc@reply.firm.example";
+		in.message_id = "m1@acme.example";
+		in.size = 1234;
+		in.verdict = "explained";
+		in.thread_id = e->thread;
+		in.reason = "human reply";
+		assert_int_equal(store_inbound_log(store, &in, NULL, &error), GW_OK);
+		store_close(&store);
+		cfg_free(&cfg);
+	}
+	out = OK(e, "inbound", "list", "--limit", "5");
+	expect_in("inbound list", out, "explained");
+	expect_in("inbound list", out, "reply+abc@reply.firm.example");
+	free(out);
+
+	out = OK(e, "tick");
+	expect_in("tick", out, "queued");
+	free(out);
+
+	/* Help: the whole list, and one command. */
+	r = run_argv(e, (const char *const[]){ "--help", NULL });
+	assert_int_equal(r.code, 0);
+	expect_in("--help", r.out, "thread new");
+	expect_in("--help", r.out, "outbox list");
+	res_free(&r);
+	r = CTL(e, "thread", "new", "--help");
+	assert_int_equal(r.code, 0);
+	expect_in("thread new --help", r.out, "--remind-days");
+	res_free(&r);
+
+	free(th);
+	free(acme);
+	free(birch);
+	free(member);
+	free(anna);
+	free(as_anna);
+	free(as_member);
+}
+
+/* ---- JSON ---- */
+
+static void expect_fields(const char *what, json_t *o, const char *const *fields)
+{
+	if (!json_is_object(o))
+		fail_msg("%s: not an object", what);
+	for (size_t i = 0; fields[i] != NULL; i++)
+		if (json_object_get(o, fields[i]) == NULL)
+			fail_msg("%s: no field \"%s\"", what, fields[i]);
+	json_t *id = json_object_get(o, "id");
+	if (id != NULL && !json_is_integer(id))
+		fail_msg("%s: id is not a number", what);
+}
+
+static void test_gatewayctl_json_output(void **state)
+{
+	struct env *e = *state;
+	char *th = fmt_id(e->thread), *acme = fmt_id(e->acme), *anna = fmt_id(e->anna);
+	char *as_anna = xasprintf("contact:%lld", e->anna);
+	static const char *const thread_fields[] = { "id", "account_id", "subject", "archived",
+						     "reminders", "tasks", "messages",
+						     "attachments", "created_at", NULL };
+	json_t *j, *x;
+
+	j = JSON(e, "firm", "show");
+	expect_fields("firm show", j, (const char *const[]){ "name", "allow_client_chats", NULL });
+	assert_true(json_is_true(json_object_get(j, "allow_client_chats")));
+	json_decref(j);
+
+	j = JSON(e, "account", "add", "Cedar Ltd");
+	expect_fields("account add", j, (const char *const[]){ "id", "name", NULL });
+	json_decref(j);
+	j = JSON(e, "account", "list");
+	assert_true(json_is_array(j));
+	assert_int_equal(json_array_size(j), 3);
+	expect_fields("account list", json_array_get(j, 0),
+		      (const char *const[]){ "id", "name", "created_at", NULL });
+	json_decref(j);
+
+	j = JSON(e, "contact", "add", acme, "Dora Dough", "dora@acme.example");
+	expect_fields("contact add", j, (const char *const[]){ "id", "account_id", NULL });
+	assert_true(json_is_false(json_object_get(j, "may_create_chats")));
+	json_decref(j);
+	j = JSON(e, "contact", "list", acme);
+	assert_int_equal(json_array_size(j), 3);
+	x = json_array_get(j, 0);
+	expect_fields("contact list", x, (const char *const[]){ "id", "email", "notify",
+		"may_create_chats", "email_status", "generation", NULL });
+	assert_int_equal(json_integer_value(json_object_get(x, "id")), e->anna);
+	assert_true(json_is_true(json_object_get(x, "may_create_chats")));
+	assert_true(json_is_false(json_object_get(json_array_get(j, 1), "notify")));
+	json_decref(j);
+	j = JSON(e, "contact", "notify", anna, "off");
+	assert_true(json_is_false(json_object_get(j, "notify")));
+	json_decref(j);
+
+	j = JSON(e, "staff", "add", "Nina New", "nina@firm.example");
+	expect_fields("staff add", j, (const char *const[]){ "id", "role", NULL });
+	assert_string_equal(json_string_value(json_object_get(j, "role")), "member");
+	json_decref(j);
+	j = JSON(e, "staff", "list");
+	assert_int_equal(json_array_size(j), 3);
+	expect_fields("staff list", json_array_get(j, 0),
+		      (const char *const[]){ "id", "name", "email", "role", NULL });
+	json_decref(j);
+
+	j = JSON(e, "template", "add", "t", "--subject", "S", "--body", "B");
+	expect_fields("template add", j, (const char *const[]){ "name", NULL });
+	json_decref(j);
+	j = JSON(e, "template", "list");
+	assert_int_equal(json_array_size(j), 1);
+	json_decref(j);
+
+	j = JSON(e, "thread", "show", th);
+	expect_fields("thread show", j, thread_fields);
+	assert_int_equal(json_integer_value(json_object_get(j, "id")), e->thread);
+	x = json_object_get(j, "reminders");
+	assert_true(json_is_true(json_object_get(x, "enabled")));
+	assert_int_equal(json_integer_value(json_object_get(x, "days")), 3);
+	assert_int_equal(json_integer_value(json_object_get(x, "remaining")), 2);
+	int64_t due;
+	assert_int_equal(clock_parse(json_string_value(json_object_get(x, "next_due")), &due), 0);
+	assert_int_equal(json_array_size(json_object_get(j, "tasks")), 2);
+	x = json_array_get(json_object_get(j, "messages"), 0);
+	expect_fields("message", x, (const char *const[]){ "id", "author_kind", "author_id",
+		"body", "staff_only", "created_at", NULL });
+	assert_string_equal(json_string_value(json_object_get(x, "author_kind")), "staff");
+	json_decref(j);
+
+	j = JSON(e, "thread", "list");
+	assert_true(json_is_array(j));
+	expect_fields("thread list", json_array_get(j, 0),
+		      (const char *const[]){ "id", "subject", "reminders", NULL });
+	json_decref(j);
+
+	j = JSON(e, "thread", "new", acme, "--from", "1", "--subject", "s", "--body", "b",
+		 "--show-content");
+	x = json_array_get(json_object_get(j, "threads"), 0);
+	expect_fields("thread new", x, (const char *const[]){ "id", "account_id", NULL });
+	json_decref(j);
+
+	j = JSON(e, "message", "post", th, "--from", as_anna, "--body", "hello");
+	expect_fields("message post", j, (const char *const[]){ "id", "thread_id", NULL });
+	json_decref(j);
+	j = JSON(e, "thread", "read", th, "--by", as_anna);
+	expect_fields("thread read", j, (const char *const[]){ "thread_id", "reader_id", NULL });
+	json_decref(j);
+	j = JSON(e, "thread", "resend", th);
+	assert_true(json_is_integer(json_object_get(j, "queued")));
+	json_decref(j);
+	j = JSON(e, "thread", "archive", th);
+	assert_true(json_is_true(json_object_get(j, "archived")));
+	json_decref(j);
+	j = JSON(e, "thread", "reopen", th);
+	assert_true(json_is_false(json_object_get(j, "archived")));
+	json_decref(j);
+	j = JSON(e, "reminders", "set", th, "--on", "--days", "4");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "reminders"),
+							    "days")), 4);
+	json_decref(j);
+
+	j = JSON(e, "link", th, "--for", as_anna);
+	expect_fields("link", j, (const char *const[]){ "url", "token", "thread_id",
+		"principal_kind", "principal_id", "expires", NULL });
+	json_decref(j);
+
+	j = JSON(e, "outbox", "list");
+	assert_true(json_array_size(j) > 0);
+	expect_fields("outbox list", json_array_get(j, 0), (const char *const[]){ "id",
+		"kind", "status", "recipient_kind", "recipient_address", "thread_id",
+		"created_at", "mail_id", NULL });
+	json_decref(j);
+	j = JSON(e, "inbound", "list");
+	assert_true(json_is_array(j));
+	json_decref(j);
+	j = JSON(e, "tick", "--now", "2026-01-01T00:00:00Z");
+	assert_string_equal(json_string_value(json_object_get(j, "now")), "2026-01-01T00:00:00Z");
+	assert_true(json_is_integer(json_object_get(j, "reminders_queued")));
+	json_decref(j);
+	j = JSON(e, "contact", "revoke", anna);
+	assert_int_equal(json_integer_value(json_object_get(j, "generation")), 2);
+	json_decref(j);
+
+	free(th);
+	free(acme);
+	free(anna);
+	free(as_anna);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_gatewayctl_init_key_file_0600_and_idempotent,
+						setup_env, teardown_env),
+		cmocka_unit_test_setup_teardown(test_gatewayctl_demo_sequence, setup_env,
+						teardown_env),
+		cmocka_unit_test_setup_teardown(test_gatewayctl_happy_paths, setup_seeded,
+						teardown_env),
+		cmocka_unit_test_setup_teardown(test_gatewayctl_json_output, setup_seeded,
+						teardown_env),
+		cmocka_unit_test_setup_teardown(test_gatewayctl_usage_errors_exit_64,
+						setup_seeded, teardown_env),
+		cmocka_unit_test_setup_teardown(test_gatewayctl_unknown_ids_exit_65,
+						setup_seeded, teardown_env),
+		cmocka_unit_test_setup_teardown(test_gatewayctl_bad_config_exit_78, setup_env,
+						teardown_env),
+		cmocka_unit_test_setup_teardown(test_gatewayctl_link_verifies_and_revoke_refuses,
+						setup_seeded, teardown_env),
+		cmocka_unit_test_setup_teardown(test_gatewayctl_tick_steps_reminders,
+						setup_seeded, teardown_env),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
+
