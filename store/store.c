@@ -157,6 +157,13 @@ int store_schema_version(struct store *s)
 	return (int)v;
 }
 
+static const char SQL_DATA_VERSION[] = "PRAGMA data_version";
+
+int store_data_version(struct store *s, int64_t *version_r)
+{
+	return db_int(s, SQL_DATA_VERSION, version_r, "") == SQLITE_ROW ? 0 : -1;
+}
+
 /* The hot queries, for store_query_plan(); defined beside their code. */
 extern const char SQL_OUTBOX_DUE_QUEUED[];
 extern const char SQL_OUTBOX_DUE_LEASED[];

@@ -188,6 +188,14 @@ void store_set_reminder_defaults(struct store *store, int days, int count);
 int store_schema_version(struct store *store);
 
 /*
+ * PRAGMA data_version of this connection: it changes whenever ANOTHER
+ * connection (thread or process) has committed to the database since, and
+ * not for this connection's own commits.  For caches of rendered data
+ * (the web view).  Returns 0, or -1 on a database error.
+ */
+int store_data_version(struct store *store, int64_t *version_r);
+
+/*
  * Diagnostics: EXPLAIN QUERY PLAN of a hot query, one plan line per
  * "\n"-terminated line, malloc'd into *plan_r.  which is one of
  * "outbox_due", "outbox_next_due", "reminders_due", "reminders_next_due",

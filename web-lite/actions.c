@@ -1,0 +1,406 @@
+/*
+ * actions.c - what a person can do in a thread (reply with or without a
+ * file, mark read, tick a task, and the staff's archive, reopen, resend
+ * and reminder settings), and attachment downloads.
+ *
+ * The router has already checked the session, the body size and the CSRF
+ * token of every POST that arrives here.  A refused action on a thread the
+ * person may not see is a 404, exactly as for the GET.  A failed reply
+ * shows the page again with the error and the text that was typed.
+ */
+#include "web_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <event2/http.h>
+
+#include "log.h"
+
+static void redirect_thread(struct web_req *r, int64_t thread_id, const char *anchor)
+{
+	char location[64];
+
+	snprintf(location, sizeof(location), "/t/%lld%s", (long long)thread_id,
+		 anchor != NULL ? anchor : "");
+	web_send_redirect(r, location);
+}
+
+/* Last path component, controls and invalid UTF-8 removed; malloc'd. */
+static char *upload_name(const char *raw)
+{
+	const char *base = raw;
+	struct buf b = BUF_INIT;
+
+	for (const char *p = raw; *p != '\0'; p++)
+		if (*p == '/' || *p == '\\')
+			base = p + 1;
+	if (!web_utf8_valid(base, strlen(base)))
+		return xstrdup("file");
+	for (const char *p = base; *p != '\0' && b.len < 200; p++)
+		if ((unsigned char)*p >= 0x20 && *p != 0x7f)
+			buf_putc(&b, *p);
+	/* Do not cut a UTF-8 sequence in half at the length limit. */
+	while (b.len > 0 && !web_utf8_valid(b.data, b.len))
+		buf_truncate(&b, b.len - 1);
+	if (b.len == 0 || strcmp(b.data, ".") == 0 || strcmp(b.data, "..") == 0) {
+		buf_release(&b);
+		return xstrdup("file");
+	}
+	return buf_detach(&b);
+}
+
+/* A plain "type/subtype" or NULL. */
+static const char *upload_type(const char *ct)
+{
+	size_t slash = 0;
+
+	if (ct == NULL || *ct == '\0' || strlen(ct) > 100)
+		return NULL;
+	for (size_t i = 0; ct[i] != '\0'; i++) {
+		char c = ct[i];
+
+		if (c == '/' && slash == 0 && i > 0)
+			slash = i;
+		else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			   (c >= '0' && c <= '9') || strchr("+-.", c) != NULL))
+			return NULL;
+	}
+	return slash > 0 && ct[slash + 1] != '\0' ? ct : NULL;
+}
+
+/* What can be shown of a refused text: valid UTF-8 without controls. */
+static char *draft_text(const char *s, size_t len)
+{
+	struct buf b = BUF_INIT;
+
+	if (!web_utf8_valid(s, len))
+		return NULL;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] >= 0x20 || s[i] == '\n' || s[i] == '\t')
+			buf_putc(&b, s[i]);
+	return buf_detach(&b);
+}
+
+static void do_reply(struct web_req *r, int64_t thread_id)
+{
+	struct web *web = r->web;
+	const struct web_field *bf = web_form_field(&r->form, "body");
+	const struct web_field *ff = web_form_field(&r->form, "file");
+	int has_file = ff != NULL && ff->filename != NULL && ff->filename[0] != '\0';
+	char *body = NULL, *err = NULL, *name = NULL;
+	int64_t message_id = 0, att_id = 0;
+	enum gw_result res = GW_OK;
+
+	if (bf != NULL && (body = web_clean_text(bf->value, bf->len)) == NULL) {
+		char *draft = draft_text(bf->value, bf->len);
+
+		web_send_thread(r, thread_id, 400, "The message holds characters that "
+						   "cannot be sent.", draft);
+		free(draft);
+		goto out;
+	}
+	if ((body == NULL || body[0] == '\0') && !has_file) {
+		web_send_thread(r, thread_id, 400, "Write a message or choose a file.", NULL);
+		goto out;
+	}
+	if (body != NULL && body[0] != '\0') {
+		res = store_message_post(web->store, thread_id, r->sess.kind, r->sess.id,
+					 body, &message_id, &err);
+		if (res != GW_OK)
+			goto failed;
+	}
+	if (has_file) {
+		struct store_attachment_new att;
+
+		memset(&att, 0, sizeof(att));
+		name = upload_name(ff->filename);
+		att.thread_id = thread_id;
+		att.message_id = message_id;
+		att.uploader_kind = r->sess.kind;
+		att.uploader_id = r->sess.id;
+		att.file_name = name;
+		att.content_type = upload_type(ff->content_type);
+		att.bytes = ff->value;
+		att.len = ff->len;
+		res = store_attachment_add(web->store, &att, &att_id, &err);
+		if (res != GW_OK) {
+			/* The message (if any) went out: say so, keep nothing twice. */
+			if (message_id != 0) {
+				log_warn("web: thread %lld: upload failed: %s",
+					 (long long)thread_id, err);
+				web_outbox_queued(web);
+				web_send_thread(r, thread_id, res == GW_TEMPFAIL ? 503 : 400,
+						"Your message was sent, but the file could "
+						"not be stored. Please try the file again.",
+						NULL);
+				goto out;
+			}
+			goto failed;
+		}
+	}
+	web_session_touch(r);
+	web_outbox_queued(web);
+	log_info("web: thread %lld: %s %lld posted%s%s", (long long)thread_id,
+		 store_kind_name(r->sess.kind), (long long)r->sess.id,
+		 message_id != 0 ? " a message" : "", att_id != 0 ? " a file" : "");
+	redirect_thread(r, thread_id, "#reply");
+	goto out;
+failed:
+	if (res == GW_NOTFOUND)
+		web_send_error(r, 404, NULL);
+	else
+		web_send_thread(r, thread_id, res == GW_TEMPFAIL ? 503 : 400,
+				res == GW_TEMPFAIL ? "The service is busy; please send again "
+						     "in a moment." : err,
+				body);
+out:
+	free(body);
+	free(err);
+	free(name);
+}
+
+static void do_read(struct web_req *r, int64_t thread_id)
+{
+	const char *up = web_form_get(&r->form, "up_to");
+	int64_t up_to = up != NULL && *up != '\0' ? web_parse_id(up) : 0;
+	const char *js = web_form_get(&r->form, "js");
+	char *err = NULL;
+	enum gw_result res;
+
+	if (up != NULL && *up != '\0' && up_to == 0) {
+		web_send_error(r, 400, "bad up_to");
+		return;
+	}
+	res = store_read_mark(r->web->store, thread_id, r->sess.kind, r->sess.id, up_to, &err);
+	if (res != GW_OK) {
+		web_send_store_error(r, res, err);
+		free(err);
+		return;
+	}
+	web_session_touch(r);
+	if (js != NULL && strcmp(js, "1") == 0)
+		web_send(r, 204, NULL, NULL, 0);
+	else
+		redirect_thread(r, thread_id, NULL);
+}
+
+static void do_task(struct web_req *r, int64_t thread_id)
+{
+	struct web *web = r->web;
+	int64_t task_id = web_parse_id(web_form_get(&r->form, "task"));
+	const char *done = web_form_get(&r->form, "done");
+	struct store_thread_view view;
+	enum gw_result res;
+	char *err = NULL;
+	int found = 0;
+
+	memset(&view, 0, sizeof(view));
+	if (task_id == 0 || done == NULL || (strcmp(done, "0") != 0 && strcmp(done, "1") != 0)) {
+		web_send_error(r, 400, "Which task, done or not?");
+		return;
+	}
+	/* The task must belong to this thread, which the person may see. */
+	res = store_thread_show(web->store, thread_id, r->sess.kind, r->sess.id, 0, &view, &err);
+	for (size_t i = 0; res == GW_OK && i < view.n_tasks; i++)
+		found |= view.tasks[i].id == task_id;
+	if (res == GW_OK && !found)
+		res = GW_NOTFOUND;
+	if (res == GW_OK)
+		res = store_task_set_done(web->store, task_id, r->sess.kind, r->sess.id,
+					  done[0] == '1', &err);
+	if (res != GW_OK) {
+		web_send_store_error(r, res, err);
+	} else {
+		web_session_touch(r);
+		if (r->sess.kind == STORE_CONTACT && done[0] == '1')
+			web_outbox_queued(web);
+		redirect_thread(r, thread_id, "#tasks");
+	}
+	free(err);
+	store_thread_view_clear(&view);
+}
+
+/* Number in [lo, hi] or 0 when empty; -1 when malformed. */
+static int form_int(const struct web_form *form, const char *name, int lo, int hi)
+{
+	const char *s = web_form_get(form, name);
+	int64_t v;
+
+	if (s == NULL || *s == '\0')
+		return 0;
+	v = web_parse_id(s);
+	return v >= lo && v <= hi ? (int)v : -1;
+}
+
+static void do_staff(struct web_req *r, int64_t thread_id, const char *action)
+{
+	struct web *web = r->web;
+	enum gw_result res;
+	char *err = NULL;
+	int queued = 0;
+
+	if (r->sess.kind != STORE_STAFF) {
+		web_send_error(r, 403, "Only staff can do that.");
+		return;
+	}
+	if (strcmp(action, "archive") == 0) {
+		res = store_thread_archive(web->store, thread_id, r->sess.id, &err);
+	} else if (strcmp(action, "reopen") == 0) {
+		res = store_thread_reopen(web->store, thread_id, r->sess.id, &err);
+	} else if (strcmp(action, "resend") == 0) {
+		res = store_thread_resend(web->store, thread_id, r->sess.id, &queued, &err);
+	} else {
+		const char *en = web_form_get(&r->form, "enabled");
+		int days = form_int(&r->form, "days", 1, 365);
+		int count = form_int(&r->form, "count", 1, 50);
+
+		if (days < 0 || count < 0) {
+			web_send_thread(r, thread_id, 400, "Reminders: days must be 1 to 365 "
+							   "and the count 1 to 50.", NULL);
+			return;
+		}
+		res = store_thread_set_reminders(web->store, thread_id, r->sess.id,
+						 en != NULL && strcmp(en, "1") == 0, days,
+						 count, &err);
+	}
+	if (res != GW_OK) {
+		if (res == GW_NOTFOUND || res == GW_TEMPFAIL)
+			web_send_store_error(r, res, err);
+		else
+			web_send_thread(r, thread_id, 400, err, NULL);
+		free(err);
+		return;
+	}
+	log_info("web: thread %lld: staff %lld: %s", (long long)thread_id,
+		 (long long)r->sess.id, action);
+	if (queued > 0)
+		web_outbox_queued(web);
+	redirect_thread(r, thread_id, NULL);
+}
+
+void web_handle_thread(struct web_req *r, int64_t thread_id, const char *action)
+{
+	char *err = NULL;
+	enum gw_result res;
+
+	if (action == NULL) {
+		web_send_thread(r, thread_id, 200, NULL, NULL);
+		return;
+	}
+	/* Actions on a thread the person cannot see: 404, like the page. */
+	res = store_thread_access(r->web->store, thread_id, r->sess.kind, r->sess.id, &err);
+	if (res != GW_OK) {
+		web_send_store_error(r, res, err);
+		free(err);
+		return;
+	}
+	if (strcmp(action, "reply") == 0)
+		do_reply(r, thread_id);
+	else if (strcmp(action, "read") == 0)
+		do_read(r, thread_id);
+	else if (strcmp(action, "task") == 0)
+		do_task(r, thread_id);
+	else
+		do_staff(r, thread_id, action);
+}
+
+/* ---- GET /a/ID ------------------------------------------------------------ */
+
+/* Types a browser may show inline after the download; else octet-stream. */
+static const char *download_type(const char *ct)
+{
+	static const char *const ok[] = {
+		"application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp",
+	};
+
+	for (size_t i = 0; ct != NULL && i < GW_ARRAY_SIZE(ok); i++)
+		if (strcasecmp(ct, ok[i]) == 0)
+			return ok[i];
+	if (ct != NULL && strcasecmp(ct, "text/plain") == 0)
+		return "text/plain; charset=utf-8";
+	return "application/octet-stream";
+}
+
+/*
+ * Content-Disposition: an ASCII fallback (letters, digits and ._-() only)
+ * and the exact UTF-8 name percent-encoded in filename* (RFC 6266, 8187).
+ */
+static char *disposition(const char *name)
+{
+	struct buf b = BUF_INIT;
+	size_t start;
+
+	buf_puts(&b, "attachment; filename=\"");
+	start = b.len;
+	for (const unsigned char *p = (const unsigned char *)name; *p != '\0'; p++) {
+		int keep = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			   (*p >= '0' && *p <= '9') || strchr("._-() ", *p) != NULL;
+
+		if (b.len == start && (*p == '.' || *p == ' '))
+			continue;
+		buf_putc(&b, keep ? (char)*p : '_');
+	}
+	if (b.len == start)
+		buf_puts(&b, "download");
+	buf_puts(&b, "\"; filename*=UTF-8''");
+	for (const unsigned char *p = (const unsigned char *)name; *p != '\0'; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("!#$&+-.^_`|~", *p) != NULL)
+			buf_putc(&b, (char)*p);
+		else
+			buf_printf(&b, "%%%02X", *p);
+	}
+	return buf_detach(&b);
+}
+
+void web_handle_attachment(struct web_req *r, int64_t attachment_id)
+{
+	struct web *web = r->web;
+	struct store_attachment att;
+	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
+	enum gw_result res = GW_NOTFOUND;
+	char *err = NULL, *path = NULL, *cd;
+	struct stat st;
+	int fd;
+
+	memset(&att, 0, sizeof(att));
+	if (r->sess.kind == 0) {
+		web_send_error(r, 403, "Please open the link in your most recent email first.");
+		return;
+	}
+	if (attachment_id > 0)
+		res = store_attachment_get(web->store, attachment_id, &att, &err);
+	if (res == GW_OK)
+		res = store_thread_access(web->store, att.thread_id, r->sess.kind, r->sess.id,
+					  &err);
+	if (res != GW_OK) {
+		web_send_store_error(r, res, err);
+		goto out;
+	}
+	path = store_attachment_path(web->attachments_dir, att.sha256);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		log_error("web: attachment %lld: %s: %s", (long long)att.id, path,
+			  strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		web_send_error(r, 404, "The file is missing.");
+		goto out;
+	}
+	cd = disposition(att.file_name);
+	evhttp_add_header(h, "Content-Disposition", cd);
+	/* Even if a browser rendered it, it could run nothing. */
+	evhttp_add_header(h, "Content-Security-Policy", "sandbox; default-src 'none'");
+	free(cd);
+	web_send_file(r, download_type(att.content_type), fd, (int64_t)st.st_size);
+out:
+	free(err);
+	free(path);
+	store_attachment_clear(&att);
+}

@@ -1,0 +1,387 @@
+/*
+ * page_home.c - "/": the client's chats in to-do order (the thread with
+ * the newest notification or resend first) and the staff's chats of the
+ * accounts they may see, with unread counts, the open/archived filter and
+ * the "new chat" forms; POST /new creates the chat(s).
+ *
+ * A refused new chat shows the home page again with the error and the
+ * form filled in as it was sent.
+ */
+#include "web_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/http.h>
+
+#include "log.h"
+
+/* ?show=archived */
+static int want_archived(struct web_req *r)
+{
+	const char *q = r->uri != NULL ? evhttp_uri_get_query(r->uri) : NULL;
+	struct web_form qf = { NULL, 0 };
+	const char *show;
+	int archived = 0;
+
+	if (q != NULL && web_form_parse_urlencoded(q, strlen(q), &qf) == 0 &&
+	    (show = web_form_get(&qf, "show")) != NULL)
+		archived = strcmp(show, "archived") == 0;
+	web_form_clear(&qf);
+	return archived;
+}
+
+static void prefill(struct buf *o, const struct web_form *form, const char *name)
+{
+	const char *v = form != NULL ? web_form_get(form, name) : NULL;
+
+	if (v != NULL)
+		buf_html_escape(o, v);
+}
+
+static void render_tabs(struct buf *o, int archived)
+{
+	buf_printf(o, "<nav class=\"tabs\"><a href=\"/\"%s>Open</a>"
+		      "<a href=\"/?show=archived\"%s>Archived</a></nav>",
+		   archived ? "" : " aria-current=\"page\"",
+		   archived ? " aria-current=\"page\"" : "");
+}
+
+static void render_list(struct buf *o, const struct store_thread_list *list, int staff)
+{
+	if (list->count == 0) {
+		buf_puts(o, "<p class=\"empty card\">No chats here.</p>");
+		return;
+	}
+	buf_puts(o, "<ul class=\"threads\">");
+	for (size_t i = 0; i < list->count; i++) {
+		const struct store_thread *t = &list->items[i];
+		const struct store_reminders *rem = &t->reminders;
+
+		buf_printf(o, "<li><a class=\"tcard%s\" href=\"/t/%lld\"><span class=\"line1\">"
+			      "<span class=\"subject\">",
+			   t->unread_count > 0 ? " unread" : "", (long long)t->id);
+		buf_html_escape(o, t->subject);
+		buf_puts(o, "</span>");
+		if (rem->enabled && rem->remaining > 0 && rem->next_due > 0 && !t->archived)
+			web_render_bell(o);
+		if (t->unread_count > 0)
+			buf_printf(o, "<span class=\"badge\" title=\"unread messages\">%lld</span>",
+				   (long long)t->unread_count);
+		buf_puts(o, "</span><span class=\"line2\">");
+		if (staff) {
+			buf_html_escape(o, t->account_name);
+			buf_puts(o, " \xc2\xb7 ");
+		}
+		if (t->tasks_total > 0)
+			buf_printf(o, "%d/%d tasks \xc2\xb7 ", t->tasks_done, t->tasks_total);
+		web_render_time(o, t->last_message_at != 0 ? t->last_message_at : t->created_at);
+		buf_puts(o, "</span></a></li>");
+	}
+	buf_puts(o, "</ul>");
+}
+
+static void render_error(struct buf *o, const char *error)
+{
+	if (error == NULL)
+		return;
+	buf_puts(o, "<p class=\"error\" role=\"alert\">");
+	buf_html_escape(o, error);
+	buf_puts(o, "</p>");
+}
+
+static void client_new_form(struct web_req *r, struct buf *o, const struct web_form *pf)
+{
+	buf_printf(o, "<details class=\"card newchat\"%s><summary>Start a new chat</summary>"
+		      "<form method=\"post\" action=\"/new\">", pf != NULL ? " open" : "");
+	web_render_csrf(r, o);
+	buf_puts(o, "<label>Subject<input name=\"subject\" required maxlength=\"200\" value=\"");
+	prefill(o, pf, "subject");
+	buf_puts(o, "\"></label><label>Message<textarea name=\"body\" rows=\"4\" required>");
+	prefill(o, pf, "body");
+	buf_puts(o, "</textarea></label><button class=\"primary\" type=\"submit\">"
+		    "Start chat</button></form></details>");
+}
+
+static void staff_new_form(struct web_req *r, struct buf *o, const struct web_form *pf)
+{
+	struct web *web = r->web;
+	struct store_account_list accounts = { NULL, 0 };
+	struct store_template_list templates = { NULL, 0 };
+
+	if (store_account_list(web->store, r->sess.id, &accounts, NULL) != GW_OK ||
+	    accounts.count == 0)
+		goto out;
+	(void)store_template_list(web->store, &templates, NULL);
+	buf_printf(o, "<details class=\"card newchat\"%s><summary>New chat</summary>"
+		      "<form method=\"post\" action=\"/new\">", pf != NULL ? " open" : "");
+	web_render_csrf(r, o);
+	buf_puts(o, "<fieldset><legend>To one or several clients</legend>"
+		    "<div class=\"accounts\">");
+	for (size_t i = 0; i < accounts.count; i++) {
+		int checked = 0;
+
+		for (size_t k = 0; pf != NULL && k < pf->count; k++)
+			checked |= strcmp(pf->fields[k].name, "account") == 0 &&
+				   web_parse_id(pf->fields[k].value) == accounts.items[i].id;
+		buf_printf(o, "<label class=\"check\"><input type=\"checkbox\" name=\"account\" "
+			      "value=\"%lld\"%s> ", (long long)accounts.items[i].id,
+			   checked ? " checked" : "");
+		buf_html_escape(o, accounts.items[i].name);
+		buf_puts(o, "</label>");
+	}
+	buf_puts(o, "</div></fieldset>");
+	if (templates.count > 0) {
+		const char *sel = pf != NULL ? web_form_get(pf, "template") : NULL;
+
+		buf_puts(o, "<label>Template<select name=\"template\">"
+			    "<option value=\"\">None</option>");
+		for (size_t i = 0; i < templates.count; i++) {
+			buf_puts(o, "<option value=\"");
+			buf_html_escape(o, templates.items[i].name);
+			buf_puts(o, sel != NULL && strcmp(sel, templates.items[i].name) == 0 ?
+					    "\" selected>" : "\">");
+			buf_html_escape(o, templates.items[i].name);
+			buf_puts(o, "</option>");
+		}
+		buf_puts(o, "</select></label>");
+	}
+	buf_puts(o, "<label>Subject<input name=\"subject\" maxlength=\"200\" value=\"");
+	prefill(o, pf, "subject");
+	buf_puts(o, "\"></label><label>Message<textarea name=\"body\" rows=\"5\">");
+	prefill(o, pf, "body");
+	buf_puts(o, "</textarea></label><label>Tasks for the client, one per line"
+		    "<textarea name=\"tasks\" rows=\"3\">");
+	prefill(o, pf, "tasks");
+	buf_printf(o, "</textarea></label><div class=\"remrow\"><label class=\"check\">"
+		      "<input type=\"checkbox\" name=\"reminders\" value=\"1\"%s> Remind the "
+		      "client</label><label>every <input type=\"number\" name=\"days\" min=\"1\" "
+		      "max=\"365\" value=\"3\"> days</label><label><input type=\"number\" "
+		      "name=\"count\" min=\"1\" max=\"50\" value=\"1\"> times</label></div>"
+		      "<p class=\"hint\">With a template, subject and message may stay empty. "
+		      "[ACCOUNT_NAME], [CONTACT_FIRST_NAME], [FIRM_NAME] and [CURRENT_DATE] "
+		      "are filled in per client.</p>"
+		      "<button class=\"primary\" type=\"submit\">Create chat</button></form>"
+		      "</details>",
+		   pf != NULL && web_form_get(pf, "reminders") != NULL ? " checked" : "");
+out:
+	store_account_list_free(&accounts);
+	store_template_list_free(&templates);
+}
+
+static int client_may_create(struct web_req *r)
+{
+	struct store_firm firm;
+	struct store_contact c;
+	int ok = 0;
+
+	memset(&firm, 0, sizeof(firm));
+	memset(&c, 0, sizeof(c));
+	if (store_firm_get(r->web->store, &firm, NULL) == GW_OK && firm.allow_client_chats &&
+	    store_contact_get(r->web->store, r->sess.id, &c, NULL) == GW_OK)
+		ok = c.may_create_chats;
+	store_firm_clear(&firm);
+	store_contact_clear(&c);
+	return ok;
+}
+
+static void send_home(struct web_req *r, int code, const char *error,
+		      const struct web_form *pf)
+{
+	struct web *web = r->web;
+	struct store_thread_filter f;
+	struct store_thread_list list = { NULL, 0 };
+	struct buf main = BUF_INIT;
+	enum gw_result res;
+	char *err = NULL;
+	int archived = want_archived(r);
+	int staff = r->sess.kind == STORE_STAFF;
+
+	if (r->sess.kind == 0) {
+		buf_puts(&main, "<section class=\"card notice\"><h1>Welcome</h1><p>To see "
+				"your chats, open the \xe2\x80\x9cView chat\xe2\x80\x9d link in "
+				"the most recent email we sent you.</p></section>");
+		web_send_page(r, 200, "Welcome", &main);
+		buf_release(&main);
+		return;
+	}
+	memset(&f, 0, sizeof(f));
+	if (staff)
+		f.staff_id = r->sess.id;
+	else
+		f.contact_id = r->sess.id;
+	f.reader_kind = r->sess.kind;
+	f.reader_id = r->sess.id;
+	f.archived = archived ? STORE_ARCHIVED_ONLY : STORE_ARCHIVED_NO;
+	f.order = staff ? STORE_ORDER_ACTIVITY : STORE_ORDER_TODO;
+	f.limit = 500;
+	res = store_thread_list(web->store, &f, &list, &err);
+	if (res != GW_OK) {
+		web_send_store_error(r, res, err);
+		free(err);
+		return;
+	}
+	buf_printf(&main, "<div class=\"homehead\"><h1>%s</h1>",
+		   staff ? "Client chats" : "Your chats");
+	render_tabs(&main, archived);
+	buf_puts(&main, "</div>");
+	render_error(&main, error);
+	if (staff)
+		staff_new_form(r, &main, pf);
+	else if (client_may_create(r))
+		client_new_form(r, &main, pf);
+	render_list(&main, &list, staff);
+	web_send_page(r, code, staff ? "Client chats" : "Your chats", &main);
+	buf_release(&main);
+	store_thread_list_free(&list);
+}
+
+void web_handle_home(struct web_req *r)
+{
+	send_home(r, 200, NULL, NULL);
+}
+
+/* ---- POST /new ------------------------------------------------------------ */
+
+static char *clean_field(const struct web_form *form, const char *name, int *bad)
+{
+	const struct web_field *f = web_form_field(form, name);
+	char *s;
+
+	if (f == NULL)
+		return NULL;
+	if ((s = web_clean_text(f->value, f->len)) == NULL) {
+		*bad = 1;
+		return NULL;
+	}
+	if (*s == '\0') {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static void new_by_contact(struct web_req *r)
+{
+	int bad = 0;
+	char *subject = clean_field(&r->form, "subject", &bad);
+	char *body = clean_field(&r->form, "body", &bad);
+	char *err = NULL, location[48];
+	int64_t thread_id = 0;
+	enum gw_result res;
+
+	if (bad || subject == NULL || body == NULL) {
+		send_home(r, 400, bad ? "The text holds characters that cannot be sent." :
+					"A new chat needs a subject and a message.", &r->form);
+		goto out;
+	}
+	res = store_chat_create_by_contact(r->web->store, r->sess.id, subject, body,
+					   &thread_id, NULL, &err);
+	if (res == GW_TEMPFAIL) {
+		web_send_store_error(r, res, err);
+		goto out;
+	}
+	if (res != GW_OK) {
+		send_home(r, res == GW_PERMFAIL ? 403 : 400, err, &r->form);
+		goto out;
+	}
+	web_session_touch(r);
+	web_outbox_queued(r->web);
+	snprintf(location, sizeof(location), "/t/%lld", (long long)thread_id);
+	web_send_redirect(r, location);
+out:
+	free(subject);
+	free(body);
+	free(err);
+}
+
+static void new_by_staff(struct web_req *r)
+{
+	const struct web_form *form = &r->form;
+	struct store_chat_new chat;
+	int64_t *accounts = xcalloc(form->count + 1, sizeof(*accounts));
+	int64_t *ids = NULL;
+	char **tasks = NULL, *tasks_text, *err = NULL;
+	const char *tmpl = web_form_get(form, "template");
+	int bad = 0;
+	char *subject = clean_field(form, "subject", &bad);
+	char *body = clean_field(form, "body", &bad);
+	size_t n = 0, n_tasks = 0;
+	enum gw_result res;
+	const char *days = web_form_get(form, "days"), *count = web_form_get(form, "count");
+
+	memset(&chat, 0, sizeof(chat));
+	for (size_t i = 0; i < form->count; i++)
+		if (strcmp(form->fields[i].name, "account") == 0 &&
+		    (accounts[n] = web_parse_id(form->fields[i].value)) > 0)
+			n++;
+	tasks_text = clean_field(form, "tasks", &bad);
+	for (char *line = tasks_text, *next; line != NULL && *line != '\0'; line = next) {
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		while (*line == ' ' || *line == '\t' || *line == '-' || *line == '*')
+			line++;
+		if (*line == '\0')
+			continue;
+		tasks = xrealloc(tasks, (n_tasks + 1) * sizeof(*tasks));
+		tasks[n_tasks++] = line;
+	}
+	if (bad || n == 0) {
+		send_home(r, 400, bad ? "The text holds characters that cannot be sent." :
+					"Choose at least one client.", form);
+		goto out;
+	}
+	chat.account_ids = accounts;
+	chat.n_accounts = n;
+	chat.staff_id = r->sess.id;
+	chat.template_name = tmpl != NULL && *tmpl != '\0' ? tmpl : NULL;
+	chat.subject = subject;
+	chat.body = body;
+	chat.tasks = (const char *const *)tasks;
+	chat.n_tasks = n_tasks;
+	chat.reminders = web_form_get(form, "reminders") != NULL;
+	chat.reminder_days = days != NULL ? (int)web_parse_id(days) : 0;
+	chat.reminder_count = count != NULL ? (int)web_parse_id(count) : 0;
+	if (chat.reminder_days > 365 || chat.reminder_count > 50) {
+		send_home(r, 400, "Reminders: days must be 1 to 365 and the count 1 to 50.",
+			  form);
+		goto out;
+	}
+	ids = xcalloc(n, sizeof(*ids));
+	res = store_chat_create(r->web->store, &chat, ids, &err);
+	if (res == GW_TEMPFAIL) {
+		web_send_store_error(r, res, err);
+		goto out;
+	}
+	if (res != GW_OK) {
+		send_home(r, 400, err, form);
+		goto out;
+	}
+	log_info("web: staff %lld created %zu chat(s)", (long long)r->sess.id, n);
+	web_outbox_queued(r->web);
+	if (n == 1) {
+		char location[48];
+
+		snprintf(location, sizeof(location), "/t/%lld", (long long)ids[0]);
+		web_send_redirect(r, location);
+	} else {
+		web_send_redirect(r, "/");
+	}
+out:
+	free(accounts);
+	free(ids);
+	free(tasks);
+	free(tasks_text);
+	free(subject);
+	free(body);
+	free(err);
+}
+
+void web_handle_new_chat(struct web_req *r)
+{
+	if (r->sess.kind == STORE_STAFF)
+		new_by_staff(r);
+	else
+		new_by_contact(r);
+}

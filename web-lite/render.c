@@ -1,0 +1,239 @@
+/*
+ * render.c - the pieces every page is built from: the layout around a
+ * page, CommonMark bodies (rendered once per message and kept), times,
+ * the CSRF field, the reminder bell and its schedule.
+ *
+ * Everything that came from a user goes through buf_html_escape() or
+ * cmark with raw HTML off (CMARK_OPT_UNSAFE is never set).
+ */
+#include "web_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmark.h>
+
+#include "clock.h"
+
+#define MD_OPTIONS (CMARK_OPT_DEFAULT | CMARK_OPT_HARDBREAKS | CMARK_OPT_VALIDATE_UTF8)
+
+/* The firm's name is read at most once a second: it is on every page and
+ * changes about never. */
+char *web_firm_name(struct web *web)
+{
+	int64_t now = clock_monotonic_ms();
+	struct store_firm firm;
+
+	if (web->firm_name != NULL && now - web->firm_read_ms < 1000)
+		return xstrdup(web->firm_name);
+	memset(&firm, 0, sizeof(firm));
+	free(web->firm_name);
+	if (store_firm_get(web->store, &firm, NULL) == GW_OK && firm.name != NULL &&
+	    firm.name[0] != '\0')
+		web->firm_name = xstrdup(firm.name);
+	else
+		web->firm_name = xstrdup(web->firm_fallback);
+	web->firm_read_ms = now;
+	store_firm_clear(&firm);
+	return xstrdup(web->firm_name);
+}
+
+void web_render_csrf(struct web_req *r, struct buf *out)
+{
+	buf_puts(out, "<input type=\"hidden\" name=\"csrf\" value=\"" WEB_CSRF_MARK "\">");
+}
+
+void web_render_layout(struct web_req *r, struct buf *out, const char *title,
+		       const struct buf *main)
+{
+	char *firm = web_firm_name(r->web);
+	const char *v = r->web->asset_version;
+
+	buf_puts(out, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+		      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+		      "<meta name=\"referrer\" content=\"no-referrer\"><title>");
+	buf_html_escape(out, title);
+	buf_puts(out, " \xc2\xb7 ");
+	buf_html_escape(out, firm);
+	buf_printf(out, "</title><link rel=\"icon\" href=\"/static/icon.svg?v=%s\">"
+			"<link rel=\"stylesheet\" href=\"/static/app.css?v=%s\">"
+			"<script src=\"/static/app.js?v=%s\" defer></script></head>\n"
+			"<body><header class=\"bar\"><div class=\"wrap\">"
+			"<a class=\"brand\" href=\"/\"><img src=\"/static/icon.svg?v=%s\" "
+			"alt=\"\" width=\"24\" height=\"24\"><span>", v, v, v, v);
+	buf_html_escape(out, firm);
+	buf_puts(out, "</span></a>");
+	if (r->sess.kind != 0) {
+		buf_puts(out, "<span class=\"who\">");
+		buf_html_escape(out, r->sess.name);
+		buf_puts(out, "</span><form class=\"inline\" method=\"post\" action=\"/logout\">");
+		web_render_csrf(r, out);
+		buf_puts(out, "<button class=\"link\" type=\"submit\">Sign out</button></form>");
+	}
+	buf_puts(out, "</div></header>\n<main class=\"wrap\">");
+	buf_append(out, main->data, main->len);
+	buf_puts(out, "</main>\n<footer class=\"wrap foot\">");
+	buf_html_escape(out, firm);
+	buf_puts(out, " \xc2\xb7 secure client chat</footer></body></html>\n");
+	free(firm);
+}
+
+void web_render_markdown(struct web *web, int64_t id, const char *text, struct buf *out)
+{
+	struct web_md_slot *slot = id > 0 ? &web->md[id % WEB_MD_SLOTS] : NULL;
+	char *html;
+
+	if (slot != NULL && slot->id == id && slot->html != NULL) {
+		buf_append(out, slot->html, slot->len);
+		return;
+	}
+	html = cmark_markdown_to_html(text, strlen(text), MD_OPTIONS);
+	if (html == NULL)
+		return;
+	buf_puts(out, html);
+	if (slot == NULL) {
+		free(html);
+		return;
+	}
+	free(slot->html);
+	slot->id = id;
+	slot->html = html;
+	slot->len = strlen(html);
+}
+
+static struct web_page_slot *page_slot(struct web *web, int64_t thread_id,
+				       enum store_kind kind, int64_t reader_id)
+{
+	uint64_t h = (uint64_t)thread_id * 0x9e3779b97f4a7c15ULL ^
+		     ((uint64_t)reader_id << 1 | (kind == STORE_STAFF));
+
+	return &web->pages[(h ^ h >> 29) % WEB_PAGE_SLOTS];
+}
+
+const struct web_page_slot *web_page_cache_get(struct web *web, int64_t thread_id,
+					       enum store_kind kind, int64_t reader_id,
+					       int64_t data_version)
+{
+	const struct web_page_slot *p = page_slot(web, thread_id, kind, reader_id);
+
+	if (p->html == NULL || p->thread_id != thread_id || p->kind != kind ||
+	    p->reader_id != reader_id || p->data_version != data_version ||
+	    p->writes != web->writes)
+		return NULL;
+	return p;
+}
+
+void web_page_cache_put(struct web *web, int64_t thread_id, enum store_kind kind,
+			int64_t reader_id, int64_t data_version, const struct buf *page)
+{
+	struct web_page_slot *p = page_slot(web, thread_id, kind, reader_id);
+
+	free(p->html);
+	p->thread_id = thread_id;
+	p->kind = kind;
+	p->reader_id = reader_id;
+	p->data_version = data_version;
+	p->writes = web->writes;
+	p->html = xmalloc(page->len + 1);
+	memcpy(p->html, page->data, page->len + 1);
+	p->len = page->len;
+}
+
+void web_page_cache_clear(struct web *web)
+{
+	for (size_t i = 0; i < WEB_PAGE_SLOTS; i++) {
+		free(web->pages[i].html);
+		web->pages[i].html = NULL;
+	}
+}
+
+void web_md_cache_clear(struct web *web)
+{
+	for (size_t i = 0; i < WEB_MD_SLOTS; i++) {
+		free(web->md[i].html);
+		web->md[i].html = NULL;
+		web->md[i].id = 0;
+	}
+}
+
+/* UTC calendar fields without gmtime_r()'s locking (days-from-civil
+ * inverted, proleptic Gregorian). */
+struct civil {
+	int year, month, day, hour, min, sec;
+};
+
+static void civil_from_unix(int64_t t, struct civil *c)
+{
+	int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
+	int64_t secs = t - days * 86400;
+	int64_t z = days + 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	int64_t doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mp = (5 * doy + 2) / 153;
+
+	c->day = (int)(doy - (153 * mp + 2) / 5 + 1);
+	c->month = (int)(mp < 10 ? mp + 3 : mp - 9);
+	c->year = (int)(yoe + era * 400 + (c->month <= 2));
+	c->hour = (int)(secs / 3600);
+	c->min = (int)(secs / 60 % 60);
+	c->sec = (int)(secs % 60);
+}
+
+static const char months[12][4] = {
+	"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	"Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+};
+
+void web_render_time(struct buf *out, int64_t t)
+{
+	struct civil c;
+
+	civil_from_unix(t, &c);
+	buf_printf(out, "<time datetime=\"%04d-%02d-%02dT%02d:%02d:%02dZ\">"
+			"%d %s %d, %02d:%02d UTC</time>",
+		   c.year, c.month, c.day, c.hour, c.min, c.sec,
+		   c.day, months[c.month - 1], c.year, c.hour, c.min);
+}
+
+void web_render_date(struct buf *out, int64_t t)
+{
+	struct civil c;
+
+	civil_from_unix(t, &c);
+	buf_printf(out, "%d %s %d", c.day, months[c.month - 1], c.year);
+}
+
+void web_render_bell(struct buf *out)
+{
+	buf_puts(out, "<svg class=\"bell\" viewBox=\"0 0 24 24\" width=\"18\" height=\"18\" "
+		      "aria-hidden=\"true\"><path d=\"M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 "
+		      "2.5 0 0 0 12 22zm7-6V11a7 7 0 0 0-5-6.71V3.5a2 2 0 0 0-4 0v.79A7 7 "
+		      "0 0 0 5 11v5l-2 2v1h18v-1z\"/></svg>");
+}
+
+void web_render_schedule(struct buf *out, const struct store_reminders *rem)
+{
+	if (!rem->enabled) {
+		buf_puts(out, "Reminders are off");
+		return;
+	}
+	if (rem->remaining <= 0 || rem->next_due <= 0) {
+		buf_puts(out, "Reminders are on; none pending");
+		return;
+	}
+	buf_printf(out, "%d reminder%s left, every %d day%s, next on ", rem->remaining,
+		   rem->remaining == 1 ? "" : "s", rem->days, rem->days == 1 ? "" : "s");
+	web_render_date(out, rem->next_due);
+}
+
+void web_render_size(struct buf *out, int64_t size)
+{
+	if (size < 1024)
+		buf_printf(out, "%lld bytes", (long long)size);
+	else if (size < 1024 * 1024)
+		buf_printf(out, "%.1f KB", (double)size / 1024.0);
+	else
+		buf_printf(out, "%.1f MB", (double)size / (1024.0 * 1024.0));
+}

@@ -1,0 +1,382 @@
+/*
+ * session.c - who is asking: the View-chat link exchange, the stateless
+ * session cookie, CSRF tokens, "email me a fresh link" for expired links,
+ * one-click unsubscribe and logout.
+ *
+ * Session cookie: a LINK_SESSION token {kind, principal, generation,
+ * expiry}.  It is verified on every request, generation included, so a
+ * store_*_bump_generation() ends every session at once.  The CSRF token is
+ * a LINK_CSRF token with the same claims: unforgeable without the key, and
+ * useless with another session.
+ */
+#include "web_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "clock.h"
+#include "log.h"
+
+#define COOKIE "gw_session"
+/* The "fresh link" button of an expired page works for this long. */
+#define FRESH_TOKEN_TTL 3600
+/* A contact's last login is written at most this often. */
+#define LOGIN_TOUCH_EVERY 300
+
+void web_session_clear(struct web_session *s)
+{
+	free(s->name);
+	memset(s, 0, sizeof(*s));
+}
+
+/* The value of our cookie in a Cookie header, copied to out. */
+static int cookie_value(const char *header, char out[LINK_TOKEN_MAX])
+{
+	const char *p = header;
+	size_t n = strlen(COOKIE);
+
+	while (p != NULL && *p != '\0') {
+		while (*p == ' ' || *p == ';')
+			p++;
+		if (strncmp(p, COOKIE, n) == 0 && p[n] == '=') {
+			const char *v = p + n + 1;
+			size_t len = strcspn(v, "; ");
+
+			if (len == 0 || len >= LINK_TOKEN_MAX)
+				return -1;
+			memcpy(out, v, len);
+			out[len] = '\0';
+			return 0;
+		}
+		p = strchr(p, ';');
+	}
+	return -1;
+}
+
+void web_session_load(struct web_req *r)
+{
+	struct web *web = r->web;
+	struct web_session *s = &r->sess;
+	const char *header = evhttp_find_header(evhttp_request_get_input_headers(r->req),
+						"Cookie");
+	char token[LINK_TOKEN_MAX];
+	struct link_claims c;
+
+	memset(s, 0, sizeof(*s));
+	if (header == NULL || cookie_value(header, token) < 0)
+		return;
+	/* The generation is compared below, against the record that is read
+	 * anyway: one query less on every request. */
+	if (link_verify(web->keys, token, LINK_SESSION, clock_now(), NULL, NULL, &c) !=
+	    LINK_OK)
+		return;
+	if (c.kind == LINK_CONTACT) {
+		struct store_contact ct;
+
+		if (store_contact_get(web->store, c.principal_id, &ct, NULL) != GW_OK)
+			return;
+		if (ct.generation != c.generation) {
+			store_contact_clear(&ct);
+			return;
+		}
+		s->kind = STORE_CONTACT;
+		s->name = xstrdup(ct.name);
+		s->account_id = ct.account_id;
+		s->last_login = ct.last_login_at;
+		store_contact_clear(&ct);
+	} else {
+		struct store_staff st;
+
+		if (store_staff_get(web->store, c.principal_id, &st, NULL) != GW_OK)
+			return;
+		if (st.generation != c.generation) {
+			store_staff_clear(&st);
+			return;
+		}
+		s->kind = STORE_STAFF;
+		s->name = xstrdup(st.name);
+		s->role = st.role;
+		store_staff_clear(&st);
+	}
+	s->id = c.principal_id;
+	s->claims = c;
+}
+
+void web_session_touch(struct web_req *r)
+{
+	if (r->sess.kind != STORE_CONTACT ||
+	    r->sess.last_login > clock_now() - LOGIN_TOUCH_EVERY)
+		return;
+	/* A failure only delays the record to the next POST. */
+	if (store_contact_touch_login(r->web->store, r->sess.id, NULL) == GW_OK)
+		r->sess.last_login = clock_now();
+}
+
+static void csrf_claims(const struct web_session *s, struct link_claims *c)
+{
+	*c = s->claims;
+	c->purpose = LINK_CSRF;
+	c->thread_id = 0;
+}
+
+void web_csrf_token(struct web_req *r, char out[LINK_TOKEN_MAX])
+{
+	struct link_claims c;
+
+	out[0] = '\0';
+	if (r->sess.kind == 0)
+		return;
+	csrf_claims(&r->sess, &c);
+	(void)link_sign(r->web->keys, &c, out);
+}
+
+int web_csrf_ok(struct web_req *r)
+{
+	const char *tok = web_form_get(&r->form, "csrf");
+	struct link_claims want, got;
+
+	if (tok == NULL)
+		tok = evhttp_find_header(evhttp_request_get_input_headers(r->req),
+					 "X-CSRF-Token");
+	if (r->sess.kind == 0 || tok == NULL)
+		return 0;
+	/* The MAC is compared in constant time inside link_verify(). */
+	if (link_verify(r->web->keys, tok, LINK_CSRF, clock_now(), NULL, NULL, &got) !=
+	    LINK_OK)
+		return 0;
+	csrf_claims(&r->sess, &want);
+	return got.kind == want.kind && got.principal_id == want.principal_id &&
+	       got.generation == want.generation && got.expires == want.expires &&
+	       got.thread_id == 0;
+}
+
+static void set_cookie(struct web_req *r, const char *value, int64_t max_age)
+{
+	char *c = xasprintf(COOKIE "=%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Lax%s",
+			    value, (long long)max_age, r->web->secure ? "; Secure" : "");
+
+	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Set-Cookie", c);
+	free(c);
+}
+
+/* ---- GET /v/TOKEN ------------------------------------------------------- */
+
+static void send_refused(struct web_req *r, enum link_verdict v)
+{
+	/* One page for every kind of refusal: nothing to learn from it. */
+	log_info("web: link refused: %s", link_verdict_name(v));
+	web_send_error(r, 403, NULL);
+}
+
+static void send_expired(struct web_req *r, const struct link_claims *claims)
+{
+	struct buf main = BUF_INIT;
+	struct link_claims fc = *claims;
+	char token[LINK_TOKEN_MAX];
+
+	buf_puts(&main, "<section class=\"card notice\"><h1>This link has expired</h1>");
+	fc.purpose = LINK_FRESH;
+	fc.expires = clock_now() + FRESH_TOKEN_TTL;
+	if (claims->kind == LINK_CONTACT && link_sign(r->web->keys, &fc, token) == 0) {
+		buf_puts(&main, "<p>For your security, links in our emails work for a "
+				"limited time. We can email you a new one to the address "
+				"we have on file.</p>"
+				"<form method=\"post\" action=\"/fresh\">"
+				"<input type=\"hidden\" name=\"token\" value=\"");
+		buf_puts(&main, token);
+		buf_puts(&main, "\"><button class=\"primary\" type=\"submit\">"
+				"Email me a new link</button></form>");
+	} else {
+		buf_puts(&main, "<p>Please open the link in a more recent email, or ask "
+				"an administrator for a new one.</p>");
+	}
+	buf_puts(&main, "</section>");
+	web_send_page(r, 410, "Link expired", &main);
+	buf_release(&main);
+}
+
+void web_handle_view_link(struct web_req *r, const char *token)
+{
+	struct web *web = r->web;
+	struct link_claims c, sc;
+	enum link_verdict v;
+	char cookie[LINK_TOKEN_MAX];
+	char location[48];
+	uint32_t gen;
+	int64_t now = clock_now();
+
+	v = link_verify(web->keys, token, LINK_VIEW, now, store_link_generation,
+			web->store, &c);
+	if (v == LINK_EXPIRED) {
+		/* Expiry is checked before the generation: a revoked link
+		 * stays refused even when it is also old. */
+		if (store_link_generation(web->store, c.kind, c.principal_id, &gen) == 0 &&
+		    gen == c.generation)
+			send_expired(r, &c);
+		else
+			send_refused(r, LINK_REVOKED);
+		return;
+	}
+	if (v != LINK_OK) {
+		send_refused(r, v);
+		return;
+	}
+	sc = c;
+	sc.purpose = LINK_SESSION;
+	sc.thread_id = 0;
+	sc.expires = now + web->session_ttl;
+	if (link_sign(web->keys, &sc, cookie) < 0) {
+		web_send_error(r, 500, NULL);
+		return;
+	}
+	set_cookie(r, cookie, web->session_ttl);
+	if (c.thread_id > 0)
+		snprintf(location, sizeof(location), "/t/%lld", (long long)c.thread_id);
+	else
+		strcpy(location, "/");
+	web_send_redirect(r, location);
+}
+
+/* ---- POST /fresh ---------------------------------------------------------- */
+
+/* 1 if the contact may have another fresh link now (and count it). */
+static int fresh_allowed(struct web *web, int64_t contact_id, int64_t now)
+{
+	struct web_fresh_rate *e = NULL;
+
+	/* Forget entries whose every request is older than the window. */
+	for (size_t i = 0; i < web->n_fresh;) {
+		struct web_fresh_rate *x = &web->fresh[i];
+		int live = 0;
+
+		for (int k = 0; k < WEB_FRESH_MAX; k++)
+			live |= x->at[k] > now - WEB_FRESH_WINDOW;
+		if (!live) {
+			web->fresh[i] = web->fresh[--web->n_fresh];
+			continue;
+		}
+		if (x->contact_id == contact_id)
+			e = x;
+		i++;
+	}
+	if (e == NULL) {
+		web->fresh = xrealloc(web->fresh, (web->n_fresh + 1) * sizeof(*web->fresh));
+		e = &web->fresh[web->n_fresh++];
+		memset(e, 0, sizeof(*e));
+		e->contact_id = contact_id;
+	}
+	for (int k = 0; k < WEB_FRESH_MAX; k++) {
+		if (e->at[k] <= now - WEB_FRESH_WINDOW) {
+			e->at[k] = now;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+void web_handle_fresh(struct web_req *r)
+{
+	struct web *web = r->web;
+	struct link_claims c;
+	const char *token;
+	struct buf main = BUF_INIT;
+	char *err = NULL;
+	enum gw_result res;
+	int code;
+
+	if ((code = web_form_read(r)) != 0) {
+		web_send_error(r, code, NULL);
+		return;
+	}
+	token = web_form_get(&r->form, "token");
+	if (token == NULL ||
+	    link_verify(web->keys, token, LINK_FRESH, clock_now(), store_link_generation,
+			web->store, &c) != LINK_OK ||
+	    c.kind != LINK_CONTACT) {
+		web_send_error(r, 403, "This page has expired. Please open the link in "
+				       "your email again.");
+		return;
+	}
+	if (!fresh_allowed(web, c.principal_id, clock_now())) {
+		web_send_error(r, 429, "We have already sent you new links in the last "
+				       "hour. Please check your inbox (and spam folder).");
+		return;
+	}
+	res = store_fresh_link_queue(web->store, c.principal_id, c.thread_id, NULL, &err);
+	if (res != GW_OK) {
+		web_send_store_error(r, res, err);
+		free(err);
+		return;
+	}
+	log_info("web: fresh link queued for contact %lld", (long long)c.principal_id);
+	web_outbox_queued(web);
+	buf_puts(&main, "<section class=\"card notice\"><h1>Check your inbox</h1>"
+			"<p>We are emailing a new link to the address we have on file. "
+			"It should arrive in a minute or two.</p></section>");
+	web_send_page(r, 200, "New link sent", &main);
+	buf_release(&main);
+}
+
+/* ---- /u/TOKEN ------------------------------------------------------------- */
+
+void web_handle_unsubscribe(struct web_req *r, const char *token)
+{
+	struct web *web = r->web;
+	struct link_claims c;
+	struct buf main = BUF_INIT;
+	enum link_verdict v;
+	enum gw_result res;
+	char *err = NULL;
+
+	v = link_verify(web->keys, token, LINK_UNSUBSCRIBE, clock_now(),
+			store_link_generation, web->store, &c);
+	if (v == LINK_EXPIRED) {
+		web_send_error(r, 410, "This unsubscribe link has expired. Please use "
+				       "the one in a more recent email.");
+		return;
+	}
+	if (v != LINK_OK) {
+		send_refused(r, v);
+		return;
+	}
+	if (r->method != EVHTTP_REQ_POST) {
+		/* Mail scanners follow links: the GET only asks. */
+		buf_puts(&main, "<section class=\"card notice\"><h1>Stop emails?</h1>"
+				"<p>You will no longer be emailed when there is news in "
+				"your chats. You can still open them from an older email "
+				"while its link is valid.</p><form method=\"post\" action=\"/u/");
+		buf_puts(&main, token);
+		buf_puts(&main, "\"><button class=\"primary\" type=\"submit\">"
+				"Unsubscribe</button></form></section>");
+		web_send_page(r, 200, "Unsubscribe", &main);
+		buf_release(&main);
+		return;
+	}
+	if (c.kind == LINK_CONTACT)
+		res = store_contact_set_notify(web->store, c.principal_id, 0, &err);
+	else
+		res = store_staff_set_notify(web->store, c.principal_id, 0, &err);
+	if (res != GW_OK) {
+		web_send_store_error(r, res, err);
+		free(err);
+		return;
+	}
+	log_info("web: %s %lld unsubscribed", c.kind == LINK_CONTACT ? "contact" : "staff",
+		 (long long)c.principal_id);
+	buf_puts(&main, "<section class=\"card notice\"><h1>You are unsubscribed</h1>"
+			"<p>We will not email you about new messages any more.</p></section>");
+	web_send_page(r, 200, "Unsubscribed", &main);
+	buf_release(&main);
+}
+
+/* ---- POST /logout ----------------------------------------------------------- */
+
+void web_handle_logout(struct web_req *r)
+{
+	set_cookie(r, "", 0);
+	web_session_clear(&r->sess);
+	web_send_redirect(r, "/");
+}

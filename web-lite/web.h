@@ -1,0 +1,112 @@
+/*
+ * web.h - the View-chat web view: HTTP pages and actions for clients and
+ * staff, served by libevent's evhttp on the daemon's event loop.
+ *
+ * Server-rendered HTML that works with JavaScript off; a small script
+ * (/static/app.js) only adds live updates (server-sent events), the read
+ * beacon and the "unsent reply" warning.  The web view opens its own
+ * store connection, used only on the loop thread.
+ *
+ * Routes (every response carries Content-Security-Policy, nosniff,
+ * Referrer-Policy: no-referrer and X-Frame-Options: DENY):
+ *   GET  /v/TOKEN          View-chat link (LINK_VIEW): sets the session
+ *                          cookie, 303 to /t/ID (or /), token not kept.
+ *                          Expired -> page with an "email me a fresh link"
+ *                          button; forged/revoked/malformed -> plain 403.
+ *   POST /fresh            token=LINK_FRESH token from that page: queues a
+ *                          fresh_link email (contacts; at most 3 an hour).
+ *   GET  /                 home: the client's threads in to-do order, or
+ *                          the staff member's threads (?show=archived).
+ *   POST /new              new chat (client: own account, when allowed;
+ *                          staff: one or several accounts, template).
+ *   GET  /t/ID             thread page.
+ *   GET  /t/ID/events      server-sent events: "change" when it changes.
+ *   POST /t/ID/reply       message and/or file (urlencoded or multipart).
+ *   POST /t/ID/read        read mark (up_to = message id).
+ *   POST /t/ID/task        tick / untick (task, done).
+ *   POST /t/ID/archive | /t/ID/reopen | /t/ID/resend | /t/ID/reminders
+ *                          staff only.
+ *   GET  /a/ID             attachment download (Content-Disposition:
+ *                          attachment, sanitised name + filename*=UTF-8'').
+ *   GET  /u/TOKEN          unsubscribe confirmation page (changes nothing).
+ *   POST /u/TOKEN          RFC 8058 one-click unsubscribe (LINK_UNSUBSCRIBE
+ *                          token only: no session, no CSRF).
+ *   POST /logout           forget the session cookie.
+ *   GET  /static/app.css, /static/app.js   embedded, cached for a year.
+ * Mail links are base_url + "/v/" + token and base_url + "/u/" + token
+ * (web_view_url(), web_unsubscribe_url()).
+ *
+ * Sessions are stateless: the cookie "gw_session" is a link token of
+ * purpose LINK_SESSION carrying {kind, principal id, generation, expiry =
+ * now + [web] session_ttl}; bumping a contact's or staff member's
+ * generation ends every session of theirs too.  HttpOnly, SameSite=Lax,
+ * Path=/, Secure when base_url is https.  The CSRF token of a session is
+ * a LINK_CSRF token with the same claims; every POST but /u/TOKEN and
+ * /fresh must carry it as the form field "csrf" (or the X-CSRF-Token
+ * header), checked with link_verify and a comparison of the claims.
+ *
+ * A GET never changes chat state: read marks, replies and task ticks are
+ * POSTs.  A contact's last login is recorded by their POSTs (normally the
+ * read beacon, which the page sends only once it is visible; at most one
+ * write per five minutes), never by opening a link.
+ *
+ * Speed: message bodies are rendered by cmark (raw HTML off) once per
+ * message id and kept; a whole thread page is kept per (thread, reader)
+ * and reused while store_data_version() is unchanged and the web view has
+ * handled no POST since (so it is never stale); the session's CSRF token
+ * is spliced in at send time.  The listener has TCP_NODELAY.
+ *
+ * Bad input: unknown path 404, wrong method 405 with Allow, body over
+ * [web] max_body 413 (bodies far over it are cut off by evhttp itself,
+ * whose bare 413 page has no security headers), bad CSRF 403, a thread
+ * or attachment of another account 404.
+ */
+#ifndef GW_WEB_H
+#define GW_WEB_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "links.h"
+
+struct event_base;
+struct web;
+
+struct web_settings {
+	const struct cfg_web *web;      /* listen, base_url, max_body, session_ttl */
+	const struct cfg_store *store;  /* the web view opens its own connection */
+	const struct cfg_links *links;  /* view_ttl (fresh-link pages) */
+	const struct link_keys *keys;   /* borrowed: must outlive the web view */
+	const char *mail_domain;        /* store_set_mail_domain(); NULL = default */
+	int reminder_days;              /* store_set_reminder_defaults(); 0 = 3 */
+	int reminder_count;             /* 0 = 1 */
+	const char *firm_fallback_name; /* page titles before the firm is named */
+	/* Called (on the loop thread) after a request queued outbox rows, so
+	 * that the relay can send them now; may be NULL. */
+	void (*outbox_queued)(void *ctx);
+	void *ctx;
+	/* -1: bind web->listen; >= 0: an already listening socket (systemd),
+	 * owned by the web view from then on. */
+	int listen_fd;
+};
+
+/*
+ * Open the store, bind the listener and register the handlers on base.
+ * Strings in settings are borrowed and must outlive the web view.
+ * Returns 0, or -1 with *error_r set (nothing is left open).
+ */
+int web_open(struct event_base *base, const struct web_settings *settings,
+	     struct web **web_r, char **error_r);
+/* Close every connection (ending open event streams), the listener and the
+ * store.  Accepts NULL; clears *webp.  Not from inside a web callback. */
+void web_close(struct web **webp);
+
+/* TCP port actually bound (for "127.0.0.1:0" in tests); 0 for unix sockets. */
+int web_bound_port(const struct web *web);
+
+/* Absolute URLs for mail: base_url + "/v/" + token, base_url + "/u/" +
+ * token (a trailing "/" of base_url is not doubled).  malloc'd. */
+char *web_view_url(const char *base_url, const char *token);
+char *web_unsubscribe_url(const char *base_url, const char *token);
+
+#endif
