@@ -1,6 +1,8 @@
 # The two set-up commands of the README, and the usual targets around them.
 #   make demo   build and run gatewayd on ./demo (SQLite, mail to a Maildir)
 #   make check  build normally and with ASan+UBSan, run the whole test suite
+#   make deb    build the Debian package $(BUILD)/gatewayd_VERSION_ARCH.deb
+#               (see docs/install.md); `apt install ./build/gatewayd_*.deb`
 
 BUILD     ?= build
 SANBUILD  ?= build-san
@@ -10,9 +12,11 @@ CMAKE_ARGS ?=
 BUILD_PKGS = build-essential cmake pkg-config ca-certificates sqlite3 \
 	libsqlite3-dev libssl-dev libinih-dev libgmime-3.0-dev libevent-dev \
 	libcmark-dev libjansson-dev libsystemd-dev libetpan-dev libcmocka-dev
-TEST_PKGS  = postfix swaks procps
+# dpkg-shlibdeps (dpkg-dev) computes the package's library dependencies.
+DEB_PKGS   = dpkg-dev file
+TEST_PKGS  = postfix swaks procps $(DEB_PKGS)
 
-.PHONY: all deps test-deps build build-san check demo install clean
+.PHONY: all deps test-deps build build-san check demo install deb clean
 
 all: build
 
@@ -41,6 +45,11 @@ demo: build
 
 install: build
 	cmake --install $(BUILD)
+
+deb: build
+	@./scripts/deps.sh $(DEB_PKGS)
+	cd $(BUILD) && cpack -G DEB
+	@ls -1 $(BUILD)/gatewayd_*.deb
 
 clean:
 	rm -rf $(BUILD) $(SANBUILD)

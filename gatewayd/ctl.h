@@ -10,6 +10,7 @@
  *   0   done
  *   64  usage: a missing or malformed argument, named in the message
  *   65  data: an unknown id, or the change breaks a rule
+ *   73  an output file cannot be created (backup: it exists, no --force)
  *   75  temporary: database busy or locked, disk full; retry later
  *   78  configuration: bad config file (file:line), missing key file or
  *       database
@@ -34,6 +35,7 @@
 #define CTL_EX_OK 0
 #define CTL_EX_USAGE 64
 #define CTL_EX_DATAERR 65
+#define CTL_EX_CANTCREAT 73   /* an output file cannot be created (backup) */
 #define CTL_EX_TEMPFAIL 75
 #define CTL_EX_CONFIG 78
 
@@ -153,7 +155,7 @@ json_t *ctl_json_reminders(const struct store_reminders *r);
 json_t *ctl_json_thread(const struct store_thread *t);
 json_t *ctl_json_outbox(const struct store_outbox *o);
 
-/* ---- the commands (ctl_people.c, ctl_thread.c, ctl_admin.c) ---- */
+/* ---- the commands (ctl_people.c, ctl_thread.c, ctl_admin.c, ctl_apikey.c) ---- */
 
 /* Open the store of c->cfg into c->store; 0 or an exit code (printed).
  * must_exist: refuse (78) when the database file is missing. */
@@ -187,5 +189,12 @@ int ctl_cmd_link(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_outbox_list(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_inbound_list(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_tick(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_apikey_add(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_apikey_revoke(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_apikey_list(struct ctl *c, const struct ctl_args *a);
+/* ctl_ops.c, ctl_doctor.c */
+int ctl_cmd_backup(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_keys_rotate(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_doctor(struct ctl *c, const struct ctl_args *a);
 
 #endif

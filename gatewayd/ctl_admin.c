@@ -15,6 +15,7 @@
 #include "ctl.h"
 #include "links.h"
 #include "tick.h"
+#include "viewlink.h"
 
 /* A failed file-system call: the disk may fill up or fail (retry later);
  * anything else is how the installation is set up. */
@@ -148,66 +149,12 @@ int ctl_cmd_init(struct ctl *c, const struct ctl_args *a)
 
 /* ---- link ---- */
 
-/* May this person see the thread?  0, or an exit code (printed). */
-static int link_principal(struct ctl *c, const struct store_thread *t,
-			  enum store_kind kind, int64_t id, uint32_t *gen_r)
-{
-	char *error = NULL;
-	enum gw_result r;
-
-	if (kind == STORE_CONTACT) {
-		struct store_contact k = { 0 };
-
-		r = store_contact_get(c->store, id, &k, &error);
-		if (r != GW_OK)
-			return ctl_store_fail(c, r, error);
-		*gen_r = k.generation;
-		if (k.account_id != t->account_id) {
-			ctl_error(c, CTL_EX_DATAERR,
-				  "contact %lld (%s) belongs to account %lld, not to account "
-				  "%lld (%s) of thread %lld",
-				  (long long)id, k.name, (long long)k.account_id,
-				  (long long)t->account_id, t->account_name, (long long)t->id);
-			store_contact_clear(&k);
-			return CTL_EX_DATAERR;
-		}
-		store_contact_clear(&k);
-		/* The store's own rule, which the web view applies too. */
-		r = store_thread_access(c->store, t->id, kind, id, &error);
-		if (r != GW_OK)
-			return ctl_store_fail(c, r, error);
-	} else {
-		struct store_staff s = { 0 };
-
-		r = store_staff_get(c->store, id, &s, &error);
-		if (r != GW_OK)
-			return ctl_store_fail(c, r, error);
-		*gen_r = s.generation;
-		r = store_thread_access(c->store, t->id, STORE_STAFF, id, &error);
-		if (r == GW_NOTFOUND) {
-			free(error);
-			ctl_error(c, CTL_EX_DATAERR,
-				  "staff %lld (%s, %s) may not see thread %lld: account %lld "
-				  "(%s) is not assigned to them",
-				  (long long)id, s.name, store_role_name(s.role),
-				  (long long)t->id, (long long)t->account_id, t->account_name);
-			store_staff_clear(&s);
-			return CTL_EX_DATAERR;
-		}
-		store_staff_clear(&s);
-		if (r != GW_OK)
-			return ctl_store_fail(c, r, error);
-	}
-	return 0;
-}
-
 int ctl_cmd_link(struct ctl *c, const struct ctl_args *a)
 {
 	const struct gw_config *cfg = c->cfg;
-	struct store_thread t = { 0 };
-	struct link_claims claims = { 0 };
 	struct link_keys *keys = NULL;
-	char token[LINK_TOKEN_MAX], *error = NULL, *url;
+	struct viewlink link;
+	char *error = NULL;
 	enum store_kind kind;
 	int64_t thread, who;
 	uint32_t gen = 0;
@@ -220,44 +167,34 @@ int ctl_cmd_link(struct ctl *c, const struct ctl_args *a)
 	rc = ctl_parse_principal(c, "--for", who_s, 1, 1, &kind, &who);
 	if (rc != 0)
 		return rc;
-	r = store_thread_get(c->store, thread, 0, 0, &t, &error);
+	r = viewlink_check(c->store, thread, kind, who, &gen, &error);
 	if (r != GW_OK)
 		return ctl_store_fail(c, r, error);
-	rc = link_principal(c, &t, kind, who, &gen);
-	store_thread_clear(&t);
-	if (rc != 0)
-		return rc;
 	if (link_keys_load(cfg->links.key_file, &keys, &error) < 0) {
 		ctl_error(c, CTL_EX_CONFIG, "%s", error);
 		free(error);
 		return CTL_EX_CONFIG;
 	}
-	claims.purpose = LINK_VIEW;
-	claims.thread_id = thread;
-	claims.kind = kind == STORE_CONTACT ? LINK_CONTACT : LINK_STAFF;
-	claims.principal_id = who;
-	claims.generation = gen;
-	claims.expires = clock_now() + cfg->links.view_ttl;
-	rc = link_sign(keys, &claims, token);
+	rc = viewlink_sign(keys, cfg->web.base_url, cfg->links.view_ttl, clock_now(), thread,
+			   kind, who, gen, &link);
 	link_keys_free(&keys);
 	if (rc < 0)
 		return ctl_error(c, CTL_EX_TEMPFAIL, "cannot sign the link");
-	url = xasprintf("%s/v/%s", cfg->web.base_url, token);
 	if (c->json) {
 		json_t *o = json_object();
 
-		json_object_set_new(o, "url", json_string(url));
-		json_object_set_new(o, "token", json_string(token));
+		json_object_set_new(o, "url", json_string(link.url));
+		json_object_set_new(o, "token", json_string(link.token));
 		json_object_set_new(o, "thread_id", json_integer(thread));
 		json_object_set_new(o, "principal_kind", json_string(store_kind_name(kind)));
 		json_object_set_new(o, "principal_id", json_integer(who));
 		json_object_set_new(o, "generation", json_integer(gen));
-		json_object_set_new(o, "expires", ctl_json_time(claims.expires));
+		json_object_set_new(o, "expires", ctl_json_time(link.expires));
 		ctl_json_print(o);
 	} else {
-		printf("%s\n", url);
+		printf("%s\n", link.url);
 	}
-	free(url);
+	viewlink_clear(&link);
 	return 0;
 }
 

@@ -8,8 +8,10 @@
  * gatewayctl works on the SQLite database directly; the daemon need not
  * run.  Each command is one store operation.  The commands themselves live
  * in ctl_people.c (firm, accounts, contacts, staff, templates),
- * ctl_thread.c (threads, messages, tasks, reminders) and ctl_admin.c
- * (init, link, outbox, inbound, tick).  Exit codes: see ctl.h.
+ * ctl_thread.c (threads, messages, tasks, reminders), ctl_admin.c
+ * (init, link, outbox, inbound, tick), ctl_ops.c (backup, keys),
+ * ctl_doctor.c (doctor) and ctl_apikey.c (the JSON API's
+ * keys).  Exit codes: see ctl.h.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +85,15 @@ static const struct ctl_opt opts_limit[] = {
 };
 static const struct ctl_opt opts_tick[] = {
 	{ "--now", 1, 0 },
+	{ NULL, 0, 0 },
+};
+
+static const struct ctl_opt opts_backup[] = {
+	{ "--force", 0, 0 },
+	{ NULL, 0, 0 },
+};
+static const struct ctl_opt opts_doctor[] = {
+	{ "--user", 1, 0 },
 	{ NULL, 0, 0 },
 };
 
@@ -211,6 +222,37 @@ static const struct ctl_cmd commands[] = {
 	  "deliver due outbox rows where the daemon's relay is built in).\n"
 	  "--now pins the clock (\"2026-11-25T09:30:00Z\", \"@SECONDS\").\n",
 	  opts_tick, 0, 0, 0, ctl_cmd_tick },
+
+	{ "apikey", "add", "NAME",
+	  "Create a key for the JSON API ([api] listen) and print it.  The key\n"
+	  "is shown only this once: the database keeps only its SHA-256.\n"
+	  "Clients send it as \"Authorization: Bearer KEY\".\n",
+	  opts_none, 1, 1, 0, ctl_cmd_apikey_add },
+	{ "apikey", "revoke", "API_KEY_ID",
+	  "Revoke an API key: requests made with it are refused from now on.\n",
+	  opts_none, 1, 1, 0, ctl_cmd_apikey_revoke },
+	{ "apikey", "list", "", "List the API keys (never the keys themselves).\n",
+	  opts_none, 0, 0, 0, ctl_cmd_apikey_list },
+
+	{ "backup", NULL, "FILE [--force]",
+	  "Copy the live database into FILE (SQLite online backup: the daemon\n"
+	  "keeps running), check the copy's integrity, and rename it into place.\n"
+	  "Attachments and the key file are not in it: copy them too.\n"
+	  "  --force   replace FILE when it exists (else exit 73)\n",
+	  opts_backup, 1, 1, CTL_OPENS_STORE, ctl_cmd_backup },
+	{ "doctor", NULL, "[--user NAME]",
+	  "Check the installation and say in plain words what is wrong: config,\n"
+	  "database (integrity, schema version), key file (mode, owner),\n"
+	  "attachments directory, the mail transport (SMTP greeting, sendmail\n"
+	  "program, Maildir), addresses and [web] base_url.  Changes nothing.\n"
+	  "Exit 0 when there is no problem, 65 when there is one.\n"
+	  "  --user NAME   the daemon's user, whose access is judged (default\n"
+	  "                gatewayd when that user exists, else yourself)\n",
+	  opts_doctor, 0, 0, CTL_OPENS_STORE, ctl_cmd_doctor },
+	{ "keys", "rotate", "",
+	  "Add a new signing key to [links] key_file; the old keys keep\n"
+	  "verifying links already sent.  Prints what to do next.\n",
+	  opts_none, 0, 0, CTL_OPENS_STORE, ctl_cmd_keys_rotate },
 };
 
 static void print_synopsis(FILE *out, const struct ctl_cmd *cmd)
@@ -235,7 +277,8 @@ static void usage_all(FILE *out)
 	for (size_t i = 0; i < GW_ARRAY_SIZE(commands); i++)
 		print_synopsis(out, &commands[i]);
 	fputs("\nexit codes: 0 ok, 64 usage, 65 data (unknown id, rule broken),\n"
-	      "75 temporary (database busy, disk full), 78 configuration\n", out);
+	      "73 cannot create the output file, 75 temporary (database busy,\n"
+	      "disk full), 78 configuration\n", out);
 }
 
 static void usage_cmd(FILE *out, const struct ctl_cmd *cmd)

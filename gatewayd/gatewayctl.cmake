@@ -13,6 +13,11 @@ add_executable(gatewayctl
   ${CMAKE_CURRENT_LIST_DIR}/ctl_out.c
   ${CMAKE_CURRENT_LIST_DIR}/ctl_people.c
   ${CMAKE_CURRENT_LIST_DIR}/ctl_thread.c
-  ${CMAKE_CURRENT_LIST_DIR}/ctl_admin.c)
-target_link_libraries(gatewayctl PRIVATE gw_tick gw_store gw_common PkgConfig::JANSSON)
+  ${CMAKE_CURRENT_LIST_DIR}/ctl_admin.c
+  ${CMAKE_CURRENT_LIST_DIR}/ctl_apikey.c
+  ${CMAKE_CURRENT_LIST_DIR}/ctl_ops.c
+  ${CMAKE_CURRENT_LIST_DIR}/ctl_doctor.c
+  ${CMAKE_CURRENT_LIST_DIR}/ctl_probe.c)
+target_link_libraries(gatewayctl PRIVATE gw_tick gw_admin gw_store gw_common PkgConfig::JANSSON)
+target_link_libraries(gatewayctl PRIVATE PkgConfig::SQLITE3 PkgConfig::CRYPTO)
 install(TARGETS gatewayctl DESTINATION ${CMAKE_INSTALL_SBINDIR})

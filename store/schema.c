@@ -191,8 +191,26 @@ static const char MIGRATION_1[] =
 	" created_at INTEGER NOT NULL,"
 	" revoked_at INTEGER);";
 
+/*
+ * 2: responses of the JSON API remembered under the client's
+ * Idempotency-Key, per API key, so that a retried POST is answered with
+ * the first response instead of being applied twice (store_idempotency_*).
+ */
+static const char MIGRATION_2[] =
+	"CREATE TABLE idempotency_keys ("
+	" id INTEGER PRIMARY KEY,"
+	" api_key_id INTEGER NOT NULL REFERENCES api_keys (id),"
+	" key TEXT NOT NULL CHECK (key <> ''),"
+	" request_sha256 TEXT NOT NULL CHECK (length(request_sha256) = 64),"
+	" status INTEGER NOT NULL CHECK (status BETWEEN 100 AND 599),"
+	" body TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL,"
+	" UNIQUE (api_key_id, key));"
+	"CREATE INDEX idempotency_created ON idempotency_keys (created_at);";
+
 static const char *const migrations[] = {
 	MIGRATION_1,
+	MIGRATION_2,
 };
 
 _Static_assert(GW_ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION,

@@ -161,7 +161,7 @@ const char *store_email_status_name(enum store_email_status s);
  */
 
 /* Schema version this program writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /*
  * Open (creating if needed) the database at settings->path, set WAL mode,
@@ -922,5 +922,43 @@ enum gw_result store_apikey_list(struct store *store, struct store_apikey_list *
 				 char **error_r);
 void store_apikey_clear(struct store_apikey *key);
 void store_apikey_list_free(struct store_apikey_list *list);
+
+/* ------------------------------------------------------------------------
+ * Idempotency keys (admin API)
+ *
+ * The response of a request made with an Idempotency-Key header, kept per
+ * API key so that a retry gets the same answer instead of a second change.
+ * Records older than the caller's window count as absent and are deleted
+ * by the next store_idempotency_put().
+ */
+
+#define STORE_IDEMPOTENCY_KEY_MAX 255
+
+struct store_idempotency {
+	int64_t api_key_id;
+	char *key;                 /* 1..STORE_IDEMPOTENCY_KEY_MAX bytes */
+	char request_sha256[65];   /* lowercase hex: what the request was */
+	int status;                /* HTTP status of the stored response */
+	char *body;                /* response body, "" for none */
+	int64_t created_at;
+};
+
+/*
+ * The record of (api_key_id, key) created at or after `since`;
+ * GW_NOTFOUND when there is none.
+ */
+enum gw_result store_idempotency_get(struct store *store, int64_t api_key_id,
+				     const char *key, int64_t since,
+				     struct store_idempotency *rec_r, char **error_r);
+/*
+ * In one transaction: delete every record created before `expire_before`,
+ * then insert rec (created_at = now; rec->created_at is ignored).  A live
+ * record with the same api_key_id and key is GW_PERMFAIL; an empty or too
+ * long key, a bad hash or a status outside 100..599 is GW_INVALID.
+ */
+enum gw_result store_idempotency_put(struct store *store,
+				     const struct store_idempotency *rec,
+				     int64_t expire_before, char **error_r);
+void store_idempotency_clear(struct store_idempotency *rec);
 
 #endif

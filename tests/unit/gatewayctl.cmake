@@ -7,3 +7,12 @@ gw_add_test(test_gatewayctl
 target_compile_definitions(test_gatewayctl PRIVATE
   GATEWAYCTL_BIN="$<TARGET_FILE:gatewayctl>")
 add_dependencies(test_gatewayctl gatewayctl)
+
+# gatewayctl apikey: its own program (no demo data needed).
+gw_add_test(test_gatewayctl_apikey
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_gatewayctl_apikey.c
+          ${CMAKE_CURRENT_LIST_DIR}/test_gatewayctl_util.c
+  LIBS gw_admin gw_store gw_common PkgConfig::JANSSON)
+target_compile_definitions(test_gatewayctl_apikey PRIVATE
+  GATEWAYCTL_BIN="$<TARGET_FILE:gatewayctl>")
+add_dependencies(test_gatewayctl_apikey gatewayctl)

@@ -1,0 +1,743 @@
+/*
+ * api.c - the JSON API's frame: listener, the route table, and the steps
+ * every request goes through before and after its handler:
+ *
+ *   authenticate (Bearer key -> SHA-256 -> store)          401
+ *   route (path, then method)                              404, 405
+ *   body: size, Content-Type, JSON object                  413, 415, 400
+ *   Idempotency-Key on POST: replay or refuse a reuse      422
+ *   handler -> one reply
+ *   remember a 2xx under the Idempotency-Key, send, wake the relay
+ *
+ * Handlers live in api_people.c, api_threads.c, api_actions.c and
+ * api_logs.c; the JSON helpers in api_json.c.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/util.h>
+#include <openssl/evp.h>
+
+#include "api_int.h"
+#include "apikey.h"
+#include "buf.h"
+#include "clock.h"
+#include "log.h"
+
+#define API_PREFIX "/api/v1/"
+/* Bodies up to this much over the limit reach us and get a JSON 413;
+ * beyond it evhttp answers 413 itself. */
+#define API_BODY_SLACK (64 * 1024)
+/* How long a response is kept under its Idempotency-Key. */
+#define API_IDEMPOTENCY_WINDOW (24 * 3600)
+#define API_TIMEOUT_SECONDS 30
+
+/* ---- routes ---- */
+
+/*
+ * A pattern is a path under /api/v1 whose segments are literals, "#" (an
+ * id: r->ids in order) or "*" (a name: r->name, URL-decoded).
+ */
+struct api_route {
+	const char *pattern;
+	enum evhttp_cmd_type method;
+	api_handler *handler;
+};
+
+#define GET EVHTTP_REQ_GET
+#define POST EVHTTP_REQ_POST
+#define PUT EVHTTP_REQ_PUT
+#define PATCH EVHTTP_REQ_PATCH
+#define DELETE EVHTTP_REQ_DELETE
+
+static const struct api_route routes[] = {
+	{ "firm", GET, api_firm_get },
+	{ "firm", PATCH, api_firm_patch },
+	{ "accounts", GET, api_accounts_list },
+	{ "accounts", POST, api_accounts_create },
+	{ "accounts/#", GET, api_accounts_show },
+	{ "contacts", GET, api_contacts_list },
+	{ "contacts", POST, api_contacts_create },
+	{ "contacts/#", GET, api_contacts_show },
+	{ "contacts/#", PATCH, api_contacts_patch },
+	{ "contacts/#/revoke", POST, api_contacts_revoke },
+	{ "staff", GET, api_staff_list },
+	{ "staff", POST, api_staff_create },
+	{ "staff/#", GET, api_staff_show },
+	{ "staff/#", PATCH, api_staff_patch },
+	{ "staff/#/revoke", POST, api_staff_revoke },
+	{ "staff/#/accounts", GET, api_staff_accounts },
+	{ "staff/#/accounts/#", PUT, api_staff_assign },
+	{ "staff/#/accounts/#", DELETE, api_staff_unassign },
+	{ "templates", GET, api_templates_list },
+	{ "templates/*", GET, api_templates_show },
+	{ "templates/*", PUT, api_templates_put },
+	{ "templates/*", DELETE, api_templates_delete },
+	{ "threads", GET, api_threads_list },
+	{ "threads", POST, api_threads_create },
+	{ "threads/#", GET, api_threads_show },
+	{ "threads/#", PATCH, api_threads_patch },
+	{ "threads/#/messages", POST, api_messages_post },
+	{ "threads/#/tasks", POST, api_tasks_add },
+	{ "threads/#/tasks/#", PATCH, api_tasks_patch },
+	{ "threads/#/read", POST, api_threads_read },
+	{ "threads/#/archive", POST, api_threads_archive },
+	{ "threads/#/reopen", POST, api_threads_reopen },
+	{ "threads/#/resend", POST, api_threads_resend },
+	{ "threads/#/reminders", PUT, api_threads_reminders },
+	{ "threads/#/links", POST, api_threads_link },
+	{ "outbox", GET, api_outbox_list },
+	{ "outbox/#", GET, api_outbox_show },
+	{ "inbound", GET, api_inbound_list },
+};
+
+static const char *method_name(enum evhttp_cmd_type m)
+{
+	switch (m) {
+	case EVHTTP_REQ_GET: return "GET";
+	case EVHTTP_REQ_POST: return "POST";
+	case EVHTTP_REQ_PUT: return "PUT";
+	case EVHTTP_REQ_PATCH: return "PATCH";
+	case EVHTTP_REQ_DELETE: return "DELETE";
+	case EVHTTP_REQ_HEAD: return "HEAD";
+	case EVHTTP_REQ_OPTIONS: return "OPTIONS";
+	default: return "OTHER";
+	}
+}
+
+/* Does seg (raw, still percent-encoded) match one pattern segment? */
+static int seg_match(struct api_req *r, const char *pat, size_t plen, const char *seg,
+		     size_t slen, int *n_ids, char **name_r)
+{
+	if (plen == 1 && *pat == '#') {
+		int64_t v = 0;
+
+		if (slen == 0 || slen > 18)
+			return 0;
+		for (size_t i = 0; i < slen; i++) {
+			if (seg[i] < '0' || seg[i] > '9')
+				return 0;
+			v = v * 10 + (seg[i] - '0');
+		}
+		if (v <= 0 || *n_ids >= API_MAX_IDS)
+			return 0;
+		r->ids[(*n_ids)++] = v;
+		return 1;
+	}
+	if (plen == 1 && *pat == '*') {
+		char *raw = xstrndup(seg, slen), *dec;
+		size_t n = 0;
+
+		dec = evhttp_uridecode(raw, 0, &n);
+		free(raw);
+		/* A name with a NUL in it cannot be a template's. */
+		if (dec == NULL || n == 0 || strlen(dec) != n) {
+			free(dec);
+			return 0;
+		}
+		free(*name_r);
+		*name_r = xstrdup(dec);
+		free(dec);
+		return 1;
+	}
+	return plen == slen && memcmp(pat, seg, slen) == 0;
+}
+
+static int route_match(struct api_req *r, const char *pattern, const char *path)
+{
+	const char *p = pattern, *s = path;
+	int n_ids = 0;
+
+	for (;;) {
+		const char *pe = strchr(p, '/'), *se = strchr(s, '/');
+		size_t plen = pe != NULL ? (size_t)(pe - p) : strlen(p);
+		size_t slen = se != NULL ? (size_t)(se - s) : strlen(s);
+
+		if (!seg_match(r, p, plen, s, slen, &n_ids, &r->name))
+			return 0;
+		if (pe == NULL || se == NULL)
+			return pe == NULL && se == NULL;
+		p = pe + 1;
+		s = se + 1;
+	}
+}
+
+/*
+ * The handler for path and r->method, or NULL after replying 404 or 405
+ * (with the methods the path has in Allow).
+ */
+static api_handler *route(struct api_req *r, const char *path)
+{
+	char *allow = r->allow;
+	size_t cap = sizeof(r->allow);
+	api_handler *h = NULL;
+
+	allow[0] = '\0';
+	for (size_t i = 0; i < GW_ARRAY_SIZE(routes); i++) {
+		memset(r->ids, 0, sizeof(r->ids));
+		if (!route_match(r, routes[i].pattern, path))
+			continue;
+		if (routes[i].method == r->method) {
+			h = routes[i].handler;
+			break;
+		}
+		if (allow[0] != '\0')
+			strncat(allow, ", ", cap - strlen(allow) - 1);
+		strncat(allow, method_name(routes[i].method), cap - strlen(allow) - 1);
+	}
+	if (h != NULL)
+		return h;
+	if (allow[0] == '\0')
+		api_error(r, 404, "not_found", NULL, "no such endpoint: %s%s", API_PREFIX, path);
+	else
+		api_error(r, 405, "method_not_allowed", NULL, "%s %s%s: use %s",
+			  method_name(r->method), API_PREFIX, path, allow);
+	return NULL;
+}
+
+/* ---- the steps before the handler ---- */
+
+static int authenticate(struct api_req *r)
+{
+	const char *h = evhttp_find_header(evhttp_request_get_input_headers(r->req),
+					   "Authorization");
+	char hash[65], *error = NULL;
+	enum gw_result res;
+	size_t n;
+
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0) {
+		api_error(r, 401, "unauthorized", NULL,
+			  "an api key is required: Authorization: Bearer KEY");
+		return -1;
+	}
+	h += 7;
+	while (*h == ' ')
+		h++;
+	n = strlen(h);
+	while (n > 0 && h[n - 1] == ' ')
+		n--;
+	apikey_hash(h, n, hash);
+	res = store_apikey_find(r->store, hash, &r->key, &error);
+	if (res == GW_NOTFOUND) {
+		free(error);
+		api_error(r, 401, "unauthorized", NULL, "api key unknown or revoked");
+		return -1;
+	}
+	if (res != GW_OK) {
+		api_fail(r, res, error, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+static int is_json_type(const char *ct)
+{
+	static const char want[] = "application/json";
+	size_t n = sizeof(want) - 1;
+
+	while (ct != NULL && *ct == ' ')
+		ct++;
+	if (ct == NULL || strncasecmp(ct, want, n) != 0)
+		return 0;
+	ct += n;
+	while (*ct == ' ')
+		ct++;
+	return *ct == '\0' || *ct == ';';
+}
+
+/* Size, type and syntax of a write's body; r->body gets an object. */
+static int read_body(struct api_req *r, json_t **body_r)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
+	size_t len = evbuffer_get_length(in);
+	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(r->req),
+					    "Content-Type");
+	json_error_t jerr;
+	json_t *v;
+
+	if ((int64_t)len > r->api->max_body) {
+		api_error(r, 413, "payload_too_large", NULL,
+			  "request body of %zu bytes is over the limit of %lld", len,
+			  (long long)r->api->max_body);
+		return -1;
+	}
+	if (len == 0) {
+		*body_r = json_object();
+		return 0;
+	}
+	if (!is_json_type(ct)) {
+		api_error(r, 415, "unsupported_media_type", NULL,
+			  "Content-Type must be application/json, not %s%s%s",
+			  ct != NULL ? "\"" : "", ct != NULL ? ct : "none",
+			  ct != NULL ? "\"" : "");
+		return -1;
+	}
+	v = json_loadb((const char *)evbuffer_pullup(in, -1), len, JSON_REJECT_DUPLICATES,
+		       &jerr);
+	if (v == NULL) {
+		api_error(r, 400, "bad_json", NULL, "body: line %d, column %d: %s", jerr.line,
+			  jerr.column, jerr.text);
+		return -1;
+	}
+	if (!json_is_object(v)) {
+		json_decref(v);
+		api_error(r, 400, "bad_json", NULL, "body: expected a JSON object");
+		return -1;
+	}
+	*body_r = v;
+	return 0;
+}
+
+/* SHA-256 of what the request asks: method, path with query, body. */
+static void request_hash(struct api_req *r, char hex[65])
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
+	size_t len = evbuffer_get_length(in);
+	const char *uri = evhttp_request_get_uri(r->req);
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	const char *m = method_name(r->method);
+
+	memset(md, 0, sizeof(md));
+	if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(ctx, m, strlen(m) + 1) != 1 ||
+	    EVP_DigestUpdate(ctx, uri, strlen(uri) + 1) != 1 ||
+	    EVP_DigestUpdate(ctx, len > 0 ? (const void *)evbuffer_pullup(in, -1) : "", len) != 1 ||
+	    EVP_DigestFinal_ex(ctx, md, &mdlen) != 1)
+		memset(md, 0, sizeof(md));
+	EVP_MD_CTX_free(ctx);
+	for (size_t i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+}
+
+static int valid_idempotency_key(const char *k)
+{
+	size_t n = strlen(k);
+
+	if (n == 0 || n > STORE_IDEMPOTENCY_KEY_MAX)
+		return 0;
+	for (; *k != '\0'; k++)
+		if ((unsigned char)*k < 0x20 || (unsigned char)*k > 0x7e)
+			return 0;
+	return 1;
+}
+
+/*
+ * Idempotency-Key of a POST: 1 when the stored response was replayed into
+ * *replay_r, 0 to go on (*key_r set when the response is to be kept), -1
+ * after replying with an error.
+ */
+static int idempotency_check(struct api_req *r, const char **key_r, char hash[65],
+			     struct store_idempotency *replay_r)
+{
+	const char *k = evhttp_find_header(evhttp_request_get_input_headers(r->req),
+					   "Idempotency-Key");
+	char *error = NULL;
+	enum gw_result res;
+
+	*key_r = NULL;
+	if (k == NULL || r->method != EVHTTP_REQ_POST)
+		return 0;
+	if (!valid_idempotency_key(k)) {
+		api_error(r, 400, "invalid_header", "Idempotency-Key",
+			  "Idempotency-Key: must be 1..%d printable ASCII characters",
+			  STORE_IDEMPOTENCY_KEY_MAX);
+		return -1;
+	}
+	request_hash(r, hash);
+	res = store_idempotency_get(r->store, r->key.id, k, clock_now() - API_IDEMPOTENCY_WINDOW,
+				    replay_r, &error);
+	if (res == GW_NOTFOUND) {
+		free(error);
+		*key_r = k;
+		return 0;
+	}
+	if (res != GW_OK) {
+		api_fail(r, res, error, NULL);
+		return -1;
+	}
+	if (strcmp(replay_r->request_sha256, hash) != 0) {
+		store_idempotency_clear(replay_r);
+		api_error(r, 422, "idempotency_key_reused", "Idempotency-Key",
+			  "Idempotency-Key \"%s\" was used for a different request", k);
+		return -1;
+	}
+	return 1;
+}
+
+/* ---- sending ---- */
+
+static const char *reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Content";
+	case 503: return "Service Unavailable";
+	default: return "Internal Server Error";
+	}
+}
+
+/* The reply body as sent and as kept for a replay: compact JSON and "\n". */
+static char *render(struct api_req *r)
+{
+	char *s;
+
+	if (r->resp == NULL)
+		return xstrdup("");
+	s = json_dumps(r->resp, JSON_COMPACT);
+	if (s == NULL) {
+		json_decref(r->resp);
+		r->resp = NULL;
+		r->status = 500;
+		return xstrdup("{\"error\":{\"code\":\"internal\",\"message\":"
+			       "\"cannot encode the response\"}}\n");
+	}
+	char *out = xasprintf("%s\n", s);
+	free(s);
+	return out;
+}
+
+static void send_reply(struct api_req *r, const char *body, int replayed)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
+	struct evbuffer *out = evbuffer_new();
+
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	if (*body != '\0')
+		evhttp_add_header(h, "Content-Type", "application/json");
+	if (r->status == 401)
+		evhttp_add_header(h, "WWW-Authenticate", "Bearer realm=\"gatewayd\"");
+	if (r->status == 405 && r->allow[0] != '\0')
+		evhttp_add_header(h, "Allow", r->allow);
+	if (r->status == 503)
+		evhttp_add_header(h, "Retry-After", "1");
+	if (replayed)
+		evhttp_add_header(h, "Idempotent-Replayed", "true");
+	if (out == NULL) {
+		evhttp_send_error(r->req, 500, NULL);
+		return;
+	}
+	evbuffer_add(out, body, strlen(body));
+	evhttp_send_reply(r->req, r->status, reason(r->status), out);
+	evbuffer_free(out);
+}
+
+static void remember(struct api_req *r, const char *key, const char hash[65],
+		     const char *body)
+{
+	struct store_idempotency rec = { 0 };
+	char *error = NULL;
+	enum gw_result res;
+
+	rec.api_key_id = r->key.id;
+	rec.key = (char *)key;
+	memcpy(rec.request_sha256, hash, 65);
+	rec.status = r->status;
+	rec.body = (char *)body;
+	res = store_idempotency_put(r->store, &rec, clock_now() - API_IDEMPOTENCY_WINDOW,
+				    &error);
+	if (res != GW_OK) {
+		/* The change is made; only a retry would not be recognised. */
+		log_warn("api: api key %lld: cannot keep the response under Idempotency-Key: %s",
+			 (long long)r->key.id, error != NULL ? error : gw_result_name(res));
+		free(error);
+	}
+}
+
+/* ---- one request ---- */
+
+static void handle(struct api_req *r, const char **idem_key, char hash[65],
+		   struct store_idempotency *replay, int *replayed)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(r->req);
+	const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+	const char *query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
+	json_t *body = NULL;
+	api_handler *h;
+
+	if (authenticate(r) < 0)
+		return;
+	if (path == NULL || strncmp(path, API_PREFIX, strlen(API_PREFIX)) != 0) {
+		api_error(r, 404, "not_found", NULL, "no such endpoint: %s (the API is under %s)",
+			  path != NULL ? path : "", API_PREFIX);
+		return;
+	}
+	h = route(r, path + strlen(API_PREFIX));
+	if (h == NULL)
+		return;
+	if (query != NULL && evhttp_parse_query_str(query, &r->query) < 0) {
+		api_error(r, 400, "invalid_parameter", NULL, "query string: malformed");
+		return;
+	}
+	if (r->method == EVHTTP_REQ_POST || r->method == EVHTTP_REQ_PUT ||
+	    r->method == EVHTTP_REQ_PATCH) {
+		if (read_body(r, &body) < 0)
+			return;
+		*replayed = idempotency_check(r, idem_key, hash, replay);
+		if (*replayed != 0) {
+			json_decref(body);
+			return;
+		}
+	}
+	r->body = body;
+	h(r);
+	r->body = NULL;
+	json_decref(body);
+	if (!r->replied) {
+		log_error("api: %s %s: handler sent no reply", method_name(r->method), path);
+		api_error(r, 500, "internal", NULL, "no reply");
+	}
+}
+
+static void dispatch(struct evhttp_request *req, void *arg)
+{
+	struct api *api = arg;
+	struct api_req r;
+	struct store_idempotency replay = { 0 };
+	const char *idem_key = NULL;
+	char hash[65] = "", *body;
+	int replayed = 0;
+
+	/* evhttp calls back without a URI for a request it gave up on. */
+	if (evhttp_request_get_uri(req) == NULL) {
+		evhttp_send_error(req, 400, NULL);
+		return;
+	}
+	memset(&r, 0, sizeof(r));
+	r.api = api;
+	r.store = api->store;
+	r.req = req;
+	r.method = evhttp_request_get_command(req);
+	TAILQ_INIT(&r.query);
+
+	handle(&r, &idem_key, hash, &replay, &replayed);
+	if (replayed > 0) {
+		r.status = replay.status;
+		body = xstrdup(replay.body);
+	} else {
+		body = render(&r);
+		if (idem_key != NULL && r.status >= 200 && r.status < 300)
+			remember(&r, idem_key, hash, body);
+	}
+	if (r.status >= 500)
+		log_warn("api: %s %s (api key %lld): %d %s", method_name(r.method),
+			 evhttp_request_get_uri(req), (long long)r.key.id, r.status, body);
+	else
+		log_debug("api: %s %s (api key %lld): %d%s", method_name(r.method),
+			  evhttp_request_get_uri(req), (long long)r.key.id, r.status,
+			  replayed > 0 ? " (replayed)" : "");
+	send_reply(&r, body, replayed > 0);
+	if (r.wake && replayed <= 0 && r.status >= 200 && r.status < 300 &&
+	    api->outbox_queued != NULL)
+		api->outbox_queued(api->ctx);
+
+	free(body);
+	json_decref(r.resp);
+	free(r.name);
+	evhttp_clear_headers(&r.query);
+	store_apikey_clear(&r.key);
+	store_idempotency_clear(&replay);
+}
+
+/* ---- listener ---- */
+
+static int listen_unix(struct api *api, const char *path, char **error_r)
+{
+	struct sockaddr_un sa;
+	struct stat st;
+	int fd;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (*path != '/' || strlen(path) >= sizeof(sa.sun_path)) {
+		*error_r = xasprintf("api: listen unix:%s: not an absolute path of at most %zu "
+				     "bytes", path, sizeof(sa.sun_path) - 1);
+		return -1;
+	}
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	/* A socket left by a previous run; never remove anything else. */
+	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+		(void)unlink(path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 128) < 0) {
+		*error_r = xasprintf("api: listen unix:%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	api->bound = evhttp_accept_socket_with_handle(api->http, fd);
+	if (api->bound == NULL) {
+		close(fd);
+		(void)unlink(path);
+		*error_r = xasprintf("api: listen unix:%s: cannot accept", path);
+		return -1;
+	}
+	api->unix_path = xstrdup(path);
+	return 0;
+}
+
+static int listen_tcp(struct api *api, const char *spec, char **error_r)
+{
+	const char *colon = strrchr(spec, ':');
+	char *host, *end;
+	long port;
+
+	if (colon == NULL || colon == spec) {
+		*error_r = xasprintf("api: listen \"%s\": expected HOST:PORT or unix:/path", spec);
+		return -1;
+	}
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || end == colon + 1 || port < 0 || port > 65535) {
+		*error_r = xasprintf("api: listen \"%s\": bad port", spec);
+		return -1;
+	}
+	if (spec[0] == '[' && colon[-1] == ']')
+		host = xstrndup(spec + 1, (size_t)(colon - spec - 2));
+	else
+		host = xstrndup(spec, (size_t)(colon - spec));
+	api->bound = evhttp_bind_socket_with_handle(api->http, host, (ev_uint16_t)port);
+	if (api->bound == NULL) {
+		*error_r = xasprintf("api: listen \"%s\": %s", spec, strerror(errno));
+		free(host);
+		return -1;
+	}
+	free(host);
+	return 0;
+}
+
+/* The port for tests; TCP_NODELAY so that small replies are not held back
+ * waiting for the client's delayed ACK on a kept-alive connection. */
+static void tune_listener(struct api *api)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	evutil_socket_t fd = evhttp_bound_socket_get_fd(api->bound);
+	int one = 1;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return;
+	if (ss.ss_family == AF_INET)
+		api->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	else if (ss.ss_family == AF_INET6)
+		api->port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+/* ---- life cycle ---- */
+
+int api_open(struct event_base *base, const struct api_settings *set, struct api **api_r,
+	     char **error_r)
+{
+	struct api *api = xcalloc(1, sizeof(*api));
+	const char *base_url = set->web != NULL && set->web->base_url != NULL
+				       ? set->web->base_url : "";
+	char *err = NULL;
+	int rc;
+
+	*api_r = NULL;
+	api->base = base;
+	api->keys = set->keys;
+	api->base_url = xstrdup(base_url);
+	api->view_ttl = set->links != NULL && set->links->view_ttl > 0 ? set->links->view_ttl
+								       : 30 * 86400;
+	api->max_body = set->max_body > 0 ? set->max_body : API_MAX_BODY_DEFAULT;
+	api->outbox_queued = set->outbox_queued;
+	api->ctx = set->ctx;
+
+	if (set->listen == NULL || *set->listen == '\0') {
+		*error_r = xstrdup("api: [api] listen is not set");
+		goto fail;
+	}
+	if (set->keys == NULL || set->store == NULL) {
+		*error_r = xstrdup("api: no link keys or no store settings");
+		goto fail;
+	}
+	if (store_open(set->store, &api->store, &err) < 0) {
+		*error_r = xasprintf("api: %s", err);
+		free(err);
+		goto fail;
+	}
+	if (set->mail_domain != NULL)
+		store_set_mail_domain(api->store, set->mail_domain);
+	if (set->reminders != NULL)
+		store_set_reminder_defaults(api->store, (int)set->reminders->default_days,
+					    (int)set->reminders->default_count);
+
+	api->http = evhttp_new(base);
+	if (api->http == NULL) {
+		*error_r = xstrdup("api: cannot create the HTTP server");
+		goto fail;
+	}
+	/* Every method reaches the router, which answers 405 with Allow. */
+	evhttp_set_allowed_methods(api->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+				   EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+				   EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+	evhttp_set_max_body_size(api->http, (ev_ssize_t)(api->max_body + API_BODY_SLACK));
+	evhttp_set_max_headers_size(api->http, 32 * 1024);
+	evhttp_set_timeout(api->http, API_TIMEOUT_SECONDS);
+	evhttp_set_default_content_type(api->http, "application/json");
+	evhttp_set_gencb(api->http, dispatch, api);
+
+	if (strncmp(set->listen, "unix:", 5) == 0)
+		rc = listen_unix(api, set->listen + 5, error_r);
+	else
+		rc = listen_tcp(api, set->listen, error_r);
+	if (rc < 0)
+		goto fail;
+	tune_listener(api);
+	*api_r = api;
+	return 0;
+fail:
+	api_close(&api);
+	return -1;
+}
+
+void api_close(struct api **apip)
+{
+	struct api *api = apip != NULL ? *apip : NULL;
+
+	if (api == NULL)
+		return;
+	*apip = NULL;
+	if (api->http != NULL)
+		evhttp_free(api->http);
+	if (api->unix_path != NULL)
+		(void)unlink(api->unix_path);
+	store_close(&api->store);
+	free(api->unix_path);
+	free(api->base_url);
+	free(api);
+}
+
+int api_bound_port(const struct api *api)
+{
+	return api != NULL ? api->port : 0;
+}

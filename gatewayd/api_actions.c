@@ -1,0 +1,337 @@
+/*
+ * api_actions.c - what the API does inside a thread: post a message (as
+ * staff or on behalf of a contact), add and tick tasks, read marks,
+ * archive / reopen / resend, reminder settings, and View-chat links.
+ *
+ * Each checks first that the thread exists (404) and that the person
+ * named in the body exists (404) and may see it (403), so that the store's
+ * own refusal is left for rules (an archived thread, an empty text: 422).
+ * Every change may queue mail or move a reminder schedule: r->wake.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_int.h"
+#include "buf.h"
+#include "clock.h"
+#include "viewlink.h"
+
+/* 422 when the thread is archived (the store's words), before the store
+ * would say GW_INVALID for that as for a bad text. */
+static int check_open(struct api_req *r, int64_t thread_id)
+{
+	struct store_thread t = { 0 };
+	char *error = NULL;
+	enum gw_result res = store_thread_get(r->store, thread_id, 0, 0, &t, &error);
+	int archived = t.archived;
+
+	store_thread_clear(&t);
+	if (res != GW_OK) {
+		api_fail(r, res, error, NULL);
+		return -1;
+	}
+	if (archived) {
+		api_error(r, 422, "rule_violation", NULL, "thread %lld: archived, reopen it first",
+			  (long long)thread_id);
+		return -1;
+	}
+	return 0;
+}
+
+/* The thread as the reader (or the firm, kind 0) sees it now. */
+static void reply_thread(struct api_req *r, int status, int64_t thread_id,
+			 enum store_kind kind, int64_t who)
+{
+	struct store_thread t = { 0 };
+	char *error = NULL;
+	enum gw_result res = store_thread_get(r->store, thread_id, kind, who, &t, &error);
+
+	if (res != GW_OK) {
+		api_fail(r, res, error, NULL);
+		return;
+	}
+	api_reply(r, status, api_json_thread(&t, kind != 0));
+	store_thread_clear(&t);
+}
+
+/* ---- messages ---- */
+
+void api_messages_post(struct api_req *r)
+{
+	static const char *const fields[] = { "from_staff", "from_contact", "body", NULL };
+	struct store_message m = { 0 };
+	const char *body = NULL;
+	enum store_kind kind;
+	int64_t who, id = 0;
+	char *error = NULL;
+	enum gw_result res;
+
+	if (api_body_only(r, fields) < 0 || api_get_actor(r, "from", 1, &kind, &who) < 0 ||
+	    api_get_str(r, r->body, "body", 1, &body) < 0 ||
+	    api_check_actor(r, r->ids[0], kind, who,
+			    kind == STORE_STAFF ? "from_staff" : "from_contact") < 0 ||
+	    check_open(r, r->ids[0]) < 0)
+		return;
+	res = store_message_post(r->store, r->ids[0], kind, who, body, &id, &error);
+	if (res == GW_OK)
+		r->wake = 1;
+	if (res == GW_OK)
+		res = store_message_get(r->store, id, &m, &error);
+	if (res != GW_OK) {
+		api_fail(r, res, error, res == GW_INVALID ? "body" : NULL);
+		return;
+	}
+	api_created(r, api_json_message(&m));
+	store_message_clear(&m);
+}
+
+/* ---- tasks ---- */
+
+/* Reply with task_id of thread_id as it is now; 404 if it is not there. */
+static void reply_task(struct api_req *r, int status, int64_t thread_id, int64_t task_id)
+{
+	struct store_thread_view v = { 0 };
+	char *error = NULL;
+	enum gw_result res = store_thread_show(r->store, thread_id, 0, 0, 1, &v, &error);
+
+	if (res != GW_OK) {
+		api_fail(r, res, error, NULL);
+		return;
+	}
+	for (size_t i = 0; i < v.n_tasks; i++) {
+		if (v.tasks[i].id == task_id) {
+			api_reply(r, status, api_json_task(&v.tasks[i]));
+			store_thread_view_clear(&v);
+			return;
+		}
+	}
+	store_thread_view_clear(&v);
+	api_error(r, 404, "not_found", NULL, "thread %lld: no task %lld", (long long)thread_id,
+		  (long long)task_id);
+}
+
+void api_tasks_add(struct api_req *r)
+{
+	static const char *const fields[] = { "text", NULL };
+	const char *text = NULL;
+	char *error = NULL;
+	int64_t id = 0;
+	enum gw_result res;
+
+	if (api_body_only(r, fields) < 0 || api_get_str(r, r->body, "text", 1, &text) < 0 ||
+	    check_open(r, r->ids[0]) < 0)
+		return;
+	res = store_task_add(r->store, r->ids[0], text, &id, &error);
+	if (res != GW_OK) {
+		api_fail(r, res, error, res == GW_INVALID ? "text" : NULL);
+		return;
+	}
+	r->wake = 1;
+	reply_task(r, 201, r->ids[0], id);
+}
+
+void api_tasks_patch(struct api_req *r)
+{
+	static const char *const fields[] = { "done", "by_staff", "by_contact", NULL };
+	struct store_thread_view v = { 0 };
+	enum store_kind kind;
+	int64_t who;
+	int done = 0, found = 0;
+	char *error = NULL;
+	enum gw_result res;
+
+	if (api_body_only(r, fields) < 0 || api_get_bool(r, r->body, "done", 1, &done, NULL) < 0 ||
+	    api_get_actor(r, "by", 1, &kind, &who) < 0 ||
+	    api_check_actor(r, r->ids[0], kind, who,
+			    kind == STORE_STAFF ? "by_staff" : "by_contact") < 0)
+		return;
+	/* The task must be one of this thread's. */
+	res = store_thread_show(r->store, r->ids[0], 0, 0, 1, &v, &error);
+	for (size_t i = 0; res == GW_OK && i < v.n_tasks; i++)
+		found |= v.tasks[i].id == r->ids[1];
+	store_thread_view_clear(&v);
+	if (res != GW_OK) {
+		api_fail(r, res, error, NULL);
+		return;
+	}
+	if (!found) {
+		api_error(r, 404, "not_found", NULL, "thread %lld: no task %lld",
+			  (long long)r->ids[0], (long long)r->ids[1]);
+		return;
+	}
+	if (check_open(r, r->ids[0]) < 0)
+		return;
+	res = store_task_set_done(r->store, r->ids[1], kind, who, done, &error);
+	if (res != GW_OK) {
+		api_fail(r, res, error, NULL);
+		return;
+	}
+	r->wake = 1;
+	reply_task(r, 200, r->ids[0], r->ids[1]);
+}
+
+/* ---- read marks ---- */
+
+void api_threads_read(struct api_req *r)
+{
+	static const char *const fields[] = { "by_staff", "by_contact", "up_to", NULL };
+	enum store_kind kind;
+	int64_t who, up_to = 0;
+	char *error = NULL;
+	enum gw_result res;
+
+	if (api_body_only(r, fields) < 0 || api_get_actor(r, "by", 1, &kind, &who) < 0 ||
+	    api_get_id(r, r->body, "up_to", 0, &up_to) < 0 ||
+	    api_check_actor(r, r->ids[0], kind, who,
+			    kind == STORE_STAFF ? "by_staff" : "by_contact") < 0)
+		return;
+	res = store_read_mark(r->store, r->ids[0], kind, who, up_to, &error);
+	if (res != GW_OK) {
+		api_fail(r, res, error, "up_to");
+		return;
+	}
+	/* A contact's mark may stop the reminders. */
+	r->wake = 1;
+	reply_thread(r, 200, r->ids[0], kind, who);
+}
+
+/* ---- archive, reopen, resend ---- */
+
+/* Optional "by_staff": the staff member acting (must see the thread). */
+static int get_by_staff(struct api_req *r, int64_t *staff_r)
+{
+	static const char *const fields[] = { "by_staff", NULL };
+
+	*staff_r = 0;
+	if (api_body_only(r, fields) < 0 || api_get_id(r, r->body, "by_staff", 0, staff_r) < 0)
+		return -1;
+	return api_check_actor(r, r->ids[0], *staff_r != 0 ? STORE_STAFF : 0, *staff_r,
+			       "by_staff");
+}
+
+static void archive_or_reopen(struct api_req *r, int archive)
+{
+	int64_t staff;
+	char *error = NULL;
+	enum gw_result res;
+
+	if (get_by_staff(r, &staff) < 0)
+		return;
+	if (archive)
+		res = store_thread_archive(r->store, r->ids[0], staff, &error);
+	else
+		res = store_thread_reopen(r->store, r->ids[0], staff, &error);
+	if (res != GW_OK) {
+		api_fail(r, res, error, NULL);
+		return;
+	}
+	r->wake = 1;
+	reply_thread(r, 200, r->ids[0], 0, 0);
+}
+
+void api_threads_archive(struct api_req *r)
+{
+	archive_or_reopen(r, 1);
+}
+
+void api_threads_reopen(struct api_req *r)
+{
+	archive_or_reopen(r, 0);
+}
+
+void api_threads_resend(struct api_req *r)
+{
+	int64_t staff;
+	int n = 0;
+	char *error = NULL;
+	enum gw_result res;
+
+	if (get_by_staff(r, &staff) < 0)
+		return;
+	res = store_thread_resend(r->store, r->ids[0], staff, &n, &error);
+	if (res != GW_OK) {
+		api_fail(r, res, error, NULL);
+		return;
+	}
+	r->wake = 1;
+	api_reply(r, 200, json_pack("{s:I, s:i}", "thread_id", (json_int_t)r->ids[0],
+				    "queued", n));
+}
+
+/* ---- reminders ---- */
+
+void api_threads_reminders(struct api_req *r)
+{
+	static const char *const fields[] = { "enabled", "days", "count", "by_staff", NULL };
+	struct store_thread t = { 0 };
+	int enabled = 0, days = 0, count = 0, has_days, has_count;
+	int64_t staff = 0;
+	char *error = NULL;
+	enum gw_result res;
+
+	if (api_body_only(r, fields) < 0 ||
+	    api_get_bool(r, r->body, "enabled", 1, &enabled, NULL) < 0 ||
+	    api_get_int(r, r->body, "days", 0, &days, &has_days) < 0 ||
+	    api_get_int(r, r->body, "count", 0, &count, &has_count) < 0 ||
+	    api_get_id(r, r->body, "by_staff", 0, &staff) < 0 ||
+	    api_check_reminder_numbers(r, days, has_days, count, has_count) < 0 ||
+	    api_check_actor(r, r->ids[0], staff != 0 ? STORE_STAFF : 0, staff, "by_staff") < 0)
+		return;
+	res = store_thread_set_reminders(r->store, r->ids[0], staff, enabled, days, count,
+					 &error);
+	if (res == GW_OK)
+		res = store_thread_get(r->store, r->ids[0], 0, 0, &t, &error);
+	if (res != GW_OK) {
+		api_fail(r, res, error, NULL);
+		return;
+	}
+	r->wake = 1;
+	api_reply(r, 200, api_json_reminders(&t.reminders));
+	store_thread_clear(&t);
+}
+
+/* ---- View-chat links ---- */
+
+void api_threads_link(struct api_req *r)
+{
+	static const char *const fields[] = { "for_staff", "for_contact", NULL };
+	struct viewlink link;
+	enum store_kind kind;
+	int64_t who;
+	uint32_t gen = 0;
+	char *error = NULL;
+	const char *field;
+	enum gw_result res;
+	json_t *o;
+
+	if (api_body_only(r, fields) < 0 || api_get_actor(r, "for", 1, &kind, &who) < 0 ||
+	    api_check_actor(r, r->ids[0], 0, 0, NULL) < 0)
+		return;
+	field = kind == STORE_STAFF ? "for_staff" : "for_contact";
+	res = viewlink_check(r->store, r->ids[0], kind, who, &gen, &error);
+	if (res == GW_PERMFAIL) {
+		api_error(r, 403, "forbidden", field, "%s", error);
+		free(error);
+		return;
+	}
+	if (res != GW_OK) {
+		api_fail(r, res, error, field);
+		return;
+	}
+	if (viewlink_sign(r->api->keys, r->api->base_url, r->api->view_ttl, clock_now(),
+			  r->ids[0], kind, who, gen, &link) < 0) {
+		api_error(r, 500, "internal", NULL, "thread %lld: cannot sign the link",
+			  (long long)r->ids[0]);
+		return;
+	}
+	o = json_object();
+	json_object_set_new(o, "url", json_string(link.url));
+	json_object_set_new(o, "token", json_string(link.token));
+	json_object_set_new(o, "thread_id", json_integer(link.thread_id));
+	json_object_set_new(o, "principal_kind", json_string(store_kind_name(kind)));
+	json_object_set_new(o, "principal_id", json_integer(who));
+	json_object_set_new(o, "generation", json_integer(gen));
+	json_object_set_new(o, "expires", api_json_time(link.expires));
+	api_reply(r, 200, o);
+	viewlink_clear(&link);
+}
