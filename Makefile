@@ -14,7 +14,9 @@ BUILD_PKGS = build-essential cmake pkg-config ca-certificates sqlite3 \
 	libcmark-dev libjansson-dev libsystemd-dev libetpan-dev libcmocka-dev
 # dpkg-shlibdeps (dpkg-dev) computes the package's library dependencies.
 DEB_PKGS   = dpkg-dev file
-TEST_PKGS  = postfix swaks procps $(DEB_PKGS)
+# The integration tests drive real peers: Postfix (private instances),
+# swaks, python3 and curl as HTTP clients, Chromium for the web view.
+TEST_PKGS  = postfix swaks procps python3 curl chromium systemd $(DEB_PKGS)
 
 .PHONY: all deps test-deps build build-san check demo install deb clean
 
@@ -25,6 +27,10 @@ deps:
 
 test-deps: deps
 	@./scripts/deps.sh $(TEST_PKGS)
+	@# Node.js drives Chromium through playwright-core (from npm).  A machine
+	@# may already have a Node.js of its own (with npm); Debian's npm would
+	@# conflict with it, so install Debian's only when there is none.
+	@command -v npm >/dev/null 2>&1 || ./scripts/deps.sh nodejs npm
 
 build: deps
 	cmake -S . -B $(BUILD) -DGW_WERROR=ON $(CMAKE_ARGS)

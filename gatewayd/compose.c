@@ -688,7 +688,19 @@ static void set_headers(GMimeMessage *msg, const struct compose_mail *m,
 	if (!is_empty(m->unsubscribe_url) && !explanation) {
 		char *value = xasprintf("<%s>", m->unsubscribe_url);
 
+		/*
+		 * RFC 2369 wants the URL in angle brackets as it is.  gmime would
+		 * turn a value longer than a line into encoded words, which no
+		 * mail client reads as a URL; the URL was checked (http(s), no
+		 * controls), so it goes in raw, on one line.
+		 */
 		g_mime_object_set_header(obj, "List-Unsubscribe", value, NULL);
+		GMimeHeader *h = g_mime_header_list_get_header(
+			g_mime_object_get_header_list(obj), "List-Unsubscribe");
+		char *raw = g_strdup_printf(" %s\n", value);
+
+		g_mime_header_set_raw_value(h, raw);
+		g_free(raw);
 		g_mime_object_set_header(obj, "List-Unsubscribe-Post",
 					 "List-Unsubscribe=One-Click", NULL);
 		free(value);

@@ -362,10 +362,14 @@ int ctl_cmd_tick(struct ctl *c, const struct ctl_args *a)
 	if (r != GW_OK)
 		return ctl_store_fail(c, (enum gw_result)r, error);
 	if (c->json)
-		ctl_json_print(json_pack("{s:s, s:i}", "now", clock_format(rep.now, tbuf),
-					 "reminders_queued", rep.reminders_queued));
+		ctl_json_print(json_pack("{s:s, s:i, s:i, s:i, s:i}", "now",
+					 clock_format(rep.now, tbuf), "reminders_queued",
+					 rep.reminders_queued, "sent", rep.sent, "deferred",
+					 rep.deferred, "failed", rep.failed));
 	else
-		printf("%s: %d reminder%s queued\n", clock_format(rep.now, tbuf),
-		       rep.reminders_queued, rep.reminders_queued == 1 ? "" : "s");
+		printf("%s: %d reminder%s queued; %d sent, %d deferred, %d failed\n",
+		       clock_format(rep.now, tbuf), rep.reminders_queued,
+		       rep.reminders_queued == 1 ? "" : "s", rep.sent, rep.deferred,
+		       rep.failed);
 	return 0;
 }

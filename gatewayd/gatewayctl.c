@@ -13,6 +13,7 @@
  * ctl_doctor.c (doctor) and ctl_apikey.c (the JSON API's
  * keys).  Exit codes: see ctl.h.
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -394,6 +395,9 @@ int main(int argc, char **argv)
 	char *label = NULL;
 	int i, rc = 0, help;
 
+	/* `tick` and `doctor` talk SMTP: a peer that hangs up must give an
+	 * error, not kill the program. */
+	signal(SIGPIPE, SIG_IGN);
 	i = parse_global(&c, argc, argv, &rc);
 	if (i < 0)
 		return rc;

@@ -5,7 +5,7 @@
 # relay into it.
 add_library(gw_tick STATIC ${CMAKE_CURRENT_LIST_DIR}/tick.c)
 target_include_directories(gw_tick PUBLIC ${CMAKE_CURRENT_LIST_DIR})
-target_link_libraries(gw_tick PUBLIC gw_store gw_common)
+target_link_libraries(gw_tick PUBLIC gw_relay gw_store gw_common)
 
 add_executable(gatewayctl
   ${CMAKE_CURRENT_LIST_DIR}/gatewayctl.c

@@ -1,8 +1,10 @@
 /*
  * tick.c - one pass of gatewayd's scheduled work (see tick.h): due
- * reminders, then (where built in) due outbox delivery.
+ * reminders, then due outbox delivery.
  */
 #include "tick.h"
+
+#include "relay.h"
 
 #include <string.h>
 
@@ -22,7 +24,13 @@ int tick_run(const struct gw_config *cfg, struct store *store, int64_t now,
 		return (int)res;
 	r->reminders_queued = n;
 
-	/* 2. Delivery of due outbox rows goes here. */
-	(void)cfg;
-	return GW_OK;
+	/* 2. Delivery: every row due now, the reminders just queued too. */
+	struct relay_report rr;
+
+	memset(&rr, 0, sizeof(rr));
+	res = relay_deliver_due(cfg, store, now, &rr, error_r);
+	r->sent = rr.sent;
+	r->deferred = rr.deferred;
+	r->failed = rr.failed;
+	return (int)res;
 }

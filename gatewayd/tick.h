@@ -7,7 +7,9 @@
  *   1. reminders: enqueue every reminder due at or before now
  *      (store_reminders_run re-checks the stop rules);
  *   2. delivery: hand the outbox rows due at now to the relay, once
- *      (added where the relay is built in).
+ *      (relay_deliver_due: the same claim/compose/send/mark code as the
+ *      daemon's workers, with the key file and transport opened for the
+ *      pass).  The caller must ignore SIGPIPE.
  *
  * A later step does not run when an earlier one fails; what earlier steps
  * did stays done (each step is complete in itself), so running the pass
@@ -25,6 +27,9 @@
 struct tick_report {
 	int64_t now;            /* the time the pass ran at */
 	int reminders_queued;   /* reminder outbox rows inserted by this pass */
+	int sent;               /* outbox rows delivered */
+	int deferred;           /* temporary failures, retried later */
+	int failed;             /* permanent failures (or past max_lifetime) */
 };
 
 /*

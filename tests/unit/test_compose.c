@@ -686,6 +686,28 @@ static void test_compose_clean_line(void **state)
 	}
 }
 
+/* A real unsubscribe URL (base + 64-character token) is longer than gmime
+ * folds; it must still reach the wire as a plain <URL> (RFC 2369), never as
+ * encoded words that mail clients cannot use. */
+static void test_compose_list_unsubscribe_is_a_plain_url(void **state)
+{
+	const char *url = "https://chat.firm.example/u/"
+			  "AQEDAAAAAAAAAAcBAAAAAAAAACoAAAABAAAAAGkVHwDe3q2-7_xyzAbCdEfGhIjKlMnOp";
+	struct compose_mail m = base_mail(COMPOSE_NEW_MESSAGE);
+	struct buf out = BUF_INIT;
+	char *err = NULL;
+	char *want = xasprintf("\r\nList-Unsubscribe: <%s>\r\n", url);
+
+	(void)state;
+	m.unsubscribe_url = url;
+	assert_int_equal(compose_render(&m, &out, &err), 0);
+	if (strstr(buf_cstr(&out), want) == NULL)
+		fail_msg("no plain List-Unsubscribe line in:\n%s", buf_cstr(&out));
+	assert_null(strstr(buf_cstr(&out), "List-Unsubscribe: =?"));
+	free(want);
+	buf_release(&out);
+}
+
 static void test_compose_kind_names(void **state)
 {
 	size_t i;
@@ -718,6 +740,7 @@ int main(void)
 		cmocka_unit_test(test_compose_escapes_html),
 		cmocka_unit_test(test_compose_rejects_bad_fields),
 		cmocka_unit_test(test_compose_clean_line),
+		cmocka_unit_test(test_compose_list_unsubscribe_is_a_plain_url),
 		cmocka_unit_test(test_compose_kind_names),
 	};
 	int rc;

@@ -1,0 +1,427 @@
+/*
+ * main.c - gatewayd, the daemon: one libevent event base on the main
+ * thread wires together the signals, the web view, systemd notification
+ * and the relay (whose worker and scheduler threads do every blocking
+ * thing: SQLite, SMTP, the reminder timer).
+ *
+ *   gatewayd [-c CONF] [--foreground] [--check-config]
+ *
+ * gatewayd always runs in the foreground, as systemd's Type=notify
+ * expects: it never forks.  --foreground is accepted for compatibility
+ * with init scripts and means "log to stderr" even when [log] syslog is
+ * on.  --check-config loads the configuration, prints the effective
+ * values, checks the key file, the database and the transport spec, and
+ * exits 0, or 78 (EX_CONFIG) naming what is wrong.
+ *
+ * Signals: SIGTERM/SIGINT stop (in-flight sends finish, claimed rows are
+ * released, threads joined, exit 0); SIGHUP reopens the log and applies
+ * [log] level from the file again (other settings need a restart);
+ * SIGPIPE is ignored (a peer that closed an SMTP or HTTP connection).
+ *
+ * systemd: READY=1 once everything is open, STATUS= with the queue
+ * depth every few seconds, WATCHDOG=1 when WATCHDOG_USEC is set,
+ * STOPPING=1 on the way out.  Without NOTIFY_SOCKET these are no-ops.
+ * A listening socket passed by systemd (one, LISTEN_FDS=1) is used for
+ * the web view instead of binding [web] listen.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <sqlite3.h>
+#include <systemd/sd-daemon.h>
+
+#include "buf.h"
+#include "config.h"
+#include "links.h"
+#include "log.h"
+#include "relay.h"
+#include "store.h"
+#include "transport.h"
+#include "api.h"
+#include "web.h"
+
+#define EX_OK_ 0
+#define EX_USAGE_ 64
+#define EX_UNAVAILABLE_ 69
+#define EX_CONFIG_ 78
+
+/* STATUS= and the watchdog are refreshed at least this often. */
+#define STATUS_INTERVAL_MS 2000
+
+struct daemon {
+	struct gw_config *cfg;
+	struct link_keys *keys;
+	struct event_base *base;
+	struct relay *relay;
+	struct web *web;
+	struct api *api;
+	struct event *ev_term, *ev_int, *ev_hup, *ev_status;
+	int watchdog;
+	char status[256];
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: gatewayd [-c CONF] [--foreground] [--check-config]\n"
+		     "  -c, --config FILE   configuration (default " CFG_DEFAULT_PATH ")\n"
+		     "  -f, --foreground    log to stderr (gatewayd never forks)\n"
+		     "  -t, --check-config  print the effective configuration, check the key\n"
+		     "                      file, database and transport, and exit\n"
+		     "  -V, --version       print the version\n");
+}
+
+/* ---- --check-config ------------------------------------------------------- */
+
+static int check_database(const struct cfg_store *settings, char **error_r)
+{
+	struct store *store = NULL;
+	struct stat st;
+	char *dir, *slash;
+	int rc = 0;
+
+	if (stat(settings->path, &st) < 0 && errno == ENOENT) {
+		/* gatewayd creates it; the directory must let it. */
+		dir = xstrdup(settings->path);
+		slash = strrchr(dir, '/');
+		if (slash == NULL)
+			strcpy(dir, ".");
+		else if (slash == dir)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		if (access(dir, W_OK) < 0) {
+			*error_r = xasprintf("[store] path: cannot create \"%s\": \"%s\": %s",
+					     settings->path, dir, strerror(errno));
+			rc = -1;
+		} else {
+			fprintf(stderr, "gatewayd: note: database \"%s\" does not exist yet; "
+					"it is created at start\n", settings->path);
+		}
+		free(dir);
+		return rc;
+	}
+	if (store_open(settings, &store, error_r) < 0)
+		return -1;
+	store_close(&store);
+	return 0;
+}
+
+static int check_config(const struct gw_config *cfg)
+{
+	struct link_keys *keys = NULL;
+	struct transport *transport = NULL;
+	char *error = NULL;
+
+	cfg_dump(cfg, stdout);
+	fflush(stdout);
+	if (link_keys_load(cfg->links.key_file, &keys, &error) < 0) {
+		fprintf(stderr, "gatewayd: [links] key_file: %s\n", error);
+		goto fail;
+	}
+	link_keys_free(&keys);
+	if (check_database(&cfg->store, &error) < 0) {
+		fprintf(stderr, "gatewayd: [store] path: %s\n", error);
+		goto fail;
+	}
+	if (relay_transport_open(&cfg->mail, &transport, &error) < 0) {
+		fprintf(stderr, "gatewayd: [mail] transport: %s\n", error);
+		goto fail;
+	}
+	transport_close(&transport);
+	fprintf(stderr, "gatewayd: configuration \"%s\" is ok\n", cfg->file);
+	return EX_OK_;
+fail:
+	free(error);
+	return EX_CONFIG_;
+}
+
+/* ---- event callbacks ------------------------------------------------------ */
+
+static void on_stop(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	GW_UNUSED(what);
+	log_info("daemon: %s received, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	sd_notify(0, "STOPPING=1\nSTATUS=stopping: finishing deliveries in flight");
+	event_base_loopbreak(d->base);
+}
+
+static void on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+	struct gw_config *fresh = NULL;
+	enum log_level level;
+	char *error = NULL;
+
+	GW_UNUSED(sig);
+	GW_UNUSED(what);
+	log_reopen();
+	if (cfg_load(d->cfg->file, &fresh, &error) < 0) {
+		log_warn("daemon: SIGHUP: log reopened; keeping log level %s: %s",
+			 d->cfg->log.level, error);
+		free(error);
+		return;
+	}
+	if (log_level_parse(fresh->log.level, &level) == 0) {
+		log_set_level(level);
+		log_info("daemon: SIGHUP: log reopened, log level %s", fresh->log.level);
+	}
+	cfg_free(&fresh);
+}
+
+static void on_status(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	struct relay_stats s;
+	char status[256];
+
+	GW_UNUSED(fd);
+	GW_UNUSED(what);
+	relay_stats(d->relay, &s);
+	snprintf(status, sizeof(status),
+		 "queue: %" PRId64 " queued, %" PRId64 " sending, %" PRId64 " failed; "
+		 "since start: %" PRId64 " sent, %" PRId64 " deferred, %" PRId64 " failed, "
+		 "%" PRId64 " reminders",
+		 s.queued, s.sending, s.failed, s.sent_total, s.deferred_total,
+		 s.failed_total, s.reminders_total);
+	if (strcmp(status, d->status) != 0) {
+		char *msg = xasprintf("STATUS=%s", status);
+
+		sd_notify(0, msg);
+		free(msg);
+		memcpy(d->status, status, sizeof(status));
+	}
+	if (d->watchdog)
+		sd_notify(0, "WATCHDOG=1");
+}
+
+static void on_outbox_queued(void *ctx)
+{
+	struct daemon *d = ctx;
+
+	relay_wake(d->relay);
+}
+
+static int open_web(struct daemon *d, char **error_r)
+{
+	const struct gw_config *cfg = d->cfg;
+	struct web_settings ws;
+	int n_fds = sd_listen_fds(1);
+
+	if (cfg->web.listen == NULL && n_fds <= 0)
+		return 0;
+	memset(&ws, 0, sizeof(ws));
+	ws.web = &cfg->web;
+	ws.store = &cfg->store;
+	ws.links = &cfg->links;
+	ws.keys = d->keys;
+	ws.mail_domain = cfg->mail.reply_domain;
+	ws.reminder_days = (int)cfg->reminders.default_days;
+	ws.reminder_count = (int)cfg->reminders.default_count;
+	ws.firm_fallback_name = cfg->mail.from_name != NULL && *cfg->mail.from_name != '\0' ?
+					cfg->mail.from_name : "gatewayd";
+	ws.outbox_queued = on_outbox_queued;
+	ws.ctx = d;
+	ws.listen_fd = n_fds == 1 ? SD_LISTEN_FDS_START : -1;
+	if (n_fds > 1) {
+		*error_r = xasprintf("systemd passed %d sockets; the web view takes one", n_fds);
+		return -1;
+	}
+	if (web_open(d->base, &ws, &d->web, error_r) < 0)
+		return -1;
+	if (ws.listen_fd >= 0)
+		log_info("daemon: web view on the socket from systemd");
+	else
+		log_info("daemon: web view on %s (port %d)", cfg->web.listen,
+			 web_bound_port(d->web));
+	return 0;
+}
+
+static int open_api(struct daemon *d, char **error_r)
+{
+	const struct gw_config *cfg = d->cfg;
+	struct api_settings as;
+
+	if (cfg->api.listen == NULL)
+		return 0;
+	memset(&as, 0, sizeof(as));
+	as.listen = cfg->api.listen;
+	as.store = &cfg->store;
+	as.web = &cfg->web;
+	as.links = &cfg->links;
+	as.reminders = &cfg->reminders;
+	as.mail_domain = cfg->mail.reply_domain;
+	as.keys = d->keys;
+	as.outbox_queued = on_outbox_queued;
+	as.ctx = d;
+	if (api_open(d->base, &as, &d->api, error_r) < 0)
+		return -1;
+	log_info("daemon: JSON API on %s (port %d)", cfg->api.listen, api_bound_port(d->api));
+	return 0;
+}
+
+/* ---- start and stop ------------------------------------------------------- */
+
+static int add_event(struct event **evp, struct event *ev)
+{
+	*evp = ev;
+	return ev != NULL && event_add(ev, NULL) == 0 ? 0 : -1;
+}
+
+static void daemon_start(struct daemon *d)
+{
+	const struct gw_config *cfg = d->cfg;
+	struct store *store = NULL;
+	uint64_t usec = 0;
+	char *error = NULL;
+	struct timeval tv;
+	int64_t period = STATUS_INTERVAL_MS;
+
+	if (link_keys_load(cfg->links.key_file, &d->keys, &error) < 0)
+		fatal(EX_CONFIG_, "[links] key_file: %s", error);
+	/* Create or migrate the database once, before several threads open it. */
+	if (store_open(&cfg->store, &store, &error) < 0)
+		fatal(EX_UNAVAILABLE_, "[store] path: %s", error);
+	store_close(&store);
+
+	d->base = event_base_new();
+	if (d->base == NULL)
+		fatal(EX_UNAVAILABLE_, "cannot create the event base");
+	if (add_event(&d->ev_term, evsignal_new(d->base, SIGTERM, on_stop, d)) < 0 ||
+	    add_event(&d->ev_int, evsignal_new(d->base, SIGINT, on_stop, d)) < 0 ||
+	    add_event(&d->ev_hup, evsignal_new(d->base, SIGHUP, on_hup, d)) < 0)
+		fatal(EX_UNAVAILABLE_, "cannot install signal handlers");
+
+	if (relay_open(cfg, d->keys, &d->relay, &error) < 0)
+		fatal(EX_UNAVAILABLE_, "%s", error);
+	if (open_web(d, &error) < 0) {
+		relay_close(&d->relay);
+		fatal(EX_UNAVAILABLE_, "web view: %s", error);
+	}
+	if (open_api(d, &error) < 0) {
+		web_close(&d->web);
+		relay_close(&d->relay);
+		fatal(EX_UNAVAILABLE_, "JSON API: %s", error);
+	}
+
+	if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) {
+		d->watchdog = 1;
+		if ((int64_t)(usec / 2000) < period)
+			period = (int64_t)(usec / 2000) > 0 ? (int64_t)(usec / 2000) : 1;
+	}
+	d->ev_status = event_new(d->base, -1, EV_PERSIST, on_status, d);
+	tv.tv_sec = period / 1000;
+	tv.tv_usec = (period % 1000) * 1000;
+	if (d->ev_status == NULL || event_add(d->ev_status, &tv) < 0)
+		fatal(EX_UNAVAILABLE_, "cannot add the status timer");
+
+	log_info("daemon: started, %" PRId64 " relay worker%s, transport %s",
+		 cfg->mail.concurrency, cfg->mail.concurrency == 1 ? "" : "s",
+		 cfg->mail.transport);
+	sd_notify(0, "READY=1\nSTATUS=started");
+	on_status(-1, 0, d);
+}
+
+static void daemon_stop(struct daemon *d)
+{
+	struct relay_stats s;
+
+	api_close(&d->api);
+	web_close(&d->web);
+	relay_stats(d->relay, &s);
+	relay_close(&d->relay);
+	if (d->ev_status != NULL)
+		event_free(d->ev_status);
+	if (d->ev_hup != NULL)
+		event_free(d->ev_hup);
+	if (d->ev_int != NULL)
+		event_free(d->ev_int);
+	if (d->ev_term != NULL)
+		event_free(d->ev_term);
+	event_base_free(d->base);
+	link_keys_free(&d->keys);
+	log_info("daemon: stopped (%" PRId64 " sent, %" PRId64 " deferred, %" PRId64
+		 " failed since start)", s.sent_total, s.deferred_total, s.failed_total);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "check-config", no_argument, NULL, 't' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *conf = CFG_DEFAULT_PATH;
+	int foreground = 0, check = 0, c, rc;
+	struct daemon d;
+	enum log_level level = LOG_LVL_INFO;
+	char *error = NULL;
+
+	log_init("gatewayd", LOG_LVL_INFO, 0);
+	/* Before any connection exists: SQLite's memory statistics take one
+	 * process-wide mutex per allocation, which the relay's threads would
+	 * contend for; nothing here reads them. */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	while ((c = getopt_long(argc, argv, "c:ftVh", options, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			conf = optarg;
+			break;
+		case 'f':
+			foreground = 1;
+			break;
+		case 't':
+			check = 1;
+			break;
+		case 'V':
+			printf("gatewayd %s\n", GW_VERSION);
+			return EX_OK_;
+		case 'h':
+			usage(stdout);
+			return EX_OK_;
+		default:
+			usage(stderr);
+			return EX_USAGE_;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "gatewayd: unexpected argument \"%s\"\n", argv[optind]);
+		usage(stderr);
+		return EX_USAGE_;
+	}
+
+	memset(&d, 0, sizeof(d));
+	if (cfg_load(conf, &d.cfg, &error) < 0) {
+		fprintf(stderr, "gatewayd: %s\n", error);
+		free(error);
+		return EX_CONFIG_;
+	}
+	if (check) {
+		rc = check_config(d.cfg);
+		cfg_free(&d.cfg);
+		return rc;
+	}
+
+	log_level_parse(d.cfg->log.level, &level);
+	log_init("gatewayd", level, !foreground && d.cfg->log.syslog);
+	/* libetpan and evhttp write to sockets whose peer may have gone. */
+	signal(SIGPIPE, SIG_IGN);
+
+	daemon_start(&d);
+	event_base_dispatch(d.base);
+	daemon_stop(&d);
+	cfg_free(&d.cfg);
+	return EX_OK_;
+}

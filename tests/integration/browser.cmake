@@ -1,0 +1,12 @@
+# The web view in a real browser (tests/integration/browser/): headless
+# Debian Chromium driven by playwright-core from npm, against the built
+# gatewayd and gatewayctl.  Skipped (77) when node or chromium is missing.
+# Screenshots land in ${CMAKE_BINARY_DIR}/screenshots.
+if(TARGET gatewayd AND TARGET gatewayctl AND TARGET gw_web)
+  add_test(NAME browser_web
+    COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/browser/run.sh)
+  set_tests_properties(browser_web PROPERTIES
+    ENVIRONMENT "GATEWAYD=$<TARGET_FILE:gatewayd>;GATEWAYCTL=$<TARGET_FILE:gatewayctl>;GW_BUILD_DIR=${CMAKE_BINARY_DIR}"
+    SKIP_RETURN_CODE 77
+    TIMEOUT 300)
+endif()

@@ -1,0 +1,268 @@
+/*
+ * web.cjs - the View-chat web view as a client and a staff member see it,
+ * in headless Chromium driven by playwright-core.
+ *
+ * Starts the real gatewayd on a temp database seeded with gatewayctl, opens
+ * a View-chat link as a client, reads the thread, replies, ticks a task,
+ * uploads a file, watches a staff message arrive live (server-sent events)
+ * and the unsent-reply warning; checks with `gatewayctl outbox list --json`
+ * that staff notifications were queued; saves screenshots of the client
+ * thread page and the staff home at desktop (1280px) and phone (390px)
+ * widths into SCREENSHOT_DIR.  Any Content-Security-Policy violation or
+ * script error on a page fails the test.
+ */
+'use strict';
+
+const { execFileSync, spawn } = require('child_process');
+const fs = require('fs');
+const net = require('net');
+const os = require('os');
+const path = require('path');
+
+const { chromium } = require(process.env.PLAYWRIGHT_CORE);
+
+const GATEWAYD = process.env.GATEWAYD;
+const GATEWAYCTL = process.env.GATEWAYCTL;
+const SHOTS = process.env.SCREENSHOT_DIR;
+
+let passed = 0;
+let failed = 0;
+
+function check(cond, what) {
+  if (cond) {
+    passed++;
+    console.log(`ok - ${what}`);
+  } else {
+    failed++;
+    console.log(`not ok - ${what}`);
+  }
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function setup(dir, port) {
+  const conf = path.join(dir, 'gatewayd.conf');
+  fs.writeFileSync(conf, [
+    '[store]', 'path = gatewayd.db', 'attachments_dir = attachments',
+    '[mail]', 'transport = maildir:Maildir', 'from = chat@firm.example',
+    'from_name = Example & Partners', 'reply_domain = reply.firm.example',
+    '[links]', 'key_file = keys',
+    '[web]', `listen = 127.0.0.1:${port}`, `base_url = http://127.0.0.1:${port}`,
+    '[log]', 'level = info', ''].join('\n'));
+  const ctl = (...args) => execFileSync(GATEWAYCTL, ['-c', conf, ...args],
+    { encoding: 'utf8' }).trim();
+  ctl('init');
+  ctl('firm', 'set', '--name', 'Example & Partners', '--allow-client-chats');
+  const ids = {};
+  ids.owner = ctl('staff', 'add', 'Olivia Owner', 'olivia@firm.example', '--role', 'owner');
+  ids.member = ctl('staff', 'add', 'Max Member', 'max@firm.example', '--role', 'member');
+  ids.acme = ctl('account', 'add', 'Acme Bakery Ltd');
+  ids.birch = ctl('account', 'add', 'Birch & Sons');
+  ctl('staff', 'assign', ids.member, ids.acme);
+  ids.anna = ctl('contact', 'add', ids.acme, 'Anna Baker', 'anna@acme.example', '--may-create');
+  ctl('contact', 'add', ids.birch, 'Clara Birch', 'clara@birch.example');
+  ids.thread = ctl('thread', 'new', ids.acme, '--from', ids.member,
+    '--subject', 'Year-end accounts 2026',
+    '--body', 'Hello Anna, please send us the **bank statements** for December ' +
+      'and confirm the stock count.\n\nThank you!',
+    '--task', 'Upload December bank statements', '--task', 'Confirm the stock count',
+    '--remind', '--remind-days', '3', '--remind-count', '2');
+  ctl('message', 'post', ids.thread, '--from', `contact:${ids.anna}`,
+    '--body', 'Hi Max, will do. Is a PDF from online banking fine?');
+  ctl('message', 'post', ids.thread, '--from', `staff:${ids.member}`,
+    '--body', 'Yes, a PDF export is perfect. Paper scans work too.');
+  ids.other = ctl('thread', 'new', ids.birch, '--from', ids.owner,
+    '--subject', 'Payroll questions for January', '--body', 'Dear Clara, a few questions:\n\n' +
+      '- headcount\n- new starters\n- bonuses');
+  ctl('thread', 'new', ids.acme, '--from', ids.owner, '--subject', 'VAT return Q4',
+    '--body', 'Your VAT return is filed. Nothing to do.');
+  return { conf, ctl, ids };
+}
+
+function startDaemon(conf, dir) {
+  return new Promise((resolve, reject) => {
+    const d = spawn(GATEWAYD, ['-c', conf, '--foreground'], { cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'] });
+    d.log = '';
+    const timer = setTimeout(() => reject(new Error(`gatewayd did not start:\n${d.log}`)), 15000);
+    const onData = (b) => {
+      d.log += b.toString();
+      if (/web view on/.test(d.log)) {
+        clearTimeout(timer);
+        resolve(d);
+      }
+    };
+    d.stdout.on('data', onData);
+    d.stderr.on('data', onData);
+    d.on('exit', (code) => { clearTimeout(timer); reject(new Error(`gatewayd exited ${code}:\n${d.log}`)); });
+  });
+}
+
+function watchErrors(page, errors) {
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') { errors.push(msg.text()); }
+  });
+  page.on('pageerror', (e) => errors.push(String(e)));
+}
+
+async function clientFlow(browser, env, base) {
+  const { ctl, ids } = env;
+  const link = ctl('link', ids.thread, '--for', `contact:${ids.anna}`);
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const errors = [];
+  watchErrors(page, errors);
+
+  await page.goto(link);
+  check(new URL(page.url()).pathname === `/t/${ids.thread}`, 'link lands on the thread URL');
+  check(!page.url().includes('/v/'), 'the token is not in the address bar');
+  const cookies = await context.cookies();
+  const session = cookies.find((c) => c.name === 'gw_session');
+  check(session && session.httpOnly && session.sameSite === 'Lax', 'session cookie is HttpOnly, SameSite=Lax');
+  check((await page.textContent('h1')).includes('Year-end accounts 2026'), 'subject shown');
+  check(await page.isVisible('text=bank statements'), 'first message shown');
+  check(await page.isVisible('#bell .bell'), 'reminder bell shown');
+  check((await page.textContent('#bell')).includes('2 reminders left, every 3 days'), 'reminder schedule shown');
+
+  // Visible page: the read beacon marks the thread read (a POST, not the GET).
+  await page.waitForFunction(() => !document.getElementById('markread'), null, { timeout: 5000 });
+  const unread = JSON.parse(ctl('thread', 'show', ids.thread, '--json'));
+  check(unread !== null, 'thread readable with gatewayctl');
+
+  // Screenshots of the thread before changing it.
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, 'client-thread-desktop.png'), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: path.join(SHOTS, 'client-thread-phone.png'), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 900 });
+
+  // Reply.
+  await page.fill('#body', 'Here you go: the statements are attached below.');
+  await Promise.all([page.waitForURL(/\/t\/\d+#reply$/), page.click('#replyform button[type=submit]')]);
+  check(await page.isVisible('text=the statements are attached below'), 'reply shows up after posting');
+
+  // Tick a task.
+  await Promise.all([page.waitForURL(/#tasks$/), page.click('.tasks li:first-child button.tick')]);
+  check(await page.isVisible('.tasks li:first-child button.tick.done'), 'task ticked');
+  check((await page.textContent('.tasks .progress')).includes('1 of 2 done'), 'task progress updated');
+
+  // Upload a file.
+  await page.setInputFiles('#replyform input[type=file]', {
+    name: 'December statement.pdf', mimeType: 'application/pdf',
+    buffer: Buffer.from('%PDF-1.4\n% test statement\n'),
+  });
+  check((await page.textContent('#replyform .attach span')) === 'December statement.pdf', 'chosen file name shown');
+  await Promise.all([page.waitForURL(/#reply$/), page.click('#replyform button[type=submit]')]);
+  check(await page.isVisible('a.file:has-text("December statement.pdf")'), 'uploaded file listed');
+  const href = await page.getAttribute('a.file:has-text("December statement.pdf")', 'href');
+  const dl = await page.request.get(base + href);
+  check(dl.status() === 200 && (dl.headers()['content-disposition'] || '').startsWith('attachment;'),
+    'file downloads as an attachment');
+
+  // Live: a staff message appears without a reload.
+  await page.fill('#body', 'draft that must survive');
+  ctl('message', 'post', ids.thread, '--from', `staff:${ids.member}`,
+    '--body', 'Thanks Anna, got them. **Live** update.');
+  await page.waitForSelector('text=got them', { timeout: 10000 });
+  check(true, 'staff message arrived live (server-sent events)');
+  check((await page.inputValue('#body')) === 'draft that must survive', 'typed reply kept during live update');
+
+  // Unsent reply: leaving warns (beforeunload).
+  let warned = false;
+  page.on('dialog', async (d) => { warned = d.type() === 'beforeunload'; await d.dismiss(); });
+  await page.click('#body');
+  await page.keyboard.type(' more');
+  await page.close({ runBeforeUnload: true });
+  for (let i = 0; i < 50 && !warned; i++) { await new Promise((r) => setTimeout(r, 100)); }
+  check(warned, 'leaving with an unsent reply warns');
+
+  check(errors.length === 0, `no script or CSP errors on the client pages${errors.length ? ': ' + errors.join(' | ') : ''}`);
+  await context.close();
+}
+
+async function staffFlow(browser, env) {
+  const { ctl, ids } = env;
+  const link = ctl('link', ids.other, '--for', `staff:${ids.owner}`);
+  const origin = new URL(link).origin;
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const errors = [];
+
+  const refused = await page.goto(`${origin}/t/${ids.thread}`);
+  check(refused.status() === 403 && !(await page.isVisible('text=Thread settings')),
+    'no session yet: the thread is not shown');
+  watchErrors(page, errors);
+  await page.goto(link);
+  check(await page.isVisible('text=Thread settings'), 'staff see thread settings');
+  await page.goto(`${origin}/`);
+  check(await page.isVisible('text=Year-end accounts 2026'), 'staff home lists the client thread');
+  check(await page.isVisible('text=Payroll questions for January'), 'owner sees every account');
+  check(await page.isVisible('.tcard.unread .badge'), 'unread count shown');
+  await page.screenshot({ path: path.join(SHOTS, 'staff-home-desktop.png'), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: path.join(SHOTS, 'staff-home-phone.png'), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.click('summary:has-text("New chat")');
+  await page.screenshot({ path: path.join(SHOTS, 'staff-new-chat-desktop.png'), fullPage: true });
+
+  await page.goto(`${origin}/t/${ids.thread}`);
+  check(await page.isVisible('.msg.mine:has-text("Yes, a PDF export")'), 'staff messages on the staff side');
+  await page.screenshot({ path: path.join(SHOTS, 'staff-thread-desktop.png'), fullPage: true });
+  check(errors.length === 0, `no script or CSP errors on the staff pages${errors.length ? ': ' + errors.join(' | ') : ''}`);
+  await context.close();
+}
+
+async function main() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-browser-'));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const env = setup(dir, port);
+  const daemon = await startDaemon(env.conf, dir);
+  let browser;
+  try {
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM, headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync'],
+    });
+    await clientFlow(browser, env, base);
+    await staffFlow(browser, env);
+
+    // Staff were told about the reply, the ticked task and the upload.
+    const rows = JSON.parse(env.ctl('outbox', 'list', '--json', '--thread', env.ids.thread));
+    const kinds = new Set(rows.filter((r) => r.recipient_kind === 'staff').map((r) => r.kind));
+    for (const k of ['staff_client_replied', 'staff_task_done', 'staff_upload']) {
+      check(kinds.has(k), `outbox holds a ${k} notification for staff`);
+    }
+  } finally {
+    if (browser) { await browser.close(); }
+    daemon.removeAllListeners('exit');
+    const exited = new Promise((r) => {
+      daemon.on('exit', (code, signal) => r(signal ? signal : code));
+      setTimeout(() => r('timeout'), 10000);
+    });
+    daemon.kill('SIGTERM');
+    const status = await exited;
+    check(status === 0, `gatewayd stops cleanly on SIGTERM (status ${status})`);
+    if (status !== 0) { console.log(daemon.log); }
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  console.log(`screenshots in ${SHOTS}`);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed === 0 ? 0 : 1);
+}
+
+main().catch((e) => {
+  console.error(e);
+  console.log(`${passed} passed, ${failed + 1} failed`);
+  process.exit(1);
+});

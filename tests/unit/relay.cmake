@@ -1,0 +1,5 @@
+# The relay: retry arithmetic, links per email, relay_run_once on a real
+# database with Maildir and sendmail-style transports.
+gw_add_test(test_relay
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_relay.c
+  LIBS gw_relay gw_outbound gw_store gw_common PkgConfig::GMIME)
