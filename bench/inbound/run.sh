@@ -1,0 +1,174 @@
+#!/bin/sh
+# bench/inbound/run.sh - inbound delivery, one process per message:
+# gatewayd-pipe (parse, classify, verify the token, rate limits, and the
+# explanation transaction: log row + outbox row + staff note, SQLite WAL,
+# synchronous=FULL) side by side with Dovecot's dovecot-lda delivering the
+# same message into a Maildir.  Both run as an unprivileged user with their
+# default durability (fsync on commit / on delivery).
+#
+# The message is one 20 KB human reply to a genuine reply+TOKEN address.
+# Each delivery gets its own Message-ID and envelope sender (prepared
+# before the clock starts), so every one of ours takes the full path that
+# queues an explanation instead of stopping at the redelivery check or a
+# rate limit.
+#
+# usage: bench/inbound/run.sh [-n N] [-b BUILD_DIR] [--cold] [--postfix]
+#   -n N        deliveries per tool (default 500)
+#   -b DIR      build directory holding mta-hooks/gatewayd-pipe and
+#               tests/test_postfix_pipe_seed (default ./build)
+#   --cold      no other connection holds the database open (see below)
+#   --postfix   also run end to end: smtp-source -> a private Postfix ->
+#               pipe(8) -> gatewayd-pipe, against the same Postfix piping
+#               into /bin/true (needs root)
+# GW_PIPE_BIN in the environment names another gatewayd-pipe binary.
+# Prints both rates and the ratio; the target is gatewayd-pipe >= 3x
+# dovecot-lda.
+set -eu
+
+N=500
+BUILD=./build
+POSTFIX=0
+COLD=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	-n) N=$2; shift 2 ;;
+	-b) BUILD=$2; shift 2 ;;
+	--postfix) POSTFIX=1; shift ;;
+	--cold) COLD=1; shift ;;
+	*) echo "usage: $0 [-n N] [-b BUILD_DIR] [--cold] [--postfix]" >&2; exit 64 ;;
+	esac
+done
+BUILD=$(cd "$BUILD" && pwd)
+PIPE=${GW_PIPE_BIN:-$BUILD/mta-hooks/gatewayd-pipe}
+SEED=$BUILD/tests/test_postfix_pipe_seed
+LDA=/usr/lib/dovecot/dovecot-lda
+for f in "$PIPE" "$SEED"; do
+	[ -x "$f" ] || { echo "missing $f: build first" >&2; exit 1; }
+done
+if [ ! -x "$LDA" ]; then
+	echo "dovecot-lda missing: apt-get install dovecot-core" >&2
+	exit 1
+fi
+
+USER_RUN=""
+if [ "$(id -u)" = 0 ]; then
+	USER_RUN="runuser -u nobody --"
+fi
+
+T=$(mktemp -d /tmp/bench-inbound.XXXXXX)
+chmod 755 "$T"
+trap 'rm -rf "$T"' EXIT
+
+# ---- gatewayd: database, keys, config
+mkdir -p "$T/gw" "$T/msgs" "$T/dovecot/base" "$T/dovecot/mail"
+[ -n "$USER_RUN" ] && chown nobody "$T/gw" "$T/dovecot" "$T/dovecot/base" "$T/dovecot/mail"
+eval "$($USER_RUN "$SEED" "$T/gw/gatewayd.db" "$T/gw/keys" reply.example)"
+cat >"$T/gw/gatewayd.conf" <<EOF
+[store]
+path = $T/gw/gatewayd.db
+[mail]
+from = chat@firm.example
+reply_domain = reply.example
+max_explanations_per_day = 1000
+[links]
+key_file = $T/gw/keys
+EOF
+
+# ---- the messages: 20 KB each, own Message-ID
+body=$(awk 'BEGIN { for (i = 0; i < 285; i++)
+	printf "Thank you for the reminder, I am gathering the statements now (%03d).\n", i }')
+i=0
+while [ $i -lt "$N" ]; do
+	printf 'Return-Path: <client%d@client.example>\nFrom: Client %d <client%d@client.example>\nTo: <%s>\nSubject: Re: Documents for 2026\nMessage-ID: <bench-%d@client.example>\nDate: Wed, 25 Nov 2026 10:00:00 +0000\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n%s\n' \
+		$i $i $i "$REPLY1" $i "$body" >"$T/msgs/$i.eml"
+	i=$((i + 1))
+done
+SIZE=$(wc -c <"$T/msgs/0.eml")
+
+# ---- dovecot-lda config (unprivileged, no running dovecot needed)
+cat >"$T/dovecot/dovecot.conf" <<EOF
+base_dir = $T/dovecot/base
+log_path = $T/dovecot/lda.log
+info_log_path = $T/dovecot/lda.log
+mail_location = maildir:$T/dovecot/mail/%u/Maildir
+ssl = no
+protocols =
+EOF
+
+rate() { awk -v n="$1" -v ms="$2" 'BEGIN { printf "%.0f", n * 1000 / (ms > 0 ? ms : 1) }'; }
+
+# As in production, where gatewayd keeps the database open, a reader holds
+# a connection: otherwise every gatewayd-pipe process is the last one to
+# close it and pays for a WAL checkpoint.  --cold measures without it.
+HOLD_PID=""
+if [ "$COLD" = 0 ]; then
+	$USER_RUN /usr/bin/python3 -c 'import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1])
+c.execute("SELECT count(*) FROM inbound_log").fetchall()
+time.sleep(3600)' "$T/gw/gatewayd.db" >/dev/null 2>&1 &
+	HOLD_PID=$!
+	trap 'kill $HOLD_PID 2>/dev/null; rm -rf "$T"' EXIT
+	sleep 0.3
+fi
+
+# batch TOOL FROM TO: deliver messages FROM..TO-1 with one shell as the
+# unprivileged user, one process per message; prints the elapsed ms.
+batch() {
+	$USER_RUN env USER=u1 sh -c '
+		t0=$(date +%s%3N)
+		i='"$2"'
+		while [ $i -lt '"$3"' ]; do
+			if [ '"$1"' = pipe ]; then
+				"'"$PIPE"'" -c "'"$T"'/gw/gatewayd.conf" "client$i@client.example" \
+					"'"$REPLY1"'" <"'"$T"'/msgs/$i.eml" || exit 1
+			else
+				"'"$LDA"'" -c "'"$T"'/dovecot/dovecot.conf" -e \
+					-f "client$i@client.example" <"'"$T"'/msgs/$i.eml" || exit 1
+			fi
+			i=$((i + 1))
+		done
+		# elapsed ms, then the CPU ms (user + system) of the deliveries
+		# (times, not in a subshell: it must see this shell'"'"'s children)
+		t1=$(date +%s%3N)
+		times >"'"$T"'/gw/times"
+		echo $((t1 - t0)) $(awk "NR == 2 {
+			split(\$1, u, /[ms]/); split(\$2, s, /[ms]/);
+			printf \"%d\", (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * 1000 }" "'"$T"'/gw/times")'
+}
+
+# Interleaved batches, so that both tools see the same machine load.
+B=25
+ms_pipe=0
+ms_lda=0
+cpu_pipe=0
+cpu_lda=0
+i=0
+while [ $i -lt "$N" ]; do
+	j=$((i + B))
+	[ $j -gt "$N" ] && j=$N
+	r=$(batch pipe $i $j) || { echo "gatewayd-pipe failed" >&2; exit 1; }
+	ms_pipe=$((ms_pipe + ${r% *}))
+	cpu_pipe=$((cpu_pipe + ${r#* }))
+	r=$(batch lda $i $j) || { echo "dovecot-lda failed" >&2; exit 1; }
+	ms_lda=$((ms_lda + ${r% *}))
+	cpu_lda=$((cpu_lda + ${r#* }))
+	i=$j
+done
+
+explained=$(sqlite3 "$T/gw/gatewayd.db" "SELECT count(*) FROM inbound_log WHERE verdict = 'explained'")
+delivered=$(ls "$T/dovecot/mail/u1/Maildir/new" | wc -l)
+[ "$explained" = "$N" ] || { echo "gatewayd-pipe explained $explained of $N" >&2; exit 1; }
+[ "$delivered" = "$N" ] || { echo "dovecot-lda delivered $delivered of $N" >&2; exit 1; }
+
+ours=$(rate "$N" $ms_pipe)
+theirs=$(rate "$N" $ms_lda)
+ours_cpu=$(rate "$N" $cpu_pipe)
+theirs_cpu=$(rate "$N" $cpu_lda)
+echo "message: $SIZE bytes, $N deliveries each, one process per message, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "gatewayd-pipe: $ours msg/s wall ($ms_pipe ms), $ours_cpu msg/s of CPU ($cpu_pipe ms); every one explained$([ "$COLD" = 1 ] && echo ", database not held open")"
+echo "dovecot-lda:   $theirs msg/s wall ($ms_lda ms), $theirs_cpu msg/s of CPU ($cpu_lda ms); into a Maildir"
+awk -v a="$ours" -v b="$theirs" -v c="$ours_cpu" -v d="$theirs_cpu" 'BEGIN {
+	printf "ratio: %.1fx wall, %.1fx CPU (target >= 3x)\n", a / (b > 0 ? b : 1), c / (d > 0 ? d : 1) }'
+
+[ "$POSTFIX" = 1 ] || exit 0
+sh "$(dirname "$0")/postfix.sh" "$BUILD" "$N"

@@ -1,0 +1,142 @@
+/*
+ * decide.h - what happens to one inbound message once it is classified:
+ * which contact a bounce is about, whether a human reply is answered, and
+ * the rows that leave in the store.  One code path for every front end:
+ * gatewayd-pipe (Postfix pipe(8)) today, an LMTP listener later.  Nothing
+ * here reads stdin, exits or logs; the caller does, from the outcome.
+ *
+ * The decision, by classification (inbound.h):
+ *   any        the same Message-ID to the same recipient is already in the
+ *              inbound log: a redelivery (Postfix retrying after a crash
+ *              or a lost acknowledgement).  Logged "duplicate"; nothing
+ *              else is done, so an answer goes out at most once.
+ *   loop, over-limit, malformed
+ *              logged under that name, dropped.
+ *   bounce     logged "bounce" with the DSN status.  The contact is found
+ *              from proof that the bounced mail was ours: the bounce+TOKEN
+ *              recipient (the MAC is enough, an expired token still counts),
+ *              else the returned message's Message-ID being one of our
+ *              outbox ids, else - when the recipient carries a genuine token
+ *              of ours - every contact with the Final-Recipient address.  On
+ *              a permanent failure (5.x.x, Action: failed) those contacts
+ *              are marked bouncing with "STATUS DIAGNOSTIC" as the reason.
+ *              Never answered.
+ *   automatic  logged "automatic" with the classifier's reason, dropped;
+ *              it never counts as a client reply.
+ *   human      the first token candidate that is ours decides the thread:
+ *              reply+TOKEN in the recipient, the References/In-Reply-To ids
+ *              (our outbox Message-IDs), Delivered-To, X-Original-To.  An
+ *              expired reply token still names its thread.  None: logged
+ *              "dropped", reason "no valid token".  Otherwise the rate
+ *              limits (one explanation per sender and thread per 24 h,
+ *              max_explanations_per_day per sender): over either, logged
+ *              "explained-suppressed".  Otherwise ONE transaction writes the
+ *              log row "explained", the explanation outbox row to the
+ *              envelope sender and the staff-only note.  The explanation
+ *              carries a fresh link only when the envelope sender is the
+ *              address of the contact the token was issued to and the
+ *              token is not revoked.  The reply is not posted; reminders
+ *              are not touched.
+ *
+ * Verdicts written to the inbound log (struct store_inbound.verdict):
+ *   "loop" "over-limit" "malformed" "bounce" "automatic" "dropped"
+ *   "explained" "explained-suppressed" "duplicate"
+ *
+ * Threads: a decide call uses the caller's struct store, which is not
+ * thread-safe; give each thread its own settings with its own store.
+ */
+#ifndef GW_DECIDE_H
+#define GW_DECIDE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gw.h"
+#include "inbound.h"
+
+struct store;
+struct link_keys;
+
+#define DECIDE_LOOP "loop"
+#define DECIDE_OVER_LIMIT "over-limit"
+#define DECIDE_MALFORMED "malformed"
+#define DECIDE_BOUNCE "bounce"
+#define DECIDE_AUTOMATIC "automatic"
+#define DECIDE_DROPPED "dropped"
+#define DECIDE_EXPLAINED "explained"
+#define DECIDE_SUPPRESSED "explained-suppressed"
+#define DECIDE_DUPLICATE "duplicate"
+
+/* Everything is borrowed and must outlive the calls that use it. */
+struct decide_settings {
+	struct store *store;        /* open; its mail domain set to reply_domain */
+	const struct link_keys *keys;
+	const char *reply_domain;   /* [mail] reply_domain */
+	/* [mail] max_explanations_per_day: explanations to one sender over
+	   all threads in 24 h; 0 turns explanations off */
+	int64_t max_explanations_per_day;
+	struct inbound_limits limits; /* inbound_limits_init() + [inbound] */
+	/*
+	 * A file (created if missing) locked with flock() from the redelivery
+	 * check to the commit of a human reply's answer, so that deliveries
+	 * running at once - pipe(8) processes, LMTP threads - cannot both
+	 * pass the checks and answer twice.  NULL: the caller guarantees that
+	 * no other decide call runs on this database at the same time.
+	 */
+	const char *lock_path;
+};
+
+struct decide_outcome {
+	enum inbound_verdict class;  /* what the classifier said */
+	const char *verdict;         /* the inbound log verdict (static) */
+	char *reason;                /* the log row's reason, one line, malloc'd */
+	char *message_id;            /* theirs, no brackets; NULL if none */
+	char *sender;                /* envelope sender as logged ("" = <>) */
+	char *recipient;             /* envelope recipient as logged */
+	size_t size;                 /* bytes of the whole message */
+	int64_t thread_id;           /* 0 = not known */
+	int64_t inbound_id;          /* the log row written */
+	int64_t outbox_id;           /* the explanation queued, 0 = none */
+	int contacts_bouncing;       /* contacts marked bouncing by this call */
+};
+
+/*
+ * Parse DATA (LEN bytes stored of a message of TOTAL_LEN bytes; 0 = LEN:
+ * see inbound_read_fd()) with set->limits, decide, and record.  SENDER is
+ * the envelope sender ("" or "<>" for the null sender), RECIPIENT the one
+ * envelope recipient.  Strings from the envelope are stored as valid
+ * one-line UTF-8 (control bytes and bad sequences become '?').
+ *
+ * Returns GW_OK when the message was handled - answered, dropped on
+ * purpose or recognised as a redelivery - and *out describes it; the MTA
+ * may forget the message.  Returns GW_TEMPFAIL with *error_r (malloc'd,
+ * one line) when nothing may be assumed done: the database was busy past
+ * its timeout, full, read-only or failing, or the store refused a row; the
+ * MTA must retry later, and the redelivery check makes the retry safe.
+ * *out is filled as far as known either way; clear it with
+ * decide_outcome_clear().
+ */
+enum gw_result decide_message(const struct decide_settings *set, const char *sender,
+			      const char *recipient, const char *data, size_t len,
+			      size_t total_len, struct decide_outcome *out,
+			      char **error_r);
+
+/*
+ * The same for a message parsed already (R from inbound_parse() with the
+ * same SENDER and RECIPIENT in its envelope).
+ */
+enum gw_result decide_parsed(const struct decide_settings *set, const char *sender,
+			     const char *recipient, const struct inbound_result *r,
+			     struct decide_outcome *out, char **error_r);
+
+/* Free the strings; accepts a zeroed or already cleared outcome. */
+void decide_outcome_clear(struct decide_outcome *out);
+
+/*
+ * One log line for the outcome, without the program name:
+ *   "<id> from <sender> to <rcpt>: human, explained (thread 12): REASON"
+ * malloc'd.
+ */
+char *decide_outcome_line(const struct decide_outcome *out);
+
+#endif
