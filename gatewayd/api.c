@@ -741,3 +741,9 @@ int api_bound_port(const struct api *api)
 {
 	return api != NULL ? api->port : 0;
 }
+
+void api_set_keys(struct api *api, const struct link_keys *keys)
+{
+	if (api != NULL && keys != NULL)
+		api->keys = keys;
+}

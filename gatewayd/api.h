@@ -72,4 +72,9 @@ void api_close(struct api **apip);
 /* TCP port actually bound ("127.0.0.1:0" in tests); 0 for a UNIX socket. */
 int api_bound_port(const struct api *api);
 
+/* Sign View-chat links with KEYS from now on (SIGHUP); from the loop
+ * thread.  Borrowed like settings->keys: the caller keeps the old set too
+ * until api_close().  NULL is ignored. */
+void api_set_keys(struct api *api, const struct link_keys *keys);
+
 #endif

@@ -14,8 +14,9 @@
  * exits 0, or 78 (EX_CONFIG) naming what is wrong.
  *
  * Signals: SIGTERM/SIGINT stop (in-flight sends finish, claimed rows are
- * released, threads joined, exit 0); SIGHUP reopens the log and applies
- * [log] level from the file again (other settings need a restart);
+ * released, threads joined, exit 0); SIGHUP reopens the log, reads the
+ * config file again, applies [log] level, reloads the key file and names
+ * every other changed setting as needing a restart (see on_hup);
  * SIGPIPE is ignored (a peer that closed an SMTP or HTTP connection).
  *
  * systemd: READY=1 once everything is open, STATUS= with the queue
@@ -58,7 +59,10 @@
 
 struct daemon {
 	struct gw_config *cfg;
-	struct link_keys *keys;
+	struct link_keys *keys;      /* the set in use */
+	struct link_keys **old_keys; /* replaced by SIGHUP; a relay worker may
+	                                still hold one, so freed at exit only */
+	size_t n_old_keys;
 	struct event_base *base;
 	struct relay *relay;
 	struct web *web;
@@ -155,19 +159,102 @@ static void on_stop(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(d->base);
 }
 
+/* cfg_dump() of cfg into a malloc'd string. */
+static char *dump_config(const struct gw_config *cfg)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (f == NULL)
+		return NULL;
+	cfg_dump(cfg, f);
+	if (fclose(f) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/*
+ * "[web] listen, [mail] transport": the settings whose dumped line differs
+ * between old and new, except those SIGHUP applies.  cfg_dump() prints
+ * every key in the same order, so the lines pair up.  "" when nothing
+ * else changed; NULL when a dump failed.  malloc'd.
+ */
+static char *changed_settings(const struct gw_config *old, const struct gw_config *fresh)
+{
+	char *a = dump_config(old), *b = dump_config(fresh);
+	char *pa = a, *pb = b;
+	struct buf out = BUF_INIT;
+	char *result;
+
+	if (a == NULL || b == NULL) {
+		free(a);
+		free(b);
+		return NULL;
+	}
+	while (*pa != '\0' && *pb != '\0') {
+		size_t la = strcspn(pa, "\n"), lb = strcspn(pb, "\n");
+		size_t name = strcspn(pa, "=");
+
+		if ((la != lb || memcmp(pa, pb, la) != 0) && name < la && name > 0 &&
+		    strncmp(pa, "[log] level ", name) != 0 &&
+		    strncmp(pa, "[links] key_file ", name) != 0) {
+			if (out.len > 0)
+				buf_puts(&out, ", ");
+			buf_printf(&out, "%.*s", (int)(name - 1), pa);
+		}
+		pa += la + (pa[la] == '\n');
+		pb += lb + (pb[lb] == '\n');
+	}
+	result = xstrdup(buf_cstr(&out));
+	buf_release(&out);
+	free(a);
+	free(b);
+	return result;
+}
+
+/* Load the key file named by the new config and hand it to everyone. */
+static void reload_keys(struct daemon *d, const struct gw_config *fresh)
+{
+	struct link_keys *keys = NULL;
+	char *error = NULL;
+
+	if (link_keys_load(fresh->links.key_file, &keys, &error) < 0) {
+		log_warn("daemon: SIGHUP: %s; keeping the link keys in use", error);
+		free(error);
+		return;
+	}
+	relay_set_keys(d->relay, keys);
+	web_set_keys(d->web, keys);
+	api_set_keys(d->api, keys);
+	d->old_keys = xrealloc(d->old_keys, (d->n_old_keys + 1) * sizeof(*d->old_keys));
+	d->old_keys[d->n_old_keys++] = d->keys;
+	d->keys = keys;
+	log_info("daemon: SIGHUP: key file %s reloaded", fresh->links.key_file);
+}
+
+/*
+ * SIGHUP: reopen the log, read the config file again, apply [log] level,
+ * and load the key file ([links] key_file of the new config).  Templates
+ * live in the database and are read per mail: nothing to reload.  Every
+ * other setting keeps its running value (the relay, the web view and the
+ * API borrow strings from the running config, which stays); the ones that
+ * changed are named in one log line so that nobody waits for them.
+ */
 static void on_hup(evutil_socket_t sig, short what, void *arg)
 {
 	struct daemon *d = arg;
 	struct gw_config *fresh = NULL;
 	enum log_level level;
-	char *error = NULL;
+	char *error = NULL, *changed;
 
 	GW_UNUSED(sig);
 	GW_UNUSED(what);
 	log_reopen();
 	if (cfg_load(d->cfg->file, &fresh, &error) < 0) {
-		log_warn("daemon: SIGHUP: log reopened; keeping log level %s: %s",
-			 d->cfg->log.level, error);
+		log_warn("daemon: SIGHUP: %s; keeping the running settings", error);
 		free(error);
 		return;
 	}
@@ -175,6 +262,14 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
 		log_set_level(level);
 		log_info("daemon: SIGHUP: log reopened, log level %s", fresh->log.level);
 	}
+	reload_keys(d, fresh);
+	changed = changed_settings(d->cfg, fresh);
+	if (changed == NULL)
+		log_warn("daemon: SIGHUP: cannot compare the configurations: %s",
+			 strerror(errno));
+	else if (*changed != '\0')
+		log_warn("daemon: SIGHUP: changed, needs a restart: %s", changed);
+	free(changed);
 	cfg_free(&fresh);
 }
 
@@ -349,6 +444,9 @@ static void daemon_stop(struct daemon *d)
 		event_free(d->ev_term);
 	event_base_free(d->base);
 	link_keys_free(&d->keys);
+	for (size_t i = 0; i < d->n_old_keys; i++)
+		link_keys_free(&d->old_keys[i]);
+	free(d->old_keys);
 	log_info("daemon: stopped (%" PRId64 " sent, %" PRId64 " deferred, %" PRId64
 		 " failed since start)", s.sent_total, s.deferred_total, s.failed_total);
 }

@@ -219,6 +219,13 @@ int relay_open(const struct gw_config *cfg, const struct link_keys *keys,
  */
 void relay_wake(struct relay *relay);
 
+/*
+ * Sign the links of rows delivered from now on with KEYS (SIGHUP).  A
+ * worker picks the pointer up per row, so the previous set may still be in
+ * use: the caller keeps every set it ever passed until relay_close().
+ */
+void relay_set_keys(struct relay *relay, const struct link_keys *keys);
+
 struct relay_stats {
 	int64_t queued;        /* outbox rows, as last counted by the scheduler */
 	int64_t sending;

@@ -39,7 +39,9 @@ struct relay_worker {
 
 struct relay {
 	const struct gw_config *cfg;
-	struct relay_settings rs;
+	struct relay_settings rs;  /* rs.keys unused: see keys */
+	/* Link keys, read per row; relay_set_keys() swaps them (caller owns). */
+	_Atomic(const struct link_keys *) keys;
 
 	pthread_mutex_t mu;        /* guards wake_seq and the sleeping */
 	pthread_cond_t cond;       /* CLOCK_MONOTONIC */
@@ -130,6 +132,13 @@ void relay_wake(struct relay *r)
 	pthread_mutex_unlock(&r->mu);
 }
 
+void relay_set_keys(struct relay *r, const struct link_keys *keys)
+{
+	if (r == NULL || keys == NULL)
+		return;
+	atomic_store(&r->keys, keys);
+}
+
 void relay_stats(struct relay *r, struct relay_stats *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -207,7 +216,10 @@ static void deliver_batch(struct relay_worker *w, const struct store_outbox_list
 			*batch = RELAY_BATCH;
 			break;
 		}
-		relay_deliver(&r->rs, w->store, w->transport, &list->items[i], clock_now(),
+		struct relay_settings rs = r->rs;
+
+		rs.keys = atomic_load(&r->keys);
+		relay_deliver(&rs, w->store, w->transport, &list->items[i], clock_now(),
 			      scratch, &r->write_mu, &rep);
 	}
 	count_report(r, &rep);
@@ -459,6 +471,7 @@ int relay_open(const struct gw_config *cfg, const struct link_keys *keys,
 	*relay_r = NULL;
 	r->cfg = cfg;
 	relay_settings_init(&r->rs, cfg, keys);
+	atomic_init(&r->keys, keys);
 	pthread_mutex_init(&r->mu, NULL);
 	pthread_mutex_init(&r->write_mu, NULL);
 	pthread_condattr_init(&ca);

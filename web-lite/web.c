@@ -645,6 +645,12 @@ int web_bound_port(const struct web *web)
 	return web != NULL ? web->port : 0;
 }
 
+void web_set_keys(struct web *web, const struct link_keys *keys)
+{
+	if (web != NULL && keys != NULL)
+		web->keys = keys;
+}
+
 static char *join_url(const char *base_url, const char *prefix, const char *token)
 {
 	size_t n = strlen(base_url);

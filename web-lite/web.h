@@ -104,6 +104,11 @@ void web_close(struct web **webp);
 /* TCP port actually bound (for "127.0.0.1:0" in tests); 0 for unix sockets. */
 int web_bound_port(const struct web *web);
 
+/* Check and sign links with KEYS from now on (SIGHUP); from the loop
+ * thread.  Borrowed like settings->keys: the caller keeps the old set too
+ * until web_close().  NULL is ignored. */
+void web_set_keys(struct web *web, const struct link_keys *keys);
+
 /* Absolute URLs for mail: base_url + "/v/" + token, base_url + "/u/" +
  * token (a trailing "/" of base_url is not doubled).  malloc'd. */
 char *web_view_url(const char *base_url, const char *token);

@@ -366,6 +366,39 @@ except urllib.error.HTTPError as e:
 	verify
 	;;
 
+sighup)
+	# SIGHUP reloads the key file (rotated by gatewayctl), names settings
+	# that need a restart, and keeps running on a config that no longer
+	# loads; mail queued after each reload is still delivered.
+	: "${GATEWAYCTL:?GATEWAYCTL not set}"
+	start_sink
+	seed 1 3
+	write_config "$SINKPORT"
+	start_daemon
+	wait_until 30 all_sent || fail "not all sent: $(counts)"
+	"$GATEWAYCTL" -c "$CONF" keys rotate >/dev/null || fail "keys rotate failed"
+	kill -HUP "$DAEMONPID"
+	wait_until 5 grep -q "daemon: SIGHUP: key file $KEYS reloaded" "$LOG" ||
+		fail "key file not reloaded on SIGHUP"
+	"$RELAY_TOOL" resend "$DB" >/dev/null
+	N=$((N * 2))
+	wait_until 30 all_sent || fail "not sent after the key reload: $(counts)"
+	sed -i 's/^concurrency = 4$/concurrency = 2/' "$CONF"
+	kill -HUP "$DAEMONPID"
+	wait_until 5 grep -q "daemon: SIGHUP: changed, needs a restart: \[mail\] concurrency$" \
+		"$LOG" || fail "changed [mail] concurrency not reported"
+	printf '[mail]\nno_such_setting = 1\n' >>"$CONF"
+	kill -HUP "$DAEMONPID"
+	wait_until 5 grep -q "daemon: SIGHUP: .*; keeping the running settings" "$LOG" ||
+		fail "broken config not reported on SIGHUP"
+	kill -0 "$DAEMONPID" || fail "gatewayd died on SIGHUP with a broken config"
+	"$RELAY_TOOL" resend "$DB" >/dev/null
+	N=$((N + N / 2))
+	wait_until 30 all_sent || fail "not sent after a broken config: $(counts)"
+	stop_daemon
+	verify
+	;;
+
 api)
 	# The JSON API on [api] listen: a key made by gatewayctl opens it, no
 	# key gets 401, and a thread posted through it is delivered.
