@@ -17,13 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -36,6 +31,7 @@
 #include "apikey.h"
 #include "buf.h"
 #include "clock.h"
+#include "listen.h"
 #include "log.h"
 
 #define API_PREFIX "/api/v1/"
@@ -567,88 +563,25 @@ static void dispatch(struct evhttp_request *req, void *arg)
 
 /* ---- listener ---- */
 
-static int listen_unix(struct api *api, const char *path, char **error_r)
+static int api_listen(struct api *api, const char *spec, char **error_r)
 {
-	struct sockaddr_un sa;
-	struct stat st;
-	int fd;
+	struct listen_socket ls;
+	char *error = NULL;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	if (*path != '/' || strlen(path) >= sizeof(sa.sun_path)) {
-		*error_r = xasprintf("api: listen unix:%s: not an absolute path of at most %zu "
-				     "bytes", path, sizeof(sa.sun_path) - 1);
+	if (listen_open(spec, &ls, &error) < 0) {
+		*error_r = xasprintf("api: %s", error);
+		free(error);
 		return -1;
 	}
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	/* A socket left by a previous run; never remove anything else. */
-	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
-		(void)unlink(path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 128) < 0) {
-		*error_r = xasprintf("api: listen unix:%s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	api->bound = evhttp_accept_socket_with_handle(api->http, fd);
+	api->bound = evhttp_accept_socket_with_handle(api->http, ls.fd);
 	if (api->bound == NULL) {
-		close(fd);
-		(void)unlink(path);
-		*error_r = xasprintf("api: listen unix:%s: cannot accept", path);
+		*error_r = xasprintf("api: listen \"%s\": cannot accept", spec);
+		listen_release(&ls, 1);
 		return -1;
 	}
-	api->unix_path = xstrdup(path);
+	api->port = ls.port;
+	api->unix_path = ls.unix_path; /* unlinked at close */
 	return 0;
-}
-
-static int listen_tcp(struct api *api, const char *spec, char **error_r)
-{
-	const char *colon = strrchr(spec, ':');
-	char *host, *end;
-	long port;
-
-	if (colon == NULL || colon == spec) {
-		*error_r = xasprintf("api: listen \"%s\": expected HOST:PORT or unix:/path", spec);
-		return -1;
-	}
-	errno = 0;
-	port = strtol(colon + 1, &end, 10);
-	if (errno != 0 || *end != '\0' || end == colon + 1 || port < 0 || port > 65535) {
-		*error_r = xasprintf("api: listen \"%s\": bad port", spec);
-		return -1;
-	}
-	if (spec[0] == '[' && colon[-1] == ']')
-		host = xstrndup(spec + 1, (size_t)(colon - spec - 2));
-	else
-		host = xstrndup(spec, (size_t)(colon - spec));
-	api->bound = evhttp_bind_socket_with_handle(api->http, host, (ev_uint16_t)port);
-	if (api->bound == NULL) {
-		*error_r = xasprintf("api: listen \"%s\": %s", spec, strerror(errno));
-		free(host);
-		return -1;
-	}
-	free(host);
-	return 0;
-}
-
-/* The port for tests; TCP_NODELAY so that small replies are not held back
- * waiting for the client's delayed ACK on a kept-alive connection. */
-static void tune_listener(struct api *api)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	evutil_socket_t fd = evhttp_bound_socket_get_fd(api->bound);
-	int one = 1;
-
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
-		return;
-	if (ss.ss_family == AF_INET)
-		api->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-	else if (ss.ss_family == AF_INET6)
-		api->port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)
-		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
 /* ---- life cycle ---- */
@@ -660,7 +593,6 @@ int api_open(struct event_base *base, const struct api_settings *set, struct api
 	const char *base_url = set->web != NULL && set->web->base_url != NULL
 				       ? set->web->base_url : "";
 	char *err = NULL;
-	int rc;
 
 	*api_r = NULL;
 	api->base = base;
@@ -706,13 +638,8 @@ int api_open(struct event_base *base, const struct api_settings *set, struct api
 	evhttp_set_default_content_type(api->http, "application/json");
 	evhttp_set_gencb(api->http, dispatch, api);
 
-	if (strncmp(set->listen, "unix:", 5) == 0)
-		rc = listen_unix(api, set->listen + 5, error_r);
-	else
-		rc = listen_tcp(api, set->listen, error_r);
-	if (rc < 0)
+	if (api_listen(api, set->listen, error_r) < 0)
 		goto fail;
-	tune_listener(api);
 	*api_r = api;
 	return 0;
 fail:

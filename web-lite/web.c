@@ -9,11 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -22,6 +17,7 @@
 #include <event2/keyvalq_struct.h>
 #include <event2/util.h>
 
+#include "listen.h"
 #include "log.h"
 
 #define CSP "default-src 'self'; script-src 'self'; style-src 'self'; " \
@@ -423,114 +419,30 @@ static void dispatch(struct evhttp_request *req, void *arg)
 
 /* ---- listener ----------------------------------------------------------- */
 
-static int listen_unix(struct web *web, const char *path, char **error_r)
-{
-	struct sockaddr_un sa;
-	struct stat st;
-	int fd;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		*error_r = xasprintf("web: listen unix:%s: path too long", path);
-		return -1;
-	}
-	strcpy(sa.sun_path, path);
-	/* A stale socket of a previous run; never remove anything else. */
-	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
-		(void)unlink(path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(fd, 128) < 0) {
-		*error_r = xasprintf("web: listen unix:%s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	web->bound = evhttp_accept_socket_with_handle(web->http, fd);
-	if (web->bound == NULL) {
-		close(fd);
-		*error_r = xasprintf("web: listen unix:%s: cannot accept", path);
-		return -1;
-	}
-	web->unix_path = xstrdup(path);
-	return 0;
-}
-
-static int listen_tcp(struct web *web, const char *spec, char **error_r)
-{
-	const char *colon = strrchr(spec, ':');
-	char *host;
-	long port;
-	char *end;
-
-	if (colon == NULL || colon == spec) {
-		*error_r = xasprintf("web: listen \"%s\": expected HOST:PORT", spec);
-		return -1;
-	}
-	errno = 0;
-	port = strtol(colon + 1, &end, 10);
-	if (errno != 0 || *end != '\0' || end == colon + 1 || port < 0 || port > 65535) {
-		*error_r = xasprintf("web: listen \"%s\": bad port", spec);
-		return -1;
-	}
-	if (spec[0] == '[' && colon[-1] == ']')
-		host = xstrndup(spec + 1, (size_t)(colon - spec - 2));
-	else
-		host = xstrndup(spec, (size_t)(colon - spec));
-	web->bound = evhttp_bind_socket_with_handle(web->http, host, (ev_uint16_t)port);
-	if (web->bound == NULL) {
-		*error_r = xasprintf("web: listen \"%s\": %s", spec, strerror(errno));
-		free(host);
-		return -1;
-	}
-	free(host);
-	return 0;
-}
-
-/*
- * Port for tests, and TCP_NODELAY (inherited by accepted sockets on
- * Linux): bufferevents write at most 16 KiB at a time, and without it a
- * page larger than that waits for the client's delayed ACK (~40 ms) on
- * every keep-alive request.
- */
-static void tune_listener(struct web *web)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	evutil_socket_t fd = evhttp_bound_socket_get_fd(web->bound);
-	int one = 1;
-
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
-		return;
-	if (ss.ss_family == AF_INET)
-		web->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-	else if (ss.ss_family == AF_INET6)
-		web->port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)
-		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-}
-
 static int web_listen(struct web *web, const struct web_settings *set, char **error_r)
 {
+	struct listen_socket ls;
+	char *error = NULL;
+
+	memset(&ls, 0, sizeof(ls));
 	if (set->listen_fd >= 0) {
-		evutil_make_socket_nonblocking(set->listen_fd);
-		web->bound = evhttp_accept_socket_with_handle(web->http, set->listen_fd);
-		if (web->bound == NULL) {
-			*error_r = xasprintf("web: inherited socket %d: cannot accept",
-					     set->listen_fd);
-			return -1;
-		}
+		listen_adopt(set->listen_fd, &ls);
 	} else if (set->web->listen == NULL) {
 		*error_r = xstrdup("web: [web] listen is not set");
 		return -1;
-	} else if (strncmp(set->web->listen, "unix:", 5) == 0) {
-		if (listen_unix(web, set->web->listen + 5, error_r) < 0)
-			return -1;
-	} else if (listen_tcp(web, set->web->listen, error_r) < 0) {
+	} else if (listen_open(set->web->listen, &ls, &error) < 0) {
+		*error_r = xasprintf("web: %s", error);
+		free(error);
 		return -1;
 	}
-	tune_listener(web);
+	web->bound = evhttp_accept_socket_with_handle(web->http, ls.fd);
+	if (web->bound == NULL) {
+		*error_r = xasprintf("web: socket %d: cannot accept", ls.fd);
+		listen_release(&ls, set->listen_fd < 0);
+		return -1;
+	}
+	web->port = ls.port;
+	web->unix_path = ls.unix_path; /* unlinked at close */
 	return 0;
 }
 
