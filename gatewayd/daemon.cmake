@@ -11,5 +11,5 @@ target_link_libraries(gw_relay
 
 add_executable(gatewayd ${CMAKE_CURRENT_LIST_DIR}/main.c)
 target_link_libraries(gatewayd PRIVATE
-  gw_api gw_web gw_relay gw_outbound gw_store gw_common
+  gw_api gw_web gw_mta_listen gw_relay gw_outbound gw_store gw_common
   PkgConfig::LIBEVENT PkgConfig::SYSTEMD PkgConfig::SQLITE3 Threads::Threads)

@@ -47,6 +47,9 @@
 #include "store.h"
 #include "transport.h"
 #include "api.h"
+#include "inbound.h"
+#include "lmtp.h"
+#include "policy.h"
 #include "web.h"
 
 #define EX_OK_ 0
@@ -67,6 +70,8 @@ struct daemon {
 	struct relay *relay;
 	struct web *web;
 	struct api *api;
+	struct policy *policy;
+	struct lmtp *lmtp;
 	struct event *ev_term, *ev_int, *ev_hup, *ev_status;
 	int watchdog;
 	char status[256];
@@ -229,6 +234,8 @@ static void reload_keys(struct daemon *d, const struct gw_config *fresh)
 	relay_set_keys(d->relay, keys);
 	web_set_keys(d->web, keys);
 	api_set_keys(d->api, keys);
+	policy_set_keys(d->policy, keys);
+	lmtp_set_keys(d->lmtp, keys);
 	d->old_keys = xrealloc(d->old_keys, (d->n_old_keys + 1) * sizeof(*d->old_keys));
 	d->old_keys[d->n_old_keys++] = d->keys;
 	d->keys = keys;
@@ -364,6 +371,58 @@ static int open_api(struct daemon *d, char **error_r)
 	return 0;
 }
 
+static void on_lmtp_delivered(void *ctx, enum gw_result r, const char *line)
+{
+	GW_UNUSED(ctx);
+	if (r == GW_OK)
+		log_info("lmtp: %s", line);
+	else
+		log_warn("lmtp: deferred: %s", line);
+}
+
+/* [policy] listen and [lmtp] listen: the inbound listeners Postfix talks to
+ * while the sender is still connected (docs/postfix.md). */
+static int open_inbound_listeners(struct daemon *d, char **error_r)
+{
+	const struct gw_config *cfg = d->cfg;
+
+	if (cfg->policy.listen != NULL) {
+		struct policy_settings ps;
+
+		memset(&ps, 0, sizeof(ps));
+		ps.listen = cfg->policy.listen;
+		ps.keys = d->keys;
+		ps.reply_domain = cfg->mail.reply_domain;
+		if (policy_open(d->base, &ps, &d->policy, error_r) < 0)
+			return -1;
+		log_info("daemon: policy service on %s (port %d)", cfg->policy.listen,
+			 policy_bound_port(d->policy));
+	}
+	if (cfg->lmtp.listen != NULL) {
+		struct lmtp_settings ls;
+
+		memset(&ls, 0, sizeof(ls));
+		ls.listen = cfg->lmtp.listen;
+		ls.keys = d->keys;
+		ls.reply_domain = cfg->mail.reply_domain;
+		ls.store = &cfg->store;
+		inbound_limits_init(&ls.limits);
+		ls.limits.max_size = (size_t)cfg->inbound.max_size;
+		ls.limits.max_header_bytes = (size_t)cfg->inbound.max_header_bytes;
+		ls.limits.max_mime_depth = (int)cfg->inbound.max_mime_depth;
+		ls.limits.max_parts = (int)cfg->inbound.max_parts;
+		ls.max_explanations_per_day = cfg->mail.max_explanations_per_day;
+		ls.outbox_queued = on_outbox_queued;
+		ls.delivered = on_lmtp_delivered;
+		ls.ctx = d;
+		if (lmtp_open(d->base, &ls, &d->lmtp, error_r) < 0)
+			return -1;
+		log_info("daemon: LMTP on %s (port %d)", cfg->lmtp.listen,
+			 lmtp_bound_port(d->lmtp));
+	}
+	return 0;
+}
+
 /* ---- start and stop ------------------------------------------------------- */
 
 static int add_event(struct event **evp, struct event *ev)
@@ -407,6 +466,14 @@ static void daemon_start(struct daemon *d)
 		relay_close(&d->relay);
 		fatal(EX_UNAVAILABLE_, "JSON API: %s", error);
 	}
+	if (open_inbound_listeners(d, &error) < 0) {
+		lmtp_close(&d->lmtp);
+		policy_close(&d->policy);
+		api_close(&d->api);
+		web_close(&d->web);
+		relay_close(&d->relay);
+		fatal(EX_UNAVAILABLE_, "%s", error);
+	}
 
 	if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) {
 		d->watchdog = 1;
@@ -430,6 +497,8 @@ static void daemon_stop(struct daemon *d)
 {
 	struct relay_stats s;
 
+	lmtp_close(&d->lmtp);
+	policy_close(&d->policy);
 	api_close(&d->api);
 	web_close(&d->web);
 	relay_stats(d->relay, &s);

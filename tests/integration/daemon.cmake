@@ -6,7 +6,7 @@ add_executable(relay_tool ${CMAKE_CURRENT_LIST_DIR}/relay_tool.c)
 target_link_libraries(relay_tool PRIVATE gw_store gw_common PkgConfig::GMIME)
 
 foreach(scenario check_config success tempfail_421 tempfail_4xx permfail_5xx
-                 lost_ack crash_recovery sigterm systemd_notify sighup api
+                 lost_ack crash_recovery sigterm systemd_notify sighup api inbound_listeners
                  postfix_relay)
   add_test(NAME daemon_${scenario}
     COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/daemon_test.sh ${scenario})

@@ -431,6 +431,47 @@ except urllib.error.HTTPError as e:
 	stop_daemon
 	;;
 
+inbound_listeners)
+	# [policy] and [lmtp] listen in the daemon: the policy service refuses a
+	# forged reply address at RCPT, and the LMTP listener greets and records
+	# a delivery (the protocols themselves are covered by test_policy and
+	# test_lmtp).
+	command -v python3 >/dev/null 2>&1 || { echo "skipped: python3 is not installed"; exit 77; }
+	start_sink
+	seed 1 1
+	POLPORT=$(free_port)
+	LMTPPORT=$(free_port)
+	write_config "$SINKPORT"
+	printf '\n[policy]\nlisten = 127.0.0.1:%s\n[lmtp]\nlisten = 127.0.0.1:%s\n' \
+		"$POLPORT" "$LMTPPORT" >>"$CONF"
+	start_daemon
+	wait_until 10 port_open "$POLPORT" || fail "the policy service is not listening"
+	wait_until 10 port_open "$LMTPPORT" || fail "the LMTP listener is not listening"
+	out=$(python3 -c 'import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 5)
+s.sendall(("request=smtpd_access_policy\nprotocol_state=RCPT\nsender=a@example.org\n"
+           "recipient=reply+forgedtoken@%s\n\n" % sys.argv[2]).encode())
+print(s.recv(4096).decode().strip())' "$POLPORT" "$DOMAIN") || fail "policy request failed"
+	case $out in "action=REJECT 5.1.1"*) ;; *) fail "forged reply address: got '$out'" ;; esac
+	out=$(python3 -c 'import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 5)
+f = s.makefile("rb")
+print(f.readline().decode().strip())
+s.sendall(b"LHLO test.example\r\n")
+while True:
+    line = f.readline().decode().strip()
+    print(line)
+    if line[3:4] == " ":
+        break
+s.sendall(b"QUIT\r\n")' "$LMTPPORT") || fail "LMTP session failed"
+	echo "$out" | head -n 1 | grep -q "^220 " || fail "no LMTP greeting: $out"
+	echo "$out" | grep -q "^250-PIPELINING" || fail "LHLO without PIPELINING: $out"
+	grep -q "daemon: policy service on 127.0.0.1:$POLPORT" "$LOG" || fail "no policy start-up line"
+	grep -q "daemon: LMTP on 127.0.0.1:$LMTPPORT" "$LOG" || fail "no LMTP start-up line"
+	wait_until 30 all_sent || fail "not all sent: $(counts)"
+	stop_daemon
+	;;
+
 postfix_relay)
 	command -v postfix >/dev/null 2>&1 || { echo "skipped: postfix is not installed"; exit 77; }
 	[ "$(id -u)" = 0 ] || { echo "skipped: a private Postfix instance needs root"; exit 77; }

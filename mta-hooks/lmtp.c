@@ -1,0 +1,792 @@
+/*
+ * lmtp.c - the LMTP listener (lmtp.h).  One session per connection, an
+ * explicit state, one read callback that dispatches to a function per
+ * verb; complete messages go to the worker (lmtp_worker part below) and
+ * the session stops reading until the replies are back.
+ */
+#include "lmtp.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "buf.h"
+#include "clock.h"
+#include "config.h"
+#include "decide.h"
+#include "links.h"
+#include "listen.h"
+#include "policy.h"
+#include "store.h"
+
+#define LMTP_IDLE_DEFAULT 300
+#define LMTP_RCPT_DEFAULT 100
+#define LMTP_ERRORS_DEFAULT 5
+/* RFC 5321 4.5.3.1.4 says 512 for a command line; be lenient. */
+#define LMTP_LINE_MAX 2048
+/* A DATA line longer than this is taken in pieces. */
+#define LMTP_CHUNK (64 * 1024)
+#define LMTP_HOSTNAME "gatewayd"
+
+enum sess_state {
+	S_START, /* greeted, LHLO expected */
+	S_READY, /* no transaction */
+	S_MAIL,  /* MAIL given, RCPTs being collected */
+	S_DATA,  /* reading the message */
+	S_WAIT,  /* the worker has the message */
+};
+
+struct lmtp_job {
+	struct lmtp_sess *sess;   /* NULL once the session is gone */
+	char *sender;
+	char **rcpts;
+	size_t n_rcpts;
+	char *data;
+	size_t len, total;
+	enum gw_result *results;
+	char **lines;
+	int queued;               /* an explanation was queued */
+	struct lmtp_job *next;
+};
+
+struct lmtp_sess {
+	struct lmtp *lmtp;
+	struct bufferevent *bev;
+	struct lmtp_sess *prev, *next;
+	enum sess_state state;
+	char *sender;
+	char **rcpts;
+	size_t n_rcpts;
+	struct buf data;
+	size_t total;
+	int mid_line;             /* the last DATA piece did not end a line */
+	int errors;
+	int closing;              /* free once the output is written */
+	struct lmtp_job *job;
+};
+
+struct lmtp {
+	struct event_base *base;
+	struct evconnlistener *listener;
+	struct lmtp_settings set;
+	struct decide_settings dset;
+	struct store *store;      /* the worker's */
+	char *reply_domain, *lock_path, *unix_path;
+	int port;
+	struct lmtp_sess *sessions;
+	/* worker */
+	pthread_t thread;
+	int thread_started;
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	int stop;
+	struct lmtp_job *todo, *done;
+	int pipe_r, pipe_w;
+	struct event *done_ev;
+};
+
+static void sess_process(struct lmtp_sess *s);
+
+/* ---- jobs and the worker ---- */
+
+static void job_free(struct lmtp_job *j)
+{
+	for (size_t i = 0; i < j->n_rcpts; i++) {
+		free(j->rcpts[i]);
+		if (j->lines != NULL)
+			free(j->lines[i]);
+	}
+	free(j->rcpts);
+	free(j->lines);
+	free(j->results);
+	free(j->sender);
+	free(j->data);
+	free(j);
+}
+
+static void job_run(const struct decide_settings *dset, struct lmtp_job *j)
+{
+	j->results = xcalloc(j->n_rcpts, sizeof(*j->results));
+	j->lines = xcalloc(j->n_rcpts, sizeof(*j->lines));
+	for (size_t i = 0; i < j->n_rcpts; i++) {
+		struct decide_outcome out;
+		char *err = NULL;
+
+		memset(&out, 0, sizeof(out));
+		j->results[i] = decide_message(dset, j->sender, j->rcpts[i], j->data, j->len,
+					       j->total, &out, &err);
+		if (j->results[i] == GW_OK) {
+			j->lines[i] = decide_outcome_line(&out);
+			if (out.outbox_id != 0)
+				j->queued = 1;
+			free(err);
+		} else {
+			j->results[i] = GW_TEMPFAIL;
+			j->lines[i] = err != NULL ? err : xstrdup("decide failed");
+		}
+		decide_outcome_clear(&out);
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	struct lmtp *l = arg;
+
+	pthread_mutex_lock(&l->mu);
+	for (;;) {
+		struct decide_settings dset;
+		struct lmtp_job *j;
+
+		while (l->todo == NULL && !l->stop)
+			pthread_cond_wait(&l->cond, &l->mu);
+		if (l->stop)
+			break;
+		j = l->todo;
+		l->todo = j->next;
+		dset = l->dset;  /* the keys may change between messages */
+		pthread_mutex_unlock(&l->mu);
+
+		job_run(&dset, j);
+
+		pthread_mutex_lock(&l->mu);
+		j->next = l->done;
+		l->done = j;
+		/* A full pipe already holds a wakeup. */
+		while (write(l->pipe_w, "x", 1) < 0 && errno == EINTR)
+			;
+	}
+	pthread_mutex_unlock(&l->mu);
+	return NULL;
+}
+
+static void job_submit(struct lmtp *l, struct lmtp_job *j)
+{
+	struct lmtp_job **pp;
+
+	pthread_mutex_lock(&l->mu);
+	for (pp = &l->todo; *pp != NULL; pp = &(*pp)->next)
+		;
+	j->next = NULL;
+	*pp = j;
+	pthread_cond_signal(&l->cond);
+	pthread_mutex_unlock(&l->mu);
+}
+
+/* ---- replies and session state ---- */
+
+static void reply(struct lmtp_sess *s, const char *fmt, ...) GW_PRINTF(2, 3);
+static void reply(struct lmtp_sess *s, const char *fmt, ...)
+{
+	struct evbuffer *out = bufferevent_get_output(s->bev);
+	va_list ap;
+
+	va_start(ap, fmt);
+	evbuffer_add_vprintf(out, fmt, ap);
+	va_end(ap);
+	evbuffer_add(out, "\r\n", 2);
+}
+
+static void sess_reset(struct lmtp_sess *s)
+{
+	for (size_t i = 0; i < s->n_rcpts; i++)
+		free(s->rcpts[i]);
+	free(s->rcpts);
+	free(s->sender);
+	s->rcpts = NULL;
+	s->n_rcpts = 0;
+	s->sender = NULL;
+	buf_release(&s->data);
+	s->total = 0;
+	s->mid_line = 0;
+	if (s->state != S_START)
+		s->state = S_READY;
+}
+
+static void sess_free(struct lmtp_sess *s)
+{
+	struct lmtp *l = s->lmtp;
+
+	if (s->prev != NULL)
+		s->prev->next = s->next;
+	else
+		l->sessions = s->next;
+	if (s->next != NULL)
+		s->next->prev = s->prev;
+	if (s->job != NULL)
+		s->job->sess = NULL;  /* the worker's result is dropped */
+	bufferevent_free(s->bev);
+	s->state = S_READY;
+	sess_reset(s);
+	free(s);
+}
+
+/* Say goodbye (or nothing when REPLY is NULL) and free once written. */
+static void sess_close(struct lmtp_sess *s)
+{
+	s->closing = 1;
+	bufferevent_disable(s->bev, EV_READ);
+	if (evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
+		sess_free(s);
+}
+
+static void protocol_error(struct lmtp_sess *s)
+{
+	if (++s->errors >= s->lmtp->set.max_errors) {
+		reply(s, "421 4.7.0 %s too many errors, closing", LMTP_HOSTNAME);
+		sess_close(s);
+	}
+}
+
+/* <path> [params]: copy the path out (no brackets); return the rest. */
+static const char *parse_path(const char *arg, char **path_r)
+{
+	const char *close;
+
+	while (*arg == ' ')
+		arg++;
+	if (*arg != '<' || (close = strchr(arg, '>')) == NULL)
+		return NULL;
+	for (const char *p = arg + 1; p < close; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == ' ')
+			return NULL;
+	*path_r = xstrndup(arg + 1, (size_t)(close - arg - 1));
+	return close + 1;
+}
+
+static void cmd_lhlo(struct lmtp_sess *s, const char *arg)
+{
+	if (*arg == '\0') {
+		reply(s, "501 5.5.4 LHLO needs a host name");
+		protocol_error(s);
+		return;
+	}
+	s->state = S_READY;
+	sess_reset(s);
+	reply(s, "250-%s\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n"
+		 "250 SIZE %zu", LMTP_HOSTNAME, s->lmtp->dset.limits.max_size);
+}
+
+static void cmd_mail(struct lmtp_sess *s, const char *arg)
+{
+	char *sender = NULL, *params, *tok, *save = NULL;
+	const char *rest;
+
+	if (s->state != S_READY) {
+		reply(s, "503 5.5.1 %s", s->state == S_START ? "LHLO first" : "nested MAIL command");
+		protocol_error(s);
+		return;
+	}
+	if (strncasecmp(arg, "FROM:", 5) != 0 || (rest = parse_path(arg + 5, &sender)) == NULL) {
+		reply(s, "501 5.5.4 syntax: MAIL FROM:<address>");
+		protocol_error(s);
+		return;
+	}
+	params = xstrdup(rest);
+	for (tok = strtok_r(params, " ", &save); tok != NULL; tok = strtok_r(NULL, " ", &save)) {
+		if (strncasecmp(tok, "SIZE=", 5) == 0) {
+			char *end;
+			unsigned long long n;
+
+			errno = 0;
+			n = strtoull(tok + 5, &end, 10);
+			if (end == tok + 5 || *end != '\0' || errno != 0) {
+				reply(s, "501 5.5.4 bad SIZE parameter");
+				goto bad;
+			}
+			if (n > s->lmtp->dset.limits.max_size) {
+				reply(s, "552 5.3.4 message size exceeds fixed limit of %zu bytes",
+				      s->lmtp->dset.limits.max_size);
+				free(params);
+				free(sender);
+				return;
+			}
+		} else if (strcasecmp(tok, "BODY=7BIT") != 0 && strcasecmp(tok, "BODY=8BITMIME") != 0) {
+			reply(s, "555 5.5.4 unsupported parameter \"%.40s\"", tok);
+			goto bad;
+		}
+	}
+	free(params);
+	s->sender = sender;
+	s->state = S_MAIL;
+	reply(s, "250 2.1.0 OK");
+	return;
+bad:
+	free(params);
+	free(sender);
+	protocol_error(s);
+}
+
+static void cmd_rcpt(struct lmtp_sess *s, const char *arg)
+{
+	struct lmtp *l = s->lmtp;
+	char *rcpt = NULL;
+	const char *rest;
+
+	if (s->state != S_MAIL) {
+		reply(s, "503 5.5.1 %s", s->state == S_START ? "LHLO first" : "MAIL first");
+		protocol_error(s);
+		return;
+	}
+	if (strncasecmp(arg, "TO:", 3) != 0 || (rest = parse_path(arg + 3, &rcpt)) == NULL ||
+	    rcpt[0] == '\0') {
+		free(rcpt);
+		reply(s, "501 5.5.4 syntax: RCPT TO:<address>");
+		protocol_error(s);
+		return;
+	}
+	while (*rest == ' ')
+		rest++;
+	if (*rest != '\0') {
+		free(rcpt);
+		reply(s, "555 5.5.4 unsupported RCPT parameters");
+		protocol_error(s);
+		return;
+	}
+	if (policy_check_recipient(l->set.keys, l->reply_domain, rcpt, clock_now()) ==
+	    POLICY_RCPT_UNKNOWN) {
+		reply(s, "550 5.1.1 <%s>: unknown reply address", rcpt);
+		free(rcpt);
+		return;
+	}
+	if (s->n_rcpts >= (size_t)l->set.max_recipients) {
+		reply(s, "452 4.5.3 too many recipients");
+		free(rcpt);
+		return;
+	}
+	s->rcpts = xrealloc(s->rcpts, (s->n_rcpts + 1) * sizeof(*s->rcpts));
+	s->rcpts[s->n_rcpts++] = rcpt;
+	reply(s, "250 2.1.5 OK");
+}
+
+static void cmd_data(struct lmtp_sess *s)
+{
+	if (s->state != S_MAIL || s->n_rcpts == 0) {
+		reply(s, "503 5.5.1 %s", s->state == S_START ? "LHLO first" :
+		      s->state == S_READY ? "MAIL first" : "no valid recipients");
+		protocol_error(s);
+		return;
+	}
+	s->state = S_DATA;
+	reply(s, "354 end data with <CR><LF>.<CR><LF>");
+}
+
+static void command(struct lmtp_sess *s, char *line)
+{
+	size_t vlen = strcspn(line, " ");
+	const char *arg = line + vlen;
+
+	while (*arg == ' ')
+		arg++;
+#define IS(v) (vlen == sizeof(v) - 1 && strncasecmp(line, v, vlen) == 0)
+	if (IS("LHLO")) {
+		cmd_lhlo(s, arg);
+	} else if (IS("MAIL")) {
+		cmd_mail(s, arg);
+	} else if (IS("RCPT")) {
+		cmd_rcpt(s, arg);
+	} else if (IS("DATA")) {
+		cmd_data(s);
+	} else if (IS("RSET")) {
+		sess_reset(s);
+		reply(s, "250 2.0.0 OK");
+	} else if (IS("NOOP")) {
+		reply(s, "250 2.0.0 OK");
+	} else if (IS("QUIT")) {
+		reply(s, "221 2.0.0 %s closing", LMTP_HOSTNAME);
+		sess_close(s);
+	} else {
+		reply(s, "500 5.5.2 command not recognized");
+		protocol_error(s);
+	}
+#undef IS
+}
+
+/* ---- DATA ---- */
+
+static void data_append(struct lmtp_sess *s, const char *p, size_t n, int eol)
+{
+	size_t max = s->lmtp->dset.limits.max_size, want = n + (eol ? 1 : 0);
+
+	s->total += want;
+	if (s->total > max)
+		return;  /* refused at the end; only counted from here */
+	buf_append(&s->data, p, n);
+	if (eol)
+		buf_putc(&s->data, '\n');
+}
+
+static void data_end(struct lmtp_sess *s)
+{
+	struct lmtp *l = s->lmtp;
+	struct lmtp_job *j;
+
+	if (s->total > l->dset.limits.max_size) {
+		for (size_t i = 0; i < s->n_rcpts; i++)
+			reply(s, "552 5.3.4 <%s>: message size exceeds fixed limit of %zu bytes",
+			      s->rcpts[i], l->dset.limits.max_size);
+		sess_reset(s);
+		return;
+	}
+	j = xcalloc(1, sizeof(*j));
+	j->sess = s;
+	j->sender = s->sender;
+	j->rcpts = s->rcpts;
+	j->n_rcpts = s->n_rcpts;
+	j->len = s->data.len;
+	j->total = s->total;
+	j->data = s->data.len > 0 ? buf_detach(&s->data) : xstrdup("");
+	s->sender = NULL;
+	s->rcpts = NULL;
+	s->n_rcpts = 0;
+	sess_reset(s);
+	s->job = j;
+	s->state = S_WAIT;
+	bufferevent_disable(s->bev, EV_READ);
+	job_submit(l, j);
+}
+
+/* One line (or piece) of DATA; 0 when more input is needed. */
+static int data_step(struct lmtp_sess *s)
+{
+	struct evbuffer *in = bufferevent_get_input(s->bev);
+	size_t n;
+	char *line = evbuffer_readln(in, &n, EVBUFFER_EOL_CRLF);
+	const char *p;
+
+	if (line == NULL) {
+		size_t have = evbuffer_get_length(in);
+		char piece[LMTP_CHUNK];
+
+		if (have < LMTP_CHUNK)
+			return 0;
+		/* Keep a final CR with its LF. */
+		n = evbuffer_remove(in, piece, LMTP_CHUNK - 1);
+		data_append(s, piece, n, 0);
+		s->mid_line = 1;
+		return 1;
+	}
+	if (!s->mid_line && n == 1 && line[0] == '.') {
+		free(line);
+		data_end(s);
+		return 1;
+	}
+	p = line;
+	if (!s->mid_line && line[0] == '.') {
+		p++;
+		n--;
+	}
+	data_append(s, p, n, 1);
+	s->mid_line = 0;
+	free(line);
+	return 1;
+}
+
+/* ---- I/O ---- */
+
+static void sess_process(struct lmtp_sess *s)
+{
+	struct evbuffer *in = bufferevent_get_input(s->bev);
+
+	while (!s->closing && s->state != S_WAIT) {
+		char *line;
+		size_t n;
+
+		if (s->state == S_DATA) {
+			if (!data_step(s))
+				return;
+			continue;
+		}
+		line = evbuffer_readln(in, &n, EVBUFFER_EOL_CRLF);
+		if (line == NULL) {
+			if (evbuffer_get_length(in) > LMTP_LINE_MAX) {
+				reply(s, "500 5.5.2 line too long");
+				sess_close(s);
+			}
+			return;
+		}
+		if (n > LMTP_LINE_MAX) {
+			reply(s, "500 5.5.2 line too long");
+			free(line);
+			sess_close(s);
+			return;
+		}
+		command(s, line);
+		free(line);
+	}
+}
+
+static void on_read(struct bufferevent *bev, void *ctx)
+{
+	(void)bev;
+	sess_process(ctx);
+}
+
+static void on_write(struct bufferevent *bev, void *ctx)
+{
+	struct lmtp_sess *s = ctx;
+
+	if (s->closing && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		sess_free(s);
+}
+
+static void on_event(struct bufferevent *bev, short what, void *ctx)
+{
+	struct lmtp_sess *s = ctx;
+
+	if ((what & BEV_EVENT_TIMEOUT) && !s->closing) {
+		reply(s, "421 4.4.2 %s idle timeout, closing", LMTP_HOSTNAME);
+		bufferevent_enable(bev, EV_WRITE);
+		sess_close(s);
+		return;
+	}
+	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR)) {
+		/* Half-closed after pipelining everything: the replies still go
+		   out, those of a message being decided too. */
+		if (s->state == S_WAIT)
+			s->closing = 1;
+		else
+			sess_close(s);
+		return;
+	}
+	sess_free(s);
+}
+
+static void job_done(struct lmtp *l, struct lmtp_job *j)
+{
+	struct lmtp_sess *s = j->sess;
+
+	for (size_t i = 0; i < j->n_rcpts; i++)
+		if (l->set.delivered != NULL)
+			l->set.delivered(l->set.ctx, j->results[i], j->lines[i]);
+	if (j->queued && l->set.outbox_queued != NULL)
+		l->set.outbox_queued(l->set.ctx);
+	if (s == NULL) {
+		job_free(j);
+		return;
+	}
+	s->job = NULL;
+	for (size_t i = 0; i < j->n_rcpts; i++) {
+		if (j->results[i] == GW_OK)
+			reply(s, "250 2.0.0 <%s> OK", j->rcpts[i]);
+		else
+			reply(s, "451 4.3.0 <%s> temporary failure, try again later",
+			      j->rcpts[i]);
+	}
+	job_free(j);
+	s->state = S_READY;
+	if (s->closing) {
+		sess_close(s);
+		return;
+	}
+	bufferevent_enable(s->bev, EV_READ);
+	sess_process(s);
+}
+
+static void on_done(evutil_socket_t fd, short what, void *ctx)
+{
+	struct lmtp *l = ctx;
+	struct lmtp_job *list, *rev = NULL;
+	char drain[64];
+
+	(void)what;
+	while (read(fd, drain, sizeof(drain)) > 0)
+		;
+	pthread_mutex_lock(&l->mu);
+	list = l->done;
+	l->done = NULL;
+	pthread_mutex_unlock(&l->mu);
+	while (list != NULL) {  /* oldest first */
+		struct lmtp_job *next = list->next;
+
+		list->next = rev;
+		rev = list;
+		list = next;
+	}
+	while (rev != NULL) {
+		struct lmtp_job *next = rev->next;
+
+		job_done(l, rev);
+		rev = next;
+	}
+}
+
+static void on_accept(struct evconnlistener *listener, evutil_socket_t fd, struct sockaddr *sa,
+		      int salen, void *ctx)
+{
+	struct lmtp *l = ctx;
+	struct lmtp_sess *s;
+	struct timeval tv = { l->set.idle_timeout, 0 };
+
+	(void)listener;
+	(void)sa;
+	(void)salen;
+	s = xcalloc(1, sizeof(*s));
+	s->lmtp = l;
+	s->bev = bufferevent_socket_new(l->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (s->bev == NULL) {
+		close(fd);
+		free(s);
+		return;
+	}
+	s->next = l->sessions;
+	if (l->sessions != NULL)
+		l->sessions->prev = s;
+	l->sessions = s;
+	bufferevent_setcb(s->bev, on_read, on_write, on_event, s);
+	bufferevent_set_timeouts(s->bev, &tv, &tv);
+	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+	reply(s, "220 %s LMTP ready", LMTP_HOSTNAME);
+}
+
+/* ---- open and close ---- */
+
+int lmtp_open(struct event_base *base, const struct lmtp_settings *set, struct lmtp **lmtp_r,
+	      char **error_r)
+{
+	struct lmtp *l;
+	struct listen_socket ls;
+	char *lerr = NULL;
+	int fds[2], fd;
+
+	*lmtp_r = NULL;
+	if (set->keys == NULL || set->reply_domain == NULL || set->store == NULL) {
+		*error_r = xstrdup("lmtp: keys, reply domain and store are required");
+		return -1;
+	}
+	l = xcalloc(1, sizeof(*l));
+	l->base = base;
+	l->set = *set;
+	l->pipe_r = l->pipe_w = -1;
+	pthread_mutex_init(&l->mu, NULL);
+	pthread_cond_init(&l->cond, NULL);
+	if (l->set.idle_timeout <= 0)
+		l->set.idle_timeout = LMTP_IDLE_DEFAULT;
+	if (l->set.max_recipients <= 0)
+		l->set.max_recipients = LMTP_RCPT_DEFAULT;
+	if (l->set.max_errors <= 0)
+		l->set.max_errors = LMTP_ERRORS_DEFAULT;
+	l->reply_domain = xstrdup(set->reply_domain);
+	l->lock_path = set->lock_path != NULL ? xstrdup(set->lock_path) :
+		xasprintf("%s-inbound.lock", set->store->path);
+
+	if (store_open(set->store, &l->store, error_r) != 0)
+		goto fail;
+	store_set_mail_domain(l->store, l->reply_domain);
+	l->dset.store = l->store;
+	l->dset.keys = set->keys;
+	l->dset.reply_domain = l->reply_domain;
+	l->dset.max_explanations_per_day = set->max_explanations_per_day;
+	l->dset.limits = set->limits;
+	if (l->dset.limits.max_size == 0)
+		l->dset.limits.max_size = INBOUND_DEFAULT_MAX_SIZE;
+	l->dset.lock_path = l->lock_path;
+
+	if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) {
+		*error_r = xasprintf("lmtp: pipe: %s", strerror(errno));
+		goto fail;
+	}
+	l->pipe_r = fds[0];
+	l->pipe_w = fds[1];
+	l->done_ev = event_new(base, l->pipe_r, EV_READ | EV_PERSIST, on_done, l);
+	if (l->done_ev == NULL || event_add(l->done_ev, NULL) != 0) {
+		*error_r = xstrdup("lmtp: cannot watch the worker pipe");
+		goto fail;
+	}
+	if (pthread_create(&l->thread, NULL, worker_main, l) != 0) {
+		*error_r = xstrdup("lmtp: cannot start the worker thread");
+		goto fail;
+	}
+	l->thread_started = 1;
+
+	if (listen_open(set->listen, &ls, &lerr) < 0) {
+		*error_r = xasprintf("lmtp: %s", lerr);
+		free(lerr);
+		goto fail;
+	}
+	fd = ls.fd;
+	l->port = ls.port;
+	l->unix_path = ls.unix_path; /* unlinked at close */
+	l->listener = evconnlistener_new(base, on_accept, l, LEV_OPT_CLOSE_ON_FREE, -1, fd);
+	if (l->listener == NULL) {
+		close(fd);
+		*error_r = xasprintf("lmtp: cannot listen on \"%s\"", set->listen);
+		goto fail;
+	}
+	*lmtp_r = l;
+	return 0;
+fail:
+	lmtp_close(&l);
+	return -1;
+}
+
+static void free_jobs(struct lmtp_job *j)
+{
+	while (j != NULL) {
+		struct lmtp_job *next = j->next;
+
+		job_free(j);
+		j = next;
+	}
+}
+
+void lmtp_close(struct lmtp **lmtpp)
+{
+	struct lmtp *l = lmtpp != NULL ? *lmtpp : NULL;
+
+	if (l == NULL)
+		return;
+	*lmtpp = NULL;
+	if (l->listener != NULL)
+		evconnlistener_free(l->listener);
+	if (l->thread_started) {
+		pthread_mutex_lock(&l->mu);
+		l->stop = 1;
+		pthread_cond_signal(&l->cond);
+		pthread_mutex_unlock(&l->mu);
+		pthread_join(l->thread, NULL);
+	}
+	while (l->sessions != NULL)
+		sess_free(l->sessions);
+	free_jobs(l->todo);
+	free_jobs(l->done);
+	if (l->done_ev != NULL)
+		event_free(l->done_ev);
+	if (l->pipe_r >= 0)
+		close(l->pipe_r);
+	if (l->pipe_w >= 0)
+		close(l->pipe_w);
+	if (l->unix_path != NULL)
+		(void)unlink(l->unix_path);
+	store_close(&l->store);
+	pthread_cond_destroy(&l->cond);
+	pthread_mutex_destroy(&l->mu);
+	free(l->unix_path);
+	free(l->lock_path);
+	free(l->reply_domain);
+	free(l);
+}
+
+int lmtp_bound_port(const struct lmtp *lmtp)
+{
+	return lmtp != NULL ? lmtp->port : 0;
+}
+
+void lmtp_set_keys(struct lmtp *lmtp, const struct link_keys *keys)
+{
+	if (lmtp == NULL || keys == NULL)
+		return;
+	pthread_mutex_lock(&lmtp->mu);
+	lmtp->set.keys = keys;
+	lmtp->dset.keys = keys;
+	pthread_mutex_unlock(&lmtp->mu);
+}
