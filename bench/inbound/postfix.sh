@@ -11,6 +11,7 @@
 # rest stop at the per-thread limit, each still parsed and logged), then
 # the same to an address of the domain that pipes into /bin/true.
 set -eu
+. "$(dirname "$0")/../../tests/integration/postfix_lib.sh"
 
 BUILD=$(cd "$1" && pwd)
 N=${2:-500}
@@ -71,26 +72,9 @@ maillog_file = $D/maillog
 maillog_file_prefixes = $D
 EOF
 printf 'reply.example gatewayd:\ntrue.example truepipe:\n' >"$D/etc/transport"
-cat >"$D/etc/master.cf" <<EOF
-127.0.0.1:$PORT inet n - n - - smtpd
-pickup    unix  n - n 60 1 pickup
-cleanup   unix  n - n - 0 cleanup
-qmgr      unix  n - n 300 1 qmgr
-rewrite   unix  - - n - - trivial-rewrite
-bounce    unix  - - n - 0 bounce
-defer     unix  - - n - 0 bounce
-trace     unix  - - n - 0 bounce
-verify    unix  - - n - 1 verify
-flush     unix  n - n 1000? 0 flush
-proxymap  unix  - - n - - proxymap
-smtp      unix  - - n - - smtp
-showq     unix  n - n - - showq
-error     unix  - - n - - error
-retry     unix  - - n - - error
-discard   unix  - - n - - discard
-anvil     unix  - - n - 1 anvil
-scache    unix  - - n - 1 scache
-postlog   unix-dgram n - n - 1 postlogd
+{
+	postfix_master_cf "127.0.0.1:$PORT"
+	cat <<EOF
 gatewayd  unix  - n n - - pipe
   flags=Rq user=nobody null_sender=
   argv=$PIPE -c $D/gw/gatewayd.conf \${sender} \${recipient}
@@ -98,6 +82,7 @@ truepipe  unix  - n n - - pipe
   flags=Rq user=nobody null_sender=
   argv=/bin/true \${sender} \${recipient}
 EOF
+} >"$D/etc/master.cf"
 postfix -c "$D/etc" start >/dev/null 2>&1
 
 now_ms() { date +%s%3N; }

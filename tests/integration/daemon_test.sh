@@ -9,6 +9,7 @@
 # Exit 0 pass, 1 fail, 77 skipped (smtp-sink or postfix not installed).
 # KEEP=1 keeps the temp directory for inspection.
 set -eu
+. "$(dirname "$0")/postfix_lib.sh"
 
 scenario=${1:?usage: daemon_test.sh SCENARIO}
 : "${GATEWAYD:?GATEWAYD not set}" "${RELAY_TOOL:?RELAY_TOOL not set}"
@@ -508,28 +509,7 @@ minimal_backoff_time = 1s
 maximal_backoff_time = 2s
 biff = no
 EOF
-	cat >"$PFDIR/master.cf" <<EOF
-127.0.0.1:$PFPORT inet n - n - - smtpd
-pickup    unix  n - n 60 1 pickup
-cleanup   unix  n - n - 0 cleanup
-qmgr      unix  n - n 300 1 qmgr
-rewrite   unix  - - n - - trivial-rewrite
-bounce    unix  - - n - 0 bounce
-defer     unix  - - n - 0 bounce
-trace     unix  - - n - 0 bounce
-verify    unix  - - n - 1 verify
-flush     unix  n - n 1000? 0 flush
-proxymap  unix  - - n - - proxymap
-smtp      unix  - - n - - smtp
-relay     unix  - - n - - smtp
-showq     unix  n - n - - showq
-error     unix  - - n - - error
-retry     unix  - - n - - error
-discard   unix  - - n - - discard
-anvil     unix  - - n - 1 anvil
-scache    unix  - - n - 1 scache
-postlog   unix-dgram n - n - 1 postlogd
-EOF
+	postfix_master_cf "127.0.0.1:$PFPORT" >"$PFDIR/master.cf"
 	# Postfix reports start-up errors only to a terminal or its log file.
 	postfix -c "$PFDIR" check >"$T/postfix.log" 2>&1 ||
 		fail "postfix check: $(cat "$T/postfix.log" "$PFDIR/maillog" 2>/dev/null)"

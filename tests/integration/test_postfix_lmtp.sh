@@ -20,6 +20,7 @@
 # usage: test_postfix_lmtp.sh GATEWAYD_BIN SEED_BIN WORK_DIR
 # Exit 0 pass, 1 fail, 77 skipped (no Postfix, swaks or root).
 set -u
+. "$(dirname "$0")/postfix_lib.sh"
 
 GW_BIN=$1
 SEED_BIN=$2
@@ -155,29 +156,7 @@ EOC
 cat >"$D/etc/transport" <<EOC
 $DOMAIN lmtp:inet:127.0.0.1:$LMTP_PORT
 EOC
-cat >"$D/etc/master.cf" <<EOC
-127.0.0.1:$SMTP_PORT inet n - n - - smtpd
-pickup    unix  n - n 60 1 pickup
-cleanup   unix  n - n - 0 cleanup
-qmgr      unix  n - n 300 1 qmgr
-rewrite   unix  - - n - - trivial-rewrite
-bounce    unix  - - n - 0 bounce
-defer     unix  - - n - 0 bounce
-trace     unix  - - n - 0 bounce
-verify    unix  - - n - 1 verify
-flush     unix  n - n 1000? 0 flush
-proxymap  unix  - - n - - proxymap
-smtp      unix  - - n - - smtp
-relay     unix  - - n - - smtp
-lmtp      unix  - - n - - lmtp
-showq     unix  n - n - - showq
-error     unix  - - n - - error
-retry     unix  - - n - - error
-discard   unix  - - n - - discard
-anvil     unix  - - n - 1 anvil
-scache    unix  - - n - 1 scache
-postlog   unix-dgram n - n - 1 postlogd
-EOC
+postfix_master_cf "127.0.0.1:$SMTP_PORT" >"$D/etc/master.cf"
 postfix -c "$D/etc" check >"$D/check.log" 2>&1 || { cat "$D/check.log"; fail "postfix check"; }
 postfix -c "$D/etc" start >"$D/start.log" 2>&1 || { cat "$D/start.log"; fail "postfix start"; }
 

@@ -19,6 +19,7 @@
 # usage: test_postfix_pipe.sh PIPE_BIN SEED_BIN WORK_DIR [GATEWAYCTL_BIN]
 # Exit 0 pass, 1 fail, 77 skipped (no Postfix, swaks or root).
 set -u
+. "$(dirname "$0")/postfix_lib.sh"
 
 PIPE_BIN=$1
 SEED_BIN=$2
@@ -134,31 +135,14 @@ EOF
 cat >"$D/etc/transport" <<EOF
 $DOMAIN gatewayd:
 EOF
-cat >"$D/etc/master.cf" <<EOF
-127.0.0.1:$SMTP_PORT inet n - n - - smtpd
-pickup    unix  n - n 60 1 pickup
-cleanup   unix  n - n - 0 cleanup
-qmgr      unix  n - n 300 1 qmgr
-rewrite   unix  - - n - - trivial-rewrite
-bounce    unix  - - n - 0 bounce
-defer     unix  - - n - 0 bounce
-trace     unix  - - n - 0 bounce
-verify    unix  - - n - 1 verify
-flush     unix  n - n 1000? 0 flush
-proxymap  unix  - - n - - proxymap
-smtp      unix  - - n - - smtp
-relay     unix  - - n - - smtp
-showq     unix  n - n - - showq
-error     unix  - - n - - error
-retry     unix  - - n - - error
-discard   unix  - - n - - discard
-anvil     unix  - - n - 1 anvil
-scache    unix  - - n - 1 scache
-postlog   unix-dgram n - n - 1 postlogd
+{
+	postfix_master_cf "127.0.0.1:$SMTP_PORT"
+	cat <<EOF
 gatewayd  unix  - n n - - pipe
   flags=Rq user=nobody null_sender=
   argv=$PIPE_BIN -c $CONF \${sender} \${recipient}
 EOF
+} >"$D/etc/master.cf"
 postfix -c "$D/etc" check >"$D/check.log" 2>&1 || { cat "$D/check.log"; fail "postfix check"; }
 postfix -c "$D/etc" start >"$D/start.log" 2>&1 || { cat "$D/start.log"; fail "postfix start"; }
 
