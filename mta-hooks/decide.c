@@ -14,15 +14,10 @@
  */
 #include "decide_private.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/file.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "buf.h"
 #include "clock.h"
@@ -251,32 +246,26 @@ static char *note_text(const char *who, int64_t now)
 			 "told to use the chat.", who, when);
 }
 
-/* Over a rate limit?  Sets *why_r (malloc'd) when the answer is yes. */
-static enum gw_result over_limit(const struct decide_settings *set, const char *sender,
-				 int64_t thread_id, int64_t now, char **why_r,
-				 char **error_r)
+/* Why the store refused to queue an answer, for the log (malloc'd). */
+static char *refusal_text(const struct decide_settings *set, enum store_explain_refusal why,
+			  int64_t thread_id)
 {
-	int64_t all = 0, thread = 0;
-	char *err = NULL;
-	enum gw_result r;
-
-	*why_r = NULL;
-	if (set->max_explanations_per_day <= 0) {
-		*why_r = xstrdup("explanations are off ([mail] max_explanations_per_day = 0)");
-		return GW_OK;
+	switch (why) {
+	case STORE_EXPLAIN_TOLD:
+		return xasprintf("this sender was told about thread %lld in the last 24 h",
+				 (long long)thread_id);
+	case STORE_EXPLAIN_CAPPED:
+		return xasprintf("this sender reached the cap of %lld explanations a day",
+				 (long long)set->max_explanations_per_day);
+	case STORE_EXPLAIN_SEEN:
+	case STORE_EXPLAIN_QUEUED:
+		break;
 	}
-	r = store_explanations_count(set->store, sender, thread_id, now - CLOCK_DAY, &all,
-				     &thread, &err);
-	if (r != GW_OK)
-		return dc_tempfail_in(error_r, "explanation count", err);
-	if (thread > 0)
-		*why_r = xasprintf("this sender was told about thread %lld in the last 24 h",
-				   (long long)thread_id);
-	else if (all >= set->max_explanations_per_day)
-		*why_r = xasprintf("this sender reached the cap of %lld explanations a day",
-				   (long long)set->max_explanations_per_day);
-	return GW_OK;
+	return xstrdup("refused");
 }
+
+static enum gw_result redelivery(const struct decide_settings *set,
+				 struct decide_outcome *out, int *dup_r, char **error_r);
 
 static enum gw_result handle_human(const struct decide_settings *set,
 				   const struct inbound_result *r, int64_t now,
@@ -285,7 +274,7 @@ static enum gw_result handle_human(const struct decide_settings *set,
 	struct token_hit hit;
 	struct buf reason = BUF_INIT;
 	char *why = NULL, *name = NULL, *email = NULL, *who = NULL, *note = NULL;
-	char *err = NULL;
+	char *err = NULL, *base = NULL;
 	int is_principal;
 	enum gw_result res;
 
@@ -310,11 +299,8 @@ static enum gw_result handle_human(const struct decide_settings *set,
 		return dc_record(set, out, DECIDE_DROPPED, error_r);
 	}
 
-	res = over_limit(set, out->sender, hit.thread_id, now, &why, error_r);
-	if (res != GW_OK)
-		goto done;
-	if (why != NULL) {
-		buf_printf(&reason, "; %s", why);
+	if (set->max_explanations_per_day <= 0) {
+		buf_puts(&reason, "; explanations are off ([mail] max_explanations_per_day = 0)");
 		dc_set_reason(out, &reason);
 		res = dc_record(set, out, DECIDE_SUPPRESSED, error_r);
 		goto done;
@@ -335,7 +321,9 @@ static enum gw_result handle_human(const struct decide_settings *set,
 	{
 		struct store_explanation ex;
 		struct store_inbound in;
+		struct store_explain_result done_r;
 
+		base = xstrdup(buf_cstr(&reason));
 		if (is_principal && hit.kind == LINK_CONTACT && hit.may_link)
 			buf_puts(&reason, "; fresh link");
 		else if (!is_principal)
@@ -354,6 +342,8 @@ static enum gw_result handle_human(const struct decide_settings *set,
 		ex.in_reply_to = r->message_id;
 		ex.quoted_text = r->quote;
 		ex.note = note;
+		ex.since = now - CLOCK_DAY;
+		ex.max_per_sender = set->max_explanations_per_day;
 
 		memset(&in, 0, sizeof(in));
 		in.sender = out->sender;
@@ -364,9 +354,27 @@ static enum gw_result handle_human(const struct decide_settings *set,
 		in.thread_id = out->thread_id;
 		in.reason = out->reason;
 
-		res = store_explanation_queue(set->store, &in, &ex, &out->outbox_id, &err);
-		if (res == GW_OK) {
+		res = store_explanation_queue(set->store, &in, &ex, &done_r, &err);
+		if (res == GW_OK && done_r.refused == STORE_EXPLAIN_QUEUED) {
+			out->outbox_id = done_r.outbox_id;
 			out->verdict = DECIDE_EXPLAINED;
+			goto done;
+		}
+		if (res == GW_OK && done_r.refused == STORE_EXPLAIN_SEEN) {
+			/* Another delivery of this message got there first. */
+			int dup;
+
+			res = redelivery(set, out, &dup, error_r);
+			if (res == GW_OK)
+				res = dc_record(set, out, DECIDE_DUPLICATE, error_r);
+			goto done;
+		}
+		if (res == GW_OK) {
+			why = refusal_text(set, done_r.refused, hit.thread_id);
+			buf_printf(&reason, "%s; %s", base, why);
+			dc_buf_cut_utf8(&reason, 1000);
+			dc_set_reason(out, &reason);
+			res = dc_record(set, out, DECIDE_SUPPRESSED, error_r);
 			goto done;
 		}
 		if (res == GW_TEMPFAIL) {
@@ -386,6 +394,7 @@ static enum gw_result handle_human(const struct decide_settings *set,
 
 done:
 	free(err);
+	free(base);
 	free(why);
 	free(name);
 	free(email);
@@ -396,40 +405,6 @@ done:
 }
 
 /* ---- the entry points ------------------------------------------------- */
-
-/*
- * The checks before an answer (seen before? told recently?) and the answer
- * itself are separate store calls: serialise them across processes.  The
- * descriptor is closed by unlock(); closing it releases the lock.
- */
-static enum gw_result lock(const struct decide_settings *set, int *fd_r, char **error_r)
-{
-	int fd;
-
-	*fd_r = -1;
-	if (set->lock_path == NULL)
-		return GW_OK;
-	fd = open(set->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0660);
-	if (fd < 0)
-		return dc_tempfail(error_r, xasprintf("lock %s: %s", set->lock_path,
-						      strerror(errno)));
-	while (flock(fd, LOCK_EX) != 0) {
-		if (errno != EINTR) {
-			char *why = xasprintf("lock %s: %s", set->lock_path, strerror(errno));
-
-			close(fd);
-			return dc_tempfail(error_r, why);
-		}
-	}
-	*fd_r = fd;
-	return GW_OK;
-}
-
-static void unlock(int fd)
-{
-	if (fd >= 0)
-		close(fd);
-}
 
 static enum gw_result redelivery(const struct decide_settings *set,
 				 struct decide_outcome *out, int *dup_r, char **error_r)
@@ -480,21 +455,12 @@ enum gw_result decide_parsed(const struct decide_settings *set, const char *send
 	out->message_id = r->message_id != NULL ? dc_clean_line(r->message_id, 998) : NULL;
 	out->size = r->size;
 
-	/* Only a person's reply may be answered: only it needs the lock. */
-	if (r->verdict == INBOUND_HUMAN) {
-		int fd;
-
-		res = lock(set, &fd, error_r);
-		if (res != GW_OK)
-			return res;
-		res = redelivery(set, out, &dup, error_r);
-		if (res == GW_OK)
-			res = dup ? dc_record(set, out, DECIDE_DUPLICATE, error_r)
-				  : handle_human(set, r, now, out, error_r);
-		unlock(fd);
-		return res;
-	}
-
+	/*
+	 * A redelivery is logged and not acted on.  Deliveries of one message
+	 * racing each other can both pass this check; for a person's reply,
+	 * the only kind that is answered, store_explanation_queue() checks
+	 * again inside the transaction that writes the answer.
+	 */
 	res = redelivery(set, out, &dup, error_r);
 	if (res != GW_OK)
 		return res;

@@ -76,14 +76,6 @@ struct decide_settings {
 	   all threads in 24 h; 0 turns explanations off */
 	int64_t max_explanations_per_day;
 	struct inbound_limits limits; /* inbound_limits_init() + [inbound] */
-	/*
-	 * A file (created if missing) locked with flock() from the redelivery
-	 * check to the commit of a human reply's answer, so that deliveries
-	 * running at once - pipe(8) processes, LMTP threads - cannot both
-	 * pass the checks and answer twice.  NULL: the caller guarantees that
-	 * no other decide call runs on this database at the same time.
-	 */
-	const char *lock_path;
 };
 
 struct decide_outcome {

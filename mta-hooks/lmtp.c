@@ -81,7 +81,7 @@ struct lmtp {
 	struct lmtp_settings set;
 	struct decide_settings dset;
 	struct store *store;      /* the worker's */
-	char *reply_domain, *lock_path, *unix_path;
+	char *reply_domain, *unix_path;
 	int port;
 	struct lmtp_sess *sessions;
 	/* worker */
@@ -676,8 +676,6 @@ int lmtp_open(struct event_base *base, const struct lmtp_settings *set, struct l
 	if (l->set.max_errors <= 0)
 		l->set.max_errors = LMTP_ERRORS_DEFAULT;
 	l->reply_domain = xstrdup(set->reply_domain);
-	l->lock_path = set->lock_path != NULL ? xstrdup(set->lock_path) :
-		xasprintf("%s-inbound.lock", set->store->path);
 
 	if (store_open(set->store, &l->store, error_r) != 0)
 		goto fail;
@@ -689,7 +687,6 @@ int lmtp_open(struct event_base *base, const struct lmtp_settings *set, struct l
 	l->dset.limits = set->limits;
 	if (l->dset.limits.max_size == 0)
 		l->dset.limits.max_size = INBOUND_DEFAULT_MAX_SIZE;
-	l->dset.lock_path = l->lock_path;
 
 	if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) {
 		*error_r = xasprintf("lmtp: pipe: %s", strerror(errno));
@@ -771,7 +768,6 @@ void lmtp_close(struct lmtp **lmtpp)
 	pthread_cond_destroy(&l->cond);
 	pthread_mutex_destroy(&l->mu);
 	free(l->unix_path);
-	free(l->lock_path);
 	free(l->reply_domain);
 	free(l);
 }

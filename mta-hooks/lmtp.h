@@ -40,9 +40,6 @@ struct lmtp_settings {
 	struct inbound_limits limits;     /* inbound_limits_init() + [inbound];
 					     max_size is the SIZE limit */
 	int64_t max_explanations_per_day; /* [mail] */
-	/* decide_settings.lock_path; NULL = "<[store] path>-inbound.lock",
-	   the file gatewayd-pipe locks too */
-	const char *lock_path;
 	int idle_timeout;                 /* seconds; 0 = 300 */
 	int max_recipients;               /* per message; 0 = 100 */
 	int max_errors;                   /* 500/501/503 before 421; 0 = 5 */

@@ -5,9 +5,7 @@
  *   gatewayd-pipe [-c CONF] [-v] SENDER RECIPIENT < message
  *
  * It reads the message (keeping at most [inbound] max_size bytes of it but
- * counting all), hands it to decide_message() - with DB-inbound.lock next
- * to the database, so that deliveries Postfix runs at once answer a sender
- * at most once - and exits:
+ * counting all), hands it to decide_message() and exits:
  *
  *   0   handled: explained, recorded, or dropped on purpose
  *   75  temporary trouble; the one line of output starts with "4.3.0" and
@@ -187,7 +185,7 @@ int main(int argc, char **argv)
 	struct decide_settings set;
 	struct decide_outcome out;
 	struct stat st;
-	char *err = NULL, *data = NULL, *line, *lock_path;
+	char *err = NULL, *data = NULL, *line;
 	size_t len = 0, total = 0;
 	enum log_level level = LOG_LVL_INFO;
 
@@ -240,8 +238,6 @@ int main(int argc, char **argv)
 		defer("database: %s", err);
 	store_set_mail_domain(store, cfg->mail.reply_domain);
 
-	lock_path = xasprintf("%s-inbound.lock", cfg->store.path);
-	set.lock_path = lock_path;
 	set.store = store;
 	set.keys = keys;
 	set.reply_domain = cfg->mail.reply_domain;
@@ -257,7 +253,6 @@ int main(int argc, char **argv)
 	log_info("pipe: %s", line);
 
 	free(line);
-	free(lock_path);
 	decide_outcome_clear(&out);
 	store_close(&store);
 	link_keys_free(&keys);

@@ -18,6 +18,9 @@ static const char SQL_INBOUND_FIND[] =
 	"SELECT id, received_at, sender, recipient, message_id, size, verdict,"
 	" coalesce(thread_id, 0), reason FROM inbound_log"
 	" WHERE message_id = ?1 AND recipient = ?2 ORDER BY id DESC LIMIT 1";
+static const char SQL_INBOUND_SEEN[] =
+	"SELECT id FROM inbound_log WHERE message_id = ?1 AND recipient = ?2"
+	" ORDER BY id LIMIT 1";
 const char SQL_EXPLANATIONS_COUNT[] =
 	"SELECT count(*), coalesce(sum(thread_id = ?3), 0) FROM outbox"
 	" WHERE kind = 'explanation' AND recipient_address = ?1 AND created_at >= ?2";
@@ -102,20 +105,39 @@ enum gw_result store_inbound_find(struct store *s, const char *message_id,
 	return GW_OK;
 }
 
-enum gw_result store_explanations_count(struct store *s, const char *sender,
-					int64_t thread_id, int64_t since, int64_t *all_r,
-					int64_t *thread_r, char **error_r)
+/* The checks of store_explanation_queue(), inside its transaction. */
+static enum gw_result explain_refused(struct store *s, const struct store_inbound *in,
+				      const struct store_explanation *ex, const char *addr,
+				      struct store_explain_result *res, char **error_r)
 {
-	char *addr = text_lower(sender != NULL ? sender : "");
-	sqlite3_stmt *st = db_q(s, SQL_EXPLANATIONS_COUNT, "sii", addr, since, thread_id);
-	free(addr);
-	int rc = st != NULL ? db_step(s, st) : s->last_rc;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (in != NULL && in->message_id != NULL && in->message_id[0] != '\0') {
+		st = db_q(s, SQL_INBOUND_SEEN, "ss", in->message_id,
+			  in->recipient != NULL ? in->recipient : "");
+		rc = st != NULL ? db_step(s, st) : s->last_rc;
+		if (rc == SQLITE_ROW) {
+			res->refused = STORE_EXPLAIN_SEEN;
+			res->seen_id = col_i64(st, 0);
+		}
+		if (st != NULL)
+			sqlite3_reset(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return db_fail(s, error_r, "inbound log");
+		if (res->refused != STORE_EXPLAIN_QUEUED)
+			return GW_OK;
+	}
+	if (ex->since <= 0)
+		return GW_OK;
+	st = db_q(s, SQL_EXPLANATIONS_COUNT, "sii", addr, ex->since, ex->thread_id);
+	rc = st != NULL ? db_step(s, st) : s->last_rc;
 	if (rc != SQLITE_ROW)
-		return db_fail(s, error_r, "explanations to %s", sender);
-	if (all_r != NULL)
-		*all_r = col_i64(st, 0);
-	if (thread_r != NULL)
-		*thread_r = col_i64(st, 1);
+		return db_fail(s, error_r, "explanations to %s", addr);
+	if (col_i64(st, 1) > 0)
+		res->refused = STORE_EXPLAIN_TOLD;
+	else if (ex->max_per_sender > 0 && col_i64(st, 0) >= ex->max_per_sender)
+		res->refused = STORE_EXPLAIN_CAPPED;
 	sqlite3_reset(st);
 	return GW_OK;
 }
@@ -142,10 +164,14 @@ static char *default_note(const char *sender, const char *quoted)
 }
 
 enum gw_result store_explanation_queue(struct store *s, const struct store_inbound *in,
-				       const struct store_explanation *ex, int64_t *outbox_id_r,
-				       char **error_r)
+				       const struct store_explanation *ex,
+				       struct store_explain_result *res_r, char **error_r)
 {
+	struct store_explain_result res = { .refused = STORE_EXPLAIN_QUEUED };
 	enum gw_result r = text_check_email("explanation recipient", ex->sender, error_r);
+
+	if (res_r != NULL)
+		*res_r = res;
 	if (r != GW_OK)
 		return r;
 	if ((r = tx_begin(s, 1, error_r)) != GW_OK)
@@ -165,7 +191,11 @@ enum gw_result store_explanation_queue(struct store *s, const struct store_inbou
 		r = store_contact_get(s, ex->contact_id, &c, error_r);
 		store_contact_clear(&c);
 	}
-	if (r == GW_OK && in != NULL)
+	if (r == GW_OK)
+		r = explain_refused(s, in, ex, addr, &res, error_r);
+	if (r != GW_OK || res.refused != STORE_EXPLAIN_QUEUED)
+		goto out;
+	if (in != NULL)
 		r = inbound_insert(s, in, NULL, error_r);
 	if (r == GW_OK) {
 		struct outbox_new o = {
@@ -174,19 +204,23 @@ enum gw_result store_explanation_queue(struct store *s, const struct store_inbou
 			.rid = ex->contact_id, .address = addr, .thread_id = ex->thread_id,
 			.extra = extra, .now = now,
 		};
-		r = outbox_add(s, &o, 0, outbox_id_r, NULL, error_r);
+		r = outbox_add(s, &o, 0, &res.outbox_id, NULL, error_r);
 	}
 	if (r == GW_OK && ex->thread_id != 0) {
 		int64_t msg;
 		note = ex->note != NULL ? xstrdup(ex->note) : default_note(addr, quoted);
 		r = message_insert(s, ex->thread_id, STORE_SYSTEM, 0, note, 1, now, &msg, error_r);
 	}
+out:
 	free(addr);
 	free(quoted);
 	free(irt);
 	free(extra);
 	free(note);
-	return tx_end(s, r, error_r);
+	r = tx_end(s, r, error_r);
+	if (r == GW_OK && res_r != NULL)
+		*res_r = res;
+	return r;
 }
 
 static const char SQL_INBOUND_LIST[] =

@@ -867,16 +867,6 @@ enum gw_result store_inbound_find(struct store *store, const char *message_id,
 				  char **error_r);
 void store_inbound_clear(struct store_inbound *in);
 
-/*
- * Explanation emails queued to this sender (case-insensitive) since
- * `since` (e.g. now - 1 day): overall in *all_r, and for thread_id in
- * *thread_r (either pointer may be NULL).
- */
-enum gw_result store_explanations_count(struct store *store, const char *sender,
-					int64_t thread_id, int64_t since,
-					int64_t *all_r, int64_t *thread_r,
-					char **error_r);
-
 struct store_explanation {
 	const char *sender;       /* envelope sender: the email goes there */
 	int64_t thread_id;        /* the token's thread */
@@ -885,16 +875,43 @@ struct store_explanation {
 	const char *in_reply_to;  /* their Message-ID (no brackets), may be NULL */
 	const char *quoted_text;  /* start of their text, truncated to 2000 bytes */
 	const char *note;         /* staff-only note text; NULL = a default one */
+	/* Rate limits, counted over explanation rows created at or after
+	 * `since` (0 = no limits): at most one to this sender about this
+	 * thread, and at most max_per_sender (> 0) to this sender at all. */
+	int64_t since;
+	int64_t max_per_sender;
+};
+
+/* Why store_explanation_queue() queued nothing although it succeeded. */
+enum store_explain_refusal {
+	STORE_EXPLAIN_QUEUED = 0, /* not refused */
+	STORE_EXPLAIN_SEEN,       /* in's Message-ID to in's recipient is logged */
+	STORE_EXPLAIN_TOLD,       /* the sender was told about this thread */
+	STORE_EXPLAIN_CAPPED,     /* the sender reached max_per_sender */
+};
+struct store_explain_result {
+	enum store_explain_refusal refused;
+	int64_t outbox_id;        /* QUEUED: the explanation row */
+	int64_t seen_id;          /* SEEN: the inbound log row seen before */
 };
 /*
- * In ONE transaction: the inbound log row (when in is non-NULL), the
- * explanation outbox row (recipient = sender, kind contact when
- * contact_id is set, else address) and a staff-only note in the thread.
+ * In ONE write transaction: first the checks, then - unless one of them
+ * refuses - the inbound log row (when in is non-NULL), the explanation
+ * outbox row (recipient = sender, kind contact when contact_id is set,
+ * else address) and a staff-only note in the thread.
+ *
+ * The checks: a redelivery (in->message_id already logged for
+ * in->recipient), then the rate limits of ex.  Because they run inside
+ * the transaction that writes the answer, deliveries racing each other
+ * (pipe processes, LMTP threads) answer a message or a sender at most
+ * once.  A refusal writes nothing and returns GW_OK with res_r->refused
+ * set; the caller logs the message as it sees fit.  res_r may be NULL.
  */
 enum gw_result store_explanation_queue(struct store *store,
 				       const struct store_inbound *in,
 				       const struct store_explanation *ex,
-				       int64_t *outbox_id_r, char **error_r);
+				       struct store_explain_result *res_r,
+				       char **error_r);
 
 /* ------------------------------------------------------------------------
  * API keys (admin API)

@@ -385,6 +385,7 @@ static void test_relay_letter_explanations(void **state)
 		struct relay_letter l;
 		struct buf out = BUF_INIT;
 		int64_t id = 0;
+		struct store_explain_result done;
 
 		memset(&ex, 0, sizeof(ex));
 		ex.sender = i == 0 ? "stranger@elsewhere.example" : "bob@client.example";
@@ -392,8 +393,9 @@ static void test_relay_letter_explanations(void **state)
 		ex.contact_id = i == 0 ? 0 : f->contact[0];
 		ex.in_reply_to = "their.1@client.example";
 		ex.quoted_text = "Here are the statements.";
-		if (store_explanation_queue(f->store, NULL, &ex, &id, &error) != GW_OK)
+		if (store_explanation_queue(f->store, NULL, &ex, &done, &error) != GW_OK)
 			fail_msg("case %d: queue: %s", i, error);
+		id = done.outbox_id;
 		memset(&rec, 0, sizeof(rec));
 		assert_int_equal(store_compose_get(f->store, id, &rec, &error), GW_OK);
 		if (relay_letter_fill(&rs, &rec, T0, &l, &error) < 0)

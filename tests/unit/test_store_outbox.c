@@ -253,8 +253,11 @@ static void test_store_inbound_log_and_explanations(void **state)
 		.sender = "Carla@Acme.example", .thread_id = tid, .contact_id = f->c1,
 		.in_reply_to = "gw.1@reply.firm.example", .quoted_text = "Thanks!\nSee attached.",
 	};
+	struct store_explain_result res;
 	int64_t row;
-	CHECK_OK(store_explanation_queue(f->s, &in2, &ex, &row, &err), err);
+	CHECK_OK(store_explanation_queue(f->s, &in2, &ex, &res, &err), err);
+	assert_int_equal(res.refused, STORE_EXPLAIN_QUEUED);
+	row = res.outbox_id;
 	assert_int_equal(OUTBOX(f, "id = %lld AND kind = 'explanation' AND recipient_kind ="
 				" 'contact' AND recipient_address = 'carla@acme.example'",
 				(long long)row), 1);
@@ -270,18 +273,43 @@ static void test_store_inbound_log_and_explanations(void **state)
 	assert_string_equal(k.quoted_text, "Thanks!\nSee attached.");
 	store_compose_clear(&k);
 
-	int64_t all, per;
-	CHECK_OK(store_explanations_count(f->s, "CARLA@acme.example", tid, T0 - DAY, &all, &per,
-					  &err), err);
-	assert_int_equal(all, 1);
-	assert_int_equal(per, 1);
-	CHECK_OK(store_explanations_count(f->s, "carla@acme.example", other, T0 - DAY, &all,
-					  &per, &err), err);
-	assert_int_equal(all, 1);
-	assert_int_equal(per, 0);
-	CHECK_OK(store_explanations_count(f->s, "carla@acme.example", tid, T0 + 1, &all, &per,
-					  &err), err);
-	assert_int_equal(all, 0);
+	/* The checks run in the transaction: a redelivery of m2 is refused
+	   and nothing is written. */
+	int64_t logs0 = fx_int(f, "SELECT count(*) FROM inbound_log");
+	int64_t rows0 = OUTBOX(f, "kind = 'explanation'");
+	CHECK_OK(store_explanation_queue(f->s, &in2, &ex, &res, &err), err);
+	assert_int_equal(res.refused, STORE_EXPLAIN_SEEN);
+	assert_int_equal(res.seen_id, fx_int(f, "SELECT id FROM inbound_log WHERE message_id ="
+					     " 'm2@client.example'"));
+	assert_int_equal(fx_int(f, "SELECT count(*) FROM inbound_log"), logs0);
+	assert_int_equal(OUTBOX(f, "kind = 'explanation'"), rows0);
+
+	/* Rate limits count explanations since ex.since, the sender's case
+	   ignored: told about this thread already; another thread is fine
+	   until the cap is reached; before `since` nothing counts. */
+	struct store_inbound in3 = in2;
+	in3.message_id = "m3@client.example";
+	ex.sender = "CARLA@acme.example";
+	ex.since = T0 - DAY;
+	ex.max_per_sender = 2;
+	CHECK_OK(store_explanation_queue(f->s, &in3, &ex, &res, &err), err);
+	assert_int_equal(res.refused, STORE_EXPLAIN_TOLD);
+	ex.thread_id = other;
+	CHECK_OK(store_explanation_queue(f->s, &in3, &ex, &res, &err), err);
+	assert_int_equal(res.refused, STORE_EXPLAIN_QUEUED);
+	in3.message_id = "m4@client.example";
+	ex.thread_id = fx_chat(f, f->acc1, "Third", "hello", 0, 0, 0);
+	CHECK_OK(store_explanation_queue(f->s, &in3, &ex, &res, &err), err);
+	assert_int_equal(res.refused, STORE_EXPLAIN_CAPPED);
+	assert_int_equal(fx_int(f, "SELECT count(*) FROM inbound_log"), logs0 + 1);
+	assert_int_equal(OUTBOX(f, "kind = 'explanation'"), rows0 + 1);
+	ex.since = T0 + 1;
+	CHECK_OK(store_explanation_queue(f->s, &in3, &ex, &res, &err), err);
+	assert_int_equal(res.refused, STORE_EXPLAIN_QUEUED);
+	ex.sender = "Carla@Acme.example";
+	ex.thread_id = tid;
+	ex.since = 0;
+	ex.max_per_sender = 0;
 
 	/* A long quotation is cut without splitting a UTF-8 sequence. */
 	char *longq = malloc(3001);
@@ -289,14 +317,14 @@ static void test_store_inbound_log_and_explanations(void **state)
 	longq[3000] = '\0';
 	memcpy(longq + 1998, "\xc3\xa9", 2); /* é across the 2000-byte cut */
 	ex.quoted_text = longq;
-	CHECK_OK(store_explanation_queue(f->s, NULL, &ex, &row, &err), err);
-	CHECK_OK(store_compose_get(f->s, row, &k, &err), err);
+	CHECK_OK(store_explanation_queue(f->s, NULL, &ex, &res, &err), err);
+	CHECK_OK(store_compose_get(f->s, res.outbox_id, &k, &err), err);
 	assert_int_equal(strlen(k.quoted_text), 2000);
 	store_compose_clear(&k);
 	longq[1999] = 'a';
 	memcpy(longq + 1999, "\xc3\xa9", 2);
-	CHECK_OK(store_explanation_queue(f->s, NULL, &ex, &row, &err), err);
-	CHECK_OK(store_compose_get(f->s, row, &k, &err), err);
+	CHECK_OK(store_explanation_queue(f->s, NULL, &ex, &res, &err), err);
+	CHECK_OK(store_compose_get(f->s, res.outbox_id, &k, &err), err);
 	assert_int_equal(strlen(k.quoted_text), 1999);
 	store_compose_clear(&k);
 	free(longq);
@@ -304,15 +332,16 @@ static void test_store_inbound_log_and_explanations(void **state)
 
 	struct store_inbound_list il;
 	CHECK_OK(store_inbound_list(f->s, 0, &il, &err), err);
-	assert_int_equal(il.count, 2);
+	assert_int_equal(il.count, 4);
 	assert_string_equal(il.items[0].verdict, "explained");
 	store_inbound_list_free(&il);
 
 	/* Someone else replied with the token: an address, not a contact. */
 	ex.sender = "boss@acme.example";
 	ex.contact_id = 0;
-	CHECK_OK(store_explanation_queue(f->s, NULL, &ex, &row, &err), err);
-	assert_int_equal(OUTBOX(f, "id = %lld AND recipient_kind = 'address'", (long long)row), 1);
+	CHECK_OK(store_explanation_queue(f->s, NULL, &ex, &res, &err), err);
+	assert_int_equal(OUTBOX(f, "id = %lld AND recipient_kind = 'address'",
+			       (long long)res.outbox_id), 1);
 
 	/* Failures write nothing, not even the inbound row. */
 	int64_t logs = fx_int(f, "SELECT count(*) FROM inbound_log");
