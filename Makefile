@@ -3,6 +3,8 @@
 #   make check  build normally and with ASan+UBSan, run the whole test suite
 #   make deb    build the Debian package $(BUILD)/gatewayd_VERSION_ARCH.deb
 #               (see docs/install.md); `apt install ./build/gatewayd_*.deb`
+#   make bench  every benchmark beside its peer, medians of 5 runs
+#               (bench/run.sh; `make bench-quick` takes about two minutes)
 
 BUILD     ?= build
 SANBUILD  ?= build-san
@@ -18,7 +20,7 @@ DEB_PKGS   = dpkg-dev file
 # swaks, python3 and curl as HTTP clients, Chromium for the web view.
 TEST_PKGS  = postfix swaks procps python3 curl chromium systemd $(DEB_PKGS)
 
-.PHONY: all deps test-deps build build-san check demo install deb clean
+.PHONY: all deps test-deps build build-san check demo install deb bench bench-quick clean
 
 all: build
 
@@ -56,6 +58,13 @@ deb: build
 	@./scripts/deps.sh $(DEB_PKGS)
 	cd $(BUILD) && cpack -G DEB
 	@ls -1 $(BUILD)/gatewayd_*.deb
+
+# Not part of `make check`: figures need a quiet machine (docs/performance.md).
+bench: deps
+	./bench/run.sh
+
+bench-quick: deps
+	./bench/run.sh --quick
 
 clean:
 	rm -rf $(BUILD) $(SANBUILD)

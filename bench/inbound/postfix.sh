@@ -3,18 +3,22 @@
 # Postfix on loopback -> pipe(8) -> gatewayd-pipe, against the same Postfix
 # piping the same kind of mail into /bin/true.  Prints both rates and ours
 # as a fraction of the /bin/true one (what gatewayd-pipe costs on top of
-# Postfix's own work for a pipe delivery).
+# Postfix's own work for a pipe delivery), and a RESULT line for
+# bench/run.sh (reported: the issue sets no target).
 #
-# usage: bench/inbound/postfix.sh BUILD_DIR [N]     (as root; run.sh --postfix)
-# smtp-source sends N messages of 20 KB over 4 sessions to a genuine
-# reply+TOKEN address (all from one sender: the first is explained, the
-# rest stop at the per-thread limit, each still parsed and logged), then
-# the same to an address of the domain that pipes into /bin/true.
+# usage: bench/inbound/postfix.sh BUILD_DIR [N [RUNS]]   (as root; run.sh --postfix)
+# Each run, smtp-source sends N messages (default 100) of 20 KB over 4
+# sessions to an address of the domain that pipes into /bin/true, then the
+# same to a genuine reply+TOKEN address (all from one sender: the first is
+# explained, the rest stop at the per-thread limit, each still parsed and
+# logged).  RUNS runs (default 5); medians compared.
 set -eu
 . "$(dirname "$0")/../../tests/integration/postfix_lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 BUILD=$(cd "$1" && pwd)
-N=${2:-500}
+N=${2:-100}
+RUNS=${3:-5}
 PIPE=${GW_PIPE_BIN:-$BUILD/mta-hooks/gatewayd-pipe}
 SEED=$BUILD/tests/test_postfix_pipe_seed
 [ "$(id -u)" = 0 ] || { echo "postfix.sh: needs root (a private Postfix)" >&2; exit 1; }
@@ -85,28 +89,42 @@ EOF
 } >"$D/etc/master.cf"
 postfix -c "$D/etc" start >/dev/null 2>&1
 
-now_ms() { date +%s%3N; }
-# run NAME RECIPIENT: seconds until all N messages to RECIPIENT were delivered
+# run NAME RECIPIENT DONE: ms until the maillog shows DONE deliveries
+# through transport NAME (counted from the start of the benchmark)
 run() {
-	t0=$(now_ms)
+	t0=$(bench_now_ms)
 	smtp-source -s 4 -m "$N" -l 20000 -f client@client.example -t "$2" 127.0.0.1:"$PORT"
-	while [ "$(grep -c "relay=$1,.*status=sent" "$D/maillog" 2>/dev/null || true)" -lt "$N" ]; do
+	while [ "$(grep -c "relay=$1,.*status=sent" "$D/maillog" 2>/dev/null || true)" -lt "$3" ]; do
 		if grep -q "relay=$1,.*status=\(bounced\|deferred\)" "$D/maillog"; then
 			grep "relay=$1,.*status=\(bounced\|deferred\)" "$D/maillog" | head -n 3 >&2
 			echo "postfix.sh: $1 deferred or bounced mail" >&2
 			exit 1
 		fi
-		sleep 0.1
+		sleep 0.05
 	done
-	echo $(($(now_ms) - t0))
+	echo $(($(bench_now_ms) - t0))
 }
 
-ms_true=$(run truepipe "x@true.example")
-ms_ours=$(run gatewayd "$REPLY1")
+rates_true=""
+rates_ours=""
+r=1
+while [ $r -le "$RUNS" ]; do
+	ms=$(run truepipe "x@true.example" $((r * N)))
+	rates_true="$rates_true $(awk -v n="$N" -v ms="$ms" 'BEGIN { printf "%.1f", n * 1000 / ms }')"
+	ms=$(run gatewayd "$REPLY1" $((r * N)))
+	rates_ours="$rates_ours $(awk -v n="$N" -v ms="$ms" 'BEGIN { printf "%.1f", n * 1000 / ms }')"
+	r=$((r + 1))
+done
 rows=$(sqlite3 "$D/gw/gatewayd.db" "SELECT group_concat(verdict || ' ' || n, ', ') FROM
 	(SELECT verdict, count(*) AS n FROM inbound_log GROUP BY verdict)")
-awk -v n="$N" -v a="$ms_ours" -v b="$ms_true" -v rows="$rows" 'BEGIN {
-	printf "end to end, %d messages of 20 KB, 4 SMTP sessions:\n", n
-	printf "  Postfix -> gatewayd-pipe: %.0f msg/s (%d ms; %s)\n", n * 1000 / a, a, rows
-	printf "  Postfix -> /bin/true:     %.0f msg/s (%d ms)\n", n * 1000 / b, b
-	printf "  ours as a fraction of /bin/true: %.2f\n", b / a }'
+# shellcheck disable=SC2086
+ours=$(bench_stats $rates_ours)
+# shellcheck disable=SC2086
+theirs=$(bench_stats $rates_true)
+ratio=$(bench_ratio "${ours%% *}" "${theirs%% *}")
+echo "end to end, $N messages of 20 KB per run, 4 SMTP sessions, $RUNS runs:"
+echo "  Postfix -> gatewayd-pipe: ${ours%% *} msg/s (runs:$rates_ours; $rows)"
+echo "  Postfix -> /bin/true:     ${theirs%% *} msg/s (runs:$rates_true)"
+echo "  ours as a fraction of /bin/true: $ratio"
+bench_result postfix "inbound end to end: smtp-source -> Postfix -> pipe(8)" "$ours" \
+	"Postfix piping into /bin/true" "$theirs" msg/s "$ratio" - reported "$RUNS" "$rows"

@@ -12,32 +12,39 @@
 # queues an explanation instead of stopping at the redelivery check or a
 # rate limit.
 #
-# usage: bench/inbound/run.sh [-n N] [-b BUILD_DIR] [--cold] [--postfix]
-#   -n N        deliveries per tool (default 500)
+# usage: bench/inbound/run.sh [-n N] [-r RUNS] [-b BUILD_DIR] [--cold] [--postfix]
+#   -n N        deliveries per tool and run (default 100)
+#   -r RUNS     runs of each tool, alternating; medians compared (default 5)
 #   -b DIR      build directory holding mta-hooks/gatewayd-pipe and
 #               tests/test_postfix_pipe_seed (default ./build)
 #   --cold      no other connection holds the database open (see below)
 #   --postfix   also run end to end: smtp-source -> a private Postfix ->
 #               pipe(8) -> gatewayd-pipe, against the same Postfix piping
-#               into /bin/true (needs root)
+#               into /bin/true (needs root; bench/inbound/postfix.sh)
 # GW_PIPE_BIN in the environment names another gatewayd-pipe binary.
-# Prints both rates and the ratio; the target is gatewayd-pipe >= 3x
+# Prints both rates (median of the runs, with their spread) and the ratio,
+# and a RESULT line for bench/run.sh; the target is gatewayd-pipe >= 3x
 # dovecot-lda.
 set -eu
+. "$(dirname "$0")/../lib.sh"
 
-N=500
+N=100
+RUNS=5
 BUILD=./build
 POSTFIX=0
 COLD=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	-n) N=$2; shift 2 ;;
+	-r) RUNS=$2; shift 2 ;;
 	-b) BUILD=$2; shift 2 ;;
 	--postfix) POSTFIX=1; shift ;;
 	--cold) COLD=1; shift ;;
-	*) echo "usage: $0 [-n N] [-b BUILD_DIR] [--cold] [--postfix]" >&2; exit 64 ;;
+	*) echo "usage: $0 [-n N] [-r RUNS] [-b BUILD_DIR] [--cold] [--postfix]" >&2; exit 64 ;;
 	esac
 done
+# Every delivery must be explained, and a day allows at most 1000.
+[ $((N * RUNS)) -le 1000 ] || { echo "N x RUNS must be at most 1000" >&2; exit 64; }
 BUILD=$(cd "$BUILD" && pwd)
 PIPE=${GW_PIPE_BIN:-$BUILD/mta-hooks/gatewayd-pipe}
 SEED=$BUILD/tests/test_postfix_pipe_seed
@@ -77,8 +84,9 @@ EOF
 # ---- the messages: 20 KB each, own Message-ID
 body=$(awk 'BEGIN { for (i = 0; i < 285; i++)
 	printf "Thank you for the reminder, I am gathering the statements now (%03d).\n", i }')
+TOTAL=$((N * RUNS))
 i=0
-while [ $i -lt "$N" ]; do
+while [ $i -lt "$TOTAL" ]; do
 	printf 'Return-Path: <client%d@client.example>\nFrom: Client %d <client%d@client.example>\nTo: <%s>\nSubject: Re: Documents for 2026\nMessage-ID: <bench-%d@client.example>\nDate: Wed, 25 Nov 2026 10:00:00 +0000\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n%s\n' \
 		$i $i $i "$REPLY1" $i "$body" >"$T/msgs/$i.eml"
 	i=$((i + 1))
@@ -95,7 +103,7 @@ ssl = no
 protocols =
 EOF
 
-rate() { awk -v n="$1" -v ms="$2" 'BEGIN { printf "%.0f", n * 1000 / (ms > 0 ? ms : 1) }'; }
+rate() { awk -v n="$1" -v ms="$2" 'BEGIN { printf "%.1f", n * 1000 / (ms > 0 ? ms : 1) }'; }
 
 # As in production, where gatewayd keeps the database open, a reader holds
 # a connection: otherwise every gatewayd-pipe process is the last one to
@@ -136,39 +144,47 @@ batch() {
 			printf \"%d\", (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * 1000 }" "'"$T"'/gw/times")'
 }
 
-# Interleaved batches, so that both tools see the same machine load.
-B=25
-ms_pipe=0
-ms_lda=0
-cpu_pipe=0
-cpu_lda=0
-i=0
-while [ $i -lt "$N" ]; do
-	j=$((i + B))
-	[ $j -gt "$N" ] && j=$N
-	r=$(batch pipe $i $j) || { echo "gatewayd-pipe failed" >&2; exit 1; }
-	ms_pipe=$((ms_pipe + ${r% *}))
-	cpu_pipe=$((cpu_pipe + ${r#* }))
-	r=$(batch lda $i $j) || { echo "dovecot-lda failed" >&2; exit 1; }
-	ms_lda=$((ms_lda + ${r% *}))
-	cpu_lda=$((cpu_lda + ${r#* }))
-	i=$j
+# One batch of each tool per run, alternating, so that both see the same
+# machine load; each run gives one rate per tool.
+rates_pipe=""
+rates_lda=""
+cpu_pipe=""
+cpu_lda=""
+r=0
+while [ $r -lt "$RUNS" ]; do
+	i=$((r * N))
+	j=$((i + N))
+	out=$(batch pipe $i $j) || { echo "gatewayd-pipe failed" >&2; exit 1; }
+	rates_pipe="$rates_pipe $(rate "$N" "${out% *}")"
+	cpu_pipe="$cpu_pipe $(rate "$N" "${out#* }")"
+	out=$(batch lda $i $j) || { echo "dovecot-lda failed" >&2; exit 1; }
+	rates_lda="$rates_lda $(rate "$N" "${out% *}")"
+	cpu_lda="$cpu_lda $(rate "$N" "${out#* }")"
+	r=$((r + 1))
 done
 
 explained=$(sqlite3 "$T/gw/gatewayd.db" "SELECT count(*) FROM inbound_log WHERE verdict = 'explained'")
 delivered=$(ls "$T/dovecot/mail/u1/Maildir/new" | wc -l)
-[ "$explained" = "$N" ] || { echo "gatewayd-pipe explained $explained of $N" >&2; exit 1; }
-[ "$delivered" = "$N" ] || { echo "dovecot-lda delivered $delivered of $N" >&2; exit 1; }
+[ "$explained" = "$TOTAL" ] || { echo "gatewayd-pipe explained $explained of $TOTAL" >&2; exit 1; }
+[ "$delivered" = "$TOTAL" ] || { echo "dovecot-lda delivered $delivered of $TOTAL" >&2; exit 1; }
 
-ours=$(rate "$N" $ms_pipe)
-theirs=$(rate "$N" $ms_lda)
-ours_cpu=$(rate "$N" $cpu_pipe)
-theirs_cpu=$(rate "$N" $cpu_lda)
-echo "message: $SIZE bytes, $N deliveries each, one process per message, load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "gatewayd-pipe: $ours msg/s wall ($ms_pipe ms), $ours_cpu msg/s of CPU ($cpu_pipe ms); every one explained$([ "$COLD" = 1 ] && echo ", database not held open")"
-echo "dovecot-lda:   $theirs msg/s wall ($ms_lda ms), $theirs_cpu msg/s of CPU ($cpu_lda ms); into a Maildir"
-awk -v a="$ours" -v b="$theirs" -v c="$ours_cpu" -v d="$theirs_cpu" 'BEGIN {
-	printf "ratio: %.1fx wall, %.1fx CPU (target >= 3x)\n", a / (b > 0 ? b : 1), c / (d > 0 ? d : 1) }'
+# shellcheck disable=SC2086
+ours=$(bench_stats $rates_pipe)
+# shellcheck disable=SC2086
+theirs=$(bench_stats $rates_lda)
+# shellcheck disable=SC2086
+ours_cpu=$(bench_stats $cpu_pipe)
+# shellcheck disable=SC2086
+theirs_cpu=$(bench_stats $cpu_lda)
+ratio=$(bench_ratio "${ours%% *}" "${theirs%% *}")
+ratio_cpu=$(bench_ratio "${ours_cpu%% *}" "${theirs_cpu%% *}")
+echo "message: $SIZE bytes, $N deliveries per tool and run, $RUNS runs, one process per message, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "gatewayd-pipe: ${ours%% *} msg/s wall (runs:$rates_pipe), ${ours_cpu%% *} msg/s of CPU; every one explained$([ "$COLD" = 1 ] && echo ", database not held open")"
+echo "dovecot-lda:   ${theirs%% *} msg/s wall (runs:$rates_lda), ${theirs_cpu%% *} msg/s of CPU; into a Maildir"
+echo "ratio: ${ratio}x wall, ${ratio_cpu}x CPU (target >= 3x)"
+bench_result inbound "inbound: 20 KB reply, one process per message" "$ours" \
+	"dovecot-lda into a Maildir" "$theirs" msg/s "$ratio" ">= 3" \
+	"$(bench_verdict "$ratio" ">=" 3)" "$RUNS" "CPU: ${ratio_cpu}x"
 
 [ "$POSTFIX" = 1 ] || exit 0
-sh "$(dirname "$0")/postfix.sh" "$BUILD" "$N"
+sh "$(dirname "$0")/postfix.sh" "$BUILD" "$N" "$RUNS"

@@ -20,18 +20,20 @@
 #   -p N        messages per gatewayd-pipe run (default 200)
 #   -s S        parallel smtp-source sessions (default 4)
 #   -l BYTES    message body size (default 20000)
-#   -r RUNS     runs of each, interleaved; the median is reported (default 3)
+#   -r RUNS     runs of each, interleaved; the median is reported (default 5)
 #   -b DIR      build directory holding gatewayd/gatewayd,
 #               mta-hooks/gatewayd-pipe and tests/test_postfix_pipe_seed
 #               (default ./build)
 # Targets: LMTP >= 0.25 of smtp-sink's rate; LMTP >= 2x gatewayd-pipe.
+# Besides the report, two RESULT lines for bench/run.sh (bench/lib.sh).
 set -eu
+. "$(dirname "$0")/../lib.sh"
 
 N=2000
 NPIPE=200
 S=4
 L=20000
-RUNS=3
+RUNS=5
 BUILD=./build
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -105,7 +107,7 @@ EOC
 $USER_RUN "$GW" -f -c "$T/gw/gatewayd.conf" >"$T/gatewayd.log" 2>&1 &
 GW_PID=$!
 i=0
-until grep -q "LMTP on" "$T/gatewayd.log"; do
+until grep -q "LMTP on" "$T/gatewayd.log" 2>/dev/null; do
 	kill -0 "$GW_PID" 2>/dev/null || { cat "$T/gatewayd.log"; exit 1; }
 	i=$((i + 1)); [ $i -lt 100 ] || { echo "gatewayd did not listen" >&2; exit 1; }
 	sleep 0.1
@@ -128,8 +130,7 @@ done
 SIZE=$(wc -c <"$T/msgs/0.eml")
 
 now_ms() { date +%s%3N; }
-rate() { awk -v n="$1" -v ms="$2" 'BEGIN { printf "%.0f", n * 1000 / (ms > 0 ? ms : 1) }'; }
-median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+rate() { awk -v n="$1" -v ms="$2" 'BEGIN { printf "%.1f", n * 1000 / (ms > 0 ? ms : 1) }'; }
 logged() { sqlite3 -cmd ".timeout 5000" "$T/gw/gatewayd.db" "SELECT count(*) FROM inbound_log"; }
 
 # source PORT: N messages in S sessions over LMTP; prints the elapsed ms
@@ -181,17 +182,27 @@ while [ $r -lt "$RUNS" ]; do
 	r=$((r + 1))
 done
 
-sink=$(echo "$sink_rates" | median)
-lmtp=$(echo "$lmtp_rates" | median)
-pipe=$(echo "$pipe_rates" | median)
+# shellcheck disable=SC2086
+sink=$(bench_stats $sink_rates)
+# shellcheck disable=SC2086
+lmtp=$(bench_stats $lmtp_rates)
+# shellcheck disable=SC2086
+pipe=$(bench_stats $pipe_rates)
 verdicts() {
 	sqlite3 "$T/gw/gatewayd.db" "SELECT verdict || ' ' || count(*) FROM inbound_log
 		WHERE message_id $1 GROUP BY verdict ORDER BY verdict" | paste -s -d, -
 }
 echo "message: $SIZE bytes (smtp-source -l $L), $S sessions, $N per LMTP run, $NPIPE per pipe run, median of $RUNS, load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "smtp-sink -L:   $sink msg/s  (runs:$sink_rates)"
-echo "gatewayd LMTP:  $lmtp msg/s  (runs:$lmtp_rates)  verdicts: $(verdicts "NOT LIKE 'bench-pipe-%'")"
-echo "gatewayd-pipe:  $pipe msg/s  (runs:$pipe_rates)  verdicts: $(verdicts "LIKE 'bench-pipe-%'")"
-awk -v s="$sink" -v l="$lmtp" -v p="$pipe" 'BEGIN {
-	printf "LMTP / smtp-sink: %.2f (target >= 0.25)\n", l / (s > 0 ? s : 1)
-	printf "LMTP / pipe:      %.1fx (target >= 2x)\n", l / (p > 0 ? p : 1) }'
+echo "smtp-sink -L:   ${sink%% *} msg/s  (runs:$sink_rates)"
+echo "gatewayd LMTP:  ${lmtp%% *} msg/s  (runs:$lmtp_rates)  verdicts: $(verdicts "NOT LIKE 'bench-pipe-%'")"
+echo "gatewayd-pipe:  ${pipe%% *} msg/s  (runs:$pipe_rates)  verdicts: $(verdicts "LIKE 'bench-pipe-%'")"
+r_sink=$(bench_ratio "${lmtp%% *}" "${sink%% *}")
+r_pipe=$(bench_ratio "${lmtp%% *}" "${pipe%% *}")
+echo "LMTP / smtp-sink: $r_sink (target >= 0.25)"
+echo "LMTP / pipe:      ${r_pipe}x (target >= 2x)"
+bench_result lmtp "inbound over LMTP: $((L / 1000)) KB, $S sessions, smtp-source -L" "$lmtp" \
+	"smtp-sink -L (no work)" "$sink" msg/s "$r_sink" ">= 0.25" \
+	"$(bench_verdict "$r_sink" ">=" 0.25)" "$RUNS" "every message committed before its 250"
+bench_result lmtp "inbound over LMTP vs the pipe, same message" "$lmtp" \
+	"gatewayd-pipe, one process per message" "$pipe" msg/s "$r_pipe" ">= 2" \
+	"$(bench_verdict "$r_pipe" ">=" 2)" "$RUNS"

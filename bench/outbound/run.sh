@@ -3,7 +3,7 @@
 # Postfix's smtp-source, both sending to the same smtp-sink on loopback.
 #
 #   bench/outbound/run.sh [BUILD_DIR]     (default: build)
-#   env: COUNT (10000), SESSIONS (4), ACCOUNTS (100), REPEAT (3)
+#   env: COUNT (10000), SESSIONS (4), ACCOUNTS (100), REPEAT (5)
 #
 # 1. Seed a database with one bulk chat to ACCOUNTS accounts of
 #    COUNT/ACCOUNTS contacts each: COUNT new_message outbox rows.
@@ -14,18 +14,20 @@
 # 3. Send COUNT messages of the same average body size with
 #    `smtp-source -s SESSIONS -d` (connections reused, as the relay does)
 #    to a fresh smtp-sink, time it, count the dumps.
-# 4. Print both rates and the ratio (target >= 0.5).
+# 4. Print both rates and the ratio (target >= 0.5), and a RESULT line
+#    for bench/run.sh (see bench/lib.sh).
 # Steps 2 and 3 alternate REPEAT times and the medians are compared, so
 # that a burst of other load on a shared machine does not decide it.
 #
 # Not part of `make check`: it takes tens of seconds and measures speed.
 set -eu
 
+. "$(dirname "$0")/../lib.sh"
 BUILD=${1:-build}
 COUNT=${COUNT:-10000}
 SESSIONS=${SESSIONS:-4}
 ACCOUNTS=${ACCOUNTS:-100}
-REPEAT=${REPEAT:-3}
+REPEAT=${REPEAT:-5}
 PATH=$PATH:/usr/sbin:/sbin
 GATEWAYD=$BUILD/gatewayd/gatewayd
 RELAY_TOOL=$BUILD/tests/relay_tool
@@ -138,11 +140,6 @@ mail_size() {
 		awk -v n="$COUNT" '{ s += $1 } END { printf "%d", s / n }'
 }
 
-median() {
-	echo "$@" | tr ' ' '\n' | sed '/^$/d' | sort -n |
-		awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
-}
-
 # The machine may be shared: alternate the two, compare the medians.
 peak_rss=0
 gw_times=
@@ -156,15 +153,23 @@ while [ "$round" -lt "$REPEAT" ]; do
 done
 
 # ---- 4. report ---------------------------------------------------------------
+rates() { for t in "$@"; do awk -v n="$COUNT" -v t="$t" 'BEGIN { printf "%.1f\n", n / t }'; done; }
+# shellcheck disable=SC2046,SC2086
+gw=$(bench_stats $(rates $gw_times))
+# shellcheck disable=SC2046,SC2086
+src=$(bench_stats $(rates $src_times))
+ratio=$(bench_ratio "${gw%% *}" "${src%% *}")
+lost=$(echo "$gw_verify" | sed -n 's/.*lost=\([0-9]*\).*/\1/p')
+dup=$(echo "$gw_verify" | sed -n 's/.*duplicated=\([0-9]*\).*/\1/p')
 echo "load average before the last run: $(cut -d' ' -f1-3 /proc/loadavg)"
-awk -v n="$COUNT" -v s="$SESSIONS" -v gt="$(median $gw_times)" -v st="$(median $src_times)" \
+awk -v n="$COUNT" -v s="$SESSIONS" -v gw="$gw" -v src="$src" -v ratio="$ratio" \
     -v gall="$gw_times" -v sall="$src_times" -v rss="$peak_rss" -v avg="$avg" \
     -v gv="$gw_verify" -v sf="$src_files" 'BEGIN {
-	gw = n / gt; src = n / st;
+	split(gw, g, " "); split(src, p, " ");
 	printf "messages: %d, sessions: %d, average size: %d bytes\n", n, s, avg;
-	printf "gatewayd:    %8.1f msg/s  (median; seconds per run:%s)\n", gw, gall;
-	printf "smtp-source: %8.1f msg/s  (median; seconds per run:%s)\n", src, sall;
-	printf "ratio:       %8.2f  (target >= 0.5)\n", gw / src;
+	printf "gatewayd:    %8.1f msg/s  (median, %.1f..%.1f; seconds per run:%s)\n", g[1], g[2], g[3], gall;
+	printf "smtp-source: %8.1f msg/s  (median, %.1f..%.1f; seconds per run:%s)\n", p[1], p[2], p[3], sall;
+	printf "ratio:       %8.2f  (target >= 0.5)\n", ratio;
 	printf "gatewayd peak RSS (VmHWM): %d kB\n", rss;
 	printf "gatewayd accounting (last run): %s\n", gv;
 	printf "smtp-source accounting (last run): %d of %d dumped\n", sf, n;
@@ -173,3 +178,8 @@ if [ -s "$T/verify.err" ]; then
 	echo "verify complaints (first 3 of $(wc -l <"$T/verify.err")):"
 	head -n 3 "$T/verify.err"
 fi
+verdict=$(bench_verdict "$ratio" ">=" 0.5)
+[ "${lost:-1}" = 0 ] && [ "${dup:-1}" = 0 ] || verdict=missed
+bench_result outbound "outbound: $COUNT notifications to smtp-sink, $SESSIONS sessions" \
+	"$gw" "smtp-source, same count and size" "$src" msg/s "$ratio" ">= 0.5" "$verdict" \
+	"$REPEAT" "lost ${lost:-?}, duplicated ${dup:-?}, peak RSS $((peak_rss / 1024)) MiB"

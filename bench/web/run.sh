@@ -11,10 +11,13 @@
 #    session cookie, and the thread page is saved for nginx.
 # 3. wrk -tTHREADS -cCONNS against gatewayd (with the cookie) and against
 #    nginx (the saved page), alternating REPEAT times; medians compared.
-# Prints both rates, the ratio (target >= 0.33) and our p99 (target < 10 ms).
+# Prints both rates (medians, with the spread of the runs), the ratio
+# (target >= 0.33) and our p99 (target < 10 ms), and a RESULT line for
+# bench/run.sh (see bench/lib.sh).
 # Not part of `make check`: it measures speed.  Needs wrk, nginx-light, curl
 # (installed when missing and run as root).
 set -eu
+. "$(dirname "$0")/../lib.sh"
 
 BUILD=${1:-build}
 MESSAGES=${MESSAGES:-50}
@@ -150,18 +153,26 @@ while [ "$r" -le "$REPEAT" ]; do
 	r=$((r + 1))
 done
 
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-spread() { sort -n | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s..%s", lo, hi }'; }
-ours=$(cut -d' ' -f1 "$T/ours" | median)
-peer=$(cut -d' ' -f1 "$T/peer" | median)
-p99=$(cut -d' ' -f2 "$T/ours" | median)
-peer_p99=$(cut -d' ' -f2 "$T/peer" | median)
+# shellcheck disable=SC2046
+ours=$(bench_stats $(cut -d' ' -f1 "$T/ours"))
+# shellcheck disable=SC2046
+peer=$(bench_stats $(cut -d' ' -f1 "$T/peer"))
+# shellcheck disable=SC2046
+p99=$(bench_stats $(cut -d' ' -f2 "$T/ours"))
+# shellcheck disable=SC2046
+peer_p99=$(bench_stats $(cut -d' ' -f2 "$T/peer"))
+ratio=$(bench_ratio "${ours%% *}" "${peer%% *}")
+spread() { echo "$1" | awk '{ printf "%s..%s", $2, $3 }'; }
 
 echo "web view: thread page with $MESSAGES messages ($bytes bytes), wrk -t$THREADS -c$CONNS -d$DURATION, median of $REPEAT"
 printf '%-28s %12s %14s %10s\n' "" "gatewayd" "nginx static" "ratio"
-printf '%-28s %12s %14s %10s\n' "requests/s" "$ours" "$peer" \
-	"$(awk -v a="$ours" -v b="$peer" 'BEGIN { printf "%.2f", a / b }')"
-printf '%-28s %12s %14s\n' "requests/s spread" "$(cut -d' ' -f1 "$T/ours" | spread)" \
-	"$(cut -d' ' -f1 "$T/peer" | spread)"
-printf '%-28s %12s %14s\n' "p99 latency (ms)" "$p99" "$peer_p99"
+printf '%-28s %12s %14s %10s\n' "requests/s" "${ours%% *}" "${peer%% *}" "$ratio"
+printf '%-28s %12s %14s\n' "requests/s spread" "$(spread "$ours")" "$(spread "$peer")"
+printf '%-28s %12s %14s\n' "p99 latency (ms)" "${p99%% *}" "${peer_p99%% *}"
+printf '%-28s %12s %14s\n' "p99 spread" "$(spread "$p99")" "$(spread "$peer_p99")"
 echo "targets: ratio >= 0.33, our p99 < 10 ms"
+verdict=$(bench_verdict "$ratio" ">=" 0.33)
+[ "$(bench_verdict "${p99%% *}" "<" 10)" = met ] || verdict=missed
+bench_result web "web: thread page, $MESSAGES messages ($bytes bytes), wrk -t$THREADS -c$CONNS" \
+	"$ours" "nginx static, same bytes" "$peer" req/s "$ratio" ">= 0.33, p99 < 10 ms" \
+	"$verdict" "$REPEAT" "p99 ${p99%% *} ms ($(spread "$p99")); nginx p99 ${peer_p99%% *} ms"
