@@ -125,6 +125,15 @@ void listen_adopt(int fd, struct listen_socket *ls)
 	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 }
 
+int listen_take(int systemd_fd, const char *spec, struct listen_socket *ls, char **error_r)
+{
+	if (systemd_fd <= STDERR_FILENO)
+		return listen_open(spec, ls, error_r);
+	memset(ls, 0, sizeof(*ls));
+	listen_adopt(systemd_fd, ls);
+	return 0;
+}
+
 void listen_release(struct listen_socket *ls, int close_fd)
 {
 	if (ls->unix_path != NULL) {

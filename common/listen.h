@@ -30,6 +30,13 @@ int listen_open(const char *spec, struct listen_socket *ls, char **error_r);
 void listen_adopt(int fd, struct listen_socket *ls);
 
 /*
+ * The listener of a server: a socket passed by systemd when systemd_fd is
+ * one (3 or above: fds 0-2 are never passed sockets, so 0 and -1 mean
+ * none), adopted as by listen_adopt(); otherwise listen_open(spec).
+ */
+int listen_take(int systemd_fd, const char *spec, struct listen_socket *ls, char **error_r);
+
+/*
  * Forget the socket: unlink a UNIX socket path and free it.  The descriptor
  * is NOT closed (the event library that accepted on it owns it); pass
  * close_fd = 1 to close it too.

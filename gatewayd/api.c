@@ -563,20 +563,20 @@ static void dispatch(struct evhttp_request *req, void *arg)
 
 /* ---- listener ---- */
 
-static int api_listen(struct api *api, const char *spec, char **error_r)
+static int api_listen(struct api *api, const struct api_settings *set, char **error_r)
 {
 	struct listen_socket ls;
 	char *error = NULL;
 
-	if (listen_open(spec, &ls, &error) < 0) {
+	if (listen_take(set->systemd_fd, set->listen, &ls, &error) < 0) {
 		*error_r = xasprintf("api: %s", error);
 		free(error);
 		return -1;
 	}
 	api->bound = evhttp_accept_socket_with_handle(api->http, ls.fd);
 	if (api->bound == NULL) {
-		*error_r = xasprintf("api: listen \"%s\": cannot accept", spec);
-		listen_release(&ls, 1);
+		*error_r = xasprintf("api: socket %d: cannot accept", ls.fd);
+		listen_release(&ls, set->systemd_fd <= STDERR_FILENO);
 		return -1;
 	}
 	api->port = ls.port;
@@ -604,7 +604,7 @@ int api_open(struct event_base *base, const struct api_settings *set, struct api
 	api->outbox_queued = set->outbox_queued;
 	api->ctx = set->ctx;
 
-	if (set->listen == NULL || *set->listen == '\0') {
+	if ((set->listen == NULL || *set->listen == '\0') && set->systemd_fd <= STDERR_FILENO) {
 		*error_r = xstrdup("api: [api] listen is not set");
 		goto fail;
 	}
@@ -638,7 +638,7 @@ int api_open(struct event_base *base, const struct api_settings *set, struct api
 	evhttp_set_default_content_type(api->http, "application/json");
 	evhttp_set_gencb(api->http, dispatch, api);
 
-	if (api_listen(api, set->listen, error_r) < 0)
+	if (api_listen(api, set, error_r) < 0)
 		goto fail;
 	*api_r = api;
 	return 0;

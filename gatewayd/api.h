@@ -43,6 +43,7 @@ struct api;
 
 struct api_settings {
 	const char *listen;                  /* "HOST:PORT" or "unix:/path" */
+	int systemd_fd;                      /* passed socket instead; 0 = none */
 	const struct cfg_store *store;       /* the API opens its own connection */
 	const struct cfg_web *web;           /* base_url of View-chat links */
 	const struct cfg_links *links;       /* view_ttl of View-chat links */

@@ -22,8 +22,11 @@
  * systemd: READY=1 once everything is open, STATUS= with the queue
  * depth every few seconds, WATCHDOG=1 when WATCHDOG_USEC is set,
  * STOPPING=1 on the way out.  Without NOTIFY_SOCKET these are no-ops.
- * A listening socket passed by systemd (one, LISTEN_FDS=1) is used for
- * the web view instead of binding [web] listen.
+ * Listening sockets passed by systemd (socket activation) are taken by
+ * their FileDescriptorName=: "web", "api", "policy" and "lmtp" replace
+ * binding the [web], [api], [policy] and [lmtp] listen addresses, and
+ * start that server even when its listen is not set.  A single socket with
+ * another name (or none) is the web view's.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -73,6 +76,8 @@ struct daemon {
 	struct policy *policy;
 	struct lmtp *lmtp;
 	struct event *ev_term, *ev_int, *ev_hup, *ev_status;
+	/* sockets passed by systemd; 0 = none */
+	int fd_web, fd_api, fd_policy, fd_lmtp;
 	int watchdog;
 	char status[256];
 };
@@ -313,13 +318,51 @@ static void on_outbox_queued(void *ctx)
 	relay_wake(d->relay);
 }
 
+/* Sort the sockets systemd passed (LISTEN_FDS, LISTEN_FDNAMES) by name. */
+static int take_passed_sockets(struct daemon *d, char **error_r)
+{
+	static const char *const known[] = { "web", "api", "policy", "lmtp" };
+	int *slots[] = { &d->fd_web, &d->fd_api, &d->fd_policy, &d->fd_lmtp };
+	char **names = NULL;
+	int n = sd_listen_fds_with_names(1, &names), rc = 0;
+
+	if (n < 0) {
+		*error_r = xasprintf("sockets from systemd: %s", strerror(-n));
+		return -1;
+	}
+	for (int i = 0; i < n && rc == 0; i++) {
+		const char *name = names != NULL && names[i] != NULL ? names[i] : "unknown";
+		int *slot = NULL;
+
+		for (size_t k = 0; k < GW_ARRAY_SIZE(known); k++)
+			if (strcmp(name, known[k]) == 0)
+				slot = slots[k];
+		if (slot == NULL && n == 1)
+			slot = &d->fd_web;
+		if (slot == NULL) {
+			*error_r = xasprintf("systemd passed a socket named \"%s\"; gatewayd takes"
+					     " sockets named web, api, policy and lmtp"
+					     " (FileDescriptorName=)", name);
+			rc = -1;
+		} else if (*slot != 0) {
+			*error_r = xasprintf("systemd passed two sockets named \"%s\"", name);
+			rc = -1;
+		} else {
+			*slot = SD_LISTEN_FDS_START + i;
+		}
+	}
+	for (int i = 0; names != NULL && i < n; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
 static int open_web(struct daemon *d, char **error_r)
 {
 	const struct gw_config *cfg = d->cfg;
 	struct web_settings ws;
-	int n_fds = sd_listen_fds(1);
 
-	if (cfg->web.listen == NULL && n_fds <= 0)
+	if (cfg->web.listen == NULL && d->fd_web == 0)
 		return 0;
 	memset(&ws, 0, sizeof(ws));
 	ws.web = &cfg->web;
@@ -333,15 +376,12 @@ static int open_web(struct daemon *d, char **error_r)
 					cfg->mail.from_name : "gatewayd";
 	ws.outbox_queued = on_outbox_queued;
 	ws.ctx = d;
-	ws.listen_fd = n_fds == 1 ? SD_LISTEN_FDS_START : -1;
-	if (n_fds > 1) {
-		*error_r = xasprintf("systemd passed %d sockets; the web view takes one", n_fds);
-		return -1;
-	}
+	ws.systemd_fd = d->fd_web;
 	if (web_open(d->base, &ws, &d->web, error_r) < 0)
 		return -1;
-	if (ws.listen_fd >= 0)
-		log_info("daemon: web view on the socket from systemd");
+	if (d->fd_web != 0)
+		log_info("daemon: web view on the socket from systemd (port %d)",
+			 web_bound_port(d->web));
 	else
 		log_info("daemon: web view on %s (port %d)", cfg->web.listen,
 			 web_bound_port(d->web));
@@ -353,10 +393,11 @@ static int open_api(struct daemon *d, char **error_r)
 	const struct gw_config *cfg = d->cfg;
 	struct api_settings as;
 
-	if (cfg->api.listen == NULL)
+	if (cfg->api.listen == NULL && d->fd_api == 0)
 		return 0;
 	memset(&as, 0, sizeof(as));
 	as.listen = cfg->api.listen;
+	as.systemd_fd = d->fd_api;
 	as.store = &cfg->store;
 	as.web = &cfg->web;
 	as.links = &cfg->links;
@@ -367,7 +408,9 @@ static int open_api(struct daemon *d, char **error_r)
 	as.ctx = d;
 	if (api_open(d->base, &as, &d->api, error_r) < 0)
 		return -1;
-	log_info("daemon: JSON API on %s (port %d)", cfg->api.listen, api_bound_port(d->api));
+	log_info("daemon: JSON API on %s (port %d)",
+		 d->fd_api != 0 ? "the socket from systemd" : cfg->api.listen,
+		 api_bound_port(d->api));
 	return 0;
 }
 
@@ -386,23 +429,26 @@ static int open_inbound_listeners(struct daemon *d, char **error_r)
 {
 	const struct gw_config *cfg = d->cfg;
 
-	if (cfg->policy.listen != NULL) {
+	if (cfg->policy.listen != NULL || d->fd_policy != 0) {
 		struct policy_settings ps;
 
 		memset(&ps, 0, sizeof(ps));
 		ps.listen = cfg->policy.listen;
+		ps.systemd_fd = d->fd_policy;
 		ps.keys = d->keys;
 		ps.reply_domain = cfg->mail.reply_domain;
 		if (policy_open(d->base, &ps, &d->policy, error_r) < 0)
 			return -1;
-		log_info("daemon: policy service on %s (port %d)", cfg->policy.listen,
+		log_info("daemon: policy service on %s (port %d)",
+			 d->fd_policy != 0 ? "the socket from systemd" : cfg->policy.listen,
 			 policy_bound_port(d->policy));
 	}
-	if (cfg->lmtp.listen != NULL) {
+	if (cfg->lmtp.listen != NULL || d->fd_lmtp != 0) {
 		struct lmtp_settings ls;
 
 		memset(&ls, 0, sizeof(ls));
 		ls.listen = cfg->lmtp.listen;
+		ls.systemd_fd = d->fd_lmtp;
 		ls.keys = d->keys;
 		ls.reply_domain = cfg->mail.reply_domain;
 		ls.store = &cfg->store;
@@ -417,7 +463,8 @@ static int open_inbound_listeners(struct daemon *d, char **error_r)
 		ls.ctx = d;
 		if (lmtp_open(d->base, &ls, &d->lmtp, error_r) < 0)
 			return -1;
-		log_info("daemon: LMTP on %s (port %d)", cfg->lmtp.listen,
+		log_info("daemon: LMTP on %s (port %d)",
+			 d->fd_lmtp != 0 ? "the socket from systemd" : cfg->lmtp.listen,
 			 lmtp_bound_port(d->lmtp));
 	}
 	return 0;
@@ -457,6 +504,10 @@ static void daemon_start(struct daemon *d)
 
 	if (relay_open(cfg, d->keys, &d->relay, &error) < 0)
 		fatal(EX_UNAVAILABLE_, "%s", error);
+	if (take_passed_sockets(d, &error) < 0) {
+		relay_close(&d->relay);
+		fatal(EX_CONFIG_, "%s", error);
+	}
 	if (open_web(d, &error) < 0) {
 		relay_close(&d->relay);
 		fatal(EX_UNAVAILABLE_, "web view: %s", error);

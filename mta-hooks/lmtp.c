@@ -705,7 +705,7 @@ int lmtp_open(struct event_base *base, const struct lmtp_settings *set, struct l
 	}
 	l->thread_started = 1;
 
-	if (listen_open(set->listen, &ls, &lerr) < 0) {
+	if (listen_take(set->systemd_fd, set->listen, &ls, &lerr) < 0) {
 		*error_r = xasprintf("lmtp: %s", lerr);
 		free(lerr);
 		goto fail;
@@ -715,8 +715,8 @@ int lmtp_open(struct event_base *base, const struct lmtp_settings *set, struct l
 	l->unix_path = ls.unix_path; /* unlinked at close */
 	l->listener = evconnlistener_new(base, on_accept, l, LEV_OPT_CLOSE_ON_FREE, -1, fd);
 	if (l->listener == NULL) {
+		*error_r = xasprintf("lmtp: socket %d: cannot accept", fd);
 		close(fd);
-		*error_r = xasprintf("lmtp: cannot listen on \"%s\"", set->listen);
 		goto fail;
 	}
 	*lmtp_r = l;

@@ -34,6 +34,7 @@ struct lmtp;
 /* Everything is borrowed and must outlive the listener. */
 struct lmtp_settings {
 	const char *listen;               /* [lmtp] listen: "HOST:PORT" or "unix:/path" */
+	int systemd_fd;                   /* passed socket instead; 0 = none */
 	const struct link_keys *keys;
 	const char *reply_domain;         /* [mail] reply_domain */
 	const struct cfg_store *store;    /* the worker opens its own connection */

@@ -235,7 +235,7 @@ int policy_open(struct event_base *base, const struct policy_settings *set,
 	p->keys = set->keys;
 	p->reply_domain = xstrdup(set->reply_domain);
 	p->idle_timeout = set->idle_timeout > 0 ? set->idle_timeout : POLICY_IDLE_DEFAULT;
-	if (listen_open(set->listen, &ls, &lerr) < 0) {
+	if (listen_take(set->systemd_fd, set->listen, &ls, &lerr) < 0) {
 		*error_r = xasprintf("policy: %s", lerr);
 		free(lerr);
 		goto fail;
@@ -245,8 +245,8 @@ int policy_open(struct event_base *base, const struct policy_settings *set,
 	p->unix_path = ls.unix_path; /* unlinked at close */
 	p->listener = evconnlistener_new(base, on_accept, p, LEV_OPT_CLOSE_ON_FREE, -1, fd);
 	if (p->listener == NULL) {
+		*error_r = xasprintf("policy: socket %d: cannot accept", fd);
 		close(fd);
-		*error_r = xasprintf("policy: cannot listen on \"%s\"", set->listen);
 		goto fail;
 	}
 	*policy_r = p;

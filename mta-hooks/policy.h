@@ -46,6 +46,7 @@ enum policy_rcpt policy_check_recipient(const struct link_keys *keys, const char
 /* Everything is borrowed and must outlive the policy server. */
 struct policy_settings {
 	const char *listen;          /* [policy] listen: "HOST:PORT" or "unix:/path" */
+	int systemd_fd;              /* passed socket instead; 0 = none */
 	const struct link_keys *keys;
 	const char *reply_domain;    /* [mail] reply_domain */
 	int idle_timeout;            /* seconds a connection may wait; 0 = 600 */

@@ -425,12 +425,11 @@ static int web_listen(struct web *web, const struct web_settings *set, char **er
 	char *error = NULL;
 
 	memset(&ls, 0, sizeof(ls));
-	if (set->listen_fd >= 0) {
-		listen_adopt(set->listen_fd, &ls);
-	} else if (set->web->listen == NULL) {
+	if (set->systemd_fd <= STDERR_FILENO && set->web->listen == NULL) {
 		*error_r = xstrdup("web: [web] listen is not set");
 		return -1;
-	} else if (listen_open(set->web->listen, &ls, &error) < 0) {
+	}
+	if (listen_take(set->systemd_fd, set->web->listen, &ls, &error) < 0) {
 		*error_r = xasprintf("web: %s", error);
 		free(error);
 		return -1;
@@ -438,7 +437,7 @@ static int web_listen(struct web *web, const struct web_settings *set, char **er
 	web->bound = evhttp_accept_socket_with_handle(web->http, ls.fd);
 	if (web->bound == NULL) {
 		*error_r = xasprintf("web: socket %d: cannot accept", ls.fd);
-		listen_release(&ls, set->listen_fd < 0);
+		listen_release(&ls, set->systemd_fd <= STDERR_FILENO);
 		return -1;
 	}
 	web->port = ls.port;

@@ -85,9 +85,10 @@ struct web_settings {
 	 * that the relay can send them now; may be NULL. */
 	void (*outbox_queued)(void *ctx);
 	void *ctx;
-	/* -1: bind web->listen; >= 0: an already listening socket (systemd),
-	 * owned by the web view from then on. */
-	int listen_fd;
+	/* A listening socket passed by systemd, used instead of binding
+	 * web->listen and owned by the web view from then on; 0 or -1: none
+	 * (see listen_take()). */
+	int systemd_fd;
 };
 
 /*

@@ -7,7 +7,7 @@ target_link_libraries(relay_tool PRIVATE gw_store gw_common PkgConfig::GMIME)
 
 foreach(scenario check_config success tempfail_421 tempfail_4xx permfail_5xx
                  lost_ack crash_recovery sigterm systemd_notify sighup api inbound_listeners
-                 postfix_relay)
+                 postfix_relay socket_activation)
   add_test(NAME daemon_${scenario}
     COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/daemon_test.sh ${scenario})
   set_tests_properties(daemon_${scenario} PROPERTIES

@@ -473,6 +473,66 @@ s.sendall(b"QUIT\r\n")' "$LMTPPORT") || fail "LMTP session failed"
 	stop_daemon
 	;;
 
+socket_activation)
+	# Sockets passed by systemd, taken by name (FileDescriptorName=): each
+	# server uses its own instead of binding an address, and starts even
+	# though the config sets no listen address at all.
+	# systemd-socket-activate passes them as systemd does (LISTEN_FDS,
+	# LISTEN_FDNAMES) and execs gatewayd at the first connection.
+	SA=$(command -v systemd-socket-activate || true)
+	[ -n "$SA" ] || { echo "skipped: systemd-socket-activate is not installed"; exit 77; }
+	command -v python3 >/dev/null 2>&1 || { echo "skipped: python3 is not installed"; exit 77; }
+	start_sink
+	seed 1 1
+	WEBPORT=$(free_port)
+	APIPORT=$(free_port)
+	POLPORT=$(free_port)
+	LMTPPORT=$(free_port)
+	write_config "$SINKPORT"
+	grep -q '^listen' "$CONF" && fail "the config should set no listen address"
+	"$SA" -l "127.0.0.1:$WEBPORT" -l "127.0.0.1:$APIPORT" -l "127.0.0.1:$POLPORT" \
+		-l "127.0.0.1:$LMTPPORT" --fdname=web:api:policy:lmtp \
+		"$GATEWAYD" -c "$CONF" --foreground >>"$LOG" 2>&1 &
+	DAEMONPID=$!
+	wait_until 10 port_open "$WEBPORT" || fail "systemd-socket-activate is not listening"
+	code=$(curl -s -o /dev/null -w '%{http_code}' -m 10 "http://127.0.0.1:$WEBPORT/v/forged") ||
+		fail "web view: no answer"
+	[ "$code" = 403 ] || fail "web view: forged link got $code, not 403"
+	code=$(curl -s -o /dev/null -w '%{http_code}' -m 10 "http://127.0.0.1:$APIPORT/api/v1/threads") ||
+		fail "API: no answer"
+	[ "$code" = 401 ] || fail "API without a key got $code, not 401"
+	out=$(python3 -c 'import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 5)
+s.sendall(("request=smtpd_access_policy\nprotocol_state=RCPT\nsender=a@example.org\n"
+           "recipient=reply+forgedtoken@%s\n\n" % sys.argv[2]).encode())
+print(s.recv(4096).decode().strip())' "$POLPORT" "$DOMAIN") || fail "policy request failed"
+	case $out in "action=REJECT 5.1.1"*) ;; *) fail "policy: forged reply address got '$out'" ;; esac
+	out=$(python3 -c 'import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 5)
+print(s.makefile("rb").readline().decode().strip())
+s.sendall(b"QUIT\r\n")' "$LMTPPORT") || fail "LMTP session failed"
+	case $out in "220 "*) ;; *) fail "LMTP: no greeting, got '$out'" ;; esac
+	for what in "web view" "JSON API" "policy service" "LMTP"; do
+		grep -q "daemon: $what on the socket from systemd" "$LOG" ||
+			fail "no start-up line for the $what on the socket from systemd"
+	done
+	wait_until 30 all_sent || fail "not all sent: $(counts)"
+	stop_daemon
+
+	# A socket of a name gatewayd does not know is a configuration error.
+	BADPORT=$(free_port)
+	"$SA" -l "127.0.0.1:$WEBPORT" -l "127.0.0.1:$BADPORT" --fdname=web:smtp \
+		"$GATEWAYD" -c "$CONF" --foreground >>"$LOG" 2>&1 &
+	DAEMONPID=$!
+	wait_until 10 port_open "$WEBPORT" || fail "systemd-socket-activate is not listening"
+	curl -s -o /dev/null -m 5 "http://127.0.0.1:$WEBPORT/" || true
+	rc=0
+	wait "$DAEMONPID" || rc=$?
+	DAEMONPID=
+	[ "$rc" = 78 ] || fail "an unknown socket name: exit $rc, not 78"
+	grep -q 'systemd passed a socket named "smtp"' "$LOG" || fail "no message naming the socket"
+	;;
+
 postfix_relay)
 	command -v postfix >/dev/null 2>&1 || { echo "skipped: postfix is not installed"; exit 77; }
 	[ "$(id -u)" = 0 ] || { echo "skipped: a private Postfix instance needs root"; exit 77; }

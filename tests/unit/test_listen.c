@@ -82,6 +82,32 @@ static void test_listen_unix_replaces_stale_socket_only(void **state)
 	free(spec);
 }
 
+/* A passed socket (fd 3 or above) is adopted, blocking or not, and the
+ * address is not bound; 0 and -1 mean none and the address is bound. */
+static void test_listen_take_passed_socket(void **state)
+{
+	struct listen_socket passed, ls;
+	char *err = NULL;
+
+	(void)state;
+	assert_int_equal(listen_open("127.0.0.1:0", &passed, &err), 0);
+	assert_true(passed.fd > STDERR_FILENO);
+	assert_int_equal(fcntl(passed.fd, F_SETFL, 0), 0);
+	/* an address that cannot be bound: taking the socket must not try */
+	assert_int_equal(listen_take(passed.fd, "192.0.2.1:25", &ls, &err), 0);
+	assert_int_equal(ls.fd, passed.fd);
+	assert_int_equal(ls.port, passed.port);
+	assert_true(fcntl(ls.fd, F_GETFL) & O_NONBLOCK);
+	for (int none = -1; none <= 0; none++) {
+		assert_int_equal(listen_take(none, "192.0.2.1:25", &ls, &err), -1);
+		assert_non_null(strstr(err, "192.0.2.1:25"));
+		free(err);
+		err = NULL;
+		assert_int_equal(ls.fd, -1);
+	}
+	listen_release(&passed, 1);
+}
+
 static void test_listen_refuses_bad_addresses(void **state)
 {
 	static const struct {
@@ -117,6 +143,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_listen_tcp_port_zero_accepts),
 		cmocka_unit_test(test_listen_unix_replaces_stale_socket_only),
+		cmocka_unit_test(test_listen_take_passed_socket),
 		cmocka_unit_test(test_listen_refuses_bad_addresses),
 	};
 

@@ -518,7 +518,7 @@ static void test_web_listens_on_unix_socket(void **state)
 	ws.web = &bad;
 	ws.store = &f->store_cfg;
 	ws.keys = f->keys;
-	ws.listen_fd = -1;
+	ws.systemd_fd = -1;
 	assert_int_equal(web_open(f->base, &ws, &w2, &err), -1);
 	assert_null(w2);
 	assert_non_null(strstr(err, "notaport"));

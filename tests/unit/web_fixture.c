@@ -48,7 +48,7 @@ void wfx_restart(struct wfx *f)
 	ws.firm_fallback_name = "Fallback";
 	ws.outbox_queued = on_queued;
 	ws.ctx = f;
-	ws.listen_fd = -1;
+	ws.systemd_fd = -1;
 	if (web_open(f->base, &ws, &f->web, &err) < 0)
 		fail_msg("web_open: %s", err);
 	f->port = web_bound_port(f->web);
