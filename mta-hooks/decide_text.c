@@ -109,12 +109,22 @@ int dc_addr_equal(const char *a, const char *b)
 	return a != NULL && b != NULL && *a != '\0' && strcasecmp(a, b) == 0;
 }
 
-/* Is the address in our reply domain (the part after the last '@')? */
+/*
+ * Is the address in our reply domain (the part after the last '@')?
+ * "reply.example." is the same domain written fully qualified: MTAs strip
+ * the trailing dot and deliver it to us.
+ */
 int dc_in_reply_domain(const char *addr, const char *domain)
 {
 	const char *at = addr != NULL ? strrchr(addr, '@') : NULL;
+	size_t n;
 
-	return at != NULL && domain != NULL && strcasecmp(at + 1, domain) == 0;
+	if (at == NULL || domain == NULL)
+		return 0;
+	n = strlen(at + 1);
+	while (n > 0 && at[n] == '.')
+		n--;
+	return n == strlen(domain) && strncasecmp(at + 1, domain, n) == 0;
 }
 
 /*

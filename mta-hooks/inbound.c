@@ -294,6 +294,12 @@ static const char *limit_reason(enum inbound_limit l)
 		return "limit: mime depth";
 	case INBOUND_LIMIT_PARTS:
 		return "limit: parts";
+	case INBOUND_LIMIT_HEADER_FIELDS:
+		return "limit: header fields";
+	case INBOUND_LIMIT_ADDRESS_GROUPS:
+		return "limit: address groups";
+	case INBOUND_LIMIT_PARAMETERS:
+		return "limit: parameters";
 	case INBOUND_LIMIT_NONE:
 		break;
 	}
@@ -326,14 +332,15 @@ static void effective_limits(const struct inbound_limits *in, struct inbound_lim
 		out->max_quote = in->max_quote;
 }
 
-/* Over a limit: read only the header block, when it is within its limit. */
-static void over_limit(struct inb_ctx *c, const char *p, enum inbound_limit which)
+/* Over a limit: read only the header block, when it is within its limits. */
+static void over_limit(struct inb_ctx *c, const char *p, enum inbound_limit which,
+		       int header_unsafe)
 {
 	struct inbound_result *r = c->r;
 
 	r->limit = which;
 	set_reason(r, INBOUND_OVER_LIMIT, limit_reason(which));
-	if (which != INBOUND_LIMIT_HEADER_BYTES && r->header_bytes > 0 &&
+	if (which != INBOUND_LIMIT_HEADER_BYTES && !header_unsafe && r->header_bytes > 0 &&
 	    r->header_bytes <= c->lim->max_header_bytes) {
 		c->msg = parse_bytes(c, p, r->header_bytes);
 		if (c->msg)
@@ -443,14 +450,14 @@ int inbound_parse(const char *data, size_t len, const struct inbound_envelope *e
 
 		inb_scan(p, head, &lim, &sc);
 		r->header_bytes = sc.header_bytes;
-		over_limit(&c, p, INBOUND_LIMIT_SIZE);
+		over_limit(&c, p, INBOUND_LIMIT_SIZE, sc.top_unsafe);
 	} else {
 		inb_scan(p, n, &lim, &sc);
 		r->header_bytes = sc.header_bytes;
 		r->mime_depth = sc.depth;
 		r->mime_parts = sc.parts;
 		if (sc.hit != INBOUND_LIMIT_NONE)
-			over_limit(&c, p, sc.hit);
+			over_limit(&c, p, sc.hit, sc.top_unsafe);
 		else
 			parse_full(&c, p, n);
 	}

@@ -10,10 +10,13 @@
  * Order of work:
  *   1. Limits, checked before gmime parses the message: total size, size
  *      of the top-level header block (up to the first blank line), and a
- *      cheap line scan of the MIME structure bounding nesting depth and
- *      the number of parts.  Over a limit: INBOUND_OVER_LIMIT (only the
+ *      cheap line scan of the MIME structure bounding nesting depth, the
+ *      number of parts, the header fields of all header blocks, the ':'
+ *      in address fields and the parameters of Content-Type and
+ *      Content-Disposition fields.  Over a limit: INBOUND_OVER_LIMIT (only the
  *      header block is then read, for Message-ID, From, Subject and the
- *      token candidates).  The limits are enforced again while walking the
+ *      token candidates, and not even that when the header block itself
+ *      broke a limit).  The limits are enforced again while walking the
  *      parsed tree.
  *   2. Parse with gmime.
  *   3. Classify, first match wins:
@@ -49,7 +52,8 @@
  *
  * The reasons are short stable texts, "rule: detail":
  *   loop: x-gatewayd-loop
- *   limit: size | limit: header bytes | limit: mime depth | limit: parts
+ *   limit: size | limit: header bytes | limit: mime depth | limit: parts |
+ *     limit: header fields | limit: address groups | limit: parameters
  *   malformed: empty message | malformed: no header | malformed: unparsable
  *   bounce: delivery-status report | bounce: delivery-status part |
  *     bounce: x-failed-recipients | bounce: mailer-daemon sender |
@@ -144,7 +148,27 @@ enum inbound_limit {
 	INBOUND_LIMIT_HEADER_BYTES,
 	INBOUND_LIMIT_MIME_DEPTH,
 	INBOUND_LIMIT_PARTS,
+	INBOUND_LIMIT_HEADER_FIELDS,  /* INBOUND_MAX_HEADER_FIELDS */
+	INBOUND_LIMIT_ADDRESS_GROUPS, /* INBOUND_MAX_ADDRESS_COLONS */
+	INBOUND_LIMIT_PARAMETERS,     /* INBOUND_MAX_PARAMETERS */
 };
+
+/*
+ * Limits that are not settings, because no real message comes near them
+ * and gmime needs them: header fields in all header blocks together (every
+ * part's and every attached message's included: gmime keeps each field as
+ * an object of its own, some 600 bytes for a 3-byte "X:" line); ':'
+ * characters in one address field (From, Sender, Reply-To, To, Cc, Bcc and
+ * their Resent- forms: gmime parses a group inside a group by recursion,
+ * one level per ':', when it builds a message, and a From of tens of
+ * thousands of nested groups overflows the stack); and ';' in one
+ * Content-Type or Content-Disposition field (gmime's work on a parameter
+ * list grows with the square of its length: 40,000 parameters take
+ * seconds).
+ */
+#define INBOUND_MAX_HEADER_FIELDS 20000
+#define INBOUND_MAX_ADDRESS_COLONS 1000
+#define INBOUND_MAX_PARAMETERS 100
 
 enum inbound_token_source {
 	INBOUND_TOKEN_RECIPIENT = 1,

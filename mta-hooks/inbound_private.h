@@ -23,7 +23,10 @@ struct inb_scan {
 	size_t header_bytes;    /* top-level header block, blank line excluded */
 	int depth;              /* deepest entity seen */
 	int parts;              /* entities seen, the message included */
+	size_t fields;          /* header fields of every header block */
 	enum inbound_limit hit; /* first limit exceeded, or NONE */
+	int top_unsafe;         /* the top-level header block itself broke a
+				   limit: gmime must not parse even that */
 };
 
 /*

@@ -11,7 +11,12 @@
  * encoded message/rfc822 is a leaf).  Content-Type values are read with
  * gmime's own parameter parser, so that both agree on every boundary.  The
  * scan stops at the first limit exceeded; its memory is bounded by the
- * depth limit.
+ * depth limit.  It also counts the header fields of every header block, the
+ * ':' of every address field and the ';' of every Content-Type and
+ * Content-Disposition field (INBOUND_MAX_HEADER_FIELDS,
+ * INBOUND_MAX_ADDRESS_COLONS, INBOUND_MAX_PARAMETERS): gmime's cost per
+ * field, its recursion into nested groups and its quadratic work on long
+ * parameter lists are what a small hostile message can exploit.
  *
  * Should the scan and gmime still disagree somewhere, the walk of the
  * parsed tree in inbound.c enforces the limits again, and gmime itself
@@ -43,7 +48,10 @@ struct scanner {
 	int digest_kid;  /* its entity is a part of a multipart/digest */
 	const char *ct, *ct_end;   /* last Content-Type field */
 	const char *cte, *cte_end; /* last Content-Transfer-Encoding field */
-	int field;       /* 1 = Content-Type, 2 = Content-Transfer-Encoding */
+	int field;       /* 1 = Content-Type, 2 = Content-Transfer-Encoding,
+			    3 = an address field, 4 = Content-Disposition */
+	size_t marks;    /* ':' of the address field or ';' of the
+			    Content-Type or -Disposition field being read */
 };
 
 static int is_lwsp(char c)
@@ -76,6 +84,56 @@ static int hit(struct scanner *sc, enum inbound_limit which)
 	if (sc->s->hit == INBOUND_LIMIT_NONE)
 		sc->s->hit = which;
 	return -1;
+}
+
+/* The fields gmime parses into address lists when it builds a message. */
+static int is_address_field(const char *p, const char *end)
+{
+	static const char *const names[] = { "from", "sender", "reply-to", "to", "cc", "bcc" };
+	size_t i;
+
+	if ((size_t)(end - p) > 7 && strncasecmp(p, "resent-", 7) == 0)
+		p += 7;
+	for (i = 0; i < GW_ARRAY_SIZE(names); i++)
+		if (field_is(p, end, names[i]))
+			return 1;
+	return 0;
+}
+
+/*
+ * Count the marks gmime's cost follows in a line of the field being read
+ * (after its name on the first line): ':' of an address field (one level
+ * of group recursion each), ';' of a Content-Type or Content-Disposition
+ * field (one parameter each).  Other fields count nothing.
+ */
+static int count_marks(struct scanner *sc, const char *p, const char *end)
+{
+	int address = sc->field == 3;
+	char mark = address ? ':' : ';';
+	size_t max = address ? INBOUND_MAX_ADDRESS_COLONS : INBOUND_MAX_PARAMETERS;
+	const char *c;
+
+	if (sc->field != 1 && sc->field != 3 && sc->field != 4)
+		return 0;
+	while ((c = memchr(p, mark, (size_t)(end - p))) != NULL) {
+		if (++sc->marks > max) {
+			sc->s->top_unsafe |= sc->top;
+			return hit(sc, address ? INBOUND_LIMIT_ADDRESS_GROUPS
+					       : INBOUND_LIMIT_PARAMETERS);
+		}
+		p = c + 1;
+	}
+	return 0;
+}
+
+/* A new header field starts: count it. */
+static int header_field(struct scanner *sc)
+{
+	if (++sc->s->fields > INBOUND_MAX_HEADER_FIELDS) {
+		sc->s->top_unsafe |= sc->top;
+		return hit(sc, INBOUND_LIMIT_HEADER_FIELDS);
+	}
+	return 0;
 }
 
 /* A new entity starts at DEPTH: count it and check the limits. */
@@ -313,16 +371,32 @@ void inb_scan(const char *data, size_t len, const struct inbound_limits *lim,
 					sc.ct_end = eol;
 				else if (sc.field == 2)
 					sc.cte_end = eol;
-			} else if (field_is(p, content_end, "content-type")) {
-				sc.ct = p;
-				sc.ct_end = eol;
-				sc.field = 1;
-			} else if (field_is(p, content_end, "content-transfer-encoding")) {
-				sc.cte = p;
-				sc.cte_end = eol;
-				sc.field = 2;
+				if (count_marks(&sc, p, content_end) < 0)
+					break;
+			} else if (header_field(&sc) < 0) {
+				break;
 			} else {
-				sc.field = 0;
+				if (field_is(p, content_end, "content-type")) {
+					sc.ct = p;
+					sc.ct_end = eol;
+					sc.field = 1;
+				} else if (field_is(p, content_end, "content-transfer-encoding")) {
+					sc.cte = p;
+					sc.cte_end = eol;
+					sc.field = 2;
+				} else if (is_address_field(p, content_end)) {
+					sc.field = 3;
+				} else if (field_is(p, content_end, "content-disposition")) {
+					sc.field = 4;
+				} else {
+					sc.field = 0;
+				}
+				/* field_is() found the ':' of the name */
+				sc.marks = 0;
+				if (sc.field != 0 &&
+				    count_marks(&sc, memchr(p, ':', (size_t)(content_end - p)) + 1,
+						content_end) < 0)
+					break;
 			}
 		} else if (p[0] == '-' && p + 1 < content_end && p[1] == '-' && sc.nframes > 0) {
 			if (boundary_line(&sc, p, content_end) < 0)
