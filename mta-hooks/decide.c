@@ -257,6 +257,10 @@ static char *refusal_text(const struct decide_settings *set, enum store_explain_
 	case STORE_EXPLAIN_CAPPED:
 		return xasprintf("this sender reached the cap of %lld explanations a day",
 				 (long long)set->max_explanations_per_day);
+	case STORE_EXPLAIN_THREAD_CAPPED:
+		return xasprintf("thread %lld reached the cap of %d explanations a day to"
+				 " addresses the token was not sent to", (long long)thread_id,
+				 DECIDE_MAX_STRANGERS_PER_THREAD);
 	case STORE_EXPLAIN_SEEN:
 	case STORE_EXPLAIN_QUEUED:
 		break;
@@ -344,6 +348,8 @@ static enum gw_result handle_human(const struct decide_settings *set,
 		ex.note = note;
 		ex.since = now - CLOCK_DAY;
 		ex.max_per_sender = set->max_explanations_per_day;
+		if (!is_principal)
+			ex.max_per_thread_address = DECIDE_MAX_STRANGERS_PER_THREAD;
 
 		memset(&in, 0, sizeof(in));
 		in.sender = out->sender;

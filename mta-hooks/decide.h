@@ -29,8 +29,11 @@
  *              expired reply token still names its thread.  None: logged
  *              "dropped", reason "no valid token".  Otherwise the rate
  *              limits (one explanation per sender and thread per 24 h,
- *              max_explanations_per_day per sender): over either, logged
- *              "explained-suppressed".  Otherwise ONE transaction writes the
+ *              max_explanations_per_day per sender, and
+ *              DECIDE_MAX_STRANGERS_PER_THREAD per thread and 24 h to
+ *              senders the token was not sent to): over any, logged
+ *              "explained-suppressed".  The limits and the redelivery
+ *              check are made again inside ONE transaction that writes the
  *              log row "explained", the explanation outbox row to the
  *              envelope sender and the staff-only note.  The explanation
  *              carries a fresh link only when the envelope sender is the
@@ -66,6 +69,14 @@ struct link_keys;
 #define DECIDE_EXPLAINED "explained"
 #define DECIDE_SUPPRESSED "explained-suppressed"
 #define DECIDE_DUPLICATE "duplicate"
+
+/*
+ * Explanations a day about one thread to senders who are not the person
+ * the token was sent to.  Without it, whoever holds one genuine reply
+ * address could have the firm's domain answer any number of forged
+ * senders, each once a day (the other limits are per sender).
+ */
+#define DECIDE_MAX_STRANGERS_PER_THREAD 3
 
 /* Everything is borrowed and must outlive the calls that use it. */
 struct decide_settings {

@@ -21,6 +21,9 @@ static const char SQL_INBOUND_FIND[] =
 static const char SQL_INBOUND_SEEN[] =
 	"SELECT id FROM inbound_log WHERE message_id = ?1 AND recipient = ?2"
 	" ORDER BY id LIMIT 1";
+static const char SQL_EXPLANATIONS_THREAD[] =
+	"SELECT count(*) FROM outbox WHERE thread_id = ?1 AND kind = 'explanation'"
+	" AND recipient_kind = 'address' AND created_at >= ?2";
 const char SQL_EXPLANATIONS_COUNT[] =
 	"SELECT count(*), coalesce(sum(thread_id = ?3), 0) FROM outbox"
 	" WHERE kind = 'explanation' AND recipient_address = ?1 AND created_at >= ?2";
@@ -138,6 +141,16 @@ static enum gw_result explain_refused(struct store *s, const struct store_inboun
 		res->refused = STORE_EXPLAIN_TOLD;
 	else if (ex->max_per_sender > 0 && col_i64(st, 0) >= ex->max_per_sender)
 		res->refused = STORE_EXPLAIN_CAPPED;
+	sqlite3_reset(st);
+	if (res->refused != STORE_EXPLAIN_QUEUED || ex->max_per_thread_address <= 0)
+		return GW_OK;
+	st = db_q(s, SQL_EXPLANATIONS_THREAD, "ii", ex->thread_id, ex->since);
+	rc = st != NULL ? db_step(s, st) : s->last_rc;
+	if (rc != SQLITE_ROW)
+		return db_fail(s, error_r, "explanations about thread %lld",
+			       (long long)ex->thread_id);
+	if (col_i64(st, 0) >= ex->max_per_thread_address)
+		res->refused = STORE_EXPLAIN_THREAD_CAPPED;
 	sqlite3_reset(st);
 	return GW_OK;
 }

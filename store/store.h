@@ -877,9 +877,12 @@ struct store_explanation {
 	const char *note;         /* staff-only note text; NULL = a default one */
 	/* Rate limits, counted over explanation rows created at or after
 	 * `since` (0 = no limits): at most one to this sender about this
-	 * thread, and at most max_per_sender (> 0) to this sender at all. */
+	 * thread, at most max_per_sender (> 0) to this sender at all, and
+	 * at most max_per_thread_address (> 0) about this thread to plain
+	 * addresses (rows without a contact: people the token was not for). */
 	int64_t since;
 	int64_t max_per_sender;
+	int64_t max_per_thread_address;
 };
 
 /* Why store_explanation_queue() queued nothing although it succeeded. */
@@ -888,6 +891,7 @@ enum store_explain_refusal {
 	STORE_EXPLAIN_SEEN,       /* in's Message-ID to in's recipient is logged */
 	STORE_EXPLAIN_TOLD,       /* the sender was told about this thread */
 	STORE_EXPLAIN_CAPPED,     /* the sender reached max_per_sender */
+	STORE_EXPLAIN_THREAD_CAPPED, /* the thread reached max_per_thread_address */
 };
 struct store_explain_result {
 	enum store_explain_refusal refused;

@@ -306,6 +306,28 @@ static void test_store_inbound_log_and_explanations(void **state)
 	ex.since = T0 + 1;
 	CHECK_OK(store_explanation_queue(f->s, &in3, &ex, &res, &err), err);
 	assert_int_equal(res.refused, STORE_EXPLAIN_QUEUED);
+
+	/* Answers about one thread to plain addresses (no contact): capped
+	   per thread, whoever the sender; answers to contacts do not count. */
+	int64_t t4 = fx_chat(f, f->acc1, "Fourth", "hello", 0, 0, 0);
+	ex.thread_id = t4;
+	ex.since = T0 - DAY;
+	ex.max_per_sender = 0;
+	ex.max_per_thread_address = 2;
+	ex.sender = "carla@acme.example";
+	CHECK_OK(store_explanation_queue(f->s, NULL, &ex, &res, &err), err); /* contact */
+	assert_int_equal(res.refused, STORE_EXPLAIN_QUEUED);
+	ex.contact_id = 0;
+	static const char *const strangers[] = { "s0@elsewhere.example", "s1@elsewhere.example",
+						 "s2@elsewhere.example" };
+	for (int i = 0; i < 3; i++) {
+		ex.sender = strangers[i];
+		CHECK_OK(store_explanation_queue(f->s, NULL, &ex, &res, &err), err);
+		if (res.refused != (i < 2 ? STORE_EXPLAIN_QUEUED : STORE_EXPLAIN_THREAD_CAPPED))
+			fail_msg("stranger %d: refusal %d", i, (int)res.refused);
+	}
+	ex.contact_id = f->c1;
+	ex.max_per_thread_address = 0;
 	ex.sender = "Carla@Acme.example";
 	ex.thread_id = tid;
 	ex.since = 0;
