@@ -3,6 +3,8 @@
 #   make check  build normally and with ASan+UBSan, run the whole test suite
 #   make deb    build the Debian package $(BUILD)/gatewayd_VERSION_ARCH.deb
 #               (see docs/install.md); `apt install ./build/gatewayd_*.deb`
+#   make fuzz   every libFuzzer target for 5 minutes (fuzz/run.sh; `make check`
+#               runs each briefly on its seeds)
 #   make bench  every benchmark beside its peer, medians of 5 runs
 #               (bench/run.sh; `make bench-quick` takes about two minutes)
 
@@ -18,9 +20,11 @@ BUILD_PKGS = build-essential cmake pkg-config ca-certificates sqlite3 \
 DEB_PKGS   = dpkg-dev file
 # The integration tests drive real peers: Postfix (private instances),
 # swaks, python3 and curl as HTTP clients, Chromium for the web view.
-TEST_PKGS  = postfix swaks procps python3 curl chromium systemd $(DEB_PKGS)
+# clang and its libFuzzer/sanitizer runtime build the fuzz targets.
+FUZZ_PKGS  = clang libclang-rt-14-dev
+TEST_PKGS  = postfix swaks procps python3 curl chromium systemd $(DEB_PKGS) $(FUZZ_PKGS)
 
-.PHONY: all deps test-deps build build-san check demo install deb bench bench-quick clean
+.PHONY: all deps test-deps build build-san check fuzz demo install deb bench bench-quick clean
 
 all: build
 
@@ -47,6 +51,11 @@ check: test-deps build build-san
 	cd $(SANBUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ctest --output-on-failure -j $(JOBS)
+	./fuzz/run.sh --smoke
+
+fuzz: deps
+	@./scripts/deps.sh $(FUZZ_PKGS)
+	./fuzz/run.sh
 
 demo: build
 	./scripts/demo.sh $(BUILD)
@@ -67,4 +76,4 @@ bench-quick: deps
 	./bench/run.sh --quick
 
 clean:
-	rm -rf $(BUILD) $(SANBUILD)
+	rm -rf $(BUILD) $(SANBUILD) build-fuzz

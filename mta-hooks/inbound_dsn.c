@@ -199,6 +199,9 @@ static char *first_word_lower(const char *v)
 		v++;
 	while (v[n] && v[n] != ' ' && v[n] != ';' && v[n] != '(' && n < INB_VALUE_MAX)
 		n++;
+	/* v is UTF-8: a cut at the limit must not split a sequence. */
+	while (n > 0 && ((unsigned char)v[n] & 0xc0) == 0x80)
+		n--;
 	w = xstrndup(v, n);
 	for (n = 0; w[n]; n++)
 		w[n] = g_ascii_tolower(w[n]);
@@ -402,11 +405,14 @@ static void plain_text_report(struct inb_ctx *c)
 			snprintf(b->status, sizeof(b->status), "4.0.0");
 	}
 	if (!b->final_recipient && failed) {
-		char *first = xstrdup(failed), *comma = strchr(first, ',');
+		char *first = xstrdup(failed), *comma = strchr(first, ','), *bare;
 
 		if (comma)
 			*comma = '\0';
-		b->final_recipient = inb_bare_address(first);
+		/* a raw header value: folding, control bytes, any charset */
+		bare = inb_bare_address(first);
+		b->final_recipient = inb_clean_line(bare, INB_LINE_MAX);
+		free(bare);
 		free(first);
 	}
 	if (!b->final_recipient)

@@ -290,6 +290,64 @@ static void test_inbound_dsn_fields(void **state)
 	free(data);
 }
 
+/*
+ * A long Action value is cut to its first 40 bytes, never inside a UTF-8
+ * sequence (found by fuzz/fuzz_inbound.c: the cut used to split one).
+ */
+static void test_inbound_dsn_long_action_stays_utf8(void **state)
+{
+	struct buf b = BUF_INIT;
+	struct inbound_result *r;
+	int i;
+
+	buf_puts(&b, "From: MAILER-DAEMON@mx.firm.example\nTo: " VERP "\n"
+		     "Subject: Undelivered Mail Returned to Sender\nMIME-Version: 1.0\n"
+		     "Content-Type: multipart/report; report-type=delivery-status; "
+		     "boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nNot delivered.\n"
+		     "--b\nContent-Type: message/delivery-status\n\n"
+		     "Reporting-MTA: dns; mx.firm.example\n\n"
+		     "Final-Recipient: rfc822; gone@client.example\nAction: x");
+	/* 1 + 2 * 25 bytes: the 40th byte is the first half of an e-acute */
+	for (i = 0; i < 25; i++)
+		buf_puts(&b, "\xc3\xa9");
+	buf_puts(&b, "\nStatus: 5.1.1\n\n--b--\n");
+	r = tu_parse(b.data, b.len, "", VERP, NULL);
+	assert_non_null(r);
+	assert_int_equal(r->verdict, INBOUND_BOUNCE);
+	assert_non_null(r->bounce.action);
+	assert_true(tu_clean_utf8(r->bounce.action, 0));
+	assert_int_equal(strlen(r->bounce.action), 39);
+	assert_memory_equal(r->bounce.action, "x\xc3\xa9\xc3\xa9", 5);
+	assert_true(tu_result_clean(r));
+	inbound_result_free(&r);
+	buf_release(&b);
+}
+
+/*
+ * The address of X-Failed-Recipients is a clean line like every field of
+ * the result: folding, control bytes and bad UTF-8 do not get through
+ * (found by fuzz/fuzz_inbound.c).
+ */
+static void test_inbound_failed_recipients_header_is_cleaned(void **state)
+{
+	static const char msg[] =
+		"From: MAILER-DAEMON@mx.firm.example\nTo: " VERP "\n"
+		"Subject: Mail delivery failed\n"
+		"X-Failed-Recipients: gone@client.example\x01\xff\n"
+		"\tsecond-line, other@client.example\n\n"
+		"This message was created automatically by mail delivery software.\n";
+	struct inbound_result *r = tu_parse(msg, strlen(msg), "", VERP, NULL);
+
+	assert_non_null(r);
+	assert_int_equal(r->verdict, INBOUND_BOUNCE);
+	assert_string_equal(r->reason, "bounce: x-failed-recipients");
+	assert_non_null(r->bounce.final_recipient);
+	assert_true(tu_clean_utf8(r->bounce.final_recipient, 0));
+	assert_true(strncmp(r->bounce.final_recipient, "gone@client.example", 19) == 0);
+	assert_true(tu_result_clean(r));
+	inbound_result_free(&r);
+}
+
 /* Out-of-office subject prefixes, encoded words decoded, any case. */
 static const struct {
 	const char *subject;
@@ -604,6 +662,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_inbound_table_verdicts),
 		cmocka_unit_test(test_inbound_dsn_fields),
+		cmocka_unit_test(test_inbound_dsn_long_action_stays_utf8),
+		cmocka_unit_test(test_inbound_failed_recipients_header_is_cleaned),
 		cmocka_unit_test(test_inbound_out_of_office_subjects),
 		cmocka_unit_test(test_inbound_human_subjects),
 		cmocka_unit_test(test_inbound_no_reply_senders),
