@@ -309,6 +309,7 @@ static void new_by_staff(struct web_req *r)
 	size_t n = 0, n_tasks = 0;
 	enum gw_result res;
 	const char *days = web_form_get(form, "days"), *count = web_form_get(form, "count");
+	int64_t rdays, rcount;
 
 	memset(&chat, 0, sizeof(chat));
 	for (size_t i = 0; i < form->count; i++)
@@ -341,13 +342,18 @@ static void new_by_staff(struct web_req *r)
 	chat.tasks = (const char *const *)tasks;
 	chat.n_tasks = n_tasks;
 	chat.reminders = web_form_get(form, "reminders") != NULL;
-	chat.reminder_days = days != NULL ? (int)web_parse_id(days) : 0;
-	chat.reminder_count = count != NULL ? (int)web_parse_id(count) : 0;
-	if (chat.reminder_days > 365 || chat.reminder_count > 50) {
+	/* Empty: the defaults.  Anything else must be in range, checked
+	   before it is narrowed to an int. */
+	rdays = days != NULL && *days != '\0' ? web_parse_id(days) : 0;
+	rcount = count != NULL && *count != '\0' ? web_parse_id(count) : 0;
+	if ((days != NULL && *days != '\0' && (rdays < 1 || rdays > 365)) ||
+	    (count != NULL && *count != '\0' && (rcount < 1 || rcount > 50))) {
 		send_home(r, 400, "Reminders: days must be 1 to 365 and the count 1 to 50.",
 			  form);
 		goto out;
 	}
+	chat.reminder_days = (int)rdays;
+	chat.reminder_count = (int)rcount;
 	ids = xcalloc(n, sizeof(*ids));
 	res = store_chat_create(r->web->store, &chat, ids, &err);
 	if (res == GW_TEMPFAIL) {

@@ -521,6 +521,23 @@ static void test_web_failed_reply_keeps_the_text(void **state)
 	free(anna);
 }
 
+
+/* Threads in the store, archived ones included. */
+static int64_t thread_count(struct wfx *f)
+{
+	struct store_thread_list list;
+	struct store_thread_filter filter;
+	char *err = NULL;
+	int64_t n;
+
+	memset(&filter, 0, sizeof(filter));
+	filter.order = STORE_ORDER_ID;
+	WFX_CHECK(store_thread_list(f->s, &filter, &list, &err), err);
+	n = (int64_t)list.count;
+	store_thread_list_free(&list);
+	return n;
+}
+
 static void test_web_homes_and_new_chats(void **state)
 {
 	struct wfx *f = *state;
@@ -612,6 +629,23 @@ static void test_web_homes_and_new_chats(void **state)
 	}
 	store_thread_list_free(&list);
 	assert_int_equal(found, 2);
+	/* Reminder settings out of range are refused before anything is
+	   created, also where narrowing to an int would have wrapped them
+	   into range (2^32 + 1 -> 1, 2^31 -> negative). */
+	static const char *const bad_rem[] = { "days=0&count=3", "days=366&count=3",
+					       "days=4294967297&count=3", "days=2147483648&count=3",
+					       "days=2&count=51", "days=2&count=4294967298",
+					       "days=x&count=3" };
+	for (size_t i = 0; i < GW_ARRAY_SIZE(bad_rem); i++) {
+		int64_t before = thread_count(f);
+		snprintf(form, sizeof(form), "csrf=%s&account=%lld&subject=S&body=B&reminders=1&%s",
+			 csrf, (long long)f->acc_a, bad_rem[i]);
+		assert_int_equal(wfx_post(f, owner, "/new", form, &r), 0);
+		if (r.status != 400 || strstr(r.body, "days must be 1 to 365") == NULL)
+			fail_msg("case %zu (%s): status %d", i, bad_rem[i], r.status);
+		wresp_clear(&r);
+		assert_int_equal(thread_count(f), before);
+	}
 	/* No account chosen: refused, nothing created. */
 	snprintf(form, sizeof(form), "csrf=%s&subject=S&body=B", csrf);
 	assert_int_equal(wfx_post(f, owner, "/new", form, &r), 0);
