@@ -5,6 +5,7 @@
 #               (see docs/install.md); `apt install ./build/gatewayd_*.deb`
 #   make fuzz   every libFuzzer target for 5 minutes (fuzz/run.sh; `make check`
 #               runs each briefly on its seeds)
+#   make long   the long crash loop: 100 kills of the daemon (tests/long/)
 #   make bench  every benchmark beside its peer, medians of 5 runs
 #               (bench/run.sh; `make bench-quick` takes about two minutes)
 
@@ -18,13 +19,14 @@ BUILD_PKGS = build-essential cmake pkg-config ca-certificates sqlite3 \
 	libcmark-dev libjansson-dev libsystemd-dev libetpan-dev libcmocka-dev
 # dpkg-shlibdeps (dpkg-dev) computes the package's library dependencies.
 DEB_PKGS   = dpkg-dev file
-# The integration tests drive real peers: Postfix (private instances),
+# The integration tests drive real peers: Postfix (private instances;
+# strace holds a killed delivery inside its transaction),
 # swaks, python3 and curl as HTTP clients, Chromium for the web view.
 # clang and its libFuzzer/sanitizer runtime build the fuzz targets.
 FUZZ_PKGS  = clang libclang-rt-14-dev
-TEST_PKGS  = postfix swaks procps python3 curl chromium systemd $(DEB_PKGS) $(FUZZ_PKGS)
+TEST_PKGS  = postfix swaks procps python3 curl strace chromium systemd $(DEB_PKGS) $(FUZZ_PKGS)
 
-.PHONY: all deps test-deps build build-san check fuzz demo install deb bench bench-quick clean
+.PHONY: all deps test-deps build build-san check long fuzz demo install deb bench bench-quick clean
 
 all: build
 
@@ -52,6 +54,9 @@ check: test-deps build build-san
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ctest --output-on-failure -j $(JOBS)
 	./fuzz/run.sh --smoke
+
+long: test-deps build
+	./tests/long/crash_loop.sh -b $(BUILD)
 
 fuzz: deps
 	@./scripts/deps.sh $(FUZZ_PKGS)

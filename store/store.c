@@ -3,6 +3,7 @@
  * connection needs (WAL, synchronous, busy timeout, foreign keys), schema
  * migration, per-connection settings, and the query-plan diagnostics.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,30 @@ static int exec_pragma(struct store *s, const char *sql, char **error_r)
 	return 0;
 }
 
+/*
+ * SQLite cannot create the -wal and -shm files beside the database when
+ * their directory is read-only or not writable by us, and then says only
+ * "unable to open database file": add the directory and the reason.
+ */
+static void add_dir_reason(const char *path, char **error_r)
+{
+	char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+
+	if (slash == NULL) {
+		free(dir);
+		dir = xstrdup(".");
+	} else {
+		slash[slash == dir ? 1 : 0] = '\0';
+	}
+	if (error_r != NULL && *error_r != NULL && access(dir, W_OK) != 0) {
+		char *more = xasprintf("%s (%s: %s)", *error_r, dir, strerror(errno));
+		free(*error_r);
+		*error_r = more;
+	}
+	free(dir);
+}
+
 static int set_wal(struct store *s, char **error_r)
 {
 	sqlite3_stmt *st = NULL;
@@ -56,6 +81,7 @@ static int set_wal(struct store *s, char **error_r)
 		db_record(s, sqlite3_extended_errcode(s->db));
 		sqlite3_finalize(st);
 		db_fail(s, error_r, "%s: set WAL mode", s->path);
+		add_dir_reason(s->path, error_r);
 		return -1;
 	}
 	const char *mode = (const char *)sqlite3_column_text(st, 0);
