@@ -87,7 +87,10 @@ EOF
 # reply_address G: the Reply-To of G's first notification to its human.
 reply_address() {
 	f=$(grep -l "^Delivered-To: human@client-$1.example" "$T/$1/Maildir/new/"* | head -n 1)
-	sed -n 's/^Reply-To: *<*\([^>]*\)>*$/\1/p' "$f" | head -n 1
+	# the header block, folded lines joined (a long Reply-To may be folded)
+	awk '/^\r?$/ { exit } /^[ \t]/ { sub(/^[ \t]+/, " "); line = line $0; next }
+	     { if (line != "") print line; line = $0 } END { if (line != "") print line }' "$f" |
+		tr -d '\r' | sed -n 's/^Reply-To: *\(.*<\)\{0,1\}\([^<>]*\)>*$/\2/p' | head -n 1
 }
 
 # route MODE: feed every mail not routed yet from one gateway's Maildir to
