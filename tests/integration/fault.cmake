@@ -24,7 +24,7 @@ add_test(NAME fault_disk
   COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/fault_disk.sh)
 set_tests_properties(fault_crash_loop fault_pipe_kill fault_concurrency fault_disk
   PROPERTIES ENVIRONMENT "${GW_FAULT_ENV}" LABELS fault SKIP_RETURN_CODE 77
-             TIMEOUT 120 RUN_SERIAL TRUE)
+             TIMEOUT 300 RUN_SERIAL TRUE)
 
 # Slow and failing SMTP servers: scenarios of daemon_test.sh (its other
 # scenarios are registered in daemon.cmake).
