@@ -1,19 +1,19 @@
 /*
- * compose.h - notification, reminder and explanation emails, built with gmime.
+ * compose.h - notification, reminder and explanation emails.
  *
  * The caller (the relay) fills a struct compose_mail from an outbox row and
  * gets back the complete RFC 5322 message: CRLF line ends, 7-bit clean
  * (quoted-printable bodies, encoded words in headers), ready for SMTP DATA
  * (the transport does the dot-stuffing) or for a Maildir.  Nothing here
  * touches the store, the network or the clock: the same record always gives
- * the same headers and text (only the MIME boundary is random).
+ * the same bytes.
  *
- * Headers written (DESIGN.md "Mail conventions"):
+ * Headers written, in this order (DESIGN.md "Mail conventions"):
+ *   Date            date, RFC 5322, UTC
  *   From            from_name <from_address>
  *   To              to_name <to_address>
  *   Reply-To        reply_to, when given
  *   Subject         see "Subjects" below
- *   Date            date, RFC 5322, UTC
  *   Message-ID      <message_id>
  *   In-Reply-To     <thread_root_id>; explanations: <their_message_id>
  *   References      <thread_root_id>; explanations: root (if any) + theirs
@@ -22,7 +22,9 @@
  *   X-Gatewayd-Loop: reply_domain          (COMPOSE_LOOP_HEADER)
  *   List-Unsubscribe: <unsubscribe_url>     when given, not on explanations
  *   List-Unsubscribe-Post: List-Unsubscribe=One-Click   (with the above)
- *   MIME-Version, multipart/alternative: text/plain and text/html, UTF-8
+ *   MIME-Version, multipart/alternative: text/plain and text/html, UTF-8,
+ *   quoted-printable.  Names and subjects that are not plain ASCII go out as
+ *   RFC 2047 encoded words; header lines are folded at 78 characters.
  *
  * Subjects.  Mail clients thread on the subject as much as on References,
  * so a thread keeps one subject for each audience:
@@ -34,22 +36,20 @@
  *   - explanation: "Not delivered: SUBJECT".
  *
  * Hostile input.  Every caller-provided string ends at its first NUL, so a
- * NUL never reaches gmime.  Before anything becomes a header, invalid UTF-8
- * is replaced by U+FFFD and every control character (C0, DEL, C1, U+2028,
- * U+2029; CR and LF included) by a space: no header can be injected from a
- * subject or a name.  A literal "=?" in a subject or name becomes "= ?": a
- * receiver would decode such a word as an encoded word (which can carry
- * any byte), and gmime does not protect it.  Addresses, message ids and
- * URLs are not repaired but refused (compose_render returns -1): they come
- * from our own code, and a bad one is a bug or corrupt data, not something
- * to deliver.  In bodies, line ends become CRLF and other controls (TAB
- * excepted) become spaces; in the HTML part every caller-provided string
- * is escaped.  The header text of a subject or name is cut to
- * COMPOSE_LINE_MAX bytes.
+ * NUL never reaches the wire.  Before anything becomes a header, invalid
+ * UTF-8 is replaced by U+FFFD and every control character (C0, DEL, C1,
+ * U+2028, U+2029; CR and LF included) by a space: no header can be
+ * injected from a subject or a name.  A literal "=?" in a subject or name
+ * becomes "= ?": a receiver would decode such a word as an encoded word
+ * (which can carry any byte).  Addresses, message ids and URLs are not
+ * repaired but refused (compose_render returns -1): they come from our own
+ * code, and a bad one is a bug or corrupt data, not something to deliver.
+ * In bodies, line ends become CRLF and other controls (TAB excepted)
+ * become spaces; in the HTML part every caller-provided string is escaped.
+ * The header text of a subject or name is cut to COMPOSE_LINE_MAX bytes.
  *
- * Thread safety: compose_render may run in several threads at once; gmime
- * is initialised once per process on first use (g_mime_init through
- * pthread_once).
+ * Thread safety: compose_render keeps no state; it may run in several
+ * threads at once.
  */
 #ifndef GW_COMPOSE_H
 #define GW_COMPOSE_H

@@ -164,60 +164,112 @@ static int64_t lease_margin(const struct cfg_mail *mail)
 	return steps < half ? steps : half;
 }
 
+/* ---- marks of acknowledged deliveries (see relay_int.h) ------------------ */
+
+int relay_marks_due(const struct relay_marks *marks, int64_t now_ms)
+{
+	return marks->count >= RELAY_MARKS_MAX ||
+	       (marks->count > 0 && now_ms - marks->oldest_ms >= RELAY_MARKS_DELAY_MS);
+}
+
+static void marks_add(struct relay_marks *marks, const struct store_outbox *row,
+		      int64_t now, const char *reply)
+{
+	struct relay_mark *m = &marks->items[marks->count++];
+
+	if (marks->count == 1)
+		marks->oldest_ms = clock_monotonic_ms();
+	m->ack.id = row->id;
+	m->ack.sent_at = now;
+	m->ack.result = GW_OK;
+	m->rcpt = xstrdup(row->recipient_address != NULL ? row->recipient_address : "");
+	m->reply = xstrdup(reply);
+}
+
+void relay_marks_flush(struct relay_marks *marks, struct store *store,
+		       pthread_mutex_t *write_lock)
+{
+	struct store_outbox_ack acks[RELAY_MARKS_MAX];
+	char *error = NULL;
+	size_t i;
+
+	if (marks->count == 0)
+		return;
+	for (i = 0; i < marks->count; i++)
+		acks[i] = marks->items[i].ack;
+	if (write_lock != NULL)
+		pthread_mutex_lock(write_lock);
+	store_outbox_sent_batch(store, acks, marks->count, &error);
+	if (write_lock != NULL)
+		pthread_mutex_unlock(write_lock);
+
+	for (i = 0; i < marks->count; i++) {
+		struct relay_mark *m = &marks->items[i];
+
+		if (acks[i].result == GW_OK)
+			log_info("relay: outbox %" PRId64 " to %s: sent (%s)", m->ack.id, m->rcpt,
+				 m->reply);
+		else if (error != NULL)
+			log_error("relay: outbox %" PRId64 " to %s: sent (%s), but recording it "
+				  "failed: %s", m->ack.id, m->rcpt, m->reply, error);
+		else
+			log_error("relay: outbox %" PRId64 " to %s: sent (%s), but recording it "
+				  "failed: the row is no longer sending (%s)", m->ack.id, m->rcpt,
+				  m->reply, gw_result_name(acks[i].result));
+		free(m->rcpt);
+		free(m->reply);
+	}
+	marks->count = 0;
+	free(error);
+}
+
+/* ---- one delivery -------------------------------------------------------- */
+
 /*
  * Record OUTCOME for ROW and log the delivery line.  what is the server's
- * reply or the reason; it is copied into last_error for defer/fail.
+ * reply or the reason; it is copied into last_error for defer/fail.  A row
+ * sent goes into MARKS, to be recorded and logged with its batch.
  */
 static void record(struct store *store,
 		   const struct store_outbox *row, enum relay_outcome outcome,
 		   int64_t next_attempt, int64_t now, const char *what,
-		   pthread_mutex_t *write_lock, struct relay_report *report)
+		   pthread_mutex_t *write_lock, struct relay_marks *marks,
+		   struct relay_report *report)
 {
 	const char *rcpt = row->recipient_address != NULL ? row->recipient_address : "";
 	char *error = NULL;
 	enum gw_result r;
 	char d[32];
 
+	if (outcome == RELAY_SENT) {
+		if (marks->count == RELAY_MARKS_MAX)
+			relay_marks_flush(marks, store, write_lock);
+		marks_add(marks, row, now, what);
+		report->sent++;
+		return;
+	}
 	if (write_lock != NULL)
 		pthread_mutex_lock(write_lock);
-	switch (outcome) {
-	case RELAY_SENT:
-		r = store_outbox_sent(store, row->id, now, &error);
-		break;
-	case RELAY_DEFERRED:
+	if (outcome == RELAY_DEFERRED)
 		r = store_outbox_defer(store, row->id, next_attempt, what, &error);
-		break;
-	case RELAY_FAILED:
-	default:
+	else
 		r = store_outbox_fail(store, row->id, what, &error);
-		break;
-	}
 	if (write_lock != NULL)
 		pthread_mutex_unlock(write_lock);
 
-	switch (outcome) {
-	case RELAY_SENT:
-		if (r == GW_OK)
-			log_info("relay: outbox %" PRId64 " to %s: sent (%s)", row->id, rcpt, what);
-		report->sent++;
-		break;
-	case RELAY_DEFERRED:
+	if (outcome == RELAY_DEFERRED) {
 		if (r == GW_OK)
 			log_info("relay: outbox %" PRId64 " to %s: %s, retry in %s", row->id,
 				 rcpt, what, format_duration(next_attempt - now, d));
 		report->deferred++;
-		break;
-	case RELAY_FAILED:
-	default:
+	} else {
 		if (r == GW_OK)
 			log_warn("relay: outbox %" PRId64 " to %s: failed: %s", row->id, rcpt,
 				 what);
 		report->failed++;
-		break;
 	}
 	if (r != GW_OK) {
-		/* The row stays "sending"; after its lease it is delivered again
-		 * with the same Message-ID. */
+		/* The row stays "sending"; after its lease it is tried again. */
 		log_error("relay: outbox %" PRId64 " to %s: %s (%s), but recording it failed: %s",
 			  row->id, rcpt, relay_outcome_name(outcome), what,
 			  error != NULL ? error : gw_result_name(r));
@@ -228,7 +280,7 @@ static void record(struct store *store,
 int relay_deliver(const struct relay_settings *rs, struct store *store,
 		  struct transport *transport, const struct store_outbox *row,
 		  int64_t now, struct buf *scratch, pthread_mutex_t *write_lock,
-		  struct relay_report *report)
+		  struct relay_marks *marks, struct relay_report *report)
 {
 	struct store_compose rec;
 	struct relay_letter letter;
@@ -286,7 +338,7 @@ done_letter:
 done_rec:
 	store_compose_clear(&rec);
 done:
-	record(store, row, outcome, next, now, what, write_lock, report);
+	record(store, row, outcome, next, now, what, write_lock, marks, report);
 	free(what);
 	free(reply);
 	free(error);
@@ -306,6 +358,7 @@ enum gw_result relay_run_once(const struct gw_config *cfg, const struct link_key
 	relay_settings_init(&rs, cfg, keys);
 	for (;;) {
 		struct store_outbox_list list = { NULL, 0 };
+		struct relay_marks marks = RELAY_MARKS_INIT;
 
 		r = store_outbox_claim(store, now, cfg->mail.lease, RELAY_BATCH, &list, error_r);
 		if (r != GW_OK || list.count == 0) {
@@ -314,7 +367,8 @@ enum gw_result relay_run_once(const struct gw_config *cfg, const struct link_key
 		}
 		for (size_t i = 0; i < list.count; i++)
 			relay_deliver(&rs, store, transport, &list.items[i], now, &scratch,
-				      NULL, report_r);
+				      NULL, &marks, report_r);
+		relay_marks_flush(&marks, store, NULL);
 		store_outbox_list_free(&list);
 	}
 	buf_release(&scratch);

@@ -8,10 +8,12 @@
  *          unsubscribe links, per-recipient Reply-To and VERP sender
  *   render compose_render()
  *   send   transport_send()
- *   mark   GW_OK -> sent; GW_PERMFAIL -> failed at once; GW_TEMPFAIL ->
- *          deferred with backoff (relay_decide), or failed once the row is
- *          older than [mail] max_lifetime.  A row that cannot be composed
- *          (thread gone, bad address) fails with the reason.
+ *   mark   GW_OK -> sent, recorded with the other acknowledgements of its
+ *          batch in one transaction (see "Durability"); GW_PERMFAIL ->
+ *          failed at once; GW_TEMPFAIL -> deferred with backoff
+ *          (relay_decide), or failed once the row is older than [mail]
+ *          max_lifetime.  A row that cannot be composed (thread gone, bad
+ *          address) fails with the reason.
  * and one log line per delivery:
  *   relay: outbox 1842 to a@b.example: sent (127.0.0.1:25 said: 250 2.0.0 Ok ...)
  *   relay: outbox 1842 to a@b.example: 127.0.0.1:25 said: 421 ..., retry in 60s
@@ -41,6 +43,13 @@
  * after the lease, which the design accepts (a crash re-sends at most,
  * never loses).  What creates mail (the scheduler, the web view, the CLI)
  * keeps [store] synchronous.
+ *
+ * A row is marked sent only after the server's 250 to its DATA, but not
+ * necessarily at once: acknowledgements are marked in batches, at most
+ * RELAY_MARKS_MAX rows and RELAY_MARKS_DELAY_MS after the first of them,
+ * and always before a worker claims again, sleeps or stops (relay_int.h,
+ * "The window").  A crash inside that window re-sends those mails after
+ * their lease with the same Message-ID; it never loses one.
  *
  * Leases.  A worker gives the rest of its batch back (store_outbox_release)
  * once the batch has taken a quarter of [mail] lease, so that behind a

@@ -190,7 +190,9 @@ static void count_report(struct relay *r, const struct relay_report *rep)
 
 /*
  * Deliver a claimed batch one row at a time; give the rest back at
- * shutdown or when the batch has taken a quarter of the lease.
+ * shutdown or when the batch has taken a quarter of the lease.  Rows sent
+ * are marked in batches (relay_int.h, "The window"), and all of them
+ * before this returns.
  */
 static void deliver_batch(struct relay_worker *w, const struct store_outbox_list *list,
 			  struct buf *scratch, int *batch)
@@ -198,6 +200,7 @@ static void deliver_batch(struct relay_worker *w, const struct store_outbox_list
 	struct relay *r = w->relay;
 	int64_t start_ms = clock_monotonic_ms();
 	int64_t budget_ms = r->cfg->mail.lease * 1000 / 4;
+	struct relay_marks marks = RELAY_MARKS_INIT;
 	struct relay_report rep;
 
 	/* A full batch means more is waiting: take more next time. */
@@ -220,8 +223,11 @@ static void deliver_batch(struct relay_worker *w, const struct store_outbox_list
 
 		rs.keys = atomic_load(&r->keys);
 		relay_deliver(&rs, w->store, w->transport, &list->items[i], clock_now(),
-			      scratch, &r->write_mu, &rep);
+			      scratch, &r->write_mu, &marks, &rep);
+		if (relay_marks_due(&marks, clock_monotonic_ms()))
+			relay_marks_flush(&marks, w->store, &r->write_mu);
 	}
+	relay_marks_flush(&marks, w->store, &r->write_mu);
 	count_report(r, &rep);
 }
 

@@ -12,9 +12,12 @@
  * protocol step), so never call it on the event loop thread.
  *
  * SMTP keeps its connection between sends: the first send connects (EHLO,
- * STARTTLS, AUTH as configured), later sends issue RSET and reuse it; when
- * the server has closed the connection (idle timeout, 421) the next send
- * reconnects transparently.  Nothing is sent at transport_open().
+ * STARTTLS, AUTH as configured), later sends reuse it, with an RSET first
+ * only after a transaction that did not end with a 250 (or when the
+ * server sent something unasked); when the server has closed the
+ * connection (idle timeout, 421) the next send reconnects transparently.
+ * MAIL, RCPT and DATA are pipelined when the server offers PIPELINING
+ * (RFC 2920).  Nothing is sent at transport_open().
  *
  * Results of transport_send():
  *   GW_OK        the receiving system took responsibility (2xx, exit 0,

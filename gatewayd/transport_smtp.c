@@ -1,14 +1,16 @@
 /*
  * transport_smtp.c - SMTP client transport on libetpan, one reused connection.
  *
- * libetpan does the protocol steps (MAIL, RCPT, DATA with dot-stuffing,
- * STARTTLS, SASL AUTH, RSET, QUIT); this file decides what its outcomes
- * mean.  Two things are done by hand on libetpan's stream, because its API
- * has no way to do them:
- *   - EHLO/HELO with a name of our choosing (libetpan always sends
- *     gethostname() or the local IP address);
- *   - the TCP connect, so that the greeting is read under our timeout too
- *     (mailsmtp_socket_connect reads it under the process-wide default).
+ * This file sends messages on a session that transport_smtp_session.c
+ * opened (TCP, greeting, EHLO, STARTTLS, AUTH), and decides what the
+ * server's replies mean.  libetpan does RSET and QUIT, and MAIL, RCPT and
+ * DATA for a server without PIPELINING; by hand on libetpan's stream, as
+ * its API cannot do them, or not cheaply:
+ *   - MAIL, RCPT and DATA in one write when the server offers PIPELINING
+ *     (libetpan notices the extension but cannot pipeline): one round trip
+ *     instead of three;
+ *   - the message itself with its dot-stuffing (send_body), in runs
+ *     rather than libetpan's byte at a time.
  *
  * libetpan reports most failures as an error code that hides the server's
  * reply; the reply code it read is in session->response_code and the text
@@ -17,46 +19,21 @@
  * that cannot be set up is a TEMPFAIL whatever the code), code 0 (nothing
  * read: closed, reset, timed out) -> TEMPFAIL and the connection is dropped.
  */
-#include "transport_private.h"
+#include "transport_smtp_int.h"
 
 #include "clock.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
-
-#include <libetpan/libetpan.h>
-
-struct smtp_transport {
-	struct transport base;
-	char *host;        /* to connect to: name or address, no brackets */
-	char *label;       /* "host:port" for messages */
-	char port[8];
-	char *helo;
-	unsigned int timeout;
-	enum transport_tls tls;
-	char *user, *password;
-	int allow_plaintext;
-
-	mailsmtp *session; /* NULL = not connected */
-	int tls_active;
-	int used;          /* a transaction ran on this connection: RSET first */
-};
 
 /* ---- replies ---------------------------------------------------------- */
 
 /* "HOST said: 450 4.3.0 text (in reply to STAGE)". */
-static char *said(struct smtp_transport *t, const char *stage)
+char *smtp_said(struct smtp_transport *t, const char *stage)
 {
 	struct buf b = BUF_INIT;
 	const char *text = t->session->response != NULL ? t->session->response : "";
@@ -71,7 +48,7 @@ static char *said(struct smtp_transport *t, const char *stage)
 }
 
 /* Close without QUIT: the connection is unusable or the server hung up. */
-static void smtp_drop(struct smtp_transport *t)
+void smtp_drop(struct smtp_transport *t)
 {
 	if (t->session == NULL)
 		return;
@@ -82,14 +59,14 @@ static void smtp_drop(struct smtp_transport *t)
 	mailsmtp_free(t->session);
 	t->session = NULL;
 	t->tls_active = 0;
-	t->used = 0;
+	t->dirty = 0;
 }
 
 /*
  * Nothing was read: the peer closed, reset or stayed silent.  STARTED is
  * the monotonic time the step began, to tell a timeout from a hang-up.
  */
-static char *lost(struct smtp_transport *t, const char *stage, int64_t started)
+char *smtp_lost(struct smtp_transport *t, const char *stage, int64_t started)
 {
 	int64_t elapsed = clock_monotonic_ms() - started;
 
@@ -105,19 +82,19 @@ static char *lost(struct smtp_transport *t, const char *stage, int64_t started)
  * On anything but GW_OK *reply_r is set, and the connection is dropped
  * when it is no longer usable.
  */
-static enum gw_result outcome(struct smtp_transport *t, int r, int expect, int perm,
-			      const char *stage, int64_t started, char **reply_r)
+enum gw_result smtp_outcome(struct smtp_transport *t, int r, int expect, int perm,
+			    const char *stage, int64_t started, char **reply_r)
 {
 	int code = t->session->response_code;
 
 	if (r == MAILSMTP_ERROR_STREAM || code == 0) {
-		*reply_r = lost(t, stage, started);
+		*reply_r = smtp_lost(t, stage, started);
 		smtp_drop(t);
 		return GW_TEMPFAIL;
 	}
 	if (code / 100 == expect)
 		return GW_OK;
-	*reply_r = said(t, stage);
+	*reply_r = smtp_said(t, stage);
 	if (code == 421 || code / 100 < 4) {
 		/* 421: the server is closing; anything odd: start afresh */
 		smtp_drop(t);
@@ -126,353 +103,195 @@ static enum gw_result outcome(struct smtp_transport *t, int r, int expect, int p
 	return code / 100 == 5 && perm ? GW_PERMFAIL : GW_TEMPFAIL;
 }
 
-/* ---- connection set-up ------------------------------------------------ */
+/* ---- one message ------------------------------------------------------ */
 
-static int wait_connected(int fd, unsigned int timeout)
+/*
+ * Has the server said nothing since its last reply?  No bytes buffered by
+ * libetpan and none waiting on the socket.  A server that closed an idle
+ * connection (a 421, or just the end of the stream) fails this.
+ */
+static int server_quiet(struct smtp_transport *t)
 {
-	struct pollfd pfd = { fd, POLLOUT, 0 };
-	int64_t deadline = clock_monotonic_ms() + (int64_t)timeout * 1000;
-	int err = 0;
-	socklen_t len = sizeof(err);
+	mailstream *stream = t->session->stream;
+	struct pollfd pfd = { -1, POLLIN, 0 };
 
-	for (;;) {
-		int64_t left = deadline - clock_monotonic_ms();
-		int n;
-
-		if (left <= 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		n = poll(&pfd, 1, (int)(left > 60000 ? 60000 : left));
-		if (n > 0)
-			break;
-		if (n < 0 && errno != EINTR)
-			return -1;
-	}
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-		return -1;
-	if (err != 0) {
-		errno = err;
-		return -1;
-	}
-	return 0;
-}
-
-/* A blocking socket connected to host:port within the timeout, or -1. */
-static int tcp_connect(struct smtp_transport *t, char **reply_r)
-{
-	struct addrinfo hints, *res, *ai;
-	struct timeval tv = { (time_t)t->timeout, 0 };
-	int fd = -1, err, saved = ECONNREFUSED, one = 1;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	err = getaddrinfo(t->host, t->port, &hints, &res);
-	if (err != 0) {
-		*reply_r = xasprintf("connect to %s: %s", t->label, gai_strerror(err));
-		return -1;
-	}
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
-			    ai->ai_protocol);
-		if (fd < 0) {
-			saved = errno;
-			continue;
-		}
-		if ((connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 || errno == EINPROGRESS) &&
-		    wait_connected(fd, t->timeout) == 0)
-			break;
-		saved = errno;
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	if (fd < 0) {
-		*reply_r = xasprintf("connect to %s: %s", t->label, strerror(saved));
-		return -1;
-	}
-	/*
-	 * Back to blocking: libetpan waits with select() under its own timeout
-	 * before each read and write; the socket timeouts are a second fence
-	 * for a write that the peer stops draining half way.
-	 */
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-	/*
-	 * libetpan flushes each command, and the message in buffer-sized
-	 * pieces ending with a short one: with Nagle's algorithm that short
-	 * write waits for the peer's delayed ACK, about 40 ms per message.
-	 */
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	return fd;
+	if (stream == NULL || stream->read_buffer_len != 0)
+		return 0;
+	pfd.fd = mailstream_low_get_fd(mailstream_get_low(stream));
+	return pfd.fd >= 0 && poll(&pfd, 1, 0) == 0;
 }
 
 /*
- * Read one (possibly multi-line) reply the way libetpan does, so that
- * response/response_code look the same to the code after us.
- * Returns the code, 0 when nothing could be read.
+ * The message after DATA's 354, and the final dot: bare LF goes out as
+ * CRLF and a line's leading "." is doubled (RFC 5321 4.5.2).  Runs
+ * between those places are written whole -- libetpan's own
+ * mailsmtp_data_message() looks at every byte on its own, which cost more
+ * than composing the message.  Returns 0, or -1 when the stream failed.
  */
-static int read_reply(mailsmtp *s)
+static int send_body(mailstream *stream, const char *data, size_t len)
 {
-	int code = 0, more;
+	const char *p = data, *end = data + len, *run = data;
 
-	mmap_string_assign(s->response_buffer, "");
-	do {
-		char *line = mailstream_read_line_remove_eol(s->stream, s->line_buffer);
-		char *rest;
+	while (p < end) {
+		const char *nl;
 
-		if (line == NULL) {
-			code = 0;
+		if (*p == '.') {
+			/* at the start of a line: the run up to it, then one more dot */
+			if (mailstream_write(stream, run, (size_t)(p - run)) < 0 ||
+			    mailstream_write(stream, ".", 1) < 0)
+				return -1;
+			run = p;
+		}
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
 			break;
+		if (nl == data || nl[-1] != '\r') {
+			if (mailstream_write(stream, run, (size_t)(nl - run)) < 0 ||
+			    mailstream_write(stream, "\r\n", 2) < 0)
+				return -1;
+			run = nl + 1;
 		}
-		code = (int)strtol(line, &rest, 10);
-		more = *rest == '-';
-		mmap_string_append(s->response_buffer,
-				   *rest == '-' || *rest == ' ' ? rest + 1 : rest);
-		mmap_string_append_c(s->response_buffer, '\n');
-	} while (more);
-	s->response = s->response_buffer->str;
-	s->response_code = code;
-	return code;
-}
-
-/* Extensions we care about from an EHLO reply (one keyword per line). */
-static void parse_ehlo(mailsmtp *s)
-{
-	const char *line = s->response;
-
-	s->esmtp = MAILSMTP_ESMTP;
-	s->auth = MAILSMTP_AUTH_CHECKED;
-	while (line != NULL && *line != '\0') {
-		size_t n = strcspn(line, " \n");
-
-		if (n == 8 && strncasecmp(line, "STARTTLS", 8) == 0)
-			s->esmtp |= MAILSMTP_ESMTP_STARTTLS;
-		else if (n == 4 && strncasecmp(line, "SIZE", 4) == 0)
-			s->esmtp |= MAILSMTP_ESMTP_SIZE;
-		else if (n == 8 && strncasecmp(line, "8BITMIME", 8) == 0)
-			s->esmtp |= MAILSMTP_ESMTP_8BITMIME;
-		else if (n == 10 && strncasecmp(line, "PIPELINING", 10) == 0)
-			s->esmtp |= MAILSMTP_ESMTP_PIPELINING;
-		else if ((n == 4 && strncasecmp(line, "AUTH", 4) == 0) ||
-			 strncasecmp(line, "AUTH=", 5) == 0) {
-			size_t len = strcspn(line, "\n");
-			char *mechs = xstrndup(len > 5 ? line + 5 : "", len > 5 ? len - 5 : 0);
-			char *save = NULL, *m;
-
-			for (m = strtok_r(mechs, " ", &save); m != NULL;
-			     m = strtok_r(NULL, " ", &save)) {
-				if (strcasecmp(m, "PLAIN") == 0)
-					s->auth |= MAILSMTP_AUTH_PLAIN;
-				else if (strcasecmp(m, "LOGIN") == 0)
-					s->auth |= MAILSMTP_AUTH_LOGIN;
-			}
-			free(mechs);
-		}
-		/* DSN is left out on purpose: no RET=/NOTIFY= parameters. */
-		line = strchr(line, '\n');
-		if (line != NULL)
-			line++;
+		p = nl + 1;
 	}
-}
-
-/* EHLO with our name, HELO when the server does not know EHLO. */
-static enum gw_result hello(struct smtp_transport *t, char **reply_r)
-{
-	mailsmtp *s = t->session;
-	int ehlo;
-
-	for (ehlo = 1; ehlo >= 0; ehlo--) {
-		char *cmd = xasprintf("%s %s\r\n", ehlo ? "EHLO" : "HELO", t->helo);
-		int64_t started = clock_monotonic_ms();
-		int code = 0;
-
-		if (mailstream_write(s->stream, cmd, strlen(cmd)) >= 0 &&
-		    mailstream_flush(s->stream) >= 0)
-			code = read_reply(s);
-		free(cmd);
-		if (code == 0) {
-			*reply_r = lost(t, ehlo ? "EHLO" : "HELO", started);
-			return GW_TEMPFAIL;
-		}
-		if (code == 250) {
-			if (ehlo)
-				parse_ehlo(s);
-			else
-				s->esmtp = 0;
-			return GW_OK;
-		}
-		if (code / 100 != 5 || !ehlo)
-			break;
-	}
-	*reply_r = said(t, ehlo > 0 ? "EHLO" : "HELO");
-	return GW_TEMPFAIL;
-}
-
-static int peer_is_loopback(mailsmtp *s)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	int fd = mailstream_low_get_fd(mailstream_get_low(s->stream));
-
-	if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &len) < 0)
-		return 0;
-	if (ss.ss_family == AF_INET)
-		return (ntohl(((struct sockaddr_in *)&ss)->sin_addr.s_addr) >> 24) == 127;
-	if (ss.ss_family == AF_INET6) {
-		const struct in6_addr *a = &((struct sockaddr_in6 *)&ss)->sin6_addr;
-
-		return IN6_IS_ADDR_LOOPBACK(a) ||
-		       (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
-	}
+	if (mailstream_write(stream, run, (size_t)(end - run)) < 0)
+		return -1;
+	if (len > 0 && end[-1] != '\n' && mailstream_write(stream, "\r\n", 2) < 0)
+		return -1;
+	if (mailstream_write(stream, ".\r\n", 3) < 0 || mailstream_flush(stream) < 0)
+		return -1;
 	return 0;
 }
 
-static enum gw_result authenticate(struct smtp_transport *t, char **reply_r)
+/*
+ * The envelope one command at a time: MAIL FROM, RCPT TO, DATA, each
+ * waiting for its reply.  *stale_r is set (and nothing else) when
+ * MAY_BE_STALE and MAIL FROM got no answer or a 421.
+ */
+static enum gw_result envelope_lockstep(struct smtp_transport *t, const char *from,
+					const char *rcpt, size_t len, int may_be_stale,
+					int *stale_r, char **reply_r)
 {
-	mailsmtp *s = t->session;
-	const char *mech;
+	enum gw_result res;
 	int64_t started = clock_monotonic_ms();
 	int r;
 
-	if (s->auth & MAILSMTP_AUTH_PLAIN)
-		mech = "PLAIN";
-	else if (s->auth & MAILSMTP_AUTH_LOGIN)
-		mech = "LOGIN";
-	else {
-		*reply_r = xasprintf("%s offers no AUTH PLAIN or LOGIN, but a user is configured",
-				     t->label);
+	t->session->response_code = 0;
+	r = mailesmtp_mail_size(t->session, from, 0, NULL, len);
+	if (may_be_stale && (r == MAILSMTP_ERROR_STREAM || t->session->response_code == 0 ||
+			     t->session->response_code == 421)) {
+		*stale_r = 1;
 		return GW_TEMPFAIL;
 	}
-	if (!t->tls_active && !t->allow_plaintext && !peer_is_loopback(s)) {
-		*reply_r = xasprintf("refusing to send the password to %s in clear text "
-				     "(use STARTTLS)", t->label);
-		return GW_TEMPFAIL;
-	}
-	s->response_code = 0;
-	r = mailesmtp_auth_sasl(s, mech, t->host, NULL, NULL, t->user, t->user,
-				t->password, NULL);
-	if (r == MAILSMTP_NO_ERROR && s->response_code / 100 == 2)
-		return GW_OK;
-	if (s->response_code != 0)
-		*reply_r = said(t, "AUTH");
-	else if (r == MAILSMTP_ERROR_STREAM)
-		*reply_r = lost(t, "AUTH", started);
-	else /* the SASL library gave up before anything was sent */
-		*reply_r = xasprintf("AUTH %s with %s failed: %s", mech, t->label,
-				     mailsmtp_strerror(r));
-	return GW_TEMPFAIL;
-}
-
-/* STARTTLS when offered (or fail if required), and the EHLO after it. */
-static enum gw_result start_tls(struct smtp_transport *t, char **reply_r)
-{
-	mailsmtp *s = t->session;
-	int64_t started = clock_monotonic_ms();
-	mailstream_low *low, *tls;
-	int r, fd;
-
-	if (!(s->esmtp & MAILSMTP_ESMTP_STARTTLS)) {
-		if (t->tls == TRANSPORT_TLS_REQUIRE) {
-			*reply_r = xasprintf("STARTTLS is required but %s does not offer it",
-					     t->label);
-			return GW_TEMPFAIL;
-		}
-		return GW_OK;
-	}
-	s->response_code = 0;
-	r = mailesmtp_starttls(s);
-	/*
-	 * Anything the server sent after its 220 arrived before the handshake:
-	 * a man in the middle could have put it there (CVE-2020-15953).  Never
-	 * read it as if it had come through TLS.  (Debian's libetpan refuses
-	 * such a 220 itself; the check here holds for any build.)
-	 */
-	if (s->response_code == 220 &&
-	    (r != MAILSMTP_NO_ERROR || s->stream->read_buffer_len != 0)) {
-		*reply_r = xasprintf("%s sent more after its STARTTLS reply; "
-				     "not starting TLS on that connection", t->label);
-		return GW_TEMPFAIL;
-	}
-	if (r != MAILSMTP_NO_ERROR) {
-		*reply_r = s->response_code != 0 ? said(t, "STARTTLS")
-						 : lost(t, "STARTTLS", started);
-		return GW_TEMPFAIL;
-	}
-	low = mailstream_get_low(s->stream);
-	fd = mailstream_low_get_fd(low);
-	tls = fd >= 0 ? mailstream_low_tls_open_timeout(fd, t->timeout) : NULL;
-	if (tls == NULL) {
-		*reply_r = xasprintf("TLS handshake with %s failed", t->label);
-		return GW_TEMPFAIL;
-	}
-	/* the plain-text layer goes; the socket stays with the TLS layer */
-	mailstream_low_free(low);
-	mailstream_set_low(s->stream, tls);
-	t->tls_active = 1;
-	return hello(t, reply_r);
-}
-
-/* Open the session, or leave t->session NULL and return why not. */
-static enum gw_result smtp_connect(struct smtp_transport *t, char **reply_r)
-{
-	int plain_retry;
-
-	for (plain_retry = 0; plain_retry < 2; plain_retry++) {
-		int64_t started = clock_monotonic_ms();
-		mailstream *stream;
-		enum gw_result res;
-		int fd = tcp_connect(t, reply_r), r;
-
-		if (fd < 0)
-			return GW_TEMPFAIL;
-		stream = mailstream_socket_open_timeout(fd, t->timeout);
-		t->session = mailsmtp_new(0, NULL);
-		if (stream == NULL || t->session == NULL) {
-			if (stream != NULL)
-				mailstream_close(stream);
-			else
-				close(fd);
-			if (t->session != NULL)
-				mailsmtp_free(t->session);
-			t->session = NULL;
-			*reply_r = xasprintf("connect to %s: out of memory", t->label);
-			return GW_TEMPFAIL;
-		}
-		mailsmtp_set_timeout(t->session, t->timeout);
-		r = mailsmtp_connect(t->session, stream);
-		if (r != MAILSMTP_NO_ERROR) {
-			/* libetpan has closed the stream already */
-			*reply_r = t->session->response_code != 0 ? said(t, "the greeting")
-								  : lost(t, "connect", started);
-			mailsmtp_free(t->session);
-			t->session = NULL;
-			return GW_TEMPFAIL;
-		}
-		res = hello(t, reply_r);
-		if (res == GW_OK && t->tls != TRANSPORT_TLS_NO && plain_retry == 0) {
-			res = start_tls(t, reply_r);
-			if (res != GW_OK && t->tls == TRANSPORT_TLS_TRY && !t->tls_active) {
-				/* opportunistic: try once more without STARTTLS */
-				smtp_drop(t);
-				free(*reply_r);
-				*reply_r = NULL;
-				continue;
-			}
-		}
-		if (res == GW_OK && t->user != NULL)
-			res = authenticate(t, reply_r);
-		if (res != GW_OK)
-			smtp_drop(t);
+	if ((res = smtp_outcome(t, r, 2, 1, "MAIL FROM", started, reply_r)) != GW_OK)
 		return res;
-	}
-	return GW_TEMPFAIL; /* not reached */
+
+	t->session->response_code = 0;
+	started = clock_monotonic_ms();
+	r = mailesmtp_rcpt(t->session, rcpt, 0, NULL);
+	if ((res = smtp_outcome(t, r, 2, 1, "RCPT TO", started, reply_r)) != GW_OK)
+		return res;
+
+	t->session->response_code = 0;
+	started = clock_monotonic_ms();
+	r = mailsmtp_data(t->session);
+	return smtp_outcome(t, r, 3, 1, "DATA", started, reply_r);
 }
 
-/* ---- one message ------------------------------------------------------ */
+/*
+ * The envelope pipelined (RFC 2920), when the server offers PIPELINING:
+ * MAIL FROM, RCPT TO and DATA in one write, then their three replies in
+ * order.  The first failure is the answer; the replies after it are read
+ * only to keep the connection in step, and should a server accept DATA
+ * after refusing the envelope, an empty message ends it there.  *stale_r
+ * as for envelope_lockstep().
+ */
+static enum gw_result envelope_pipelined(struct smtp_transport *t, const char *from,
+					 const char *rcpt, size_t len, int may_be_stale,
+					 int *stale_r, char **reply_r)
+{
+	static const char *const stages[] = { "MAIL FROM", "RCPT TO", "DATA" };
+	mailsmtp *s = t->session;
+	enum gw_result res = GW_OK;
+	struct buf cmd = BUF_INIT;
+	int64_t started = clock_monotonic_ms();
+	int sent;
+
+	buf_printf(&cmd, "MAIL FROM:<%s>", from);
+	if (s->esmtp & MAILSMTP_ESMTP_SIZE)
+		buf_printf(&cmd, " SIZE=%zu", len);
+	buf_printf(&cmd, "\r\nRCPT TO:<%s>\r\nDATA\r\n", rcpt);
+	sent = mailstream_write(s->stream, cmd.data, cmd.len) >= 0 &&
+	       mailstream_flush(s->stream) >= 0;
+	buf_release(&cmd);
+
+	for (int i = 0; i < 3; i++) {
+		int code = sent ? smtp_read_reply(s) : 0;
+
+		if (i == 0 && may_be_stale && (code == 0 || code == 421)) {
+			*stale_r = 1;
+			return GW_TEMPFAIL;
+		}
+		if (res != GW_OK) {
+			if (code == 0) {
+				smtp_drop(t);
+				return res;
+			}
+			if (i == 2 && code == 354 &&
+			    (mailstream_write(s->stream, ".\r\n", 3) < 0 ||
+			     mailstream_flush(s->stream) < 0 || smtp_read_reply(s) == 0))
+				smtp_drop(t);
+			continue;
+		}
+		res = smtp_outcome(t, code != 0 ? MAILSMTP_NO_ERROR : MAILSMTP_ERROR_STREAM,
+				   i == 2 ? 3 : 2, 1, stages[i], started, reply_r);
+		if (t->session == NULL)
+			return res; /* dropped: nothing more to read */
+	}
+	return res;
+}
+
+/*
+ * Open a transaction up to DATA's 354, on the open connection or a new one.
+ *
+ * A connection whose last transaction ended with a 250 to its DATA is
+ * ready for the next MAIL FROM (RFC 5321 4.1.1.4): it gets no RSET, which
+ * would cost a round trip per mail.  After anything else (a transaction
+ * refused part way), or when the server has sent something unasked, RSET
+ * comes first, and a connection that fails it is replaced.  The server
+ * may still have dropped a quiet connection (an idle timeout racing with
+ * us, a silent NAT): when a reused connection gets no answer or a 421 to
+ * MAIL FROM, the transaction starts once more on a new connection --
+ * nothing of this message has been accepted yet.
+ */
+static enum gw_result smtp_envelope(struct smtp_transport *t, const char *from,
+				    const char *rcpt, size_t len, char **reply_r)
+{
+	enum gw_result res;
+
+	for (int attempt = 0;; attempt++) {
+		int reused, stale = 0;
+
+		if (t->session != NULL && (t->dirty || !server_quiet(t))) {
+			t->session->response_code = 0;
+			if (mailsmtp_reset(t->session) != MAILSMTP_NO_ERROR ||
+			    t->session->response_code != 250)
+				smtp_drop(t);
+		}
+		reused = t->session != NULL;
+		if (!reused && (res = smtp_connect(t, reply_r)) != GW_OK)
+			return res;
+		t->dirty = 1;
+		if (t->session->esmtp & MAILSMTP_ESMTP_PIPELINING)
+			res = envelope_pipelined(t, from, rcpt, len, reused && attempt == 0,
+						 &stale, reply_r);
+		else
+			res = envelope_lockstep(t, from, rcpt, len, reused && attempt == 0,
+						&stale, reply_r);
+		if (!stale)
+			return res;
+		smtp_drop(t);
+	}
+}
 
 static enum gw_result smtp_send(struct transport *base, const char *from, const char *rcpt,
 				const char *data, size_t len, char **reply_r)
@@ -482,48 +301,18 @@ static enum gw_result smtp_send(struct transport *base, const char *from, const 
 	int64_t started;
 	int r, code;
 
-	/* A reused connection first gets RSET; if the server has gone, reconnect. */
-	if (t->session != NULL && t->used) {
-		t->session->response_code = 0;
-		r = mailsmtp_reset(t->session);
-		if (r != MAILSMTP_NO_ERROR || t->session->response_code != 250)
-			smtp_drop(t);
-	}
-	if (t->session == NULL && (res = smtp_connect(t, reply_r)) != GW_OK)
-		return res;
-	t->used = 1;
-
-	t->session->response_code = 0;
-	started = clock_monotonic_ms();
-	r = mailesmtp_mail_size(t->session, from, 0, NULL, len);
-	if ((res = outcome(t, r, 2, 1, "MAIL FROM", started, reply_r)) != GW_OK)
+	if ((res = smtp_envelope(t, from, rcpt, len, reply_r)) != GW_OK)
 		return res;
 
 	t->session->response_code = 0;
 	started = clock_monotonic_ms();
-	r = mailesmtp_rcpt(t->session, rcpt, 0, NULL);
-	if ((res = outcome(t, r, 2, 1, "RCPT TO", started, reply_r)) != GW_OK)
-		return res;
-
-	t->session->response_code = 0;
-	started = clock_monotonic_ms();
-	r = mailsmtp_data(t->session);
-	if ((res = outcome(t, r, 3, 1, "DATA", started, reply_r)) != GW_OK)
-		return res;
-
-	/* libetpan ends the data with CRLF "." CRLF itself. */
-	if (len >= 2 && data[len - 2] == '\r' && data[len - 1] == '\n')
-		len -= 2;
-	else if (len >= 1 && data[len - 1] == '\n')
-		len -= 1;
-	t->session->response_code = 0;
-	started = clock_monotonic_ms();
-	r = mailsmtp_data_message(t->session, data, len);
-	code = t->session->response_code;
-	res = outcome(t, r, 2, 1, "end of DATA", started, reply_r);
-	if (res == GW_OK)
-		*reply_r = said(t, "end of DATA");
-	else if (r == MAILSMTP_ERROR_STREAM || code == 0) {
+	code = send_body(t->session->stream, data, len) < 0 ? 0 : smtp_read_reply(t->session);
+	r = code != 0 ? MAILSMTP_NO_ERROR : MAILSMTP_ERROR_STREAM;
+	res = smtp_outcome(t, r, 2, 1, "end of DATA", started, reply_r);
+	if (res == GW_OK) {
+		*reply_r = smtp_said(t, "end of DATA");
+		t->dirty = 0;
+	} else if (r == MAILSMTP_ERROR_STREAM || code == 0) {
 		/* nothing read after the final dot: it may have been delivered */
 		char *more = xasprintf("%s (the message may have been delivered)", *reply_r);
 

@@ -29,9 +29,11 @@ const char SQL_OUTBOX_NEXT_QUEUED[] =
 	"SELECT min(next_attempt_at) FROM outbox WHERE status = 'queued'";
 const char SQL_OUTBOX_NEXT_LEASED[] =
 	"SELECT min(lease_until) FROM outbox WHERE status = 'sending'";
+/* No RETURNING: SQLite builds a temporary table for it on every run, which
+ * cost nearly as much as the UPDATE itself; SQL_OUTBOX_GET reads the row. */
 static const char SQL_OUTBOX_CLAIM[] =
 	"UPDATE outbox SET status = 'sending', lease_until = ?2, attempts = attempts + 1"
-	" WHERE id = ?1 RETURNING " OUTBOX_COLS;
+	" WHERE id = ?1";
 static const char SQL_OUTBOX_GET[] = "SELECT " OUTBOX_COLS " FROM outbox WHERE id = ?1";
 static const char SQL_OUTBOX_STATUS[] = "SELECT status FROM outbox WHERE id = ?1";
 static const char SQL_OUTBOX_SENT[] =
@@ -111,7 +113,11 @@ enum gw_result store_outbox_claim(struct store *s, int64_t now, int64_t lease_se
 	if (r == GW_OK)
 		r = due_ids(s, SQL_OUTBOX_DUE_QUEUED, now, max, ids, &n, error_r);
 	for (size_t i = 0; r == GW_OK && i < n; i++) {
-		sqlite3_stmt *st = db_q(s, SQL_OUTBOX_CLAIM, "ii", ids[i], now + lease_seconds);
+		if (db_exec(s, SQL_OUTBOX_CLAIM, "ii", ids[i], now + lease_seconds) != SQLITE_OK) {
+			r = db_fail(s, error_r, "outbox %lld: claim", (long long)ids[i]);
+			break;
+		}
+		sqlite3_stmt *st = db_q(s, SQL_OUTBOX_GET, "i", ids[i]);
 		int rc = st != NULL ? db_step(s, st) : s->last_rc;
 		if (rc == SQLITE_ROW) {
 			outbox_from_row(st, vec_push(&list->items, &list->count, &cap,
@@ -153,6 +159,35 @@ enum gw_result store_outbox_sent(struct store *s, int64_t id, int64_t now, char 
 	if (db_exec(s, SQL_OUTBOX_SENT, "ii", id, now) != SQLITE_OK)
 		return db_fail(s, error_r, "outbox %lld: mark sent", (long long)id);
 	return db_changes(s) > 0 ? GW_OK : not_changed(s, id, "mark it sent", "sent", error_r);
+}
+
+enum gw_result store_outbox_sent_batch(struct store *s, struct store_outbox_ack *acks,
+				       size_t n, char **error_r)
+{
+	if (n == 0)
+		return GW_OK;
+	enum gw_result r = tx_begin(s, 1, error_r);
+	for (size_t i = 0; r == GW_OK && i < n; i++) {
+		struct store_outbox_ack *a = &acks[i];
+		if (db_exec(s, SQL_OUTBOX_SENT, "ii", a->id, a->sent_at) != SQLITE_OK) {
+			r = db_fail(s, error_r, "outbox %lld: mark sent", (long long)a->id);
+			break;
+		}
+		if (db_changes(s) > 0) {
+			a->result = GW_OK;
+			continue;
+		}
+		/* Not this row's state any more: say so for it, go on with the rest. */
+		a->result = not_changed(s, a->id, "mark it sent", "sent", NULL);
+		if (a->result != GW_OK && a->result != GW_INVALID && a->result != GW_NOTFOUND)
+			r = db_fail(s, error_r, "outbox %lld: mark sent", (long long)a->id);
+	}
+	r = tx_end(s, r, error_r);
+	if (r != GW_OK) {
+		for (size_t i = 0; i < n; i++)
+			acks[i].result = r;
+	}
+	return r;
 }
 
 enum gw_result store_outbox_defer(struct store *s, int64_t id, int64_t next_attempt_at,

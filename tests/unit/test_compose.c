@@ -708,6 +708,22 @@ static void test_compose_list_unsubscribe_is_a_plain_url(void **state)
 	buf_release(&out);
 }
 
+/* The same record gives the same bytes: a re-sent mail is the same mail. */
+static void test_compose_is_deterministic(void **state)
+{
+	struct compose_mail m = base_mail(COMPOSE_REMINDER);
+	struct buf a = BUF_INIT, b = BUF_INIT;
+	char *error = NULL;
+
+	(void)state;
+	assert_int_equal(compose_render(&m, &a, &error), 0);
+	assert_int_equal(compose_render(&m, &b, &error), 0);
+	assert_int_equal(a.len, b.len);
+	assert_memory_equal(a.data, b.data, a.len);
+	buf_release(&a);
+	buf_release(&b);
+}
+
 static void test_compose_kind_names(void **state)
 {
 	size_t i;
@@ -741,6 +757,7 @@ int main(void)
 		cmocka_unit_test(test_compose_rejects_bad_fields),
 		cmocka_unit_test(test_compose_clean_line),
 		cmocka_unit_test(test_compose_list_unsubscribe_is_a_plain_url),
+		cmocka_unit_test(test_compose_is_deterministic),
 		cmocka_unit_test(test_compose_kind_names),
 	};
 	int rc;

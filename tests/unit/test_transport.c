@@ -5,7 +5,8 @@
  * 127.0.0.1 with a free port and stopped at its end; its fault options
  * (-Q 421 and disconnect, -r 4xx, -f 5xx, -q silent disconnect, -w delay)
  * stand in for a misbehaving server.  smtp-sink has no STARTTLS, so the TLS
- * path runs against tls_peer.c.  maildir and sendmail are tested in
+ * path runs against tls_peer.c, in test_transport_peer.c with the tests
+ * that read the conversation.  maildir and sendmail are tested in
  * test_transport_local.c.
  *
  * SIGPIPE is deliberately left at its default here: the transports must not
@@ -43,56 +44,6 @@ struct sink {
 	char *dump;  /* dump directory, or NULL */
 	char *log;   /* smtp-sink's stdout/stderr (-c counters) */
 };
-
-/*
- * Servers still running when a test fails half way (cmocka leaves the test
- * function at the failed assertion); the teardown kills them.
- */
-static pid_t leftovers[8];
-
-static void track(pid_t pid)
-{
-	for (size_t i = 0; i < GW_ARRAY_SIZE(leftovers); i++) {
-		if (leftovers[i] == 0) {
-			leftovers[i] = pid;
-			return;
-		}
-	}
-}
-
-static void untrack(pid_t pid)
-{
-	for (size_t i = 0; i < GW_ARRAY_SIZE(leftovers); i++) {
-		if (leftovers[i] == pid)
-			leftovers[i] = 0;
-	}
-}
-
-static int kill_leftovers(void **state)
-{
-	(void)state;
-	for (size_t i = 0; i < GW_ARRAY_SIZE(leftovers); i++) {
-		if (leftovers[i] > 0) {
-			kill(leftovers[i], SIGKILL);
-			waitpid(leftovers[i], NULL, 0);
-			leftovers[i] = 0;
-		}
-	}
-	return 0;
-}
-
-static void peer_start(struct tls_peer *peer, enum tls_peer_mode mode, const char *log_path)
-{
-	if (tls_peer_start(peer, mode, log_path) < 0)
-		fail_msg("cannot start the TLS peer");
-	track(peer->pid);
-}
-
-static void peer_stop(struct tls_peer *peer)
-{
-	untrack(peer->pid);
-	tls_peer_stop(peer);
-}
 
 static int can_connect(int port)
 {
@@ -246,21 +197,6 @@ static void sink_wait_sessions(const struct sink *s, int sess_want)
 	}
 }
 
-static struct transport *open_smtp(int port, const struct transport_settings *set_in)
-{
-	struct transport_settings set = { .helo_name = HELO, .timeout = 5 };
-	struct transport *t = NULL;
-	char *spec = xasprintf("smtp://127.0.0.1:%d", port);
-	char *error = NULL;
-
-	if (set_in != NULL)
-		set = *set_in;
-	if (transport_open(spec, &set, &t, &error) < 0)
-		fail_msg("transport_open %s: %s", spec, error);
-	free(spec);
-	return t;
-}
-
 /* ---- smtp ------------------------------------------------------------- */
 
 static void test_transport_smtp_reuses_connection(void **state)
@@ -334,6 +270,81 @@ static void test_transport_smtp_reuses_connection(void **state)
 	remove_tree(dir);
 }
 
+/*
+ * Whatever the line ends and dots of the message, the server stores it as
+ * it was given: LF becomes CRLF on the wire, a leading dot is doubled and
+ * undone by the server, a last line without its line end gets one.
+ */
+static void test_transport_smtp_message_forms(void **state)
+{
+	static const struct {
+		const char *body; /* after the headers */
+		const char *want; /* as stored (LF form), NULL: the body itself */
+	} cases[] = {
+		{ "crlf\r\n.dot\r\n..two\r\n.\r\nend\r\n", NULL },
+		{ "lf\n.dot\n.\n\nend\n", NULL },
+		{ "mixed\r\nlf\n.\r\n.x\n", NULL },
+		{ "no final line end", "no final line end\n" },
+		{ ".", ".\n" },
+		{ "", NULL },
+	};
+	char *dir, **names;
+	struct transport *t;
+	struct sink sink;
+	size_t i, n;
+
+	(void)state;
+	SKIP_WITHOUT_SINK();
+	dir = make_tmpdir();
+	sink_start(&sink, dir, 1, 0, NULL);
+	t = open_smtp(sink.port, NULL);
+	for (i = 0; i < GW_ARRAY_SIZE(cases); i++) {
+		char *msg = xasprintf("Subject: form %zu\r\n\r\n%s", i, cases[i].body);
+		char *reply = NULL;
+		enum gw_result r = transport_send(t, FROM, RCPT, msg, strlen(msg), &reply);
+
+		if (r != GW_OK)
+			fail_msg("case %zu: %s \"%s\"", i, gw_result_name(r), reply);
+		free(reply);
+		free(msg);
+	}
+	transport_close(&t);
+	sink_wait_sessions(&sink, 2);
+	sink_stop(&sink);
+	n = list_dir(sink.dump, &names);
+	assert_int_equal(n, GW_ARRAY_SIZE(cases));
+	for (i = 0; i < n; i++) {
+		char *path = xasprintf("%s/%s", sink.dump, names[i]);
+		char *dump = read_file(path, NULL);
+		char *subject = strstr(dump, "Subject: form ");
+		char *body = subject != NULL ? strstr(subject, "\n\n") : NULL;
+		char *want;
+		size_t k;
+
+		if (subject == NULL || body == NULL)
+			fail_msg("dump %s: no subject or body:\n%s", names[i], dump);
+		k = (size_t)atoi(subject + 14);
+		assert_true(k < GW_ARRAY_SIZE(cases));
+		if (cases[k].want != NULL) {
+			want = xasprintf("%s\n", cases[k].want);
+		} else {
+			char *lf = lf_form(cases[k].body);
+
+			want = xasprintf("%s\n", lf);
+			free(lf);
+		}
+		/* the body as stored, plus the empty line smtp-sink appends */
+		if (strcmp(body + 2, want) != 0)
+			fail_msg("case %zu: stored as\n[%s]\nwant\n[%s]", k, body + 2, want);
+		free(want);
+		free(dump);
+		free(path);
+	}
+	free_names(names);
+	sink_free(&sink);
+	remove_tree(dir);
+}
+
 struct fault_case {
 	const char *opt;
 	const char *arg;
@@ -358,7 +369,7 @@ static const struct fault_case fault_cases[] = {
 	{ "-r", "CONNECT", GW_TEMPFAIL, "(in reply to the greeting)" },
 	{ "-f", "CONNECT", GW_TEMPFAIL, "(in reply to the greeting)" },
 	{ "-f", "EHLO", GW_OK, "said: 250" },          /* falls back to HELO */
-	{ "-Q", "RSET", GW_OK, "said: 250" },          /* reconnects after RSET's 421 */
+	{ "-Q", "RSET", GW_OK, "said: 250" },          /* no RSET after a 250 */
 	{ "-e", NULL, GW_OK, "said: 250" },            /* no ESMTP */
 };
 
@@ -455,28 +466,43 @@ static void test_transport_smtp_not_listening(void **state)
 	free(want);
 }
 
+/*
+ * A server that stops answering: TEMPFAIL after the timeout, naming the
+ * step that got no answer.  smtp-sink -w holds back its reply to DATA, and
+ * with it the replies pipelined before it (it answers a pipelined group
+ * together); without ESMTP the envelope goes one command at a time.
+ */
 static void test_transport_smtp_timeout(void **state)
 {
-	const char *opts[] = { "-w", "4", NULL };
+	static const struct {
+		const char *opts[4];
+		const char *want;
+	} cases[] = {
+		{ { "-w", "4", NULL }, "timeout after MAIL FROM with 127.0.0.1:" },
+		{ { "-w", "4", "-e", NULL }, "timeout after DATA with 127.0.0.1:" },
+	};
 	struct transport_settings set = { .helo_name = HELO, .timeout = 1 };
-	char *dir, *reply = NULL;
-	struct transport *t;
-	struct sink sink;
-	enum gw_result r;
 
 	(void)state;
 	SKIP_WITHOUT_SINK();
-	dir = make_tmpdir();
-	sink_start(&sink, dir, 0, 0, opts);
-	t = open_smtp(sink.port, &set);
-	r = transport_send(t, FROM, RCPT, "Subject: x\r\n\r\nx\r\n", 16, &reply);
-	assert_int_equal(r, GW_TEMPFAIL);
-	if (strstr(reply, "timeout after DATA") == NULL)
-		fail_msg("reply \"%s\"", reply);
-	free(reply);
-	transport_close(&t);
-	sink_free(&sink);
-	remove_tree(dir);
+	for (size_t i = 0; i < GW_ARRAY_SIZE(cases); i++) {
+		char *dir = make_tmpdir(), *reply = NULL;
+		struct transport *t;
+		struct sink sink;
+		enum gw_result r;
+
+		sink_start(&sink, dir, 0, 0, cases[i].opts);
+		t = open_smtp(sink.port, &set);
+		r = transport_send(t, FROM, RCPT, "Subject: x\r\n\r\nx\r\n", 16, &reply);
+		if (r != GW_TEMPFAIL || strstr(reply, cases[i].want) == NULL ||
+		    strstr(reply, "(1s)") == NULL)
+			fail_msg("case %zu: %s \"%s\", want TEMPFAIL \"%s\"", i, gw_result_name(r),
+				 reply, cases[i].want);
+		free(reply);
+		transport_close(&t);
+		sink_free(&sink);
+		remove_tree(dir);
+	}
 }
 
 static void test_transport_smtp_null_sender(void **state)
@@ -558,88 +584,40 @@ static void test_transport_smtp_starttls_and_auth(void **state)
 	}
 }
 
-/* ---- STARTTLS against tls_peer --------------------------------------- */
-
-static void test_transport_smtp_starttls_real(void **state)
+/* A server that closed the idle connection: the next send reconnects, unseen. */
+static void test_transport_smtp_reconnects_after_idle_close(void **state)
 {
-	struct transport_settings set = {
-		.helo_name = HELO, .timeout = 5, .starttls = TRANSPORT_TLS_REQUIRE,
-		.auth_user = "user", .auth_password = "secret",
-	};
-	static const char prefix[] = "PLAIN EHLO " HELO "\nPLAIN STARTTLS\n"
-				     "TLS EHLO " HELO "\nTLS AUTH PLAIN ";
-	char *dir = make_tmpdir(), *log_path = xasprintf("%s/peer.log", dir), *log;
-	struct tls_peer peer;
+	const char *opts[] = { "-t", "1", NULL }; /* the sink drops sessions idle for 1s */
+	char *dir, *msg = test_message(3), *reply = NULL;
 	struct transport *t;
-	int i;
+	struct sink sink;
+	int sess, mesg;
 
 	(void)state;
-	peer_start(&peer, TLS_PEER_OK, log_path);
-	t = open_smtp(peer.port, &set);
-	for (i = 0; i < 2; i++) {
-		char *msg = test_message(i), *reply = NULL;
+	SKIP_WITHOUT_SINK();
+	dir = make_tmpdir();
+	sink_start(&sink, dir, 0, 0, opts);
+	t = open_smtp(sink.port, NULL);
+	for (int i = 0; i < 2; i++) {
 		enum gw_result r = transport_send(t, FROM, RCPT, msg, strlen(msg), &reply);
 
-		if (r != GW_OK || strstr(reply, "said: 250 2.0.0 Ok: queued") == NULL)
-			fail_msg("message %d: %s \"%s\"", i, gw_result_name(r), reply);
+		if (r != GW_OK)
+			fail_msg("send %d: %s \"%s\"", i, gw_result_name(r), reply);
 		free(reply);
-		free(msg);
+		reply = NULL;
+		if (i == 0)
+			sleep_ms(1600);
 	}
 	transport_close(&t);
-	sleep_ms(50);
-	peer_stop(&peer);
-	log = read_file(log_path, NULL);
-	/* in clear text only EHLO and STARTTLS; the password and mail under TLS */
-	if (strncmp(log, prefix, strlen(prefix)) != 0 ||
-	    strstr(log, "TLS MAIL FROM:<" FROM ">") == NULL ||
-	    strstr(log, "TLS RSET\n") == NULL || strstr(log, "PLAIN MAIL") != NULL ||
-	    strstr(log, "PLAIN AUTH") != NULL)
-		fail_msg("conversation:\n%s", log);
-	free(log);
-	free(log_path);
+	/* the probe, the session the sink dropped, the one after it */
+	sink_wait_sessions(&sink, 3);
+	sink_stop(&sink);
+	sink_counters(&sink, &sess, &mesg);
+	assert_int_equal(mesg, 2);
+	assert_int_equal(sess, 3);
+	sink_free(&sink);
+	free(msg);
 	remove_tree(dir);
-}
-
-/* A forged reply behind the STARTTLS 220 is never read as if it were TLS. */
-static void test_transport_smtp_starttls_injection(void **state)
-{
-	static const enum transport_tls modes[] = { TRANSPORT_TLS_REQUIRE, TRANSPORT_TLS_TRY };
-	size_t i;
-
-	(void)state;
-	for (i = 0; i < GW_ARRAY_SIZE(modes); i++) {
-		struct transport_settings set = { .helo_name = HELO, .timeout = 5,
-						  .starttls = modes[i] };
-		char *dir = make_tmpdir(), *log_path = xasprintf("%s/peer.log", dir), *log;
-		char *reply = NULL;
-		struct tls_peer peer;
-		struct transport *t;
-		enum gw_result r;
-
-		peer_start(&peer, TLS_PEER_INJECT, log_path);
-		t = open_smtp(peer.port, &set);
-		r = transport_send(t, FROM, RCPT, "Subject: x\r\n\r\nx\r\n", 16, &reply);
-		transport_close(&t);
-		sleep_ms(50);
-		peer_stop(&peer);
-		log = read_file(log_path, NULL);
-		if (modes[i] == TRANSPORT_TLS_REQUIRE) {
-			/* refused, and nothing went further */
-			if (r != GW_TEMPFAIL ||
-			    strstr(reply, "sent more after its STARTTLS reply") == NULL ||
-			    strstr(log, "MAIL") != NULL)
-				fail_msg("case %zu: %s \"%s\"\n%s", i, gw_result_name(r), reply, log);
-		} else {
-			/* opportunistic: a second connection without STARTTLS */
-			if (r != GW_OK || strstr(log, "PLAIN MAIL FROM:<" FROM ">") == NULL ||
-			    strstr(log, "TLS MAIL") != NULL)
-				fail_msg("case %zu: %s \"%s\"\n%s", i, gw_result_name(r), reply, log);
-		}
-		free(reply);
-		free(log);
-		free(log_path);
-		remove_tree(dir);
-	}
 }
 
 /* ---- common checks ---------------------------------------------------- */
@@ -769,12 +747,17 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_transport_smtp_reuses_connection, kill_leftovers),
+		cmocka_unit_test_teardown(test_transport_smtp_message_forms, kill_leftovers),
 		cmocka_unit_test_teardown(test_transport_smtp_faults, kill_leftovers),
 		cmocka_unit_test_teardown(test_transport_smtp_reconnects_after_421, kill_leftovers),
+		cmocka_unit_test_teardown(test_transport_smtp_reconnects_after_idle_close,
+					  kill_leftovers),
 		cmocka_unit_test_teardown(test_transport_smtp_not_listening, kill_leftovers),
 		cmocka_unit_test_teardown(test_transport_smtp_timeout, kill_leftovers),
 		cmocka_unit_test_teardown(test_transport_smtp_null_sender, kill_leftovers),
 		cmocka_unit_test_teardown(test_transport_smtp_starttls_and_auth, kill_leftovers),
+		cmocka_unit_test_teardown(test_transport_smtp_rset_only_after_failure,
+					  kill_leftovers),
 		cmocka_unit_test_teardown(test_transport_smtp_starttls_real, kill_leftovers),
 		cmocka_unit_test_teardown(test_transport_smtp_starttls_injection, kill_leftovers),
 		cmocka_unit_test_teardown(test_transport_rejects_bad_envelope, kill_leftovers),

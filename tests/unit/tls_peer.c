@@ -94,8 +94,10 @@ static void serve(struct conn *c, SSL_CTX *ctx, enum tls_peer_mode mode)
 		fprintf(c->log, "%s %s\n", c->ssl != NULL ? "TLS" : "PLAIN", line);
 		fflush(c->log);
 		if (strncasecmp(line, "EHLO", 4) == 0) {
-			put(c, c->ssl != NULL ? "250-tls-peer\r\n250-AUTH PLAIN LOGIN\r\n250 SIZE 1000000\r\n"
-					      : "250-tls-peer\r\n250-STARTTLS\r\n250 SIZE 1000000\r\n");
+			put(c, c->ssl != NULL ? "250-tls-peer\r\n250-AUTH PLAIN LOGIN\r\n"
+						"250-PIPELINING\r\n250 SIZE 1000000\r\n"
+					      : "250-tls-peer\r\n250-STARTTLS\r\n250-PIPELINING\r\n"
+						"250 SIZE 1000000\r\n");
 		} else if (strcasecmp(line, "STARTTLS") == 0 && c->ssl == NULL) {
 			put(c, mode == TLS_PEER_INJECT ? "220 2.0.0 ready\r\n250 injected\r\n"
 						       : "220 2.0.0 ready\r\n");
@@ -108,6 +110,8 @@ static void serve(struct conn *c, SSL_CTX *ctx, enum tls_peer_mode mode)
 			}
 		} else if (strncasecmp(line, "AUTH", 4) == 0) {
 			put(c, "235 2.7.0 Authentication successful\r\n");
+		} else if (strncasecmp(line, "RCPT TO:<refuse", 15) == 0) {
+			put(c, "550 5.1.1 <refused>: Recipient address rejected\r\n");
 		} else if (strncasecmp(line, "MAIL", 4) == 0 || strncasecmp(line, "RCPT", 4) == 0 ||
 			   strcasecmp(line, "RSET") == 0) {
 			put(c, "250 2.0.0 Ok\r\n");

@@ -9,6 +9,7 @@
 #include <ftw.h>
 #include <netinet/in.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <dirent.h>
@@ -159,4 +161,69 @@ void sleep_ms(long ms)
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
 	nanosleep(&ts, NULL);
+}
+
+/*
+ * Servers still running when a test fails half way (cmocka leaves the test
+ * function at the failed assertion); the teardown kills them.
+ */
+static pid_t leftovers[8];
+
+void track(pid_t pid)
+{
+	for (size_t i = 0; i < GW_ARRAY_SIZE(leftovers); i++) {
+		if (leftovers[i] == 0) {
+			leftovers[i] = pid;
+			return;
+		}
+	}
+}
+
+void untrack(pid_t pid)
+{
+	for (size_t i = 0; i < GW_ARRAY_SIZE(leftovers); i++) {
+		if (leftovers[i] == pid)
+			leftovers[i] = 0;
+	}
+}
+
+int kill_leftovers(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < GW_ARRAY_SIZE(leftovers); i++) {
+		if (leftovers[i] > 0) {
+			kill(leftovers[i], SIGKILL);
+			waitpid(leftovers[i], NULL, 0);
+			leftovers[i] = 0;
+		}
+	}
+	return 0;
+}
+
+void peer_start(struct tls_peer *peer, enum tls_peer_mode mode, const char *log_path)
+{
+	if (tls_peer_start(peer, mode, log_path) < 0)
+		fail_msg("cannot start the TLS peer");
+	track(peer->pid);
+}
+
+void peer_stop(struct tls_peer *peer)
+{
+	untrack(peer->pid);
+	tls_peer_stop(peer);
+}
+
+struct transport *open_smtp(int port, const struct transport_settings *set_in)
+{
+	struct transport_settings set = { .helo_name = HELO, .timeout = 5 };
+	struct transport *t = NULL;
+	char *spec = xasprintf("smtp://127.0.0.1:%d", port);
+	char *error = NULL;
+
+	if (set_in != NULL)
+		set = *set_in;
+	if (transport_open(spec, &set, &t, &error) < 0)
+		fail_msg("transport_open %s: %s", spec, error);
+	free(spec);
+	return t;
 }

@@ -1,5 +1,5 @@
 /*
- * transport_testutil.h - what the two source files of test_transport share.
+ * transport_testutil.h - what the source files of test_transport share.
  *
  * Helpers fail the running cmocka test on any system error; strings they
  * return are malloc'd.
@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "buf.h"
+#include "tls_peer.h"
 #include "transport.h"
 
 #define FROM "bounce+tok42@reply.firm.example"
@@ -32,6 +33,24 @@ char *test_message(int n);
 /* A port on 127.0.0.1 that was free a moment ago. */
 int free_port(void);
 void sleep_ms(long ms);
+
+/*
+ * Servers a test started, killed by kill_leftovers (a cmocka teardown)
+ * when the test fails before stopping them.
+ */
+void track(pid_t pid);
+void untrack(pid_t pid);
+int kill_leftovers(void **state);
+/* tls_peer started and tracked, or the test fails. */
+void peer_start(struct tls_peer *peer, enum tls_peer_mode mode, const char *log_path);
+void peer_stop(struct tls_peer *peer);
+/* smtp://127.0.0.1:PORT with SET (default: HELO, 5 s timeout). */
+struct transport *open_smtp(int port, const struct transport_settings *set);
+
+/* test_transport_peer.c */
+void test_transport_smtp_rset_only_after_failure(void **state);
+void test_transport_smtp_starttls_real(void **state);
+void test_transport_smtp_starttls_injection(void **state);
 
 /* test_transport_local.c */
 void test_transport_maildir_delivers(void **state);
