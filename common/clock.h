@@ -25,12 +25,13 @@ int64_t clock_monotonic_ms(void);
  */
 int clock_parse(const char *s, int64_t *t_r);
 
-/* "2026-11-25T09:30:00Z"; buf must hold CLOCK_ISO_MAX bytes. */
-#define CLOCK_ISO_MAX 32
+/* "2026-11-25T09:30:00Z"; buf must hold CLOCK_ISO_MAX bytes (room for
+ * six ints as the compiler sees them, so that no build warns). */
+#define CLOCK_ISO_MAX 80
 const char *clock_format(int64_t t, char buf[CLOCK_ISO_MAX]);
 
 /* RFC 5322 date in UTC: "Wed, 25 Nov 2026 09:30:00 +0000". */
-#define CLOCK_RFC5322_MAX 40
+#define CLOCK_RFC5322_MAX 96
 const char *clock_format_rfc5322(int64_t t, char buf[CLOCK_RFC5322_MAX]);
 
 #define CLOCK_DAY 86400
