@@ -69,7 +69,14 @@ trap 'rm -rf "$T"' EXIT
 # ---- gatewayd: database, keys, config
 mkdir -p "$T/gw" "$T/msgs" "$T/dovecot/base" "$T/dovecot/mail"
 [ -n "$USER_RUN" ] && chown nobody "$T/gw" "$T/dovecot" "$T/dovecot/base" "$T/dovecot/mail"
-eval "$($USER_RUN "$SEED" "$T/gw/gatewayd.db" "$T/gw/keys" reply.example)"
+TOTAL=$((N * RUNS))
+# A thread answers only a few senders a day that its token was not sent to
+# (decide.h): every message goes to a thread of its own, so that every one
+# takes the whole path to an explanation.
+$USER_RUN "$SEED" "$T/gw/gatewayd.db" "$T/gw/keys" reply.example "$TOTAL" >"$T/seed.out"
+grep -v '^REPLYN=' "$T/seed.out" >"$T/seed.sh"
+. "$T/seed.sh"
+sed -n 's/^REPLYN=//p' "$T/seed.out" >"$T/rcpts"
 cat >"$T/gw/gatewayd.conf" <<EOF
 [store]
 path = $T/gw/gatewayd.db
@@ -84,11 +91,11 @@ EOF
 # ---- the messages: 20 KB each, own Message-ID
 body=$(awk 'BEGIN { for (i = 0; i < 285; i++)
 	printf "Thank you for the reminder, I am gathering the statements now (%03d).\n", i }')
-TOTAL=$((N * RUNS))
 i=0
 while [ $i -lt "$TOTAL" ]; do
 	printf 'Return-Path: <client%d@client.example>\nFrom: Client %d <client%d@client.example>\nTo: <%s>\nSubject: Re: Documents for 2026\nMessage-ID: <bench-%d@client.example>\nDate: Wed, 25 Nov 2026 10:00:00 +0000\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n%s\n' \
-		$i $i $i "$REPLY1" $i "$body" >"$T/msgs/$i.eml"
+		$i $i $i "$(sed -n "$((i + 1))p" "$T/rcpts")" $i "$body" >"$T/msgs/$i.eml"
+	sed -n "$((i + 1))p" "$T/rcpts" >"$T/msgs/$i.rcpt"
 	i=$((i + 1))
 done
 SIZE=$(wc -c <"$T/msgs/0.eml")
@@ -127,8 +134,9 @@ batch() {
 		i='"$2"'
 		while [ $i -lt '"$3"' ]; do
 			if [ '"$1"' = pipe ]; then
+				read -r rcpt <"'"$T"'/msgs/$i.rcpt"
 				"'"$PIPE"'" -c "'"$T"'/gw/gatewayd.conf" "client$i@client.example" \
-					"'"$REPLY1"'" <"'"$T"'/msgs/$i.eml" || exit 1
+					"$rcpt" <"'"$T"'/msgs/$i.eml" || exit 1
 			else
 				"'"$LDA"'" -c "'"$T"'/dovecot/dovecot.conf" -e \
 					-f "client$i@client.example" <"'"$T"'/msgs/$i.eml" || exit 1

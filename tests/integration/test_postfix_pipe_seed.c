@@ -8,7 +8,12 @@
  *   REPLY2=reply+...@reply.example     Jane's reply address, thread 2
  *   BOUNCE1=bounce+...@reply.example   Jane's VERP address, thread 1
  *
- * usage: test_postfix_pipe_seed DB KEYFILE REPLY_DOMAIN
+ * With THREADS, that many more threads and one line each after those:
+ *   REPLYN=reply+...@reply.example     Jane's reply address, thread 2 + N
+ * (for the inbound benchmark, whose every message must be answered: a
+ * thread answers only a few senders the token was not sent to a day).
+ *
+ * usage: test_postfix_pipe_seed DB KEYFILE REPLY_DOMAIN [THREADS]
  * Both files must not exist.  Exit 0, or 1 with a message.
  */
 #include <stdio.h>
@@ -59,9 +64,10 @@ int main(int argc, char **argv)
 	struct store_chat_new chat;
 	int64_t staff, account, jane, threads[2];
 	char *err = NULL;
+	long extra = argc == 5 ? strtol(argv[4], NULL, 10) : 0;
 
-	if (argc != 4) {
-		fprintf(stderr, "usage: test_postfix_pipe_seed DB KEYFILE REPLY_DOMAIN\n");
+	if ((argc != 4 && argc != 5) || extra < 0 || extra > 100000) {
+		fprintf(stderr, "usage: test_postfix_pipe_seed DB KEYFILE REPLY_DOMAIN [THREADS]\n");
 		return 1;
 	}
 	if (link_keys_create(argv[2], &err) != 0 || link_keys_load(argv[2], &keys, &err) != 0) {
@@ -94,6 +100,18 @@ int main(int argc, char **argv)
 	print_address("REPLY1", keys, LINK_REPLY, threads[0], jane, argv[3]);
 	print_address("REPLY2", keys, LINK_REPLY, threads[1], jane, argv[3]);
 	print_address("BOUNCE1", keys, LINK_BOUNCE, threads[0], jane, argv[3]);
+	for (long i = 0; i < extra; i++) {
+		int64_t id;
+
+		memset(&chat, 0, sizeof(chat));
+		chat.account_ids = &account;
+		chat.n_accounts = 1;
+		chat.staff_id = staff;
+		chat.subject = "Documents";
+		chat.body = "Please upload your bank statements.";
+		check(store_chat_create(store, &chat, &id, &err), "chat", err);
+		print_address("REPLYN", keys, LINK_REPLY, id, jane, argv[3]);
+	}
 	store_close(&store);
 	link_keys_free(&keys);
 	return 0;
