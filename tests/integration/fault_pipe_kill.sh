@@ -71,9 +71,6 @@ id postfix >/dev/null 2>&1 || skip "no postfix user"
 runuser -u nobody -- strace -qq -o /dev/null true 2>/dev/null ||
 	skip "strace cannot trace here (ptrace not permitted)"
 
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 mkdir -p "$WORK"
 D=$(mktemp -d "$WORK/fault-pipe-kill.XXXXXX") || fail "mktemp"
@@ -198,36 +195,16 @@ SINK_PID=$!
 
 # ---- Postfix: one pipe process at a time, so that the attempts of each
 # message follow one another as the wrapper counts them
-cat >"$D/etc/main.cf" <<EOF
-compatibility_level = 3.6
-queue_directory = $D/queue
-data_directory = $D/data
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = mx.test.example
-mydomain = test.example
-myorigin = test.example
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mydestination =
-mynetworks = 127.0.0.0/8
-relay_domains = $DOMAIN
-transport_maps = texthash:$D/etc/transport
+{
+	postfix_main_cf "$D" "$DOMAIN" "[127.0.0.1]:$BOUNCE_SINK_PORT"
+	cat <<EOF
 gatewayd_destination_recipient_limit = 1
-relayhost = [127.0.0.1]:$BOUNCE_SINK_PORT
-smtp_dns_support_level = disabled
-smtp_tls_security_level = none
-alias_maps =
-alias_database =
-local_recipient_maps =
 smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination
-maillog_file = $D/maillog
-maillog_file_prefixes = $D
 queue_run_delay = 1s
 minimal_backoff_time = 1s
 maximal_backoff_time = 2s
-biff = no
 EOF
+} >"$D/etc/main.cf"
 echo "$DOMAIN gatewayd:" >"$D/etc/transport"
 {
 	postfix_master_cf "127.0.0.1:$SMTP_PORT"

@@ -48,9 +48,6 @@ command -v sqlite3 >/dev/null 2>&1 || skip "sqlite3 (the shell) is not installed
 id postfix >/dev/null 2>&1 || skip "no postfix user"
 PATH=$PATH:/usr/sbin
 
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 mkdir -p "$WORK"
 D=$(mktemp -d "$WORK/postfix-lmtp.XXXXXX") || fail "mktemp"
@@ -122,37 +119,16 @@ until grep -q "LMTP on" "$D/gatewayd.log" 2>/dev/null &&
 done
 
 # ---- Postfix
-cat >"$D/etc/main.cf" <<EOC
-compatibility_level = 3.6
-queue_directory = $D/queue
-data_directory = $D/data
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = mx.test.example
-mydomain = test.example
-myorigin = test.example
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mydestination =
-mynetworks = 127.0.0.0/8
-relay_domains = $DOMAIN
-transport_maps = texthash:$D/etc/transport
-relayhost = [127.0.0.1]:$BOUNCE_SINK_PORT
-smtp_dns_support_level = disabled
-smtp_tls_security_level = none
-lmtp_tls_security_level = none
-alias_maps =
-alias_database =
-local_recipient_maps =
+{
+	postfix_main_cf "$D" "$DOMAIN" "[127.0.0.1]:$BOUNCE_SINK_PORT"
+	cat <<EOC
 smtpd_recipient_restrictions = reject_unauth_destination,
 	check_policy_service inet:127.0.0.1:$POLICY_PORT, permit
-maillog_file = $D/maillog
-maillog_file_prefixes = $D
 queue_run_delay = 2s
 minimal_backoff_time = 2s
 maximal_backoff_time = 4s
-biff = no
 EOC
+} >"$D/etc/main.cf"
 cat >"$D/etc/transport" <<EOC
 $DOMAIN lmtp:inet:127.0.0.1:$LMTP_PORT
 EOC

@@ -44,9 +44,6 @@ command -v sqlite3 >/dev/null 2>&1 || skip "sqlite3 (the shell) is not installed
 id postfix >/dev/null 2>&1 || skip "no postfix user"
 PATH=$PATH:/usr/sbin
 
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 mkdir -p "$WORK"
 D=$(mktemp -d "$WORK/postfix-pipe.XXXXXX") || fail "mktemp"
@@ -102,36 +99,16 @@ smtp-sink -u nobody -d "$D/sink-relay/%M." 127.0.0.1:$RELAY_SINK_PORT 64 &
 SINK_PIDS="$SINK_PIDS $!"
 
 # ---- Postfix
-cat >"$D/etc/main.cf" <<EOF
-compatibility_level = 3.6
-queue_directory = $D/queue
-data_directory = $D/data
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = mx.test.example
-mydomain = test.example
-myorigin = test.example
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mydestination =
-mynetworks = 127.0.0.0/8
-relay_domains = $DOMAIN
-transport_maps = texthash:$D/etc/transport
+{
+	postfix_main_cf "$D" "$DOMAIN" "[127.0.0.1]:$BOUNCE_SINK_PORT"
+	cat <<EOF
 gatewayd_destination_recipient_limit = 1
-relayhost = [127.0.0.1]:$BOUNCE_SINK_PORT
-smtp_dns_support_level = disabled
-smtp_tls_security_level = none
-alias_maps =
-alias_database =
-local_recipient_maps =
 smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination
-maillog_file = $D/maillog
-maillog_file_prefixes = $D
 queue_run_delay = 2s
 minimal_backoff_time = 2s
 maximal_backoff_time = 4s
-biff = no
 EOF
+} >"$D/etc/main.cf"
 cat >"$D/etc/transport" <<EOF
 $DOMAIN gatewayd:
 EOF
