@@ -1,0 +1,294 @@
+/*
+ * pool.c - the store pool (pool.h): one queue per lane under one mutex,
+ * worker threads that each own a connection, and a condition variable that
+ * store_pool_cancel() and store_pool_run() wait on.
+ */
+#include "pool.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "gw.h"
+#include "store.h"
+
+enum job_state {
+	JOB_IDLE = 0,  /* never submitted */
+	JOB_QUEUED,
+	JOB_TAKEN,     /* a worker has it (running, or finished) */
+};
+
+struct lane {
+	struct store_job *head, *tail;
+	pthread_cond_t work;        /* a job was queued, or stop */
+	unsigned pending;           /* queued + running */
+};
+
+struct worker {
+	struct store_pool *pool;
+	enum store_lane lane;
+	struct store *store;
+	struct store_job *current;  /* until its done has returned; never
+				       dereferenced after run */
+	pthread_t thread;
+	int started;
+	int64_t data_version;
+};
+
+struct store_pool {
+	pthread_mutex_t mu;
+	pthread_cond_t finished;    /* some job finished */
+	struct lane lanes[2];
+	int stop;
+	atomic_uint_fast64_t generation;
+	struct worker *workers;     /* readers first, then the writer */
+	size_t n_workers;
+};
+
+static struct store_job *lane_pop(struct lane *l)
+{
+	struct store_job *j = l->head;
+
+	if (j != NULL) {
+		l->head = j->next;
+		if (l->head == NULL)
+			l->tail = NULL;
+		j->next = NULL;
+	}
+	return j;
+}
+
+/* A reader notes commits of other connections before it reads. */
+static void note_changes(struct worker *w)
+{
+	int64_t v;
+
+	if (store_data_version(w->store, &v) < 0 || v != w->data_version) {
+		w->data_version = v;
+		atomic_fetch_add(&w->pool->generation, 1);
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct store_pool *p = w->pool;
+	struct lane *l = &p->lanes[w->lane];
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		struct store_job *j;
+
+		while (l->head == NULL && !p->stop)
+			pthread_cond_wait(&l->work, &p->mu);
+		if ((j = lane_pop(l)) == NULL)
+			break;  /* stopping, and nothing is left to do */
+		j->state = JOB_TAKEN;
+		w->current = j;
+		pthread_mutex_unlock(&p->mu);
+
+		if (w->lane == STORE_LANE_READ)
+			note_changes(w);
+		j->run(w->store, j);
+		if (w->lane == STORE_LANE_WRITE)
+			atomic_fetch_add(&p->generation, 1);
+		/* done may hand the job to a thread that frees it: nothing
+		 * here touches it afterwards. */
+		if (j->done != NULL)
+			j->done(j);
+
+		pthread_mutex_lock(&p->mu);
+		w->current = NULL;
+		l->pending--;
+		pthread_cond_broadcast(&p->finished);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+static void stop_workers(struct store_pool *p)
+{
+	pthread_mutex_lock(&p->mu);
+	p->stop = 1;
+	pthread_cond_broadcast(&p->lanes[0].work);
+	pthread_cond_broadcast(&p->lanes[1].work);
+	pthread_mutex_unlock(&p->mu);
+	for (size_t i = 0; i < p->n_workers; i++)
+		if (p->workers[i].started)
+			pthread_join(p->workers[i].thread, NULL);
+}
+
+int store_pool_open(const struct store_pool_settings *set, struct store_pool **pool_r,
+		    char **error_r)
+{
+	struct store_pool *p;
+	int readers = set->readers > 0 ? set->readers : 2;
+
+	*pool_r = NULL;
+	if (readers > STORE_POOL_READERS_MAX) {
+		*error_r = xasprintf("store pool: %d readers, at most %d", readers,
+				     STORE_POOL_READERS_MAX);
+		return -1;
+	}
+	p = xcalloc(1, sizeof(*p));
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->finished, NULL);
+	pthread_cond_init(&p->lanes[0].work, NULL);
+	pthread_cond_init(&p->lanes[1].work, NULL);
+	atomic_init(&p->generation, 1);
+	p->n_workers = (size_t)readers + 1;
+	p->workers = xcalloc(p->n_workers, sizeof(*p->workers));
+
+	/* The writer's connection first: it creates and migrates the file. */
+	for (size_t k = 0; k < p->n_workers; k++) {
+		size_t i = (k + p->n_workers - 1) % p->n_workers;
+		struct worker *w = &p->workers[i];
+
+		w->pool = p;
+		w->lane = i == p->n_workers - 1 ? STORE_LANE_WRITE : STORE_LANE_READ;
+		if (store_open(set->store, &w->store, error_r) < 0)
+			goto fail;
+		if (set->mail_domain != NULL)
+			store_set_mail_domain(w->store, set->mail_domain);
+		store_set_reminder_defaults(w->store,
+					    set->reminder_days > 0 ? set->reminder_days : 3,
+					    set->reminder_count > 0 ? set->reminder_count : 1);
+		if (store_data_version(w->store, &w->data_version) < 0)
+			w->data_version = -1;
+	}
+	for (size_t i = 0; i < p->n_workers; i++) {
+		struct worker *w = &p->workers[i];
+
+		if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+			*error_r = xstrdup("store pool: cannot start a thread");
+			goto fail;
+		}
+		w->started = 1;
+	}
+	*pool_r = p;
+	return 0;
+fail:
+	store_pool_close(&p);
+	return -1;
+}
+
+void store_pool_close(struct store_pool **poolp)
+{
+	struct store_pool *p = poolp != NULL ? *poolp : NULL;
+
+	if (p == NULL)
+		return;
+	*poolp = NULL;
+	stop_workers(p);
+	for (size_t i = 0; i < p->n_workers; i++)
+		store_close(&p->workers[i].store);
+	free(p->workers);
+	pthread_cond_destroy(&p->lanes[0].work);
+	pthread_cond_destroy(&p->lanes[1].work);
+	pthread_cond_destroy(&p->finished);
+	pthread_mutex_destroy(&p->mu);
+	free(p);
+}
+
+void store_pool_submit(struct store_pool *p, enum store_lane lane, struct store_job *j)
+{
+	struct lane *l = &p->lanes[lane == STORE_LANE_WRITE];
+
+	j->next = NULL;
+	pthread_mutex_lock(&p->mu);
+	j->state = JOB_QUEUED;
+	if (l->tail != NULL)
+		l->tail->next = j;
+	else
+		l->head = j;
+	l->tail = j;
+	l->pending++;
+	pthread_cond_signal(&l->work);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* Under the mutex: is a worker still on j (before its done returned)? */
+static int job_busy(const struct store_pool *p, const struct store_job *j)
+{
+	for (size_t i = 0; i < p->n_workers; i++)
+		if (p->workers[i].current == j)
+			return 1;
+	return 0;
+}
+
+int store_pool_cancel(struct store_pool *p, struct store_job *j)
+{
+	int removed = 0;
+
+	pthread_mutex_lock(&p->mu);
+	if (j->state == JOB_QUEUED) {
+		for (int i = 0; i < 2 && !removed; i++) {
+			struct lane *l = &p->lanes[i];
+			struct store_job **pp, *prev = NULL;
+
+			for (pp = &l->head; *pp != NULL; prev = *pp, pp = &(*pp)->next) {
+				if (*pp != j)
+					continue;
+				*pp = j->next;
+				if (l->tail == j)
+					l->tail = prev;
+				j->next = NULL;
+				j->state = JOB_IDLE;
+				l->pending--;
+				removed = 1;
+				break;
+			}
+		}
+	}
+	while (!removed && job_busy(p, j))
+		pthread_cond_wait(&p->finished, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+	return removed;
+}
+
+/* store_pool_run(): a job on the caller's stack and a flag to wait on. */
+struct sync_job {
+	struct store_job job;       /* first: the job is the record */
+	void (*fn)(struct store *store, void *arg);
+	void *arg;
+};
+
+static void sync_run(struct store *store, struct store_job *job)
+{
+	struct sync_job *s = (struct sync_job *)job;
+
+	s->fn(store, s->arg);
+}
+
+void store_pool_run(struct store_pool *p, enum store_lane lane,
+		    void (*fn)(struct store *store, void *arg), void *arg)
+{
+	struct sync_job s;
+
+	memset(&s, 0, sizeof(s));
+	s.job.run = sync_run;
+	s.fn = fn;
+	s.arg = arg;
+	store_pool_submit(p, lane, &s.job);
+	pthread_mutex_lock(&p->mu);
+	while (s.job.state == JOB_QUEUED || job_busy(p, &s.job))
+		pthread_cond_wait(&p->finished, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+}
+
+uint64_t store_pool_generation(struct store_pool *p)
+{
+	return atomic_load(&p->generation);
+}
+
+unsigned store_pool_pending(struct store_pool *p, enum store_lane lane)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&p->mu);
+	n = p->lanes[lane == STORE_LANE_WRITE].pending;
+	pthread_mutex_unlock(&p->mu);
+	return n;
+}
