@@ -5,8 +5,11 @@
  */
 #include "pool.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,10 +97,17 @@ static void *worker_main(void *arg)
 		j->run(w->store, j);
 		if (w->lane == STORE_LANE_WRITE)
 			atomic_fetch_add(&p->generation, 1);
-		/* done may hand the job to a thread that frees it: nothing
-		 * here touches it afterwards. */
-		if (j->done != NULL)
+		/* done or the queue may hand the job to a thread that frees
+		 * it: nothing here touches it afterwards. */
+		if (j->reply_to != NULL) {
+			struct store_done_queue *q = j->reply_to;
+
+			if (j->done != NULL)
+				j->done(j);
+			store_done_queue_push(q, j);
+		} else if (j->done != NULL) {
 			j->done(j);
+		}
 
 		pthread_mutex_lock(&p->mu);
 		w->current = NULL;
@@ -291,4 +301,81 @@ unsigned store_pool_pending(struct store_pool *p, enum store_lane lane)
 	n = p->lanes[lane == STORE_LANE_WRITE].pending;
 	pthread_mutex_unlock(&p->mu);
 	return n;
+}
+
+/* ---- done queues ---- */
+
+struct store_done_queue {
+	pthread_mutex_t mu;
+	struct store_job *head, *tail;
+	int fd;                     /* eventfd: readable while head != NULL */
+};
+
+int store_done_queue_open(struct store_done_queue **queue_r, char **error_r)
+{
+	struct store_done_queue *q = xcalloc(1, sizeof(*q));
+
+	q->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (q->fd < 0) {
+		*error_r = xasprintf("store pool: eventfd: %s", strerror(errno));
+		free(q);
+		*queue_r = NULL;
+		return -1;
+	}
+	pthread_mutex_init(&q->mu, NULL);
+	*queue_r = q;
+	return 0;
+}
+
+void store_done_queue_close(struct store_done_queue **queuep)
+{
+	struct store_done_queue *q = queuep != NULL ? *queuep : NULL;
+
+	if (q == NULL)
+		return;
+	*queuep = NULL;
+	close(q->fd);
+	pthread_mutex_destroy(&q->mu);
+	free(q);
+}
+
+int store_done_queue_fd(const struct store_done_queue *q)
+{
+	return q->fd;
+}
+
+void store_done_queue_push(struct store_done_queue *q, struct store_job *j)
+{
+	uint64_t one = 1;
+	int wake;
+
+	j->next = NULL;
+	pthread_mutex_lock(&q->mu);
+	wake = q->head == NULL;
+	if (q->tail != NULL)
+		q->tail->next = j;
+	else
+		q->head = j;
+	q->tail = j;
+	/* Written under the mutex, so that take() cannot drain the counter
+	 * between our append and this write and leave it readable for an
+	 * empty queue (harmless, but a wasted wakeup). */
+	if (wake)
+		while (write(q->fd, &one, sizeof(one)) < 0 && errno == EINTR)
+			;
+	pthread_mutex_unlock(&q->mu);
+}
+
+struct store_job *store_done_queue_take(struct store_done_queue *q)
+{
+	struct store_job *list;
+	uint64_t n;
+
+	pthread_mutex_lock(&q->mu);
+	list = q->head;
+	q->head = q->tail = NULL;
+	while (read(q->fd, &n, sizeof(n)) < 0 && errno == EINTR)
+		;
+	pthread_mutex_unlock(&q->mu);
+	return list;
 }

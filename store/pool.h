@@ -58,9 +58,14 @@ struct store_job;
 typedef void store_job_fn(struct store *store, struct store_job *job);
 typedef void store_job_done_fn(struct store_job *job);
 
+struct store_done_queue;
+
 struct store_job {
 	store_job_fn *run;          /* required */
 	store_job_done_fn *done;    /* may be NULL */
+	/* When set, the finished job (after done) is put on this queue for
+	 * the thread that watches it: see store_done_queue below. */
+	struct store_done_queue *reply_to;
 	/* the pool's */
 	struct store_job *next;
 	int state;
@@ -103,6 +108,22 @@ int store_pool_cancel(struct store_pool *pool, struct store_job *job);
  */
 void store_pool_run(struct store_pool *pool, enum store_lane lane,
 		    void (*fn)(struct store *store, void *arg), void *arg);
+
+/*
+ * A done queue hands finished jobs back to one thread that waits on a
+ * descriptor (an event loop: watch store_done_queue_fd() for reading, then
+ * take the jobs).  Pushing is cheap and wakes the descriptor only when the
+ * queue was empty, so a busy loop takes many jobs per wakeup.
+ */
+int store_done_queue_open(struct store_done_queue **queue_r, char **error_r);
+/* Accepts NULL; clears *queuep.  Jobs still on it are dropped (not freed). */
+void store_done_queue_close(struct store_done_queue **queuep);
+int store_done_queue_fd(const struct store_done_queue *queue);
+/* From any thread; the job is the taker's from now on. */
+void store_done_queue_push(struct store_done_queue *queue, struct store_job *job);
+/* Every job pushed so far, oldest first, linked through job->next (NULL
+ * when none); clears the descriptor's readiness. */
+struct store_job *store_done_queue_take(struct store_done_queue *queue);
 
 /* See "Change generation" above.  From any thread. */
 uint64_t store_pool_generation(struct store_pool *pool);

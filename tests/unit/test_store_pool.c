@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <pthread.h>
 #include <time.h>
 #include <unistd.h>
@@ -381,6 +382,56 @@ static void test_store_pool_generation_follows_commits(void **state)
 	store_pool_close(&pool);
 }
 
+static void test_store_pool_done_queue_hands_back_every_job(void **state)
+{
+	struct fx *f = *state;
+	struct store_pool *pool = pool_open(f, 2);
+	struct store_done_queue *q = NULL;
+	struct tjob jobs[50];
+	char *error = NULL;
+	size_t got = 0;
+	int wakeups = 0;
+
+	if (store_done_queue_open(&q, &error) < 0)
+		fail_msg("store_done_queue_open: %s", error);
+	memset(jobs, 0, sizeof(jobs));
+	for (size_t i = 0; i < GW_ARRAY_SIZE(jobs); i++) {
+		jobs[i].index = (int)i;
+		jobs[i].job.run = i % 5 == 0 ? run_write : run_read;
+		jobs[i].job.done = job_done;
+		jobs[i].job.reply_to = q;
+		store_pool_submit(pool, i % 5 == 0 ? STORE_LANE_WRITE : STORE_LANE_READ,
+				  &jobs[i].job);
+	}
+	while (got < GW_ARRAY_SIZE(jobs)) {
+		struct pollfd pfd = { .fd = store_done_queue_fd(q), .events = POLLIN };
+		struct store_job *j;
+
+		if (poll(&pfd, 1, 5000) != 1)
+			fail_msg("the queue's descriptor did not wake after %zu jobs", got);
+		wakeups++;
+		for (j = store_done_queue_take(q); j != NULL; j = j->next) {
+			struct tjob *t = (struct tjob *)j;
+
+			/* done ran first, on the worker */
+			assert_int_equal(atomic_load(&t->done), 1);
+			got++;
+		}
+	}
+	assert_int_equal(got, GW_ARRAY_SIZE(jobs));
+	/* Empty now: the descriptor is not readable. */
+	{
+		struct pollfd pfd = { .fd = store_done_queue_fd(q), .events = POLLIN };
+
+		assert_int_equal(poll(&pfd, 1, 0), 0);
+		assert_null(store_done_queue_take(q));
+	}
+	print_message("50 jobs in %d wakeups\n", wakeups);
+	store_pool_close(&pool);
+	store_done_queue_close(&q);
+	assert_null(q);
+}
+
 static void test_store_pool_refuses_too_many_readers(void **state)
 {
 	struct fx *f = *state;
@@ -412,6 +463,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store_pool_run_waits_for_its_job,
 						fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_store_pool_generation_follows_commits,
+						fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_store_pool_done_queue_hands_back_every_job,
 						fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_store_pool_refuses_too_many_readers,
 						fx_setup, fx_teardown),
