@@ -89,7 +89,6 @@ static char *draft_text(const char *s, size_t len)
 
 static void do_reply(struct web_req *r, int64_t thread_id)
 {
-	struct web *web = r->web;
 	const struct web_field *bf = web_form_field(&r->form, "body");
 	const struct web_field *ff = web_form_field(&r->form, "file");
 	int has_file = ff != NULL && ff->filename != NULL && ff->filename[0] != '\0';
@@ -110,7 +109,7 @@ static void do_reply(struct web_req *r, int64_t thread_id)
 		goto out;
 	}
 	if (body != NULL && body[0] != '\0') {
-		res = store_message_post(web->store, thread_id, r->sess.kind, r->sess.id,
+		res = store_message_post(r->store, thread_id, r->sess.kind, r->sess.id,
 					 body, &message_id, &err);
 		if (res != GW_OK)
 			goto failed;
@@ -128,13 +127,13 @@ static void do_reply(struct web_req *r, int64_t thread_id)
 		att.content_type = upload_type(ff->content_type);
 		att.bytes = ff->value;
 		att.len = ff->len;
-		res = store_attachment_add(web->store, &att, &att_id, &err);
+		res = store_attachment_add(r->store, &att, &att_id, &err);
 		if (res != GW_OK) {
 			/* The message (if any) went out: say so, keep nothing twice. */
 			if (message_id != 0) {
 				log_warn("web: thread %lld: upload failed: %s",
 					 (long long)thread_id, err);
-				web_outbox_queued(web);
+				web_outbox_queued(r);
 				web_send_thread(r, thread_id, res == GW_TEMPFAIL ? 503 : 400,
 						"Your message was sent, but the file could "
 						"not be stored. Please try the file again.",
@@ -145,7 +144,7 @@ static void do_reply(struct web_req *r, int64_t thread_id)
 		}
 	}
 	web_session_touch(r);
-	web_outbox_queued(web);
+	web_outbox_queued(r);
 	log_info("web: thread %lld: %s %lld posted%s%s", (long long)thread_id,
 		 store_kind_name(r->sess.kind), (long long)r->sess.id,
 		 message_id != 0 ? " a message" : "", att_id != 0 ? " a file" : "");
@@ -177,7 +176,7 @@ static void do_read(struct web_req *r, int64_t thread_id)
 		web_send_error(r, 400, "bad up_to");
 		return;
 	}
-	res = store_read_mark(r->web->store, thread_id, r->sess.kind, r->sess.id, up_to, &err);
+	res = store_read_mark(r->store, thread_id, r->sess.kind, r->sess.id, up_to, &err);
 	if (res != GW_OK) {
 		web_send_store_error(r, res, err);
 		free(err);
@@ -192,7 +191,6 @@ static void do_read(struct web_req *r, int64_t thread_id)
 
 static void do_task(struct web_req *r, int64_t thread_id)
 {
-	struct web *web = r->web;
 	int64_t task_id = web_parse_id(web_form_get(&r->form, "task"));
 	const char *done = web_form_get(&r->form, "done");
 	struct store_thread_view view;
@@ -206,20 +204,20 @@ static void do_task(struct web_req *r, int64_t thread_id)
 		return;
 	}
 	/* The task must belong to this thread, which the person may see. */
-	res = store_thread_show(web->store, thread_id, r->sess.kind, r->sess.id, 0, &view, &err);
+	res = store_thread_show(r->store, thread_id, r->sess.kind, r->sess.id, 0, &view, &err);
 	for (size_t i = 0; res == GW_OK && i < view.n_tasks; i++)
 		found |= view.tasks[i].id == task_id;
 	if (res == GW_OK && !found)
 		res = GW_NOTFOUND;
 	if (res == GW_OK)
-		res = store_task_set_done(web->store, task_id, r->sess.kind, r->sess.id,
+		res = store_task_set_done(r->store, task_id, r->sess.kind, r->sess.id,
 					  done[0] == '1', &err);
 	if (res != GW_OK) {
 		web_send_store_error(r, res, err);
 	} else {
 		web_session_touch(r);
 		if (r->sess.kind == STORE_CONTACT && done[0] == '1')
-			web_outbox_queued(web);
+			web_outbox_queued(r);
 		redirect_thread(r, thread_id, "#tasks");
 	}
 	free(err);
@@ -240,7 +238,6 @@ static int form_int(const struct web_form *form, const char *name, int lo, int h
 
 static void do_staff(struct web_req *r, int64_t thread_id, const char *action)
 {
-	struct web *web = r->web;
 	enum gw_result res;
 	char *err = NULL;
 	int queued = 0;
@@ -250,11 +247,11 @@ static void do_staff(struct web_req *r, int64_t thread_id, const char *action)
 		return;
 	}
 	if (strcmp(action, "archive") == 0) {
-		res = store_thread_archive(web->store, thread_id, r->sess.id, &err);
+		res = store_thread_archive(r->store, thread_id, r->sess.id, &err);
 	} else if (strcmp(action, "reopen") == 0) {
-		res = store_thread_reopen(web->store, thread_id, r->sess.id, &err);
+		res = store_thread_reopen(r->store, thread_id, r->sess.id, &err);
 	} else if (strcmp(action, "resend") == 0) {
-		res = store_thread_resend(web->store, thread_id, r->sess.id, &queued, &err);
+		res = store_thread_resend(r->store, thread_id, r->sess.id, &queued, &err);
 	} else {
 		const char *en = web_form_get(&r->form, "enabled");
 		int days = form_int(&r->form, "days", 1, 365);
@@ -265,7 +262,7 @@ static void do_staff(struct web_req *r, int64_t thread_id, const char *action)
 							   "and the count 1 to 50.", NULL);
 			return;
 		}
-		res = store_thread_set_reminders(web->store, thread_id, r->sess.id,
+		res = store_thread_set_reminders(r->store, thread_id, r->sess.id,
 						 en != NULL && strcmp(en, "1") == 0, days,
 						 count, &err);
 	}
@@ -280,7 +277,7 @@ static void do_staff(struct web_req *r, int64_t thread_id, const char *action)
 	log_info("web: thread %lld: staff %lld: %s", (long long)thread_id,
 		 (long long)r->sess.id, action);
 	if (queued > 0)
-		web_outbox_queued(web);
+		web_outbox_queued(r);
 	redirect_thread(r, thread_id, NULL);
 }
 
@@ -294,7 +291,7 @@ void web_handle_thread(struct web_req *r, int64_t thread_id, const char *action)
 		return;
 	}
 	/* Actions on a thread the person cannot see: 404, like the page. */
-	res = store_thread_access(r->web->store, thread_id, r->sess.kind, r->sess.id, &err);
+	res = store_thread_access(r->store, thread_id, r->sess.kind, r->sess.id, &err);
 	if (res != GW_OK) {
 		web_send_store_error(r, res, err);
 		free(err);
@@ -363,7 +360,6 @@ void web_handle_attachment(struct web_req *r, int64_t attachment_id)
 {
 	struct web *web = r->web;
 	struct store_attachment att;
-	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
 	enum gw_result res = GW_NOTFOUND;
 	char *err = NULL, *path = NULL, *cd;
 	struct stat st;
@@ -375,9 +371,9 @@ void web_handle_attachment(struct web_req *r, int64_t attachment_id)
 		return;
 	}
 	if (attachment_id > 0)
-		res = store_attachment_get(web->store, attachment_id, &att, &err);
+		res = store_attachment_get(r->store, attachment_id, &att, &err);
 	if (res == GW_OK)
-		res = store_thread_access(web->store, att.thread_id, r->sess.kind, r->sess.id,
+		res = store_thread_access(r->store, att.thread_id, r->sess.kind, r->sess.id,
 					  &err);
 	if (res != GW_OK) {
 		web_send_store_error(r, res, err);
@@ -394,9 +390,9 @@ void web_handle_attachment(struct web_req *r, int64_t attachment_id)
 		goto out;
 	}
 	cd = disposition(att.file_name);
-	evhttp_add_header(h, "Content-Disposition", cd);
+	web_add_header(r, "Content-Disposition", cd);
 	/* Even if a browser rendered it, it could run nothing. */
-	evhttp_add_header(h, "Content-Security-Policy", "sandbox; default-src 'none'");
+	web_add_header(r, "Content-Security-Policy", "sandbox; default-src 'none'");
 	free(cd);
 	web_send_file(r, download_type(att.content_type), fd, (int64_t)st.st_size);
 out:

@@ -321,18 +321,24 @@ int web_form_read(struct web_req *r)
 	size_t len = evbuffer_get_length(in);
 	const char *body;
 
+	if (r->form_read)
+		return r->form_status;
+	r->form_read = 1;
 	if ((int64_t)len > r->web->max_body)
-		return 413;
-	body = len > 0 ? (const char *)evbuffer_pullup(in, -1) : "";
-	if (len == 0)
-		return 0;
-	if (ct == NULL)
-		return 415;
-	if (strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0)
-		return web_form_parse_urlencoded(body, len, &r->form) < 0 ? 400 : 0;
-	if (strncasecmp(ct, "multipart/form-data", 19) == 0)
-		return web_form_parse_multipart(ct, body, len, &r->form) < 0 ? 400 : 0;
-	return 415;
+		r->form_status = 413;
+	else if (len == 0)
+		r->form_status = 0;
+	else if (ct == NULL)
+		r->form_status = 415;
+	else if ((body = (const char *)evbuffer_pullup(in, -1)) == NULL)
+		r->form_status = 413;
+	else if (strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0)
+		r->form_status = web_form_parse_urlencoded(body, len, &r->form) < 0 ? 400 : 0;
+	else if (strncasecmp(ct, "multipart/form-data", 19) == 0)
+		r->form_status = web_form_parse_multipart(ct, body, len, &r->form) < 0 ? 400 : 0;
+	else
+		r->form_status = 415;
+	return r->form_status;
 }
 
 /* ---- text --------------------------------------------------------------- */

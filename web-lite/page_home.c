@@ -105,14 +105,13 @@ static void client_new_form(struct web_req *r, struct buf *o, const struct web_f
 
 static void staff_new_form(struct web_req *r, struct buf *o, const struct web_form *pf)
 {
-	struct web *web = r->web;
 	struct store_account_list accounts = { NULL, 0 };
 	struct store_template_list templates = { NULL, 0 };
 
-	if (store_account_list(web->store, r->sess.id, &accounts, NULL) != GW_OK ||
+	if (store_account_list(r->store, r->sess.id, &accounts, NULL) != GW_OK ||
 	    accounts.count == 0)
 		goto out;
-	(void)store_template_list(web->store, &templates, NULL);
+	(void)store_template_list(r->store, &templates, NULL);
 	buf_printf(o, "<details class=\"card newchat\"%s><summary>New chat</summary>"
 		      "<form method=\"post\" action=\"/new\">", pf != NULL ? " open" : "");
 	web_render_csrf(r, o);
@@ -177,8 +176,8 @@ static int client_may_create(struct web_req *r)
 
 	memset(&firm, 0, sizeof(firm));
 	memset(&c, 0, sizeof(c));
-	if (store_firm_get(r->web->store, &firm, NULL) == GW_OK && firm.allow_client_chats &&
-	    store_contact_get(r->web->store, r->sess.id, &c, NULL) == GW_OK)
+	if (store_firm_get(r->store, &firm, NULL) == GW_OK && firm.allow_client_chats &&
+	    store_contact_get(r->store, r->sess.id, &c, NULL) == GW_OK)
 		ok = c.may_create_chats;
 	store_firm_clear(&firm);
 	store_contact_clear(&c);
@@ -188,7 +187,6 @@ static int client_may_create(struct web_req *r)
 static void send_home(struct web_req *r, int code, const char *error,
 		      const struct web_form *pf)
 {
-	struct web *web = r->web;
 	struct store_thread_filter f;
 	struct store_thread_list list = { NULL, 0 };
 	struct buf main = BUF_INIT;
@@ -215,7 +213,7 @@ static void send_home(struct web_req *r, int code, const char *error,
 	f.archived = archived ? STORE_ARCHIVED_ONLY : STORE_ARCHIVED_NO;
 	f.order = staff ? STORE_ORDER_ACTIVITY : STORE_ORDER_TODO;
 	f.limit = 500;
-	res = store_thread_list(web->store, &f, &list, &err);
+	res = store_thread_list(r->store, &f, &list, &err);
 	if (res != GW_OK) {
 		web_send_store_error(r, res, err);
 		free(err);
@@ -275,7 +273,7 @@ static void new_by_contact(struct web_req *r)
 					"A new chat needs a subject and a message.", &r->form);
 		goto out;
 	}
-	res = store_chat_create_by_contact(r->web->store, r->sess.id, subject, body,
+	res = store_chat_create_by_contact(r->store, r->sess.id, subject, body,
 					   &thread_id, NULL, &err);
 	if (res == GW_TEMPFAIL) {
 		web_send_store_error(r, res, err);
@@ -286,7 +284,7 @@ static void new_by_contact(struct web_req *r)
 		goto out;
 	}
 	web_session_touch(r);
-	web_outbox_queued(r->web);
+	web_outbox_queued(r);
 	snprintf(location, sizeof(location), "/t/%lld", (long long)thread_id);
 	web_send_redirect(r, location);
 out:
@@ -355,7 +353,7 @@ static void new_by_staff(struct web_req *r)
 	chat.reminder_days = (int)rdays;
 	chat.reminder_count = (int)rcount;
 	ids = xcalloc(n, sizeof(*ids));
-	res = store_chat_create(r->web->store, &chat, ids, &err);
+	res = store_chat_create(r->store, &chat, ids, &err);
 	if (res == GW_TEMPFAIL) {
 		web_send_store_error(r, res, err);
 		goto out;
@@ -365,7 +363,7 @@ static void new_by_staff(struct web_req *r)
 		goto out;
 	}
 	log_info("web: staff %lld created %zu chat(s)", (long long)r->sess.id, n);
-	web_outbox_queued(r->web);
+	web_outbox_queued(r);
 	if (n == 1) {
 		char location[48];
 

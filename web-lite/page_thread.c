@@ -43,14 +43,14 @@ static const char *person_name(struct page *pg, enum store_kind kind, int64_t id
 	if (kind == STORE_CONTACT) {
 		struct store_contact c;
 
-		if (store_contact_get(pg->r->web->store, id, &c, NULL) == GW_OK) {
+		if (store_contact_get(pg->r->store, id, &c, NULL) == GW_OK) {
 			name = xstrdup(c.name);
 			store_contact_clear(&c);
 		}
 	} else if (kind == STORE_STAFF) {
 		struct store_staff s;
 
-		if (store_staff_get(pg->r->web->store, id, &s, NULL) == GW_OK) {
+		if (store_staff_get(pg->r->store, id, &s, NULL) == GW_OK) {
 			name = xstrdup(s.name);
 			store_staff_clear(&s);
 		}
@@ -361,11 +361,10 @@ void web_send_thread(struct web_req *r, int64_t thread_id, int code,
 	struct web *web = r->web;
 	struct store_thread_view view;
 	struct buf main = BUF_INIT, page = BUF_INIT;
-	const struct web_page_slot *hit;
 	struct page pg;
 	enum gw_result res;
 	char *err = NULL;
-	int64_t version = 0;
+	uint64_t generation;
 	int cacheable;
 
 	memset(&view, 0, sizeof(view));
@@ -374,19 +373,15 @@ void web_send_thread(struct web_req *r, int64_t thread_id, int code,
 				       "to see this chat.");
 		return;
 	}
-	/* The version is read before the thread, so that a commit racing
+	/* The generation is read before the thread, so that a commit racing
 	 * with the rendering makes the cached copy stale, never wrong. */
-	cacheable = code == 200 && error == NULL && draft == NULL &&
-		    store_data_version(web->store, &version) == 0;
-	if (cacheable &&
-	    (hit = web_page_cache_get(web, thread_id, r->sess.kind, r->sess.id, version)) !=
-		    NULL) {
-		web_send_html(r, 200, hit->html, hit->len);
+	generation = store_pool_generation(web->pool);
+	cacheable = code == 200 && error == NULL && draft == NULL;
+	if (cacheable && web_page_cache_send(r, thread_id, generation))
 		return;
-	}
-	res = store_thread_access(web->store, thread_id, r->sess.kind, r->sess.id, &err);
+	res = store_thread_access(r->store, thread_id, r->sess.kind, r->sess.id, &err);
 	if (res == GW_OK)
-		res = store_thread_show(web->store, thread_id, r->sess.kind, r->sess.id,
+		res = store_thread_show(r->store, thread_id, r->sess.kind, r->sess.id,
 					r->sess.kind == STORE_STAFF, &view, &err);
 	if (res != GW_OK) {
 		web_send_store_error(r, res, err);
@@ -396,11 +391,11 @@ void web_send_thread(struct web_req *r, int64_t thread_id, int code,
 	pg.r = r;
 	pg.view = &view;
 	pg.out = &main;
-	pg.firm = web_firm_name(web);
+	pg.firm = web_firm_name(r);
 	render_page(&pg, error, draft);
 	web_render_layout(r, &page, view.thread.subject, &main);
 	if (cacheable)
-		web_page_cache_put(web, thread_id, r->sess.kind, r->sess.id, version, &page);
+		web_page_cache_put(web, thread_id, r->sess.kind, r->sess.id, generation, &page);
 	web_send_html(r, code, page.data, page.len);
 	free(pg.firm);
 	for (size_t i = 0; i < pg.n_names; i++)

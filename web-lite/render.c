@@ -19,23 +19,32 @@
 
 /* The firm's name is read at most once a second: it is on every page and
  * changes about never. */
-char *web_firm_name(struct web *web)
+char *web_firm_name(struct web_req *r)
 {
+	struct web *web = r->web;
 	int64_t now = clock_monotonic_ms();
 	struct store_firm firm;
+	char *name = NULL;
 
+	pthread_mutex_lock(&web->cache_mu);
 	if (web->firm_name != NULL && now - web->firm_read_ms < 1000)
-		return xstrdup(web->firm_name);
+		name = xstrdup(web->firm_name);
+	pthread_mutex_unlock(&web->cache_mu);
+	if (name != NULL)
+		return name;
 	memset(&firm, 0, sizeof(firm));
-	free(web->firm_name);
-	if (store_firm_get(web->store, &firm, NULL) == GW_OK && firm.name != NULL &&
+	if (store_firm_get(r->store, &firm, NULL) == GW_OK && firm.name != NULL &&
 	    firm.name[0] != '\0')
-		web->firm_name = xstrdup(firm.name);
+		name = xstrdup(firm.name);
 	else
-		web->firm_name = xstrdup(web->firm_fallback);
-	web->firm_read_ms = now;
+		name = xstrdup(web->firm_fallback);
 	store_firm_clear(&firm);
-	return xstrdup(web->firm_name);
+	pthread_mutex_lock(&web->cache_mu);
+	free(web->firm_name);
+	web->firm_name = xstrdup(name);
+	web->firm_read_ms = now;
+	pthread_mutex_unlock(&web->cache_mu);
+	return name;
 }
 
 void web_render_csrf(struct web_req *r, struct buf *out)
@@ -46,7 +55,7 @@ void web_render_csrf(struct web_req *r, struct buf *out)
 void web_render_layout(struct web_req *r, struct buf *out, const char *title,
 		       const struct buf *main)
 {
-	char *firm = web_firm_name(r->web);
+	char *firm = web_firm_name(r);
 	const char *v = r->web->asset_version;
 
 	buf_puts(out, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -83,10 +92,18 @@ void web_render_markdown(struct web *web, int64_t id, const char *text, struct b
 	struct web_md_slot *slot = id > 0 ? &web->md[id % WEB_MD_SLOTS] : NULL;
 	char *html;
 
-	if (slot != NULL && slot->id == id && slot->html != NULL) {
-		buf_append(out, slot->html, slot->len);
-		return;
+	if (slot != NULL) {
+		int hit;
+
+		pthread_mutex_lock(&web->cache_mu);
+		hit = slot->id == id && slot->html != NULL;
+		if (hit)
+			buf_append(out, slot->html, slot->len);
+		pthread_mutex_unlock(&web->cache_mu);
+		if (hit)
+			return;
 	}
+	/* Rendered outside the lock: other workers go on meanwhile. */
 	html = cmark_markdown_to_html(text, strlen(text), MD_OPTIONS);
 	if (html == NULL)
 		return;
@@ -95,10 +112,12 @@ void web_render_markdown(struct web *web, int64_t id, const char *text, struct b
 		free(html);
 		return;
 	}
+	pthread_mutex_lock(&web->cache_mu);
 	free(slot->html);
 	slot->id = id;
 	slot->html = html;
 	slot->len = strlen(html);
+	pthread_mutex_unlock(&web->cache_mu);
 }
 
 static struct web_page_slot *page_slot(struct web *web, int64_t thread_id,
@@ -110,33 +129,39 @@ static struct web_page_slot *page_slot(struct web *web, int64_t thread_id,
 	return &web->pages[(h ^ h >> 29) % WEB_PAGE_SLOTS];
 }
 
-const struct web_page_slot *web_page_cache_get(struct web *web, int64_t thread_id,
-					       enum store_kind kind, int64_t reader_id,
-					       int64_t data_version)
+int web_page_cache_send(struct web_req *r, int64_t thread_id, uint64_t generation)
 {
-	const struct web_page_slot *p = page_slot(web, thread_id, kind, reader_id);
+	struct web *web = r->web;
+	const struct web_page_slot *p = page_slot(web, thread_id, r->sess.kind, r->sess.id);
+	int hit;
 
-	if (p->html == NULL || p->thread_id != thread_id || p->kind != kind ||
-	    p->reader_id != reader_id || p->data_version != data_version ||
-	    p->writes != web->writes)
-		return NULL;
-	return p;
+	/* Held while the page is copied out (a few microseconds): a put for
+	 * the same slot waits instead of freeing the bytes under us. */
+	pthread_mutex_lock(&web->cache_mu);
+	hit = p->html != NULL && p->thread_id == thread_id && p->kind == r->sess.kind &&
+	      p->reader_id == r->sess.id && p->generation == generation;
+	if (hit)
+		web_send_html(r, 200, p->html, p->len);
+	pthread_mutex_unlock(&web->cache_mu);
+	return hit;
 }
 
 void web_page_cache_put(struct web *web, int64_t thread_id, enum store_kind kind,
-			int64_t reader_id, int64_t data_version, const struct buf *page)
+			int64_t reader_id, uint64_t generation, const struct buf *page)
 {
 	struct web_page_slot *p = page_slot(web, thread_id, kind, reader_id);
+	char *html = xmalloc(page->len + 1);
 
+	memcpy(html, page->data, page->len + 1);
+	pthread_mutex_lock(&web->cache_mu);
 	free(p->html);
 	p->thread_id = thread_id;
 	p->kind = kind;
 	p->reader_id = reader_id;
-	p->data_version = data_version;
-	p->writes = web->writes;
-	p->html = xmalloc(page->len + 1);
-	memcpy(p->html, page->data, page->len + 1);
+	p->generation = generation;
+	p->html = html;
 	p->len = page->len;
+	pthread_mutex_unlock(&web->cache_mu);
 }
 
 void web_page_cache_clear(struct web *web)

@@ -58,7 +58,6 @@ static int cookie_value(const char *header, char out[LINK_TOKEN_MAX])
 
 void web_session_load(struct web_req *r)
 {
-	struct web *web = r->web;
 	struct web_session *s = &r->sess;
 	const char *header = evhttp_find_header(evhttp_request_get_input_headers(r->req),
 						"Cookie");
@@ -70,13 +69,13 @@ void web_session_load(struct web_req *r)
 		return;
 	/* The generation is compared below, against the record that is read
 	 * anyway: one query less on every request. */
-	if (link_verify(web->keys, token, LINK_SESSION, clock_now(), NULL, NULL, &c) !=
+	if (link_verify(r->keys, token, LINK_SESSION, clock_now(), NULL, NULL, &c) !=
 	    LINK_OK)
 		return;
 	if (c.kind == LINK_CONTACT) {
 		struct store_contact ct;
 
-		if (store_contact_get(web->store, c.principal_id, &ct, NULL) != GW_OK)
+		if (store_contact_get(r->store, c.principal_id, &ct, NULL) != GW_OK)
 			return;
 		if (ct.generation != c.generation) {
 			store_contact_clear(&ct);
@@ -90,7 +89,7 @@ void web_session_load(struct web_req *r)
 	} else {
 		struct store_staff st;
 
-		if (store_staff_get(web->store, c.principal_id, &st, NULL) != GW_OK)
+		if (store_staff_get(r->store, c.principal_id, &st, NULL) != GW_OK)
 			return;
 		if (st.generation != c.generation) {
 			store_staff_clear(&st);
@@ -111,7 +110,7 @@ void web_session_touch(struct web_req *r)
 	    r->sess.last_login > clock_now() - LOGIN_TOUCH_EVERY)
 		return;
 	/* A failure only delays the record to the next POST. */
-	if (store_contact_touch_login(r->web->store, r->sess.id, NULL) == GW_OK)
+	if (store_contact_touch_login(r->store, r->sess.id, NULL) == GW_OK)
 		r->sess.last_login = clock_now();
 }
 
@@ -130,7 +129,7 @@ void web_csrf_token(struct web_req *r, char out[LINK_TOKEN_MAX])
 	if (r->sess.kind == 0)
 		return;
 	csrf_claims(&r->sess, &c);
-	(void)link_sign(r->web->keys, &c, out);
+	(void)link_sign(r->keys, &c, out);
 }
 
 int web_csrf_ok(struct web_req *r)
@@ -144,7 +143,7 @@ int web_csrf_ok(struct web_req *r)
 	if (r->sess.kind == 0 || tok == NULL)
 		return 0;
 	/* The MAC is compared in constant time inside link_verify(). */
-	if (link_verify(r->web->keys, tok, LINK_CSRF, clock_now(), NULL, NULL, &got) !=
+	if (link_verify(r->keys, tok, LINK_CSRF, clock_now(), NULL, NULL, &got) !=
 	    LINK_OK)
 		return 0;
 	csrf_claims(&r->sess, &want);
@@ -158,7 +157,7 @@ static void set_cookie(struct web_req *r, const char *value, int64_t max_age)
 	char *c = xasprintf(COOKIE "=%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Lax%s",
 			    value, (long long)max_age, r->web->secure ? "; Secure" : "");
 
-	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Set-Cookie", c);
+	web_add_header(r, "Set-Cookie", c);
 	free(c);
 }
 
@@ -180,7 +179,7 @@ static void send_expired(struct web_req *r, const struct link_claims *claims)
 	buf_puts(&main, "<section class=\"card notice\"><h1>This link has expired</h1>");
 	fc.purpose = LINK_FRESH;
 	fc.expires = clock_now() + FRESH_TOKEN_TTL;
-	if (claims->kind == LINK_CONTACT && link_sign(r->web->keys, &fc, token) == 0) {
+	if (claims->kind == LINK_CONTACT && link_sign(r->keys, &fc, token) == 0) {
 		buf_puts(&main, "<p>For your security, links in our emails work for a "
 				"limited time. We can email you a new one to the address "
 				"we have on file.</p>"
@@ -208,12 +207,12 @@ void web_handle_view_link(struct web_req *r, const char *token)
 	uint32_t gen;
 	int64_t now = clock_now();
 
-	v = link_verify(web->keys, token, LINK_VIEW, now, store_link_generation,
-			web->store, &c);
+	v = link_verify(r->keys, token, LINK_VIEW, now, store_link_generation,
+			r->store, &c);
 	if (v == LINK_EXPIRED) {
 		/* Expiry is checked before the generation: a revoked link
 		 * stays refused even when it is also old. */
-		if (store_link_generation(web->store, c.kind, c.principal_id, &gen) == 0 &&
+		if (store_link_generation(r->store, c.kind, c.principal_id, &gen) == 0 &&
 		    gen == c.generation)
 			send_expired(r, &c);
 		else
@@ -228,7 +227,7 @@ void web_handle_view_link(struct web_req *r, const char *token)
 	sc.purpose = LINK_SESSION;
 	sc.thread_id = 0;
 	sc.expires = now + web->session_ttl;
-	if (link_sign(web->keys, &sc, cookie) < 0) {
+	if (link_sign(r->keys, &sc, cookie) < 0) {
 		web_send_error(r, 500, NULL);
 		return;
 	}
@@ -242,8 +241,9 @@ void web_handle_view_link(struct web_req *r, const char *token)
 
 /* ---- POST /fresh ---------------------------------------------------------- */
 
-/* 1 if the contact may have another fresh link now (and count it). */
-static int fresh_allowed(struct web *web, int64_t contact_id, int64_t now)
+/* 1 if the contact may have another fresh link now (and count it).
+ * Under web->cache_mu. */
+static int fresh_allowed_locked(struct web *web, int64_t contact_id, int64_t now)
 {
 	struct web_fresh_rate *e = NULL;
 
@@ -277,6 +277,16 @@ static int fresh_allowed(struct web *web, int64_t contact_id, int64_t now)
 	return 0;
 }
 
+static int fresh_allowed(struct web *web, int64_t contact_id, int64_t now)
+{
+	int ok;
+
+	pthread_mutex_lock(&web->cache_mu);
+	ok = fresh_allowed_locked(web, contact_id, now);
+	pthread_mutex_unlock(&web->cache_mu);
+	return ok;
+}
+
 void web_handle_fresh(struct web_req *r)
 {
 	struct web *web = r->web;
@@ -293,8 +303,8 @@ void web_handle_fresh(struct web_req *r)
 	}
 	token = web_form_get(&r->form, "token");
 	if (token == NULL ||
-	    link_verify(web->keys, token, LINK_FRESH, clock_now(), store_link_generation,
-			web->store, &c) != LINK_OK ||
+	    link_verify(r->keys, token, LINK_FRESH, clock_now(), store_link_generation,
+			r->store, &c) != LINK_OK ||
 	    c.kind != LINK_CONTACT) {
 		web_send_error(r, 403, "This page has expired. Please open the link in "
 				       "your email again.");
@@ -305,14 +315,14 @@ void web_handle_fresh(struct web_req *r)
 				       "hour. Please check your inbox (and spam folder).");
 		return;
 	}
-	res = store_fresh_link_queue(web->store, c.principal_id, c.thread_id, NULL, &err);
+	res = store_fresh_link_queue(r->store, c.principal_id, c.thread_id, NULL, &err);
 	if (res != GW_OK) {
 		web_send_store_error(r, res, err);
 		free(err);
 		return;
 	}
 	log_info("web: fresh link queued for contact %lld", (long long)c.principal_id);
-	web_outbox_queued(web);
+	web_outbox_queued(r);
 	buf_puts(&main, "<section class=\"card notice\"><h1>Check your inbox</h1>"
 			"<p>We are emailing a new link to the address we have on file. "
 			"It should arrive in a minute or two.</p></section>");
@@ -324,15 +334,14 @@ void web_handle_fresh(struct web_req *r)
 
 void web_handle_unsubscribe(struct web_req *r, const char *token)
 {
-	struct web *web = r->web;
 	struct link_claims c;
 	struct buf main = BUF_INIT;
 	enum link_verdict v;
 	enum gw_result res;
 	char *err = NULL;
 
-	v = link_verify(web->keys, token, LINK_UNSUBSCRIBE, clock_now(),
-			store_link_generation, web->store, &c);
+	v = link_verify(r->keys, token, LINK_UNSUBSCRIBE, clock_now(),
+			store_link_generation, r->store, &c);
 	if (v == LINK_EXPIRED) {
 		web_send_error(r, 410, "This unsubscribe link has expired. Please use "
 				       "the one in a more recent email.");
@@ -356,9 +365,9 @@ void web_handle_unsubscribe(struct web_req *r, const char *token)
 		return;
 	}
 	if (c.kind == LINK_CONTACT)
-		res = store_contact_set_notify(web->store, c.principal_id, 0, &err);
+		res = store_contact_set_notify(r->store, c.principal_id, 0, &err);
 	else
-		res = store_staff_set_notify(web->store, c.principal_id, 0, &err);
+		res = store_staff_set_notify(r->store, c.principal_id, 0, &err);
 	if (res != GW_OK) {
 		web_send_store_error(r, res, err);
 		free(err);

@@ -4,9 +4,11 @@
  * fetches the new messages without a reload.
  *
  * Changes made by other processes (gatewayctl, the API, mail) do not pass
- * through here, so the web view looks: once a second each open stream
- * reads the thread's counters for its reader (one indexed query) and
- * sends an event when they differ from the last look.  A comment line
+ * through here, so the web view looks: once a second one job on the store
+ * pool's read lane reads each open stream's thread counters for its
+ * reader (one indexed query each), and back on the loop an event goes to
+ * every stream whose counters differ from the last look.  A look still in
+ * the pool when the next second comes is not doubled.  A comment line
  * every 15 seconds keeps proxies from closing the stream and lets a write
  * fail on a connection the browser has left.
  *
@@ -24,19 +26,38 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "buf.h"
 #include "log.h"
 
 #define SSE_PING_TICKS 15
+#define SSE_SIG 7
 
 struct web_sse {
 	struct web_sse *next;
 	struct web *web;
 	struct evhttp_request *req;
 	struct evhttp_connection *conn;
+	int64_t serial;            /* newer streams have larger numbers */
 	int64_t thread_id;
 	enum store_kind kind;
 	int64_t reader_id;
-	int64_t sig[7];
+	int64_t sig[SSE_SIG];
+};
+
+/* One look at every stream, as a job of the read lane. */
+struct sse_look_item {
+	int64_t serial;
+	int64_t thread_id;
+	enum store_kind kind;
+	int64_t reader_id;
+	int64_t sig[SSE_SIG];
+	int ok;
+};
+struct sse_look {
+	struct store_job job;      /* first */
+	struct sse_look_item *items; /* in the order of web->sse */
+	size_t count;
+	int ping;
 };
 
 static void unlink_sse(struct web *web, struct web_sse *s)
@@ -49,13 +70,13 @@ static void unlink_sse(struct web *web, struct web_sse *s)
 	}
 }
 
-static int signature(struct web *web, struct web_sse *s, int64_t sig[7])
+static int signature(struct store *store, int64_t thread_id, enum store_kind kind,
+		     int64_t reader_id, int64_t sig[SSE_SIG])
 {
 	struct store_thread t;
 
 	memset(&t, 0, sizeof(t));
-	if (store_thread_get(web->store, s->thread_id, s->kind, s->reader_id, &t, NULL) !=
-	    GW_OK)
+	if (store_thread_get(store, thread_id, kind, reader_id, &t, NULL) != GW_OK)
 		return -1;
 	sig[0] = t.message_count;
 	sig[1] = t.last_message_at;
@@ -103,9 +124,6 @@ static void end_stream(struct web *web, struct web_sse *s)
 
 void web_sse_start(struct web_req *r, int64_t thread_id)
 {
-	struct web *web = r->web;
-	struct web_sse *s;
-	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
 	char *err = NULL;
 	enum gw_result res;
 
@@ -113,27 +131,38 @@ void web_sse_start(struct web_req *r, int64_t thread_id)
 		web_send_error(r, 403, NULL);
 		return;
 	}
-	res = store_thread_access(web->store, thread_id, r->sess.kind, r->sess.id, &err);
+	res = store_thread_access(r->store, thread_id, r->sess.kind, r->sess.id, &err);
 	if (res != GW_OK) {
 		web_send_store_error(r, res, err);
 		free(err);
 		return;
 	}
-	s = xcalloc(1, sizeof(*s));
-	s->web = web;
-	s->req = r->req;
-	s->thread_id = thread_id;
-	s->kind = r->sess.kind;
-	s->reader_id = r->sess.id;
-	if (signature(web, s, s->sig) < 0 || r->method == EVHTTP_REQ_HEAD) {
-		free(s);
-		if (r->method == EVHTTP_REQ_HEAD)
-			web_send(r, 200, "text/event-stream", NULL, 0);
-		else
-			web_send_error(r, 503, NULL);
+	if (r->method == EVHTTP_REQ_HEAD) {
+		web_send(r, 200, "text/event-stream", NULL, 0);
 		return;
 	}
+	if (signature(r->store, thread_id, r->sess.kind, r->sess.id, r->reply.sse_sig) < 0) {
+		web_send_error(r, 503, NULL);
+		return;
+	}
+	/* The stream itself starts on the loop (web_sse_begin). */
 	r->replied = 1;
+	r->reply.sse = 1;
+}
+
+void web_sse_begin(struct web_req *r)
+{
+	struct web *web = r->web;
+	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
+	struct web_sse *s = xcalloc(1, sizeof(*s));
+
+	s->web = web;
+	s->req = r->req;
+	s->serial = ++web->sse_serial;
+	s->thread_id = r->id;
+	s->kind = r->sess.kind;
+	s->reader_id = r->sess.id;
+	memcpy(s->sig, r->reply.sse_sig, sizeof(s->sig));
 	web_headers(r->req, 0);
 	evhttp_add_header(h, "Content-Type", "text/event-stream");
 	evhttp_add_header(h, "X-Accel-Buffering", "no");
@@ -146,29 +175,97 @@ void web_sse_start(struct web_req *r, int64_t thread_id)
 	web->sse = s;
 }
 
+static void look_run(struct store *store, struct store_job *job)
+{
+	struct sse_look *look = (struct sse_look *)job;
+
+	for (size_t i = 0; i < look->count; i++) {
+		struct sse_look_item *it = &look->items[i];
+
+		it->ok = signature(store, it->thread_id, it->kind, it->reader_id, it->sig) == 0;
+	}
+}
+
+static void look_free(struct sse_look *look)
+{
+	free(look->items);
+	free(look);
+}
+
 void web_sse_tick(struct web *web)
 {
-	int ping = ++web->tick_count % SSE_PING_TICKS == 0;
-	struct web_sse *s, *next;
+	struct sse_look *look;
+	size_t n = 0;
 
-	for (s = web->sse; s != NULL; s = next) {
-		int64_t sig[7];
+	web->tick_count++;
+	if (web->sse == NULL || web->sse_job != NULL)
+		return;
+	for (struct web_sse *s = web->sse; s != NULL; s = s->next)
+		n++;
+	look = xcalloc(1, sizeof(*look));
+	look->items = xcalloc(n, sizeof(*look->items));
+	look->ping = web->tick_count % SSE_PING_TICKS == 0;
+	for (struct web_sse *s = web->sse; s != NULL; s = s->next) {
+		struct sse_look_item *it = &look->items[look->count++];
 
-		next = s->next;
-		if (signature(web, s, sig) < 0) {
-			end_stream(web, s);
+		it->serial = s->serial;
+		it->thread_id = s->thread_id;
+		it->kind = s->kind;
+		it->reader_id = s->reader_id;
+	}
+	look->job.run = look_run;
+	look->job.reply_to = web->doneq;
+	web->sse_job = &look->job;
+	store_pool_submit(web->pool, STORE_LANE_READ, &look->job);
+}
+
+void web_sse_looked(struct web *web, struct store_job *job)
+{
+	struct sse_look *look = (struct sse_look *)job;
+	struct web_sse *s = web->sse, *next;
+
+	if (web->sse_job == job)
+		web->sse_job = NULL;
+	/* Both lists run newest first; streams that began since the look
+	 * are ahead of it, streams that ended are gone from the list. */
+	for (size_t i = 0; i < look->count; i++) {
+		const struct sse_look_item *it = &look->items[i];
+
+		while (s != NULL && s->serial > it->serial)
+			s = s->next;
+		if (s == NULL)
+			break;
+		if (s->serial != it->serial)
 			continue;
-		}
-		if (memcmp(sig, s->sig, sizeof(sig)) != 0) {
+		next = s->next;
+		if (!it->ok) {
+			end_stream(web, s);
+		} else if (memcmp(it->sig, s->sig, sizeof(s->sig)) != 0) {
 			char text[64];
 
-			memcpy(s->sig, sig, sizeof(sig));
+			memcpy(s->sig, it->sig, sizeof(s->sig));
 			snprintf(text, sizeof(text), "event: change\ndata: %lld\n\n",
-				 (long long)sig[0]);
+				 (long long)it->sig[0]);
 			send_text(s, text);
-		} else if (ping) {
+		} else if (look->ping) {
 			send_text(s, ": ping\n\n");
 		}
+		s = next;
+	}
+	look_free(look);
+}
+
+void web_sse_cancel(struct web *web)
+{
+	struct store_job *job = web->sse_job;
+
+	if (job == NULL)
+		return;
+	/* Not started: ours to free.  Started: it comes back through the
+	 * done queue, where the caller frees it. */
+	if (store_pool_cancel(web->pool, job)) {
+		web->sse_job = NULL;
+		look_free((struct sse_look *)job);
 	}
 }
 

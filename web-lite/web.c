@@ -1,7 +1,18 @@
 /*
- * web.c - the web view's life cycle (store, listener, timers), the router
- * that maps a request to its handler, and the reply functions that put the
- * security headers on every response.
+ * web.c - the web view's life cycle (listener, store pool, timers), the
+ * route table, the trip of every request through the store pool and back,
+ * and the reply functions that put the security headers on every response.
+ *
+ * A request's trip: dispatch() (on the loop) matches the route table and,
+ * for a POST, reads the form; static files are answered right there.
+ * Everything else is one job in the store pool, on the read lane for GET
+ * and HEAD and on the writer lane for POST: run_request() (on a worker,
+ * with that worker's connection) loads the session, passes the route's
+ * gate and runs the handler, whose web_send*() only records the reply in
+ * r->reply.  The job comes back through the web view's done queue, and
+ * finish() (on the loop) hands the reply to evhttp.  evhttp is touched on
+ * the loop thread only; a worker reads the request's input headers and
+ * URI, which nothing changes while the request is ours.
  */
 #include "web_int.h"
 
@@ -27,7 +38,7 @@
 /* Bodies up to max_body get our own 413; evhttp cuts off beyond this. */
 #define WEB_BODY_SLACK (64 * 1024)
 
-/* ---- replies ------------------------------------------------------------ */
+/* ---- replies: recorded on the worker, sent on the loop -------------------- */
 
 static const char *reason(int code)
 {
@@ -71,20 +82,48 @@ static int claim_reply(struct web_req *r)
 	return 0;
 }
 
+void web_add_header(struct web_req *r, const char *name, const char *value)
+{
+	struct web_reply *rp = &r->reply;
+
+	if (r->replied)
+		return;
+	if (rp->n_headers == GW_ARRAY_SIZE(rp->headers)) {
+		log_error("web: %s: too many headers, %s dropped", r->path, name);
+		return;
+	}
+	rp->headers[rp->n_headers].name = name;
+	rp->headers[rp->n_headers].value = xstrdup(value);
+	rp->n_headers++;
+}
+
+static struct evbuffer *reply_body(struct web_req *r)
+{
+	if (r->reply.body == NULL)
+		r->reply.body = evbuffer_new();
+	if (r->reply.body == NULL) {
+		/* As xmalloc() does: there is no answering without memory. */
+		log_error("web: out of memory");
+		abort();
+	}
+	return r->reply.body;
+}
+
+static void record(struct web_req *r, int code, const char *content_type)
+{
+	r->reply.code = code;
+	free(r->reply.content_type);
+	r->reply.content_type = content_type != NULL ? xstrdup(content_type) : NULL;
+}
+
 void web_send(struct web_req *r, int code, const char *content_type,
 	      const void *body, size_t len)
 {
-	struct evkeyvalq *h;
-
 	if (claim_reply(r) < 0)
 		return;
-	h = evhttp_request_get_output_headers(r->req);
-	web_headers(r->req, 0);
-	if (content_type != NULL)
-		evhttp_add_header(h, "Content-Type", content_type);
+	record(r, code, content_type);
 	if (len > 0)
-		evbuffer_add(evhttp_request_get_output_buffer(r->req), body, len);
-	evhttp_send_reply(r->req, code, reason(code), NULL);
+		evbuffer_add(reply_body(r), body, len);
 }
 
 void web_send_html(struct web_req *r, int code, const char *html, size_t len)
@@ -100,17 +139,14 @@ void web_send_html(struct web_req *r, int code, const char *html, size_t len)
 		return;
 	web_csrf_token(r, token);
 	tlen = strlen(token);
-	web_headers(r->req, 0);
-	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Content-Type",
-			  "text/html; charset=utf-8");
-	out = evhttp_request_get_output_buffer(r->req);
+	record(r, code, "text/html; charset=utf-8");
+	out = reply_body(r);
 	while ((m = memmem(p, (size_t)(end - p), mark, mlen)) != NULL) {
 		evbuffer_add(out, p, (size_t)(m - p));
 		evbuffer_add(out, token, tlen);
 		p = m + mlen;
 	}
 	evbuffer_add(out, p, (size_t)(end - p));
-	evhttp_send_reply(r->req, code, reason(code), NULL);
 }
 
 void web_send_page(struct web_req *r, int code, const char *title,
@@ -154,11 +190,10 @@ void web_send_error(struct web_req *r, int code, const char *text)
 
 void web_send_redirect(struct web_req *r, const char *location)
 {
+	web_add_header(r, "Location", location);
 	if (claim_reply(r) < 0)
 		return;
-	web_headers(r->req, 0);
-	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Location", location);
-	evhttp_send_reply(r->req, 303, reason(303), NULL);
+	record(r, 303, NULL);
 }
 
 void web_send_file(struct web_req *r, const char *content_type, int fd, int64_t size)
@@ -167,22 +202,14 @@ void web_send_file(struct web_req *r, const char *content_type, int fd, int64_t 
 		close(fd);
 		return;
 	}
-	web_headers(r->req, 0);
-	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Content-Type",
-			  content_type);
-	/* evbuffer_add_file owns fd from here on, on failure too. */
-	if (size > 0 &&
-	    evbuffer_add_file(evhttp_request_get_output_buffer(r->req), fd, 0, size) < 0)
-		log_error("web: %s: cannot send the file", r->path);
-	else if (size == 0)
-		close(fd);
-	evhttp_send_reply(r->req, 200, "OK", NULL);
+	record(r, 200, content_type);
+	r->reply.fd = fd;
+	r->reply.fd_size = size;
 }
 
 void web_send_method(struct web_req *r, const char *allow)
 {
-	if (!r->replied)
-		evhttp_add_header(evhttp_request_get_output_headers(r->req), "Allow", allow);
+	web_add_header(r, "Allow", allow);
 	web_send_error(r, 405, NULL);
 }
 
@@ -190,9 +217,7 @@ void web_send_store_error(struct web_req *r, enum gw_result res, const char *err
 {
 	switch (res) {
 	case GW_TEMPFAIL:
-		if (!r->replied)
-			evhttp_add_header(evhttp_request_get_output_headers(r->req),
-					  "Retry-After", "5");
+		web_add_header(r, "Retry-After", "5");
 		log_warn("web: %s: %s", r->path, error != NULL ? error : "temporary failure");
 		web_send_error(r, 503, NULL);
 		break;
@@ -205,67 +230,213 @@ void web_send_store_error(struct web_req *r, enum gw_result res, const char *err
 	}
 }
 
-void web_outbox_queued(struct web *web)
+void web_outbox_queued(struct web_req *r)
 {
-	if (web->outbox_queued != NULL)
-		web->outbox_queued(web->ctx);
+	r->wake = 1;
 }
 
-/* ---- routing ------------------------------------------------------------ */
-
-static int is_get(const struct web_req *r)
+/* On the loop: hand the recorded reply to evhttp. */
+static void reply_send(struct web_req *r)
 {
-	return r->method == EVHTTP_REQ_GET || r->method == EVHTTP_REQ_HEAD;
-}
+	struct web_reply *rp = &r->reply;
+	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
+	struct evbuffer *out = evhttp_request_get_output_buffer(r->req);
 
-/* The next path segment after prefix: "abc" of "/v/abc"; NULL if it holds
- * a "/" or is empty. */
-static const char *segment(const char *path, const char *prefix)
-{
-	size_t n = strlen(prefix);
-	const char *s;
-
-	if (strncmp(path, prefix, n) != 0)
-		return NULL;
-	s = path + n;
-	if (*s == '\0' || strchr(s, '/') != NULL)
-		return NULL;
-	return s;
-}
-
-static void serve_asset(struct web_req *r, const char *path)
-{
-	const struct web_asset *a = web_asset_find(path);
-
-	if (a == NULL) {
-		web_send_error(r, 404, NULL);
-		return;
+	/* A handler's own headers first: an attachment's sandboxing CSP is
+	 * the first one a client reads. */
+	for (size_t i = 0; i < rp->n_headers; i++)
+		evhttp_add_header(h, rp->headers[i].name, rp->headers[i].value);
+	web_headers(r->req, rp->cached);
+	if (rp->content_type != NULL)
+		evhttp_add_header(h, "Content-Type", rp->content_type);
+	if (rp->fd >= 0) {
+		/* evbuffer_add_file owns fd from here on, on failure too. */
+		if (rp->fd_size > 0 && evbuffer_add_file(out, rp->fd, 0, rp->fd_size) < 0)
+			log_error("web: %s: cannot send the file", r->path);
+		else if (rp->fd_size == 0)
+			close(rp->fd);
+		rp->fd = -1;
+	} else if (rp->body != NULL) {
+		evbuffer_add_buffer(out, rp->body);
 	}
-	if (!is_get(r)) {
-		web_send_method(r, "GET, HEAD");
-		return;
+	evhttp_send_reply(r->req, rp->code, reason(rp->code), NULL);
+}
+
+static void reply_clear(struct web_reply *rp)
+{
+	for (size_t i = 0; i < rp->n_headers; i++)
+		free(rp->headers[i].value);
+	rp->n_headers = 0;
+	free(rp->content_type);
+	rp->content_type = NULL;
+	if (rp->body != NULL)
+		evbuffer_free(rp->body);
+	rp->body = NULL;
+	if (rp->fd >= 0)
+		close(rp->fd);
+	rp->fd = -1;
+}
+
+/* ---- routes --------------------------------------------------------------- */
+
+/*
+ * Who may pass before the handler runs:
+ *   GATE_LOOP     answered on the loop without the store (static files)
+ *   GATE_OPEN     no session: the link in the path carries its own proof
+ *   GATE_SESSION  the session is loaded; the handler decides what a
+ *                 visitor without one sees
+ *   GATE_POST     a signed-in person's form: session, then the body, then
+ *                 the CSRF token, in that order
+ */
+enum web_gate { GATE_LOOP, GATE_OPEN, GATE_SESSION, GATE_POST };
+
+#define M_GET 1   /* and HEAD */
+#define M_POST 2
+
+/*
+ * A pattern's segments are literals, "#" (a positive decimal id: r->id)
+ * or "*" (any non-empty segment: r->seg).
+ */
+struct web_route {
+	const char *pattern;
+	int method;
+	enum web_gate gate;
+	void (*handler)(struct web_req *r);
+	const char *action;        /* thread actions: passed on */
+};
+
+static void serve_asset(struct web_req *r);
+
+static void h_view(struct web_req *r) { web_handle_view_link(r, r->seg); }
+static void h_unsubscribe(struct web_req *r) { web_handle_unsubscribe(r, r->seg); }
+static void h_fresh(struct web_req *r) { web_handle_fresh(r); }
+static void h_home(struct web_req *r) { web_handle_home(r); }
+static void h_new_chat(struct web_req *r) { web_handle_new_chat(r); }
+static void h_logout(struct web_req *r) { web_handle_logout(r); }
+static void h_events(struct web_req *r) { web_sse_start(r, r->id); }
+static void h_attachment(struct web_req *r) { web_handle_attachment(r, r->id); }
+static void h_thread(struct web_req *r)
+{
+	web_handle_thread(r, r->id, r->route->action);
+}
+
+static const struct web_route routes[] = {
+	{ "/static/*", M_GET, GATE_LOOP, serve_asset, NULL },
+	{ "/v/*", M_GET, GATE_OPEN, h_view, NULL },
+	{ "/u/*", M_GET | M_POST, GATE_OPEN, h_unsubscribe, NULL },
+	{ "/fresh", M_POST, GATE_OPEN, h_fresh, NULL },
+	{ "/", M_GET, GATE_SESSION, h_home, NULL },
+	{ "/new", M_POST, GATE_POST, h_new_chat, NULL },
+	{ "/logout", M_POST, GATE_POST, h_logout, NULL },
+	{ "/t/#", M_GET, GATE_SESSION, h_thread, NULL },
+	{ "/t/#/events", M_GET, GATE_SESSION, h_events, NULL },
+	{ "/t/#/reply", M_POST, GATE_POST, h_thread, "reply" },
+	{ "/t/#/read", M_POST, GATE_POST, h_thread, "read" },
+	{ "/t/#/task", M_POST, GATE_POST, h_thread, "task" },
+	{ "/t/#/archive", M_POST, GATE_POST, h_thread, "archive" },
+	{ "/t/#/reopen", M_POST, GATE_POST, h_thread, "reopen" },
+	{ "/t/#/resend", M_POST, GATE_POST, h_thread, "resend" },
+	{ "/t/#/reminders", M_POST, GATE_POST, h_thread, "reminders" },
+	{ "/a/#", M_GET, GATE_SESSION, h_attachment, NULL },
+};
+
+/* Does path fit pattern?  Fills *id and *seg from "#" and "*". */
+static int route_match(const char *pattern, const char *path, int64_t *id,
+		       const char **seg)
+{
+	const char *p = pattern, *s = path;
+
+	while (*p != '\0') {
+		const char *pend = strchr(p, '/'), *send = strchr(s, '/');
+		size_t plen = pend != NULL ? (size_t)(pend - p) : strlen(p);
+		size_t slen = send != NULL ? (size_t)(send - s) : strlen(s);
+
+		if (plen == 1 && *p == '#') {
+			char idtext[24];
+
+			if (slen == 0 || slen >= sizeof(idtext))
+				return 0;
+			memcpy(idtext, s, slen);
+			idtext[slen] = '\0';
+			if ((*id = web_parse_id(idtext)) == 0)
+				return 0;
+		} else if (plen == 1 && *p == '*') {
+			if (slen == 0)
+				return 0;
+			*seg = s;
+		} else if (plen != slen || memcmp(p, s, plen) != 0) {
+			return 0;
+		}
+		p += plen;
+		s += slen;
+		if (*p != *s)      /* one has a "/" where the other ends */
+			return 0;
+		if (*p == '/') {
+			p++;
+			s++;
+		}
 	}
-	if (claim_reply(r) < 0)
-		return;
+	return *s == '\0';
+}
+
+static int method_bit(enum evhttp_cmd_type m)
+{
+	switch (m) {
+	case EVHTTP_REQ_GET:
+	case EVHTTP_REQ_HEAD:
+		return M_GET;
+	case EVHTTP_REQ_POST:
+		return M_POST;
+	default:
+		return 0;
+	}
+}
+
+/* Find r's route: r->route, or NULL with r->allowed the methods the path
+ * takes (0: no such path). */
+static void route_find(struct web_req *r)
+{
+	int want = method_bit(r->method);
+
+	r->route = NULL;
+	r->allowed = 0;
+	for (size_t i = 0; i < GW_ARRAY_SIZE(routes); i++) {
+		int64_t id = 0;
+		const char *seg = NULL;
+
+		if (!route_match(routes[i].pattern, r->path, &id, &seg))
+			continue;
+		r->allowed |= routes[i].method;
+		if ((routes[i].method & want) != 0 && r->route == NULL) {
+			r->route = &routes[i];
+			r->id = id;
+			r->seg = seg;
+		}
+	}
+}
+
+/* On the loop; dispatch() checked that the asset exists. */
+static void serve_asset(struct web_req *r)
+{
+	const struct web_asset *a = web_asset_find(r->path);
+	struct evbuffer *out = evhttp_request_get_output_buffer(r->req);
+
+	r->replied = 1;
 	web_headers(r->req, 1);
 	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Content-Type",
 			  a->content_type);
-	evbuffer_add_reference(evhttp_request_get_output_buffer(r->req), a->body,
-			       strlen(a->body), NULL, NULL);
+	evbuffer_add_reference(out, a->body, strlen(a->body), NULL, NULL);
 	evhttp_send_reply(r->req, 200, "OK", NULL);
 }
 
-/* POSTs of a signed-in person: session, body, CSRF, in that order. */
 static int post_gate(struct web_req *r)
 {
-	int code;
-
 	if (r->sess.kind == 0) {
 		web_send_error(r, 403, NULL);
 		return -1;
 	}
-	if ((code = web_form_read(r)) != 0) {
-		web_send_error(r, code, NULL);
+	if (r->form_status != 0) {
+		web_send_error(r, r->form_status, NULL);
 		return -1;
 	}
 	if (!web_csrf_ok(r)) {
@@ -276,115 +447,101 @@ static int post_gate(struct web_req *r)
 	return 0;
 }
 
-static const char *const thread_actions[] = {
-	"reply", "read", "task", "archive", "reopen", "resend", "reminders",
-};
-
-static void route_thread(struct web_req *r, const char *rest)
+static const char *allow_text(int allowed)
 {
-	char idtext[24];
-	const char *slash = strchr(rest, '/');
-	size_t n = slash != NULL ? (size_t)(slash - rest) : strlen(rest);
-	const char *action = slash != NULL ? slash + 1 : "";
-	int64_t id;
-
-	if (n == 0 || n >= sizeof(idtext)) {
-		web_send_error(r, 404, NULL);
-		return;
+	switch (allowed) {
+	case M_GET: return "GET, HEAD";
+	case M_POST: return "POST";
+	default: return "GET, HEAD, POST";
 	}
-	memcpy(idtext, rest, n);
-	idtext[n] = '\0';
-	if ((id = web_parse_id(idtext)) == 0) {
-		web_send_error(r, 404, NULL);
-		return;
-	}
-	if (*action == '\0' || strcmp(action, "events") == 0) {
-		if (!is_get(r)) {
-			web_send_method(r, "GET, HEAD");
-			return;
-		}
-		if (*action == '\0')
-			web_handle_thread(r, id, NULL);
-		else
-			web_sse_start(r, id);
-		return;
-	}
-	for (size_t i = 0; i < GW_ARRAY_SIZE(thread_actions); i++) {
-		if (strcmp(action, thread_actions[i]) != 0)
-			continue;
-		if (r->method != EVHTTP_REQ_POST) {
-			web_send_method(r, "POST");
-			return;
-		}
-		if (post_gate(r) == 0)
-			web_handle_thread(r, id, action);
-		return;
-	}
-	web_send_error(r, 404, NULL);
 }
 
-static void route(struct web_req *r)
+/* ---- the trip through the pool --------------------------------------------- */
+
+/* On a worker: everything that needs the store. */
+static void run_request(struct store *store, struct store_job *job)
 {
-	const char *p = r->path;
-	const char *seg;
+	struct web_req *r = (struct web_req *)job;
+	const struct web_route *rt = r->route;
 
-	if (strncmp(p, "/static/", 8) == 0) {
-		serve_asset(r, p);
-		return;
-	}
-	if ((seg = segment(p, "/v/")) != NULL) {
-		if (!is_get(r))
-			web_send_method(r, "GET, HEAD");
+	r->store = store;
+	if (r->bad_request) {
+		web_send_error(r, 400, NULL);
+	} else if (rt == NULL) {
+		web_session_load(r);
+		if (r->allowed != 0)
+			web_send_method(r, allow_text(r->allowed));
 		else
-			web_handle_view_link(r, seg);
-		return;
-	}
-	if ((seg = segment(p, "/u/")) != NULL) {
-		if (!is_get(r) && r->method != EVHTTP_REQ_POST)
-			web_send_method(r, "GET, HEAD, POST");
-		else
-			web_handle_unsubscribe(r, seg);
-		return;
-	}
-	if (strcmp(p, "/fresh") == 0) {
-		if (r->method != EVHTTP_REQ_POST)
-			web_send_method(r, "POST");
-		else
-			web_handle_fresh(r);
-		return;
-	}
-
-	web_session_load(r);
-	if (strcmp(p, "/") == 0) {
-		if (!is_get(r))
-			web_send_method(r, "GET, HEAD");
-		else
-			web_handle_home(r);
-	} else if (strcmp(p, "/new") == 0 || strcmp(p, "/logout") == 0) {
-		if (r->method != EVHTTP_REQ_POST)
-			web_send_method(r, "POST");
-		else if (post_gate(r) == 0) {
-			if (p[1] == 'n')
-				web_handle_new_chat(r);
-			else
-				web_handle_logout(r);
-		}
-	} else if (strncmp(p, "/t/", 3) == 0) {
-		route_thread(r, p + 3);
-	} else if ((seg = segment(p, "/a/")) != NULL) {
-		if (!is_get(r))
-			web_send_method(r, "GET, HEAD");
-		else
-			web_handle_attachment(r, web_parse_id(seg));
+			web_send_error(r, 404, NULL);
 	} else {
-		web_send_error(r, 404, NULL);
+		if (rt->gate != GATE_OPEN)
+			web_session_load(r);
+		if (rt->gate != GATE_POST || post_gate(r) == 0)
+			rt->handler(r);
+	}
+	if (!r->replied) {
+		log_error("web: %s: handler sent no reply", r->path);
+		web_send_error(r, 500, NULL);
+	}
+	r->store = NULL;
+}
+
+static void request_free(struct web_req *r)
+{
+	reply_clear(&r->reply);
+	web_form_clear(&r->form);
+	web_session_clear(&r->sess);
+	free(r->path);
+	free(r);
+}
+
+static void inflight_unlink(struct web *web, struct web_req *r)
+{
+	if (r->prev != NULL)
+		r->prev->next = r->next;
+	else
+		web->inflight = r->next;
+	if (r->next != NULL)
+		r->next->prev = r->prev;
+	r->prev = r->next = NULL;
+}
+
+/* On the loop: the job is back. */
+static void finish(struct web *web, struct web_req *r)
+{
+	inflight_unlink(web, r);
+	if (r->reply.sse)
+		web_sse_begin(r);
+	else
+		reply_send(r);
+	/* A POST may have changed what any cached page shows. */
+	if (r->method == EVHTTP_REQ_POST)
+		web->writes++;
+	if (r->wake && web->outbox_queued != NULL)
+		web->outbox_queued(web->ctx);
+	request_free(r);
+}
+
+static void on_done(evutil_socket_t fd, short what, void *arg)
+{
+	struct web *web = arg;
+	struct store_job *j, *next;
+
+	GW_UNUSED(fd);
+	GW_UNUSED(what);
+	for (j = store_done_queue_take(web->doneq); j != NULL; j = next) {
+		next = j->next;
+		if (j->run == run_request)
+			finish(web, (struct web_req *)j);
+		else
+			web_sse_looked(web, j);
 	}
 }
 
 static void dispatch(struct evhttp_request *req, void *arg)
 {
 	struct web *web = arg;
-	struct web_req r;
+	struct web_req *r;
 	const char *path;
 
 	/* evhttp calls back again, without a URI, for a request it gave up
@@ -394,27 +551,76 @@ static void dispatch(struct evhttp_request *req, void *arg)
 			evhttp_send_error(req, 400, NULL);
 		return;
 	}
-	memset(&r, 0, sizeof(r));
-	r.web = web;
-	r.req = req;
-	r.method = evhttp_request_get_command(req);
-	r.uri = evhttp_request_get_evhttp_uri(req);
-	path = r.uri != NULL ? evhttp_uri_get_path(r.uri) : NULL;
-	r.path = xstrdup(path != NULL && *path != '\0' ? path : "/");
-	if (r.uri == NULL || path == NULL || path[0] != '/')
-		web_send_error(&r, 400, NULL);
+	r = xcalloc(1, sizeof(*r));
+	r->web = web;
+	r->req = req;
+	r->keys = web->keys;
+	r->reply.fd = -1;
+	r->method = evhttp_request_get_command(req);
+	r->uri = evhttp_request_get_evhttp_uri(req);
+	path = r->uri != NULL ? evhttp_uri_get_path(r->uri) : NULL;
+	r->path = xstrdup(path != NULL && *path != '\0' ? path : "/");
+	if (r->uri == NULL || path == NULL || path[0] != '/')
+		r->bad_request = 1;
 	else
-		route(&r);
-	if (!r.replied) {
-		log_error("web: %s: handler sent no reply", r.path);
-		web_send_error(&r, 500, NULL);
+		route_find(r);
+	/* A missing file gets the 404 page, which names the firm: the pool's. */
+	if (r->route != NULL && r->route->handler == serve_asset &&
+	    web_asset_find(r->path) == NULL) {
+		r->route = NULL;
+		r->allowed = 0;
 	}
-	/* A POST may have changed what any cached page shows. */
-	if (r.method == EVHTTP_REQ_POST)
-		web->writes++;
-	web_form_clear(&r.form);
-	web_session_clear(&r.sess);
-	free(r.path);
+	if (r->route != NULL && r->route->gate == GATE_LOOP) {
+		r->route->handler(r);
+		request_free(r);
+		return;
+	}
+	/* The body is parsed here, on the loop; its verdict waits for the
+	 * gate, which answers a visitor without a session first. */
+	if (r->route != NULL && r->method == EVHTTP_REQ_POST)
+		r->form_status = web_form_read(r);
+	r->job.run = run_request;
+	r->job.reply_to = web->doneq;
+	r->next = web->inflight;
+	if (r->next != NULL)
+		r->next->prev = r;
+	web->inflight = r;
+	store_pool_submit(web->pool, r->method == EVHTTP_REQ_POST && r->route != NULL ?
+					     STORE_LANE_WRITE : STORE_LANE_READ, &r->job);
+}
+
+/*
+ * At close: take back every job in flight.  One that never ran is freed;
+ * one that ran is on the done queue by the time store_pool_cancel()
+ * returns, and is freed from there.  No reply is sent: the connections
+ * are closing.  A request whose client left (detached from its
+ * connection) is ours to free; the others go with their connections.
+ */
+static void web_jobs_drop(struct web *web)
+{
+	struct store_job *j, *next;
+
+	if (web->pool == NULL)
+		return;
+	for (struct web_req *r = web->inflight; r != NULL; r = r->next)
+		(void)store_pool_cancel(web->pool, &r->job);
+	web_sse_cancel(web);
+	while (web->inflight != NULL) {
+		struct web_req *r = web->inflight;
+
+		inflight_unlink(web, r);
+		if (evhttp_request_get_connection(r->req) == NULL)
+			evhttp_request_free(r->req);
+		request_free(r);
+	}
+	if (web->doneq == NULL)
+		return;
+	for (j = store_done_queue_take(web->doneq); j != NULL; j = next) {
+		next = j->next;
+		if (j->run != run_request)
+			web_sse_looked(web, j);
+		/* requests: freed above, through the in-flight list */
+	}
 }
 
 /* ---- listener ----------------------------------------------------------- */
@@ -485,16 +691,35 @@ int web_open(struct event_base *base, const struct web_settings *set,
 		*error_r = xstrdup("web: no link keys");
 		goto fail;
 	}
-	if (store_open(set->store, &web->store, &err) < 0) {
+	pthread_mutex_init(&web->cache_mu, NULL);
+	web->cache_mu_ready = 1;
+	web->pool = set->pool;
+	if (web->pool == NULL) {
+		struct store_pool_settings ps;
+
+		memset(&ps, 0, sizeof(ps));
+		ps.store = set->store;
+		ps.mail_domain = set->mail_domain;
+		ps.reminder_days = set->reminder_days;
+		ps.reminder_count = set->reminder_count;
+		if (store_pool_open(&ps, &web->own_pool, &err) < 0) {
+			*error_r = xasprintf("web: %s", err);
+			free(err);
+			goto fail;
+		}
+		web->pool = web->own_pool;
+	}
+	if (store_done_queue_open(&web->doneq, &err) < 0) {
 		*error_r = xasprintf("web: %s", err);
 		free(err);
 		goto fail;
 	}
-	if (set->mail_domain != NULL)
-		store_set_mail_domain(web->store, set->mail_domain);
-	store_set_reminder_defaults(web->store,
-				    set->reminder_days > 0 ? set->reminder_days : 3,
-				    set->reminder_count > 0 ? set->reminder_count : 1);
+	web->done_ev = event_new(base, store_done_queue_fd(web->doneq), EV_READ | EV_PERSIST,
+				 on_done, web);
+	if (web->done_ev == NULL || event_add(web->done_ev, NULL) < 0) {
+		*error_r = xstrdup("web: cannot watch the store pool");
+		goto fail;
+	}
 
 	web->http = evhttp_new(base);
 	if (web->http == NULL) {
@@ -533,6 +758,7 @@ void web_close(struct web **webp)
 	*webp = NULL;
 	if (web->tick != NULL)
 		event_free(web->tick);
+	web_jobs_drop(web);
 	web_sse_close_all(web);
 	if (web->http != NULL)
 		evhttp_free(web->http);
@@ -540,7 +766,12 @@ void web_close(struct web **webp)
 		(void)unlink(web->unix_path);
 		free(web->unix_path);
 	}
-	store_close(&web->store);
+	if (web->done_ev != NULL)
+		event_free(web->done_ev);
+	store_done_queue_close(&web->doneq);
+	store_pool_close(&web->own_pool);
+	if (web->cache_mu_ready)
+		pthread_mutex_destroy(&web->cache_mu);
 	web_md_cache_clear(web);
 	web_page_cache_clear(web);
 	free(web->fresh);

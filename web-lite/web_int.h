@@ -6,16 +6,26 @@
  * call on every path.  web_send*() marks the request as answered; the
  * dispatcher answers 500 for a handler that forgot and logs a second reply
  * instead of sending it.
+ *
+ * Threads: handlers run on a worker of the store pool (web.c says how a
+ * request travels) with r->store, the worker's connection.  They never
+ * touch evhttp's output: web_send*() and web_add_header() record the reply
+ * in r->reply, which the loop sends.  What workers share in struct web
+ * (the caches, the fresh-link counters) is guarded by web->cache_mu;
+ * everything else in it is set at open and read-only after, or used on the
+ * loop thread only (marked "loop").
  */
 #ifndef GW_WEB_INT_H
 #define GW_WEB_INT_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include <event2/http.h>
 
 #include "buf.h"
+#include "pool.h"
 #include "store.h"
 #include "web.h"
 
@@ -31,11 +41,11 @@ struct web_md_slot {
 };
 
 /*
- * Rendered thread pages per (thread, reader).  A page is reused while no
- * other connection has committed (store_data_version) and this web view
- * has handled no POST since it was rendered: then nothing it shows can
- * have changed.  The CSRF token is not in the cached bytes but a marker
- * (WEB_CSRF_MARK) that is replaced on every send.
+ * Rendered thread pages per (thread, reader).  A page is reused while the
+ * store pool's change generation (store_pool_generation(), read before the
+ * thread was) is unchanged: then nothing it shows can have changed.  The
+ * CSRF token is not in the cached bytes but a marker (WEB_CSRF_MARK) that
+ * is replaced on every send.
  */
 #define WEB_PAGE_SLOTS 128
 #define WEB_CSRF_MARK "\x01" "csrf" "\x01"
@@ -43,8 +53,7 @@ struct web_page_slot {
 	int64_t thread_id;
 	enum store_kind kind;
 	int64_t reader_id;
-	int64_t data_version;
-	uint64_t writes;
+	uint64_t generation;
 	char *html;
 	size_t len;
 };
@@ -57,12 +66,18 @@ struct web_fresh_rate {
 	int64_t at[WEB_FRESH_MAX];
 };
 
+struct web_req;
+
 struct web {
 	struct event_base *base;
 	struct evhttp *http;
 	struct evhttp_bound_socket *bound;
-	struct store *store;
-	const struct link_keys *keys;
+	struct store_pool *pool;
+	struct store_pool *own_pool; /* when the settings brought none */
+	struct store_done_queue *doneq;
+	struct event *done_ev;
+	struct web_req *inflight;  /* loop: requests in the pool */
+	const struct link_keys *keys; /* loop; requests take a copy */
 	char *base_url;            /* without a trailing "/" */
 	char *attachments_dir;     /* [store] attachments_dir */
 	int secure;                /* base_url is https: Secure cookies */
@@ -70,6 +85,8 @@ struct web {
 	int64_t session_ttl;
 	int64_t view_ttl;
 	char *firm_fallback;
+	pthread_mutex_t cache_mu;  /* md, pages, firm_name, fresh */
+	int cache_mu_ready;
 	char *firm_name;           /* cached, see web_firm_name() */
 	int64_t firm_read_ms;
 	void (*outbox_queued)(void *ctx);
@@ -77,11 +94,13 @@ struct web {
 	char *unix_path;           /* unlinked at close */
 	int port;
 	struct event *tick;        /* once a second: event streams */
-	struct web_sse *sse;       /* open event streams */
+	struct web_sse *sse;       /* loop: open event streams, newest first */
+	int64_t sse_serial;        /* loop: the newest stream's number */
+	struct store_job *sse_job; /* loop: the streams' look in the pool */
 	unsigned tick_count;
 	struct web_md_slot md[WEB_MD_SLOTS];
 	struct web_page_slot pages[WEB_PAGE_SLOTS];
-	uint64_t writes;           /* POSTs handled: they may have changed data */
+	uint64_t writes;           /* loop: POSTs answered (the HTTP fuzzer's check) */
 	struct web_fresh_rate *fresh;
 	size_t n_fresh;
 	char asset_version[17];    /* cache-busting query of /static URLs */
@@ -112,21 +131,55 @@ struct web_form {
 };
 #define WEB_FORM_MAX_FIELDS 256
 
+/* A reply as a handler leaves it, for the loop to send. */
+struct web_reply {
+	int code;
+	int cached;                /* immutable static file */
+	char *content_type;
+	struct {
+		const char *name;  /* a literal */
+		char *value;
+	} headers[8];
+	size_t n_headers;
+	struct evbuffer *body;     /* NULL: none */
+	int fd;                    /* web_send_file(): -1 none */
+	int64_t fd_size;
+	int sse;                   /* start an event stream (sse.c) */
+	int64_t sse_sig[7];
+};
+
+struct web_route;
+
 struct web_req {
+	struct store_job job;      /* first: the request is the pool's job */
 	struct web *web;
 	struct evhttp_request *req;
+	struct store *store;       /* the worker's, while the job runs */
+	const struct link_keys *keys;
 	enum evhttp_cmd_type method;
 	char *path;                /* decoded path, never NULL */
 	const struct evhttp_uri *uri;
+	const struct web_route *route; /* NULL: no route for this method */
+	int allowed;               /* methods the path takes (405) */
+	int64_t id;                /* the route's "#" segment */
+	const char *seg;           /* the route's "*" segment, inside path */
+	int bad_request;
 	struct web_session sess;
 	struct web_form form;
+	int form_read, form_status;
 	int replied;
+	int wake;                  /* the relay should look at the outbox */
+	struct web_reply reply;
+	struct web_req *prev, *next; /* loop: web->inflight */
 };
 
 /* ---- web.c: replies ---------------------------------------------------- */
 
-/* Security headers and Cache-Control: no-store unless cached is set. */
+/* Security headers and Cache-Control: no-store unless cached is set (on the
+ * loop, when a reply is sent). */
 void web_headers(struct evhttp_request *req, int cached);
+/* One more header for the reply (value copied; name must be a literal). */
+void web_add_header(struct web_req *r, const char *name, const char *value);
 void web_send(struct web_req *r, int code, const char *content_type,
 	      const void *body, size_t len);
 /* An HTML page: layout around main (a fragment), then web_send_html(). */
@@ -138,19 +191,20 @@ void web_send_html(struct web_req *r, int code, const char *html, size_t len);
 void web_send_error(struct web_req *r, int code, const char *text);
 void web_send_redirect(struct web_req *r, const char *location);
 /* 200 with the file's bytes (fd is taken over and closed); extra headers
- * may be added to the request's output headers before the call. */
+ * may be added with web_add_header() before the call. */
 void web_send_file(struct web_req *r, const char *content_type, int fd, int64_t size);
 /* 405 with Allow. */
 void web_send_method(struct web_req *r, const char *allow);
 /* Map a store failure: TEMPFAIL 503, NOTFOUND 404, else 400 with text. */
 void web_send_store_error(struct web_req *r, enum gw_result res, const char *error);
-/* The relay should look at the outbox now. */
-void web_outbox_queued(struct web *web);
+/* The relay should look at the outbox once the reply is out. */
+void web_outbox_queued(struct web_req *r);
 
 /* ---- form.c ------------------------------------------------------------ */
 
 /*
- * Parse the request body (urlencoded or multipart/form-data) into r->form.
+ * Parse the request body (urlencoded or multipart/form-data) into r->form,
+ * once (on the loop, before the job: later calls return the same verdict).
  * Returns 0, or an HTTP status to answer with (400, 413, 415).
  */
 int web_form_read(struct web_req *r);
@@ -207,16 +261,15 @@ void web_render_bell(struct buf *out);
 /* "2 reminders left, every 3 days, next on 28 Nov 2026" (escaped HTML). */
 void web_render_schedule(struct buf *out, const struct store_reminders *rem);
 /* Firm name (or the fallback), malloc'd. */
-char *web_firm_name(struct web *web);
+char *web_firm_name(struct web_req *r);
 /* "12.3 KB" */
 void web_render_size(struct buf *out, int64_t size);
 void web_md_cache_clear(struct web *web);
-/* The cached page of a thread for a reader, or NULL when stale or absent. */
-const struct web_page_slot *web_page_cache_get(struct web *web, int64_t thread_id,
-					       enum store_kind kind, int64_t reader_id,
-					       int64_t data_version);
+/* Send the cached page of a thread for a reader with web_send_html(): 1,
+ * or 0 when it is stale or absent (nothing sent). */
+int web_page_cache_send(struct web_req *r, int64_t thread_id, uint64_t generation);
 void web_page_cache_put(struct web *web, int64_t thread_id, enum store_kind kind,
-			int64_t reader_id, int64_t data_version, const struct buf *page);
+			int64_t reader_id, uint64_t generation, const struct buf *page);
 void web_page_cache_clear(struct web *web);
 
 /* ---- pages ------------------------------------------------------------- */
@@ -232,8 +285,16 @@ void web_handle_attachment(struct web_req *r, int64_t attachment_id);
 
 /* ---- sse.c --------------------------------------------------------------- */
 
+/* On the worker: check access and take the first look (reply.sse). */
 void web_sse_start(struct web_req *r, int64_t thread_id);
+/* On the loop: start the stream of a request whose job set reply.sse. */
+void web_sse_begin(struct web_req *r);
+/* On the loop, once a second: a look at every stream, in the pool. */
 void web_sse_tick(struct web *web);
+/* On the loop: that look is back (job is web->sse_job). */
+void web_sse_looked(struct web *web, struct store_job *job);
+/* On the loop, at close: take the look back (or wait for it). */
+void web_sse_cancel(struct web *web);
 void web_sse_close_all(struct web *web);
 /* 1 when req is an open event stream (it is then ended and forgotten). */
 int web_sse_forget(struct web *web, struct evhttp_request *req);
