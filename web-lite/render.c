@@ -141,7 +141,7 @@ int web_page_cache_send(struct web_req *r, int64_t thread_id, uint64_t generatio
 	hit = p->html != NULL && p->thread_id == thread_id && p->kind == r->sess.kind &&
 	      p->reader_id == r->sess.id && p->generation == generation;
 	if (hit)
-		web_send_html(r, 200, p->html, p->len);
+		web_send_html_marked(r, 200, p->html, p->len, p->marks, p->n_marks);
 	pthread_mutex_unlock(&web->cache_mu);
 	return hit;
 }
@@ -151,10 +151,15 @@ void web_page_cache_put(struct web *web, int64_t thread_id, enum store_kind kind
 {
 	struct web_page_slot *p = page_slot(web, thread_id, kind, reader_id);
 	char *html = xmalloc(page->len + 1);
+	size_t *marks, n_marks;
 
 	memcpy(html, page->data, page->len + 1);
+	n_marks = web_find_marks(html, page->len, &marks);
 	pthread_mutex_lock(&web->cache_mu);
 	free(p->html);
+	free(p->marks);
+	p->marks = marks;
+	p->n_marks = n_marks;
 	p->thread_id = thread_id;
 	p->kind = kind;
 	p->reader_id = reader_id;
@@ -168,7 +173,18 @@ void web_page_cache_clear(struct web *web)
 {
 	for (size_t i = 0; i < WEB_PAGE_SLOTS; i++) {
 		free(web->pages[i].html);
+		free(web->pages[i].marks);
 		web->pages[i].html = NULL;
+		web->pages[i].marks = NULL;
+		web->pages[i].n_marks = 0;
+	}
+}
+
+void web_session_cache_clear(struct web *web)
+{
+	for (size_t i = 0; i < WEB_SESS_SLOTS; i++) {
+		free(web->sessions[i].name);
+		memset(&web->sessions[i], 0, sizeof(web->sessions[i]));
 	}
 }
 

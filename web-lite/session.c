@@ -56,6 +56,76 @@ static int cookie_value(const char *header, char out[LINK_TOKEN_MAX])
 	return -1;
 }
 
+/* Under web->cache_mu. */
+static struct web_sess_slot *sess_slot(struct web *web, enum store_kind kind, int64_t id)
+{
+	uint64_t h = ((uint64_t)id << 1 | (kind == STORE_STAFF)) * 0x9e3779b97f4a7c15ULL;
+
+	return &web->sessions[(h >> 32) % WEB_SESS_SLOTS];
+}
+
+/* The person behind a session from the cache: 1, or 0 when not cached
+ * under this generation. */
+static int sess_cached(struct web *web, struct web_sess_slot *out, enum store_kind kind,
+		       int64_t id, uint64_t generation)
+{
+	const struct web_sess_slot *e;
+	int hit;
+
+	pthread_mutex_lock(&web->cache_mu);
+	e = sess_slot(web, kind, id);
+	hit = e->name != NULL && e->kind == kind && e->id == id && e->generation == generation;
+	if (hit) {
+		*out = *e;
+		out->name = xstrdup(e->name);
+	}
+	pthread_mutex_unlock(&web->cache_mu);
+	return hit;
+}
+
+static void sess_cache_put(struct web *web, const struct web_sess_slot *in)
+{
+	struct web_sess_slot *e;
+	char *name = xstrdup(in->name);
+
+	pthread_mutex_lock(&web->cache_mu);
+	e = sess_slot(web, in->kind, in->id);
+	free(e->name);
+	*e = *in;
+	e->name = name;
+	pthread_mutex_unlock(&web->cache_mu);
+}
+
+/* The person's record as of now: 0, or -1 when they are gone. */
+static int sess_read(struct web_req *r, enum store_kind kind, int64_t id,
+		     struct web_sess_slot *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->kind = kind;
+	out->id = id;
+	if (kind == STORE_CONTACT) {
+		struct store_contact ct;
+
+		if (store_contact_get(r->store, id, &ct, NULL) != GW_OK)
+			return -1;
+		out->link_generation = ct.generation;
+		out->name = xstrdup(ct.name);
+		out->account_id = ct.account_id;
+		out->last_login = ct.last_login_at;
+		store_contact_clear(&ct);
+	} else {
+		struct store_staff st;
+
+		if (store_staff_get(r->store, id, &st, NULL) != GW_OK)
+			return -1;
+		out->link_generation = st.generation;
+		out->name = xstrdup(st.name);
+		out->role = st.role;
+		store_staff_clear(&st);
+	}
+	return 0;
+}
+
 void web_session_load(struct web_req *r)
 {
 	struct web_session *s = &r->sess;
@@ -63,6 +133,9 @@ void web_session_load(struct web_req *r)
 						"Cookie");
 	char token[LINK_TOKEN_MAX];
 	struct link_claims c;
+	struct web_sess_slot who;
+	enum store_kind kind;
+	uint64_t generation;
 
 	memset(s, 0, sizeof(*s));
 	if (header == NULL || cookie_value(header, token) < 0)
@@ -72,34 +145,25 @@ void web_session_load(struct web_req *r)
 	if (link_verify(r->keys, token, LINK_SESSION, clock_now(), NULL, NULL, &c) !=
 	    LINK_OK)
 		return;
-	if (c.kind == LINK_CONTACT) {
-		struct store_contact ct;
-
-		if (store_contact_get(r->store, c.principal_id, &ct, NULL) != GW_OK)
+	kind = c.kind == LINK_CONTACT ? STORE_CONTACT : STORE_STAFF;
+	/* Read before the record, so that a change racing with the read
+	 * leaves the cached copy stale, never wrong. */
+	generation = store_pool_generation(r->web->pool);
+	if (!sess_cached(r->web, &who, kind, c.principal_id, generation)) {
+		if (sess_read(r, kind, c.principal_id, &who) < 0)
 			return;
-		if (ct.generation != c.generation) {
-			store_contact_clear(&ct);
-			return;
-		}
-		s->kind = STORE_CONTACT;
-		s->name = xstrdup(ct.name);
-		s->account_id = ct.account_id;
-		s->last_login = ct.last_login_at;
-		store_contact_clear(&ct);
-	} else {
-		struct store_staff st;
-
-		if (store_staff_get(r->store, c.principal_id, &st, NULL) != GW_OK)
-			return;
-		if (st.generation != c.generation) {
-			store_staff_clear(&st);
-			return;
-		}
-		s->kind = STORE_STAFF;
-		s->name = xstrdup(st.name);
-		s->role = st.role;
-		store_staff_clear(&st);
+		who.generation = generation;
+		sess_cache_put(r->web, &who);
 	}
+	if (who.link_generation != c.generation) {
+		free(who.name);
+		return;
+	}
+	s->kind = kind;
+	s->name = who.name;
+	s->account_id = who.account_id;
+	s->role = who.role;
+	s->last_login = who.last_login;
 	s->id = c.principal_id;
 	s->claims = c;
 }

@@ -126,27 +126,58 @@ void web_send(struct web_req *r, int code, const char *content_type,
 		evbuffer_add(reply_body(r), body, len);
 }
 
-void web_send_html(struct web_req *r, int code, const char *html, size_t len)
+/* Append html to out with every mark at the given offsets replaced by token. */
+static void splice_marks(struct evbuffer *out, const char *html, size_t len,
+			 const size_t *marks, size_t n_marks, const char *token)
 {
-	static const char mark[] = WEB_CSRF_MARK;
-	const size_t mlen = sizeof(mark) - 1;
-	struct evbuffer *out;
+	const size_t mlen = sizeof(WEB_CSRF_MARK) - 1, tlen = strlen(token);
+	size_t at = 0;
+
+	for (size_t i = 0; i < n_marks; i++) {
+		evbuffer_add(out, html + at, marks[i] - at);
+		evbuffer_add(out, token, tlen);
+		at = marks[i] + mlen;
+	}
+	evbuffer_add(out, html + at, len - at);
+}
+
+void web_send_html_marked(struct web_req *r, int code, const char *html, size_t len,
+			  const size_t *marks, size_t n_marks)
+{
 	char token[LINK_TOKEN_MAX];
-	const char *p = html, *end = html + len, *m;
-	size_t tlen;
 
 	if (claim_reply(r) < 0)
 		return;
 	web_csrf_token(r, token);
-	tlen = strlen(token);
 	record(r, code, "text/html; charset=utf-8");
-	out = reply_body(r);
+	splice_marks(reply_body(r), html, len, marks, n_marks, token);
+}
+
+size_t web_find_marks(const char *html, size_t len, size_t **marks_r)
+{
+	static const char mark[] = WEB_CSRF_MARK;
+	const size_t mlen = sizeof(mark) - 1;
+	const char *p = html, *end = html + len, *m;
+	size_t n = 0, cap = 0;
+
+	*marks_r = NULL;
 	while ((m = memmem(p, (size_t)(end - p), mark, mlen)) != NULL) {
-		evbuffer_add(out, p, (size_t)(m - p));
-		evbuffer_add(out, token, tlen);
+		if (n == cap) {
+			cap = cap ? cap * 2 : 8;
+			*marks_r = xrealloc(*marks_r, cap * sizeof(**marks_r));
+		}
+		(*marks_r)[n++] = (size_t)(m - html);
 		p = m + mlen;
 	}
-	evbuffer_add(out, p, (size_t)(end - p));
+	return n;
+}
+
+void web_send_html(struct web_req *r, int code, const char *html, size_t len)
+{
+	size_t *marks, n = web_find_marks(html, len, &marks);
+
+	web_send_html_marked(r, code, html, len, marks, n);
+	free(marks);
 }
 
 void web_send_page(struct web_req *r, int code, const char *title,
@@ -774,6 +805,7 @@ void web_close(struct web **webp)
 		pthread_mutex_destroy(&web->cache_mu);
 	web_md_cache_clear(web);
 	web_page_cache_clear(web);
+	web_session_cache_clear(web);
 	free(web->fresh);
 	free(web->base_url);
 	free(web->attachments_dir);

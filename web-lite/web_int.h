@@ -56,6 +56,24 @@ struct web_page_slot {
 	uint64_t generation;
 	char *html;
 	size_t len;
+	size_t *marks;             /* offsets of the WEB_CSRF_MARKs in html */
+	size_t n_marks;
+};
+
+/*
+ * The records behind sessions, per (kind, id), while the store pool's
+ * change generation is unchanged: a session check costs no query then.
+ */
+#define WEB_SESS_SLOTS 256
+struct web_sess_slot {
+	enum store_kind kind;
+	int64_t id;
+	uint64_t generation;
+	int64_t link_generation;   /* the person's current one */
+	char *name;
+	int64_t account_id;        /* contacts */
+	enum store_role role;      /* staff */
+	int64_t last_login;        /* contacts */
 };
 
 /* "Email me a fresh link": at most WEB_FRESH_MAX an hour per contact. */
@@ -85,7 +103,7 @@ struct web {
 	int64_t session_ttl;
 	int64_t view_ttl;
 	char *firm_fallback;
-	pthread_mutex_t cache_mu;  /* md, pages, firm_name, fresh */
+	pthread_mutex_t cache_mu;  /* md, pages, sessions, firm_name, fresh */
 	int cache_mu_ready;
 	char *firm_name;           /* cached, see web_firm_name() */
 	int64_t firm_read_ms;
@@ -100,6 +118,7 @@ struct web {
 	unsigned tick_count;
 	struct web_md_slot md[WEB_MD_SLOTS];
 	struct web_page_slot pages[WEB_PAGE_SLOTS];
+	struct web_sess_slot sessions[WEB_SESS_SLOTS];
 	uint64_t writes;           /* loop: POSTs answered (the HTTP fuzzer's check) */
 	struct web_fresh_rate *fresh;
 	size_t n_fresh;
@@ -187,6 +206,12 @@ void web_send_page(struct web_req *r, int code, const char *title,
 		   const struct buf *main);
 /* A whole page whose WEB_CSRF_MARKs become this session's CSRF token. */
 void web_send_html(struct web_req *r, int code, const char *html, size_t len);
+/* The offsets of the WEB_CSRF_MARKs in html: their number, the offsets
+ * malloc'd into *marks_r (NULL when none). */
+size_t web_find_marks(const char *html, size_t len, size_t **marks_r);
+/* The same, with the marks' offsets known (n_marks of them, in order). */
+void web_send_html_marked(struct web_req *r, int code, const char *html, size_t len,
+			  const size_t *marks, size_t n_marks);
 /* A short page for an error status; text may be NULL (a default one). */
 void web_send_error(struct web_req *r, int code, const char *text);
 void web_send_redirect(struct web_req *r, const char *location);
@@ -265,6 +290,7 @@ char *web_firm_name(struct web_req *r);
 /* "12.3 KB" */
 void web_render_size(struct buf *out, int64_t size);
 void web_md_cache_clear(struct web *web);
+void web_session_cache_clear(struct web *web);
 /* Send the cached page of a thread for a reader with web_send_html(): 1,
  * or 0 when it is stale or absent (nothing sent). */
 int web_page_cache_send(struct web_req *r, int64_t thread_id, uint64_t generation);
