@@ -629,13 +629,21 @@ static void dispatch(struct evhttp_request *req, void *arg)
  */
 static void web_jobs_drop(struct web *web)
 {
-	struct store_job *j, *next;
+	struct store_job *done = NULL, *j, *next;
 
 	if (web->pool == NULL)
 		return;
 	for (struct web_req *r = web->inflight; r != NULL; r = r->next)
 		(void)store_pool_cancel(web->pool, &r->job);
 	web_sse_cancel(web);
+	if (web->doneq != NULL)
+		done = store_done_queue_take(web->doneq);
+	for (j = done; j != NULL; j = next) {
+		next = j->next;
+		if (j->run != run_request)
+			web_sse_looked(web, j);
+		/* requests: freed below, through the in-flight list */
+	}
 	while (web->inflight != NULL) {
 		struct web_req *r = web->inflight;
 
@@ -643,14 +651,6 @@ static void web_jobs_drop(struct web *web)
 		if (evhttp_request_get_connection(r->req) == NULL)
 			evhttp_request_free(r->req);
 		request_free(r);
-	}
-	if (web->doneq == NULL)
-		return;
-	for (j = store_done_queue_take(web->doneq); j != NULL; j = next) {
-		next = j->next;
-		if (j->run != run_request)
-			web_sse_looked(web, j);
-		/* requests: freed above, through the in-flight list */
 	}
 }
 

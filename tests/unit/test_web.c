@@ -3,8 +3,11 @@
  * cookie, every way a link is refused, expired links and the fresh-link
  * button with its rate limit, sessions ending with a generation bump,
  * CSRF, one-click unsubscribe, status codes for bad requests, the
- * security headers on every kind of response, and the unix socket
- * listener.  Driven over loopback against a real SQLite file.
+ * security headers on every kind of response, the unix socket
+ * listener, and the store pool: pages answer while another connection
+ * holds the write lock, POSTs wait for it and succeed, and closing with a
+ * request in flight loses nothing.  Driven over loopback against a real
+ * SQLite file.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,12 +18,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
 
 #include <event2/event.h>
+#include <sqlite3.h>
 
 #include "buf.h"
 #include "clock.h"
@@ -214,6 +222,158 @@ static void test_web_session_ends_with_generation_bump(void **state)
 	assert_int_equal(wfx_http(f, "GET", path, cookie, NULL, 0, &r), 0);
 	assert_int_equal(r.status, 403);
 	wresp_clear(&r);
+	free(cookie);
+}
+
+/* ---- the store pool ---- */
+
+/* Another connection (as another process would) holds the write lock
+ * until released, or for hold_ms when run as a thread. */
+struct holder {
+	const char *path;
+	int hold_ms;
+	sqlite3 *db;
+	atomic_int locked;
+	atomic_llong released_ms;
+};
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void lock_take(struct holder *h)
+{
+	assert_int_equal(sqlite3_open(h->path, &h->db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h->db, "BEGIN IMMEDIATE; UPDATE firm SET name = name;",
+				      NULL, NULL, NULL), SQLITE_OK);
+	atomic_store(&h->locked, 1);
+}
+
+static void lock_release(struct holder *h)
+{
+	atomic_store(&h->released_ms, mono_ms());
+	sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL);
+	sqlite3_close(h->db);
+	h->db = NULL;
+}
+
+static void *lock_hold(void *arg)
+{
+	struct holder *h = arg;
+
+	usleep((useconds_t)h->hold_ms * 1000);
+	lock_release(h);
+	return NULL;
+}
+
+static void test_web_pages_answer_while_the_write_lock_is_held(void **state)
+{
+	struct wfx *f = *state;
+	char *cookie = wfx_login(f, LINK_CONTACT, f->anna);
+	struct holder h = { .path = f->db_path };
+	char path[32];
+	struct wresp r;
+
+	snprintf(path, sizeof(path), "/t/%lld", (long long)f->ta);
+	lock_take(&h);
+	/* Rendered, then from the cache, then the home page: all read. */
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(wfx_http(f, "GET", i < 2 ? path : "/", cookie, NULL, 0, &r), 0);
+		if (r.status != 200)
+			fail_msg("request %d: status %d while the lock is held", i, r.status);
+		wresp_clear(&r);
+	}
+	assert_int_equal(wfx_http(f, "GET", "/static/app.css", NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 200);
+	wresp_clear(&r);
+	/* The lock was never released: nothing above waited for it. */
+	assert_int_equal(atomic_load(&h.released_ms), 0);
+	lock_release(&h);
+	free(cookie);
+}
+
+static void test_web_post_waits_for_the_lock_and_succeeds(void **state)
+{
+	struct wfx *f = *state;
+	char *cookie = wfx_login(f, LINK_CONTACT, f->anna);
+	struct holder h = { .path = f->db_path, .hold_ms = 700 };
+	char path[32], action[48], form[256], *csrf, *err = NULL;
+	struct store_thread_view v;
+	struct wresp r;
+	pthread_t th;
+	long long answered;
+
+	snprintf(path, sizeof(path), "/t/%lld", (long long)f->ta);
+	snprintf(action, sizeof(action), "/t/%lld/reply", (long long)f->ta);
+	csrf = wfx_csrf(f, cookie, path);
+	snprintf(form, sizeof(form), "body=posted+under+the+lock&csrf=%s", csrf);
+	lock_take(&h);
+	assert_int_equal(pthread_create(&th, NULL, lock_hold, &h), 0);
+	assert_int_equal(wfx_post(f, cookie, action, form, &r), 0);
+	answered = mono_ms();
+	pthread_join(th, NULL);
+	assert_int_equal(r.status, 303);
+	wresp_clear(&r);
+	/* It was answered once the lock was gone, and it is there. */
+	assert_true(answered >= atomic_load(&h.released_ms));
+	WFX_CHECK(store_thread_show(f->s, f->ta, STORE_CONTACT, f->anna, 0, &v, &err), err);
+	assert_string_equal(v.messages[v.n_messages - 1].body, "posted under the lock");
+	store_thread_view_clear(&v);
+	free(csrf);
+	free(cookie);
+}
+
+/* A request whose job is still in the pool when the web view closes. */
+static void test_web_close_with_a_request_in_flight(void **state)
+{
+	struct wfx *f = *state;
+	char *cookie = wfx_login(f, LINK_CONTACT, f->anna);
+	struct holder h = { .path = f->db_path, .hold_ms = 300 };
+	char action[48], form[256], path[32], *csrf, *req;
+	pthread_t th;
+	int fd;
+	struct sockaddr_in sa;
+
+	snprintf(path, sizeof(path), "/t/%lld", (long long)f->ta);
+	snprintf(action, sizeof(action), "/t/%lld/reply", (long long)f->ta);
+	csrf = wfx_csrf(f, cookie, path);
+	snprintf(form, sizeof(form), "body=in+flight&csrf=%s", csrf);
+	req = xasprintf("POST %s HTTP/1.1\r\nHost: x\r\n%sContent-Type: "
+			"application/x-www-form-urlencoded\r\nContent-Length: %zu\r\n\r\n%s",
+			action, cookie, strlen(form), form);
+	lock_take(&h);
+	assert_int_equal(pthread_create(&th, NULL, lock_hold, &h), 0);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)f->port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(send(fd, req, strlen(req), 0), (ssize_t)strlen(req));
+	/* Let the loop take the request and hand it to the writer lane,
+	 * where it waits for the lock. */
+	wfx_pump(f, 100);
+	web_close(&f->web);
+	assert_null(f->web);
+	pthread_join(th, NULL);
+	/* The job ran to its end: the message is kept. */
+	{
+		struct store_thread_view v;
+		char *err = NULL;
+
+		WFX_CHECK(store_thread_show(f->s, f->ta, STORE_CONTACT, f->anna, 0, &v, &err),
+			  err);
+		assert_string_equal(v.messages[v.n_messages - 1].body, "in flight");
+		store_thread_view_clear(&v);
+	}
+	close(fd);
+	wfx_restart(f);
+	free(req);
+	free(csrf);
 	free(cookie);
 }
 
@@ -543,6 +703,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_web_bad_requests_get_their_status,
 						wfx_setup, wfx_teardown),
 		cmocka_unit_test_setup_teardown(test_web_security_headers_on_every_response,
+						wfx_setup, wfx_teardown),
+		cmocka_unit_test_setup_teardown(test_web_pages_answer_while_the_write_lock_is_held,
+						wfx_setup, wfx_teardown),
+		cmocka_unit_test_setup_teardown(test_web_post_waits_for_the_lock_and_succeeds,
+						wfx_setup, wfx_teardown),
+		cmocka_unit_test_setup_teardown(test_web_close_with_a_request_in_flight,
 						wfx_setup, wfx_teardown),
 		cmocka_unit_test_setup_teardown(test_web_listens_on_unix_socket,
 						wfx_setup, wfx_teardown),

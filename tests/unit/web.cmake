@@ -4,7 +4,7 @@ if(TARGET gw_web)
   foreach(t web web_pages web_form)
     gw_add_test(test_${t}
       SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_${t}.c ${CMAKE_CURRENT_LIST_DIR}/web_fixture.c
-      LIBS gw_web gw_store gw_common PkgConfig::LIBEVENT
+      LIBS gw_web gw_store gw_common PkgConfig::LIBEVENT PkgConfig::SQLITE3 Threads::Threads
       TIMEOUT 120)
   endforeach()
 endif()
