@@ -573,7 +573,7 @@ static void test_relay_threads_deliver_wake_stop(void **state)
 	f->cfg->mail.concurrency = 3;
 	f->cfg->mail.poll_interval_ms = 60000; /* only the wake can find the second rows */
 	fx_chat(f, 0);
-	if (relay_open(f->cfg, f->keys, &relay, &error) < 0)
+	if (relay_open(f->cfg, f->keys, NULL, &relay, &error) < 0)
 		fail_msg("open: %s", error);
 	if (!wait_sent(f, 2))
 		fail_msg("the first rows were not sent");
