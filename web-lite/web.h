@@ -75,6 +75,7 @@ struct web;
 struct web_settings {
 	const struct cfg_web *web;      /* listen, base_url, max_body, session_ttl */
 	const struct cfg_store *store;  /* the web view opens its own connection */
+	struct store_pool *pool;        /* shared store work; NULL: the web view opens its own */
 	const struct cfg_links *links;  /* view_ttl (fresh-link pages) */
 	const struct link_keys *keys;   /* borrowed: must outlive the web view */
 	const char *mail_domain;        /* store_set_mail_domain(); NULL = default */
