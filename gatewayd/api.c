@@ -805,7 +805,9 @@ fail:
  * job not started is taken back and answered 503; one running is waited
  * for (store_pool_cancel) and lands on the done queue, which is then
  * answered like any other.  The replies mostly die with the connections,
- * but each request is freed exactly once that way.
+ * but each request is freed exactly once that way.  api->calls is newest
+ * first: the writes queued behind a running one are taken back before we
+ * wait for it, so they cannot start meanwhile.
  */
 static void take_back_calls(struct api *api)
 {
