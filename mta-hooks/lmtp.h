@@ -63,8 +63,9 @@ struct lmtp_settings {
 int lmtp_open(struct event_base *base, const struct lmtp_settings *set, struct lmtp **lmtp_r,
 	      char **error_r);
 /*
- * Stop listening, wait for the message being decided (it commits or not;
- * its client is not answered and Postfix retries), drop the sessions.
+ * Stop listening, take back the messages still queued in the pool (they
+ * never run), wait for one being decided (it commits or not); none of
+ * their clients is answered and Postfix retries.  Drop the sessions.
  * Accepts NULL and clears the caller's pointer.  Call on the loop thread.
  */
 void lmtp_close(struct lmtp **lmtpp);
