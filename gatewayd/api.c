@@ -2,12 +2,17 @@
  * api.c - the JSON API's frame: listener, the route table, and the steps
  * every request goes through before and after its handler:
  *
- *   authenticate (Bearer key -> SHA-256 -> store)          401
- *   route (path, then method)                              404, 405
- *   body: size, Content-Type, JSON object                  413, 415, 400
- *   Idempotency-Key on POST: replay or refuse a reuse      422
- *   handler -> one reply
- *   remember a 2xx under the Idempotency-Key, send, wake the relay
+ *   on the loop (parse):
+ *     route (path, then method)                            404, 405
+ *     body: size, Content-Type, JSON object                413, 415, 400
+ *     Idempotency-Key on POST: its syntax                  400
+ *   one job in the store pool (call_run):
+ *     authenticate (Bearer key -> SHA-256 -> store)        401, before
+ *                                                          any of the above
+ *     Idempotency-Key: replay or refuse a reuse            422
+ *     handler -> one reply
+ *     render; remember a 2xx under the Idempotency-Key
+ *   on the loop again (finish): send, wake the relay
  *
  * Handlers live in api_people.c, api_threads.c, api_actions.c and
  * api_logs.c; the JSON helpers in api_json.c.
@@ -33,6 +38,7 @@
 #include "clock.h"
 #include "listen.h"
 #include "log.h"
+#include "pool.h"
 
 #define API_PREFIX "/api/v1/"
 /* Bodies up to this much over the limit reach us and get a JSON 413;
@@ -205,40 +211,37 @@ static api_handler *route(struct api_req *r, const char *path)
 	return NULL;
 }
 
-/* ---- the steps before the handler ---- */
+/* ---- one request in flight ---- */
 
-static int authenticate(struct api_req *r)
-{
-	const char *h = evhttp_find_header(evhttp_request_get_input_headers(r->req),
-					   "Authorization");
-	char hash[65], *error = NULL;
-	enum gw_result res;
-	size_t n;
+/*
+ * A request from dispatch() to its reply.  The loop fills it (parse()),
+ * a pool worker does the store work (call_run()), the loop sends the reply
+ * and frees it (finish()).  Between submit and the done queue only the
+ * worker touches it; the loop keeps it on api->calls so that api_close()
+ * can take the job back.
+ */
+struct api_call {
+	struct store_job job;          /* first: the job is the record */
+	struct api_req r;
+	struct evhttp_request *req;    /* the loop's only */
+	struct api_call *prev, *next;  /* api->calls */
+	api_handler *handler;          /* NULL: refused while parsing */
+	json_t *body;                  /* the parsed body of a write */
+	char *uri;                     /* for log lines */
+	char *authorization;           /* the header; NULL when absent */
+	char *idem_key;                /* Idempotency-Key of a POST; NULL when absent */
+	char hash[65];                 /* request_hash(), when idem_key */
+	/* A refusal made while parsing: it stands unless the key check,
+	 * which comes first for every request, refuses too. */
+	int early_status;
+	json_t *early_resp;
+	/* what the job leaves for the loop */
+	struct store_idempotency replay;
+	int replayed;                  /* 1 replayed, -1 refused, 0 neither */
+	char *out;                     /* the body to send */
+};
 
-	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0) {
-		api_error(r, 401, "unauthorized", NULL,
-			  "an api key is required: Authorization: Bearer KEY");
-		return -1;
-	}
-	h += 7;
-	while (*h == ' ')
-		h++;
-	n = strlen(h);
-	while (n > 0 && h[n - 1] == ' ')
-		n--;
-	apikey_hash(h, n, hash);
-	res = store_apikey_find(r->store, hash, &r->key, &error);
-	if (res == GW_NOTFOUND) {
-		free(error);
-		api_error(r, 401, "unauthorized", NULL, "api key unknown or revoked");
-		return -1;
-	}
-	if (res != GW_OK) {
-		api_fail(r, res, error, NULL);
-		return -1;
-	}
-	return 0;
-}
+/* ---- parsing, on the loop ---- */
 
 static int is_json_type(const char *ct)
 {
@@ -255,12 +258,13 @@ static int is_json_type(const char *ct)
 	return *ct == '\0' || *ct == ';';
 }
 
-/* Size, type and syntax of a write's body; r->body gets an object. */
-static int read_body(struct api_req *r, json_t **body_r)
+/* Size, type and syntax of a write's body; *body_r gets an object. */
+static int read_body(struct api_call *c, json_t **body_r)
 {
-	struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
+	struct api_req *r = &c->r;
+	struct evbuffer *in = evhttp_request_get_input_buffer(c->req);
 	size_t len = evbuffer_get_length(in);
-	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(r->req),
+	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(c->req),
 					    "Content-Type");
 	json_error_t jerr;
 	json_t *v;
@@ -299,15 +303,15 @@ static int read_body(struct api_req *r, json_t **body_r)
 }
 
 /* SHA-256 of what the request asks: method, path with query, body. */
-static void request_hash(struct api_req *r, char hex[65])
+static void request_hash(struct api_call *c, char hex[65])
 {
-	struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
+	struct evbuffer *in = evhttp_request_get_input_buffer(c->req);
 	size_t len = evbuffer_get_length(in);
-	const char *uri = evhttp_request_get_uri(r->req);
+	const char *uri = evhttp_request_get_uri(c->req);
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	const char *m = method_name(r->method);
+	const char *m = method_name(c->r.method);
 
 	memset(md, 0, sizeof(md));
 	if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
@@ -333,69 +337,135 @@ static int valid_idempotency_key(const char *k)
 	return 1;
 }
 
-/*
- * Idempotency-Key of a POST: 1 when the stored response was replayed into
- * *replay_r, 0 to go on (*key_r set when the response is to be kept), -1
- * after replying with an error.
- */
-static int idempotency_check(struct api_req *r, const char **key_r, char hash[65],
-			     struct store_idempotency *replay_r)
+/* The Idempotency-Key of a POST, checked and copied with the request's
+ * hash; 0, or -1 after replying 400. */
+static int idempotency_parse(struct api_call *c)
 {
-	const char *k = evhttp_find_header(evhttp_request_get_input_headers(r->req),
+	const char *k = evhttp_find_header(evhttp_request_get_input_headers(c->req),
 					   "Idempotency-Key");
-	char *error = NULL;
-	enum gw_result res;
 
-	*key_r = NULL;
-	if (k == NULL || r->method != EVHTTP_REQ_POST)
+	if (k == NULL || c->r.method != EVHTTP_REQ_POST)
 		return 0;
 	if (!valid_idempotency_key(k)) {
-		api_error(r, 400, "invalid_header", "Idempotency-Key",
+		api_error(&c->r, 400, "invalid_header", "Idempotency-Key",
 			  "Idempotency-Key: must be 1..%d printable ASCII characters",
 			  STORE_IDEMPOTENCY_KEY_MAX);
 		return -1;
 	}
-	request_hash(r, hash);
-	res = store_idempotency_get(r->store, r->key.id, k, clock_now() - API_IDEMPOTENCY_WINDOW,
-				    replay_r, &error);
+	request_hash(c, c->hash);
+	c->idem_key = xstrdup(k);
+	return 0;
+}
+
+/*
+ * Everything the job needs from evhttp, copied or parsed: the key, the
+ * route, the query, the body.  A refusal here is kept in early_* and sent
+ * only once the key is known to be good, as before any of this moved off
+ * the loop: an unauthenticated client learns nothing about routes.
+ */
+static void parse(struct api_call *c)
+{
+	struct api_req *r = &c->r;
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(c->req);
+	const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+	const char *query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
+	const char *auth = evhttp_find_header(evhttp_request_get_input_headers(c->req),
+					      "Authorization");
+
+	if (auth != NULL)
+		c->authorization = xstrdup(auth);
+	if (path == NULL || strncmp(path, API_PREFIX, strlen(API_PREFIX)) != 0) {
+		api_error(r, 404, "not_found", NULL, "no such endpoint: %s (the API is under %s)",
+			  path != NULL ? path : "", API_PREFIX);
+		goto refused;
+	}
+	c->handler = route(r, path + strlen(API_PREFIX));
+	if (c->handler == NULL)
+		goto refused;
+	if (query != NULL && evhttp_parse_query_str(query, &r->query) < 0) {
+		api_error(r, 400, "invalid_parameter", NULL, "query string: malformed");
+		goto refused;
+	}
+	if (r->method == EVHTTP_REQ_POST || r->method == EVHTTP_REQ_PUT ||
+	    r->method == EVHTTP_REQ_PATCH) {
+		if (read_body(c, &c->body) < 0 || idempotency_parse(c) < 0)
+			goto refused;
+	}
+	return;
+refused:
+	c->handler = NULL;
+	c->early_status = r->status;
+	c->early_resp = r->resp;
+	r->resp = NULL;
+	r->status = 0;
+	r->replied = 0;
+}
+
+/* ---- the store work: one job on a pool worker ---- */
+
+static int authenticate(struct api_call *c)
+{
+	struct api_req *r = &c->r;
+	const char *h = c->authorization;
+	char hash[65], *error = NULL;
+	enum gw_result res;
+	size_t n;
+
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0) {
+		api_error(r, 401, "unauthorized", NULL,
+			  "an api key is required: Authorization: Bearer KEY");
+		return -1;
+	}
+	h += 7;
+	while (*h == ' ')
+		h++;
+	n = strlen(h);
+	while (n > 0 && h[n - 1] == ' ')
+		n--;
+	apikey_hash(h, n, hash);
+	res = store_apikey_find(r->store, hash, &r->key, &error);
 	if (res == GW_NOTFOUND) {
 		free(error);
-		*key_r = k;
+		api_error(r, 401, "unauthorized", NULL, "api key unknown or revoked");
+		return -1;
+	}
+	if (res != GW_OK) {
+		api_fail(r, res, error, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The response kept under the request's Idempotency-Key: 1 when it was
+ * found for the same request (c->replay), 0 to go on, -1 after replying
+ * with an error.
+ */
+static int idempotency_lookup(struct api_call *c)
+{
+	struct api_req *r = &c->r;
+	char *error = NULL;
+	enum gw_result res;
+
+	if (c->idem_key == NULL)
+		return 0;
+	res = store_idempotency_get(r->store, r->key.id, c->idem_key,
+				    clock_now() - API_IDEMPOTENCY_WINDOW, &c->replay, &error);
+	if (res == GW_NOTFOUND) {
+		free(error);
 		return 0;
 	}
 	if (res != GW_OK) {
 		api_fail(r, res, error, NULL);
 		return -1;
 	}
-	if (strcmp(replay_r->request_sha256, hash) != 0) {
-		store_idempotency_clear(replay_r);
+	if (strcmp(c->replay.request_sha256, c->hash) != 0) {
+		store_idempotency_clear(&c->replay);
 		api_error(r, 422, "idempotency_key_reused", "Idempotency-Key",
-			  "Idempotency-Key \"%s\" was used for a different request", k);
+			  "Idempotency-Key \"%s\" was used for a different request", c->idem_key);
 		return -1;
 	}
 	return 1;
-}
-
-/* ---- sending ---- */
-
-static const char *reason(int status)
-{
-	switch (status) {
-	case 200: return "OK";
-	case 201: return "Created";
-	case 204: return "No Content";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 409: return "Conflict";
-	case 413: return "Payload Too Large";
-	case 415: return "Unsupported Media Type";
-	case 422: return "Unprocessable Content";
-	case 503: return "Service Unavailable";
-	default: return "Internal Server Error";
-	}
 }
 
 /* The reply body as sent and as kept for a replay: compact JSON and "\n". */
@@ -418,9 +488,100 @@ static char *render(struct api_req *r)
 	return out;
 }
 
-static void send_reply(struct api_req *r, const char *body, int replayed)
+static void remember(struct api_call *c)
 {
-	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
+	struct api_req *r = &c->r;
+	struct store_idempotency rec = { 0 };
+	char *error = NULL;
+	enum gw_result res;
+
+	rec.api_key_id = r->key.id;
+	rec.key = c->idem_key;
+	memcpy(rec.request_sha256, c->hash, 65);
+	rec.status = r->status;
+	rec.body = c->out;
+	res = store_idempotency_put(r->store, &rec, clock_now() - API_IDEMPOTENCY_WINDOW,
+				    &error);
+	if (res != GW_OK) {
+		/* The change is made; only a retry would not be recognised. */
+		log_warn("api: api key %lld: cannot keep the response under Idempotency-Key: %s",
+			 (long long)r->key.id, error != NULL ? error : gw_result_name(res));
+		free(error);
+	}
+}
+
+/*
+ * One transaction's worth of work for the whole request, with the
+ * worker's connection: key, refusal or Idempotency-Key, handler, the
+ * response kept.  Touches nothing of evhttp.
+ */
+static void call_run(struct store *store, struct store_job *job)
+{
+	struct api_call *c = (struct api_call *)job;
+	struct api_req *r = &c->r;
+
+	r->store = store;
+	if (authenticate(c) < 0) {
+		json_decref(c->early_resp);
+		c->early_resp = NULL;
+	} else if (c->handler == NULL) {
+		r->replied = 1;
+		r->status = c->early_status;
+		r->resp = c->early_resp;
+		c->early_resp = NULL;
+	} else if ((c->replayed = idempotency_lookup(c)) == 0) {
+		r->body = c->body;
+		c->handler(r);
+		r->body = NULL;
+		if (!r->replied) {
+			log_error("api: %s %s: handler sent no reply", method_name(r->method),
+				  c->uri);
+			api_error(r, 500, "internal", NULL, "no reply");
+		}
+	}
+	if (c->replayed > 0) {
+		r->status = c->replay.status;
+		c->out = xstrdup(c->replay.body);
+	} else {
+		c->out = render(r);
+		if (c->replayed == 0 && c->idem_key != NULL && r->status >= 200 &&
+		    r->status < 300)
+			remember(c);
+	}
+	r->store = NULL;
+}
+
+/* ---- replies, on the loop ---- */
+
+static const char *reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Content";
+	case 503: return "Service Unavailable";
+	default: return "Internal Server Error";
+	}
+}
+
+/*
+ * Exactly one reply per request.  A client that went away while the job
+ * ran is no trouble: libevent keeps a request its user has not answered
+ * (detached from the closed connection), and evhttp_send_reply() frees it.
+ */
+static void send_reply(struct api_call *c, const char *body, int replayed)
+{
+	struct api_req *r = &c->r;
+	struct evkeyvalq *h = evhttp_request_get_output_headers(c->req);
 	struct evbuffer *out = evbuffer_new();
 
 	evhttp_add_header(h, "Cache-Control", "no-store");
@@ -436,129 +597,102 @@ static void send_reply(struct api_req *r, const char *body, int replayed)
 	if (replayed)
 		evhttp_add_header(h, "Idempotent-Replayed", "true");
 	if (out == NULL) {
-		evhttp_send_error(r->req, 500, NULL);
+		evhttp_send_error(c->req, 500, NULL);
 		return;
 	}
 	evbuffer_add(out, body, strlen(body));
-	evhttp_send_reply(r->req, r->status, reason(r->status), out);
+	evhttp_send_reply(c->req, r->status, reason(r->status), out);
 	evbuffer_free(out);
 }
 
-static void remember(struct api_req *r, const char *key, const char hash[65],
-		     const char *body)
+static void call_free(struct api_call *c)
 {
-	struct store_idempotency rec = { 0 };
-	char *error = NULL;
-	enum gw_result res;
-
-	rec.api_key_id = r->key.id;
-	rec.key = (char *)key;
-	memcpy(rec.request_sha256, hash, 65);
-	rec.status = r->status;
-	rec.body = (char *)body;
-	res = store_idempotency_put(r->store, &rec, clock_now() - API_IDEMPOTENCY_WINDOW,
-				    &error);
-	if (res != GW_OK) {
-		/* The change is made; only a retry would not be recognised. */
-		log_warn("api: api key %lld: cannot keep the response under Idempotency-Key: %s",
-			 (long long)r->key.id, error != NULL ? error : gw_result_name(res));
-		free(error);
-	}
+	free(c->out);
+	json_decref(c->r.resp);
+	json_decref(c->early_resp);
+	json_decref(c->body);
+	free(c->r.name);
+	evhttp_clear_headers(&c->r.query);
+	store_apikey_clear(&c->r.key);
+	store_idempotency_clear(&c->replay);
+	free(c->authorization);
+	free(c->idem_key);
+	free(c->uri);
+	free(c);
 }
 
-/* ---- one request ---- */
-
-static void handle(struct api_req *r, const char **idem_key, char hash[65],
-		   struct store_idempotency *replay, int *replayed)
+/* The job is back (or was taken back): log, reply, wake the relay, free. */
+static void finish(struct api_call *c)
 {
-	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(r->req);
-	const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
-	const char *query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
-	json_t *body = NULL;
-	api_handler *h;
+	struct api *api = c->r.api;
+	struct api_req *r = &c->r;
 
-	if (authenticate(r) < 0)
-		return;
-	if (path == NULL || strncmp(path, API_PREFIX, strlen(API_PREFIX)) != 0) {
-		api_error(r, 404, "not_found", NULL, "no such endpoint: %s (the API is under %s)",
-			  path != NULL ? path : "", API_PREFIX);
-		return;
-	}
-	h = route(r, path + strlen(API_PREFIX));
-	if (h == NULL)
-		return;
-	if (query != NULL && evhttp_parse_query_str(query, &r->query) < 0) {
-		api_error(r, 400, "invalid_parameter", NULL, "query string: malformed");
-		return;
-	}
-	if (r->method == EVHTTP_REQ_POST || r->method == EVHTTP_REQ_PUT ||
-	    r->method == EVHTTP_REQ_PATCH) {
-		if (read_body(r, &body) < 0)
-			return;
-		*replayed = idempotency_check(r, idem_key, hash, replay);
-		if (*replayed != 0) {
-			json_decref(body);
-			return;
-		}
-	}
-	r->body = body;
-	h(r);
-	r->body = NULL;
-	json_decref(body);
-	if (!r->replied) {
-		log_error("api: %s %s: handler sent no reply", method_name(r->method), path);
-		api_error(r, 500, "internal", NULL, "no reply");
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		api->calls = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	if (r->status >= 500)
+		log_warn("api: %s %s (api key %lld): %d %s", method_name(r->method), c->uri,
+			 (long long)r->key.id, r->status, c->out);
+	else
+		log_debug("api: %s %s (api key %lld): %d%s", method_name(r->method), c->uri,
+			  (long long)r->key.id, r->status, c->replayed > 0 ? " (replayed)" : "");
+	send_reply(c, c->out, c->replayed > 0);
+	if (r->wake && c->replayed <= 0 && r->status >= 200 && r->status < 300 &&
+	    api->outbox_queued != NULL)
+		api->outbox_queued(api->ctx);
+	call_free(c);
+}
+
+static void on_done(evutil_socket_t fd, short what, void *arg)
+{
+	struct api *api = arg;
+	struct store_job *j = store_done_queue_take(api->done);
+
+	GW_UNUSED(fd);
+	GW_UNUSED(what);
+	while (j != NULL) {
+		struct store_job *next = j->next;
+
+		finish((struct api_call *)j);
+		j = next;
 	}
 }
 
 static void dispatch(struct evhttp_request *req, void *arg)
 {
 	struct api *api = arg;
-	struct api_req r;
-	struct store_idempotency replay = { 0 };
-	const char *idem_key = NULL;
-	char hash[65] = "", *body;
-	int replayed = 0;
+	struct api_call *c;
+	enum store_lane lane;
 
 	/* evhttp calls back without a URI for a request it gave up on. */
 	if (evhttp_request_get_uri(req) == NULL) {
 		evhttp_send_error(req, 400, NULL);
 		return;
 	}
-	memset(&r, 0, sizeof(r));
-	r.api = api;
-	r.store = api->store;
-	r.req = req;
-	r.method = evhttp_request_get_command(req);
-	TAILQ_INIT(&r.query);
+	c = xcalloc(1, sizeof(*c));
+	c->req = req;
+	c->uri = xstrdup(evhttp_request_get_uri(req));
+	c->r.api = api;
+	c->r.keys = api->keys;
+	c->r.method = evhttp_request_get_command(req);
+	TAILQ_INIT(&c->r.query);
+	parse(c);
 
-	handle(&r, &idem_key, hash, &replay, &replayed);
-	if (replayed > 0) {
-		r.status = replay.status;
-		body = xstrdup(replay.body);
-	} else {
-		body = render(&r);
-		if (idem_key != NULL && r.status >= 200 && r.status < 300)
-			remember(&r, idem_key, hash, body);
-	}
-	if (r.status >= 500)
-		log_warn("api: %s %s (api key %lld): %d %s", method_name(r.method),
-			 evhttp_request_get_uri(req), (long long)r.key.id, r.status, body);
-	else
-		log_debug("api: %s %s (api key %lld): %d%s", method_name(r.method),
-			  evhttp_request_get_uri(req), (long long)r.key.id, r.status,
-			  replayed > 0 ? " (replayed)" : "");
-	send_reply(&r, body, replayed > 0);
-	if (r.wake && replayed <= 0 && r.status >= 200 && r.status < 300 &&
-	    api->outbox_queued != NULL)
-		api->outbox_queued(api->ctx);
-
-	free(body);
-	json_decref(r.resp);
-	free(r.name);
-	evhttp_clear_headers(&r.query);
-	store_apikey_clear(&r.key);
-	store_idempotency_clear(&replay);
+	/* Reads never wait for the writer lane, nor for another process's
+	 * write lock (WAL); a refused write only needs its key checked. */
+	lane = c->r.method == EVHTTP_REQ_GET || c->r.method == EVHTTP_REQ_HEAD ||
+			       c->handler == NULL
+		       ? STORE_LANE_READ : STORE_LANE_WRITE;
+	c->job.run = call_run;
+	c->job.reply_to = api->done;
+	c->next = api->calls;
+	if (api->calls != NULL)
+		api->calls->prev = c;
+	api->calls = c;
+	store_pool_submit(api->pool, lane, &c->job);
 }
 
 /* ---- listener ---- */
@@ -608,20 +742,39 @@ int api_open(struct event_base *base, const struct api_settings *set, struct api
 		*error_r = xstrdup("api: [api] listen is not set");
 		goto fail;
 	}
-	if (set->keys == NULL || set->store == NULL) {
+	if (set->keys == NULL || (set->store == NULL && set->pool == NULL)) {
 		*error_r = xstrdup("api: no link keys or no store settings");
 		goto fail;
 	}
-	if (store_open(set->store, &api->store, &err) < 0) {
+	if (set->pool != NULL) {
+		api->pool = set->pool;
+	} else {
+		struct store_pool_settings ps = { 0 };
+
+		ps.store = set->store;
+		ps.mail_domain = set->mail_domain;
+		if (set->reminders != NULL) {
+			ps.reminder_days = (int)set->reminders->default_days;
+			ps.reminder_count = (int)set->reminders->default_count;
+		}
+		if (store_pool_open(&ps, &api->pool, &err) < 0) {
+			*error_r = xasprintf("api: %s", err);
+			free(err);
+			goto fail;
+		}
+		api->own_pool = 1;
+	}
+	if (store_done_queue_open(&api->done, &err) < 0) {
 		*error_r = xasprintf("api: %s", err);
 		free(err);
 		goto fail;
 	}
-	if (set->mail_domain != NULL)
-		store_set_mail_domain(api->store, set->mail_domain);
-	if (set->reminders != NULL)
-		store_set_reminder_defaults(api->store, (int)set->reminders->default_days,
-					    (int)set->reminders->default_count);
+	api->done_ev = event_new(base, store_done_queue_fd(api->done), EV_READ | EV_PERSIST,
+				 on_done, api);
+	if (api->done_ev == NULL || event_add(api->done_ev, NULL) != 0) {
+		*error_r = xstrdup("api: cannot watch the store pool's done queue");
+		goto fail;
+	}
 
 	api->http = evhttp_new(base);
 	if (api->http == NULL) {
@@ -647,6 +800,35 @@ fail:
 	return -1;
 }
 
+/*
+ * Before evhttp_free() frees the requests: no job may still use one.  A
+ * job not started is taken back and answered 503; one running is waited
+ * for (store_pool_cancel) and lands on the done queue, which is then
+ * answered like any other.  The replies mostly die with the connections,
+ * but each request is freed exactly once that way.  api->calls is newest
+ * first: the writes queued behind a running one are taken back before we
+ * wait for it, so they cannot start meanwhile.
+ */
+static void take_back_calls(struct api *api)
+{
+	struct api_call *c = api->calls, *next;
+
+	for (; c != NULL; c = next) {
+		next = c->next;
+		if (store_pool_cancel(api->pool, &c->job) != 1)
+			continue;
+		json_decref(c->r.resp);
+		c->r.resp = NULL;
+		c->r.status = 503;
+		free(c->out);
+		c->out = xstrdup("{\"error\":{\"code\":\"unavailable\",\"message\":"
+				 "\"the server is stopping\"}}\n");
+		finish(c);
+	}
+	if (api->done != NULL)
+		on_done(-1, 0, api);
+}
+
 void api_close(struct api **apip)
 {
 	struct api *api = apip != NULL ? *apip : NULL;
@@ -654,11 +836,16 @@ void api_close(struct api **apip)
 	if (api == NULL)
 		return;
 	*apip = NULL;
+	take_back_calls(api);
 	if (api->http != NULL)
 		evhttp_free(api->http);
 	if (api->unix_path != NULL)
 		(void)unlink(api->unix_path);
-	store_close(&api->store);
+	if (api->done_ev != NULL)
+		event_free(api->done_ev);
+	store_done_queue_close(&api->done);
+	if (api->own_pool)
+		store_pool_close(&api->pool);
 	free(api->unix_path);
 	free(api->base_url);
 	free(api);

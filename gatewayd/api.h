@@ -23,9 +23,13 @@
  * Errors are {"error": {"code": "...", "message": "...", "field": "..."}}
  * with the stable codes listed in docs/api.md.
  *
- * The API opens its own store connection and uses it only on the loop
- * thread; each request is one or a few store operations, run to completion
- * before the next request.
+ * Threads: the loop parses a request (route, query, headers, body) and
+ * runs everything that touches the store -- the key check, the
+ * Idempotency-Key lookup, the handler and keeping its response -- as one
+ * job in the store pool: the read lane for GET and HEAD (and requests
+ * already refused while parsing), the writer lane otherwise.  The reply is
+ * sent on the loop when the job comes back, so the loop never waits for
+ * SQLite, and a GET answers while another process holds the write lock.
  */
 #ifndef GW_API_H
 #define GW_API_H
@@ -36,6 +40,7 @@
 #include "links.h"
 
 struct event_base;
+struct store_pool;
 struct api;
 
 /* Default request body limit (bytes). */
@@ -44,7 +49,10 @@ struct api;
 struct api_settings {
 	const char *listen;                  /* "HOST:PORT" or "unix:/path" */
 	int systemd_fd;                      /* passed socket instead; 0 = none */
-	const struct cfg_store *store;       /* the API opens its own connection */
+	const struct cfg_store *store;       /* for the pool opened when pool is NULL */
+	/* Shared store work (borrowed; must outlive the API).  NULL: the API
+	 * opens its own pool with store, mail_domain and reminders. */
+	struct store_pool *pool;
 	const struct cfg_web *web;           /* base_url of View-chat links */
 	const struct cfg_links *links;       /* view_ttl of View-chat links */
 	const struct cfg_reminders *reminders; /* store_set_reminder_defaults(); may be NULL */
@@ -59,15 +67,19 @@ struct api_settings {
 };
 
 /*
- * Open the store, bind the listener (a stale UNIX socket at the path is
- * removed first; nothing else is) and register the handlers on base.
+ * Open the pool when none is given, bind the listener (a stale UNIX socket
+ * at the path is removed first; nothing else is) and register the handlers
+ * on base.
  * Everything in settings is borrowed and must outlive the API.  Returns
  * 0, or -1 with *error_r set (malloc'd) and nothing left open.
  */
 int api_open(struct event_base *base, const struct api_settings *settings,
 	     struct api **api_r, char **error_r);
-/* Close the listener, open connections and the store; remove the UNIX
- * socket.  Accepts NULL; clears *apip.  Not from inside an API callback. */
+/* Take back the jobs of requests in flight (a job already running is
+ * waited for and its reply sent; one not started is answered 503), close
+ * the listener, open connections and the pool if it is the API's own;
+ * remove the UNIX socket.  Accepts NULL; clears *apip.  On the loop
+ * thread, not from inside an API callback. */
 void api_close(struct api **apip);
 
 /* TCP port actually bound ("127.0.0.1:0" in tests); 0 for a UNIX socket. */

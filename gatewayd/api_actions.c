@@ -318,7 +318,7 @@ void api_threads_link(struct api_req *r)
 		api_fail(r, res, error, field);
 		return;
 	}
-	if (viewlink_sign(r->api->keys, r->api->base_url, r->api->view_ttl, clock_now(),
+	if (viewlink_sign(r->keys, r->api->base_url, r->api->view_ttl, clock_now(),
 			  r->ids[0], kind, who, gen, &link) < 0) {
 		api_error(r, 500, "internal", NULL, "thread %lld: cannot sign the link",
 			  (long long)r->ids[0]);

@@ -7,7 +7,14 @@
  * object for POST, PUT and PATCH; {} when the request had no body) and the
  * query, and ends in exactly one api_reply() or api_error() (or a helper
  * that calls one).  The dispatcher (api.c) sends the reply, so a handler
- * never touches evhttp.  Every api_get_*() / api_query_*() helper returns
+ * never touches evhttp.
+ *
+ * Threads: a handler runs on a worker of the store pool (store/pool.h),
+ * inside the one job of its request, with r->store the worker's
+ * connection; the event loop has parsed the request into api_req before
+ * and sends the reply after.  So a handler must not touch evhttp, the
+ * event base or anything in struct api that the loop changes (the link
+ * keys are r->keys, taken when the request was parsed).  Every api_get_*() / api_query_*() helper returns
  * 0, or -1 after replying 400 with the offending field named: the handler
  * then just returns.
  */
@@ -26,11 +33,17 @@
 #include "gw.h"
 #include "store.h"
 
+struct api_call;
+
 struct api {
 	struct event_base *base;
 	struct evhttp *http;
 	struct evhttp_bound_socket *bound;
-	struct store *store;
+	struct store_pool *pool;
+	int own_pool;              /* opened by api_open: closed by api_close */
+	struct store_done_queue *done;
+	struct event *done_ev;     /* done's descriptor, on the loop */
+	struct api_call *calls;    /* requests whose job is in the pool */
 	const struct link_keys *keys;
 	char *base_url;            /* [web] base_url ("" if unset) */
 	int64_t view_ttl;          /* [links] view_ttl */
@@ -44,9 +57,9 @@ struct api {
 #define API_MAX_IDS 3
 
 struct api_req {
-	struct api *api;
-	struct store *store;       /* = api->store */
-	struct evhttp_request *req;
+	struct api *api;           /* base_url, view_ttl: fixed after api_open */
+	struct store *store;       /* the pool worker's connection, in the job */
+	const struct link_keys *keys; /* api->keys when the request came in */
 	enum evhttp_cmd_type method;
 	int64_t ids[API_MAX_IDS];  /* the "#" segments of the route, in order */
 	char *name;                /* the "*" segment, URL-decoded */

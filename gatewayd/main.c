@@ -1,8 +1,11 @@
 /*
  * main.c - gatewayd, the daemon: one libevent event base on the main
- * thread wires together the signals, the web view, systemd notification
- * and the relay (whose worker and scheduler threads do every blocking
- * thing: SQLite, SMTP, the reminder timer).
+ * thread wires together the signals, the web view, the API, the inbound
+ * listeners, systemd notification and the relay.  The loop never calls
+ * SQLite: one store pool (store/pool.h), opened here and shared, runs the
+ * listeners' store work and orders every in-process write on its writer
+ * lane; the relay's worker and scheduler threads do the rest of the
+ * blocking things (SMTP, the reminder timer).
  *
  *   gatewayd [-c CONF] [--foreground] [--check-config]
  *
@@ -46,6 +49,7 @@
 #include "config.h"
 #include "links.h"
 #include "log.h"
+#include "pool.h"
 #include "relay.h"
 #include "store.h"
 #include "transport.h"
@@ -60,7 +64,12 @@
 #define EX_UNAVAILABLE_ 69
 #define EX_CONFIG_ 78
 
-/* STATUS= and the watchdog are refreshed at least this often. */
+/* Reader threads of the store pool: pages and API reads of a small firm
+ * rarely overlap more than this, and each holds a connection. */
+#define DAEMON_POOL_READERS 2
+
+/* STATUS= and the watchdog are refreshed at least this often.  Never from
+ * the database: relay_stats() reads counters the scheduler keeps. */
 #define STATUS_INTERVAL_MS 2000
 
 struct daemon {
@@ -70,6 +79,7 @@ struct daemon {
 	                                still hold one, so freed at exit only */
 	size_t n_old_keys;
 	struct event_base *base;
+	struct store_pool *pool;     /* shared by web, api, lmtp and relay */
 	struct relay *relay;
 	struct web *web;
 	struct api *api;
@@ -367,6 +377,7 @@ static int open_web(struct daemon *d, char **error_r)
 	memset(&ws, 0, sizeof(ws));
 	ws.web = &cfg->web;
 	ws.store = &cfg->store;
+	ws.pool = d->pool;
 	ws.links = &cfg->links;
 	ws.keys = d->keys;
 	ws.mail_domain = cfg->mail.reply_domain;
@@ -399,6 +410,7 @@ static int open_api(struct daemon *d, char **error_r)
 	as.listen = cfg->api.listen;
 	as.systemd_fd = d->fd_api;
 	as.store = &cfg->store;
+	as.pool = d->pool;
 	as.web = &cfg->web;
 	as.links = &cfg->links;
 	as.reminders = &cfg->reminders;
@@ -452,6 +464,7 @@ static int open_inbound_listeners(struct daemon *d, char **error_r)
 		ls.keys = d->keys;
 		ls.reply_domain = cfg->mail.reply_domain;
 		ls.store = &cfg->store;
+		ls.pool = d->pool;
 		inbound_limits_init(&ls.limits);
 		ls.limits.max_size = (size_t)cfg->inbound.max_size;
 		ls.limits.max_header_bytes = (size_t)cfg->inbound.max_header_bytes;
@@ -478,10 +491,27 @@ static int add_event(struct event **evp, struct event *ev)
 	return ev != NULL && event_add(ev, NULL) == 0 ? 0 : -1;
 }
 
+/* The pool's connections carry what every user of it expects: the reply
+ * domain of LMTP's decisions and the reminder defaults of new threads. */
+static void open_pool(struct daemon *d)
+{
+	const struct gw_config *cfg = d->cfg;
+	struct store_pool_settings ps;
+	char *error = NULL;
+
+	memset(&ps, 0, sizeof(ps));
+	ps.store = &cfg->store;
+	ps.readers = DAEMON_POOL_READERS;
+	ps.mail_domain = cfg->mail.reply_domain;
+	ps.reminder_days = (int)cfg->reminders.default_days;
+	ps.reminder_count = (int)cfg->reminders.default_count;
+	if (store_pool_open(&ps, &d->pool, &error) < 0)
+		fatal(EX_UNAVAILABLE_, "[store] path: %s", error);
+}
+
 static void daemon_start(struct daemon *d)
 {
 	const struct gw_config *cfg = d->cfg;
-	struct store *store = NULL;
 	uint64_t usec = 0;
 	char *error = NULL;
 	struct timeval tv;
@@ -489,10 +519,9 @@ static void daemon_start(struct daemon *d)
 
 	if (link_keys_load(cfg->links.key_file, &d->keys, &error) < 0)
 		fatal(EX_CONFIG_, "[links] key_file: %s", error);
-	/* Create or migrate the database once, before several threads open it. */
-	if (store_open(&cfg->store, &store, &error) < 0)
-		fatal(EX_UNAVAILABLE_, "[store] path: %s", error);
-	store_close(&store);
+	/* Creates or migrates the database once (its writer's connection
+	 * first), before other threads open it. */
+	open_pool(d);
 
 	d->base = event_base_new();
 	if (d->base == NULL)
@@ -502,19 +531,24 @@ static void daemon_start(struct daemon *d)
 	    add_event(&d->ev_hup, evsignal_new(d->base, SIGHUP, on_hup, d)) < 0)
 		fatal(EX_UNAVAILABLE_, "cannot install signal handlers");
 
-	if (relay_open(cfg, d->keys, &d->relay, &error) < 0)
+	if (relay_open(cfg, d->keys, d->pool, &d->relay, &error) < 0) {
+		store_pool_close(&d->pool);
 		fatal(EX_UNAVAILABLE_, "%s", error);
+	}
 	if (take_passed_sockets(d, &error) < 0) {
 		relay_close(&d->relay);
+		store_pool_close(&d->pool);
 		fatal(EX_CONFIG_, "%s", error);
 	}
 	if (open_web(d, &error) < 0) {
 		relay_close(&d->relay);
+		store_pool_close(&d->pool);
 		fatal(EX_UNAVAILABLE_, "web view: %s", error);
 	}
 	if (open_api(d, &error) < 0) {
 		web_close(&d->web);
 		relay_close(&d->relay);
+		store_pool_close(&d->pool);
 		fatal(EX_UNAVAILABLE_, "JSON API: %s", error);
 	}
 	if (open_inbound_listeners(d, &error) < 0) {
@@ -523,6 +557,7 @@ static void daemon_start(struct daemon *d)
 		api_close(&d->api);
 		web_close(&d->web);
 		relay_close(&d->relay);
+		store_pool_close(&d->pool);
 		fatal(EX_UNAVAILABLE_, "%s", error);
 	}
 
@@ -544,6 +579,11 @@ static void daemon_start(struct daemon *d)
 	on_status(-1, 0, d);
 }
 
+/*
+ * Listeners first (each takes back or waits for its own jobs in the
+ * pool), then the relay (whose threads wait on the writer lane), then the
+ * pool, which finishes whatever is still queued.
+ */
 static void daemon_stop(struct daemon *d)
 {
 	struct relay_stats s;
@@ -554,6 +594,7 @@ static void daemon_stop(struct daemon *d)
 	web_close(&d->web);
 	relay_stats(d->relay, &s);
 	relay_close(&d->relay);
+	store_pool_close(&d->pool);
 	if (d->ev_status != NULL)
 		event_free(d->ev_status);
 	if (d->ev_hup != NULL)

@@ -15,6 +15,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "pool.h"
 
 /* ---- retry arithmetic --------------------------------------------------- */
 
@@ -186,22 +187,61 @@ static void marks_add(struct relay_marks *marks, const struct store_outbox *row,
 	m->reply = xstrdup(reply);
 }
 
+/* ---- writes (relay_write) ----------------------------------------------- */
+
+struct write_call {
+	void (*fn)(struct store *store, void *arg);
+	struct store *store;
+	void *arg;
+};
+
+static void write_on_lane(struct store *lane_store, void *arg)
+{
+	struct write_call *c = arg;
+
+	GW_UNUSED(lane_store);  /* the relay's own connection: see relay_write */
+	c->fn(c->store, c->arg);
+}
+
+void relay_write(struct store_pool *pool, struct store *store,
+		 void (*fn)(struct store *store, void *arg), void *arg)
+{
+	struct write_call c = { fn, store, arg };
+
+	if (pool == NULL)
+		fn(store, arg);
+	else
+		store_pool_run(pool, STORE_LANE_WRITE, write_on_lane, &c);
+}
+
+struct sent_batch {
+	struct store_outbox_ack *acks;
+	size_t count;
+	char *error;
+};
+
+static void write_sent_batch(struct store *store, void *arg)
+{
+	struct sent_batch *b = arg;
+
+	store_outbox_sent_batch(store, b->acks, b->count, &b->error);
+}
+
 void relay_marks_flush(struct relay_marks *marks, struct store *store,
-		       pthread_mutex_t *write_lock)
+		       struct store_pool *pool)
 {
 	struct store_outbox_ack acks[RELAY_MARKS_MAX];
-	char *error = NULL;
+	struct sent_batch b = { acks, 0, NULL };
+	char *error;
 	size_t i;
 
 	if (marks->count == 0)
 		return;
 	for (i = 0; i < marks->count; i++)
 		acks[i] = marks->items[i].ack;
-	if (write_lock != NULL)
-		pthread_mutex_lock(write_lock);
-	store_outbox_sent_batch(store, acks, marks->count, &error);
-	if (write_lock != NULL)
-		pthread_mutex_unlock(write_lock);
+	b.count = marks->count;
+	relay_write(pool, store, write_sent_batch, &b);
+	error = b.error;
 
 	for (i = 0; i < marks->count; i++) {
 		struct relay_mark *m = &marks->items[i];
@@ -225,6 +265,26 @@ void relay_marks_flush(struct relay_marks *marks, struct store *store,
 
 /* ---- one delivery -------------------------------------------------------- */
 
+/* A deferral or a failure of one row. */
+struct outcome_write {
+	int64_t id;
+	enum relay_outcome outcome;
+	int64_t next_attempt;
+	const char *what;
+	enum gw_result result;
+	char *error;
+};
+
+static void write_outcome(struct store *store, void *arg)
+{
+	struct outcome_write *o = arg;
+
+	if (o->outcome == RELAY_DEFERRED)
+		o->result = store_outbox_defer(store, o->id, o->next_attempt, o->what, &o->error);
+	else
+		o->result = store_outbox_fail(store, o->id, o->what, &o->error);
+}
+
 /*
  * Record OUTCOME for ROW and log the delivery line.  what is the server's
  * reply or the reason; it is copied into last_error for defer/fail.  A row
@@ -233,29 +293,25 @@ void relay_marks_flush(struct relay_marks *marks, struct store *store,
 static void record(struct store *store,
 		   const struct store_outbox *row, enum relay_outcome outcome,
 		   int64_t next_attempt, int64_t now, const char *what,
-		   pthread_mutex_t *write_lock, struct relay_marks *marks,
+		   struct store_pool *pool, struct relay_marks *marks,
 		   struct relay_report *report)
 {
 	const char *rcpt = row->recipient_address != NULL ? row->recipient_address : "";
-	char *error = NULL;
+	struct outcome_write o = { row->id, outcome, next_attempt, what, GW_OK, NULL };
+	char *error;
 	enum gw_result r;
 	char d[32];
 
 	if (outcome == RELAY_SENT) {
 		if (marks->count == RELAY_MARKS_MAX)
-			relay_marks_flush(marks, store, write_lock);
+			relay_marks_flush(marks, store, pool);
 		marks_add(marks, row, now, what);
 		report->sent++;
 		return;
 	}
-	if (write_lock != NULL)
-		pthread_mutex_lock(write_lock);
-	if (outcome == RELAY_DEFERRED)
-		r = store_outbox_defer(store, row->id, next_attempt, what, &error);
-	else
-		r = store_outbox_fail(store, row->id, what, &error);
-	if (write_lock != NULL)
-		pthread_mutex_unlock(write_lock);
+	relay_write(pool, store, write_outcome, &o);
+	r = o.result;
+	error = o.error;
 
 	if (outcome == RELAY_DEFERRED) {
 		if (r == GW_OK)
@@ -279,7 +335,7 @@ static void record(struct store *store,
 
 int relay_deliver(const struct relay_settings *rs, struct store *store,
 		  struct transport *transport, const struct store_outbox *row,
-		  int64_t now, struct buf *scratch, pthread_mutex_t *write_lock,
+		  int64_t now, struct buf *scratch, struct store_pool *pool,
 		  struct relay_marks *marks, struct relay_report *report)
 {
 	struct store_compose rec;
@@ -338,7 +394,7 @@ done_letter:
 done_rec:
 	store_compose_clear(&rec);
 done:
-	record(store, row, outcome, next, now, what, write_lock, marks, report);
+	record(store, row, outcome, next, now, what, pool, marks, report);
 	free(what);
 	free(reply);
 	free(error);

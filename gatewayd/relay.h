@@ -22,7 +22,9 @@
  * Threads (relay_open).  [mail] concurrency worker threads, each with its
  * own store connection and its own transport (an SMTP connection reused
  * from one mail to the next), plus one scheduler thread with its own
- * connection.  None of them touches the event loop: the loop only calls
+ * connection; their writes take turns on the store pool's writer lane
+ * with every other writer of the process (relay_open).  None of them
+ * touches the event loop: the loop only calls
  * relay_wake() and relay_stats(), which take a mutex for a few
  * instructions and never wait for I/O.
  *   - A worker claims a few due rows, delivers them one by one, and claims
@@ -212,15 +214,18 @@ enum gw_result relay_deliver_due(const struct gw_config *cfg, struct store *stor
  */
 
 struct relay;
+struct store_pool;
 
 /*
  * Open the connections and transports of every thread (so that errors are
  * reported here, before anything runs), then start [mail] concurrency
  * workers and the scheduler.  Signals are blocked in those threads.  cfg
- * and keys must outlive the relay.
+ * and keys must outlive the relay.  Every database write of these threads
+ * runs on POOL's writer lane (borrowed; must outlive the relay), the lane
+ * the process's other writers share; NULL opens a pool of the relay's own.
  */
 int relay_open(const struct gw_config *cfg, const struct link_keys *keys,
-	       struct relay **relay_r, char **error_r);
+	       struct store_pool *pool, struct relay **relay_r, char **error_r);
 
 /*
  * Something was queued or a reminder schedule may have changed: wake the

@@ -5,10 +5,23 @@
 #ifndef GW_RELAY_INT_H
 #define GW_RELAY_INT_H
 
-#include <pthread.h>
-
 #include "buf.h"
 #include "relay.h"
+
+struct store_pool;
+
+/*
+ * Run fn(store, arg): on POOL's writer lane when POOL is not NULL, so that
+ * the relay's writes queue with every other writer of the process instead
+ * of competing for SQLite's lock; directly otherwise (gatewayctl tick, the
+ * only writer of its process).  fn gets STORE, the relay thread's own
+ * connection, not the lane's: the workers' commits keep
+ * synchronous=NORMAL (relay.h, "Durability") and the scheduler's the
+ * [store] setting.  The relay thread waits meanwhile, so its connection
+ * is used by one thread at a time.
+ */
+void relay_write(struct store_pool *pool, struct store *store,
+		 void (*fn)(struct store *store, void *arg), void *arg);
 
 /*
  * Acknowledged deliveries whose rows are not marked sent yet.
@@ -54,26 +67,26 @@ struct relay_marks {
 int relay_marks_due(const struct relay_marks *marks, int64_t now_ms);
 
 /*
- * Mark every listed row sent in one transaction (WRITE_LOCK, when not
- * NULL, held around it), log one line per row, empty the list.  A row the
+ * Mark every listed row sent in one transaction (through relay_write()
+ * with POOL), log one line per row, empty the list.  A row the
  * database would not mark stays "sending" and goes out again with the
  * same Message-ID after its lease; that is logged as an error.
  */
 void relay_marks_flush(struct relay_marks *marks, struct store *store,
-		       pthread_mutex_t *write_lock);
+		       struct store_pool *pool);
 
 /*
  * Compose, send and record one claimed ROW at NOW, count it in *report.
  * A row sent is queued in MARKS (flushed first when full) and logged when
  * MARKS is flushed; any other outcome is recorded and logged at once.
  * SCRATCH is a buffer the caller keeps between calls (reset here).
- * WRITE_LOCK, when not NULL, is held around each database write.  Returns
+ * Each database write goes through relay_write() with POOL.  Returns
  * the outcome, or 0 when the row was left to its lease (too little of it
  * left to send safely).
  */
 int relay_deliver(const struct relay_settings *rs, struct store *store,
 		  struct transport *transport, const struct store_outbox *row,
-		  int64_t now, struct buf *scratch, pthread_mutex_t *write_lock,
+		  int64_t now, struct buf *scratch, struct store_pool *pool,
 		  struct relay_marks *marks, struct relay_report *report);
 
 /* A pseudo-random number for jitter; per thread, not for secrets. */

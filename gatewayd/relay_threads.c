@@ -8,11 +8,13 @@
  * to sleep on, a wake sequence number, and counters.  The event loop
  * thread calls relay_wake() and relay_stats() and never waits for I/O.
  *
- * Writes to the database from these threads go through one process-wide
- * mutex.  SQLite's own busy handler makes a writer that finds the lock
- * taken sleep for 1, 2, 5, 10... ms; between our own threads a mutex hands
- * the lock over in microseconds instead.  Other processes (gatewayctl,
- * gatewayd-pipe) still meet SQLite's busy_timeout as usual.
+ * Writes to the database from these threads (claim, sent, deferred,
+ * failed, release, reminder runs) go through the store pool's writer lane
+ * (relay_write), the one lane of every in-process writer: the API, the
+ * web view and LMTP.  SQLite's own busy handler makes a writer that finds
+ * the lock taken sleep for 1, 2, 5, 10... ms; the lane hands the turn over
+ * in microseconds instead.  Other processes (gatewayctl, gatewayd-pipe)
+ * still meet SQLite's busy_timeout as usual.
  */
 #include "relay_int.h"
 
@@ -27,6 +29,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "pool.h"
 
 struct relay_worker {
 	struct relay *relay;
@@ -48,7 +51,8 @@ struct relay {
 	uint64_t wake_seq;
 	atomic_int stopping;
 
-	pthread_mutex_t write_mu;  /* one writer at a time among our threads */
+	struct store_pool *pool;   /* its writer lane orders our writes */
+	int own_pool;              /* opened by relay_open: closed by relay_close */
 
 	struct relay_worker *workers;
 	size_t n_workers;
@@ -155,6 +159,19 @@ void relay_stats(struct relay *r, struct relay_stats *s)
 
 /* ---- workers -------------------------------------------------------------- */
 
+struct release_write {
+	int64_t id;
+	enum gw_result result;
+	char *error;
+};
+
+static void write_release(struct store *store, void *arg)
+{
+	struct release_write *w = arg;
+
+	w->result = store_outbox_release(store, w->id, &w->error);
+}
+
 /* Give claimed rows from..count back: due now, the attempt not counted. */
 static void release_rows(struct relay_worker *w, const struct store_outbox_list *list,
 			 size_t from, const char *why)
@@ -163,12 +180,13 @@ static void release_rows(struct relay_worker *w, const struct store_outbox_list 
 
 	for (size_t i = from; i < list->count; i++) {
 		const struct store_outbox *row = &list->items[i];
-		char *error = NULL;
+		struct release_write rw = { row->id, GW_OK, NULL };
+		char *error;
 		enum gw_result res;
 
-		pthread_mutex_lock(&r->write_mu);
-		res = store_outbox_release(w->store, row->id, &error);
-		pthread_mutex_unlock(&r->write_mu);
+		relay_write(r->pool, w->store, write_release, &rw);
+		res = rw.result;
+		error = rw.error;
 		if (res == GW_OK)
 			log_info("relay: outbox %" PRId64 " to %s: released (%s)", row->id,
 				  row->recipient_address, why);
@@ -223,12 +241,27 @@ static void deliver_batch(struct relay_worker *w, const struct store_outbox_list
 
 		rs.keys = atomic_load(&r->keys);
 		relay_deliver(&rs, w->store, w->transport, &list->items[i], clock_now(),
-			      scratch, &r->write_mu, &marks, &rep);
+			      scratch, r->pool, &marks, &rep);
 		if (relay_marks_due(&marks, clock_monotonic_ms()))
-			relay_marks_flush(&marks, w->store, &r->write_mu);
+			relay_marks_flush(&marks, w->store, r->pool);
 	}
-	relay_marks_flush(&marks, w->store, &r->write_mu);
+	relay_marks_flush(&marks, w->store, r->pool);
 	count_report(r, &rep);
+}
+
+struct claim_write {
+	int64_t now, lease;
+	int batch;
+	struct store_outbox_list *list;
+	enum gw_result result;
+	char *error;
+};
+
+static void write_claim(struct store *store, void *arg)
+{
+	struct claim_write *c = arg;
+
+	c->result = store_outbox_claim(store, c->now, c->lease, c->batch, c->list, &c->error);
 }
 
 /* Claim up to batch rows; on an error say so once per run of errors. */
@@ -236,13 +269,13 @@ static enum gw_result worker_claim(struct relay_worker *w, int batch,
 				   struct store_outbox_list *list, int *failing)
 {
 	struct relay *r = w->relay;
-	char *error = NULL;
+	struct claim_write cw = { clock_now(), r->cfg->mail.lease, batch, list, GW_OK, NULL };
+	char *error;
 	enum gw_result res;
 
-	pthread_mutex_lock(&r->write_mu);
-	res = store_outbox_claim(w->store, clock_now(), r->cfg->mail.lease, batch, list,
-				 &error);
-	pthread_mutex_unlock(&r->write_mu);
+	relay_write(r->pool, w->store, write_claim, &cw);
+	res = cw.result;
+	error = cw.error;
 	if (res != GW_OK && !*failing)
 		log_warn("relay: worker %d: cannot claim outbox rows: %s", w->index,
 			 error != NULL ? error : gw_result_name(res));
@@ -316,6 +349,20 @@ static void sched_count(struct relay *r, int64_t *last_ms, uint64_t *last_activi
 	*last_activity = activity;
 }
 
+struct reminders_write {
+	int64_t now;
+	int n;
+	enum gw_result result;
+	char *error;
+};
+
+static void write_reminders(struct store *store, void *arg)
+{
+	struct reminders_write *w = arg;
+
+	w->result = store_reminders_run(store, w->now, &w->n, &w->error);
+}
+
 /* Due reminders into the outbox; returns the next due time (0 = none). */
 static int64_t sched_reminders(struct relay *r, int *failing)
 {
@@ -328,9 +375,12 @@ static int64_t sched_reminders(struct relay *r, int *failing)
 	if (res == GW_OK && due <= now) {
 		free(error);
 		error = NULL;
-		pthread_mutex_lock(&r->write_mu);
-		res = store_reminders_run(r->sched_store, now, &n, &error);
-		pthread_mutex_unlock(&r->write_mu);
+		struct reminders_write rw = { now, 0, GW_OK, NULL };
+
+		relay_write(r->pool, r->sched_store, write_reminders, &rw);
+		res = rw.result;
+		n = rw.n;
+		error = rw.error;
 		if (res == GW_OK) {
 			if (n > 0) {
 				log_info("reminders: %d reminder email%s queued", n,
@@ -387,9 +437,10 @@ static void relay_free(struct relay *r)
 	}
 	free(r->workers);
 	store_close(&r->sched_store);
+	if (r->own_pool)
+		store_pool_close(&r->pool);
 	pthread_cond_destroy(&r->cond);
 	pthread_mutex_destroy(&r->mu);
-	pthread_mutex_destroy(&r->write_mu);
 	free(r);
 }
 
@@ -468,8 +519,29 @@ static int start_threads(struct relay *r, char **error_r)
 	return 0;
 }
 
+/* The relay's own pool, when relay_open was given none: only its writer
+ * lane is used. */
+static int open_pool(struct relay *r, char **error_r)
+{
+	struct store_pool_settings ps = { 0 };
+	char *error = NULL;
+
+	ps.store = &r->cfg->store;
+	ps.readers = 1;
+	ps.mail_domain = r->cfg->mail.reply_domain;
+	ps.reminder_days = (int)r->cfg->reminders.default_days;
+	ps.reminder_count = (int)r->cfg->reminders.default_count;
+	if (store_pool_open(&ps, &r->pool, &error) < 0) {
+		*error_r = xasprintf("relay: %s", error);
+		free(error);
+		return -1;
+	}
+	r->own_pool = 1;
+	return 0;
+}
+
 int relay_open(const struct gw_config *cfg, const struct link_keys *keys,
-	       struct relay **relay_r, char **error_r)
+	       struct store_pool *pool, struct relay **relay_r, char **error_r)
 {
 	struct relay *r = xcalloc(1, sizeof(*r));
 	pthread_condattr_t ca;
@@ -479,7 +551,7 @@ int relay_open(const struct gw_config *cfg, const struct link_keys *keys,
 	relay_settings_init(&r->rs, cfg, keys);
 	atomic_init(&r->keys, keys);
 	pthread_mutex_init(&r->mu, NULL);
-	pthread_mutex_init(&r->write_mu, NULL);
+	r->pool = pool;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&r->cond, &ca);
@@ -487,7 +559,8 @@ int relay_open(const struct gw_config *cfg, const struct link_keys *keys,
 	r->n_workers = cfg->mail.concurrency > 0 ? (size_t)cfg->mail.concurrency : 1;
 	r->workers = xcalloc(r->n_workers, sizeof(*r->workers));
 
-	if (open_connections(r, error_r) < 0 || start_threads(r, error_r) < 0) {
+	if ((pool == NULL && open_pool(r, error_r) < 0) || open_connections(r, error_r) < 0 ||
+	    start_threads(r, error_r) < 0) {
 		relay_join(r);
 		relay_free(r);
 		return -1;

@@ -1,14 +1,14 @@
 /*
  * lmtp.c - the LMTP listener (lmtp.h).  One session per connection, an
  * explicit state, one read callback that dispatches to a function per
- * verb; complete messages go to the worker (lmtp_worker part below) and
- * the session stops reading until the replies are back.
+ * verb; a complete message is one job on the store pool's writer lane
+ * (jobs part below) and the session stops reading until the replies are
+ * back through the done queue.
  */
 #include "lmtp.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +27,7 @@
 #include "links.h"
 #include "listen.h"
 #include "policy.h"
+#include "pool.h"
 #include "store.h"
 
 #define LMTP_IDLE_DEFAULT 300
@@ -43,11 +44,15 @@ enum sess_state {
 	S_READY, /* no transaction */
 	S_MAIL,  /* MAIL given, RCPTs being collected */
 	S_DATA,  /* reading the message */
-	S_WAIT,  /* the worker has the message */
+	S_WAIT,  /* the pool has the message */
 };
 
+/* One message with its recipients, from DATA to the replies. */
 struct lmtp_job {
+	struct store_job job;     /* first: the job is the record */
 	struct lmtp_sess *sess;   /* NULL once the session is gone */
+	struct lmtp_job *prev, *next; /* lmtp->jobs, until answered */
+	struct decide_settings dset; /* as at submission (keys may change) */
 	char *sender;
 	char **rcpts;
 	size_t n_rcpts;
@@ -56,7 +61,6 @@ struct lmtp_job {
 	enum gw_result *results;
 	char **lines;
 	int queued;               /* an explanation was queued */
-	struct lmtp_job *next;
 };
 
 struct lmtp_sess {
@@ -79,25 +83,20 @@ struct lmtp {
 	struct event_base *base;
 	struct evconnlistener *listener;
 	struct lmtp_settings set;
-	struct decide_settings dset;
-	struct store *store;      /* the worker's */
+	struct decide_settings dset; /* store is the pool worker's, per job */
 	char *reply_domain, *unix_path;
 	int port;
 	struct lmtp_sess *sessions;
-	/* worker */
-	pthread_t thread;
-	int thread_started;
-	pthread_mutex_t mu;
-	pthread_cond_t cond;
-	int stop;
-	struct lmtp_job *todo, *done;
-	int pipe_r, pipe_w;
+	struct store_pool *pool;
+	int own_pool;             /* opened by lmtp_open: closed by lmtp_close */
+	struct store_done_queue *doneq;
 	struct event *done_ev;
+	struct lmtp_job *jobs;    /* submitted, not answered yet */
 };
 
 static void sess_process(struct lmtp_sess *s);
 
-/* ---- jobs and the worker ---- */
+/* ---- jobs ---- */
 
 static void job_free(struct lmtp_job *j)
 {
@@ -114,8 +113,12 @@ static void job_free(struct lmtp_job *j)
 	free(j);
 }
 
-static void job_run(const struct decide_settings *dset, struct lmtp_job *j)
+/* On the pool's writer: decide the message for each recipient. */
+static void job_run(struct store *store, struct store_job *job)
 {
+	struct lmtp_job *j = (struct lmtp_job *)job;
+
+	j->dset.store = store;
 	j->results = xcalloc(j->n_rcpts, sizeof(*j->results));
 	j->lines = xcalloc(j->n_rcpts, sizeof(*j->lines));
 	for (size_t i = 0; i < j->n_rcpts; i++) {
@@ -123,7 +126,7 @@ static void job_run(const struct decide_settings *dset, struct lmtp_job *j)
 		char *err = NULL;
 
 		memset(&out, 0, sizeof(out));
-		j->results[i] = decide_message(dset, j->sender, j->rcpts[i], j->data, j->len,
+		j->results[i] = decide_message(&j->dset, j->sender, j->rcpts[i], j->data, j->len,
 					       j->total, &out, &err);
 		if (j->results[i] == GW_OK) {
 			j->lines[i] = decide_outcome_line(&out);
@@ -136,50 +139,36 @@ static void job_run(const struct decide_settings *dset, struct lmtp_job *j)
 		}
 		decide_outcome_clear(&out);
 	}
+	j->dset.store = NULL;
 }
 
-static void *worker_main(void *arg)
-{
-	struct lmtp *l = arg;
-
-	pthread_mutex_lock(&l->mu);
-	for (;;) {
-		struct decide_settings dset;
-		struct lmtp_job *j;
-
-		while (l->todo == NULL && !l->stop)
-			pthread_cond_wait(&l->cond, &l->mu);
-		if (l->stop)
-			break;
-		j = l->todo;
-		l->todo = j->next;
-		dset = l->dset;  /* the keys may change between messages */
-		pthread_mutex_unlock(&l->mu);
-
-		job_run(&dset, j);
-
-		pthread_mutex_lock(&l->mu);
-		j->next = l->done;
-		l->done = j;
-		/* A full pipe already holds a wakeup. */
-		while (write(l->pipe_w, "x", 1) < 0 && errno == EINTR)
-			;
-	}
-	pthread_mutex_unlock(&l->mu);
-	return NULL;
-}
-
+/*
+ * The writer lane, as every other writer of the process: decide_message()
+ * writes (inbound log, explanation), and the lane keeps us from competing
+ * with the API, the web view and the relay for SQLite's lock.
+ */
 static void job_submit(struct lmtp *l, struct lmtp_job *j)
 {
-	struct lmtp_job **pp;
+	j->dset = l->dset;
+	j->job.run = job_run;
+	j->job.reply_to = l->doneq;
+	j->prev = NULL;
+	j->next = l->jobs;
+	if (l->jobs != NULL)
+		l->jobs->prev = j;
+	l->jobs = j;
+	store_pool_submit(l->pool, STORE_LANE_WRITE, &j->job);
+}
 
-	pthread_mutex_lock(&l->mu);
-	for (pp = &l->todo; *pp != NULL; pp = &(*pp)->next)
-		;
-	j->next = NULL;
-	*pp = j;
-	pthread_cond_signal(&l->cond);
-	pthread_mutex_unlock(&l->mu);
+static void job_unlink(struct lmtp *l, struct lmtp_job *j)
+{
+	if (j->prev != NULL)
+		j->prev->next = j->next;
+	else
+		l->jobs = j->next;
+	if (j->next != NULL)
+		j->next->prev = j->prev;
+	j->prev = j->next = NULL;
 }
 
 /* ---- replies and session state ---- */
@@ -565,6 +554,7 @@ static void job_done(struct lmtp *l, struct lmtp_job *j)
 {
 	struct lmtp_sess *s = j->sess;
 
+	job_unlink(l, j);
 	for (size_t i = 0; i < j->n_rcpts; i++)
 		if (l->set.delivered != NULL)
 			l->set.delivered(l->set.ctx, j->results[i], j->lines[i]);
@@ -595,28 +585,15 @@ static void job_done(struct lmtp *l, struct lmtp_job *j)
 static void on_done(evutil_socket_t fd, short what, void *ctx)
 {
 	struct lmtp *l = ctx;
-	struct lmtp_job *list, *rev = NULL;
-	char drain[64];
+	struct store_job *j = store_done_queue_take(l->doneq);
 
+	(void)fd;
 	(void)what;
-	while (read(fd, drain, sizeof(drain)) > 0)
-		;
-	pthread_mutex_lock(&l->mu);
-	list = l->done;
-	l->done = NULL;
-	pthread_mutex_unlock(&l->mu);
-	while (list != NULL) {  /* oldest first */
-		struct lmtp_job *next = list->next;
+	while (j != NULL) {  /* oldest first */
+		struct store_job *next = j->next;
 
-		list->next = rev;
-		rev = list;
-		list = next;
-	}
-	while (rev != NULL) {
-		struct lmtp_job *next = rev->next;
-
-		job_done(l, rev);
-		rev = next;
+		job_done(l, (struct lmtp_job *)j);
+		j = next;
 	}
 }
 
@@ -656,19 +633,17 @@ int lmtp_open(struct event_base *base, const struct lmtp_settings *set, struct l
 	struct lmtp *l;
 	struct listen_socket ls;
 	char *lerr = NULL;
-	int fds[2], fd;
+	int fd;
 
 	*lmtp_r = NULL;
-	if (set->keys == NULL || set->reply_domain == NULL || set->store == NULL) {
-		*error_r = xstrdup("lmtp: keys, reply domain and store are required");
+	if (set->keys == NULL || set->reply_domain == NULL ||
+	    (set->store == NULL && set->pool == NULL)) {
+		*error_r = xstrdup("lmtp: keys, reply domain and a store or pool are required");
 		return -1;
 	}
 	l = xcalloc(1, sizeof(*l));
 	l->base = base;
 	l->set = *set;
-	l->pipe_r = l->pipe_w = -1;
-	pthread_mutex_init(&l->mu, NULL);
-	pthread_cond_init(&l->cond, NULL);
 	if (l->set.idle_timeout <= 0)
 		l->set.idle_timeout = LMTP_IDLE_DEFAULT;
 	if (l->set.max_recipients <= 0)
@@ -677,10 +652,21 @@ int lmtp_open(struct event_base *base, const struct lmtp_settings *set, struct l
 		l->set.max_errors = LMTP_ERRORS_DEFAULT;
 	l->reply_domain = xstrdup(set->reply_domain);
 
-	if (store_open(set->store, &l->store, error_r) != 0)
-		goto fail;
-	store_set_mail_domain(l->store, l->reply_domain);
-	l->dset.store = l->store;
+	if (set->pool != NULL) {
+		l->pool = set->pool;
+	} else {
+		struct store_pool_settings ps = { 0 };
+
+		ps.store = set->store;
+		ps.readers = 1;  /* the lane we use is the writer */
+		ps.mail_domain = l->reply_domain;
+		if (store_pool_open(&ps, &l->pool, &lerr) < 0) {
+			*error_r = xasprintf("lmtp: %s", lerr);
+			free(lerr);
+			goto fail;
+		}
+		l->own_pool = 1;
+	}
 	l->dset.keys = set->keys;
 	l->dset.reply_domain = l->reply_domain;
 	l->dset.max_explanations_per_day = set->max_explanations_per_day;
@@ -688,22 +674,17 @@ int lmtp_open(struct event_base *base, const struct lmtp_settings *set, struct l
 	if (l->dset.limits.max_size == 0)
 		l->dset.limits.max_size = INBOUND_DEFAULT_MAX_SIZE;
 
-	if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) {
-		*error_r = xasprintf("lmtp: pipe: %s", strerror(errno));
+	if (store_done_queue_open(&l->doneq, &lerr) < 0) {
+		*error_r = xasprintf("lmtp: %s", lerr);
+		free(lerr);
 		goto fail;
 	}
-	l->pipe_r = fds[0];
-	l->pipe_w = fds[1];
-	l->done_ev = event_new(base, l->pipe_r, EV_READ | EV_PERSIST, on_done, l);
+	l->done_ev = event_new(base, store_done_queue_fd(l->doneq), EV_READ | EV_PERSIST,
+			       on_done, l);
 	if (l->done_ev == NULL || event_add(l->done_ev, NULL) != 0) {
-		*error_r = xstrdup("lmtp: cannot watch the worker pipe");
+		*error_r = xstrdup("lmtp: cannot watch the store pool's done queue");
 		goto fail;
 	}
-	if (pthread_create(&l->thread, NULL, worker_main, l) != 0) {
-		*error_r = xstrdup("lmtp: cannot start the worker thread");
-		goto fail;
-	}
-	l->thread_started = 1;
 
 	if (listen_take(set->systemd_fd, set->listen, &ls, &lerr) < 0) {
 		*error_r = xasprintf("lmtp: %s", lerr);
@@ -726,16 +707,6 @@ fail:
 	return -1;
 }
 
-static void free_jobs(struct lmtp_job *j)
-{
-	while (j != NULL) {
-		struct lmtp_job *next = j->next;
-
-		job_free(j);
-		j = next;
-	}
-}
-
 void lmtp_close(struct lmtp **lmtpp)
 {
 	struct lmtp *l = lmtpp != NULL ? *lmtpp : NULL;
@@ -745,28 +716,29 @@ void lmtp_close(struct lmtp **lmtpp)
 	*lmtpp = NULL;
 	if (l->listener != NULL)
 		evconnlistener_free(l->listener);
-	if (l->thread_started) {
-		pthread_mutex_lock(&l->mu);
-		l->stop = 1;
-		pthread_cond_signal(&l->cond);
-		pthread_mutex_unlock(&l->mu);
-		pthread_join(l->thread, NULL);
-	}
+	/* No worker may touch a job after this: one not started never runs,
+	 * one running is waited for (it commits or not).  Their clients are
+	 * not answered and Postfix retries; decide_message()'s redelivery
+	 * check makes that safe. */
+	for (struct lmtp_job *j = l->jobs; j != NULL; j = j->next)
+		(void)store_pool_cancel(l->pool, &j->job);
+	if (l->doneq != NULL)
+		(void)store_done_queue_take(l->doneq);  /* all still on l->jobs */
 	while (l->sessions != NULL)
 		sess_free(l->sessions);
-	free_jobs(l->todo);
-	free_jobs(l->done);
+	while (l->jobs != NULL) {
+		struct lmtp_job *j = l->jobs;
+
+		job_unlink(l, j);
+		job_free(j);
+	}
 	if (l->done_ev != NULL)
 		event_free(l->done_ev);
-	if (l->pipe_r >= 0)
-		close(l->pipe_r);
-	if (l->pipe_w >= 0)
-		close(l->pipe_w);
+	store_done_queue_close(&l->doneq);
 	if (l->unix_path != NULL)
 		(void)unlink(l->unix_path);
-	store_close(&l->store);
-	pthread_cond_destroy(&l->cond);
-	pthread_mutex_destroy(&l->mu);
+	if (l->own_pool)
+		store_pool_close(&l->pool);
 	free(l->unix_path);
 	free(l->reply_domain);
 	free(l);
@@ -781,8 +753,7 @@ void lmtp_set_keys(struct lmtp *lmtp, const struct link_keys *keys)
 {
 	if (lmtp == NULL || keys == NULL)
 		return;
-	pthread_mutex_lock(&lmtp->mu);
+	/* Jobs carry a copy of dset: one already submitted keeps its keys. */
 	lmtp->set.keys = keys;
 	lmtp->dset.keys = keys;
-	pthread_mutex_unlock(&lmtp->mu);
 }

@@ -13,8 +13,9 @@
  * idle client gets 421 after idle_timeout.
  *
  * Threads: sessions live on the caller's event loop; decide_message()
- * runs on one worker thread with its own store connection, and its
- * results come back to the loop through a pipe.  A decision that returned
+ * runs as one job per message on the store pool's writer lane (the one
+ * lane of every in-process writer, store/pool.h), and its results come
+ * back to the loop through a done queue.  A decision that returned
  * GW_TEMPFAIL is answered 451 4.3.0 and Postfix retries; the redelivery
  * check of decide_message() makes the retry safe.
  */
@@ -29,6 +30,7 @@
 struct event_base;
 struct link_keys;
 struct cfg_store;
+struct store_pool;
 struct lmtp;
 
 /* Everything is borrowed and must outlive the listener. */
@@ -37,7 +39,10 @@ struct lmtp_settings {
 	int systemd_fd;                   /* passed socket instead; 0 = none */
 	const struct link_keys *keys;
 	const char *reply_domain;         /* [mail] reply_domain */
-	const struct cfg_store *store;    /* the worker opens its own connection */
+	const struct cfg_store *store;    /* for the pool opened when pool is NULL */
+	/* Shared store work; its connections' mail domain must be
+	   reply_domain.  NULL: lmtp_open opens a pool of its own. */
+	struct store_pool *pool;
 	struct inbound_limits limits;     /* inbound_limits_init() + [inbound];
 					     max_size is the SIZE limit */
 	int64_t max_explanations_per_day; /* [mail] */
@@ -53,19 +58,20 @@ struct lmtp_settings {
 	void *ctx;
 };
 
-/* Listen and serve on BASE; starts the worker thread.  0, or -1 with
-   *error_r (malloc'd). */
+/* Listen and serve on BASE (opening a pool when none is given).  0, or -1
+   with *error_r (malloc'd). */
 int lmtp_open(struct event_base *base, const struct lmtp_settings *set, struct lmtp **lmtp_r,
 	      char **error_r);
 /*
- * Stop listening, wait for the message being decided (it commits or not;
- * its client is not answered and Postfix retries), drop the sessions.
+ * Stop listening, take back the messages still queued in the pool (they
+ * never run), wait for one being decided (it commits or not); none of
+ * their clients is answered and Postfix retries.  Drop the sessions.
  * Accepts NULL and clears the caller's pointer.  Call on the loop thread.
  */
 void lmtp_close(struct lmtp **lmtpp);
 /*
  * New keys (SIGHUP, rotation), from the loop thread: RCPT checks use them
- * at once, the worker from its next message on.  The old keys must stay
+ * at once, decisions from the next message submitted on.  The old keys must stay
  * valid until the message being decided is answered.
  */
 void lmtp_set_keys(struct lmtp *lmtp, const struct link_keys *keys);

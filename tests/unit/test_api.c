@@ -4,7 +4,9 @@
  * revoked by gatewayctl, stored only as a hash), routing (404, 405 with
  * Allow), request bodies and parameters (400 naming the field, 413, 415),
  * Idempotency-Key replay and reuse, 503 on a busy database, the UNIX
- * socket listener.  test_api_people.c: the firm, account, contact,
+ * socket listener.  test_api_pool.c: requests as jobs in the store pool
+ * (reads during another writer's lock, clients that leave, close with
+ * requests in flight).  test_api_people.c: the firm, account, contact,
  * staff and template endpoints.  test_api_threads.c: threads and
  * everything inside them, View-chat links, the outbox and inbound logs.
  */
@@ -33,6 +35,9 @@
 #include "clock.h"
 #include "test_api_util.h"
 
+void test_api_pool_get_answers_while_the_write_lock_is_held(void **state);
+void test_api_pool_client_leaving_mid_job(void **state);
+void test_api_pool_close_with_requests_in_flight(void **state);
 void test_api_firm_get_and_patch(void **state);
 void test_api_accounts(void **state);
 void test_api_contacts(void **state);
@@ -543,6 +548,9 @@ int main(void)
 		T(test_api_idempotency_replays_and_refuses_reuse),
 		T(test_api_busy_database_is_503_with_retry_after),
 		T(test_api_unix_socket_replaces_stale_socket_only),
+		T(test_api_pool_get_answers_while_the_write_lock_is_held),
+		T(test_api_pool_client_leaving_mid_job),
+		T(test_api_pool_close_with_requests_in_flight),
 		T(test_api_firm_get_and_patch),
 		T(test_api_accounts),
 		T(test_api_contacts),

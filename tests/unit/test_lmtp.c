@@ -2,14 +2,18 @@
  * test_lmtp.c - the LMTP listener (mta-hooks/lmtp.c) over a real socket
  * on 127.0.0.1, deciding into a real SQLite database with real keys (the
  * decide fixture): every command, pipelining, per-recipient replies, bad
- * sequences, garbage, oversize, and what the database holds afterwards.
+ * sequences, garbage, oversize, and what the database holds afterwards;
+ * decisions on a store pool shared with other writers, and a close that
+ * takes back a message still queued there.
  */
 #include "decide_fixture.h"
 
+#include <stdatomic.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "lmtp.h"
+#include "pool.h"
 #include "mta_listen_util.h"
 
 #define LT_MAX_SIZE 4096
@@ -380,8 +384,10 @@ static void test_lmtp_half_close(void **state)
 	free(cmds);
 }
 
-/* A second listener on the same loop with its own settings. */
-static struct lmtp *second(struct lt *t, const struct cfg_store *cs, int idle)
+/* A second listener on the same loop with its own settings (and the
+ * given pool; NULL: its own). */
+static struct lmtp *second_pool(struct lt *t, const struct cfg_store *cs, int idle,
+				struct store_pool *pool)
 {
 	struct lmtp_settings set;
 	struct lmtp *l = NULL;
@@ -395,9 +401,15 @@ static struct lmtp *second(struct lt *t, const struct cfg_store *cs, int idle)
 	inbound_limits_init(&set.limits);
 	set.max_explanations_per_day = 5;
 	set.idle_timeout = idle;
+	set.pool = pool;
 	if (lmtp_open(t->loop.base, &set, &l, &err) != 0)
 		fail_msg("lmtp_open: %s", err);
 	return l;
+}
+
+static struct lmtp *second(struct lt *t, const struct cfg_store *cs, int idle)
+{
+	return second_pool(t, cs, idle, NULL);
 }
 
 /* An idle client is told 421 and disconnected. */
@@ -470,10 +482,142 @@ static void test_lmtp_tempfail_then_retry(void **state)
 	free(cmds);
 }
 
+/* ---- a pool shared with other writers ---- */
+
+/* Another writer's job that holds the writer lane until told to go. */
+struct gate {
+	struct store_job job;  /* first */
+	atomic_int go;
+};
+
+static void gate_run(struct store *store, struct store_job *job)
+{
+	struct gate *g = (struct gate *)job;
+
+	(void)store;
+	while (!atomic_load(&g->go))
+		usleep(1000);
+}
+
+static struct store_pool *shared_pool(struct lt *t)
+{
+	struct store_pool_settings ps = { 0 };
+	struct store_pool *pool = NULL;
+	char *err = NULL;
+
+	ps.store = &t->f.cs;
+	ps.readers = 1;
+	ps.mail_domain = FX_REPLY_DOMAIN;
+	if (store_pool_open(&ps, &pool, &err) < 0)
+		fail_msg("store_pool_open: %s", err);
+	return pool;
+}
+
+static void wait_pending(struct store_pool *pool, unsigned n)
+{
+	while (store_pool_pending(pool, STORE_LANE_WRITE) != n)
+		usleep(1000);
+}
+
+/*
+ * A message is decided on the shared pool's writer lane, in turn: behind
+ * another writer's job it waits (nothing recorded, no reply), and once
+ * that job is done it is decided and answered.
+ */
+static void test_lmtp_shared_pool_writer_lane(void **state)
+{
+	struct lt *t = *state;
+	struct fx *f = &t->f;
+	struct store_pool *pool = shared_pool(t);
+	struct lmtp *l = second_pool(t, &f->cs, 0, pool);
+	struct gate g = { .job = { .run = gate_run } };
+	char *r1 = fx_address(f, LINK_REPLY, f->thread, f->jane, f->now + CLOCK_DAY);
+	char *msg = fx_msg(msg_human, r1, 7, f->jane_mail_id);
+	char *data = ml_data(msg);
+	char *cmds = xasprintf("LHLO x\r\nMAIL FROM:<jane@client.example>\r\nRCPT TO:<%s>\r\n"
+			       "DATA\r\n%s", r1, data);
+	uint64_t gen;
+	int fd;
+
+	store_pool_submit(pool, STORE_LANE_WRITE, &g.job);
+	fd = ml_connect(lmtp_bound_port(l));
+	expect(fd, 0, "220 ");
+	ml_send(fd, cmds);
+	expect(fd, 1, "250");
+	expect(fd, 2, "250 2.1.0");
+	expect(fd, 3, "250 2.1.5");
+	expect(fd, 4, "354");
+	wait_pending(pool, 2);  /* the gate, and the message behind it */
+	assert_int_equal(fx_int(f, "SELECT count(*) FROM inbound_log"), 0);
+	gen = store_pool_generation(pool);
+
+	atomic_store(&g.go, 1);
+	expect(fd, 5, "250 2.0.0");
+	assert_int_equal(fx_int(f, "SELECT count(*) FROM inbound_log"), 1);
+	assert_true(store_pool_generation(pool) > gen);
+	close(fd);
+
+	ml_loop_stop(&t->loop);
+	lmtp_close(&l);
+	ml_loop_start(&t->loop);
+	store_pool_close(&pool);
+	free(r1);
+	free(msg);
+	free(data);
+	free(cmds);
+}
+
+/*
+ * lmtp_close() with a message still queued behind another writer: the
+ * job is taken back and never runs, the client is not answered (Postfix
+ * retries), and the pool stays usable for its other users.
+ */
+static void test_lmtp_close_takes_back_queued_message(void **state)
+{
+	struct lt *t = *state;
+	struct fx *f = &t->f;
+	struct store_pool *pool = shared_pool(t);
+	struct lmtp *l = second_pool(t, &f->cs, 0, pool);
+	struct gate g = { .job = { .run = gate_run } };
+	char *r1 = fx_address(f, LINK_REPLY, f->thread, f->jane, f->now + CLOCK_DAY);
+	char *msg = fx_msg(msg_human, r1, 8, f->jane_mail_id);
+	char *data = ml_data(msg);
+	char *cmds = xasprintf("LHLO x\r\nMAIL FROM:<jane@client.example>\r\nRCPT TO:<%s>\r\n"
+			       "DATA\r\n%s", r1, data);
+	int fd;
+
+	store_pool_submit(pool, STORE_LANE_WRITE, &g.job);
+	fd = ml_connect(lmtp_bound_port(l));
+	expect(fd, 0, "220 ");
+	ml_send(fd, cmds);
+	expect(fd, 1, "250");
+	expect(fd, 2, "250 2.1.0");
+	expect(fd, 3, "250 2.1.5");
+	expect(fd, 4, "354");
+	wait_pending(pool, 2);
+
+	ml_loop_stop(&t->loop);
+	lmtp_close(&l);
+	ml_loop_start(&t->loop);
+	assert_int_equal(store_pool_pending(pool, STORE_LANE_WRITE), 1);  /* the gate */
+	assert_true(ml_eof(fd));
+	close(fd);
+	atomic_store(&g.go, 1);
+	store_pool_close(&pool);
+	assert_int_equal(fx_int(f, "SELECT count(*) FROM inbound_log"), 0);
+	free(r1);
+	free(msg);
+	free(data);
+	free(cmds);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_lmtp_pipelined_session, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lmtp_shared_pool_writer_lane, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lmtp_close_takes_back_queued_message, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_lmtp_autoreply_not_explained, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lmtp_rcpt_checks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lmtp_sequence, setup, teardown),

@@ -12,6 +12,7 @@
 
 #include <dirent.h>
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 #include "config.h"
 #include "links.h"
 #include "log.h"
+#include "pool.h"
 #include "relay.h"
 #include "store.h"
 #include "transport.h"
@@ -573,7 +575,7 @@ static void test_relay_threads_deliver_wake_stop(void **state)
 	f->cfg->mail.concurrency = 3;
 	f->cfg->mail.poll_interval_ms = 60000; /* only the wake can find the second rows */
 	fx_chat(f, 0);
-	if (relay_open(f->cfg, f->keys, &relay, &error) < 0)
+	if (relay_open(f->cfg, f->keys, NULL, &relay, &error) < 0)
 		fail_msg("open: %s", error);
 	if (!wait_sent(f, 2))
 		fail_msg("the first rows were not sent");
@@ -594,6 +596,61 @@ static void test_relay_threads_deliver_wake_stop(void **state)
 	assert_int_equal(c.sending, 0);
 	assert_int_equal(maildir_files(f->maildir, &paths), 4);
 	free_paths(paths);
+}
+
+/* Another writer's job that holds the pool's writer lane until told to go. */
+struct gate {
+	struct store_job job;  /* first */
+	atomic_int go;
+};
+
+static void gate_run(struct store *store, struct store_job *job)
+{
+	struct gate *g = (struct gate *)job;
+
+	(void)store;
+	while (!atomic_load(&g->go))
+		usleep(1000);
+}
+
+/*
+ * With a shared pool the threads' writes take turns on its writer lane:
+ * while another writer holds the lane the workers' claims wait there
+ * (nothing is claimed), and once it is free the rows go out.
+ */
+static void test_relay_threads_write_on_shared_pool(void **state)
+{
+	struct fx *f = *state;
+	struct store_pool_settings ps = { 0 };
+	struct store_pool *pool = NULL;
+	struct relay *relay = NULL;
+	struct gate g = { .job = { .run = gate_run } };
+	struct store_outbox_counts c;
+	char *error = NULL;
+
+	ps.store = &f->cfg->store;
+	ps.readers = 1;
+	if (store_pool_open(&ps, &pool, &error) < 0)
+		fail_msg("pool: %s", error);
+	f->cfg->mail.concurrency = 2;
+	fx_chat(f, 0);
+	store_pool_submit(pool, STORE_LANE_WRITE, &g.job);
+	if (relay_open(f->cfg, f->keys, pool, &relay, &error) < 0)
+		fail_msg("open: %s", error);
+	while (store_pool_pending(pool, STORE_LANE_WRITE) < 2)  /* a claim queued */
+		usleep(1000);
+	assert_int_equal(store_outbox_counts(f->store, &c, &error), GW_OK);
+	assert_int_equal(c.sending, 0);
+	assert_int_equal(c.sent, 0);
+
+	atomic_store(&g.go, 1);
+	if (!wait_sent(f, 2))
+		fail_msg("the rows were not sent once the lane was free");
+	relay_close(&relay);
+	store_pool_close(&pool);
+	assert_int_equal(store_outbox_counts(f->store, &c, &error), GW_OK);
+	assert_int_equal(c.sent, 2);
+	assert_int_equal(c.sending, 0);
 }
 
 int main(void)
@@ -618,6 +675,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_relay_marks_full_and_rows_gone, fx_setup,
 						fx_teardown),
 		cmocka_unit_test_setup_teardown(test_relay_threads_deliver_wake_stop, fx_setup,
+						fx_teardown),
+		cmocka_unit_test_setup_teardown(test_relay_threads_write_on_shared_pool, fx_setup,
 						fx_teardown),
 	};
 
