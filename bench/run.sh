@@ -10,6 +10,8 @@
 #                            vs Postfix piping into /bin/true (needs root)
 #                 lmtp       the LMTP listener vs smtp-sink -L and vs the pipe
 #                 web        the thread page vs nginx serving the same bytes
+#                 lock       latencies while another process holds the
+#                            write lock (static, pages, policy, POSTs)
 #                 reminders  the scheduler with 10^3..10^6 threads: idle pass
 #                            flat in N; 10,000 due vs the same SQL in sqlite3
 #                 store      post-message transactions vs the same
@@ -35,7 +37,7 @@ set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/bench/lib.sh"
-ALL="outbound inbound postfix lmtp web reminders store"
+ALL="outbound inbound postfix lmtp web lock reminders store"
 QUICK=0
 MD=""
 RESULTS=""
@@ -118,6 +120,8 @@ run_one() {
 	web)
 		if [ "$QUICK" = 1 ]; then d=1s; else d=5s; fi
 		DURATION=$d REPEAT=$RUNS sh "$top/bench/web/run.sh" "$BUILD" ;;
+	lock)
+		sh "$top/bench/lock/run.sh" -b "$BUILD" -r $RUNS ;;
 	reminders)
 		if [ "$QUICK" = 1 ]; then set -- -N "1000 10000 100000" -p 2000
 		else set -- -N "1000 10000 100000 1000000" -p 5000; fi

@@ -1,0 +1,38 @@
+#!/bin/sh
+# lock_latency.sh - the daemon's clients while another process holds the
+# SQLite write lock for 3 s: reads (static files, thread pages, the API,
+# the policy service, the LMTP greeting) are answered without waiting for
+# the lock, POSTs complete once it is released and are durable, and the
+# systemd watchdog keeps being fed.  The scenario and its assertions are in
+# lock_latency.py (Python standard library only); speed is measured by
+# bench/lock/run.sh, not asserted here.
+#
+# Environment: GATEWAYD, GATEWAYCTL (paths of the built programs).
+# Exit 0 pass, 1 fail, 77 skipped (no python3 with its sqlite3 module).
+# KEEP=1 keeps the temp directory (database, config, daemon log).
+set -eu
+: "${GATEWAYD:?GATEWAYD not set}" "${GATEWAYCTL:?GATEWAYCTL not set}"
+
+if ! command -v python3 >/dev/null 2>&1; then
+	echo "skipped: python3 is not installed"
+	exit 77
+fi
+if ! python3 -c 'import sqlite3' 2>/dev/null; then
+	echo "skipped: python3 has no sqlite3 module"
+	exit 77
+fi
+
+T=$(mktemp -d /tmp/gw-lock-latency.XXXXXX)
+cleanup() {
+	if [ "${KEEP:-0}" = 1 ]; then
+		echo "kept $T"
+	else
+		rm -rf "$T"
+	fi
+}
+trap cleanup EXIT INT TERM
+
+rc=0
+python3 "$(dirname "$0")/lock_latency.py" --gatewayd "$GATEWAYD" --gatewayctl "$GATEWAYCTL" \
+	--dir "$T" "$@" || rc=$?
+exit "$rc"
