@@ -125,6 +125,7 @@ static const struct cfg_key cfg_keys[] = {
 	  NULL },
 	{ "web", "session_ttl", CFG_DURATION, OFF(web.session_ttl), "30d", 60,
 	  3650 * DAY, 0, NULL, NULL },
+	{ "web", "threads", CFG_INT, OFF(web.threads), "2", 1, 16, 0, NULL, NULL },
 
 	{ "api", "listen", CFG_LISTEN, OFF(api.listen), NULL, 0, 0, 0, NULL, NULL },
 	{ "lmtp", "listen", CFG_LISTEN, OFF(lmtp.listen), NULL, 0, 0, 0, NULL, NULL },

@@ -68,6 +68,7 @@ struct cfg_web {
 	char *base_url;       /* absolute links in mail, e.g. https://chat.firm.example */
 	int64_t max_body;     /* bytes, uploads included */
 	int64_t session_ttl;  /* seconds */
+	int64_t threads;      /* event loops serving the web view */
 };
 
 struct cfg_api {

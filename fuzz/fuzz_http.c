@@ -469,9 +469,9 @@ static void exchange(const char *req, size_t len, struct buf *in)
 		if (event_base_loop(fx.base, EVLOOP_ONCE) < 0)
 			die("event_base_loop", NULL);
 		/* An event stream: one look at the thread, then the end. */
-		if (fx.web->sse != NULL) {
-			web_sse_tick(fx.web);
-			web_sse_close_all(fx.web);
+		if (fx.web->loops[0].sse != NULL) {
+			web_sse_tick(&fx.web->loops[0]);
+			web_sse_close_all(&fx.web->loops[0]);
 		}
 	}
 	event_free(rev);
@@ -565,7 +565,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct buf req = BUF_INIT, in = BUF_INIT;
 	int64_t v_before = 0, v_after = 0;
-	uint64_t writes = fx.web->writes;
+	uint64_t writes = fx.web->loops[0].writes;
 	const int echo = fx.echo;
 
 	expand(data, size, &req);
@@ -581,7 +581,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (store_data_version(fx.s, &v_after) < 0)
 		die("store_data_version", NULL);
-	if (v_after != v_before && fx.web->writes == writes) {
+	if (v_after != v_before && fx.web->loops[0].writes == writes) {
 		fprintf(stderr, "fuzz_http: a request that is not a POST changed the "
 				"database\n");
 		abort();

@@ -34,7 +34,7 @@
 
 struct web_sse {
 	struct web_sse *next;
-	struct web *web;
+	struct web_loop *loop;
 	struct evhttp_request *req;
 	struct evhttp_connection *conn;
 	int64_t serial;            /* newer streams have larger numbers */
@@ -55,14 +55,14 @@ struct sse_look_item {
 };
 struct sse_look {
 	struct store_job job;      /* first */
-	struct sse_look_item *items; /* in the order of web->sse */
+	struct sse_look_item *items; /* in the order of the loop's streams */
 	size_t count;
 	int ping;
 };
 
-static void unlink_sse(struct web *web, struct web_sse *s)
+static void unlink_sse(struct web_loop *lp, struct web_sse *s)
 {
-	for (struct web_sse **pp = &web->sse; *pp != NULL; pp = &(*pp)->next) {
+	for (struct web_sse **pp = &lp->sse; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == s) {
 			*pp = s->next;
 			return;
@@ -104,7 +104,7 @@ static void closed_cb(struct evhttp_connection *conn, void *arg)
 {
 	struct web_sse *s = arg;
 
-	unlink_sse(s->web, s);
+	unlink_sse(s->loop, s);
 	/* Detached from its dying connection: ending it frees it.  Still
 	 * attached: the connection frees it right after this callback. */
 	if (evhttp_request_get_connection(s->req) == NULL)
@@ -113,9 +113,9 @@ static void closed_cb(struct evhttp_connection *conn, void *arg)
 }
 
 /* End a stream that is still connected (thread gone, shutdown). */
-static void end_stream(struct web *web, struct web_sse *s)
+static void end_stream(struct web_loop *lp, struct web_sse *s)
 {
-	unlink_sse(web, s);
+	unlink_sse(lp, s);
 	if (s->conn != NULL)
 		evhttp_connection_set_closecb(s->conn, NULL, NULL);
 	evhttp_send_reply_end(s->req);
@@ -152,13 +152,13 @@ void web_sse_start(struct web_req *r, int64_t thread_id)
 
 void web_sse_begin(struct web_req *r)
 {
-	struct web *web = r->web;
+	struct web_loop *lp = r->loop;
 	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
 	struct web_sse *s = xcalloc(1, sizeof(*s));
 
-	s->web = web;
+	s->loop = lp;
 	s->req = r->req;
-	s->serial = ++web->sse_serial;
+	s->serial = ++lp->sse_serial;
 	s->thread_id = r->id;
 	s->kind = r->sess.kind;
 	s->reader_id = r->sess.id;
@@ -171,8 +171,8 @@ void web_sse_begin(struct web_req *r)
 	s->conn = evhttp_request_get_connection(r->req);
 	if (s->conn != NULL)
 		evhttp_connection_set_closecb(s->conn, closed_cb, s);
-	s->next = web->sse;
-	web->sse = s;
+	s->next = lp->sse;
+	lp->sse = s;
 }
 
 static void look_run(struct store *store, struct store_job *job)
@@ -192,20 +192,20 @@ static void look_free(struct sse_look *look)
 	free(look);
 }
 
-void web_sse_tick(struct web *web)
+void web_sse_tick(struct web_loop *lp)
 {
 	struct sse_look *look;
 	size_t n = 0;
 
-	web->tick_count++;
-	if (web->sse == NULL || web->sse_job != NULL)
+	lp->tick_count++;
+	if (lp->sse == NULL || lp->sse_job != NULL)
 		return;
-	for (struct web_sse *s = web->sse; s != NULL; s = s->next)
+	for (struct web_sse *s = lp->sse; s != NULL; s = s->next)
 		n++;
 	look = xcalloc(1, sizeof(*look));
 	look->items = xcalloc(n, sizeof(*look->items));
-	look->ping = web->tick_count % SSE_PING_TICKS == 0;
-	for (struct web_sse *s = web->sse; s != NULL; s = s->next) {
+	look->ping = lp->tick_count % SSE_PING_TICKS == 0;
+	for (struct web_sse *s = lp->sse; s != NULL; s = s->next) {
 		struct sse_look_item *it = &look->items[look->count++];
 
 		it->serial = s->serial;
@@ -214,18 +214,18 @@ void web_sse_tick(struct web *web)
 		it->reader_id = s->reader_id;
 	}
 	look->job.run = look_run;
-	look->job.reply_to = web->doneq;
-	web->sse_job = &look->job;
-	store_pool_submit(web->pool, STORE_LANE_READ, &look->job);
+	look->job.reply_to = lp->doneq;
+	lp->sse_job = &look->job;
+	store_pool_submit(lp->web->pool, STORE_LANE_READ, &look->job);
 }
 
-void web_sse_looked(struct web *web, struct store_job *job)
+void web_sse_looked(struct web_loop *lp, struct store_job *job)
 {
 	struct sse_look *look = (struct sse_look *)job;
-	struct web_sse *s = web->sse, *next;
+	struct web_sse *s = lp->sse, *next;
 
-	if (web->sse_job == job)
-		web->sse_job = NULL;
+	if (lp->sse_job == job)
+		lp->sse_job = NULL;
 	/* Both lists run newest first; streams that began since the look
 	 * are ahead of it, streams that ended are gone from the list. */
 	for (size_t i = 0; i < look->count; i++) {
@@ -239,7 +239,7 @@ void web_sse_looked(struct web *web, struct store_job *job)
 			continue;
 		next = s->next;
 		if (!it->ok) {
-			end_stream(web, s);
+			end_stream(lp, s);
 		} else if (memcmp(it->sig, s->sig, sizeof(s->sig)) != 0) {
 			char text[64];
 
@@ -255,31 +255,31 @@ void web_sse_looked(struct web *web, struct store_job *job)
 	look_free(look);
 }
 
-void web_sse_cancel(struct web *web)
+void web_sse_cancel(struct web_loop *lp)
 {
-	struct store_job *job = web->sse_job;
+	struct store_job *job = lp->sse_job;
 
 	if (job == NULL)
 		return;
 	/* Not started: ours to free.  Started: it comes back through the
 	 * done queue, where the caller frees it. */
-	if (store_pool_cancel(web->pool, job)) {
-		web->sse_job = NULL;
+	if (store_pool_cancel(lp->web->pool, job)) {
+		lp->sse_job = NULL;
 		look_free((struct sse_look *)job);
 	}
 }
 
-void web_sse_close_all(struct web *web)
+void web_sse_close_all(struct web_loop *lp)
 {
-	while (web->sse != NULL)
-		end_stream(web, web->sse);
+	while (lp->sse != NULL)
+		end_stream(lp, lp->sse);
 }
 
-int web_sse_forget(struct web *web, struct evhttp_request *req)
+int web_sse_forget(struct web_loop *lp, struct evhttp_request *req)
 {
-	for (struct web_sse *s = web->sse; s != NULL; s = s->next) {
+	for (struct web_sse *s = lp->sse; s != NULL; s = s->next) {
 		if (s->req == req) {
-			end_stream(web, s);
+			end_stream(lp, s);
 			return 1;
 		}
 	}

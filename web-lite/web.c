@@ -17,9 +17,12 @@
 #include "web_int.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -526,28 +529,30 @@ static void request_free(struct web_req *r)
 	free(r);
 }
 
-static void inflight_unlink(struct web *web, struct web_req *r)
+static void inflight_unlink(struct web_loop *lp, struct web_req *r)
 {
 	if (r->prev != NULL)
 		r->prev->next = r->next;
 	else
-		web->inflight = r->next;
+		lp->inflight = r->next;
 	if (r->next != NULL)
 		r->next->prev = r->prev;
 	r->prev = r->next = NULL;
 }
 
 /* On the loop: the job is back. */
-static void finish(struct web *web, struct web_req *r)
+static void finish(struct web_loop *lp, struct web_req *r)
 {
-	inflight_unlink(web, r);
+	struct web *web = lp->web;
+
+	inflight_unlink(lp, r);
 	if (r->reply.sse)
 		web_sse_begin(r);
 	else
 		reply_send(r);
 	/* A POST may have changed what any cached page shows. */
 	if (r->method == EVHTTP_REQ_POST)
-		web->writes++;
+		lp->writes++;
 	if (r->wake && web->outbox_queued != NULL)
 		web->outbox_queued(web->ctx);
 	request_free(r);
@@ -555,37 +560,39 @@ static void finish(struct web *web, struct web_req *r)
 
 static void on_done(evutil_socket_t fd, short what, void *arg)
 {
-	struct web *web = arg;
+	struct web_loop *lp = arg;
 	struct store_job *j, *next;
 
 	GW_UNUSED(fd);
 	GW_UNUSED(what);
-	for (j = store_done_queue_take(web->doneq); j != NULL; j = next) {
+	for (j = store_done_queue_take(lp->doneq); j != NULL; j = next) {
 		next = j->next;
 		if (j->run == run_request)
-			finish(web, (struct web_req *)j);
+			finish(lp, (struct web_req *)j);
 		else
-			web_sse_looked(web, j);
+			web_sse_looked(lp, j);
 	}
 }
 
 static void dispatch(struct evhttp_request *req, void *arg)
 {
-	struct web *web = arg;
+	struct web_loop *lp = arg;
+	struct web *web = lp->web;
 	struct web_req *r;
 	const char *path;
 
 	/* evhttp calls back again, without a URI, for a request it gave up
 	 * on (a broken connection); an event stream is then ended here. */
 	if (evhttp_request_get_uri(req) == NULL) {
-		if (!web_sse_forget(web, req))
+		if (!web_sse_forget(lp, req))
 			evhttp_send_error(req, 400, NULL);
 		return;
 	}
 	r = xcalloc(1, sizeof(*r));
 	r->web = web;
+	r->loop = lp;
 	r->req = req;
-	r->keys = web->keys;
+	r->keys = atomic_load(&web->keys);
 	r->reply.fd = -1;
 	r->method = evhttp_request_get_command(req);
 	r->uri = evhttp_request_get_evhttp_uri(req);
@@ -611,11 +618,11 @@ static void dispatch(struct evhttp_request *req, void *arg)
 	if (r->route != NULL && r->method == EVHTTP_REQ_POST)
 		r->form_status = web_form_read(r);
 	r->job.run = run_request;
-	r->job.reply_to = web->doneq;
-	r->next = web->inflight;
+	r->job.reply_to = lp->doneq;
+	r->next = lp->inflight;
 	if (r->next != NULL)
 		r->next->prev = r;
-	web->inflight = r;
+	lp->inflight = r;
 	store_pool_submit(web->pool, r->method == EVHTTP_REQ_POST && r->route != NULL ?
 					     STORE_LANE_WRITE : STORE_LANE_READ, &r->job);
 }
@@ -627,36 +634,171 @@ static void dispatch(struct evhttp_request *req, void *arg)
  * are closing.  A request whose client left (detached from its
  * connection) is ours to free; the others go with their connections.
  */
-static void web_jobs_drop(struct web *web)
+static void loop_jobs_drop(struct web_loop *lp)
 {
+	struct store_pool *pool = lp->web->pool;
 	struct store_job *done = NULL, *j, *next;
 
-	if (web->pool == NULL)
+	if (pool == NULL)
 		return;
-	for (struct web_req *r = web->inflight; r != NULL; r = r->next)
-		(void)store_pool_cancel(web->pool, &r->job);
-	web_sse_cancel(web);
-	if (web->doneq != NULL)
-		done = store_done_queue_take(web->doneq);
+	for (struct web_req *r = lp->inflight; r != NULL; r = r->next)
+		(void)store_pool_cancel(pool, &r->job);
+	web_sse_cancel(lp);
+	if (lp->doneq != NULL)
+		done = store_done_queue_take(lp->doneq);
 	for (j = done; j != NULL; j = next) {
 		next = j->next;
 		if (j->run != run_request)
-			web_sse_looked(web, j);
+			web_sse_looked(lp, j);
 		/* requests: freed below, through the in-flight list */
 	}
-	while (web->inflight != NULL) {
-		struct web_req *r = web->inflight;
+	while (lp->inflight != NULL) {
+		struct web_req *r = lp->inflight;
 
-		inflight_unlink(web, r);
+		inflight_unlink(lp, r);
 		if (evhttp_request_get_connection(r->req) == NULL)
 			evhttp_request_free(r->req);
 		request_free(r);
 	}
 }
 
+/* ---- loops ------------------------------------------------------------------- */
+
+static void tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	GW_UNUSED(fd);
+	GW_UNUSED(what);
+	web_sse_tick(arg);
+}
+
+static void stop_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct web_loop *lp = arg;
+
+	GW_UNUSED(fd);
+	GW_UNUSED(what);
+	event_base_loopbreak(lp->base);
+}
+
+static void *loop_main(void *arg)
+{
+	struct web_loop *lp = arg;
+
+	event_base_loop(lp->base, EVLOOP_NO_EXIT_ON_EMPTY);
+	return NULL;
+}
+
+/*
+ * Set up loop lp on base, accepting on fd (taken over: closed at the end).
+ * Returns 0, or -1 with *error_r set.
+ */
+static int loop_open(struct web *web, struct web_loop *lp, struct event_base *base, int fd,
+		     char **error_r)
+{
+	struct timeval one = { 1, 0 };
+	char *err = NULL;
+
+	lp->web = web;
+	lp->base = base;
+	lp->stop_fd = -1;
+	if (store_done_queue_open(&lp->doneq, &err) < 0) {
+		*error_r = xasprintf("web: %s", err);
+		free(err);
+		close(fd);
+		return -1;
+	}
+	lp->done_ev = event_new(base, store_done_queue_fd(lp->doneq), EV_READ | EV_PERSIST,
+				on_done, lp);
+	lp->http = evhttp_new(base);
+	lp->tick = event_new(base, -1, EV_PERSIST, tick_cb, lp);
+	if (lp->done_ev == NULL || event_add(lp->done_ev, NULL) < 0 || lp->http == NULL ||
+	    lp->tick == NULL || event_add(lp->tick, &one) < 0) {
+		*error_r = xstrdup("web: cannot set up an event loop");
+		close(fd);
+		return -1;
+	}
+	evhttp_set_allowed_methods(lp->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+				   EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+				   EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+	evhttp_set_max_body_size(lp->http, (ev_ssize_t)(web->max_body + WEB_BODY_SLACK));
+	evhttp_set_max_headers_size(lp->http, 32 * 1024);
+	evhttp_set_timeout(lp->http, 60);
+	evhttp_set_default_content_type(lp->http, "text/html; charset=utf-8");
+	evhttp_set_gencb(lp->http, dispatch, lp);
+	lp->bound = evhttp_accept_socket_with_handle(lp->http, fd);
+	if (lp->bound == NULL) {
+		*error_r = xasprintf("web: socket %d: cannot accept", fd);
+		close(fd);
+		return -1;
+	}
+	return 0;
+}
+
+/* A loop of its own thread: base, stop event, thread. */
+static int loop_start(struct web *web, struct web_loop *lp, int fd, char **error_r)
+{
+	struct event_base *base = event_base_new();
+
+	if (base == NULL) {
+		*error_r = xstrdup("web: cannot create an event base");
+		close(fd);
+		return -1;
+	}
+	if (loop_open(web, lp, base, fd, error_r) < 0)
+		return -1;
+	lp->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (lp->stop_fd < 0 ||
+	    (lp->stop_ev = event_new(base, lp->stop_fd, EV_READ, stop_cb, lp)) == NULL ||
+	    event_add(lp->stop_ev, NULL) < 0) {
+		*error_r = xstrdup("web: cannot set up a loop's stop event");
+		return -1;
+	}
+	if (pthread_create(&lp->thread, NULL, loop_main, lp) != 0) {
+		*error_r = xstrdup("web: cannot start a loop thread");
+		return -1;
+	}
+	lp->started = 1;
+	return 0;
+}
+
+static void loop_stop(struct web_loop *lp)
+{
+	uint64_t one = 1;
+
+	if (!lp->started)
+		return;
+	while (write(lp->stop_fd, &one, sizeof(one)) < 0 && errno == EINTR)
+		;
+	pthread_join(lp->thread, NULL);
+	lp->started = 0;
+}
+
+/* After the loop's thread (if any) has stopped. */
+static void loop_close(struct web_loop *lp, int own_base)
+{
+	if (lp->web == NULL)
+		return;
+	if (lp->tick != NULL)
+		event_free(lp->tick);
+	loop_jobs_drop(lp);
+	web_sse_close_all(lp);
+	if (lp->http != NULL)
+		evhttp_free(lp->http);
+	if (lp->done_ev != NULL)
+		event_free(lp->done_ev);
+	store_done_queue_close(&lp->doneq);
+	if (lp->stop_ev != NULL)
+		event_free(lp->stop_ev);
+	if (lp->stop_fd >= 0)
+		close(lp->stop_fd);
+	if (own_base && lp->base != NULL)
+		event_base_free(lp->base);
+}
+
 /* ---- listener ----------------------------------------------------------- */
 
-static int web_listen(struct web *web, const struct web_settings *set, char **error_r)
+static int web_listen(struct web *web, struct event_base *base, const struct web_settings *set,
+		      char **error_r)
 {
 	struct listen_socket ls;
 	char *error = NULL;
@@ -671,36 +813,38 @@ static int web_listen(struct web *web, const struct web_settings *set, char **er
 		free(error);
 		return -1;
 	}
-	web->bound = evhttp_accept_socket_with_handle(web->http, ls.fd);
-	if (web->bound == NULL) {
-		*error_r = xasprintf("web: socket %d: cannot accept", ls.fd);
-		listen_release(&ls, set->systemd_fd <= STDERR_FILENO);
-		return -1;
-	}
 	web->port = ls.port;
 	web->unix_path = ls.unix_path; /* unlinked at close */
-	return 0;
+	/* Every loop accepts on the same socket, each through its own
+	 * descriptor: the kernel gives a connection to one of them. */
+	for (size_t i = 1; i < web->n_loops; i++) {
+		int fd = fcntl(ls.fd, F_DUPFD_CLOEXEC, 3);
+
+		if (fd < 0) {
+			*error_r = xasprintf("web: dup: %s", strerror(errno));
+			close(ls.fd);
+			return -1;
+		}
+		if (loop_start(web, &web->loops[i], fd, error_r) < 0) {
+			close(ls.fd);
+			return -1;
+		}
+	}
+	return loop_open(web, &web->loops[0], base, ls.fd, error_r);
 }
 
 /* ---- life cycle --------------------------------------------------------- */
-
-static void tick_cb(evutil_socket_t fd, short what, void *arg)
-{
-	web_sse_tick(arg);
-}
 
 int web_open(struct event_base *base, const struct web_settings *set,
 	     struct web **web_r, char **error_r)
 {
 	struct web *web = xcalloc(1, sizeof(*web));
-	struct timeval one = { 1, 0 };
 	const char *base_url = set->web->base_url != NULL ? set->web->base_url : "";
 	char *err = NULL;
 	size_t n;
 
 	*web_r = NULL;
-	web->base = base;
-	web->keys = set->keys;
+	atomic_init(&web->keys, set->keys);
 	web->attachments_dir = xstrdup(set->store->attachments_dir != NULL ?
 					       set->store->attachments_dir : "attachments");
 	n = strlen(base_url);
@@ -717,13 +861,19 @@ int web_open(struct event_base *base, const struct web_settings *set,
 	web->outbox_queued = set->outbox_queued;
 	web->ctx = set->ctx;
 	web_assets_version(web->asset_version);
+	web->n_loops = set->web->threads > 0 ? (size_t)set->web->threads : 1;
+	if (web->n_loops > WEB_LOOPS_MAX)
+		web->n_loops = WEB_LOOPS_MAX;
+	web->loops = xcalloc(web->n_loops, sizeof(*web->loops));
+	for (size_t i = 0; i < web->n_loops; i++)
+		web->loops[i].stop_fd = -1;
+	pthread_mutex_init(&web->cache_mu, NULL);
+	web->cache_mu_ready = 1;
 
 	if (set->keys == NULL) {
 		*error_r = xstrdup("web: no link keys");
 		goto fail;
 	}
-	pthread_mutex_init(&web->cache_mu, NULL);
-	web->cache_mu_ready = 1;
 	web->pool = set->pool;
 	if (web->pool == NULL) {
 		struct store_pool_settings ps;
@@ -740,39 +890,8 @@ int web_open(struct event_base *base, const struct web_settings *set,
 		}
 		web->pool = web->own_pool;
 	}
-	if (store_done_queue_open(&web->doneq, &err) < 0) {
-		*error_r = xasprintf("web: %s", err);
-		free(err);
+	if (web_listen(web, base, set, error_r) < 0)
 		goto fail;
-	}
-	web->done_ev = event_new(base, store_done_queue_fd(web->doneq), EV_READ | EV_PERSIST,
-				 on_done, web);
-	if (web->done_ev == NULL || event_add(web->done_ev, NULL) < 0) {
-		*error_r = xstrdup("web: cannot watch the store pool");
-		goto fail;
-	}
-
-	web->http = evhttp_new(base);
-	if (web->http == NULL) {
-		*error_r = xstrdup("web: cannot create the HTTP server");
-		goto fail;
-	}
-	evhttp_set_allowed_methods(web->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
-				   EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-				   EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
-	evhttp_set_max_body_size(web->http, (ev_ssize_t)(web->max_body + WEB_BODY_SLACK));
-	evhttp_set_max_headers_size(web->http, 32 * 1024);
-	evhttp_set_timeout(web->http, 60);
-	evhttp_set_default_content_type(web->http, "text/html; charset=utf-8");
-	evhttp_set_gencb(web->http, dispatch, web);
-	if (web_listen(web, set, error_r) < 0)
-		goto fail;
-
-	web->tick = event_new(base, -1, EV_PERSIST, tick_cb, web);
-	if (web->tick == NULL || event_add(web->tick, &one) < 0) {
-		*error_r = xstrdup("web: cannot start the timer");
-		goto fail;
-	}
 	*web_r = web;
 	return 0;
 fail:
@@ -787,25 +906,21 @@ void web_close(struct web **webp)
 	if (web == NULL)
 		return;
 	*webp = NULL;
-	if (web->tick != NULL)
-		event_free(web->tick);
-	web_jobs_drop(web);
-	web_sse_close_all(web);
-	if (web->http != NULL)
-		evhttp_free(web->http);
+	for (size_t i = 1; i < web->n_loops; i++)
+		loop_stop(&web->loops[i]);
+	for (size_t i = 0; i < web->n_loops; i++)
+		loop_close(&web->loops[i], i > 0);
 	if (web->unix_path != NULL) {
 		(void)unlink(web->unix_path);
 		free(web->unix_path);
 	}
-	if (web->done_ev != NULL)
-		event_free(web->done_ev);
-	store_done_queue_close(&web->doneq);
 	store_pool_close(&web->own_pool);
-	if (web->cache_mu_ready)
-		pthread_mutex_destroy(&web->cache_mu);
 	web_md_cache_clear(web);
 	web_page_cache_clear(web);
 	web_session_cache_clear(web);
+	if (web->cache_mu_ready)
+		pthread_mutex_destroy(&web->cache_mu);
+	free(web->loops);
 	free(web->fresh);
 	free(web->base_url);
 	free(web->attachments_dir);
@@ -822,7 +937,7 @@ int web_bound_port(const struct web *web)
 void web_set_keys(struct web *web, const struct link_keys *keys)
 {
 	if (web != NULL && keys != NULL)
-		web->keys = keys;
+		atomic_store(&web->keys, keys);
 }
 
 static char *join_url(const char *base_url, const char *prefix, const char *token)

@@ -12,8 +12,8 @@
  * touch evhttp's output: web_send*() and web_add_header() record the reply
  * in r->reply, which the loop sends.  What workers share in struct web
  * (the caches, the fresh-link counters) is guarded by web->cache_mu;
- * everything else in it is set at open and read-only after, or used on the
- * loop thread only (marked "loop").
+ * everything else in it is set at open and read-only after (keys: an
+ * atomic pointer).  A struct web_loop belongs to its loop's thread.
  */
 #ifndef GW_WEB_INT_H
 #define GW_WEB_INT_H
@@ -85,17 +85,43 @@ struct web_fresh_rate {
 };
 
 struct web_req;
+struct web;
 
-struct web {
+/*
+ * One event loop of the web view: its own evhttp on the shared listening
+ * socket, the requests it has in the pool, its event streams.  Loop 0
+ * runs on the caller's event base; the others each on a thread of their
+ * own.  Everything here is used by that loop's thread only.
+ */
+struct web_loop {
+	struct web *web;
 	struct event_base *base;
 	struct evhttp *http;
 	struct evhttp_bound_socket *bound;
-	struct store_pool *pool;
-	struct store_pool *own_pool; /* when the settings brought none */
 	struct store_done_queue *doneq;
 	struct event *done_ev;
-	struct web_req *inflight;  /* loop: requests in the pool */
-	const struct link_keys *keys; /* loop; requests take a copy */
+	struct event *tick;        /* once a second: event streams */
+	struct event *stop_ev;     /* threads: stop_fd became readable */
+	int stop_fd;               /* eventfd, -1 for loop 0 */
+	pthread_t thread;
+	int started;
+	struct web_req *inflight;  /* requests in the pool */
+	struct web_sse *sse;       /* open event streams, newest first */
+	int64_t sse_serial;        /* the newest stream's number */
+	struct store_job *sse_job; /* the streams' look in the pool */
+	unsigned tick_count;
+	uint64_t writes;           /* POSTs answered (the HTTP fuzzer's check) */
+};
+
+#define WEB_LOOPS_MAX 16
+
+struct web {
+	struct store_pool *pool;
+	struct store_pool *own_pool; /* when the settings brought none */
+	struct web_loop *loops;
+	size_t n_loops;
+	/* Read by every loop's dispatch; replaced on SIGHUP (web_set_keys). */
+	const struct link_keys *_Atomic keys;
 	char *base_url;            /* without a trailing "/" */
 	char *attachments_dir;     /* [store] attachments_dir */
 	int secure;                /* base_url is https: Secure cookies */
@@ -107,19 +133,14 @@ struct web {
 	int cache_mu_ready;
 	char *firm_name;           /* cached, see web_firm_name() */
 	int64_t firm_read_ms;
+	/* Called on the loop that answered; the daemon's is thread-safe. */
 	void (*outbox_queued)(void *ctx);
 	void *ctx;
 	char *unix_path;           /* unlinked at close */
 	int port;
-	struct event *tick;        /* once a second: event streams */
-	struct web_sse *sse;       /* loop: open event streams, newest first */
-	int64_t sse_serial;        /* loop: the newest stream's number */
-	struct store_job *sse_job; /* loop: the streams' look in the pool */
-	unsigned tick_count;
 	struct web_md_slot md[WEB_MD_SLOTS];
 	struct web_page_slot pages[WEB_PAGE_SLOTS];
 	struct web_sess_slot sessions[WEB_SESS_SLOTS];
-	uint64_t writes;           /* loop: POSTs answered (the HTTP fuzzer's check) */
 	struct web_fresh_rate *fresh;
 	size_t n_fresh;
 	char asset_version[17];    /* cache-busting query of /static URLs */
@@ -172,6 +193,7 @@ struct web_route;
 struct web_req {
 	struct store_job job;      /* first: the request is the pool's job */
 	struct web *web;
+	struct web_loop *loop;     /* the loop it came in on */
 	struct evhttp_request *req;
 	struct store *store;       /* the worker's, while the job runs */
 	const struct link_keys *keys;
@@ -189,7 +211,7 @@ struct web_req {
 	int replied;
 	int wake;                  /* the relay should look at the outbox */
 	struct web_reply reply;
-	struct web_req *prev, *next; /* loop: web->inflight */
+	struct web_req *prev, *next; /* loop->inflight */
 };
 
 /* ---- web.c: replies ---------------------------------------------------- */
@@ -316,14 +338,14 @@ void web_sse_start(struct web_req *r, int64_t thread_id);
 /* On the loop: start the stream of a request whose job set reply.sse. */
 void web_sse_begin(struct web_req *r);
 /* On the loop, once a second: a look at every stream, in the pool. */
-void web_sse_tick(struct web *web);
-/* On the loop: that look is back (job is web->sse_job). */
-void web_sse_looked(struct web *web, struct store_job *job);
-/* On the loop, at close: take the look back (or wait for it). */
-void web_sse_cancel(struct web *web);
-void web_sse_close_all(struct web *web);
+void web_sse_tick(struct web_loop *lp);
+/* On the loop: that look is back (job is lp->sse_job). */
+void web_sse_looked(struct web_loop *lp, struct store_job *job);
+/* At close: take the look back (or wait for it). */
+void web_sse_cancel(struct web_loop *lp);
+void web_sse_close_all(struct web_loop *lp);
 /* 1 when req is an open event stream (it is then ended and forgotten). */
-int web_sse_forget(struct web *web, struct evhttp_request *req);
+int web_sse_forget(struct web_loop *lp, struct evhttp_request *req);
 
 /* ---- assets.c ---------------------------------------------------------- */
 

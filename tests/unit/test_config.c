@@ -60,6 +60,7 @@ static const char default_dump[] =
 	"[web] base_url = http://localhost:8080\n"
 	"[web] max_body = 10M\n"
 	"[web] session_ttl = 30d\n"
+	"[web] threads = 2\n"
 	"[api] listen =\n"
 	"[lmtp] listen =\n"
 	"[policy] listen =\n"
@@ -105,6 +106,7 @@ static void test_config_defaults(void **state)
 	assert_string_equal(cfg->web.base_url, "http://localhost:8080");
 	assert_int_equal(cfg->web.max_body, 10 * 1024 * 1024);
 	assert_int_equal(cfg->web.session_ttl, 30 * 86400);
+	assert_int_equal(cfg->web.threads, 2);
 	assert_null(cfg->api.listen);
 	assert_null(cfg->lmtp.listen);
 	assert_null(cfg->policy.listen);
@@ -158,9 +160,9 @@ static const struct {
 	  "[mail] auth_user = relay\n[mail] auth_password_file = /etc/gatewayd/smtp-pass\n" },
 	{ REQ "helo_name =\nauth_user =\n", "[mail] helo_name =\n[mail] auth_user =\n" },
 	{ REQ "[web]\nlisten = 127.0.0.1:8080\nbase_url = https://chat.firm.example/\n"
-	      "max_body = 512k\nsession_ttl = 12h\n",
+	      "max_body = 512k\nsession_ttl = 12h\nthreads = 16\n",
 	  "[web] listen = 127.0.0.1:8080\n[web] base_url = https://chat.firm.example\n"
-	  "[web] max_body = 512k\n[web] session_ttl = 12h\n" },
+	  "[web] max_body = 512k\n[web] session_ttl = 12h\n[web] threads = 16\n" },
 	{ REQ "[web]\nlisten = [::1]:0\nbase_url = http://h.example:8080/chat//\n",
 	  "[web] listen = [::1]:0\n[web] base_url = http://h.example:8080/chat\n" },
 	{ REQ "[api]\nlisten = unix:/run/gatewayd/api.sock\n[lmtp]\nlisten = 127.0.0.1:24\n"
@@ -241,6 +243,7 @@ static const struct {
 	{ REQ "concurrency = 0\n", NAME ":4: [mail] concurrency: \"0\" is out of range (1..64)" },
 	{ REQ "concurrency = 65\n", NAME ":4: [mail] concurrency: \"65\" is out of range (1..64)" },
 	{ REQ "concurrency = four\n", NAME ":4: [mail] concurrency: \"four\" is not an integer" },
+	{ REQ "[web]\nthreads = 0\n", NAME ":5: [web] threads: \"0\" is out of range (1..16)" },
 	{ REQ "concurrency = 99999999999999999999\n",
 	  NAME ":4: [mail] concurrency: \"99999999999999999999\" is not an integer" },
 	{ REQ "poll_interval_ms = 49\n",
