@@ -281,12 +281,12 @@ static enum gw_result chat_check(struct store *s, const struct store_chat_new *c
 	}
 	txt->days = c->reminder_days != 0 ? c->reminder_days : s->rem_days;
 	txt->count = c->reminder_count != 0 ? c->reminder_count : s->rem_count;
-	if (txt->days < 1 || txt->days > 365)
-		return st_fail(error_r, GW_INVALID, "reminder days %d: not within 1..365",
-			       txt->days);
-	if (txt->count < 1 || txt->count > 50)
-		return st_fail(error_r, GW_INVALID, "reminder count %d: not within 1..50",
-			       txt->count);
+	if (txt->days < 1 || txt->days > GW_REMINDER_DAYS_MAX)
+		return st_fail(error_r, GW_INVALID, "reminder days %d: not within 1..%d",
+			       txt->days, GW_REMINDER_DAYS_MAX);
+	if (txt->count < 1 || txt->count > GW_REMINDER_COUNT_MAX)
+		return st_fail(error_r, GW_INVALID, "reminder count %d: not within 1..%d",
+			       txt->count, GW_REMINDER_COUNT_MAX);
 	return GW_OK;
 }
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "store_int.h"
+#include "utf8.h"
 
 static const char SQL_IDEM_GET[] =
 	"SELECT api_key_id, key, request_sha256, status, body, created_at"
@@ -62,7 +63,7 @@ enum gw_result store_idempotency_put(struct store *s, const struct store_idempot
 	const char *key = rec->key != NULL ? rec->key : "";
 	size_t n = strlen(key);
 
-	if (n == 0 || n > STORE_IDEMPOTENCY_KEY_MAX || !text_utf8_valid(key))
+	if (n == 0 || n > STORE_IDEMPOTENCY_KEY_MAX || !utf8_valid(key, n))
 		return st_fail(error_r, GW_INVALID,
 			       "idempotency key: must be 1..%d bytes of UTF-8",
 			       STORE_IDEMPOTENCY_KEY_MAX);

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "path.h"
 #include "store_int.h"
 
 #define DEFAULT_MAIL_DOMAIN "gatewayd.invalid"
@@ -54,15 +55,8 @@ static int exec_pragma(struct store *s, const char *sql, char **error_r)
  */
 static void add_dir_reason(const char *path, char **error_r)
 {
-	char *dir = xstrdup(path);
-	char *slash = strrchr(dir, '/');
+	char *dir = path_dir(path);
 
-	if (slash == NULL) {
-		free(dir);
-		dir = xstrdup(".");
-	} else {
-		slash[slash == dir ? 1 : 0] = '\0';
-	}
 	if (error_r != NULL && *error_r != NULL && access(dir, W_OK) != 0) {
 		char *more = xasprintf("%s (%s: %s)", *error_r, dir, strerror(errno));
 		free(*error_r);
@@ -167,9 +161,9 @@ void store_set_mail_domain(struct store *s, const char *domain)
 
 void store_set_reminder_defaults(struct store *s, int days, int count)
 {
-	if (days >= 1 && days <= 365)
+	if (days >= 1 && days <= GW_REMINDER_DAYS_MAX)
 		s->rem_days = days;
-	if (count >= 1 && count <= 50)
+	if (count >= 1 && count <= GW_REMINDER_COUNT_MAX)
 		s->rem_count = count;
 }
 

@@ -103,7 +103,6 @@ void stmt_cache_free(struct store *s);
 
 /* ---- text.c: checks and shortcodes ---- */
 
-int text_utf8_valid(const char *s);
 /* GW_INVALID unless s is non-empty UTF-8 of at most max bytes, without
  * control characters (line breaks allowed when multiline). */
 enum gw_result text_check(const char *what, const char *s, size_t max,

@@ -15,37 +15,7 @@
 #include <time.h>
 
 #include "store_int.h"
-
-int text_utf8_valid(const char *str)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	while (*s != '\0') {
-		unsigned c = *s;
-		size_t n;
-		unsigned min;
-		if (c < 0x80) {
-			s++;
-			continue;
-		} else if ((c & 0xe0) == 0xc0) {
-			n = 1, min = 0x80, c &= 0x1f;
-		} else if ((c & 0xf0) == 0xe0) {
-			n = 2, min = 0x800, c &= 0x0f;
-		} else if ((c & 0xf8) == 0xf0) {
-			n = 3, min = 0x10000, c &= 0x07;
-		} else {
-			return 0;
-		}
-		s++;
-		for (size_t i = 0; i < n; i++, s++) {
-			if ((*s & 0xc0) != 0x80)
-				return 0;
-			c = (c << 6) | (*s & 0x3f);
-		}
-		if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-			return 0;
-	}
-	return 1;
-}
+#include "utf8.h"
 
 enum gw_result text_check(const char *what, const char *s, size_t max,
 			  int multiline, char **error_r)
@@ -68,7 +38,7 @@ enum gw_result text_check(const char *what, const char *s, size_t max,
 		return st_fail(error_r, GW_INVALID, "%s: empty", what);
 	if (len > max)
 		return st_fail(error_r, GW_INVALID, "%s: longer than %zu bytes", what, max);
-	if (!text_utf8_valid(s))
+	if (!utf8_valid(s, len))
 		return st_fail(error_r, GW_INVALID, "%s: not valid UTF-8", what);
 	return GW_OK;
 }

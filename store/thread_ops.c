@@ -191,10 +191,12 @@ enum gw_result store_thread_set_reminders(struct store *s, int64_t thread_id, in
 		days = s->rem_days;
 	if (count == 0)
 		count = s->rem_count;
-	if (days < 1 || days > 365)
-		return st_fail(error_r, GW_INVALID, "reminder days %d: not within 1..365", days);
-	if (count < 1 || count > 50)
-		return st_fail(error_r, GW_INVALID, "reminder count %d: not within 1..50", count);
+	if (days < 1 || days > GW_REMINDER_DAYS_MAX)
+		return st_fail(error_r, GW_INVALID, "reminder days %d: not within 1..%d", days,
+			       GW_REMINDER_DAYS_MAX);
+	if (count < 1 || count > GW_REMINDER_COUNT_MAX)
+		return st_fail(error_r, GW_INVALID, "reminder count %d: not within 1..%d", count,
+			       GW_REMINDER_COUNT_MAX);
 	enabled = enabled ? 1 : 0;
 	enum gw_result r = tx_begin(s, 1, error_r);
 	if (r != GW_OK)

@@ -81,7 +81,6 @@ int viewlink_sign(const struct link_keys *keys, const char *base_url, int64_t tt
 		  uint32_t generation, struct viewlink *link_r)
 {
 	struct link_claims claims = { 0 };
-	size_t n = base_url != NULL ? strlen(base_url) : 0;
 
 	memset(link_r, 0, sizeof(*link_r));
 	claims.purpose = LINK_VIEW;
@@ -95,9 +94,7 @@ int viewlink_sign(const struct link_keys *keys, const char *base_url, int64_t tt
 		memset(link_r, 0, sizeof(*link_r));
 		return -1;
 	}
-	while (n > 0 && base_url[n - 1] == '/')
-		n--;
-	link_r->url = xasprintf("%.*s/v/%s", (int)n, n > 0 ? base_url : "", link_r->token);
+	link_r->url = link_url(base_url, "v", link_r->token);
 	link_r->thread_id = thread_id;
 	link_r->kind = kind;
 	link_r->principal_id = id;

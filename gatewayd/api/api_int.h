@@ -137,8 +137,9 @@ int api_query_bool(struct api_req *r, const char *name, int *v_r);
 int api_check_actor(struct api_req *r, int64_t thread_id, enum store_kind kind,
 		    int64_t id, const char *field);
 
-/* Reminder days 1..365 and count 1..50 (those present); 422 naming the
- * field (under r->prefix) otherwise.  0 or -1 (replied). */
+/* Reminder days 1..GW_REMINDER_DAYS_MAX and count 1..GW_REMINDER_COUNT_MAX
+ * (those present); 422 naming the field (under r->prefix) otherwise.
+ * 0 or -1 (replied). */
 int api_check_reminder_numbers(struct api_req *r, int days, int has_days, int count,
 			       int has_count);
 

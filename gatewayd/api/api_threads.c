@@ -299,7 +299,8 @@ static int get_tasks(struct api_req *r, const char ***tasks_r, size_t *n_r)
 	return 0;
 }
 
-/* days 1..365 and count 1..50, named when out of range (422). */
+/* days 1..GW_REMINDER_DAYS_MAX and count 1..GW_REMINDER_COUNT_MAX, named
+ * when out of range (422). */
 int api_check_reminder_numbers(struct api_req *r, int days, int has_days, int count,
 			       int has_count)
 {
@@ -307,13 +308,13 @@ int api_check_reminder_numbers(struct api_req *r, int days, int has_days, int co
 	char *name;
 	int v;
 
-	if (has_days && (days < 1 || days > 365)) {
+	if (has_days && (days < 1 || days > GW_REMINDER_DAYS_MAX)) {
 		field = "days";
-		range = "1..365";
+		range = "1.." GW_STR(GW_REMINDER_DAYS_MAX);
 		v = days;
-	} else if (has_count && (count < 1 || count > 50)) {
+	} else if (has_count && (count < 1 || count > GW_REMINDER_COUNT_MAX)) {
 		field = "count";
-		range = "1..50";
+		range = "1.." GW_STR(GW_REMINDER_COUNT_MAX);
 		v = count;
 	} else {
 		return 0;

@@ -6,7 +6,7 @@
  * gatewayctl works on the database directly.  Every command is one store
  * operation (one transaction); reads that follow a write only render it.
  *
- * Exit codes (sysexits.h values):
+ * Exit codes (<sysexits.h>, through gw.h):
  *   0   done
  *   64  usage: a missing or malformed argument, named in the message
  *   65  data: an unknown id, or the change breaks a rule
@@ -31,13 +31,6 @@
 #include "config.h"
 #include "gw.h"
 #include "store.h"
-
-#define CTL_EX_OK 0
-#define CTL_EX_USAGE 64
-#define CTL_EX_DATAERR 65
-#define CTL_EX_CANTCREAT 73   /* an output file cannot be created (backup) */
-#define CTL_EX_TEMPFAIL 75
-#define CTL_EX_CONFIG 78
 
 /* One option of a command: "--name" with or without a value. */
 struct ctl_opt {
@@ -94,7 +87,7 @@ int ctl_flag(const struct ctl_args *a, const char *name);
 /* Every value of a repeatable option, in order; *n_r gets the count. */
 char *const *ctl_opt_all(const struct ctl_args *a, const char *name, size_t *n_r);
 
-/* Print "gatewayctl: CMD: MESSAGE" and return CTL_EX_USAGE. */
+/* Print "gatewayctl: CMD: MESSAGE" and return EX_USAGE. */
 int ctl_usage(struct ctl *c, const char *fmt, ...) GW_PRINTF(2, 3);
 /* Print "gatewayctl: CMD: MESSAGE" and return code. */
 int ctl_error(struct ctl *c, int code, const char *fmt, ...) GW_PRINTF(3, 4);
@@ -104,19 +97,19 @@ int ctl_exit_code(enum gw_result r);
 int ctl_store_fail(struct ctl *c, enum gw_result r, char *error);
 
 /* "12" -> 12.  what names the thing ("an account id"); opt the option it
- * was given with (NULL for a positional argument).  0 or CTL_EX_USAGE. */
+ * was given with (NULL for a positional argument).  0 or EX_USAGE. */
 int ctl_parse_id(struct ctl *c, const char *opt, const char *what, const char *s,
 		 int64_t *id_r);
-/* Integer in [min, max] for option opt.  0 or CTL_EX_USAGE. */
+/* Integer in [min, max] for option opt.  0 or EX_USAGE. */
 int ctl_parse_int(struct ctl *c, const char *opt, const char *s, int64_t min,
 		  int64_t max, int64_t *v_r);
 /* "contact:3" / "staff:2" for option opt; allow_contact / allow_staff
- * restrict the kinds accepted.  0 or CTL_EX_USAGE. */
+ * restrict the kinds accepted.  0 or EX_USAGE. */
 int ctl_parse_principal(struct ctl *c, const char *opt, const char *s,
 			int allow_contact, int allow_staff,
 			enum store_kind *kind_r, int64_t *id_r);
 /* Require option opt; returns its value or NULL (usage error printed,
- * *rc_r = CTL_EX_USAGE). */
+ * *rc_r = EX_USAGE). */
 const char *ctl_need(struct ctl *c, const struct ctl_args *a, const char *opt,
 		     int *rc_r);
 

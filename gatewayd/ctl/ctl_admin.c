@@ -22,7 +22,7 @@
 static int errno_code(int err)
 {
 	return err == ENOSPC || err == EDQUOT || err == EIO || err == ENOMEM
-		       ? CTL_EX_TEMPFAIL : CTL_EX_CONFIG;
+		       ? EX_TEMPFAIL : EX_CONFIG;
 }
 
 int ctl_open_store(struct ctl *c, int must_exist)
@@ -34,7 +34,7 @@ int ctl_open_store(struct ctl *c, int must_exist)
 
 	if (must_exist && stat(path, &st) < 0) {
 		if (errno == ENOENT)
-			return ctl_error(c, CTL_EX_CONFIG,
+			return ctl_error(c, EX_CONFIG,
 					 "database %s does not exist (run gatewayctl init)", path);
 		return ctl_error(c, errno_code(errno), "database %s: %s", path,
 				 strerror(errno));
@@ -42,9 +42,9 @@ int ctl_open_store(struct ctl *c, int must_exist)
 	if (store_open(&cfg->store, &c->store, &error) < 0) {
 		/* Busy or locked during migration, disk full, or unreadable:
 		 * nothing was changed; a later run may succeed. */
-		ctl_error(c, CTL_EX_TEMPFAIL, "%s", error);
+		ctl_error(c, EX_TEMPFAIL, "%s", error);
 		free(error);
-		return CTL_EX_TEMPFAIL;
+		return EX_TEMPFAIL;
 	}
 	store_set_mail_domain(c->store, cfg->mail.reply_domain);
 	store_set_reminder_defaults(c->store, (int)cfg->reminders.default_days,
@@ -98,7 +98,7 @@ int ctl_cmd_init(struct ctl *c, const struct ctl_args *a)
 		return ctl_error(c, errno_code(errno), "attachments directory %s: %s", att,
 				 strerror(errno));
 	else if (stat(att, &st) < 0 || !S_ISDIR(st.st_mode))
-		return ctl_error(c, CTL_EX_CONFIG, "attachments directory %s: not a directory",
+		return ctl_error(c, EX_CONFIG, "attachments directory %s: not a directory",
 				 att);
 
 	if (lstat(keyfile, &st) < 0) {
@@ -106,17 +106,17 @@ int ctl_cmd_init(struct ctl *c, const struct ctl_args *a)
 			return ctl_error(c, errno_code(errno), "key file %s: %s", keyfile,
 					 strerror(errno));
 		if (link_keys_create(keyfile, &error) < 0) {
-			ctl_error(c, CTL_EX_CONFIG, "%s", error);
+			ctl_error(c, EX_CONFIG, "%s", error);
 			free(error);
-			return CTL_EX_CONFIG;
+			return EX_CONFIG;
 		}
 		key_created = 1;
 	}
 	/* An existing file must be usable: owner-only and well-formed. */
 	if (link_keys_load(keyfile, &keys, &error) < 0) {
-		ctl_error(c, CTL_EX_CONFIG, "%s", error);
+		ctl_error(c, EX_CONFIG, "%s", error);
 		free(error);
-		return CTL_EX_CONFIG;
+		return EX_CONFIG;
 	}
 	link_keys_free(&keys);
 
@@ -171,15 +171,15 @@ int ctl_cmd_link(struct ctl *c, const struct ctl_args *a)
 	if (r != GW_OK)
 		return ctl_store_fail(c, r, error);
 	if (link_keys_load(cfg->links.key_file, &keys, &error) < 0) {
-		ctl_error(c, CTL_EX_CONFIG, "%s", error);
+		ctl_error(c, EX_CONFIG, "%s", error);
 		free(error);
-		return CTL_EX_CONFIG;
+		return EX_CONFIG;
 	}
 	rc = viewlink_sign(keys, cfg->web.base_url, cfg->links.view_ttl, clock_now(), thread,
 			   kind, who, gen, &link);
 	link_keys_free(&keys);
 	if (rc < 0)
-		return ctl_error(c, CTL_EX_TEMPFAIL, "cannot sign the link");
+		return ctl_error(c, EX_TEMPFAIL, "cannot sign the link");
 	if (c->json) {
 		json_t *o = json_object();
 

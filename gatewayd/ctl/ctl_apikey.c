@@ -16,7 +16,7 @@ int ctl_cmd_apikey_add(struct ctl *c, const struct ctl_args *a)
 	enum gw_result r;
 
 	if (apikey_generate(key) < 0)
-		return ctl_error(c, CTL_EX_TEMPFAIL, "no random bytes for a key");
+		return ctl_error(c, EX_TEMPFAIL, "no random bytes for a key");
 	apikey_hash(key, strlen(key), hash);
 	r = store_apikey_add(c->store, a->pos[0], hash, &id, &error);
 	if (r != GW_OK) {
@@ -55,7 +55,7 @@ int ctl_cmd_apikey_revoke(struct ctl *c, const struct ctl_args *a)
 			k = &list.items[i];
 	if (k == NULL) {
 		store_apikey_list_free(&list);
-		return ctl_error(c, CTL_EX_DATAERR, "api key %lld: no such id", (long long)id);
+		return ctl_error(c, EX_DATAERR, "api key %lld: no such id", (long long)id);
 	}
 	if (c->json)
 		ctl_json_print(json_pack("{s:I, s:s, s:o}", "id", (json_int_t)k->id, "name",

@@ -35,7 +35,7 @@ int ctl_usage(struct ctl *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vreport(c, fmt, ap);
 	va_end(ap);
-	return CTL_EX_USAGE;
+	return EX_USAGE;
 }
 
 int ctl_error(struct ctl *c, int code, const char *fmt, ...)
@@ -52,16 +52,16 @@ int ctl_exit_code(enum gw_result r)
 {
 	switch (r) {
 	case GW_OK:
-		return CTL_EX_OK;
+		return EX_OK;
 	case GW_TEMPFAIL:
-		return CTL_EX_TEMPFAIL;
+		return EX_TEMPFAIL;
 	case GW_PERMFAIL:
 	case GW_NOTFOUND:
-		return CTL_EX_DATAERR;
+		return EX_DATAERR;
 	case GW_INVALID:
-		return CTL_EX_USAGE;
+		return EX_USAGE;
 	}
-	return CTL_EX_DATAERR;
+	return EX_DATAERR;
 }
 
 int ctl_store_fail(struct ctl *c, enum gw_result r, char *error)

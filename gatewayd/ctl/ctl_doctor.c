@@ -41,6 +41,7 @@
 #include "ctl.h"
 #include "ctl_probe.h"
 #include "links.h"
+#include "path.h"
 
 /* Longest wait for an SMTP server's greeting. */
 #define DOCTOR_SMTP_TIMEOUT_S 10
@@ -79,18 +80,6 @@ static void report(struct doctor *d, enum doc_status st, const char *what,
 	else
 		printf("%-8s %s: %s\n", status_names[st], what, buf_cstr(&b));
 	buf_release(&b);
-}
-
-/* The directory part of PATH ("." when there is none); malloc'd. */
-static char *parent_dir(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (slash == NULL)
-		return xstrdup(".");
-	if (slash == path)
-		return xstrdup("/");
-	return xstrndup(path, (size_t)(slash - path));
 }
 
 /* ---- config ---- */
@@ -154,7 +143,7 @@ static char *integrity(sqlite3 *db)
 static int check_database_access(struct doctor *d, const char *path)
 {
 	static const char *const companions[] = { "", "-wal", "-shm" };
-	char *dir = parent_dir(path), *why = NULL;
+	char *dir = path_dir(path), *why = NULL;
 	int bad = 0;
 
 	if (ctl_user_may(&d->user, dir, 3, &why) < 0) {
@@ -379,7 +368,7 @@ static void check_maildir(struct doctor *d, const char *spec)
 	struct stat st;
 
 	if (stat(dir, &st) < 0) {
-		char *parent = parent_dir(dir);
+		char *parent = path_dir(dir);
 
 		/* The daemon creates DIR and its subdirectories. */
 		if (ctl_user_may(&d->user, parent, 3, &why) < 0)
@@ -546,7 +535,7 @@ int ctl_cmd_doctor(struct ctl *c, const struct ctl_args *a)
 	if (ctl_user_lookup(name, &d.user) < 0) {
 		if (name != NULL)
 			return ctl_usage(c, "--user: no user '%s' on this system", name);
-		return ctl_error(c, CTL_EX_CONFIG, "cannot look up the user running this");
+		return ctl_error(c, EX_CONFIG, "cannot look up the user running this");
 	}
 	if (c->json)
 		d.checks = json_array();
@@ -573,5 +562,5 @@ int ctl_cmd_doctor(struct ctl *c, const struct ctl_args *a)
 		printf("%d problem%s found\n", d.problems, d.problems == 1 ? "" : "s");
 	}
 	ctl_user_release(&d.user);
-	return d.problems > 0 ? CTL_EX_DATAERR : 0;
+	return d.problems > 0 ? EX_DATAERR : 0;
 }

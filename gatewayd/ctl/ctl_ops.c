@@ -29,6 +29,7 @@
 #include "clock.h"
 #include "ctl.h"
 #include "links.h"
+#include "path.h"
 
 /* Keys a key file may hold (common/link_keys.c refuses to rotate beyond). */
 #define LINK_KEYS_FILE_MAX 16
@@ -38,24 +39,12 @@
 static int create_errno_code(int err)
 {
 	return err == ENOSPC || err == EDQUOT || err == EIO || err == ENOMEM
-		       ? CTL_EX_TEMPFAIL : CTL_EX_CANTCREAT;
-}
-
-/* The directory part of PATH ("." when there is none); malloc'd. */
-static char *dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (slash == NULL)
-		return xstrdup(".");
-	if (slash == path)
-		return xstrdup("/");
-	return xstrndup(path, (size_t)(slash - path));
+		       ? EX_TEMPFAIL : EX_CANTCREAT;
 }
 
 static void fsync_dir(const char *path)
 {
-	char *dir = dir_of(path);
+	char *dir = path_dir(path);
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd >= 0) {
@@ -129,20 +118,20 @@ static int copy_database(struct ctl *c, const char *src_path, const char *tmp,
 
 	rc = sqlite3_open_v2(src_path, &src, SQLITE_OPEN_READONLY, NULL);
 	if (rc != SQLITE_OK) {
-		code = ctl_error(c, CTL_EX_TEMPFAIL, "database %s: %s", src_path,
+		code = ctl_error(c, EX_TEMPFAIL, "database %s: %s", src_path,
 				 src != NULL ? sqlite3_errmsg(src) : sqlite3_errstr(rc));
 		goto out;
 	}
 	sqlite3_busy_timeout(src, (int)(busy > 0 ? busy : 5000));
 	rc = sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE, NULL);
 	if (rc != SQLITE_OK) {
-		code = ctl_error(c, CTL_EX_CANTCREAT, "%s: %s", tmp,
+		code = ctl_error(c, EX_CANTCREAT, "%s: %s", tmp,
 				 dst != NULL ? sqlite3_errmsg(dst) : sqlite3_errstr(rc));
 		goto out;
 	}
 	bk = sqlite3_backup_init(dst, "main", src, "main");
 	if (bk == NULL) {
-		code = ctl_error(c, CTL_EX_CANTCREAT, "%s: %s", tmp, sqlite3_errmsg(dst));
+		code = ctl_error(c, EX_CANTCREAT, "%s: %s", tmp, sqlite3_errmsg(dst));
 		goto out;
 	}
 	/* One step copies everything inside one read transaction: a snapshot.
@@ -158,13 +147,13 @@ static int copy_database(struct ctl *c, const char *src_path, const char *tmp,
 	sqlite3_backup_finish(bk);
 	if (rc != SQLITE_DONE) {
 		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
-			code = ctl_error(c, CTL_EX_TEMPFAIL,
+			code = ctl_error(c, EX_TEMPFAIL,
 					 "database %s: busy for %lld ms; try again", src_path,
 					 (long long)busy);
 		else if (rc == SQLITE_FULL || rc == SQLITE_IOERR || rc == SQLITE_NOMEM)
-			code = ctl_error(c, CTL_EX_TEMPFAIL, "%s: %s", tmp, sqlite3_errstr(rc));
+			code = ctl_error(c, EX_TEMPFAIL, "%s: %s", tmp, sqlite3_errstr(rc));
 		else
-			code = ctl_error(c, CTL_EX_DATAERR, "database %s: %s", src_path,
+			code = ctl_error(c, EX_DATAERR, "database %s: %s", src_path,
 					 sqlite3_errstr(rc));
 		goto out;
 	}
@@ -172,13 +161,13 @@ static int copy_database(struct ctl *c, const char *src_path, const char *tmp,
 	 * what a backup should be. */
 	if (pragma_text(dst, "PRAGMA journal_mode = DELETE", &mode) < 0 ||
 	    mode == NULL || strcmp(mode, "delete") != 0) {
-		code = ctl_error(c, CTL_EX_TEMPFAIL, "%s: cannot leave WAL mode: %s", tmp,
+		code = ctl_error(c, EX_TEMPFAIL, "%s: cannot leave WAL mode: %s", tmp,
 				 sqlite3_errmsg(dst));
 		goto out;
 	}
 	if (pragma_text(dst, "PRAGMA integrity_check", &check) < 0 || check == NULL ||
 	    strcmp(check, "ok") != 0) {
-		code = ctl_error(c, CTL_EX_DATAERR,
+		code = ctl_error(c, EX_DATAERR,
 				 "the copy of %s fails its integrity check (%s); the database "
 				 "itself may be damaged: run gatewayctl doctor",
 				 src_path, check != NULL ? check : sqlite3_errmsg(dst));
@@ -191,7 +180,7 @@ out:
 	free(mode);
 	free(ver);
 	if (dst != NULL && sqlite3_close(dst) != SQLITE_OK && code == 0)
-		code = ctl_error(c, CTL_EX_TEMPFAIL, "%s: cannot close", tmp);
+		code = ctl_error(c, EX_TEMPFAIL, "%s: cannot close", tmp);
 	sqlite3_close(src);
 	return code;
 }
@@ -207,21 +196,21 @@ int ctl_cmd_backup(struct ctl *c, const struct ctl_args *a)
 
 	if (stat(db, &st) < 0) {
 		if (errno == ENOENT)
-			return ctl_error(c, CTL_EX_CONFIG,
+			return ctl_error(c, EX_CONFIG,
 					 "database %s does not exist (nothing to back up)", db);
-		return ctl_error(c, CTL_EX_CONFIG, "database %s: %s", db, strerror(errno));
+		return ctl_error(c, EX_CONFIG, "database %s: %s", db, strerror(errno));
 	}
 	if (same_file(file, db))
-		return ctl_error(c, CTL_EX_USAGE, "%s is the database itself", file);
+		return ctl_error(c, EX_USAGE, "%s is the database itself", file);
 	if (!force && lstat(file, &st) == 0)
-		return ctl_error(c, CTL_EX_CANTCREAT,
+		return ctl_error(c, EX_CANTCREAT,
 				 "%s exists; give --force to replace it", file);
 
 	/* Same directory as FILE, so that the rename cannot cross devices. */
 	tmp = xasprintf("%s.tmp.XXXXXX", file);
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
-		char *dir = dir_of(file);
+		char *dir = path_dir(file);
 
 		code = ctl_error(c, create_errno_code(errno), "cannot create %s: %s: %s", file,
 				 dir, strerror(errno));
@@ -245,7 +234,7 @@ int ctl_cmd_backup(struct ctl *c, const struct ctl_args *a)
 	res.bytes = (int64_t)st.st_size;
 	if (move_into_place(tmp, file, force) < 0) {
 		if (errno == EEXIST)
-			code = ctl_error(c, CTL_EX_CANTCREAT,
+			code = ctl_error(c, EX_CANTCREAT,
 					 "%s exists; give --force to replace it", file);
 		else
 			code = ctl_error(c, create_errno_code(errno), "cannot rename %s to %s: %s",
@@ -327,24 +316,24 @@ int ctl_cmd_keys_rotate(struct ctl *c, const struct ctl_args *a)
 	GW_UNUSED(a);
 	/* Refuse to rotate a file the daemon could not use anyway. */
 	if (link_keys_load(path, &keys, &error) < 0) {
-		ctl_error(c, CTL_EX_CONFIG, "%s", error);
+		ctl_error(c, EX_CONFIG, "%s", error);
 		free(error);
-		return CTL_EX_CONFIG;
+		return EX_CONFIG;
 	}
 	link_keys_free(&keys);
 	if (key_ids(path, ids, (int)GW_ARRAY_SIZE(ids)) >= LINK_KEYS_FILE_MAX)
-		return ctl_error(c, CTL_EX_DATAERR,
+		return ctl_error(c, EX_DATAERR,
 				 "%s already holds %d keys, the most a key file may hold; "
 				 "delete the oldest line (its links stop working) and rotate again",
 				 path, LINK_KEYS_FILE_MAX);
 	if (link_keys_rotate(path, &error) < 0) {
-		ctl_error(c, CTL_EX_CONFIG, "%s", error);
+		ctl_error(c, EX_CONFIG, "%s", error);
 		free(error);
-		return CTL_EX_CONFIG;
+		return EX_CONFIG;
 	}
 	n = key_ids(path, ids, (int)GW_ARRAY_SIZE(ids));
 	if (n < 1)
-		return ctl_error(c, CTL_EX_TEMPFAIL, "%s: cannot read the rotated file", path);
+		return ctl_error(c, EX_TEMPFAIL, "%s: cannot read the rotated file", path);
 
 	/* Old keys must verify for as long as anything signed with them can
 	 * still be presented: View links, reply addresses, web sessions. */

@@ -18,7 +18,7 @@ void ctl_json_print(json_t *v)
 	if (v == NULL) {
 		/* Only allocation failures get here. */
 		fputs("gatewayctl: out of memory building JSON\n", stderr);
-		exit(CTL_EX_TEMPFAIL);
+		exit(EX_TEMPFAIL);
 	}
 	json_dumpf(v, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
 	fputc('\n', stdout);

@@ -92,11 +92,11 @@ int ctl_cmd_thread_new(struct ctl *c, const struct ctl_args *a)
 		rc = ctl_usage(c, "%s needs --remind", days != NULL ? "--remind-days"
 								     : "--remind-count");
 	if (rc == 0 && days != NULL) {
-		rc = ctl_parse_int(c, "--remind-days", days, 1, 365, &v);
+		rc = ctl_parse_int(c, "--remind-days", days, 1, GW_REMINDER_DAYS_MAX, &v);
 		chat.reminder_days = (int)v;
 	}
 	if (rc == 0 && count != NULL) {
-		rc = ctl_parse_int(c, "--remind-count", count, 1, 50, &v);
+		rc = ctl_parse_int(c, "--remind-count", count, 1, GW_REMINDER_COUNT_MAX, &v);
 		chat.reminder_count = (int)v;
 	}
 	if (rc != 0)
@@ -512,9 +512,11 @@ int ctl_cmd_reminders_set(struct ctl *c, const struct ctl_args *a)
 		return ctl_usage(c, "--on and --off exclude each other");
 	if (!on && !off)
 		return ctl_usage(c, "--on or --off is required");
-	if (days_s != NULL && (rc = ctl_parse_int(c, "--days", days_s, 1, 365, &days)) != 0)
+	if (days_s != NULL &&
+	    (rc = ctl_parse_int(c, "--days", days_s, 1, GW_REMINDER_DAYS_MAX, &days)) != 0)
 		return rc;
-	if (count_s != NULL && (rc = ctl_parse_int(c, "--count", count_s, 1, 50, &count)) != 0)
+	if (count_s != NULL &&
+	    (rc = ctl_parse_int(c, "--count", count_s, 1, GW_REMINDER_COUNT_MAX, &count)) != 0)
 		return rc;
 	r = store_thread_set_reminders(c->store, id, 0, on, (int)days, (int)count, &error);
 	if (r != GW_OK)

@@ -200,8 +200,8 @@ static const struct ctl_cmd commands[] = {
 	{ "reminders", "set", "THREAD_ID (--on|--off) [--days N] [--count N]",
 	  "Turn a thread's reminders on or off, or change them.  Writes a note\n"
 	  "the client sees and restarts the cycle from now.\n"
-	  "  --days N    days between reminders (1..365)\n"
-	  "  --count N   reminders per staff message (1..50)\n",
+	  "  --days N    days between reminders (1.." GW_STR(GW_REMINDER_DAYS_MAX) ")\n"
+	  "  --count N   reminders per staff message (1.." GW_STR(GW_REMINDER_COUNT_MAX) ")\n",
 	  opts_reminders_set, 1, 1, 0, ctl_cmd_reminders_set },
 
 	{ "link", NULL, "THREAD_ID --for contact:ID|staff:ID",
@@ -365,7 +365,7 @@ static int parse_global(struct ctl *c, int argc, char **argv, int *rc_r)
 	}
 	if (i >= argc) {
 		usage_all(stderr);
-		*rc_r = CTL_EX_USAGE;
+		*rc_r = EX_USAGE;
 		return -1;
 	}
 	return i;
@@ -380,7 +380,7 @@ static int prepare(struct ctl *c, const struct ctl_cmd *cmd)
 		/* The message starts with FILE:LINE. */
 		fprintf(stderr, "gatewayctl: %s\n", error);
 		free(error);
-		return CTL_EX_CONFIG;
+		return EX_CONFIG;
 	}
 	if (cmd->flags & CTL_OPENS_STORE)
 		return 0;
@@ -412,7 +412,7 @@ int main(int argc, char **argv)
 			int asked = i < argc;
 
 			usage_group(asked ? stdout : stderr, group);
-			return asked ? 0 : CTL_EX_USAGE;
+			return asked ? 0 : EX_USAGE;
 		}
 		cmd = find_cmd(group, argv[i]);
 		if (cmd == NULL) {
@@ -435,7 +435,7 @@ int main(int argc, char **argv)
 			rc = cmd->run(&c, &a);
 	}
 	if (fflush(stdout) != 0 && rc == 0)
-		rc = ctl_error(&c, CTL_EX_TEMPFAIL, "cannot write the output");
+		rc = ctl_error(&c, EX_TEMPFAIL, "cannot write the output");
 	ctl_args_release(&a);
 	store_close(&c.store);
 	cfg_free(&c.cfg);

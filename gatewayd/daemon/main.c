@@ -46,6 +46,7 @@
 #include "config.h"
 #include "links.h"
 #include "log.h"
+#include "path.h"
 #include "relay.h"
 #include "store.h"
 #include "transport.h"
@@ -54,11 +55,6 @@
 #include "lmtp.h"
 #include "policy.h"
 #include "web.h"
-
-#define EX_OK_ 0
-#define EX_USAGE_ 64
-#define EX_UNAVAILABLE_ 69
-#define EX_CONFIG_ 78
 
 /* STATUS= and the watchdog are refreshed at least this often. */
 #define STATUS_INTERVAL_MS 2000
@@ -98,19 +94,12 @@ static int check_database(const struct cfg_store *settings, char **error_r)
 {
 	struct store *store = NULL;
 	struct stat st;
-	char *dir, *slash;
+	char *dir;
 	int rc = 0;
 
 	if (stat(settings->path, &st) < 0 && errno == ENOENT) {
 		/* gatewayd creates it; the directory must let it. */
-		dir = xstrdup(settings->path);
-		slash = strrchr(dir, '/');
-		if (slash == NULL)
-			strcpy(dir, ".");
-		else if (slash == dir)
-			slash[1] = '\0';
-		else
-			*slash = '\0';
+		dir = path_dir(settings->path);
 		if (access(dir, W_OK) < 0) {
 			*error_r = xasprintf("[store] path: cannot create \"%s\": \"%s\": %s",
 					     settings->path, dir, strerror(errno));
@@ -151,10 +140,10 @@ static int check_config(const struct gw_config *cfg)
 	}
 	transport_close(&transport);
 	fprintf(stderr, "gatewayd: configuration \"%s\" is ok\n", cfg->file);
-	return EX_OK_;
+	return EX_OK;
 fail:
 	free(error);
-	return EX_CONFIG_;
+	return EX_CONFIG;
 }
 
 /* ---- event callbacks ------------------------------------------------------ */
@@ -488,34 +477,34 @@ static void daemon_start(struct daemon *d)
 	int64_t period = STATUS_INTERVAL_MS;
 
 	if (link_keys_load(cfg->links.key_file, &d->keys, &error) < 0)
-		fatal(EX_CONFIG_, "[links] key_file: %s", error);
+		fatal(EX_CONFIG, "[links] key_file: %s", error);
 	/* Create or migrate the database once, before several threads open it. */
 	if (store_open(&cfg->store, &store, &error) < 0)
-		fatal(EX_UNAVAILABLE_, "[store] path: %s", error);
+		fatal(EX_UNAVAILABLE, "[store] path: %s", error);
 	store_close(&store);
 
 	d->base = event_base_new();
 	if (d->base == NULL)
-		fatal(EX_UNAVAILABLE_, "cannot create the event base");
+		fatal(EX_UNAVAILABLE, "cannot create the event base");
 	if (add_event(&d->ev_term, evsignal_new(d->base, SIGTERM, on_stop, d)) < 0 ||
 	    add_event(&d->ev_int, evsignal_new(d->base, SIGINT, on_stop, d)) < 0 ||
 	    add_event(&d->ev_hup, evsignal_new(d->base, SIGHUP, on_hup, d)) < 0)
-		fatal(EX_UNAVAILABLE_, "cannot install signal handlers");
+		fatal(EX_UNAVAILABLE, "cannot install signal handlers");
 
 	if (relay_open(cfg, d->keys, &d->relay, &error) < 0)
-		fatal(EX_UNAVAILABLE_, "%s", error);
+		fatal(EX_UNAVAILABLE, "%s", error);
 	if (take_passed_sockets(d, &error) < 0) {
 		relay_close(&d->relay);
-		fatal(EX_CONFIG_, "%s", error);
+		fatal(EX_CONFIG, "%s", error);
 	}
 	if (open_web(d, &error) < 0) {
 		relay_close(&d->relay);
-		fatal(EX_UNAVAILABLE_, "web view: %s", error);
+		fatal(EX_UNAVAILABLE, "web view: %s", error);
 	}
 	if (open_api(d, &error) < 0) {
 		web_close(&d->web);
 		relay_close(&d->relay);
-		fatal(EX_UNAVAILABLE_, "JSON API: %s", error);
+		fatal(EX_UNAVAILABLE, "JSON API: %s", error);
 	}
 	if (open_inbound_listeners(d, &error) < 0) {
 		lmtp_close(&d->lmtp);
@@ -523,7 +512,7 @@ static void daemon_start(struct daemon *d)
 		api_close(&d->api);
 		web_close(&d->web);
 		relay_close(&d->relay);
-		fatal(EX_UNAVAILABLE_, "%s", error);
+		fatal(EX_UNAVAILABLE, "%s", error);
 	}
 
 	if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) {
@@ -535,7 +524,7 @@ static void daemon_start(struct daemon *d)
 	tv.tv_sec = period / 1000;
 	tv.tv_usec = (period % 1000) * 1000;
 	if (d->ev_status == NULL || event_add(d->ev_status, &tv) < 0)
-		fatal(EX_UNAVAILABLE_, "cannot add the status timer");
+		fatal(EX_UNAVAILABLE, "cannot add the status timer");
 
 	log_info("daemon: started, %" PRId64 " relay worker%s, transport %s",
 		 cfg->mail.concurrency, cfg->mail.concurrency == 1 ? "" : "s",
@@ -605,26 +594,26 @@ int main(int argc, char **argv)
 			break;
 		case 'V':
 			printf("gatewayd %s\n", GW_VERSION);
-			return EX_OK_;
+			return EX_OK;
 		case 'h':
 			usage(stdout);
-			return EX_OK_;
+			return EX_OK;
 		default:
 			usage(stderr);
-			return EX_USAGE_;
+			return EX_USAGE;
 		}
 	}
 	if (optind != argc) {
 		fprintf(stderr, "gatewayd: unexpected argument \"%s\"\n", argv[optind]);
 		usage(stderr);
-		return EX_USAGE_;
+		return EX_USAGE;
 	}
 
 	memset(&d, 0, sizeof(d));
 	if (cfg_load(conf, &d.cfg, &error) < 0) {
 		fprintf(stderr, "gatewayd: %s\n", error);
 		free(error);
-		return EX_CONFIG_;
+		return EX_CONFIG;
 	}
 	if (check) {
 		rc = check_config(d.cfg);
@@ -641,5 +630,5 @@ int main(int argc, char **argv)
 	event_base_dispatch(d.base);
 	daemon_stop(&d);
 	cfg_free(&d.cfg);
-	return EX_OK_;
+	return EX_OK;
 }

@@ -16,47 +16,9 @@
 
 #include "compose_int.h"
 #include "compose_mime.h"
+#include "utf8.h"
 
 /* ---- cleaning --------------------------------------------------------- */
-
-/*
- * Decode one UTF-8 sequence at s (n bytes available).  Returns its length
- * and sets *cp, or returns 0 for an invalid sequence (overlong, surrogate,
- * beyond U+10FFFF, truncated).
- */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	uint32_t c;
-	size_t len, i;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	} else if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		c = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		c = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		c = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) || c > 0x10ffff ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
 
 static int is_control(uint32_t c)
 {
@@ -403,7 +365,7 @@ static void write_headers(struct buf *out, const struct compose_mail *m,
 	}
 	plain_header(out, "Auto-Submitted", explanation ? "auto-replied" : "auto-generated");
 	plain_header(out, "X-Auto-Response-Suppress", "All");
-	plain_header(out, COMPOSE_LOOP_HEADER, m->reply_domain);
+	plain_header(out, GW_LOOP_HEADER, m->reply_domain);
 	if (!compose_empty(m->unsubscribe_url) && !explanation) {
 		/*
 		 * RFC 2369 wants the URL in angle brackets as it is, on one

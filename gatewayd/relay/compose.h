@@ -19,7 +19,7 @@
  *   References      <thread_root_id>; explanations: root (if any) + theirs
  *   Auto-Submitted  auto-generated; explanations: auto-replied
  *   X-Auto-Response-Suppress: All
- *   X-Gatewayd-Loop: reply_domain          (COMPOSE_LOOP_HEADER)
+ *   X-Gatewayd-Loop: reply_domain          (GW_LOOP_HEADER)
  *   List-Unsubscribe: <unsubscribe_url>     when given, not on explanations
  *   List-Unsubscribe-Post: List-Unsubscribe=One-Click   (with the above)
  *   MIME-Version, multipart/alternative: text/plain and text/html, UTF-8,
@@ -59,12 +59,6 @@
 
 #include "buf.h"
 
-/*
- * Our loop header: every mail we send carries it with the reply domain as
- * its value; the inbound side drops any message that carries it.
- */
-#define COMPOSE_LOOP_HEADER "X-Gatewayd-Loop"
-
 enum compose_kind {
 	COMPOSE_NEW_MESSAGE = 1,       /* to a contact: staff posted */
 	COMPOSE_REMINDER,              /* to a contact: no answer yet */
@@ -102,7 +96,7 @@ struct compose_mail {
 	const char *to_address;      /* required */
 	const char *to_name;         /* optional */
 	const char *reply_to;        /* reply+TOKEN@reply_domain; optional */
-	const char *reply_domain;    /* required: value of COMPOSE_LOOP_HEADER */
+	const char *reply_domain;    /* required: value of GW_LOOP_HEADER */
 
 	/* Identity and threading; ids without angle brackets. */
 	const char *message_id;      /* required, fixed at enqueue */

@@ -21,34 +21,11 @@ struct doc {
 #define HTML_P "<p style=\"margin:0 0 16px 0\">"
 #define HTML_SMALL "<p style=\"margin:0 0 12px 0;font-size:13px;color:#666666\">"
 
-/* N bytes of S (no NUL among them) escaped for HTML text and attributes. */
-static void html_escape_n(struct buf *b, const char *s, size_t n)
-{
-	const char *run = s, *end = s + n;
-
-	for (; s < end; s++) {
-		const char *rep;
-
-		switch (*s) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '"': rep = "&quot;"; break;
-		case '\'': rep = "&#39;"; break;
-		default: continue;
-		}
-		buf_append(b, run, (size_t)(s - run));
-		buf_puts(b, rep);
-		run = s + 1;
-	}
-	buf_append(b, run, (size_t)(s - run));
-}
-
 /* Literal template text: as is in plain, escaped in HTML. */
 static void doc_lit(struct doc *d, const char *s, size_t n)
 {
 	buf_append(d->plain, s, n);
-	html_escape_n(d->html, s, n);
+	buf_html_escape_n(d->html, s, n);
 }
 
 /* A caller-provided value; emphasised in HTML, quoted in plain if asked. */
@@ -143,7 +120,7 @@ static void doc_block(struct doc *d, const char *text, int quote)
 			buf_puts(d->plain, "> ");
 		buf_append(d->plain, line, n);
 		buf_putc(d->plain, '\n');
-		html_escape_n(d->html, line, n);
+		buf_html_escape_n(d->html, line, n);
 		line += n + 1;
 		if (line < text + len)
 			buf_puts(d->html, "<br>\n");

@@ -70,14 +70,10 @@ static char *make_url(const struct relay_settings *rs, const char *what,
 		      const struct link_claims *claims)
 {
 	char token[LINK_TOKEN_MAX];
-	const char *base = rs->base_url != NULL ? rs->base_url : "";
-	size_t n = strlen(base);
 
 	if (link_sign(rs->keys, claims, token) < 0)
 		return NULL;
-	while (n > 0 && base[n - 1] == '/')
-		n--;
-	return xasprintf("%.*s/%s/%s", (int)n, base, what, token);
+	return link_url(rs->base_url, what, token);
 }
 
 static int fill_error(struct relay_letter *l, char **error_r, char *msg)

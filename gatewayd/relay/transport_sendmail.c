@@ -48,12 +48,12 @@ static enum gw_result exit_result(int status)
 {
 	if (WIFEXITED(status)) {
 		switch (WEXITSTATUS(status)) {
-		case 0:
+		case EX_OK:
 			return GW_OK;
-		case 64: /* EX_USAGE */
-		case 65: /* EX_DATAERR */
-		case 67: /* EX_NOUSER */
-		case 68: /* EX_NOHOST */
+		case EX_USAGE:
+		case EX_DATAERR:
+		case EX_NOUSER:
+		case EX_NOHOST:
 			return GW_PERMFAIL;
 		default:
 			return GW_TEMPFAIL;

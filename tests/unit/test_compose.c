@@ -281,7 +281,7 @@ static void test_compose_every_kind_parses_back(void **state)
 		assert_header(&p, "Auto-Submitted", explanation ? "auto-replied" : "auto-generated",
 			      idx);
 		assert_header(&p, "X-Auto-Response-Suppress", "All", idx);
-		assert_header(&p, COMPOSE_LOOP_HEADER, "reply.firm.example", idx);
+		assert_header(&p, GW_LOOP_HEADER, "reply.firm.example", idx);
 		assert_header(&p, "List-Unsubscribe", c->unsubscribe ? "<" UNSUB_URL ">" : NULL,
 			      idx);
 		assert_header(&p, "List-Unsubscribe-Post",
@@ -471,7 +471,7 @@ static void test_compose_neutralises_hostile_headers(void **state)
 		if (g_mime_header_list_get_count(headers) != baseline_count)
 			fail_msg("case %d: %d headers, want %d", idx,
 				 g_mime_header_list_get_count(headers), baseline_count);
-		assert_header(&p, COMPOSE_LOOP_HEADER, "reply.firm.example", idx);
+		assert_header(&p, GW_LOOP_HEADER, "reply.firm.example", idx);
 		parsed_free(&p);
 
 		/* the account name goes into staff subjects */
