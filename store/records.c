@@ -91,7 +91,7 @@ const char *store_email_status_name(enum store_email_status s)
 	return map_name(email_statuses, GW_ARRAY_SIZE(email_statuses), (int)s);
 }
 
-enum store_kind kind_from_col(sqlite3_stmt *st, int i)
+enum store_kind store_kind_from_col(sqlite3_stmt *st, int i)
 {
 	enum store_kind k;
 	const unsigned char *t = sqlite3_column_text(st, i);

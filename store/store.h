@@ -580,8 +580,9 @@ enum gw_result store_thread_set_show_content(struct store *store, int64_t thread
 					     int on, char **error_r);
 /*
  * Turn reminders on/off or change them (days 1..GW_REMINDER_DAYS_MAX,
- * count 1..GW_REMINDER_COUNT_MAX; 0 = the store default).  Writes the client-visible system note and restarts the
- * cycle from now (see the rules above).
+ * count 1..GW_REMINDER_COUNT_MAX; 0 = the store default).  Writes the
+ * client-visible system note and restarts the cycle from now (see the rules
+ * above).
  */
 enum gw_result store_thread_set_reminders(struct store *store, int64_t thread_id,
 					  int64_t staff_id, int enabled, int days,
