@@ -188,6 +188,56 @@ void store_set_reminder_defaults(struct store *store, int days, int count);
 int store_schema_version(struct store *store);
 
 /*
+ * Once per process, before any connection: turn off SQLite's memory
+ * statistics, which take one process-wide mutex per allocation that
+ * threads with connections of their own would contend for.
+ */
+void store_process_init(void);
+
+/* ------------------------------------------------------------------------
+ * The database as a file (gatewayctl backup and doctor): these open their
+ * own connections, read-only on the database, and never migrate it.
+ */
+
+/* Why store_backup() failed; the caller maps it to an exit code. */
+enum store_backup_error {
+	STORE_BACKUP_OK = 0,
+	STORE_BACKUP_TEMPFAIL,   /* busy, disk full, I/O error: retry later */
+	STORE_BACKUP_CANTCREAT,  /* the copy cannot be written */
+	STORE_BACKUP_DATAERR,    /* the database cannot be copied */
+	STORE_BACKUP_DAMAGED,    /* the copy fails its integrity check */
+};
+
+/*
+ * Copy the database at db_path into dst_path (an existing, empty file) as
+ * one snapshot, waiting up to busy_ms for a database held exclusively
+ * (SQLite's own busy timeout is busy_ms, or 5000 when busy_ms <= 0).  The copy is one self-contained file (not in WAL mode) that
+ * passed its integrity check; *schema_version_r is its user_version.
+ * On failure *error_r is set (malloc'd) and dst_path is left for the
+ * caller to remove.
+ */
+enum store_backup_error store_backup(const char *db_path, const char *dst_path,
+				     int64_t busy_ms, int *schema_version_r,
+				     char **error_r);
+
+/* What store_inspect() found in a database file. */
+struct store_file_health {
+	int64_t schema_version;  /* PRAGMA user_version */
+	int64_t tables;          /* 0: an empty file */
+	char *damage;            /* NULL when the integrity check says ok; else
+				  * its first findings (malloc'd) */
+};
+
+/*
+ * Read the schema version, count the tables and (when there are any) run
+ * the integrity check on the database at path, read-only.  Returns 0, or
+ * -1 with *error_r set when the file cannot be read as a database.  Free
+ * h->damage with store_file_health_clear().
+ */
+int store_inspect(const char *path, struct store_file_health *h, char **error_r);
+void store_file_health_clear(struct store_file_health *h);
+
+/*
  * PRAGMA data_version of this connection: it changes whenever ANOTHER
  * connection (thread or process) has committed to the database since, and
  * not for this connection's own commits.  For caches of rendered data

@@ -35,7 +35,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <sqlite3.h>
 
 #include "buf.h"
 #include "ctl.h"
@@ -102,43 +101,6 @@ static void check_config(struct doctor *d)
 
 /* ---- database ---- */
 
-static int pragma_int(sqlite3 *db, const char *sql, int64_t *v_r)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-
-	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		*v_r = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : -1;
-}
-
-/* PRAGMA integrity_check: NULL when "ok", else the first findings
- * (malloc'd). */
-static char *integrity(sqlite3 *db)
-{
-	sqlite3_stmt *st = NULL;
-	struct buf b = BUF_INIT;
-	int rc = sqlite3_prepare_v2(db, "PRAGMA integrity_check(5)", -1, &st, NULL);
-
-	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *t = (const char *)sqlite3_column_text(st, 0);
-
-		rc = SQLITE_OK;
-		if (t != NULL && strcmp(t, "ok") == 0)
-			continue;
-		buf_printf(&b, "%s%s", b.len > 0 ? "; " : "", t != NULL ? t : "");
-	}
-	if (rc != SQLITE_DONE && b.len == 0)
-		buf_printf(&b, "%s", sqlite3_errmsg(db));
-	sqlite3_finalize(st);
-	if (b.len == 0) {
-		buf_release(&b);
-		return NULL;
-	}
-	return buf_detach(&b);
-}
-
 /* The database and its WAL companions must be writable by the daemon. */
 static int check_database_access(struct doctor *d, const char *path)
 {
@@ -175,11 +137,10 @@ static int check_database_access(struct doctor *d, const char *path)
 static void check_database(struct doctor *d)
 {
 	const char *path = d->c->cfg->store.path;
-	sqlite3 *db = NULL;
-	int64_t version = 0, tables = 0;
-	char *bad = NULL;
+	struct store_file_health h;
+	int64_t version;
+	char *error = NULL;
 	struct stat st;
-	int rc;
 
 	if (stat(path, &st) < 0) {
 		report(d, DOC_PROBLEM, "database",
@@ -192,34 +153,24 @@ static void check_database(struct doctor *d)
 		       path);
 		return;
 	}
-	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_busy_timeout(db, 5000);
-		if (pragma_int(db, "PRAGMA user_version", &version) < 0 ||
-		    pragma_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
-			       &tables) < 0)
-			rc = sqlite3_errcode(db) != SQLITE_OK ? sqlite3_errcode(db) : SQLITE_ERROR;
-	}
-	if (rc != SQLITE_OK) {
+	if (store_inspect(path, &h, &error) < 0) {
 		report(d, DOC_PROBLEM, "database",
 		       "%s cannot be read: %s; if it is damaged, restore the last backup "
 		       "(see the backup guide)",
-		       path, db != NULL ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-		sqlite3_close(db);
+		       path, error);
+		free(error);
 		return;
 	}
-	if (tables == 0) {
+	version = h.schema_version;
+	if (h.tables == 0) {
 		report(d, DOC_PROBLEM, "database", "%s is empty; run: gatewayctl init", path);
-		sqlite3_close(db);
 		return;
 	}
-	bad = integrity(db);
-	sqlite3_close(db);
-	if (bad != NULL) {
+	if (h.damage != NULL) {
 		report(d, DOC_PROBLEM, "database",
 		       "%s fails its integrity check: %s; stop gatewayd and restore the last "
-		       "backup (see the backup guide)", path, bad);
-		free(bad);
+		       "backup (see the backup guide)", path, h.damage);
+		store_file_health_clear(&h);
 		return;
 	}
 	if (version < STORE_SCHEMA_VERSION) {

@@ -23,7 +23,6 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
-#include <sqlite3.h>
 
 #include "buf.h"
 #include "clock.h"
@@ -52,25 +51,6 @@ static void fsync_dir(const char *path)
 		close(fd);
 	}
 	free(dir);
-}
-
-/* Run a pragma that answers one text row into *out_r (malloc'd). */
-static int pragma_text(sqlite3 *db, const char *sql, char **out_r)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-
-	*out_r = NULL;
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const unsigned char *t = sqlite3_column_text(st, 0);
-
-		*out_r = xstrdup(t != NULL ? (const char *)t : "");
-		rc = SQLITE_OK;
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_OK || rc == SQLITE_DONE ? 0 : -1;
 }
 
 /* Move TMP to FILE; without force, never over an existing FILE. */
@@ -110,78 +90,26 @@ struct backup_result {
 static int copy_database(struct ctl *c, const char *src_path, const char *tmp,
 			 struct backup_result *res)
 {
-	sqlite3 *src = NULL, *dst = NULL;
-	sqlite3_backup *bk;
-	char *check = NULL, *mode = NULL, *ver = NULL;
-	int64_t waited = 0, busy = c->cfg->store.busy_timeout_ms;
-	int rc, code = 0;
+	static const int exit_codes[] = {
+		[STORE_BACKUP_OK] = EX_OK,
+		[STORE_BACKUP_TEMPFAIL] = EX_TEMPFAIL,
+		[STORE_BACKUP_CANTCREAT] = EX_CANTCREAT,
+		[STORE_BACKUP_DATAERR] = EX_DATAERR,
+		[STORE_BACKUP_DAMAGED] = EX_DATAERR,
+	};
+	char *error = NULL;
+	enum store_backup_error e;
+	int code;
 
-	rc = sqlite3_open_v2(src_path, &src, SQLITE_OPEN_READONLY, NULL);
-	if (rc != SQLITE_OK) {
-		code = ctl_error(c, EX_TEMPFAIL, "database %s: %s", src_path,
-				 src != NULL ? sqlite3_errmsg(src) : sqlite3_errstr(rc));
-		goto out;
-	}
-	sqlite3_busy_timeout(src, (int)(busy > 0 ? busy : 5000));
-	rc = sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE, NULL);
-	if (rc != SQLITE_OK) {
-		code = ctl_error(c, EX_CANTCREAT, "%s: %s", tmp,
-				 dst != NULL ? sqlite3_errmsg(dst) : sqlite3_errstr(rc));
-		goto out;
-	}
-	bk = sqlite3_backup_init(dst, "main", src, "main");
-	if (bk == NULL) {
-		code = ctl_error(c, EX_CANTCREAT, "%s: %s", tmp, sqlite3_errmsg(dst));
-		goto out;
-	}
-	/* One step copies everything inside one read transaction: a snapshot.
-	 * Busy or locked happens only while another process holds the database
-	 * exclusively (a migration, a checkpoint in rollback mode). */
-	for (;;) {
-		rc = sqlite3_backup_step(bk, -1);
-		if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || waited >= busy)
-			break;
-		sqlite3_sleep(50);
-		waited += 50;
-	}
-	sqlite3_backup_finish(bk);
-	if (rc != SQLITE_DONE) {
-		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
-			code = ctl_error(c, EX_TEMPFAIL,
-					 "database %s: busy for %lld ms; try again", src_path,
-					 (long long)busy);
-		else if (rc == SQLITE_FULL || rc == SQLITE_IOERR || rc == SQLITE_NOMEM)
-			code = ctl_error(c, EX_TEMPFAIL, "%s: %s", tmp, sqlite3_errstr(rc));
-		else
-			code = ctl_error(c, EX_DATAERR, "database %s: %s", src_path,
-					 sqlite3_errstr(rc));
-		goto out;
-	}
-	/* The copy carries the source's WAL flag; one self-contained file is
-	 * what a backup should be. */
-	if (pragma_text(dst, "PRAGMA journal_mode = DELETE", &mode) < 0 ||
-	    mode == NULL || strcmp(mode, "delete") != 0) {
-		code = ctl_error(c, EX_TEMPFAIL, "%s: cannot leave WAL mode: %s", tmp,
-				 sqlite3_errmsg(dst));
-		goto out;
-	}
-	if (pragma_text(dst, "PRAGMA integrity_check", &check) < 0 || check == NULL ||
-	    strcmp(check, "ok") != 0) {
-		code = ctl_error(c, EX_DATAERR,
-				 "the copy of %s fails its integrity check (%s); the database "
-				 "itself may be damaged: run gatewayctl doctor",
-				 src_path, check != NULL ? check : sqlite3_errmsg(dst));
-		goto out;
-	}
-	if (pragma_text(dst, "PRAGMA user_version", &ver) == 0 && ver != NULL)
-		res->schema_version = atoi(ver);
-out:
-	free(check);
-	free(mode);
-	free(ver);
-	if (dst != NULL && sqlite3_close(dst) != SQLITE_OK && code == 0)
-		code = ctl_error(c, EX_TEMPFAIL, "%s: cannot close", tmp);
-	sqlite3_close(src);
+	e = store_backup(src_path, tmp, c->cfg->store.busy_timeout_ms, &res->schema_version,
+			 &error);
+	if (e == STORE_BACKUP_OK)
+		return 0;
+	code = ctl_error(c, exit_codes[e], "%s%s", error,
+			 e == STORE_BACKUP_DAMAGED ? "; the database itself may be damaged: "
+						     "run gatewayctl doctor"
+						   : "");
+	free(error);
 	return code;
 }
 

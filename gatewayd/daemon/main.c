@@ -39,7 +39,6 @@
 #include <unistd.h>
 
 #include <event2/event.h>
-#include <sqlite3.h>
 #include <systemd/sd-daemon.h>
 
 #include "buf.h"
@@ -577,10 +576,8 @@ int main(int argc, char **argv)
 	char *error = NULL;
 
 	log_init("gatewayd", LOG_LVL_INFO, 0);
-	/* Before any connection exists: SQLite's memory statistics take one
-	 * process-wide mutex per allocation, which the relay's threads would
-	 * contend for; nothing here reads them. */
-	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	/* Before any connection exists (the relay's threads open their own). */
+	store_process_init();
 	while ((c = getopt_long(argc, argv, "c:ftVh", options, NULL)) != -1) {
 		switch (c) {
 		case 'c':
