@@ -220,7 +220,7 @@ enum gw_result store_attachment_add(struct store *s, const struct store_attachme
 	if (r == GW_OK && a->uploader_kind == STORE_CONTACT) {
 		char extra[32];
 		snprintf(extra, sizeof(extra), "%lld", (long long)id);
-		r = store_notify_staff(s, a->thread_id, t.account_id, STORE_OUT_STAFF_UPLOAD,
+		r = store_notify_staff(s, a->thread_id, t.account_id, MAIL_STAFF_UPLOAD,
 				       a->message_id, extra, NULL, NULL, 0, now, error_r);
 	}
 	r = store_tx_end(s, r, error_r);

@@ -141,7 +141,7 @@ static enum gw_result after_staff_message(struct store *s, int64_t thread_id,
 	char key[64];
 	snprintf(key, sizeof(key), "new_message:%lld", (long long)msg);
 	if (r == GW_OK)
-		r = store_notify_contacts(s, thread_id, account_id, STORE_OUT_NEW_MESSAGE, msg, NULL,
+		r = store_notify_contacts(s, thread_id, account_id, MAIL_NEW_MESSAGE, msg, NULL,
 					  key, 0, now, NULL, error_r);
 	if (r == GW_OK)
 		r = touch_notified(s, thread_id, now, error_r);
@@ -155,7 +155,7 @@ static enum gw_result after_staff_message(struct store *s, int64_t thread_id,
 /* What a contact's message implies: mentions, staff emails, reminders stop. */
 static enum gw_result after_contact_message(struct store *s, int64_t thread_id,
 					    int64_t account_id, int64_t contact_id,
-					    enum store_out_kind kind, int64_t msg,
+					    enum mail_kind kind, int64_t msg,
 					    const char *body, int64_t now, char **error_r)
 {
 	int64_t *mentioned;
@@ -163,7 +163,7 @@ static enum gw_result after_contact_message(struct store *s, int64_t thread_id,
 	enum gw_result r = store_notify_mentions(s, thread_id, msg, STORE_CONTACT, contact_id, body,
 						 now, &mentioned, &n_mentioned, error_r);
 	char key[64];
-	snprintf(key, sizeof(key), "%s:%lld", store_out_kind_name(kind), (long long)msg);
+	snprintf(key, sizeof(key), "%s:%lld", mail_kind_name(kind), (long long)msg);
 	if (r == GW_OK)
 		r = store_notify_staff(s, thread_id, account_id, kind, msg, NULL, key, mentioned,
 				       n_mentioned, now, error_r);
@@ -355,7 +355,7 @@ enum gw_result store_chat_create_by_contact(struct store *s, int64_t contact_id,
 					 error_r);
 	if (r == GW_OK)
 		r = after_contact_message(s, thread_id, c.account_id, contact_id,
-					  STORE_OUT_STAFF_CLIENT_CREATED, msg, body, now, error_r);
+					  MAIL_STAFF_CLIENT_CREATED, msg, body, now, error_r);
 	r = store_tx_end(s, r, error_r);
 	if (r == GW_OK) {
 		if (thread_id_r != NULL)
@@ -397,7 +397,7 @@ enum gw_result store_message_post(struct store *s, int64_t thread_id, enum store
 					error_r);
 	else if (r == GW_OK)
 		r = after_contact_message(s, thread_id, t.account_id, author_id,
-					  STORE_OUT_STAFF_CLIENT_REPLIED, msg, body, now, error_r);
+					  MAIL_STAFF_CLIENT_REPLIED, msg, body, now, error_r);
 	r = store_tx_end(s, r, error_r);
 	if (r == GW_OK && message_id_r != NULL)
 		*message_id_r = msg;

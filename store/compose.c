@@ -123,19 +123,23 @@ static enum gw_result compose_fill(struct store *s, struct store_compose *c, cha
 		r = compose_message(s, c, o->message_id, error_r);
 	if (r != GW_OK)
 		return r;
-	switch (o->kind) {
-	case STORE_OUT_REMINDER:
+	/* What the row's extra names, loaded for the email (an unknown kind,
+	 * which the relay refuses, names nothing). */
+	const struct mail_kind_row *kind = mail_kind_row(o->kind);
+
+	switch (kind != NULL ? kind->extra : MAIL_EXTRA_NONE) {
+	case MAIL_EXTRA_REMINDER_NUMBER:
 		c->reminder_number = o->extra != NULL ? atoi(o->extra) : 0;
 		c->reminders_remaining = rem_count > c->reminder_number
 						 ? rem_count - c->reminder_number : 0;
 		break;
-	case STORE_OUT_STAFF_TASK_DONE:
+	case MAIL_EXTRA_TASK_ID:
 		r = text_by_id(s, SQL_COMPOSE_TASK, o->extra, &c->task_text, error_r);
 		break;
-	case STORE_OUT_STAFF_UPLOAD:
+	case MAIL_EXTRA_ATTACHMENT_ID:
 		r = text_by_id(s, SQL_COMPOSE_ATTACHMENT, o->extra, &c->attachment_name, error_r);
 		break;
-	case STORE_OUT_EXPLANATION:
+	case MAIL_EXTRA_REPLY:
 		if (o->extra != NULL) {
 			const char *nl = strchr(o->extra, '\n');
 			size_t n = nl != NULL ? (size_t)(nl - o->extra) : strlen(o->extra);
@@ -143,7 +147,7 @@ static enum gw_result compose_fill(struct store *s, struct store_compose *c, cha
 			c->quoted_text = xstrdup(nl != NULL ? nl + 1 : "");
 		}
 		break;
-	default:
+	case MAIL_EXTRA_NONE:
 		break;
 	}
 	return r;
@@ -182,7 +186,7 @@ enum gw_result store_fresh_link_queue(struct store *s, int64_t contact_id, int64
 	}
 	if (r == GW_OK) {
 		struct outbox_new o = {
-			.kind = STORE_OUT_FRESH_LINK, .rkind = STORE_CONTACT, .rid = contact_id,
+			.kind = MAIL_FRESH_LINK, .rkind = STORE_CONTACT, .rid = contact_id,
 			.address = c.email, .thread_id = thread_id, .now = clock_now(),
 		};
 		r = store_outbox_add(s, &o, 0, outbox_id_r, NULL, error_r);

@@ -212,7 +212,7 @@ enum gw_result store_explanation_queue(struct store *s, const struct store_inbou
 		r = inbound_insert(s, in, NULL, error_r);
 	if (r == GW_OK) {
 		struct outbox_new o = {
-			.kind = STORE_OUT_EXPLANATION,
+			.kind = MAIL_EXPLANATION,
 			.rkind = ex->contact_id != 0 ? STORE_CONTACT : STORE_ADDRESS,
 			.rid = ex->contact_id, .address = addr, .thread_id = ex->thread_id,
 			.extra = extra, .now = now,

@@ -42,12 +42,12 @@ enum gw_result store_outbox_add(struct store *s, const struct outbox_new *o, int
 	if (mid == NULL)
 		return store_fail(error_r, GW_TEMPFAIL, "outbox: no random bytes for a Message-ID");
 	int rc = store_db_exec(s, ignore_dup ? SQL_OUTBOX_ADD_IGNORE : SQL_OUTBOX_ADD, "ssIsIIsiss",
-			       store_out_kind_name(o->kind), store_kind_name(o->rkind), o->rid,
+			       mail_kind_name(o->kind), store_kind_name(o->rkind), o->rid,
 			       o->address, o->thread_id, o->message_id, o->extra, o->now, mid,
 			       o->dedup_key);
 	free(mid);
 	if (rc != SQLITE_OK)
-		return store_db_fail(s, error_r, "outbox: queue %s to %s", store_out_kind_name(o->kind),
+		return store_db_fail(s, error_r, "outbox: queue %s to %s", mail_kind_name(o->kind),
 				     o->address);
 	int inserted = store_db_changes(s) > 0;
 	if (inserted_r != NULL)
@@ -96,7 +96,7 @@ static const char SQL_NOTIFIABLE_CONTACTS[] =
 	" WHERE account_id = ?1 AND notify = 1 AND email_status = 'ok' ORDER BY id";
 
 enum gw_result store_notify_contacts(struct store *s, int64_t thread_id, int64_t account_id,
-				     enum store_out_kind kind, int64_t message_id, const char *extra,
+				     enum mail_kind kind, int64_t message_id, const char *extra,
 				     const char *key_prefix, int ignore_dup, int64_t now, int *n_r,
 				     char **error_r)
 {
@@ -149,7 +149,7 @@ static int id_in(int64_t id, const int64_t *ids, size_t n)
 }
 
 enum gw_result store_notify_staff(struct store *s, int64_t thread_id, int64_t account_id,
-				  enum store_out_kind kind, int64_t message_id, const char *extra,
+				  enum mail_kind kind, int64_t message_id, const char *extra,
 				  const char *key_prefix, const int64_t *skip, size_t n_skip,
 				  int64_t now, char **error_r)
 {
@@ -281,7 +281,7 @@ enum gw_result store_notify_mentions(struct store *s, int64_t thread_id, int64_t
 		char *key = xasprintf("staff_mention:%lld:staff:%lld", (long long)message_id,
 				      (long long)st[i].id);
 		struct outbox_new o = {
-			.kind = STORE_OUT_STAFF_MENTION, .rkind = STORE_STAFF, .rid = st[i].id,
+			.kind = MAIL_STAFF_MENTION, .rkind = STORE_STAFF, .rid = st[i].id,
 			.address = st[i].email, .thread_id = thread_id,
 			.message_id = message_id, .dedup_key = key, .now = now,
 		};

@@ -58,7 +58,7 @@ static void outbox_from_row(sqlite3_stmt *st, struct store_outbox *o)
 {
 	o->id = store_col_i64(st, 0);
 	const char *k = (const char *)sqlite3_column_text(st, 1);
-	if (k == NULL || store_out_kind_parse(k, &o->kind) < 0)
+	if (k == NULL || mail_kind_parse(k, &o->kind) < 0)
 		o->kind = 0;
 	o->recipient_kind = store_kind_from_col(st, 2);
 	o->recipient_id = store_col_i64(st, 3);

@@ -157,7 +157,7 @@ static enum gw_result reminder_fire(struct store *s, int64_t thread_id, int64_t 
 	snprintf(key, sizeof(key), "reminder:%lld:%lld:%d", (long long)thread_id,
 		 (long long)t.rem_message_id, n);
 	snprintf(extra, sizeof(extra), "%d", n);
-	r = store_notify_contacts(s, thread_id, t.account_id, STORE_OUT_REMINDER, t.rem_message_id,
+	r = store_notify_contacts(s, thread_id, t.account_id, MAIL_REMINDER, t.rem_message_id,
 				  extra, key, 1, now, &inserted, error_r);
 	if (r == GW_OK && store_db_exec(s, SQL_REMINDER_SENT, "idi", thread_id, n, now) != SQLITE_OK)
 		r = store_db_fail(s, error_r, "thread %lld: reminders", (long long)thread_id);

@@ -95,6 +95,7 @@
 #include "config.h"
 #include "gw.h"
 #include "links.h"
+#include "mail_kind.h"
 
 struct store;
 
@@ -116,18 +117,7 @@ enum store_role {
 	STORE_ROLE_MEMBER = 3, /* sees the accounts assigned to them */
 };
 
-enum store_out_kind {
-	STORE_OUT_NEW_MESSAGE = 1,        /* to contact: staff posted */
-	STORE_OUT_REMINDER = 2,           /* to contact: extra = reminder number */
-	STORE_OUT_RESEND = 3,             /* to contact: staff pressed resend */
-	STORE_OUT_STAFF_CLIENT_REPLIED = 4, /* to staff: contact posted */
-	STORE_OUT_STAFF_CLIENT_CREATED = 5, /* to staff: contact created a chat */
-	STORE_OUT_STAFF_TASK_DONE = 6,    /* to staff: extra = task id */
-	STORE_OUT_STAFF_UPLOAD = 7,       /* to staff: extra = attachment id */
-	STORE_OUT_STAFF_MENTION = 8,      /* to staff: @Name in a message */
-	STORE_OUT_FRESH_LINK = 9,         /* to contact/staff: a new View link */
-	STORE_OUT_EXPLANATION = 10,       /* to an email sender: replies by email are not delivered */
-};
+/* The kind of an outbox row is an enum mail_kind (mail_kind.h). */
 
 enum store_out_status {
 	STORE_OUT_QUEUED = 1,
@@ -150,8 +140,6 @@ const char *store_kind_name(enum store_kind k);
 int store_kind_parse(const char *s, enum store_kind *k_r);
 const char *store_role_name(enum store_role r);
 int store_role_parse(const char *s, enum store_role *r_r);
-const char *store_out_kind_name(enum store_out_kind k);
-int store_out_kind_parse(const char *s, enum store_out_kind *k_r);
 const char *store_out_status_name(enum store_out_status s);
 int store_out_status_parse(const char *s, enum store_out_status *s_r);
 const char *store_email_status_name(enum store_email_status s);
@@ -760,7 +748,7 @@ enum gw_result store_reminders_next_due(struct store *store, int64_t *due_r,
 
 struct store_outbox {
 	int64_t id;
-	enum store_out_kind kind;
+	enum mail_kind kind;
 	enum store_kind recipient_kind;  /* CONTACT, STAFF or ADDRESS */
 	int64_t recipient_id;            /* 0 for ADDRESS */
 	char *recipient_address;         /* copied at enqueue */

@@ -160,7 +160,7 @@ char *store_reminder_note_text(int enabled, int days, int count);
 /* ---- notify.c: who gets which outbox rows ---- */
 
 struct outbox_new {
-	enum store_out_kind kind;
+	enum mail_kind kind;
 	enum store_kind rkind;
 	int64_t rid;
 	const char *address;
@@ -182,12 +182,12 @@ enum gw_result store_outbox_add(struct store *s, const struct outbox_new *o,
  * thread's account.  key_fmt NULL = no dedup key; else "%s:%lld" gets the
  * contact id appended ("reminder:T:M:N:contact:ID"). */
 enum gw_result store_notify_contacts(struct store *s, int64_t thread_id, int64_t account_id,
-				     enum store_out_kind kind, int64_t message_id,
+				     enum mail_kind kind, int64_t message_id,
 				     const char *extra, const char *key_prefix,
 				     int ignore_dup, int64_t now, int *n_r, char **error_r);
 /* Client-event rows to staff (see store.h); skip_staff: ids not to notify. */
 enum gw_result store_notify_staff(struct store *s, int64_t thread_id, int64_t account_id,
-				  enum store_out_kind kind, int64_t message_id,
+				  enum mail_kind kind, int64_t message_id,
 				  const char *extra, const char *key_prefix,
 				  const int64_t *skip, size_t n_skip, int64_t now,
 				  char **error_r);

@@ -117,7 +117,7 @@ enum gw_result store_task_set_done(struct store *s, int64_t task_id, enum store_
 	if (r == GW_OK && done && kind == STORE_CONTACT) {
 		char extra[32];
 		snprintf(extra, sizeof(extra), "%lld", (long long)task_id);
-		r = store_notify_staff(s, thread_id, t.account_id, STORE_OUT_STAFF_TASK_DONE, 0, extra,
+		r = store_notify_staff(s, thread_id, t.account_id, MAIL_STAFF_TASK_DONE, 0, extra,
 				       NULL, NULL, 0, now, error_r);
 		if (r == GW_OK && t.rem_next_due != 0)
 			r = store_reminders_check_stop(s, thread_id, error_r);
@@ -252,7 +252,7 @@ enum gw_result store_thread_resend(struct store *s, int64_t thread_id, int64_t s
 	if (r == GW_OK)
 		r = store_last_staff_message(s, thread_id, &msg, error_r);
 	if (r == GW_OK)
-		r = store_notify_contacts(s, thread_id, t.account_id, STORE_OUT_RESEND, msg, NULL, NULL,
+		r = store_notify_contacts(s, thread_id, t.account_id, MAIL_RESEND, msg, NULL, NULL,
 					  0, now, &n, error_r);
 	if (r == GW_OK && store_db_exec(s, SQL_TOUCH_NOTIFIED, "ii", thread_id, now) != SQLITE_OK)
 		r = store_db_fail(s, error_r, "thread %lld", (long long)thread_id);

@@ -552,7 +552,7 @@ json_t *api_json_outbox(const struct store_outbox *x)
 	json_t *o = json_object();
 
 	set(o, "id", json_integer(x->id));
-	set(o, "kind", json_string(store_out_kind_name(x->kind)));
+	set(o, "kind", json_string(mail_kind_name(x->kind)));
 	set(o, "status", json_string(store_out_status_name(x->status)));
 	set(o, "recipient_kind", json_string(store_kind_name(x->recipient_kind)));
 	set(o, "recipient_id", api_json_id(x->recipient_id));

@@ -257,7 +257,7 @@ int ctl_cmd_outbox_list(struct ctl *c, const struct ctl_args *a)
 
 			ctl_table_cell(&t, "%lld", (long long)o->id);
 			ctl_table_cell(&t, "%s", store_out_status_name(o->status));
-			ctl_table_cell(&t, "%s", store_out_kind_name(o->kind));
+			ctl_table_cell(&t, "%s", mail_kind_name(o->kind));
 			if (o->recipient_kind == STORE_ADDRESS)
 				ctl_table_cell(&t, "address");
 			else

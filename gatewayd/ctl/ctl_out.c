@@ -232,7 +232,7 @@ json_t *ctl_json_outbox(const struct store_outbox *r)
 	json_t *o = json_object();
 
 	json_object_set_new(o, "id", json_integer(r->id));
-	json_object_set_new(o, "kind", json_string(store_out_kind_name(r->kind)));
+	json_object_set_new(o, "kind", json_string(mail_kind_name(r->kind)));
 	json_object_set_new(o, "status", json_string(store_out_status_name(r->status)));
 	json_object_set_new(o, "recipient_kind",
 			    json_string(store_kind_name(r->recipient_kind)));

@@ -169,7 +169,7 @@ static int fail(char **error_r, const char *what, const char *value)
 
 static int check_mail(const struct compose_mail *m, char **error_r)
 {
-	if (compose_kind_name(m->kind) == NULL) {
+	if (mail_kind_row(m->kind) == NULL) {
 		*error_r = xasprintf("compose: unknown kind %d", (int)m->kind);
 		return -1;
 	}
@@ -195,10 +195,10 @@ static int check_mail(const struct compose_mail *m, char **error_r)
 		return fail(error_r, "message id", m->message_id);
 	if (!compose_empty(m->thread_root_id) && !valid_msgid(m->thread_root_id))
 		return fail(error_r, "thread root id", m->thread_root_id);
-	if (m->kind == COMPOSE_EXPLANATION && !compose_empty(m->their_message_id) &&
+	if (mail_kind_is(m->kind, MAIL_TO_SENDER) && !compose_empty(m->their_message_id) &&
 	    !valid_msgid(m->their_message_id))
 		return fail(error_r, "their message id", m->their_message_id);
-	if (compose_empty(m->view_url) && m->kind != COMPOSE_EXPLANATION)
+	if (compose_empty(m->view_url) && !mail_kind_is(m->kind, MAIL_TO_SENDER))
 		return fail(error_r, "view url", NULL);
 	if (!compose_empty(m->view_url) && !valid_url(m->view_url))
 		return fail(error_r, "view url", m->view_url);
@@ -302,21 +302,11 @@ static void plain_header(struct buf *out, const char *name, const char *value)
 
 static char *make_subject(const struct compose_mail *m, const struct compose_words *w)
 {
-	switch (m->kind) {
-	case COMPOSE_STAFF_CLIENT_REPLIED:
-	case COMPOSE_STAFF_CLIENT_CREATED:
-	case COMPOSE_STAFF_TASK_DONE:
-	case COMPOSE_STAFF_UPLOAD:
-	case COMPOSE_STAFF_MENTION:
-		return compose_empty(w->account) ? xstrdup(w->subject)
-					    : xasprintf("[%s] %s", w->account, w->subject);
-	case COMPOSE_FRESH_LINK:
-		return xasprintf("New link: %s", w->subject);
-	case COMPOSE_EXPLANATION:
-		return xasprintf("Not delivered: %s", w->subject);
-	default:
-		return xstrdup(w->subject);
-	}
+	const struct mail_kind_row *kind = mail_kind_row(m->kind);
+
+	if ((kind->flags & MAIL_TO_STAFF) && !compose_empty(w->account))
+		return xasprintf("%s[%s] %s", kind->subject_prefix, w->account, w->subject);
+	return xasprintf("%s%s", kind->subject_prefix, w->subject);
 }
 
 /*
@@ -343,7 +333,7 @@ static void write_headers(struct buf *out, const struct compose_mail *m,
 	struct compose_mime_header h;
 	char *subject = make_subject(m, w);
 	char *subject_line = header_text(subject);
-	int explanation = m->kind == COMPOSE_EXPLANATION;
+	int explanation = mail_kind_is(m->kind, MAIL_TO_SENDER);
 	char date[40];
 
 	compose_mime_date(m->date, date);
@@ -412,39 +402,4 @@ int compose_render(const struct compose_mail *mail, struct buf *out, char **erro
 	buf_release(&html);
 	compose_words_release(&words);
 	return 0;
-}
-
-/* ---- kind names ------------------------------------------------------- */
-
-static const char *const kind_names[] = {
-	[COMPOSE_NEW_MESSAGE] = "new_message",
-	[COMPOSE_REMINDER] = "reminder",
-	[COMPOSE_RESEND] = "resend",
-	[COMPOSE_STAFF_CLIENT_REPLIED] = "staff_client_replied",
-	[COMPOSE_STAFF_CLIENT_CREATED] = "staff_client_created",
-	[COMPOSE_STAFF_TASK_DONE] = "staff_task_done",
-	[COMPOSE_STAFF_UPLOAD] = "staff_upload",
-	[COMPOSE_STAFF_MENTION] = "staff_mention",
-	[COMPOSE_FRESH_LINK] = "fresh_link",
-	[COMPOSE_EXPLANATION] = "explanation",
-};
-
-const char *compose_kind_name(enum compose_kind kind)
-{
-	if ((size_t)kind >= GW_ARRAY_SIZE(kind_names))
-		return NULL;
-	return kind_names[kind];
-}
-
-int compose_kind_parse(const char *name, enum compose_kind *kind_r)
-{
-	size_t i;
-
-	for (i = 0; i < GW_ARRAY_SIZE(kind_names); i++) {
-		if (kind_names[i] != NULL && name != NULL && strcmp(kind_names[i], name) == 0) {
-			*kind_r = (enum compose_kind)i;
-			return 0;
-		}
-	}
-	return -1;
 }

@@ -58,24 +58,7 @@
 #include <stdint.h>
 
 #include "buf.h"
-
-enum compose_kind {
-	COMPOSE_NEW_MESSAGE = 1,       /* to a contact: staff posted */
-	COMPOSE_REMINDER,              /* to a contact: no answer yet */
-	COMPOSE_RESEND,                /* to a contact: staff pressed "resend" */
-	COMPOSE_STAFF_CLIENT_REPLIED,  /* to staff */
-	COMPOSE_STAFF_CLIENT_CREATED,  /* to staff: a client started a chat */
-	COMPOSE_STAFF_TASK_DONE,       /* to staff: a client ticked a task */
-	COMPOSE_STAFF_UPLOAD,          /* to staff: a client uploaded a file */
-	COMPOSE_STAFF_MENTION,         /* to staff: @Name in a message */
-	COMPOSE_FRESH_LINK,            /* to a contact who asked for a new link */
-	COMPOSE_EXPLANATION,           /* to someone who answered by email */
-};
-
-/* "new_message", "reminder", ... (the enum names in lowercase); NULL if unknown. */
-const char *compose_kind_name(enum compose_kind kind);
-/* Inverse of compose_kind_name(); -1 if the name is unknown. */
-int compose_kind_parse(const char *name, enum compose_kind *kind_r);
+#include "mail_kind.h"
 
 struct compose_task {
 	const char *text;
@@ -87,7 +70,7 @@ struct compose_task {
  * owned by the caller.  NULL and "" mean "not given" for optional fields.
  */
 struct compose_mail {
-	enum compose_kind kind;
+	enum mail_kind kind;
 
 	/* Sender and recipient. */
 	const char *firm_name;       /* required: named in text and footer */

@@ -201,12 +201,12 @@ static void doc_footer(struct doc *d, const struct compose_mail *m,
 	buf_puts(d->plain, "-- \n");
 	buf_puts(d->html, "<hr style=\"border:0;border-top:1px solid #dddddd;"
 			  "margin:24px 0 12px 0\">\n" HTML_SMALL);
-	if (m->kind == COMPOSE_EXPLANATION)
+	if (mail_kind_is(m->kind, MAIL_TO_SENDER))
 		doc_say(d, "This is an automatic reply. ", w, m);
 	doc_say(d, "Replies to this email are not delivered to %f. Please answer in the chat.",
 		w, m);
 	buf_puts(d->plain, "\n");
-	if (!compose_empty(m->unsubscribe_url) && m->kind != COMPOSE_EXPLANATION) {
+	if (!compose_empty(m->unsubscribe_url) && !mail_kind_is(m->kind, MAIL_TO_SENDER)) {
 		buf_printf(d->plain, "To stop these emails: %s\n", m->unsubscribe_url);
 		buf_puts(d->html, "<br><a href=\"");
 		buf_html_escape(d->html, m->unsubscribe_url);
@@ -215,45 +215,11 @@ static void doc_footer(struct doc *d, const struct compose_mail *m,
 	buf_puts(d->html, "</p>\n");
 }
 
-/* First sentence of each kind: what happened. */
-static const char *intro(const struct compose_mail *m)
-{
-	switch (m->kind) {
-	case COMPOSE_NEW_MESSAGE:
-		return "%a at %f wrote you a new message in %s.";
-	case COMPOSE_REMINDER:
-		return "This is reminder %r about the message %a at %f sent you in %s. "
-		       "It is still waiting for your answer.";
-	case COMPOSE_RESEND:
-		return "%a at %f would like you to look at %s again.";
-	case COMPOSE_STAFF_CLIENT_REPLIED:
-		return "%a (%c) replied in %s.";
-	case COMPOSE_STAFF_CLIENT_CREATED:
-		return "%a (%c) started a new chat: %s.";
-	case COMPOSE_STAFF_TASK_DONE:
-		return "%a (%c) completed a task in %s.";
-	case COMPOSE_STAFF_UPLOAD:
-		return "%a (%c) uploaded %n in %s.";
-	case COMPOSE_STAFF_MENTION:
-		return "%a mentioned you in %s (%c).";
-	case COMPOSE_FRESH_LINK:
-		return "Here is your new link to the chat %s with %f.";
-	case COMPOSE_EXPLANATION:
-		return "You answered a notification from %f by email. Your email was not "
-		       "delivered to %f and was not posted in the chat %s.";
-	}
-	return "";
-}
-
-static int is_staff_kind(enum compose_kind kind)
-{
-	return kind >= COMPOSE_STAFF_CLIENT_REPLIED && kind <= COMPOSE_STAFF_MENTION;
-}
-
 void compose_text_render(const struct compose_mail *m, const struct compose_words *w,
 				struct buf *plain, struct buf *html)
 {
 	struct doc d = { plain, html };
+	const struct mail_kind_row *kind = mail_kind_row(m->kind);
 
 	buf_puts(html, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
 		       "<meta name=\"viewport\" content=\"width=device-width\"><title>");
@@ -272,9 +238,9 @@ void compose_text_render(const struct compose_mail *m, const struct compose_word
 		buf_puts(plain, "Hello,\n\n");
 		buf_puts(html, HTML_P "Hello,</p>\n");
 	}
-	doc_para(&d, intro(m), w, m);
+	doc_para(&d, kind->intro, w, m);
 
-	if (m->kind == COMPOSE_EXPLANATION) {
+	if (kind->flags & MAIL_TO_SENDER) {
 		if (!compose_empty(m->view_url)) {
 			doc_para(&d, "Please answer in the chat instead. Here is a fresh link:",
 				 w, m);
@@ -291,11 +257,10 @@ void compose_text_render(const struct compose_mail *m, const struct compose_word
 	} else {
 		if (m->show_content && *w->body != '\0')
 			doc_block(&d, w->body, 0);
-		if (m->kind == COMPOSE_REMINDER)
-			doc_para(&d, "Reminders stop when you answer in the chat or complete "
-				     "your tasks.", w, m);
+		if (kind->outro != NULL)
+			doc_para(&d, kind->outro, w, m);
 		if (m->task_count > 0)
-			doc_tasks(&d, m, is_staff_kind(m->kind));
+			doc_tasks(&d, m, (kind->flags & MAIL_TO_STAFF) != 0);
 		doc_link(&d, m->view_url, m->view_expires);
 	}
 	doc_footer(&d, m, w);

@@ -31,40 +31,6 @@ void relay_settings_init(struct relay_settings *rs, const struct gw_config *cfg,
 	rs->keys = keys;
 }
 
-static int compose_kind_of(enum store_out_kind kind, enum compose_kind *kind_r)
-{
-	static const struct {
-		enum store_out_kind out;
-		enum compose_kind compose;
-	} map[] = {
-		{ STORE_OUT_NEW_MESSAGE, COMPOSE_NEW_MESSAGE },
-		{ STORE_OUT_REMINDER, COMPOSE_REMINDER },
-		{ STORE_OUT_RESEND, COMPOSE_RESEND },
-		{ STORE_OUT_STAFF_CLIENT_REPLIED, COMPOSE_STAFF_CLIENT_REPLIED },
-		{ STORE_OUT_STAFF_CLIENT_CREATED, COMPOSE_STAFF_CLIENT_CREATED },
-		{ STORE_OUT_STAFF_TASK_DONE, COMPOSE_STAFF_TASK_DONE },
-		{ STORE_OUT_STAFF_UPLOAD, COMPOSE_STAFF_UPLOAD },
-		{ STORE_OUT_STAFF_MENTION, COMPOSE_STAFF_MENTION },
-		{ STORE_OUT_FRESH_LINK, COMPOSE_FRESH_LINK },
-		{ STORE_OUT_EXPLANATION, COMPOSE_EXPLANATION },
-	};
-
-	for (size_t i = 0; i < GW_ARRAY_SIZE(map); i++) {
-		if (map[i].out == kind) {
-			*kind_r = map[i].compose;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-/* The kinds a contact's notify setting controls: they get an unsubscribe link. */
-static int notify_controls(enum store_out_kind kind)
-{
-	return kind == STORE_OUT_NEW_MESSAGE || kind == STORE_OUT_REMINDER ||
-	       kind == STORE_OUT_RESEND;
-}
-
 /* "https://x/" + "v" -> "https://x/v/TOKEN" */
 static char *make_url(const struct relay_settings *rs, const char *what,
 		      const struct link_claims *claims)
@@ -91,21 +57,20 @@ int relay_letter_fill(const struct relay_settings *rs, const struct store_compos
 	struct link_claims claims;
 	int principal = rec->recipient_kind == STORE_CONTACT ||
 			rec->recipient_kind == STORE_STAFF;
-	int explanation = row->kind == STORE_OUT_EXPLANATION;
-	enum compose_kind kind;
+	int explanation = mail_kind_is(row->kind, MAIL_TO_SENDER);
 
 	memset(l, 0, sizeof(*l));
-	if (compose_kind_of(row->kind, &kind) < 0)
+	if (mail_kind_row(row->kind) == NULL)
 		return fill_error(l, error_r, xasprintf("unknown outbox kind %d", (int)row->kind));
 	if (!principal && !explanation)
 		return fill_error(l, error_r,
 				  xasprintf("%s email to %s recipient %s",
-					    store_out_kind_name(row->kind),
+					    mail_kind_name(row->kind),
 					    store_kind_name(rec->recipient_kind),
 					    row->recipient_address != NULL ?
 						    row->recipient_address : "(none)"));
 
-	m->kind = kind;
+	m->kind = row->kind;
 	m->firm_name = or_null(rec->firm_name);
 	if (m->firm_name == NULL)
 		m->firm_name = or_null(rs->mail->from_name);
@@ -166,7 +131,7 @@ int relay_letter_fill(const struct relay_settings *rs, const struct store_compos
 	m->view_expires = claims.expires;
 
 	claims.expires = now + rs->links->reply_ttl;
-	if (rec->recipient_kind == STORE_CONTACT && notify_controls(row->kind)) {
+	if (rec->recipient_kind == STORE_CONTACT && mail_kind_is(row->kind, MAIL_NOTIFY)) {
 		claims.purpose = LINK_UNSUBSCRIBE;
 		l->unsubscribe_url = make_url(rs, "u", &claims);
 		if (l->unsubscribe_url == NULL)

@@ -608,10 +608,10 @@ static void test_store_apikeys(void **state)
 static void test_store_names_roundtrip(void **state)
 {
 	(void)state;
-	for (int k = STORE_OUT_NEW_MESSAGE; k <= STORE_OUT_EXPLANATION; k++) {
-		enum store_out_kind back;
-		if (store_out_kind_parse(store_out_kind_name(k), &back) != 0 || (int)back != k)
-			fail_msg("case %d: %s", k, store_out_kind_name(k));
+	for (int k = MAIL_NEW_MESSAGE; k <= MAIL_EXPLANATION; k++) {
+		enum mail_kind back;
+		if (mail_kind_parse(mail_kind_name(k), &back) != 0 || (int)back != k)
+			fail_msg("case %d: %s", k, mail_kind_name(k));
 	}
 	for (int k = STORE_OUT_QUEUED; k <= STORE_OUT_FAILED; k++) {
 		enum store_out_status back;

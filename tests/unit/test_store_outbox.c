@@ -53,7 +53,7 @@ static void test_store_outbox_claim_lease_and_crash_recovery(void **state)
 	assert_int_equal(a.status, STORE_OUT_SENDING);
 	assert_int_equal(a.attempts, 1);
 	assert_int_equal(a.lease_until, T0 + 60);
-	assert_int_equal(a.kind, STORE_OUT_NEW_MESSAGE);
+	assert_int_equal(a.kind, MAIL_NEW_MESSAGE);
 	assert_int_equal(a.recipient_kind, STORE_CONTACT);
 	struct store_outbox b = claim_one(f, T0, 60);
 	assert_true(a.id != b.id);

@@ -377,7 +377,7 @@ int wfx_post(struct wfx *f, const char *cookie, const char *path, const char *fo
 	return ret;
 }
 
-int wfx_outbox_count(struct wfx *f, enum store_out_kind kind, int64_t thread_id)
+int wfx_outbox_count(struct wfx *f, enum mail_kind kind, int64_t thread_id)
 {
 	struct store_outbox_list list;
 	char *err = NULL;
