@@ -57,7 +57,7 @@ enum gw_result store_idempotency_get(struct store *s, int64_t api_key_id, const 
 	return GW_OK;
 }
 
-enum gw_result store_idempotency_put(struct store *s, const struct store_idempotency *rec,
+enum gw_result store_idempotency_put(struct store *s, const struct store_idempotency_in *rec,
 				     int64_t expire_before, char **error_r)
 {
 	const char *key = rec->key != NULL ? rec->key : "";

@@ -50,7 +50,7 @@ static char *one_line(const char *s, size_t max)
 	return r;
 }
 
-static enum gw_result inbound_insert(struct store *s, const struct store_inbound *in,
+static enum gw_result inbound_insert(struct store *s, const struct store_inbound_in *in,
 				     int64_t *id_r, char **error_r)
 {
 	if (in->verdict == NULL || in->verdict[0] == '\0')
@@ -75,7 +75,7 @@ static enum gw_result inbound_insert(struct store *s, const struct store_inbound
 	return GW_OK;
 }
 
-enum gw_result store_inbound_log(struct store *s, const struct store_inbound *in,
+enum gw_result store_inbound_log(struct store *s, const struct store_inbound_in *in,
 				 int64_t *id_r, char **error_r)
 {
 	return inbound_insert(s, in, id_r, error_r);
@@ -109,7 +109,7 @@ enum gw_result store_inbound_find(struct store *s, const char *message_id,
 }
 
 /* The checks of store_explanation_queue(), inside its transaction. */
-static enum gw_result explain_refused(struct store *s, const struct store_inbound *in,
+static enum gw_result explain_refused(struct store *s, const struct store_inbound_in *in,
 				      const struct store_explanation *ex, const char *addr,
 				      struct store_explain_result *res, char **error_r)
 {
@@ -176,7 +176,7 @@ static char *default_note(const char *sender, const char *quoted)
 	return buf_detach(&b);
 }
 
-enum gw_result store_explanation_queue(struct store *s, const struct store_inbound *in,
+enum gw_result store_explanation_queue(struct store *s, const struct store_inbound_in *in,
 				       const struct store_explanation *ex,
 				       struct store_explain_result *res_r, char **error_r)
 {

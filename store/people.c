@@ -56,7 +56,14 @@ enum gw_result store_firm_name_get(struct store *s, char **name_r, char **error_
 	return GW_OK;
 }
 
-enum gw_result store_firm_set(struct store *s, const struct store_firm *f, char **error_r)
+struct store_firm_in store_firm_in_of(const struct store_firm *f)
+{
+	struct store_firm_in in = { f->name, f->allow_client_chats, f->notify_display_name };
+
+	return in;
+}
+
+enum gw_result store_firm_set(struct store *s, const struct store_firm_in *f, char **error_r)
 {
 	enum gw_result r = store_text_check("firm name", f->name, TEXT_MAX_NAME, 0, error_r);
 	if (r == GW_OK && f->notify_display_name != NULL && f->notify_display_name[0] != '\0')

@@ -253,8 +253,17 @@ struct store_firm {
 };
 enum gw_result store_firm_get(struct store *store, struct store_firm *firm_r,
 			      char **error_r);
+/* What store_firm_set() writes: struct store_firm as the caller gives it
+ * (nothing is owned; the store copies). */
+struct store_firm_in {
+	const char *name;
+	int allow_client_chats;
+	const char *notify_display_name;
+};
+/* The settings of firm f, pointing into f. */
+struct store_firm_in store_firm_in_of(const struct store_firm *f);
 /* Replaces all three fields (name must not be empty). */
-enum gw_result store_firm_set(struct store *store, const struct store_firm *firm,
+enum gw_result store_firm_set(struct store *store, const struct store_firm_in *firm,
 			      char **error_r);
 void store_firm_clear(struct store_firm *firm);
 
@@ -895,7 +904,7 @@ enum gw_result store_fresh_link_queue(struct store *store, int64_t contact_id,
 
 struct store_inbound {
 	int64_t id;
-	int64_t received_at;    /* 0 on insert = now */
+	int64_t received_at;
 	char *sender;           /* envelope sender, "" for <> */
 	char *recipient;
 	char *message_id;       /* their Message-ID, NULL if none */
@@ -904,9 +913,20 @@ struct store_inbound {
 	int64_t thread_id;      /* 0 = not known */
 	char *reason;           /* free text, NULL */
 };
-/* Insert; *id_r may be NULL.  The record's id and string ownership are
- * unaffected (the store copies). */
-enum gw_result store_inbound_log(struct store *store, const struct store_inbound *in,
+/* What store_inbound_log() writes: struct store_inbound as the caller
+ * gives it (nothing is owned; the store copies). */
+struct store_inbound_in {
+	int64_t received_at;    /* 0 = now */
+	const char *sender;     /* envelope sender, "" for <> */
+	const char *recipient;
+	const char *message_id; /* their Message-ID, NULL if none */
+	int64_t size;
+	const char *verdict;    /* e.g. "loop", "bounce", "auto", "explained", "dropped" */
+	int64_t thread_id;      /* 0 = not known */
+	const char *reason;     /* free text, NULL */
+};
+/* Insert; *id_r may be NULL. */
+enum gw_result store_inbound_log(struct store *store, const struct store_inbound_in *in,
 				 int64_t *id_r, char **error_r);
 struct store_inbound_list {
 	struct store_inbound *items;
@@ -967,7 +987,7 @@ struct store_explain_result {
  * set; the caller logs the message as it sees fit.  res_r may be NULL.
  */
 enum gw_result store_explanation_queue(struct store *store,
-				       const struct store_inbound *in,
+				       const struct store_inbound_in *in,
 				       const struct store_explanation *ex,
 				       struct store_explain_result *res_r,
 				       char **error_r);
@@ -1019,6 +1039,15 @@ struct store_idempotency {
 	int64_t created_at;
 };
 
+/* What store_idempotency_put() stores: the caller's strings, copied. */
+struct store_idempotency_in {
+	int64_t api_key_id;
+	const char *key;           /* 1..STORE_IDEMPOTENCY_KEY_MAX bytes */
+	char request_sha256[65];   /* lowercase hex: what the request was */
+	int status;                /* HTTP status of the response */
+	const char *body;          /* response body, NULL or "" for none */
+};
+
 /*
  * The record of (api_key_id, key) created at or after `since`;
  * GW_NOTFOUND when there is none.
@@ -1028,12 +1057,12 @@ enum gw_result store_idempotency_get(struct store *store, int64_t api_key_id,
 				     struct store_idempotency *rec_r, char **error_r);
 /*
  * In one transaction: delete every record created before `expire_before`,
- * then insert rec (created_at = now; rec->created_at is ignored).  A live
+ * then insert rec (created_at = now).  A live
  * record with the same api_key_id and key is GW_PERMFAIL; an empty or too
  * long key, a bad hash or a status outside 100..599 is GW_INVALID.
  */
 enum gw_result store_idempotency_put(struct store *store,
-				     const struct store_idempotency *rec,
+				     const struct store_idempotency_in *rec,
 				     int64_t expire_before, char **error_r);
 void store_idempotency_clear(struct store_idempotency *rec);
 

@@ -447,15 +447,15 @@ static void send_reply(struct api_req *r, const char *body, int replayed)
 static void remember(struct api_req *r, const char *key, const char hash[65],
 		     const char *body)
 {
-	struct store_idempotency rec = { 0 };
+	struct store_idempotency_in rec = { 0 };
 	char *error = NULL;
 	enum gw_result res;
 
 	rec.api_key_id = r->key.id;
-	rec.key = (char *)key;
+	rec.key = key;
 	memcpy(rec.request_sha256, hash, 65);
 	rec.status = r->status;
-	rec.body = (char *)body;
+	rec.body = body;
 	res = store_idempotency_put(r->store, &rec, clock_now() - API_IDEMPOTENCY_WINDOW,
 				    &error);
 	if (res != GW_OK) {

@@ -148,7 +148,7 @@ int api_check_reminder_numbers(struct api_req *r, int days, int has_days, int co
 json_t *api_json_time(int64_t t);      /* ISO 8601, null for 0 */
 json_t *api_json_str(const char *s);   /* null for NULL */
 json_t *api_json_id(int64_t id);       /* null for 0 */
-json_t *api_json_firm(const struct store_firm *f);
+json_t *api_json_firm(const struct store_firm_in *f);
 json_t *api_json_account(const struct store_account *a);
 json_t *api_json_contact(const struct store_contact *c);
 json_t *api_json_staff(const struct store_staff *s);

@@ -396,7 +396,7 @@ static void set(json_t *o, const char *key, json_t *v)
 	json_object_set_new(o, key, v != NULL ? v : json_null());
 }
 
-json_t *api_json_firm(const struct store_firm *f)
+json_t *api_json_firm(const struct store_firm_in *f)
 {
 	json_t *o = json_object();
 

@@ -31,6 +31,7 @@ static const char *name_or_email(enum gw_result res, const char *error,
 void api_firm_get(struct api_req *r)
 {
 	struct store_firm f = { 0 };
+	struct store_firm_in shown;
 	char *error = NULL;
 	enum gw_result res;
 
@@ -41,7 +42,8 @@ void api_firm_get(struct api_req *r)
 		api_fail(r, res, error, NULL);
 		return;
 	}
-	api_reply(r, 200, api_json_firm(&f));
+	shown = store_firm_in_of(&f);
+	api_reply(r, 200, api_json_firm(&shown));
 	store_firm_clear(&f);
 }
 
@@ -49,7 +51,8 @@ void api_firm_patch(struct api_req *r)
 {
 	static const char *const fields[] = { "name", "allow_client_chats",
 					      "notify_display_name", NULL };
-	struct store_firm f = { 0 }, next;
+	struct store_firm f = { 0 };
+	struct store_firm_in next;
 	const char *name = NULL, *display = NULL;
 	int allow = 0, has_allow = 0, clear_display;
 	char *error = NULL;
@@ -66,13 +69,13 @@ void api_firm_patch(struct api_req *r)
 		api_fail(r, res, error, NULL);
 		return;
 	}
-	next = f;
+	next = store_firm_in_of(&f);
 	if (name != NULL)
-		next.name = (char *)name;
+		next.name = name;
 	if (has_allow)
 		next.allow_client_chats = allow;
 	if (display != NULL)
-		next.notify_display_name = (char *)display;
+		next.notify_display_name = display;
 	else if (clear_display)
 		next.notify_display_name = NULL;
 	res = store_firm_set(r->store, &next, &error);

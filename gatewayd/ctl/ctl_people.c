@@ -9,7 +9,7 @@
 
 /* ---- firm ---- */
 
-static void print_firm(struct ctl *c, const struct store_firm *f)
+static void print_firm(struct ctl *c, const struct store_firm_in *f)
 {
 	if (c->json) {
 		json_t *o = json_object();
@@ -32,7 +32,8 @@ static void print_firm(struct ctl *c, const struct store_firm *f)
 
 int ctl_cmd_firm_set(struct ctl *c, const struct ctl_args *a)
 {
-	struct store_firm firm = { 0 }, next;
+	struct store_firm firm = { 0 };
+	struct store_firm_in next;
 	const char *name = ctl_opt(a, "--name");
 	int allow = ctl_flag(a, "--allow-client-chats");
 	int deny = ctl_flag(a, "--no-client-chats");
@@ -51,8 +52,9 @@ int ctl_cmd_firm_set(struct ctl *c, const struct ctl_args *a)
 		store_firm_clear(&firm);
 		return ctl_usage(c, "--name is required (the firm has no name yet)");
 	}
-	next = firm;
-	next.name = name != NULL ? (char *)name : firm.name;
+	next = store_firm_in_of(&firm);
+	if (name != NULL)
+		next.name = name;
 	next.allow_client_chats = allow ? 1 : deny ? 0 : firm.allow_client_chats;
 	r = store_firm_set(c->store, &next, &error);
 	if (r != GW_OK) {
@@ -69,10 +71,12 @@ int ctl_cmd_firm_show(struct ctl *c, const struct ctl_args *a)
 	struct store_firm firm = { 0 };
 	char *error = NULL;
 	enum gw_result r = store_firm_get(c->store, &firm, &error);
+	struct store_firm_in shown;
 
 	if (r != GW_OK)
 		return ctl_store_fail(c, r, error);
-	print_firm(c, &firm);
+	shown = store_firm_in_of(&firm);
+	print_firm(c, &shown);
 	store_firm_clear(&firm);
 	return 0;
 }

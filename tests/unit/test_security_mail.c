@@ -521,7 +521,7 @@ static int raw_fields(const char *data, const char *name)
 static void test_security_mail_end_to_end_every_kind(void **state)
 {
 	struct e2e e;
-	struct store_firm firm = { (char *)H_FIRM, 1, NULL };
+	struct store_firm_in firm = { H_FIRM, 1, NULL };
 	int64_t owner, max, otto, acme, anna, thread, created = 0, task = 0, att = 0, t0;
 	const char *tasks[] = { H_TASK };
 	struct store_chat_new chat;
@@ -707,7 +707,7 @@ static void test_security_mail_store_refuses_line_breaks(void **state)
 	char *err = NULL;
 	enum gw_result r;
 	struct store_chat_new chat;
-	struct store_firm firm = { (char *)"Firm\r\nBcc: evil@attacker.example", 1, NULL };
+	struct store_firm_in firm = { "Firm\r\nBcc: evil@attacker.example", 1, NULL };
 	struct store_attachment_new an;
 
 	(void)state;

@@ -481,8 +481,8 @@ static void test_store_client_created_chat(void **state)
 
 	CHECK_R(store_chat_create_by_contact(f->s, f->c1, "Help", "Question", &tid, &m, &err),
 		GW_PERMFAIL, err);
-	struct store_firm firm = { .name = "Example & Partners", .allow_client_chats = 1,
-				   .notify_display_name = "Example Chat" };
+	struct store_firm_in firm = { .name = "Example & Partners", .allow_client_chats = 1,
+				      .notify_display_name = "Example Chat" };
 	CHECK_OK(store_firm_set(f->s, &firm, &err), err);
 	CHECK_OK(store_contact_set_may_create(f->s, f->c1, 0, &err), err);
 	CHECK_R(store_chat_create_by_contact(f->s, f->c1, "Help", "Question", &tid, &m, &err),

@@ -574,7 +574,7 @@ static void test_web_homes_and_new_chats(void **state)
 	wresp_clear(&r);
 
 	/* The firm forbids client chats: no form, and a POST is refused. */
-	struct store_firm firm = { "Firm", 0, NULL };
+	struct store_firm_in firm = { "Firm", 0, NULL };
 	WFX_CHECK(store_firm_set(f->s, &firm, &err), err);
 	assert_int_equal(wfx_http(f, "GET", "/", anna, NULL, 0, &r), 0);
 	assert_null(strstr(r.body, "Start a new chat"));

@@ -59,7 +59,7 @@ void wfx_restart(struct wfx *f)
 static void seed(struct wfx *f)
 {
 	struct store *s = f->s;
-	struct store_firm firm = { "Firm <b>&amp;</b> Co", 1, NULL };
+	struct store_firm_in firm = { "Firm <b>&amp;</b> Co", 1, NULL };
 	char *err = NULL;
 	const char *tasks[] = { "Upload <b>statements</b>", "Confirm the stock count" };
 	struct store_chat_new chat;
