@@ -81,6 +81,20 @@ enum gw_result store_inbound_log(struct store *s, const struct store_inbound_in 
 	return inbound_insert(s, in, id_r, error_r);
 }
 
+/* A row of the inbound log, selected as SQL_INBOUND_FIND and _LIST do. */
+static void inbound_from_row(sqlite3_stmt *st, struct store_inbound *in)
+{
+	in->id = store_col_i64(st, 0);
+	in->received_at = store_col_i64(st, 1);
+	in->sender = store_col_str(st, 2);
+	in->recipient = store_col_str(st, 3);
+	in->message_id = store_col_str_null(st, 4);
+	in->size = store_col_i64(st, 5);
+	in->verdict = store_col_str(st, 6);
+	in->thread_id = store_col_i64(st, 7);
+	in->reason = store_col_str_null(st, 8);
+}
+
 enum gw_result store_inbound_find(struct store *s, const char *message_id,
 				  const char *recipient, struct store_inbound *in,
 				  char **error_r)
@@ -95,15 +109,7 @@ enum gw_result store_inbound_find(struct store *s, const char *message_id,
 				  recipient);
 	if (rc != SQLITE_ROW)
 		return store_db_fail(s, error_r, "inbound log");
-	in->id = store_col_i64(st, 0);
-	in->received_at = store_col_i64(st, 1);
-	in->sender = store_col_str(st, 2);
-	in->recipient = store_col_str(st, 3);
-	in->message_id = store_col_str_null(st, 4);
-	in->size = store_col_i64(st, 5);
-	in->verdict = store_col_str(st, 6);
-	in->thread_id = store_col_i64(st, 7);
-	in->reason = store_col_str_null(st, 8);
+	inbound_from_row(st, in);
 	sqlite3_reset(st);
 	return GW_OK;
 }
@@ -253,15 +259,7 @@ enum gw_result store_inbound_list(struct store *s, int limit,
 	while ((rc = store_db_step(s, st)) == SQLITE_ROW) {
 		struct store_inbound *in = store_vec_push(&list_r->items, &list_r->count, &cap,
 							  sizeof(*in));
-		in->id = store_col_i64(st, 0);
-		in->received_at = store_col_i64(st, 1);
-		in->sender = store_col_str(st, 2);
-		in->recipient = store_col_str(st, 3);
-		in->message_id = store_col_str_null(st, 4);
-		in->size = store_col_i64(st, 5);
-		in->verdict = store_col_str(st, 6);
-		in->thread_id = store_col_i64(st, 7);
-		in->reason = store_col_str_null(st, 8);
+		inbound_from_row(st, in);
 	}
 	if (rc != SQLITE_DONE) {
 		store_inbound_list_free(list_r);
