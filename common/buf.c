@@ -193,9 +193,14 @@ void buf_release(struct buf *b)
 
 void buf_html_escape(struct buf *b, const char *s)
 {
-	const char *run = s;
+	buf_html_escape_n(b, s, strlen(s));
+}
 
-	for (; *s != '\0'; s++) {
+void buf_html_escape_n(struct buf *b, const char *s, size_t n)
+{
+	const char *run = s, *end = s + n;
+
+	for (; s < end; s++) {
 		const char *rep;
 
 		switch (*s) {

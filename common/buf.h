@@ -36,6 +36,8 @@ void buf_release(struct buf *b);
 
 /* HTML text/attribute escaping: & < > " ' */
 void buf_html_escape(struct buf *b, const char *s);
+/* The same for the n bytes at s (no NUL among them). */
+void buf_html_escape_n(struct buf *b, const char *s, size_t n);
 
 /* Helpers that abort on allocation failure. */
 void *xmalloc(size_t n);

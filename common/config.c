@@ -27,6 +27,7 @@
 
 #include "buf.h"
 #include "config_check.h"
+#include "path.h"
 
 enum cfg_type {
 	CFG_STRING,   /* char *; "" allowed unless a check refuses it */
@@ -142,9 +143,9 @@ static const struct cfg_key cfg_keys[] = {
 	  NULL, NULL },
 
 	{ "reminders", "default_days", CFG_INT, OFF(reminders.default_days), "3", 1,
-	  365, 0, NULL, NULL },
+	  GW_REMINDER_DAYS_MAX, 0, NULL, NULL },
 	{ "reminders", "default_count", CFG_INT, OFF(reminders.default_count), "1", 1,
-	  50, 0, NULL, NULL },
+	  GW_REMINDER_COUNT_MAX, 0, NULL, NULL },
 
 	{ "log", "level", CFG_ENUM, OFF(log.level), "info", 0, 0, 0, level_values,
 	  NULL },
@@ -580,7 +581,7 @@ fail:
 int cfg_load(const char *file, struct gw_config **cfg_r, char **error_r)
 {
 	struct buf text = BUF_INIT;
-	char *dir = NULL, *slash, chunk[8192], resolved[PATH_MAX];
+	char *dir = NULL, chunk[8192], resolved[PATH_MAX];
 	FILE *f;
 	size_t n;
 	int rc;
@@ -609,14 +610,7 @@ int cfg_load(const char *file, struct gw_config **cfg_r, char **error_r)
 
 	/* Resolve relative paths against the file's directory, made absolute
 	 * so that they survive a chdir of the daemon. */
-	dir = xstrdup(file);
-	slash = strrchr(dir, '/');
-	if (slash == NULL)
-		strcpy(dir, ".");
-	else if (slash == dir)
-		slash[1] = '\0';
-	else
-		*slash = '\0';
+	dir = path_dir(file);
 	if (realpath(dir, resolved) != NULL) {
 		free(dir);
 		dir = xstrdup(resolved);
@@ -630,12 +624,9 @@ int cfg_load(const char *file, struct gw_config **cfg_r, char **error_r)
 int cfg_load_string(const char *name, const char *text, struct gw_config **cfg_r,
 		    char **error_r)
 {
-	const char *slash = strrchr(name, '/');
-	char *dir = NULL;
+	char *dir = strchr(name, '/') != NULL ? path_dir(name) : NULL;
 	int rc;
 
-	if (slash != NULL)
-		dir = slash == name ? xstrdup("/") : xstrndup(name, (size_t)(slash - name));
 	rc = load_text(name, dir, text, strlen(text), cfg_r, error_r);
 	free(dir);
 	return rc;

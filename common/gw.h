@@ -14,6 +14,13 @@
 #ifndef GW_H
 #define GW_H
 
+/*
+ * Exit codes are those of <sysexits.h> (EX_OK, EX_USAGE, EX_DATAERR,
+ * EX_TEMPFAIL, EX_CONFIG, ...), spelled the same in every program; Postfix
+ * and systemd read them.
+ */
+#include <sysexits.h>
+
 enum gw_result {
 	GW_OK = 0,
 	GW_TEMPFAIL = 1,
@@ -23,6 +30,24 @@ enum gw_result {
 };
 
 const char *gw_result_name(enum gw_result r);
+
+/*
+ * Rules every layer checks the same way (config, store, schema, web view,
+ * API, gatewayctl): reminders go out every 1..GW_REMINDER_DAYS_MAX days
+ */
+#define GW_REMINDER_DAYS_MAX 365
+/* ... and at most GW_REMINDER_COUNT_MAX of them per staff message. */
+#define GW_REMINDER_COUNT_MAX 50
+
+/*
+ * Our loop header: every mail we send carries it with the reply domain as
+ * its value; the inbound side drops any message that carries it.
+ */
+#define GW_LOOP_HEADER "X-Gatewayd-Loop"
+
+/* The decimal spelling of a numeric macro, for SQL and HTML text. */
+#define GW_STR(x) GW_STR_(x)
+#define GW_STR_(x) #x
 
 #define GW_UNUSED(x) ((void)(x))
 #define GW_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

@@ -419,3 +419,13 @@ int link_address_token(const char *address, const char *domain,
 	out[len] = '\0';
 	return (int)purpose;
 }
+
+char *link_url(const char *base_url, const char *path, const char *token)
+{
+	const char *base = base_url != NULL ? base_url : "";
+	size_t n = strlen(base);
+
+	while (n > 0 && base[n - 1] == '/')
+		n--;
+	return xasprintf("%.*s/%s/%s", (int)n, base, path, token);
+}

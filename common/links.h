@@ -142,4 +142,11 @@ char *link_address(const struct link_keys *keys, const struct link_claims *claim
 int link_address_token(const char *address, const char *domain,
 		       char out[LINK_ADDR_TOKEN_MAX + 1]);
 
+/*
+ * The URL of a link token: BASE_URL (NULL is "", trailing slashes dropped)
+ * + "/" + PATH + "/" + TOKEN, e.g. "https://chat.example/v/TOKEN" for
+ * PATH "v" (View chat) or "u" (unsubscribe).  malloc'd.
+ */
+char *link_url(const char *base_url, const char *path, const char *token);
+
 #endif

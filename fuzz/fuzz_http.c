@@ -124,7 +124,7 @@ static void die(const char *what, const char *err)
 static void seed(void)
 {
 	struct store *s = fx.s;
-	struct store_firm firm = { "Firm <b>&amp;</b> Co", 1, NULL };
+	struct store_firm_in firm = { "Firm <b>&amp;</b> Co", 1, NULL };
 	const char *tasks[] = { "Upload <b>statements</b>", "Confirm the stock count" };
 	struct store_chat_new chat;
 	struct store_attachment_new att;

@@ -9,7 +9,7 @@
  * field value then goes through the text checks the handlers use
  * (web_clean_text, web_parse_id).  Properties checked besides memory
  * safety: values are NUL-terminated at their length, urlencoded names hold
- * no NUL, no form exceeds WEB_FORM_MAX_FIELDS, web_utf8_valid() agrees
+ * no NUL, no form exceeds WEB_FORM_MAX_FIELDS, utf8_valid() agrees
  * with GLib's UTF-8 validator, and web_clean_text() returns valid UTF-8
  * without CR, without control characters other than tab and newline and
  * without trailing blanks.
@@ -22,6 +22,7 @@
 
 #include <glib.h>
 
+#include "utf8.h"
 #include "web_int.h"
 
 static void fail(const char *what)
@@ -35,11 +36,11 @@ static void check_text(const char *s, size_t len)
 	char *clean;
 	size_t n;
 
-	/* GLib refuses NUL bytes; web_utf8_valid() lets them through (the
+	/* GLib refuses NUL bytes; utf8_valid() lets them through (the
 	 * text checks refuse them afterwards). */
 	if (memchr(s, '\0', len) == NULL &&
-	    !web_utf8_valid(s, len) != !g_utf8_validate(s, (gssize)len, NULL))
-		fail("web_utf8_valid disagrees with g_utf8_validate");
+	    !utf8_valid(s, len) != !g_utf8_validate(s, (gssize)len, NULL))
+		fail("utf8_valid disagrees with g_utf8_validate");
 	clean = web_clean_text(s, len);
 	if (clean == NULL)
 		return;

@@ -53,7 +53,7 @@ enum gw_result dc_tempfail_in(char **error_r, const char *what, char *err)
 enum gw_result dc_record(const struct decide_settings *set, struct decide_outcome *out,
 			 const char *verdict, char **error_r)
 {
-	struct store_inbound in;
+	struct store_inbound_in in;
 	char *err = NULL;
 	enum gw_result r;
 
@@ -64,7 +64,7 @@ enum gw_result dc_record(const struct decide_settings *set, struct decide_outcom
 	in.recipient = out->recipient;
 	in.message_id = out->message_id;
 	in.size = (int64_t)out->size;
-	in.verdict = (char *)verdict;
+	in.verdict = verdict;
 	in.thread_id = out->thread_id;
 	in.reason = out->reason;
 	r = store_inbound_log(set->store, &in, &out->inbound_id, &err);
@@ -324,7 +324,7 @@ static enum gw_result handle_human(const struct decide_settings *set,
 
 	{
 		struct store_explanation ex;
-		struct store_inbound in;
+		struct store_inbound_in in;
 		struct store_explain_result done_r;
 
 		base = xstrdup(buf_cstr(&reason));
@@ -356,7 +356,7 @@ static enum gw_result handle_human(const struct decide_settings *set,
 		in.recipient = out->recipient;
 		in.message_id = out->message_id;
 		in.size = (int64_t)out->size;
-		in.verdict = (char *)DECIDE_EXPLAINED;
+		in.verdict = DECIDE_EXPLAINED;
 		in.thread_id = out->thread_id;
 		in.reason = out->reason;
 

@@ -8,40 +8,7 @@
 #include <strings.h>
 
 #include "decide_private.h"
-
-/* Length of a valid UTF-8 sequence at p (at most n bytes), 0 if invalid. */
-static size_t utf8_seq(const unsigned char *p, size_t n)
-{
-	size_t len;
-	unsigned int cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if ((p[0] & 0xe0) == 0xc0) {
-		len = 2;
-		cp = p[0] & 0x1f;
-	} else if ((p[0] & 0xf0) == 0xe0) {
-		len = 3;
-		cp = p[0] & 0x0f;
-	} else if ((p[0] & 0xf8) == 0xf0) {
-		len = 4;
-		cp = p[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
+#include "utf8.h"
 
 /*
  * S as one line of valid UTF-8 of at most max bytes: control bytes and
@@ -54,7 +21,7 @@ char *dc_clean_line(const char *s, size_t max)
 	size_t n = strlen((const char *)p);
 
 	while (n > 0) {
-		size_t k = utf8_seq(p, n);
+		size_t k = utf8_decode(p, n, NULL);
 
 		if (b.len + (k > 0 ? k : 1) > max)
 			break;
@@ -93,7 +60,7 @@ void dc_buf_cut_utf8(struct buf *b, size_t max)
 	if (b->len <= max)
 		return;
 	while (n < b->len) {
-		size_t k = utf8_seq((const unsigned char *)b->data + n, b->len - n);
+		size_t k = utf8_decode((const unsigned char *)b->data + n, b->len - n, NULL);
 
 		if (k == 0)
 			k = 1;

@@ -20,7 +20,7 @@
  *      parsed tree.
  *   2. Parse with gmime.
  *   3. Classify, first match wins:
- *        loop       our own INBOUND_LOOP_HEADER carrying our reply domain,
+ *        loop       our own GW_LOOP_HEADER carrying our reply domain,
  *                   in the top-level header (not in a returned message)
  *        bounce     a delivery-status report or part; X-Failed-Recipients;
  *                   a MAILER-DAEMON or postmaster From or envelope sender;
@@ -84,9 +84,6 @@
 #define GW_INBOUND_H
 
 #include <stddef.h>
-
-/* Our loop header; compose adds it with the reply domain as its value. */
-#define INBOUND_LOOP_HEADER "X-Gatewayd-Loop"
 
 /* Defaults used for a zero field of struct inbound_limits. */
 #define INBOUND_DEFAULT_MAX_SIZE ((size_t)25 * 1024 * 1024)

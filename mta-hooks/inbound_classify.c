@@ -216,7 +216,7 @@ static int is_loop(struct inb_ctx *c)
 	const char *v, *rd = c->env->reply_domain;
 	int pos = 0;
 
-	while ((v = inb_header_next((GMimeObject *)c->msg, INBOUND_LOOP_HEADER, &pos))) {
+	while ((v = inb_header_next((GMimeObject *)c->msg, GW_LOOP_HEADER, &pos))) {
 		char *val = inb_clean_line(v, INB_LINE_MAX);
 		int yes = !rd || !g_ascii_strcasecmp(val, rd);
 

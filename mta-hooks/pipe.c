@@ -43,9 +43,6 @@
 #include "log.h"
 #include "store.h"
 
-#define EXIT_HANDLED 0
-#define EXIT_TEMPFAIL 75
-
 /*
  * pipe(8) bounces when its command runs past <transport>_time_limit
  * (default 1000s), so we give up first, and defer.
@@ -83,7 +80,7 @@ static void on_fatal_signal(int sig)
 		write_all(STDOUT_FILENO, alrm, sizeof(alrm) - 1);
 	else
 		write_all(STDOUT_FILENO, crash, sizeof(crash) - 1);
-	_exit(EXIT_TEMPFAIL);
+	_exit(EX_TEMPFAIL);
 }
 
 static void install_signals(void)
@@ -133,7 +130,7 @@ static void defer(const char *fmt, ...)
 	log_warn("pipe: deferred: %s", b.data + 6);
 	/* Out at once, from wherever we were: whatever is open or allocated
 	   goes with the process, and nothing half-done is committed. */
-	_exit(EXIT_TEMPFAIL);
+	_exit(EX_TEMPFAIL);
 }
 
 static void usage_defer(void)
@@ -149,7 +146,7 @@ static void help(void)
 	       "  -v        log to stderr instead of syslog\n"
 	       "Exit 0: handled (explained, recorded or dropped); 75: try again later.\n",
 	       CFG_DEFAULT_PATH);
-	exit(EXIT_HANDLED);
+	exit(EX_OK);
 }
 
 /* pipe(8) spells the null sender "MAILER-DAEMON" unless null_sender= is set. */
@@ -258,5 +255,5 @@ int main(int argc, char **argv)
 	link_keys_free(&keys);
 	cfg_free(&cfg);
 	free(data);
-	return EXIT_HANDLED;
+	return EX_OK;
 }

@@ -43,7 +43,7 @@ static enum gw_result errno_fail(char **error_r, const char *what, const char *p
 {
 	int e = errno;
 	/* Disk full, permissions, I/O: an operator can fix it and nothing is lost. */
-	return st_fail(error_r, GW_TEMPFAIL, "%s %s: %s", what, path, strerror(e));
+	return store_fail(error_r, GW_TEMPFAIL, "%s %s: %s", what, path, strerror(e));
 }
 
 static int fsync_dir(const char *path)
@@ -69,8 +69,8 @@ static enum gw_result write_file(const char *sub, const char *path, const void *
 				 size_t len, char **error_r)
 {
 	char rnd[33];
-	if (text_random_hex(rnd) < 0)
-		return st_fail(error_r, GW_TEMPFAIL, "attachment: no random bytes");
+	if (store_text_random_hex(rnd) < 0)
+		return store_fail(error_r, GW_TEMPFAIL, "attachment: no random bytes");
 	char *tmp = xasprintf("%s/.tmp.%s", sub, rnd);
 	enum gw_result r = GW_OK;
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
@@ -112,12 +112,12 @@ enum gw_result store_attachment_put(struct store *s, const char *dir, const void
 	GW_UNUSED(s);
 	hex_r[0] = '\0';
 	if (dir == NULL || dir[0] == '\0')
-		return st_fail(error_r, GW_INVALID, "attachment: no attachments directory");
+		return store_fail(error_r, GW_INVALID, "attachment: no attachments directory");
 	if (bytes == NULL && len > 0)
-		return st_fail(error_r, GW_INVALID, "attachment: no content");
+		return store_fail(error_r, GW_INVALID, "attachment: no content");
 	char hex[65];
 	if (sha256_hex(bytes != NULL ? bytes : "", len, hex) < 0)
-		return st_fail(error_r, GW_TEMPFAIL, "attachment: SHA-256 failed");
+		return store_fail(error_r, GW_TEMPFAIL, "attachment: SHA-256 failed");
 	char *sub = xasprintf("%s/%.2s", dir, hex);
 	char *path = store_attachment_path(dir, hex);
 	enum gw_result r = GW_OK;
@@ -168,7 +168,7 @@ static enum gw_result check_content_type(const char *ct, char **error_r)
 			ok = 0;
 	}
 	if (!ok || slashes != 1)
-		return st_fail(error_r, GW_INVALID, "content type \"%s\": not type/subtype", ct);
+		return store_fail(error_r, GW_INVALID, "content type \"%s\": not type/subtype", ct);
 	return GW_OK;
 }
 
@@ -177,12 +177,12 @@ enum gw_result store_attachment_add(struct store *s, const struct store_attachme
 {
 	const char *ct = a->content_type != NULL ? a->content_type : "application/octet-stream";
 	const char *dir = a->dir != NULL ? a->dir : s->attachments_dir;
-	enum gw_result r = text_check("file name", a->file_name, 255, 0, error_r);
+	enum gw_result r = store_text_check("file name", a->file_name, 255, 0, error_r);
 	if (r == GW_OK)
 		r = check_content_type(ct, error_r);
 	if (r == GW_OK && a->uploader_kind != STORE_STAFF && a->uploader_kind != STORE_CONTACT)
-		r = st_fail(error_r, GW_INVALID, "attachment: a %s cannot upload",
-			    store_kind_name(a->uploader_kind));
+		r = store_fail(error_r, GW_INVALID, "attachment: a %s cannot upload",
+			       store_kind_name(a->uploader_kind));
 	if (r != GW_OK)
 		return r;
 	/* Check the thread and the uploader before writing anything to disk. */
@@ -193,69 +193,69 @@ enum gw_result store_attachment_add(struct store *s, const struct store_attachme
 	if (r != GW_OK)
 		return r;
 
-	if ((r = tx_begin(s, 1, error_r)) != GW_OK)
+	if ((r = store_tx_begin(s, 1, error_r)) != GW_OK)
 		return r;
 	struct thread_core t;
 	int64_t id = 0, now = clock_now();
-	r = thread_core_get(s, a->thread_id, &t, error_r);
+	r = store_thread_core_get(s, a->thread_id, &t, error_r);
 	if (r == GW_OK && t.archived)
-		r = st_fail(error_r, GW_INVALID, "thread %lld: archived, reopen it first",
-			    (long long)a->thread_id);
+		r = store_fail(error_r, GW_INVALID, "thread %lld: archived, reopen it first",
+			       (long long)a->thread_id);
 	if (r == GW_OK && a->message_id != 0) {
 		int64_t th = 0;
-		int rc = db_int(s, SQL_MESSAGE_THREAD_OF, &th, "i", a->message_id);
+		int rc = store_db_int(s, SQL_MESSAGE_THREAD_OF, &th, "i", a->message_id);
 		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-			r = db_fail(s, error_r, "message %lld", (long long)a->message_id);
+			r = store_db_fail(s, error_r, "message %lld", (long long)a->message_id);
 		else if (rc == SQLITE_DONE || th != a->thread_id)
-			r = st_fail(error_r, GW_NOTFOUND, "thread %lld: no message %lld",
-				    (long long)a->thread_id, (long long)a->message_id);
+			r = store_fail(error_r, GW_NOTFOUND, "thread %lld: no message %lld",
+				       (long long)a->thread_id, (long long)a->message_id);
 	}
 	if (r == GW_OK &&
-	    db_exec(s, SQL_ATTACHMENT_ADD, "iIsissisi", a->thread_id, a->message_id,
-		    store_kind_name(a->uploader_kind), a->uploader_id, a->file_name, ct,
-		    (int64_t)a->len, hex, now) != SQLITE_OK)
-		r = db_fail(s, error_r, "thread %lld: add attachment", (long long)a->thread_id);
+	    store_db_exec(s, SQL_ATTACHMENT_ADD, "iIsissisi", a->thread_id, a->message_id,
+			  store_kind_name(a->uploader_kind), a->uploader_id, a->file_name, ct,
+			  (int64_t)a->len, hex, now) != SQLITE_OK)
+		r = store_db_fail(s, error_r, "thread %lld: add attachment", (long long)a->thread_id);
 	if (r == GW_OK)
-		id = db_last_id(s);
+		id = store_db_last_id(s);
 	if (r == GW_OK && a->uploader_kind == STORE_CONTACT) {
 		char extra[32];
 		snprintf(extra, sizeof(extra), "%lld", (long long)id);
-		r = notify_staff(s, a->thread_id, t.account_id, STORE_OUT_STAFF_UPLOAD,
-				 a->message_id, extra, NULL, NULL, 0, now, error_r);
+		r = store_notify_staff(s, a->thread_id, t.account_id, MAIL_STAFF_UPLOAD,
+				       a->message_id, extra, NULL, NULL, 0, now, error_r);
 	}
-	r = tx_end(s, r, error_r);
+	r = store_tx_end(s, r, error_r);
 	if (r == GW_OK && id_r != NULL)
 		*id_r = id;
 	return r;
 }
 
-void attachment_from_row(sqlite3_stmt *st, struct store_attachment *a)
+void store_attachment_from_row(sqlite3_stmt *st, struct store_attachment *a)
 {
-	a->id = col_i64(st, 0);
-	a->thread_id = col_i64(st, 1);
-	a->message_id = col_i64(st, 2);
-	a->uploader_kind = kind_from_col(st, 3);
-	a->uploader_id = col_i64(st, 4);
-	a->file_name = col_str(st, 5);
-	a->content_type = col_str(st, 6);
-	a->size = col_i64(st, 7);
+	a->id = store_col_i64(st, 0);
+	a->thread_id = store_col_i64(st, 1);
+	a->message_id = store_col_i64(st, 2);
+	a->uploader_kind = store_kind_from_col(st, 3);
+	a->uploader_id = store_col_i64(st, 4);
+	a->file_name = store_col_str(st, 5);
+	a->content_type = store_col_str(st, 6);
+	a->size = store_col_i64(st, 7);
 	const unsigned char *h = sqlite3_column_text(st, 8);
 	snprintf(a->sha256, sizeof(a->sha256), "%s", h != NULL ? (const char *)h : "");
-	a->created_at = col_i64(st, 9);
+	a->created_at = store_col_i64(st, 9);
 }
 
 enum gw_result store_attachment_get(struct store *s, int64_t id, struct store_attachment *a,
 				    char **error_r)
 {
 	memset(a, 0, sizeof(*a));
-	sqlite3_stmt *st = db_q(s, SQL_ATTACHMENT_GET, "i", id);
-	int rc = st != NULL ? db_step(s, st) : s->last_rc;
+	sqlite3_stmt *st = store_db_q(s, SQL_ATTACHMENT_GET, "i", id);
+	int rc = st != NULL ? store_db_step(s, st) : s->last_rc;
 	if (rc == SQLITE_DONE)
-		return st_fail(error_r, GW_NOTFOUND, "attachment %lld: no such attachment",
-			       (long long)id);
+		return store_fail(error_r, GW_NOTFOUND, "attachment %lld: no such attachment",
+				  (long long)id);
 	if (rc != SQLITE_ROW)
-		return db_fail(s, error_r, "attachment %lld", (long long)id);
-	attachment_from_row(st, a);
+		return store_db_fail(s, error_r, "attachment %lld", (long long)id);
+	store_attachment_from_row(st, a);
 	sqlite3_reset(st);
 	return GW_OK;
 }

@@ -18,26 +18,26 @@ static const char SQL_THREAD_CORE[] =
 	" coalesce(rem_message_id, 0), rem_sent, coalesce(rem_next_due, 0)"
 	" FROM threads WHERE id = ?1";
 
-enum gw_result thread_core_get(struct store *s, int64_t thread_id, struct thread_core *t,
-			       char **error_r)
+enum gw_result store_thread_core_get(struct store *s, int64_t thread_id, struct thread_core *t,
+				     char **error_r)
 {
 	memset(t, 0, sizeof(*t));
-	sqlite3_stmt *st = db_q(s, SQL_THREAD_CORE, "i", thread_id);
-	int rc = st != NULL ? db_step(s, st) : s->last_rc;
+	sqlite3_stmt *st = store_db_q(s, SQL_THREAD_CORE, "i", thread_id);
+	int rc = st != NULL ? store_db_step(s, st) : s->last_rc;
 	if (rc == SQLITE_DONE)
-		return st_fail(error_r, GW_NOTFOUND, "thread %lld: no such thread",
-			       (long long)thread_id);
+		return store_fail(error_r, GW_NOTFOUND, "thread %lld: no such thread",
+				  (long long)thread_id);
 	if (rc != SQLITE_ROW)
-		return db_fail(s, error_r, "thread %lld", (long long)thread_id);
-	t->id = col_i64(st, 0);
-	t->account_id = col_i64(st, 1);
-	t->archived = (int)col_i64(st, 2);
-	t->rem_enabled = (int)col_i64(st, 3);
-	t->rem_days = (int)col_i64(st, 4);
-	t->rem_count = (int)col_i64(st, 5);
-	t->rem_message_id = col_i64(st, 6);
-	t->rem_sent = (int)col_i64(st, 7);
-	t->rem_next_due = col_i64(st, 8);
+		return store_db_fail(s, error_r, "thread %lld", (long long)thread_id);
+	t->id = store_col_i64(st, 0);
+	t->account_id = store_col_i64(st, 1);
+	t->archived = (int)store_col_i64(st, 2);
+	t->rem_enabled = (int)store_col_i64(st, 3);
+	t->rem_days = (int)store_col_i64(st, 4);
+	t->rem_count = (int)store_col_i64(st, 5);
+	t->rem_message_id = store_col_i64(st, 6);
+	t->rem_sent = (int)store_col_i64(st, 7);
+	t->rem_next_due = store_col_i64(st, 8);
 	sqlite3_reset(st);
 	return GW_OK;
 }
@@ -49,21 +49,21 @@ static enum gw_result actor_check(struct store *s, int64_t thread_id, int64_t ac
 				  enum store_kind kind, int64_t id, char **error_r)
 {
 	if (kind == STORE_STAFF)
-		return staff_sees_account(s, id, account_id, error_r) == GW_OK
+		return store_staff_sees_account(s, id, account_id, error_r) == GW_OK
 			       ? GW_OK
-			       : st_fail(error_r, GW_NOTFOUND,
-					 "thread %lld: not visible to staff %lld",
-					 (long long)thread_id, (long long)id);
+			       : store_fail(error_r, GW_NOTFOUND,
+					    "thread %lld: not visible to staff %lld",
+					    (long long)thread_id, (long long)id);
 	if (kind != STORE_CONTACT)
-		return st_fail(error_r, GW_INVALID, "thread %lld: %s cannot act here",
-			       (long long)thread_id, store_kind_name(kind));
+		return store_fail(error_r, GW_INVALID, "thread %lld: %s cannot act here",
+				  (long long)thread_id, store_kind_name(kind));
 	int64_t acc;
-	int rc = db_int(s, SQL_CONTACT_ACCOUNT, &acc, "i", id);
+	int rc = store_db_int(s, SQL_CONTACT_ACCOUNT, &acc, "i", id);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_fail(s, error_r, "contact %lld", (long long)id);
+		return store_db_fail(s, error_r, "contact %lld", (long long)id);
 	if (rc == SQLITE_DONE || acc != account_id)
-		return st_fail(error_r, GW_NOTFOUND, "thread %lld: not visible to contact %lld",
-			       (long long)thread_id, (long long)id);
+		return store_fail(error_r, GW_NOTFOUND, "thread %lld: not visible to contact %lld",
+				  (long long)thread_id, (long long)id);
 	return GW_OK;
 }
 
@@ -71,7 +71,7 @@ enum gw_result store_thread_access(struct store *s, int64_t thread_id, enum stor
 				   int64_t id, char **error_r)
 {
 	struct thread_core t;
-	enum gw_result r = thread_core_get(s, thread_id, &t, error_r);
+	enum gw_result r = store_thread_core_get(s, thread_id, &t, error_r);
 	if (r != GW_OK)
 		return r;
 	return actor_check(s, thread_id, t.account_id, kind, id, error_r);
@@ -83,17 +83,17 @@ static const char SQL_MESSAGE_ADD[] =
 static const char SQL_THREAD_TOUCH[] =
 	"UPDATE threads SET last_message_at = ?2 WHERE id = ?1";
 
-enum gw_result message_insert(struct store *s, int64_t thread_id, enum store_kind kind,
-			      int64_t author_id, const char *body, int staff_only, int64_t now,
-			      int64_t *id_r, char **error_r)
+enum gw_result store_message_insert(struct store *s, int64_t thread_id, enum store_kind kind,
+				    int64_t author_id, const char *body, int staff_only, int64_t now,
+				    int64_t *id_r, char **error_r)
 {
-	if (db_exec(s, SQL_MESSAGE_ADD, "isIsdi", thread_id, store_kind_name(kind), author_id,
-		    body, staff_only ? 1 : 0, now) != SQLITE_OK)
-		return db_fail(s, error_r, "thread %lld: add message", (long long)thread_id);
-	*id_r = db_last_id(s);
+	if (store_db_exec(s, SQL_MESSAGE_ADD, "isIsdi", thread_id, store_kind_name(kind), author_id,
+			  body, staff_only ? 1 : 0, now) != SQLITE_OK)
+		return store_db_fail(s, error_r, "thread %lld: add message", (long long)thread_id);
+	*id_r = store_db_last_id(s);
 	/* A private note is no news for the client's list. */
-	if (!staff_only && db_exec(s, SQL_THREAD_TOUCH, "ii", thread_id, now) != SQLITE_OK)
-		return db_fail(s, error_r, "thread %lld", (long long)thread_id);
+	if (!staff_only && store_db_exec(s, SQL_THREAD_TOUCH, "ii", thread_id, now) != SQLITE_OK)
+		return store_db_fail(s, error_r, "thread %lld", (long long)thread_id);
 	return GW_OK;
 }
 
@@ -104,12 +104,12 @@ static const char SQL_READ_MARK[] =
 	" last_read_message_id = max(last_read_message_id, excluded.last_read_message_id),"
 	" read_at = excluded.read_at";
 
-enum gw_result read_mark_set(struct store *s, int64_t thread_id, enum store_kind kind,
+static enum gw_result read_mark_set(struct store *s, int64_t thread_id, enum store_kind kind,
 			     int64_t id, int64_t up_to, int64_t now, char **error_r)
 {
-	if (db_exec(s, SQL_READ_MARK, "isiii", thread_id, store_kind_name(kind), id, up_to, now) !=
+	if (store_db_exec(s, SQL_READ_MARK, "isiii", thread_id, store_kind_name(kind), id, up_to, now) !=
 	    SQLITE_OK)
-		return db_fail(s, error_r, "thread %lld: read mark", (long long)thread_id);
+		return store_db_fail(s, error_r, "thread %lld: read mark", (long long)thread_id);
 	return GW_OK;
 }
 
@@ -119,8 +119,8 @@ static const char SQL_LAST_NOTIFIED[] =
 static enum gw_result touch_notified(struct store *s, int64_t thread_id, int64_t now,
 				     char **error_r)
 {
-	if (db_exec(s, SQL_LAST_NOTIFIED, "ii", thread_id, now) != SQLITE_OK)
-		return db_fail(s, error_r, "thread %lld", (long long)thread_id);
+	if (store_db_exec(s, SQL_LAST_NOTIFIED, "ii", thread_id, now) != SQLITE_OK)
+		return store_db_fail(s, error_r, "thread %lld", (long long)thread_id);
 	return GW_OK;
 }
 
@@ -135,18 +135,18 @@ static enum gw_result after_staff_message(struct store *s, int64_t thread_id,
 {
 	int64_t *mentioned;
 	size_t n_mentioned;
-	enum gw_result r = notify_mentions(s, thread_id, msg, STORE_STAFF, staff_id, body, now,
-					   &mentioned, &n_mentioned, error_r);
+	enum gw_result r = store_notify_mentions(s, thread_id, msg, STORE_STAFF, staff_id, body, now,
+						 &mentioned, &n_mentioned, error_r);
 	free(mentioned);
 	char key[64];
 	snprintf(key, sizeof(key), "new_message:%lld", (long long)msg);
 	if (r == GW_OK)
-		r = notify_contacts(s, thread_id, account_id, STORE_OUT_NEW_MESSAGE, msg, NULL,
-				    key, 0, now, NULL, error_r);
+		r = store_notify_contacts(s, thread_id, account_id, MAIL_NEW_MESSAGE, msg, NULL,
+					  key, 0, now, NULL, error_r);
 	if (r == GW_OK)
 		r = touch_notified(s, thread_id, now, error_r);
 	if (r == GW_OK)
-		r = reminders_restart(s, thread_id, msg, now, error_r);
+		r = store_reminders_restart(s, thread_id, msg, now, error_r);
 	if (r == GW_OK)
 		r = read_mark_set(s, thread_id, STORE_STAFF, staff_id, msg, now, error_r);
 	return r;
@@ -155,21 +155,21 @@ static enum gw_result after_staff_message(struct store *s, int64_t thread_id,
 /* What a contact's message implies: mentions, staff emails, reminders stop. */
 static enum gw_result after_contact_message(struct store *s, int64_t thread_id,
 					    int64_t account_id, int64_t contact_id,
-					    enum store_out_kind kind, int64_t msg,
+					    enum mail_kind kind, int64_t msg,
 					    const char *body, int64_t now, char **error_r)
 {
 	int64_t *mentioned;
 	size_t n_mentioned;
-	enum gw_result r = notify_mentions(s, thread_id, msg, STORE_CONTACT, contact_id, body,
-					   now, &mentioned, &n_mentioned, error_r);
+	enum gw_result r = store_notify_mentions(s, thread_id, msg, STORE_CONTACT, contact_id, body,
+						 now, &mentioned, &n_mentioned, error_r);
 	char key[64];
-	snprintf(key, sizeof(key), "%s:%lld", store_out_kind_name(kind), (long long)msg);
+	snprintf(key, sizeof(key), "%s:%lld", mail_kind_name(kind), (long long)msg);
 	if (r == GW_OK)
-		r = notify_staff(s, thread_id, account_id, kind, msg, NULL, key, mentioned,
-				 n_mentioned, now, error_r);
+		r = store_notify_staff(s, thread_id, account_id, kind, msg, NULL, key, mentioned,
+				       n_mentioned, now, error_r);
 	free(mentioned);
 	if (r == GW_OK)
-		r = reminders_stop(s, thread_id, error_r);
+		r = store_reminders_stop(s, thread_id, error_r);
 	if (r == GW_OK)
 		r = read_mark_set(s, thread_id, STORE_CONTACT, contact_id, msg, now, error_r);
 	return r;
@@ -197,16 +197,16 @@ static enum gw_result thread_insert(struct store *s, int64_t account_id, const c
 				    int rem_enabled, int days, int count, int64_t now,
 				    int64_t *id_r, char **error_r)
 {
-	char *root = mail_id_new(s, "t.");
+	char *root = store_mail_id_new(s, "t.");
 	if (root == NULL)
-		return st_fail(error_r, GW_TEMPFAIL, "thread: no random bytes for a Message-ID");
-	int rc = db_exec(s, SQL_THREAD_ADD, "issiidsddd", account_id, subject,
-			 store_kind_name(by_kind), by_id, now, show_content ? 1 : 0, root,
-			 rem_enabled ? 1 : 0, days, count);
+		return store_fail(error_r, GW_TEMPFAIL, "thread: no random bytes for a Message-ID");
+	int rc = store_db_exec(s, SQL_THREAD_ADD, "issiidsddd", account_id, subject,
+			       store_kind_name(by_kind), by_id, now, show_content ? 1 : 0, root,
+			       rem_enabled ? 1 : 0, days, count);
 	free(root);
 	if (rc != SQLITE_OK)
-		return db_fail(s, error_r, "account %lld: add thread", (long long)account_id);
-	*id_r = db_last_id(s);
+		return store_db_fail(s, error_r, "account %lld: add thread", (long long)account_id);
+	*id_r = store_db_last_id(s);
 	return GW_OK;
 }
 
@@ -214,7 +214,7 @@ static enum gw_result chat_create_one(struct store *s, const struct store_chat_n
 				      const struct chat_text *txt, int64_t account_id,
 				      int64_t now, int64_t *thread_id_r, char **error_r)
 {
-	enum gw_result r = staff_sees_account(s, c->staff_id, account_id, error_r);
+	enum gw_result r = store_staff_sees_account(s, c->staff_id, account_id, error_r);
 	if (r != GW_OK)
 		return r;
 	char *subject = NULL, *body = NULL;
@@ -222,9 +222,9 @@ static enum gw_result chat_create_one(struct store *s, const struct store_chat_n
 	if (r == GW_OK)
 		r = store_expand_shortcodes(s, account_id, txt->body, &body, error_r);
 	if (r == GW_OK)
-		r = text_check("subject", subject, TEXT_MAX_SUBJECT, 0, error_r);
+		r = store_text_check("subject", subject, TEXT_MAX_SUBJECT, 0, error_r);
 	if (r == GW_OK)
-		r = text_check("body", body, TEXT_MAX_BODY, 1, error_r);
+		r = store_text_check("body", body, TEXT_MAX_BODY, 1, error_r);
 
 	int64_t thread_id = 0, msg = 0;
 	if (r == GW_OK)
@@ -232,15 +232,15 @@ static enum gw_result chat_create_one(struct store *s, const struct store_chat_n
 				  c->show_content, c->reminders, txt->days, txt->count, now,
 				  &thread_id, error_r);
 	if (r == GW_OK)
-		r = message_insert(s, thread_id, STORE_STAFF, c->staff_id, body, 0, now, &msg,
-				   error_r);
+		r = store_message_insert(s, thread_id, STORE_STAFF, c->staff_id, body, 0, now, &msg,
+					 error_r);
 	for (size_t i = 0; r == GW_OK && i < c->n_tasks; i++)
-		if (db_exec(s, SQL_TASK_ADD, "isi", thread_id, c->tasks[i], now) != SQLITE_OK)
-			r = db_fail(s, error_r, "thread %lld: add task", (long long)thread_id);
+		if (store_db_exec(s, SQL_TASK_ADD, "isi", thread_id, c->tasks[i], now) != SQLITE_OK)
+			r = store_db_fail(s, error_r, "thread %lld: add task", (long long)thread_id);
 	int64_t note_id = 0;
 	if (r == GW_OK && c->reminders) {
-		char *note = reminder_note_text(1, txt->days, txt->count);
-		r = message_insert(s, thread_id, STORE_SYSTEM, 0, note, 0, now, &note_id, error_r);
+		char *note = store_reminder_note_text(1, txt->days, txt->count);
+		r = store_message_insert(s, thread_id, STORE_SYSTEM, 0, note, 0, now, &note_id, error_r);
 		free(note);
 	}
 	if (r == GW_OK)
@@ -259,34 +259,34 @@ static enum gw_result chat_check(struct store *s, const struct store_chat_new *c
 				 struct chat_text *txt, char **error_r)
 {
 	if (c->n_accounts == 0 || c->account_ids == NULL)
-		return st_fail(error_r, GW_INVALID, "new chat: no account given");
+		return store_fail(error_r, GW_INVALID, "new chat: no account given");
 	if (c->n_accounts > 100000)
-		return st_fail(error_r, GW_INVALID, "new chat: too many accounts (%zu)",
-			       c->n_accounts);
+		return store_fail(error_r, GW_INVALID, "new chat: too many accounts (%zu)",
+				  c->n_accounts);
 	for (size_t i = 0; i < c->n_accounts; i++)
 		for (size_t j = 0; j < i; j++)
 			if (c->account_ids[i] == c->account_ids[j])
-				return st_fail(error_r, GW_INVALID,
-					       "new chat: account %lld given twice",
-					       (long long)c->account_ids[i]);
+				return store_fail(error_r, GW_INVALID,
+						  "new chat: account %lld given twice",
+						  (long long)c->account_ids[i]);
 	if (c->n_tasks > 100)
-		return st_fail(error_r, GW_INVALID, "new chat: more than 100 tasks");
+		return store_fail(error_r, GW_INVALID, "new chat: more than 100 tasks");
 	for (size_t i = 0; i < c->n_tasks; i++) {
 		char what[32];
 		snprintf(what, sizeof(what), "task %zu", i + 1);
-		enum gw_result r = text_check(what, c->tasks != NULL ? c->tasks[i] : NULL,
-					      TEXT_MAX_TASK, 0, error_r);
+		enum gw_result r = store_text_check(what, c->tasks != NULL ? c->tasks[i] : NULL,
+						    TEXT_MAX_TASK, 0, error_r);
 		if (r != GW_OK)
 			return r;
 	}
 	txt->days = c->reminder_days != 0 ? c->reminder_days : s->rem_days;
 	txt->count = c->reminder_count != 0 ? c->reminder_count : s->rem_count;
-	if (txt->days < 1 || txt->days > 365)
-		return st_fail(error_r, GW_INVALID, "reminder days %d: not within 1..365",
-			       txt->days);
-	if (txt->count < 1 || txt->count > 50)
-		return st_fail(error_r, GW_INVALID, "reminder count %d: not within 1..50",
-			       txt->count);
+	if (txt->days < 1 || txt->days > GW_REMINDER_DAYS_MAX)
+		return store_fail(error_r, GW_INVALID, "reminder days %d: not within 1..%d",
+				  txt->days, GW_REMINDER_DAYS_MAX);
+	if (txt->count < 1 || txt->count > GW_REMINDER_COUNT_MAX)
+		return store_fail(error_r, GW_INVALID, "reminder count %d: not within 1..%d",
+				  txt->count, GW_REMINDER_COUNT_MAX);
 	return GW_OK;
 }
 
@@ -297,7 +297,7 @@ enum gw_result store_chat_create(struct store *s, const struct store_chat_new *c
 	enum gw_result r = chat_check(s, c, &txt, error_r);
 	if (r != GW_OK)
 		return r;
-	if ((r = tx_begin(s, 1, error_r)) != GW_OK)
+	if ((r = store_tx_begin(s, 1, error_r)) != GW_OK)
 		return r;
 	struct store_template t = { 0 };
 	if (c->template_name != NULL) {
@@ -308,9 +308,9 @@ enum gw_result store_chat_create(struct store *s, const struct store_chat_new *c
 			txt.body = t.body;
 	}
 	if (r == GW_OK && txt.subject == NULL)
-		r = st_fail(error_r, GW_INVALID, "new chat: no subject and no template");
+		r = store_fail(error_r, GW_INVALID, "new chat: no subject and no template");
 	if (r == GW_OK && txt.body == NULL)
-		r = st_fail(error_r, GW_INVALID, "new chat: no text and no template");
+		r = store_fail(error_r, GW_INVALID, "new chat: no text and no template");
 	int64_t now = clock_now();
 	for (size_t i = 0; r == GW_OK && i < c->n_accounts; i++) {
 		int64_t id;
@@ -319,7 +319,7 @@ enum gw_result store_chat_create(struct store *s, const struct store_chat_new *c
 			thread_ids_r[i] = id;
 	}
 	store_template_clear(&t);
-	return tx_end(s, r, error_r);
+	return store_tx_end(s, r, error_r);
 }
 
 /* ---- new chat (client) ---- */
@@ -329,12 +329,12 @@ enum gw_result store_chat_create_by_contact(struct store *s, int64_t contact_id,
 					    int64_t *thread_id_r, int64_t *message_id_r,
 					    char **error_r)
 {
-	enum gw_result r = text_check("subject", subject, TEXT_MAX_SUBJECT, 0, error_r);
+	enum gw_result r = store_text_check("subject", subject, TEXT_MAX_SUBJECT, 0, error_r);
 	if (r == GW_OK)
-		r = text_check("body", body, TEXT_MAX_BODY, 1, error_r);
+		r = store_text_check("body", body, TEXT_MAX_BODY, 1, error_r);
 	if (r != GW_OK)
 		return r;
-	if ((r = tx_begin(s, 1, error_r)) != GW_OK)
+	if ((r = store_tx_begin(s, 1, error_r)) != GW_OK)
 		return r;
 	struct store_firm firm = { 0 };
 	struct store_contact c = { 0 };
@@ -342,21 +342,21 @@ enum gw_result store_chat_create_by_contact(struct store *s, int64_t contact_id,
 	if (r == GW_OK)
 		r = store_contact_get(s, contact_id, &c, error_r);
 	if (r == GW_OK && !firm.allow_client_chats)
-		r = st_fail(error_r, GW_PERMFAIL, "new chat: the firm does not allow client chats");
+		r = store_fail(error_r, GW_PERMFAIL, "new chat: the firm does not allow client chats");
 	if (r == GW_OK && !c.may_create_chats)
-		r = st_fail(error_r, GW_PERMFAIL, "new chat: contact %lld may not create chats",
-			    (long long)contact_id);
+		r = store_fail(error_r, GW_PERMFAIL, "new chat: contact %lld may not create chats",
+			       (long long)contact_id);
 	int64_t now = clock_now(), thread_id = 0, msg = 0;
 	if (r == GW_OK)
 		r = thread_insert(s, c.account_id, subject, STORE_CONTACT, contact_id, 0, 0,
 				  s->rem_days, s->rem_count, now, &thread_id, error_r);
 	if (r == GW_OK)
-		r = message_insert(s, thread_id, STORE_CONTACT, contact_id, body, 0, now, &msg,
-				   error_r);
+		r = store_message_insert(s, thread_id, STORE_CONTACT, contact_id, body, 0, now, &msg,
+					 error_r);
 	if (r == GW_OK)
 		r = after_contact_message(s, thread_id, c.account_id, contact_id,
-					  STORE_OUT_STAFF_CLIENT_CREATED, msg, body, now, error_r);
-	r = tx_end(s, r, error_r);
+					  MAIL_STAFF_CLIENT_CREATED, msg, body, now, error_r);
+	r = store_tx_end(s, r, error_r);
 	if (r == GW_OK) {
 		if (thread_id_r != NULL)
 			*thread_id_r = thread_id;
@@ -374,31 +374,31 @@ enum gw_result store_message_post(struct store *s, int64_t thread_id, enum store
 				  int64_t author_id, const char *body, int64_t *message_id_r,
 				  char **error_r)
 {
-	enum gw_result r = text_check("message", body, TEXT_MAX_BODY, 1, error_r);
+	enum gw_result r = store_text_check("message", body, TEXT_MAX_BODY, 1, error_r);
 	if (r != GW_OK)
 		return r;
 	if (kind != STORE_STAFF && kind != STORE_CONTACT)
-		return st_fail(error_r, GW_INVALID, "thread %lld: a %s cannot post",
-			       (long long)thread_id, store_kind_name(kind));
-	if ((r = tx_begin(s, 1, error_r)) != GW_OK)
+		return store_fail(error_r, GW_INVALID, "thread %lld: a %s cannot post",
+				  (long long)thread_id, store_kind_name(kind));
+	if ((r = store_tx_begin(s, 1, error_r)) != GW_OK)
 		return r;
 	struct thread_core t;
 	int64_t now = clock_now(), msg = 0;
-	r = thread_core_get(s, thread_id, &t, error_r);
+	r = store_thread_core_get(s, thread_id, &t, error_r);
 	if (r == GW_OK)
 		r = actor_check(s, thread_id, t.account_id, kind, author_id, error_r);
 	if (r == GW_OK && t.archived)
-		r = st_fail(error_r, GW_INVALID, "thread %lld: archived, reopen it first",
-			    (long long)thread_id);
+		r = store_fail(error_r, GW_INVALID, "thread %lld: archived, reopen it first",
+			       (long long)thread_id);
 	if (r == GW_OK)
-		r = message_insert(s, thread_id, kind, author_id, body, 0, now, &msg, error_r);
+		r = store_message_insert(s, thread_id, kind, author_id, body, 0, now, &msg, error_r);
 	if (r == GW_OK && kind == STORE_STAFF)
 		r = after_staff_message(s, thread_id, t.account_id, author_id, msg, body, now,
 					error_r);
 	else if (r == GW_OK)
 		r = after_contact_message(s, thread_id, t.account_id, author_id,
-					  STORE_OUT_STAFF_CLIENT_REPLIED, msg, body, now, error_r);
-	r = tx_end(s, r, error_r);
+					  MAIL_STAFF_CLIENT_REPLIED, msg, body, now, error_r);
+	r = store_tx_end(s, r, error_r);
 	if (r == GW_OK && message_id_r != NULL)
 		*message_id_r = msg;
 	return r;
@@ -407,18 +407,18 @@ enum gw_result store_message_post(struct store *s, int64_t thread_id, enum store
 enum gw_result store_note_add(struct store *s, int64_t thread_id, const char *body,
 			      int staff_only, int64_t *message_id_r, char **error_r)
 {
-	enum gw_result r = text_check("note", body, TEXT_MAX_BODY, 1, error_r);
+	enum gw_result r = store_text_check("note", body, TEXT_MAX_BODY, 1, error_r);
 	if (r != GW_OK)
 		return r;
-	if ((r = tx_begin(s, 1, error_r)) != GW_OK)
+	if ((r = store_tx_begin(s, 1, error_r)) != GW_OK)
 		return r;
 	struct thread_core t;
 	int64_t msg = 0;
-	r = thread_core_get(s, thread_id, &t, error_r);
+	r = store_thread_core_get(s, thread_id, &t, error_r);
 	if (r == GW_OK)
-		r = message_insert(s, thread_id, STORE_SYSTEM, 0, body, staff_only, clock_now(),
-				   &msg, error_r);
-	r = tx_end(s, r, error_r);
+		r = store_message_insert(s, thread_id, STORE_SYSTEM, 0, body, staff_only, clock_now(),
+					 &msg, error_r);
+	r = store_tx_end(s, r, error_r);
 	if (r == GW_OK && message_id_r != NULL)
 		*message_id_r = msg;
 	return r;
@@ -434,30 +434,30 @@ static const char SQL_MESSAGE_THREAD[] = "SELECT thread_id FROM messages WHERE i
 enum gw_result store_read_mark(struct store *s, int64_t thread_id, enum store_kind kind,
 			       int64_t reader_id, int64_t up_to, char **error_r)
 {
-	enum gw_result r = tx_begin(s, 1, error_r);
+	enum gw_result r = store_tx_begin(s, 1, error_r);
 	if (r != GW_OK)
 		return r;
 	struct thread_core t;
-	r = thread_core_get(s, thread_id, &t, error_r);
+	r = store_thread_core_get(s, thread_id, &t, error_r);
 	if (r == GW_OK)
 		r = actor_check(s, thread_id, t.account_id, kind, reader_id, error_r);
 	int64_t v = 0;
 	if (r == GW_OK && up_to == 0) {
-		if (db_int(s, SQL_LAST_VISIBLE, &v, "id", thread_id, kind == STORE_STAFF) !=
+		if (store_db_int(s, SQL_LAST_VISIBLE, &v, "id", thread_id, kind == STORE_STAFF) !=
 		    SQLITE_ROW)
-			r = db_fail(s, error_r, "thread %lld", (long long)thread_id);
+			r = store_db_fail(s, error_r, "thread %lld", (long long)thread_id);
 		up_to = v;
 	} else if (r == GW_OK) {
-		int rc = db_int(s, SQL_MESSAGE_THREAD, &v, "i", up_to);
+		int rc = store_db_int(s, SQL_MESSAGE_THREAD, &v, "i", up_to);
 		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-			r = db_fail(s, error_r, "message %lld", (long long)up_to);
+			r = store_db_fail(s, error_r, "message %lld", (long long)up_to);
 		else if (rc == SQLITE_DONE || v != thread_id)
-			r = st_fail(error_r, GW_NOTFOUND, "thread %lld: no message %lld",
-				    (long long)thread_id, (long long)up_to);
+			r = store_fail(error_r, GW_NOTFOUND, "thread %lld: no message %lld",
+				       (long long)thread_id, (long long)up_to);
 	}
 	if (r == GW_OK && up_to > 0)
 		r = read_mark_set(s, thread_id, kind, reader_id, up_to, clock_now(), error_r);
 	if (r == GW_OK && kind == STORE_CONTACT && t.rem_next_due != 0)
-		r = reminders_check_stop(s, thread_id, error_r);
-	return tx_end(s, r, error_r);
+		r = store_reminders_check_stop(s, thread_id, error_r);
+	return store_tx_end(s, r, error_r);
 }

@@ -28,23 +28,23 @@ static const char SQL_COMPOSE_ATTACHMENT[] = "SELECT file_name FROM attachments 
 static enum gw_result compose_thread(struct store *s, struct store_compose *c,
 				     int64_t thread_id, int *rem_count_r, char **error_r)
 {
-	sqlite3_stmt *st = db_q(s, SQL_COMPOSE_THREAD, "i", thread_id);
-	int rc = st != NULL ? db_step(s, st) : s->last_rc;
+	sqlite3_stmt *st = store_db_q(s, SQL_COMPOSE_THREAD, "i", thread_id);
+	int rc = st != NULL ? store_db_step(s, st) : s->last_rc;
 	if (rc == SQLITE_DONE)
-		return st_fail(error_r, GW_NOTFOUND, "thread %lld: no such thread",
-			       (long long)thread_id);
+		return store_fail(error_r, GW_NOTFOUND, "thread %lld: no such thread",
+				  (long long)thread_id);
 	if (rc != SQLITE_ROW)
-		return db_fail(s, error_r, "thread %lld", (long long)thread_id);
+		return store_db_fail(s, error_r, "thread %lld", (long long)thread_id);
 	c->thread_id = thread_id;
-	c->thread_subject = col_str(st, 0);
-	c->mail_root_id = col_str(st, 1);
-	c->show_content = (int)col_i64(st, 2);
-	c->archived = (int)col_i64(st, 3);
-	c->account_id = col_i64(st, 4);
-	c->account_name = col_str(st, 5);
-	*rem_count_r = (int)col_i64(st, 6);
+	c->thread_subject = store_col_str(st, 0);
+	c->mail_root_id = store_col_str(st, 1);
+	c->show_content = (int)store_col_i64(st, 2);
+	c->archived = (int)store_col_i64(st, 3);
+	c->account_id = store_col_i64(st, 4);
+	c->account_name = store_col_str(st, 5);
+	*rem_count_r = (int)store_col_i64(st, 6);
 	sqlite3_reset(st);
-	return tasks_load(s, thread_id, &c->tasks, &c->n_tasks, error_r);
+	return store_tasks_load(s, thread_id, &c->tasks, &c->n_tasks, error_r);
 }
 
 static enum gw_result compose_recipient(struct store *s, struct store_compose *c,
@@ -54,15 +54,15 @@ static enum gw_result compose_recipient(struct store *s, struct store_compose *c
 			  : c->recipient_kind == STORE_STAFF ? SQL_COMPOSE_STAFF : NULL;
 	if (sql == NULL)
 		return GW_OK;
-	sqlite3_stmt *st = db_q(s, sql, "i", c->recipient_id);
-	int rc = st != NULL ? db_step(s, st) : s->last_rc;
+	sqlite3_stmt *st = store_db_q(s, sql, "i", c->recipient_id);
+	int rc = st != NULL ? store_db_step(s, st) : s->last_rc;
 	if (rc == SQLITE_DONE)
-		return st_fail(error_r, GW_NOTFOUND, "%s %lld: no such id",
-			       store_kind_name(c->recipient_kind), (long long)c->recipient_id);
+		return store_fail(error_r, GW_NOTFOUND, "%s %lld: no such id",
+				  store_kind_name(c->recipient_kind), (long long)c->recipient_id);
 	if (rc != SQLITE_ROW)
-		return db_fail(s, error_r, "recipient");
-	c->recipient_name = col_str(st, 0);
-	c->recipient_generation = (uint32_t)col_i64(st, 1);
+		return store_db_fail(s, error_r, "recipient");
+	c->recipient_name = store_col_str(st, 0);
+	c->recipient_generation = (uint32_t)store_col_i64(st, 1);
 	sqlite3_reset(st);
 	return GW_OK;
 }
@@ -70,18 +70,18 @@ static enum gw_result compose_recipient(struct store *s, struct store_compose *c
 static enum gw_result compose_message(struct store *s, struct store_compose *c, int64_t id,
 				      char **error_r)
 {
-	sqlite3_stmt *st = db_q(s, SQL_COMPOSE_MESSAGE, "i", id);
-	int rc = st != NULL ? db_step(s, st) : s->last_rc;
+	sqlite3_stmt *st = store_db_q(s, SQL_COMPOSE_MESSAGE, "i", id);
+	int rc = st != NULL ? store_db_step(s, st) : s->last_rc;
 	if (rc == SQLITE_DONE)
-		return st_fail(error_r, GW_NOTFOUND, "message %lld: no such message", (long long)id);
+		return store_fail(error_r, GW_NOTFOUND, "message %lld: no such message", (long long)id);
 	if (rc != SQLITE_ROW)
-		return db_fail(s, error_r, "message %lld", (long long)id);
+		return store_db_fail(s, error_r, "message %lld", (long long)id);
 	c->message_id = id;
-	c->author_kind = kind_from_col(st, 0);
-	c->author_id = col_i64(st, 1);
-	c->author_name = col_str(st, 2);
-	c->body = col_str(st, 3);
-	c->message_created_at = col_i64(st, 4);
+	c->author_kind = store_kind_from_col(st, 0);
+	c->author_id = store_col_i64(st, 1);
+	c->author_name = store_col_str(st, 2);
+	c->body = store_col_str(st, 3);
+	c->message_created_at = store_col_i64(st, 4);
 	sqlite3_reset(st);
 	return GW_OK;
 }
@@ -90,16 +90,16 @@ static enum gw_result text_by_id(struct store *s, const char *sql, const char *e
 				 char **text_r, char **error_r)
 {
 	int64_t id = extra != NULL ? strtoll(extra, NULL, 10) : 0;
-	sqlite3_stmt *st = db_q(s, sql, "i", id);
-	int rc = st != NULL ? db_step(s, st) : s->last_rc;
+	sqlite3_stmt *st = store_db_q(s, sql, "i", id);
+	int rc = st != NULL ? store_db_step(s, st) : s->last_rc;
 	if (rc == SQLITE_ROW) {
-		*text_r = col_str(st, 0);
+		*text_r = store_col_str(st, 0);
 		sqlite3_reset(st);
 		return GW_OK;
 	}
 	if (rc == SQLITE_DONE)
 		return GW_OK; /* the email can do without it */
-	return db_fail(s, error_r, "compose");
+	return store_db_fail(s, error_r, "compose");
 }
 
 static enum gw_result compose_fill(struct store *s, struct store_compose *c, char **error_r)
@@ -123,19 +123,23 @@ static enum gw_result compose_fill(struct store *s, struct store_compose *c, cha
 		r = compose_message(s, c, o->message_id, error_r);
 	if (r != GW_OK)
 		return r;
-	switch (o->kind) {
-	case STORE_OUT_REMINDER:
+	/* What the row's extra names, loaded for the email (an unknown kind,
+	 * which the relay refuses, names nothing). */
+	const struct mail_kind_row *kind = mail_kind_row(o->kind);
+
+	switch (kind != NULL ? kind->extra : MAIL_EXTRA_NONE) {
+	case MAIL_EXTRA_REMINDER_NUMBER:
 		c->reminder_number = o->extra != NULL ? atoi(o->extra) : 0;
 		c->reminders_remaining = rem_count > c->reminder_number
 						 ? rem_count - c->reminder_number : 0;
 		break;
-	case STORE_OUT_STAFF_TASK_DONE:
+	case MAIL_EXTRA_TASK_ID:
 		r = text_by_id(s, SQL_COMPOSE_TASK, o->extra, &c->task_text, error_r);
 		break;
-	case STORE_OUT_STAFF_UPLOAD:
+	case MAIL_EXTRA_ATTACHMENT_ID:
 		r = text_by_id(s, SQL_COMPOSE_ATTACHMENT, o->extra, &c->attachment_name, error_r);
 		break;
-	case STORE_OUT_EXPLANATION:
+	case MAIL_EXTRA_REPLY:
 		if (o->extra != NULL) {
 			const char *nl = strchr(o->extra, '\n');
 			size_t n = nl != NULL ? (size_t)(nl - o->extra) : strlen(o->extra);
@@ -143,7 +147,7 @@ static enum gw_result compose_fill(struct store *s, struct store_compose *c, cha
 			c->quoted_text = xstrdup(nl != NULL ? nl + 1 : "");
 		}
 		break;
-	default:
+	case MAIL_EXTRA_NONE:
 		break;
 	}
 	return r;
@@ -153,13 +157,13 @@ enum gw_result store_compose_get(struct store *s, int64_t outbox_id, struct stor
 				 char **error_r)
 {
 	memset(c, 0, sizeof(*c));
-	enum gw_result r = tx_begin(s, 0, error_r);
+	enum gw_result r = store_tx_begin(s, 0, error_r);
 	if (r != GW_OK)
 		return r;
 	r = store_outbox_get(s, outbox_id, &c->row, error_r);
 	if (r == GW_OK)
 		r = compose_fill(s, c, error_r);
-	r = tx_end(s, r, error_r);
+	r = store_tx_end(s, r, error_r);
 	if (r != GW_OK)
 		store_compose_clear(c);
 	return r;
@@ -168,25 +172,25 @@ enum gw_result store_compose_get(struct store *s, int64_t outbox_id, struct stor
 enum gw_result store_fresh_link_queue(struct store *s, int64_t contact_id, int64_t thread_id,
 				      int64_t *outbox_id_r, char **error_r)
 {
-	enum gw_result r = tx_begin(s, 1, error_r);
+	enum gw_result r = store_tx_begin(s, 1, error_r);
 	if (r != GW_OK)
 		return r;
 	struct store_contact c = { 0 };
 	struct thread_core t;
 	r = store_contact_get(s, contact_id, &c, error_r);
 	if (r == GW_OK && thread_id != 0) {
-		r = thread_core_get(s, thread_id, &t, error_r);
+		r = store_thread_core_get(s, thread_id, &t, error_r);
 		if (r == GW_OK && t.account_id != c.account_id)
-			r = st_fail(error_r, GW_NOTFOUND, "thread %lld: not visible to contact %lld",
-				    (long long)thread_id, (long long)contact_id);
+			r = store_fail(error_r, GW_NOTFOUND, "thread %lld: not visible to contact %lld",
+				       (long long)thread_id, (long long)contact_id);
 	}
 	if (r == GW_OK) {
 		struct outbox_new o = {
-			.kind = STORE_OUT_FRESH_LINK, .rkind = STORE_CONTACT, .rid = contact_id,
+			.kind = MAIL_FRESH_LINK, .rkind = STORE_CONTACT, .rid = contact_id,
 			.address = c.email, .thread_id = thread_id, .now = clock_now(),
 		};
-		r = outbox_add(s, &o, 0, outbox_id_r, NULL, error_r);
+		r = store_outbox_add(s, &o, 0, outbox_id_r, NULL, error_r);
 	}
 	store_contact_clear(&c);
-	return tx_end(s, r, error_r);
+	return store_tx_end(s, r, error_r);
 }

@@ -24,7 +24,7 @@ static const char SQL_INBOUND_SEEN[] =
 static const char SQL_EXPLANATIONS_THREAD[] =
 	"SELECT count(*) FROM outbox WHERE thread_id = ?1 AND kind = 'explanation'"
 	" AND recipient_kind = 'address' AND created_at >= ?2";
-const char SQL_EXPLANATIONS_COUNT[] =
+const char store_sql_explanations_count[] =
 	"SELECT count(*), coalesce(sum(thread_id = ?3), 0) FROM outbox"
 	" WHERE kind = 'explanation' AND recipient_address = ?1 AND created_at >= ?2";
 
@@ -50,35 +50,49 @@ static char *one_line(const char *s, size_t max)
 	return r;
 }
 
-static enum gw_result inbound_insert(struct store *s, const struct store_inbound *in,
+static enum gw_result inbound_insert(struct store *s, const struct store_inbound_in *in,
 				     int64_t *id_r, char **error_r)
 {
 	if (in->verdict == NULL || in->verdict[0] == '\0')
-		return st_fail(error_r, GW_INVALID, "inbound log: no verdict");
+		return store_fail(error_r, GW_INVALID, "inbound log: no verdict");
 	char *sender = one_line(in->sender, 1000);
 	char *rcpt = one_line(in->recipient, 1000);
 	char *mid = in->message_id != NULL ? one_line(in->message_id, 1000) : NULL;
 	char *verdict = one_line(in->verdict, 100);
 	char *reason = in->reason != NULL ? utf8_prefix(in->reason, 4000) : NULL;
-	int rc = db_exec(s, SQL_INBOUND_ADD, "isssisIs",
-			 in->received_at != 0 ? in->received_at : clock_now(), sender, rcpt, mid,
-			 in->size, verdict, in->thread_id, reason);
+	int rc = store_db_exec(s, SQL_INBOUND_ADD, "isssisIs",
+			       in->received_at != 0 ? in->received_at : clock_now(), sender, rcpt, mid,
+			       in->size, verdict, in->thread_id, reason);
 	free(sender);
 	free(rcpt);
 	free(mid);
 	free(verdict);
 	free(reason);
 	if (rc != SQLITE_OK)
-		return db_fail(s, error_r, "inbound log");
+		return store_db_fail(s, error_r, "inbound log");
 	if (id_r != NULL)
-		*id_r = db_last_id(s);
+		*id_r = store_db_last_id(s);
 	return GW_OK;
 }
 
-enum gw_result store_inbound_log(struct store *s, const struct store_inbound *in,
+enum gw_result store_inbound_log(struct store *s, const struct store_inbound_in *in,
 				 int64_t *id_r, char **error_r)
 {
 	return inbound_insert(s, in, id_r, error_r);
+}
+
+/* A row of the inbound log, selected as SQL_INBOUND_FIND and _LIST do. */
+static void inbound_from_row(sqlite3_stmt *st, struct store_inbound *in)
+{
+	in->id = store_col_i64(st, 0);
+	in->received_at = store_col_i64(st, 1);
+	in->sender = store_col_str(st, 2);
+	in->recipient = store_col_str(st, 3);
+	in->message_id = store_col_str_null(st, 4);
+	in->size = store_col_i64(st, 5);
+	in->verdict = store_col_str(st, 6);
+	in->thread_id = store_col_i64(st, 7);
+	in->reason = store_col_str_null(st, 8);
 }
 
 enum gw_result store_inbound_find(struct store *s, const char *message_id,
@@ -87,29 +101,21 @@ enum gw_result store_inbound_find(struct store *s, const char *message_id,
 {
 	memset(in, 0, sizeof(*in));
 	if (message_id == NULL || recipient == NULL)
-		return st_fail(error_r, GW_NOTFOUND, "inbound log: no Message-ID");
-	sqlite3_stmt *st = db_q(s, SQL_INBOUND_FIND, "ss", message_id, recipient);
-	int rc = st != NULL ? db_step(s, st) : s->last_rc;
+		return store_fail(error_r, GW_NOTFOUND, "inbound log: no Message-ID");
+	sqlite3_stmt *st = store_db_q(s, SQL_INBOUND_FIND, "ss", message_id, recipient);
+	int rc = st != NULL ? store_db_step(s, st) : s->last_rc;
 	if (rc == SQLITE_DONE)
-		return st_fail(error_r, GW_NOTFOUND, "inbound log: %s to %s not seen", message_id,
-			       recipient);
+		return store_fail(error_r, GW_NOTFOUND, "inbound log: %s to %s not seen", message_id,
+				  recipient);
 	if (rc != SQLITE_ROW)
-		return db_fail(s, error_r, "inbound log");
-	in->id = col_i64(st, 0);
-	in->received_at = col_i64(st, 1);
-	in->sender = col_str(st, 2);
-	in->recipient = col_str(st, 3);
-	in->message_id = col_str_null(st, 4);
-	in->size = col_i64(st, 5);
-	in->verdict = col_str(st, 6);
-	in->thread_id = col_i64(st, 7);
-	in->reason = col_str_null(st, 8);
+		return store_db_fail(s, error_r, "inbound log");
+	inbound_from_row(st, in);
 	sqlite3_reset(st);
 	return GW_OK;
 }
 
 /* The checks of store_explanation_queue(), inside its transaction. */
-static enum gw_result explain_refused(struct store *s, const struct store_inbound *in,
+static enum gw_result explain_refused(struct store *s, const struct store_inbound_in *in,
 				      const struct store_explanation *ex, const char *addr,
 				      struct store_explain_result *res, char **error_r)
 {
@@ -117,39 +123,39 @@ static enum gw_result explain_refused(struct store *s, const struct store_inboun
 	int rc;
 
 	if (in != NULL && in->message_id != NULL && in->message_id[0] != '\0') {
-		st = db_q(s, SQL_INBOUND_SEEN, "ss", in->message_id,
-			  in->recipient != NULL ? in->recipient : "");
-		rc = st != NULL ? db_step(s, st) : s->last_rc;
+		st = store_db_q(s, SQL_INBOUND_SEEN, "ss", in->message_id,
+				in->recipient != NULL ? in->recipient : "");
+		rc = st != NULL ? store_db_step(s, st) : s->last_rc;
 		if (rc == SQLITE_ROW) {
 			res->refused = STORE_EXPLAIN_SEEN;
-			res->seen_id = col_i64(st, 0);
+			res->seen_id = store_col_i64(st, 0);
 		}
 		if (st != NULL)
 			sqlite3_reset(st);
 		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-			return db_fail(s, error_r, "inbound log");
+			return store_db_fail(s, error_r, "inbound log");
 		if (res->refused != STORE_EXPLAIN_QUEUED)
 			return GW_OK;
 	}
 	if (ex->since <= 0)
 		return GW_OK;
-	st = db_q(s, SQL_EXPLANATIONS_COUNT, "sii", addr, ex->since, ex->thread_id);
-	rc = st != NULL ? db_step(s, st) : s->last_rc;
+	st = store_db_q(s, store_sql_explanations_count, "sii", addr, ex->since, ex->thread_id);
+	rc = st != NULL ? store_db_step(s, st) : s->last_rc;
 	if (rc != SQLITE_ROW)
-		return db_fail(s, error_r, "explanations to %s", addr);
-	if (col_i64(st, 1) > 0)
+		return store_db_fail(s, error_r, "explanations to %s", addr);
+	if (store_col_i64(st, 1) > 0)
 		res->refused = STORE_EXPLAIN_TOLD;
-	else if (ex->max_per_sender > 0 && col_i64(st, 0) >= ex->max_per_sender)
+	else if (ex->max_per_sender > 0 && store_col_i64(st, 0) >= ex->max_per_sender)
 		res->refused = STORE_EXPLAIN_CAPPED;
 	sqlite3_reset(st);
 	if (res->refused != STORE_EXPLAIN_QUEUED || ex->max_per_thread_address <= 0)
 		return GW_OK;
-	st = db_q(s, SQL_EXPLANATIONS_THREAD, "ii", ex->thread_id, ex->since);
-	rc = st != NULL ? db_step(s, st) : s->last_rc;
+	st = store_db_q(s, SQL_EXPLANATIONS_THREAD, "ii", ex->thread_id, ex->since);
+	rc = st != NULL ? store_db_step(s, st) : s->last_rc;
 	if (rc != SQLITE_ROW)
-		return db_fail(s, error_r, "explanations about thread %lld",
-			       (long long)ex->thread_id);
-	if (col_i64(st, 0) >= ex->max_per_thread_address)
+		return store_db_fail(s, error_r, "explanations about thread %lld",
+				     (long long)ex->thread_id);
+	if (store_col_i64(st, 0) >= ex->max_per_thread_address)
 		res->refused = STORE_EXPLAIN_THREAD_CAPPED;
 	sqlite3_reset(st);
 	return GW_OK;
@@ -176,21 +182,21 @@ static char *default_note(const char *sender, const char *quoted)
 	return buf_detach(&b);
 }
 
-enum gw_result store_explanation_queue(struct store *s, const struct store_inbound *in,
+enum gw_result store_explanation_queue(struct store *s, const struct store_inbound_in *in,
 				       const struct store_explanation *ex,
 				       struct store_explain_result *res_r, char **error_r)
 {
 	struct store_explain_result res = { .refused = STORE_EXPLAIN_QUEUED };
-	enum gw_result r = text_check_email("explanation recipient", ex->sender, error_r);
+	enum gw_result r = store_text_check_email("explanation recipient", ex->sender, error_r);
 
 	if (res_r != NULL)
 		*res_r = res;
 	if (r != GW_OK)
 		return r;
-	if ((r = tx_begin(s, 1, error_r)) != GW_OK)
+	if ((r = store_tx_begin(s, 1, error_r)) != GW_OK)
 		return r;
 	int64_t now = clock_now();
-	char *addr = text_lower(ex->sender);
+	char *addr = store_text_lower(ex->sender);
 	char *quoted = utf8_prefix(ex->quoted_text != NULL ? ex->quoted_text : "", QUOTE_MAX);
 	char *irt = ex->in_reply_to != NULL ? one_line(ex->in_reply_to, 998) : xstrdup("");
 	char *extra = xasprintf("%s\n%s", irt, quoted);
@@ -198,7 +204,7 @@ enum gw_result store_explanation_queue(struct store *s, const struct store_inbou
 	struct thread_core t;
 
 	if (ex->thread_id != 0)
-		r = thread_core_get(s, ex->thread_id, &t, error_r);
+		r = store_thread_core_get(s, ex->thread_id, &t, error_r);
 	if (r == GW_OK && ex->contact_id != 0) {
 		struct store_contact c;
 		r = store_contact_get(s, ex->contact_id, &c, error_r);
@@ -212,17 +218,17 @@ enum gw_result store_explanation_queue(struct store *s, const struct store_inbou
 		r = inbound_insert(s, in, NULL, error_r);
 	if (r == GW_OK) {
 		struct outbox_new o = {
-			.kind = STORE_OUT_EXPLANATION,
+			.kind = MAIL_EXPLANATION,
 			.rkind = ex->contact_id != 0 ? STORE_CONTACT : STORE_ADDRESS,
 			.rid = ex->contact_id, .address = addr, .thread_id = ex->thread_id,
 			.extra = extra, .now = now,
 		};
-		r = outbox_add(s, &o, 0, &res.outbox_id, NULL, error_r);
+		r = store_outbox_add(s, &o, 0, &res.outbox_id, NULL, error_r);
 	}
 	if (r == GW_OK && ex->thread_id != 0) {
 		int64_t msg;
 		note = ex->note != NULL ? xstrdup(ex->note) : default_note(addr, quoted);
-		r = message_insert(s, ex->thread_id, STORE_SYSTEM, 0, note, 1, now, &msg, error_r);
+		r = store_message_insert(s, ex->thread_id, STORE_SYSTEM, 0, note, 1, now, &msg, error_r);
 	}
 out:
 	free(addr);
@@ -230,7 +236,7 @@ out:
 	free(irt);
 	free(extra);
 	free(note);
-	r = tx_end(s, r, error_r);
+	r = store_tx_end(s, r, error_r);
 	if (r == GW_OK && res_r != NULL)
 		*res_r = res;
 	return r;
@@ -247,25 +253,17 @@ enum gw_result store_inbound_list(struct store *s, int limit,
 	int rc;
 
 	memset(list_r, 0, sizeof(*list_r));
-	sqlite3_stmt *st = db_q(s, SQL_INBOUND_LIST, "i", limit > 0 ? (int64_t)limit : -1);
+	sqlite3_stmt *st = store_db_q(s, SQL_INBOUND_LIST, "i", limit > 0 ? (int64_t)limit : -1);
 	if (st == NULL)
-		return db_fail(s, error_r, "inbound log");
-	while ((rc = db_step(s, st)) == SQLITE_ROW) {
-		struct store_inbound *in = vec_push(&list_r->items, &list_r->count, &cap,
-						    sizeof(*in));
-		in->id = col_i64(st, 0);
-		in->received_at = col_i64(st, 1);
-		in->sender = col_str(st, 2);
-		in->recipient = col_str(st, 3);
-		in->message_id = col_str_null(st, 4);
-		in->size = col_i64(st, 5);
-		in->verdict = col_str(st, 6);
-		in->thread_id = col_i64(st, 7);
-		in->reason = col_str_null(st, 8);
+		return store_db_fail(s, error_r, "inbound log");
+	while ((rc = store_db_step(s, st)) == SQLITE_ROW) {
+		struct store_inbound *in = store_vec_push(&list_r->items, &list_r->count, &cap,
+							  sizeof(*in));
+		inbound_from_row(st, in);
 	}
 	if (rc != SQLITE_DONE) {
 		store_inbound_list_free(list_r);
-		return db_fail(s, error_r, "inbound log");
+		return store_db_fail(s, error_r, "inbound log");
 	}
 	sqlite3_reset(st);
 	return GW_OK;

@@ -15,10 +15,10 @@
 
 #include "store_int.h"
 
-char *mail_id_new(struct store *s, const char *tag)
+char *store_mail_id_new(struct store *s, const char *tag)
 {
 	char hex[33];
-	if (text_random_hex(hex) < 0)
+	if (store_text_random_hex(hex) < 0)
 		return NULL;
 	return xasprintf("gw.%s%s@%s", tag, hex, s->mail_domain);
 }
@@ -33,27 +33,27 @@ static const char SQL_OUTBOX_ADD_IGNORE[] =
 	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10)"
 	" ON CONFLICT (dedup_key) DO NOTHING";
 
-enum gw_result outbox_add(struct store *s, const struct outbox_new *o, int ignore_dup,
-			  int64_t *id_r, int *inserted_r, char **error_r)
+enum gw_result store_outbox_add(struct store *s, const struct outbox_new *o, int ignore_dup,
+				int64_t *id_r, int *inserted_r, char **error_r)
 {
 	if (inserted_r != NULL)
 		*inserted_r = 0;
-	char *mid = mail_id_new(s, "");
+	char *mid = store_mail_id_new(s, "");
 	if (mid == NULL)
-		return st_fail(error_r, GW_TEMPFAIL, "outbox: no random bytes for a Message-ID");
-	int rc = db_exec(s, ignore_dup ? SQL_OUTBOX_ADD_IGNORE : SQL_OUTBOX_ADD, "ssIsIIsiss",
-			 store_out_kind_name(o->kind), store_kind_name(o->rkind), o->rid,
-			 o->address, o->thread_id, o->message_id, o->extra, o->now, mid,
-			 o->dedup_key);
+		return store_fail(error_r, GW_TEMPFAIL, "outbox: no random bytes for a Message-ID");
+	int rc = store_db_exec(s, ignore_dup ? SQL_OUTBOX_ADD_IGNORE : SQL_OUTBOX_ADD, "ssIsIIsiss",
+			       mail_kind_name(o->kind), store_kind_name(o->rkind), o->rid,
+			       o->address, o->thread_id, o->message_id, o->extra, o->now, mid,
+			       o->dedup_key);
 	free(mid);
 	if (rc != SQLITE_OK)
-		return db_fail(s, error_r, "outbox: queue %s to %s", store_out_kind_name(o->kind),
-			       o->address);
-	int inserted = db_changes(s) > 0;
+		return store_db_fail(s, error_r, "outbox: queue %s to %s", mail_kind_name(o->kind),
+				     o->address);
+	int inserted = store_db_changes(s) > 0;
 	if (inserted_r != NULL)
 		*inserted_r = inserted;
 	if (id_r != NULL)
-		*id_r = inserted ? db_last_id(s) : 0;
+		*id_r = inserted ? store_db_last_id(s) : 0;
 	return GW_OK;
 }
 
@@ -75,16 +75,16 @@ static enum gw_result recipients_load(struct store *s, sqlite3_stmt *st, struct 
 	struct recipient *r = NULL;
 	size_t n = 0, cap = 0;
 	int rc = st != NULL ? SQLITE_ROW : s->last_rc;
-	while (st != NULL && (rc = db_step(s, st)) == SQLITE_ROW) {
-		struct recipient *e = vec_push(&r, &n, &cap, sizeof(*r));
-		e->id = col_i64(st, 0);
-		e->address = col_str(st, 1);
+	while (st != NULL && (rc = store_db_step(s, st)) == SQLITE_ROW) {
+		struct recipient *e = store_vec_push(&r, &n, &cap, sizeof(*r));
+		e->id = store_col_i64(st, 0);
+		e->address = store_col_str(st, 1);
 	}
 	if (st != NULL)
 		sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		recipients_free(r, n);
-		return db_fail(s, error_r, "recipients");
+		return store_db_fail(s, error_r, "recipients");
 	}
 	*r_r = r;
 	*n_r = n;
@@ -95,15 +95,15 @@ static const char SQL_NOTIFIABLE_CONTACTS[] =
 	"SELECT id, email FROM contacts"
 	" WHERE account_id = ?1 AND notify = 1 AND email_status = 'ok' ORDER BY id";
 
-enum gw_result notify_contacts(struct store *s, int64_t thread_id, int64_t account_id,
-			       enum store_out_kind kind, int64_t message_id, const char *extra,
-			       const char *key_prefix, int ignore_dup, int64_t now, int *n_r,
-			       char **error_r)
+enum gw_result store_notify_contacts(struct store *s, int64_t thread_id, int64_t account_id,
+				     enum mail_kind kind, int64_t message_id, const char *extra,
+				     const char *key_prefix, int ignore_dup, int64_t now, int *n_r,
+				     char **error_r)
 {
 	struct recipient *r;
 	size_t n;
 	int queued = 0;
-	enum gw_result res = recipients_load(s, db_q(s, SQL_NOTIFIABLE_CONTACTS, "i", account_id),
+	enum gw_result res = recipients_load(s, store_db_q(s, SQL_NOTIFIABLE_CONTACTS, "i", account_id),
 					     &r, &n, error_r);
 	if (res != GW_OK)
 		return res;
@@ -117,7 +117,7 @@ enum gw_result notify_contacts(struct store *s, int64_t thread_id, int64_t accou
 			.message_id = message_id, .extra = extra, .dedup_key = key, .now = now,
 		};
 		int inserted;
-		res = outbox_add(s, &o, ignore_dup, NULL, &inserted, error_r);
+		res = store_outbox_add(s, &o, ignore_dup, NULL, &inserted, error_r);
 		queued += inserted;
 		free(key);
 	}
@@ -148,15 +148,15 @@ static int id_in(int64_t id, const int64_t *ids, size_t n)
 	return 0;
 }
 
-enum gw_result notify_staff(struct store *s, int64_t thread_id, int64_t account_id,
-			    enum store_out_kind kind, int64_t message_id, const char *extra,
-			    const char *key_prefix, const int64_t *skip, size_t n_skip,
-			    int64_t now, char **error_r)
+enum gw_result store_notify_staff(struct store *s, int64_t thread_id, int64_t account_id,
+				  enum mail_kind kind, int64_t message_id, const char *extra,
+				  const char *key_prefix, const int64_t *skip, size_t n_skip,
+				  int64_t now, char **error_r)
 {
 	struct recipient *r;
 	size_t n;
-	enum gw_result res = recipients_load(s, db_q(s, SQL_EVENT_STAFF, "ii", thread_id,
-						     account_id),
+	enum gw_result res = recipients_load(s, store_db_q(s, SQL_EVENT_STAFF, "ii", thread_id,
+							   account_id),
 					     &r, &n, error_r);
 	if (res != GW_OK)
 		return res;
@@ -171,7 +171,7 @@ enum gw_result notify_staff(struct store *s, int64_t thread_id, int64_t account_
 			.address = r[i].address, .thread_id = thread_id,
 			.message_id = message_id, .extra = extra, .dedup_key = key, .now = now,
 		};
-		res = outbox_add(s, &o, 0, NULL, NULL, error_r);
+		res = store_outbox_add(s, &o, 0, NULL, NULL, error_r);
 		free(key);
 	}
 	recipients_free(r, n);
@@ -237,9 +237,9 @@ static ssize_t mention_at(const char *p, const struct staff_name *st, size_t n)
 	return only;
 }
 
-enum gw_result notify_mentions(struct store *s, int64_t thread_id, int64_t message_id,
-			       enum store_kind author_kind, int64_t author_id, const char *body,
-			       int64_t now, int64_t **ids_r, size_t *n_r, char **error_r)
+enum gw_result store_notify_mentions(struct store *s, int64_t thread_id, int64_t message_id,
+				     enum store_kind author_kind, int64_t author_id, const char *body,
+				     int64_t now, int64_t **ids_r, size_t *n_r, char **error_r)
 {
 	*ids_r = NULL;
 	*n_r = 0;
@@ -248,19 +248,19 @@ enum gw_result notify_mentions(struct store *s, int64_t thread_id, int64_t messa
 
 	struct staff_name *st = NULL;
 	size_t n = 0, cap = 0;
-	sqlite3_stmt *q = db_q(s, SQL_STAFF_NAMES, "");
+	sqlite3_stmt *q = store_db_q(s, SQL_STAFF_NAMES, "");
 	int rc = q != NULL ? SQLITE_ROW : s->last_rc;
-	while (q != NULL && (rc = db_step(s, q)) == SQLITE_ROW) {
-		struct staff_name *e = vec_push(&st, &n, &cap, sizeof(*st));
-		e->id = col_i64(q, 0);
-		e->name = col_str(q, 1);
-		e->first = text_first_word(e->name);
-		e->email = col_str(q, 2);
-		e->notify = (int)col_i64(q, 3);
+	while (q != NULL && (rc = store_db_step(s, q)) == SQLITE_ROW) {
+		struct staff_name *e = store_vec_push(&st, &n, &cap, sizeof(*st));
+		e->id = store_col_i64(q, 0);
+		e->name = store_col_str(q, 1);
+		e->first = store_text_first_word(e->name);
+		e->email = store_col_str(q, 2);
+		e->notify = (int)store_col_i64(q, 3);
 	}
 	if (q != NULL)
 		sqlite3_reset(q);
-	enum gw_result res = rc == SQLITE_DONE ? GW_OK : db_fail(s, error_r, "mentions");
+	enum gw_result res = rc == SQLITE_DONE ? GW_OK : store_db_fail(s, error_r, "mentions");
 
 	int64_t *ids = NULL;
 	size_t n_ids = 0, cap_ids = 0;
@@ -271,9 +271,9 @@ enum gw_result notify_mentions(struct store *s, int64_t thread_id, int64_t messa
 		ssize_t i = mention_at(p + 1, st, n);
 		if (i < 0 || id_in(st[i].id, ids, n_ids))
 			continue;
-		*(int64_t *)vec_push(&ids, &n_ids, &cap_ids, sizeof(*ids)) = st[i].id;
-		if (db_exec(s, SQL_MENTION_ADD, "ii", message_id, st[i].id) != SQLITE_OK) {
-			res = db_fail(s, error_r, "mention of staff %lld", (long long)st[i].id);
+		*(int64_t *)store_vec_push(&ids, &n_ids, &cap_ids, sizeof(*ids)) = st[i].id;
+		if (store_db_exec(s, SQL_MENTION_ADD, "ii", message_id, st[i].id) != SQLITE_OK) {
+			res = store_db_fail(s, error_r, "mention of staff %lld", (long long)st[i].id);
 			break;
 		}
 		if (!st[i].notify || (author_kind == STORE_STAFF && author_id == st[i].id))
@@ -281,11 +281,11 @@ enum gw_result notify_mentions(struct store *s, int64_t thread_id, int64_t messa
 		char *key = xasprintf("staff_mention:%lld:staff:%lld", (long long)message_id,
 				      (long long)st[i].id);
 		struct outbox_new o = {
-			.kind = STORE_OUT_STAFF_MENTION, .rkind = STORE_STAFF, .rid = st[i].id,
+			.kind = MAIL_STAFF_MENTION, .rkind = STORE_STAFF, .rid = st[i].id,
 			.address = st[i].email, .thread_id = thread_id,
 			.message_id = message_id, .dedup_key = key, .now = now,
 		};
-		res = outbox_add(s, &o, 0, NULL, NULL, error_r);
+		res = store_outbox_add(s, &o, 0, NULL, NULL, error_r);
 		free(key);
 	}
 	for (size_t i = 0; i < n; i++) {

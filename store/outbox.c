@@ -19,15 +19,15 @@
 	" next_attempt_at, coalesce(lease_until, 0), last_error, created_at,"       \
 	" coalesce(sent_at, 0), mail_id, dedup_key"
 
-const char SQL_OUTBOX_DUE_QUEUED[] =
+const char store_sql_outbox_due_queued[] =
 	"SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= ?1"
 	" ORDER BY next_attempt_at LIMIT ?2";
-const char SQL_OUTBOX_DUE_LEASED[] =
+const char store_sql_outbox_due_leased[] =
 	"SELECT id FROM outbox WHERE status = 'sending' AND lease_until < ?1"
 	" ORDER BY lease_until LIMIT ?2";
-const char SQL_OUTBOX_NEXT_QUEUED[] =
+const char store_sql_outbox_next_queued[] =
 	"SELECT min(next_attempt_at) FROM outbox WHERE status = 'queued'";
-const char SQL_OUTBOX_NEXT_LEASED[] =
+const char store_sql_outbox_next_leased[] =
 	"SELECT min(lease_until) FROM outbox WHERE status = 'sending'";
 /* No RETURNING: SQLite builds a temporary table for it on every run, which
  * cost nearly as much as the UPDATE itself; SQL_OUTBOX_GET reads the row. */
@@ -56,40 +56,40 @@ static const char SQL_OUTBOX_LIST[] =
 
 static void outbox_from_row(sqlite3_stmt *st, struct store_outbox *o)
 {
-	o->id = col_i64(st, 0);
+	o->id = store_col_i64(st, 0);
 	const char *k = (const char *)sqlite3_column_text(st, 1);
-	if (k == NULL || store_out_kind_parse(k, &o->kind) < 0)
+	if (k == NULL || mail_kind_parse(k, &o->kind) < 0)
 		o->kind = 0;
-	o->recipient_kind = kind_from_col(st, 2);
-	o->recipient_id = col_i64(st, 3);
-	o->recipient_address = col_str(st, 4);
-	o->thread_id = col_i64(st, 5);
-	o->message_id = col_i64(st, 6);
-	o->extra = col_str_null(st, 7);
+	o->recipient_kind = store_kind_from_col(st, 2);
+	o->recipient_id = store_col_i64(st, 3);
+	o->recipient_address = store_col_str(st, 4);
+	o->thread_id = store_col_i64(st, 5);
+	o->message_id = store_col_i64(st, 6);
+	o->extra = store_col_str_null(st, 7);
 	const char *status = (const char *)sqlite3_column_text(st, 8);
 	if (status == NULL || store_out_status_parse(status, &o->status) < 0)
 		o->status = 0;
-	o->attempts = (int)col_i64(st, 9);
-	o->next_attempt_at = col_i64(st, 10);
-	o->lease_until = col_i64(st, 11);
-	o->last_error = col_str_null(st, 12);
-	o->created_at = col_i64(st, 13);
-	o->sent_at = col_i64(st, 14);
-	o->mail_id = col_str(st, 15);
-	o->dedup_key = col_str_null(st, 16);
+	o->attempts = (int)store_col_i64(st, 9);
+	o->next_attempt_at = store_col_i64(st, 10);
+	o->lease_until = store_col_i64(st, 11);
+	o->last_error = store_col_str_null(st, 12);
+	o->created_at = store_col_i64(st, 13);
+	o->sent_at = store_col_i64(st, 14);
+	o->mail_id = store_col_str(st, 15);
+	o->dedup_key = store_col_str_null(st, 16);
 }
 
 static enum gw_result due_ids(struct store *s, const char *sql, int64_t now, int max,
 			      int64_t *ids, size_t *n, char **error_r)
 {
-	sqlite3_stmt *st = db_q(s, sql, "id", now, max - (int)*n);
+	sqlite3_stmt *st = store_db_q(s, sql, "id", now, max - (int)*n);
 	int rc = st != NULL ? SQLITE_ROW : s->last_rc;
-	while (st != NULL && *n < (size_t)max && (rc = db_step(s, st)) == SQLITE_ROW)
-		ids[(*n)++] = col_i64(st, 0);
+	while (st != NULL && *n < (size_t)max && (rc = store_db_step(s, st)) == SQLITE_ROW)
+		ids[(*n)++] = store_col_i64(st, 0);
 	if (st != NULL)
 		sqlite3_reset(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return db_fail(s, error_r, "outbox: due rows");
+		return store_db_fail(s, error_r, "outbox: due rows");
 	return GW_OK;
 }
 
@@ -103,32 +103,32 @@ enum gw_result store_outbox_claim(struct store *s, int64_t now, int64_t lease_se
 		max = 1000;
 	if (lease_seconds < 1)
 		lease_seconds = 1;
-	enum gw_result r = tx_begin(s, 1, error_r);
+	enum gw_result r = store_tx_begin(s, 1, error_r);
 	if (r != GW_OK)
 		return r;
 	int64_t *ids = xcalloc((size_t)max, sizeof(*ids));
 	size_t n = 0, cap = 0;
 	/* Rows of crashed workers first: they have waited longest. */
-	r = due_ids(s, SQL_OUTBOX_DUE_LEASED, now, max, ids, &n, error_r);
+	r = due_ids(s, store_sql_outbox_due_leased, now, max, ids, &n, error_r);
 	if (r == GW_OK)
-		r = due_ids(s, SQL_OUTBOX_DUE_QUEUED, now, max, ids, &n, error_r);
+		r = due_ids(s, store_sql_outbox_due_queued, now, max, ids, &n, error_r);
 	for (size_t i = 0; r == GW_OK && i < n; i++) {
-		if (db_exec(s, SQL_OUTBOX_CLAIM, "ii", ids[i], now + lease_seconds) != SQLITE_OK) {
-			r = db_fail(s, error_r, "outbox %lld: claim", (long long)ids[i]);
+		if (store_db_exec(s, SQL_OUTBOX_CLAIM, "ii", ids[i], now + lease_seconds) != SQLITE_OK) {
+			r = store_db_fail(s, error_r, "outbox %lld: claim", (long long)ids[i]);
 			break;
 		}
-		sqlite3_stmt *st = db_q(s, SQL_OUTBOX_GET, "i", ids[i]);
-		int rc = st != NULL ? db_step(s, st) : s->last_rc;
+		sqlite3_stmt *st = store_db_q(s, SQL_OUTBOX_GET, "i", ids[i]);
+		int rc = st != NULL ? store_db_step(s, st) : s->last_rc;
 		if (rc == SQLITE_ROW) {
-			outbox_from_row(st, vec_push(&list->items, &list->count, &cap,
-						     sizeof(*list->items)));
+			outbox_from_row(st, store_vec_push(&list->items, &list->count, &cap,
+							   sizeof(*list->items)));
 			sqlite3_reset(st);
 		} else {
-			r = db_fail(s, error_r, "outbox %lld: claim", (long long)ids[i]);
+			r = store_db_fail(s, error_r, "outbox %lld: claim", (long long)ids[i]);
 		}
 	}
 	free(ids);
-	r = tx_end(s, r, error_r);
+	r = store_tx_end(s, r, error_r);
 	if (r != GW_OK)
 		store_outbox_list_free(list);
 	return r;
@@ -138,27 +138,27 @@ enum gw_result store_outbox_claim(struct store *s, int64_t now, int64_t lease_se
 static enum gw_result not_changed(struct store *s, int64_t id, const char *want,
 				  const char *ok_status, char **error_r)
 {
-	sqlite3_stmt *st = db_q(s, SQL_OUTBOX_STATUS, "i", id);
-	int rc = st != NULL ? db_step(s, st) : s->last_rc;
+	sqlite3_stmt *st = store_db_q(s, SQL_OUTBOX_STATUS, "i", id);
+	int rc = st != NULL ? store_db_step(s, st) : s->last_rc;
 	if (rc == SQLITE_DONE)
-		return st_fail(error_r, GW_NOTFOUND, "outbox %lld: no such row", (long long)id);
+		return store_fail(error_r, GW_NOTFOUND, "outbox %lld: no such row", (long long)id);
 	if (rc != SQLITE_ROW)
-		return db_fail(s, error_r, "outbox %lld", (long long)id);
-	char *status = col_str(st, 0);
+		return store_db_fail(s, error_r, "outbox %lld", (long long)id);
+	char *status = store_col_str(st, 0);
 	sqlite3_reset(st);
 	enum gw_result r = GW_OK;
 	if (ok_status == NULL || strcmp(status, ok_status) != 0)
-		r = st_fail(error_r, GW_INVALID, "outbox %lld: is %s, cannot %s", (long long)id,
-			    status, want);
+		r = store_fail(error_r, GW_INVALID, "outbox %lld: is %s, cannot %s", (long long)id,
+			       status, want);
 	free(status);
 	return r;
 }
 
 enum gw_result store_outbox_sent(struct store *s, int64_t id, int64_t now, char **error_r)
 {
-	if (db_exec(s, SQL_OUTBOX_SENT, "ii", id, now) != SQLITE_OK)
-		return db_fail(s, error_r, "outbox %lld: mark sent", (long long)id);
-	return db_changes(s) > 0 ? GW_OK : not_changed(s, id, "mark it sent", "sent", error_r);
+	if (store_db_exec(s, SQL_OUTBOX_SENT, "ii", id, now) != SQLITE_OK)
+		return store_db_fail(s, error_r, "outbox %lld: mark sent", (long long)id);
+	return store_db_changes(s) > 0 ? GW_OK : not_changed(s, id, "mark it sent", "sent", error_r);
 }
 
 enum gw_result store_outbox_sent_batch(struct store *s, struct store_outbox_ack *acks,
@@ -166,23 +166,23 @@ enum gw_result store_outbox_sent_batch(struct store *s, struct store_outbox_ack 
 {
 	if (n == 0)
 		return GW_OK;
-	enum gw_result r = tx_begin(s, 1, error_r);
+	enum gw_result r = store_tx_begin(s, 1, error_r);
 	for (size_t i = 0; r == GW_OK && i < n; i++) {
 		struct store_outbox_ack *a = &acks[i];
-		if (db_exec(s, SQL_OUTBOX_SENT, "ii", a->id, a->sent_at) != SQLITE_OK) {
-			r = db_fail(s, error_r, "outbox %lld: mark sent", (long long)a->id);
+		if (store_db_exec(s, SQL_OUTBOX_SENT, "ii", a->id, a->sent_at) != SQLITE_OK) {
+			r = store_db_fail(s, error_r, "outbox %lld: mark sent", (long long)a->id);
 			break;
 		}
-		if (db_changes(s) > 0) {
+		if (store_db_changes(s) > 0) {
 			a->result = GW_OK;
 			continue;
 		}
 		/* Not this row's state any more: say so for it, go on with the rest. */
 		a->result = not_changed(s, a->id, "mark it sent", "sent", NULL);
 		if (a->result != GW_OK && a->result != GW_INVALID && a->result != GW_NOTFOUND)
-			r = db_fail(s, error_r, "outbox %lld: mark sent", (long long)a->id);
+			r = store_db_fail(s, error_r, "outbox %lld: mark sent", (long long)a->id);
 	}
-	r = tx_end(s, r, error_r);
+	r = store_tx_end(s, r, error_r);
 	if (r != GW_OK) {
 		for (size_t i = 0; i < n; i++)
 			acks[i].result = r;
@@ -194,40 +194,40 @@ enum gw_result store_outbox_defer(struct store *s, int64_t id, int64_t next_atte
 				  const char *last_error, char **error_r)
 {
 	char *e = xstrndup(last_error != NULL ? last_error : "", 1000);
-	int rc = db_exec(s, SQL_OUTBOX_DEFER, "iis", id, next_attempt_at, e);
+	int rc = store_db_exec(s, SQL_OUTBOX_DEFER, "iis", id, next_attempt_at, e);
 	free(e);
 	if (rc != SQLITE_OK)
-		return db_fail(s, error_r, "outbox %lld: defer", (long long)id);
-	return db_changes(s) > 0 ? GW_OK : not_changed(s, id, "defer it", NULL, error_r);
+		return store_db_fail(s, error_r, "outbox %lld: defer", (long long)id);
+	return store_db_changes(s) > 0 ? GW_OK : not_changed(s, id, "defer it", NULL, error_r);
 }
 
 enum gw_result store_outbox_fail(struct store *s, int64_t id, const char *last_error,
 				 char **error_r)
 {
 	char *e = xstrndup(last_error != NULL ? last_error : "", 1000);
-	int rc = db_exec(s, SQL_OUTBOX_FAIL, "is", id, e);
+	int rc = store_db_exec(s, SQL_OUTBOX_FAIL, "is", id, e);
 	free(e);
 	if (rc != SQLITE_OK)
-		return db_fail(s, error_r, "outbox %lld: fail", (long long)id);
-	return db_changes(s) > 0 ? GW_OK : not_changed(s, id, "fail it", "failed", error_r);
+		return store_db_fail(s, error_r, "outbox %lld: fail", (long long)id);
+	return store_db_changes(s) > 0 ? GW_OK : not_changed(s, id, "fail it", "failed", error_r);
 }
 
 enum gw_result store_outbox_release(struct store *s, int64_t id, char **error_r)
 {
-	if (db_exec(s, SQL_OUTBOX_RELEASE, "i", id) != SQLITE_OK)
-		return db_fail(s, error_r, "outbox %lld: release", (long long)id);
-	return db_changes(s) > 0 ? GW_OK : not_changed(s, id, "release it", NULL, error_r);
+	if (store_db_exec(s, SQL_OUTBOX_RELEASE, "i", id) != SQLITE_OK)
+		return store_db_fail(s, error_r, "outbox %lld: release", (long long)id);
+	return store_db_changes(s) > 0 ? GW_OK : not_changed(s, id, "release it", NULL, error_r);
 }
 
 static enum gw_result min_of(struct store *s, const char *sql, int64_t *v_r, int *found_r,
 			     char **error_r)
 {
-	sqlite3_stmt *st = db_q(s, sql, "");
-	int rc = st != NULL ? db_step(s, st) : s->last_rc;
+	sqlite3_stmt *st = store_db_q(s, sql, "");
+	int rc = st != NULL ? store_db_step(s, st) : s->last_rc;
 	if (rc != SQLITE_ROW)
-		return db_fail(s, error_r, "outbox: next due");
+		return store_db_fail(s, error_r, "outbox: next due");
 	*found_r = sqlite3_column_type(st, 0) != SQLITE_NULL;
-	*v_r = col_i64(st, 0);
+	*v_r = store_col_i64(st, 0);
 	sqlite3_reset(st);
 	return GW_OK;
 }
@@ -237,13 +237,13 @@ enum gw_result store_outbox_next_due(struct store *s, int64_t *due_r, char **err
 	*due_r = 0;
 	int64_t q = 0, l = 0;
 	int fq = 0, fl = 0;
-	enum gw_result r = min_of(s, SQL_OUTBOX_NEXT_QUEUED, &q, &fq, error_r);
+	enum gw_result r = min_of(s, store_sql_outbox_next_queued, &q, &fq, error_r);
 	if (r == GW_OK)
-		r = min_of(s, SQL_OUTBOX_NEXT_LEASED, &l, &fl, error_r);
+		r = min_of(s, store_sql_outbox_next_leased, &l, &fl, error_r);
 	if (r != GW_OK)
 		return r;
 	if (!fq && !fl)
-		return st_fail(error_r, GW_NOTFOUND, "outbox: nothing queued");
+		return store_fail(error_r, GW_NOTFOUND, "outbox: nothing queued");
 	/* A leased row becomes claimable just after its lease ends. */
 	if (fl)
 		l += 1;
@@ -255,14 +255,14 @@ enum gw_result store_outbox_counts(struct store *s, struct store_outbox_counts *
 				   char **error_r)
 {
 	memset(c, 0, sizeof(*c));
-	sqlite3_stmt *st = db_q(s, SQL_OUTBOX_COUNTS, "");
+	sqlite3_stmt *st = store_db_q(s, SQL_OUTBOX_COUNTS, "");
 	int rc = st != NULL ? SQLITE_ROW : s->last_rc;
-	while (st != NULL && (rc = db_step(s, st)) == SQLITE_ROW) {
+	while (st != NULL && (rc = store_db_step(s, st)) == SQLITE_ROW) {
 		enum store_out_status status;
 		const char *name = (const char *)sqlite3_column_text(st, 0);
 		if (name == NULL || store_out_status_parse(name, &status) < 0)
 			continue;
-		int64_t n = col_i64(st, 1);
+		int64_t n = store_col_i64(st, 1);
 		switch (status) {
 		case STORE_OUT_QUEUED: c->queued = n; break;
 		case STORE_OUT_SENDING: c->sending = n; break;
@@ -273,7 +273,7 @@ enum gw_result store_outbox_counts(struct store *s, struct store_outbox_counts *
 	if (st != NULL)
 		sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
-		return db_fail(s, error_r, "outbox: counts");
+		return store_db_fail(s, error_r, "outbox: counts");
 	return GW_OK;
 }
 
@@ -281,12 +281,12 @@ enum gw_result store_outbox_get(struct store *s, int64_t id, struct store_outbox
 				char **error_r)
 {
 	memset(o, 0, sizeof(*o));
-	sqlite3_stmt *st = db_q(s, SQL_OUTBOX_GET, "i", id);
-	int rc = st != NULL ? db_step(s, st) : s->last_rc;
+	sqlite3_stmt *st = store_db_q(s, SQL_OUTBOX_GET, "i", id);
+	int rc = st != NULL ? store_db_step(s, st) : s->last_rc;
 	if (rc == SQLITE_DONE)
-		return st_fail(error_r, GW_NOTFOUND, "outbox %lld: no such row", (long long)id);
+		return store_fail(error_r, GW_NOTFOUND, "outbox %lld: no such row", (long long)id);
 	if (rc != SQLITE_ROW)
-		return db_fail(s, error_r, "outbox %lld", (long long)id);
+		return store_db_fail(s, error_r, "outbox %lld", (long long)id);
 	outbox_from_row(st, o);
 	sqlite3_reset(st);
 	return GW_OK;
@@ -299,16 +299,16 @@ enum gw_result store_outbox_list(struct store *s, enum store_out_status status,
 	memset(list, 0, sizeof(*list));
 	size_t cap = 0;
 	const char *sn = status != 0 ? store_out_status_name(status) : NULL;
-	sqlite3_stmt *st = db_q(s, SQL_OUTBOX_LIST, "sid", sn, thread_id, limit > 0 ? limit : -1);
+	sqlite3_stmt *st = store_db_q(s, SQL_OUTBOX_LIST, "sid", sn, thread_id, limit > 0 ? limit : -1);
 	int rc = st != NULL ? SQLITE_ROW : s->last_rc;
-	while (st != NULL && (rc = db_step(s, st)) == SQLITE_ROW)
-		outbox_from_row(st, vec_push(&list->items, &list->count, &cap,
-					     sizeof(*list->items)));
+	while (st != NULL && (rc = store_db_step(s, st)) == SQLITE_ROW)
+		outbox_from_row(st, store_vec_push(&list->items, &list->count, &cap,
+						   sizeof(*list->items)));
 	if (st != NULL)
 		sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		store_outbox_list_free(list);
-		return db_fail(s, error_r, "outbox list");
+		return store_db_fail(s, error_r, "outbox list");
 	}
 	return GW_OK;
 }

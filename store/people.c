@@ -15,9 +15,9 @@ static enum gw_result write_one(struct store *s, int rc, const char *what,
 				int64_t id, char **error_r)
 {
 	if (rc != SQLITE_OK)
-		return db_fail(s, error_r, "%s %lld", what, (long long)id);
-	if (db_changes(s) == 0)
-		return st_fail(error_r, GW_NOTFOUND, "%s %lld: no such id", what, (long long)id);
+		return store_db_fail(s, error_r, "%s %lld", what, (long long)id);
+	if (store_db_changes(s) == 0)
+		return store_fail(error_r, GW_NOTFOUND, "%s %lld: no such id", what, (long long)id);
 	return GW_OK;
 }
 
@@ -32,19 +32,19 @@ static const char SQL_FIRM_SET[] =
 enum gw_result store_firm_get(struct store *s, struct store_firm *f, char **error_r)
 {
 	memset(f, 0, sizeof(*f));
-	sqlite3_stmt *st = db_q(s, SQL_FIRM_GET, "");
-	int rc = st != NULL ? db_step(s, st) : s->last_rc;
+	sqlite3_stmt *st = store_db_q(s, SQL_FIRM_GET, "");
+	int rc = st != NULL ? store_db_step(s, st) : s->last_rc;
 	if (rc != SQLITE_ROW)
-		return rc == SQLITE_DONE ? st_fail(error_r, GW_PERMFAIL, "firm: settings row missing")
-					 : db_fail(s, error_r, "firm settings");
-	f->name = col_str(st, 0);
-	f->allow_client_chats = (int)col_i64(st, 1);
-	f->notify_display_name = col_str_null(st, 2);
+		return rc == SQLITE_DONE ? store_fail(error_r, GW_PERMFAIL, "firm: settings row missing")
+					 : store_db_fail(s, error_r, "firm settings");
+	f->name = store_col_str(st, 0);
+	f->allow_client_chats = (int)store_col_i64(st, 1);
+	f->notify_display_name = store_col_str_null(st, 2);
 	sqlite3_reset(st);
 	return GW_OK;
 }
 
-enum gw_result firm_name_get(struct store *s, char **name_r, char **error_r)
+enum gw_result store_firm_name_get(struct store *s, char **name_r, char **error_r)
 {
 	struct store_firm f;
 	enum gw_result r = store_firm_get(s, &f, error_r);
@@ -56,19 +56,26 @@ enum gw_result firm_name_get(struct store *s, char **name_r, char **error_r)
 	return GW_OK;
 }
 
-enum gw_result store_firm_set(struct store *s, const struct store_firm *f, char **error_r)
+struct store_firm_in store_firm_in_of(const struct store_firm *f)
 {
-	enum gw_result r = text_check("firm name", f->name, TEXT_MAX_NAME, 0, error_r);
+	struct store_firm_in in = { f->name, f->allow_client_chats, f->notify_display_name };
+
+	return in;
+}
+
+enum gw_result store_firm_set(struct store *s, const struct store_firm_in *f, char **error_r)
+{
+	enum gw_result r = store_text_check("firm name", f->name, TEXT_MAX_NAME, 0, error_r);
 	if (r == GW_OK && f->notify_display_name != NULL && f->notify_display_name[0] != '\0')
-		r = text_check("notification display name", f->notify_display_name,
-			       TEXT_MAX_NAME, 0, error_r);
+		r = store_text_check("notification display name", f->notify_display_name,
+				     TEXT_MAX_NAME, 0, error_r);
 	if (r != GW_OK)
 		return r;
 	const char *dn = f->notify_display_name != NULL && f->notify_display_name[0] != '\0'
 				 ? f->notify_display_name : NULL;
-	int rc = db_exec(s, SQL_FIRM_SET, "sds", f->name, f->allow_client_chats ? 1 : 0, dn);
+	int rc = store_db_exec(s, SQL_FIRM_SET, "sds", f->name, f->allow_client_chats ? 1 : 0, dn);
 	if (rc != SQLITE_OK)
-		return db_fail(s, error_r, "firm settings");
+		return store_db_fail(s, error_r, "firm settings");
 	return GW_OK;
 }
 
@@ -101,15 +108,15 @@ static const char SQL_STAFF_ASSIGNED_TO[] =
 
 static void staff_from_row(sqlite3_stmt *st, struct store_staff *p)
 {
-	p->id = col_i64(st, 0);
-	p->name = col_str(st, 1);
-	p->email = col_str(st, 2);
+	p->id = store_col_i64(st, 0);
+	p->name = store_col_str(st, 1);
+	p->email = store_col_str(st, 2);
 	const char *role = (const char *)sqlite3_column_text(st, 3);
 	if (role == NULL || store_role_parse(role, &p->role) < 0)
 		p->role = STORE_ROLE_MEMBER;
-	p->notify = (int)col_i64(st, 4);
-	p->generation = (uint32_t)col_i64(st, 5);
-	p->created_at = col_i64(st, 6);
+	p->notify = (int)store_col_i64(st, 4);
+	p->generation = (uint32_t)store_col_i64(st, 5);
+	p->created_at = store_col_i64(st, 6);
 }
 
 static enum gw_result staff_one(struct store *s, const char *sql, const char *fmt,
@@ -117,13 +124,13 @@ static enum gw_result staff_one(struct store *s, const char *sql, const char *fm
 				char **error_r)
 {
 	memset(p, 0, sizeof(*p));
-	sqlite3_stmt *st = fmt[0] == 'i' ? db_q(s, sql, "i", *(const int64_t *)key)
-					 : db_q(s, sql, "s", (const char *)key);
-	int rc = st != NULL ? db_step(s, st) : s->last_rc;
+	sqlite3_stmt *st = fmt[0] == 'i' ? store_db_q(s, sql, "i", *(const int64_t *)key)
+					 : store_db_q(s, sql, "s", (const char *)key);
+	int rc = st != NULL ? store_db_step(s, st) : s->last_rc;
 	if (rc == SQLITE_DONE)
-		return st_fail(error_r, GW_NOTFOUND, "%s: no such staff member", what);
+		return store_fail(error_r, GW_NOTFOUND, "%s: no such staff member", what);
 	if (rc != SQLITE_ROW)
-		return db_fail(s, error_r, "%s", what);
+		return store_db_fail(s, error_r, "%s", what);
 	staff_from_row(st, p);
 	sqlite3_reset(st);
 	return GW_OK;
@@ -134,16 +141,16 @@ static enum gw_result staff_many(struct store *s, const char *sql, int64_t arg,
 {
 	memset(list, 0, sizeof(*list));
 	size_t cap = 0;
-	sqlite3_stmt *st = arg != 0 ? db_q(s, sql, "i", arg) : db_q(s, sql, "");
+	sqlite3_stmt *st = arg != 0 ? store_db_q(s, sql, "i", arg) : store_db_q(s, sql, "");
 	int rc = st != NULL ? SQLITE_ROW : s->last_rc;
-	while (st != NULL && (rc = db_step(s, st)) == SQLITE_ROW)
-		staff_from_row(st, vec_push(&list->items, &list->count, &cap,
-					    sizeof(*list->items)));
+	while (st != NULL && (rc = store_db_step(s, st)) == SQLITE_ROW)
+		staff_from_row(st, store_vec_push(&list->items, &list->count, &cap,
+						  sizeof(*list->items)));
 	if (st != NULL)
 		sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		store_staff_list_free(list);
-		return db_fail(s, error_r, "staff list");
+		return store_db_fail(s, error_r, "staff list");
 	}
 	return GW_OK;
 }
@@ -151,28 +158,28 @@ static enum gw_result staff_many(struct store *s, const char *sql, int64_t arg,
 enum gw_result store_staff_add(struct store *s, const char *name, const char *email,
 			       enum store_role role, int64_t *id_r, char **error_r)
 {
-	enum gw_result r = text_check("staff name", name, TEXT_MAX_NAME, 0, error_r);
+	enum gw_result r = store_text_check("staff name", name, TEXT_MAX_NAME, 0, error_r);
 	if (r == GW_OK)
-		r = text_check_email("staff email", email, error_r);
+		r = store_text_check_email("staff email", email, error_r);
 	if (r != GW_OK)
 		return r;
 	if (role < STORE_ROLE_OWNER || role > STORE_ROLE_MEMBER)
-		return st_fail(error_r, GW_INVALID, "staff role %d: unknown", (int)role);
-	if ((r = tx_begin(s, 1, error_r)) != GW_OK)
+		return store_fail(error_r, GW_INVALID, "staff role %d: unknown", (int)role);
+	if ((r = store_tx_begin(s, 1, error_r)) != GW_OK)
 		return r;
 	int64_t other;
-	int rc = db_int(s, SQL_STAFF_EMAIL_EXISTS, &other, "s", email);
+	int rc = store_db_int(s, SQL_STAFF_EMAIL_EXISTS, &other, "s", email);
 	if (rc == SQLITE_ROW)
-		r = st_fail(error_r, GW_PERMFAIL, "staff email \"%s\": already used by staff %lld",
-			    email, (long long)other);
+		r = store_fail(error_r, GW_PERMFAIL, "staff email \"%s\": already used by staff %lld",
+			       email, (long long)other);
 	else if (rc != SQLITE_DONE)
-		r = db_fail(s, error_r, "add staff \"%s\"", email);
-	else if (db_exec(s, SQL_STAFF_ADD, "sssi", name, email, store_role_name(role),
-			 clock_now()) != SQLITE_OK)
-		r = db_fail(s, error_r, "add staff \"%s\"", email);
+		r = store_db_fail(s, error_r, "add staff \"%s\"", email);
+	else if (store_db_exec(s, SQL_STAFF_ADD, "sssi", name, email, store_role_name(role),
+			       clock_now()) != SQLITE_OK)
+		r = store_db_fail(s, error_r, "add staff \"%s\"", email);
 	else if (id_r != NULL)
-		*id_r = db_last_id(s);
-	return tx_end(s, r, error_r);
+		*id_r = store_db_last_id(s);
+	return store_tx_end(s, r, error_r);
 }
 
 enum gw_result store_staff_get(struct store *s, int64_t id, struct store_staff *p,
@@ -208,14 +215,14 @@ enum gw_result store_staff_set_role(struct store *s, int64_t id, enum store_role
 				    char **error_r)
 {
 	if (role < STORE_ROLE_OWNER || role > STORE_ROLE_MEMBER)
-		return st_fail(error_r, GW_INVALID, "staff role %d: unknown", (int)role);
-	int rc = db_exec(s, SQL_STAFF_ROLE, "is", id, store_role_name(role));
+		return store_fail(error_r, GW_INVALID, "staff role %d: unknown", (int)role);
+	int rc = store_db_exec(s, SQL_STAFF_ROLE, "is", id, store_role_name(role));
 	return write_one(s, rc, "staff", id, error_r);
 }
 
 enum gw_result store_staff_set_notify(struct store *s, int64_t id, int on, char **error_r)
 {
-	int rc = db_exec(s, SQL_STAFF_NOTIFY, "id", id, on ? 1 : 0);
+	int rc = store_db_exec(s, SQL_STAFF_NOTIFY, "id", id, on ? 1 : 0);
 	return write_one(s, rc, "staff", id, error_r);
 }
 
@@ -223,11 +230,11 @@ static enum gw_result bump(struct store *s, const char *sql, const char *what, i
 			   uint32_t *gen_r, char **error_r)
 {
 	int64_t g = 0;
-	int rc = db_int(s, sql, &g, "i", id);
+	int rc = store_db_int(s, sql, &g, "i", id);
 	if (rc == SQLITE_DONE)
-		return st_fail(error_r, GW_NOTFOUND, "%s %lld: no such id", what, (long long)id);
+		return store_fail(error_r, GW_NOTFOUND, "%s %lld: no such id", what, (long long)id);
 	if (rc != SQLITE_ROW)
-		return db_fail(s, error_r, "%s %lld: bump generation", what, (long long)id);
+		return store_db_fail(s, error_r, "%s %lld: bump generation", what, (long long)id);
 	if (gen_r != NULL)
 		*gen_r = (uint32_t)g;
 	return GW_OK;
@@ -242,50 +249,50 @@ enum gw_result store_staff_bump_generation(struct store *s, int64_t id, uint32_t
 enum gw_result store_staff_assign(struct store *s, int64_t staff_id, int64_t account_id,
 				  int on, char **error_r)
 {
-	enum gw_result r = tx_begin(s, 1, error_r);
+	enum gw_result r = store_tx_begin(s, 1, error_r);
 	if (r != GW_OK)
 		return r;
 	int64_t v;
-	int rc = db_int(s, SQL_STAFF_ROLE_OF, &v, "i", staff_id);
+	int rc = store_db_int(s, SQL_STAFF_ROLE_OF, &v, "i", staff_id);
 	if (rc == SQLITE_DONE)
-		r = st_fail(error_r, GW_NOTFOUND, "staff %lld: no such id", (long long)staff_id);
+		r = store_fail(error_r, GW_NOTFOUND, "staff %lld: no such id", (long long)staff_id);
 	else if (rc != SQLITE_ROW)
-		r = db_fail(s, error_r, "assign staff %lld", (long long)staff_id);
+		r = store_db_fail(s, error_r, "assign staff %lld", (long long)staff_id);
 	if (r == GW_OK) {
 		struct store_account a;
 		r = store_account_get(s, account_id, &a, error_r);
 		store_account_clear(&a);
 	}
 	if (r == GW_OK) {
-		rc = db_exec(s, on ? SQL_STAFF_ASSIGN : SQL_STAFF_UNASSIGN, "ii", staff_id,
-			     account_id);
+		rc = store_db_exec(s, on ? SQL_STAFF_ASSIGN : SQL_STAFF_UNASSIGN, "ii", staff_id,
+				   account_id);
 		if (rc != SQLITE_OK)
-			r = db_fail(s, error_r, "assign staff %lld to account %lld",
-				    (long long)staff_id, (long long)account_id);
+			r = store_db_fail(s, error_r, "assign staff %lld to account %lld",
+					  (long long)staff_id, (long long)account_id);
 	}
-	return tx_end(s, r, error_r);
+	return store_tx_end(s, r, error_r);
 }
 
-enum gw_result staff_sees_account(struct store *s, int64_t staff_id, int64_t account_id,
-				  char **error_r)
+enum gw_result store_staff_sees_account(struct store *s, int64_t staff_id, int64_t account_id,
+					char **error_r)
 {
 	int64_t all;
-	int rc = db_int(s, SQL_STAFF_ROLE_OF, &all, "i", staff_id);
+	int rc = store_db_int(s, SQL_STAFF_ROLE_OF, &all, "i", staff_id);
 	if (rc == SQLITE_DONE)
-		return st_fail(error_r, GW_NOTFOUND, "staff %lld: no such id", (long long)staff_id);
+		return store_fail(error_r, GW_NOTFOUND, "staff %lld: no such id", (long long)staff_id);
 	if (rc != SQLITE_ROW)
-		return db_fail(s, error_r, "staff %lld", (long long)staff_id);
+		return store_db_fail(s, error_r, "staff %lld", (long long)staff_id);
 	if (all)
 		return GW_OK;
 	int64_t one;
-	rc = db_int(s, SQL_STAFF_ASSIGNED_TO, &one, "ii", staff_id, account_id);
+	rc = store_db_int(s, SQL_STAFF_ASSIGNED_TO, &one, "ii", staff_id, account_id);
 	if (rc == SQLITE_ROW)
 		return GW_OK;
 	if (rc == SQLITE_DONE)
-		return st_fail(error_r, GW_NOTFOUND,
-			       "account %lld: not assigned to staff %lld", (long long)account_id,
-			       (long long)staff_id);
-	return db_fail(s, error_r, "staff %lld", (long long)staff_id);
+		return store_fail(error_r, GW_NOTFOUND,
+				  "account %lld: not assigned to staff %lld", (long long)account_id,
+				  (long long)staff_id);
+	return store_db_fail(s, error_r, "staff %lld", (long long)staff_id);
 }
 
 /* ---- accounts ---- */
@@ -304,41 +311,41 @@ static const char SQL_ACCOUNT_LIST[] =
 
 static void account_from_row(sqlite3_stmt *st, struct store_account *a)
 {
-	a->id = col_i64(st, 0);
-	a->name = col_str(st, 1);
-	a->created_at = col_i64(st, 2);
+	a->id = store_col_i64(st, 0);
+	a->name = store_col_str(st, 1);
+	a->created_at = store_col_i64(st, 2);
 }
 
 enum gw_result store_account_add(struct store *s, const char *name, int64_t *id_r,
 				 char **error_r)
 {
-	enum gw_result r = text_check("account name", name, TEXT_MAX_NAME, 0, error_r);
+	enum gw_result r = store_text_check("account name", name, TEXT_MAX_NAME, 0, error_r);
 	if (r != GW_OK)
 		return r;
-	if ((r = tx_begin(s, 1, error_r)) != GW_OK)
+	if ((r = store_tx_begin(s, 1, error_r)) != GW_OK)
 		return r;
 	int64_t other;
-	int rc = db_int(s, SQL_ACCOUNT_BY_NAME, &other, "s", name);
+	int rc = store_db_int(s, SQL_ACCOUNT_BY_NAME, &other, "s", name);
 	if (rc == SQLITE_ROW)
-		r = st_fail(error_r, GW_PERMFAIL, "account \"%s\": already exists (id %lld)", name,
-			    (long long)other);
+		r = store_fail(error_r, GW_PERMFAIL, "account \"%s\": already exists (id %lld)", name,
+			       (long long)other);
 	else if (rc != SQLITE_DONE ||
-		 db_exec(s, SQL_ACCOUNT_ADD, "si", name, clock_now()) != SQLITE_OK)
-		r = db_fail(s, error_r, "add account \"%s\"", name);
+		 store_db_exec(s, SQL_ACCOUNT_ADD, "si", name, clock_now()) != SQLITE_OK)
+		r = store_db_fail(s, error_r, "add account \"%s\"", name);
 	else if (id_r != NULL)
-		*id_r = db_last_id(s);
-	return tx_end(s, r, error_r);
+		*id_r = store_db_last_id(s);
+	return store_tx_end(s, r, error_r);
 }
 
 static enum gw_result account_one(struct store *s, sqlite3_stmt *st, const char *what,
 				  struct store_account *a, char **error_r)
 {
 	memset(a, 0, sizeof(*a));
-	int rc = st != NULL ? db_step(s, st) : s->last_rc;
+	int rc = st != NULL ? store_db_step(s, st) : s->last_rc;
 	if (rc == SQLITE_DONE)
-		return st_fail(error_r, GW_NOTFOUND, "%s: no such account", what);
+		return store_fail(error_r, GW_NOTFOUND, "%s: no such account", what);
 	if (rc != SQLITE_ROW)
-		return db_fail(s, error_r, "%s", what);
+		return store_db_fail(s, error_r, "%s", what);
 	account_from_row(st, a);
 	sqlite3_reset(st);
 	return GW_OK;
@@ -349,14 +356,15 @@ enum gw_result store_account_get(struct store *s, int64_t id, struct store_accou
 {
 	char what[48];
 	snprintf(what, sizeof(what), "account %lld", (long long)id);
-	return account_one(s, db_q(s, SQL_ACCOUNT_GET, "i", id), what, a, error_r);
+	return account_one(s, store_db_q(s, SQL_ACCOUNT_GET, "i", id), what, a, error_r);
 }
 
 enum gw_result store_account_find_name(struct store *s, const char *name,
 				       struct store_account *a, char **error_r)
 {
 	char *what = xasprintf("account \"%s\"", name != NULL ? name : "");
-	enum gw_result r = account_one(s, db_q(s, SQL_ACCOUNT_BY_NAME, "s", name != NULL ? name : ""),
+	enum gw_result r = account_one(s, store_db_q(s, SQL_ACCOUNT_BY_NAME, "s",
+						     name != NULL ? name : ""),
 				       what, a, error_r);
 	free(what);
 	return r;
@@ -367,16 +375,16 @@ enum gw_result store_account_list(struct store *s, int64_t staff_id,
 {
 	memset(list, 0, sizeof(*list));
 	size_t cap = 0;
-	sqlite3_stmt *st = db_q(s, SQL_ACCOUNT_LIST, "i", staff_id);
+	sqlite3_stmt *st = store_db_q(s, SQL_ACCOUNT_LIST, "i", staff_id);
 	int rc = st != NULL ? SQLITE_ROW : s->last_rc;
-	while (st != NULL && (rc = db_step(s, st)) == SQLITE_ROW)
-		account_from_row(st, vec_push(&list->items, &list->count, &cap,
-					      sizeof(*list->items)));
+	while (st != NULL && (rc = store_db_step(s, st)) == SQLITE_ROW)
+		account_from_row(st, store_vec_push(&list->items, &list->count, &cap,
+						    sizeof(*list->items)));
 	if (st != NULL)
 		sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		store_account_list_free(list);
-		return db_fail(s, error_r, "account list");
+		return store_db_fail(s, error_r, "account list");
 	}
 	return GW_OK;
 }
@@ -416,64 +424,64 @@ static const char SQL_STAFF_GEN[] = "SELECT generation FROM staff WHERE id = ?1"
 
 static void contact_from_row(sqlite3_stmt *st, struct store_contact *c)
 {
-	c->id = col_i64(st, 0);
-	c->account_id = col_i64(st, 1);
-	c->name = col_str(st, 2);
-	c->first_name = text_first_word(c->name);
-	c->email = col_str(st, 3);
-	c->notify = (int)col_i64(st, 4);
-	c->may_create_chats = (int)col_i64(st, 5);
+	c->id = store_col_i64(st, 0);
+	c->account_id = store_col_i64(st, 1);
+	c->name = store_col_str(st, 2);
+	c->first_name = store_text_first_word(c->name);
+	c->email = store_col_str(st, 3);
+	c->notify = (int)store_col_i64(st, 4);
+	c->may_create_chats = (int)store_col_i64(st, 5);
 	const char *es = (const char *)sqlite3_column_text(st, 6);
 	c->email_status = es != NULL && strcmp(es, "bouncing") == 0 ? STORE_EMAIL_BOUNCING
 								    : STORE_EMAIL_OK;
-	c->bounce_reason = col_str_null(st, 7);
-	c->bounced_at = col_i64(st, 8);
-	c->generation = (uint32_t)col_i64(st, 9);
-	c->last_login_at = col_i64(st, 10);
-	c->created_at = col_i64(st, 11);
+	c->bounce_reason = store_col_str_null(st, 7);
+	c->bounced_at = store_col_i64(st, 8);
+	c->generation = (uint32_t)store_col_i64(st, 9);
+	c->last_login_at = store_col_i64(st, 10);
+	c->created_at = store_col_i64(st, 11);
 }
 
 enum gw_result store_contact_add(struct store *s, int64_t account_id, const char *name,
 				 const char *email, int64_t *id_r, char **error_r)
 {
-	enum gw_result r = text_check("contact name", name, TEXT_MAX_NAME, 0, error_r);
+	enum gw_result r = store_text_check("contact name", name, TEXT_MAX_NAME, 0, error_r);
 	if (r == GW_OK)
-		r = text_check_email("contact email", email, error_r);
+		r = store_text_check_email("contact email", email, error_r);
 	if (r != GW_OK)
 		return r;
-	if ((r = tx_begin(s, 1, error_r)) != GW_OK)
+	if ((r = store_tx_begin(s, 1, error_r)) != GW_OK)
 		return r;
 	struct store_account a;
 	r = store_account_get(s, account_id, &a, error_r);
 	int64_t other;
-	int rc = r == GW_OK ? db_int(s, SQL_CONTACT_DUP, &other, "is", account_id, email)
+	int rc = r == GW_OK ? store_db_int(s, SQL_CONTACT_DUP, &other, "is", account_id, email)
 			    : SQLITE_DONE;
 	if (r != GW_OK)
 		;
 	else if (rc == SQLITE_ROW)
-		r = st_fail(error_r, GW_PERMFAIL,
-			    "contact \"%s\": already a contact of account \"%s\" (id %lld)", email,
-			    a.name, (long long)other);
+		r = store_fail(error_r, GW_PERMFAIL,
+			       "contact \"%s\": already a contact of account \"%s\" (id %lld)", email,
+			       a.name, (long long)other);
 	else if (rc != SQLITE_DONE ||
-		 db_exec(s, SQL_CONTACT_ADD, "issi", account_id, name, email, clock_now()) !=
+		 store_db_exec(s, SQL_CONTACT_ADD, "issi", account_id, name, email, clock_now()) !=
 			 SQLITE_OK)
-		r = db_fail(s, error_r, "add contact \"%s\"", email);
+		r = store_db_fail(s, error_r, "add contact \"%s\"", email);
 	else if (id_r != NULL)
-		*id_r = db_last_id(s);
+		*id_r = store_db_last_id(s);
 	store_account_clear(&a);
-	return tx_end(s, r, error_r);
+	return store_tx_end(s, r, error_r);
 }
 
 enum gw_result store_contact_get(struct store *s, int64_t id, struct store_contact *c,
 				 char **error_r)
 {
 	memset(c, 0, sizeof(*c));
-	sqlite3_stmt *st = db_q(s, SQL_CONTACT_GET, "i", id);
-	int rc = st != NULL ? db_step(s, st) : s->last_rc;
+	sqlite3_stmt *st = store_db_q(s, SQL_CONTACT_GET, "i", id);
+	int rc = st != NULL ? store_db_step(s, st) : s->last_rc;
 	if (rc == SQLITE_DONE)
-		return st_fail(error_r, GW_NOTFOUND, "contact %lld: no such id", (long long)id);
+		return store_fail(error_r, GW_NOTFOUND, "contact %lld: no such id", (long long)id);
 	if (rc != SQLITE_ROW)
-		return db_fail(s, error_r, "contact %lld", (long long)id);
+		return store_db_fail(s, error_r, "contact %lld", (long long)id);
 	contact_from_row(st, c);
 	sqlite3_reset(st);
 	return GW_OK;
@@ -485,14 +493,14 @@ static enum gw_result contact_many(struct store *s, sqlite3_stmt *st,
 	memset(list, 0, sizeof(*list));
 	size_t cap = 0;
 	int rc = st != NULL ? SQLITE_ROW : s->last_rc;
-	while (st != NULL && (rc = db_step(s, st)) == SQLITE_ROW)
-		contact_from_row(st, vec_push(&list->items, &list->count, &cap,
-					      sizeof(*list->items)));
+	while (st != NULL && (rc = store_db_step(s, st)) == SQLITE_ROW)
+		contact_from_row(st, store_vec_push(&list->items, &list->count, &cap,
+						    sizeof(*list->items)));
 	if (st != NULL)
 		sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		store_contact_list_free(list);
-		return db_fail(s, error_r, "contact list");
+		return store_db_fail(s, error_r, "contact list");
 	}
 	return GW_OK;
 }
@@ -500,26 +508,26 @@ static enum gw_result contact_many(struct store *s, sqlite3_stmt *st,
 enum gw_result store_contact_list(struct store *s, int64_t account_id,
 				  struct store_contact_list *list, char **error_r)
 {
-	return contact_many(s, db_q(s, SQL_CONTACT_LIST, "i", account_id), list, error_r);
+	return contact_many(s, store_db_q(s, SQL_CONTACT_LIST, "i", account_id), list, error_r);
 }
 
 enum gw_result store_contact_find_email(struct store *s, const char *email,
 					struct store_contact_list *list, char **error_r)
 {
-	return contact_many(s, db_q(s, SQL_CONTACT_BY_EMAIL, "s", email != NULL ? email : ""),
+	return contact_many(s, store_db_q(s, SQL_CONTACT_BY_EMAIL, "s", email != NULL ? email : ""),
 			    list, error_r);
 }
 
 enum gw_result store_contact_set_notify(struct store *s, int64_t id, int on, char **error_r)
 {
-	return write_one(s, db_exec(s, SQL_CONTACT_NOTIFY, "id", id, on ? 1 : 0), "contact",
+	return write_one(s, store_db_exec(s, SQL_CONTACT_NOTIFY, "id", id, on ? 1 : 0), "contact",
 			 id, error_r);
 }
 
 enum gw_result store_contact_set_may_create(struct store *s, int64_t id, int on,
 					    char **error_r)
 {
-	return write_one(s, db_exec(s, SQL_CONTACT_MAY_CREATE, "id", id, on ? 1 : 0),
+	return write_one(s, store_db_exec(s, SQL_CONTACT_MAY_CREATE, "id", id, on ? 1 : 0),
 			 "contact", id, error_r);
 }
 
@@ -527,27 +535,27 @@ enum gw_result store_contact_mark_bouncing(struct store *s, int64_t id, const ch
 					   char **error_r)
 {
 	char *r = xstrndup(reason != NULL ? reason : "", 1000);
-	int rc = db_exec(s, SQL_CONTACT_BOUNCING, "isi", id, r, clock_now());
+	int rc = store_db_exec(s, SQL_CONTACT_BOUNCING, "isi", id, r, clock_now());
 	free(r);
 	return write_one(s, rc, "contact", id, error_r);
 }
 
 enum gw_result store_contact_set_email_ok(struct store *s, int64_t id, char **error_r)
 {
-	return write_one(s, db_exec(s, SQL_CONTACT_EMAIL_OK, "i", id), "contact", id, error_r);
+	return write_one(s, store_db_exec(s, SQL_CONTACT_EMAIL_OK, "i", id), "contact", id, error_r);
 }
 
 enum gw_result store_contact_set_email(struct store *s, int64_t id, const char *email,
 				       char **error_r)
 {
-	enum gw_result r = text_check_email("contact email", email, error_r);
+	enum gw_result r = store_text_check_email("contact email", email, error_r);
 	if (r != GW_OK)
 		return r;
-	int rc = db_exec(s, SQL_CONTACT_SET_EMAIL, "is", id, email);
+	int rc = store_db_exec(s, SQL_CONTACT_SET_EMAIL, "is", id, email);
 	if ((rc & 0xff) == SQLITE_CONSTRAINT)
-		return st_fail(error_r, GW_PERMFAIL,
-			       "contact %lld: \"%s\" is already a contact of the same account",
-			       (long long)id, email);
+		return store_fail(error_r, GW_PERMFAIL,
+				  "contact %lld: \"%s\" is already a contact of the same account",
+				  (long long)id, email);
 	return write_one(s, rc, "contact", id, error_r);
 }
 
@@ -559,7 +567,7 @@ enum gw_result store_contact_bump_generation(struct store *s, int64_t id, uint32
 
 enum gw_result store_contact_touch_login(struct store *s, int64_t id, char **error_r)
 {
-	return write_one(s, db_exec(s, SQL_CONTACT_LOGIN, "ii", id, clock_now()), "contact",
+	return write_one(s, store_db_exec(s, SQL_CONTACT_LOGIN, "ii", id, clock_now()), "contact",
 			 id, error_r);
 }
 
@@ -570,7 +578,7 @@ int store_link_generation(void *ctx, enum link_principal kind, int64_t id,
 	int64_t g;
 	const char *sql = kind == LINK_CONTACT ? SQL_CONTACT_GEN
 			  : kind == LINK_STAFF ? SQL_STAFF_GEN : NULL;
-	if (sql == NULL || db_int(s, sql, &g, "i", id) != SQLITE_ROW)
+	if (sql == NULL || store_db_int(s, sql, &g, "i", id) != SQLITE_ROW)
 		return -1;
 	*generation_r = (uint32_t)g;
 	return 0;

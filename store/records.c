@@ -23,18 +23,6 @@ static const struct name_map roles[] = {
 	{ STORE_ROLE_ADMIN, "admin" },
 	{ STORE_ROLE_MEMBER, "member" },
 };
-static const struct name_map out_kinds[] = {
-	{ STORE_OUT_NEW_MESSAGE, "new_message" },
-	{ STORE_OUT_REMINDER, "reminder" },
-	{ STORE_OUT_RESEND, "resend" },
-	{ STORE_OUT_STAFF_CLIENT_REPLIED, "staff_client_replied" },
-	{ STORE_OUT_STAFF_CLIENT_CREATED, "staff_client_created" },
-	{ STORE_OUT_STAFF_TASK_DONE, "staff_task_done" },
-	{ STORE_OUT_STAFF_UPLOAD, "staff_upload" },
-	{ STORE_OUT_STAFF_MENTION, "staff_mention" },
-	{ STORE_OUT_FRESH_LINK, "fresh_link" },
-	{ STORE_OUT_EXPLANATION, "explanation" },
-};
 static const struct name_map out_statuses[] = {
 	{ STORE_OUT_QUEUED, "queued" },
 	{ STORE_OUT_SENDING, "sending" },
@@ -83,7 +71,6 @@ static int map_parse(const struct name_map *m, size_t n, const char *s, int *v_r
 
 NAME_FNS(enum store_kind, store_kind, kinds)
 NAME_FNS(enum store_role, store_role, roles)
-NAME_FNS(enum store_out_kind, store_out_kind, out_kinds)
 NAME_FNS(enum store_out_status, store_out_status, out_statuses)
 
 const char *store_email_status_name(enum store_email_status s)
@@ -91,7 +78,7 @@ const char *store_email_status_name(enum store_email_status s)
 	return map_name(email_statuses, GW_ARRAY_SIZE(email_statuses), (int)s);
 }
 
-enum store_kind kind_from_col(sqlite3_stmt *st, int i)
+enum store_kind store_kind_from_col(sqlite3_stmt *st, int i)
 {
 	enum store_kind k;
 	const unsigned char *t = sqlite3_column_text(st, i);

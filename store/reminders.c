@@ -22,12 +22,12 @@
 static const char SQL_LAST_STAFF_MESSAGE[] =
 	"SELECT coalesce(max(id), 0) FROM messages WHERE thread_id = ?1 AND author_kind = 'staff'";
 
-enum gw_result last_staff_message(struct store *s, int64_t thread_id, int64_t *id_r,
-				  char **error_r)
+enum gw_result store_last_staff_message(struct store *s, int64_t thread_id, int64_t *id_r,
+					char **error_r)
 {
 	*id_r = 0;
-	if (db_int(s, SQL_LAST_STAFF_MESSAGE, id_r, "i", thread_id) != SQLITE_ROW)
-		return db_fail(s, error_r, "thread %lld: last staff message", (long long)thread_id);
+	if (store_db_int(s, SQL_LAST_STAFF_MESSAGE, id_r, "i", thread_id) != SQLITE_ROW)
+		return store_db_fail(s, error_r, "thread %lld: last staff message", (long long)thread_id);
 	return GW_OK;
 }
 
@@ -38,18 +38,18 @@ static const char SQL_RESTART[] =
 	" WHERE id = ?1";
 static const char SQL_STOP[] = "UPDATE threads SET rem_next_due = NULL WHERE id = ?1";
 
-enum gw_result reminders_restart(struct store *s, int64_t thread_id, int64_t message_id,
-				 int64_t now, char **error_r)
+enum gw_result store_reminders_restart(struct store *s, int64_t thread_id, int64_t message_id,
+				       int64_t now, char **error_r)
 {
-	if (db_exec(s, SQL_RESTART, "iii", thread_id, message_id, now) != SQLITE_OK)
-		return db_fail(s, error_r, "thread %lld: reminders", (long long)thread_id);
-	return reminders_check_stop(s, thread_id, error_r);
+	if (store_db_exec(s, SQL_RESTART, "iii", thread_id, message_id, now) != SQLITE_OK)
+		return store_db_fail(s, error_r, "thread %lld: reminders", (long long)thread_id);
+	return store_reminders_check_stop(s, thread_id, error_r);
 }
 
-enum gw_result reminders_stop(struct store *s, int64_t thread_id, char **error_r)
+enum gw_result store_reminders_stop(struct store *s, int64_t thread_id, char **error_r)
 {
-	if (db_exec(s, SQL_STOP, "i", thread_id) != SQLITE_OK)
-		return db_fail(s, error_r, "thread %lld: reminders", (long long)thread_id);
+	if (store_db_exec(s, SQL_STOP, "i", thread_id) != SQLITE_OK)
+		return store_db_fail(s, error_r, "thread %lld: reminders", (long long)thread_id);
 	return GW_OK;
 }
 
@@ -70,33 +70,33 @@ static enum gw_result stop_rule(struct store *s, const struct thread_core *t,
 {
 	*why_r = NULL;
 	int64_t v = 0;
-	if (db_int(s, SQL_CLIENT_REPLIED, &v, "ii", t->id, t->rem_message_id) != SQLITE_ROW)
-		return db_fail(s, error_r, "thread %lld: reminders", (long long)t->id);
+	if (store_db_int(s, SQL_CLIENT_REPLIED, &v, "ii", t->id, t->rem_message_id) != SQLITE_ROW)
+		return store_db_fail(s, error_r, "thread %lld: reminders", (long long)t->id);
 	if (v) {
 		*why_r = "client replied";
 		return GW_OK;
 	}
-	if (db_int(s, SQL_DONE_AND_READ, &v, "i", t->id) != SQLITE_ROW)
-		return db_fail(s, error_r, "thread %lld: reminders", (long long)t->id);
+	if (store_db_int(s, SQL_DONE_AND_READ, &v, "i", t->id) != SQLITE_ROW)
+		return store_db_fail(s, error_r, "thread %lld: reminders", (long long)t->id);
 	if (v)
 		*why_r = "tasks done and messages read";
 	return GW_OK;
 }
 
-enum gw_result reminders_check_stop(struct store *s, int64_t thread_id, char **error_r)
+enum gw_result store_reminders_check_stop(struct store *s, int64_t thread_id, char **error_r)
 {
 	struct thread_core t;
-	enum gw_result r = thread_core_get(s, thread_id, &t, error_r);
+	enum gw_result r = store_thread_core_get(s, thread_id, &t, error_r);
 	if (r != GW_OK || t.rem_next_due == 0)
 		return r;
 	const char *why;
 	r = stop_rule(s, &t, &why, error_r);
 	if (r == GW_OK && why != NULL)
-		r = reminders_stop(s, thread_id, error_r);
+		r = store_reminders_stop(s, thread_id, error_r);
 	return r;
 }
 
-char *reminder_note_text(int enabled, int days, int count)
+char *store_reminder_note_text(int enabled, int days, int count)
 {
 	if (!enabled)
 		return xstrdup("Reminders are off for this chat.");
@@ -124,10 +124,10 @@ char *reminder_note_text(int enabled, int days, int count)
 
 /* ---- the scheduler ---- */
 
-const char SQL_REMINDERS_DUE[] =
+const char store_sql_reminders_due[] =
 	"SELECT id FROM threads WHERE rem_next_due IS NOT NULL AND rem_next_due <= ?1"
 	" ORDER BY rem_next_due LIMIT ?2";
-const char SQL_REMINDERS_NEXT[] =
+const char store_sql_reminders_next[] =
 	"SELECT min(rem_next_due) FROM threads WHERE rem_next_due IS NOT NULL";
 static const char SQL_REMINDER_SENT[] =
 	"UPDATE threads SET rem_sent = ?2, last_notified_at = ?3,"
@@ -139,28 +139,28 @@ static enum gw_result reminder_fire(struct store *s, int64_t thread_id, int64_t 
 				    int *n_r, char **error_r)
 {
 	struct thread_core t;
-	enum gw_result r = thread_core_get(s, thread_id, &t, error_r);
+	enum gw_result r = store_thread_core_get(s, thread_id, &t, error_r);
 	if (r != GW_OK)
 		return r;
 	if (t.rem_next_due == 0 || t.rem_next_due > now)
 		return GW_OK; /* another scheduler got here first */
 	if (!t.rem_enabled || t.archived || t.rem_message_id == 0 || t.rem_sent >= t.rem_count)
-		return reminders_stop(s, thread_id, error_r);
+		return store_reminders_stop(s, thread_id, error_r);
 	const char *why;
 	if ((r = stop_rule(s, &t, &why, error_r)) != GW_OK)
 		return r;
 	if (why != NULL)
-		return reminders_stop(s, thread_id, error_r);
+		return store_reminders_stop(s, thread_id, error_r);
 
 	int n = t.rem_sent + 1, inserted = 0;
 	char key[96], extra[16];
 	snprintf(key, sizeof(key), "reminder:%lld:%lld:%d", (long long)thread_id,
 		 (long long)t.rem_message_id, n);
 	snprintf(extra, sizeof(extra), "%d", n);
-	r = notify_contacts(s, thread_id, t.account_id, STORE_OUT_REMINDER, t.rem_message_id,
-			    extra, key, 1, now, &inserted, error_r);
-	if (r == GW_OK && db_exec(s, SQL_REMINDER_SENT, "idi", thread_id, n, now) != SQLITE_OK)
-		r = db_fail(s, error_r, "thread %lld: reminders", (long long)thread_id);
+	r = store_notify_contacts(s, thread_id, t.account_id, MAIL_REMINDER, t.rem_message_id,
+				  extra, key, 1, now, &inserted, error_r);
+	if (r == GW_OK && store_db_exec(s, SQL_REMINDER_SENT, "idi", thread_id, n, now) != SQLITE_OK)
+		r = store_db_fail(s, error_r, "thread %lld: reminders", (long long)thread_id);
 	*n_r += inserted;
 	return r;
 }
@@ -171,22 +171,22 @@ enum gw_result store_reminders_run(struct store *s, int64_t now, int *n_enqueued
 	int total = 0;
 	enum gw_result r = GW_OK;
 	for (;;) {
-		if ((r = tx_begin(s, 1, error_r)) != GW_OK)
+		if ((r = store_tx_begin(s, 1, error_r)) != GW_OK)
 			break;
 		int64_t ids[REMINDERS_BATCH];
 		size_t n = 0;
-		sqlite3_stmt *st = db_q(s, SQL_REMINDERS_DUE, "id", now, REMINDERS_BATCH);
+		sqlite3_stmt *st = store_db_q(s, store_sql_reminders_due, "id", now, REMINDERS_BATCH);
 		int rc = st != NULL ? SQLITE_ROW : s->last_rc;
-		while (st != NULL && n < REMINDERS_BATCH && (rc = db_step(s, st)) == SQLITE_ROW)
-			ids[n++] = col_i64(st, 0);
+		while (st != NULL && n < REMINDERS_BATCH && (rc = store_db_step(s, st)) == SQLITE_ROW)
+			ids[n++] = store_col_i64(st, 0);
 		if (st != NULL)
 			sqlite3_reset(st);
 		if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-			r = db_fail(s, error_r, "reminders: due threads");
+			r = store_db_fail(s, error_r, "reminders: due threads");
 		int batch = 0;
 		for (size_t i = 0; r == GW_OK && i < n; i++)
 			r = reminder_fire(s, ids[i], now, &batch, error_r);
-		r = tx_end(s, r, error_r);
+		r = store_tx_end(s, r, error_r);
 		if (r != GW_OK)
 			break;
 		total += batch;
@@ -201,14 +201,14 @@ enum gw_result store_reminders_run(struct store *s, int64_t now, int *n_enqueued
 enum gw_result store_reminders_next_due(struct store *s, int64_t *due_r, char **error_r)
 {
 	*due_r = 0;
-	sqlite3_stmt *st = db_q(s, SQL_REMINDERS_NEXT, "");
-	int rc = st != NULL ? db_step(s, st) : s->last_rc;
+	sqlite3_stmt *st = store_db_q(s, store_sql_reminders_next, "");
+	int rc = st != NULL ? store_db_step(s, st) : s->last_rc;
 	if (rc != SQLITE_ROW)
-		return db_fail(s, error_r, "reminders: next due");
+		return store_db_fail(s, error_r, "reminders: next due");
 	int null = sqlite3_column_type(st, 0) == SQLITE_NULL;
-	*due_r = col_i64(st, 0);
+	*due_r = store_col_i64(st, 0);
 	sqlite3_reset(st);
 	if (null)
-		return st_fail(error_r, GW_NOTFOUND, "reminders: nothing scheduled");
+		return store_fail(error_r, GW_NOTFOUND, "reminders: nothing scheduled");
 	return GW_OK;
 }

@@ -85,8 +85,10 @@ static const char MIGRATION_1[] =
 	" show_content INTEGER NOT NULL DEFAULT 0,"
 	" mail_root_id TEXT NOT NULL UNIQUE,"
 	" rem_enabled INTEGER NOT NULL DEFAULT 0,"
-	" rem_days INTEGER NOT NULL DEFAULT 3 CHECK (rem_days BETWEEN 1 AND 365),"
-	" rem_count INTEGER NOT NULL DEFAULT 1 CHECK (rem_count BETWEEN 1 AND 50),"
+	" rem_days INTEGER NOT NULL DEFAULT 3"
+	" CHECK (rem_days BETWEEN 1 AND " GW_STR(GW_REMINDER_DAYS_MAX) "),"
+	" rem_count INTEGER NOT NULL DEFAULT 1"
+	" CHECK (rem_count BETWEEN 1 AND " GW_STR(GW_REMINDER_COUNT_MAX) "),"
 	" rem_message_id INTEGER,"
 	" rem_anchor_at INTEGER,"
 	" rem_sent INTEGER NOT NULL DEFAULT 0,"
@@ -220,13 +222,13 @@ static const char SQL_USER_VERSION[] = "PRAGMA user_version";
 
 static enum gw_result read_version(struct store *s, int64_t *v_r, char **error_r)
 {
-	int rc = db_int(s, SQL_USER_VERSION, v_r, "");
+	int rc = store_db_int(s, SQL_USER_VERSION, v_r, "");
 	if (rc != SQLITE_ROW)
-		return db_fail(s, error_r, "%s: read schema version", s->path);
+		return store_db_fail(s, error_r, "%s: read schema version", s->path);
 	return GW_OK;
 }
 
-enum gw_result schema_migrate(struct store *s, char **error_r)
+enum gw_result store_schema_migrate(struct store *s, char **error_r)
 {
 	int64_t v;
 	enum gw_result r = read_version(s, &v, error_r);
@@ -235,11 +237,11 @@ enum gw_result schema_migrate(struct store *s, char **error_r)
 	if (v == STORE_SCHEMA_VERSION)
 		return GW_OK;
 	if (v > STORE_SCHEMA_VERSION || v < 0)
-		return st_fail(error_r, GW_PERMFAIL,
-			       "%s: schema version %lld is newer than this program's (%d)",
-			       s->path, (long long)v, STORE_SCHEMA_VERSION);
+		return store_fail(error_r, GW_PERMFAIL,
+				  "%s: schema version %lld is newer than this program's (%d)",
+				  s->path, (long long)v, STORE_SCHEMA_VERSION);
 
-	r = tx_begin(s, 1, error_r);
+	r = store_tx_begin(s, 1, error_r);
 	if (r != GW_OK)
 		return r;
 	r = read_version(s, &v, error_r);
@@ -248,9 +250,9 @@ enum gw_result schema_migrate(struct store *s, char **error_r)
 		char *msg = NULL;
 		int rc = sqlite3_exec(s->db, migrations[v], NULL, NULL, &msg);
 		if (rc != SQLITE_OK) {
-			db_record(s, sqlite3_extended_errcode(s->db));
-			r = st_fail(error_r, db_result(rc), "%s: migration %lld: %s", s->path,
-				    (long long)v + 1, msg != NULL ? msg : sqlite3_errstr(rc));
+			store_db_record(s, sqlite3_extended_errcode(s->db));
+			r = store_fail(error_r, store_db_result(rc), "%s: migration %lld: %s", s->path,
+				       (long long)v + 1, msg != NULL ? msg : sqlite3_errstr(rc));
 			sqlite3_free(msg);
 			break;
 		}
@@ -259,9 +261,9 @@ enum gw_result schema_migrate(struct store *s, char **error_r)
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %lld", (long long)v + 1);
 		rc = sqlite3_exec(s->db, pragma, NULL, NULL, NULL);
 		if (rc != SQLITE_OK) {
-			db_record(s, rc);
-			r = db_fail(s, error_r, "%s: set schema version", s->path);
+			store_db_record(s, rc);
+			r = store_db_fail(s, error_r, "%s: set schema version", s->path);
 		}
 	}
-	return tx_end(s, r, error_r);
+	return store_tx_end(s, r, error_r);
 }

@@ -39,7 +39,7 @@ static void slots_grow(struct store *s)
 	s->n_slots = n;
 }
 
-void db_record(struct store *s, int rc)
+void store_db_record(struct store *s, int rc)
 {
 	s->last_rc = rc;
 	snprintf(s->last_msg, sizeof(s->last_msg), "%s",
@@ -48,7 +48,7 @@ void db_record(struct store *s, int rc)
 		snprintf(s->last_msg, sizeof(s->last_msg), "%s", sqlite3_errstr(rc));
 }
 
-sqlite3_stmt *db_stmt(struct store *s, const char *sql)
+static sqlite3_stmt *db_stmt(struct store *s, const char *sql)
 {
 	if (s->n_used * 2 >= s->n_slots)
 		slots_grow(s);
@@ -64,7 +64,7 @@ sqlite3_stmt *db_stmt(struct store *s, const char *sql)
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
 	if (rc != SQLITE_OK) {
-		db_record(s, rc);
+		store_db_record(s, rc);
 		return NULL;
 	}
 	s->slots[j].sql = sql;
@@ -73,7 +73,7 @@ sqlite3_stmt *db_stmt(struct store *s, const char *sql)
 	return st;
 }
 
-void stmt_cache_free(struct store *s)
+void store_stmt_cache_free(struct store *s)
 {
 	for (size_t i = 0; i < s->n_slots; i++)
 		if (s->slots[i].stmt != NULL)
@@ -83,7 +83,7 @@ void stmt_cache_free(struct store *s)
 	s->n_slots = s->n_used = 0;
 }
 
-sqlite3_stmt *db_vq(struct store *s, const char *sql, const char *fmt, va_list ap)
+static sqlite3_stmt *db_vq(struct store *s, const char *sql, const char *fmt, va_list ap)
 {
 	sqlite3_stmt *st = db_stmt(s, sql);
 	if (st == NULL)
@@ -117,7 +117,7 @@ sqlite3_stmt *db_vq(struct store *s, const char *sql, const char *fmt, va_list a
 			break;
 		}
 		if (rc != SQLITE_OK) {
-			db_record(s, rc);
+			store_db_record(s, rc);
 			sqlite3_clear_bindings(st);
 			return NULL;
 		}
@@ -125,7 +125,7 @@ sqlite3_stmt *db_vq(struct store *s, const char *sql, const char *fmt, va_list a
 	return st;
 }
 
-sqlite3_stmt *db_q(struct store *s, const char *sql, const char *fmt, ...)
+sqlite3_stmt *store_db_q(struct store *s, const char *sql, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -134,18 +134,18 @@ sqlite3_stmt *db_q(struct store *s, const char *sql, const char *fmt, ...)
 	return st;
 }
 
-int db_step(struct store *s, sqlite3_stmt *st)
+int store_db_step(struct store *s, sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
 		return rc;
 	rc = sqlite3_extended_errcode(s->db);
-	db_record(s, rc);
+	store_db_record(s, rc);
 	sqlite3_reset(st);
 	return rc;
 }
 
-int db_exec(struct store *s, const char *sql, const char *fmt, ...)
+int store_db_exec(struct store *s, const char *sql, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -154,13 +154,13 @@ int db_exec(struct store *s, const char *sql, const char *fmt, ...)
 	if (st == NULL)
 		return s->last_rc;
 	int rc;
-	while ((rc = db_step(s, st)) == SQLITE_ROW)
+	while ((rc = store_db_step(s, st)) == SQLITE_ROW)
 		;
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-int db_int(struct store *s, const char *sql, int64_t *v_r, const char *fmt, ...)
+int store_db_int(struct store *s, const char *sql, int64_t *v_r, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -168,24 +168,24 @@ int db_int(struct store *s, const char *sql, int64_t *v_r, const char *fmt, ...)
 	va_end(ap);
 	if (st == NULL)
 		return s->last_rc;
-	int rc = db_step(s, st);
+	int rc = store_db_step(s, st);
 	if (rc == SQLITE_ROW)
 		*v_r = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	return rc;
 }
 
-int64_t db_changes(struct store *s)
+int64_t store_db_changes(struct store *s)
 {
 	return sqlite3_changes64(s->db);
 }
 
-int64_t db_last_id(struct store *s)
+int64_t store_db_last_id(struct store *s)
 {
 	return sqlite3_last_insert_rowid(s->db);
 }
 
-enum gw_result db_result(int rc)
+enum gw_result store_db_result(int rc)
 {
 	switch (rc & 0xff) {
 	case SQLITE_OK:
@@ -229,17 +229,17 @@ static void set_verror(char **error_r, const char *suffix, const char *fmt, va_l
 	*error_r = buf_detach(&b);
 }
 
-enum gw_result db_fail(struct store *s, char **error_r, const char *fmt, ...)
+enum gw_result store_db_fail(struct store *s, char **error_r, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
 	set_verror(error_r, s->last_msg, fmt, ap);
 	va_end(ap);
-	enum gw_result r = db_result(s->last_rc);
+	enum gw_result r = store_db_result(s->last_rc);
 	return r == GW_OK ? GW_PERMFAIL : r;
 }
 
-enum gw_result st_fail(char **error_r, enum gw_result r, const char *fmt, ...)
+enum gw_result store_fail(char **error_r, enum gw_result r, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -253,55 +253,55 @@ static const char SQL_BEGIN[] = "BEGIN";
 static const char SQL_COMMIT[] = "COMMIT";
 static const char SQL_ROLLBACK[] = "ROLLBACK";
 
-enum gw_result tx_begin(struct store *s, int write, char **error_r)
+enum gw_result store_tx_begin(struct store *s, int write, char **error_r)
 {
 	if (s->in_tx)
-		return st_fail(error_r, GW_PERMFAIL, "store: transaction already open");
-	int rc = db_exec(s, write ? SQL_BEGIN_IMMEDIATE : SQL_BEGIN, "");
+		return store_fail(error_r, GW_PERMFAIL, "store: transaction already open");
+	int rc = store_db_exec(s, write ? SQL_BEGIN_IMMEDIATE : SQL_BEGIN, "");
 	if (rc != SQLITE_OK)
-		return db_fail(s, error_r, "begin %s transaction", write ? "write" : "read");
+		return store_db_fail(s, error_r, "begin %s transaction", write ? "write" : "read");
 	s->in_tx = 1;
 	return GW_OK;
 }
 
-enum gw_result tx_end(struct store *s, enum gw_result r, char **error_r)
+enum gw_result store_tx_end(struct store *s, enum gw_result r, char **error_r)
 {
 	if (!s->in_tx)
 		return r;
 	if (r == GW_OK) {
-		int rc = db_exec(s, SQL_COMMIT, "");
+		int rc = store_db_exec(s, SQL_COMMIT, "");
 		if (rc == SQLITE_OK) {
 			s->in_tx = 0;
 			return GW_OK;
 		}
-		r = db_fail(s, error_r, "commit");
+		r = store_db_fail(s, error_r, "commit");
 	}
 	/* A failed COMMIT may leave the transaction open; ROLLBACK ends it
 	 * (and fails harmlessly when SQLite already rolled back). */
-	(void)db_exec(s, SQL_ROLLBACK, "");
+	(void)store_db_exec(s, SQL_ROLLBACK, "");
 	s->in_tx = 0;
 	return r;
 }
 
-char *col_str(sqlite3_stmt *st, int i)
+char *store_col_str(sqlite3_stmt *st, int i)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
 	return xstrdup(t != NULL ? (const char *)t : "");
 }
 
-char *col_str_null(sqlite3_stmt *st, int i)
+char *store_col_str_null(sqlite3_stmt *st, int i)
 {
 	if (sqlite3_column_type(st, i) == SQLITE_NULL)
 		return NULL;
-	return col_str(st, i);
+	return store_col_str(st, i);
 }
 
-int64_t col_i64(sqlite3_stmt *st, int i)
+int64_t store_col_i64(sqlite3_stmt *st, int i)
 {
 	return sqlite3_column_int64(st, i);
 }
 
-void *vec_push(void *items_p, size_t *count, size_t *cap, size_t elem)
+void *store_vec_push(void *items_p, size_t *count, size_t *cap, size_t elem)
 {
 	char **items = items_p;
 	if (*count == *cap) {

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "path.h"
 #include "store_int.h"
 
 #define DEFAULT_MAIL_DOMAIN "gatewayd.invalid"
@@ -40,8 +41,8 @@ static int exec_pragma(struct store *s, const char *sql, char **error_r)
 	/* Pragmas take no bound parameters; these strings are our own. */
 	int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
-		db_record(s, sqlite3_extended_errcode(s->db));
-		db_fail(s, error_r, "%s: %s", s->path, sql);
+		store_db_record(s, sqlite3_extended_errcode(s->db));
+		store_db_fail(s, error_r, "%s: %s", s->path, sql);
 		return -1;
 	}
 	return 0;
@@ -54,15 +55,8 @@ static int exec_pragma(struct store *s, const char *sql, char **error_r)
  */
 static void add_dir_reason(const char *path, char **error_r)
 {
-	char *dir = xstrdup(path);
-	char *slash = strrchr(dir, '/');
+	char *dir = path_dir(path);
 
-	if (slash == NULL) {
-		free(dir);
-		dir = xstrdup(".");
-	} else {
-		slash[slash == dir ? 1 : 0] = '\0';
-	}
 	if (error_r != NULL && *error_r != NULL && access(dir, W_OK) != 0) {
 		char *more = xasprintf("%s (%s: %s)", *error_r, dir, strerror(errno));
 		free(*error_r);
@@ -78,17 +72,17 @@ static int set_wal(struct store *s, char **error_r)
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
-		db_record(s, sqlite3_extended_errcode(s->db));
+		store_db_record(s, sqlite3_extended_errcode(s->db));
 		sqlite3_finalize(st);
-		db_fail(s, error_r, "%s: set WAL mode", s->path);
+		store_db_fail(s, error_r, "%s: set WAL mode", s->path);
 		add_dir_reason(s->path, error_r);
 		return -1;
 	}
 	const char *mode = (const char *)sqlite3_column_text(st, 0);
 	int ok = mode != NULL && strcmp(mode, "wal") == 0;
 	if (!ok)
-		st_fail(error_r, GW_PERMFAIL, "%s: journal mode is \"%s\", WAL is not available",
-			s->path, mode != NULL ? mode : "");
+		store_fail(error_r, GW_PERMFAIL, "%s: journal mode is \"%s\", WAL is not available",
+			   s->path, mode != NULL ? mode : "");
 	sqlite3_finalize(st);
 	return ok ? 0 : -1;
 }
@@ -97,7 +91,7 @@ int store_open(const struct cfg_store *settings, struct store **store_r, char **
 {
 	*store_r = NULL;
 	if (settings == NULL || settings->path == NULL || settings->path[0] == '\0') {
-		st_fail(error_r, GW_INVALID, "store: no database path configured");
+		store_fail(error_r, GW_INVALID, "store: no database path configured");
 		return -1;
 	}
 	struct store *s = xcalloc(1, sizeof(*s));
@@ -113,8 +107,8 @@ int store_open(const struct cfg_store *settings, struct store **store_r, char **
 					 SQLITE_OPEN_NOMUTEX,
 				 NULL);
 	if (rc != SQLITE_OK) {
-		db_record(s, rc);
-		db_fail(s, error_r, "%s: open", s->path);
+		store_db_record(s, rc);
+		store_db_fail(s, error_r, "%s: open", s->path);
 		store_close(&s);
 		return -1;
 	}
@@ -132,7 +126,7 @@ int store_open(const struct cfg_store *settings, struct store **store_r, char **
 			error_r) < 0 ||
 	    exec_pragma(s, "PRAGMA foreign_keys = ON", error_r) < 0 ||
 	    exec_pragma(s, "PRAGMA temp_store = MEMORY", error_r) < 0 ||
-	    schema_migrate(s, error_r) != GW_OK) {
+	    store_schema_migrate(s, error_r) != GW_OK) {
 		store_close(&s);
 		return -1;
 	}
@@ -148,7 +142,7 @@ void store_close(struct store **storep)
 	*storep = NULL;
 	if (s->in_tx && s->db != NULL)
 		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-	stmt_cache_free(s);
+	store_stmt_cache_free(s);
 	if (s->db != NULL)
 		sqlite3_close_v2(s->db);
 	free(s->path);
@@ -162,14 +156,14 @@ void store_set_mail_domain(struct store *s, const char *domain)
 	if (domain == NULL || domain[0] == '\0')
 		domain = DEFAULT_MAIL_DOMAIN;
 	free(s->mail_domain);
-	s->mail_domain = text_lower(domain);
+	s->mail_domain = store_text_lower(domain);
 }
 
 void store_set_reminder_defaults(struct store *s, int days, int count)
 {
-	if (days >= 1 && days <= 365)
+	if (days >= 1 && days <= GW_REMINDER_DAYS_MAX)
 		s->rem_days = days;
-	if (count >= 1 && count <= 50)
+	if (count >= 1 && count <= GW_REMINDER_COUNT_MAX)
 		s->rem_count = count;
 }
 
@@ -178,7 +172,7 @@ static const char SQL_VERSION[] = "PRAGMA user_version";
 int store_schema_version(struct store *s)
 {
 	int64_t v = -1;
-	if (db_int(s, SQL_VERSION, &v, "") != SQLITE_ROW)
+	if (store_db_int(s, SQL_VERSION, &v, "") != SQLITE_ROW)
 		return -1;
 	return (int)v;
 }
@@ -187,17 +181,8 @@ static const char SQL_DATA_VERSION[] = "PRAGMA data_version";
 
 int store_data_version(struct store *s, int64_t *version_r)
 {
-	return db_int(s, SQL_DATA_VERSION, version_r, "") == SQLITE_ROW ? 0 : -1;
+	return store_db_int(s, SQL_DATA_VERSION, version_r, "") == SQLITE_ROW ? 0 : -1;
 }
-
-/* The hot queries, for store_query_plan(); defined beside their code. */
-extern const char SQL_OUTBOX_DUE_QUEUED[];
-extern const char SQL_OUTBOX_DUE_LEASED[];
-extern const char SQL_OUTBOX_NEXT_QUEUED[];
-extern const char SQL_OUTBOX_NEXT_LEASED[];
-extern const char SQL_REMINDERS_DUE[];
-extern const char SQL_REMINDERS_NEXT[];
-extern const char SQL_EXPLANATIONS_COUNT[];
 
 static int explain_one(struct store *s, const char *sql, struct buf *out, char **error_r)
 {
@@ -206,8 +191,8 @@ static int explain_one(struct store *s, const char *sql, struct buf *out, char *
 	int rc = sqlite3_prepare_v2(s->db, q, -1, &st, NULL);
 	free(q);
 	if (rc != SQLITE_OK) {
-		db_record(s, rc);
-		db_fail(s, error_r, "explain");
+		store_db_record(s, rc);
+		store_db_fail(s, error_r, "explain");
 		return -1;
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -215,9 +200,9 @@ static int explain_one(struct store *s, const char *sql, struct buf *out, char *
 		buf_printf(out, "%s\n", d != NULL ? (const char *)d : "");
 	}
 	if (rc != SQLITE_DONE) {
-		db_record(s, sqlite3_extended_errcode(s->db));
+		store_db_record(s, sqlite3_extended_errcode(s->db));
 		sqlite3_finalize(st);
-		db_fail(s, error_r, "explain");
+		store_db_fail(s, error_r, "explain");
 		return -1;
 	}
 	sqlite3_finalize(st);
@@ -231,26 +216,26 @@ enum gw_result store_query_plan(struct store *s, const char *which, char **plan_
 	if (which == NULL)
 		which = "";
 	if (strcmp(which, "outbox_due") == 0) {
-		sqls[0] = SQL_OUTBOX_DUE_QUEUED;
-		sqls[1] = SQL_OUTBOX_DUE_LEASED;
+		sqls[0] = store_sql_outbox_due_queued;
+		sqls[1] = store_sql_outbox_due_leased;
 	} else if (strcmp(which, "outbox_next_due") == 0) {
-		sqls[0] = SQL_OUTBOX_NEXT_QUEUED;
-		sqls[1] = SQL_OUTBOX_NEXT_LEASED;
+		sqls[0] = store_sql_outbox_next_queued;
+		sqls[1] = store_sql_outbox_next_leased;
 	} else if (strcmp(which, "reminders_due") == 0) {
-		sqls[0] = SQL_REMINDERS_DUE;
+		sqls[0] = store_sql_reminders_due;
 	} else if (strcmp(which, "reminders_next_due") == 0) {
-		sqls[0] = SQL_REMINDERS_NEXT;
+		sqls[0] = store_sql_reminders_next;
 	} else if (strcmp(which, "explanations_recent") == 0) {
-		sqls[0] = SQL_EXPLANATIONS_COUNT;
+		sqls[0] = store_sql_explanations_count;
 	} else {
-		return st_fail(error_r, GW_INVALID, "query plan: unknown query \"%s\"", which);
+		return store_fail(error_r, GW_INVALID, "query plan: unknown query \"%s\"", which);
 	}
 	struct buf b = BUF_INIT;
 	for (size_t i = 0; i < 2 && sqls[i] != NULL; i++) {
 		if (explain_one(s, sqls[i], &b, error_r) < 0) {
 			buf_release(&b);
-			return db_result(s->last_rc) == GW_OK ? GW_PERMFAIL
-							      : db_result(s->last_rc);
+			return store_db_result(s->last_rc) == GW_OK ? GW_PERMFAIL
+							      : store_db_result(s->last_rc);
 		}
 	}
 	*plan_r = buf_detach(&b);

@@ -95,6 +95,7 @@
 #include "config.h"
 #include "gw.h"
 #include "links.h"
+#include "mail_kind.h"
 
 struct store;
 
@@ -116,18 +117,7 @@ enum store_role {
 	STORE_ROLE_MEMBER = 3, /* sees the accounts assigned to them */
 };
 
-enum store_out_kind {
-	STORE_OUT_NEW_MESSAGE = 1,        /* to contact: staff posted */
-	STORE_OUT_REMINDER = 2,           /* to contact: extra = reminder number */
-	STORE_OUT_RESEND = 3,             /* to contact: staff pressed resend */
-	STORE_OUT_STAFF_CLIENT_REPLIED = 4, /* to staff: contact posted */
-	STORE_OUT_STAFF_CLIENT_CREATED = 5, /* to staff: contact created a chat */
-	STORE_OUT_STAFF_TASK_DONE = 6,    /* to staff: extra = task id */
-	STORE_OUT_STAFF_UPLOAD = 7,       /* to staff: extra = attachment id */
-	STORE_OUT_STAFF_MENTION = 8,      /* to staff: @Name in a message */
-	STORE_OUT_FRESH_LINK = 9,         /* to contact/staff: a new View link */
-	STORE_OUT_EXPLANATION = 10,       /* to an email sender: replies by email are not delivered */
-};
+/* The kind of an outbox row is an enum mail_kind (mail_kind.h). */
 
 enum store_out_status {
 	STORE_OUT_QUEUED = 1,
@@ -150,8 +140,6 @@ const char *store_kind_name(enum store_kind k);
 int store_kind_parse(const char *s, enum store_kind *k_r);
 const char *store_role_name(enum store_role r);
 int store_role_parse(const char *s, enum store_role *r_r);
-const char *store_out_kind_name(enum store_out_kind k);
-int store_out_kind_parse(const char *s, enum store_out_kind *k_r);
 const char *store_out_status_name(enum store_out_status s);
 int store_out_status_parse(const char *s, enum store_out_status *s_r);
 const char *store_email_status_name(enum store_email_status s);
@@ -188,6 +176,56 @@ void store_set_reminder_defaults(struct store *store, int days, int count);
 int store_schema_version(struct store *store);
 
 /*
+ * Once per process, before any connection: turn off SQLite's memory
+ * statistics, which take one process-wide mutex per allocation that
+ * threads with connections of their own would contend for.
+ */
+void store_process_init(void);
+
+/* ------------------------------------------------------------------------
+ * The database as a file (gatewayctl backup and doctor): these open their
+ * own connections, read-only on the database, and never migrate it.
+ */
+
+/* Why store_backup() failed; the caller maps it to an exit code. */
+enum store_backup_error {
+	STORE_BACKUP_OK = 0,
+	STORE_BACKUP_TEMPFAIL,   /* busy, disk full, I/O error: retry later */
+	STORE_BACKUP_CANTCREAT,  /* the copy cannot be written */
+	STORE_BACKUP_DATAERR,    /* the database cannot be copied */
+	STORE_BACKUP_DAMAGED,    /* the copy fails its integrity check */
+};
+
+/*
+ * Copy the database at db_path into dst_path (an existing, empty file) as
+ * one snapshot, waiting up to busy_ms for a database held exclusively
+ * (SQLite's own busy timeout is busy_ms, or 5000 when busy_ms <= 0).  The copy is one self-contained file (not in WAL mode) that
+ * passed its integrity check; *schema_version_r is its user_version.
+ * On failure *error_r is set (malloc'd) and dst_path is left for the
+ * caller to remove.
+ */
+enum store_backup_error store_backup(const char *db_path, const char *dst_path,
+				     int64_t busy_ms, int *schema_version_r,
+				     char **error_r);
+
+/* What store_inspect() found in a database file. */
+struct store_file_health {
+	int64_t schema_version;  /* PRAGMA user_version */
+	int64_t tables;          /* 0: an empty file */
+	char *damage;            /* NULL when the integrity check says ok; else
+				  * its first findings (malloc'd) */
+};
+
+/*
+ * Read the schema version, count the tables and (when there are any) run
+ * the integrity check on the database at path, read-only.  Returns 0, or
+ * -1 with *error_r set when the file cannot be read as a database.  Free
+ * h->damage with store_file_health_clear().
+ */
+int store_inspect(const char *path, struct store_file_health *h, char **error_r);
+void store_file_health_clear(struct store_file_health *h);
+
+/*
  * PRAGMA data_version of this connection: it changes whenever ANOTHER
  * connection (thread or process) has committed to the database since, and
  * not for this connection's own commits.  For caches of rendered data
@@ -215,8 +253,17 @@ struct store_firm {
 };
 enum gw_result store_firm_get(struct store *store, struct store_firm *firm_r,
 			      char **error_r);
+/* What store_firm_set() writes: struct store_firm as the caller gives it
+ * (nothing is owned; the store copies). */
+struct store_firm_in {
+	const char *name;
+	int allow_client_chats;
+	const char *notify_display_name;
+};
+/* The settings of firm f, pointing into f. */
+struct store_firm_in store_firm_in_of(const struct store_firm *f);
 /* Replaces all three fields (name must not be empty). */
-enum gw_result store_firm_set(struct store *store, const struct store_firm *firm,
+enum gw_result store_firm_set(struct store *store, const struct store_firm_in *firm,
 			      char **error_r);
 void store_firm_clear(struct store_firm *firm);
 
@@ -579,9 +626,10 @@ enum gw_result store_thread_reopen(struct store *store, int64_t thread_id,
 enum gw_result store_thread_set_show_content(struct store *store, int64_t thread_id,
 					     int on, char **error_r);
 /*
- * Turn reminders on/off or change them (days 1..365, count 1..50; 0 = the
- * store default).  Writes the client-visible system note and restarts the
- * cycle from now (see the rules above).
+ * Turn reminders on/off or change them (days 1..GW_REMINDER_DAYS_MAX,
+ * count 1..GW_REMINDER_COUNT_MAX; 0 = the store default).  Writes the
+ * client-visible system note and restarts the cycle from now (see the rules
+ * above).
  */
 enum gw_result store_thread_set_reminders(struct store *store, int64_t thread_id,
 					  int64_t staff_id, int enabled, int days,
@@ -709,7 +757,7 @@ enum gw_result store_reminders_next_due(struct store *store, int64_t *due_r,
 
 struct store_outbox {
 	int64_t id;
-	enum store_out_kind kind;
+	enum mail_kind kind;
 	enum store_kind recipient_kind;  /* CONTACT, STAFF or ADDRESS */
 	int64_t recipient_id;            /* 0 for ADDRESS */
 	char *recipient_address;         /* copied at enqueue */
@@ -856,7 +904,7 @@ enum gw_result store_fresh_link_queue(struct store *store, int64_t contact_id,
 
 struct store_inbound {
 	int64_t id;
-	int64_t received_at;    /* 0 on insert = now */
+	int64_t received_at;
 	char *sender;           /* envelope sender, "" for <> */
 	char *recipient;
 	char *message_id;       /* their Message-ID, NULL if none */
@@ -865,9 +913,20 @@ struct store_inbound {
 	int64_t thread_id;      /* 0 = not known */
 	char *reason;           /* free text, NULL */
 };
-/* Insert; *id_r may be NULL.  The record's id and string ownership are
- * unaffected (the store copies). */
-enum gw_result store_inbound_log(struct store *store, const struct store_inbound *in,
+/* What store_inbound_log() writes: struct store_inbound as the caller
+ * gives it (nothing is owned; the store copies). */
+struct store_inbound_in {
+	int64_t received_at;    /* 0 = now */
+	const char *sender;     /* envelope sender, "" for <> */
+	const char *recipient;
+	const char *message_id; /* their Message-ID, NULL if none */
+	int64_t size;
+	const char *verdict;    /* e.g. "loop", "bounce", "auto", "explained", "dropped" */
+	int64_t thread_id;      /* 0 = not known */
+	const char *reason;     /* free text, NULL */
+};
+/* Insert; *id_r may be NULL. */
+enum gw_result store_inbound_log(struct store *store, const struct store_inbound_in *in,
 				 int64_t *id_r, char **error_r);
 struct store_inbound_list {
 	struct store_inbound *items;
@@ -928,7 +987,7 @@ struct store_explain_result {
  * set; the caller logs the message as it sees fit.  res_r may be NULL.
  */
 enum gw_result store_explanation_queue(struct store *store,
-				       const struct store_inbound *in,
+				       const struct store_inbound_in *in,
 				       const struct store_explanation *ex,
 				       struct store_explain_result *res_r,
 				       char **error_r);
@@ -980,6 +1039,15 @@ struct store_idempotency {
 	int64_t created_at;
 };
 
+/* What store_idempotency_put() stores: the caller's strings, copied. */
+struct store_idempotency_in {
+	int64_t api_key_id;
+	const char *key;           /* 1..STORE_IDEMPOTENCY_KEY_MAX bytes */
+	char request_sha256[65];   /* lowercase hex: what the request was */
+	int status;                /* HTTP status of the response */
+	const char *body;          /* response body, NULL or "" for none */
+};
+
 /*
  * The record of (api_key_id, key) created at or after `since`;
  * GW_NOTFOUND when there is none.
@@ -989,12 +1057,12 @@ enum gw_result store_idempotency_get(struct store *store, int64_t api_key_id,
 				     struct store_idempotency *rec_r, char **error_r);
 /*
  * In one transaction: delete every record created before `expire_before`,
- * then insert rec (created_at = now; rec->created_at is ignored).  A live
+ * then insert rec (created_at = now).  A live
  * record with the same api_key_id and key is GW_PERMFAIL; an empty or too
  * long key, a bad hash or a status outside 100..599 is GW_INVALID.
  */
 enum gw_result store_idempotency_put(struct store *store,
-				     const struct store_idempotency *rec,
+				     const struct store_idempotency_in *rec,
 				     int64_t expire_before, char **error_r);
 void store_idempotency_clear(struct store_idempotency *rec);
 

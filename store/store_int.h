@@ -7,8 +7,8 @@
  *   - every SQL statement is a `static const char NAME[]` next to the code
  *     that runs it; db_stmt() prepares it once per connection (the cache is
  *     keyed by the string's address) and hands it back reset and unbound;
- *   - public operations open the transaction (tx_begin), call internal
- *     steps that never open one, and end with tx_end(), which commits on
+ *   - public operations open the transaction (store_tx_begin), call internal
+ *     steps that never open one, and end with store_tx_end(), which commits on
  *     GW_OK and rolls back on anything else;
  *   - internal steps return enum gw_result and set *error_r themselves.
  */
@@ -48,75 +48,72 @@ struct store {
 /* ---- sql.c: statements, binding, stepping, errors, transactions ---- */
 
 /*
- * Bind formats for db_q()/db_exec()/db_int():
+ * Bind formats for store_db_q()/store_db_exec()/store_db_int():
  *   'i' int64_t          'I' int64_t, 0 binds NULL
  *   'd' int              's' const char *, NULL binds NULL
  *   'n' NULL (no argument)
  * Parameters are bound in order to ?1, ?2, ...
  */
-sqlite3_stmt *db_stmt(struct store *s, const char *sql);
-/* db_stmt + bind; NULL on error (s->last_* set). */
-sqlite3_stmt *db_q(struct store *s, const char *sql, const char *fmt, ...);
-sqlite3_stmt *db_vq(struct store *s, const char *sql, const char *fmt, va_list ap);
+/* The cached statement for sql, bound; NULL on error (s->last_* set). */
+sqlite3_stmt *store_db_q(struct store *s, const char *sql, const char *fmt, ...);
 /* Step; SQLITE_ROW, SQLITE_DONE, or an error code (recorded in s->last_*,
  * and the statement is reset). */
-int db_step(struct store *s, sqlite3_stmt *st);
+int store_db_step(struct store *s, sqlite3_stmt *st);
 /* Run to completion; SQLITE_OK or an error code. */
-int db_exec(struct store *s, const char *sql, const char *fmt, ...);
+int store_db_exec(struct store *s, const char *sql, const char *fmt, ...);
 /* One integer from the first row: SQLITE_ROW (found), SQLITE_DONE (no row)
  * or an error code. */
-int db_int(struct store *s, const char *sql, int64_t *v_r, const char *fmt, ...);
+int store_db_int(struct store *s, const char *sql, int64_t *v_r, const char *fmt, ...);
 /* Record a failure that did not come from a step (prepare, bind). */
-void db_record(struct store *s, int rc);
+void store_db_record(struct store *s, int rc);
 /* Rows changed by the last statement. */
-int64_t db_changes(struct store *s);
-int64_t db_last_id(struct store *s);
+int64_t store_db_changes(struct store *s);
+int64_t store_db_last_id(struct store *s);
 
 /* Map an SQLite result code to a gw_result. */
-enum gw_result db_result(int rc);
+enum gw_result store_db_result(int rc);
 
 /*
  * Set *error_r to "what: <sqlite message>" (what formatted) and return the
  * gw_result of s->last_rc.
  */
-enum gw_result db_fail(struct store *s, char **error_r, const char *fmt, ...)
+enum gw_result store_db_fail(struct store *s, char **error_r, const char *fmt, ...)
 	GW_PRINTF(3, 4);
 /* Set *error_r (when error_r is non-NULL) and return r. */
-enum gw_result st_fail(char **error_r, enum gw_result r, const char *fmt, ...)
+enum gw_result store_fail(char **error_r, enum gw_result r, const char *fmt, ...)
 	GW_PRINTF(3, 4);
 
 /* BEGIN IMMEDIATE (write=1) or BEGIN (read). */
-enum gw_result tx_begin(struct store *s, int write, char **error_r);
+enum gw_result store_tx_begin(struct store *s, int write, char **error_r);
 /* Commit when r == GW_OK, else roll back; returns the final result. */
-enum gw_result tx_end(struct store *s, enum gw_result r, char **error_r);
+enum gw_result store_tx_end(struct store *s, enum gw_result r, char **error_r);
 
-/* Column helpers: malloc'd copies; col_str gives "" for NULL. */
-char *col_str(sqlite3_stmt *st, int i);
-char *col_str_null(sqlite3_stmt *st, int i);
-int64_t col_i64(sqlite3_stmt *st, int i);
+/* Column helpers: malloc'd copies; store_col_str gives "" for NULL. */
+char *store_col_str(sqlite3_stmt *st, int i);
+char *store_col_str_null(sqlite3_stmt *st, int i);
+int64_t store_col_i64(sqlite3_stmt *st, int i);
 
 /* Grow *items (of elem bytes each) so that one more fits; returns the
  * zeroed new element and increments *count. */
-void *vec_push(void *items_p, size_t *count, size_t *cap, size_t elem);
+void *store_vec_push(void *items_p, size_t *count, size_t *cap, size_t elem);
 
-void stmt_cache_free(struct store *s);
+void store_stmt_cache_free(struct store *s);
 
 /* ---- text.c: checks and shortcodes ---- */
 
-int text_utf8_valid(const char *s);
 /* GW_INVALID unless s is non-empty UTF-8 of at most max bytes, without
  * control characters (line breaks allowed when multiline). */
-enum gw_result text_check(const char *what, const char *s, size_t max,
-			  int multiline, char **error_r);
-enum gw_result text_check_email(const char *what, const char *s, char **error_r);
+enum gw_result store_text_check(const char *what, const char *s, size_t max,
+				int multiline, char **error_r);
+enum gw_result store_text_check_email(const char *what, const char *s, char **error_r);
 /* "Jane" from "Jane Smith" (malloc'd; "" for ""). */
-char *text_first_word(const char *name);
+char *store_text_first_word(const char *name);
 /* Lowercase ASCII copy (malloc'd). */
-char *text_lower(const char *s);
+char *store_text_lower(const char *s);
 /* "25 November 2026" (UTC) */
-void text_date(int64_t t, char out[32]);
+void store_text_date(int64_t t, char out[32]);
 /* 16 random bytes as 32 hex digits, NUL-terminated; 0 / -1. */
-int text_random_hex(char out[33]);
+int store_text_random_hex(char out[33]);
 
 #define TEXT_MAX_NAME 200
 #define TEXT_MAX_SUBJECT 300
@@ -127,15 +124,15 @@ int text_random_hex(char out[33]);
 /* ---- records.c: kind names as SQL text ---- */
 
 /* Parse a column holding a kind name; 0 if unknown. */
-enum store_kind kind_from_col(sqlite3_stmt *st, int i);
+enum store_kind store_kind_from_col(sqlite3_stmt *st, int i);
 
 /* ---- people.c ---- */
 
 /* GW_OK when staff_id sees account_id (owner/admin, or assigned member);
  * GW_NOTFOUND if not or if staff_id does not exist. */
-enum gw_result staff_sees_account(struct store *s, int64_t staff_id,
-				  int64_t account_id, char **error_r);
-enum gw_result firm_name_get(struct store *s, char **name_r, char **error_r);
+enum gw_result store_staff_sees_account(struct store *s, int64_t staff_id,
+					int64_t account_id, char **error_r);
+enum gw_result store_firm_name_get(struct store *s, char **name_r, char **error_r);
 
 /* ---- chat.c ---- */
 
@@ -150,23 +147,20 @@ struct thread_core {
 	int rem_sent;
 	int64_t rem_next_due;
 };
-enum gw_result thread_core_get(struct store *s, int64_t thread_id,
-			       struct thread_core *t_r, char **error_r);
+enum gw_result store_thread_core_get(struct store *s, int64_t thread_id,
+				     struct thread_core *t_r, char **error_r);
 /* Insert a message row; the thread's last_message_at follows. */
-enum gw_result message_insert(struct store *s, int64_t thread_id,
-			      enum store_kind kind, int64_t author_id,
-			      const char *body, int staff_only, int64_t now,
-			      int64_t *id_r, char **error_r);
-enum gw_result read_mark_set(struct store *s, int64_t thread_id,
-			     enum store_kind kind, int64_t id, int64_t up_to,
-			     int64_t now, char **error_r);
+enum gw_result store_message_insert(struct store *s, int64_t thread_id,
+				    enum store_kind kind, int64_t author_id,
+				    const char *body, int staff_only, int64_t now,
+				    int64_t *id_r, char **error_r);
 /* Text of the reminder system note (malloc'd). */
-char *reminder_note_text(int enabled, int days, int count);
+char *store_reminder_note_text(int enabled, int days, int count);
 
 /* ---- notify.c: who gets which outbox rows ---- */
 
 struct outbox_new {
-	enum store_out_kind kind;
+	enum mail_kind kind;
 	enum store_kind rkind;
 	int64_t rid;
 	const char *address;
@@ -181,53 +175,62 @@ struct outbox_new {
  * and already present, nothing is inserted and *inserted_r is 0 (only
  * when ignore_dup; otherwise it is a constraint failure).
  */
-enum gw_result outbox_add(struct store *s, const struct outbox_new *o,
-			  int ignore_dup, int64_t *id_r, int *inserted_r,
-			  char **error_r);
+enum gw_result store_outbox_add(struct store *s, const struct outbox_new *o,
+				int ignore_dup, int64_t *id_r, int *inserted_r,
+				char **error_r);
 /* new_message / resend / reminder rows to the notifiable contacts of the
  * thread's account.  key_fmt NULL = no dedup key; else "%s:%lld" gets the
  * contact id appended ("reminder:T:M:N:contact:ID"). */
-enum gw_result notify_contacts(struct store *s, int64_t thread_id, int64_t account_id,
-			       enum store_out_kind kind, int64_t message_id,
-			       const char *extra, const char *key_prefix,
-			       int ignore_dup, int64_t now, int *n_r, char **error_r);
+enum gw_result store_notify_contacts(struct store *s, int64_t thread_id, int64_t account_id,
+				     enum mail_kind kind, int64_t message_id,
+				     const char *extra, const char *key_prefix,
+				     int ignore_dup, int64_t now, int *n_r, char **error_r);
 /* Client-event rows to staff (see store.h); skip_staff: ids not to notify. */
-enum gw_result notify_staff(struct store *s, int64_t thread_id, int64_t account_id,
-			    enum store_out_kind kind, int64_t message_id,
-			    const char *extra, const char *key_prefix,
-			    const int64_t *skip, size_t n_skip, int64_t now,
-			    char **error_r);
+enum gw_result store_notify_staff(struct store *s, int64_t thread_id, int64_t account_id,
+				  enum mail_kind kind, int64_t message_id,
+				  const char *extra, const char *key_prefix,
+				  const int64_t *skip, size_t n_skip, int64_t now,
+				  char **error_r);
 /* Find @mentions in body, write mention rows and staff_mention rows (not to
  * the author).  *ids_r gets the mentioned staff ids (malloc'd). */
-enum gw_result notify_mentions(struct store *s, int64_t thread_id, int64_t message_id,
-			       enum store_kind author_kind, int64_t author_id,
-			       const char *body, int64_t now, int64_t **ids_r,
-			       size_t *n_r, char **error_r);
+enum gw_result store_notify_mentions(struct store *s, int64_t thread_id, int64_t message_id,
+				     enum store_kind author_kind, int64_t author_id,
+				     const char *body, int64_t now, int64_t **ids_r,
+				     size_t *n_r, char **error_r);
 /* Generate "gw.HEX@domain" (malloc'd); NULL if no randomness. */
-char *mail_id_new(struct store *s, const char *tag);
+char *store_mail_id_new(struct store *s, const char *tag);
 
 /* ---- reminders.c ---- */
 
 /* Restart the cycle on message_id (anchor = now) if the thread has
  * reminders on and is open; otherwise leave it stopped. */
-enum gw_result reminders_restart(struct store *s, int64_t thread_id,
-				 int64_t message_id, int64_t now, char **error_r);
+enum gw_result store_reminders_restart(struct store *s, int64_t thread_id,
+				       int64_t message_id, int64_t now, char **error_r);
 /* Re-evaluate the stop rules now and clear next_due if one applies. */
-enum gw_result reminders_check_stop(struct store *s, int64_t thread_id,
-				    char **error_r);
-enum gw_result reminders_stop(struct store *s, int64_t thread_id, char **error_r);
+enum gw_result store_reminders_check_stop(struct store *s, int64_t thread_id,
+					  char **error_r);
+enum gw_result store_reminders_stop(struct store *s, int64_t thread_id, char **error_r);
 /* Last staff message of the thread (0 = none). */
-enum gw_result last_staff_message(struct store *s, int64_t thread_id,
-				  int64_t *id_r, char **error_r);
+enum gw_result store_last_staff_message(struct store *s, int64_t thread_id,
+					int64_t *id_r, char **error_r);
 
 /* ---- schema.c ---- */
 
-enum gw_result schema_migrate(struct store *s, char **error_r);
+enum gw_result store_schema_migrate(struct store *s, char **error_r);
 
 /* ---- views.c ---- */
 
-void attachment_from_row(sqlite3_stmt *st, struct store_attachment *a);
-enum gw_result tasks_load(struct store *s, int64_t thread_id,
-			  struct store_task **tasks_r, size_t *n_r, char **error_r);
+void store_attachment_from_row(sqlite3_stmt *st, struct store_attachment *a);
+enum gw_result store_tasks_load(struct store *s, int64_t thread_id,
+				struct store_task **tasks_r, size_t *n_r, char **error_r);
+
+/* The hot queries, for store_query_plan(); defined beside their code. */
+extern const char store_sql_outbox_due_queued[];
+extern const char store_sql_outbox_due_leased[];
+extern const char store_sql_outbox_next_queued[];
+extern const char store_sql_outbox_next_leased[];
+extern const char store_sql_reminders_due[];
+extern const char store_sql_reminders_next[];
+extern const char store_sql_explanations_count[];
 
 #endif

@@ -19,12 +19,12 @@ enum gw_result store_outbox_find_mail_id(struct store *store, const char *mail_i
 	int rc;
 
 	if (mail_id == NULL || *mail_id == '\0')
-		return st_fail(error_r, GW_INVALID, "outbox: empty mail id");
-	rc = db_int(store, SQL_OUTBOX_BY_MAIL_ID, &id, "s", mail_id);
+		return store_fail(error_r, GW_INVALID, "outbox: empty mail id");
+	rc = store_db_int(store, SQL_OUTBOX_BY_MAIL_ID, &id, "s", mail_id);
 	if (rc == SQLITE_DONE)
-		return st_fail(error_r, GW_NOTFOUND, "outbox: no row with mail id \"%s\"",
-			       mail_id);
+		return store_fail(error_r, GW_NOTFOUND, "outbox: no row with mail id \"%s\"",
+				  mail_id);
 	if (rc != SQLITE_ROW)
-		return db_fail(store, error_r, "outbox: find mail id \"%s\"", mail_id);
+		return store_db_fail(store, error_r, "outbox: find mail id \"%s\"", mail_id);
 	return store_outbox_get(store, id, row_r, error_r);
 }

@@ -25,24 +25,24 @@ static const char SQL_TEMPLATE_LIST[] =
 
 static void template_from_row(sqlite3_stmt *st, struct store_template *t)
 {
-	t->id = col_i64(st, 0);
-	t->name = col_str(st, 1);
-	t->subject = col_str(st, 2);
-	t->body = col_str(st, 3);
+	t->id = store_col_i64(st, 0);
+	t->name = store_col_str(st, 1);
+	t->subject = store_col_str(st, 2);
+	t->body = store_col_str(st, 3);
 }
 
 enum gw_result store_template_set(struct store *s, const char *name, const char *subject,
 				  const char *body, char **error_r)
 {
-	enum gw_result r = text_check("template name", name, TEXT_MAX_NAME, 0, error_r);
+	enum gw_result r = store_text_check("template name", name, TEXT_MAX_NAME, 0, error_r);
 	if (r == GW_OK)
-		r = text_check("template subject", subject, TEXT_MAX_SUBJECT, 0, error_r);
+		r = store_text_check("template subject", subject, TEXT_MAX_SUBJECT, 0, error_r);
 	if (r == GW_OK)
-		r = text_check("template body", body, TEXT_MAX_BODY, 1, error_r);
+		r = store_text_check("template body", body, TEXT_MAX_BODY, 1, error_r);
 	if (r != GW_OK)
 		return r;
-	if (db_exec(s, SQL_TEMPLATE_SET, "sssi", name, subject, body, clock_now()) != SQLITE_OK)
-		return db_fail(s, error_r, "template \"%s\"", name);
+	if (store_db_exec(s, SQL_TEMPLATE_SET, "sssi", name, subject, body, clock_now()) != SQLITE_OK)
+		return store_db_fail(s, error_r, "template \"%s\"", name);
 	return GW_OK;
 }
 
@@ -50,13 +50,13 @@ enum gw_result store_template_get(struct store *s, const char *name,
 				  struct store_template *t, char **error_r)
 {
 	memset(t, 0, sizeof(*t));
-	sqlite3_stmt *st = db_q(s, SQL_TEMPLATE_GET, "s", name != NULL ? name : "");
-	int rc = st != NULL ? db_step(s, st) : s->last_rc;
+	sqlite3_stmt *st = store_db_q(s, SQL_TEMPLATE_GET, "s", name != NULL ? name : "");
+	int rc = st != NULL ? store_db_step(s, st) : s->last_rc;
 	if (rc == SQLITE_DONE)
-		return st_fail(error_r, GW_NOTFOUND, "template \"%s\": no such template",
-			       name != NULL ? name : "");
+		return store_fail(error_r, GW_NOTFOUND, "template \"%s\": no such template",
+				  name != NULL ? name : "");
 	if (rc != SQLITE_ROW)
-		return db_fail(s, error_r, "template \"%s\"", name);
+		return store_db_fail(s, error_r, "template \"%s\"", name);
 	template_from_row(st, t);
 	sqlite3_reset(st);
 	return GW_OK;
@@ -64,11 +64,11 @@ enum gw_result store_template_get(struct store *s, const char *name,
 
 enum gw_result store_template_delete(struct store *s, const char *name, char **error_r)
 {
-	if (db_exec(s, SQL_TEMPLATE_DELETE, "s", name != NULL ? name : "") != SQLITE_OK)
-		return db_fail(s, error_r, "delete template \"%s\"", name);
-	if (db_changes(s) == 0)
-		return st_fail(error_r, GW_NOTFOUND, "template \"%s\": no such template",
-			       name != NULL ? name : "");
+	if (store_db_exec(s, SQL_TEMPLATE_DELETE, "s", name != NULL ? name : "") != SQLITE_OK)
+		return store_db_fail(s, error_r, "delete template \"%s\"", name);
+	if (store_db_changes(s) == 0)
+		return store_fail(error_r, GW_NOTFOUND, "template \"%s\": no such template",
+				  name != NULL ? name : "");
 	return GW_OK;
 }
 
@@ -77,16 +77,16 @@ enum gw_result store_template_list(struct store *s, struct store_template_list *
 {
 	memset(list, 0, sizeof(*list));
 	size_t cap = 0;
-	sqlite3_stmt *st = db_q(s, SQL_TEMPLATE_LIST, "");
+	sqlite3_stmt *st = store_db_q(s, SQL_TEMPLATE_LIST, "");
 	int rc = st != NULL ? SQLITE_ROW : s->last_rc;
-	while (st != NULL && (rc = db_step(s, st)) == SQLITE_ROW)
-		template_from_row(st, vec_push(&list->items, &list->count, &cap,
-					       sizeof(*list->items)));
+	while (st != NULL && (rc = store_db_step(s, st)) == SQLITE_ROW)
+		template_from_row(st, store_vec_push(&list->items, &list->count, &cap,
+						     sizeof(*list->items)));
 	if (st != NULL)
 		sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		store_template_list_free(list);
-		return db_fail(s, error_r, "template list");
+		return store_db_fail(s, error_r, "template list");
 	}
 	return GW_OK;
 }
@@ -101,17 +101,17 @@ static const char SQL_ACCOUNT_NAME[] = "SELECT name FROM accounts WHERE id = ?1"
 static enum gw_result one_text(struct store *s, const char *sql, int64_t id, char **text_r,
 			       const char *what, char **error_r)
 {
-	sqlite3_stmt *st = db_q(s, sql, "i", id);
-	int rc = st != NULL ? db_step(s, st) : s->last_rc;
+	sqlite3_stmt *st = store_db_q(s, sql, "i", id);
+	int rc = st != NULL ? store_db_step(s, st) : s->last_rc;
 	if (rc == SQLITE_ROW) {
-		*text_r = col_str(st, 0);
+		*text_r = store_col_str(st, 0);
 		sqlite3_reset(st);
 		return GW_OK;
 	}
 	*text_r = NULL;
 	if (rc == SQLITE_DONE)
 		return GW_NOTFOUND;
-	return db_fail(s, error_r, "%s %lld", what, (long long)id);
+	return store_db_fail(s, error_r, "%s %lld", what, (long long)id);
 }
 
 enum gw_result store_expand_shortcodes(struct store *s, int64_t account_id, const char *text,
@@ -124,11 +124,11 @@ enum gw_result store_expand_shortcodes(struct store *s, int64_t account_id, cons
 	enum gw_result r = one_text(s, SQL_ACCOUNT_NAME, account_id, &account, "account",
 				    error_r);
 	if (r == GW_NOTFOUND)
-		return st_fail(error_r, GW_NOTFOUND, "account %lld: no such account",
-			       (long long)account_id);
+		return store_fail(error_r, GW_NOTFOUND, "account %lld: no such account",
+				  (long long)account_id);
 	if (r != GW_OK)
 		return r;
-	if ((r = firm_name_get(s, &firm, error_r)) != GW_OK) {
+	if ((r = store_firm_name_get(s, &firm, error_r)) != GW_OK) {
 		free(account);
 		return r;
 	}
@@ -138,9 +138,9 @@ enum gw_result store_expand_shortcodes(struct store *s, int64_t account_id, cons
 		free(firm);
 		return r;
 	}
-	char *first = contact != NULL ? text_first_word(contact) : NULL;
+	char *first = contact != NULL ? store_text_first_word(contact) : NULL;
 	char date[32];
-	text_date(clock_now(), date);
+	store_text_date(clock_now(), date);
 
 	const struct {
 		const char *code;
@@ -207,30 +207,30 @@ static int is_sha256_hex(const char *h)
 
 static void apikey_from_row(sqlite3_stmt *st, struct store_apikey *k)
 {
-	k->id = col_i64(st, 0);
-	k->name = col_str(st, 1);
-	k->key_sha256 = col_str(st, 2);
-	k->created_at = col_i64(st, 3);
-	k->revoked_at = col_i64(st, 4);
+	k->id = store_col_i64(st, 0);
+	k->name = store_col_str(st, 1);
+	k->key_sha256 = store_col_str(st, 2);
+	k->created_at = store_col_i64(st, 3);
+	k->revoked_at = store_col_i64(st, 4);
 }
 
 enum gw_result store_apikey_add(struct store *s, const char *name, const char *hash,
 				int64_t *id_r, char **error_r)
 {
-	enum gw_result r = text_check("api key name", name, TEXT_MAX_NAME, 0, error_r);
+	enum gw_result r = store_text_check("api key name", name, TEXT_MAX_NAME, 0, error_r);
 	if (r != GW_OK)
 		return r;
 	if (!is_sha256_hex(hash))
-		return st_fail(error_r, GW_INVALID,
-			       "api key \"%s\": hash is not 64 lowercase hex digits", name);
-	int rc = db_exec(s, SQL_APIKEY_ADD, "ssi", name, hash, clock_now());
+		return store_fail(error_r, GW_INVALID,
+				  "api key \"%s\": hash is not 64 lowercase hex digits", name);
+	int rc = store_db_exec(s, SQL_APIKEY_ADD, "ssi", name, hash, clock_now());
 	if ((rc & 0xff) == SQLITE_CONSTRAINT)
-		return st_fail(error_r, GW_PERMFAIL, "api key \"%s\": name or key already exists",
-			       name);
+		return store_fail(error_r, GW_PERMFAIL, "api key \"%s\": name or key already exists",
+				  name);
 	if (rc != SQLITE_OK)
-		return db_fail(s, error_r, "api key \"%s\"", name);
+		return store_db_fail(s, error_r, "api key \"%s\"", name);
 	if (id_r != NULL)
-		*id_r = db_last_id(s);
+		*id_r = store_db_last_id(s);
 	return GW_OK;
 }
 
@@ -238,12 +238,12 @@ enum gw_result store_apikey_find(struct store *s, const char *hash, struct store
 				 char **error_r)
 {
 	memset(k, 0, sizeof(*k));
-	sqlite3_stmt *st = db_q(s, SQL_APIKEY_FIND, "s", hash != NULL ? hash : "");
-	int rc = st != NULL ? db_step(s, st) : s->last_rc;
+	sqlite3_stmt *st = store_db_q(s, SQL_APIKEY_FIND, "s", hash != NULL ? hash : "");
+	int rc = st != NULL ? store_db_step(s, st) : s->last_rc;
 	if (rc == SQLITE_DONE)
-		return st_fail(error_r, GW_NOTFOUND, "api key: unknown or revoked");
+		return store_fail(error_r, GW_NOTFOUND, "api key: unknown or revoked");
 	if (rc != SQLITE_ROW)
-		return db_fail(s, error_r, "api key");
+		return store_db_fail(s, error_r, "api key");
 	apikey_from_row(st, k);
 	sqlite3_reset(st);
 	return GW_OK;
@@ -251,17 +251,17 @@ enum gw_result store_apikey_find(struct store *s, const char *hash, struct store
 
 enum gw_result store_apikey_revoke(struct store *s, int64_t id, char **error_r)
 {
-	if (db_exec(s, SQL_APIKEY_REVOKE, "ii", id, clock_now()) != SQLITE_OK)
-		return db_fail(s, error_r, "revoke api key %lld", (long long)id);
-	if (db_changes(s) > 0)
+	if (store_db_exec(s, SQL_APIKEY_REVOKE, "ii", id, clock_now()) != SQLITE_OK)
+		return store_db_fail(s, error_r, "revoke api key %lld", (long long)id);
+	if (store_db_changes(s) > 0)
 		return GW_OK;
 	int64_t v;
-	int rc = db_int(s, SQL_APIKEY_EXISTS, &v, "i", id);
+	int rc = store_db_int(s, SQL_APIKEY_EXISTS, &v, "i", id);
 	if (rc == SQLITE_ROW)
 		return GW_OK; /* already revoked */
 	if (rc == SQLITE_DONE)
-		return st_fail(error_r, GW_NOTFOUND, "api key %lld: no such id", (long long)id);
-	return db_fail(s, error_r, "revoke api key %lld", (long long)id);
+		return store_fail(error_r, GW_NOTFOUND, "api key %lld: no such id", (long long)id);
+	return store_db_fail(s, error_r, "revoke api key %lld", (long long)id);
 }
 
 enum gw_result store_apikey_list(struct store *s, struct store_apikey_list *list,
@@ -269,16 +269,16 @@ enum gw_result store_apikey_list(struct store *s, struct store_apikey_list *list
 {
 	memset(list, 0, sizeof(*list));
 	size_t cap = 0;
-	sqlite3_stmt *st = db_q(s, SQL_APIKEY_LIST, "");
+	sqlite3_stmt *st = store_db_q(s, SQL_APIKEY_LIST, "");
 	int rc = st != NULL ? SQLITE_ROW : s->last_rc;
-	while (st != NULL && (rc = db_step(s, st)) == SQLITE_ROW)
-		apikey_from_row(st, vec_push(&list->items, &list->count, &cap,
-					     sizeof(*list->items)));
+	while (st != NULL && (rc = store_db_step(s, st)) == SQLITE_ROW)
+		apikey_from_row(st, store_vec_push(&list->items, &list->count, &cap,
+						   sizeof(*list->items)));
 	if (st != NULL)
 		sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		store_apikey_list_free(list);
-		return db_fail(s, error_r, "api key list");
+		return store_db_fail(s, error_r, "api key list");
 	}
 	return GW_OK;
 }

@@ -15,43 +15,13 @@
 #include <time.h>
 
 #include "store_int.h"
+#include "utf8.h"
 
-int text_utf8_valid(const char *str)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	while (*s != '\0') {
-		unsigned c = *s;
-		size_t n;
-		unsigned min;
-		if (c < 0x80) {
-			s++;
-			continue;
-		} else if ((c & 0xe0) == 0xc0) {
-			n = 1, min = 0x80, c &= 0x1f;
-		} else if ((c & 0xf0) == 0xe0) {
-			n = 2, min = 0x800, c &= 0x0f;
-		} else if ((c & 0xf8) == 0xf0) {
-			n = 3, min = 0x10000, c &= 0x07;
-		} else {
-			return 0;
-		}
-		s++;
-		for (size_t i = 0; i < n; i++, s++) {
-			if ((*s & 0xc0) != 0x80)
-				return 0;
-			c = (c << 6) | (*s & 0x3f);
-		}
-		if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-			return 0;
-	}
-	return 1;
-}
-
-enum gw_result text_check(const char *what, const char *s, size_t max,
-			  int multiline, char **error_r)
+enum gw_result store_text_check(const char *what, const char *s, size_t max,
+				int multiline, char **error_r)
 {
 	if (s == NULL)
-		return st_fail(error_r, GW_INVALID, "%s: missing", what);
+		return store_fail(error_r, GW_INVALID, "%s: missing", what);
 	size_t len = strlen(s);
 	int blank = 1;
 	for (size_t i = 0; i < len; i++) {
@@ -60,39 +30,39 @@ enum gw_result text_check(const char *what, const char *s, size_t max,
 			blank = 0;
 		if (c == 0x7f || (c < 0x20 && c != '\t' &&
 				  !(multiline && (c == '\n' || c == '\r'))))
-			return st_fail(error_r, GW_INVALID, "%s: contains a %s", what,
-				       c == '\n' || c == '\r' ? "line break"
+			return store_fail(error_r, GW_INVALID, "%s: contains a %s", what,
+					  c == '\n' || c == '\r' ? "line break"
 							      : "control character");
 	}
 	if (blank)
-		return st_fail(error_r, GW_INVALID, "%s: empty", what);
+		return store_fail(error_r, GW_INVALID, "%s: empty", what);
 	if (len > max)
-		return st_fail(error_r, GW_INVALID, "%s: longer than %zu bytes", what, max);
-	if (!text_utf8_valid(s))
-		return st_fail(error_r, GW_INVALID, "%s: not valid UTF-8", what);
+		return store_fail(error_r, GW_INVALID, "%s: longer than %zu bytes", what, max);
+	if (!utf8_valid(s, len))
+		return store_fail(error_r, GW_INVALID, "%s: not valid UTF-8", what);
 	return GW_OK;
 }
 
-enum gw_result text_check_email(const char *what, const char *s, char **error_r)
+enum gw_result store_text_check_email(const char *what, const char *s, char **error_r)
 {
-	enum gw_result r = text_check(what, s, TEXT_MAX_EMAIL, 0, error_r);
+	enum gw_result r = store_text_check(what, s, TEXT_MAX_EMAIL, 0, error_r);
 	if (r != GW_OK)
 		return r;
 	const char *at = strrchr(s, '@');
 	if (at == NULL || at == s || at[1] == '\0')
-		return st_fail(error_r, GW_INVALID, "%s: \"%s\" is not an email address",
-			       what, s);
+		return store_fail(error_r, GW_INVALID, "%s: \"%s\" is not an email address",
+				  what, s);
 	if (strpbrk(s, " \t<>()[],;:\"\\") != NULL)
-		return st_fail(error_r, GW_INVALID,
-			       "%s: \"%s\" is not a plain address (no name, brackets or spaces)",
-			       what, s);
+		return store_fail(error_r, GW_INVALID,
+				  "%s: \"%s\" is not a plain address (no name, brackets or spaces)",
+				  what, s);
 	if (at - s > 64)
-		return st_fail(error_r, GW_INVALID, "%s: local part of \"%s\" is longer than 64",
-			       what, s);
+		return store_fail(error_r, GW_INVALID, "%s: local part of \"%s\" is longer than 64",
+				  what, s);
 	return GW_OK;
 }
 
-char *text_first_word(const char *name)
+char *store_text_first_word(const char *name)
 {
 	while (*name == ' ' || *name == '\t')
 		name++;
@@ -100,7 +70,7 @@ char *text_first_word(const char *name)
 	return xstrndup(name, n);
 }
 
-char *text_lower(const char *s)
+char *store_text_lower(const char *s)
 {
 	char *r = xstrdup(s);
 	for (char *p = r; *p != '\0'; p++)
@@ -109,7 +79,7 @@ char *text_lower(const char *s)
 	return r;
 }
 
-void text_date(int64_t t, char out[32])
+void store_text_date(int64_t t, char out[32])
 {
 	static const char *const months[] = {
 		"January", "February", "March", "April", "May", "June", "July",
@@ -124,7 +94,7 @@ void text_date(int64_t t, char out[32])
 	snprintf(out, 32, "%d %s %d", tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900);
 }
 
-int text_random_hex(char out[33])
+int store_text_random_hex(char out[33])
 {
 	unsigned char r[16];
 	size_t got = 0;

@@ -13,12 +13,12 @@
 static enum gw_result staff_action(struct store *s, int64_t thread_id, int64_t staff_id,
 				   struct thread_core *t, char **error_r)
 {
-	enum gw_result r = thread_core_get(s, thread_id, t, error_r);
+	enum gw_result r = store_thread_core_get(s, thread_id, t, error_r);
 	if (r != GW_OK || staff_id == 0)
 		return r;
-	if (staff_sees_account(s, staff_id, t->account_id, NULL) != GW_OK)
-		return st_fail(error_r, GW_NOTFOUND, "thread %lld: not visible to staff %lld",
-			       (long long)thread_id, (long long)staff_id);
+	if (store_staff_sees_account(s, staff_id, t->account_id, NULL) != GW_OK)
+		return store_fail(error_r, GW_NOTFOUND, "thread %lld: not visible to staff %lld",
+				  (long long)thread_id, (long long)staff_id);
 	return GW_OK;
 }
 
@@ -38,23 +38,23 @@ static const char SQL_CONTACT_OF[] = "SELECT account_id FROM contacts WHERE id =
 enum gw_result store_task_add(struct store *s, int64_t thread_id, const char *text,
 			      int64_t *task_id_r, char **error_r)
 {
-	enum gw_result r = text_check("task", text, TEXT_MAX_TASK, 0, error_r);
+	enum gw_result r = store_text_check("task", text, TEXT_MAX_TASK, 0, error_r);
 	if (r != GW_OK)
 		return r;
-	if ((r = tx_begin(s, 1, error_r)) != GW_OK)
+	if ((r = store_tx_begin(s, 1, error_r)) != GW_OK)
 		return r;
 	struct thread_core t;
 	int64_t id = 0;
-	r = thread_core_get(s, thread_id, &t, error_r);
+	r = store_thread_core_get(s, thread_id, &t, error_r);
 	if (r == GW_OK && t.archived)
-		r = st_fail(error_r, GW_INVALID, "thread %lld: archived, reopen it first",
-			    (long long)thread_id);
-	if (r == GW_OK && db_exec(s, SQL_TASK_APPEND, "isi", thread_id, text, clock_now()) !=
+		r = store_fail(error_r, GW_INVALID, "thread %lld: archived, reopen it first",
+			       (long long)thread_id);
+	if (r == GW_OK && store_db_exec(s, SQL_TASK_APPEND, "isi", thread_id, text, clock_now()) !=
 				  SQLITE_OK)
-		r = db_fail(s, error_r, "thread %lld: add task", (long long)thread_id);
+		r = store_db_fail(s, error_r, "thread %lld: add task", (long long)thread_id);
 	if (r == GW_OK)
-		id = db_last_id(s);
-	r = tx_end(s, r, error_r);
+		id = store_db_last_id(s);
+	r = store_tx_end(s, r, error_r);
 	if (r == GW_OK && task_id_r != NULL)
 		*task_id_r = id;
 	return r;
@@ -64,65 +64,65 @@ static enum gw_result task_actor(struct store *s, int64_t task_id, const struct 
 				 enum store_kind kind, int64_t id, char **error_r)
 {
 	if (kind == STORE_STAFF)
-		return staff_sees_account(s, id, t->account_id, NULL) == GW_OK
+		return store_staff_sees_account(s, id, t->account_id, NULL) == GW_OK
 			       ? GW_OK
-			       : st_fail(error_r, GW_NOTFOUND, "task %lld: not visible to staff %lld",
-					 (long long)task_id, (long long)id);
+			       : store_fail(error_r, GW_NOTFOUND, "task %lld: not visible to staff %lld",
+					    (long long)task_id, (long long)id);
 	if (kind != STORE_CONTACT)
-		return st_fail(error_r, GW_INVALID, "task %lld: a %s cannot tick tasks",
-			       (long long)task_id, store_kind_name(kind));
+		return store_fail(error_r, GW_INVALID, "task %lld: a %s cannot tick tasks",
+				  (long long)task_id, store_kind_name(kind));
 	int64_t acc = 0;
-	int rc = db_int(s, SQL_CONTACT_OF, &acc, "i", id);
+	int rc = store_db_int(s, SQL_CONTACT_OF, &acc, "i", id);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_fail(s, error_r, "contact %lld", (long long)id);
+		return store_db_fail(s, error_r, "contact %lld", (long long)id);
 	if (rc == SQLITE_DONE || acc != t->account_id)
-		return st_fail(error_r, GW_NOTFOUND, "task %lld: not visible to contact %lld",
-			       (long long)task_id, (long long)id);
+		return store_fail(error_r, GW_NOTFOUND, "task %lld: not visible to contact %lld",
+				  (long long)task_id, (long long)id);
 	return GW_OK;
 }
 
 enum gw_result store_task_set_done(struct store *s, int64_t task_id, enum store_kind kind,
 				   int64_t by_id, int done, char **error_r)
 {
-	enum gw_result r = tx_begin(s, 1, error_r);
+	enum gw_result r = store_tx_begin(s, 1, error_r);
 	if (r != GW_OK)
 		return r;
 	struct thread_core t = { 0 };
 	int64_t thread_id = 0, was_done = 0, now = clock_now();
-	sqlite3_stmt *st = db_q(s, SQL_TASK_STATE, "i", task_id);
-	int rc = st != NULL ? db_step(s, st) : s->last_rc;
+	sqlite3_stmt *st = store_db_q(s, SQL_TASK_STATE, "i", task_id);
+	int rc = st != NULL ? store_db_step(s, st) : s->last_rc;
 	if (rc == SQLITE_ROW) {
-		thread_id = col_i64(st, 0);
-		was_done = col_i64(st, 1);
+		thread_id = store_col_i64(st, 0);
+		was_done = store_col_i64(st, 1);
 		sqlite3_reset(st);
 	} else if (rc == SQLITE_DONE) {
-		r = st_fail(error_r, GW_NOTFOUND, "task %lld: no such task", (long long)task_id);
+		r = store_fail(error_r, GW_NOTFOUND, "task %lld: no such task", (long long)task_id);
 	} else {
-		r = db_fail(s, error_r, "task %lld", (long long)task_id);
+		r = store_db_fail(s, error_r, "task %lld", (long long)task_id);
 	}
 	if (r == GW_OK)
-		r = thread_core_get(s, thread_id, &t, error_r);
+		r = store_thread_core_get(s, thread_id, &t, error_r);
 	if (r == GW_OK)
 		r = task_actor(s, task_id, &t, kind, by_id, error_r);
 	if (r == GW_OK && t.archived)
-		r = st_fail(error_r, GW_INVALID, "thread %lld: archived, reopen it first",
-			    (long long)thread_id);
+		r = store_fail(error_r, GW_INVALID, "thread %lld: archived, reopen it first",
+			       (long long)thread_id);
 	if (r != GW_OK || (done != 0) == (was_done != 0))
-		return tx_end(s, r, error_r);
+		return store_tx_end(s, r, error_r);
 
-	rc = done ? db_exec(s, SQL_TASK_DONE, "iisi", task_id, now, store_kind_name(kind), by_id)
-		  : db_exec(s, SQL_TASK_UNDONE, "i", task_id);
+	rc = done ? store_db_exec(s, SQL_TASK_DONE, "iisi", task_id, now, store_kind_name(kind), by_id)
+		  : store_db_exec(s, SQL_TASK_UNDONE, "i", task_id);
 	if (rc != SQLITE_OK)
-		r = db_fail(s, error_r, "task %lld", (long long)task_id);
+		r = store_db_fail(s, error_r, "task %lld", (long long)task_id);
 	if (r == GW_OK && done && kind == STORE_CONTACT) {
 		char extra[32];
 		snprintf(extra, sizeof(extra), "%lld", (long long)task_id);
-		r = notify_staff(s, thread_id, t.account_id, STORE_OUT_STAFF_TASK_DONE, 0, extra,
-				 NULL, NULL, 0, now, error_r);
+		r = store_notify_staff(s, thread_id, t.account_id, MAIL_STAFF_TASK_DONE, 0, extra,
+				       NULL, NULL, 0, now, error_r);
 		if (r == GW_OK && t.rem_next_due != 0)
-			r = reminders_check_stop(s, thread_id, error_r);
+			r = store_reminders_check_stop(s, thread_id, error_r);
 	}
-	return tx_end(s, r, error_r);
+	return store_tx_end(s, r, error_r);
 }
 
 /* ---- archive, reopen, show content ---- */
@@ -137,45 +137,45 @@ static const char SQL_SHOW_CONTENT[] = "UPDATE threads SET show_content = ?2 WHE
 enum gw_result store_thread_archive(struct store *s, int64_t thread_id, int64_t staff_id,
 				    char **error_r)
 {
-	enum gw_result r = tx_begin(s, 1, error_r);
+	enum gw_result r = store_tx_begin(s, 1, error_r);
 	if (r != GW_OK)
 		return r;
 	struct thread_core t;
 	r = staff_action(s, thread_id, staff_id, &t, error_r);
-	if (r == GW_OK && db_exec(s, SQL_ARCHIVE, "ii", thread_id, clock_now()) != SQLITE_OK)
-		r = db_fail(s, error_r, "thread %lld: archive", (long long)thread_id);
-	return tx_end(s, r, error_r);
+	if (r == GW_OK && store_db_exec(s, SQL_ARCHIVE, "ii", thread_id, clock_now()) != SQLITE_OK)
+		r = store_db_fail(s, error_r, "thread %lld: archive", (long long)thread_id);
+	return store_tx_end(s, r, error_r);
 }
 
 enum gw_result store_thread_reopen(struct store *s, int64_t thread_id, int64_t staff_id,
 				   char **error_r)
 {
-	enum gw_result r = tx_begin(s, 1, error_r);
+	enum gw_result r = store_tx_begin(s, 1, error_r);
 	if (r != GW_OK)
 		return r;
 	struct thread_core t;
 	r = staff_action(s, thread_id, staff_id, &t, error_r);
 	if (r == GW_OK && !t.archived)
-		return tx_end(s, r, error_r);
-	if (r == GW_OK && db_exec(s, SQL_REOPEN, "i", thread_id) != SQLITE_OK)
-		r = db_fail(s, error_r, "thread %lld: reopen", (long long)thread_id);
+		return store_tx_end(s, r, error_r);
+	if (r == GW_OK && store_db_exec(s, SQL_REOPEN, "i", thread_id) != SQLITE_OK)
+		r = store_db_fail(s, error_r, "thread %lld: reopen", (long long)thread_id);
 	int64_t msg = 0;
 	if (r == GW_OK)
-		r = last_staff_message(s, thread_id, &msg, error_r);
+		r = store_last_staff_message(s, thread_id, &msg, error_r);
 	/* As if the last staff message were new: a fresh cycle from now. */
 	if (r == GW_OK && msg != 0)
-		r = reminders_restart(s, thread_id, msg, clock_now(), error_r);
-	return tx_end(s, r, error_r);
+		r = store_reminders_restart(s, thread_id, msg, clock_now(), error_r);
+	return store_tx_end(s, r, error_r);
 }
 
 enum gw_result store_thread_set_show_content(struct store *s, int64_t thread_id, int on,
 					     char **error_r)
 {
-	if (db_exec(s, SQL_SHOW_CONTENT, "id", thread_id, on ? 1 : 0) != SQLITE_OK)
-		return db_fail(s, error_r, "thread %lld", (long long)thread_id);
-	if (db_changes(s) == 0)
-		return st_fail(error_r, GW_NOTFOUND, "thread %lld: no such thread",
-			       (long long)thread_id);
+	if (store_db_exec(s, SQL_SHOW_CONTENT, "id", thread_id, on ? 1 : 0) != SQLITE_OK)
+		return store_db_fail(s, error_r, "thread %lld", (long long)thread_id);
+	if (store_db_changes(s) == 0)
+		return store_fail(error_r, GW_NOTFOUND, "thread %lld: no such thread",
+				  (long long)thread_id);
 	return GW_OK;
 }
 
@@ -191,42 +191,44 @@ enum gw_result store_thread_set_reminders(struct store *s, int64_t thread_id, in
 		days = s->rem_days;
 	if (count == 0)
 		count = s->rem_count;
-	if (days < 1 || days > 365)
-		return st_fail(error_r, GW_INVALID, "reminder days %d: not within 1..365", days);
-	if (count < 1 || count > 50)
-		return st_fail(error_r, GW_INVALID, "reminder count %d: not within 1..50", count);
+	if (days < 1 || days > GW_REMINDER_DAYS_MAX)
+		return store_fail(error_r, GW_INVALID, "reminder days %d: not within 1..%d", days,
+				  GW_REMINDER_DAYS_MAX);
+	if (count < 1 || count > GW_REMINDER_COUNT_MAX)
+		return store_fail(error_r, GW_INVALID, "reminder count %d: not within 1..%d", count,
+				  GW_REMINDER_COUNT_MAX);
 	enabled = enabled ? 1 : 0;
-	enum gw_result r = tx_begin(s, 1, error_r);
+	enum gw_result r = store_tx_begin(s, 1, error_r);
 	if (r != GW_OK)
 		return r;
 	struct thread_core t;
 	r = staff_action(s, thread_id, staff_id, &t, error_r);
 	if (r != GW_OK)
-		return tx_end(s, r, error_r);
+		return store_tx_end(s, r, error_r);
 	int changed = t.rem_enabled != enabled ||
 		      (enabled && (t.rem_days != days || t.rem_count != count));
 	if (!changed)
-		return tx_end(s, r, error_r);
+		return store_tx_end(s, r, error_r);
 	/* Turning reminders off keeps the last numbers for the next time. */
 	if (!enabled) {
 		days = t.rem_days;
 		count = t.rem_count;
 	}
 	int64_t now = clock_now(), note = 0, msg = 0;
-	if (db_exec(s, SQL_SET_REMINDERS, "iddd", thread_id, enabled, days, count) != SQLITE_OK)
-		r = db_fail(s, error_r, "thread %lld: reminders", (long long)thread_id);
+	if (store_db_exec(s, SQL_SET_REMINDERS, "iddd", thread_id, enabled, days, count) != SQLITE_OK)
+		r = store_db_fail(s, error_r, "thread %lld: reminders", (long long)thread_id);
 	if (r == GW_OK) {
-		char *text = reminder_note_text(enabled, days, count);
-		r = message_insert(s, thread_id, STORE_SYSTEM, 0, text, 0, now, &note, error_r);
+		char *text = store_reminder_note_text(enabled, days, count);
+		r = store_message_insert(s, thread_id, STORE_SYSTEM, 0, text, 0, now, &note, error_r);
 		free(text);
 	}
 	if (r == GW_OK && !enabled)
-		r = reminders_stop(s, thread_id, error_r);
+		r = store_reminders_stop(s, thread_id, error_r);
 	if (r == GW_OK && enabled)
-		r = last_staff_message(s, thread_id, &msg, error_r);
+		r = store_last_staff_message(s, thread_id, &msg, error_r);
 	if (r == GW_OK && enabled && msg != 0 && !t.archived)
-		r = reminders_restart(s, thread_id, msg, now, error_r);
-	return tx_end(s, r, error_r);
+		r = store_reminders_restart(s, thread_id, msg, now, error_r);
+	return store_tx_end(s, r, error_r);
 }
 
 /* ---- resend ---- */
@@ -237,7 +239,7 @@ static const char SQL_TOUCH_NOTIFIED[] =
 enum gw_result store_thread_resend(struct store *s, int64_t thread_id, int64_t staff_id,
 				   int *n_queued_r, char **error_r)
 {
-	enum gw_result r = tx_begin(s, 1, error_r);
+	enum gw_result r = store_tx_begin(s, 1, error_r);
 	if (r != GW_OK)
 		return r;
 	struct thread_core t;
@@ -245,16 +247,16 @@ enum gw_result store_thread_resend(struct store *s, int64_t thread_id, int64_t s
 	int n = 0;
 	r = staff_action(s, thread_id, staff_id, &t, error_r);
 	if (r == GW_OK && t.archived)
-		r = st_fail(error_r, GW_INVALID, "thread %lld: archived, reopen it first",
-			    (long long)thread_id);
+		r = store_fail(error_r, GW_INVALID, "thread %lld: archived, reopen it first",
+			       (long long)thread_id);
 	if (r == GW_OK)
-		r = last_staff_message(s, thread_id, &msg, error_r);
+		r = store_last_staff_message(s, thread_id, &msg, error_r);
 	if (r == GW_OK)
-		r = notify_contacts(s, thread_id, t.account_id, STORE_OUT_RESEND, msg, NULL, NULL,
-				    0, now, &n, error_r);
-	if (r == GW_OK && db_exec(s, SQL_TOUCH_NOTIFIED, "ii", thread_id, now) != SQLITE_OK)
-		r = db_fail(s, error_r, "thread %lld", (long long)thread_id);
-	r = tx_end(s, r, error_r);
+		r = store_notify_contacts(s, thread_id, t.account_id, MAIL_RESEND, msg, NULL, NULL,
+					  0, now, &n, error_r);
+	if (r == GW_OK && store_db_exec(s, SQL_TOUCH_NOTIFIED, "ii", thread_id, now) != SQLITE_OK)
+		r = store_db_fail(s, error_r, "thread %lld", (long long)thread_id);
+	r = store_tx_end(s, r, error_r);
 	if (n_queued_r != NULL)
 		*n_queued_r = r == GW_OK ? n : 0;
 	return r;

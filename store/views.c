@@ -50,32 +50,32 @@ static const char SQL_THREAD_LIST[] =
 
 static void thread_from_row(sqlite3_stmt *st, struct store_thread *t)
 {
-	t->id = col_i64(st, 0);
-	t->account_id = col_i64(st, 1);
-	t->account_name = col_str(st, 2);
-	t->subject = col_str(st, 3);
-	t->created_by_kind = kind_from_col(st, 4);
-	t->created_by_id = col_i64(st, 5);
-	t->created_at = col_i64(st, 6);
-	t->last_message_at = col_i64(st, 7);
-	t->last_notified_at = col_i64(st, 8);
-	t->archived_at = col_i64(st, 9);
+	t->id = store_col_i64(st, 0);
+	t->account_id = store_col_i64(st, 1);
+	t->account_name = store_col_str(st, 2);
+	t->subject = store_col_str(st, 3);
+	t->created_by_kind = store_kind_from_col(st, 4);
+	t->created_by_id = store_col_i64(st, 5);
+	t->created_at = store_col_i64(st, 6);
+	t->last_message_at = store_col_i64(st, 7);
+	t->last_notified_at = store_col_i64(st, 8);
+	t->archived_at = store_col_i64(st, 9);
 	t->archived = t->archived_at != 0;
-	t->show_content = (int)col_i64(st, 10);
-	t->mail_root_id = col_str(st, 11);
+	t->show_content = (int)store_col_i64(st, 10);
+	t->mail_root_id = store_col_str(st, 11);
 	struct store_reminders *r = &t->reminders;
-	r->enabled = (int)col_i64(st, 12);
-	r->days = (int)col_i64(st, 13);
-	r->count = (int)col_i64(st, 14);
-	r->message_id = col_i64(st, 15);
-	r->anchor_at = col_i64(st, 16);
-	r->sent = (int)col_i64(st, 17);
-	r->next_due = col_i64(st, 18);
+	r->enabled = (int)store_col_i64(st, 12);
+	r->days = (int)store_col_i64(st, 13);
+	r->count = (int)store_col_i64(st, 14);
+	r->message_id = store_col_i64(st, 15);
+	r->anchor_at = store_col_i64(st, 16);
+	r->sent = (int)store_col_i64(st, 17);
+	r->next_due = store_col_i64(st, 18);
 	r->remaining = r->next_due != 0 && r->count > r->sent ? r->count - r->sent : 0;
-	t->message_count = col_i64(st, 19);
-	t->unread_count = col_i64(st, 20);
-	t->tasks_total = (int)col_i64(st, 21);
-	t->tasks_done = (int)col_i64(st, 22);
+	t->message_count = store_col_i64(st, 19);
+	t->unread_count = store_col_i64(st, 20);
+	t->tasks_total = (int)store_col_i64(st, 21);
+	t->tasks_done = (int)store_col_i64(st, 22);
 }
 
 /* Bind the reader parameters ?10..?12 of THREAD_COLS. */
@@ -89,7 +89,7 @@ static int bind_reader(struct store *s, sqlite3_stmt *st, enum store_kind kind, 
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int(st, 12, sees_private);
 	if (rc != SQLITE_OK)
-		db_record(s, rc);
+		store_db_record(s, rc);
 	return rc;
 }
 
@@ -98,23 +98,23 @@ enum gw_result store_thread_list(struct store *s, const struct store_thread_filt
 {
 	memset(list, 0, sizeof(*list));
 	size_t cap = 0;
-	sqlite3_stmt *st = db_q(s, SQL_THREAD_LIST, "iiiddii", f->account_id, f->staff_id,
-				f->contact_id, (int)f->archived, (int)f->order,
-				(int64_t)(f->limit > 0 ? f->limit : -1),
-				(int64_t)(f->offset > 0 ? f->offset : 0));
+	sqlite3_stmt *st = store_db_q(s, SQL_THREAD_LIST, "iiiddii", f->account_id, f->staff_id,
+				      f->contact_id, (int)f->archived, (int)f->order,
+				      (int64_t)(f->limit > 0 ? f->limit : -1),
+				      (int64_t)(f->offset > 0 ? f->offset : 0));
 	int rc = st != NULL ? bind_reader(s, st, f->reader_kind, f->reader_id,
 					  f->reader_kind != STORE_CONTACT)
 			    : s->last_rc;
 	if (rc == SQLITE_OK)
 		rc = SQLITE_ROW;
-	while (rc == SQLITE_ROW && (rc = db_step(s, st)) == SQLITE_ROW)
-		thread_from_row(st, vec_push(&list->items, &list->count, &cap,
-					     sizeof(*list->items)));
+	while (rc == SQLITE_ROW && (rc = store_db_step(s, st)) == SQLITE_ROW)
+		thread_from_row(st, store_vec_push(&list->items, &list->count, &cap,
+						   sizeof(*list->items)));
 	if (st != NULL)
 		sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		store_thread_list_free(list);
-		return db_fail(s, error_r, "thread list");
+		return store_db_fail(s, error_r, "thread list");
 	}
 	return GW_OK;
 }
@@ -123,18 +123,18 @@ enum gw_result store_thread_get(struct store *s, int64_t thread_id, enum store_k
 				int64_t reader_id, struct store_thread *t, char **error_r)
 {
 	memset(t, 0, sizeof(*t));
-	sqlite3_stmt *st = db_q(s, SQL_THREAD_GET, "i", thread_id);
+	sqlite3_stmt *st = store_db_q(s, SQL_THREAD_GET, "i", thread_id);
 	int rc = st != NULL ? bind_reader(s, st, kind, reader_id, kind != STORE_CONTACT)
 			    : s->last_rc;
 	if (rc == SQLITE_OK)
-		rc = db_step(s, st);
+		rc = store_db_step(s, st);
 	if (rc == SQLITE_DONE)
-		return st_fail(error_r, GW_NOTFOUND, "thread %lld: no such thread",
-			       (long long)thread_id);
+		return store_fail(error_r, GW_NOTFOUND, "thread %lld: no such thread",
+				  (long long)thread_id);
 	if (rc != SQLITE_ROW) {
 		if (st != NULL)
 			sqlite3_reset(st);
-		return db_fail(s, error_r, "thread %lld", (long long)thread_id);
+		return store_db_fail(s, error_r, "thread %lld", (long long)thread_id);
 	}
 	thread_from_row(st, t);
 	sqlite3_reset(st);
@@ -164,47 +164,47 @@ static const char SQL_READER_MARK[] =
 
 static void message_from_row(sqlite3_stmt *st, struct store_message *m)
 {
-	m->id = col_i64(st, 0);
-	m->thread_id = col_i64(st, 1);
-	m->author_kind = kind_from_col(st, 2);
-	m->author_id = col_i64(st, 3);
-	m->author_name = col_str(st, 4);
-	m->body = col_str(st, 5);
-	m->staff_only = (int)col_i64(st, 6);
-	m->created_at = col_i64(st, 7);
+	m->id = store_col_i64(st, 0);
+	m->thread_id = store_col_i64(st, 1);
+	m->author_kind = store_kind_from_col(st, 2);
+	m->author_id = store_col_i64(st, 3);
+	m->author_name = store_col_str(st, 4);
+	m->body = store_col_str(st, 5);
+	m->staff_only = (int)store_col_i64(st, 6);
+	m->created_at = store_col_i64(st, 7);
 }
 
 enum gw_result store_message_get(struct store *s, int64_t id, struct store_message *m,
 				 char **error_r)
 {
 	memset(m, 0, sizeof(*m));
-	sqlite3_stmt *st = db_q(s, SQL_MESSAGE_GET, "i", id);
-	int rc = st != NULL ? db_step(s, st) : s->last_rc;
+	sqlite3_stmt *st = store_db_q(s, SQL_MESSAGE_GET, "i", id);
+	int rc = st != NULL ? store_db_step(s, st) : s->last_rc;
 	if (rc == SQLITE_DONE)
-		return st_fail(error_r, GW_NOTFOUND, "message %lld: no such message", (long long)id);
+		return store_fail(error_r, GW_NOTFOUND, "message %lld: no such message", (long long)id);
 	if (rc != SQLITE_ROW)
-		return db_fail(s, error_r, "message %lld", (long long)id);
+		return store_db_fail(s, error_r, "message %lld", (long long)id);
 	message_from_row(st, m);
 	sqlite3_reset(st);
 	return GW_OK;
 }
 
-enum gw_result tasks_load(struct store *s, int64_t thread_id, struct store_task **tasks_r,
-			  size_t *n_r, char **error_r)
+enum gw_result store_tasks_load(struct store *s, int64_t thread_id, struct store_task **tasks_r,
+				size_t *n_r, char **error_r)
 {
 	struct store_task *tasks = NULL;
 	size_t n = 0, cap = 0;
-	sqlite3_stmt *st = db_q(s, SQL_TASKS, "i", thread_id);
+	sqlite3_stmt *st = store_db_q(s, SQL_TASKS, "i", thread_id);
 	int rc = st != NULL ? SQLITE_ROW : s->last_rc;
-	while (st != NULL && (rc = db_step(s, st)) == SQLITE_ROW) {
-		struct store_task *t = vec_push(&tasks, &n, &cap, sizeof(*tasks));
-		t->id = col_i64(st, 0);
-		t->thread_id = col_i64(st, 1);
-		t->text = col_str(st, 2);
-		t->position = (int)col_i64(st, 3);
-		t->done_at = col_i64(st, 4);
-		t->done_by_kind = kind_from_col(st, 5);
-		t->done_by_id = col_i64(st, 6);
+	while (st != NULL && (rc = store_db_step(s, st)) == SQLITE_ROW) {
+		struct store_task *t = store_vec_push(&tasks, &n, &cap, sizeof(*tasks));
+		t->id = store_col_i64(st, 0);
+		t->thread_id = store_col_i64(st, 1);
+		t->text = store_col_str(st, 2);
+		t->position = (int)store_col_i64(st, 3);
+		t->done_at = store_col_i64(st, 4);
+		t->done_by_kind = store_kind_from_col(st, 5);
+		t->done_by_id = store_col_i64(st, 6);
 	}
 	if (st != NULL)
 		sqlite3_reset(st);
@@ -212,7 +212,7 @@ enum gw_result tasks_load(struct store *s, int64_t thread_id, struct store_task 
 		for (size_t i = 0; i < n; i++)
 			store_task_clear(&tasks[i]);
 		free(tasks);
-		return db_fail(s, error_r, "thread %lld: tasks", (long long)thread_id);
+		return store_db_fail(s, error_r, "thread %lld: tasks", (long long)thread_id);
 	}
 	*tasks_r = tasks;
 	*n_r = n;
@@ -227,32 +227,32 @@ static enum gw_result view_fill(struct store *s, struct store_thread_view *v,
 	if (r != GW_OK)
 		return r;
 	size_t cap = 0;
-	sqlite3_stmt *st = db_q(s, SQL_MESSAGES, "id", thread_id, sees_private);
+	sqlite3_stmt *st = store_db_q(s, SQL_MESSAGES, "id", thread_id, sees_private);
 	int rc = st != NULL ? SQLITE_ROW : s->last_rc;
-	while (st != NULL && (rc = db_step(s, st)) == SQLITE_ROW)
-		message_from_row(st, vec_push(&v->messages, &v->n_messages, &cap,
-					      sizeof(*v->messages)));
+	while (st != NULL && (rc = store_db_step(s, st)) == SQLITE_ROW)
+		message_from_row(st, store_vec_push(&v->messages, &v->n_messages, &cap,
+						    sizeof(*v->messages)));
 	if (st != NULL)
 		sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
-		return db_fail(s, error_r, "thread %lld: messages", (long long)thread_id);
-	if ((r = tasks_load(s, thread_id, &v->tasks, &v->n_tasks, error_r)) != GW_OK)
+		return store_db_fail(s, error_r, "thread %lld: messages", (long long)thread_id);
+	if ((r = store_tasks_load(s, thread_id, &v->tasks, &v->n_tasks, error_r)) != GW_OK)
 		return r;
 	cap = 0;
-	st = db_q(s, SQL_ATTACHMENTS, "i", thread_id);
+	st = store_db_q(s, SQL_ATTACHMENTS, "i", thread_id);
 	rc = st != NULL ? SQLITE_ROW : s->last_rc;
-	while (st != NULL && (rc = db_step(s, st)) == SQLITE_ROW)
-		attachment_from_row(st, vec_push(&v->attachments, &v->n_attachments, &cap,
-						 sizeof(*v->attachments)));
+	while (st != NULL && (rc = store_db_step(s, st)) == SQLITE_ROW)
+		store_attachment_from_row(st, store_vec_push(&v->attachments, &v->n_attachments, &cap,
+							     sizeof(*v->attachments)));
 	if (st != NULL)
 		sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
-		return db_fail(s, error_r, "thread %lld: attachments", (long long)thread_id);
+		return store_db_fail(s, error_r, "thread %lld: attachments", (long long)thread_id);
 	if (kind == STORE_STAFF || kind == STORE_CONTACT) {
-		rc = db_int(s, SQL_READER_MARK, &v->reader_last_read, "isi", thread_id,
-			    store_kind_name(kind), reader_id);
+		rc = store_db_int(s, SQL_READER_MARK, &v->reader_last_read, "isi", thread_id,
+				  store_kind_name(kind), reader_id);
 		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-			return db_fail(s, error_r, "thread %lld: read mark", (long long)thread_id);
+			return store_db_fail(s, error_r, "thread %lld: read mark", (long long)thread_id);
 	}
 	return GW_OK;
 }
@@ -263,11 +263,11 @@ enum gw_result store_thread_show(struct store *s, int64_t thread_id, enum store_
 {
 	memset(v, 0, sizeof(*v));
 	int sees_private = kind != STORE_CONTACT && include_staff_only;
-	enum gw_result r = tx_begin(s, 0, error_r);
+	enum gw_result r = store_tx_begin(s, 0, error_r);
 	if (r != GW_OK)
 		return r;
 	r = view_fill(s, v, thread_id, kind, reader_id, sees_private, error_r);
-	r = tx_end(s, r, error_r);
+	r = store_tx_end(s, r, error_r);
 	if (r != GW_OK)
 		store_thread_view_clear(v);
 	return r;

@@ -21,6 +21,7 @@
 #include <event2/http.h>
 
 #include "log.h"
+#include "utf8.h"
 
 static void redirect_thread(struct web_req *r, int64_t thread_id, const char *anchor)
 {
@@ -40,13 +41,13 @@ static char *upload_name(const char *raw)
 	for (const char *p = raw; *p != '\0'; p++)
 		if (*p == '/' || *p == '\\')
 			base = p + 1;
-	if (!web_utf8_valid(base, strlen(base)))
+	if (!utf8_valid(base, strlen(base)))
 		return xstrdup("file");
 	for (const char *p = base; *p != '\0' && b.len < 200; p++)
 		if ((unsigned char)*p >= 0x20 && *p != 0x7f)
 			buf_putc(&b, *p);
 	/* Do not cut a UTF-8 sequence in half at the length limit. */
-	while (b.len > 0 && !web_utf8_valid(b.data, b.len))
+	while (b.len > 0 && !utf8_valid(b.data, b.len))
 		buf_truncate(&b, b.len - 1);
 	if (b.len == 0 || strcmp(b.data, ".") == 0 || strcmp(b.data, "..") == 0) {
 		buf_release(&b);
@@ -79,7 +80,7 @@ static char *draft_text(const char *s, size_t len)
 {
 	struct buf b = BUF_INIT;
 
-	if (!web_utf8_valid(s, len))
+	if (!utf8_valid(s, len))
 		return NULL;
 	for (size_t i = 0; i < len; i++)
 		if ((unsigned char)s[i] >= 0x20 || s[i] == '\n' || s[i] == '\t')
@@ -254,12 +255,13 @@ static void do_staff(struct web_req *r, int64_t thread_id, const char *action)
 		res = store_thread_resend(r->store, thread_id, r->sess.id, &queued, &err);
 	} else {
 		const char *en = web_form_get(&r->form, "enabled");
-		int days = form_int(&r->form, "days", 1, 365);
-		int count = form_int(&r->form, "count", 1, 50);
+		int days = form_int(&r->form, "days", 1, GW_REMINDER_DAYS_MAX);
+		int count = form_int(&r->form, "count", 1, GW_REMINDER_COUNT_MAX);
 
 		if (days < 0 || count < 0) {
-			web_send_thread(r, thread_id, 400, "Reminders: days must be 1 to 365 "
-							   "and the count 1 to 50.", NULL);
+			web_send_thread(r, thread_id, 400, "Reminders: days must be 1 to "
+					GW_STR(GW_REMINDER_DAYS_MAX) " and the count 1 to "
+					GW_STR(GW_REMINDER_COUNT_MAX) ".", NULL);
 			return;
 		}
 		res = store_thread_set_reminders(r->store, thread_id, r->sess.id,

@@ -18,6 +18,8 @@
 #include <event2/buffer.h>
 #include <event2/http.h>
 
+#include "utf8.h"
+
 static void add_field(struct web_form *form, char *name, char *value, size_t len,
 		      char *filename, char *content_type)
 {
@@ -343,53 +345,13 @@ int web_form_read(struct web_req *r)
 
 /* ---- text --------------------------------------------------------------- */
 
-int web_utf8_valid(const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned c = p[i];
-		size_t n;
-		uint32_t cp;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		} else if (c >= 0xc2 && c <= 0xdf) {
-			n = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
-			cp = c & 0x07;
-		} else {
-			return 0;
-		}
-		if (len - i <= n)
-			return 0;
-		for (size_t k = 1; k <= n; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (p[i + k] & 0x3f);
-		}
-		if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-		    (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-			return 0;
-		i += n + 1;
-	}
-	return 1;
-}
-
 char *web_clean_text(const char *s, size_t len)
 {
 	struct buf b = BUF_INIT;
 
 	if (s == NULL)
 		return NULL;
-	if (!web_utf8_valid(s, len))
+	if (!utf8_valid(s, len))
 		return NULL;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];

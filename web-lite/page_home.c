@@ -155,8 +155,9 @@ static void staff_new_form(struct web_req *r, struct buf *o, const struct web_fo
 	buf_printf(o, "</textarea></label><div class=\"remrow\"><label class=\"check\">"
 		      "<input type=\"checkbox\" name=\"reminders\" value=\"1\"%s> Remind the "
 		      "client</label><label>every <input type=\"number\" name=\"days\" min=\"1\" "
-		      "max=\"365\" value=\"3\"> days</label><label><input type=\"number\" "
-		      "name=\"count\" min=\"1\" max=\"50\" value=\"1\"> times</label></div>"
+		      "max=\"" GW_STR(GW_REMINDER_DAYS_MAX) "\" value=\"3\"> days</label><label>"
+		      "<input type=\"number\" name=\"count\" min=\"1\" max=\""
+		      GW_STR(GW_REMINDER_COUNT_MAX) "\" value=\"1\"> times</label></div>"
 		      "<p class=\"hint\">With a template, subject and message may stay empty. "
 		      "[ACCOUNT_NAME], [CONTACT_FIRST_NAME], [FIRM_NAME] and [CURRENT_DATE] "
 		      "are filled in per client.</p>"
@@ -344,10 +345,11 @@ static void new_by_staff(struct web_req *r)
 	   before it is narrowed to an int. */
 	rdays = days != NULL && *days != '\0' ? web_parse_id(days) : 0;
 	rcount = count != NULL && *count != '\0' ? web_parse_id(count) : 0;
-	if ((days != NULL && *days != '\0' && (rdays < 1 || rdays > 365)) ||
-	    (count != NULL && *count != '\0' && (rcount < 1 || rcount > 50))) {
-		send_home(r, 400, "Reminders: days must be 1 to 365 and the count 1 to 50.",
-			  form);
+	if ((days != NULL && *days != '\0' && (rdays < 1 || rdays > GW_REMINDER_DAYS_MAX)) ||
+	    (count != NULL && *count != '\0' &&
+	     (rcount < 1 || rcount > GW_REMINDER_COUNT_MAX))) {
+		send_home(r, 400, "Reminders: days must be 1 to " GW_STR(GW_REMINDER_DAYS_MAX)
+			  " and the count 1 to " GW_STR(GW_REMINDER_COUNT_MAX) ".", form);
 		goto out;
 	}
 	chat.reminder_days = (int)rdays;

@@ -304,9 +304,11 @@ static void render_staff_box(struct page *pg)
 	web_render_csrf(pg->r, o);
 	buf_printf(o, "<label class=\"check\"><input type=\"checkbox\" name=\"enabled\" "
 		      "value=\"1\"%s> Remind the client</label>"
-		      "<label>every <input type=\"number\" name=\"days\" min=\"1\" max=\"365\" "
+		      "<label>every <input type=\"number\" name=\"days\" min=\"1\" "
+		      "max=\"" GW_STR(GW_REMINDER_DAYS_MAX) "\" "
 		      "value=\"%d\"> days</label>"
-		      "<label><input type=\"number\" name=\"count\" min=\"1\" max=\"50\" "
+		      "<label><input type=\"number\" name=\"count\" min=\"1\" "
+		      "max=\"" GW_STR(GW_REMINDER_COUNT_MAX) "\" "
 		      "value=\"%d\"> per message</label>"
 		      "<button type=\"submit\">Save</button></form><p class=\"hint\">",
 		   rem->enabled ? " checked" : "", rem->days > 0 ? rem->days : 3,

@@ -940,21 +940,12 @@ void web_set_keys(struct web *web, const struct link_keys *keys)
 		atomic_store(&web->keys, keys);
 }
 
-static char *join_url(const char *base_url, const char *prefix, const char *token)
-{
-	size_t n = strlen(base_url);
-
-	while (n > 0 && base_url[n - 1] == '/')
-		n--;
-	return xasprintf("%.*s%s%s", (int)n, base_url, prefix, token);
-}
-
 char *web_view_url(const char *base_url, const char *token)
 {
-	return join_url(base_url, "/v/", token);
+	return link_url(base_url, "v", token);
 }
 
 char *web_unsubscribe_url(const char *base_url, const char *token)
 {
-	return join_url(base_url, "/u/", token);
+	return link_url(base_url, "u", token);
 }

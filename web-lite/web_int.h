@@ -271,7 +271,6 @@ int64_t web_parse_id(const char *s);
  * NULL when it is not valid UTF-8 or holds NUL/control characters other
  * than tab and newline. malloc'd. */
 char *web_clean_text(const char *s, size_t len);
-int web_utf8_valid(const char *s, size_t len);
 
 /* ---- session.c --------------------------------------------------------- */
 

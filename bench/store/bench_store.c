@@ -85,7 +85,7 @@ static struct store *open_db(const char *path)
 static int cmd_init(const char *path, long n_accounts, long n_contacts)
 {
 	struct store *s = open_db(path);
-	struct store_firm firm = { (char *)"Example & Co", 0, NULL };
+	struct store_firm_in firm = { "Example & Co", 0, NULL };
 	char *error = NULL;
 	int64_t staff, *accounts = calloc((size_t)n_accounts, sizeof(*accounts));
 	if (accounts == NULL)

@@ -70,7 +70,7 @@ static void check(enum gw_result r, const char *what, char *error)
 static int cmd_seed(const char *db, int n_accounts, int n_contacts)
 {
 	struct store *store = open_db(db);
-	struct store_firm firm = { (char *)"Example & Co", 0, NULL };
+	struct store_firm_in firm = { "Example & Co", 0, NULL };
 	struct store_chat_new chat;
 	int64_t staff_id, *accounts, *threads;
 	char *error = NULL;

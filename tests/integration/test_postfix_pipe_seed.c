@@ -60,7 +60,7 @@ int main(int argc, char **argv)
 	struct cfg_store cs;
 	struct store *store = NULL;
 	struct link_keys *keys = NULL;
-	struct store_firm firm = { (char *)"Example & Co", 0, NULL };
+	struct store_firm_in firm = { "Example & Co", 0, NULL };
 	struct store_chat_new chat;
 	int64_t staff, account, jane, threads[2];
 	char *err = NULL;

@@ -1,4 +1,4 @@
-# Tests of the JSON API (gatewayd/api*.c): the API in-process on
+# Tests of the JSON API (gatewayd/api/): the API in-process on
 # 127.0.0.1:0 over a temp database, driven over loopback HTTP; gatewayctl
 # makes and revokes keys.
 gw_add_test(test_api

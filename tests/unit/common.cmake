@@ -1,4 +1,4 @@
 # Unit tests of common/: one program per module.
-foreach(m buf clock log listen config links)
+foreach(m buf clock log listen config links path utf8 mail_kind)
   gw_add_test(test_${m} SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_${m}.c LIBS gw_common)
 endforeach()

@@ -45,7 +45,7 @@ int64_t fx_thread(struct fx *f, const char *subject)
 
 void fx_setup(struct fx *f, int pin_clock)
 {
-	struct store_firm firm = { (char *)"Example & Co", 0, NULL };
+	struct store_firm_in firm = { "Example & Co", 0, NULL };
 	char *err = NULL;
 
 	memset(f, 0, sizeof(*f));

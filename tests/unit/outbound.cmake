@@ -1,4 +1,4 @@
-# Unit tests of the outbound building blocks (gatewayd/outbound.cmake).
+# Unit tests of the outbound building blocks (gatewayd/relay/: gw_outbound).
 gw_add_test(test_compose
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_compose.c
   LIBS gw_outbound PkgConfig::GMIME)

@@ -40,7 +40,7 @@ struct gw_config *load_config(struct fx *f, const char *transport, const char *b
 int fx_setup(void **state)
 {
 	struct fx *f = xcalloc(1, sizeof(*f));
-	struct store_firm firm = { (char *)"Example & Co", 0, NULL };
+	struct store_firm_in firm = { "Example & Co", 0, NULL };
 	char *error = NULL, *path, *spec;
 
 	clock_set(T0);

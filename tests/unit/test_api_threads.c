@@ -670,7 +670,7 @@ void test_api_links_minted_and_verified(void **state)
 void test_api_outbox_and_inbound_logs(void **state)
 {
 	struct tfx *t = *state;
-	struct store_inbound in = { 0 };
+	struct store_inbound_in in = { 0 };
 	char *error = NULL, *p;
 	json_t *j, *arr;
 	int64_t id;

@@ -67,7 +67,7 @@ static void on_queued(void *ctx)
 
 static void seed(struct tfx *t)
 {
-	struct store_firm firm = { .name = "Example & Partners", .allow_client_chats = 1 };
+	struct store_firm_in firm = { .name = "Example & Partners", .allow_client_chats = 1 };
 	static const char *const tasks[] = { "Upload the bank statements",
 					     "Confirm the stock count" };
 	struct store_chat_new chat = { 0 };

@@ -123,6 +123,35 @@ static void test_buf_html_escape_table(void **state)
 	}
 }
 
+/* buf_html_escape_n: only the n bytes given, escaped like the whole string. */
+static void test_buf_html_escape_n_table(void **state)
+{
+	static const struct {
+		const char *in;
+		size_t n;
+		const char *out;
+	} cases[] = {
+		{ "", 0, "" },
+		{ "abc", 0, "" },
+		{ "a<b", 2, "a&lt;" },
+		{ "a<b", 3, "a&lt;b" },
+		{ "&&&", 1, "&amp;" },
+		{ "x'y\"z", 5, "x&#39;y&quot;z" },
+		{ "<>tail not read", 2, "&lt;&gt;" },
+	};
+
+	for (size_t i = 0; i < GW_ARRAY_SIZE(cases); i++) {
+		struct buf b = BUF_INIT;
+
+		buf_puts(&b, "#");
+		buf_html_escape_n(&b, cases[i].in, cases[i].n);
+		if (strcmp(buf_cstr(&b) + 1, cases[i].out) != 0)
+			fail_msg("case %zu: %zu bytes of \"%s\" escaped to \"%s\", want \"%s\"",
+				 i, cases[i].n, cases[i].in, buf_cstr(&b) + 1, cases[i].out);
+		buf_release(&b);
+	}
+}
+
 static void test_buf_x_helpers(void **state)
 {
 	char *s = xstrdup("abc");
@@ -165,6 +194,7 @@ int main(void)
 		cmocka_unit_test(test_buf_printf_appends_and_grows),
 		cmocka_unit_test(test_buf_truncate_reset_detach),
 		cmocka_unit_test(test_buf_html_escape_table),
+		cmocka_unit_test(test_buf_html_escape_n_table),
 		cmocka_unit_test(test_buf_x_helpers),
 		cmocka_unit_test(test_buf_result_names),
 	};

@@ -30,7 +30,7 @@ static const struct compose_task tasks[] = {
 	{ "Sign the engagement letter", 0 },
 };
 
-static struct compose_mail base_mail(enum compose_kind kind)
+static struct compose_mail base_mail(enum mail_kind kind)
 {
 	struct compose_mail m;
 
@@ -209,32 +209,32 @@ static void assert_wire_form(const struct buf *raw, int idx)
 /* ---- every kind ------------------------------------------------------- */
 
 struct kind_case {
-	enum compose_kind kind;
+	enum mail_kind kind;
 	const char *subject;
 	const char *intro;
 	int unsubscribe;
 };
 
 static const struct kind_case kind_cases[] = {
-	{ COMPOSE_NEW_MESSAGE, "Annual accounts 2025",
+	{ MAIL_NEW_MESSAGE, "Annual accounts 2025",
 	  "Paul Staff at Example & Co wrote you a new message in \"Annual accounts 2025\".", 1 },
-	{ COMPOSE_REMINDER, "Annual accounts 2025",
+	{ MAIL_REMINDER, "Annual accounts 2025",
 	  "This is reminder 1 of 2 about the message Paul Staff at Example & Co sent you", 1 },
-	{ COMPOSE_RESEND, "Annual accounts 2025",
+	{ MAIL_RESEND, "Annual accounts 2025",
 	  "Paul Staff at Example & Co would like you to look at \"Annual accounts 2025\" again.", 1 },
-	{ COMPOSE_STAFF_CLIENT_REPLIED, "[Client Ltd] Annual accounts 2025",
+	{ MAIL_STAFF_CLIENT_REPLIED, "[Client Ltd] Annual accounts 2025",
 	  "Paul Staff (Client Ltd) replied in \"Annual accounts 2025\".", 0 },
-	{ COMPOSE_STAFF_CLIENT_CREATED, "[Client Ltd] Annual accounts 2025",
+	{ MAIL_STAFF_CLIENT_CREATED, "[Client Ltd] Annual accounts 2025",
 	  "Paul Staff (Client Ltd) started a new chat: \"Annual accounts 2025\".", 0 },
-	{ COMPOSE_STAFF_TASK_DONE, "[Client Ltd] Annual accounts 2025",
+	{ MAIL_STAFF_TASK_DONE, "[Client Ltd] Annual accounts 2025",
 	  "Paul Staff (Client Ltd) completed a task in \"Annual accounts 2025\".", 0 },
-	{ COMPOSE_STAFF_UPLOAD, "[Client Ltd] Annual accounts 2025",
+	{ MAIL_STAFF_UPLOAD, "[Client Ltd] Annual accounts 2025",
 	  "Paul Staff (Client Ltd) uploaded \"statement.pdf\" in \"Annual accounts 2025\".", 0 },
-	{ COMPOSE_STAFF_MENTION, "[Client Ltd] Annual accounts 2025",
+	{ MAIL_STAFF_MENTION, "[Client Ltd] Annual accounts 2025",
 	  "Paul Staff mentioned you in \"Annual accounts 2025\" (Client Ltd).", 0 },
-	{ COMPOSE_FRESH_LINK, "New link: Annual accounts 2025",
+	{ MAIL_FRESH_LINK, "New link: Annual accounts 2025",
 	  "Here is your new link to the chat \"Annual accounts 2025\" with Example & Co.", 1 },
-	{ COMPOSE_EXPLANATION, "Not delivered: Annual accounts 2025",
+	{ MAIL_EXPLANATION, "Not delivered: Annual accounts 2025",
 	  "Your email was not delivered to Example & Co and was not posted in the chat", 0 },
 };
 
@@ -246,7 +246,7 @@ static void test_compose_every_kind_parses_back(void **state)
 	for (i = 0; i < GW_ARRAY_SIZE(kind_cases); i++) {
 		const struct kind_case *c = &kind_cases[i];
 		struct compose_mail m = base_mail(c->kind);
-		int idx = (int)i, explanation = c->kind == COMPOSE_EXPLANATION;
+		int idx = (int)i, explanation = c->kind == MAIL_EXPLANATION;
 		struct parsed p;
 		GDateTime *date;
 
@@ -281,7 +281,7 @@ static void test_compose_every_kind_parses_back(void **state)
 		assert_header(&p, "Auto-Submitted", explanation ? "auto-replied" : "auto-generated",
 			      idx);
 		assert_header(&p, "X-Auto-Response-Suppress", "All", idx);
-		assert_header(&p, COMPOSE_LOOP_HEADER, "reply.firm.example", idx);
+		assert_header(&p, GW_LOOP_HEADER, "reply.firm.example", idx);
 		assert_header(&p, "List-Unsubscribe", c->unsubscribe ? "<" UNSUB_URL ">" : NULL,
 			      idx);
 		assert_header(&p, "List-Unsubscribe-Post",
@@ -320,7 +320,7 @@ static void test_compose_every_kind_parses_back(void **state)
 
 static void test_compose_reminder_context(void **state)
 {
-	struct compose_mail m = base_mail(COMPOSE_REMINDER);
+	struct compose_mail m = base_mail(MAIL_REMINDER);
 	struct parsed p;
 
 	(void)state;
@@ -336,9 +336,9 @@ static void test_compose_reminder_context(void **state)
 
 static void test_compose_hides_content_unless_shown(void **state)
 {
-	static const enum compose_kind kinds[] = { COMPOSE_NEW_MESSAGE, COMPOSE_REMINDER,
-						   COMPOSE_STAFF_CLIENT_REPLIED,
-						   COMPOSE_STAFF_MENTION };
+	static const enum mail_kind kinds[] = { MAIL_NEW_MESSAGE, MAIL_REMINDER,
+						   MAIL_STAFF_CLIENT_REPLIED,
+						   MAIL_STAFF_MENTION };
 	size_t i;
 
 	(void)state;
@@ -357,7 +357,7 @@ static void test_compose_hides_content_unless_shown(void **state)
 
 static void test_compose_explanation_quotes_and_links(void **state)
 {
-	struct compose_mail m = base_mail(COMPOSE_EXPLANATION);
+	struct compose_mail m = base_mail(MAIL_EXPLANATION);
 	struct parsed p;
 
 	(void)state;
@@ -384,7 +384,7 @@ static void test_compose_explanation_quotes_and_links(void **state)
 
 static void test_compose_link_expiry_and_optional_fields(void **state)
 {
-	struct compose_mail m = base_mail(COMPOSE_NEW_MESSAGE);
+	struct compose_mail m = base_mail(MAIL_NEW_MESSAGE);
 	struct parsed p;
 
 	(void)state;
@@ -439,7 +439,7 @@ static void test_compose_neutralises_hostile_headers(void **state)
 	size_t i;
 	int baseline_count;
 	struct parsed p;
-	struct compose_mail m = base_mail(COMPOSE_NEW_MESSAGE);
+	struct compose_mail m = base_mail(MAIL_NEW_MESSAGE);
 
 	(void)state;
 	render_ok(&m, &p, -1);
@@ -452,7 +452,7 @@ static void test_compose_neutralises_hostile_headers(void **state)
 		char *want_subject;
 		int idx = (int)i;
 
-		m = base_mail(COMPOSE_NEW_MESSAGE);
+		m = base_mail(MAIL_NEW_MESSAGE);
 		m.subject = c->input;
 		m.to_name = c->input;
 		m.from_name = c->input;
@@ -471,11 +471,11 @@ static void test_compose_neutralises_hostile_headers(void **state)
 		if (g_mime_header_list_get_count(headers) != baseline_count)
 			fail_msg("case %d: %d headers, want %d", idx,
 				 g_mime_header_list_get_count(headers), baseline_count);
-		assert_header(&p, COMPOSE_LOOP_HEADER, "reply.firm.example", idx);
+		assert_header(&p, GW_LOOP_HEADER, "reply.firm.example", idx);
 		parsed_free(&p);
 
 		/* the account name goes into staff subjects */
-		m = base_mail(COMPOSE_STAFF_CLIENT_REPLIED);
+		m = base_mail(MAIL_STAFF_CLIENT_REPLIED);
 		m.account_name = c->input;
 		render_ok(&m, &p, idx);
 		want_subject = xasprintf("[%s] Annual accounts 2025", c->want);
@@ -490,7 +490,7 @@ static void test_compose_neutralises_hostile_headers(void **state)
 static void test_compose_long_subject_folds(void **state)
 {
 	struct buf subject = BUF_INIT;
-	struct compose_mail m = base_mail(COMPOSE_NEW_MESSAGE);
+	struct compose_mail m = base_mail(MAIL_NEW_MESSAGE);
 	struct parsed p;
 	const char *s, *got;
 	size_t i;
@@ -551,8 +551,8 @@ static void test_compose_escapes_html(void **state)
 {
 	static const char evil[] = "<script>alert(1)</script>\"'><img src=x onerror=alert(2)>";
 	static const struct compose_task evil_tasks[] = { { evil, 0 } };
-	static const enum compose_kind kinds[] = { COMPOSE_NEW_MESSAGE, COMPOSE_STAFF_UPLOAD,
-						   COMPOSE_EXPLANATION };
+	static const enum mail_kind kinds[] = { MAIL_NEW_MESSAGE, MAIL_STAFF_UPLOAD,
+						   MAIL_EXPLANATION };
 	size_t i;
 
 	(void)state;
@@ -629,8 +629,8 @@ static void test_compose_rejects_bad_fields(void **state)
 	(void)state;
 	for (i = 0; i < GW_ARRAY_SIZE(bad_cases); i++) {
 		const struct bad_case *c = &bad_cases[i];
-		struct compose_mail m = base_mail(c->field == F_THEIRS ? COMPOSE_EXPLANATION
-								       : COMPOSE_NEW_MESSAGE);
+		struct compose_mail m = base_mail(c->field == F_THEIRS ? MAIL_EXPLANATION
+								       : MAIL_NEW_MESSAGE);
 		struct buf out = BUF_INIT;
 		char *error = NULL;
 
@@ -645,7 +645,7 @@ static void test_compose_rejects_bad_fields(void **state)
 		case F_UNSUB: m.unsubscribe_url = c->value; break;
 		case F_DOMAIN: m.reply_domain = c->value; break;
 		case F_FIRM: m.firm_name = c->value; break;
-		case F_KIND: m.kind = (enum compose_kind)99; break;
+		case F_KIND: m.kind = (enum mail_kind)99; break;
 		}
 		buf_puts(&out, "KEEP");
 		if (compose_render(&m, &out, &error) != -1)
@@ -693,7 +693,7 @@ static void test_compose_list_unsubscribe_is_a_plain_url(void **state)
 {
 	const char *url = "https://chat.firm.example/u/"
 			  "AQEDAAAAAAAAAAcBAAAAAAAAACoAAAABAAAAAGkVHwDe3q2-7_xyzAbCdEfGhIjKlMnOp";
-	struct compose_mail m = base_mail(COMPOSE_NEW_MESSAGE);
+	struct compose_mail m = base_mail(MAIL_NEW_MESSAGE);
 	struct buf out = BUF_INIT;
 	char *err = NULL;
 	char *want = xasprintf("\r\nList-Unsubscribe: <%s>\r\n", url);
@@ -711,7 +711,7 @@ static void test_compose_list_unsubscribe_is_a_plain_url(void **state)
 /* The same record gives the same bytes: a re-sent mail is the same mail. */
 static void test_compose_is_deterministic(void **state)
 {
-	struct compose_mail m = base_mail(COMPOSE_REMINDER);
+	struct compose_mail m = base_mail(MAIL_REMINDER);
 	struct buf a = BUF_INIT, b = BUF_INIT;
 	char *error = NULL;
 
@@ -722,25 +722,6 @@ static void test_compose_is_deterministic(void **state)
 	assert_memory_equal(a.data, b.data, a.len);
 	buf_release(&a);
 	buf_release(&b);
-}
-
-static void test_compose_kind_names(void **state)
-{
-	size_t i;
-	enum compose_kind k;
-
-	(void)state;
-	for (i = 0; i < GW_ARRAY_SIZE(kind_cases); i++) {
-		const char *name = compose_kind_name(kind_cases[i].kind);
-
-		if (name == NULL || compose_kind_parse(name, &k) != 0 || k != kind_cases[i].kind)
-			fail_msg("case %zu: kind %d does not round-trip", i, (int)kind_cases[i].kind);
-	}
-	assert_string_equal(compose_kind_name(COMPOSE_STAFF_TASK_DONE), "staff_task_done");
-	assert_int_equal(compose_kind_parse("nonsense", &k), -1);
-	assert_int_equal(compose_kind_parse(NULL, &k), -1);
-	assert_null(compose_kind_name((enum compose_kind)0));
-	assert_null(compose_kind_name((enum compose_kind)42));
 }
 
 int main(void)
@@ -758,7 +739,6 @@ int main(void)
 		cmocka_unit_test(test_compose_clean_line),
 		cmocka_unit_test(test_compose_list_unsubscribe_is_a_plain_url),
 		cmocka_unit_test(test_compose_is_deterministic),
-		cmocka_unit_test(test_compose_kind_names),
 	};
 	int rc;
 

@@ -266,7 +266,7 @@ static void test_gatewayctl_happy_paths(void **state)
 		struct gw_config *cfg = NULL;
 		struct store *store = NULL;
 		char *error = NULL;
-		struct store_inbound in = { 0 };
+		struct store_inbound_in in = { 0 };
 
 		assert_int_equal(cfg_load(e->conf, &cfg, &error), 0);
 		assert_int_equal(store_open(&cfg->store, &store, &error), 0);

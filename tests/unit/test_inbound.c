@@ -654,7 +654,7 @@ static void test_inbound_names(void **state)
 	assert_string_equal(inbound_verdict_name(INBOUND_MALFORMED), "malformed");
 	assert_string_equal(inbound_token_source_name(INBOUND_TOKEN_X_ORIGINAL_TO),
 			    "x-original-to");
-	assert_string_equal(INBOUND_LOOP_HEADER, "X-Gatewayd-Loop");
+	assert_string_equal(GW_LOOP_HEADER, "X-Gatewayd-Loop");
 }
 
 int main(void)

@@ -791,6 +791,30 @@ static void test_links_verdict_names(void **state)
 	assert_string_equal(link_verdict_name(LINK_REVOKED), "revoked");
 }
 
+/* link_url: one slash between base, path and token, whatever the base ends in. */
+static void test_links_url_table(void **state)
+{
+	static const struct {
+		const char *base, *path, *token, *out;
+	} cases[] = {
+		{ "https://chat.example", "v", "TOK", "https://chat.example/v/TOK" },
+		{ "https://chat.example/", "v", "TOK", "https://chat.example/v/TOK" },
+		{ "https://chat.example///", "u", "T2", "https://chat.example/u/T2" },
+		{ "http://h:8080/chat", "v", "T", "http://h:8080/chat/v/T" },
+		{ "", "v", "T", "/v/T" },
+		{ "/", "u", "T", "/u/T" },
+		{ NULL, "v", "T", "/v/T" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *u = link_url(cases[i].base, cases[i].path, cases[i].token);
+
+		if (strcmp(u, cases[i].out) != 0)
+			fail_msg("case %zu: \"%s\", want \"%s\"", i, u, cases[i].out);
+		free(u);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -813,6 +837,7 @@ int main(void)
 		cmocka_unit_test(test_links_address_round_trip),
 		cmocka_unit_test(test_links_address_token_table),
 		cmocka_unit_test(test_links_verdict_names),
+		cmocka_unit_test(test_links_url_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

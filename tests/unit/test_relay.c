@@ -185,7 +185,7 @@ static void test_relay_letter_contact_links(void **state)
 	if (relay_letter_fill(&rs, &rec, T0, &l, &error) < 0)
 		fail_msg("fill: %s", error);
 
-	assert_int_equal(l.mail.kind, COMPOSE_NEW_MESSAGE);
+	assert_int_equal(l.mail.kind, MAIL_NEW_MESSAGE);
 	assert_string_equal(l.mail.message_id, rec.row.mail_id);
 	assert_string_equal(l.mail.thread_root_id, rec.mail_root_id);
 	assert_string_equal(l.mail.to_address, rec.row.recipient_address);
@@ -240,14 +240,14 @@ static void test_relay_letter_staff_links(void **state)
 					    "Done, see attached.", NULL, &error), GW_OK);
 	outbox_of(f, STORE_OUT_QUEUED, &list);
 	for (i = 0; i < list.count; i++)
-		if (list.items[i].kind == STORE_OUT_STAFF_CLIENT_REPLIED)
+		if (list.items[i].kind == MAIL_STAFF_CLIENT_REPLIED)
 			break;
 	assert_true(i < list.count);
 	memset(&rec, 0, sizeof(rec));
 	assert_int_equal(store_compose_get(f->store, list.items[i].id, &rec, &error), GW_OK);
 	relay_settings_init(&rs, f->cfg, f->keys);
 	assert_int_equal(relay_letter_fill(&rs, &rec, T0, &l, &error), 0);
-	assert_int_equal(l.mail.kind, COMPOSE_STAFF_CLIENT_REPLIED);
+	assert_int_equal(l.mail.kind, MAIL_STAFF_CLIENT_REPLIED);
 	assert_int_equal(rec.recipient_kind, STORE_STAFF);
 	assert_string_equal(l.mail.to_address, "alice@firm.example");
 	expect_link(f, l.view_url, BASE_URL "/v/", LINK_VIEW, &rec, T0 + 30 * 86400);
@@ -291,7 +291,7 @@ static void test_relay_letter_explanations(void **state)
 		assert_int_equal(store_compose_get(f->store, id, &rec, &error), GW_OK);
 		if (relay_letter_fill(&rs, &rec, T0, &l, &error) < 0)
 			fail_msg("case %d: fill: %s", i, error);
-		assert_int_equal(l.mail.kind, COMPOSE_EXPLANATION);
+		assert_int_equal(l.mail.kind, MAIL_EXPLANATION);
 		assert_string_equal(l.envelope_from, ""); /* <> */
 		assert_null(l.reply_to);
 		assert_null(l.unsubscribe_url);
@@ -315,13 +315,13 @@ static void test_relay_letter_refuses_bad_records(void **state)
 	struct relay_settings rs;
 	struct relay_letter l;
 	static const struct {
-		enum store_out_kind kind;
+		enum mail_kind kind;
 		enum store_kind recipient;
 		const char *want;
 	} cases[] = {
-		{ (enum store_out_kind)99, STORE_CONTACT, "unknown outbox kind 99" },
-		{ STORE_OUT_NEW_MESSAGE, STORE_ADDRESS, "new_message email to address" },
-		{ STORE_OUT_REMINDER, STORE_SYSTEM, "reminder email to system" },
+		{ (enum mail_kind)99, STORE_CONTACT, "unknown outbox kind 99" },
+		{ MAIL_NEW_MESSAGE, STORE_ADDRESS, "new_message email to address" },
+		{ MAIL_REMINDER, STORE_SYSTEM, "reminder email to system" },
 	};
 
 	relay_settings_init(&rs, f->cfg, f->keys);
@@ -493,7 +493,7 @@ static void test_relay_run_once_results(void **state)
 	outbox_of(f, STORE_OUT_FAILED, &list);
 	assert_int_equal(list.count, 4);
 	for (size_t i = 0; i < list.count; i++)
-		if (list.items[i].kind == STORE_OUT_RESEND)
+		if (list.items[i].kind == MAIL_RESEND)
 			assert_int_equal(list.items[i].attempts, 1);
 	store_outbox_list_free(&list);
 

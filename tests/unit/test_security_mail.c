@@ -150,23 +150,23 @@ static const char *const field_names[F_COUNT] = {
  * are not repeated to someone who answered by email.
  */
 static const struct {
-	enum compose_kind kind;
+	enum mail_kind kind;
 	unsigned char shown[F_COUNT];
 } kinds[] = {
 	/*                              firm from to acc auth subj body task file theirs */
-	{ COMPOSE_NEW_MESSAGE,          { 1, 0, 1, 0, 1, 1, 1, 1, 0, 0 } },
-	{ COMPOSE_REMINDER,             { 1, 0, 1, 0, 1, 1, 1, 1, 0, 0 } },
-	{ COMPOSE_RESEND,               { 1, 0, 1, 0, 1, 1, 1, 1, 0, 0 } },
-	{ COMPOSE_STAFF_CLIENT_REPLIED, { 1, 0, 1, 1, 1, 1, 1, 1, 0, 0 } },
-	{ COMPOSE_STAFF_CLIENT_CREATED, { 1, 0, 1, 1, 1, 1, 1, 1, 0, 0 } },
-	{ COMPOSE_STAFF_TASK_DONE,      { 1, 0, 1, 1, 1, 1, 1, 1, 0, 0 } },
-	{ COMPOSE_STAFF_UPLOAD,         { 1, 0, 1, 1, 1, 1, 1, 1, 1, 0 } },
-	{ COMPOSE_STAFF_MENTION,        { 1, 0, 1, 1, 1, 1, 1, 1, 0, 0 } },
-	{ COMPOSE_FRESH_LINK,           { 1, 0, 1, 0, 0, 1, 1, 1, 0, 0 } },
-	{ COMPOSE_EXPLANATION,          { 1, 0, 1, 0, 0, 1, 0, 0, 0, 1 } },
+	{ MAIL_NEW_MESSAGE,          { 1, 0, 1, 0, 1, 1, 1, 1, 0, 0 } },
+	{ MAIL_REMINDER,             { 1, 0, 1, 0, 1, 1, 1, 1, 0, 0 } },
+	{ MAIL_RESEND,               { 1, 0, 1, 0, 1, 1, 1, 1, 0, 0 } },
+	{ MAIL_STAFF_CLIENT_REPLIED, { 1, 0, 1, 1, 1, 1, 1, 1, 0, 0 } },
+	{ MAIL_STAFF_CLIENT_CREATED, { 1, 0, 1, 1, 1, 1, 1, 1, 0, 0 } },
+	{ MAIL_STAFF_TASK_DONE,      { 1, 0, 1, 1, 1, 1, 1, 1, 0, 0 } },
+	{ MAIL_STAFF_UPLOAD,         { 1, 0, 1, 1, 1, 1, 1, 1, 1, 0 } },
+	{ MAIL_STAFF_MENTION,        { 1, 0, 1, 1, 1, 1, 1, 1, 0, 0 } },
+	{ MAIL_FRESH_LINK,           { 1, 0, 1, 0, 0, 1, 1, 1, 0, 0 } },
+	{ MAIL_EXPLANATION,          { 1, 0, 1, 0, 0, 1, 0, 0, 0, 1 } },
 };
 
-static struct compose_mail hostile_mail(enum compose_kind kind, char values[F_COUNT][64],
+static struct compose_mail hostile_mail(enum mail_kind kind, char values[F_COUNT][64],
 					struct compose_task *task)
 {
 	struct compose_mail m;
@@ -198,7 +198,7 @@ static struct compose_mail hostile_mail(enum compose_kind kind, char values[F_CO
 	m.date = 1764063000;
 	m.show_content = 1;
 	m.view_url = VIEW_URL;
-	m.unsubscribe_url = kind == COMPOSE_EXPLANATION ? NULL : UNSUB_URL;
+	m.unsubscribe_url = kind == MAIL_EXPLANATION ? NULL : UNSUB_URL;
 	m.reminder_number = 1;
 	m.reminder_count = 2;
 	return m;
@@ -235,16 +235,16 @@ static void test_security_mail_every_field_of_every_kind_escaped(void **state)
 
 			if (kinds[i].shown[k] ? n == 0 : all != 0)
 				fail_msg("case %zu (%s): field %s: %d escaped, %d in all", i,
-					 compose_kind_name(kinds[i].kind), field_names[k], n, all);
+					 mail_kind_name(kinds[i].kind), field_names[k], n, all);
 			/* every occurrence is the escaped one */
 			if (all != n)
 				fail_msg("case %zu (%s): field %s: %d of %d not escaped", i,
-					 compose_kind_name(kinds[i].kind), field_names[k], all - n, all);
+					 mail_kind_name(kinds[i].kind), field_names[k], all - n, all);
 			free(escaped);
 			free(raw_id);
 		}
 		if ((why = html_inert(p.html, "https://chat.firm.example")) != NULL)
-			fail_msg("case %zu (%s): %s", i, compose_kind_name(kinds[i].kind), why);
+			fail_msg("case %zu (%s): %s", i, mail_kind_name(kinds[i].kind), why);
 		/* The plain part shows the text as written. */
 		if (strstr(p.plain, values[F_SUBJECT]) == NULL)
 			fail_msg("case %zu: plain part lacks the subject", i);
@@ -287,9 +287,9 @@ static void test_security_mail_markdown_stays_text(void **state)
 		}
 		if (kinds[i].shown[F_BODY] && strstr(p.html, escaped) == NULL)
 			fail_msg("case %zu (%s): body not shown as escaped text:\n%s", i,
-				 compose_kind_name(kinds[i].kind), p.html);
+				 mail_kind_name(kinds[i].kind), p.html);
 		if ((why = html_inert(p.html, "https://chat.firm.example")) != NULL)
-			fail_msg("case %zu (%s): %s", i, compose_kind_name(kinds[i].kind), why);
+			fail_msg("case %zu (%s): %s", i, mail_kind_name(kinds[i].kind), why);
 		if (strstr(p.html, "href=\"javascript") != NULL ||
 		    strstr(p.html, "href=\"data:") != NULL || strstr(p.html, "src=\"data:") != NULL)
 			fail_msg("case %zu: a javascript: or data: link was made", i);
@@ -333,7 +333,7 @@ static void test_security_mail_headers_of_every_kind_resist_injection(void **sta
 			if (g_mime_header_list_contains(h, "Bcc") ||
 			    g_mime_header_list_get_count(h) != baseline)
 				fail_msg("case %zu/%zu (%s): %d headers, want %d", i, e,
-					 compose_kind_name(kinds[i].kind),
+					 mail_kind_name(kinds[i].kind),
 					 g_mime_header_list_get_count(h), baseline);
 			/* (in the body a line break is only text) */
 			if (raw_fields(out.data, "Bcc") != 0)
@@ -521,7 +521,7 @@ static int raw_fields(const char *data, const char *name)
 static void test_security_mail_end_to_end_every_kind(void **state)
 {
 	struct e2e e;
-	struct store_firm firm = { (char *)H_FIRM, 1, NULL };
+	struct store_firm_in firm = { H_FIRM, 1, NULL };
 	int64_t owner, max, otto, acme, anna, thread, created = 0, task = 0, att = 0, t0;
 	const char *tasks[] = { H_TASK };
 	struct store_chat_new chat;
@@ -707,7 +707,7 @@ static void test_security_mail_store_refuses_line_breaks(void **state)
 	char *err = NULL;
 	enum gw_result r;
 	struct store_chat_new chat;
-	struct store_firm firm = { (char *)"Firm\r\nBcc: evil@attacker.example", 1, NULL };
+	struct store_firm_in firm = { "Firm\r\nBcc: evil@attacker.example", 1, NULL };
 	struct store_attachment_new an;
 
 	(void)state;

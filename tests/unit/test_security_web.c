@@ -525,7 +525,7 @@ static void test_security_web_tokens_only_open_their_own_door(void **state)
 		{ "view", view }, { "unsubscribe", unsub }, { "fresh", fresh },
 		{ "session", session }, { "csrf", csrf },
 	};
-	int outbox = wfx_outbox_count(f, STORE_OUT_FRESH_LINK, 0);
+	int outbox = wfx_outbox_count(f, MAIL_FRESH_LINK, 0);
 
 	for (size_t i = 0; i < GW_ARRAY_SIZE(tokens); i++) {
 		const char *tok = tokens[i].token;
@@ -563,7 +563,7 @@ static void test_security_web_tokens_only_open_their_own_door(void **state)
 	WFX_CHECK(store_contact_get(f->s, f->anna, &ct, &err), err);
 	assert_int_equal(ct.notify, 1);
 	store_contact_clear(&ct);
-	assert_int_equal(wfx_outbox_count(f, STORE_OUT_FRESH_LINK, 0), outbox);
+	assert_int_equal(wfx_outbox_count(f, MAIL_FRESH_LINK, 0), outbox);
 	free(session);
 	free(csrf);
 	free(line);

@@ -481,8 +481,8 @@ static void test_store_client_created_chat(void **state)
 
 	CHECK_R(store_chat_create_by_contact(f->s, f->c1, "Help", "Question", &tid, &m, &err),
 		GW_PERMFAIL, err);
-	struct store_firm firm = { .name = "Example & Partners", .allow_client_chats = 1,
-				   .notify_display_name = "Example Chat" };
+	struct store_firm_in firm = { .name = "Example & Partners", .allow_client_chats = 1,
+				      .notify_display_name = "Example Chat" };
 	CHECK_OK(store_firm_set(f->s, &firm, &err), err);
 	CHECK_OK(store_contact_set_may_create(f->s, f->c1, 0, &err), err);
 	CHECK_R(store_chat_create_by_contact(f->s, f->c1, "Help", "Question", &tid, &m, &err),
@@ -608,10 +608,10 @@ static void test_store_apikeys(void **state)
 static void test_store_names_roundtrip(void **state)
 {
 	(void)state;
-	for (int k = STORE_OUT_NEW_MESSAGE; k <= STORE_OUT_EXPLANATION; k++) {
-		enum store_out_kind back;
-		if (store_out_kind_parse(store_out_kind_name(k), &back) != 0 || (int)back != k)
-			fail_msg("case %d: %s", k, store_out_kind_name(k));
+	for (int k = MAIL_NEW_MESSAGE; k <= MAIL_EXPLANATION; k++) {
+		enum mail_kind back;
+		if (mail_kind_parse(mail_kind_name(k), &back) != 0 || (int)back != k)
+			fail_msg("case %d: %s", k, mail_kind_name(k));
 	}
 	for (int k = STORE_OUT_QUEUED; k <= STORE_OUT_FAILED; k++) {
 		enum store_out_status back;

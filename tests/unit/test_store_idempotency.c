@@ -47,7 +47,8 @@ static void test_store_idempotency_migrates_version_1(void **state)
 static void test_store_idempotency_stored_response_read_back(void **state)
 {
 	struct fx *f = *state;
-	struct store_idempotency rec = { 0 }, got;
+	struct store_idempotency_in rec = { 0 };
+	struct store_idempotency got;
 	int64_t k1 = add_key(f, "portal", HASH_A), k2 = add_key(f, "other", HASH_B);
 	char *err = NULL;
 
@@ -86,7 +87,8 @@ static void test_store_idempotency_stored_response_read_back(void **state)
 static void test_store_idempotency_expires_by_window(void **state)
 {
 	struct fx *f = *state;
-	struct store_idempotency rec = { 0 }, got;
+	struct store_idempotency_in rec = { 0 };
+	struct store_idempotency got;
 	int64_t k = add_key(f, "portal", HASH_A);
 	char *err = NULL;
 
@@ -136,12 +138,12 @@ static void test_store_idempotency_bad_records_refused(void **state)
 	memset(long_key, 'x', sizeof(long_key) - 1);
 	long_key[sizeof(long_key) - 1] = '\0';
 	for (size_t i = 0; i < GW_ARRAY_SIZE(cases); i++) {
-		struct store_idempotency rec = { 0 };
+		struct store_idempotency_in rec = { 0 };
 		char *err = NULL;
 		enum gw_result r;
 
 		rec.api_key_id = cases[i].api_key != 0 ? cases[i].api_key : k;
-		rec.key = (char *)(cases[i].key != NULL ? cases[i].key : long_key);
+		rec.key = cases[i].key != NULL ? cases[i].key : long_key;
 		snprintf(rec.request_sha256, sizeof(rec.request_sha256), "%s", cases[i].hash);
 		rec.status = cases[i].status;
 		rec.body = "{}";

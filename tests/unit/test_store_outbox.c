@@ -53,7 +53,7 @@ static void test_store_outbox_claim_lease_and_crash_recovery(void **state)
 	assert_int_equal(a.status, STORE_OUT_SENDING);
 	assert_int_equal(a.attempts, 1);
 	assert_int_equal(a.lease_until, T0 + 60);
-	assert_int_equal(a.kind, STORE_OUT_NEW_MESSAGE);
+	assert_int_equal(a.kind, MAIL_NEW_MESSAGE);
 	assert_int_equal(a.recipient_kind, STORE_CONTACT);
 	struct store_outbox b = claim_one(f, T0, 60);
 	assert_true(a.id != b.id);
@@ -303,7 +303,7 @@ static void test_store_inbound_log_and_explanations(void **state)
 	int64_t tid = fx_chat(f, f->acc1, "Docs", "hello", 0, 0, 0);
 	int64_t other = fx_chat(f, f->acc1, "Other", "hello", 0, 0, 0), id;
 
-	struct store_inbound in = {
+	struct store_inbound_in in = {
 		.sender = "carla@acme.example", .recipient = "reply+abc@reply.firm.example",
 		.message_id = "m1@client.example", .size = 1234, .verdict = "auto",
 		.reason = "Auto-Submitted: auto-replied",
@@ -320,7 +320,7 @@ static void test_store_inbound_log_and_explanations(void **state)
 	CHECK_R(store_inbound_find(f->s, "m1@client.example", "other@x", &got, &err), GW_NOTFOUND,
 		err);
 
-	struct store_inbound in2 = {
+	struct store_inbound_in in2 = {
 		.sender = "Carla@Acme.example", .recipient = "reply+abc@reply.firm.example",
 		.message_id = "m2@client.example", .size = 99, .verdict = "explained",
 		.thread_id = tid,
@@ -363,7 +363,7 @@ static void test_store_inbound_log_and_explanations(void **state)
 	/* Rate limits count explanations since ex.since, the sender's case
 	   ignored: told about this thread already; another thread is fine
 	   until the cap is reached; before `since` nothing counts. */
-	struct store_inbound in3 = in2;
+	struct store_inbound_in in3 = in2;
 	in3.message_id = "m3@client.example";
 	ex.sender = "CARLA@acme.example";
 	ex.since = T0 - DAY;

@@ -45,7 +45,7 @@ int fx_setup(void **state)
 		fail_msg("store_open: %s", err);
 	store_set_mail_domain(f->s, "Reply.Firm.Example");
 
-	struct store_firm firm = { .name = "Example & Partners", .allow_client_chats = 0 };
+	struct store_firm_in firm = { .name = "Example & Partners", .allow_client_chats = 0 };
 	CHECK_OK(store_firm_set(f->s, &firm, &err), err);
 	CHECK_OK(store_staff_add(f->s, "Olivia Owner", "olivia@firm.example", STORE_ROLE_OWNER,
 				 &f->owner, &err), err);

@@ -132,7 +132,7 @@ static void test_web_expired_link_offers_fresh_link_rate_limited(void **state)
 	struct wfx *f = *state;
 	char token[LINK_TOKEN_MAX], path[128];
 	struct wresp r;
-	int before = wfx_outbox_count(f, STORE_OUT_FRESH_LINK, 0);
+	int before = wfx_outbox_count(f, MAIL_FRESH_LINK, 0);
 
 	wfx_token(f, LINK_VIEW, f->ta, LINK_CONTACT, f->anna, clock_now() + 600, token);
 	snprintf(path, sizeof(path), "/v/%s", token);
@@ -155,7 +155,7 @@ static void test_web_expired_link_offers_fresh_link_rate_limited(void **state)
 	wresp_clear(&r);
 
 	/* GET changed nothing; each POST queues one fresh-link email. */
-	assert_int_equal(wfx_outbox_count(f, STORE_OUT_FRESH_LINK, 0), before);
+	assert_int_equal(wfx_outbox_count(f, MAIL_FRESH_LINK, 0), before);
 	char form[160];
 	snprintf(form, sizeof(form), "token=%s", fresh);
 	for (int i = 0; i < 4; i++) {
@@ -172,7 +172,7 @@ static void test_web_expired_link_offers_fresh_link_rate_limited(void **state)
 		}
 		wresp_clear(&r);
 	}
-	assert_int_equal(wfx_outbox_count(f, STORE_OUT_FRESH_LINK, 0), before + 3);
+	assert_int_equal(wfx_outbox_count(f, MAIL_FRESH_LINK, 0), before + 3);
 
 	/* An hour later it works again. */
 	clock_set(T0_PLUS(7200 + 3601));
@@ -421,7 +421,7 @@ static void test_web_csrf_is_required_on_posts(void **state)
 	for (size_t i = 0; i < v.n_messages; i++)
 		assert_null(strstr(v.messages[i].body, "hello 3"));
 	store_thread_view_clear(&v);
-	assert_true(wfx_outbox_count(f, STORE_OUT_STAFF_CLIENT_REPLIED, f->ta) > 0);
+	assert_true(wfx_outbox_count(f, MAIL_STAFF_CLIENT_REPLIED, f->ta) > 0);
 	assert_true(wfx_outbox_count(f, 0, f->ta) > before);
 
 	/* The token also works as a header (the page script). */

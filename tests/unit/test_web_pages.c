@@ -155,14 +155,14 @@ static void test_web_staff_only_notes_and_actions(void **state)
 	/* ...and work for staff. */
 	csrf = wfx_csrf(f, member, ta);
 	char form[200];
-	int resend_before = wfx_outbox_count(f, STORE_OUT_RESEND, f->ta);
+	int resend_before = wfx_outbox_count(f, MAIL_RESEND, f->ta);
 	char *p = thread_path(f->ta, "resend");
 	snprintf(form, sizeof(form), "csrf=%s", csrf);
 	assert_int_equal(wfx_post(f, member, p, form, &r), 0);
 	assert_int_equal(r.status, 303);
 	wresp_clear(&r);
 	free(p);
-	assert_int_equal(wfx_outbox_count(f, STORE_OUT_RESEND, f->ta), resend_before + 2);
+	assert_int_equal(wfx_outbox_count(f, MAIL_RESEND, f->ta), resend_before + 2);
 
 	p = thread_path(f->ta, "reminders");
 	snprintf(form, sizeof(form), "csrf=%s&enabled=1&days=5&count=4", csrf);
@@ -290,7 +290,7 @@ static void test_web_upload_and_download(void **state)
 	struct buf body = BUF_INIT;
 	struct wresp r;
 	char *err = NULL;
-	int uploads = wfx_outbox_count(f, STORE_OUT_STAFF_UPLOAD, f->ta);
+	int uploads = wfx_outbox_count(f, MAIL_STAFF_UPLOAD, f->ta);
 	int queued = f->queued_calls;
 
 	buf_printf(&body, "--b0undary\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n"
@@ -306,7 +306,7 @@ static void test_web_upload_and_download(void **state)
 	wresp_clear(&r);
 	free(h);
 	buf_release(&body);
-	assert_int_equal(wfx_outbox_count(f, STORE_OUT_STAFF_UPLOAD, f->ta), uploads + 1);
+	assert_int_equal(wfx_outbox_count(f, MAIL_STAFF_UPLOAD, f->ta), uploads + 1);
 	assert_true(f->queued_calls > queued);
 
 	struct store_thread_view v;
@@ -450,7 +450,7 @@ static void test_web_client_ticks_task(void **state)
 	struct store_thread_view v;
 	struct wresp r;
 	char *err = NULL, form[200];
-	int before = wfx_outbox_count(f, STORE_OUT_STAFF_TASK_DONE, f->ta);
+	int before = wfx_outbox_count(f, MAIL_STAFF_TASK_DONE, f->ta);
 
 	snprintf(form, sizeof(form), "csrf=%s&task=%lld&done=1", csrf, (long long)f->task1);
 	assert_int_equal(wfx_post(f, anna, task, form, &r), 0);
@@ -460,7 +460,7 @@ static void test_web_client_ticks_task(void **state)
 	assert_true(v.tasks[0].done_at != 0);
 	assert_int_equal(v.tasks[1].done_at, 0);
 	store_thread_view_clear(&v);
-	assert_int_equal(wfx_outbox_count(f, STORE_OUT_STAFF_TASK_DONE, f->ta), before + 1);
+	assert_int_equal(wfx_outbox_count(f, MAIL_STAFF_TASK_DONE, f->ta), before + 1);
 	/* The page shows it done, with the button to undo. */
 	assert_int_equal(wfx_http(f, "GET", ta, anna, NULL, 0, &r), 0);
 	assert_non_null(strstr(r.body, "1 of 2 done"));
@@ -557,7 +557,7 @@ static void test_web_homes_and_new_chats(void **state)
 	wresp_clear(&r);
 
 	snprintf(form, sizeof(form), "csrf=%s&subject=Question&body=Can+we+talk%%3F", csrf);
-	int created = wfx_outbox_count(f, STORE_OUT_STAFF_CLIENT_CREATED, 0);
+	int created = wfx_outbox_count(f, MAIL_STAFF_CLIENT_CREATED, 0);
 	assert_int_equal(wfx_post(f, anna, "/new", form, &r), 0);
 	assert_int_equal(r.status, 303);
 	char *loc = wresp_header(&r, "Location");
@@ -565,7 +565,7 @@ static void test_web_homes_and_new_chats(void **state)
 	assert_int_equal(get_status(f, anna, loc), 200);
 	free(loc);
 	wresp_clear(&r);
-	assert_true(wfx_outbox_count(f, STORE_OUT_STAFF_CLIENT_CREATED, 0) > created);
+	assert_true(wfx_outbox_count(f, MAIL_STAFF_CLIENT_CREATED, 0) > created);
 	/* Missing subject: the form comes back filled in. */
 	snprintf(form, sizeof(form), "csrf=%s&subject=&body=keep+%%3Cme%%3E", csrf);
 	assert_int_equal(wfx_post(f, anna, "/new", form, &r), 0);
@@ -574,7 +574,7 @@ static void test_web_homes_and_new_chats(void **state)
 	wresp_clear(&r);
 
 	/* The firm forbids client chats: no form, and a POST is refused. */
-	struct store_firm firm = { "Firm", 0, NULL };
+	struct store_firm_in firm = { "Firm", 0, NULL };
 	WFX_CHECK(store_firm_set(f->s, &firm, &err), err);
 	assert_int_equal(wfx_http(f, "GET", "/", anna, NULL, 0, &r), 0);
 	assert_null(strstr(r.body, "Start a new chat"));

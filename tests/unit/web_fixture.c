@@ -59,7 +59,7 @@ void wfx_restart(struct wfx *f)
 static void seed(struct wfx *f)
 {
 	struct store *s = f->s;
-	struct store_firm firm = { "Firm <b>&amp;</b> Co", 1, NULL };
+	struct store_firm_in firm = { "Firm <b>&amp;</b> Co", 1, NULL };
 	char *err = NULL;
 	const char *tasks[] = { "Upload <b>statements</b>", "Confirm the stock count" };
 	struct store_chat_new chat;
@@ -377,7 +377,7 @@ int wfx_post(struct wfx *f, const char *cookie, const char *path, const char *fo
 	return ret;
 }
 
-int wfx_outbox_count(struct wfx *f, enum store_out_kind kind, int64_t thread_id)
+int wfx_outbox_count(struct wfx *f, enum mail_kind kind, int64_t thread_id)
 {
 	struct store_outbox_list list;
 	char *err = NULL;

@@ -93,7 +93,7 @@ int wfx_post(struct wfx *f, const char *cookie, const char *path, const char *fo
 	     struct wresp *r);
 
 /* Count outbox rows of kind (0 = any) for thread (0 = any). */
-int wfx_outbox_count(struct wfx *f, enum store_out_kind kind, int64_t thread_id);
+int wfx_outbox_count(struct wfx *f, enum mail_kind kind, int64_t thread_id);
 /* Run the loop for a little while (lets timers fire). */
 void wfx_pump(struct wfx *f, int ms);
 

@@ -1,0 +1,70 @@
+/*
+ * mail_kind.c - the table of mail kinds (see mail_kind.h).
+ */
+#include "mail_kind.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#include "gw.h"
+
+static const struct mail_kind_row rows[] = {
+	{ MAIL_NEW_MESSAGE, "new_message", MAIL_NOTIFY, MAIL_EXTRA_NONE, "",
+	  "%a at %f wrote you a new message in %s.", NULL },
+	{ MAIL_REMINDER, "reminder", MAIL_NOTIFY, MAIL_EXTRA_REMINDER_NUMBER, "",
+	  "This is reminder %r about the message %a at %f sent you in %s. "
+	  "It is still waiting for your answer.",
+	  "Reminders stop when you answer in the chat or complete your tasks." },
+	{ MAIL_RESEND, "resend", MAIL_NOTIFY, MAIL_EXTRA_NONE, "",
+	  "%a at %f would like you to look at %s again.", NULL },
+	{ MAIL_STAFF_CLIENT_REPLIED, "staff_client_replied", MAIL_TO_STAFF, MAIL_EXTRA_NONE, "",
+	  "%a (%c) replied in %s.", NULL },
+	{ MAIL_STAFF_CLIENT_CREATED, "staff_client_created", MAIL_TO_STAFF, MAIL_EXTRA_NONE, "",
+	  "%a (%c) started a new chat: %s.", NULL },
+	{ MAIL_STAFF_TASK_DONE, "staff_task_done", MAIL_TO_STAFF, MAIL_EXTRA_TASK_ID, "",
+	  "%a (%c) completed a task in %s.", NULL },
+	{ MAIL_STAFF_UPLOAD, "staff_upload", MAIL_TO_STAFF, MAIL_EXTRA_ATTACHMENT_ID, "",
+	  "%a (%c) uploaded %n in %s.", NULL },
+	{ MAIL_STAFF_MENTION, "staff_mention", MAIL_TO_STAFF, MAIL_EXTRA_NONE, "",
+	  "%a mentioned you in %s (%c).", NULL },
+	{ MAIL_FRESH_LINK, "fresh_link", 0, MAIL_EXTRA_NONE, "New link: ",
+	  "Here is your new link to the chat %s with %f.", NULL },
+	{ MAIL_EXPLANATION, "explanation", MAIL_TO_SENDER, MAIL_EXTRA_REPLY, "Not delivered: ",
+	  "You answered a notification from %f by email. Your email was not "
+	  "delivered to %f and was not posted in the chat %s.", NULL },
+};
+
+const struct mail_kind_row *mail_kind_row(enum mail_kind kind)
+{
+	for (size_t i = 0; i < GW_ARRAY_SIZE(rows); i++)
+		if (rows[i].kind == kind)
+			return &rows[i];
+	return NULL;
+}
+
+const char *mail_kind_name(enum mail_kind kind)
+{
+	const struct mail_kind_row *row = mail_kind_row(kind);
+
+	return row != NULL ? row->name : "unknown";
+}
+
+int mail_kind_parse(const char *name, enum mail_kind *kind_r)
+{
+	if (name == NULL)
+		return -1;
+	for (size_t i = 0; i < GW_ARRAY_SIZE(rows); i++) {
+		if (strcmp(rows[i].name, name) == 0) {
+			*kind_r = rows[i].kind;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int mail_kind_is(enum mail_kind kind, unsigned flags)
+{
+	const struct mail_kind_row *row = mail_kind_row(kind);
+
+	return row != NULL && (row->flags & flags) == flags;
+}

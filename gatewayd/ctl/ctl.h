@@ -1,0 +1,193 @@
+/*
+ * ctl.h - what the gatewayctl source files share: the command table entry,
+ * the per-run context, argument parsing, error reporting as sysexits codes,
+ * and the output helpers (aligned tables, JSON).
+ *
+ * gatewayctl works on the database directly.  Every command is one store
+ * operation (one transaction); reads that follow a write only render it.
+ *
+ * Exit codes (<sysexits.h>, through gw.h):
+ *   0   done
+ *   64  usage: a missing or malformed argument, named in the message
+ *   65  data: an unknown id, or the change breaks a rule
+ *   73  an output file cannot be created (backup: it exists, no --force)
+ *   75  temporary: database busy or locked, disk full; retry later
+ *   78  configuration: bad config file (file:line), missing key file or
+ *       database
+ * Messages go to stderr as "gatewayctl: COMMAND: what is wrong".
+ *
+ * Ownership: struct ctl owns cfg and store (closed by main).  struct
+ * ctl_args points into argv; only its arrays are malloc'd
+ * (ctl_args_release).
+ */
+#ifndef GW_CTL_H
+#define GW_CTL_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "gw.h"
+#include "store.h"
+
+/* One option of a command: "--name" with or without a value. */
+struct ctl_opt {
+	const char *name;
+	int has_arg;
+	int repeat;   /* may be given more than once (else the last one counts) */
+};
+
+#define CTL_MAX_OPTS 16
+
+/* Parsed command line of one command: positionals and option values. */
+struct ctl_args {
+	char **pos;                   /* positional arguments (into argv) */
+	int npos;
+	const struct ctl_opt *opts;   /* the command's table, NULL-terminated */
+	int count[CTL_MAX_OPTS];      /* times each option was given */
+	char **vals[CTL_MAX_OPTS];    /* their values (has_arg), malloc'd arrays */
+};
+
+struct ctl {
+	const char *cmd;          /* "thread new": prefix of every message */
+	int json;                 /* --json */
+	const char *conf_path;
+	struct gw_config *cfg;    /* loaded before the command runs */
+	struct store *store;      /* opened before the command runs (but init) */
+};
+
+/* Flags of a command. */
+#define CTL_OPENS_STORE 0x1   /* the command opens the store itself (init) */
+
+struct ctl_cmd {
+	const char *group;        /* "thread" */
+	const char *name;         /* "new", or NULL for a one-word command */
+	const char *synopsis;     /* what follows the command words */
+	const char *help;         /* description and options, indented lines */
+	const struct ctl_opt *opts; /* NULL-terminated (name NULL), may be NULL */
+	int min_pos, max_pos;     /* positional count; max -1 = no limit */
+	unsigned flags;
+	int (*run)(struct ctl *c, const struct ctl_args *a);
+};
+
+/* ---- ctl_args.c: parsing and errors ---- */
+
+/* Parse argv[0..argc) against cmd's options.  Returns 0, or an exit code
+ * (usage error printed).  *help_r is set when --help/-h was given. */
+int ctl_args_parse(struct ctl *c, const struct ctl_cmd *cmd, int argc,
+		   char **argv, struct ctl_args *a, int *help_r);
+void ctl_args_release(struct ctl_args *a);
+
+/* Last value of an option (NULL if not given). */
+const char *ctl_opt(const struct ctl_args *a, const char *name);
+/* How many times an option was given. */
+int ctl_flag(const struct ctl_args *a, const char *name);
+/* Every value of a repeatable option, in order; *n_r gets the count. */
+char *const *ctl_opt_all(const struct ctl_args *a, const char *name, size_t *n_r);
+
+/* Print "gatewayctl: CMD: MESSAGE" and return EX_USAGE. */
+int ctl_usage(struct ctl *c, const char *fmt, ...) GW_PRINTF(2, 3);
+/* Print "gatewayctl: CMD: MESSAGE" and return code. */
+int ctl_error(struct ctl *c, int code, const char *fmt, ...) GW_PRINTF(3, 4);
+/* Exit code of a store result. */
+int ctl_exit_code(enum gw_result r);
+/* Print the store's error (freed) and return its exit code; r != GW_OK. */
+int ctl_store_fail(struct ctl *c, enum gw_result r, char *error);
+
+/* "12" -> 12.  what names the thing ("an account id"); opt the option it
+ * was given with (NULL for a positional argument).  0 or EX_USAGE. */
+int ctl_parse_id(struct ctl *c, const char *opt, const char *what, const char *s,
+		 int64_t *id_r);
+/* Integer in [min, max] for option opt.  0 or EX_USAGE. */
+int ctl_parse_int(struct ctl *c, const char *opt, const char *s, int64_t min,
+		  int64_t max, int64_t *v_r);
+/* "contact:3" / "staff:2" for option opt; allow_contact / allow_staff
+ * restrict the kinds accepted.  0 or EX_USAGE. */
+int ctl_parse_principal(struct ctl *c, const char *opt, const char *s,
+			int allow_contact, int allow_staff,
+			enum store_kind *kind_r, int64_t *id_r);
+/* Require option opt; returns its value or NULL (usage error printed,
+ * *rc_r = EX_USAGE). */
+const char *ctl_need(struct ctl *c, const struct ctl_args *a, const char *opt,
+		     int *rc_r);
+
+/* ---- ctl_out.c: output ---- */
+
+/* Print a JSON value to stdout (indented, newline) and drop the reference. */
+void ctl_json_print(json_t *v);
+/* ISO 8601 string, or JSON null for 0. */
+json_t *ctl_json_time(int64_t t);
+json_t *ctl_json_str(const char *s);   /* NULL -> null */
+json_t *ctl_json_id(int64_t id);       /* 0 -> null */
+/* "2026-11-25 09:30:00" (UTC) or "-" for 0; buf of CTL_TIME_MAX bytes. */
+#define CTL_TIME_MAX 32
+const char *ctl_time(int64_t t, char buf[CTL_TIME_MAX]);
+/* "contact 3 (Anna Baker)", "staff 2", "system"; malloc'd. */
+char *ctl_who(enum store_kind kind, int64_t id, const char *name);
+
+/* An aligned text table; cells are copied. */
+struct ctl_table {
+	size_t ncols;
+	const char *const *head;
+	char **cells;          /* nrows * ncols */
+	size_t nrows, ncells, cap;
+};
+void ctl_table_init(struct ctl_table *t, size_t ncols, const char *const *head);
+/* Append the next cell (rows fill left to right); line breaks and tabs in
+ * the text become spaces. */
+void ctl_table_cell(struct ctl_table *t, const char *fmt, ...) GW_PRINTF(2, 3);
+/* Print header and rows to out (last column unpadded), then free. */
+void ctl_table_print(struct ctl_table *t, FILE *out);
+
+/* JSON records shared by several commands (new references). */
+json_t *ctl_json_contact(const struct store_contact *k);
+json_t *ctl_json_staff(const struct store_staff *s);
+json_t *ctl_json_reminders(const struct store_reminders *r);
+json_t *ctl_json_thread(const struct store_thread *t);
+json_t *ctl_json_outbox(const struct store_outbox *o);
+
+/* ---- the commands (ctl_people.c, ctl_thread.c, ctl_admin.c, ctl_apikey.c) ---- */
+
+/* Open the store of c->cfg into c->store; 0 or an exit code (printed).
+ * must_exist: refuse (78) when the database file is missing. */
+int ctl_open_store(struct ctl *c, int must_exist);
+
+int ctl_cmd_init(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_firm_set(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_firm_show(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_account_add(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_account_list(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_contact_add(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_contact_list(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_contact_notify(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_contact_revoke(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_staff_add(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_staff_list(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_staff_assign(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_template_add(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_template_list(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_thread_new(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_thread_show(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_thread_list(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_thread_read(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_thread_archive(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_thread_reopen(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_thread_resend(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_message_post(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_task_done(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_reminders_set(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_link(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_outbox_list(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_inbound_list(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_tick(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_apikey_add(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_apikey_revoke(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_apikey_list(struct ctl *c, const struct ctl_args *a);
+/* ctl_ops.c, ctl_doctor.c */
+int ctl_cmd_backup(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_keys_rotate(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_doctor(struct ctl *c, const struct ctl_args *a);
+
+#endif

@@ -1,0 +1,444 @@
+/*
+ * gatewayctl.c - gatewayd's admin command line: the command table, global
+ * options, help, and the frame every command runs in (config, store,
+ * exit code).
+ *
+ *   gatewayctl [-c CONF] [--json] COMMAND [SUBCOMMAND] ARGS...
+ *
+ * gatewayctl works on the SQLite database directly; the daemon need not
+ * run.  Each command is one store operation.  The commands themselves live
+ * in ctl_people.c (firm, accounts, contacts, staff, templates),
+ * ctl_thread.c (threads, messages, tasks, reminders), ctl_admin.c
+ * (init, link, outbox, inbound, tick), ctl_ops.c (backup, keys),
+ * ctl_doctor.c (doctor) and ctl_apikey.c (the JSON API's
+ * keys).  Exit codes: see ctl.h.
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "ctl.h"
+
+static const struct ctl_opt opts_none[] = { { NULL, 0, 0 } };
+
+static const struct ctl_opt opts_firm_set[] = {
+	{ "--name", 1, 0 },
+	{ "--allow-client-chats", 0, 0 },
+	{ "--no-client-chats", 0, 0 },
+	{ NULL, 0, 0 },
+};
+static const struct ctl_opt opts_contact_add[] = {
+	{ "--no-notify", 0, 0 },
+	{ "--may-create", 0, 0 },
+	{ NULL, 0, 0 },
+};
+static const struct ctl_opt opts_staff_add[] = {
+	{ "--role", 1, 0 },
+	{ NULL, 0, 0 },
+};
+static const struct ctl_opt opts_template_add[] = {
+	{ "--subject", 1, 0 },
+	{ "--body", 1, 0 },
+	{ NULL, 0, 0 },
+};
+static const struct ctl_opt opts_thread_new[] = {
+	{ "--from", 1, 0 },
+	{ "--subject", 1, 0 },
+	{ "--body", 1, 0 },
+	{ "--template", 1, 0 },
+	{ "--task", 1, 1 },
+	{ "--remind", 0, 0 },
+	{ "--remind-days", 1, 0 },
+	{ "--remind-count", 1, 0 },
+	{ "--show-content", 0, 0 },
+	{ NULL, 0, 0 },
+};
+static const struct ctl_opt opts_message_post[] = {
+	{ "--from", 1, 0 },
+	{ "--body", 1, 0 },
+	{ NULL, 0, 0 },
+};
+static const struct ctl_opt opts_by[] = {
+	{ "--by", 1, 0 },
+	{ NULL, 0, 0 },
+};
+static const struct ctl_opt opts_reminders_set[] = {
+	{ "--on", 0, 0 },
+	{ "--off", 0, 0 },
+	{ "--days", 1, 0 },
+	{ "--count", 1, 0 },
+	{ NULL, 0, 0 },
+};
+static const struct ctl_opt opts_link[] = {
+	{ "--for", 1, 0 },
+	{ NULL, 0, 0 },
+};
+static const struct ctl_opt opts_outbox_list[] = {
+	{ "--status", 1, 0 },
+	{ "--thread", 1, 0 },
+	{ "--limit", 1, 0 },
+	{ NULL, 0, 0 },
+};
+static const struct ctl_opt opts_limit[] = {
+	{ "--limit", 1, 0 },
+	{ NULL, 0, 0 },
+};
+static const struct ctl_opt opts_tick[] = {
+	{ "--now", 1, 0 },
+	{ NULL, 0, 0 },
+};
+
+static const struct ctl_opt opts_backup[] = {
+	{ "--force", 0, 0 },
+	{ NULL, 0, 0 },
+};
+static const struct ctl_opt opts_doctor[] = {
+	{ "--user", 1, 0 },
+	{ NULL, 0, 0 },
+};
+
+static const struct ctl_cmd commands[] = {
+	{ "init", NULL, "",
+	  "Create or migrate the database, the attachments directory and, when\n"
+	  "missing, the link key file (one fresh signing key, mode 0600).\n"
+	  "Prints what it did.  Safe to run again.\n",
+	  opts_none, 0, 0, CTL_OPENS_STORE, ctl_cmd_init },
+
+	{ "firm", "set", "--name NAME [--allow-client-chats|--no-client-chats]",
+	  "Set the firm's name and whether client contacts may create chats.\n"
+	  "Settings not given keep their value; --name is required while the\n"
+	  "firm has no name.\n",
+	  opts_firm_set, 0, 0, 0, ctl_cmd_firm_set },
+	{ "firm", "show", "", "Show the firm's settings.\n",
+	  opts_none, 0, 0, 0, ctl_cmd_firm_show },
+
+	{ "account", "add", "NAME", "Add a client account; prints its id.\n",
+	  opts_none, 1, 1, 0, ctl_cmd_account_add },
+	{ "account", "list", "", "List the client accounts.\n",
+	  opts_none, 0, 0, 0, ctl_cmd_account_list },
+
+	{ "contact", "add", "ACCOUNT_ID NAME EMAIL [--no-notify] [--may-create]",
+	  "Add a contact to a client account; prints its id.\n"
+	  "  --no-notify    the contact gets no emails\n"
+	  "  --may-create   the contact may create chats (when the firm allows\n"
+	  "                 client chats); without it they may not\n",
+	  opts_contact_add, 3, 3, 0, ctl_cmd_contact_add },
+	{ "contact", "list", "ACCOUNT_ID", "List the contacts of a client account.\n",
+	  opts_none, 1, 1, 0, ctl_cmd_contact_list },
+	{ "contact", "notify", "CONTACT_ID on|off",
+	  "Turn a contact's emails on or off.\n",
+	  opts_none, 2, 2, 0, ctl_cmd_contact_notify },
+	{ "contact", "revoke", "CONTACT_ID",
+	  "Revoke every link sent to a contact (bumps their generation).\n",
+	  opts_none, 1, 1, 0, ctl_cmd_contact_revoke },
+
+	{ "staff", "add", "NAME EMAIL [--role owner|admin|member]",
+	  "Add a staff member (default role member); prints their id.\n"
+	  "Owners and admins see every account, members the accounts assigned\n"
+	  "to them.\n",
+	  opts_staff_add, 2, 2, 0, ctl_cmd_staff_add },
+	{ "staff", "list", "", "List the staff.\n",
+	  opts_none, 0, 0, 0, ctl_cmd_staff_list },
+	{ "staff", "assign", "STAFF_ID ACCOUNT_ID",
+	  "Assign a staff member to a client account.\n",
+	  opts_none, 2, 2, 0, ctl_cmd_staff_assign },
+
+	{ "template", "add", "NAME --subject S --body B",
+	  "Create or replace a chat template.  Subject and body may hold\n"
+	  "[ACCOUNT_NAME], [CONTACT_FIRST_NAME], [FIRM_NAME], [CURRENT_DATE].\n",
+	  opts_template_add, 1, 1, 0, ctl_cmd_template_add },
+	{ "template", "list", "", "List the chat templates.\n",
+	  opts_none, 0, 0, 0, ctl_cmd_template_list },
+
+	{ "thread", "new",
+	  "ACCOUNT_ID[,ACCOUNT_ID...] --from STAFF_ID (--subject S --body B | "
+	  "--template NAME) [--task TEXT]... [--remind [--remind-days N] "
+	  "[--remind-count N]] [--show-content]",
+	  "Create a chat with one account, or one chat per account (bulk), in one\n"
+	  "transaction; prints the thread ids, one per line.  Every notify-on\n"
+	  "contact of the account gets an email.\n"
+	  "  --from STAFF_ID      author of the first message\n"
+	  "  --template NAME      subject and body from a template (--subject and\n"
+	  "                       --body, when given too, replace the template's)\n"
+	  "  --task TEXT          a client task (repeat for a checklist)\n"
+	  "  --remind             remind the client when they do not respond\n"
+	  "  --remind-days N      days between reminders (default [reminders])\n"
+	  "  --remind-count N     reminders per staff message\n"
+	  "  --show-content       notification emails carry the message text\n",
+	  opts_thread_new, 1, 1, 0, ctl_cmd_thread_new },
+	{ "thread", "show", "THREAD_ID",
+	  "Show a thread: subject, account, status, reminder schedule, tasks,\n"
+	  "messages oldest first (staff-only notes marked) and attachments.\n",
+	  opts_none, 1, 1, 0, ctl_cmd_thread_show },
+	{ "thread", "list", "[ACCOUNT_ID]",
+	  "List the threads (open and archived), of one account if given.\n",
+	  opts_none, 0, 1, 0, ctl_cmd_thread_list },
+	{ "thread", "read", "THREAD_ID --by contact:ID|staff:ID",
+	  "Mark the thread read up to its latest message for that person.\n",
+	  opts_by, 1, 1, 0, ctl_cmd_thread_read },
+	{ "thread", "archive", "THREAD_ID",
+	  "Archive a thread: no more posts, reminders stop.\n",
+	  opts_none, 1, 1, 0, ctl_cmd_thread_archive },
+	{ "thread", "reopen", "THREAD_ID",
+	  "Reopen an archived thread; reminders re-arm as if the last staff\n"
+	  "message were new.\n",
+	  opts_none, 1, 1, 0, ctl_cmd_thread_reopen },
+	{ "thread", "resend", "THREAD_ID",
+	  "Email every notify-on contact of the thread again now; prints how\n"
+	  "many emails were queued.  The reminder schedule is unchanged.\n",
+	  opts_none, 1, 1, 0, ctl_cmd_thread_resend },
+
+	{ "message", "post", "THREAD_ID --from staff:ID|contact:ID --body B",
+	  "Post a message; prints its id.  @Name mentions a staff member.\n",
+	  opts_message_post, 1, 1, 0, ctl_cmd_message_post },
+
+	{ "task", "done", "TASK_ID --by contact:ID|staff:ID",
+	  "Tick a client task.\n",
+	  opts_by, 1, 1, 0, ctl_cmd_task_done },
+
+	{ "reminders", "set", "THREAD_ID (--on|--off) [--days N] [--count N]",
+	  "Turn a thread's reminders on or off, or change them.  Writes a note\n"
+	  "the client sees and restarts the cycle from now.\n"
+	  "  --days N    days between reminders (1.." GW_STR(GW_REMINDER_DAYS_MAX) ")\n"
+	  "  --count N   reminders per staff message (1.." GW_STR(GW_REMINDER_COUNT_MAX) ")\n",
+	  opts_reminders_set, 1, 1, 0, ctl_cmd_reminders_set },
+
+	{ "link", NULL, "THREAD_ID --for contact:ID|staff:ID",
+	  "Print a signed View-chat URL for that person ([web] base_url/v/TOKEN,\n"
+	  "valid for [links] view_ttl).  Refused for a contact of another\n"
+	  "account or a staff member who may not see the thread.\n",
+	  opts_link, 1, 1, 0, ctl_cmd_link },
+
+	{ "outbox", "list", "[--status queued|sending|sent|failed] [--thread ID] [--limit N]",
+	  "List outgoing emails, newest first.\n",
+	  opts_outbox_list, 0, 0, 0, ctl_cmd_outbox_list },
+
+	{ "inbound", "list", "[--limit N]",
+	  "List received emails and what was decided about them, newest first.\n",
+	  opts_limit, 0, 0, 0, ctl_cmd_inbound_list },
+
+	{ "tick", NULL, "[--now ISO8601]",
+	  "Run the scheduled work once: queue the reminders that are due (and\n"
+	  "deliver due outbox rows where the daemon's relay is built in).\n"
+	  "--now pins the clock (\"2026-11-25T09:30:00Z\", \"@SECONDS\").\n",
+	  opts_tick, 0, 0, 0, ctl_cmd_tick },
+
+	{ "apikey", "add", "NAME",
+	  "Create a key for the JSON API ([api] listen) and print it.  The key\n"
+	  "is shown only this once: the database keeps only its SHA-256.\n"
+	  "Clients send it as \"Authorization: Bearer KEY\".\n",
+	  opts_none, 1, 1, 0, ctl_cmd_apikey_add },
+	{ "apikey", "revoke", "API_KEY_ID",
+	  "Revoke an API key: requests made with it are refused from now on.\n",
+	  opts_none, 1, 1, 0, ctl_cmd_apikey_revoke },
+	{ "apikey", "list", "", "List the API keys (never the keys themselves).\n",
+	  opts_none, 0, 0, 0, ctl_cmd_apikey_list },
+
+	{ "backup", NULL, "FILE [--force]",
+	  "Copy the live database into FILE (SQLite online backup: the daemon\n"
+	  "keeps running), check the copy's integrity, and rename it into place.\n"
+	  "Attachments and the key file are not in it: copy them too.\n"
+	  "  --force   replace FILE when it exists (else exit 73)\n",
+	  opts_backup, 1, 1, CTL_OPENS_STORE, ctl_cmd_backup },
+	{ "doctor", NULL, "[--user NAME]",
+	  "Check the installation and say in plain words what is wrong: config,\n"
+	  "database (integrity, schema version), key file (mode, owner),\n"
+	  "attachments directory, the mail transport (SMTP greeting, sendmail\n"
+	  "program, Maildir), addresses and [web] base_url.  Changes nothing.\n"
+	  "Exit 0 when there is no problem, 65 when there is one.\n"
+	  "  --user NAME   the daemon's user, whose access is judged (default\n"
+	  "                gatewayd when that user exists, else yourself)\n",
+	  opts_doctor, 0, 0, CTL_OPENS_STORE, ctl_cmd_doctor },
+	{ "keys", "rotate", "",
+	  "Add a new signing key to [links] key_file; the old keys keep\n"
+	  "verifying links already sent.  Prints what to do next.\n",
+	  opts_none, 0, 0, CTL_OPENS_STORE, ctl_cmd_keys_rotate },
+};
+
+static void print_synopsis(FILE *out, const struct ctl_cmd *cmd)
+{
+	fprintf(out, "  gatewayctl [-c CONF] [--json] %s%s%s%s%s\n", cmd->group,
+		cmd->name != NULL ? " " : "", cmd->name != NULL ? cmd->name : "",
+		*cmd->synopsis != '\0' ? " " : "", cmd->synopsis);
+}
+
+static void usage_all(FILE *out)
+{
+	fputs("usage: gatewayctl [-c CONF] [--json] COMMAND ...\n"
+	      "\n"
+	      "gatewayd's admin tool; works on the database directly.\n"
+	      "\n"
+	      "  -c, --config CONF   config file (default " CFG_DEFAULT_PATH ")\n"
+	      "  --json              machine-readable output\n"
+	      "  -h, --help          this text; COMMAND --help for one command\n"
+	      "  --version           print the version\n"
+	      "\n"
+	      "commands:\n", out);
+	for (size_t i = 0; i < GW_ARRAY_SIZE(commands); i++)
+		print_synopsis(out, &commands[i]);
+	fputs("\nexit codes: 0 ok, 64 usage, 65 data (unknown id, rule broken),\n"
+	      "73 cannot create the output file, 75 temporary (database busy,\n"
+	      "disk full), 78 configuration\n", out);
+}
+
+static void usage_cmd(FILE *out, const struct ctl_cmd *cmd)
+{
+	fputs("usage:\n", out);
+	print_synopsis(out, cmd);
+	fputc('\n', out);
+	fputs(cmd->help, out);
+}
+
+static void usage_group(FILE *out, const char *group)
+{
+	fputs("usage:\n", out);
+	for (size_t i = 0; i < GW_ARRAY_SIZE(commands); i++)
+		if (strcmp(commands[i].group, group) == 0)
+			print_synopsis(out, &commands[i]);
+}
+
+static int group_exists(const char *group)
+{
+	for (size_t i = 0; i < GW_ARRAY_SIZE(commands); i++)
+		if (strcmp(commands[i].group, group) == 0)
+			return 1;
+	return 0;
+}
+
+static const struct ctl_cmd *find_cmd(const char *group, const char *name)
+{
+	for (size_t i = 0; i < GW_ARRAY_SIZE(commands); i++) {
+		const struct ctl_cmd *c = &commands[i];
+
+		if (strcmp(c->group, group) != 0)
+			continue;
+		if (c->name == NULL || (name != NULL && strcmp(c->name, name) == 0))
+			return c;
+	}
+	return NULL;
+}
+
+static int is_help(const char *s)
+{
+	return strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0;
+}
+
+/* Global options before the command; returns the index of the command
+ * word, or -1 after printing (exit code in *rc_r). */
+static int parse_global(struct ctl *c, int argc, char **argv, int *rc_r)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
+			if (i + 1 >= argc) {
+				*rc_r = ctl_usage(c, "%s needs a file name", a);
+				return -1;
+			}
+			c->conf_path = argv[++i];
+		} else if (strncmp(a, "--config=", 9) == 0) {
+			c->conf_path = a + 9;
+		} else if (strncmp(a, "-c", 2) == 0) {
+			c->conf_path = a + 2;
+		} else if (strcmp(a, "--json") == 0) {
+			c->json = 1;
+		} else if (is_help(a)) {
+			usage_all(stdout);
+			*rc_r = 0;
+			return -1;
+		} else if (strcmp(a, "--version") == 0) {
+			printf("gatewayctl %s\n", GW_VERSION);
+			*rc_r = 0;
+			return -1;
+		} else if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		} else if (a[0] == '-') {
+			*rc_r = ctl_usage(c, "unknown option '%s' (see gatewayctl --help)", a);
+			return -1;
+		} else {
+			break;
+		}
+	}
+	if (i >= argc) {
+		usage_all(stderr);
+		*rc_r = EX_USAGE;
+		return -1;
+	}
+	return i;
+}
+
+/* Load the config and open the store for the command. */
+static int prepare(struct ctl *c, const struct ctl_cmd *cmd)
+{
+	char *error = NULL;
+
+	if (cfg_load(c->conf_path, &c->cfg, &error) < 0) {
+		/* The message starts with FILE:LINE. */
+		fprintf(stderr, "gatewayctl: %s\n", error);
+		free(error);
+		return EX_CONFIG;
+	}
+	if (cmd->flags & CTL_OPENS_STORE)
+		return 0;
+	return ctl_open_store(c, 1);
+}
+
+int main(int argc, char **argv)
+{
+	struct ctl c = { .conf_path = CFG_DEFAULT_PATH };
+	const struct ctl_cmd *cmd;
+	struct ctl_args a;
+	char *label = NULL;
+	int i, rc = 0, help;
+
+	/* `tick` and `doctor` talk SMTP: a peer that hangs up must give an
+	 * error, not kill the program. */
+	signal(SIGPIPE, SIG_IGN);
+	i = parse_global(&c, argc, argv, &rc);
+	if (i < 0)
+		return rc;
+	const char *group = argv[i++];
+	if (!group_exists(group)) {
+		return ctl_usage(&c, "'%s' is not a command (see gatewayctl --help)", group);
+	}
+	cmd = find_cmd(group, NULL);
+	if (cmd == NULL) {
+		/* A group: the next word names the command. */
+		if (i >= argc || is_help(argv[i])) {
+			int asked = i < argc;
+
+			usage_group(asked ? stdout : stderr, group);
+			return asked ? 0 : EX_USAGE;
+		}
+		cmd = find_cmd(group, argv[i]);
+		if (cmd == NULL) {
+			c.cmd = group;
+			return ctl_usage(&c, "'%s' is not a %s command (see gatewayctl %s --help)",
+					 argv[i], group, group);
+		}
+		i++;
+	}
+	label = cmd->name != NULL ? xasprintf("%s %s", cmd->group, cmd->name)
+				  : xstrdup(cmd->group);
+	c.cmd = label;
+
+	rc = ctl_args_parse(&c, cmd, argc - i, argv + i, &a, &help);
+	if (rc == 0 && help) {
+		usage_cmd(stdout, cmd);
+	} else if (rc == 0) {
+		rc = prepare(&c, cmd);
+		if (rc == 0)
+			rc = cmd->run(&c, &a);
+	}
+	if (fflush(stdout) != 0 && rc == 0)
+		rc = ctl_error(&c, EX_TEMPFAIL, "cannot write the output");
+	ctl_args_release(&a);
+	store_close(&c.store);
+	cfg_free(&c.cfg);
+	free(label);
+	return rc;
+}
