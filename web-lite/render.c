@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <cmark.h>
+#include <event2/buffer.h>
 
 #include "clock.h"
 
@@ -129,54 +130,97 @@ static struct web_page_slot *page_slot(struct web *web, int64_t thread_id,
 	return &web->pages[(h ^ h >> 29) % WEB_PAGE_SLOTS];
 }
 
+static void page_unref(struct web_page *pg)
+{
+	if (pg != NULL && atomic_fetch_sub(&pg->refs, 1) == 1) {
+		free(pg->marks);
+		free(pg);
+	}
+}
+
+/* evbuffer's cleanup of a reference into a page. */
+static void page_ref_done(const void *data, size_t len, void *arg)
+{
+	GW_UNUSED(data);
+	GW_UNUSED(len);
+	page_unref(arg);
+}
+
+/* The page with this session's CSRF token in place of the marks: the
+ * page's bytes go by reference, only the tokens are copied. */
+static void send_page(struct web_req *r, struct web_page *pg)
+{
+	const size_t mlen = sizeof(WEB_CSRF_MARK) - 1;
+	char token[LINK_TOKEN_MAX];
+	struct evbuffer *out;
+	size_t at = 0, tlen;
+
+	web_csrf_token(r, token);
+	tlen = strlen(token);
+	if ((out = web_send_body(r, 200, "text/html; charset=utf-8")) == NULL)
+		return;
+	for (size_t i = 0; i <= pg->n_marks; i++) {
+		size_t end = i < pg->n_marks ? pg->marks[i] : pg->len;
+
+		if (end > at) {
+			atomic_fetch_add(&pg->refs, 1);
+			if (evbuffer_add_reference(out, pg->html + at, end - at, page_ref_done,
+						   pg) < 0)
+				page_unref(pg);
+		}
+		if (i < pg->n_marks) {
+			evbuffer_add(out, token, tlen);
+			at = end + mlen;
+		}
+	}
+}
+
 int web_page_cache_send(struct web_req *r, int64_t thread_id, uint64_t generation)
 {
 	struct web *web = r->web;
 	const struct web_page_slot *p = page_slot(web, thread_id, r->sess.kind, r->sess.id);
-	int hit;
+	struct web_page *pg = NULL;
 
-	/* Held while the page is copied out (a few microseconds): a put for
-	 * the same slot waits instead of freeing the bytes under us. */
 	pthread_mutex_lock(&web->cache_mu);
-	hit = p->html != NULL && p->thread_id == thread_id && p->kind == r->sess.kind &&
-	      p->reader_id == r->sess.id && p->generation == generation;
-	if (hit)
-		web_send_html_marked(r, 200, p->html, p->len, p->marks, p->n_marks);
+	if (p->page != NULL && p->thread_id == thread_id && p->kind == r->sess.kind &&
+	    p->reader_id == r->sess.id && p->generation == generation) {
+		pg = p->page;
+		atomic_fetch_add(&pg->refs, 1);
+	}
 	pthread_mutex_unlock(&web->cache_mu);
-	return hit;
+	if (pg == NULL)
+		return 0;
+	send_page(r, pg);
+	page_unref(pg);
+	return 1;
 }
 
 void web_page_cache_put(struct web *web, int64_t thread_id, enum store_kind kind,
 			int64_t reader_id, uint64_t generation, const struct buf *page)
 {
 	struct web_page_slot *p = page_slot(web, thread_id, kind, reader_id);
-	char *html = xmalloc(page->len + 1);
-	size_t *marks, n_marks;
+	struct web_page *pg = xmalloc(sizeof(*pg) + page->len + 1), *old;
 
-	memcpy(html, page->data, page->len + 1);
-	n_marks = web_find_marks(html, page->len, &marks);
+	atomic_init(&pg->refs, 1);
+	memcpy(pg->html, page->data, page->len + 1);
+	pg->len = page->len;
+	pg->n_marks = web_find_marks(pg->html, pg->len, &pg->marks);
 	pthread_mutex_lock(&web->cache_mu);
-	free(p->html);
-	free(p->marks);
-	p->marks = marks;
-	p->n_marks = n_marks;
+	old = p->page;
+	p->page = pg;
 	p->thread_id = thread_id;
 	p->kind = kind;
 	p->reader_id = reader_id;
 	p->generation = generation;
-	p->html = html;
-	p->len = page->len;
 	pthread_mutex_unlock(&web->cache_mu);
+	page_unref(old);
 }
 
 void web_page_cache_clear(struct web *web)
 {
 	for (size_t i = 0; i < WEB_PAGE_SLOTS; i++) {
-		free(web->pages[i].html);
-		free(web->pages[i].marks);
-		web->pages[i].html = NULL;
-		web->pages[i].marks = NULL;
-		web->pages[i].n_marks = 0;
+		page_unref(web->pages[i].page);
+		web->pages[i].page = NULL;
 	}
 }
 

@@ -144,16 +144,12 @@ static void splice_marks(struct evbuffer *out, const char *html, size_t len,
 	evbuffer_add(out, html + at, len - at);
 }
 
-void web_send_html_marked(struct web_req *r, int code, const char *html, size_t len,
-			  const size_t *marks, size_t n_marks)
+struct evbuffer *web_send_body(struct web_req *r, int code, const char *content_type)
 {
-	char token[LINK_TOKEN_MAX];
-
 	if (claim_reply(r) < 0)
-		return;
-	web_csrf_token(r, token);
-	record(r, code, "text/html; charset=utf-8");
-	splice_marks(reply_body(r), html, len, marks, n_marks, token);
+		return NULL;
+	record(r, code, content_type);
+	return reply_body(r);
 }
 
 size_t web_find_marks(const char *html, size_t len, size_t **marks_r)
@@ -178,8 +174,12 @@ size_t web_find_marks(const char *html, size_t len, size_t **marks_r)
 void web_send_html(struct web_req *r, int code, const char *html, size_t len)
 {
 	size_t *marks, n = web_find_marks(html, len, &marks);
+	char token[LINK_TOKEN_MAX];
+	struct evbuffer *out;
 
-	web_send_html_marked(r, code, html, len, marks, n);
+	web_csrf_token(r, token);
+	if ((out = web_send_body(r, code, "text/html; charset=utf-8")) != NULL)
+		splice_marks(out, html, len, marks, n, token);
 	free(marks);
 }
 

@@ -19,6 +19,7 @@
 #define GW_WEB_INT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,15 +50,21 @@ struct web_md_slot {
  */
 #define WEB_PAGE_SLOTS 128
 #define WEB_CSRF_MARK "\x01" "csrf" "\x01"
+/* A rendered page, shared by the cache and the replies that send it
+ * (by reference, without a copy): freed when the last one lets go. */
+struct web_page {
+	atomic_int refs;
+	size_t len;
+	size_t *marks;             /* offsets of the WEB_CSRF_MARKs in html */
+	size_t n_marks;
+	char html[];
+};
 struct web_page_slot {
 	int64_t thread_id;
 	enum store_kind kind;
 	int64_t reader_id;
 	uint64_t generation;
-	char *html;
-	size_t len;
-	size_t *marks;             /* offsets of the WEB_CSRF_MARKs in html */
-	size_t n_marks;
+	struct web_page *page;     /* NULL: empty */
 };
 
 /*
@@ -228,12 +235,11 @@ void web_send_page(struct web_req *r, int code, const char *title,
 		   const struct buf *main);
 /* A whole page whose WEB_CSRF_MARKs become this session's CSRF token. */
 void web_send_html(struct web_req *r, int code, const char *html, size_t len);
+/* Claim the reply and return the body to fill (NULL: already replied). */
+struct evbuffer *web_send_body(struct web_req *r, int code, const char *content_type);
 /* The offsets of the WEB_CSRF_MARKs in html: their number, the offsets
  * malloc'd into *marks_r (NULL when none). */
 size_t web_find_marks(const char *html, size_t len, size_t **marks_r);
-/* The same, with the marks' offsets known (n_marks of them, in order). */
-void web_send_html_marked(struct web_req *r, int code, const char *html, size_t len,
-			  const size_t *marks, size_t n_marks);
 /* A short page for an error status; text may be NULL (a default one). */
 void web_send_error(struct web_req *r, int code, const char *text);
 void web_send_redirect(struct web_req *r, const char *location);
