@@ -253,10 +253,25 @@ static const char SQL_BEGIN[] = "BEGIN";
 static const char SQL_COMMIT[] = "COMMIT";
 static const char SQL_ROLLBACK[] = "ROLLBACK";
 
+static const char SQL_SAVEPOINT[] = "SAVEPOINT gw_op";
+static const char SQL_RELEASE[] = "RELEASE gw_op";
+static const char SQL_ROLLBACK_TO[] = "ROLLBACK TO gw_op";
+
 enum gw_result store_tx_begin(struct store *s, int write, char **error_r)
 {
 	if (s->in_tx)
 		return store_fail(error_r, GW_PERMFAIL, "store: transaction already open");
+	if (s->request_tx) {
+		/* Inside a request's transaction an operation is a savepoint:
+		 * it still fails as a whole, and the request commits it. */
+		if (write && s->request_tx != 2)
+			return store_fail(error_r, GW_PERMFAIL,
+					  "store: a change inside a read-only request");
+		if (store_db_exec(s, SQL_SAVEPOINT, "") != SQLITE_OK)
+			return store_db_fail(s, error_r, "savepoint");
+		s->in_tx = 1;
+		return GW_OK;
+	}
 	int rc = store_db_exec(s, write ? SQL_BEGIN_IMMEDIATE : SQL_BEGIN, "");
 	if (rc != SQLITE_OK)
 		return store_db_fail(s, error_r, "begin %s transaction", write ? "write" : "read");
@@ -268,6 +283,19 @@ enum gw_result store_tx_end(struct store *s, enum gw_result r, char **error_r)
 {
 	if (!s->in_tx)
 		return r;
+	if (s->request_tx) {
+		if (r == GW_OK) {
+			if (store_db_exec(s, SQL_RELEASE, "") == SQLITE_OK) {
+				s->in_tx = 0;
+				return GW_OK;
+			}
+			r = store_db_fail(s, error_r, "release savepoint");
+		}
+		(void)store_db_exec(s, SQL_ROLLBACK_TO, "");
+		(void)store_db_exec(s, SQL_RELEASE, "");
+		s->in_tx = 0;
+		return r;
+	}
 	if (r == GW_OK) {
 		int rc = store_db_exec(s, SQL_COMMIT, "");
 		if (rc == SQLITE_OK) {
@@ -281,6 +309,33 @@ enum gw_result store_tx_end(struct store *s, enum gw_result r, char **error_r)
 	(void)store_db_exec(s, SQL_ROLLBACK, "");
 	s->in_tx = 0;
 	return r;
+}
+
+enum gw_result store_request_begin(struct store *s, int write, char **error_r)
+{
+	enum gw_result r;
+
+	if (s->request_tx)
+		return store_fail(error_r, GW_PERMFAIL, "store: request transaction already open");
+	if ((r = store_tx_begin(s, write, error_r)) != GW_OK)
+		return r;
+	s->in_tx = 0;
+	s->request_tx = write ? 2 : 1;
+	return GW_OK;
+}
+
+enum gw_result store_request_end(struct store *s, int commit, char **error_r)
+{
+	enum gw_result r = commit ? GW_OK : GW_PERMFAIL;
+
+	if (!s->request_tx)
+		return GW_OK;
+	if (s->in_tx)  /* an operation left open: not committed */
+		(void)store_tx_end(s, GW_PERMFAIL, NULL);
+	s->request_tx = 0;
+	s->in_tx = 1;
+	r = store_tx_end(s, r, error_r);
+	return commit ? r : GW_OK;
 }
 
 char *store_col_str(sqlite3_stmt *st, int i)

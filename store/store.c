@@ -140,7 +140,7 @@ void store_close(struct store **storep)
 		return;
 	struct store *s = *storep;
 	*storep = NULL;
-	if (s->in_tx && s->db != NULL)
+	if ((s->in_tx || s->request_tx) && s->db != NULL)
 		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	store_stmt_cache_free(s);
 	if (s->db != NULL)

@@ -226,6 +226,20 @@ int store_inspect(const char *path, struct store_file_health *h, char **error_r)
 void store_file_health_clear(struct store_file_health *h);
 
 /*
+ * A request's transaction (the web view's and the API's jobs): until
+ * store_request_end(), every operation runs inside it, its own transaction
+ * becoming a savepoint, so that what one request does (access check,
+ * message, files, idempotency record) is committed together or not at
+ * all, and what it reads is one snapshot.  write: BEGIN IMMEDIATE, which
+ * waits for the write lock like any write; else a read transaction, in
+ * which an operation that writes fails with GW_PERMFAIL.
+ * store_request_end() commits (commit = 1) or rolls back; a failed commit
+ * is reported like any write's (GW_TEMPFAIL when busy or the disk is full).
+ */
+enum gw_result store_request_begin(struct store *store, int write, char **error_r);
+enum gw_result store_request_end(struct store *store, int commit, char **error_r);
+
+/*
  * PRAGMA data_version of this connection: it changes whenever ANOTHER
  * connection (thread or process) has committed to the database since, and
  * not for this connection's own commits.  For caches of rendered data

@@ -35,6 +35,8 @@ struct store {
 	int rem_days;
 	int rem_count;
 	int in_tx;
+	int request_tx;          /* 0, or a request's transaction (store_request_begin):
+				    1 read, 2 write; operations use savepoints in it */
 	struct stmt_slot *slots; /* open addressing, power-of-two size */
 	size_t n_slots;
 	size_t n_used;

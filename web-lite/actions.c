@@ -130,16 +130,14 @@ static void do_reply(struct web_req *r, int64_t thread_id)
 		att.len = ff->len;
 		res = store_attachment_add(r->store, &att, &att_id, &err);
 		if (res != GW_OK) {
-			/* The message (if any) went out: say so, keep nothing twice. */
-			if (message_id != 0) {
-				log_warn("web: thread %lld: upload failed: %s",
-					 (long long)thread_id, err);
-				web_outbox_queued(r);
-				web_send_thread(r, thread_id, res == GW_TEMPFAIL ? 503 : 400,
-						"Your message was sent, but the file could "
-						"not be stored. Please try the file again.",
-						NULL);
-				goto out;
+			/* The message goes back with the file: one post, kept
+			 * whole or not at all, and the text stays in the form. */
+			log_warn("web: thread %lld: upload failed: %s", (long long)thread_id,
+				 err);
+			if (res != GW_TEMPFAIL && res != GW_NOTFOUND) {
+				free(err);
+				err = xstrdup("The file could not be stored, so nothing was "
+					      "sent. Please try again.");
 			}
 			goto failed;
 		}

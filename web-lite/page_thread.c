@@ -375,6 +375,10 @@ void web_send_thread(struct web_req *r, int64_t thread_id, int code,
 				       "to see this chat.");
 		return;
 	}
+	/* An error page shows the thread as it is, without what this
+	 * request did: that is rolled back. */
+	if (code >= 400)
+		web_request_rollback(r);
 	/* The generation is read before the thread, so that a commit racing
 	 * with the rendering makes the cached copy stale, never wrong. */
 	generation = store_pool_generation(web->pool);

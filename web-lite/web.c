@@ -492,6 +492,42 @@ static const char *allow_text(int allowed)
 
 /* ---- the trip through the pool --------------------------------------------- */
 
+void web_request_rollback(struct web_req *r)
+{
+	if (r->store != NULL)
+		(void)store_request_end(r->store, 0, NULL);
+}
+
+/*
+ * The handler in one transaction: a POST's access check, message and
+ * files are committed together, or not at all when it answers an error;
+ * a page reads one snapshot.  A success that cannot be committed is
+ * answered as the failure it is.
+ */
+static void run_handler(struct web_req *r)
+{
+	int write = r->method == EVHTTP_REQ_POST;
+	char *err = NULL;
+	enum gw_result res;
+
+	if ((res = store_request_begin(r->store, write, &err)) != GW_OK) {
+		web_send_store_error(r, res, err);
+		free(err);
+		return;
+	}
+	r->route->handler(r);
+	res = store_request_end(r->store, r->replied && r->reply.code < 400, &err);
+	if (res != GW_OK) {
+		reply_clear(&r->reply);
+		memset(&r->reply, 0, sizeof(r->reply));
+		r->reply.fd = -1;
+		r->replied = 0;
+		r->wake = 0;
+		web_send_store_error(r, res, err);
+		free(err);
+	}
+}
+
 /* On a worker: everything that needs the store. */
 static void run_request(struct store *store, struct store_job *job)
 {
@@ -511,7 +547,7 @@ static void run_request(struct store *store, struct store_job *job)
 		if (rt->gate != GATE_OPEN)
 			web_session_load(r);
 		if (rt->gate != GATE_POST || post_gate(r) == 0)
-			rt->handler(r);
+			run_handler(r);
 	}
 	if (!r->replied) {
 		log_error("web: %s: handler sent no reply", r->path);

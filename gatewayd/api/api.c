@@ -515,21 +515,20 @@ static void remember(struct api_call *c)
  * worker's connection: key, refusal or Idempotency-Key, handler, the
  * response kept.  Touches nothing of evhttp.
  */
-static void call_run(struct store *store, struct store_job *job)
+/* The handler and its idempotency record, in one transaction of r->store. */
+static void call_handle(struct api_call *c)
 {
-	struct api_call *c = (struct api_call *)job;
 	struct api_req *r = &c->r;
+	int write = r->method != EVHTTP_REQ_GET && r->method != EVHTTP_REQ_HEAD;
+	char *error = NULL;
+	enum gw_result res;
 
-	r->store = store;
-	if (authenticate(c) < 0) {
-		json_decref(c->early_resp);
-		c->early_resp = NULL;
-	} else if (c->handler == NULL) {
-		r->replied = 1;
-		r->status = c->early_status;
-		r->resp = c->early_resp;
-		c->early_resp = NULL;
-	} else if ((c->replayed = idempotency_lookup(c)) == 0) {
+	if ((res = store_request_begin(r->store, write, &error)) != GW_OK) {
+		api_fail(r, res, error, NULL);
+		c->out = render(r);
+		return;
+	}
+	if ((c->replayed = idempotency_lookup(c)) == 0) {
 		r->body = c->body;
 		c->handler(r);
 		r->body = NULL;
@@ -547,6 +546,40 @@ static void call_run(struct store *store, struct store_job *job)
 		if (c->replayed == 0 && c->idem_key != NULL && r->status >= 200 &&
 		    r->status < 300)
 			remember(c);
+	}
+	/* A refusal leaves nothing behind; a success is only one once
+	 * committed, or the client is told it was not. */
+	res = store_request_end(r->store, r->status < 400, &error);
+	if (res != GW_OK) {
+		free(c->out);
+		json_decref(r->resp);
+		r->resp = NULL;
+		r->replied = 0;
+		r->wake = 0;
+		c->replayed = 0;
+		api_fail(r, res, error, NULL);
+		c->out = render(r);
+	}
+}
+
+static void call_run(struct store *store, struct store_job *job)
+{
+	struct api_call *c = (struct api_call *)job;
+	struct api_req *r = &c->r;
+
+	r->store = store;
+	if (authenticate(c) < 0) {
+		json_decref(c->early_resp);
+		c->early_resp = NULL;
+		c->out = render(r);
+	} else if (c->handler == NULL) {
+		r->replied = 1;
+		r->status = c->early_status;
+		r->resp = c->early_resp;
+		c->early_resp = NULL;
+		c->out = render(r);
+	} else {
+		call_handle(c);
 	}
 	r->store = NULL;
 }

@@ -680,6 +680,60 @@ static void test_store_lookups_and_settings(void **state)
 	CHECK_R(store_expand_shortcodes(f->s, 999, "x", &text, &err), GW_NOTFOUND, err);
 }
 
+/* A request's transaction: everything or nothing, savepoints inside. */
+static void test_store_request_commits_or_rolls_back_as_one(void **state)
+{
+	struct fx *f = *state;
+	char *err = NULL;
+	int64_t a = 0, b = 0;
+
+	/* Rolled back: neither account exists. */
+	CHECK_OK(store_request_begin(f->s, 1, &err), err);
+	CHECK_OK(store_account_add(f->s, "Request one", &a, &err), err);
+	CHECK_OK(store_account_add(f->s, "Request two", &b, &err), err);
+	CHECK_OK(store_request_end(f->s, 0, &err), err);
+	assert_int_equal(fx_int(f, "SELECT count(*) FROM accounts WHERE name LIKE 'Request %%'"),
+			 0);
+
+	/* Committed: both, and an operation that failed inside left nothing. */
+	CHECK_OK(store_request_begin(f->s, 1, &err), err);
+	CHECK_OK(store_account_add(f->s, "Request one", &a, &err), err);
+	CHECK_R(store_account_add(f->s, "Request one", &b, &err), GW_PERMFAIL, err);
+	CHECK_OK(store_account_add(f->s, "Request two", &b, &err), err);
+	/* Not visible to another connection before the end. */
+	assert_int_equal(fx_int(f, "SELECT count(*) FROM accounts WHERE name LIKE 'Request %%'"),
+			 0);
+	CHECK_OK(store_request_end(f->s, 1, &err), err);
+	assert_int_equal(fx_int(f, "SELECT count(*) FROM accounts WHERE name LIKE 'Request %%'"),
+			 2);
+
+	/* One at a time. */
+	CHECK_OK(store_request_begin(f->s, 0, &err), err);
+	CHECK_R(store_request_begin(f->s, 0, &err), GW_PERMFAIL, err);
+	CHECK_OK(store_request_end(f->s, 1, &err), err);
+}
+
+static void test_store_request_read_only_refuses_changes(void **state)
+{
+	struct fx *f = *state;
+	struct store_account acc;
+	char *err = NULL;
+	int64_t id = 0;
+
+	memset(&acc, 0, sizeof(acc));
+	CHECK_OK(store_request_begin(f->s, 0, &err), err);
+	CHECK_OK(store_account_get(f->s, f->acc1, &acc, &err), err);
+	store_account_clear(&acc);
+	assert_int_equal(store_account_add(f->s, "Read only", &id, &err), GW_PERMFAIL);
+	assert_non_null(strstr(err, "read-only request"));
+	free(err);
+	err = NULL;
+	CHECK_OK(store_request_end(f->s, 1, &err), err);
+	assert_int_equal(fx_int(f, "SELECT count(*) FROM accounts WHERE name = 'Read only'"), 0);
+	/* Outside a request the same operation works as ever. */
+	CHECK_OK(store_account_add(f->s, "Read only", &id, &err), err);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
 
 int main(void)
@@ -687,6 +741,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_store_migrates_empty_file_and_reopens),
 		T(test_store_open_errors),
+		T(test_store_request_commits_or_rolls_back_as_one),
+		T(test_store_request_read_only_refuses_changes),
 		T(test_store_people_rules),
 		T(test_store_staff_visibility),
 		T(test_store_chat_create_notifies_contacts),

@@ -377,6 +377,57 @@ static void test_web_close_with_a_request_in_flight(void **state)
 	free(cookie);
 }
 
+/* A post is one transaction: a message whose file cannot be stored (the
+ * attachments directory is a file here) is not sent either, the page says
+ * so and keeps the text, and nobody is emailed. */
+static void test_web_post_whose_file_fails_keeps_nothing(void **state)
+{
+	struct wfx *f = *state;
+	char *cookie = wfx_login(f, LINK_CONTACT, f->anna);
+	char path[32], action[48], *csrf, *h, *err = NULL;
+	struct buf body = BUF_INIT;
+	struct store_thread_view v;
+	struct wresp r;
+	int outbox = wfx_outbox_count(f, 0, f->ta);
+
+	snprintf(path, sizeof(path), "/t/%lld", (long long)f->ta);
+	snprintf(action, sizeof(action), "/t/%lld/reply", (long long)f->ta);
+	csrf = wfx_csrf(f, cookie, path);
+	h = xasprintf("%sContent-Type: multipart/form-data; boundary=TxB\r\n", cookie);
+	buf_printf(&body, "--TxB\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n%s\r\n"
+			  "--TxB\r\nContent-Disposition: form-data; name=\"body\"\r\n\r\n"
+			  "Here are the statements\r\n"
+			  "--TxB\r\nContent-Disposition: form-data; name=\"file\"; "
+			  "filename=\"statements.pdf\"\r\nContent-Type: application/pdf\r\n\r\n"
+			  "%%PDF-1.4 statements\r\n--TxB--\r\n", csrf);
+	{
+		char *moved = xasprintf("%s.moved", f->att_dir);
+		FILE *fp;
+
+		(void)rename(f->att_dir, moved);
+		assert_non_null(fp = fopen(f->att_dir, "w"));
+		fclose(fp);
+		assert_int_equal(wfx_http(f, "POST", action, h, body.data, body.len, &r), 0);
+		assert_int_equal(unlink(f->att_dir), 0);
+		(void)rename(moved, f->att_dir);
+		free(moved);
+	}
+	assert_int_equal(r.status, 503);
+	assert_non_null(strstr(r.body, "send again"));
+	/* The text is back in the form, and not in the timeline. */
+	assert_non_null(strstr(r.body, ">Here are the statements</textarea>"));
+	wresp_clear(&r);
+	WFX_CHECK(store_thread_show(f->s, f->ta, STORE_CONTACT, f->anna, 0, &v, &err), err);
+	for (size_t i = 0; i < v.n_messages; i++)
+		assert_null(strstr(v.messages[i].body, "Here are the statements"));
+	store_thread_view_clear(&v);
+	assert_int_equal(wfx_outbox_count(f, 0, f->ta), outbox);
+	buf_release(&body);
+	free(h);
+	free(csrf);
+	free(cookie);
+}
+
 static void test_web_csrf_is_required_on_posts(void **state)
 {
 	struct wfx *f = *state;
@@ -709,6 +760,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_web_post_waits_for_the_lock_and_succeeds,
 						wfx_setup, wfx_teardown),
 		cmocka_unit_test_setup_teardown(test_web_close_with_a_request_in_flight,
+						wfx_setup, wfx_teardown),
+		cmocka_unit_test_setup_teardown(test_web_post_whose_file_fails_keeps_nothing,
 						wfx_setup, wfx_teardown),
 		cmocka_unit_test_setup_teardown(test_web_listens_on_unix_socket,
 						wfx_setup, wfx_teardown),
