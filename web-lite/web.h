@@ -4,8 +4,9 @@
  *
  * Server-rendered HTML that works with JavaScript off; a small script
  * (/static/app.js) only adds live updates (server-sent events), the read
- * beacon and the "unsent reply" warning.  The web view opens its own
- * store connection, used only on the loop thread.
+ * beacon and the "unsent reply" warning.  The loops never call the store:
+ * each request is one job in the store pool (web.c says how it travels),
+ * in one transaction that commits when the answer is a success.
  *
  * Routes (every response carries Content-Security-Policy, nosniff,
  * Referrer-Policy: no-referrer and X-Frame-Options: DENY):
@@ -51,10 +52,11 @@
  * write per five minutes), never by opening a link.
  *
  * Speed: message bodies are rendered by cmark (raw HTML off) once per
- * message id and kept; a whole thread page is kept per (thread, reader)
- * and reused while store_data_version() is unchanged and the web view has
- * handled no POST since (so it is never stale); the session's CSRF token
- * is spliced in at send time.  The listener has TCP_NODELAY.
+ * message id and kept; a whole thread page, and the record behind a
+ * session, are kept per reader and reused while the store pool's change
+ * generation is unchanged (so they are never stale); the session's CSRF
+ * token is spliced in at send time, the page's bytes go by reference.
+ * [web] threads event loops accept on the one socket.
  *
  * Bad input: unknown path 404, wrong method 405 with Allow, body over
  * [web] max_body 413 (bodies far over it are cut off by evhttp itself,
@@ -73,7 +75,7 @@ struct event_base;
 struct web;
 
 struct web_settings {
-	const struct cfg_web *web;      /* listen, base_url, max_body, session_ttl */
+	const struct cfg_web *web;      /* listen, base_url, max_body, session_ttl, threads */
 	const struct cfg_store *store;  /* the web view opens its own connection */
 	struct store_pool *pool;        /* shared store work; NULL: the web view opens its own */
 	const struct cfg_links *links;  /* view_ttl (fresh-link pages) */
@@ -82,8 +84,9 @@ struct web_settings {
 	int reminder_days;              /* store_set_reminder_defaults(); 0 = 3 */
 	int reminder_count;             /* 0 = 1 */
 	const char *firm_fallback_name; /* page titles before the firm is named */
-	/* Called (on the loop thread) after a request queued outbox rows, so
-	 * that the relay can send them now; may be NULL. */
+	/* Called (on the loop that answered, so from any of the web view's
+	 * threads) after a request queued outbox rows, so that the relay can
+	 * send them now; may be NULL. */
 	void (*outbox_queued)(void *ctx);
 	void *ctx;
 	/* A listening socket passed by systemd, used instead of binding
@@ -106,8 +109,8 @@ void web_close(struct web **webp);
 /* TCP port actually bound (for "127.0.0.1:0" in tests); 0 for unix sockets. */
 int web_bound_port(const struct web *web);
 
-/* Check and sign links with KEYS from now on (SIGHUP); from the loop
- * thread.  Borrowed like settings->keys: the caller keeps the old set too
+/* Check and sign links with KEYS from now on (SIGHUP); from the thread
+ * that opened the web view.  Borrowed like settings->keys: the caller keeps the old set too
  * until web_close().  NULL is ignored. */
 void web_set_keys(struct web *web, const struct link_keys *keys);
 
