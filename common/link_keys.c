@@ -22,6 +22,9 @@
 #include "buf.h"
 #include "link_keys_int.h"
 
+#include <openssl/core_names.h>
+#include <openssl/params.h>
+
 #define KEY_FILE_MAX (64 * 1024)
 #define KEY_FILE_HEADER                                                     \
 	"# gatewayd link signing keys: \"ID HEX\", the first key signs,\n"  \
@@ -39,6 +42,8 @@ void link_keys_free(struct link_keys **keysp)
 {
 	if (keysp == NULL || *keysp == NULL)
 		return;
+	for (int i = 0; i < (*keysp)->count; i++)
+		EVP_MAC_CTX_free((*keysp)->keys[i].mac);
 	OPENSSL_cleanse(*keysp, sizeof(**keysp));
 	free(*keysp);
 	*keysp = NULL;
@@ -105,6 +110,30 @@ static int parse_key_line(const char *line, struct link_key *key, char **why_r)
 	return 0;
 }
 
+/* Each key's keyed HMAC-SHA256 context (struct link_key). */
+static int mac_templates(struct link_keys *keys)
+{
+	static char sha256[] = "SHA256";
+	EVP_MAC *hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	OSSL_PARAM params[2];
+	int rc = 0;
+
+	if (hmac == NULL)
+		return -1;
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, sha256, 0);
+	params[1] = OSSL_PARAM_construct_end();
+	for (int i = 0; i < keys->count && rc == 0; i++) {
+		struct link_key *k = &keys->keys[i];
+
+		k->mac = EVP_MAC_CTX_new(hmac);
+		if (k->mac == NULL ||
+		    EVP_MAC_init(k->mac, k->secret, LINK_KEY_BYTES, params) != 1)
+			rc = -1;
+	}
+	EVP_MAC_free(hmac);
+	return rc;
+}
+
 /* NAME is used in messages: "NAME:LINE: ...". */
 static int parse_keys(const char *name, const char *text, struct link_keys **keys_r,
 		      char **error_r)
@@ -161,6 +190,11 @@ static int parse_keys(const char *name, const char *text, struct link_keys **key
 	}
 	if (keys->count == 0) {
 		*error_r = xasprintf("%s: no keys", name);
+		link_keys_free(&keys);
+		return -1;
+	}
+	if (mac_templates(keys) < 0) {
+		*error_r = xasprintf("%s: cannot set up HMAC-SHA256", name);
 		link_keys_free(&keys);
 		return -1;
 	}

@@ -7,12 +7,18 @@
 
 #include <stdint.h>
 
+#include <openssl/evp.h>
+
 #define LINK_KEY_BYTES 32
 #define LINK_KEYS_MAX 16
 
 struct link_key {
 	uint8_t id;
 	uint8_t secret[LINK_KEY_BYTES];
+	/* HMAC-SHA256 keyed with secret, never updated: each MAC starts from
+	 * a copy.  HMAC() would fetch the algorithm on every call (a lock,
+	 * and error-queue state on every thread that signs). */
+	EVP_MAC_CTX *mac;
 };
 
 struct link_keys {

@@ -27,7 +27,6 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <string.h>
 #include <strings.h>
 
@@ -150,15 +149,17 @@ static int mac(const struct link_key *key, const uint8_t *data, size_t n,
 	       uint8_t out[MAC_BYTES])
 {
 	uint8_t full[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
+	EVP_MAC_CTX *c = EVP_MAC_CTX_dup(key->mac);
+	size_t len = 0;
+	int ok;
 
-	if (HMAC(EVP_sha256(), key->secret, LINK_KEY_BYTES, data, n, full, &len) ==
-		    NULL ||
-	    len < MAC_BYTES)
-		return -1;
-	memcpy(out, full, MAC_BYTES);
+	ok = c != NULL && EVP_MAC_update(c, data, n) == 1 &&
+	     EVP_MAC_final(c, full, &len, sizeof(full)) == 1 && len >= MAC_BYTES;
+	EVP_MAC_CTX_free(c);
+	if (ok)
+		memcpy(out, full, MAC_BYTES);
 	OPENSSL_cleanse(full, sizeof(full));
-	return 0;
+	return ok ? 0 : -1;
 }
 
 static int valid_purpose(int p)

@@ -63,6 +63,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <openssl/crypto.h>
 
 #include "buf.h"
 #include "clock.h"
@@ -369,6 +370,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	snprintf(fx.dir, sizeof(fx.dir), "%s/gw-fuzz-http.XXXXXX", tmp);
 	if (mkdtemp(fx.dir) == NULL)
 		die("mkdtemp", fx.dir);
+	/* OpenSSL's own exit handler must run after ours: ours joins the
+	 * store pool's threads, whose OpenSSL state is freed as they end,
+	 * which no longer works once OpenSSL has cleaned up. */
+	if (OPENSSL_init_crypto(0, NULL) != 1)
+		die("OPENSSL_init_crypto", NULL);
 	atexit(cleanup);
 	fx.echo = getenv("GW_FUZZ_ECHO") != NULL;
 	log_init("fuzz_http", LOG_LVL_ERROR, 0);
