@@ -152,6 +152,7 @@ static int parse_keys(const char *name, const char *text, struct link_keys **key
 
 		p += len + (nl != NULL);
 		lineno++;
+		memset(&key, 0, sizeof(key));  /* its MAC context comes later */
 		s += strspn(s, " \t");
 		e = s + strlen(s);
 		while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
