@@ -32,6 +32,11 @@ static const struct mail_kind_row rows[] = {
 	{ MAIL_EXPLANATION, "explanation", MAIL_TO_SENDER, MAIL_EXTRA_REPLY, "Not delivered: ",
 	  "You answered a notification from %f by email. Your email was not "
 	  "delivered to %f and was not posted in the chat %s.", NULL },
+	{ MAIL_STAFF_CONTACTS_BOUNCING, "staff_contacts_bouncing", MAIL_TO_STAFF, MAIL_EXTRA_NONE,
+	  "Contacts bouncing: ",
+	  "Email from %f to some client contacts bounced, so they get no more "
+	  "notifications. %s, the staff home page, lists them with the reason: clear a "
+	  "contact there once the address works again.", NULL },
 };
 
 const struct mail_kind_row *mail_kind_row(enum mail_kind kind)

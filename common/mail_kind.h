@@ -26,6 +26,8 @@ enum mail_kind {
 	MAIL_FRESH_LINK,             /* to a contact or staff: a new View link */
 	MAIL_EXPLANATION,            /* to an email sender: replies by email are
 				      * not delivered */
+	MAIL_STAFF_CONTACTS_BOUNCING, /* to owners and admins: mail to contacts
+				      * bounces (at most one a day each) */
 };
 
 /* What a kind is for. */

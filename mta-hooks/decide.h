@@ -12,15 +12,21 @@
  *              else is done, so an answer goes out at most once.
  *   loop, over-limit, malformed
  *              logged under that name, dropped.
- *   bounce     logged "bounce" with the DSN status.  The contact is found
- *              from proof that the bounced mail was ours: the bounce+TOKEN
- *              recipient (the MAC is enough, an expired token still counts),
- *              else the returned message's Message-ID being one of our
- *              outbox ids, else - when the recipient carries a genuine token
- *              of ours - every contact with the Final-Recipient address.  On
- *              a permanent failure (5.x.x, Action: failed) those contacts
- *              are marked bouncing with "STATUS DIAGNOSTIC" as the reason.
- *              Never answered.
+ *   bounce     logged "bounce" with the DSN status.  A contact is marked
+ *              only on proof that the report answers our mail to that
+ *              contact at that address: the null envelope sender, a
+ *              bounce+TOKEN recipient with our MAC issued for a contact
+ *              (an expired token still counts), and the failed address
+ *              (Final-Recipient, Original-Recipient, or the one the text
+ *              names) equal to that contact's address - or, when the report
+ *              names no address, its returned Message-ID being our email to
+ *              that contact at that address.  On a permanent failure (5.x.x,
+ *              Action: failed) that one contact is marked bouncing with
+ *              "STATUS DIAGNOSTIC" as the reason (store.h tells the owners
+ *              and admins).  Anything short of proof - a reply+ address,
+ *              postmaster@, abuse@ or any other address, a real sender, a
+ *              forged token, another address - marks nobody: the reason
+ *              ends "marks nobody: WHY".  Never answered.
  *   automatic  logged "automatic" with the classifier's reason, dropped;
  *              it never counts as a client reply.
  *   human      the first token candidate that is ours decides the thread:

@@ -408,9 +408,6 @@ static const char SQL_CONTACT_BY_EMAIL[] =
 static const char SQL_CONTACT_NOTIFY[] = "UPDATE contacts SET notify = ?2 WHERE id = ?1";
 static const char SQL_CONTACT_MAY_CREATE[] =
 	"UPDATE contacts SET may_create_chats = ?2 WHERE id = ?1";
-static const char SQL_CONTACT_BOUNCING[] =
-	"UPDATE contacts SET email_status = 'bouncing', bounce_reason = ?2, bounced_at = ?3"
-	" WHERE id = ?1";
 static const char SQL_CONTACT_EMAIL_OK[] =
 	"UPDATE contacts SET email_status = 'ok' WHERE id = ?1";
 static const char SQL_CONTACT_SET_EMAIL[] =
@@ -487,8 +484,8 @@ enum gw_result store_contact_get(struct store *s, int64_t id, struct store_conta
 	return GW_OK;
 }
 
-static enum gw_result contact_many(struct store *s, sqlite3_stmt *st,
-				   struct store_contact_list *list, char **error_r)
+enum gw_result store_contact_list_query(struct store *s, sqlite3_stmt *st,
+					struct store_contact_list *list, char **error_r)
 {
 	memset(list, 0, sizeof(*list));
 	size_t cap = 0;
@@ -508,13 +505,13 @@ static enum gw_result contact_many(struct store *s, sqlite3_stmt *st,
 enum gw_result store_contact_list(struct store *s, int64_t account_id,
 				  struct store_contact_list *list, char **error_r)
 {
-	return contact_many(s, store_db_q(s, SQL_CONTACT_LIST, "i", account_id), list, error_r);
+	return store_contact_list_query(s, store_db_q(s, SQL_CONTACT_LIST, "i", account_id), list, error_r);
 }
 
 enum gw_result store_contact_find_email(struct store *s, const char *email,
 					struct store_contact_list *list, char **error_r)
 {
-	return contact_many(s, store_db_q(s, SQL_CONTACT_BY_EMAIL, "s", email != NULL ? email : ""),
+	return store_contact_list_query(s, store_db_q(s, SQL_CONTACT_BY_EMAIL, "s", email != NULL ? email : ""),
 			    list, error_r);
 }
 
@@ -529,15 +526,6 @@ enum gw_result store_contact_set_may_create(struct store *s, int64_t id, int on,
 {
 	return write_one(s, store_db_exec(s, SQL_CONTACT_MAY_CREATE, "id", id, on ? 1 : 0),
 			 "contact", id, error_r);
-}
-
-enum gw_result store_contact_mark_bouncing(struct store *s, int64_t id, const char *reason,
-					   char **error_r)
-{
-	char *r = xstrndup(reason != NULL ? reason : "", 1000);
-	int rc = store_db_exec(s, SQL_CONTACT_BOUNCING, "isi", id, r, clock_now());
-	free(r);
-	return write_one(s, rc, "contact", id, error_r);
 }
 
 enum gw_result store_contact_set_email_ok(struct store *s, int64_t id, char **error_r)

@@ -210,9 +210,48 @@ static const char MIGRATION_2[] =
 	" UNIQUE (api_key_id, key));"
 	"CREATE INDEX idempotency_created ON idempotency_keys (created_at);";
 
+/*
+ * 3: a kind of email of its own, staff_contacts_bouncing (owners and admins
+ * told that contacts were marked bouncing).  SQLite cannot change a CHECK
+ * constraint, so the outbox is copied into a table with the new list;
+ * nothing references the outbox, so the copy keeps every row and id.
+ */
+static const char MIGRATION_3[] =
+	"CREATE TABLE outbox_v3 ("
+	" id INTEGER PRIMARY KEY,"
+	" kind TEXT NOT NULL CHECK (kind IN ('new_message', 'reminder', 'resend',"
+	"  'staff_client_replied', 'staff_client_created', 'staff_task_done',"
+	"  'staff_upload', 'staff_mention', 'fresh_link', 'explanation',"
+	"  'staff_contacts_bouncing')),"
+	" recipient_kind TEXT NOT NULL CHECK (recipient_kind IN ('contact', 'staff', 'address')),"
+	" recipient_id INTEGER,"
+	" recipient_address TEXT NOT NULL,"
+	" thread_id INTEGER REFERENCES threads (id),"
+	" message_id INTEGER REFERENCES messages (id),"
+	" extra TEXT,"
+	" status TEXT NOT NULL DEFAULT 'queued'"
+	"  CHECK (status IN ('queued', 'sending', 'sent', 'failed')),"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" next_attempt_at INTEGER NOT NULL,"
+	" lease_until INTEGER,"
+	" last_error TEXT,"
+	" created_at INTEGER NOT NULL,"
+	" sent_at INTEGER,"
+	" mail_id TEXT NOT NULL UNIQUE,"
+	" dedup_key TEXT UNIQUE);"
+	"INSERT INTO outbox_v3 SELECT * FROM outbox;"
+	"DROP TABLE outbox;"
+	"ALTER TABLE outbox_v3 RENAME TO outbox;"
+	"CREATE INDEX outbox_due ON outbox (status, next_attempt_at);"
+	"CREATE INDEX outbox_lease ON outbox (status, lease_until);"
+	"CREATE INDEX outbox_thread ON outbox (thread_id, id);"
+	"CREATE INDEX outbox_explanations ON outbox (recipient_address, created_at)"
+	" WHERE kind = 'explanation';";
+
 static const char *const migrations[] = {
 	MIGRATION_1,
 	MIGRATION_2,
+	MIGRATION_3,
 };
 
 _Static_assert(GW_ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION,

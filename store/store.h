@@ -149,7 +149,7 @@ const char *store_email_status_name(enum store_email_status s);
  */
 
 /* Schema version this program writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /*
  * Open (creating if needed) the database at settings->path, set WAL mode,
@@ -393,10 +393,30 @@ enum gw_result store_contact_set_notify(struct store *store, int64_t id, int on,
 					char **error_r);
 enum gw_result store_contact_set_may_create(struct store *store, int64_t id,
 					    int on, char **error_r);
-/* Record a bounce (now, reason copied); the contact gets no more emails
- * until store_contact_set_email_ok(). */
+/*
+ * Record a permanent bounce (bounces.c): the contact becomes bouncing
+ * (bounced_at = now, reason copied, cut at 1000 bytes) and gets no more
+ * emails until the mark is cleared.  In the same transaction every owner
+ * and admin with notify on gets a staff_contacts_bouncing email, at most
+ * one a day each: the dedup key "contacts_bouncing:STAFF:DAY" (DAY = the
+ * UTC day number) is UNIQUE and inserted with OR IGNORE.  A contact
+ * already bouncing keeps its first date and reason; nothing is written.
+ * Only proof decides who is marked: see mta-hooks/decide.h.
+ */
 enum gw_result store_contact_mark_bouncing(struct store *store, int64_t id,
 					   const char *reason, char **error_r);
+/*
+ * Staff clear the mark: email status ok, reason and date removed.  A
+ * contact not bouncing is left as it is (GW_OK).  staff_id 0 = the firm
+ * (CLI, API); otherwise that staff member must see the contact's account,
+ * or it is GW_NOTFOUND as for an unknown contact.
+ */
+enum gw_result store_contact_clear_bounce(struct store *store, int64_t id,
+					  int64_t staff_id, char **error_r);
+/* Contacts currently bouncing, newest mark first; staff_id 0 = all, else
+ * those in the accounts that staff member sees. */
+enum gw_result store_contacts_bouncing(struct store *store, int64_t staff_id,
+				       struct store_contact_list *list_r, char **error_r);
 enum gw_result store_contact_set_email_ok(struct store *store, int64_t id,
 					  char **error_r);
 /* Change the address; also clears a bouncing status. */

@@ -135,6 +135,10 @@ enum store_kind store_kind_from_col(sqlite3_stmt *st, int i);
 enum gw_result store_staff_sees_account(struct store *s, int64_t staff_id,
 					int64_t account_id, char **error_r);
 enum gw_result store_firm_name_get(struct store *s, char **name_r, char **error_r);
+/* The contacts that st (a bound query of every contact column, in the
+ * order people.c selects them) gives, into *list. */
+enum gw_result store_contact_list_query(struct store *s, sqlite3_stmt *st,
+					struct store_contact_list *list, char **error_r);
 
 /* ---- chat.c ---- */
 

@@ -226,6 +226,8 @@ static void send_home(struct web_req *r, int code, const char *error,
 	buf_puts(&main, "</div>");
 	render_error(&main, error);
 	if (staff)
+		web_render_bouncing_notice(r, &main);
+	if (staff)
 		staff_new_form(r, &main, pf);
 	else if (client_may_create(r))
 		client_new_form(r, &main, pf);

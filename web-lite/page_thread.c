@@ -314,7 +314,9 @@ static void render_staff_box(struct page *pg)
 		   rem->enabled ? " checked" : "", rem->days > 0 ? rem->days : 3,
 		   rem->count > 0 ? rem->count : 1);
 	web_render_schedule(o, rem);
-	buf_puts(o, ".</p></section>");
+	buf_puts(o, ".</p>");
+	web_render_account_contacts(pg->r, o, t->account_id, t->id);
+	buf_puts(o, "</section>");
 }
 
 static void render_page(struct page *pg, const char *error, const char *draft)

@@ -372,6 +372,7 @@ static const struct web_route routes[] = {
 	{ "/t/#/resend", M_POST, GATE_POST, h_thread, "resend" },
 	{ "/t/#/reminders", M_POST, GATE_POST, h_thread, "reminders" },
 	{ "/a/#", M_GET, GATE_SESSION, h_attachment, NULL },
+	{ "/c/#/clear-bounce", M_POST, GATE_POST, web_handle_clear_bounce, NULL },
 };
 
 /* Does path fit pattern?  Fills *id and *seg from "#" and "*". */

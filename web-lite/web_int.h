@@ -338,6 +338,14 @@ void web_send_thread(struct web_req *r, int64_t thread_id, int code,
 		     const char *error, const char *draft);
 void web_handle_thread(struct web_req *r, int64_t thread_id, const char *action);
 void web_handle_attachment(struct web_req *r, int64_t attachment_id);
+/* page_bounces.c: the contacts of an account for the thread page's staff
+ * box (a bouncing one with "since ... because ..." and a clear button that
+ * returns to thread_id), the home notice of owners and admins listing the
+ * contacts that bounce, and POST /c/ID/clear-bounce (staff only). */
+void web_render_account_contacts(struct web_req *r, struct buf *o, int64_t account_id,
+				 int64_t thread_id);
+void web_render_bouncing_notice(struct web_req *r, struct buf *o);
+void web_handle_clear_bounce(struct web_req *r);
 
 /* ---- sse.c --------------------------------------------------------------- */
 

@@ -77,6 +77,7 @@ static const struct api_route routes[] = {
 	{ "contacts/#", GET, api_contacts_show },
 	{ "contacts/#", PATCH, api_contacts_patch },
 	{ "contacts/#/revoke", POST, api_contacts_revoke },
+	{ "contacts/#/clear-bounce", POST, api_contacts_clear_bounce },
 	{ "staff", GET, api_staff_list },
 	{ "staff", POST, api_staff_create },
 	{ "staff/#", GET, api_staff_show },

@@ -327,6 +327,23 @@ void api_contacts_revoke(struct api_req *r)
 	reply_contact(r, 200, r->ids[0]);
 }
 
+/* Emails go out to a bouncing contact again (their address works now). */
+void api_contacts_clear_bounce(struct api_req *r)
+{
+	static const char *const fields[] = { NULL };
+	char *error = NULL;
+	enum gw_result res;
+
+	if (api_body_only(r, fields) < 0)
+		return;
+	res = store_contact_clear_bounce(r->store, r->ids[0], 0, &error);
+	if (res != GW_OK) {
+		api_fail(r, res, error, NULL);
+		return;
+	}
+	reply_contact(r, 200, r->ids[0]);
+}
+
 /* ---- staff ---- */
 
 void api_staff_list(struct api_req *r)

@@ -132,6 +132,16 @@ static const struct ctl_cmd commands[] = {
 	{ "contact", "revoke", "CONTACT_ID",
 	  "Revoke every link sent to a contact (bumps their generation).\n",
 	  opts_none, 1, 1, 0, ctl_cmd_contact_revoke },
+	{ "contact", "show", "CONTACT_ID",
+	  "Show a contact; a bouncing one as \"bouncing since DATE because\n"
+	  "REASON\".\n",
+	  opts_none, 1, 1, 0, ctl_cmd_contact_show },
+	{ "contact", "bouncing", "",
+	  "List the contacts whose address bounces (they get no emails).\n",
+	  opts_none, 0, 0, 0, ctl_cmd_contact_bouncing },
+	{ "contact", "clear-bounce", "CONTACT_ID",
+	  "Clear a contact's bouncing mark: emails go out to them again.\n",
+	  opts_none, 1, 1, 0, ctl_cmd_contact_clear_bounce },
 
 	{ "staff", "add", "NAME EMAIL [--role owner|admin|member]",
 	  "Add a staff member (default role member); prints their id.\n"

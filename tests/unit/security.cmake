@@ -9,6 +9,11 @@ gw_add_test(test_security_inbound
 target_compile_definitions(test_security_inbound PRIVATE
   GW_PIPE_BIN="$<TARGET_FILE:gatewayd-pipe>")
 add_dependencies(test_security_inbound gatewayd-pipe)
+gw_add_test(test_security_bounces
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_security_bounces.c
+          ${CMAKE_CURRENT_LIST_DIR}/decide_fixture.c
+  LIBS gw_decide gw_inbound gw_store gw_common PkgConfig::SQLITE3
+  TIMEOUT 120)
 if(TARGET gw_web)
   foreach(t web http)
     gw_add_test(test_security_${t}

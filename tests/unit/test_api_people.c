@@ -173,6 +173,31 @@ void test_api_contacts(void **state)
 	json_decref(j);
 	free(path);
 
+	/* Bouncing: shown with since and why; staff clear it. */
+	{
+		char *err = NULL;
+
+		if (store_contact_mark_bouncing(t->s, id, "5.1.1 550 user unknown", &err) != GW_OK)
+			fail_msg("mark bouncing: %s", err);
+	}
+	path = fmt("/api/v1/contacts/%lld", (long long)id);
+	j = call(t, "GET", path, NULL, 200);
+	assert_string_equal(jstr(j, "email_status"), "bouncing");
+	assert_string_equal(jstr(j, "bounce_reason"), "5.1.1 550 user unknown");
+	assert_true(json_is_string(jget(j, "bounced_at")));
+	json_decref(j);
+	free(path);
+	path = fmt("/api/v1/contacts/%lld/clear-bounce", (long long)id);
+	j = call(t, "POST", path, NULL, 200);
+	assert_string_equal(jstr(j, "email_status"), "ok");
+	assert_true(json_is_null(jget(j, "bounce_reason")));
+	assert_true(json_is_null(jget(j, "bounced_at")));
+	json_decref(j);
+	call_error(t, "POST", path, "{\"x\": 1}", 400, "unknown_field", "x", NULL);
+	free(path);
+	call_error(t, "POST", "/api/v1/contacts/999/clear-bounce", NULL, 404, "not_found", NULL,
+		   NULL);
+
 	call_error(t, "GET", "/api/v1/contacts/999", NULL, 404, "not_found", NULL,
 		   "contact 999");
 	call_error(t, "PATCH", "/api/v1/contacts/999", "{\"notify\": true}", 404, "not_found",

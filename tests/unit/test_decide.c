@@ -115,12 +115,16 @@ static const struct one_case one_cases[] = {
 	  "loop", 0, 0, 0, NULL },
 	{ "DSN 5.1.1 to bounce+TOKEN", "", TOK_BOUNCE, 0, msg_dsn_5, "bounce", 0, 0, 1,
 	  "5.1.1 failed; final-recipient jane@client.example; contact" },
+	{ "DSN 5.1.1 to bounce+TOKEN from a real sender", "mallory@evil.example", TOK_BOUNCE,
+	  1, msg_dsn_5, "bounce", 0, 0, 0, "marks nobody: envelope sender not null" },
+	{ "DSN 5.1.1 to reply+TOKEN", "", TOK_REPLY, 1, msg_dsn_5, "bounce", 0, 0, 0,
+	  "marks nobody: sent to a reply address" },
 	{ "DSN 4.4.1 to bounce+TOKEN", "", TOK_BOUNCE, 0, msg_dsn_4, "bounce", 0, 0, 0,
 	  "temporary" },
 	{ "DSN 5.1.1 to a forged bounce address", "", TOK_BOUNCE_FORGED, 0, msg_dsn_5,
-	  "bounce", 0, 0, 0, "not attributed" },
+	  "bounce", 0, 0, 0, "marks nobody: forged or damaged bounce address" },
 	{ "DSN 5.1.1 returning our message, forged address", "", TOK_BOUNCE_FORGED, 1,
-	  msg_dsn_5, "bounce", 0, 0, 1, "returned message-id" },
+	  msg_dsn_5, "bounce", 0, 0, 0, "marks nobody: forged or damaged bounce address" },
 };
 
 static char *recipient_for(struct fx *f, enum tok tok)

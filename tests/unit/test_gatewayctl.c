@@ -459,6 +459,61 @@ static void test_gatewayctl_json_output(void **state)
 	free(as_anna);
 }
 
+/* A bouncing contact: shown with its date and reason, listed, cleared. */
+static void test_gatewayctl_contact_bounce_show_and_clear(void **state)
+{
+	struct env *e = *state;
+	char *anna = fmt_id(e->anna), *db = path_in(e, "gw.db"), *out, *err = NULL;
+	struct cfg_store cs = { 0 };
+	struct store *st = NULL;
+	json_t *j;
+
+	out = OK(e, "contact", "show", anna);
+	expect_in("contact show", out, "email status: ok");
+	free(out);
+	cs.path = db;
+	cs.busy_timeout_ms = 2000;
+	clock_set(INT64_C(1795599000)); /* 2026-11-25T09:30:00Z */
+	if (store_open(&cs, &st, &err) != 0 ||
+	    store_contact_mark_bouncing(st, e->anna, "5.1.1 550 user unknown", &err) != GW_OK)
+		fail_msg("mark: %s", err);
+	store_close(&st);
+	clock_set(0);
+
+	out = OK(e, "contact", "show", anna);
+	expect_in("contact show", out, "email status: bouncing since 2026-11-25 09:30:00 "
+		  "because 5.1.1 550 user unknown");
+	free(out);
+	out = OK(e, "contact", "bouncing");
+	expect_in("contact bouncing", out, "anna@acme.example");
+	expect_in("contact bouncing", out, "5.1.1 550 user unknown");
+	assert_null(strstr(out, "ben@acme.example"));
+	free(out);
+	j = JSON(e, "contact", "show", anna);
+	assert_string_equal(json_string_value(json_object_get(j, "email_status")), "bouncing");
+	assert_string_equal(json_string_value(json_object_get(j, "bounce_reason")),
+			    "5.1.1 550 user unknown");
+	json_decref(j);
+
+	out = OK(e, "contact", "clear-bounce", anna);
+	expect_in("contact clear-bounce", out, "email status ok");
+	free(out);
+	out = OK(e, "contact", "show", anna);
+	expect_in("contact show after clear", out, "email status: ok");
+	free(out);
+	out = OK(e, "contact", "bouncing");
+	assert_null(strstr(out, "anna@acme.example"));
+	free(out);
+	{
+		struct res r = CTL(e, "contact", "clear-bounce", "999999");
+
+		assert_int_equal(r.code, 65);
+		res_free(&r);
+	}
+	free(anna);
+	free(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -468,6 +523,8 @@ int main(void)
 						teardown_env),
 		cmocka_unit_test_setup_teardown(test_gatewayctl_happy_paths, setup_seeded,
 						teardown_env),
+		cmocka_unit_test_setup_teardown(test_gatewayctl_contact_bounce_show_and_clear,
+						setup_seeded, teardown_env),
 		cmocka_unit_test_setup_teardown(test_gatewayctl_json_output, setup_seeded,
 						teardown_env),
 		cmocka_unit_test_setup_teardown(test_gatewayctl_usage_errors_exit_64,

@@ -37,7 +37,7 @@ static void test_store_idempotency_migrates_version_1(void **state)
 	fx_exec(f, "DROP TABLE idempotency_keys");
 	fx_exec(f, "PRAGMA user_version = 1");
 	f->s = fx_open(f, 1000);
-	assert_int_equal(store_schema_version(f->s), 2);
+	assert_int_equal(store_schema_version(f->s), STORE_SCHEMA_VERSION);
 	assert_int_equal(fx_int(f, "SELECT count(*) FROM sqlite_schema WHERE"
 				" name IN ('idempotency_keys', 'idempotency_created')"), 2);
 	/* The data of version 1 is still there. */

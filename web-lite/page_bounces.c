@@ -1,0 +1,126 @@
+/*
+ * page_bounces.c - contacts whose address bounces, as staff see them: the
+ * contacts of a thread's account on the thread page (a bouncing one reads
+ * "bouncing since DATE because REASON" with a button to clear it), the
+ * notice on the home page of owners and admins listing every contact that
+ * bounces, and POST /c/ID/clear-bounce.
+ *
+ * Everything is rendered here, escaped; the contact's reason is the
+ * remote server's words and is never trusted.
+ */
+#include "web_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* "bouncing since 25 Nov 2026 because 5.1.1 ..." and the clear button;
+ * back_thread: where the button returns to (0 = home). */
+static void render_bouncing(struct web_req *r, struct buf *o, const struct store_contact *k,
+			    int64_t back_thread)
+{
+	buf_puts(o, "<span class=\"bouncing\">bouncing since ");
+	web_render_date(o, k->bounced_at);
+	buf_puts(o, " because ");
+	buf_html_escape(o, k->bounce_reason != NULL && k->bounce_reason[0] != '\0'
+				   ? k->bounce_reason : "no reason given");
+	buf_printf(o, "</span><form class=\"inline\" method=\"post\" "
+		      "action=\"/c/%lld/clear-bounce\">", (long long)k->id);
+	web_render_csrf(r, o);
+	if (back_thread > 0)
+		buf_printf(o, "<input type=\"hidden\" name=\"thread\" value=\"%lld\">",
+			   (long long)back_thread);
+	buf_puts(o, "<button type=\"submit\">Clear: the address works again</button></form>");
+}
+
+static void render_contact_line(struct web_req *r, struct buf *o,
+				const struct store_contact *k, int64_t back_thread)
+{
+	buf_puts(o, "<li><span class=\"cname\">");
+	buf_html_escape(o, k->name);
+	buf_puts(o, " &lt;");
+	buf_html_escape(o, k->email);
+	buf_puts(o, "&gt;</span> ");
+	if (k->email_status == STORE_EMAIL_BOUNCING)
+		render_bouncing(r, o, k, back_thread);
+	else if (!k->notify)
+		buf_puts(o, "<span class=\"tag\">emails off</span>");
+}
+
+void web_render_account_contacts(struct web_req *r, struct buf *o, int64_t account_id,
+				 int64_t thread_id)
+{
+	struct store_contact_list list = { NULL, 0 };
+
+	if (store_contact_list(r->store, account_id, &list, NULL) != GW_OK || list.count == 0)
+		goto out;
+	buf_puts(o, "<h3>Contacts</h3><ul class=\"contacts\">");
+	for (size_t i = 0; i < list.count; i++) {
+		render_contact_line(r, o, &list.items[i], thread_id);
+		buf_puts(o, "</li>");
+	}
+	buf_puts(o, "</ul>");
+out:
+	store_contact_list_free(&list);
+}
+
+void web_render_bouncing_notice(struct web_req *r, struct buf *o)
+{
+	struct store_staff me;
+	struct store_contact_list list = { NULL, 0 };
+
+	memset(&me, 0, sizeof(me));
+	if (r->sess.kind != STORE_STAFF ||
+	    store_staff_get(r->store, r->sess.id, &me, NULL) != GW_OK ||
+	    (me.role != STORE_ROLE_OWNER && me.role != STORE_ROLE_ADMIN) ||
+	    store_contacts_bouncing(r->store, r->sess.id, &list, NULL) != GW_OK ||
+	    list.count == 0)
+		goto out;
+	buf_printf(o, "<section class=\"card notice bounces\" role=\"status\"><h2>%zu contact%s "
+		      "get%s no email</h2><p>Mail to %s bounced. Clear a contact once the address "
+		      "works again, or change the address.</p><ul class=\"contacts\">",
+		   list.count, list.count == 1 ? "" : "s", list.count == 1 ? "s" : "",
+		   list.count == 1 ? "this address" : "these addresses");
+	for (size_t i = 0; i < list.count; i++) {
+		struct store_account a;
+
+		render_contact_line(r, o, &list.items[i], 0);
+		memset(&a, 0, sizeof(a));
+		if (store_account_get(r->store, list.items[i].account_id, &a, NULL) == GW_OK) {
+			buf_puts(o, " <span class=\"org\">");
+			buf_html_escape(o, a.name);
+			buf_puts(o, "</span>");
+		}
+		store_account_clear(&a);
+		buf_puts(o, "</li>");
+	}
+	buf_puts(o, "</ul></section>");
+out:
+	store_staff_clear(&me);
+	store_contact_list_free(&list);
+}
+
+void web_handle_clear_bounce(struct web_req *r)
+{
+	int64_t thread_id = web_parse_id(web_form_get(&r->form, "thread"));
+	char *err = NULL, location[64];
+	enum gw_result res;
+
+	if (r->sess.kind != STORE_STAFF) {
+		web_send_error(r, 403, NULL);
+		return;
+	}
+	res = store_contact_clear_bounce(r->store, r->id, r->sess.id, &err);
+	if (res != GW_OK) {
+		web_send_store_error(r, res, err);
+		free(err);
+		return;
+	}
+	/* Back where the button was: a thread this person sees, else home;
+	 * the address is built from an id only. */
+	if (thread_id > 0 &&
+	    store_thread_access(r->store, thread_id, STORE_STAFF, r->sess.id, NULL) == GW_OK)
+		snprintf(location, sizeof(location), "/t/%lld", (long long)thread_id);
+	else
+		snprintf(location, sizeof(location), "/");
+	web_send_redirect(r, location);
+}
