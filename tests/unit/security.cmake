@@ -39,3 +39,9 @@ if(TARGET gatewayctl)
     GATEWAYCTL_BIN="$<TARGET_FILE:gatewayctl>")
   add_dependencies(test_security_backscatter gatewayd-pipe gatewayctl)
 endif()
+if(TARGET gw_evlisten)
+  gw_add_test(test_security_listener
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_security_listener.c
+    LIBS gw_evlisten gw_common PkgConfig::LIBEVENT
+    TIMEOUT 60)
+endif()
