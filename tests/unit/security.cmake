@@ -10,7 +10,7 @@ target_compile_definitions(test_security_inbound PRIVATE
   GW_PIPE_BIN="$<TARGET_FILE:gatewayd-pipe>")
 add_dependencies(test_security_inbound gatewayd-pipe)
 if(TARGET gw_web)
-  foreach(t web http)
+  foreach(t web http limits)
     gw_add_test(test_security_${t}
       SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_security_${t}.c
               ${CMAKE_CURRENT_LIST_DIR}/web_fixture.c
