@@ -69,6 +69,10 @@ struct cfg_web {
 	int64_t max_body;     /* bytes, uploads included */
 	int64_t session_ttl;  /* seconds */
 	int64_t threads;      /* event loops serving the web view */
+	int64_t header_timeout;  /* seconds for a request's whole header block */
+	int64_t request_timeout; /* seconds for a request's headers and body */
+	int64_t max_per_client;  /* open connections per client address */
+	int64_t body_budget;     /* bytes of request bodies in flight, all loops */
 };
 
 struct cfg_api {

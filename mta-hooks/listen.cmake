@@ -4,5 +4,5 @@
 add_library(gw_mta_listen STATIC ${CMAKE_CURRENT_LIST_DIR}/policy.c
   ${CMAKE_CURRENT_LIST_DIR}/lmtp.c)
 target_include_directories(gw_mta_listen PUBLIC ${CMAKE_CURRENT_LIST_DIR})
-target_link_libraries(gw_mta_listen PUBLIC gw_decide gw_inbound gw_store gw_common
+target_link_libraries(gw_mta_listen PUBLIC gw_decide gw_inbound gw_store gw_common gw_evlisten
   PkgConfig::LIBEVENT Threads::Threads)

@@ -25,6 +25,7 @@
 #include "config.h"
 #include "decide.h"
 #include "links.h"
+#include "accept_pause.h"
 #include "listen.h"
 #include "policy.h"
 #include "pool.h"
@@ -82,6 +83,7 @@ struct lmtp_sess {
 struct lmtp {
 	struct event_base *base;
 	struct evconnlistener *listener;
+	struct accept_pause *pause; /* EMFILE backoff */
 	struct lmtp_settings set;
 	struct decide_settings dset; /* store is the pool worker's, per job */
 	char *reply_domain, *unix_path;
@@ -700,6 +702,7 @@ int lmtp_open(struct event_base *base, const struct lmtp_settings *set, struct l
 		close(fd);
 		goto fail;
 	}
+	l->pause = accept_pause_watch(l->listener, "lmtp");
 	*lmtp_r = l;
 	return 0;
 fail:
@@ -714,6 +717,7 @@ void lmtp_close(struct lmtp **lmtpp)
 	if (l == NULL)
 		return;
 	*lmtpp = NULL;
+	accept_pause_free(&l->pause);
 	if (l->listener != NULL)
 		evconnlistener_free(l->listener);
 	/* No worker may touch a job after this: one not started never runs,

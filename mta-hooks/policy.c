@@ -18,6 +18,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "links.h"
+#include "accept_pause.h"
 #include "listen.h"
 
 /* Postfix attribute lines are short; a longer line is not Postfix. */
@@ -39,6 +40,7 @@ struct policy_conn {
 struct policy {
 	struct event_base *base;
 	struct evconnlistener *listener;
+	struct accept_pause *pause; /* EMFILE backoff */
 	const struct link_keys *keys;
 	char *reply_domain;
 	char *unix_path;
@@ -249,6 +251,7 @@ int policy_open(struct event_base *base, const struct policy_settings *set,
 		close(fd);
 		goto fail;
 	}
+	p->pause = accept_pause_watch(p->listener, "policy");
 	*policy_r = p;
 	return 0;
 fail:
@@ -263,6 +266,7 @@ void policy_close(struct policy **policyp)
 	if (p == NULL)
 		return;
 	*policyp = NULL;
+	accept_pause_free(&p->pause);
 	if (p->listener != NULL)
 		evconnlistener_free(p->listener);
 	while (p->conns != NULL)

@@ -33,7 +33,7 @@ void web_session_clear(struct web_session *s)
 }
 
 /* The value of our cookie in a Cookie header, copied to out. */
-static int cookie_value(const char *header, char out[LINK_TOKEN_MAX])
+int web_cookie_value(const char *header, char out[LINK_TOKEN_MAX])
 {
 	const char *p = header;
 	size_t n = strlen(COOKIE);
@@ -138,7 +138,7 @@ void web_session_load(struct web_req *r)
 	uint64_t generation;
 
 	memset(s, 0, sizeof(*s));
-	if (header == NULL || cookie_value(header, token) < 0)
+	if (header == NULL || web_cookie_value(header, token) < 0)
 		return;
 	/* The generation is compared below, against the record that is read
 	 * anyway: one query less on every request. */
@@ -305,9 +305,10 @@ void web_handle_view_link(struct web_req *r, const char *token)
 
 /* ---- POST /fresh ---------------------------------------------------------- */
 
-/* 1 if the contact may have another fresh link now (and count it).
+/* 1 if key ("c:ID" per contact, "a:ADDR" per client address) may have
+ * another fresh link now, at most max an hour (and count it).
  * Under web->cache_mu. */
-static int fresh_allowed_locked(struct web *web, int64_t contact_id, int64_t now)
+static int fresh_allowed_locked(struct web *web, const char *key, int max, int64_t now)
 {
 	struct web_fresh_rate *e = NULL;
 
@@ -316,13 +317,13 @@ static int fresh_allowed_locked(struct web *web, int64_t contact_id, int64_t now
 		struct web_fresh_rate *x = &web->fresh[i];
 		int live = 0;
 
-		for (int k = 0; k < WEB_FRESH_MAX; k++)
+		for (int k = 0; k < WEB_FRESH_ADDR_MAX; k++)
 			live |= x->at[k] > now - WEB_FRESH_WINDOW;
 		if (!live) {
 			web->fresh[i] = web->fresh[--web->n_fresh];
 			continue;
 		}
-		if (x->contact_id == contact_id)
+		if (strcmp(x->key, key) == 0)
 			e = x;
 		i++;
 	}
@@ -330,9 +331,9 @@ static int fresh_allowed_locked(struct web *web, int64_t contact_id, int64_t now
 		web->fresh = xrealloc(web->fresh, (web->n_fresh + 1) * sizeof(*web->fresh));
 		e = &web->fresh[web->n_fresh++];
 		memset(e, 0, sizeof(*e));
-		e->contact_id = contact_id;
+		snprintf(e->key, sizeof(e->key), "%s", key);
 	}
-	for (int k = 0; k < WEB_FRESH_MAX; k++) {
+	for (int k = 0; k < max && k < WEB_FRESH_ADDR_MAX; k++) {
 		if (e->at[k] <= now - WEB_FRESH_WINDOW) {
 			e->at[k] = now;
 			return 1;
@@ -341,12 +342,12 @@ static int fresh_allowed_locked(struct web *web, int64_t contact_id, int64_t now
 	return 0;
 }
 
-static int fresh_allowed(struct web *web, int64_t contact_id, int64_t now)
+static int fresh_allowed(struct web *web, const char *key, int max, int64_t now)
 {
 	int ok;
 
 	pthread_mutex_lock(&web->cache_mu);
-	ok = fresh_allowed_locked(web, contact_id, now);
+	ok = fresh_allowed_locked(web, key, max, now);
 	pthread_mutex_unlock(&web->cache_mu);
 	return ok;
 }
@@ -354,6 +355,7 @@ static int fresh_allowed(struct web *web, int64_t contact_id, int64_t now)
 void web_handle_fresh(struct web_req *r)
 {
 	struct web *web = r->web;
+	const struct evkeyvalq *in = evhttp_request_get_input_headers(r->req);
 	struct link_claims c;
 	const char *token;
 	struct buf main = BUF_INIT;
@@ -361,6 +363,21 @@ void web_handle_fresh(struct web_req *r)
 	enum gw_result res;
 	int code;
 
+	char key[64];
+
+	/* The button is on our own page: a post from another site is a
+	 * stranger making us mail someone. */
+	if (web_cross_site(evhttp_find_header(in, "Origin"),
+			   evhttp_find_header(in, "Sec-Fetch-Site"),
+			   evhttp_find_header(in, "Host"), web->base_url)) {
+		web_send_error(r, 403, NULL);
+		return;
+	}
+	snprintf(key, sizeof(key), "a:%s", r->peer);
+	if (!fresh_allowed(web, key, WEB_FRESH_ADDR_MAX, clock_now())) {
+		web_send_error(r, 429, NULL);
+		return;
+	}
 	if ((code = web_form_read(r)) != 0) {
 		web_send_error(r, code, NULL);
 		return;
@@ -374,7 +391,8 @@ void web_handle_fresh(struct web_req *r)
 				       "your email again.");
 		return;
 	}
-	if (!fresh_allowed(web, c.principal_id, clock_now())) {
+	snprintf(key, sizeof(key), "c:%lld", (long long)c.principal_id);
+	if (!fresh_allowed(web, key, WEB_FRESH_MAX, clock_now())) {
 		web_send_error(r, 429, "We have already sent you new links in the last "
 				       "hour. Please check your inbox (and spam folder).");
 		return;

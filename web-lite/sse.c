@@ -166,6 +166,7 @@ void web_sse_begin(struct web_req *r)
 	web_headers(r->req, 0);
 	evhttp_add_header(h, "Content-Type", "text/event-stream");
 	evhttp_add_header(h, "X-Accel-Buffering", "no");
+	web_guard_replying(r->loop, r->req);
 	evhttp_send_reply_start(r->req, 200, "OK");
 	send_text(s, "retry: 3000\n\n");
 	s->conn = evhttp_request_get_connection(r->req);

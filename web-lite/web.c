@@ -34,12 +34,6 @@
 #include "listen.h"
 #include "log.h"
 
-#define CSP "default-src 'self'; script-src 'self'; style-src 'self'; " \
-	    "img-src 'self'; object-src 'none'; base-uri 'none'; " \
-	    "form-action 'self'; frame-ancestors 'none'"
-
-/* Bodies up to max_body get our own 413; evhttp cuts off beyond this. */
-#define WEB_BODY_SLACK (64 * 1024)
 
 /* ---- replies: recorded on the worker, sent on the loop -------------------- */
 
@@ -67,7 +61,7 @@ void web_headers(struct evhttp_request *req, int cached)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 
-	evhttp_add_header(h, "Content-Security-Policy", CSP);
+	evhttp_add_header(h, "Content-Security-Policy", WEB_CSP);
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
 	evhttp_add_header(h, "Referrer-Policy", "no-referrer");
 	evhttp_add_header(h, "X-Frame-Options", "DENY");
@@ -293,6 +287,7 @@ static void reply_send(struct web_req *r)
 	} else if (rp->body != NULL) {
 		evbuffer_add_buffer(out, rp->body);
 	}
+	web_guard_replying(r->loop, r->req);
 	evhttp_send_reply(r->req, rp->code, reason(rp->code), NULL);
 }
 
@@ -374,6 +369,25 @@ static const struct web_route routes[] = {
 	{ "/a/#", M_GET, GATE_SESSION, h_attachment, NULL },
 	{ "/c/#/clear-bounce", M_POST, GATE_POST, web_handle_clear_bounce, NULL },
 };
+
+/* The routes whose POST may bring a body up to max_body (files); all
+ * others take WEB_ANON_BODY.  Checked before the body is read. */
+static const char *const upload_routes[] = { "/new", "/t/#/reply" };
+
+static int route_match(const char *pattern, const char *path, int64_t *id,
+		       const char **seg);
+
+int web_route_upload(const char *path)
+{
+	for (size_t i = 0; i < GW_ARRAY_SIZE(upload_routes); i++) {
+		int64_t id = 0;
+		const char *seg = NULL;
+
+		if (route_match(upload_routes[i], path, &id, &seg))
+			return 1;
+	}
+	return 0;
+}
 
 /* Does path fit pattern?  Fills *id and *seg from "#" and "*". */
 static int route_match(const char *pattern, const char *path, int64_t *id,
@@ -461,6 +475,7 @@ static void serve_asset(struct web_req *r)
 	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Content-Type",
 			  a->content_type);
 	evbuffer_add_reference(out, a->body, strlen(a->body), NULL, NULL);
+	web_guard_replying(r->loop, r->req);
 	evhttp_send_reply(r->req, 200, "OK", NULL);
 }
 
@@ -625,6 +640,7 @@ static void dispatch(struct evhttp_request *req, void *arg)
 			evhttp_send_error(req, 400, NULL);
 		return;
 	}
+	web_guard_dispatched(lp, req);
 	r = xcalloc(1, sizeof(*r));
 	r->web = web;
 	r->loop = lp;
@@ -632,6 +648,13 @@ static void dispatch(struct evhttp_request *req, void *arg)
 	r->keys = atomic_load(&web->keys);
 	r->reply.fd = -1;
 	r->method = evhttp_request_get_command(req);
+	if (evhttp_request_get_connection(req) != NULL) {
+		char *host = NULL;
+		ev_uint16_t port = 0;
+
+		evhttp_connection_get_peer(evhttp_request_get_connection(req), &host, &port);
+		snprintf(r->peer, sizeof(r->peer), "%s", host != NULL ? host : "");
+	}
 	r->uri = evhttp_request_get_evhttp_uri(req);
 	path = r->uri != NULL ? evhttp_uri_get_path(r->uri) : NULL;
 	r->path = xstrdup(path != NULL && *path != '\0' ? path : "/");
@@ -705,6 +728,7 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	GW_UNUSED(fd);
 	GW_UNUSED(what);
+	web_guard_sweep(arg);
 	web_sse_tick(arg);
 }
 
@@ -754,9 +778,17 @@ static int loop_open(struct web *web, struct web_loop *lp, struct event_base *ba
 		close(fd);
 		return -1;
 	}
+	if (web_guard_open(lp) < 0) {
+		*error_r = xstrdup("web: cannot set up an event loop");
+		close(fd);
+		return -1;
+	}
+	/* Every method reaches dispatch(): our 405 has the headers and Allow,
+	 * evhttp's 501 for a method it was told to refuse has neither. */
 	evhttp_set_allowed_methods(lp->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
 				   EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-				   EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+				   EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH |
+				   EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT);
 	evhttp_set_max_body_size(lp->http, (ev_ssize_t)(web->max_body + WEB_BODY_SLACK));
 	evhttp_set_max_headers_size(lp->http, 32 * 1024);
 	evhttp_set_timeout(lp->http, 60);
@@ -768,6 +800,7 @@ static int loop_open(struct web *web, struct web_loop *lp, struct event_base *ba
 		close(fd);
 		return -1;
 	}
+	web_guard_listening(lp);
 	return 0;
 }
 
@@ -819,8 +852,10 @@ static void loop_close(struct web_loop *lp, int own_base)
 		event_free(lp->tick);
 	loop_jobs_drop(lp);
 	web_sse_close_all(lp);
+	web_guard_close(lp);
 	if (lp->http != NULL)
 		evhttp_free(lp->http);
+	web_guard_free(lp);
 	if (lp->done_ev != NULL)
 		event_free(lp->done_ev);
 	store_done_queue_close(&lp->doneq);
@@ -906,6 +941,13 @@ int web_open(struct event_base *base, const struct web_settings *set,
 		web->loops[i].stop_fd = -1;
 	pthread_mutex_init(&web->cache_mu, NULL);
 	web->cache_mu_ready = 1;
+	pthread_mutex_init(&web->guard_mu, NULL);
+	web->guard_mu_ready = 1;
+	web->header_timeout_ms = (set->web->header_timeout > 0 ? set->web->header_timeout : 10) * 1000;
+	web->request_timeout_ms =
+		(set->web->request_timeout > 0 ? set->web->request_timeout : 120) * 1000;
+	web->max_per_client = set->web->max_per_client > 0 ? set->web->max_per_client : 32;
+	web->body_budget = set->web->body_budget > 0 ? set->web->body_budget : 64 << 20;
 
 	if (set->keys == NULL) {
 		*error_r = xstrdup("web: no link keys");
@@ -957,6 +999,9 @@ void web_close(struct web **webp)
 	web_session_cache_clear(web);
 	if (web->cache_mu_ready)
 		pthread_mutex_destroy(&web->cache_mu);
+	if (web->guard_mu_ready)
+		pthread_mutex_destroy(&web->guard_mu);
+	free(web->peers);
 	free(web->loops);
 	free(web->fresh);
 	free(web->base_url);

@@ -58,10 +58,13 @@
  * token is spliced in at send time, the page's bytes go by reference.
  * [web] threads event loops accept on the one socket.
  *
- * Bad input: unknown path 404, wrong method 405 with Allow, body over
- * [web] max_body 413 (bodies far over it are cut off by evhttp itself,
- * whose bare 413 page has no security headers), bad CSRF 403, a thread
- * or attachment of another account 404.
+ * Bad input: unknown path 404, wrong method (any method) 405 with Allow,
+ * body over [web] max_body 413, bad CSRF 403, a thread or attachment of
+ * another account 404.  Before a body is read (guard.c): 64 KB unless a
+ * signed-in person posts to /new or /t/ID/reply from our own site, a
+ * budget for all bodies in flight, header and request deadlines and a
+ * cap per client address; evhttp's own 400/413 pages get the security
+ * headers too.
  */
 #ifndef GW_WEB_H
 #define GW_WEB_H

@@ -22,6 +22,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <event2/http.h>
 
@@ -32,6 +33,9 @@
 
 struct event;
 struct web_sse;
+struct bufferevent;
+struct evbuffer_cb_entry;
+struct accept_pause;
 
 /* Rendered CommonMark per message id: messages never change once posted. */
 #define WEB_MD_SLOTS 4096
@@ -83,12 +87,54 @@ struct web_sess_slot {
 	int64_t last_login;        /* contacts */
 };
 
-/* "Email me a fresh link": at most WEB_FRESH_MAX an hour per contact. */
+/* "Email me a fresh link": at most WEB_FRESH_MAX an hour per contact and
+ * WEB_FRESH_ADDR_MAX an hour per client address. */
 #define WEB_FRESH_MAX 3
+#define WEB_FRESH_ADDR_MAX 10
 #define WEB_FRESH_WINDOW 3600
 struct web_fresh_rate {
-	int64_t contact_id;
-	int64_t at[WEB_FRESH_MAX];
+	char key[64];              /* "c:ID" or "a:ADDRESS" */
+	int64_t at[WEB_FRESH_ADDR_MAX];
+};
+
+#define WEB_CSP "default-src 'self'; script-src 'self'; style-src 'self'; " \
+		"img-src 'self'; object-src 'none'; base-uri 'none'; " \
+		"form-action 'self'; frame-ancestors 'none'"
+/* A request without a signed-in person's upload brings at most this. */
+#define WEB_ANON_BODY (64 * 1024)
+/* Bodies up to max_body get our own 413; evhttp cuts off beyond this. */
+#define WEB_BODY_SLACK (64 * 1024)
+
+/*
+ * A connection as guard.c sees it (on its loop's thread only): from the
+ * start of a request until dispatch() has it, it runs against a deadline.
+ */
+enum web_conn_phase {
+	CONN_HEAD,                 /* header block not complete: header_timeout */
+	CONN_BODY,                 /* body coming in: request_timeout */
+	CONN_OURS,                 /* in the pool or being answered: no deadline */
+	CONN_IDLE,                 /* answered, the next request not begun */
+};
+#define WEB_CONN_BUCKETS 1024
+struct web_conn {
+	struct web_loop *loop;
+	struct evhttp_connection *evcon;
+	struct bufferevent *bev;   /* one reference is the guard's */
+	struct event *readopt_ev;  /* the next request on a kept-alive connection */
+	struct evbuffer_cb_entry *out_cb;
+	enum web_conn_phase phase;
+	int64_t started_ms;        /* monotonic: this request's start */
+	int64_t reserved;          /* body bytes taken from the budget */
+	int counted;               /* in web->peers */
+	int replying;              /* the next status line is ours */
+	int injecting;
+	char addr[48];
+	struct web_conn *prev, *next;  /* loop->conns (next: loop->adopting) */
+	struct web_conn *hnext;        /* loop->conn_hash */
+};
+struct web_peer {
+	char addr[48];
+	int n;
 };
 
 struct web_req;
@@ -118,6 +164,14 @@ struct web_loop {
 	struct store_job *sse_job; /* the streams' look in the pool */
 	unsigned tick_count;
 	uint64_t writes;           /* POSTs answered (the HTTP fuzzer's check) */
+	/* guard.c */
+	struct web_conn **conn_hash;
+	struct web_conn *conns;
+	size_t n_conns;
+	struct web_conn *adopting; /* accepted, evhttp not done setting up */
+	struct event *adopt_ev;
+	struct accept_pause *pause;
+	time_t cap_logged, cut_logged;
 };
 
 #define WEB_LOOPS_MAX 16
@@ -151,6 +205,16 @@ struct web {
 	struct web_fresh_rate *fresh;
 	size_t n_fresh;
 	char asset_version[17];    /* cache-busting query of /static URLs */
+	/* guard.c: shared by the loops */
+	int64_t header_timeout_ms, request_timeout_ms;
+	int64_t max_per_client, body_budget;
+	pthread_mutex_t guard_mu;  /* peers */
+	int guard_mu_ready;
+	struct web_peer *peers;
+	size_t n_peers;
+	_Atomic int64_t body_inflight;
+	/* what the guard refused (tests, bench) */
+	_Atomic uint64_t refused_cap, refused_budget, cut_slow, evhttp_errors;
 };
 
 /* The signed-in person, from the session cookie. */
@@ -215,6 +279,7 @@ struct web_req {
 	struct web_session sess;
 	struct web_form form;
 	int form_read, form_status;
+	char peer[48];             /* client address */
 	int replied;
 	int wake;                  /* the relay should look at the outbox */
 	struct web_reply reply;
@@ -255,6 +320,31 @@ void web_send_store_error(struct web_req *r, enum gw_result res, const char *err
 void web_request_rollback(struct web_req *r);
 /* The relay should look at the outbox once the reply is out. */
 void web_outbox_queued(struct web_req *r);
+
+/* ---- guard.c ------------------------------------------------------------ */
+
+/* With the loop's evhttp made: connections go through the guard. */
+int web_guard_open(struct web_loop *lp);
+/* Once the loop accepts: the EMFILE pause. */
+void web_guard_listening(struct web_loop *lp);
+/* Before evhttp_free(), and after it. */
+void web_guard_close(struct web_loop *lp);
+void web_guard_free(struct web_loop *lp);
+/* Once a second: cut connections past their deadline. */
+void web_guard_sweep(struct web_loop *lp);
+/* dispatch() took req: no deadline until it is answered. */
+void web_guard_dispatched(struct web_loop *lp, struct evhttp_request *req);
+/* Just before our evhttp_send_reply*(): the reply has its headers. */
+void web_guard_replying(struct web_loop *lp, struct evhttp_request *req);
+struct web_conn *web_conn_find(struct web_loop *lp, struct evhttp_connection *evcon);
+/* 1 when a POST comes from another site: Sec-Fetch-Site: cross-site, or an
+ * Origin that is neither base_url nor this Host (NULLs: header absent). */
+int web_cross_site(const char *origin, const char *fetch_site, const char *host,
+		   const char *base_url);
+/* web.c: 1 when path is a route that takes uploads (up to max_body). */
+int web_route_upload(const char *path);
+/* session.c: our cookie's value in a Cookie header: 0, or -1 if absent. */
+int web_cookie_value(const char *header, char out[LINK_TOKEN_MAX]);
 
 /* ---- form.c ------------------------------------------------------------ */
 

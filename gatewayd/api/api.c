@@ -36,6 +36,7 @@
 #include "apikey.h"
 #include "buf.h"
 #include "clock.h"
+#include "accept_pause.h"
 #include "listen.h"
 #include "log.h"
 #include "pool.h"
@@ -749,6 +750,7 @@ static int api_listen(struct api *api, const struct api_settings *set, char **er
 	}
 	api->port = ls.port;
 	api->unix_path = ls.unix_path; /* unlinked at close */
+	api->pause = accept_pause_watch(evhttp_bound_socket_get_listener(api->bound), "api");
 	return 0;
 }
 
@@ -871,6 +873,7 @@ void api_close(struct api **apip)
 		return;
 	*apip = NULL;
 	take_back_calls(api);
+	accept_pause_free(&api->pause);
 	if (api->http != NULL)
 		evhttp_free(api->http);
 	if (api->unix_path != NULL)

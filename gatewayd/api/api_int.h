@@ -39,6 +39,7 @@ struct api {
 	struct event_base *base;
 	struct evhttp *http;
 	struct evhttp_bound_socket *bound;
+	struct accept_pause *pause; /* EMFILE backoff */
 	struct store_pool *pool;
 	int own_pool;              /* opened by api_open: closed by api_close */
 	struct store_done_queue *done;

@@ -15,7 +15,7 @@ gw_add_test(test_security_bounces
   LIBS gw_decide gw_inbound gw_store gw_common PkgConfig::SQLITE3
   TIMEOUT 120)
 if(TARGET gw_web)
-  foreach(t web http)
+  foreach(t web http limits)
     gw_add_test(test_security_${t}
       SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_security_${t}.c
               ${CMAKE_CURRENT_LIST_DIR}/web_fixture.c
@@ -43,4 +43,10 @@ if(TARGET gatewayctl)
     GW_PIPE_BIN="$<TARGET_FILE:gatewayd-pipe>"
     GATEWAYCTL_BIN="$<TARGET_FILE:gatewayctl>")
   add_dependencies(test_security_backscatter gatewayd-pipe gatewayctl)
+endif()
+if(TARGET gw_evlisten)
+  gw_add_test(test_security_listener
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_security_listener.c
+    LIBS gw_evlisten gw_common PkgConfig::LIBEVENT
+    TIMEOUT 60)
 endif()

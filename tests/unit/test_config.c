@@ -61,6 +61,10 @@ static const char default_dump[] =
 	"[web] max_body = 10M\n"
 	"[web] session_ttl = 30d\n"
 	"[web] threads = 2\n"
+	"[web] header_timeout = 10s\n"
+	"[web] request_timeout = 2m\n"
+	"[web] max_per_client = 32\n"
+	"[web] body_budget = 64M\n"
 	"[api] listen =\n"
 	"[lmtp] listen =\n"
 	"[policy] listen =\n"
@@ -107,6 +111,10 @@ static void test_config_defaults(void **state)
 	assert_int_equal(cfg->web.max_body, 10 * 1024 * 1024);
 	assert_int_equal(cfg->web.session_ttl, 30 * 86400);
 	assert_int_equal(cfg->web.threads, 2);
+	assert_int_equal(cfg->web.header_timeout, 10);
+	assert_int_equal(cfg->web.request_timeout, 120);
+	assert_int_equal(cfg->web.max_per_client, 32);
+	assert_int_equal(cfg->web.body_budget, 64 * 1024 * 1024);
 	assert_null(cfg->api.listen);
 	assert_null(cfg->lmtp.listen);
 	assert_null(cfg->policy.listen);
