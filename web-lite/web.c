@@ -633,8 +633,8 @@ static void dispatch(struct evhttp_request *req, void *arg)
 	struct web_req *r;
 	const char *path;
 
-	/* evhttp calls back again, without a URI, for a request it gave up
-	 * on (a broken connection); an event stream is then ended here. */
+	/* libevent 2.1 answers a request it gave up on by itself; should
+	 * one still reach us without a URI, it ends an event stream here. */
 	if (evhttp_request_get_uri(req) == NULL) {
 		if (!web_sse_forget(lp, req))
 			evhttp_send_error(req, 400, NULL);
