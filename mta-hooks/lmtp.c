@@ -341,11 +341,20 @@ static void cmd_rcpt(struct lmtp_sess *s, const char *arg)
 		protocol_error(s);
 		return;
 	}
-	if (policy_check_recipient(l->set.keys, l->reply_domain, rcpt, clock_now()) ==
-	    POLICY_RCPT_UNKNOWN) {
+	switch (policy_check_recipient(l->set.keys, l->reply_domain, rcpt, clock_now())) {
+	case POLICY_RCPT_FOREIGN:
+		/* Only the reply domain is ours to take: a relay that hands us
+		   anything else is misconfigured, and accepting would make us
+		   decide (and perhaps answer) mail that was never for us. */
+		reply(s, "550 5.1.1 <%s> not a reply address here", rcpt);
+		free(rcpt);
+		return;
+	case POLICY_RCPT_UNKNOWN:
 		reply(s, "550 5.1.1 <%s>: unknown reply address", rcpt);
 		free(rcpt);
 		return;
+	default:
+		break;
 	}
 	if (s->n_rcpts >= (size_t)l->set.max_recipients) {
 		reply(s, "452 4.5.3 too many recipients");
@@ -449,7 +458,10 @@ static int data_step(struct lmtp_sess *s)
 {
 	struct evbuffer *in = bufferevent_get_input(s->bev);
 	size_t n;
-	char *line = evbuffer_readln(in, &n, EVBUFFER_EOL_CRLF);
+	/* Strict CRLF: only CRLF.CRLF ends DATA (RFC 5321 4.1.1.4).  A bare
+	   LF is data, so a "." after one cannot cut the message short and
+	   smuggle what follows in as commands. */
+	char *line = evbuffer_readln(in, &n, EVBUFFER_EOL_CRLF_STRICT);
 	const char *p;
 
 	if (line == NULL) {

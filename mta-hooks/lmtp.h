@@ -6,8 +6,10 @@
  *
  * Protocol: LHLO (PIPELINING, 8BITMIME, ENHANCEDSTATUSCODES, SIZE), MAIL
  * FROM (SIZE=, BODY=), RCPT TO (checked as policy_check_recipient():
- * 550 5.1.1 for a forged address), DATA (dot-unstuffed; over the size
- * limit 552 5.3.4) with one reply per accepted recipient in RCPT order,
+ * 550 5.1.1 for a forged address and for any address outside the reply
+ * domain), DATA (dot-unstuffed, ended only by CRLF.CRLF: a "." after a
+ * bare LF is data; over the size limit 552 5.3.4) with one reply per
+ * accepted recipient in RCPT order,
  * RSET, NOOP, QUIT.  Out of sequence 503, unknown 500, bad arguments 501;
  * after max_errors of those the client gets 421 and is disconnected.  An
  * idle client gets 421 after idle_timeout.
