@@ -84,7 +84,7 @@ struct lmtp {
 	struct evconnlistener *listener;
 	struct lmtp_settings set;
 	struct decide_settings dset; /* store is the pool worker's, per job */
-	char *reply_domain, *unix_path;
+	char *reply_domain, *from_address, *unix_path;
 	int port;
 	struct lmtp_sess *sessions;
 	struct store_pool *pool;
@@ -663,6 +663,7 @@ int lmtp_open(struct event_base *base, const struct lmtp_settings *set, struct l
 	if (l->set.max_errors <= 0)
 		l->set.max_errors = LMTP_ERRORS_DEFAULT;
 	l->reply_domain = xstrdup(set->reply_domain);
+	l->from_address = set->from_address != NULL ? xstrdup(set->from_address) : NULL;
 
 	if (set->pool != NULL) {
 		l->pool = set->pool;
@@ -681,6 +682,7 @@ int lmtp_open(struct event_base *base, const struct lmtp_settings *set, struct l
 	}
 	l->dset.keys = set->keys;
 	l->dset.reply_domain = l->reply_domain;
+	l->dset.from_address = l->from_address;
 	l->dset.max_explanations_per_day = set->max_explanations_per_day;
 	l->dset.limits = set->limits;
 	if (l->dset.limits.max_size == 0)
@@ -753,6 +755,7 @@ void lmtp_close(struct lmtp **lmtpp)
 		store_pool_close(&l->pool);
 	free(l->unix_path);
 	free(l->reply_domain);
+	free(l->from_address);
 	free(l);
 }
 

@@ -41,6 +41,7 @@ struct lmtp_settings {
 	int systemd_fd;                   /* passed socket instead; 0 = none */
 	const struct link_keys *keys;
 	const char *reply_domain;         /* [mail] reply_domain */
+	const char *from_address;         /* [mail] from (never answered); may be NULL */
 	const struct cfg_store *store;    /* for the pool opened when pool is NULL */
 	/* Shared store work; its connections' mail domain must be
 	   reply_domain.  NULL: lmtp_open opens a pool of its own. */

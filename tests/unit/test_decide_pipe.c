@@ -128,6 +128,8 @@ void test_decide_pipe_exit_codes(void **state)
 		{ "MAILER-DAEMON", 1, dsn, 0, "bounce", "" },
 		{ "", 1, dsn, 0, "duplicate", "" },
 		{ "jane@client.example", 0, human, 1, "over-limit", "jane@client.example" },
+		/* our own [mail] from (the config's): never answered */
+		{ "chat@firm.example", 0, human, 0, "dropped", "chat@firm.example" },
 	};
 
 	(void)state;
