@@ -208,6 +208,23 @@ enum store_backup_error store_backup(const char *db_path, const char *dst_path,
 				     int64_t busy_ms, int *schema_version_r,
 				     char **error_r);
 
+/*
+ * The files of the database - the database, its -wal and -shm files and
+ * backups - are created with STORE_FILE_MODE (0600), or 0640 and the
+ * group when settings->group is set, whatever the umask: they hold every
+ * chat and address.  store_open() creates a missing database so, and gives
+ * its -wal and -shm files (which SQLite creates with the database's mode)
+ * the mode and group when this process owns them; a database that exists
+ * keeps its mode (gatewayctl doctor reports one that is looser).
+ */
+#define STORE_FILE_MODE 0600
+#define STORE_FILE_MODE_GROUP 0640
+unsigned store_file_mode(const struct cfg_store *settings);
+/* Give the open file FD (named PATH in errors) that mode and group.
+ * Returns 0, or -1 with *error_r. */
+int store_file_protect(int fd, const char *path, const struct cfg_store *settings,
+		       char **error_r);
+
 /* What store_inspect() found in a database file. */
 struct store_file_health {
 	int64_t schema_version;  /* PRAGMA user_version */

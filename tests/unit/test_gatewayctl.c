@@ -85,6 +85,30 @@ static void test_gatewayctl_init_key_file_0600_and_idempotent(void **state)
 	free(att);
 }
 
+/*
+ * Under umask 0 (the worst) init creates the database 0600, and a backup
+ * is 0600 too: they hold every chat and address.
+ */
+static void test_gatewayctl_init_database_0600_whatever_the_umask(void **state)
+{
+	struct env *e = *state;
+	char *db = path_in(e, "gw.db"), *bk = path_in(e, "backup.db"), *out;
+	mode_t old = umask(0);
+	struct stat st;
+
+	out = OK(e, "init");
+	free(out);
+	assert_int_equal(stat(db, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	out = OK(e, "backup", bk);
+	free(out);
+	assert_int_equal(stat(bk, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	umask(old);
+	free(db);
+	free(bk);
+}
+
 /* ---- the demo ---- */
 
 static void test_gatewayctl_demo_sequence(void **state)
@@ -463,6 +487,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_gatewayctl_init_key_file_0600_and_idempotent,
+						setup_env, teardown_env),
+		cmocka_unit_test_setup_teardown(test_gatewayctl_init_database_0600_whatever_the_umask,
 						setup_env, teardown_env),
 		cmocka_unit_test_setup_teardown(test_gatewayctl_demo_sequence, setup_env,
 						teardown_env),
