@@ -210,9 +210,17 @@ static const char MIGRATION_2[] =
 	" UNIQUE (api_key_id, key));"
 	"CREATE INDEX idempotency_created ON idempotency_keys (created_at);";
 
+/*
+ * 3: a contact can be removed (store_contact_remove): the row stays so
+ * that their messages keep their author; removed_at marks it.
+ */
+static const char MIGRATION_3[] =
+	"ALTER TABLE contacts ADD COLUMN removed_at INTEGER;";
+
 static const char *const migrations[] = {
 	MIGRATION_1,
 	MIGRATION_2,
+	MIGRATION_3,
 };
 
 _Static_assert(GW_ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION,

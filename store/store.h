@@ -149,7 +149,7 @@ const char *store_email_status_name(enum store_email_status s);
  */
 
 /* Schema version this program writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /*
  * Open (creating if needed) the database at settings->path, set WAL mode,
@@ -386,6 +386,7 @@ struct store_contact {
 	uint32_t generation;   /* bumped to revoke links */
 	int64_t last_login_at; /* 0 = never logged in */
 	int64_t created_at;
+	int64_t removed_at;    /* 0 = a contact; else removed then */
 };
 struct store_contact_list {
 	struct store_contact *items;
@@ -416,9 +417,23 @@ enum gw_result store_contact_mark_bouncing(struct store *store, int64_t id,
 					   const char *reason, char **error_r);
 enum gw_result store_contact_set_email_ok(struct store *store, int64_t id,
 					  char **error_r);
-/* Change the address; also clears a bouncing status. */
+/* Change the address; also clears a bouncing status.  A new address
+ * (not merely another case) bumps the generation in the same statement:
+ * links and sessions sent to the old address stop working.  A removed
+ * contact's address cannot change (GW_PERMFAIL). */
 enum gw_result store_contact_set_email(struct store *store, int64_t id,
 				       const char *email, char **error_r);
+/*
+ * Remove a contact, in one transaction: removed_at = now, notify off, the
+ * generation bumped (their links and web sessions die), and their outbox
+ * rows still queued are cancelled (status failed, "contact removed").
+ * Their messages stay in the threads (history).  A removed contact is no
+ * longer notified, and store_outbox_add() queues nothing more to them.
+ * Listings keep them with removed_at set.  *cancelled_r (may be NULL):
+ * the rows cancelled.  Removing twice: GW_OK, nothing more done.
+ */
+enum gw_result store_contact_remove(struct store *store, int64_t id, int *cancelled_r,
+				    char **error_r);
 enum gw_result store_contact_bump_generation(struct store *store, int64_t id,
 					     uint32_t *gen_r, char **error_r);
 /* last_login_at = now (a link was exchanged for a session). */

@@ -30,6 +30,8 @@ void test_gatewayctl_usage_errors_exit_64(void **state);
 void test_gatewayctl_unknown_ids_exit_65(void **state);
 void test_gatewayctl_bad_config_exit_78(void **state);
 void test_gatewayctl_link_verifies_and_revoke_refuses(void **state);
+void test_gatewayctl_contact_email_change_kills_old_links(void **state);
+void test_gatewayctl_contact_remove_keeps_history_and_stops_mail(void **state);
 void test_gatewayctl_tick_steps_reminders(void **state);
 
 /* ---- init ---- */
@@ -504,6 +506,11 @@ int main(void)
 						teardown_env),
 		cmocka_unit_test_setup_teardown(test_gatewayctl_link_verifies_and_revoke_refuses,
 						setup_seeded, teardown_env),
+		cmocka_unit_test_setup_teardown(test_gatewayctl_contact_email_change_kills_old_links,
+						setup_seeded, teardown_env),
+		cmocka_unit_test_setup_teardown(
+			test_gatewayctl_contact_remove_keeps_history_and_stops_mail, setup_seeded,
+			teardown_env),
 		cmocka_unit_test_setup_teardown(test_gatewayctl_tick_steps_reminders,
 						setup_seeded, teardown_env),
 	};
