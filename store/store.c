@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,30 +118,39 @@ static int create_file(const struct cfg_store *settings, char **error_r)
  * SQLite creates -wal and -shm with the database's mode, but with this
  * process's group, and leaves ones that exist (a crash, another user's
  * process) as they are: give those we own the store's mode and group.
+ * By path, never by opening them: closing any descriptor of a file drops
+ * every POSIX lock this process holds on it, SQLite's own included.
  */
 static int protect_companions(const struct cfg_store *settings, char **error_r)
 {
 	static const char *const suffixes[] = { "-wal", "-shm" };
 	unsigned want = store_file_mode(settings);
+	struct group gr, *grp = NULL;
+	char sbuf[4096];
 
+	if (settings->group != NULL &&
+	    (getgrnam_r(settings->group, &gr, sbuf, sizeof(sbuf), &grp) != 0 || grp == NULL))
+		return store_fail(error_r, GW_PERMFAIL, "%s: [store] group \"%s\" is not a group "
+				  "of this system", settings->path, settings->group), -1;
 	for (size_t i = 0; i < GW_ARRAY_SIZE(suffixes); i++) {
 		char *f = xasprintf("%s%s", settings->path, suffixes[i]);
-		int fd = open(f, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		struct stat st;
-		char *err = NULL;
+		int bad = 0;
 
-		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-		    st.st_uid == geteuid() &&
-		    ((st.st_mode & 07777) != want || settings->group != NULL) &&
-		    store_file_protect(fd, f, settings, &err) < 0) {
-			store_fail(error_r, GW_PERMFAIL, "%s", err);
-			free(err);
-			close(fd);
+		if (lstat(f, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid()) {
+			if (grp != NULL && st.st_gid != grp->gr_gid &&
+			    chown(f, (uid_t)-1, grp->gr_gid) < 0)
+				bad = 1;
+			else if ((st.st_mode & 07777) != want && chmod(f, (mode_t)want) < 0)
+				bad = 1;
+		}
+		if (bad) {
+			store_fail(error_r, GW_PERMFAIL, "%s: cannot give it mode %04o%s%s: %s", f,
+				   want, grp != NULL ? " and group " : "",
+				   grp != NULL ? settings->group : "", strerror(errno));
 			free(f);
 			return -1;
 		}
-		if (fd >= 0)
-			close(fd);
 		free(f);
 	}
 	return 0;
