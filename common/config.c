@@ -78,6 +78,8 @@ static const struct cfg_key cfg_keys[] = {
 	  0, 600000, 0, NULL, NULL },
 	{ "store", "synchronous", CFG_ENUM_INT, OFF(store.synchronous_full), "full",
 	  0, 0, 0, synchronous_values, NULL },
+	{ "store", "group", CFG_OPTSTR, OFF(store.group), NULL, 0, 0, 0, NULL,
+	  cfg_check_group },
 
 	{ "mail", "transport", CFG_STRING, OFF(mail.transport),
 	  "maildir:/var/lib/gatewayd/Maildir", 0, 0, 0, NULL, cfg_check_transport },

@@ -32,6 +32,9 @@ struct cfg_store {
 	char *attachments_dir;   /* content-addressed attachment files */
 	int64_t busy_timeout_ms; /* how long a writer waits for the lock */
 	int synchronous_full;    /* synchronous = full (1) | normal (0) */
+	/* The database, its -wal and -shm files and backups are created
+	   0600; with a group, 0640 and that group.  NULL = no group. */
+	char *group;
 };
 
 struct cfg_mail {

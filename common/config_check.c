@@ -6,6 +6,7 @@
  */
 #include "config_check.h"
 
+#include <grp.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -251,6 +252,20 @@ int cfg_check_token(const char *dir, char **value, char **why_r)
 {
 	if (has_ctl_or_space(*value)) {
 		*why_r = xasprintf("\"%s\" contains blanks or control characters", *value);
+		return -1;
+	}
+	return 0;
+}
+
+int cfg_check_group(const char *dir, char **value, char **why_r)
+{
+	struct group gr, *res = NULL;
+	char sbuf[4096];
+
+	(void)dir;
+	if (has_ctl_or_space(*value) || getgrnam_r(*value, &gr, sbuf, sizeof(sbuf), &res) != 0 ||
+	    res == NULL) {
+		*why_r = xasprintf("\"%s\" is not a group of this system", *value);
 		return -1;
 	}
 	return 0;

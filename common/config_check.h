@@ -20,6 +20,8 @@ int cfg_check_address(const char *dir, char **value, char **why_r);
 int cfg_check_domain(const char *dir, char **value, char **why_r);
 int cfg_check_display_name(const char *dir, char **value, char **why_r);
 int cfg_check_token(const char *dir, char **value, char **why_r);
+/* A group known to the system (getgrnam). */
+int cfg_check_group(const char *dir, char **value, char **why_r);
 int cfg_check_base_url(const char *dir, char **value, char **why_r);
 
 /* Plain decimal integer, optional '-'; no overflow. */

@@ -271,6 +271,31 @@ static char *refusal_text(const struct decide_settings *set, enum store_explain_
 static enum gw_result redelivery(const struct decide_settings *set,
 				 struct decide_outcome *out, int *dup_r, char **error_r);
 
+/*
+ * Why a reply must not be answered because it comes from us (static
+ * text), or NULL.  ADDR is the envelope sender or the From address.  Our
+ * own [mail] from address and its domain count as well as the reply
+ * domain: an answer there comes back to the gateway (an alias, a shared
+ * mailbox, a forward), and two answers make a loop.
+ */
+static const char *own_address(const struct decide_settings *set, const char *addr)
+{
+	const char *at;
+
+	if (addr == NULL || addr[0] == '\0')
+		return NULL;
+	if (dc_in_reply_domain(addr, set->reply_domain))
+		return "in our reply domain";
+	if (set->from_address == NULL || set->from_address[0] == '\0')
+		return NULL;
+	if (dc_addr_equal(addr, set->from_address))
+		return "our own [mail] from address";
+	at = strrchr(set->from_address, '@');
+	if (at != NULL && at[1] != '\0' && dc_in_reply_domain(addr, at + 1))
+		return "at the domain of our [mail] from address";
+	return NULL;
+}
+
 static enum gw_result handle_human(const struct decide_settings *set,
 				   const struct inbound_result *r, int64_t now,
 				   struct decide_outcome *out, char **error_r)
@@ -278,6 +303,7 @@ static enum gw_result handle_human(const struct decide_settings *set,
 	struct token_hit hit;
 	struct buf reason = BUF_INIT;
 	char *why = NULL, *name = NULL, *email = NULL, *who = NULL, *note = NULL;
+	const char *own;
 	char *err = NULL, *base = NULL;
 	int is_principal;
 	enum gw_result res;
@@ -296,9 +322,21 @@ static enum gw_result handle_human(const struct decide_settings *set,
 	buf_printf(&reason, "%s in %s", hit.how, inbound_token_source_name(hit.source));
 
 	/* Never answer what cannot take an answer, or would come back to us. */
-	if (out->sender[0] == '\0' || dc_in_reply_domain(out->sender, set->reply_domain)) {
-		buf_puts(&reason, out->sender[0] == '\0' ? "; null sender, not answered"
-							: "; sender in our reply domain, not answered");
+	if (out->sender[0] == '\0') {
+		buf_puts(&reason, "; null sender, not answered");
+		dc_set_reason(out, &reason);
+		return dc_record(set, out, DECIDE_DROPPED, error_r);
+	}
+	if ((own = own_address(set, out->sender)) != NULL) {
+		buf_printf(&reason, "; sender %s, not answered", own);
+		dc_set_reason(out, &reason);
+		return dc_record(set, out, DECIDE_DROPPED, error_r);
+	}
+	if ((own = own_address(set, r->from)) != NULL) {
+		char *from = dc_clean_line(r->from, DECIDE_ADDR_MAX);
+
+		buf_printf(&reason, "; From %s %s, not answered", from, own);
+		free(from);
 		dc_set_reason(out, &reason);
 		return dc_record(set, out, DECIDE_DROPPED, error_r);
 	}

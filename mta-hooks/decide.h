@@ -33,7 +33,11 @@
  *              reply+TOKEN in the recipient, the References/In-Reply-To ids
  *              (our outbox Message-IDs), Delivered-To, X-Original-To.  An
  *              expired reply token still names its thread.  None: logged
- *              "dropped", reason "no valid token".  Otherwise the rate
+ *              "dropped", reason "no valid token".  A sender (envelope
+ *              or From) that is ours - null, in the reply domain, the
+ *              [mail] from address or at its domain - is logged "dropped"
+ *              and never answered: the answer would come back to us.
+ *              Otherwise the rate
  *              limits (one explanation per sender and thread per 24 h,
  *              max_explanations_per_day per sender, and
  *              DECIDE_MAX_STRANGERS_PER_THREAD per thread and 24 h to
@@ -89,6 +93,9 @@ struct decide_settings {
 	struct store *store;        /* open; its mail domain set to reply_domain */
 	const struct link_keys *keys;
 	const char *reply_domain;   /* [mail] reply_domain */
+	/* [mail] from: a reply whose envelope sender or From is this address
+	   or at its domain is never answered; NULL = no such check */
+	const char *from_address;
 	/* [mail] max_explanations_per_day: explanations to one sender over
 	   all threads in 24 h; 0 turns explanations off */
 	int64_t max_explanations_per_day;

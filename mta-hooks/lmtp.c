@@ -86,7 +86,7 @@ struct lmtp {
 	struct accept_pause *pause; /* EMFILE backoff */
 	struct lmtp_settings set;
 	struct decide_settings dset; /* store is the pool worker's, per job */
-	char *reply_domain, *unix_path;
+	char *reply_domain, *from_address, *unix_path;
 	int port;
 	struct lmtp_sess *sessions;
 	struct store_pool *pool;
@@ -343,11 +343,20 @@ static void cmd_rcpt(struct lmtp_sess *s, const char *arg)
 		protocol_error(s);
 		return;
 	}
-	if (policy_check_recipient(l->set.keys, l->reply_domain, rcpt, clock_now()) ==
-	    POLICY_RCPT_UNKNOWN) {
+	switch (policy_check_recipient(l->set.keys, l->reply_domain, rcpt, clock_now())) {
+	case POLICY_RCPT_FOREIGN:
+		/* Only the reply domain is ours to take: a relay that hands us
+		   anything else is misconfigured, and accepting would make us
+		   decide (and perhaps answer) mail that was never for us. */
+		reply(s, "550 5.1.1 <%s> not a reply address here", rcpt);
+		free(rcpt);
+		return;
+	case POLICY_RCPT_UNKNOWN:
 		reply(s, "550 5.1.1 <%s>: unknown reply address", rcpt);
 		free(rcpt);
 		return;
+	default:
+		break;
 	}
 	if (s->n_rcpts >= (size_t)l->set.max_recipients) {
 		reply(s, "452 4.5.3 too many recipients");
@@ -451,7 +460,10 @@ static int data_step(struct lmtp_sess *s)
 {
 	struct evbuffer *in = bufferevent_get_input(s->bev);
 	size_t n;
-	char *line = evbuffer_readln(in, &n, EVBUFFER_EOL_CRLF);
+	/* Strict CRLF: only CRLF.CRLF ends DATA (RFC 5321 4.1.1.4).  A bare
+	   LF is data, so a "." after one cannot cut the message short and
+	   smuggle what follows in as commands. */
+	char *line = evbuffer_readln(in, &n, EVBUFFER_EOL_CRLF_STRICT);
 	const char *p;
 
 	if (line == NULL) {
@@ -653,6 +665,7 @@ int lmtp_open(struct event_base *base, const struct lmtp_settings *set, struct l
 	if (l->set.max_errors <= 0)
 		l->set.max_errors = LMTP_ERRORS_DEFAULT;
 	l->reply_domain = xstrdup(set->reply_domain);
+	l->from_address = set->from_address != NULL ? xstrdup(set->from_address) : NULL;
 
 	if (set->pool != NULL) {
 		l->pool = set->pool;
@@ -671,6 +684,7 @@ int lmtp_open(struct event_base *base, const struct lmtp_settings *set, struct l
 	}
 	l->dset.keys = set->keys;
 	l->dset.reply_domain = l->reply_domain;
+	l->dset.from_address = l->from_address;
 	l->dset.max_explanations_per_day = set->max_explanations_per_day;
 	l->dset.limits = set->limits;
 	if (l->dset.limits.max_size == 0)
@@ -745,6 +759,7 @@ void lmtp_close(struct lmtp **lmtpp)
 		store_pool_close(&l->pool);
 	free(l->unix_path);
 	free(l->reply_domain);
+	free(l->from_address);
 	free(l);
 }
 

@@ -6,8 +6,10 @@
  *
  * Protocol: LHLO (PIPELINING, 8BITMIME, ENHANCEDSTATUSCODES, SIZE), MAIL
  * FROM (SIZE=, BODY=), RCPT TO (checked as policy_check_recipient():
- * 550 5.1.1 for a forged address), DATA (dot-unstuffed; over the size
- * limit 552 5.3.4) with one reply per accepted recipient in RCPT order,
+ * 550 5.1.1 for a forged address and for any address outside the reply
+ * domain), DATA (dot-unstuffed, ended only by CRLF.CRLF: a "." after a
+ * bare LF is data; over the size limit 552 5.3.4) with one reply per
+ * accepted recipient in RCPT order,
  * RSET, NOOP, QUIT.  Out of sequence 503, unknown 500, bad arguments 501;
  * after max_errors of those the client gets 421 and is disconnected.  An
  * idle client gets 421 after idle_timeout.
@@ -39,6 +41,7 @@ struct lmtp_settings {
 	int systemd_fd;                   /* passed socket instead; 0 = none */
 	const struct link_keys *keys;
 	const char *reply_domain;         /* [mail] reply_domain */
+	const char *from_address;         /* [mail] from (never answered); may be NULL */
 	const struct cfg_store *store;    /* for the pool opened when pool is NULL */
 	/* Shared store work; its connections' mail domain must be
 	   reply_domain.  NULL: lmtp_open opens a pool of its own. */

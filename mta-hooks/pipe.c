@@ -238,6 +238,7 @@ int main(int argc, char **argv)
 	set.store = store;
 	set.keys = keys;
 	set.reply_domain = cfg->mail.reply_domain;
+	set.from_address = cfg->mail.from;
 	set.max_explanations_per_day = cfg->mail.max_explanations_per_day;
 
 	memset(&out, 0, sizeof(out));

@@ -69,12 +69,12 @@ enum policy_rcpt policy_check_recipient(const struct link_keys *keys, const char
 	end = a + alen;
 	at = memrchr(a, '@', alen);
 	if (at == NULL)
-		return POLICY_RCPT_OTHER;
+		return POLICY_RCPT_FOREIGN;
 	dlen = (size_t)(end - at - 1);
 	if (dlen > 0 && at[dlen] == '.')
 		dlen--;   /* a fully qualified "domain." */
 	if (dlen != strlen(reply_domain) || strncasecmp(at + 1, reply_domain, dlen) != 0)
-		return POLICY_RCPT_OTHER;
+		return POLICY_RCPT_FOREIGN;
 	/* RFC 5321 4.5.1 and RFC 2142: these must reach a person. */
 	if (((size_t)(at - a) == 10 && strncasecmp(a, "postmaster", 10) == 0) ||
 	    ((size_t)(at - a) == 5 && strncasecmp(a, "abuse", 5) == 0))

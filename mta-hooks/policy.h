@@ -30,7 +30,8 @@ struct link_keys;
 struct policy;
 
 enum policy_rcpt {
-	POLICY_RCPT_OTHER = 0, /* not in the reply domain, or a role address */
+	POLICY_RCPT_OTHER = 0, /* a role address of the reply domain, or no address */
+	POLICY_RCPT_FOREIGN,   /* not in the reply domain (any case, a trailing dot ignored) */
 	POLICY_RCPT_VALID,     /* our token, MAC good, not expired */
 	POLICY_RCPT_EXPIRED,   /* our token, MAC good, expired: accept */
 	POLICY_RCPT_UNKNOWN,   /* in the reply domain, not a token of ours */

@@ -4,14 +4,54 @@
  * their own connections, read-only on the database, so they can run
  * beside a live gatewayd and on a database too old or too new to migrate.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "store_int.h"
 
 void store_process_init(void)
 {
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+unsigned store_file_mode(const struct cfg_store *settings)
+{
+	return settings != NULL && settings->group != NULL ? STORE_FILE_MODE_GROUP
+							    : STORE_FILE_MODE;
+}
+
+int store_file_protect(int fd, const char *path, const struct cfg_store *settings,
+		       char **error_r)
+{
+	mode_t mode = (mode_t)store_file_mode(settings);
+
+	if (settings != NULL && settings->group != NULL) {
+		struct group gr, *res = NULL;
+		char sbuf[4096];
+
+		if (getgrnam_r(settings->group, &gr, sbuf, sizeof(sbuf), &res) != 0 ||
+		    res == NULL) {
+			*error_r = xasprintf("%s: [store] group \"%s\" is not a group of this "
+					     "system", path, settings->group);
+			return -1;
+		}
+		if (fchown(fd, (uid_t)-1, gr.gr_gid) < 0) {
+			*error_r = xasprintf("%s: cannot give it the group %s: %s", path,
+					     settings->group, strerror(errno));
+			return -1;
+		}
+	}
+	if (fchmod(fd, mode) < 0) {
+		*error_r = xasprintf("%s: cannot set mode %04o: %s", path, (unsigned)mode,
+				     strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 /* Run a pragma that answers one text row into *out_r (malloc'd). */

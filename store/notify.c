@@ -33,11 +33,27 @@ static const char SQL_OUTBOX_ADD_IGNORE[] =
 	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10)"
 	" ON CONFLICT (dedup_key) DO NOTHING";
 
+static const char SQL_CONTACT_REMOVED[] =
+	"SELECT removed_at IS NOT NULL FROM contacts WHERE id = ?1";
+
 enum gw_result store_outbox_add(struct store *s, const struct outbox_new *o, int ignore_dup,
 				int64_t *id_r, int *inserted_r, char **error_r)
 {
 	if (inserted_r != NULL)
 		*inserted_r = 0;
+	if (id_r != NULL)
+		*id_r = 0;
+	/* Every email to a contact is queued here: a removed contact gets
+	   none, whichever path asked (fresh link, explanation, notification). */
+	if (o->rkind == STORE_CONTACT && o->rid != 0) {
+		int64_t removed = 0;
+		int rc = store_db_int(s, SQL_CONTACT_REMOVED, &removed, "i", o->rid);
+
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return store_db_fail(s, error_r, "outbox: contact %lld", (long long)o->rid);
+		if (rc == SQLITE_ROW && removed != 0)
+			return GW_OK;
+	}
 	char *mid = store_mail_id_new(s, "");
 	if (mid == NULL)
 		return store_fail(error_r, GW_TEMPFAIL, "outbox: no random bytes for a Message-ID");
@@ -93,7 +109,8 @@ static enum gw_result recipients_load(struct store *s, sqlite3_stmt *st, struct 
 
 static const char SQL_NOTIFIABLE_CONTACTS[] =
 	"SELECT id, email FROM contacts"
-	" WHERE account_id = ?1 AND notify = 1 AND email_status = 'ok' ORDER BY id";
+	" WHERE account_id = ?1 AND notify = 1 AND email_status = 'ok' AND removed_at IS NULL"
+	" ORDER BY id";
 
 enum gw_result store_notify_contacts(struct store *s, int64_t thread_id, int64_t account_id,
 				     enum mail_kind kind, int64_t message_id, const char *extra,

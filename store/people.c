@@ -393,7 +393,7 @@ enum gw_result store_account_list(struct store *s, int64_t staff_id,
 
 #define CONTACT_COLS                                                           \
 	"id, account_id, name, email, notify, may_create_chats, email_status," \
-	" bounce_reason, bounced_at, generation, last_login_at, created_at"
+	" bounce_reason, bounced_at, generation, last_login_at, created_at, removed_at"
 
 static const char SQL_CONTACT_ADD[] =
 	"INSERT INTO contacts (account_id, name, email, created_at) VALUES (?1, ?2, ?3, ?4)";
@@ -410,8 +410,16 @@ static const char SQL_CONTACT_MAY_CREATE[] =
 	"UPDATE contacts SET may_create_chats = ?2 WHERE id = ?1";
 static const char SQL_CONTACT_EMAIL_OK[] =
 	"UPDATE contacts SET email_status = 'ok' WHERE id = ?1";
+/* email is COLLATE NOCASE: another case of the same address is no change. */
 static const char SQL_CONTACT_SET_EMAIL[] =
-	"UPDATE contacts SET email = ?2, email_status = 'ok' WHERE id = ?1";
+	"UPDATE contacts SET generation = generation + (email <> ?2), email = ?2,"
+	" email_status = 'ok' WHERE id = ?1 AND removed_at IS NULL";
+static const char SQL_CONTACT_REMOVE[] =
+	"UPDATE contacts SET removed_at = ?2, notify = 0, generation = generation + 1"
+	" WHERE id = ?1 AND removed_at IS NULL";
+static const char SQL_CONTACT_CANCEL_OUTBOX[] =
+	"UPDATE outbox SET status = 'failed', last_error = 'contact removed', lease_until = NULL"
+	" WHERE recipient_kind = 'contact' AND recipient_id = ?1 AND status = 'queued'";
 static const char SQL_CONTACT_BUMP[] =
 	"UPDATE contacts SET generation = generation + 1 WHERE id = ?1 RETURNING generation";
 static const char SQL_CONTACT_LOGIN[] =
@@ -436,6 +444,7 @@ static void contact_from_row(sqlite3_stmt *st, struct store_contact *c)
 	c->generation = (uint32_t)store_col_i64(st, 9);
 	c->last_login_at = store_col_i64(st, 10);
 	c->created_at = store_col_i64(st, 11);
+	c->removed_at = store_col_i64(st, 12);
 }
 
 enum gw_result store_contact_add(struct store *s, int64_t account_id, const char *name,
@@ -539,12 +548,46 @@ enum gw_result store_contact_set_email(struct store *s, int64_t id, const char *
 	enum gw_result r = store_text_check_email("contact email", email, error_r);
 	if (r != GW_OK)
 		return r;
-	int rc = store_db_exec(s, SQL_CONTACT_SET_EMAIL, "is", id, email);
-	if ((rc & 0xff) == SQLITE_CONSTRAINT)
-		return store_fail(error_r, GW_PERMFAIL,
-				  "contact %lld: \"%s\" is already a contact of the same account",
-				  (long long)id, email);
-	return write_one(s, rc, "contact", id, error_r);
+	if ((r = store_tx_begin(s, 1, error_r)) != GW_OK)
+		return r;
+	struct store_contact c;
+	r = store_contact_get(s, id, &c, error_r);
+	if (r == GW_OK && c.removed_at != 0)
+		r = store_fail(error_r, GW_PERMFAIL, "contact %lld: removed", (long long)id);
+	store_contact_clear(&c);
+	if (r == GW_OK) {
+		int rc = store_db_exec(s, SQL_CONTACT_SET_EMAIL, "is", id, email);
+
+		if ((rc & 0xff) == SQLITE_CONSTRAINT)
+			r = store_fail(error_r, GW_PERMFAIL,
+				       "contact %lld: \"%s\" is already a contact of the same account",
+				       (long long)id, email);
+		else
+			r = write_one(s, rc, "contact", id, error_r);
+	}
+	return store_tx_end(s, r, error_r);
+}
+
+enum gw_result store_contact_remove(struct store *s, int64_t id, int *cancelled_r,
+				    char **error_r)
+{
+	enum gw_result r;
+	struct store_contact c;
+
+	if (cancelled_r != NULL)
+		*cancelled_r = 0;
+	if ((r = store_tx_begin(s, 1, error_r)) != GW_OK)
+		return r;
+	r = store_contact_get(s, id, &c, error_r);
+	if (r == GW_OK && c.removed_at == 0) {
+		if (store_db_exec(s, SQL_CONTACT_REMOVE, "ii", id, clock_now()) != SQLITE_OK ||
+		    store_db_exec(s, SQL_CONTACT_CANCEL_OUTBOX, "i", id) != SQLITE_OK)
+			r = store_db_fail(s, error_r, "contact %lld: remove", (long long)id);
+		else if (cancelled_r != NULL)
+			*cancelled_r = (int)store_db_changes(s);
+	}
+	store_contact_clear(&c);
+	return store_tx_end(s, r, error_r);
 }
 
 enum gw_result store_contact_bump_generation(struct store *s, int64_t id, uint32_t *gen_r,

@@ -248,10 +248,18 @@ static const char MIGRATION_3[] =
 	"CREATE INDEX outbox_explanations ON outbox (recipient_address, created_at)"
 	" WHERE kind = 'explanation';";
 
+/*
+ * 4: a contact can be removed (store_contact_remove): the row stays so
+ * that their messages keep their author; removed_at marks it.
+ */
+static const char MIGRATION_4[] =
+	"ALTER TABLE contacts ADD COLUMN removed_at INTEGER;";
+
 static const char *const migrations[] = {
 	MIGRATION_1,
 	MIGRATION_2,
 	MIGRATION_3,
+	MIGRATION_4,
 };
 
 _Static_assert(GW_ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION,

@@ -4,9 +4,12 @@
  * migration, per-connection settings, and the query-plan diagnostics.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -87,6 +90,72 @@ static int set_wal(struct store *s, char **error_r)
 	return ok ? 0 : -1;
 }
 
+/*
+ * Create a missing database file with the mode and group of the store's
+ * files before SQLite does: SQLite would use 0644 less the umask, and
+ * then give its -wal and -shm files the same mode.
+ */
+static int create_file(const struct cfg_store *settings, char **error_r)
+{
+	int fd = open(settings->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		      STORE_FILE_MODE);
+	int rc = 0;
+	char *err = NULL;
+
+	if (fd < 0)
+		return 0;  /* it exists, or SQLite says why it cannot be opened */
+	if (store_file_protect(fd, settings->path, settings, &err) < 0) {
+		store_fail(error_r, GW_PERMFAIL, "%s", err);
+		free(err);
+		(void)unlink(settings->path);
+		rc = -1;
+	}
+	close(fd);
+	return rc;
+}
+
+/*
+ * SQLite creates -wal and -shm with the database's mode, but with this
+ * process's group, and leaves ones that exist (a crash, another user's
+ * process) as they are: give those we own the store's mode and group.
+ * By path, never by opening them: closing any descriptor of a file drops
+ * every POSIX lock this process holds on it, SQLite's own included.
+ */
+static int protect_companions(const struct cfg_store *settings, char **error_r)
+{
+	static const char *const suffixes[] = { "-wal", "-shm" };
+	unsigned want = store_file_mode(settings);
+	struct group gr, *grp = NULL;
+	char sbuf[4096];
+
+	if (settings->group != NULL &&
+	    (getgrnam_r(settings->group, &gr, sbuf, sizeof(sbuf), &grp) != 0 || grp == NULL))
+		return store_fail(error_r, GW_PERMFAIL, "%s: [store] group \"%s\" is not a group "
+				  "of this system", settings->path, settings->group), -1;
+	for (size_t i = 0; i < GW_ARRAY_SIZE(suffixes); i++) {
+		char *f = xasprintf("%s%s", settings->path, suffixes[i]);
+		struct stat st;
+		int bad = 0;
+
+		if (lstat(f, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid()) {
+			if (grp != NULL && st.st_gid != grp->gr_gid &&
+			    chown(f, (uid_t)-1, grp->gr_gid) < 0)
+				bad = 1;
+			else if ((st.st_mode & 07777) != want && chmod(f, (mode_t)want) < 0)
+				bad = 1;
+		}
+		if (bad) {
+			store_fail(error_r, GW_PERMFAIL, "%s: cannot give it mode %04o%s%s: %s", f,
+				   want, grp != NULL ? " and group " : "",
+				   grp != NULL ? settings->group : "", strerror(errno));
+			free(f);
+			return -1;
+		}
+		free(f);
+	}
+	return 0;
+}
+
 int store_open(const struct cfg_store *settings, struct store **store_r, char **error_r)
 {
 	*store_r = NULL;
@@ -94,6 +163,8 @@ int store_open(const struct cfg_store *settings, struct store **store_r, char **
 		store_fail(error_r, GW_INVALID, "store: no database path configured");
 		return -1;
 	}
+	if (create_file(settings, error_r) < 0)
+		return -1;
 	struct store *s = xcalloc(1, sizeof(*s));
 	s->path = xstrdup(settings->path);
 	s->attachments_dir = settings->attachments_dir != NULL
@@ -126,7 +197,8 @@ int store_open(const struct cfg_store *settings, struct store **store_r, char **
 			error_r) < 0 ||
 	    exec_pragma(s, "PRAGMA foreign_keys = ON", error_r) < 0 ||
 	    exec_pragma(s, "PRAGMA temp_store = MEMORY", error_r) < 0 ||
-	    store_schema_migrate(s, error_r) != GW_OK) {
+	    store_schema_migrate(s, error_r) != GW_OK ||
+	    protect_companions(settings, error_r) < 0) {
 		store_close(&s);
 		return -1;
 	}

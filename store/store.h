@@ -149,7 +149,7 @@ const char *store_email_status_name(enum store_email_status s);
  */
 
 /* Schema version this program writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /*
  * Open (creating if needed) the database at settings->path, set WAL mode,
@@ -207,6 +207,23 @@ enum store_backup_error {
 enum store_backup_error store_backup(const char *db_path, const char *dst_path,
 				     int64_t busy_ms, int *schema_version_r,
 				     char **error_r);
+
+/*
+ * The files of the database - the database, its -wal and -shm files and
+ * backups - are created with STORE_FILE_MODE (0600), or 0640 and the
+ * group when settings->group is set, whatever the umask: they hold every
+ * chat and address.  store_open() creates a missing database so, and gives
+ * its -wal and -shm files (which SQLite creates with the database's mode)
+ * the mode and group when this process owns them; a database that exists
+ * keeps its mode (gatewayctl doctor reports one that is looser).
+ */
+#define STORE_FILE_MODE 0600
+#define STORE_FILE_MODE_GROUP 0640
+unsigned store_file_mode(const struct cfg_store *settings);
+/* Give the open file FD (named PATH in errors) that mode and group.
+ * Returns 0, or -1 with *error_r. */
+int store_file_protect(int fd, const char *path, const struct cfg_store *settings,
+		       char **error_r);
 
 /* What store_inspect() found in a database file. */
 struct store_file_health {
@@ -369,6 +386,7 @@ struct store_contact {
 	uint32_t generation;   /* bumped to revoke links */
 	int64_t last_login_at; /* 0 = never logged in */
 	int64_t created_at;
+	int64_t removed_at;    /* 0 = a contact; else removed then */
 };
 struct store_contact_list {
 	struct store_contact *items;
@@ -419,9 +437,23 @@ enum gw_result store_contacts_bouncing(struct store *store, int64_t staff_id,
 				       struct store_contact_list *list_r, char **error_r);
 enum gw_result store_contact_set_email_ok(struct store *store, int64_t id,
 					  char **error_r);
-/* Change the address; also clears a bouncing status. */
+/* Change the address; also clears a bouncing status.  A new address
+ * (not merely another case) bumps the generation in the same statement:
+ * links and sessions sent to the old address stop working.  A removed
+ * contact's address cannot change (GW_PERMFAIL). */
 enum gw_result store_contact_set_email(struct store *store, int64_t id,
 				       const char *email, char **error_r);
+/*
+ * Remove a contact, in one transaction: removed_at = now, notify off, the
+ * generation bumped (their links and web sessions die), and their outbox
+ * rows still queued are cancelled (status failed, "contact removed").
+ * Their messages stay in the threads (history).  A removed contact is no
+ * longer notified, and store_outbox_add() queues nothing more to them.
+ * Listings keep them with removed_at set.  *cancelled_r (may be NULL):
+ * the rows cancelled.  Removing twice: GW_OK, nothing more done.
+ */
+enum gw_result store_contact_remove(struct store *store, int64_t id, int *cancelled_r,
+				    char **error_r);
 enum gw_result store_contact_bump_generation(struct store *store, int64_t id,
 					     uint32_t *gen_r, char **error_r);
 /* last_login_at = now (a link was exchanged for a session). */

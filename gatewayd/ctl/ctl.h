@@ -167,6 +167,8 @@ int ctl_cmd_contact_revoke(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_contact_show(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_contact_bouncing(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_contact_clear_bounce(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_contact_email(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_contact_remove(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_staff_add(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_staff_list(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_staff_assign(struct ctl *c, const struct ctl_args *a);

@@ -8,7 +8,9 @@
  *                and the daemon's user can read it
  *   database     exists, opens, PRAGMA integrity_check is ok, the schema
  *                version is the one this gatewayd writes, and the daemon's
- *                user can write it, its WAL files and its directory
+ *                user can write it, its WAL files and its directory; none
+ *                of the three has a mode looser than 0600 (0640 with
+ *                [store] group)
  *   key file     exists, mode 0600, owned by the daemon's user, loads
  *   attachments  a directory the daemon's user can write
  *   transport    smtp: a TCP connection and a 220 greeting within a few
@@ -134,6 +136,35 @@ static int check_database_access(struct doctor *d, const char *path)
 	return bad ? -1 : 0;
 }
 
+/*
+ * The database and its WAL files hold every chat and address: nobody but
+ * the daemon's user (and [store] group, reading) may open them.  One
+ * problem line per file whose mode allows more.
+ */
+static int check_database_modes(struct doctor *d, const char *path)
+{
+	static const char *const companions[] = { "", "-wal", "-shm" };
+	const struct cfg_store *cs = &d->c->cfg->store;
+	unsigned want = store_file_mode(cs);
+	int bad = 0;
+
+	for (size_t i = 0; i < GW_ARRAY_SIZE(companions); i++) {
+		char *f = xasprintf("%s%s", path, companions[i]);
+		struct stat st;
+
+		if (stat(f, &st) == 0 && (st.st_mode & 07777 & ~want) != 0) {
+			report(d, DOC_PROBLEM, "database",
+			       "%s has mode %04o, looser than %04o: anyone on this host may read "
+			       "the chats; chmod %04o %s*%s%s", f, (unsigned)(st.st_mode & 07777),
+			       want, want, path, cs->group != NULL ? " and chgrp " : "",
+			       cs->group != NULL ? cs->group : "");
+			bad = 1;
+		}
+		free(f);
+	}
+	return bad ? -1 : 0;
+}
+
 static void check_database(struct doctor *d)
 {
 	const char *path = d->c->cfg->store.path;
@@ -187,7 +218,7 @@ static void check_database(struct doctor *d)
 		       "the upgrade", path, (long long)version, STORE_SCHEMA_VERSION);
 		return;
 	}
-	if (check_database_access(d, path) < 0)
+	if (check_database_access(d, path) < 0 || check_database_modes(d, path) < 0)
 		return;
 	report(d, DOC_OK, "database", "%s: integrity ok, schema version %lld (current)",
 	       path, (long long)version);

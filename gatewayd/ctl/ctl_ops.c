@@ -146,6 +146,17 @@ int ctl_cmd_backup(struct ctl *c, const struct ctl_args *a)
 		free(tmp);
 		return code;
 	}
+	/* A backup holds what the database holds: its mode and group. */
+	{
+		char *err = NULL;
+
+		if (store_file_protect(fd, tmp, &c->cfg->store, &err) < 0) {
+			code = ctl_error(c, EX_CANTCREAT, "%s", err);
+			free(err);
+			close(fd);
+			goto fail;
+		}
+	}
 	close(fd);
 	code = copy_database(c, db, tmp, &res);
 	if (code != 0)

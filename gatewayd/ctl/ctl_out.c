@@ -170,6 +170,7 @@ json_t *ctl_json_contact(const struct store_contact *k)
 	json_object_set_new(o, "generation", json_integer(k->generation));
 	json_object_set_new(o, "last_login_at", ctl_json_time(k->last_login_at));
 	json_object_set_new(o, "created_at", ctl_json_time(k->created_at));
+	json_object_set_new(o, "removed_at", ctl_json_time(k->removed_at));
 	return o;
 }
 

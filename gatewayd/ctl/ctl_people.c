@@ -237,7 +237,8 @@ int ctl_cmd_contact_list(struct ctl *c, const struct ctl_args *a)
 			ctl_table_cell(&t, "%s", k->email);
 			ctl_table_cell(&t, "%s", k->notify ? "on" : "off");
 			ctl_table_cell(&t, "%s", k->may_create_chats ? "yes" : "no");
-			ctl_table_cell(&t, "%s", store_email_status_name(k->email_status));
+			ctl_table_cell(&t, "%s", k->removed_at != 0 ? "removed"
+						 : store_email_status_name(k->email_status));
 			ctl_table_cell(&t, "%s", ctl_time(k->last_login_at, tbuf));
 		}
 		ctl_table_print(&t, stdout);
@@ -291,6 +292,55 @@ int ctl_cmd_contact_revoke(struct ctl *c, const struct ctl_args *a)
 	else
 		printf("contact %lld: every link revoked (generation %lu)\n", (long long)id,
 		       (unsigned long)gen);
+	return 0;
+}
+
+int ctl_cmd_contact_email(struct ctl *c, const struct ctl_args *a)
+{
+	struct store_contact k;
+	char *error = NULL;
+	int64_t id;
+	enum gw_result r;
+	int rc = ctl_parse_id(c, NULL, "a contact id", a->pos[0], &id);
+
+	if (rc != 0)
+		return rc;
+	/* The store bumps the generation with the change: links and sessions
+	   that went to the old address stop working. */
+	r = store_contact_set_email(c->store, id, a->pos[1], &error);
+	if (r == GW_OK)
+		r = store_contact_get(c->store, id, &k, &error);
+	if (r != GW_OK)
+		return ctl_store_fail(c, r, error);
+	if (c->json)
+		ctl_json_print(ctl_json_contact(&k));
+	else
+		printf("contact %lld: address %s, earlier links revoked (generation %lu)\n",
+		       (long long)id, k.email, (unsigned long)k.generation);
+	store_contact_clear(&k);
+	return 0;
+}
+
+int ctl_cmd_contact_remove(struct ctl *c, const struct ctl_args *a)
+{
+	char *error = NULL;
+	int64_t id;
+	int cancelled = 0;
+	enum gw_result r;
+	int rc = ctl_parse_id(c, NULL, "a contact id", a->pos[0], &id);
+
+	if (rc != 0)
+		return rc;
+	r = store_contact_remove(c->store, id, &cancelled, &error);
+	if (r != GW_OK)
+		return ctl_store_fail(c, r, error);
+	if (c->json)
+		ctl_json_print(json_pack("{s:I, s:b, s:i}", "id", (json_int_t)id, "removed", 1,
+					 "emails_cancelled", cancelled));
+	else
+		printf("contact %lld: removed (messages kept, links revoked, no more emails; "
+		       "%d queued email%s cancelled)\n", (long long)id, cancelled,
+		       cancelled == 1 ? "" : "s");
 	return 0;
 }
 

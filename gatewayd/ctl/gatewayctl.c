@@ -142,6 +142,13 @@ static const struct ctl_cmd commands[] = {
 	{ "contact", "clear-bounce", "CONTACT_ID",
 	  "Clear a contact's bouncing mark: emails go out to them again.\n",
 	  opts_none, 1, 1, 0, ctl_cmd_contact_clear_bounce },
+	{ "contact", "email", "CONTACT_ID NEW_ADDRESS",
+	  "Change a contact's address; every link sent to the old one is revoked.\n",
+	  opts_none, 2, 2, 0, ctl_cmd_contact_email },
+	{ "contact", "remove", "CONTACT_ID",
+	  "Remove a contact: their messages stay, their links stop working, they\n"
+	  "get no more emails (queued ones are cancelled).\n",
+	  opts_none, 1, 1, 0, ctl_cmd_contact_remove },
 
 	{ "staff", "add", "NAME EMAIL [--role owner|admin|member]",
 	  "Add a staff member (default role member); prints their id.\n"

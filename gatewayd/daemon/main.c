@@ -451,6 +451,7 @@ static int open_inbound_listeners(struct daemon *d, char **error_r)
 		ls.systemd_fd = d->fd_lmtp;
 		ls.keys = d->keys;
 		ls.reply_domain = cfg->mail.reply_domain;
+		ls.from_address = cfg->mail.from;
 		ls.store = &cfg->store;
 		ls.pool = d->pool;
 		inbound_limits_init(&ls.limits);

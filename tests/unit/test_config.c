@@ -37,6 +37,7 @@ static const char default_dump[] =
 	"[store] attachments_dir = /var/lib/gatewayd/attachments\n"
 	"[store] busy_timeout_ms = 5000\n"
 	"[store] synchronous = full\n"
+	"[store] group =\n"
 	"[mail] transport = maildir:/var/lib/gatewayd/Maildir\n"
 	"[mail] from = chat@firm.example\n"
 	"[mail] from_name = \"\"\n"
@@ -89,6 +90,7 @@ static void test_config_defaults(void **state)
 	assert_string_equal(cfg->store.attachments_dir, "/var/lib/gatewayd/attachments");
 	assert_int_equal(cfg->store.busy_timeout_ms, 5000);
 	assert_int_equal(cfg->store.synchronous_full, 1);
+	assert_null(cfg->store.group);
 	assert_string_equal(cfg->mail.transport, "maildir:/var/lib/gatewayd/Maildir");
 	assert_string_equal(cfg->mail.from_name, "");
 	assert_null(cfg->mail.helo_name);
@@ -144,6 +146,8 @@ static const struct {
 	{ REQ "[store]\npath = /srv/gw.db\nbusy_timeout_ms = 0\nsynchronous = normal\n",
 	  "[store] path = /srv/gw.db\n[store] busy_timeout_ms = 0\n"
 	  "[store] synchronous = normal\n" },
+	/* the group of the database files: one the system knows */
+	{ REQ "[store]\ngroup = root\n", "[store] group = root\n" },
 	{ REQ "transport = smtp://127.0.0.1:2525\nstarttls = require\n",
 	  "[mail] transport = smtp://127.0.0.1:2525\n[mail] starttls = require\n" },
 	{ REQ "transport = smtp://mx.firm.example\n",
@@ -330,6 +334,8 @@ static const struct {
 	{ REQ "[store]\nsynchronous = off\n",
 	  NAME ":5: [store] synchronous: \"off\" is not one of normal, full" },
 	{ REQ "[store]\npath =\n", NAME ":5: [store] path: empty path" },
+	{ REQ "[store]\ngroup = no-such-group-here\n",
+	  NAME ":5: [store] group: \"no-such-group-here\" is not a group of this system" },
 	{ REQ "[reminders]\ndefault_days = 0\n",
 	  NAME ":5: [reminders] default_days: \"0\" is out of range (1..365)" },
 	{ REQ "[reminders]\ndefault_count = 51\n",

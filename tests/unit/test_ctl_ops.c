@@ -385,6 +385,7 @@ static void test_ctl_ops_doctor_smtp_greeting(void **state)
 enum breakage {
 	KEY_MODE_0644,
 	KEY_OWNER,
+	DB_MODE_0644,
 	DB_MISSING,
 	DB_NEWER_SCHEMA,
 	DB_NOT_A_DATABASE,
@@ -401,6 +402,7 @@ static const struct broken_case {
 } broken_cases[] = {
 	{ KEY_MODE_0644, "problem  key file:", "has mode 0644" },
 	{ KEY_OWNER, "problem  key file:", "is owned by nobody" },
+	{ DB_MODE_0644, "problem  database:", "gw.db has mode 0644, looser than 0600" },
 	{ DB_MISSING, "problem  database:", "does not exist" },
 	{ DB_NEWER_SCHEMA, "problem  database:", "newer gatewayd" },
 	{ DB_NOT_A_DATABASE, "problem  database:", "cannot be read" },
@@ -434,6 +436,9 @@ static void test_ctl_ops_doctor_names_each_problem(void **state)
 			break;
 		case KEY_OWNER:
 			sh("chown nobody '%s/keys'", e->dir);
+			break;
+		case DB_MODE_0644:
+			sh("chmod 0644 '%s/gw.db'", e->dir);
 			break;
 		case DB_MISSING:
 			sh("rm '%s/gw.db'", e->dir);

@@ -458,6 +458,61 @@ static void test_decide_envelope_cleaned(void **state)
 	fx_teardown(&f);
 }
 
+/*
+ * A reply with a genuine token whose sender (envelope or From) is our own
+ * [mail] from address, at its domain or in the reply domain is logged
+ * "dropped" with the reason and never answered: the answer would come
+ * back to us.  Everyone else is still answered.
+ */
+static void test_decide_own_from_address_never_answered(void **state)
+{
+	static const struct {
+		const char *sender, *from, *verdict, *reason_has;
+	} cases[] = {
+		{ "chat@firm.example", "jane@client.example", "dropped",
+		  "sender our own [mail] from address" },
+		{ "CHAT@Firm.Example", "jane@client.example", "dropped", "our own [mail] from" },
+		{ "someone@firm.example.", "jane@client.example", "dropped",
+		  "at the domain of our [mail] from address" },
+		{ "jane@client.example", "chat@firm.example", "dropped",
+		  "From chat@firm.example our own [mail] from address" },
+		{ "jane@client.example", "other@FIRM.example", "dropped", "From other@FIRM.example at" },
+		{ "jane@client.example", "reply+x@reply.example", "dropped", "in our reply domain" },
+		{ "jane@client.example", "chat@firm.example.org", "explained", NULL },
+		{ "jane@client.example", "jane@client.example", "explained", NULL },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < GW_ARRAY_SIZE(cases); i++) {
+		struct fx f;
+		struct decide_outcome out;
+		char *rcpt, *tmpl, *msg;
+		const char *reason;
+
+		fx_setup(&f, 1);
+		f.set.from_address = "chat@firm.example";
+		rcpt = recipient_for(&f, TOK_REPLY);
+		tmpl = xasprintf("From: <%s>\n%s", cases[i].from, strchr(msg_human, '\n') + 1);
+		msg = fx_msg(tmpl, rcpt, (int)i, f.jane_mail_id);
+		if (fx_decide(&f, cases[i].sender, rcpt, msg, &out) != GW_OK)
+			fail_msg("case %zu: decide failed", i);
+		reason = fx_str_keep(&f, "SELECT coalesce(reason, '') FROM inbound_log");
+		if (strcmp(out.verdict, cases[i].verdict) != 0 ||
+		    strcmp(fx_str_keep(&f, "SELECT verdict FROM inbound_log"), cases[i].verdict) != 0)
+			fail_msg("case %zu: verdict %s, want %s; reason %s", i, out.verdict,
+				 cases[i].verdict, reason);
+		if (cases[i].reason_has != NULL && strstr(reason, cases[i].reason_has) == NULL)
+			fail_msg("case %zu: reason \"%s\" lacks \"%s\"", i, reason, cases[i].reason_has);
+		if (fx_explanations(&f) != (strcmp(cases[i].verdict, "explained") == 0))
+			fail_msg("case %zu: %lld explanations", i, (long long)fx_explanations(&f));
+		decide_outcome_clear(&out);
+		free(msg);
+		free(tmpl);
+		free(rcpt);
+		fx_teardown(&f);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -468,6 +523,7 @@ int main(void)
 		cmocka_unit_test(test_decide_daily_cap_per_sender),
 		cmocka_unit_test(test_decide_oversize_logged_with_size),
 		cmocka_unit_test(test_decide_envelope_cleaned),
+		cmocka_unit_test(test_decide_own_from_address_never_answered),
 		cmocka_unit_test(test_decide_pipe_exit_codes),
 		cmocka_unit_test(test_decide_pipe_tempfail),
 		cmocka_unit_test(test_decide_pipe_concurrent_replies),

@@ -30,6 +30,8 @@ void test_gatewayctl_usage_errors_exit_64(void **state);
 void test_gatewayctl_unknown_ids_exit_65(void **state);
 void test_gatewayctl_bad_config_exit_78(void **state);
 void test_gatewayctl_link_verifies_and_revoke_refuses(void **state);
+void test_gatewayctl_contact_email_change_kills_old_links(void **state);
+void test_gatewayctl_contact_remove_keeps_history_and_stops_mail(void **state);
 void test_gatewayctl_tick_steps_reminders(void **state);
 
 /* ---- init ---- */
@@ -83,6 +85,30 @@ static void test_gatewayctl_init_key_file_0600_and_idempotent(void **state)
 	free(keys);
 	free(db);
 	free(att);
+}
+
+/*
+ * Under umask 0 (the worst) init creates the database 0600, and a backup
+ * is 0600 too: they hold every chat and address.
+ */
+static void test_gatewayctl_init_database_0600_whatever_the_umask(void **state)
+{
+	struct env *e = *state;
+	char *db = path_in(e, "gw.db"), *bk = path_in(e, "backup.db"), *out;
+	mode_t old = umask(0);
+	struct stat st;
+
+	out = OK(e, "init");
+	free(out);
+	assert_int_equal(stat(db, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	out = OK(e, "backup", bk);
+	free(out);
+	assert_int_equal(stat(bk, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	umask(old);
+	free(db);
+	free(bk);
 }
 
 /* ---- the demo ---- */
@@ -519,6 +545,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_gatewayctl_init_key_file_0600_and_idempotent,
 						setup_env, teardown_env),
+		cmocka_unit_test_setup_teardown(test_gatewayctl_init_database_0600_whatever_the_umask,
+						setup_env, teardown_env),
 		cmocka_unit_test_setup_teardown(test_gatewayctl_demo_sequence, setup_env,
 						teardown_env),
 		cmocka_unit_test_setup_teardown(test_gatewayctl_happy_paths, setup_seeded,
@@ -535,6 +563,11 @@ int main(void)
 						teardown_env),
 		cmocka_unit_test_setup_teardown(test_gatewayctl_link_verifies_and_revoke_refuses,
 						setup_seeded, teardown_env),
+		cmocka_unit_test_setup_teardown(test_gatewayctl_contact_email_change_kills_old_links,
+						setup_seeded, teardown_env),
+		cmocka_unit_test_setup_teardown(
+			test_gatewayctl_contact_remove_keeps_history_and_stops_mail, setup_seeded,
+			teardown_env),
 		cmocka_unit_test_setup_teardown(test_gatewayctl_tick_steps_reminders,
 						setup_seeded, teardown_env),
 	};

@@ -308,6 +308,180 @@ void test_gatewayctl_link_verifies_and_revoke_refuses(void **state)
 	free(as_member);
 }
 
+/* Outbox rows to contact ID with STATUS ("" = any). */
+static int outbox_rows(struct env *e, long long id, const char *status)
+{
+	json_t *arr = JSON(e, "outbox", "list", "--limit", "1000"), *row;
+	size_t i;
+	int n = 0;
+
+	json_array_foreach(arr, i, row) {
+		const char *st = json_string_value(json_object_get(row, "status"));
+		const char *rk = json_string_value(json_object_get(row, "recipient_kind"));
+
+		if (rk != NULL && strcmp(rk, "contact") == 0 &&
+		    json_integer_value(json_object_get(row, "recipient_id")) == id &&
+		    (status[0] == '\0' || strcmp(st, status) == 0))
+			n++;
+	}
+	json_decref(arr);
+	return n;
+}
+
+struct linkfx {
+	struct gw_config *cfg;
+	struct store *store;
+	struct link_keys *keys;
+};
+
+static void linkfx_open(struct env *e, struct linkfx *l)
+{
+	char *error = NULL;
+
+	memset(l, 0, sizeof(*l));
+	assert_int_equal(cfg_load(e->conf, &l->cfg, &error), 0);
+	assert_int_equal(store_open(&l->cfg->store, &l->store, &error), 0);
+	assert_int_equal(link_keys_load(l->cfg->links.key_file, &l->keys, &error), 0);
+}
+
+static void linkfx_close(struct linkfx *l)
+{
+	link_keys_free(&l->keys);
+	store_close(&l->store);
+	cfg_free(&l->cfg);
+}
+
+static enum link_verdict verify(struct linkfx *l, const char *tok)
+{
+	struct link_claims cl;
+
+	memset(&cl, 0, sizeof(cl));
+	return link_verify(l->keys, tok, LINK_VIEW, clock_now(), store_link_generation, l->store,
+			   &cl);
+}
+
+/*
+ * `contact email` moves a contact to a new address and revokes every link
+ * that went to the old one (the generation is bumped with the change); the
+ * same address in another case changes nothing.
+ */
+void test_gatewayctl_contact_email_change_kills_old_links(void **state)
+{
+	struct env *e = *state;
+	struct linkfx l;
+	char *th = fmt_id(e->thread), *anna = fmt_id(e->anna);
+	char *as_anna = xasprintf("contact:%lld", e->anna), *out, *tok_old, *tok_new;
+	json_t *j;
+
+	linkfx_open(e, &l);
+	out = OK(e, "link", th, "--for", as_anna);
+	tok_old = link_token(out);
+	free(out);
+	assert_int_equal(verify(&l, tok_old), LINK_OK);
+
+	out = OK(e, "contact", "email", anna, "anna.new@acme.example");
+	expect_in("contact email", out, "revoked");
+	free(out);
+	assert_int_equal(verify(&l, tok_old), LINK_REVOKED);
+	out = OK(e, "link", th, "--for", as_anna);
+	tok_new = link_token(out);
+	free(out);
+	assert_int_equal(verify(&l, tok_new), LINK_OK);
+	j = JSON(e, "contact", "email", anna, "ANNA.NEW@acme.example");
+	assert_string_equal(json_string_value(json_object_get(j, "email")),
+			    "ANNA.NEW@acme.example");
+	json_decref(j);
+	assert_int_equal(verify(&l, tok_new), LINK_OK);  /* same address */
+
+	linkfx_close(&l);
+	free(tok_old);
+	free(tok_new);
+	free(th);
+	free(anna);
+	free(as_anna);
+}
+
+/*
+ * `contact remove`: their messages stay, their links die, their queued
+ * emails are cancelled and no new one is queued (messages, resends), the
+ * listing marks them removed, and their address can no longer change.
+ */
+void test_gatewayctl_contact_remove_keeps_history_and_stops_mail(void **state)
+{
+	struct env *e = *state;
+	struct linkfx l;
+	char *th = fmt_id(e->thread), *anna = fmt_id(e->anna), *acme = fmt_id(e->acme);
+	char *as_anna = xasprintf("contact:%lld", e->anna), *owner = xasprintf("staff:%lld", e->owner);
+	char *out, *tok;
+	json_t *j, *row;
+	long long msgs_before;
+	size_t i;
+	struct res r;
+	int seen = 0;
+
+	linkfx_open(e, &l);
+	out = OK(e, "link", th, "--for", as_anna);
+	tok = link_token(out);
+	free(out);
+	out = OK(e, "message", "post", th, "--from", owner, "--body", "Before removal");
+	free(out);
+	assert_true(outbox_rows(e, e->anna, "queued") > 0);
+	j = JSON(e, "thread", "show", th);
+	msgs_before = (long long)json_array_size(json_object_get(j, "messages"));
+	assert_true(msgs_before >= 1);
+	json_decref(j);
+
+	out = OK(e, "contact", "remove", anna);
+	expect_in("contact remove", out, "removed");
+	free(out);
+	assert_int_equal(verify(&l, tok), LINK_REVOKED);
+	assert_int_equal(outbox_rows(e, e->anna, "queued"), 0);
+	assert_true(outbox_rows(e, e->anna, "failed") > 0);
+
+	/* No new email to them, whatever staff do. */
+	{
+		int before = outbox_rows(e, e->anna, "");
+
+		out = OK(e, "message", "post", th, "--from", owner, "--body", "After removal");
+		free(out);
+		out = OK(e, "thread", "resend", th);
+		free(out);
+		assert_int_equal(outbox_rows(e, e->anna, ""), before);
+	}
+	/* History kept: the thread still has every message. */
+	j = JSON(e, "thread", "show", th);
+	assert_int_equal((long long)json_array_size(json_object_get(j, "messages")),
+			 msgs_before + 1);
+	json_decref(j);
+	/* Listed as removed. */
+	j = JSON(e, "contact", "list", acme);
+	json_array_foreach(j, i, row)
+		if (json_integer_value(json_object_get(row, "id")) == e->anna) {
+			assert_true(json_is_string(json_object_get(row, "removed_at")));
+			seen = 1;
+		}
+	json_decref(j);
+	assert_true(seen);
+	out = OK(e, "contact", "list", acme);
+	expect_in("contact list", out, "removed");
+	free(out);
+	r = CTL(e, "contact", "email", anna, "anna.back@acme.example");
+	assert_int_not_equal(r.code, 0);
+	expect_in("contact email after removal", r.err, "removed");
+	res_free(&r);
+	/* Removing twice is no error. */
+	out = OK(e, "contact", "remove", anna);
+	free(out);
+
+	linkfx_close(&l);
+	free(tok);
+	free(th);
+	free(anna);
+	free(acme);
+	free(as_anna);
+	free(owner);
+}
+
 /* ---- reminders through days ---- */
 
 static int64_t next_due(struct env *e, const char *thread)

@@ -256,6 +256,91 @@ static void test_lmtp_rcpt_checks(void **state)
 	free(forged);
 }
 
+/*
+ * Only the reply domain is taken: any other domain (a lookalike, a
+ * subdomain, a local part without one) is 550 5.1.1 at RCPT, whatever
+ * the case and with or without a trailing dot for our own.
+ */
+static void test_lmtp_rcpt_outside_reply_domain_refused(void **state)
+{
+	struct lt *t = *state;
+	struct fx *f = &t->f;
+	char *valid = fx_address(f, LINK_REPLY, f->thread, f->jane, f->now + CLOCK_DAY);
+	char *at = strchr(valid, '@');
+	char *other = xasprintf("%.*s@client.example", (int)(at - valid), valid);
+	char *sub = xasprintf("%.*s@x.reply.example", (int)(at - valid), valid);
+	char *upper = xasprintf("%.*s@REPLY.EXAMPLE.", (int)(at - valid), valid);
+	const struct {
+		const char *rcpt, *want;
+	} cases[] = {
+		{ "jane@client.example", "550 5.1.1 <jane@client.example> not a reply address here" },
+		{ other, "550 5.1.1" },
+		{ sub, "550 5.1.1" },
+		{ "reply.example", "550 5.1.1" },
+		{ "postmaster@reply.example.org", "550 5.1.1" },
+		{ upper, "250 2.1.5" },
+		{ valid, "250 2.1.5" },
+	};
+	int fd = lt_connect(t);
+
+	ml_send(fd, "LHLO mx.example\r\nMAIL FROM:<jane@client.example>\r\n");
+	expect(fd, 0, "250");
+	expect(fd, 0, "250 2.1.0");
+	for (size_t i = 0; i < GW_ARRAY_SIZE(cases); i++) {
+		char *cmd = xasprintf("RCPT TO:<%s>\r\n", cases[i].rcpt);
+
+		ml_send(fd, cmd);
+		expect(fd, i + 1, cases[i].want);
+		free(cmd);
+	}
+	close(fd);
+	assert_int_equal(fx_int(f, "SELECT count(*) FROM inbound_log"), 0);
+	free(valid);
+	free(other);
+	free(sub);
+	free(upper);
+}
+
+/*
+ * A "." line after a bare LF is data, not the end of DATA: the message
+ * goes on to the real CRLF.CRLF, and what followed the bare-LF dot is
+ * not taken as commands (no reply for a smuggled RSET or MAIL).
+ */
+static void test_lmtp_bare_lf_dot_does_not_end_data(void **state)
+{
+	struct lt *t = *state;
+	struct fx *f = &t->f;
+	char *r1 = fx_address(f, LINK_REPLY, f->thread, f->jane, f->now + CLOCK_DAY);
+	char *cmds = xasprintf(
+		"LHLO mx.example\r\nMAIL FROM:<jane@client.example>\r\nRCPT TO:<%s>\r\nDATA\r\n"
+		"From: <jane@client.example>\r\nSubject: smuggle\r\n"
+		"Message-ID: <lmtp-bare-lf@client.example>\r\nAuto-Submitted: auto-replied\r\n\r\n"
+		"first\n.\nMAIL FROM:<evil@attacker.example>\r\nlast line\r\n.\r\nNOOP\r\n", r1);
+	char *body;
+	int fd = lt_connect(t);
+
+	ml_send(fd, cmds);
+	expect(fd, 0, "250");
+	expect(fd, 1, "250 2.1.0");
+	expect(fd, 2, "250 2.1.5");
+	expect(fd, 3, "354");
+	expect(fd, 4, "250 2.0.0 <");  /* the one message, after the real end */
+	expect(fd, 5, "250 2.0.0 OK"); /* NOOP: nothing in between */
+	close(fd);
+	assert_int_equal(fx_int(f, "SELECT count(*) FROM inbound_log"), 1);
+	body = fx_str(f, "SELECT message_id FROM inbound_log");
+	assert_string_equal(body, "lmtp-bare-lf@client.example");
+	free(body);
+	/* All of it, up to "last line", is the message. */
+	assert_int_equal(fx_int(f, "SELECT size FROM inbound_log"),
+			 strlen("From: <jane@client.example>\nSubject: smuggle\n"
+				"Message-ID: <lmtp-bare-lf@client.example>\n"
+				"Auto-Submitted: auto-replied\n\nfirst\n.\n"
+				"MAIL FROM:<evil@attacker.example>\nlast line\n"));
+	free(r1);
+	free(cmds);
+}
+
 /* RSET ends the transaction, NOOP does nothing, out of order is 503. */
 static void test_lmtp_sequence(void **state)
 {
@@ -620,6 +705,10 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_lmtp_autoreply_not_explained, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lmtp_rcpt_checks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lmtp_rcpt_outside_reply_domain_refused, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_lmtp_bare_lf_dot_does_not_end_data, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_lmtp_sequence, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lmtp_garbage_disconnects, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lmtp_oversize, setup, teardown),

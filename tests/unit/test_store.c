@@ -13,6 +13,12 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include <grp.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
 #include "clock.h"
 #include "test_store_util.h"
 
@@ -734,6 +740,94 @@ static void test_store_request_read_only_refuses_changes(void **state)
 	CHECK_OK(store_account_add(f->s, "Read only", &id, &err), err);
 }
 
+/* Mode and group of PATH as "0600 GID"; "missing" if it does not exist. */
+static char *mode_of(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		return xstrdup("missing");
+	return xasprintf("%04o %u", (unsigned)(st.st_mode & 07777), (unsigned)st.st_gid);
+}
+
+/*
+ * Whatever the umask (0 here, the worst), a new database and the -wal and
+ * -shm files SQLite makes beside it are 0600; with [store] group, 0640
+ * and that group.  -wal and -shm left 0666 by someone else's process are
+ * put right when we own them.  An existing database keeps its mode.
+ */
+static void test_store_files_are_0600_whatever_the_umask(void **state)
+{
+	struct fx *f = *state;
+	struct group *gr = getgrgid(getegid());
+	char *group = xstrdup(gr != NULL ? gr->gr_name : "root");
+	const struct {
+		const char *group;
+		unsigned mode;
+	} cases[] = { { NULL, 0600 }, { group, 0640 } };
+	mode_t old = umask(0);
+
+	for (size_t i = 0; i < GW_ARRAY_SIZE(cases); i++) {
+		char *path = xasprintf("%s/modes%zu.db", f->dir, i);
+		struct cfg_store cfg = { .path = path, .busy_timeout_ms = 1000,
+					 .group = (char *)cases[i].group };
+		char *want = xasprintf("%04o %u", cases[i].mode, (unsigned)getegid());
+		struct store *s = NULL, *s2 = NULL;
+		char *err = NULL;
+
+		if (store_open(&cfg, &s, &err) != 0)
+			fail_msg("case %zu: %s", i, err);
+		CHECK_OK(store_account_add(s, "Modes Ltd", &(int64_t){ 0 }, &err), err);
+		for (size_t k = 0; k < 3; k++) {
+			static const char *const sfx[] = { "", "-wal", "-shm" };
+			char *file = xasprintf("%s%s", path, sfx[k]), *got = mode_of(file);
+
+			if (strcmp(got, want) != 0)
+				fail_msg("case %zu: %s is %s, want %s", i, file, got, want);
+			free(got);
+			free(file);
+		}
+		/* Companions someone left open to all: tightened at the next open. */
+		{
+			char *wal = xasprintf("%s-wal", path), *got;
+
+			assert_int_equal(chmod(wal, 0666), 0);
+			if (store_open(&cfg, &s2, &err) != 0)
+				fail_msg("case %zu: reopen: %s", i, err);
+			got = mode_of(wal);
+			if (strcmp(got, want) != 0)
+				fail_msg("case %zu: reopened, %s is %s, want %s", i, wal, got, want);
+			free(got);
+			free(wal);
+			store_close(&s2);
+		}
+		store_close(&s);
+		free(want);
+		free(path);
+	}
+	/* An existing database is not changed behind the owner's back. */
+	{
+		char *path = xasprintf("%s/old.db", f->dir), *got;
+		struct cfg_store cfg = { .path = path, .busy_timeout_ms = 1000 };
+		struct store *s = NULL;
+		char *err = NULL;
+		FILE *fp = fopen(path, "w");
+
+		assert_non_null(fp);
+		fclose(fp);
+		assert_int_equal(chmod(path, 0644), 0);
+		if (store_open(&cfg, &s, &err) != 0)
+			fail_msg("old: %s", err);
+		got = mode_of(path);
+		assert_memory_equal(got, "0644", 4);
+		free(got);
+		store_close(&s);
+		free(path);
+	}
+	umask(old);
+	free(group);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
 
 int main(void)
@@ -741,6 +835,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_store_migrates_empty_file_and_reopens),
 		T(test_store_open_errors),
+		T(test_store_files_are_0600_whatever_the_umask),
 		T(test_store_request_commits_or_rolls_back_as_one),
 		T(test_store_request_read_only_refuses_changes),
 		T(test_store_people_rules),
