@@ -26,7 +26,8 @@ static const char SQL_BOUNCE_CLEAR[] =
 	" WHERE id = ?1";
 static const char SQL_BOUNCE_ACCOUNT[] = "SELECT account_id FROM contacts WHERE id = ?1";
 static const char SQL_BOUNCE_LIST[] =
-	"SELECT " CONTACT_COLS " FROM contacts WHERE email_status = 'bouncing' AND (?1 = 0"
+	"SELECT " CONTACT_COLS " FROM contacts WHERE email_status = 'bouncing'"
+	" AND removed_at IS NULL AND (?1 = 0"
 	" OR EXISTS (SELECT 1 FROM staff WHERE id = ?1 AND role IN ('owner', 'admin'))"
 	" OR account_id IN (SELECT account_id FROM staff_accounts WHERE staff_id = ?1))"
 	" ORDER BY bounced_at DESC, id";

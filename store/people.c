@@ -424,7 +424,10 @@ static const char SQL_CONTACT_BUMP[] =
 	"UPDATE contacts SET generation = generation + 1 WHERE id = ?1 RETURNING generation";
 static const char SQL_CONTACT_LOGIN[] =
 	"UPDATE contacts SET last_login_at = ?2 WHERE id = ?1";
-static const char SQL_CONTACT_GEN[] = "SELECT generation FROM contacts WHERE id = ?1";
+/* A removed contact has no generation at all: no link of theirs verifies,
+ * whatever generation it carries (one minted after the removal too). */
+static const char SQL_CONTACT_GEN[] =
+	"SELECT generation FROM contacts WHERE id = ?1 AND removed_at IS NULL";
 static const char SQL_STAFF_GEN[] = "SELECT generation FROM staff WHERE id = ?1";
 
 static void contact_from_row(sqlite3_stmt *st, struct store_contact *c)

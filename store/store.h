@@ -431,8 +431,8 @@ enum gw_result store_contact_mark_bouncing(struct store *store, int64_t id,
  */
 enum gw_result store_contact_clear_bounce(struct store *store, int64_t id,
 					  int64_t staff_id, char **error_r);
-/* Contacts currently bouncing, newest mark first; staff_id 0 = all, else
- * those in the accounts that staff member sees. */
+/* Contacts currently bouncing and not removed, newest mark first;
+ * staff_id 0 = all, else those in the accounts that staff member sees. */
 enum gw_result store_contacts_bouncing(struct store *store, int64_t staff_id,
 				       struct store_contact_list *list_r, char **error_r);
 enum gw_result store_contact_set_email_ok(struct store *store, int64_t id,
@@ -465,8 +465,9 @@ void store_contact_list_free(struct store_contact_list *list);
 /*
  * Current generation of a contact or staff member, for link_verify():
  * pass store_link_generation as the link_generation_fn and the struct
- * store as its ctx.  Returns 0, or -1 if the principal does not exist (or
- * on a database error: the link is then refused, never let through).
+ * store as its ctx.  Returns 0, or -1 if the principal does not exist, is
+ * a removed contact, or on a database error: the link is then refused,
+ * never let through.
  */
 int store_link_generation(void *store, enum link_principal kind, int64_t id,
 			  uint32_t *generation_r);
@@ -505,7 +506,8 @@ void store_template_list_free(struct store_template_list *list);
  *   [CURRENT_DATE]        clock_now() as "25 November 2026" (UTC)
  *   [CONTACT_FIRST_NAME]  first name of the account's first contact (lowest
  *                         id) with notify on and email ok; failing that its
- *                         first contact; failing that "there"
+ *                         first contact; failing that "there".  Removed
+ *                         contacts are never chosen.
  * Anything else in brackets is left as it is.  Result malloc'd in *text_r.
  */
 enum gw_result store_expand_shortcodes(struct store *store, int64_t account_id,

@@ -94,7 +94,7 @@ enum gw_result store_template_list(struct store *s, struct store_template_list *
 /* ---- shortcodes ---- */
 
 static const char SQL_FIRST_CONTACT[] =
-	"SELECT name FROM contacts WHERE account_id = ?1"
+	"SELECT name FROM contacts WHERE account_id = ?1 AND removed_at IS NULL"
 	" ORDER BY (notify = 1 AND email_status = 'ok') DESC, id LIMIT 1";
 static const char SQL_ACCOUNT_NAME[] = "SELECT name FROM accounts WHERE id = ?1";
 

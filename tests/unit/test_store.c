@@ -686,6 +686,42 @@ static void test_store_lookups_and_settings(void **state)
 	CHECK_R(store_expand_shortcodes(f->s, 999, "x", &text, &err), GW_NOTFOUND, err);
 }
 
+/* A removed contact is out of every choice the store makes for the firm:
+ * the [CONTACT_FIRST_NAME] shortcode, the bouncing list, link checks. */
+static void test_store_removed_contact_is_never_picked(void **state)
+{
+	struct fx *f = *state;
+	struct store_contact_list bl = { 0 };
+	char *err = NULL, *text = NULL;
+	uint32_t gen = 0;
+
+	CHECK_OK(store_expand_shortcodes(f->s, f->acc1, "[CONTACT_FIRST_NAME]", &text, &err),
+		 err);
+	assert_string_equal(text, "Carla");
+	free(text);
+	CHECK_OK(store_contact_mark_bouncing(f->s, f->c1, "550 gone", &err), err);
+	assert_int_equal(store_link_generation(f->s, LINK_CONTACT, f->c1, &gen), 0);
+
+	CHECK_OK(store_contact_remove(f->s, f->c1, NULL, &err), err);
+	/* the next contact by the same rule, then nobody */
+	CHECK_OK(store_expand_shortcodes(f->s, f->acc1, "[CONTACT_FIRST_NAME]", &text, &err),
+		 err);
+	assert_string_equal(text, "Chris");
+	free(text);
+	CHECK_OK(store_contact_remove(f->s, f->c2, NULL, &err), err);
+	CHECK_OK(store_expand_shortcodes(f->s, f->acc1, "Dear [CONTACT_FIRST_NAME]", &text, &err),
+		 err);
+	assert_string_equal(text, "Dear there");
+	free(text);
+
+	CHECK_OK(store_contacts_bouncing(f->s, 0, &bl, &err), err);
+	assert_int_equal(bl.count, 0);
+	store_contact_list_free(&bl);
+	/* no generation: no link verifies, whatever it carries */
+	assert_int_equal(store_link_generation(f->s, LINK_CONTACT, f->c1, &gen), -1);
+	assert_int_equal(store_link_generation(f->s, LINK_CONTACT, f->c3, &gen), 0);
+}
+
 /* A request's transaction: everything or nothing, savepoints inside. */
 static void test_store_request_commits_or_rolls_back_as_one(void **state)
 {
@@ -851,6 +887,7 @@ int main(void)
 		T(test_store_notify_off_and_bouncing_get_nothing),
 		T(test_store_apikeys),
 		T(test_store_lookups_and_settings),
+		T(test_store_removed_contact_is_never_picked),
 		cmocka_unit_test(test_store_names_roundtrip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
