@@ -26,6 +26,11 @@ static enum gw_result check_contact(struct store *store, const struct store_thre
 		store_contact_clear(&k);
 		return GW_PERMFAIL;
 	}
+	if (k.removed_at != 0) {
+		*error_r = xasprintf("contact %lld (%s) was removed", (long long)id, k.name);
+		store_contact_clear(&k);
+		return GW_PERMFAIL;
+	}
 	store_contact_clear(&k);
 	/* The store's own rule, which the web view applies too. */
 	return store_thread_access(store, t->id, STORE_CONTACT, id, error_r);

@@ -79,6 +79,7 @@ static const struct api_route routes[] = {
 	{ "contacts/#", PATCH, api_contacts_patch },
 	{ "contacts/#/revoke", POST, api_contacts_revoke },
 	{ "contacts/#/clear-bounce", POST, api_contacts_clear_bounce },
+	{ "contacts/#/remove", POST, api_contacts_remove },
 	{ "staff", GET, api_staff_list },
 	{ "staff", POST, api_staff_create },
 	{ "staff/#", GET, api_staff_show },

@@ -190,6 +190,7 @@ void api_contacts_show(struct api_req *r);
 void api_contacts_patch(struct api_req *r);
 void api_contacts_revoke(struct api_req *r);
 void api_contacts_clear_bounce(struct api_req *r);
+void api_contacts_remove(struct api_req *r);
 void api_staff_list(struct api_req *r);
 void api_staff_create(struct api_req *r);
 void api_staff_show(struct api_req *r);

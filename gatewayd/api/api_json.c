@@ -432,6 +432,7 @@ json_t *api_json_contact(const struct store_contact *k)
 	set(o, "generation", json_integer(k->generation));
 	set(o, "last_login_at", api_json_time(k->last_login_at));
 	set(o, "created_at", api_json_time(k->created_at));
+	set(o, "removed_at", api_json_time(k->removed_at));
 	return o;
 }
 

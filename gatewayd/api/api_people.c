@@ -270,7 +270,7 @@ void api_contacts_patch(struct api_req *r)
 	static const char *const fields[] = { "notify", "may_create_chats", "email", NULL };
 	struct store_contact k = { 0 };
 	const char *email = NULL;
-	int notify = 0, may_create = 0, has_notify = 0, has_may = 0;
+	int notify = 0, may_create = 0, has_notify = 0, has_may = 0, removed;
 	char *error = NULL;
 	enum gw_result res;
 
@@ -281,9 +281,20 @@ void api_contacts_patch(struct api_req *r)
 		return;
 	/* Unknown contact: 404 before anything is written. */
 	res = store_contact_get(r->store, r->ids[0], &k, &error);
+	removed = k.removed_at != 0;
 	store_contact_clear(&k);
 	if (res != GW_OK) {
 		api_fail(r, res, error, NULL);
+		return;
+	}
+	/* A removed contact is kept for the history only: turning its emails
+	 * back on or giving it an address would bring it back halfway. */
+	if (removed && (email != NULL || has_notify || has_may)) {
+		const char *field = email != NULL ? "email" : has_notify ? "notify"
+							 : "may_create_chats";
+
+		api_error(r, 422, "rule_violation", field,
+			  "contact %lld was removed: %s cannot change", (long long)r->ids[0], field);
 		return;
 	}
 	if (email != NULL) {
@@ -337,6 +348,28 @@ void api_contacts_clear_bounce(struct api_req *r)
 	if (api_body_only(r, fields) < 0)
 		return;
 	res = store_contact_clear_bounce(r->store, r->ids[0], 0, &error);
+	if (res != GW_OK) {
+		api_fail(r, res, error, NULL);
+		return;
+	}
+	reply_contact(r, 200, r->ids[0]);
+}
+
+/*
+ * The contact leaves the account for good: no more emails, links and
+ * sessions dead, queued mail cancelled; their messages stay in the
+ * threads and the record stays, with removed_at set.  Removing again
+ * returns the contact as it is.
+ */
+void api_contacts_remove(struct api_req *r)
+{
+	static const char *const fields[] = { NULL };
+	char *error = NULL;
+	enum gw_result res;
+
+	if (api_body_only(r, fields) < 0)
+		return;
+	res = store_contact_remove(r->store, r->ids[0], NULL, &error);
 	if (res != GW_OK) {
 		api_fail(r, res, error, NULL);
 		return;

@@ -15,11 +15,14 @@
 #include <string.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "test_api_util.h"
 
 void test_api_firm_get_and_patch(void **state);
 void test_api_accounts(void **state);
 void test_api_contacts(void **state);
+void test_api_contact_email_change_revokes_links(void **state);
+void test_api_contact_remove_keeps_history_and_stops_mail(void **state);
 void test_api_staff(void **state);
 void test_api_templates(void **state);
 
@@ -206,6 +209,159 @@ void test_api_contacts(void **state)
 		   NULL);
 	call_error(t, "GET", "/api/v1/contacts?account=999", NULL, 404, "not_found", "account",
 		   NULL);
+}
+
+/* ---- a contact's address, and removing a contact ---- */
+
+/* A View-chat link for anna in the seeded thread (malloc'd token). */
+static char *anna_link(struct tfx *t)
+{
+	char *p = fmt("/api/v1/threads/%lld/links", (long long)t->thread);
+	char *body = fmt("{\"for_contact\": %lld}", (long long)t->anna), *token;
+	json_t *j = call(t, "POST", p, body, 200);
+
+	token = xstrdup(jstr(j, "token"));
+	json_decref(j);
+	free(body);
+	free(p);
+	return token;
+}
+
+static enum link_verdict check_link(struct tfx *t, const char *token)
+{
+	struct link_claims cl;
+
+	return link_verify(t->keys, token, LINK_VIEW, clock_now(), store_link_generation, t->s,
+			   &cl);
+}
+
+/* Anna's outbox rows of the seeded thread with this status (0 = any). */
+static int anna_rows(struct tfx *t, enum store_out_status status)
+{
+	struct store_outbox_list list = { 0 };
+	char *error = NULL;
+	int n = 0;
+
+	if (store_outbox_list(t->s, status, t->thread, 0, &list, &error) != GW_OK)
+		fail_msg("outbox: %s", error);
+	for (size_t i = 0; i < list.count; i++)
+		n += list.items[i].recipient_kind == STORE_CONTACT &&
+		     list.items[i].recipient_id == t->anna;
+	store_outbox_list_free(&list);
+	return n;
+}
+
+/* The links sent to the old address stop working; another case of the
+ * same address is the same mailbox and leaves them alone. */
+void test_api_contact_email_change_revokes_links(void **state)
+{
+	struct tfx *t = *state;
+	char *path = fmt("/api/v1/contacts/%lld", (long long)t->anna), *token = anna_link(t);
+	json_int_t gen;
+	json_t *j;
+
+	assert_int_equal(check_link(t, token), LINK_OK);
+	j = call(t, "GET", path, NULL, 200);
+	gen = jint(j, "generation");
+	json_decref(j);
+
+	j = call(t, "PATCH", path, "{\"email\": \"ANNA@acme.example\"}", 200);
+	assert_int_equal(jint(j, "generation"), gen);
+	json_decref(j);
+	assert_int_equal(check_link(t, token), LINK_OK);
+
+	j = call(t, "PATCH", path, "{\"email\": \"anna.baker@new.example\"}", 200);
+	assert_string_equal(jstr(j, "email"), "anna.baker@new.example");
+	assert_int_equal(jint(j, "generation"), gen + 1);
+	json_decref(j);
+	assert_int_equal(check_link(t, token), LINK_REVOKED);
+	free(token);
+	/* a link minted now is good */
+	token = anna_link(t);
+	assert_int_equal(check_link(t, token), LINK_OK);
+	free(token);
+	free(path);
+}
+
+void test_api_contact_remove_keeps_history_and_stops_mail(void **state)
+{
+	struct tfx *t = *state;
+	char *path = fmt("/api/v1/contacts/%lld", (long long)t->anna);
+	char *remove = fmt("/api/v1/contacts/%lld/remove", (long long)t->anna);
+	char *messages = fmt("/api/v1/threads/%lld/messages", (long long)t->thread);
+	char *thread = fmt("/api/v1/threads/%lld", (long long)t->thread);
+	char *links = fmt("/api/v1/threads/%lld/links", (long long)t->thread);
+	char *body, *token = anna_link(t), *removed_at;
+	json_int_t gen;
+	json_t *j, *arr;
+	size_t i, found = 0;
+
+	j = call(t, "GET", path, NULL, 200);
+	assert_true(json_is_null(jget(j, "removed_at")));
+	gen = jint(j, "generation");
+	json_decref(j);
+	/* Anna wrote in the thread, and a staff message is queued to her. */
+	body = fmt("{\"from_contact\": %lld, \"body\": \"Here are the invoices.\"}",
+		   (long long)t->anna);
+	json_decref(call(t, "POST", messages, body, 201));
+	free(body);
+	body = fmt("{\"from_staff\": %lld, \"body\": \"Thank you.\"}", (long long)t->owner);
+	json_decref(call(t, "POST", messages, body, 201));
+	assert_true(anna_rows(t, STORE_OUT_QUEUED) >= 1);
+
+	j = call(t, "POST", remove, NULL, 200);
+	assert_int_equal(jint(j, "id"), t->anna);
+	assert_string_equal(jstr(j, "removed_at"), "2026-11-25T09:00:00Z");
+	assert_false(jbool(j, "notify"));
+	assert_int_equal(jint(j, "generation"), gen + 1);
+	removed_at = xstrdup(jstr(j, "removed_at"));
+	json_decref(j);
+	/* No more email: what was queued is cancelled, nothing new queued. */
+	assert_int_equal(anna_rows(t, STORE_OUT_QUEUED), 0);
+	assert_int_equal(anna_rows(t, STORE_OUT_FAILED), anna_rows(t, 0));
+	json_decref(call(t, "POST", messages, body, 201));
+	free(body);
+	assert_int_equal(anna_rows(t, STORE_OUT_QUEUED), 0);
+	/* Links dead, and no new one. */
+	assert_int_equal(check_link(t, token), LINK_REVOKED);
+	body = fmt("{\"for_contact\": %lld}", (long long)t->anna);
+	call_error(t, "POST", links, body, 403, "forbidden", "for_contact", "was removed");
+	free(body);
+	/* History kept: her message is in the thread, the record in lists. */
+	j = call(t, "GET", thread, NULL, 200);
+	arr = jget(j, "messages");
+	for (i = 0; i < json_array_size(arr); i++)
+		found += strcmp(jstr(json_array_get(arr, i), "author_kind"), "contact") == 0 &&
+			 jint(json_array_get(arr, i), "author_id") == t->anna;
+	assert_int_equal(found, 1);
+	json_decref(j);
+	j = call(t, "GET", path, NULL, 200);
+	assert_string_equal(jstr(j, "removed_at"), removed_at);
+	json_decref(j);
+
+	/* Twice is fine and changes nothing. */
+	j = call(t, "POST", remove, NULL, 200);
+	assert_string_equal(jstr(j, "removed_at"), removed_at);
+	assert_int_equal(jint(j, "generation"), gen + 1);
+	json_decref(j);
+	/* A removed contact is not changed back. */
+	call_error(t, "PATCH", path, "{\"email\": \"anna@elsewhere.example\"}", 422,
+		   "rule_violation", "email", "was removed");
+	call_error(t, "PATCH", path, "{\"notify\": true}", 422, "rule_violation", "notify",
+		   "was removed");
+	j = call(t, "GET", path, NULL, 200);
+	assert_string_equal(jstr(j, "email"), "anna@acme.example");
+	json_decref(j);
+
+	call_error(t, "POST", remove, "{\"x\": 1}", 400, "unknown_field", "x", NULL);
+	call_error(t, "POST", "/api/v1/contacts/999/remove", NULL, 404, "not_found", NULL, NULL);
+	free(removed_at);
+	free(token);
+	free(path);
+	free(remove);
+	free(messages);
+	free(thread);
+	free(links);
 }
 
 /* ---- staff ---- */
