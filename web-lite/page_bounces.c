@@ -3,7 +3,8 @@
  * contacts of a thread's account on the thread page (a bouncing one reads
  * "bouncing since DATE because REASON" with a button to clear it), the
  * notice on the home page of owners and admins listing every contact that
- * bounces, and POST /c/ID/clear-bounce.
+ * bounces, and POST /c/ID/clear-bounce.  On the thread page each contact
+ * also gets the forms of page_contacts.c (change the address, remove).
  *
  * Everything is rendered here, escaped; the contact's reason is the
  * remote server's words and is never trusted.
@@ -40,10 +41,14 @@ static void render_contact_line(struct web_req *r, struct buf *o,
 	buf_puts(o, " &lt;");
 	buf_html_escape(o, k->email);
 	buf_puts(o, "&gt;</span> ");
-	if (k->email_status == STORE_EMAIL_BOUNCING)
+	if (k->removed_at != 0)
+		; /* said by the forms below: nothing to clear or to turn on */
+	else if (k->email_status == STORE_EMAIL_BOUNCING)
 		render_bouncing(r, o, k, back_thread);
 	else if (!k->notify)
 		buf_puts(o, "<span class=\"tag\">emails off</span>");
+	if (back_thread > 0)
+		web_render_contact_forms(r, o, k, back_thread);
 }
 
 void web_render_account_contacts(struct web_req *r, struct buf *o, int64_t account_id,

@@ -368,6 +368,8 @@ static const struct web_route routes[] = {
 	{ "/t/#/reminders", M_POST, GATE_POST, h_thread, "reminders" },
 	{ "/a/#", M_GET, GATE_SESSION, h_attachment, NULL },
 	{ "/c/#/clear-bounce", M_POST, GATE_POST, web_handle_clear_bounce, NULL },
+	{ "/c/#/email", M_POST, GATE_POST, web_handle_contact_email, NULL },
+	{ "/c/#/remove", M_POST, GATE_POST, web_handle_contact_remove, NULL },
 };
 
 /* The routes whose POST may bring a body up to max_body (files); all

@@ -436,6 +436,14 @@ void web_render_account_contacts(struct web_req *r, struct buf *o, int64_t accou
 				 int64_t thread_id);
 void web_render_bouncing_notice(struct web_req *r, struct buf *o);
 void web_handle_clear_bounce(struct web_req *r);
+/* page_contacts.c: under a contact in the staff box, the forms to change
+ * the address and to remove the contact (returning to back_thread), or
+ * "removed DATE" for a removed one; POST /c/ID/email and /c/ID/remove
+ * (staff who see the account only). */
+void web_render_contact_forms(struct web_req *r, struct buf *o,
+			      const struct store_contact *k, int64_t back_thread);
+void web_handle_contact_email(struct web_req *r);
+void web_handle_contact_remove(struct web_req *r);
 
 /* ---- sse.c --------------------------------------------------------------- */
 

@@ -1,0 +1,166 @@
+/*
+ * page_contacts.c - staff change a contact's address or remove the
+ * contact, from the contacts list in the thread page's staff box:
+ * the two small forms under each contact, POST /c/ID/email and
+ * POST /c/ID/remove.
+ *
+ * Who may: staff who see the contact's account (owners and admins, or a
+ * member assigned to it).  A client is refused (403); staff of other
+ * accounts get the answer of an unknown contact (404), so that ids do not
+ * tell who exists.  Both POSTs are CSRF-checked by the route's gate.
+ *
+ * Removing has a confirmation that needs no JavaScript: the "yes, remove"
+ * box must be ticked in the same form, or nothing happens (400).  The
+ * store does the rest (store_contact_remove: history kept, links dead,
+ * queued mail cancelled, no more email).
+ */
+#include "web_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void web_render_contact_forms(struct web_req *r, struct buf *o,
+			      const struct store_contact *k, int64_t back_thread)
+{
+	if (k->removed_at != 0) {
+		buf_puts(o, "<span class=\"tag removed\">removed ");
+		web_render_date(o, k->removed_at);
+		buf_puts(o, "</span>");
+		return;
+	}
+	/* <details> keeps the box short on a phone and opens without script. */
+	buf_puts(o, "<details class=\"contact-edit\"><summary>Change address or remove"
+		    "</summary>");
+	buf_printf(o, "<form class=\"contact-email\" method=\"post\" action=\"/c/%lld/email\">",
+		   (long long)k->id);
+	web_render_csrf(r, o);
+	buf_printf(o, "<input type=\"hidden\" name=\"thread\" value=\"%lld\">",
+		   (long long)back_thread);
+	buf_printf(o, "<label for=\"ce%lld\">New address</label>"
+		      "<input id=\"ce%lld\" type=\"email\" name=\"email\" required "
+		      "autocomplete=\"off\" value=\"",
+		   (long long)k->id, (long long)k->id);
+	buf_html_escape(o, k->email);
+	buf_puts(o, "\"><button type=\"submit\">Change address</button>"
+		    "<p class=\"hint\">Links sent to the old address stop working.</p></form>");
+	buf_printf(o, "<form class=\"contact-remove\" method=\"post\" action=\"/c/%lld/remove\">",
+		   (long long)k->id);
+	web_render_csrf(r, o);
+	buf_printf(o, "<input type=\"hidden\" name=\"thread\" value=\"%lld\">",
+		   (long long)back_thread);
+	buf_puts(o, "<label class=\"check\"><input type=\"checkbox\" name=\"confirm\" "
+		    "value=\"yes\" required> yes, remove ");
+	buf_html_escape(o, k->name);
+	buf_puts(o, "</label><button type=\"submit\" class=\"danger\">Remove</button>"
+		    "<p class=\"hint\">Their messages stay; they get no more email and their "
+		    "links stop working.</p></form></details>");
+}
+
+/*
+ * The contact of r->id, when the staff member of the session sees its
+ * account: GW_OK with *k filled; GW_NOTFOUND for an unknown contact and
+ * for one of an account they do not see; another result on a database
+ * error.
+ */
+static enum gw_result staff_contact(struct web_req *r, struct store_contact *k, char **err)
+{
+	struct store_account_list mine = { NULL, 0 };
+	enum gw_result res = store_contact_get(r->store, r->id, k, err);
+	int sees = 0;
+
+	if (res != GW_OK)
+		return res;
+	/* Owners and admins get every account, members those assigned. */
+	res = store_account_list(r->store, r->sess.id, &mine, err);
+	for (size_t i = 0; res == GW_OK && i < mine.count; i++)
+		sees |= mine.items[i].id == k->account_id;
+	store_account_list_free(&mine);
+	if (res == GW_OK && !sees)
+		res = GW_NOTFOUND;
+	if (res != GW_OK)
+		store_contact_clear(k);
+	return res;
+}
+
+/* After a change: back to the thread the form was on when this person
+ * sees it, else home.  The address is built from an id only. */
+static void back(struct web_req *r)
+{
+	int64_t thread_id = web_parse_id(web_form_get(&r->form, "thread"));
+	char location[64];
+
+	if (thread_id > 0 &&
+	    store_thread_access(r->store, thread_id, STORE_STAFF, r->sess.id, NULL) == GW_OK)
+		snprintf(location, sizeof(location), "/t/%lld", (long long)thread_id);
+	else
+		snprintf(location, sizeof(location), "/");
+	web_send_redirect(r, location);
+}
+
+/* Shared start of both POSTs: staff only, and only their accounts. */
+static int start(struct web_req *r, struct store_contact *k)
+{
+	char *err = NULL;
+	enum gw_result res;
+
+	memset(k, 0, sizeof(*k));
+	if (r->sess.kind != STORE_STAFF) {
+		web_send_error(r, 403, NULL);
+		return -1;
+	}
+	res = staff_contact(r, k, &err);
+	if (res != GW_OK) {
+		web_send_store_error(r, res, err);
+		free(err);
+		return -1;
+	}
+	return 0;
+}
+
+void web_handle_contact_email(struct web_req *r)
+{
+	const char *email = web_form_get(&r->form, "email");
+	struct store_contact k;
+	char *err = NULL;
+	enum gw_result res;
+
+	if (start(r, &k) < 0)
+		return;
+	if (k.removed_at != 0) {
+		store_contact_clear(&k);
+		web_send_error(r, 400, "This contact was removed: the address cannot change.");
+		return;
+	}
+	store_contact_clear(&k);
+	res = store_contact_set_email(r->store, r->id, email != NULL ? email : "", &err);
+	if (res != GW_OK) {
+		web_send_store_error(r, res, err);
+		free(err);
+		return;
+	}
+	back(r);
+}
+
+void web_handle_contact_remove(struct web_req *r)
+{
+	const char *confirm = web_form_get(&r->form, "confirm");
+	struct store_contact k;
+	char *err = NULL;
+	enum gw_result res;
+
+	if (start(r, &k) < 0)
+		return;
+	store_contact_clear(&k);
+	if (confirm == NULL || strcmp(confirm, "yes") != 0) {
+		web_send_error(r, 400, "Nothing was removed: tick \"yes, remove\" to confirm.");
+		return;
+	}
+	res = store_contact_remove(r->store, r->id, NULL, &err);
+	if (res != GW_OK) {
+		web_send_store_error(r, res, err);
+		free(err);
+		return;
+	}
+	back(r);
+}
