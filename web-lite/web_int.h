@@ -360,8 +360,9 @@ void web_guard_dispatched(struct web_loop *lp, struct evhttp_request *req);
 /* Just before our evhttp_send_reply*(): the reply has its headers. */
 void web_guard_replying(struct web_loop *lp, struct evhttp_request *req);
 struct web_conn *web_conn_find(struct web_loop *lp, struct evhttp_connection *evcon);
-/* 1 when a POST comes from another site: Sec-Fetch-Site: cross-site, or an
- * Origin that is neither base_url nor this Host (NULLs: header absent). */
+/* 1 when a POST comes from another site: Sec-Fetch-Site: cross-site, or
+ * (unless Sec-Fetch-Site says same-origin) an Origin that is neither
+ * base_url nor this Host (NULLs: header absent). */
 int web_cross_site(const char *origin, const char *fetch_site, const char *host,
 		   const char *base_url);
 /* dispatch(): the file holding req's streamed body, taken over by the

@@ -212,8 +212,11 @@ static void upload_streamed(struct wfx *f, size_t size)
 	csrf = wfx_csrf(f, cookie, "/");
 	assert_non_null(csrf);
 	upload_body(&body, csrf, size);
+	/* What Chromium sends with a form posted from a page served with
+	 * Referrer-Policy: no-referrer: Origin null, Sec-Fetch-Site same-origin. */
 	snprintf(headers, sizeof(headers),
-		 "%sContent-Type: multipart/form-data; boundary=XyZ\r\n", cookie);
+		 "%sOrigin: null\r\nSec-Fetch-Site: same-origin\r\n"
+		 "Content-Type: multipart/form-data; boundary=XyZ\r\n", cookie);
 	snprintf(path, sizeof(path), "/t/%lld/reply?csrf=%s", (long long)f->ta, csrf);
 	assert_int_equal(wfx_http(f, "POST", path, headers, body.data, body.len, &r), 0);
 	if (r.status != 303)
