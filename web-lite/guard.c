@@ -306,6 +306,9 @@ static void conn_free(struct web_conn *c)
 	lp->n_conns--;
 	bufferevent_decref(c->bev);
 	free(c);
+	/* Its descriptor is free once the last reference goes, which is
+	 * now or when evhttp returns: the next accept finds out. */
+	accept_pause_kick(lp->pause);
 }
 
 static void conn_closed(struct evhttp_connection *evcon, void *arg)
