@@ -656,7 +656,6 @@ static void g_read(struct bufferevent *bev, void *arg)
 			int64_t clen = -1;
 			size_t vlen;
 			const char *cl = head_get(block, head, "Content-Length", &vlen);
-
 			char num[20];
 
 			if (cl != NULL && vlen > 0 && vlen < sizeof(num)) {
@@ -664,25 +663,30 @@ static void g_read(struct bufferevent *bev, void *arg)
 				num[vlen] = '\0';
 				if (strspn(num, "0123456789") != vlen)
 					num[0] = '\0';   /* evhttp refuses it */
-				want = clen = strtoll(num, NULL, 10);
-				if (want > limit) {
-					want = limit;  /* evhttp answers 413 */
-					if (clen > WEB_ANON_BODY)
-						atomic_fetch_add(&c->loop->web->refused_large, 1);
-				}
+				clen = strtoll(num, NULL, 10);
 			}
+			/* A large body must be plainly delimited (it goes to a
+			 * file, by its length): a chunked one stays small. */
+			if (stream && (clen < 0 || head_count(block, head, "Content-Length") != 1 ||
+				       head_count(block, head, "Transfer-Encoding") != 0)) {
+				stream = 0;
+				limit = want = WEB_ANON_BODY;
+			}
+			if (clen >= 0)
+				want = clen <= limit ? clen : limit;   /* over: evhttp answers 413 */
+			if (clen > limit && clen > WEB_ANON_BODY)
+				atomic_fetch_add(&c->loop->web->refused_large, 1);
 			if (want > 0 && budget_take(c, want) < 0) {
 				atomic_fetch_add(&c->loop->web->refused_budget, 1);
 				limit = 0;   /* evhttp answers 413 without reading */
 				stream = 0;
 			}
-			evhttp_connection_set_max_body_size(c->evcon, limit);
-			/* A large body, plainly delimited, goes to a file before
-			 * evhttp sees the request. */
+			/* A large body goes to a file before evhttp sees the
+			 * request; without a file, it is refused unread. */
 			if (stream && clen > WEB_ANON_BODY && clen <= limit &&
-			    head_count(block, head, "Content-Length") == 1 &&
-			    head_count(block, head, "Transfer-Encoding") == 0)
-				(void)stream_start(c, in, block, head, clen);
+			    stream_start(c, in, block, head, clen) < 0)
+				limit = 0;
+			evhttp_connection_set_max_body_size(c->evcon, limit);
 		}
 		c->phase = CONN_BODY;
 	}

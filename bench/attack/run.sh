@@ -120,7 +120,7 @@ row() {
 }
 : >results
 row anon_hwm_mb "150 anonymous 10 MB bodies: peak RSS" MB "<" 100 \
-	"VmHWM; $(m anon_413) of 150 refused 413 before the body"
+	"VmHWM; $(m anon_413) of 150 answered 413 before the body, $(m anon_other) reset while sending"
 row upload_hwm_mb "20 signed-in 9 MB uploads at once: peak RSS" MB "" "" \
 	"VmHWM; $(m upload_303) of 20 answered 303 in $(m upload_seconds) s"
 row upload_303 "20 signed-in 9 MB uploads at once: answered 303" "" ">=" 20 \

@@ -323,6 +323,36 @@ static void test_security_large_body_without_csrf_refused_before_read(void **sta
 	free(other);
 }
 
+static void test_security_large_chunked_body_stays_small(void **state)
+{
+	struct wfx *f = *state;
+	char *cookie, *csrf, head[2048], chunk[1024], *resp;
+	int fd, closed;
+
+	f->web_cfg.max_body = 10 * 1024 * 1024;
+	wfx_restart(f);
+	cookie = wfx_login(f, LINK_CONTACT, f->anna);
+	csrf = wfx_csrf(f, cookie, "/");
+	/* Session and token are right, but a body without a length cannot
+	 * go to a file by it: 64 KB at most. */
+	snprintf(head, sizeof(head),
+		 "POST /t/%lld/reply?csrf=%s HTTP/1.1\r\nHost: x\r\n%s"
+		 "Content-Type: multipart/form-data; boundary=XyZ\r\n"
+		 "Transfer-Encoding: chunked\r\n\r\n100000\r\n", (long long)f->ta, csrf, cookie);
+	memset(chunk, 'a', sizeof(chunk));
+	fd = raw_connect(f);
+	raw_send(f, fd, head, strlen(head));
+	raw_send(f, fd, chunk, sizeof(chunk));
+	resp = raw_read(f, fd, -2000, &closed);
+	if (strncmp(resp, "HTTP/1.1 413", 12) != 0)
+		fail_msg("a 1 MB chunk was not refused:\n%.300s", resp);
+	assert_int_equal(atomic_load(&f->web->streamed_bodies), 0);
+	close(fd);
+	free(resp);
+	free(cookie);
+	free(csrf);
+}
+
 static void test_security_large_body_to_non_upload_route_refused(void **state)
 {
 	struct wfx *f = *state;
@@ -464,6 +494,7 @@ int main(void)
 		T(test_security_upload_3mb_with_csrf_in_query_streamed_to_disk),
 		T(test_security_large_body_without_csrf_refused_before_read),
 		T(test_security_large_body_to_non_upload_route_refused),
+		T(test_security_large_chunked_body_stays_small),
 		T(test_security_header_trickle_cut),
 		T(test_security_per_address_cap),
 		T(test_security_fresh_cross_site_and_rate),
