@@ -789,6 +789,11 @@ void web_guard_close(struct web_loop *lp)
 
 void web_guard_free(struct web_loop *lp)
 {
+	/* evhttp_free() calls the close callback only of connections it
+	 * counts as connected; the others' records (and the reference to
+	 * their bufferevents) go here. */
+	while (lp->conns != NULL)
+		conn_free(lp->conns);
 	free(lp->conn_hash);
 	lp->conn_hash = NULL;
 }
