@@ -16,6 +16,8 @@
 #                            flat in N; 10,000 due vs the same SQL in sqlite3
 #                 store      post-message transactions vs the same
 #                            statements in the sqlite3 shell
+#                 attack     memory, CPU, log lines and recovery under the
+#                            body, descriptor and header-trickle attacks
 #   --quick     smaller sizes and 3 runs of each instead of 5 (finishes in
 #               under two minutes on two cores; the figures are indicative)
 #   --md FILE   also write the table as Markdown to FILE (docs/performance.md)
@@ -37,7 +39,7 @@ set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/bench/lib.sh"
-ALL="outbound inbound postfix lmtp web lock reminders store"
+ALL="outbound inbound postfix lmtp web lock reminders store attack"
 QUICK=0
 MD=""
 RESULTS=""
@@ -129,6 +131,9 @@ run_one() {
 	store)
 		if [ "$QUICK" = 1 ]; then n=200; else n=1000; fi
 		sh "$top/bench/store/run.sh" -b "$BUILD" -n $n -r $RUNS ;;
+	attack)
+		if [ "$QUICK" = 1 ]; then s=10; else s=20; fi
+		sh "$top/bench/attack/run.sh" -b "$BUILD" -s $s ;;
 	esac
 }
 

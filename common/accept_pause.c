@@ -30,6 +30,7 @@ struct accept_pause {
 	char *name;
 	unsigned long count;       /* pauses since the start */
 	unsigned long unlogged;    /* pauses since the last log line */
+	int paused;
 	time_t logged_at;
 };
 
@@ -54,7 +55,16 @@ static void resume_cb(evutil_socket_t fd, short what, void *arg)
 
 	GW_UNUSED(fd);
 	GW_UNUSED(what);
+	ap->paused = 0;
 	(void)evconnlistener_enable(ap->lev);
+}
+
+void accept_pause_kick(struct accept_pause *ap)
+{
+	if (ap == NULL || !ap->paused)
+		return;
+	(void)event_del(ap->resume);
+	resume_cb(-1, 0, ap);
 }
 
 static void error_cb(struct evconnlistener *lev, void *user)
@@ -71,6 +81,7 @@ static void error_cb(struct evconnlistener *lev, void *user)
 	 * EMFILE, ENFILE, ENOBUFS and ENOMEM all clear only with time. */
 	(void)evconnlistener_disable(lev);
 	(void)event_add(ap->resume, &pause);
+	ap->paused = 1;
 	ap->count++;
 	ap->unlogged++;
 	if (now - ap->logged_at >= ACCEPT_PAUSE_LOG_EVERY) {

@@ -31,5 +31,9 @@ struct accept_pause *accept_pause_watch(struct evconnlistener *lev, const char *
 void accept_pause_free(struct accept_pause **app);
 /* How many times accept() failed and paused the listener (tests). */
 unsigned long accept_pause_count(const struct accept_pause *ap);
+/* A descriptor came free (a connection closed): accept again now rather
+ * than at the end of the pause.  From the listener's thread; NULL is
+ * ignored. */
+void accept_pause_kick(struct accept_pause *ap);
 
 #endif

@@ -17,7 +17,11 @@
 
 #include "buf.h"
 
-#define LISTEN_BACKLOG 128
+/* Connections the kernel queues for us without a descriptor of ours: when
+ * the process is out of descriptors (an attack holding them, see
+ * accept_pause.h) a full queue drops the SYNs of everyone else, who then
+ * wait a second for the retransmission. */
+#define LISTEN_BACKLOG 1024
 
 static int fail(const char *spec, const char *why, char **error_r)
 {

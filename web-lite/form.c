@@ -11,13 +11,16 @@
 #include "web_int.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 
 #include <event2/buffer.h>
 #include <event2/http.h>
 
+#include "log.h"
 #include "utf8.h"
 
 static void add_field(struct web_form *form, char *name, char *value, size_t len,
@@ -32,13 +35,15 @@ static void add_field(struct web_form *form, char *name, char *value, size_t len
 	f->len = len;
 	f->filename = filename;
 	f->content_type = content_type;
+	f->borrowed = 0;
 }
 
 void web_form_clear(struct web_form *form)
 {
 	for (size_t i = 0; i < form->count; i++) {
 		free(form->fields[i].name);
-		free(form->fields[i].value);
+		if (!form->fields[i].borrowed)
+			free(form->fields[i].value);
 		free(form->fields[i].filename);
 		free(form->fields[i].content_type);
 	}
@@ -251,8 +256,10 @@ static int part_headers(const char *h, size_t n, char **name_r, char **filename_
 	return *name_r != NULL ? 0 : -1;
 }
 
-int web_form_parse_multipart(const char *content_type, const char *body,
-			     size_t len, struct web_form *form)
+/* borrow_files: a file part's value points into body (which outlives the
+ * form) instead of being copied to the heap. */
+static int parse_multipart(const char *content_type, const char *body, size_t len,
+			   struct web_form *form, int borrow_files)
 {
 	char *boundary = header_param(content_type, strlen(content_type), "boundary");
 	struct buf delim = BUF_INIT;
@@ -301,10 +308,15 @@ int web_form_parse_multipart(const char *content_type, const char *body,
 			free(ctype);
 			break;
 		}
-		value = xmalloc((size_t)(next - p) + 1);
-		memcpy(value, p, (size_t)(next - p));
-		value[next - p] = '\0';
-		add_field(form, name, value, (size_t)(next - p), filename, ctype);
+		if (borrow_files && filename != NULL) {
+			add_field(form, name, (char *)p, (size_t)(next - p), filename, ctype);
+			form->fields[form->count - 1].borrowed = 1;
+		} else {
+			value = xmalloc((size_t)(next - p) + 1);
+			memcpy(value, p, (size_t)(next - p));
+			value[next - p] = '\0';
+			add_field(form, name, value, (size_t)(next - p), filename, ctype);
+		}
 		p = next + delim.len;
 	}
 out:
@@ -313,14 +325,36 @@ out:
 	return ret;
 }
 
+int web_form_parse_multipart(const char *content_type, const char *body,
+			     size_t len, struct web_form *form)
+{
+	return parse_multipart(content_type, body, len, form, 0);
+}
+
 /* ---- request body ------------------------------------------------------- */
+
+/* A streamed body, mapped: its bytes stay page cache, not heap. */
+static const char *map_body(struct web_req *r)
+{
+	void *m = mmap(NULL, (size_t)r->body_len, PROT_READ, MAP_PRIVATE, r->body_fd, 0);
+
+	if (m == MAP_FAILED) {
+		log_error("web: %s: cannot map a %lld byte upload: %s", r->path,
+			  (long long)r->body_len, strerror(errno));
+		return NULL;
+	}
+	(void)madvise(m, (size_t)r->body_len, MADV_SEQUENTIAL);
+	r->body_map = m;
+	return m;
+}
 
 int web_form_read(struct web_req *r)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
 	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(r->req),
 					    "Content-Type");
-	size_t len = evbuffer_get_length(in);
+	int streamed = r->body_fd >= 0;
+	size_t len = streamed ? (size_t)r->body_len : evbuffer_get_length(in);
 	const char *body;
 
 	if (r->form_read)
@@ -332,12 +366,14 @@ int web_form_read(struct web_req *r)
 		r->form_status = 0;
 	else if (ct == NULL)
 		r->form_status = 415;
-	else if ((body = (const char *)evbuffer_pullup(in, -1)) == NULL)
+	else if (streamed && (body = map_body(r)) == NULL)
+		r->form_status = 503;
+	else if (!streamed && (body = (const char *)evbuffer_pullup(in, -1)) == NULL)
 		r->form_status = 413;
 	else if (strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0)
 		r->form_status = web_form_parse_urlencoded(body, len, &r->form) < 0 ? 400 : 0;
 	else if (strncasecmp(ct, "multipart/form-data", 19) == 0)
-		r->form_status = web_form_parse_multipart(ct, body, len, &r->form) < 0 ? 400 : 0;
+		r->form_status = parse_multipart(ct, body, len, &r->form, streamed) < 0 ? 400 : 0;
 	else
 		r->form_status = 415;
 	return r->form_status;

@@ -27,10 +27,14 @@
  */
 #include "web_int.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -123,6 +127,147 @@ static void budget_give(struct web_conn *c)
 	c->reserved = 0;
 }
 
+/* ---- streamed bodies ------------------------------------------------------------ */
+
+static const char *head_get(const char *block, size_t len, const char *name, size_t *vlen);
+
+/* Forget c's streamed body, if dispatch() did not take it. */
+static void stream_reset(struct web_conn *c)
+{
+	free(c->stream_head);
+	c->stream_head = NULL;
+	c->stream_head_len = 0;
+	if (c->stream_fd >= 0)
+		close(c->stream_fd);
+	c->stream_fd = -1;
+	c->stream_len = c->stream_left = 0;
+	c->stream_ready = 0;
+}
+
+/* An unnamed file for a body, on the attachments' file system (where the
+ * store copies the upload to), mode 0600: -1 when none can be made. */
+static int body_file(struct web *web)
+{
+	char *path;
+	int fd;
+
+	(void)mkdir(web->attachments_dir, 0750);
+	fd = open(web->attachments_dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+		return fd;
+	path = xasprintf("%s/.upload-XXXXXX", web->attachments_dir);
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd >= 0)
+		(void)unlink(path);
+	free(path);
+	return fd;
+}
+
+/* The header block evhttp gets once the body is in: the same, but with
+ * "Content-Length: 0" and no Expect (the guard has answered it). */
+static char *head_rewrite(const char *block, size_t len, size_t *len_r)
+{
+	struct buf b = BUF_INIT;
+	const char *p = block, *end = block + len;
+	int first = 1;
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		size_t l = eol != NULL ? (size_t)(eol - p) + 1 : (size_t)(end - p);
+
+		if (!first && (l <= 2 && (l == 1 || p[0] == '\r')))
+			buf_puts(&b, "Content-Length: 0\r\n");   /* before the blank line */
+		else if (!first && (strncasecmp(p, "Content-Length:", 15) == 0 ||
+				    strncasecmp(p, "Expect:", 7) == 0)) {
+			p += l;
+			continue;
+		}
+		buf_append(&b, p, l);
+		first = 0;
+		p += l;
+	}
+	*len_r = b.len;
+	return buf_detach(&b);
+}
+
+/* Start streaming the body of the request whose header block (head
+ * bytes, at the front of in) was just read: 0, or -1 (no file: evhttp
+ * reads it into memory, within the budget, as before). */
+static int stream_start(struct web_conn *c, struct evbuffer *in, const char *block,
+			size_t head, int64_t len)
+{
+	struct web_loop *lp = c->loop;
+	size_t vlen;
+	const char *expect = head_get(block, head, "Expect", &vlen);
+	int fd = body_file(lp->web);
+
+	if (fd < 0) {
+		if (time(NULL) - lp->cut_logged >= 10) {
+			log_error("web: %s: cannot make a file for an upload: %s",
+				  lp->web->attachments_dir, strerror(errno));
+			lp->cut_logged = time(NULL);
+		}
+		return -1;
+	}
+	c->stream_head = head_rewrite(block, head, &c->stream_head_len);
+	c->stream_fd = fd;
+	c->stream_len = c->stream_left = len;
+	if (expect != NULL && vlen == 12 && strncasecmp(expect, "100-continue", 12) == 0)
+		(void)bufferevent_write(c->bev, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+	(void)evbuffer_drain(in, head);
+	return 0;
+}
+
+/* Move what has come of the body into its file: 1 when all of it is in
+ * (evhttp then gets the header block), 0 for more, -1 on a write error. */
+static int stream_more(struct web_conn *c, struct evbuffer *in)
+{
+	struct web *web = c->loop->web;
+
+	while (c->stream_left > 0 && evbuffer_get_length(in) > 0) {
+		size_t n = evbuffer_get_length(in);
+		int w;
+
+		if ((int64_t)n > c->stream_left)
+			n = (size_t)c->stream_left;
+		w = evbuffer_write_atmost(in, c->stream_fd, (ev_ssize_t)n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (time(NULL) - c->loop->cut_logged >= 10) {
+				log_error("web: %s: cannot write an upload: %s",
+					  web->attachments_dir, strerror(errno));
+				c->loop->cut_logged = time(NULL);
+			}
+			return -1;
+		}
+		c->stream_left -= w;
+	}
+	if (c->stream_left > 0)
+		return 0;
+	(void)evbuffer_prepend(in, c->stream_head, c->stream_head_len);
+	free(c->stream_head);
+	c->stream_head = NULL;
+	c->stream_ready = 1;
+	atomic_fetch_add(&web->streamed_bodies, 1);
+	atomic_fetch_add(&web->streamed_bytes, (uint64_t)c->stream_len);
+	return 1;
+}
+
+int web_guard_take_body(struct web_loop *lp, struct evhttp_request *req, int *fd_r,
+			int64_t *len_r)
+{
+	struct web_conn *c = web_conn_find(lp, evhttp_request_get_connection(req));
+
+	if (c == NULL || !c->stream_ready || c->stream_fd < 0)
+		return -1;
+	*fd_r = c->stream_fd;
+	*len_r = c->stream_len;
+	c->stream_fd = -1;
+	c->stream_ready = 0;
+	return 0;
+}
+
 /* ---- connections -------------------------------------------------------------- */
 
 struct web_conn *web_conn_find(struct web_loop *lp, struct evhttp_connection *evcon)
@@ -151,6 +296,7 @@ static void conn_free(struct web_conn *c)
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 	budget_give(c);
+	stream_reset(c);
 	if (c->counted)
 		peer_del(lp->web, c->addr);
 	if (c->out_cb != NULL)
@@ -160,6 +306,9 @@ static void conn_free(struct web_conn *c)
 	lp->n_conns--;
 	bufferevent_decref(c->bev);
 	free(c);
+	/* Its descriptor is free once the last reference goes, which is
+	 * now or when evhttp returns: the next accept finds out. */
+	accept_pause_kick(lp->pause);
 }
 
 static void conn_closed(struct evhttp_connection *evcon, void *arg)
@@ -185,6 +334,7 @@ static void conn_request_start(struct web_conn *c)
 
 	bufferevent_getcb(c->bev, &rcb, NULL, NULL, NULL);
 	budget_give(c);
+	stream_reset(c);
 	c->phase = CONN_HEAD;
 	c->started_ms = now_ms();
 	evhttp_connection_set_max_body_size(c->evcon, WEB_ANON_BODY);
@@ -315,6 +465,7 @@ static struct bufferevent *make_bev(struct event_base *base, void *arg)
 	c = xcalloc(1, sizeof(*c));
 	c->loop = lp;
 	c->bev = bev;
+	c->stream_fd = -1;
 	c->next = lp->adopting;
 	lp->adopting = c;
 	event_active(lp->adopt_ev, EV_TIMEOUT, 0);
@@ -361,6 +512,11 @@ int web_cross_site(const char *origin, const char *fetch_site, const char *host,
 {
 	if (fetch_site != NULL && strcasecmp(fetch_site, "cross-site") == 0)
 		return 1;
+	/* The browser's own word wins: our pages go out with Referrer-Policy:
+	 * no-referrer, under which Chromium sends "Origin: null" with a form
+	 * posted from our own page. */
+	if (fetch_site != NULL && strcasecmp(fetch_site, "same-origin") == 0)
+		return 0;
 	if (origin == NULL)
 		return 0;
 	if (base_url != NULL && *base_url != '\0' && strcasecmp(origin, base_url) == 0)
@@ -374,17 +530,72 @@ int web_cross_site(const char *origin, const char *fetch_site, const char *host,
 	return 1;   /* another site, or "null" */
 }
 
+/* How often the header name occurs in block. */
+static int head_count(const char *block, size_t len, const char *name)
+{
+	size_t nlen = strlen(name);
+	const char *p = block, *end = block + len;
+	int n = 0;
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		size_t l = eol != NULL ? (size_t)(eol - p) : (size_t)(end - p);
+
+		n += l > nlen && p[nlen] == ':' && strncasecmp(p, name, nlen) == 0;
+		p += l + 1;
+	}
+	return n;
+}
+
+/* The CSRF token a request names before its body: the "csrf" parameter
+ * of the request target's query, else the X-CSRF-Token header; into out
+ * ("" when none, or when it is not a plain token). */
+static void head_csrf(const char *query, size_t qlen, const char *block, size_t len,
+		      char out[LINK_TOKEN_MAX])
+{
+	const char *p = query, *end = query + qlen, *v = NULL;
+	size_t vlen = 0;
+
+	out[0] = '\0';
+	while (query != NULL && p < end) {
+		const char *amp = memchr(p, '&', (size_t)(end - p));
+		size_t l = amp != NULL ? (size_t)(amp - p) : (size_t)(end - p);
+
+		if (l > 5 && memcmp(p, "csrf=", 5) == 0) {
+			v = p + 5;
+			vlen = l - 5;
+			break;
+		}
+		p += l + 1;
+	}
+	if (v == NULL)
+		v = head_get(block, len, "X-CSRF-Token", &vlen);
+	if (v == NULL || vlen == 0 || vlen >= LINK_TOKEN_MAX)
+		return;
+	for (size_t i = 0; i < vlen; i++)
+		if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z') ||
+		      (v[i] >= '0' && v[i] <= '9') || v[i] == '-' || v[i] == '_' ||
+		      v[i] == '.' || v[i] == '='))
+			return;
+	memcpy(out, v, vlen);
+	out[vlen] = '\0';
+}
+
 /* The body this request may bring: max_body for a signed-in person's
- * upload from our own pages, WEB_ANON_BODY for everything else. */
-static int64_t body_limit(struct web_loop *lp, const char *block, size_t len)
+ * upload from our own pages that names the session's CSRF token before
+ * the body (*stream_r set: it goes to a file), WEB_ANON_BODY for
+ * everything else. */
+static int64_t body_limit(struct web_loop *lp, const char *block, size_t len, int *stream_r)
 {
 	struct web *web = lp->web;
-	const char *sp = memchr(block, ' ', len), *pend;
+	const char *sp = memchr(block, ' ', len), *pend, *qend;
 	char path[64], *cookie, *origin, *site, *host;
-	char token[LINK_TOKEN_MAX];
+	char token[LINK_TOKEN_MAX], csrf[LINK_TOKEN_MAX];
+	const struct link_keys *keys = atomic_load(&web->keys);
 	struct link_claims claims;
 	int64_t limit = WEB_ANON_BODY;
 
+	*stream_r = 0;
 	if (sp == NULL || (size_t)(sp - block) != 4 || memcmp(block, "POST", 4) != 0)
 		return limit;
 	pend = sp + 1;
@@ -397,15 +608,23 @@ static int64_t body_limit(struct web_loop *lp, const char *block, size_t len)
 	path[pend - sp - 1] = '\0';
 	if (!web_route_upload(path))
 		return limit;
+	qend = pend;
+	while (*pend == '?' && qend < block + len && *qend != ' ' && *qend != '\r' &&
+	       *qend != '\n')
+		qend++;
+	head_csrf(*pend == '?' ? pend + 1 : NULL, *pend == '?' ? (size_t)(qend - pend - 1) : 0,
+		  block, len, csrf);
 	cookie = head_dup(block, len, "Cookie");
 	origin = head_dup(block, len, "Origin");
 	site = head_dup(block, len, "Sec-Fetch-Site");
 	host = head_dup(block, len, "Host");
 	if (cookie != NULL && web_cookie_value(cookie, token) == 0 &&
-	    link_verify(atomic_load(&web->keys), token, LINK_SESSION, clock_now(), NULL, NULL,
-			&claims) == LINK_OK &&
-	    !web_cross_site(origin, site, host, web->base_url))
+	    link_verify(keys, token, LINK_SESSION, clock_now(), NULL, NULL, &claims) == LINK_OK &&
+	    !web_cross_site(origin, site, host, web->base_url) &&
+	    web_csrf_match(keys, &claims, csrf)) {
 		limit = web->max_body + WEB_BODY_SLACK;
+		*stream_r = 1;
+	}
 	free(cookie);
 	free(origin);
 	free(site);
@@ -432,26 +651,54 @@ static void g_read(struct bufferevent *bev, void *arg)
 			return;   /* wait for the rest: the deadline runs */
 		if (head > 0 && head <= HEAD_MAX) {
 			const char *block = (const char *)evbuffer_pullup(in, (ev_ssize_t)head);
-			int64_t limit = body_limit(c->loop, block, head), want = limit;
+			int stream;
+			int64_t limit = body_limit(c->loop, block, head, &stream), want = limit;
+			int64_t clen = -1;
 			size_t vlen;
 			const char *cl = head_get(block, head, "Content-Length", &vlen);
+			char num[20];
 
-			if (cl != NULL && vlen > 0 && vlen < 20) {
-				char num[20];
-
+			if (cl != NULL && vlen > 0 && vlen < sizeof(num)) {
 				memcpy(num, cl, vlen);
 				num[vlen] = '\0';
-				want = strtoll(num, NULL, 10);
-				if (want < 0 || want > limit)
-					want = limit;  /* evhttp answers 413 */
+				if (strspn(num, "0123456789") != vlen)
+					num[0] = '\0';   /* evhttp refuses it */
+				clen = strtoll(num, NULL, 10);
 			}
+			/* A large body must be plainly delimited (it goes to a
+			 * file, by its length): a chunked one stays small. */
+			if (stream && (clen < 0 || head_count(block, head, "Content-Length") != 1 ||
+				       head_count(block, head, "Transfer-Encoding") != 0)) {
+				stream = 0;
+				limit = want = WEB_ANON_BODY;
+			}
+			if (clen >= 0)
+				want = clen <= limit ? clen : limit;   /* over: evhttp answers 413 */
+			if (clen > limit && clen > WEB_ANON_BODY)
+				atomic_fetch_add(&c->loop->web->refused_large, 1);
 			if (want > 0 && budget_take(c, want) < 0) {
 				atomic_fetch_add(&c->loop->web->refused_budget, 1);
 				limit = 0;   /* evhttp answers 413 without reading */
+				stream = 0;
 			}
+			/* A large body goes to a file before evhttp sees the
+			 * request; without a file, it is refused unread. */
+			if (stream && clen > WEB_ANON_BODY && clen <= limit &&
+			    stream_start(c, in, block, head, clen) < 0)
+				limit = 0;
 			evhttp_connection_set_max_body_size(c->evcon, limit);
 		}
 		c->phase = CONN_BODY;
+	}
+	if (c->stream_head != NULL) {
+		int done = stream_more(c, in);
+
+		if (done < 0) {
+			evhttp_connection_free(c->evcon);   /* conn_closed frees c */
+			return;
+		}
+		if (done == 0)
+			return;
 	}
 	ev_read(bev, c->evcon);    /* may free the connection, and c */
 }
@@ -542,6 +789,11 @@ void web_guard_close(struct web_loop *lp)
 
 void web_guard_free(struct web_loop *lp)
 {
+	/* evhttp_free() calls the close callback only of connections it
+	 * counts as connected; the others' records (and the reference to
+	 * their bufferevents) go here. */
+	while (lp->conns != NULL)
+		conn_free(lp->conns);
 	free(lp->conn_hash);
 	lp->conn_hash = NULL;
 }

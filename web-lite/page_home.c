@@ -93,7 +93,8 @@ static void render_error(struct buf *o, const char *error)
 static void client_new_form(struct web_req *r, struct buf *o, const struct web_form *pf)
 {
 	buf_printf(o, "<details class=\"card newchat\"%s><summary>Start a new chat</summary>"
-		      "<form method=\"post\" action=\"/new\">", pf != NULL ? " open" : "");
+		      "<form method=\"post\" action=\"/new?csrf=" WEB_CSRF_MARK "\">",
+		   pf != NULL ? " open" : "");
 	web_render_csrf(r, o);
 	buf_puts(o, "<label>Subject<input name=\"subject\" required maxlength=\"200\" value=\"");
 	prefill(o, pf, "subject");
@@ -113,7 +114,8 @@ static void staff_new_form(struct web_req *r, struct buf *o, const struct web_fo
 		goto out;
 	(void)store_template_list(r->store, &templates, NULL);
 	buf_printf(o, "<details class=\"card newchat\"%s><summary>New chat</summary>"
-		      "<form method=\"post\" action=\"/new\">", pf != NULL ? " open" : "");
+		      "<form method=\"post\" action=\"/new?csrf=" WEB_CSRF_MARK "\">",
+		   pf != NULL ? " open" : "");
 	web_render_csrf(r, o);
 	buf_puts(o, "<fieldset><legend>To one or several clients</legend>"
 		    "<div class=\"accounts\">");

@@ -264,8 +264,11 @@ static void render_reply(struct page *pg, const char *draft)
 			    "messages.</p></section>");
 		return;
 	}
-	buf_printf(o, "<form id=\"replyform\" method=\"post\" action=\"/t/%lld/reply\" "
-		      "enctype=\"multipart/form-data\">", (long long)t->id);
+	/* The token also rides in the action's query: the guard checks it
+	 * before it lets a large body in (the form field comes after the
+	 * file).  Pages go out with Referrer-Policy: no-referrer. */
+	buf_printf(o, "<form id=\"replyform\" method=\"post\" action=\"/t/%lld/reply?csrf="
+		      WEB_CSRF_MARK "\" enctype=\"multipart/form-data\">", (long long)t->id);
 	web_render_csrf(pg->r, o);
 	buf_puts(o, "<label class=\"sr\" for=\"body\">Your reply</label>"
 		    "<textarea id=\"body\" name=\"body\" rows=\"4\" "

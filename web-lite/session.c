@@ -13,6 +13,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -196,24 +197,47 @@ void web_csrf_token(struct web_req *r, char out[LINK_TOKEN_MAX])
 	(void)link_sign(r->keys, &c, out);
 }
 
+int web_csrf_match(const struct link_keys *keys, const struct link_claims *session,
+		   const char *token)
+{
+	struct link_claims got;
+
+	if (token == NULL || *token == '\0')
+		return 0;
+	/* The MAC is compared in constant time inside link_verify(). */
+	if (link_verify(keys, token, LINK_CSRF, clock_now(), NULL, NULL, &got) != LINK_OK)
+		return 0;
+	return got.kind == session->kind && got.principal_id == session->principal_id &&
+	       got.generation == session->generation && got.expires == session->expires &&
+	       got.thread_id == 0;
+}
+
+/*
+ * The token must come in the form field (or the X-CSRF-Token header of a
+ * script's post), as it always had to; a copy in the action's query
+ * ("?csrf=", which the guard reads to let a large body in) must be the
+ * same session's too.  The query alone is not enough: URLs end up in
+ * logs and histories, so a token seen there must not open a POST.
+ */
 int web_csrf_ok(struct web_req *r)
 {
 	const char *tok = web_form_get(&r->form, "csrf");
-	struct link_claims want, got;
+	const char *query = r->uri != NULL ? evhttp_uri_get_query(r->uri) : NULL;
+	struct evkeyvalq q;
+	int ok;
 
 	if (tok == NULL)
 		tok = evhttp_find_header(evhttp_request_get_input_headers(r->req),
 					 "X-CSRF-Token");
 	if (r->sess.kind == 0 || tok == NULL)
 		return 0;
-	/* The MAC is compared in constant time inside link_verify(). */
-	if (link_verify(r->keys, tok, LINK_CSRF, clock_now(), NULL, NULL, &got) !=
-	    LINK_OK)
-		return 0;
-	csrf_claims(&r->sess, &want);
-	return got.kind == want.kind && got.principal_id == want.principal_id &&
-	       got.generation == want.generation && got.expires == want.expires &&
-	       got.thread_id == 0;
+	ok = web_csrf_match(r->keys, &r->sess.claims, tok);
+	TAILQ_INIT(&q);
+	if (ok && query != NULL && evhttp_parse_query_str(query, &q) == 0 &&
+	    evhttp_find_header(&q, "csrf") != NULL)
+		ok = web_csrf_match(r->keys, &r->sess.claims, evhttp_find_header(&q, "csrf"));
+	evhttp_clear_headers(&q);
+	return ok;
 }
 
 static void set_cookie(struct web_req *r, const char *value, int64_t max_age)

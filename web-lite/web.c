@@ -4,7 +4,8 @@
  * and the reply functions that put the security headers on every response.
  *
  * A request's trip: dispatch() (on the loop) matches the route table and,
- * for a POST, reads the form; static files are answered right there.
+ * for a POST, reads the form (a large upload the guard streamed to a file
+ * is read on the worker instead); static files are answered right there.
  * Everything else is one job in the store pool, on the read lane for GET
  * and HEAD and on the writer lane for POST: run_request() (on a worker,
  * with that worker's connection) loads the session, passes the route's
@@ -23,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -564,6 +566,10 @@ static void run_request(struct store *store, struct store_job *job)
 	} else {
 		if (rt->gate != GATE_OPEN)
 			web_session_load(r);
+		/* A streamed upload is parsed here, from its file, and only for
+		 * someone signed in (the guard checked the token already). */
+		if (rt->gate == GATE_POST && r->body_fd >= 0 && r->sess.kind != 0)
+			r->form_status = web_form_read(r);
 		if (rt->gate != GATE_POST || post_gate(r) == 0)
 			run_handler(r);
 	}
@@ -578,6 +584,10 @@ static void request_free(struct web_req *r)
 {
 	reply_clear(&r->reply);
 	web_form_clear(&r->form);
+	if (r->body_map != NULL)
+		(void)munmap(r->body_map, (size_t)r->body_len);
+	if (r->body_fd >= 0)
+		close(r->body_fd);
 	web_session_clear(&r->sess);
 	free(r->path);
 	free(r);
@@ -649,6 +659,8 @@ static void dispatch(struct evhttp_request *req, void *arg)
 	r->req = req;
 	r->keys = atomic_load(&web->keys);
 	r->reply.fd = -1;
+	r->body_fd = -1;
+	(void)web_guard_take_body(lp, req, &r->body_fd, &r->body_len);
 	r->method = evhttp_request_get_command(req);
 	if (evhttp_request_get_connection(req) != NULL) {
 		char *host = NULL;
@@ -676,8 +688,9 @@ static void dispatch(struct evhttp_request *req, void *arg)
 		return;
 	}
 	/* The body is parsed here, on the loop; its verdict waits for the
-	 * gate, which answers a visitor without a session first. */
-	if (r->route != NULL && r->method == EVHTTP_REQ_POST)
+	 * gate, which answers a visitor without a session first.  A body
+	 * streamed to a file is parsed on the worker (run_request). */
+	if (r->route != NULL && r->method == EVHTTP_REQ_POST && r->body_fd < 0)
 		r->form_status = web_form_read(r);
 	r->job.run = run_request;
 	r->job.reply_to = lp->doneq;

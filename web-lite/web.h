@@ -44,7 +44,8 @@
  * Path=/, Secure when base_url is https.  The CSRF token of a session is
  * a LINK_CSRF token with the same claims; every POST but /u/TOKEN and
  * /fresh must carry it as the form field "csrf" (or the X-CSRF-Token
- * header), checked with link_verify and a comparison of the claims.
+ * header), checked with link_verify and a comparison of the claims; a
+ * copy in the query ("?csrf=", for the guard) must match as well.
  *
  * A GET never changes chat state: read marks, replies and task ticks are
  * POSTs.  A contact's last login is recorded by their POSTs (normally the
@@ -61,10 +62,12 @@
  * Bad input: unknown path 404, wrong method (any method) 405 with Allow,
  * body over [web] max_body 413, bad CSRF 403, a thread or attachment of
  * another account 404.  Before a body is read (guard.c): 64 KB unless a
- * signed-in person posts to /new or /t/ID/reply from our own site, a
- * budget for all bodies in flight, header and request deadlines and a
- * cap per client address; evhttp's own 400/413 pages get the security
- * headers too.
+ * signed-in person posts to /new or /t/ID/reply from our own site with
+ * the session's CSRF token ahead of the body (the forms' action carries
+ * "?csrf=TOKEN"; or X-CSRF-Token); such a large body is streamed to an
+ * unnamed file and parsed from it on the worker.  A budget for all
+ * bodies in flight, header and request deadlines and a cap per client
+ * address; evhttp's own 400/413 pages get the security headers too.
  */
 #ifndef GW_WEB_H
 #define GW_WEB_H

@@ -126,6 +126,15 @@ struct web_conn {
 	int64_t started_ms;        /* monotonic: this request's start */
 	int64_t reserved;          /* body bytes taken from the budget */
 	int counted;               /* in web->peers */
+	/* A large upload streamed to a file before evhttp sees its request
+	 * (guard.c): the header block held back (NULL when not streaming),
+	 * the file, the bytes still to come; ready once the body is in and
+	 * until dispatch() takes the file. */
+	char *stream_head;
+	size_t stream_head_len;
+	int stream_fd;             /* -1: none */
+	int64_t stream_len, stream_left;
+	int stream_ready;
 	int replying;              /* the next status line is ours */
 	int injecting;
 	char addr[48];
@@ -215,6 +224,11 @@ struct web {
 	_Atomic int64_t body_inflight;
 	/* what the guard refused (tests, bench) */
 	_Atomic uint64_t refused_cap, refused_budget, cut_slow, evhttp_errors;
+	/* bodies over 64 KB refused before they were read (no session, no
+	 * CSRF token ahead of the body, not an upload route) */
+	_Atomic uint64_t refused_large;
+	/* bodies streamed to a file instead of memory, and their bytes */
+	_Atomic uint64_t streamed_bodies, streamed_bytes;
 };
 
 /* The signed-in person, from the session cookie. */
@@ -235,6 +249,9 @@ struct web_field {
 	size_t len;
 	char *filename;            /* multipart file parts only */
 	char *content_type;        /* multipart parts only, may be NULL */
+	int borrowed;              /* value points into the request's mapped
+				    * body (a file part of a streamed upload):
+				    * not NUL-terminated, not freed */
 };
 struct web_form {
 	struct web_field *fields;
@@ -279,6 +296,12 @@ struct web_req {
 	struct web_session sess;
 	struct web_form form;
 	int form_read, form_status;
+	/* A body streamed to a file by the guard (-1: the body, if any, is in
+	 * evhttp's input buffer); mapped by web_form_read() on the worker,
+	 * unmapped and closed when the request is freed. */
+	int body_fd;
+	int64_t body_len;
+	void *body_map;
 	char peer[48];             /* client address */
 	int replied;
 	int wake;                  /* the relay should look at the outbox */
@@ -337,10 +360,15 @@ void web_guard_dispatched(struct web_loop *lp, struct evhttp_request *req);
 /* Just before our evhttp_send_reply*(): the reply has its headers. */
 void web_guard_replying(struct web_loop *lp, struct evhttp_request *req);
 struct web_conn *web_conn_find(struct web_loop *lp, struct evhttp_connection *evcon);
-/* 1 when a POST comes from another site: Sec-Fetch-Site: cross-site, or an
- * Origin that is neither base_url nor this Host (NULLs: header absent). */
+/* 1 when a POST comes from another site: Sec-Fetch-Site: cross-site, or
+ * (unless Sec-Fetch-Site says same-origin) an Origin that is neither
+ * base_url nor this Host (NULLs: header absent). */
 int web_cross_site(const char *origin, const char *fetch_site, const char *host,
 		   const char *base_url);
+/* dispatch(): the file holding req's streamed body, taken over by the
+ * caller: 0, or -1 when the body was not streamed. */
+int web_guard_take_body(struct web_loop *lp, struct evhttp_request *req, int *fd_r,
+			int64_t *len_r);
 /* web.c: 1 when path is a route that takes uploads (up to max_body). */
 int web_route_upload(const char *path);
 /* session.c: our cookie's value in a Cookie header: 0, or -1 if absent. */
@@ -350,7 +378,9 @@ int web_cookie_value(const char *header, char out[LINK_TOKEN_MAX]);
 
 /*
  * Parse the request body (urlencoded or multipart/form-data) into r->form,
- * once (on the loop, before the job: later calls return the same verdict).
+ * once (on the loop, before the job; a streamed body on the worker, from
+ * its file mapped: file parts then point into the mapping).  Later calls
+ * return the same verdict.
  * Returns 0, or an HTTP status to answer with (400, 413, 415).
  */
 int web_form_read(struct web_req *r);
@@ -378,8 +408,13 @@ void web_session_load(struct web_req *r);
 void web_session_clear(struct web_session *s);
 /* CSRF token of the current session into out ("" without a session). */
 void web_csrf_token(struct web_req *r, char out[LINK_TOKEN_MAX]);
-/* 1 when the POST carries this session's CSRF token. */
+/* 1 when the POST carries this session's CSRF token in the form field (or
+ * the X-CSRF-Token header), and a "csrf" in the query, if any, is right. */
 int web_csrf_ok(struct web_req *r);
+/* 1 when token is a valid CSRF token for the session with these claims
+ * (no store: the guard calls it on the loop). */
+int web_csrf_match(const struct link_keys *keys, const struct link_claims *session,
+		   const char *token);
 void web_handle_view_link(struct web_req *r, const char *token);
 void web_handle_fresh(struct web_req *r);
 void web_handle_unsubscribe(struct web_req *r, const char *token);

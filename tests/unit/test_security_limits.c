@@ -170,33 +170,207 @@ static void test_security_body_budget(void **state)
 	free(csrf);
 }
 
-static void test_security_upload_signed_in_still_works(void **state)
+/* A line of the uploaded file. */
+#define LINE "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde\n"
+
+/* A multipart reply with the CSRF field and a file of size / 64 lines of
+ * 64 bytes. */
+static void upload_body(struct buf *body, const char *csrf, size_t size)
 {
-	struct wfx *f = *state;
-	char *cookie, *csrf, headers[1024], path[64];
+	buf_printf(body, "--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n%s\r\n"
+			 "--XyZ\r\nContent-Disposition: form-data; name=\"body\"\r\n\r\nhere\r\n"
+			 "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; "
+			 "filename=\"big.txt\"\r\nContent-Type: text/plain\r\n\r\n", csrf);
+	for (size_t i = 0; i < size / 64; i++)
+		buf_puts(body, LINE);
+	buf_puts(body, "\r\n--XyZ--\r\n");
+}
+
+/* The newest attachment of thread ta: its size (0 when none). */
+static int64_t last_attachment_size(struct wfx *f)
+{
+	struct store_thread_view v;
+	char *err = NULL;
+	int64_t size = 0;
+
+	WFX_CHECK(store_thread_show(f->s, f->ta, STORE_CONTACT, f->anna, 0, &v, &err), err);
+	if (v.n_attachments > 0)
+		size = v.attachments[v.n_attachments - 1].size;
+	store_thread_view_clear(&v);
+	return size;
+}
+
+/* A signed-in upload through the page's own form (the token in the
+ * action's query and in the form) goes to a file, not to memory. */
+static void upload_streamed(struct wfx *f, size_t size)
+{
+	char *cookie, *csrf, headers[1024], path[LINK_TOKEN_MAX + 64];
 	struct buf body = BUF_INIT;
 	struct wresp r;
 
-	f->web_cfg.max_body = 1024 * 1024;
-	wfx_restart(f);
 	cookie = wfx_login(f, LINK_CONTACT, f->anna);
 	csrf = wfx_csrf(f, cookie, "/");
 	assert_non_null(csrf);
-	buf_printf(&body, "--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n%s\r\n"
-			  "--XyZ\r\nContent-Disposition: form-data; name=\"body\"\r\n\r\nhere\r\n"
-			  "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; "
-			  "filename=\"big.txt\"\r\nContent-Type: text/plain\r\n\r\n", csrf);
-	for (int i = 0; i < 300 * 1024 / 64; i++)
-		buf_puts(&body, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abc\n");
-	buf_puts(&body, "\r\n--XyZ--\r\n");
+	upload_body(&body, csrf, size);
+	/* What Chromium sends with a form posted from a page served with
+	 * Referrer-Policy: no-referrer: Origin null, Sec-Fetch-Site same-origin. */
 	snprintf(headers, sizeof(headers),
-		 "%sContent-Type: multipart/form-data; boundary=XyZ\r\n", cookie);
-	snprintf(path, sizeof(path), "/t/%lld/reply", (long long)f->ta);
+		 "%sOrigin: null\r\nSec-Fetch-Site: same-origin\r\n"
+		 "Content-Type: multipart/form-data; boundary=XyZ\r\n", cookie);
+	snprintf(path, sizeof(path), "/t/%lld/reply?csrf=%s", (long long)f->ta, csrf);
 	assert_int_equal(wfx_http(f, "POST", path, headers, body.data, body.len, &r), 0);
 	if (r.status != 303)
 		fail_msg("signed-in upload of %zu bytes: %d\n%s", body.len, r.status, r.head);
+	/* The whole body went through a file: none of it sat in evhttp's
+	 * input buffer, and the file part was parsed from the mapping. */
+	assert_int_equal(atomic_load(&f->web->streamed_bodies), 1);
+	assert_int_equal(atomic_load(&f->web->streamed_bytes), body.len);
+	assert_int_equal(last_attachment_size(f), size / 64 * 64);
+	assert_int_equal(atomic_load(&f->web->body_inflight), 0);
 	wresp_clear(&r);
 	buf_release(&body);
+	free(cookie);
+	free(csrf);
+}
+
+static void test_security_upload_signed_in_still_works(void **state)
+{
+	struct wfx *f = *state;
+
+	f->web_cfg.max_body = 1024 * 1024;
+	wfx_restart(f);
+	upload_streamed(f, 300 * 1024);
+}
+
+static void test_security_upload_3mb_with_csrf_in_query_streamed_to_disk(void **state)
+{
+	struct wfx *f = *state;
+
+	f->web_cfg.max_body = 10 * 1024 * 1024;
+	wfx_restart(f);
+	upload_streamed(f, 3 * 1024 * 1024);
+}
+
+/* Send a large body's header block and its first KB on a raw connection:
+ * the answer, read before the rest is sent (malloc'd). */
+static char *large_post(struct wfx *f, const char *target, const char *extra)
+{
+	char head[2048], chunk[1024];
+	int fd, closed;
+	char *resp;
+
+	snprintf(head, sizeof(head),
+		 "POST %s HTTP/1.1\r\nHost: x\r\n%s"
+		 "Content-Type: multipart/form-data; boundary=XyZ\r\n"
+		 "Content-Length: 3145728\r\n\r\n", target, extra);
+	memset(chunk, 'a', sizeof(chunk));
+	fd = raw_connect(f);
+	raw_send(f, fd, head, strlen(head));
+	raw_send(f, fd, chunk, sizeof(chunk));
+	resp = raw_read(f, fd, -2000, &closed);
+	close(fd);
+	return resp;
+}
+
+static void test_security_large_body_without_csrf_refused_before_read(void **state)
+{
+	struct wfx *f = *state;
+	char *cookie, *csrf, *other_cookie, *other, target[LINK_TOKEN_MAX + 64];
+	char extra[LINK_TOKEN_MAX + 256];
+	struct {
+		const char *query;      /* csrf in the action's query */
+		const char *header;     /* X-CSRF-Token */
+	} cases[3];
+
+	f->web_cfg.max_body = 10 * 1024 * 1024;
+	wfx_restart(f);
+	cookie = wfx_login(f, LINK_CONTACT, f->anna);
+	csrf = wfx_csrf(f, cookie, "/");
+	other_cookie = wfx_login(f, LINK_CONTACT, f->ann2);
+	other = wfx_csrf(f, other_cookie, "/");
+	cases[0].query = NULL;          /* none: the field comes after the file */
+	cases[0].header = NULL;
+	cases[1].query = other;         /* another session's */
+	cases[1].header = NULL;
+	cases[2].query = NULL;
+	cases[2].header = "bogus";
+	for (size_t i = 0; i < GW_ARRAY_SIZE(cases); i++) {
+		char *resp;
+
+		snprintf(target, sizeof(target), "/t/%lld/reply%s%s", (long long)f->ta,
+			 cases[i].query != NULL ? "?csrf=" : "",
+			 cases[i].query != NULL ? cases[i].query : "");
+		snprintf(extra, sizeof(extra), "%s%s%s%s", cookie,
+			 cases[i].header != NULL ? "X-CSRF-Token: " : "",
+			 cases[i].header != NULL ? cases[i].header : "",
+			 cases[i].header != NULL ? "\r\n" : "");
+		resp = large_post(f, target, extra);
+		if (strncmp(resp, "HTTP/1.1 413", 12) != 0)
+			fail_msg("case %zu: a large body without the session's token was not "
+				 "refused first:\n%.300s", i, resp);
+		assert_security_headers(resp, "413");
+		free(resp);
+		if (atomic_load(&f->web->refused_large) != i + 1)
+			fail_msg("case %zu: refused_large %llu", i,
+				 (unsigned long long)atomic_load(&f->web->refused_large));
+	}
+	assert_int_equal(atomic_load(&f->web->streamed_bodies), 0);
+	assert_int_equal(atomic_load(&f->web->body_inflight), 0);
+	assert_int_equal(last_attachment_size(f), 0);
+	free(cookie);
+	free(csrf);
+	free(other_cookie);
+	free(other);
+}
+
+static void test_security_large_chunked_body_stays_small(void **state)
+{
+	struct wfx *f = *state;
+	char *cookie, *csrf, head[2048], chunk[1024], *resp;
+	int fd, closed;
+
+	f->web_cfg.max_body = 10 * 1024 * 1024;
+	wfx_restart(f);
+	cookie = wfx_login(f, LINK_CONTACT, f->anna);
+	csrf = wfx_csrf(f, cookie, "/");
+	/* Session and token are right, but a body without a length cannot
+	 * go to a file by it: 64 KB at most. */
+	snprintf(head, sizeof(head),
+		 "POST /t/%lld/reply?csrf=%s HTTP/1.1\r\nHost: x\r\n%s"
+		 "Content-Type: multipart/form-data; boundary=XyZ\r\n"
+		 "Transfer-Encoding: chunked\r\n\r\n100000\r\n", (long long)f->ta, csrf, cookie);
+	memset(chunk, 'a', sizeof(chunk));
+	fd = raw_connect(f);
+	raw_send(f, fd, head, strlen(head));
+	raw_send(f, fd, chunk, sizeof(chunk));
+	resp = raw_read(f, fd, -2000, &closed);
+	if (strncmp(resp, "HTTP/1.1 413", 12) != 0)
+		fail_msg("a 1 MB chunk was not refused:\n%.300s", resp);
+	assert_int_equal(atomic_load(&f->web->streamed_bodies), 0);
+	close(fd);
+	free(resp);
+	free(cookie);
+	free(csrf);
+}
+
+static void test_security_large_body_to_non_upload_route_refused(void **state)
+{
+	struct wfx *f = *state;
+	char *cookie, *csrf, target[LINK_TOKEN_MAX + 64], *resp;
+
+	f->web_cfg.max_body = 10 * 1024 * 1024;
+	wfx_restart(f);
+	cookie = wfx_login(f, LINK_CONTACT, f->anna);
+	csrf = wfx_csrf(f, cookie, "/");
+	/* Session and token are right; the route takes no files. */
+	snprintf(target, sizeof(target), "/t/%lld/read?csrf=%s", (long long)f->ta, csrf);
+	resp = large_post(f, target, cookie);
+	if (strncmp(resp, "HTTP/1.1 413", 12) != 0)
+		fail_msg("a large body to /t/ID/read was not refused first:\n%.300s", resp);
+	assert_security_headers(resp, "413");
+	assert_int_equal(atomic_load(&f->web->refused_large), 1);
+	assert_int_equal(atomic_load(&f->web->streamed_bodies), 0);
+	free(resp);
 	free(cookie);
 	free(csrf);
 }
@@ -317,6 +491,10 @@ int main(void)
 		T(test_security_anonymous_body_refused_early),
 		T(test_security_body_budget),
 		T(test_security_upload_signed_in_still_works),
+		T(test_security_upload_3mb_with_csrf_in_query_streamed_to_disk),
+		T(test_security_large_body_without_csrf_refused_before_read),
+		T(test_security_large_body_to_non_upload_route_refused),
+		T(test_security_large_chunked_body_stays_small),
 		T(test_security_header_trickle_cut),
 		T(test_security_per_address_cap),
 		T(test_security_fresh_cross_site_and_rate),

@@ -168,6 +168,23 @@ async function clientFlow(browser, env, base) {
   check(dl.status() === 200 && (dl.headers()['content-disposition'] || '').startsWith('attachment;'),
     'file downloads as an attachment');
 
+  // A large file through the same form: the page's token rides in the
+  // action's query, so the daemon streams the body to disk.
+  const big = Buffer.alloc(3 * 1024 * 1024, 'ledger line\n');
+  await page.setInputFiles('#replyform input[type=file]', {
+    name: 'ledger.txt', mimeType: 'text/plain', buffer: big,
+  });
+  const [bigPost] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST' && r.url().includes('/reply'),
+      { timeout: 20000 }),
+    page.click('#replyform button[type=submit]')]);
+  await page.waitForLoadState('load');
+  check(bigPost.status() === 303, `large upload answered 303 (got ${bigPost.status()})`);
+  check(await page.isVisible('a.file:has-text("ledger.txt")'), 'large (3 MB) upload listed');
+  const bigHref = await page.getAttribute('a.file:has-text("ledger.txt")', 'href');
+  const bigDl = await page.request.get(base + bigHref);
+  check(bigDl.status() === 200 && (await bigDl.body()).equals(big), 'large upload downloads byte for byte');
+
   // Live: a staff message appears without a reload.
   await page.fill('#body', 'draft that must survive');
   ctl('message', 'post', ids.thread, '--from', `staff:${ids.member}`,
