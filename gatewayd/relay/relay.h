@@ -8,8 +8,8 @@
  *          unsubscribe links, per-recipient Reply-To and VERP sender
  *   render compose_render()
  *   send   transport_send()
- *   mark   GW_OK -> sent, recorded with the other acknowledgements of its
- *          batch in one transaction (see "Durability"); GW_PERMFAIL ->
+ *   mark   GW_OK -> sent, in a commit of its own before the next send
+ *          (see "Durability"); GW_PERMFAIL ->
  *          failed at once; GW_TEMPFAIL -> deferred with backoff
  *          (relay_decide), or failed once the row is older than [mail]
  *          max_lifetime.  A row that cannot be composed (thread gone, bad
@@ -46,12 +46,16 @@
  * never loses).  What creates mail (the scheduler, the web view, the CLI)
  * keeps [store] synchronous.
  *
- * A row is marked sent only after the server's 250 to its DATA, but not
- * necessarily at once: acknowledgements are marked in batches, at most
- * RELAY_MARKS_MAX rows and RELAY_MARKS_DELAY_MS after the first of them,
- * and always before a worker claims again, sleeps or stops (relay_int.h,
- * "The window").  A crash inside that window re-sends those mails after
- * their lease with the same Message-ID; it never loses one.
+ * A row is marked sent right after the server's 250 to its DATA, in a
+ * commit of its own, before the worker sends anything else.  With
+ * synchronous=NORMAL that commit waits for no disk: it is in the WAL (the
+ * kernel's page cache) when it returns, so it survives the process dying;
+ * only a power cut can lose it.  So a kill -9 leaves each worker at most
+ * one mail that the server may have accepted while its row is still
+ * "sending": the one in flight, whose 250 had not come back yet or whose
+ * mark had not committed yet.  It goes out again after its lease with the same Message-ID; no
+ * mail is ever lost.  (Marks used to be batched, up to 32 a commit, which
+ * re-sent about ten mails per kill.)
  *
  * Leases.  A worker gives the rest of its batch back (store_outbox_release)
  * once the batch has taken a quarter of [mail] lease, so that behind a

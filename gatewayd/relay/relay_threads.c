@@ -208,9 +208,9 @@ static void count_report(struct relay *r, const struct relay_report *rep)
 
 /*
  * Deliver a claimed batch one row at a time; give the rest back at
- * shutdown or when the batch has taken a quarter of the lease.  Rows sent
- * are marked in batches (relay_int.h, "The window"), and all of them
- * before this returns.
+ * shutdown or when the batch has taken a quarter of the lease.  Claims
+ * are batched, marks are not: each row sent is marked in its own commit
+ * before the next one goes out (relay.h, "Durability").
  */
 static void deliver_batch(struct relay_worker *w, const struct store_outbox_list *list,
 			  struct buf *scratch, int *batch)
@@ -218,7 +218,6 @@ static void deliver_batch(struct relay_worker *w, const struct store_outbox_list
 	struct relay *r = w->relay;
 	int64_t start_ms = clock_monotonic_ms();
 	int64_t budget_ms = r->cfg->mail.lease * 1000 / 4;
-	struct relay_marks marks = RELAY_MARKS_INIT;
 	struct relay_report rep;
 
 	/* A full batch means more is waiting: take more next time. */
@@ -241,11 +240,8 @@ static void deliver_batch(struct relay_worker *w, const struct store_outbox_list
 
 		rs.keys = atomic_load(&r->keys);
 		relay_deliver(&rs, w->store, w->transport, &list->items[i], clock_now(),
-			      scratch, r->pool, &marks, &rep);
-		if (relay_marks_due(&marks, clock_monotonic_ms()))
-			relay_marks_flush(&marks, w->store, r->pool);
+			      scratch, r->pool, &rep);
 	}
-	relay_marks_flush(&marks, w->store, r->pool);
 	count_report(r, &rep);
 }
 
