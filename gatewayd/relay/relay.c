@@ -232,7 +232,7 @@ static void write_outcome(struct store *store, void *arg)
 static void record(struct store *store,
 		   const struct store_outbox *row, enum relay_outcome outcome,
 		   int64_t next_attempt, int64_t now, const char *what,
-		   struct store_pool *pool, struct relay_report *report)
+		   const struct relay_writer *writer, struct relay_report *report)
 {
 	const char *rcpt = row->recipient_address != NULL ? row->recipient_address : "";
 	struct outcome_write o = { row->id, outcome, now, next_attempt, what, GW_OK, NULL };
@@ -240,7 +240,10 @@ static void record(struct store *store,
 	enum gw_result r;
 	char d[32];
 
-	relay_write(pool, store, write_outcome, &o);
+	if (writer != NULL)
+		relay_write(writer->pool, writer->store, write_outcome, &o);
+	else
+		write_outcome(store, &o);
 	r = o.result;
 	error = o.error;
 
@@ -270,7 +273,7 @@ static void record(struct store *store,
 
 int relay_deliver(const struct relay_settings *rs, struct store *store,
 		  struct transport *transport, const struct store_outbox *row,
-		  int64_t now, struct buf *scratch, struct store_pool *pool,
+		  int64_t now, struct buf *scratch, const struct relay_writer *writer,
 		  struct relay_report *report)
 {
 	struct store_compose rec;
@@ -329,7 +332,7 @@ done_letter:
 done_rec:
 	store_compose_clear(&rec);
 done:
-	record(store, row, outcome, next, now, what, pool, report);
+	record(store, row, outcome, next, now, what, writer, report);
 	free(what);
 	free(reply);
 	free(error);

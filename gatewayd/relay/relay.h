@@ -20,10 +20,12 @@
  *   relay: outbox 1842 to a@b.example: failed: 127.0.0.1:25 said: 550 ...
  *
  * Threads (relay_open).  [mail] concurrency worker threads, each with its
- * own store connection and its own transport (an SMTP connection reused
- * from one mail to the next), plus one scheduler thread with its own
- * connection; their writes take turns on the store pool's writer lane
- * with every other writer of the process (relay_open).  None of them
+ * own store connection for reading and its own transport (an SMTP
+ * connection reused from one mail to the next), plus one scheduler thread
+ * with its own connection.  The workers write through one more connection
+ * they share (relay_int.h, struct relay_writer); all the relay's writes
+ * take turns on the store pool's writer lane with every other writer of
+ * the process (relay_open).  None of them
  * touches the event loop: the loop only calls
  * relay_wake() and relay_stats(), which take a mutex for a few
  * instructions and never wait for I/O.

@@ -53,6 +53,9 @@ struct relay {
 
 	struct store_pool *pool;   /* its writer lane orders our writes */
 	int own_pool;              /* opened by relay_open: closed by relay_close */
+	/* The workers' writes: pool's lane with one connection of their own
+	 * (relay_int.h, struct relay_writer). */
+	struct relay_writer writer;
 
 	struct relay_worker *workers;
 	size_t n_workers;
@@ -184,7 +187,7 @@ static void release_rows(struct relay_worker *w, const struct store_outbox_list 
 		char *error;
 		enum gw_result res;
 
-		relay_write(r->pool, w->store, write_release, &rw);
+		relay_write(r->writer.pool, r->writer.store, write_release, &rw);
 		res = rw.result;
 		error = rw.error;
 		if (res == GW_OK)
@@ -240,7 +243,7 @@ static void deliver_batch(struct relay_worker *w, const struct store_outbox_list
 
 		rs.keys = atomic_load(&r->keys);
 		relay_deliver(&rs, w->store, w->transport, &list->items[i], clock_now(),
-			      scratch, r->pool, &rep);
+			      scratch, &r->writer, &rep);
 	}
 	count_report(r, &rep);
 }
@@ -269,7 +272,7 @@ static enum gw_result worker_claim(struct relay_worker *w, int batch,
 	char *error;
 	enum gw_result res;
 
-	relay_write(r->pool, w->store, write_claim, &cw);
+	relay_write(r->writer.pool, r->writer.store, write_claim, &cw);
 	res = cw.result;
 	error = cw.error;
 	if (res != GW_OK && !*failing)
@@ -432,6 +435,7 @@ static void relay_free(struct relay *r)
 		store_close(&r->workers[i].store);
 	}
 	free(r->workers);
+	store_close(&r->writer.store);
 	store_close(&r->sched_store);
 	if (r->own_pool)
 		store_pool_close(&r->pool);
@@ -464,6 +468,12 @@ static int open_connections(struct relay *r, char **error_r)
 
 	/* See "Durability" in relay.h. */
 	worker_store.synchronous_full = 0;
+	if (store_open(&worker_store, &r->writer.store, &error) < 0) {
+		*error_r = xasprintf("relay: workers' writes: %s", error);
+		free(error);
+		return -1;
+	}
+	r->writer.pool = r->pool;
 	for (size_t i = 0; i < r->n_workers; i++) {
 		struct relay_worker *w = &r->workers[i];
 
