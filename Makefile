@@ -1,6 +1,7 @@
 # The two set-up commands of the README, and the usual targets around them.
 #   make demo   build and run gatewayd on ./demo (SQLite, mail to a Maildir)
-#   make check  build normally and with ASan+UBSan, run the whole test suite
+#   make check  build normally and with ASan+UBSan, run the whole test suite;
+#               ends with the skipped tests and why each did not run
 #   make deb    build the Debian package $(BUILD)/gatewayd_VERSION_ARCH.deb
 #               (see docs/install.md); `apt install ./build/gatewayd_*.deb`
 #   make fuzz   every libFuzzer target for 5 minutes (fuzz/run.sh; `make check`
@@ -48,12 +49,21 @@ build-san: deps
 	cmake -S . -B $(SANBUILD) -DCMAKE_BUILD_TYPE=Sanitize -DGW_WERROR=ON $(CMAKE_ARGS)
 	cmake --build $(SANBUILD) -j $(JOBS)
 
+# Every stage runs even when one before it failed, so that the list of
+# skipped tests (scripts/test_skips.py: which, and why) always ends the
+# output; any failure still fails the target.
 check: test-deps build build-san
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
-	cd $(SANBUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	@rc=0; \
+	( set -x; cd $(BUILD) && rm -f ctest-junit.xml && \
+		ctest --output-on-failure -j $(JOBS) --output-junit "$$PWD/ctest-junit.xml" ) || rc=1; \
+	( set -x; cd $(SANBUILD) && rm -f ctest-junit.xml && \
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		ctest --output-on-failure -j $(JOBS)
-	./fuzz/run.sh --smoke
+		ctest --output-on-failure -j $(JOBS) --output-junit "$$PWD/ctest-junit.xml" ) || rc=1; \
+	( set -x; ./fuzz/run.sh --smoke ) || rc=1; \
+	./scripts/test_skips.py $(BUILD)/ctest-junit.xml $(SANBUILD)/ctest-junit.xml; \
+	[ $$rc = 0 ] || echo "make check: FAILED (see above)"; \
+	exit $$rc
 
 long: test-deps build
 	./tests/long/crash_loop.sh -b $(BUILD)

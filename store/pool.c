@@ -1,12 +1,13 @@
 /*
  * pool.c - the store pool (pool.h): one queue per lane under one mutex,
  * worker threads that each own a connection, and a condition variable that
- * store_pool_cancel() and store_pool_run() wait on.
+ * store_pool_cancel() waits on (store_pool_run() waits on a semaphore).
  */
 #include "pool.h"
 
 #include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -258,11 +259,20 @@ int store_pool_cancel(struct store_pool *p, struct store_job *j)
 	return removed;
 }
 
-/* store_pool_run(): a job on the caller's stack and a flag to wait on. */
+/*
+ * store_pool_run(): a job on the caller's stack and a semaphore of its
+ * own to wait on.  Not the pool's "finished" condition: every job's end
+ * broadcasts that, and the relay's workers, each waiting for its own
+ * write, woke one another for every job (a mark per mail made that tens
+ * of futex calls per mail).  done posts the semaphore; the worker does
+ * not touch the job after done returns, and glibc's sem_post is safe
+ * when the waiter returns and the semaphore goes out of scope at once.
+ */
 struct sync_job {
 	struct store_job job;       /* first: the job is the record */
 	void (*fn)(struct store *store, void *arg);
 	void *arg;
+	sem_t done;
 };
 
 static void sync_run(struct store *store, struct store_job *job)
@@ -272,6 +282,13 @@ static void sync_run(struct store *store, struct store_job *job)
 	s->fn(store, s->arg);
 }
 
+static void sync_done(struct store_job *job)
+{
+	struct sync_job *s = (struct sync_job *)job;
+
+	sem_post(&s->done);
+}
+
 void store_pool_run(struct store_pool *p, enum store_lane lane,
 		    void (*fn)(struct store *store, void *arg), void *arg)
 {
@@ -279,13 +296,14 @@ void store_pool_run(struct store_pool *p, enum store_lane lane,
 
 	memset(&s, 0, sizeof(s));
 	s.job.run = sync_run;
+	s.job.done = sync_done;
 	s.fn = fn;
 	s.arg = arg;
+	sem_init(&s.done, 0, 0);
 	store_pool_submit(p, lane, &s.job);
-	pthread_mutex_lock(&p->mu);
-	while (s.job.state == JOB_QUEUED || job_busy(p, &s.job))
-		pthread_cond_wait(&p->finished, &p->mu);
-	pthread_mutex_unlock(&p->mu);
+	while (sem_wait(&s.done) < 0 && errno == EINTR)
+		;
+	sem_destroy(&s.done);
 }
 
 uint64_t store_pool_generation(struct store_pool *p)

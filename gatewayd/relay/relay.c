@@ -165,28 +165,6 @@ static int64_t lease_margin(const struct cfg_mail *mail)
 	return steps < half ? steps : half;
 }
 
-/* ---- marks of acknowledged deliveries (see relay_int.h) ------------------ */
-
-int relay_marks_due(const struct relay_marks *marks, int64_t now_ms)
-{
-	return marks->count >= RELAY_MARKS_MAX ||
-	       (marks->count > 0 && now_ms - marks->oldest_ms >= RELAY_MARKS_DELAY_MS);
-}
-
-static void marks_add(struct relay_marks *marks, const struct store_outbox *row,
-		      int64_t now, const char *reply)
-{
-	struct relay_mark *m = &marks->items[marks->count++];
-
-	if (marks->count == 1)
-		marks->oldest_ms = clock_monotonic_ms();
-	m->ack.id = row->id;
-	m->ack.sent_at = now;
-	m->ack.result = GW_OK;
-	m->rcpt = xstrdup(row->recipient_address != NULL ? row->recipient_address : "");
-	m->reply = xstrdup(reply);
-}
-
 /* ---- writes (relay_write) ----------------------------------------------- */
 
 struct write_call {
@@ -214,62 +192,13 @@ void relay_write(struct store_pool *pool, struct store *store,
 		store_pool_run(pool, STORE_LANE_WRITE, write_on_lane, &c);
 }
 
-struct sent_batch {
-	struct store_outbox_ack *acks;
-	size_t count;
-	char *error;
-};
-
-static void write_sent_batch(struct store *store, void *arg)
-{
-	struct sent_batch *b = arg;
-
-	store_outbox_sent_batch(store, b->acks, b->count, &b->error);
-}
-
-void relay_marks_flush(struct relay_marks *marks, struct store *store,
-		       struct store_pool *pool)
-{
-	struct store_outbox_ack acks[RELAY_MARKS_MAX];
-	struct sent_batch b = { acks, 0, NULL };
-	char *error;
-	size_t i;
-
-	if (marks->count == 0)
-		return;
-	for (i = 0; i < marks->count; i++)
-		acks[i] = marks->items[i].ack;
-	b.count = marks->count;
-	relay_write(pool, store, write_sent_batch, &b);
-	error = b.error;
-
-	for (i = 0; i < marks->count; i++) {
-		struct relay_mark *m = &marks->items[i];
-
-		if (acks[i].result == GW_OK)
-			log_info("relay: outbox %" PRId64 " to %s: sent (%s)", m->ack.id, m->rcpt,
-				 m->reply);
-		else if (error != NULL)
-			log_error("relay: outbox %" PRId64 " to %s: sent (%s), but recording it "
-				  "failed: %s", m->ack.id, m->rcpt, m->reply, error);
-		else
-			log_error("relay: outbox %" PRId64 " to %s: sent (%s), but recording it "
-				  "failed: the row is no longer sending (%s)", m->ack.id, m->rcpt,
-				  m->reply, gw_result_name(acks[i].result));
-		free(m->rcpt);
-		free(m->reply);
-	}
-	marks->count = 0;
-	free(error);
-}
-
 /* ---- one delivery -------------------------------------------------------- */
 
-/* A deferral or a failure of one row. */
+/* The outcome of one row: sent, deferred or failed. */
 struct outcome_write {
 	int64_t id;
 	enum relay_outcome outcome;
-	int64_t next_attempt;
+	int64_t now, next_attempt;
 	const char *what;
 	enum gw_result result;
 	char *error;
@@ -279,41 +208,50 @@ static void write_outcome(struct store *store, void *arg)
 {
 	struct outcome_write *o = arg;
 
-	if (o->outcome == RELAY_DEFERRED)
+	switch (o->outcome) {
+	case RELAY_SENT:
+		o->result = store_outbox_sent(store, o->id, o->now, &o->error);
+		break;
+	case RELAY_DEFERRED:
 		o->result = store_outbox_defer(store, o->id, o->next_attempt, o->what, &o->error);
-	else
+		break;
+	case RELAY_FAILED:
 		o->result = store_outbox_fail(store, o->id, o->what, &o->error);
+		break;
+	}
 }
 
 /*
- * Record OUTCOME for ROW and log the delivery line.  what is the server's
- * reply or the reason; it is copied into last_error for defer/fail.  A row
- * sent goes into MARKS, to be recorded and logged with its batch.
+ * Record OUTCOME for ROW, each in a commit of its own, and log the
+ * delivery line.  what is the server's reply or the reason; it is copied
+ * into last_error for defer/fail.  A row sent is marked at once, before
+ * the worker sends anything else: a process that dies after the server's
+ * 250 and before this commit re-sends that one mail (same Message-ID),
+ * and no other (relay.h, "Durability").
  */
 static void record(struct store *store,
 		   const struct store_outbox *row, enum relay_outcome outcome,
 		   int64_t next_attempt, int64_t now, const char *what,
-		   struct store_pool *pool, struct relay_marks *marks,
-		   struct relay_report *report)
+		   const struct relay_writer *writer, struct relay_report *report)
 {
 	const char *rcpt = row->recipient_address != NULL ? row->recipient_address : "";
-	struct outcome_write o = { row->id, outcome, next_attempt, what, GW_OK, NULL };
+	struct outcome_write o = { row->id, outcome, now, next_attempt, what, GW_OK, NULL };
 	char *error;
 	enum gw_result r;
 	char d[32];
 
-	if (outcome == RELAY_SENT) {
-		if (marks->count == RELAY_MARKS_MAX)
-			relay_marks_flush(marks, store, pool);
-		marks_add(marks, row, now, what);
-		report->sent++;
-		return;
-	}
-	relay_write(pool, store, write_outcome, &o);
+	if (writer != NULL)
+		relay_write(writer->pool, writer->store, write_outcome, &o);
+	else
+		write_outcome(store, &o);
 	r = o.result;
 	error = o.error;
 
-	if (outcome == RELAY_DEFERRED) {
+	if (outcome == RELAY_SENT) {
+		if (r == GW_OK)
+			log_info("relay: outbox %" PRId64 " to %s: sent (%s)", row->id, rcpt, what);
+		report->sent++;
+	} else if (outcome == RELAY_DEFERRED) {
 		if (r == GW_OK)
 			log_info("relay: outbox %" PRId64 " to %s: %s, retry in %s", row->id,
 				 rcpt, what, format_duration(next_attempt - now, d));
@@ -335,8 +273,8 @@ static void record(struct store *store,
 
 int relay_deliver(const struct relay_settings *rs, struct store *store,
 		  struct transport *transport, const struct store_outbox *row,
-		  int64_t now, struct buf *scratch, struct store_pool *pool,
-		  struct relay_marks *marks, struct relay_report *report)
+		  int64_t now, struct buf *scratch, const struct relay_writer *writer,
+		  struct relay_report *report)
 {
 	struct store_compose rec;
 	struct relay_letter letter;
@@ -394,7 +332,7 @@ done_letter:
 done_rec:
 	store_compose_clear(&rec);
 done:
-	record(store, row, outcome, next, now, what, pool, marks, report);
+	record(store, row, outcome, next, now, what, writer, report);
 	free(what);
 	free(reply);
 	free(error);
@@ -414,7 +352,6 @@ enum gw_result relay_run_once(const struct gw_config *cfg, const struct link_key
 	relay_settings_init(&rs, cfg, keys);
 	for (;;) {
 		struct store_outbox_list list = { NULL, 0 };
-		struct relay_marks marks = RELAY_MARKS_INIT;
 
 		r = store_outbox_claim(store, now, cfg->mail.lease, RELAY_BATCH, &list, error_r);
 		if (r != GW_OK || list.count == 0) {
@@ -423,8 +360,7 @@ enum gw_result relay_run_once(const struct gw_config *cfg, const struct link_key
 		}
 		for (size_t i = 0; i < list.count; i++)
 			relay_deliver(&rs, store, transport, &list.items[i], now, &scratch,
-				      NULL, &marks, report_r);
-		relay_marks_flush(&marks, store, NULL);
+				      NULL, report_r);
 		store_outbox_list_free(&list);
 	}
 	buf_release(&scratch);

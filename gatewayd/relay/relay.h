@@ -8,8 +8,8 @@
  *          unsubscribe links, per-recipient Reply-To and VERP sender
  *   render compose_render()
  *   send   transport_send()
- *   mark   GW_OK -> sent, recorded with the other acknowledgements of its
- *          batch in one transaction (see "Durability"); GW_PERMFAIL ->
+ *   mark   GW_OK -> sent, in a commit of its own before the next send
+ *          (see "Durability"); GW_PERMFAIL ->
  *          failed at once; GW_TEMPFAIL -> deferred with backoff
  *          (relay_decide), or failed once the row is older than [mail]
  *          max_lifetime.  A row that cannot be composed (thread gone, bad
@@ -20,10 +20,12 @@
  *   relay: outbox 1842 to a@b.example: failed: 127.0.0.1:25 said: 550 ...
  *
  * Threads (relay_open).  [mail] concurrency worker threads, each with its
- * own store connection and its own transport (an SMTP connection reused
- * from one mail to the next), plus one scheduler thread with its own
- * connection; their writes take turns on the store pool's writer lane
- * with every other writer of the process (relay_open).  None of them
+ * own store connection for reading and its own transport (an SMTP
+ * connection reused from one mail to the next), plus one scheduler thread
+ * with its own connection.  The workers write through one more connection
+ * they share (relay_int.h, struct relay_writer); all the relay's writes
+ * take turns on the store pool's writer lane with every other writer of
+ * the process (relay_open).  None of them
  * touches the event loop: the loop only calls
  * relay_wake() and relay_stats(), which take a mutex for a few
  * instructions and never wait for I/O.
@@ -46,12 +48,16 @@
  * never loses).  What creates mail (the scheduler, the web view, the CLI)
  * keeps [store] synchronous.
  *
- * A row is marked sent only after the server's 250 to its DATA, but not
- * necessarily at once: acknowledgements are marked in batches, at most
- * RELAY_MARKS_MAX rows and RELAY_MARKS_DELAY_MS after the first of them,
- * and always before a worker claims again, sleeps or stops (relay_int.h,
- * "The window").  A crash inside that window re-sends those mails after
- * their lease with the same Message-ID; it never loses one.
+ * A row is marked sent right after the server's 250 to its DATA, in a
+ * commit of its own, before the worker sends anything else.  With
+ * synchronous=NORMAL that commit waits for no disk: it is in the WAL (the
+ * kernel's page cache) when it returns, so it survives the process dying;
+ * only a power cut can lose it.  So a kill -9 leaves each worker at most
+ * one mail that the server may have accepted while its row is still
+ * "sending": the one in flight, whose 250 had not come back yet or whose
+ * mark had not committed yet.  It goes out again after its lease with the same Message-ID; no
+ * mail is ever lost.  (Marks used to be batched, up to 32 a commit, which
+ * re-sent about ten mails per kill.)
  *
  * Leases.  A worker gives the rest of its batch back (store_outbox_release)
  * once the batch has taken a quarter of [mail] lease, so that behind a

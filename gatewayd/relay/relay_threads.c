@@ -53,6 +53,9 @@ struct relay {
 
 	struct store_pool *pool;   /* its writer lane orders our writes */
 	int own_pool;              /* opened by relay_open: closed by relay_close */
+	/* The workers' writes: pool's lane with one connection of their own
+	 * (relay_int.h, struct relay_writer). */
+	struct relay_writer writer;
 
 	struct relay_worker *workers;
 	size_t n_workers;
@@ -184,7 +187,7 @@ static void release_rows(struct relay_worker *w, const struct store_outbox_list 
 		char *error;
 		enum gw_result res;
 
-		relay_write(r->pool, w->store, write_release, &rw);
+		relay_write(r->writer.pool, r->writer.store, write_release, &rw);
 		res = rw.result;
 		error = rw.error;
 		if (res == GW_OK)
@@ -208,9 +211,9 @@ static void count_report(struct relay *r, const struct relay_report *rep)
 
 /*
  * Deliver a claimed batch one row at a time; give the rest back at
- * shutdown or when the batch has taken a quarter of the lease.  Rows sent
- * are marked in batches (relay_int.h, "The window"), and all of them
- * before this returns.
+ * shutdown or when the batch has taken a quarter of the lease.  Claims
+ * are batched, marks are not: each row sent is marked in its own commit
+ * before the next one goes out (relay.h, "Durability").
  */
 static void deliver_batch(struct relay_worker *w, const struct store_outbox_list *list,
 			  struct buf *scratch, int *batch)
@@ -218,7 +221,6 @@ static void deliver_batch(struct relay_worker *w, const struct store_outbox_list
 	struct relay *r = w->relay;
 	int64_t start_ms = clock_monotonic_ms();
 	int64_t budget_ms = r->cfg->mail.lease * 1000 / 4;
-	struct relay_marks marks = RELAY_MARKS_INIT;
 	struct relay_report rep;
 
 	/* A full batch means more is waiting: take more next time. */
@@ -241,11 +243,8 @@ static void deliver_batch(struct relay_worker *w, const struct store_outbox_list
 
 		rs.keys = atomic_load(&r->keys);
 		relay_deliver(&rs, w->store, w->transport, &list->items[i], clock_now(),
-			      scratch, r->pool, &marks, &rep);
-		if (relay_marks_due(&marks, clock_monotonic_ms()))
-			relay_marks_flush(&marks, w->store, r->pool);
+			      scratch, &r->writer, &rep);
 	}
-	relay_marks_flush(&marks, w->store, r->pool);
 	count_report(r, &rep);
 }
 
@@ -273,7 +272,7 @@ static enum gw_result worker_claim(struct relay_worker *w, int batch,
 	char *error;
 	enum gw_result res;
 
-	relay_write(r->pool, w->store, write_claim, &cw);
+	relay_write(r->writer.pool, r->writer.store, write_claim, &cw);
 	res = cw.result;
 	error = cw.error;
 	if (res != GW_OK && !*failing)
@@ -436,6 +435,7 @@ static void relay_free(struct relay *r)
 		store_close(&r->workers[i].store);
 	}
 	free(r->workers);
+	store_close(&r->writer.store);
 	store_close(&r->sched_store);
 	if (r->own_pool)
 		store_pool_close(&r->pool);
@@ -468,6 +468,12 @@ static int open_connections(struct relay *r, char **error_r)
 
 	/* See "Durability" in relay.h. */
 	worker_store.synchronous_full = 0;
+	if (store_open(&worker_store, &r->writer.store, &error) < 0) {
+		*error_r = xasprintf("relay: workers' writes: %s", error);
+		free(error);
+		return -1;
+	}
+	r->writer.pool = r->pool;
 	for (size_t i = 0; i < r->n_workers; i++) {
 		struct relay_worker *w = &r->workers[i];
 

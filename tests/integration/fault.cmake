@@ -11,8 +11,9 @@ set(GW_FAULT_ENV
   "RELAY_TOOL=$<TARGET_FILE:relay_tool>"
   "SEED=$<TARGET_FILE:test_postfix_pipe_seed>")
 
-# 10 kills of the daemon among 2,000 deliveries (the long form: 100 among 12,000).
-add_test(NAME fault_crash_loop
+# 10 kills of the daemon among 2,000 deliveries (the long form: 100 among
+# 12,000): nothing lost, and at most one re-send per worker per kill.
+add_test(NAME fault_one_resend_per_worker_per_crash
   COMMAND sh ${CMAKE_SOURCE_DIR}/tests/long/crash_loop.sh -k 10 -s 25x80)
 add_test(NAME fault_pipe_kill
   COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/fault_pipe_kill.sh
@@ -22,7 +23,7 @@ add_test(NAME fault_concurrency
   COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/fault_concurrency.sh)
 add_test(NAME fault_disk
   COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/fault_disk.sh)
-set_tests_properties(fault_crash_loop fault_pipe_kill fault_concurrency fault_disk
+set_tests_properties(fault_one_resend_per_worker_per_crash fault_pipe_kill fault_concurrency fault_disk
   PROPERTIES ENVIRONMENT "${GW_FAULT_ENV}" LABELS fault SKIP_RETURN_CODE 77
              TIMEOUT 300 RUN_SERIAL TRUE)
 

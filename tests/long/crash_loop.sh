@@ -6,7 +6,7 @@
 #   tests/long/crash_loop.sh [-b BUILD_DIR] [-k KILLS] [-s ACCOUNTSxCONTACTS]
 #       defaults: -b build -k 100 -s 120x100 (12,000 notifications, a few
 #       minutes); `make check` runs the short form through ctest
-#       (fault_crash_loop: -k 10 -s 25x80).
+#       (fault_one_resend_per_worker_per_crash: -k 10 -s 25x80).
 #   env: GATEWAYD, RELAY_TOOL override the programs under BUILD_DIR;
 #        KEEP=1 keeps the temp directory.
 #
@@ -31,7 +31,11 @@
 #   - copies are counted per recipient (each row has its own address), so a
 #     copy with a different Message-ID would show; every copy must belong to
 #     a row that a kill left "sending" or whose acknowledgement the relay
-#     logged as lost ("the message may have been delivered").
+#     logged as lost ("the message may have been delivered");
+#   - at most one re-send per worker per kill: copies of rows in flight at
+#     a kill number at most [mail] concurrency x kills (a worker marks each
+#     mail sent in its own commit right after the 250, so a kill leaves it
+#     at most the one mail in flight).
 # Prints "kills K lost L duplicated D (same Message-ID: S)".
 # Exit 0 pass, 1 fail, 2 usage, 77 skipped (no smtp-sink or python3).
 set -eu
@@ -72,6 +76,8 @@ SINKPORT=$(fl_free_port)
 started=$(date +%s)
 fl_seed "$ACCOUNTS" "$CONTACTS"
 fl_write_config
+concurrency=$(sed -n 's/^concurrency = \([0-9]*\)$/\1/p' "$CONF")
+[ -n "$concurrency" ] || fl_fail "no [mail] concurrency in $CONF"
 : >"$T/in-flight"
 
 sink_mode=
@@ -198,6 +204,9 @@ per_round=$(awk '{ n[$2]++; s[$2] += $3 } END { for (m in n) printf " %s %d", m,
 echo "  $N notifications, $kills kills ($busy_kills with mail still queued, $rounds_lost_ack rounds with lost acknowledgements)," \
 	"$(wc -l <"$T/in-flight") rows in flight at a kill, $(wc -l <"$T/lost-ack") acknowledgements lost;" \
 	"duplicates from kills $(val by_kill), from lost acknowledgements $(val by_lost_ack); ${elapsed}s"
+echo "  re-sends from kills: $(val by_kill) (at most concurrency $concurrency x $kills kills" \
+	"= $((concurrency * kills)); $(awk -v d="$(val by_kill)" -v k="$kills" \
+	'BEGIN { printf "%.2f", k ? d / k : 0 }') per kill)"
 echo "  rows marked sent per round:$per_round"
 
 [ "$(val rows)" = "$N" ] || fl_fail "want $N sent rows, have $(val rows)"
@@ -205,6 +214,9 @@ echo "  rows marked sent per round:$per_round"
 [ "$(val stray)" = 0 ] || fl_fail "mail to an address of no sent row"
 [ "$(val unexplained)" = 0 ] || fl_fail "copies of rows that were neither in flight at a kill nor unacknowledged"
 [ "$(val same_mid)" = "$(val duplicated)" ] || fl_fail "a copy with a different Message-ID"
+[ "$(val by_kill)" -le $((concurrency * kills)) ] ||
+	fl_fail "$(val by_kill) re-sends from $kills kills: more than one per worker per kill" \
+		"(concurrency $concurrency, at most $((concurrency * kills)))"
 [ $((busy_kills * 2)) -ge "$kills" ] ||
 	echo "note: the outbox ran dry early; a larger -s keeps the kills among deliveries"
 [ "$rounds_lost_ack" = 0 ] || [ -s "$T/lost-ack" ] ||

@@ -45,7 +45,7 @@ void free_paths(char **paths);
 struct transport *open_transport(const struct gw_config *cfg);
 
 /* test_relay_marks.c */
-void test_relay_marks_window(void **state);
-void test_relay_marks_full_and_rows_gone(void **state);
+void test_relay_one_resend_per_worker_per_crash(void **state);
+void test_relay_marks_rows_gone(void **state);
 
 #endif

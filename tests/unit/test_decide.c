@@ -8,6 +8,7 @@
  * and the bounce corpus fed through it without a single answer.
  */
 #include "decide_fixture.h"
+#include "test_skip.h"
 
 /* ---- one message, one fresh database: the table ----------------------- */
 
@@ -530,5 +531,5 @@ int main(void)
 		cmocka_unit_test(test_decide_pipe_corpus_never_answered),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return test_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }

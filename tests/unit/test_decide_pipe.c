@@ -7,6 +7,7 @@
  * every bounce of the corpus fed through it without a single answer.
  */
 #include "decide_fixture.h"
+#include "test_skip.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -442,10 +443,8 @@ void test_decide_pipe_corpus_never_answered(void **state)
 
 	(void)state;
 	n = scandir(dir, &names, NULL, alphasort);
-	if (n < 0) {
-		print_message("corpus %s is absent: skipped\n", dir);
-		skip();
-	}
+	if (n < 0)
+		test_skip("pipe corpus test: no corpus folder %s", dir);
 	fx_setup(&f, 0);
 	fx_write_config(&f, NULL);
 	/* In the sanitizer build, LeakSanitizer's exit-time scan costs a
