@@ -338,6 +338,10 @@ void web_send_file(struct web_req *r, const char *content_type, int fd, int64_t 
 void web_send_method(struct web_req *r, const char *allow);
 /* Map a store failure: TEMPFAIL 503, NOTFOUND 404, else 400 with text. */
 void web_send_store_error(struct web_req *r, enum gw_result res, const char *error);
+/* On the loop: hand the recorded reply to evhttp. */
+void web_reply_send(struct web_req *r);
+/* Free what a reply holds (its body, file, headers). */
+void web_reply_clear(struct web_reply *rp);
 /* Undo what the request changed so far (its transaction is rolled back;
  * later reads see the database as it was).  For error pages. */
 void web_request_rollback(struct web_req *r);
