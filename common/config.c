@@ -135,6 +135,8 @@ static const struct cfg_key cfg_keys[] = {
 	  DAY, 0, NULL, NULL },
 	{ "web", "max_per_client", CFG_INT, OFF(web.max_per_client), "32", 1, 100000,
 	  0, NULL, NULL },
+	{ "web", "proxies", CFG_STRING, OFF(web.proxies), "127.0.0.1 ::1", 0, 0, 0, NULL,
+	  NULL },
 	{ "web", "body_budget", CFG_SIZE, OFF(web.body_budget), "64M", KiB, 64 * GiB,
 	  0, NULL, NULL },
 

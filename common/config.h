@@ -75,6 +75,7 @@ struct cfg_web {
 	int64_t header_timeout;  /* seconds for a request's whole header block */
 	int64_t request_timeout; /* seconds for a request's headers and body */
 	int64_t max_per_client;  /* open connections per client address */
+	char *proxies;           /* addresses max_per_client does not apply to */
 	int64_t body_budget;     /* bytes of request bodies in flight, all loops */
 };
 

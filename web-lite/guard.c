@@ -105,6 +105,40 @@ static void peer_del(struct web *web, const char *addr)
 	pthread_mutex_unlock(&web->guard_mu);
 }
 
+static int is_proxy(const struct web *web, const char *addr)
+{
+	for (size_t i = 0; i < web->n_proxies; i++)
+		if (strcmp(web->proxies[i], addr) == 0)
+			return 1;
+	return 0;
+}
+
+void web_proxies_parse(struct web *web, const char *list)
+{
+	const char *p = list != NULL ? list : "";
+
+	while (*p != '\0') {
+		size_t n;
+
+		p += strspn(p, " ,\t");
+		n = strcspn(p, " ,\t");
+		if (n == 0)
+			break;
+		web->proxies = xrealloc(web->proxies, (web->n_proxies + 1) * sizeof(*web->proxies));
+		web->proxies[web->n_proxies++] = xstrndup(p, n);
+		p += n;
+	}
+}
+
+void web_proxies_free(struct web *web)
+{
+	for (size_t i = 0; i < web->n_proxies; i++)
+		free(web->proxies[i]);
+	free(web->proxies);
+	web->proxies = NULL;
+	web->n_proxies = 0;
+}
+
 /* ---- the budget ------------------------------------------------------------- */
 
 static int budget_take(struct web_conn *c, int64_t bytes)
@@ -422,8 +456,9 @@ static void adopt_one(struct web_loop *lp, struct web_conn *c)
 	evhttp_connection_set_closecb(c->evcon, conn_closed, c);
 	evhttp_connection_get_peer(c->evcon, &host, &port);
 	snprintf(c->addr, sizeof(c->addr), "%s", host != NULL ? host : "?");
-	c->counted = 1;
-	if (peer_add(web, c->addr) > web->max_per_client) {
+	/* A reverse proxy's connections carry every visitor's requests. */
+	c->counted = !is_proxy(web, c->addr);
+	if (c->counted && peer_add(web, c->addr) > web->max_per_client) {
 		atomic_fetch_add(&web->refused_cap, 1);
 		if (time(NULL) - lp->cap_logged >= 10) {
 			log_warn("web: %s: more than %lld connections, closing new ones",

@@ -691,6 +691,7 @@ int web_open(struct event_base *base, const struct web_settings *set,
 	web->request_timeout_ms =
 		(set->web->request_timeout > 0 ? set->web->request_timeout : 120) * 1000;
 	web->max_per_client = set->web->max_per_client > 0 ? set->web->max_per_client : 32;
+	web_proxies_parse(web, set->web->proxies);
 	web->body_budget = set->web->body_budget > 0 ? set->web->body_budget : 64 << 20;
 
 	if (set->keys == NULL) {
@@ -747,6 +748,7 @@ void web_close(struct web **webp)
 		pthread_mutex_destroy(&web->guard_mu);
 	free(web->peers);
 	free(web->loops);
+	web_proxies_free(web);
 	free(web->fresh);
 	free(web->base_url);
 	free(web->attachments_dir);

@@ -217,6 +217,8 @@ struct web {
 	/* guard.c: shared by the loops */
 	int64_t header_timeout_ms, request_timeout_ms;
 	int64_t max_per_client, body_budget;
+	char **proxies;            /* [web] proxies: not capped per address */
+	size_t n_proxies;
 	pthread_mutex_t guard_mu;  /* peers */
 	int guard_mu_ready;
 	struct web_peer *peers;
@@ -350,6 +352,9 @@ void web_outbox_queued(struct web_req *r);
 
 /* ---- guard.c ------------------------------------------------------------ */
 
+/* [web] proxies into web->proxies (NULL: none), and freed again. */
+void web_proxies_parse(struct web *web, const char *list);
+void web_proxies_free(struct web *web);
 /* With the loop's evhttp made: connections go through the guard. */
 int web_guard_open(struct web_loop *lp);
 /* Once the loop accepts: the EMFILE pause. */

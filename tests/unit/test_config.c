@@ -65,6 +65,7 @@ static const char default_dump[] =
 	"[web] header_timeout = 10s\n"
 	"[web] request_timeout = 2m\n"
 	"[web] max_per_client = 32\n"
+	"[web] proxies = 127.0.0.1 ::1\n"
 	"[web] body_budget = 64M\n"
 	"[api] listen =\n"
 	"[lmtp] listen =\n"
@@ -116,6 +117,7 @@ static void test_config_defaults(void **state)
 	assert_int_equal(cfg->web.header_timeout, 10);
 	assert_int_equal(cfg->web.request_timeout, 120);
 	assert_int_equal(cfg->web.max_per_client, 32);
+	assert_string_equal(cfg->web.proxies, "127.0.0.1 ::1");
 	assert_int_equal(cfg->web.body_budget, 64 * 1024 * 1024);
 	assert_null(cfg->api.listen);
 	assert_null(cfg->lmtp.listen);

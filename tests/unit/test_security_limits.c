@@ -424,6 +424,27 @@ static void test_security_per_address_cap(void **state)
 	}
 	assert_int_equal(closed_n, 2);
 	assert_int_equal(atomic_load(&f->web->refused_cap), 2);
+
+	/* A reverse proxy ([web] proxies) carries every visitor's requests:
+	 * its connections are not capped. */
+	static char proxies[] = "::1, 127.0.0.1";
+
+	f->web_cfg.proxies = proxies;
+	wfx_restart(f);
+	closed_n = 0;
+	for (int i = 0; i < 5; i++)
+		fds[i] = raw_connect(f);
+	pump(f, 100);
+	for (int i = 0; i < 5; i++) {
+		int closed;
+
+		free(raw_read(f, fds[i], 50, &closed));
+		closed_n += closed;
+		close(fds[i]);
+	}
+	assert_int_equal(closed_n, 0);
+	assert_int_equal(atomic_load(&f->web->refused_cap), 0);
+	f->web_cfg.proxies = NULL;
 }
 
 static void test_security_fresh_cross_site_and_rate(void **state)
