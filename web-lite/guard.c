@@ -391,6 +391,7 @@ static void request_done(struct evhttp_request *req, void *arg)
 
 	GW_UNUSED(req);
 	budget_give(c);
+	c->replying = 0;   /* the reply is out: what follows may be evhttp's */
 	c->phase = CONN_IDLE;
 	event_active(c->readopt_ev, EV_TIMEOUT, 0);
 }
@@ -404,7 +405,9 @@ static void out_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, vo
 	size_t len = evbuffer_get_length(buf);
 	int code;
 
-	if (c->injecting || info->n_added < sizeof(head) || info->n_added > len)
+	/* Our own replies have their headers: skip their every write. */
+	if (c->injecting || c->replying || info->n_added < sizeof(head) ||
+	    info->n_added > len)
 		return;
 	if (evbuffer_ptr_set(buf, &at, len - info->n_added, EVBUFFER_PTR_SET) < 0 ||
 	    evbuffer_copyout_from(buf, &at, head, sizeof(head)) != (ev_ssize_t)sizeof(head) ||
@@ -413,13 +416,10 @@ static void out_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, vo
 	code = atoi(head + 9);
 	if (code < 200)
 		return;
-	if (!c->replying) {
-		c->injecting = 1;
-		evbuffer_add(buf, sec_headers, sizeof(sec_headers) - 1);
-		c->injecting = 0;
-		c->loop->web->evhttp_errors++;
-	}
-	c->replying = 0;
+	c->injecting = 1;
+	evbuffer_add(buf, sec_headers, sizeof(sec_headers) - 1);
+	c->injecting = 0;
+	c->loop->web->evhttp_errors++;
 }
 
 static void adopt_one(struct web_loop *lp, struct web_conn *c)
@@ -588,7 +588,7 @@ static int head_count(const char *block, size_t len, const char *name)
 static void head_csrf(const char *query, size_t qlen, const char *block, size_t len,
 		      char out[LINK_TOKEN_MAX])
 {
-	const char *p = query, *end = query + qlen, *v = NULL;
+	const char *p = query, *end = query != NULL ? query + qlen : NULL, *v = NULL;
 	size_t vlen = 0;
 
 	out[0] = '\0';

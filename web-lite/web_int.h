@@ -135,7 +135,8 @@ struct web_conn {
 	int stream_fd;             /* -1: none */
 	int64_t stream_len, stream_left;
 	int stream_ready;
-	int replying;              /* the next status line is ours */
+	int replying;              /* a reply of ours is being written, until the
+				      request completes: no status line to look at */
 	int injecting;
 	char addr[48];
 	struct web_conn *prev, *next;  /* loop->conns (next: loop->adopting) */

@@ -425,7 +425,7 @@ static void test_transport_smtp_faults(void **state)
 static void test_transport_smtp_reconnects_after_421(void **state)
 {
 	const char *opts[] = { "-Q", "RCPT", NULL };
-	char *dir, *msg = test_message(1), *reply = NULL;
+	char *dir, *msg, *reply = NULL;
 	struct transport *t;
 	struct sink sink;
 	enum gw_result r;
@@ -433,6 +433,7 @@ static void test_transport_smtp_reconnects_after_421(void **state)
 
 	(void)state;
 	SKIP_WITHOUT_SINK();
+	msg = test_message(1);
 	dir = make_tmpdir();
 	sink_start(&sink, dir, 0, 0, opts);
 	port = sink.port;
@@ -595,13 +596,14 @@ static void test_transport_smtp_starttls_and_auth(void **state)
 static void test_transport_smtp_reconnects_after_idle_close(void **state)
 {
 	const char *opts[] = { "-t", "1", NULL }; /* the sink drops sessions idle for 1s */
-	char *dir, *msg = test_message(3), *reply = NULL;
+	char *dir, *msg, *reply = NULL;
 	struct transport *t;
 	struct sink sink;
 	int sess, mesg;
 
 	(void)state;
 	SKIP_WITHOUT_SINK();
+	msg = test_message(3);
 	dir = make_tmpdir();
 	sink_start(&sink, dir, 0, 0, opts);
 	t = open_smtp(sink.port, NULL);
