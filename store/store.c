@@ -71,9 +71,21 @@ static void add_dir_reason(const char *path, char **error_r)
 static int set_wal(struct store *s, char **error_r)
 {
 	sqlite3_stmt *st = NULL;
+	int64_t waited = 0;
 	int rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st);
+	/* Switching a new file to WAL needs it to itself: when another
+	 * process opens the same new file at that moment, SQLite answers
+	 * SQLITE_BUSY without calling the busy handler.  Wait as a busy
+	 * handler would, up to busy_timeout. */
+	while (((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) &&
+	       waited < s->busy_timeout_ms) {
+		sqlite3_reset(st);
+		sqlite3_sleep(10);
+		waited += 10;
+		rc = sqlite3_step(st);
+	}
 	if (rc != SQLITE_ROW) {
 		store_db_record(s, sqlite3_extended_errcode(s->db));
 		sqlite3_finalize(st);
