@@ -1,5 +1,5 @@
 #!/bin/sh
-# bench/attack/run.sh - what the attacks of issue 13 (items 2 and 3) cost
+# bench/attack/run.sh - what two attacks cost: large anonymous bodies and descriptor exhaustion
 # a running gatewayd: memory held by request bodies, and CPU, log lines
 # and recovery under descriptor exhaustion and header trickles.
 #
