@@ -140,7 +140,8 @@ exec 3<&0 2>>"$S/wrap.err"
 case $how in
 lock) strace -f -qq -o /dev/null -P "$DB-wal" -e trace=pwrite64 \
 	-e inject=pwrite64:delay_enter=20000000 $PIPE "$2" "$3" <&3 2>>"$S/strace.log" & ;;
-exit) strace -f -qq -o /dev/null -e trace=exit_group \
+exit) trace=$S/trace.$1.$n
+	strace -f -qq -o "$trace" -e trace=exit_group \
 	-e inject=exit_group:delay_enter=20000000 $PIPE "$2" "$3" <&3 2>>"$S/strace.log" & ;;
 random) $PIPE "$2" "$3" <&3 & ;;
 esac
@@ -162,7 +163,10 @@ at() {
 	case $how in
 	lock) grep -q "POSIX  ADVISORY  WRITE $pid [0-9a-f:]* 120 120\$" /proc/locks &&
 		read -r nr _ <"/proc/$pid/syscall" && [ "$nr" = "$NR_PWRITE64" ] ;;
-	exit) read -r nr _ <"/proc/$pid/syscall" && [ "$nr" = "$NR_EXIT_GROUP" ] ;;
+	# strace writes the call's entry before it holds it back: either
+	# sign says the process is inside exit_group, its commit made.
+	exit) grep -q 'exit_group(' "$trace" ||
+		{ read -r nr _ <"/proc/$pid/syscall" && [ "$nr" = "$NR_EXIT_GROUP" ]; } ;;
 	esac
 }
 start=$(date +%s)
