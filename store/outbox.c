@@ -161,35 +161,6 @@ enum gw_result store_outbox_sent(struct store *s, int64_t id, int64_t now, char 
 	return store_db_changes(s) > 0 ? GW_OK : not_changed(s, id, "mark it sent", "sent", error_r);
 }
 
-enum gw_result store_outbox_sent_batch(struct store *s, struct store_outbox_ack *acks,
-				       size_t n, char **error_r)
-{
-	if (n == 0)
-		return GW_OK;
-	enum gw_result r = store_tx_begin(s, 1, error_r);
-	for (size_t i = 0; r == GW_OK && i < n; i++) {
-		struct store_outbox_ack *a = &acks[i];
-		if (store_db_exec(s, SQL_OUTBOX_SENT, "ii", a->id, a->sent_at) != SQLITE_OK) {
-			r = store_db_fail(s, error_r, "outbox %lld: mark sent", (long long)a->id);
-			break;
-		}
-		if (store_db_changes(s) > 0) {
-			a->result = GW_OK;
-			continue;
-		}
-		/* Not this row's state any more: say so for it, go on with the rest. */
-		a->result = not_changed(s, a->id, "mark it sent", "sent", NULL);
-		if (a->result != GW_OK && a->result != GW_INVALID && a->result != GW_NOTFOUND)
-			r = store_db_fail(s, error_r, "outbox %lld: mark sent", (long long)a->id);
-	}
-	r = store_tx_end(s, r, error_r);
-	if (r != GW_OK) {
-		for (size_t i = 0; i < n; i++)
-			acks[i].result = r;
-	}
-	return r;
-}
-
 enum gw_result store_outbox_defer(struct store *s, int64_t id, int64_t next_attempt_at,
 				  const char *last_error, char **error_r)
 {

@@ -867,22 +867,6 @@ enum gw_result store_outbox_claim(struct store *store, int64_t now,
 /* sending -> sent (sent_at = now).  Already sent: GW_OK. */
 enum gw_result store_outbox_sent(struct store *store, int64_t id, int64_t now,
 				 char **error_r);
-/* One acknowledged delivery for store_outbox_sent_batch(). */
-struct store_outbox_ack {
-	int64_t id;
-	int64_t sent_at;
-	enum gw_result result; /* set by store_outbox_sent_batch() */
-};
-/*
- * store_outbox_sent() for N rows in one transaction.  acks[i].result gets
- * what store_outbox_sent() would have returned for that row (GW_OK, also
- * when it was sent already; GW_INVALID when it is queued or failed;
- * GW_NOTFOUND); such rows are left as they are and the others are still
- * marked.  Returns GW_OK when the transaction committed, or the store's
- * error with nothing marked (every result is then that error too).
- */
-enum gw_result store_outbox_sent_batch(struct store *store, struct store_outbox_ack *acks,
-				       size_t n, char **error_r);
 /* sending -> queued with next_attempt_at and last_error (copied). */
 enum gw_result store_outbox_defer(struct store *store, int64_t id,
 				  int64_t next_attempt_at, const char *last_error,

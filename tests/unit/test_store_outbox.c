@@ -120,80 +120,6 @@ static void test_store_outbox_claim_lease_and_crash_recovery(void **state)
 	store_outbox_clear(&b4);
 }
 
-/*
- * Marking many rows sent in one transaction: each row gets the answer
- * store_outbox_sent() would give it, the rows that cannot be marked do not
- * stop the others, and a transaction the database refuses marks nothing.
- */
-static void test_store_outbox_sent_batch(void **state)
-{
-	struct fx *f = *state;
-	char *err = NULL;
-	struct store_outbox_list l;
-
-	for (int i = 0; i < 3; i++)
-		fx_chat(f, f->acc1, "Batch", "hello", 0, 0, 0); /* six rows */
-	CHECK_OK(store_outbox_claim(f->s, T0, 60, 10, &l, &err), err);
-	assert_int_equal(l.count, 6);
-	CHECK_OK(store_outbox_sent(f->s, l.items[2].id, T0 + 1, &err), err);
-	CHECK_OK(store_outbox_defer(f->s, l.items[3].id, T0 + 600, "421 later", &err), err);
-	CHECK_OK(store_outbox_fail(f->s, l.items[4].id, "550 no", &err), err);
-
-	static const struct {
-		const char *state;
-		enum gw_result want;
-		const char *status_after;
-	} cases[] = {
-		{ "sending", GW_OK, "sent" },
-		{ "sending", GW_OK, "sent" },
-		{ "sent already", GW_OK, "sent" },
-		{ "queued (deferred)", GW_INVALID, "queued" },
-		{ "failed", GW_INVALID, "failed" },
-		{ "sending", GW_OK, "sent" },
-		{ "no such row", GW_NOTFOUND, NULL },
-	};
-	struct store_outbox_ack acks[7];
-	for (size_t i = 0; i < 7; i++) {
-		acks[i].id = i < 6 ? l.items[i].id : 999999;
-		acks[i].sent_at = T0 + 10 + (int64_t)i;
-		acks[i].result = GW_PERMFAIL;
-	}
-
-	/* Another process holds the write lock: nothing is marked. */
-	struct store *impatient = fx_open(f, 0);
-	sqlite3 *other = NULL;
-	assert_int_equal(sqlite3_open_v2(f->db, &other, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
-	CHECK_R(store_outbox_sent_batch(impatient, acks, 7, &err), GW_TEMPFAIL, err);
-	for (size_t i = 0; i < 7; i++)
-		assert_int_equal(acks[i].result, GW_TEMPFAIL);
-	assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(other);
-	assert_int_equal(OUTBOX(f, "status = 'sending'"), 3);
-
-	CHECK_OK(store_outbox_sent_batch(impatient, acks, 7, &err), err);
-	for (size_t i = 0; i < 7; i++) {
-		if (acks[i].result != cases[i].want)
-			fail_msg("case %zu (%s): %s, want %s", i, cases[i].state,
-				 gw_result_name(acks[i].result), gw_result_name(cases[i].want));
-		if (cases[i].status_after == NULL)
-			continue;
-		if (OUTBOX(f, "id = %lld AND status = '%s'", (long long)acks[i].id,
-			   cases[i].status_after) != 1)
-			fail_msg("case %zu (%s): not %s afterwards", i, cases[i].state,
-				 cases[i].status_after);
-	}
-	/* sent_at is the time of each acknowledgement; a row sent before keeps its own */
-	assert_int_equal(fx_int(f, "SELECT sent_at FROM outbox WHERE id = %lld",
-				(long long)acks[0].id), T0 + 10);
-	assert_int_equal(fx_int(f, "SELECT sent_at FROM outbox WHERE id = %lld",
-				(long long)acks[5].id), T0 + 15);
-	assert_int_equal(fx_int(f, "SELECT sent_at FROM outbox WHERE id = %lld",
-				(long long)acks[2].id), T0 + 1);
-	CHECK_OK(store_outbox_sent_batch(impatient, acks, 0, &err), err);
-	store_close(&impatient);
-	store_outbox_list_free(&l);
-}
 
 static void check_plans(struct fx *f, const char *when)
 {
@@ -547,7 +473,6 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_store_outbox_claim_lease_and_crash_recovery),
-		T(test_store_outbox_sent_batch),
 		T(test_store_due_queries_use_indexes),
 		T(test_store_compose_records),
 		T(test_store_inbound_log_and_explanations),
