@@ -22,6 +22,7 @@
 #include <sqlite3.h>
 
 #include "pool.h"
+#include "store_hold.h"
 #include "test_store_util.h"
 
 struct tjob {
@@ -181,50 +182,19 @@ static void test_store_pool_writer_lane_is_one_at_a_time_in_order(void **state)
 	store_pool_close(&pool);
 }
 
-/* Another connection (another process, as far as SQLite knows) holds the
- * write lock for hold_ms. */
-struct holder {
-	const char *path;
-	int hold_ms;
-	atomic_int locked;
-	int64_t released_ms;
-};
-
-static void *hold_lock(void *arg)
-{
-	struct holder *h = arg;
-	sqlite3 *db = NULL;
-
-	if (sqlite3_open(h->path, &db) != SQLITE_OK ||
-	    sqlite3_exec(db, "BEGIN IMMEDIATE; UPDATE firm SET name = name;", NULL, NULL,
-			 NULL) != SQLITE_OK) {
-		sqlite3_close(db);
-		atomic_store(&h->locked, -1);
-		return NULL;
-	}
-	atomic_store(&h->locked, 1);
-	usleep((useconds_t)h->hold_ms * 1000);
-	h->released_ms = now_ms();
-	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-	sqlite3_close(db);
-	return NULL;
-}
-
 static void test_store_pool_reads_go_on_while_the_write_lock_is_held(void **state)
 {
 	struct fx *f = *state;
 	struct store_pool *pool = pool_open(f, 2);
-	struct holder h = { .path = f->db, .hold_ms = 1500 };
+	struct store_hold h = { .path = f->db, .hold_ms = 1500 };
 	struct tjob writes[3], reads[40];
 	pthread_t th;
 	int64_t t0;
 
 	memset(writes, 0, sizeof(writes));
 	memset(reads, 0, sizeof(reads));
-	assert_int_equal(pthread_create(&th, NULL, hold_lock, &h), 0);
-	while (atomic_load(&h.locked) == 0)
-		usleep(1000);
-	assert_int_equal(atomic_load(&h.locked), 1);
+	store_hold_take(&h);
+	assert_int_equal(pthread_create(&th, NULL, store_hold_thread, &h), 0);
 	t0 = now_ms();
 	for (size_t i = 0; i < GW_ARRAY_SIZE(writes); i++) {
 		writes[i].index = (int)i;
@@ -251,7 +221,7 @@ static void test_store_pool_reads_go_on_while_the_write_lock_is_held(void **stat
 	for (size_t i = 0; i < GW_ARRAY_SIZE(writes); i++) {
 		if (writes[i].res != GW_OK)
 			fail_msg("write %zu: %s", i, gw_result_name(writes[i].res));
-		if (writes[i].ended_ms < h.released_ms)
+		if (writes[i].ended_ms < atomic_load(&h.released_ms))
 			fail_msg("write %zu ended before the lock was released", i);
 	}
 	store_pool_close(&pool);

@@ -32,6 +32,7 @@
 
 #include "buf.h"
 #include "clock.h"
+#include "store_hold.h"
 #include "web_fixture.h"
 
 static void test_web_view_link_sets_session_and_redirects(void **state)
@@ -227,59 +228,16 @@ static void test_web_session_ends_with_generation_bump(void **state)
 
 /* ---- the store pool ---- */
 
-/* Another connection (as another process would) holds the write lock
- * until released, or for hold_ms when run as a thread. */
-struct holder {
-	const char *path;
-	int hold_ms;
-	sqlite3 *db;
-	atomic_int locked;
-	atomic_llong released_ms;
-};
-
-static long long mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void lock_take(struct holder *h)
-{
-	assert_int_equal(sqlite3_open(h->path, &h->db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(h->db, "BEGIN IMMEDIATE; UPDATE firm SET name = name;",
-				      NULL, NULL, NULL), SQLITE_OK);
-	atomic_store(&h->locked, 1);
-}
-
-static void lock_release(struct holder *h)
-{
-	atomic_store(&h->released_ms, mono_ms());
-	sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL);
-	sqlite3_close(h->db);
-	h->db = NULL;
-}
-
-static void *lock_hold(void *arg)
-{
-	struct holder *h = arg;
-
-	usleep((useconds_t)h->hold_ms * 1000);
-	lock_release(h);
-	return NULL;
-}
-
 static void test_web_pages_answer_while_the_write_lock_is_held(void **state)
 {
 	struct wfx *f = *state;
 	char *cookie = wfx_login(f, LINK_CONTACT, f->anna);
-	struct holder h = { .path = f->db_path };
+	struct store_hold h = { .path = f->db_path };
 	char path[32];
 	struct wresp r;
 
 	snprintf(path, sizeof(path), "/t/%lld", (long long)f->ta);
-	lock_take(&h);
+	store_hold_take(&h);
 	/* Rendered, then from the cache, then the home page: all read. */
 	for (int i = 0; i < 3; i++) {
 		assert_int_equal(wfx_http(f, "GET", i < 2 ? path : "/", cookie, NULL, 0, &r), 0);
@@ -292,7 +250,7 @@ static void test_web_pages_answer_while_the_write_lock_is_held(void **state)
 	wresp_clear(&r);
 	/* The lock was never released: nothing above waited for it. */
 	assert_int_equal(atomic_load(&h.released_ms), 0);
-	lock_release(&h);
+	store_hold_release(&h);
 	free(cookie);
 }
 
@@ -300,7 +258,7 @@ static void test_web_post_waits_for_the_lock_and_succeeds(void **state)
 {
 	struct wfx *f = *state;
 	char *cookie = wfx_login(f, LINK_CONTACT, f->anna);
-	struct holder h = { .path = f->db_path, .hold_ms = 700 };
+	struct store_hold h = { .path = f->db_path, .hold_ms = 700 };
 	char path[32], action[48], form[256], *csrf, *err = NULL;
 	struct store_thread_view v;
 	struct wresp r;
@@ -311,10 +269,10 @@ static void test_web_post_waits_for_the_lock_and_succeeds(void **state)
 	snprintf(action, sizeof(action), "/t/%lld/reply", (long long)f->ta);
 	csrf = wfx_csrf(f, cookie, path);
 	snprintf(form, sizeof(form), "body=posted+under+the+lock&csrf=%s", csrf);
-	lock_take(&h);
-	assert_int_equal(pthread_create(&th, NULL, lock_hold, &h), 0);
+	store_hold_take(&h);
+	assert_int_equal(pthread_create(&th, NULL, store_hold_thread, &h), 0);
 	assert_int_equal(wfx_post(f, cookie, action, form, &r), 0);
-	answered = mono_ms();
+	answered = store_hold_ms();
 	pthread_join(th, NULL);
 	assert_int_equal(r.status, 303);
 	wresp_clear(&r);
@@ -332,7 +290,7 @@ static void test_web_close_with_a_request_in_flight(void **state)
 {
 	struct wfx *f = *state;
 	char *cookie = wfx_login(f, LINK_CONTACT, f->anna);
-	struct holder h = { .path = f->db_path, .hold_ms = 300 };
+	struct store_hold h = { .path = f->db_path, .hold_ms = 300 };
 	char action[48], form[256], path[32], *csrf, *req;
 	pthread_t th;
 	int fd;
@@ -345,8 +303,8 @@ static void test_web_close_with_a_request_in_flight(void **state)
 	req = xasprintf("POST %s HTTP/1.1\r\nHost: x\r\n%sContent-Type: "
 			"application/x-www-form-urlencoded\r\nContent-Length: %zu\r\n\r\n%s",
 			action, cookie, strlen(form), form);
-	lock_take(&h);
-	assert_int_equal(pthread_create(&th, NULL, lock_hold, &h), 0);
+	store_hold_take(&h);
+	assert_int_equal(pthread_create(&th, NULL, store_hold_thread, &h), 0);
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;

@@ -4,6 +4,7 @@ if(TARGET gw_web)
   foreach(t web web_pages web_form web_bounces web_contacts)
     gw_add_test(test_${t}
       SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_${t}.c ${CMAKE_CURRENT_LIST_DIR}/web_fixture.c
+        ${CMAKE_CURRENT_LIST_DIR}/store_hold.c
       LIBS gw_web gw_store gw_common PkgConfig::LIBEVENT PkgConfig::SQLITE3 Threads::Threads
       TIMEOUT 120)
   endforeach()
