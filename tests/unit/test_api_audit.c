@@ -263,6 +263,35 @@ static void test_api_audit_gatewayctl(void **state)
 	free(thread);
 }
 
+/* gatewayctl retention run --now: the defaults (outbox and inbound log 90
+ * days) at a chosen time, exactly what is older. */
+static void test_api_audit_retention_run_cli(void **state)
+{
+	struct tfx *t = *state;
+	struct store_inbound_in in = { 0 };
+	const char *run[] = { "--json", "retention", "run", "--now", "2026-11-25T09:00:00Z",
+			      NULL };
+	const char *bad[] = { "retention", "run", "--now", "someday", NULL };
+	char *out = NULL, *error = NULL;
+	json_t *j;
+
+	in.sender = "x@example.org";
+	in.recipient = "r@reply.example";
+	in.verdict = "dropped";
+	in.received_at = T0 - 90 * 86400 - 1;
+	assert_int_equal(store_inbound_log(t->s, &in, NULL, &error), GW_OK);
+	in.received_at = T0 - 90 * 86400;
+	assert_int_equal(store_inbound_log(t->s, &in, NULL, &error), GW_OK);
+	assert_int_equal(run_ctl(t, &out, run), 0);
+	j = json_loads(out, 0, NULL);
+	assert_non_null(j);
+	assert_int_equal(jint(j, "inbound_log"), 1);
+	assert_int_equal(jint(j, "threads"), 0);
+	json_decref(j);
+	free(out);
+	assert_int_equal(run_ctl(t, NULL, bad), 64);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, tfx_setup, tfx_teardown)
@@ -271,6 +300,7 @@ int main(void)
 		T(test_api_audit_hold),
 		T(test_api_audit_list),
 		T(test_api_audit_gatewayctl),
+		T(test_api_audit_retention_run_cli),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
