@@ -199,14 +199,21 @@ void web_handle_audit(struct web_req *r)
 		web_send_error(r, 400, NULL);
 		goto out;
 	}
+	/* the filter form sends its empty fields too: empty is absent */
 	account = evhttp_find_header(&q, "account");
 	before = evhttp_find_header(&q, "before");
 	since = evhttp_find_header(&q, "since");
+	if (account != NULL && account[0] == '\0')
+		account = NULL;
+	if (before != NULL && before[0] == '\0')
+		before = NULL;
+	if (since != NULL && since[0] == '\0')
+		since = NULL;
 	f.account_id = account != NULL ? web_parse_id(account) : 0;
 	f.before_id = before != NULL ? web_parse_id(before) : 0;
 	f.limit = AUDIT_PAGE;
 	if ((account != NULL && f.account_id == 0) || (before != NULL && f.before_id == 0) ||
-	    (since != NULL && since[0] != '\0' && clock_parse(since, &f.since) < 0)) {
+	    (since != NULL && clock_parse(since, &f.since) < 0)) {
 		web_send_error(r, 400, "account and before are ids; since is a date "
 				       "such as 2026-11-25");
 		goto out;
