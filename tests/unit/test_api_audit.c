@@ -125,6 +125,52 @@ static void test_api_audit_every_request_leaves_an_entry(void **state)
 	free(rows);
 }
 
+/* Each kind of change through the API, with the action it is recorded as. */
+static void test_api_audit_each_action(void **state)
+{
+	struct tfx *t = *state;
+	char *task = fmt("/api/v1/threads/%lld/tasks/%lld", (long long)t->thread,
+			 (long long)t->task1);
+	char *tasks = fmt("/api/v1/threads/%lld/tasks", (long long)t->thread);
+	char *resend = fmt("/api/v1/threads/%lld/resend", (long long)t->thread);
+	char *rem = fmt("/api/v1/threads/%lld/reminders", (long long)t->thread);
+	char *contact = fmt("/api/v1/contacts/%lld", (long long)t->anna);
+	char *tick = fmt("{\"done\": true, \"by_staff\": %lld}", (long long)t->owner);
+	const struct {
+		const char *method, *path, *body, *action;
+		int status;
+	} cases[] = {
+		{ "PATCH", task, tick, "task", 200 },
+		{ "POST", tasks, "{\"text\": \"Sign the engagement letter\"}", "task", 201 },
+		{ "POST", resend, "{}", "resend", 200 },
+		{ "PUT", rem, "{\"enabled\": true, \"days\": 2, \"count\": 2}", "reminders", 200 },
+		{ "PATCH", contact, "{\"notify\": false}", "contact", 200 },
+		{ "POST", "/api/v1/accounts", "{\"name\": \"Cedar LLP\"}", "account", 201 },
+	};
+
+	for (size_t i = 0; i < GW_ARRAY_SIZE(cases); i++) {
+		char *where = fmt("action = '%s' AND actor_kind = 'api' AND target = '%s %s'",
+				  cases[i].action, cases[i].method, cases[i].path);
+		json_t *j = call(t, cases[i].method, cases[i].path, cases[i].body,
+				 cases[i].status);
+
+		json_decref(j);
+		if (count_where(t, where) != 1)
+			fail_msg("case %zu: %s %s: no \"%s\" entry", i, cases[i].method,
+				 cases[i].path, cases[i].action);
+		free(where);
+	}
+	char *rows = raw_rows(t);
+	assert_null(strstr(rows, "engagement letter"));
+	free(rows);
+	free(task);
+	free(tasks);
+	free(resend);
+	free(rem);
+	free(contact);
+	free(tick);
+}
+
 static void test_api_audit_hold(void **state)
 {
 	struct tfx *t = *state;
@@ -297,6 +343,7 @@ int main(void)
 #define T(name) cmocka_unit_test_setup_teardown(name, tfx_setup, tfx_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_api_audit_every_request_leaves_an_entry),
+		T(test_api_audit_each_action),
 		T(test_api_audit_hold),
 		T(test_api_audit_list),
 		T(test_api_audit_gatewayctl),

@@ -154,6 +154,44 @@ static void test_web_audit_changes_in_the_same_transaction(void **state)
 	free(owner);
 }
 
+static void test_web_audit_attachment_and_contact(void **state)
+{
+	struct wfx *f = *state;
+	char *owner = wfx_login(f, LINK_STAFF, f->owner), path[64], where[160], fields[48];
+	struct store_attachment_new att;
+	int64_t att_id = 0;
+	char *err = NULL;
+	struct wresp r;
+
+	memset(&att, 0, sizeof(att));
+	att.thread_id = f->ta;
+	att.uploader_kind = STORE_STAFF;
+	att.uploader_id = f->owner;
+	att.file_name = "payslip.pdf";
+	att.bytes = "payslip contents 4711";
+	att.len = strlen(att.bytes);
+	WFX_CHECK(store_attachment_add(f->s, &att, &att_id, &err), err);
+	snprintf(path, sizeof(path), "/a/%lld", (long long)att_id);
+	assert_int_equal(wfx_http(f, "GET", path, owner, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 200);
+	wresp_clear(&r);
+	snprintf(where, sizeof(where), "action = 'view' AND target = 'attachment %lld' AND "
+		 "thread_id = %lld AND account_id = %lld", (long long)att_id, (long long)f->ta,
+		 (long long)f->acc_a);
+	assert_int_equal(wait_count(f, where, 1), 1);
+
+	snprintf(path, sizeof(path), "/c/%lld/clear-bounce", (long long)f->anna);
+	snprintf(fields, sizeof(fields), "thread=%lld", (long long)f->ta);
+	post_ok(f, owner, path, fields, 303);
+	snprintf(where, sizeof(where), "action = 'contact' AND target = 'contact %lld'",
+		 (long long)f->anna);
+	assert_int_equal(count_where(f, where), 1);
+	char *rows = raw_rows(f);
+	assert_null(strstr(rows, "4711"));
+	free(rows);
+	free(owner);
+}
+
 static void test_web_audit_clients_not_recorded(void **state)
 {
 	struct wfx *f = *state;
@@ -274,6 +312,8 @@ int main(void)
 						wfx_setup, wfx_teardown),
 		cmocka_unit_test_setup_teardown(test_web_audit_changes_in_the_same_transaction,
 						wfx_setup, wfx_teardown),
+		cmocka_unit_test_setup_teardown(test_web_audit_attachment_and_contact, wfx_setup,
+						wfx_teardown),
 		cmocka_unit_test_setup_teardown(test_web_audit_clients_not_recorded, wfx_setup,
 						wfx_teardown),
 		cmocka_unit_test_setup_teardown(test_web_audit_page_owners_only_and_paged,
