@@ -66,6 +66,7 @@ int web_audit_record(struct web_req *r, const char *route_action, int write)
 	in.target = r->audit_target[0] != '\0' ? r->audit_target : NULL;
 	in.client = r->peer[0] != '\0' ? r->peer : NULL;
 	if (!write) {
+		in.at = clock_now();   /* when it was seen, not when appended */
 		store_pool_audit_defer(r->web->pool, &in);
 		return 0;
 	}

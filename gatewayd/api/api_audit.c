@@ -43,6 +43,7 @@ int api_audit_record(struct api_req *r, const char *action, const char *method,
 	in.target = target;
 	in.client = r->peer[0] != '\0' ? r->peer : NULL;
 	if (!write) {
+		in.at = clock_now();   /* when it was read, not when appended */
 		store_pool_audit_defer(r->api->pool, &in);
 		return 0;
 	}
