@@ -36,6 +36,7 @@ enum cfg_type {
 	CFG_OPTPATH,  /* same, "" means NULL */
 	CFG_INT,      /* int64_t */
 	CFG_DURATION, /* int64_t seconds */
+	CFG_RETENTION,/* int64_t seconds, 0 = off (keep forever); unit required */
 	CFG_SIZE,     /* int64_t bytes */
 	CFG_BOOL,     /* int */
 	CFG_ENUM,     /* char *, one of enums[] (stored as written there) */
@@ -159,6 +160,21 @@ static const struct cfg_key cfg_keys[] = {
 	{ "reminders", "default_count", CFG_INT, OFF(reminders.default_count), "1", 1,
 	  GW_REMINDER_COUNT_MAX, 0, NULL, NULL },
 
+	{ "retention", "archived_threads", CFG_RETENTION, OFF(retention.archived_threads),
+	  "off", DAY, 100 * 365 * DAY, 0, NULL, NULL },
+	{ "retention", "attachments", CFG_RETENTION, OFF(retention.attachments), "off",
+	  DAY, 100 * 365 * DAY, 0, NULL, NULL },
+	{ "retention", "outbox", CFG_RETENTION, OFF(retention.outbox), "90d", DAY,
+	  100 * 365 * DAY, 0, NULL, NULL },
+	{ "retention", "inbound_log", CFG_RETENTION, OFF(retention.inbound_log), "90d",
+	  DAY, 100 * 365 * DAY, 0, NULL, NULL },
+	{ "retention", "sessions", CFG_RETENTION, OFF(retention.sessions), "30d", 3600,
+	  100 * 365 * DAY, 0, NULL, NULL },
+	{ "retention", "interval", CFG_DURATION, OFF(retention.interval), "1h", 1, DAY, 0,
+	  NULL, NULL },
+	{ "retention", "batch", CFG_INT, OFF(retention.batch), "500", 1, 100000, 0, NULL,
+	  NULL },
+
 	{ "log", "level", CFG_ENUM, OFF(log.level), "info", 0, 0, 0, level_values,
 	  NULL },
 	{ "log", "syslog", CFG_BOOL, OFF(log.syslog), "no", 0, 0, 0, NULL, NULL },
@@ -168,7 +184,9 @@ static const struct cfg_key cfg_keys[] = {
 
 static void put_number(struct buf *b, const struct cfg_key *k, int64_t v)
 {
-	if (k->type == CFG_DURATION)
+	if (k->type == CFG_RETENTION && v == 0)
+		buf_puts(b, "off");
+	else if (k->type == CFG_DURATION || k->type == CFG_RETENTION)
 		cfg_put_duration(b, v);
 	else if (k->type == CFG_SIZE)
 		cfg_put_size(b, v);
@@ -263,6 +281,8 @@ static int numeric_value(const struct cfg_key *k, const char *value, int64_t *v)
 		return cfg_parse_int(value, v);
 	case CFG_DURATION:
 		return cfg_parse_duration(value, v);
+	case CFG_RETENTION:
+		return cfg_parse_retention(value, v);
 	case CFG_SIZE:
 		return cfg_parse_size(value, v);
 	default:
@@ -275,6 +295,7 @@ static const char *type_noun(enum cfg_type t)
 	switch (t) {
 	case CFG_INT: return "an integer";
 	case CFG_DURATION: return "a duration";
+	case CFG_RETENTION: return "a retention period (a number with a unit d, w or y, e.g. 90d or 7y; or off)";
 	case CFG_SIZE: return "a size";
 	case CFG_BOOL: return "a boolean (yes/no)";
 	default: return "valid";
@@ -364,7 +385,8 @@ static int set_value(struct cfg_ctx *c, const struct cfg_key *k, const char *val
 			*why_r = xasprintf("\"%s\" is not %s", value, type_noun(k->type));
 			return -1;
 		}
-		if (v < k->min || v > k->max) {
+		/* "off" is below every period's minimum and always allowed. */
+		if ((v < k->min || v > k->max) && !(k->type == CFG_RETENTION && v == 0)) {
 			struct buf b = BUF_INIT;
 
 			buf_printf(&b, "\"%s\" is out of range (", value);
@@ -533,6 +555,10 @@ static void check_whole(struct cfg_ctx *c)
 				  buf_cstr(&b));
 		buf_release(&b);
 	}
+	/* Sessions are signed cookies, not rows: keeping them no longer than
+	 * [retention] sessions means letting none live longer. */
+	if (cfg->retention.sessions > 0 && cfg->web.session_ttl > cfg->retention.sessions)
+		cfg->web.session_ttl = cfg->retention.sessions;
 }
 
 static int load_text(const char *name, const char *dir, const char *text, size_t len,

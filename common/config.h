@@ -95,6 +95,21 @@ struct cfg_reminders {
 	int64_t default_count;  /* reminders per staff message */
 };
 
+/*
+ * [retention]: how long things are kept, in seconds; 0 = forever ("off").
+ * Periods take a unit: d (days), w (weeks), y (365 days), or h/m/s; a
+ * bare number is refused (it would read as seconds).
+ */
+struct cfg_retention {
+	int64_t archived_threads; /* threads archived longer ago, with everything in them */
+	int64_t attachments;      /* attachment files and rows */
+	int64_t outbox;           /* sent and failed mail rows */
+	int64_t inbound_log;      /* the inbound log */
+	int64_t sessions;         /* web sessions live at most this (see docs/privacy.md) */
+	int64_t interval;         /* how often the daemon looks */
+	int64_t batch;            /* rows per transaction */
+};
+
 struct cfg_log {
 	char *level;      /* error | warn | info | debug */
 	int syslog;       /* log to syslog instead of stderr */
@@ -111,6 +126,7 @@ struct gw_config {
 	struct cfg_listen policy;
 	struct cfg_inbound inbound;
 	struct cfg_reminders reminders;
+	struct cfg_retention retention;
 	struct cfg_log log;
 };
 
@@ -133,6 +149,8 @@ void cfg_dump(const struct gw_config *cfg, FILE *out);
 
 /* Parse helpers, exposed for tests and the CLI. */
 int cfg_parse_duration(const char *s, int64_t *r);
+/* A retention period: "off" (0) or a number with a unit s m h d w y. */
+int cfg_parse_retention(const char *s, int64_t *r);
 int cfg_parse_size(const char *s, int64_t *r);
 int cfg_parse_bool(const char *s, int *r);
 

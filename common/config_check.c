@@ -342,6 +342,25 @@ int cfg_parse_duration(const char *s, int64_t *r)
 	return parse_scaled(s, r, "smhd", f);
 }
 
+int cfg_parse_retention(const char *s, int64_t *r)
+{
+	static const int64_t f[] = { 1, 60, 3600, 86400, 7 * 86400, 365 * 86400 };
+	size_t n;
+
+	if (s == NULL)
+		return -1;
+	if (strcasecmp(s, "off") == 0) {
+		*r = 0;
+		return 0;
+	}
+	/* A bare number would be seconds: "90" meant as days would delete
+	 * nearly everything, so a unit is required. */
+	n = strlen(s);
+	if (n == 0 || s[n - 1] < 'a' || s[n - 1] > 'z')
+		return -1;
+	return parse_scaled(s, r, "smhdwy", f);
+}
+
 int cfg_parse_size(const char *s, int64_t *r)
 {
 	static const int64_t f[] = { 1024, 1024, 1024 * 1024, 1024 * 1024,
@@ -385,7 +404,9 @@ int cfg_parse_int(const char *s, int64_t *r)
 /* Shortest exact rendering: "90s", "5m", "3d". */
 void cfg_put_duration(struct buf *b, int64_t v)
 {
-	if (v != 0 && v % 86400 == 0)
+	if (v != 0 && v % (365 * 86400) == 0 && v >= 365 * 86400)
+		buf_printf(b, "%lldy", (long long)(v / (365 * 86400)));
+	else if (v != 0 && v % 86400 == 0)
 		buf_printf(b, "%lldd", (long long)(v / 86400));
 	else if (v != 0 && v % 3600 == 0)
 		buf_printf(b, "%lldh", (long long)(v / 3600));

@@ -124,8 +124,13 @@ enum gw_result store_attachment_put(struct store *s, const char *dir, const void
 	struct stat sb;
 	int created_sub = 0;
 
-	if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && (size_t)sb.st_size == len)
-		goto done; /* same content, already stored */
+	if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && (size_t)sb.st_size == len) {
+		/* Same content, already stored.  Touched, so that retention
+		 * (which removes unreferenced files only after a grace) keeps
+		 * it until our row commits. */
+		(void)utimensat(AT_FDCWD, path, NULL, 0);
+		goto done;
+	}
 	if (mkdir_p1(dir) < 0) {
 		r = errno_fail(error_r, "attachment: mkdir", dir);
 		goto done;

@@ -10,11 +10,14 @@
 #include <semaphore.h>
 #include <stdatomic.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "buf.h"
+#include "clock.h"
 #include "gw.h"
 #include "store.h"
 
@@ -49,6 +52,11 @@ struct store_pool {
 	atomic_uint_fast64_t generation;
 	struct worker *workers;     /* readers first, then the writer */
 	size_t n_workers;
+	/* deferred audit entries (store_pool_audit_defer), under mu */
+	struct store_audit_in *audit;
+	size_t n_audit, cap_audit;
+	int64_t audit_first_ms;     /* monotonic: when the oldest came */
+	uint64_t audit_dropped;
 };
 
 static struct store_job *lane_pop(struct lane *l)
@@ -75,18 +83,86 @@ static void note_changes(struct worker *w)
 	}
 }
 
+/* Under mu: are the deferred audit entries due for the writer? */
+static int audit_due(const struct store_pool *p)
+{
+	return p->n_audit > 0 &&
+	       (p->stop || p->n_audit >= STORE_POOL_AUDIT_BATCH ||
+		clock_monotonic_ms() >= p->audit_first_ms + STORE_POOL_AUDIT_DELAY_MS);
+}
+
+/* Under mu (dropped while appending): the writer appends what waits.  On
+ * failure the entries go back in front, to be tried a second later. */
+static void audit_append(struct worker *w)
+{
+	struct store_pool *p = w->pool;
+	struct store_audit_in *batch = p->audit;
+	size_t n = p->n_audit;
+	char *error = NULL;
+
+	p->audit = NULL;
+	p->n_audit = p->cap_audit = 0;
+	pthread_mutex_unlock(&p->mu);
+	enum gw_result r = store_audit_append_many(w->store, batch, n, &error);
+	free(error);
+	pthread_mutex_lock(&p->mu);
+	if (r != GW_OK && !p->stop) {
+		/* the newer ones after the batch */
+		size_t total = n + p->n_audit;
+
+		batch = xrealloc(batch, total * sizeof(*batch));
+		if (p->n_audit > 0)
+			memcpy(batch + n, p->audit, p->n_audit * sizeof(*batch));
+		free(p->audit);
+		p->audit = batch;
+		p->n_audit = p->cap_audit = total;
+		p->audit_first_ms = clock_monotonic_ms();
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		store_audit_in_free(&batch[i]);
+	free(batch);
+	if (p->n_audit > 0)
+		p->audit_first_ms = clock_monotonic_ms();
+}
+
+/* Under mu: the writer's wait, which wakes for the audit entries' time. */
+static void writer_wait(struct store_pool *p, struct lane *l)
+{
+	struct timespec ts;
+	int64_t due;
+
+	if (p->n_audit == 0) {
+		pthread_cond_wait(&l->work, &p->mu);
+		return;
+	}
+	due = p->audit_first_ms + STORE_POOL_AUDIT_DELAY_MS;
+	ts.tv_sec = (time_t)(due / 1000);
+	ts.tv_nsec = (long)(due % 1000) * 1000000L;
+	(void)pthread_cond_timedwait(&l->work, &p->mu, &ts);
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct store_pool *p = w->pool;
 	struct lane *l = &p->lanes[w->lane];
+	int writer = w->lane == STORE_LANE_WRITE;
 
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
 		struct store_job *j;
 
-		while (l->head == NULL && !p->stop)
-			pthread_cond_wait(&l->work, &p->mu);
+		while (l->head == NULL && !p->stop && !(writer && audit_due(p))) {
+			if (writer)
+				writer_wait(p, l);
+			else
+				pthread_cond_wait(&l->work, &p->mu);
+		}
+		if (writer && audit_due(p)) {
+			audit_append(w);
+			continue;
+		}
 		if ((j = lane_pop(l)) == NULL)
 			break;  /* stopping, and nothing is left to do */
 		j->state = JOB_TAKEN;
@@ -147,7 +223,15 @@ int store_pool_open(const struct store_pool_settings *set, struct store_pool **p
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->finished, NULL);
 	pthread_cond_init(&p->lanes[0].work, NULL);
-	pthread_cond_init(&p->lanes[1].work, NULL);
+	{
+		/* the writer's timed wait runs on clock_monotonic_ms()'s clock */
+		pthread_condattr_t ca;
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&p->lanes[1].work, &ca);
+		pthread_condattr_destroy(&ca);
+	}
 	atomic_init(&p->generation, 1);
 	p->n_workers = (size_t)readers + 1;
 	p->workers = xcalloc(p->n_workers, sizeof(*p->workers));
@@ -196,6 +280,10 @@ void store_pool_close(struct store_pool **poolp)
 	for (size_t i = 0; i < p->n_workers; i++)
 		store_close(&p->workers[i].store);
 	free(p->workers);
+	/* left only when the writer never started */
+	for (size_t i = 0; i < p->n_audit; i++)
+		store_audit_in_free(&p->audit[i]);
+	free(p->audit);
 	pthread_cond_destroy(&p->lanes[0].work);
 	pthread_cond_destroy(&p->lanes[1].work);
 	pthread_cond_destroy(&p->finished);
@@ -304,6 +392,58 @@ void store_pool_run(struct store_pool *p, enum store_lane lane,
 	while (sem_wait(&s.done) < 0 && errno == EINTR)
 		;
 	sem_destroy(&s.done);
+}
+
+void store_pool_audit_defer(struct store_pool *p, const struct store_audit_in *in)
+{
+	pthread_mutex_lock(&p->mu);
+	if (p->n_audit >= STORE_POOL_AUDIT_MAX) {
+		p->audit_dropped++;
+		pthread_mutex_unlock(&p->mu);
+		return;
+	}
+	if (p->n_audit == p->cap_audit) {
+		p->cap_audit = p->cap_audit > 0 ? p->cap_audit * 2 : 16;
+		p->audit = xrealloc(p->audit, p->cap_audit * sizeof(*p->audit));
+	}
+	store_audit_in_copy(&p->audit[p->n_audit], in);
+	if (p->n_audit++ == 0) {
+		p->audit_first_ms = clock_monotonic_ms();
+		/* the writer may be in an untimed wait */
+		pthread_cond_signal(&p->lanes[STORE_LANE_WRITE].work);
+	} else if (p->n_audit == STORE_POOL_AUDIT_BATCH) {
+		pthread_cond_signal(&p->lanes[STORE_LANE_WRITE].work);
+	}
+	pthread_mutex_unlock(&p->mu);
+}
+
+static void audit_flush_now(struct store *store, void *arg)
+{
+	struct store_pool *p = arg;
+
+	GW_UNUSED(store);
+	pthread_mutex_lock(&p->mu);
+	if (p->n_audit > 0) {
+		struct worker *w = &p->workers[p->n_workers - 1];
+
+		audit_append(w);
+	}
+	pthread_mutex_unlock(&p->mu);
+}
+
+void store_pool_audit_flush(struct store_pool *p)
+{
+	store_pool_run(p, STORE_LANE_WRITE, audit_flush_now, p);
+}
+
+uint64_t store_pool_audit_dropped(struct store_pool *p)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&p->mu);
+	n = p->audit_dropped;
+	pthread_mutex_unlock(&p->mu);
+	return n;
 }
 
 uint64_t store_pool_generation(struct store_pool *p)

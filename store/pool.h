@@ -125,6 +125,27 @@ void store_done_queue_push(struct store_done_queue *queue, struct store_job *job
  * when none); clears the descriptor's readiness. */
 struct store_job *store_done_queue_take(struct store_done_queue *queue);
 
+/*
+ * Audit entries of read jobs (store/audit.h).  A read job may not write,
+ * so a job that answers a staff member's view hands its audit entry here
+ * (copied; from any thread, never blocks for the database).  The writer
+ * lane's thread appends what was handed over in one transaction once the
+ * oldest entry is STORE_POOL_AUDIT_DELAY_MS old (or STORE_POOL_AUDIT_BATCH
+ * are waiting), between jobs, and at store_pool_close(): a crash of the
+ * process loses at most the last second's views.  An append that fails
+ * (database busy) is retried a second later; beyond
+ * STORE_POOL_AUDIT_MAX waiting entries new ones are counted as dropped.
+ */
+#define STORE_POOL_AUDIT_DELAY_MS 1000
+#define STORE_POOL_AUDIT_BATCH 256
+#define STORE_POOL_AUDIT_MAX 65536
+struct store_audit_in;
+void store_pool_audit_defer(struct store_pool *pool, const struct store_audit_in *in);
+/* Append every waiting entry now and wait for it (tests).  Not from a worker. */
+void store_pool_audit_flush(struct store_pool *pool);
+/* Entries dropped because too many were waiting. */
+uint64_t store_pool_audit_dropped(struct store_pool *pool);
+
 /* See "Change generation" above.  From any thread. */
 uint64_t store_pool_generation(struct store_pool *pool);
 /* Jobs queued or running on lane (for status lines and tests). */

@@ -255,11 +255,51 @@ static const char MIGRATION_3[] =
 static const char MIGRATION_4[] =
 	"ALTER TABLE contacts ADD COLUMN removed_at INTEGER;";
 
+/*
+ * 5: retention, legal hold and the audit log (store/retention.h,
+ * store/audit.h).
+ *   - accounts.legal_hold_at: set while the account is on legal hold;
+ *     retention deletes nothing of a held account.
+ *   - indexes that let retention find what is old without a scan.
+ *   - blob_trash: attachment contents whose rows retention deleted; the
+ *     files are removed after that commit, once nothing refers to them.
+ *   - audit_log: who did or saw what, append-only: triggers refuse every
+ *     UPDATE and DELETE, whatever connection or program tries.
+ */
+static const char MIGRATION_5[] =
+	"ALTER TABLE accounts ADD COLUMN legal_hold_at INTEGER;"
+	"CREATE INDEX threads_archived ON threads (archived_at)"
+	" WHERE archived_at IS NOT NULL;"
+	"CREATE INDEX attachments_created ON attachments (created_at);"
+	"CREATE INDEX outbox_created ON outbox (created_at);"
+	"CREATE TABLE blob_trash ("
+	" sha256 TEXT PRIMARY KEY CHECK (length(sha256) = 64),"
+	" since INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE audit_log ("
+	" id INTEGER PRIMARY KEY,"
+	" at INTEGER NOT NULL,"
+	" actor_kind TEXT NOT NULL CHECK (actor_kind IN ('staff', 'api', 'cli', 'system')),"
+	" actor_id INTEGER,"
+	" actor_name TEXT NOT NULL,"
+	" action TEXT NOT NULL CHECK (action <> ''),"
+	" account_id INTEGER,"
+	" thread_id INTEGER,"
+	" target TEXT,"
+	" client TEXT,"
+	" api_key TEXT);"
+	"CREATE INDEX audit_at ON audit_log (at, id);"
+	"CREATE INDEX audit_account ON audit_log (account_id, at, id);"
+	"CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log"
+	" BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;"
+	"CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log"
+	" BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;";
+
 static const char *const migrations[] = {
 	MIGRATION_1,
 	MIGRATION_2,
 	MIGRATION_3,
 	MIGRATION_4,
+	MIGRATION_5,
 };
 
 _Static_assert(GW_ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION,

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -144,6 +145,10 @@ static void do_reply(struct web_req *r, int64_t thread_id)
 	}
 	web_session_touch(r);
 	web_outbox_queued(r);
+	if (message_id != 0)
+		web_audit_target(r, "message", message_id);
+	else
+		web_audit_target(r, "attachment", att_id);
 	log_info("web: thread %lld: %s %lld posted%s%s", (long long)thread_id,
 		 store_kind_name(r->sess.kind), (long long)r->sess.id,
 		 message_id != 0 ? " a message" : "", att_id != 0 ? " a file" : "");
@@ -215,6 +220,8 @@ static void do_task(struct web_req *r, int64_t thread_id)
 		web_send_store_error(r, res, err);
 	} else {
 		web_session_touch(r);
+		snprintf(r->audit_target, sizeof(r->audit_target), "task %lld %s",
+			 (long long)task_id, done[0] == '1' ? "done" : "open");
 		if (r->sess.kind == STORE_CONTACT && done[0] == '1')
 			web_outbox_queued(r);
 		redirect_thread(r, thread_id, "#tasks");
@@ -379,6 +386,7 @@ void web_handle_attachment(struct web_req *r, int64_t attachment_id)
 		web_send_store_error(r, res, err);
 		goto out;
 	}
+	r->audit_thread = att.thread_id;
 	path = store_attachment_path(web->attachments_dir, att.sha256);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0) {

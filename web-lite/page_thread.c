@@ -318,6 +318,7 @@ static void render_staff_box(struct page *pg)
 		   rem->count > 0 ? rem->count : 1);
 	web_render_schedule(o, rem);
 	buf_puts(o, ".</p>");
+	web_render_account_hold(pg->r, o, t->account_id, t->id);
 	web_render_account_contacts(pg->r, o, t->account_id, t->id);
 	buf_puts(o, "</section>");
 }

@@ -63,6 +63,8 @@ struct web_route {
 	enum web_gate gate;
 	void (*handler)(struct web_req *r);
 	const char *action;        /* thread actions: passed on */
+	const char *audit;         /* a staff member's success is audited as
+				      this action (store/audit.h); NULL: not */
 };
 
 static void serve_asset(struct web_req *r);
@@ -81,26 +83,31 @@ static void h_thread(struct web_req *r)
 }
 
 static const struct web_route routes[] = {
-	{ "/static/*", M_GET, GATE_LOOP, serve_asset, NULL },
-	{ "/v/*", M_GET, GATE_OPEN, h_view, NULL },
-	{ "/u/*", M_GET | M_POST, GATE_OPEN, h_unsubscribe, NULL },
-	{ "/fresh", M_POST, GATE_OPEN, h_fresh, NULL },
-	{ "/", M_GET, GATE_SESSION, h_home, NULL },
-	{ "/new", M_POST, GATE_POST, h_new_chat, NULL },
-	{ "/logout", M_POST, GATE_POST, h_logout, NULL },
-	{ "/t/#", M_GET, GATE_SESSION, h_thread, NULL },
-	{ "/t/#/events", M_GET, GATE_SESSION, h_events, NULL },
-	{ "/t/#/reply", M_POST, GATE_POST, h_thread, "reply" },
-	{ "/t/#/read", M_POST, GATE_POST, h_thread, "read" },
-	{ "/t/#/task", M_POST, GATE_POST, h_thread, "task" },
-	{ "/t/#/archive", M_POST, GATE_POST, h_thread, "archive" },
-	{ "/t/#/reopen", M_POST, GATE_POST, h_thread, "reopen" },
-	{ "/t/#/resend", M_POST, GATE_POST, h_thread, "resend" },
-	{ "/t/#/reminders", M_POST, GATE_POST, h_thread, "reminders" },
-	{ "/a/#", M_GET, GATE_SESSION, h_attachment, NULL },
-	{ "/c/#/clear-bounce", M_POST, GATE_POST, web_handle_clear_bounce, NULL },
-	{ "/c/#/email", M_POST, GATE_POST, web_handle_contact_email, NULL },
-	{ "/c/#/remove", M_POST, GATE_POST, web_handle_contact_remove, NULL },
+	{ "/static/*", M_GET, GATE_LOOP, serve_asset, NULL, NULL },
+	{ "/v/*", M_GET, GATE_OPEN, h_view, NULL, NULL },
+	{ "/u/*", M_GET | M_POST, GATE_OPEN, h_unsubscribe, NULL, NULL },
+	{ "/fresh", M_POST, GATE_OPEN, h_fresh, NULL, NULL },
+	{ "/", M_GET, GATE_SESSION, h_home, NULL, NULL },
+	{ "/new", M_POST, GATE_POST, h_new_chat, NULL, "post" },
+	{ "/logout", M_POST, GATE_POST, h_logout, NULL, NULL },
+	{ "/t/#", M_GET, GATE_SESSION, h_thread, NULL, "view" },
+	{ "/t/#/events", M_GET, GATE_SESSION, h_events, NULL, NULL },
+	{ "/t/#/reply", M_POST, GATE_POST, h_thread, "reply", "post" },
+	{ "/t/#/read", M_POST, GATE_POST, h_thread, "read", NULL },
+	{ "/t/#/task", M_POST, GATE_POST, h_thread, "task", "task" },
+	{ "/t/#/archive", M_POST, GATE_POST, h_thread, "archive", "archive" },
+	{ "/t/#/reopen", M_POST, GATE_POST, h_thread, "reopen", "reopen" },
+	{ "/t/#/resend", M_POST, GATE_POST, h_thread, "resend", "resend" },
+	{ "/t/#/reminders", M_POST, GATE_POST, h_thread, "reminders",
+	  "reminders" },
+	{ "/a/#", M_GET, GATE_SESSION, h_attachment, NULL, "view" },
+	{ "/c/#/clear-bounce", M_POST, GATE_POST, web_handle_clear_bounce, NULL,
+	  "contact" },
+	{ "/c/#/email", M_POST, GATE_POST, web_handle_contact_email, NULL, "contact" },
+	{ "/audit", M_GET, GATE_SESSION, web_handle_audit, NULL, "audit" },
+	{ "/accounts/#/hold", M_POST, GATE_POST, web_handle_hold, NULL, "hold" },
+	{ "/c/#/remove", M_POST, GATE_POST, web_handle_contact_remove, NULL,
+	  "contact" },
 };
 
 /* The routes whose POST may bring a body up to max_body (files); all
@@ -265,6 +272,18 @@ static void run_handler(struct web_req *r)
 		return;
 	}
 	r->route->handler(r);
+	if (r->replied && r->reply.code < 400 && r->sess.kind == STORE_STAFF &&
+	    r->route->audit != NULL && web_audit_record(r, r->route->audit, write) < 0) {
+		/* no change without its audit entry */
+		web_reply_clear(&r->reply);
+		memset(&r->reply, 0, sizeof(r->reply));
+		r->reply.fd = -1;
+		r->replied = 0;
+		r->wake = 0;
+		(void)store_request_end(r->store, 0, NULL);
+		web_send_error(r, 503, NULL);
+		return;
+	}
 	res = store_request_end(r->store, r->replied && r->reply.code < 400, &err);
 	if (res != GW_OK) {
 		web_reply_clear(&r->reply);

@@ -308,6 +308,11 @@ struct web_req {
 	char peer[48];             /* client address */
 	int replied;
 	int wake;                  /* the relay should look at the outbox */
+	/* The audit entry of a staff member's request (audit.c): the route's
+	 * action unless a handler names another, and what it touched. */
+	const char *audit_action;
+	char audit_target[48];
+	int64_t audit_thread;
 	struct web_reply reply;
 	struct web_req *prev, *next; /* loop->inflight */
 };
@@ -350,6 +355,25 @@ void web_reply_clear(struct web_reply *rp);
 void web_request_rollback(struct web_req *r);
 /* The relay should look at the outbox once the reply is out. */
 void web_outbox_queued(struct web_req *r);
+
+/* ---- audit.c ------------------------------------------------------------ */
+
+/* What the handler touched, for the audit entry ("message 12"). */
+void web_audit_target(struct web_req *r, const char *kind, int64_t id);
+/*
+ * After a staff member's handler answered with a success: a write
+ * request appends its entry in the request's transaction (0, or -1 when
+ * it could not: the request must then fail); a read request hands it to
+ * the store pool's writer lane (store_pool_audit_defer()).
+ */
+int web_audit_record(struct web_req *r, const char *route_action, int write);
+/* GET /audit: the audit log, owners only, a page at a time. */
+void web_handle_audit(struct web_req *r);
+/* The account's legal hold in a thread's staff box (with the button for
+ * owners and admins, returning to thread_id); POST /accounts/ID/hold. */
+void web_render_account_hold(struct web_req *r, struct buf *o, int64_t account_id,
+			     int64_t thread_id);
+void web_handle_hold(struct web_req *r);
 
 /* ---- guard.c ------------------------------------------------------------ */
 

@@ -59,6 +59,9 @@ struct api_route {
 	const char *pattern;
 	enum evhttp_cmd_type method;
 	api_handler *handler;
+	/* the audit action of a success (store/audit.h); NULL: "api_key",
+	 * a use of the key */
+	const char *audit;
 };
 
 #define GET EVHTTP_REQ_GET
@@ -68,46 +71,49 @@ struct api_route {
 #define DELETE EVHTTP_REQ_DELETE
 
 static const struct api_route routes[] = {
-	{ "firm", GET, api_firm_get },
-	{ "firm", PATCH, api_firm_patch },
-	{ "accounts", GET, api_accounts_list },
-	{ "accounts", POST, api_accounts_create },
-	{ "accounts/#", GET, api_accounts_show },
-	{ "contacts", GET, api_contacts_list },
-	{ "contacts", POST, api_contacts_create },
-	{ "contacts/#", GET, api_contacts_show },
-	{ "contacts/#", PATCH, api_contacts_patch },
-	{ "contacts/#/revoke", POST, api_contacts_revoke },
-	{ "contacts/#/clear-bounce", POST, api_contacts_clear_bounce },
-	{ "contacts/#/remove", POST, api_contacts_remove },
-	{ "staff", GET, api_staff_list },
-	{ "staff", POST, api_staff_create },
-	{ "staff/#", GET, api_staff_show },
-	{ "staff/#", PATCH, api_staff_patch },
-	{ "staff/#/revoke", POST, api_staff_revoke },
-	{ "staff/#/accounts", GET, api_staff_accounts },
-	{ "staff/#/accounts/#", PUT, api_staff_assign },
-	{ "staff/#/accounts/#", DELETE, api_staff_unassign },
-	{ "templates", GET, api_templates_list },
-	{ "templates/*", GET, api_templates_show },
-	{ "templates/*", PUT, api_templates_put },
-	{ "templates/*", DELETE, api_templates_delete },
-	{ "threads", GET, api_threads_list },
-	{ "threads", POST, api_threads_create },
-	{ "threads/#", GET, api_threads_show },
-	{ "threads/#", PATCH, api_threads_patch },
-	{ "threads/#/messages", POST, api_messages_post },
-	{ "threads/#/tasks", POST, api_tasks_add },
-	{ "threads/#/tasks/#", PATCH, api_tasks_patch },
-	{ "threads/#/read", POST, api_threads_read },
-	{ "threads/#/archive", POST, api_threads_archive },
-	{ "threads/#/reopen", POST, api_threads_reopen },
-	{ "threads/#/resend", POST, api_threads_resend },
-	{ "threads/#/reminders", PUT, api_threads_reminders },
-	{ "threads/#/links", POST, api_threads_link },
-	{ "outbox", GET, api_outbox_list },
-	{ "outbox/#", GET, api_outbox_show },
-	{ "inbound", GET, api_inbound_list },
+	{ "firm", GET, api_firm_get, NULL },
+	{ "firm", PATCH, api_firm_patch, NULL },
+	{ "accounts", GET, api_accounts_list, NULL },
+	{ "accounts", POST, api_accounts_create, "account" },
+	{ "accounts/#", GET, api_accounts_show, NULL },
+	{ "contacts", GET, api_contacts_list, NULL },
+	{ "contacts", POST, api_contacts_create, "contact" },
+	{ "contacts/#", GET, api_contacts_show, NULL },
+	{ "contacts/#", PATCH, api_contacts_patch, "contact" },
+	{ "contacts/#/revoke", POST, api_contacts_revoke, "contact" },
+	{ "contacts/#/clear-bounce", POST, api_contacts_clear_bounce, "contact" },
+	{ "contacts/#/remove", POST, api_contacts_remove, "contact" },
+	{ "staff", GET, api_staff_list, NULL },
+	{ "staff", POST, api_staff_create, "account" },
+	{ "staff/#", GET, api_staff_show, NULL },
+	{ "staff/#", PATCH, api_staff_patch, "account" },
+	{ "staff/#/revoke", POST, api_staff_revoke, "account" },
+	{ "staff/#/accounts", GET, api_staff_accounts, NULL },
+	{ "staff/#/accounts/#", PUT, api_staff_assign, "account" },
+	{ "staff/#/accounts/#", DELETE, api_staff_unassign, "account" },
+	{ "templates", GET, api_templates_list, NULL },
+	{ "templates/*", GET, api_templates_show, NULL },
+	{ "templates/*", PUT, api_templates_put, NULL },
+	{ "templates/*", DELETE, api_templates_delete, NULL },
+	{ "threads", GET, api_threads_list, NULL },
+	{ "threads", POST, api_threads_create, "post" },
+	{ "threads/#", GET, api_threads_show, "view" },
+	{ "threads/#", PATCH, api_threads_patch, NULL },
+	{ "threads/#/messages", POST, api_messages_post, "post" },
+	{ "threads/#/tasks", POST, api_tasks_add, "task" },
+	{ "threads/#/tasks/#", PATCH, api_tasks_patch, "task" },
+	{ "threads/#/read", POST, api_threads_read, NULL },
+	{ "threads/#/archive", POST, api_threads_archive, "archive" },
+	{ "threads/#/reopen", POST, api_threads_reopen, "reopen" },
+	{ "threads/#/resend", POST, api_threads_resend, "resend" },
+	{ "threads/#/reminders", PUT, api_threads_reminders, "reminders" },
+	{ "threads/#/links", POST, api_threads_link, NULL },
+	{ "outbox", GET, api_outbox_list, NULL },
+	{ "outbox/#", GET, api_outbox_show, NULL },
+	{ "inbound", GET, api_inbound_list, NULL },
+	{ "audit", GET, api_audit_list, "audit" },
+	{ "accounts/#/hold", GET, api_hold_get, NULL },
+	{ "accounts/#/hold", PUT, api_hold_put, "hold" },
 };
 
 static const char *method_name(enum evhttp_cmd_type m)
@@ -185,7 +191,7 @@ static int route_match(struct api_req *r, const char *pattern, const char *path)
  * The handler for path and r->method, or NULL after replying 404 or 405
  * (with the methods the path has in Allow).
  */
-static api_handler *route(struct api_req *r, const char *path)
+static api_handler *route(struct api_req *r, const char *path, const char **audit_r)
 {
 	char *allow = r->allow;
 	size_t cap = sizeof(r->allow);
@@ -198,6 +204,7 @@ static api_handler *route(struct api_req *r, const char *path)
 			continue;
 		if (routes[i].method == r->method) {
 			h = routes[i].handler;
+			*audit_r = routes[i].audit != NULL ? routes[i].audit : "api_key";
 			break;
 		}
 		if (allow[0] != '\0')
@@ -229,6 +236,8 @@ struct api_call {
 	struct evhttp_request *req;    /* the loop's only */
 	struct api_call *prev, *next;  /* api->calls */
 	api_handler *handler;          /* NULL: refused while parsing */
+	const char *audit;             /* the route's audit action */
+	char *path;                    /* under /api/v1/, for the audit entry */
 	json_t *body;                  /* the parsed body of a write */
 	char *uri;                     /* for log lines */
 	char *authorization;           /* the header; NULL when absent */
@@ -382,9 +391,10 @@ static void parse(struct api_call *c)
 			  path != NULL ? path : "", API_PREFIX);
 		goto refused;
 	}
-	c->handler = route(r, path + strlen(API_PREFIX));
+	c->handler = route(r, path + strlen(API_PREFIX), &c->audit);
 	if (c->handler == NULL)
 		goto refused;
+	c->path = xstrdup(path + strlen(API_PREFIX));
 	if (query != NULL && evhttp_parse_query_str(query, &r->query) < 0) {
 		api_error(r, 400, "invalid_parameter", NULL, "query string: malformed");
 		goto refused;
@@ -541,6 +551,15 @@ static void call_handle(struct api_call *c)
 			api_error(r, 500, "internal", NULL, "no reply");
 		}
 	}
+	if (c->replayed == 0 && r->status < 400 &&
+	    api_audit_record(r, c->audit, method_name(r->method), c->path, write) < 0) {
+		/* no change without its audit entry */
+		json_decref(r->resp);
+		r->resp = NULL;
+		r->replied = 0;
+		r->wake = 0;
+		api_error(r, 503, "unavailable", NULL, "cannot write the audit log; try again");
+	}
 	if (c->replayed > 0) {
 		r->status = c->replay.status;
 		c->out = xstrdup(c->replay.body);
@@ -654,6 +673,7 @@ static void call_free(struct api_call *c)
 	free(c->authorization);
 	free(c->idem_key);
 	free(c->uri);
+	free(c->path);
 	free(c);
 }
 
@@ -714,6 +734,13 @@ static void dispatch(struct evhttp_request *req, void *arg)
 	c->r.api = api;
 	c->r.keys = api->keys;
 	c->r.method = evhttp_request_get_command(req);
+	if (evhttp_request_get_connection(req) != NULL) {
+		char *host = NULL;
+		ev_uint16_t port = 0;
+
+		evhttp_connection_get_peer(evhttp_request_get_connection(req), &host, &port);
+		snprintf(c->r.peer, sizeof(c->r.peer), "%s", host != NULL ? host : "");
+	}
 	TAILQ_INIT(&c->r.query);
 	parse(c);
 

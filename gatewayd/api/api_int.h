@@ -74,6 +74,7 @@ struct api_req {
 	char allow[96];            /* 405: the Allow header ("" otherwise) */
 	int wake;                  /* call outbox_queued() after replying */
 	int replied;
+	char peer[48];             /* client address */
 };
 
 typedef void api_handler(struct api_req *r);
@@ -220,6 +221,18 @@ void api_threads_reopen(struct api_req *r);
 void api_threads_resend(struct api_req *r);
 void api_threads_reminders(struct api_req *r);
 void api_threads_link(struct api_req *r);
+
+/* api_audit.c */
+void api_audit_list(struct api_req *r);
+void api_hold_get(struct api_req *r);
+void api_hold_put(struct api_req *r);
+/*
+ * The audit entry of a request that succeeded (store/audit.h): a write
+ * appends it in the request's transaction (0, or -1 when it could not:
+ * the request must fail); a read hands it to the store pool.
+ */
+int api_audit_record(struct api_req *r, const char *action, const char *method,
+		     const char *path, int write);
 
 /* api_logs.c */
 void api_outbox_list(struct api_req *r);

@@ -195,5 +195,13 @@ int ctl_cmd_apikey_list(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_backup(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_keys_rotate(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_doctor(struct ctl *c, const struct ctl_args *a);
+/* ctl_privacy.c */
+int ctl_cmd_account_hold(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_audit(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_retention_run(struct ctl *c, const struct ctl_args *a);
+/* Around an audited command (main): begin its transaction; then append
+ * its entry and commit when rc is 0, or roll back.  Returns the exit code. */
+int ctl_audit_begin(struct ctl *c);
+int ctl_audit_end(struct ctl *c, const struct ctl_args *a, int rc);
 
 #endif

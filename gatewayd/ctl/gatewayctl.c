@@ -84,6 +84,14 @@ static const struct ctl_opt opts_limit[] = {
 	{ "--limit", 1, 0 },
 	{ NULL, 0, 0 },
 };
+static const struct ctl_opt opts_audit[] = {
+	{ "--account", 1, 0 },
+	{ "--since", 1, 0 },
+	{ "--before", 1, 0 },
+	{ "--limit", 1, 0 },
+	{ NULL, 0, 0 },
+};
+
 static const struct ctl_opt opts_tick[] = {
 	{ "--now", 1, 0 },
 	{ NULL, 0, 0 },
@@ -267,6 +275,24 @@ static const struct ctl_cmd commands[] = {
 	  "  --user NAME   the daemon's user, whose access is judged (default\n"
 	  "                gatewayd when that user exists, else yourself)\n",
 	  opts_doctor, 0, 0, CTL_OPENS_STORE, ctl_cmd_doctor },
+	{ "account", "hold", "ACCOUNT_ID [on|off]",
+	  "Set (on) or lift (off) the legal hold of a client account, or show\n"
+	  "it.  Retention deletes nothing of an account on hold.\n",
+	  opts_none, 1, 2, 0, ctl_cmd_account_hold },
+	{ "audit", NULL, "[--account ID] [--since DATE] [--before ID] [--limit N]",
+	  "Show the audit log, newest first: who (staff, API key, gatewayctl)\n"
+	  "saw or changed what, when and from where.\n"
+	  "  --account ID    entries about this client account only\n"
+	  "  --since DATE    entries at or after DATE (2026-11-25 or ISO 8601)\n"
+	  "  --before ID     the next page: entries older than entry ID\n"
+	  "  --limit N       at most N entries (1..1000, default 100)\n",
+	  opts_audit, 0, 0, 0, ctl_cmd_audit },
+	{ "retention", "run", "[--now ISO8601]",
+	  "Delete once what is older than the [retention] periods, as the\n"
+	  "daemon does every [retention] interval; accounts on legal hold are\n"
+	  "left alone.\n"
+	  "  --now TIME      act as if it were TIME (tests)\n",
+	  opts_tick, 0, 0, 0, ctl_cmd_retention_run },
 	{ "keys", "rotate", "",
 	  "Add a new signing key to [links] key_file; the old keys keep\n"
 	  "verifying links already sent.  Prints what to do next.\n",
@@ -449,7 +475,9 @@ int main(int argc, char **argv)
 	} else if (rc == 0) {
 		rc = prepare(&c, cmd);
 		if (rc == 0)
-			rc = cmd->run(&c, &a);
+			rc = ctl_audit_begin(&c);
+		if (rc == 0)
+			rc = ctl_audit_end(&c, &a, cmd->run(&c, &a));
 	}
 	if (fflush(stdout) != 0 && rc == 0)
 		rc = ctl_error(&c, EX_TEMPFAIL, "cannot write the output");

@@ -50,6 +50,7 @@
 #include "log.h"
 #include "path.h"
 #include "pool.h"
+#include "retention_run.h"
 #include "relay.h"
 #include "store.h"
 #include "transport.h"
@@ -80,6 +81,7 @@ struct daemon {
 	struct api *api;
 	struct policy *policy;
 	struct lmtp *lmtp;
+	struct retention_run *retention;
 	struct event *ev_term, *ev_int, *ev_hup, *ev_status;
 	/* sockets passed by systemd; 0 = none */
 	int fd_web, fd_api, fd_policy, fd_lmtp;
@@ -550,6 +552,9 @@ static void daemon_start(struct daemon *d)
 		fatal(EX_UNAVAILABLE, "%s", error);
 	}
 
+	if (retention_run_open(d->base, d->pool, cfg, &d->retention, &error) < 0)
+		fatal(EX_UNAVAILABLE, "%s", error);
+
 	if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) {
 		d->watchdog = 1;
 		if ((int64_t)(usec / 2000) < period)
@@ -577,6 +582,7 @@ static void daemon_stop(struct daemon *d)
 {
 	struct relay_stats s;
 
+	retention_run_stop(d->retention);
 	lmtp_close(&d->lmtp);
 	policy_close(&d->policy);
 	api_close(&d->api);
@@ -584,6 +590,7 @@ static void daemon_stop(struct daemon *d)
 	relay_stats(d->relay, &s);
 	relay_close(&d->relay);
 	store_pool_close(&d->pool);
+	retention_run_free(&d->retention);
 	if (d->ev_status != NULL)
 		event_free(d->ev_status);
 	if (d->ev_hup != NULL)

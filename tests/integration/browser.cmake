@@ -9,4 +9,11 @@ if(TARGET gatewayd AND TARGET gatewayctl AND TARGET gw_web)
     ENVIRONMENT "GATEWAYD=$<TARGET_FILE:gatewayd>;GATEWAYCTL=$<TARGET_FILE:gatewayctl>;GW_BUILD_DIR=${CMAKE_BINARY_DIR}"
     SKIP_RETURN_CODE 77
     TIMEOUT 300)
+  # The owners' audit log page and the legal hold button (audit.cjs).
+  add_test(NAME browser_audit
+    COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/browser/run.sh audit.cjs)
+  set_tests_properties(browser_audit PROPERTIES
+    ENVIRONMENT "GATEWAYD=$<TARGET_FILE:gatewayd>;GATEWAYCTL=$<TARGET_FILE:gatewayctl>;GW_BUILD_DIR=${CMAKE_BINARY_DIR}"
+    SKIP_RETURN_CODE 77
+    TIMEOUT 300)
 endif()

@@ -12,3 +12,13 @@ gw_add_test(test_api
 target_compile_definitions(test_api PRIVATE
   GATEWAYCTL_BIN="$<TARGET_FILE:gatewayctl>")
 add_dependencies(test_api gatewayctl)
+
+# The audit log and the legal hold through the API and gatewayctl.
+gw_add_test(test_api_audit
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_api_audit.c
+          ${CMAKE_CURRENT_LIST_DIR}/test_api_util.c
+  LIBS gw_api gw_admin gw_store gw_common
+       PkgConfig::JANSSON PkgConfig::LIBEVENT PkgConfig::SQLITE3 Threads::Threads)
+target_compile_definitions(test_api_audit PRIVATE
+  GATEWAYCTL_BIN="$<TARGET_FILE:gatewayctl>")
+add_dependencies(test_api_audit gatewayctl)

@@ -76,6 +76,13 @@ static const char default_dump[] =
 	"[inbound] max_parts = 500\n"
 	"[reminders] default_days = 3\n"
 	"[reminders] default_count = 1\n"
+	"[retention] archived_threads = off\n"
+	"[retention] attachments = off\n"
+	"[retention] outbox = 90d\n"
+	"[retention] inbound_log = 90d\n"
+	"[retention] sessions = 30d\n"
+	"[retention] interval = 1h\n"
+	"[retention] batch = 500\n"
 	"[log] level = info\n"
 	"[log] syslog = no\n";
 
@@ -192,6 +199,18 @@ static const struct {
 	  "[reminders] default_days = 365\n[reminders] default_count = 50\n" },
 	{ REQ "[log]\nlevel = debug\nsyslog = yes\n", "[log] level = debug\n[log] syslog = yes\n" },
 	{ REQ "[log]\nsyslog = On\n", "[log] syslog = yes\n" },
+	{ REQ "[retention]\narchived_threads = 7y\nattachments = 7y\noutbox = 90d\n"
+	      "inbound_log = 12w\nsessions = 30d\ninterval = 10m\nbatch = 100\n",
+	  "[retention] archived_threads = 7y\n[retention] attachments = 7y\n"
+	  "[retention] outbox = 90d\n[retention] inbound_log = 84d\n"
+	  "[retention] sessions = 30d\n[retention] interval = 10m\n[retention] batch = 100\n" },
+	{ REQ "[retention]\noutbox = off\ninbound_log = OFF\narchived_threads = 36h\n",
+	  "[retention] outbox = off\n[retention] inbound_log = off\n"
+	  "[retention] archived_threads = 36h\n" },
+	/* sessions live no longer than they may be kept */
+	{ REQ "[retention]\nsessions = 7d\n", "[web] session_ttl = 7d\n" },
+	{ REQ "[retention]\nsessions = off\n[web]\nsession_ttl = 90d\n",
+	  "[web] session_ttl = 90d\n" },
 	{ REQ "[links]\nkey_file = /etc/gw/keys\nview_ttl = 7d\nreply_ttl = 60\n",
 	  "[links] key_file = /etc/gw/keys\n[links] view_ttl = 7d\n[links] reply_ttl = 1m\n" },
 	/* Indentation, CRLF, comments, blank lines, sections repeated. */
@@ -342,6 +361,17 @@ static const struct {
 	  NAME ":5: [reminders] default_days: \"0\" is out of range (1..365)" },
 	{ REQ "[reminders]\ndefault_count = 51\n",
 	  NAME ":5: [reminders] default_count: \"51\" is out of range (1..50)" },
+	{ REQ "[retention]\narchived_threads = 7x\n",
+	  NAME ":5: [retention] archived_threads: \"7x\" is not a retention period (a number "
+	  "with a unit d, w or y, e.g. 90d or 7y; or off)" },
+	{ REQ "[retention]\noutbox = 90\n",
+	  NAME ":5: [retention] outbox: \"90\" is not a retention period (a number "
+	  "with a unit d, w or y, e.g. 90d or 7y; or off)" },
+	{ REQ "[retention]\nattachments = 1h\n",
+	  NAME ":5: [retention] attachments: \"1h\" is out of range (1d..100y)" },
+	{ REQ "[retention]\n\ninbound_log = forever\n",
+	  NAME ":6: [retention] inbound_log: \"forever\" is not a retention period (a number "
+	  "with a unit d, w or y, e.g. 90d or 7y; or off)" },
 	{ REQ "[log]\nlevel = verbose\n",
 	  NAME ":5: [log] level: \"verbose\" is not one of error, warn, info, debug" },
 	{ REQ "[log]\nsyslog = maybe\n",

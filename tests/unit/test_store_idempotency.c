@@ -36,6 +36,13 @@ static void test_store_idempotency_migrates_version_1(void **state)
 	store_close(&f->s);
 	fx_exec(f, "DROP TABLE idempotency_keys");
 	fx_exec(f, "ALTER TABLE contacts DROP COLUMN removed_at");  /* migration 4 */
+	/* migration 5: retention, legal hold, audit log */
+	fx_exec(f, "DROP TABLE audit_log");
+	fx_exec(f, "DROP TABLE blob_trash");
+	fx_exec(f, "DROP INDEX threads_archived");
+	fx_exec(f, "DROP INDEX attachments_created");
+	fx_exec(f, "DROP INDEX outbox_created");
+	fx_exec(f, "ALTER TABLE accounts DROP COLUMN legal_hold_at");
 	fx_exec(f, "PRAGMA user_version = 1");
 	f->s = fx_open(f, 1000);
 	assert_int_equal(store_schema_version(f->s), STORE_SCHEMA_VERSION);

@@ -1,6 +1,7 @@
 #!/bin/sh
-# run.sh - the web view in a real browser: installs playwright-core (npm,
-# cached in the build directory) and runs web.cjs against the built
+# run.sh [SCRIPT] - the web view in a real browser: installs playwright-core
+# (npm, cached in the build directory) and runs SCRIPT (default web.cjs)
+# against the built
 # gatewayd and gatewayctl with Debian's headless Chromium.
 #
 # Environment: GATEWAYD, GATEWAYCTL (programs), GW_BUILD_DIR (npm cache and
@@ -27,4 +28,4 @@ fi
 export PLAYWRIGHT_CORE="$node_dir/node_modules/playwright-core"
 export CHROMIUM="$chromium"
 export SCREENSHOT_DIR="$GW_BUILD_DIR/screenshots"
-exec node "$here/web.cjs"
+exec node "$here/${1:-web.cjs}"
