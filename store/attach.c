@@ -195,9 +195,17 @@ enum gw_result store_attachment_add(struct store *s, const struct store_attachme
 
 	if ((r = store_tx_begin(s, 1, error_r)) != GW_OK)
 		return r;
-	struct thread_core t;
+	struct thread_core t = { 0 };
 	int64_t id = 0, now = clock_now();
-	r = store_thread_core_get(s, a->thread_id, &t, error_r);
+	/*
+	 * An erasure removes a content file only while holding the write lock
+	 * and only when no row points to it (store_person_erase_files): the
+	 * file found above may have gone since.  Now that this transaction
+	 * holds the lock, make sure it is there (a stat when it is).
+	 */
+	r = store_attachment_put(s, dir, a->bytes, a->len, hex, error_r);
+	if (r == GW_OK)
+		r = store_thread_core_get(s, a->thread_id, &t, error_r);
 	if (r == GW_OK && t.archived)
 		r = store_fail(error_r, GW_INVALID, "thread %lld: archived, reopen it first",
 			       (long long)a->thread_id);

@@ -220,6 +220,19 @@ enum gw_result store_reminders_stop(struct store *s, int64_t thread_id, char **e
 enum gw_result store_last_staff_message(struct store *s, int64_t thread_id,
 					int64_t *id_r, char **error_r);
 
+/* ---- outbox.c, inbound.c: one row as their listings select it ---- */
+
+#define STORE_OUTBOX_COLS                                                       \
+	"id, kind, recipient_kind, coalesce(recipient_id, 0), recipient_address," \
+	" coalesce(thread_id, 0), coalesce(message_id, 0), extra, status, attempts,"  \
+	" next_attempt_at, coalesce(lease_until, 0), last_error, created_at,"       \
+	" coalesce(sent_at, 0), mail_id, dedup_key"
+void store_outbox_from_row(sqlite3_stmt *st, struct store_outbox *o);
+#define STORE_INBOUND_COLS                                                    \
+	"id, received_at, sender, recipient, message_id, size, verdict,"       \
+	" coalesce(thread_id, 0), reason"
+void store_inbound_from_row(sqlite3_stmt *st, struct store_inbound *in);
+
 /* ---- schema.c ---- */
 
 enum gw_result store_schema_migrate(struct store *s, char **error_r);

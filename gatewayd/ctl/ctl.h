@@ -191,6 +191,9 @@ int ctl_cmd_tick(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_apikey_add(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_apikey_revoke(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_apikey_list(struct ctl *c, const struct ctl_args *a);
+/* ctl_person.c */
+int ctl_cmd_person_export(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_person_erase(struct ctl *c, const struct ctl_args *a);
 /* ctl_ops.c, ctl_doctor.c */
 int ctl_cmd_backup(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_keys_rotate(struct ctl *c, const struct ctl_args *a);
