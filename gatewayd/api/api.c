@@ -14,8 +14,8 @@
  *     render; remember a 2xx under the Idempotency-Key
  *   on the loop again (finish): send, wake the relay
  *
- * Handlers live in api_people.c, api_threads.c, api_actions.c and
- * api_logs.c; the JSON helpers in api_json.c.
+ * Handlers live in api_people.c, api_threads.c, api_actions.c,
+ * api_logs.c and api_person.c; the JSON helpers in api_json.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -80,11 +80,14 @@ static const struct api_route routes[] = {
 	{ "contacts/#/revoke", POST, api_contacts_revoke },
 	{ "contacts/#/clear-bounce", POST, api_contacts_clear_bounce },
 	{ "contacts/#/remove", POST, api_contacts_remove },
+	{ "contacts/#/export", GET, api_contacts_export },
+	{ "contacts/#/erase", POST, api_contacts_erase },
 	{ "staff", GET, api_staff_list },
 	{ "staff", POST, api_staff_create },
 	{ "staff/#", GET, api_staff_show },
 	{ "staff/#", PATCH, api_staff_patch },
 	{ "staff/#/revoke", POST, api_staff_revoke },
+	{ "staff/#/export", GET, api_staff_export },
 	{ "staff/#/accounts", GET, api_staff_accounts },
 	{ "staff/#/accounts/#", PUT, api_staff_assign },
 	{ "staff/#/accounts/#", DELETE, api_staff_unassign },
@@ -513,6 +516,15 @@ static void remember(struct api_call *c)
 	}
 }
 
+static void after_commit(struct api_req *r, int committed)
+{
+	void (*fn)(struct api_req *, int) = r->after_commit;
+
+	r->after_commit = NULL;
+	if (fn != NULL)
+		fn(r, committed);
+}
+
 /*
  * One transaction's worth of work for the whole request, with the
  * worker's connection: key, refusal or Idempotency-Key, handler, the
@@ -560,9 +572,13 @@ static void call_handle(struct api_call *c)
 		r->replied = 0;
 		r->wake = 0;
 		c->replayed = 0;
+		if (r->file_fd >= 0)
+			close(r->file_fd);
+		r->file_fd = -1;
 		api_fail(r, res, error, NULL);
 		c->out = render(r);
 	}
+	after_commit(r, res == GW_OK && r->status < 400 && c->replayed <= 0);
 }
 
 static void call_run(struct store *store, struct store_job *job)
@@ -636,6 +652,24 @@ static void send_reply(struct api_call *c, const char *body, int replayed)
 		evhttp_send_error(c->req, 500, NULL);
 		return;
 	}
+	if (r->file_fd >= 0 && r->status == 200) {
+		char disp[160];
+
+		snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"", r->file_name);
+		evhttp_add_header(h, "Content-Type", r->file_type);
+		evhttp_add_header(h, "Content-Disposition", disp);
+		/* The file goes out from the page cache (sendfile), never
+		 * whole into memory; the buffer takes the descriptor. */
+		if (evbuffer_add_file(out, r->file_fd, 0, r->file_size) == 0) {
+			r->file_fd = -1;
+			evhttp_send_reply(c->req, r->status, reason(r->status), out);
+			evbuffer_free(out);
+			return;
+		}
+		evbuffer_free(out);
+		evhttp_send_error(c->req, 500, NULL);
+		return;
+	}
 	evbuffer_add(out, body, strlen(body));
 	evhttp_send_reply(c->req, r->status, reason(r->status), out);
 	evbuffer_free(out);
@@ -643,6 +677,9 @@ static void send_reply(struct api_call *c, const char *body, int replayed)
 
 static void call_free(struct api_call *c)
 {
+	after_commit(&c->r, 0);
+	if (c->r.file_fd >= 0)
+		close(c->r.file_fd);
 	free(c->out);
 	json_decref(c->r.resp);
 	json_decref(c->early_resp);
@@ -714,6 +751,7 @@ static void dispatch(struct evhttp_request *req, void *arg)
 	c->r.api = api;
 	c->r.keys = api->keys;
 	c->r.method = evhttp_request_get_command(req);
+	c->r.file_fd = -1;
 	TAILQ_INIT(&c->r.query);
 	parse(c);
 
