@@ -53,10 +53,63 @@ static const char SQL_PERSON_OUTBOX[] =
 /* Received emails from them, or whose recorded reason names their address. */
 static const char SQL_PERSON_INBOUND[] =
 	"SELECT " STORE_INBOUND_COLS " FROM inbound_log"
-	" WHERE instr(lower(sender), lower(?1)) > 0"
-	" OR instr(lower(coalesce(reason, '')), lower(?1)) > 0"
+	" WHERE gw_names_address(sender, ?1) OR gw_names_address(reason, ?1)"
 	" ORDER BY id";
 static const char SQL_ACCOUNT_NAME[] = "SELECT name FROM accounts WHERE id = ?1";
+
+/* ---- naming an address ---- */
+
+static int addr_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '-' || c == '_' || c == '+' || c == '%' || c >= 0x80;
+}
+
+/*
+ * Does text name addr (any case) as a whole address: not as the end of
+ * "joanna@..." when addr is "anna@...", nor the start of a longer domain?
+ * A full stop may follow it (end of a sentence), not a further label.
+ */
+static int names_address(const char *text, const char *addr)
+{
+	size_t n = strlen(addr);
+
+	if (text == NULL || n == 0)
+		return 0;
+	for (const char *p = text; (p = strcasestr(p, addr)) != NULL; p++) {
+		const unsigned char *after = (const unsigned char *)p + n;
+		int starts = p == text || (!addr_char((unsigned char)p[-1]) && p[-1] != '.');
+		int ends = !addr_char(*after) && !(*after == '.' && addr_char(after[1]));
+
+		if (starts && ends)
+			return 1;
+	}
+	return 0;
+}
+
+static void sql_names_address(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	GW_UNUSED(argc);
+	sqlite3_result_int(ctx, names_address((const char *)sqlite3_value_text(argv[0]),
+					      (const char *)sqlite3_value_text(argv[1])));
+}
+
+/* gw_names_address(TEXT, ADDRESS) for the statements below. */
+static enum gw_result register_functions(struct store *s, char **error_r)
+{
+	if (s->privacy_functions)
+		return GW_OK;
+	int rc = sqlite3_create_function(s->db, "gw_names_address", 2,
+					 SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+					 sql_names_address, NULL, NULL);
+
+	if (rc != SQLITE_OK) {
+		store_db_record(s, rc);
+		return store_db_fail(s, error_r, "register gw_names_address");
+	}
+	s->privacy_functions = 1;
+	return GW_OK;
+}
 
 static enum gw_result ids_query(struct store *s, const char *sql, int64_t key,
 				int64_t **ids_r, size_t *n_r, char **error_r)
@@ -171,6 +224,8 @@ enum gw_result store_person_get(struct store *s, enum store_kind kind, int64_t i
 	if (kind != STORE_CONTACT && kind != STORE_STAFF)
 		return store_fail(error_r, GW_INVALID, "person: a %s has no personal data",
 				  store_kind_name(kind));
+	if ((r = register_functions(s, error_r)) != GW_OK)
+		return r;
 	/* One snapshot for all of it: the reads below are operations of
 	 * their own, so they run inside a request's read transaction (the
 	 * caller's when it has one). */
@@ -245,7 +300,7 @@ static const char SQL_ERASE_NOTES[] =
 	"UPDATE messages SET body = '" ERASED_MESSAGE "'"
 	" WHERE author_kind = 'system'"
 	" AND thread_id IN (SELECT id FROM threads WHERE account_id = ?1)"
-	" AND instr(lower(body), lower(?2)) > 0";
+	" AND gw_names_address(body, ?2)";
 static const char SQL_ERASE_BLOBS[] =
 	"SELECT DISTINCT sha256 FROM attachments"
 	" WHERE uploader_kind = 'contact' AND uploader_id = ?1 ORDER BY sha256";
@@ -267,8 +322,7 @@ static const char SQL_ERASE_OUTBOX[] =
 	" OR (recipient_kind = 'address' AND recipient_address = ?2 COLLATE NOCASE)";
 static const char SQL_ERASE_INBOUND[] =
 	"UPDATE inbound_log SET sender = '', message_id = NULL, reason = '" ERASED_REASON "'"
-	" WHERE instr(lower(sender), lower(?1)) > 0"
-	" OR instr(lower(coalesce(reason, '')), lower(?1)) > 0";
+	" WHERE gw_names_address(sender, ?1) OR gw_names_address(reason, ?1)";
 /* Responses of the JSON API kept for retries may hold the record. */
 static const char SQL_ERASE_IDEMPOTENCY[] =
 	"DELETE FROM idempotency_keys WHERE instr(lower(body), lower(?1)) > 0"
@@ -395,6 +449,8 @@ enum gw_result store_person_erase(struct store *s, int64_t contact_id,
 	enum gw_result r;
 
 	memset(e, 0, sizeof(*e));
+	if ((r = register_functions(s, error_r)) != GW_OK)
+		return r;
 	/* Cells are zeroed as they are freed, in the page cache: the pragma
 	 * must be on while the statements run (not at the commit, which in
 	 * a request's transaction comes later). */

@@ -43,6 +43,7 @@ struct store {
 	int64_t busy_timeout_ms;
 	int64_t busy_since;      /* monotonic ms when the current wait began */
 	unsigned busy_seed;      /* jitter of the busy handler's polls */
+	int privacy_functions;   /* privacy.c's SQL functions are registered */
 	int last_rc;             /* extended code of the last failed step */
 	char last_msg[256];      /* its sqlite3_errmsg() */
 };

@@ -262,12 +262,14 @@ static enum gw_result put_file(struct archive *a, const char *att_dir,
 	struct stat sb;
 	int fd = open(src, O_RDONLY | O_CLOEXEC);
 
+	/* A content file that is gone or of another size is damage, not a
+	 * passing trouble: say which, rather than leave it out. */
 	if (fd < 0 || fstat(fd, &sb) < 0) {
-		r = GW_TEMPFAIL;
+		r = errno == ENOENT ? GW_PERMFAIL : GW_TEMPFAIL;
 		*error_r = xasprintf("attachment %lld: content file %s: %s", (long long)at->id, src,
 				     strerror(errno));
 	} else if (sb.st_size != at->size) {
-		r = GW_TEMPFAIL;
+		r = GW_PERMFAIL;
 		*error_r = xasprintf("attachment %lld: content file %s has %lld bytes, not %lld",
 				     (long long)at->id, src, (long long)sb.st_size,
 				     (long long)at->size);

@@ -37,9 +37,10 @@ struct person_export_stats {
 
 /*
  * Write the archive of person kind:id to fd (left open).  att_dir: the
- * attachments directory.  GW_NOTFOUND for an unknown person; GW_TEMPFAIL
- * when the archive cannot be written (disk full, I/O error) or a content
- * file is missing or unreadable; *error_r names what.  On failure fd holds
+ * attachments directory.  GW_NOTFOUND for an unknown person; GW_PERMFAIL
+ * when a content file is missing or not of its recorded size; GW_TEMPFAIL
+ * when the archive cannot be written or a file read (disk full, I/O
+ * error); *error_r names what.  On failure fd holds
  * a partial archive: the caller removes it.
  */
 enum gw_result person_export_write(struct store *store, const char *att_dir,
