@@ -496,10 +496,12 @@ void test_person_erase_leaves_no_trace(void **state)
 	free(out);
 	assert_int_equal(link_verify(keys, tok, LINK_VIEW, clock_now(), store_link_generation,
 				     f.store, &cl), LINK_OK);
-	for (size_t i = 0; i < GW_ARRAY_SIZE(gone); i++)
-		if (!file_holds(db, gone[i]) && !file_holds(wal, gone[i]) &&
-		    tree_holds(att, gone[i]) == NULL)
+	for (size_t i = 0; i < GW_ARRAY_SIZE(gone); i++) {
+		hit = tree_holds(att, gone[i]);
+		if (!file_holds(db, gone[i]) && !file_holds(wal, gone[i]) && hit == NULL)
 			fail_msg("case %zu: \"%s\" is nowhere before the erase", i, gone[i]);
+		free(hit);
+	}
 
 	/* f.store stays open: the WAL file outlives gatewayctl's connection. */
 	j = JSON(e, "person", "erase", anna);
