@@ -158,30 +158,27 @@ static void drop_hidden_files(struct store_thread_view *v)
 
 static enum gw_result person_threads(struct store *s, struct store_person *p, char **error_r)
 {
-	int64_t *ids = NULL;
-	size_t n = 0;
+	if (p->kind == STORE_CONTACT)
+		return ids_query(s, SQL_CONTACT_THREADS, p->contact.account_id, &p->thread_ids,
+				 &p->n_threads, error_r);
+	return ids_query(s, SQL_STAFF_THREADS, p->staff.id, &p->thread_ids, &p->n_threads,
+			 error_r);
+}
+
+enum gw_result store_person_thread(struct store *s, const struct store_person *p, size_t i,
+				   struct store_thread_view *v, char **error_r)
+{
+	int64_t who = p->kind == STORE_CONTACT ? p->contact.id : p->staff.id;
 	enum gw_result r;
 
-	if (p->kind == STORE_CONTACT)
-		r = ids_query(s, SQL_CONTACT_THREADS, p->contact.account_id, &ids, &n, error_r);
-	else
-		r = ids_query(s, SQL_STAFF_THREADS, p->staff.id, &ids, &n, error_r);
-	if (r != GW_OK)
-		return r;
-	p->threads = xcalloc(n > 0 ? n : 1, sizeof(*p->threads));
-	for (size_t i = 0; r == GW_OK && i < n; i++) {
-		int64_t who = p->kind == STORE_CONTACT ? p->contact.id : p->staff.id;
-
-		/* Staff see the staff-only notes of their threads; contacts never. */
-		r = store_thread_show(s, ids[i], p->kind, who, p->kind == STORE_STAFF,
-				      &p->threads[i], error_r);
-		if (r == GW_OK) {
-			if (p->kind == STORE_CONTACT)
-				drop_hidden_files(&p->threads[i]);
-			p->n_threads++;
-		}
-	}
-	free(ids);
+	memset(v, 0, sizeof(*v));
+	if (i >= p->n_threads)
+		return store_fail(error_r, GW_INVALID, "person: no thread %zu", i);
+	/* Staff see the staff-only notes of their threads; contacts never. */
+	r = store_thread_show(s, p->thread_ids[i], p->kind, who, p->kind == STORE_STAFF, v,
+			      error_r);
+	if (r == GW_OK && p->kind == STORE_CONTACT)
+		drop_hidden_files(v);
 	return r;
 }
 
@@ -228,7 +225,7 @@ enum gw_result store_person_get(struct store *s, enum store_kind kind, int64_t i
 		return r;
 	/* One snapshot for all of it: the reads below are operations of
 	 * their own, so they run inside a request's read transaction (the
-	 * caller's when it has one). */
+	 * caller's when it has one, which then covers the threads too). */
 	int own = !s->request_tx;
 	if (own && (r = store_request_begin(s, 0, error_r)) != GW_OK)
 		return r;
@@ -265,9 +262,7 @@ void store_person_clear(struct store_person *p)
 	store_contact_clear(&p->contact);
 	store_staff_clear(&p->staff);
 	free(p->account_name);
-	for (size_t i = 0; i < p->n_threads; i++)
-		store_thread_view_clear(&p->threads[i]);
-	free(p->threads);
+	free(p->thread_ids);
 	store_outbox_list_free(&p->outbox);
 	store_inbound_list_free(&p->inbound);
 	memset(p, 0, sizeof(*p));

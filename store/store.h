@@ -255,6 +255,8 @@ void store_file_health_clear(struct store_file_health *h);
  */
 enum gw_result store_request_begin(struct store *store, int write, char **error_r);
 enum gw_result store_request_end(struct store *store, int commit, char **error_r);
+/* 1 between store_request_begin() and store_request_end(), else 0. */
+int store_request_active(const struct store *store);
 
 /*
  * PRAGMA data_version of this connection: it changes whenever ANOTHER
@@ -1057,20 +1059,31 @@ enum gw_result store_explanation_queue(struct store *store,
  *   - staff: the threads they created, wrote in, uploaded to or were
  *     mentioned in, with the staff-only notes; emails to them;
  *   - both: the inbound log rows whose sender or reason names their address.
- * Read in one read transaction.  GW_NOTFOUND for an unknown id.
+ * GW_NOTFOUND for an unknown id.
  */
 struct store_person {
 	enum store_kind kind;              /* STORE_CONTACT or STORE_STAFF */
 	struct store_contact contact;      /* kind CONTACT */
 	struct store_staff staff;          /* kind STAFF */
 	char *account_name;                /* kind CONTACT: their account's */
-	struct store_thread_view *threads; /* by id, as they see them */
+	int64_t *thread_ids;               /* their threads, by id */
 	size_t n_threads;
 	struct store_outbox_list outbox;   /* oldest first */
 	struct store_inbound_list inbound; /* oldest first */
 };
+/*
+ * The threads themselves are read one at a time (store_person_thread()),
+ * so that a person with years of history is never all in memory: call
+ * both inside one read transaction (store_request_begin()) for one
+ * snapshot.
+ */
 enum gw_result store_person_get(struct store *store, enum store_kind kind, int64_t id,
 				struct store_person *person_r, char **error_r);
+/* Thread p->thread_ids[i] as the person sees it; clear view_r with
+ * store_thread_view_clear(). */
+enum gw_result store_person_thread(struct store *store, const struct store_person *person,
+				   size_t i, struct store_thread_view *view_r,
+				   char **error_r);
 void store_person_clear(struct store_person *person);
 
 /*

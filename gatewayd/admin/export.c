@@ -155,55 +155,53 @@ static json_t *j_inbound(const struct store_inbound *in)
 			 in->verdict, "thread_id", jid(in->thread_id), "reason", jstr(in->reason));
 }
 
-static json_t *j_person(const struct store_person *p, struct person_export_stats *st)
+static json_t *j_who(const struct store_person *p)
 {
-	json_t *threads = json_array(), *emails = json_array(), *inbound = json_array();
-	json_t *o = json_object();
+	return p->kind == STORE_CONTACT ? j_contact(&p->contact, p->account_name)
+					: j_staff(&p->staff);
+}
 
-	json_object_set_new(o, "kind", json_string(store_kind_name(p->kind)));
-	json_object_set_new(o, p->kind == STORE_CONTACT ? "contact" : "staff",
-			    p->kind == STORE_CONTACT ? j_contact(&p->contact, p->account_name)
-						     : j_staff(&p->staff));
-	for (size_t i = 0; i < p->n_threads; i++) {
-		json_array_append_new(threads, j_thread(&p->threads[i]));
-		st->messages += p->threads[i].n_messages;
-		st->files += p->threads[i].n_attachments;
-		for (size_t k = 0; k < p->threads[i].n_attachments; k++)
-			st->file_bytes += p->threads[i].attachments[k].size;
+/* The files of the archive, collected thread by thread. */
+struct file_list {
+	struct store_attachment *items;
+	size_t n, cap;
+};
+
+static void files_take(struct file_list *fl, struct store_thread_view *v)
+{
+	for (size_t i = 0; i < v->n_attachments; i++) {
+		if (fl->n == fl->cap) {
+			fl->cap = fl->cap > 0 ? 2 * fl->cap : 16;
+			fl->items = xrealloc(fl->items, fl->cap * sizeof(*fl->items));
+		}
+		fl->items[fl->n++] = v->attachments[i];
 	}
-	for (size_t i = 0; i < p->outbox.count; i++)
-		json_array_append_new(emails, j_outbox(&p->outbox.items[i]));
-	for (size_t i = 0; i < p->inbound.count; i++)
-		json_array_append_new(inbound, j_inbound(&p->inbound.items[i]));
-	st->threads = p->n_threads;
-	st->emails = p->outbox.count;
-	st->inbound = p->inbound.count;
-	json_object_set_new(o, "threads", threads);
-	json_object_set_new(o, "emails", emails);
-	json_object_set_new(o, "inbound", inbound);
-	return o;
+	/* The records moved: the view must not free their strings. */
+	v->n_attachments = 0;
+}
+
+static void files_free(struct file_list *fl)
+{
+	for (size_t i = 0; i < fl->n; i++)
+		store_attachment_clear(&fl->items[i]);
+	free(fl->items);
 }
 
 static json_t *j_manifest(const struct store_person *p, const struct person_export_stats *st,
-			  size_t person_json_size)
+			  const struct file_list *fl, int64_t person_json_size)
 {
 	json_t *entries = json_array();
 	int64_t id = p->kind == STORE_CONTACT ? p->contact.id : p->staff.id;
 
 	json_array_append_new(entries, json_pack("{s:s, s:I}", "path", "person.json", "size",
 						 (json_int_t)person_json_size));
-	for (size_t i = 0; i < p->n_threads; i++) {
-		const struct store_thread_view *v = &p->threads[i];
+	for (size_t i = 0; i < fl->n; i++) {
+		char *path = file_path(&fl->items[i]);
 
-		for (size_t k = 0; k < v->n_attachments; k++) {
-			char *path = file_path(&v->attachments[k]);
-
-			json_array_append_new(entries, json_pack("{s:s, s:I, s:s}", "path", path,
-								 "size",
-								 (json_int_t)v->attachments[k].size,
-								 "sha256", v->attachments[k].sha256));
-			free(path);
-		}
+		json_array_append_new(entries, json_pack("{s:s, s:I, s:s}", "path", path, "size",
+							 (json_int_t)fl->items[i].size, "sha256",
+							 fl->items[i].sha256));
+		free(path);
 	}
 	return json_pack("{s:s, s:i, s:o, s:{s:s, s:I}, s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:o}",
 			 "format", PERSON_EXPORT_FORMAT, "version", PERSON_EXPORT_VERSION,
@@ -251,6 +249,104 @@ static enum gw_result put_text(struct archive *a, const char *path, const char *
 	if (len > 0 && archive_write_data(a, text, len) != (la_ssize_t)len)
 		return arc_fail(a, path, error_r);
 	return GW_OK;
+}
+
+/* Append text to the entry being written; *size_r counts the bytes. */
+static enum gw_result put_more(struct archive *a, const char *text, int64_t *size_r,
+			       char **error_r)
+{
+	size_t len = strlen(text);
+
+	if (len > 0 && archive_write_data(a, text, len) != (la_ssize_t)len)
+		return arc_fail(a, "person.json", error_r);
+	*size_r += (int64_t)len;
+	return GW_OK;
+}
+
+/* Append one JSON value (taken over), after sep. */
+static enum gw_result put_value(struct archive *a, const char *sep, json_t *v, int64_t *size_r,
+				char **error_r)
+{
+	char *text = json_dumps(v, JSON_INDENT(2) | JSON_SORT_KEYS);
+	enum gw_result r;
+
+	json_decref(v);
+	if (text == NULL) {
+		*error_r = xstrdup("archive: cannot encode person.json");
+		return GW_TEMPFAIL;
+	}
+	r = put_more(a, sep, size_r, error_r);
+	if (r == GW_OK)
+		r = put_more(a, text, size_r, error_r);
+	free(text);
+	return r;
+}
+
+/* "threads": one thread read, written and dropped at a time. */
+static enum gw_result put_threads(struct archive *a, struct store *s,
+				  const struct store_person *p, struct file_list *fl,
+				  struct person_export_stats *st, int64_t *size_r, char **error_r)
+{
+	enum gw_result r = put_more(a, ",\n\"threads\": [", size_r, error_r);
+
+	for (size_t i = 0; r == GW_OK && i < p->n_threads; i++) {
+		struct store_thread_view v;
+
+		r = store_person_thread(s, p, i, &v, error_r);
+		if (r != GW_OK)
+			break;
+		st->threads++;
+		st->messages += v.n_messages;
+		st->files += v.n_attachments;
+		for (size_t k = 0; k < v.n_attachments; k++)
+			st->file_bytes += v.attachments[k].size;
+		r = put_value(a, i > 0 ? ",\n" : "\n", j_thread(&v), size_r, error_r);
+		files_take(fl, &v);
+		store_thread_view_clear(&v);
+	}
+	return r == GW_OK ? put_more(a, "]", size_r, error_r) : r;
+}
+
+/*
+ * person.json, written as it is produced: the entry's size is not known
+ * in advance, so the zip carries it after the data (a data descriptor).
+ */
+static enum gw_result put_person(struct archive *a, struct store *s,
+				 const struct store_person *p, struct file_list *fl,
+				 struct person_export_stats *st, int64_t *size_r, char **error_r)
+{
+	struct archive_entry *e = new_entry("person.json", 0);
+	enum gw_result r = GW_OK;
+	char *head;
+
+	archive_entry_unset_size(e);
+	if (archive_write_header(a, e) != ARCHIVE_OK)
+		r = arc_fail(a, "person.json", error_r);
+	archive_entry_free(e);
+	head = xasprintf("{\n\"kind\": \"%s\",\n\"%s\": ", store_kind_name(p->kind),
+			 store_kind_name(p->kind));
+	if (r == GW_OK)
+		r = put_more(a, head, size_r, error_r);
+	free(head);
+	if (r == GW_OK)
+		r = put_value(a, "", j_who(p), size_r, error_r);
+	if (r == GW_OK)
+		r = put_threads(a, s, p, fl, st, size_r, error_r);
+	if (r == GW_OK)
+		r = put_more(a, ",\n\"emails\": [", size_r, error_r);
+	for (size_t i = 0; r == GW_OK && i < p->outbox.count; i++)
+		r = put_value(a, i > 0 ? ",\n" : "\n", j_outbox(&p->outbox.items[i]), size_r,
+			      error_r);
+	if (r == GW_OK)
+		r = put_more(a, "],\n\"inbound\": [", size_r, error_r);
+	for (size_t i = 0; r == GW_OK && i < p->inbound.count; i++)
+		r = put_value(a, i > 0 ? ",\n" : "\n", j_inbound(&p->inbound.items[i]), size_r,
+			      error_r);
+	if (r == GW_OK)
+		r = put_more(a, "]\n}\n", size_r, error_r);
+	st->emails = p->outbox.count;
+	st->inbound = p->inbound.count;
+	return r;
 }
 
 /* Copy one content file into the archive in chunks. */
@@ -302,39 +398,41 @@ static enum gw_result put_file(struct archive *a, const char *att_dir,
 	return r;
 }
 
-static enum gw_result write_archive(struct archive *a, const struct store_person *p,
-				    const char *att_dir, struct person_export_stats *st,
-				    char **error_r)
+/*
+ * person.json (compressed), then the files as they are stored (most are
+ * PDFs and images, already compressed: deflating them again costs time
+ * and saves nothing), then manifest.json, which counts them all.
+ */
+static enum gw_result write_archive(struct archive *a, struct store *s,
+				    const struct store_person *p, const char *att_dir,
+				    struct person_export_stats *st, char **error_r)
 {
-	json_t *person = j_person(p, st);
-	char *person_text = json_dumps(person, JSON_INDENT(2) | JSON_SORT_KEYS);
-	json_t *manifest = NULL;
-	char *manifest_text = NULL, *chunk = NULL;
-	enum gw_result r = GW_OK;
+	struct file_list fl = { 0 };
+	int64_t person_size = 0;
+	json_t *manifest;
+	char *text, *chunk = xmalloc(CHUNK);
+	enum gw_result r = put_person(a, s, p, &fl, st, &person_size, error_r);
 
-	json_decref(person);
-	if (person_text == NULL) {
-		*error_r = xstrdup("archive: cannot encode person.json");
-		return GW_TEMPFAIL;
-	}
-	manifest = j_manifest(p, st, strlen(person_text));
-	manifest_text = json_dumps(manifest, JSON_INDENT(2) | JSON_SORT_KEYS);
-	json_decref(manifest);
-	if (manifest_text == NULL) {
-		*error_r = xstrdup("archive: cannot encode manifest.json");
-		r = GW_TEMPFAIL;
-	}
-	if (r == GW_OK)
-		r = put_text(a, "manifest.json", manifest_text, error_r);
-	if (r == GW_OK)
-		r = put_text(a, "person.json", person_text, error_r);
-	chunk = xmalloc(CHUNK);
-	for (size_t i = 0; r == GW_OK && i < p->n_threads; i++)
-		for (size_t k = 0; r == GW_OK && k < p->threads[i].n_attachments; k++)
-			r = put_file(a, att_dir, &p->threads[i].attachments[k], chunk, error_r);
+	if (r == GW_OK && archive_write_zip_set_compression_store(a) != ARCHIVE_OK)
+		r = arc_fail(a, "compression", error_r);
+	for (size_t i = 0; r == GW_OK && i < fl.n; i++)
+		r = put_file(a, att_dir, &fl.items[i], chunk, error_r);
 	free(chunk);
-	free(person_text);
-	free(manifest_text);
+	if (r == GW_OK && archive_write_zip_set_compression_deflate(a) != ARCHIVE_OK)
+		r = arc_fail(a, "compression", error_r);
+	if (r == GW_OK) {
+		manifest = j_manifest(p, st, &fl, person_size);
+		text = json_dumps(manifest, JSON_INDENT(2) | JSON_SORT_KEYS);
+		json_decref(manifest);
+		if (text == NULL) {
+			*error_r = xstrdup("archive: cannot encode manifest.json");
+			r = GW_TEMPFAIL;
+		} else {
+			r = put_text(a, "manifest.json", text, error_r);
+		}
+		free(text);
+	}
+	files_free(&fl);
 	return r;
 }
 
@@ -346,6 +444,7 @@ enum gw_result person_export_write(struct store *s, const char *att_dir, enum st
 	struct store_person p;
 	struct archive *a = NULL;
 	enum gw_result r;
+	int own;
 
 	if (stats_r != NULL)
 		memset(stats_r, 0, sizeof(*stats_r));
@@ -353,9 +452,17 @@ enum gw_result person_export_write(struct store *s, const char *att_dir, enum st
 		*error_r = xstrdup("archive: no attachments directory ([store] attachments_dir)");
 		return GW_INVALID;
 	}
-	r = store_person_get(s, kind, id, &p, error_r);
-	if (r != GW_OK)
+	/* One snapshot for the person and every thread, when the caller has
+	 * not opened one (the API's request has). */
+	own = !store_request_active(s);
+	if (own && (r = store_request_begin(s, 0, error_r)) != GW_OK)
 		return r;
+	r = store_person_get(s, kind, id, &p, error_r);
+	if (r != GW_OK) {
+		if (own)
+			(void)store_request_end(s, 0, NULL);
+		return r;
+	}
 	a = archive_write_new();
 	if (a == NULL || archive_write_set_format_zip(a) != ARCHIVE_OK ||
 	    archive_write_open_fd(a, fd) != ARCHIVE_OK) {
@@ -364,7 +471,7 @@ enum gw_result person_export_write(struct store *s, const char *att_dir, enum st
 			*error_r = xstrdup("archive: out of memory");
 	}
 	if (r == GW_OK)
-		r = write_archive(a, &p, att_dir, &st, error_r);
+		r = write_archive(a, s, &p, att_dir, &st, error_r);
 	/* Closing writes the zip's central directory: a failure there is a
 	 * failure of the whole archive. */
 	if (a != NULL && archive_write_close(a) != ARCHIVE_OK && r == GW_OK)
@@ -372,6 +479,8 @@ enum gw_result person_export_write(struct store *s, const char *att_dir, enum st
 	if (a != NULL)
 		archive_write_free(a);
 	store_person_clear(&p);
+	if (own)
+		(void)store_request_end(s, 0, NULL);
 	if (r == GW_OK && stats_r != NULL)
 		*stats_r = st;
 	return r;

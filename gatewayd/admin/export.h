@@ -2,17 +2,19 @@
  * export.h - the archive of everything gatewayd holds about one person
  * (`gatewayctl person export` and the JSON API's export endpoints).
  *
- * The archive is a zip file (libarchive) with:
- *   manifest.json   format, version, who, when, counts, and every entry
- *                   with its size (and SHA-256 for the files)
+ * The archive is a zip file (libarchive) with, in this order:
  *   person.json     the person, the threads as they see them (messages,
  *                   tasks, files), the emails sent to them and the inbound
- *                   log rows about them
- *   files/THREAD/ID-NAME   each file of those threads, its content as stored
- * The files are copied from the attachment store into the archive in
- * chunks, never whole into memory; the archive goes straight to the file
- * descriptor.  What is read comes from one read transaction
- * (store_person_get()).
+ *                   log rows about them (deflated)
+ *   files/THREAD/ID-NAME   each file of those threads, its content as
+ *                   stored (not deflated again)
+ *   manifest.json   format, version, who, when, counts, and every entry
+ *                   with its size (and SHA-256 for the files)
+ * Nothing is whole in memory: person.json is written one thread at a time
+ * (the zip carries its size after the data), the files are copied from
+ * the attachment store in chunks, and the archive goes straight to the
+ * file descriptor.  Everything is read from one snapshot: the caller's
+ * request transaction, or one opened here.
  */
 #ifndef GW_EXPORT_H
 #define GW_EXPORT_H
