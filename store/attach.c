@@ -267,3 +267,31 @@ enum gw_result store_attachment_get(struct store *s, int64_t id, struct store_at
 	sqlite3_reset(st);
 	return GW_OK;
 }
+
+static const char SQL_ATTACHMENT_PRIVATE[] =
+	"SELECT staff_only FROM messages WHERE id = ?1";
+
+enum gw_result store_attachment_for_reader(struct store *s, int64_t id, enum store_kind kind,
+					   int64_t reader_id, struct store_attachment *a,
+					   char **error_r)
+{
+	int64_t private_ = 0;
+	enum gw_result r = store_attachment_get(s, id, a, error_r);
+
+	if (r == GW_OK)
+		r = store_thread_access(s, a->thread_id, kind, reader_id, error_r);
+	if (r == GW_OK && kind == STORE_CONTACT && a->message_id != 0) {
+		int rc = store_db_int(s, SQL_ATTACHMENT_PRIVATE, &private_, "i", a->message_id);
+
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			r = store_db_fail(s, error_r, "attachment %lld", (long long)id);
+		else if (private_)
+			/* As for an id that does not exist: the file is not theirs
+			 * to know about. */
+			r = store_fail(error_r, GW_NOTFOUND, "attachment %lld: no such attachment",
+				       (long long)id);
+	}
+	if (r != GW_OK)
+		store_attachment_clear(a);
+	return r;
+}

@@ -134,28 +134,6 @@ static enum gw_result ids_query(struct store *s, const char *sql, int64_t key,
 	return GW_OK;
 }
 
-/*
- * A contact sees no staff-only note, and so no file attached to one
- * either (only the files of the messages they see, and loose files).
- */
-static void drop_hidden_files(struct store_thread_view *v)
-{
-	size_t k = 0;
-
-	for (size_t i = 0; i < v->n_attachments; i++) {
-		struct store_attachment *a = &v->attachments[i];
-		int shown = a->message_id == 0;
-
-		for (size_t j = 0; !shown && j < v->n_messages; j++)
-			shown = v->messages[j].id == a->message_id;
-		if (shown)
-			v->attachments[k++] = *a;
-		else
-			store_attachment_clear(a);
-	}
-	v->n_attachments = k;
-}
-
 static enum gw_result person_threads(struct store *s, struct store_person *p, char **error_r)
 {
 	if (p->kind == STORE_CONTACT)
@@ -169,17 +147,13 @@ enum gw_result store_person_thread(struct store *s, const struct store_person *p
 				   struct store_thread_view *v, char **error_r)
 {
 	int64_t who = p->kind == STORE_CONTACT ? p->contact.id : p->staff.id;
-	enum gw_result r;
 
 	memset(v, 0, sizeof(*v));
 	if (i >= p->n_threads)
 		return store_fail(error_r, GW_INVALID, "person: no thread %zu", i);
 	/* Staff see the staff-only notes of their threads; contacts never. */
-	r = store_thread_show(s, p->thread_ids[i], p->kind, who, p->kind == STORE_STAFF, v,
-			      error_r);
-	if (r == GW_OK && p->kind == STORE_CONTACT)
-		drop_hidden_files(v);
-	return r;
+	return store_thread_show(s, p->thread_ids[i], p->kind, who, p->kind == STORE_STAFF, v,
+				 error_r);
 }
 
 static enum gw_result person_mail(struct store *s, struct store_person *p, char **error_r)

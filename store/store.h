@@ -756,6 +756,14 @@ enum gw_result store_attachment_add(struct store *store,
 				    int64_t *attachment_id_r, char **error_r);
 enum gw_result store_attachment_get(struct store *store, int64_t id,
 				    struct store_attachment *att_r, char **error_r);
+/*
+ * The attachment as a reader may fetch it: the reader must see its thread
+ * (store_thread_access()), and a contact never gets a file attached to a
+ * staff-only note (GW_NOTFOUND, as for an unknown id).
+ */
+enum gw_result store_attachment_for_reader(struct store *store, int64_t id,
+					   enum store_kind kind, int64_t reader_id,
+					   struct store_attachment *att_r, char **error_r);
 void store_attachment_clear(struct store_attachment *att);
 
 /* ------------------------------------------------------------------------
