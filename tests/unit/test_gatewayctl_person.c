@@ -9,6 +9,9 @@
  *   - after an erase, neither the database file, its WAL nor the
  *     attachment store holds the address, the name or what they wrote,
  *     their links are refused, and other people's messages stay;
+ *   - the content files removed after the commit: whatever comes between
+ *     (an upload of the same content, a crash), no row points to a
+ *     missing file;
  *   - bad input: each refusal is a clear error and changes nothing.
  */
 #include <setjmp.h>
@@ -22,6 +25,7 @@
 #include <dirent.h>
 #include <strings.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +37,7 @@
 #include "config.h"
 #include "links.h"
 #include "store.h"
+#include "store_hold.h"
 #include "test_gatewayctl_util.h"
 
 /* Marks planted in the data: each must (or must not) reach an archive. */
@@ -556,6 +561,166 @@ void test_person_erase_leaves_no_trace(void **state)
 	free(att);
 }
 
+/*
+ * The content files after the commit: an upload of the same content that
+ * comes between the erasure's commit and its file removal keeps the file;
+ * one that comes after the removal writes it again; a crash between the
+ * commit and the removal (the removal never runs) leaves a file no row
+ * points to.  In no order does a row point to a missing file.
+ */
+static void expect_every_row_has_its_file(struct fx *f, int64_t thread)
+{
+	struct store_thread_view v;
+	char *error = NULL;
+
+	must(store_thread_show(f->store, thread, 0, 0, 1, &v, &error), error, "thread");
+	for (size_t i = 0; i < v.n_attachments; i++) {
+		char *p = store_attachment_path(f->cfg->store.attachments_dir,
+						v.attachments[i].sha256);
+
+		if (access(p, F_OK) != 0)
+			fail_msg("thread %lld: attachment %lld: %s is missing", (long long)thread,
+				 (long long)v.attachments[i].id, p);
+		free(p);
+	}
+	store_thread_view_clear(&v);
+}
+
+void test_person_erase_files_never_dangle(void **state)
+{
+	struct env *e = *state;
+	struct store_erasure er;
+	char *error = NULL, *blob;
+	struct store_attachment a;
+	int64_t id;
+	struct fx f;
+
+	fx_open(&f, e);
+	fx_fill(&f);
+	id = upload(&f, e->thread, 0, STORE_CONTACT, e->anna, "race.txt", "race-content");
+	must(store_attachment_get(f.store, id, &a, &error), error, "attachment");
+	blob = store_attachment_path(f.cfg->store.attachments_dir, a.sha256);
+	store_attachment_clear(&a);
+
+	/* Committed, then the same content uploaded again before the removal:
+	 * the removal sees the new row and keeps the file. */
+	must(store_person_erase(f.store, e->anna, &er, &error), error, "erase");
+	upload(&f, f.thread2, 0, STORE_STAFF, e->owner, "race-copy.txt", "race-content");
+	must(store_person_erase_files(f.store, NULL, &er, &error), error, "erase files");
+	assert_int_equal(access(blob, F_OK), 0);
+	assert_true(er.blobs_kept >= 1);
+	store_erasure_clear(&er);
+	expect_every_row_has_its_file(&f, f.thread2);
+
+	/* The removal first, the upload after: the upload writes it again. */
+	id = upload(&f, e->thread, 0, STORE_CONTACT, e->ben, "ben.txt", "ben-content");
+	must(store_attachment_get(f.store, id, &a, &error), error, "attachment");
+	free(blob);
+	blob = store_attachment_path(f.cfg->store.attachments_dir, a.sha256);
+	store_attachment_clear(&a);
+	must(store_person_erase(f.store, e->ben, &er, &error), error, "erase");
+	must(store_person_erase_files(f.store, NULL, &er, &error), error, "erase files");
+	assert_int_equal(access(blob, F_OK), -1);
+	store_erasure_clear(&er);
+	upload(&f, f.thread2, 0, STORE_STAFF, e->owner, "ben-copy.txt", "ben-content");
+	assert_int_equal(access(blob, F_OK), 0);
+	expect_every_row_has_its_file(&f, f.thread2);
+
+	/* A crash after the commit: the removal never runs.  Every row still
+	 * has its file; what remains is a file no row points to. */
+	id = upload(&f, f.birch_thread, 0, STORE_CONTACT, e->clara, "c.txt", "clara-content");
+	must(store_attachment_get(f.store, id, &a, &error), error, "attachment");
+	free(blob);
+	blob = store_attachment_path(f.cfg->store.attachments_dir, a.sha256);
+	store_attachment_clear(&a);
+	must(store_person_erase(f.store, e->clara, &er, &error), error, "erase");
+	store_erasure_clear(&er);
+	expect_every_row_has_its_file(&f, f.birch_thread);
+	assert_int_equal(access(blob, F_OK), 0);
+
+	free(blob);
+	fx_close(&f);
+}
+
+/* An upload on a connection of its own, as the daemon's would be. */
+struct racer {
+	const struct gw_config *cfg;
+	const char *content;
+	int64_t thread, staff;
+	enum gw_result r;
+};
+
+static void *race_upload(void *arg)
+{
+	struct racer *u = arg;
+	struct store_attachment_new a = { 0 };
+	struct store *s = NULL;
+	char *error = NULL;
+
+	if (store_open(&u->cfg->store, &s, &error) < 0) {
+		u->r = GW_TEMPFAIL;
+		free(error);
+		return NULL;
+	}
+	a.thread_id = u->thread;
+	a.uploader_kind = STORE_STAFF;
+	a.uploader_id = u->staff;
+	a.file_name = "late.txt";
+	a.bytes = u->content;
+	a.len = strlen(u->content);
+	u->r = store_attachment_add(s, &a, NULL, &error);
+	free(error);
+	store_close(&s);
+	return NULL;
+}
+
+/*
+ * The narrow order: an upload finds the content file there (identical
+ * content is stored once) and waits for the write lock; meanwhile the
+ * erasure, holding the lock, removes the file no row points to.  The
+ * upload checks again inside its transaction and writes the file anew.
+ */
+void test_person_upload_racing_the_removal_keeps_its_file(void **state)
+{
+	struct env *e = *state;
+	struct store_hold h = { 0 };
+	struct store_erasure er;
+	struct store_attachment a;
+	struct racer u = { 0 };
+	char *error = NULL, *blob;
+	pthread_t th;
+	int64_t id;
+	struct fx f;
+
+	fx_open(&f, e);
+	fx_fill(&f);
+	id = upload(&f, e->thread, 0, STORE_CONTACT, e->anna, "late.txt", "late-content");
+	must(store_attachment_get(f.store, id, &a, &error), error, "attachment");
+	blob = store_attachment_path(f.cfg->store.attachments_dir, a.sha256);
+	store_attachment_clear(&a);
+	must(store_person_erase(f.store, e->anna, &er, &error), error, "erase");
+
+	h.path = f.cfg->store.path;
+	store_hold_take(&h);
+	u.cfg = f.cfg;
+	u.content = "late-content";
+	u.thread = f.thread2;
+	u.staff = e->owner;
+	assert_int_equal(pthread_create(&th, NULL, race_upload, &u), 0);
+	/* Time for the upload to find the file and queue for the lock. */
+	usleep(300 * 1000);
+	assert_int_equal(unlink(blob), 0);  /* what the removal does, under the lock */
+	store_hold_release(&h);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_int_equal(u.r, GW_OK);
+	assert_int_equal(access(blob, F_OK), 0);
+	expect_every_row_has_its_file(&f, f.thread2);
+
+	store_erasure_clear(&er);
+	free(blob);
+	fx_close(&f);
+}
+
 /* ---- refusals ---- */
 
 struct err_case {
@@ -637,6 +802,11 @@ int main(void)
 						teardown_env),
 		cmocka_unit_test_setup_teardown(test_person_erase_leaves_no_trace, setup_seeded,
 						teardown_env),
+		cmocka_unit_test_setup_teardown(test_person_erase_files_never_dangle, setup_seeded,
+						teardown_env),
+		cmocka_unit_test_setup_teardown(
+			test_person_upload_racing_the_removal_keeps_its_file, setup_seeded,
+			teardown_env),
 		cmocka_unit_test_setup_teardown(test_person_bad_input_is_refused, setup_seeded,
 						teardown_env),
 	};
