@@ -131,11 +131,13 @@ static void erase_finish(struct api_req *r, int committed)
 		free(error);
 		log_info("api: api key %lld: contact %lld erased (erasure %lld): %lld messages, "
 			 "%lld subjects, %lld notes, %lld files (%lld content files removed), "
-			 "%lld emails, %lld inbound rows", (long long)r->key.id,
+			 "%lld emails, %lld inbound rows%s", (long long)r->key.id,
 			 (long long)e->contact_id, (long long)e->id, (long long)e->messages,
 			 (long long)e->subjects, (long long)e->notes, (long long)e->files,
 			 (long long)e->blobs_removed, (long long)e->outbox,
-			 (long long)e->inbound);
+			 (long long)e->inbound,
+			 e->wal_truncated ? "" : "; a reader held the WAL, emptied at the next "
+						 "checkpoint");
 	}
 	store_erasure_clear(e);
 	free(e);
