@@ -24,7 +24,9 @@ set(CPACK_DEBIAN_PACKAGE_SECTION "mail")
 set(CPACK_DEBIAN_PACKAGE_PRIORITY "optional")
 set(CPACK_DEBIAN_FILE_NAME "DEB-DEFAULT")
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-# systemd-sysusers/-tmpfiles come with systemd; adduser is the fallback.
+# The libraries (libarchive13 for the export archive among them) come from
+# dpkg-shlibdeps above; systemd-sysusers/-tmpfiles come with systemd,
+# adduser is the fallback.
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "systemd | adduser")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "postfix | mail-transport-agent")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "sqlite3")

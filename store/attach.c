@@ -200,9 +200,17 @@ enum gw_result store_attachment_add(struct store *s, const struct store_attachme
 
 	if ((r = store_tx_begin(s, 1, error_r)) != GW_OK)
 		return r;
-	struct thread_core t;
+	struct thread_core t = { 0 };
 	int64_t id = 0, now = clock_now();
-	r = store_thread_core_get(s, a->thread_id, &t, error_r);
+	/*
+	 * An erasure removes a content file only while holding the write lock
+	 * and only when no row points to it (store_person_erase_files): the
+	 * file found above may have gone since.  Now that this transaction
+	 * holds the lock, make sure it is there (a stat when it is).
+	 */
+	r = store_attachment_put(s, dir, a->bytes, a->len, hex, error_r);
+	if (r == GW_OK)
+		r = store_thread_core_get(s, a->thread_id, &t, error_r);
 	if (r == GW_OK && t.archived)
 		r = store_fail(error_r, GW_INVALID, "thread %lld: archived, reopen it first",
 			       (long long)a->thread_id);
@@ -263,4 +271,32 @@ enum gw_result store_attachment_get(struct store *s, int64_t id, struct store_at
 	store_attachment_from_row(st, a);
 	sqlite3_reset(st);
 	return GW_OK;
+}
+
+static const char SQL_ATTACHMENT_PRIVATE[] =
+	"SELECT staff_only FROM messages WHERE id = ?1";
+
+enum gw_result store_attachment_for_reader(struct store *s, int64_t id, enum store_kind kind,
+					   int64_t reader_id, struct store_attachment *a,
+					   char **error_r)
+{
+	int64_t private_ = 0;
+	enum gw_result r = store_attachment_get(s, id, a, error_r);
+
+	if (r == GW_OK)
+		r = store_thread_access(s, a->thread_id, kind, reader_id, error_r);
+	if (r == GW_OK && kind == STORE_CONTACT && a->message_id != 0) {
+		int rc = store_db_int(s, SQL_ATTACHMENT_PRIVATE, &private_, "i", a->message_id);
+
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			r = store_db_fail(s, error_r, "attachment %lld", (long long)id);
+		else if (private_)
+			/* As for an id that does not exist: the file is not theirs
+			 * to know about. */
+			r = store_fail(error_r, GW_NOTFOUND, "attachment %lld: no such attachment",
+				       (long long)id);
+	}
+	if (r != GW_OK)
+		store_attachment_clear(a);
+	return r;
 }

@@ -81,8 +81,7 @@ enum gw_result store_inbound_log(struct store *s, const struct store_inbound_in 
 	return inbound_insert(s, in, id_r, error_r);
 }
 
-/* A row of the inbound log, selected as SQL_INBOUND_FIND and _LIST do. */
-static void inbound_from_row(sqlite3_stmt *st, struct store_inbound *in)
+void store_inbound_from_row(sqlite3_stmt *st, struct store_inbound *in)
 {
 	in->id = store_col_i64(st, 0);
 	in->received_at = store_col_i64(st, 1);
@@ -109,7 +108,7 @@ enum gw_result store_inbound_find(struct store *s, const char *message_id,
 				  recipient);
 	if (rc != SQLITE_ROW)
 		return store_db_fail(s, error_r, "inbound log");
-	inbound_from_row(st, in);
+	store_inbound_from_row(st, in);
 	sqlite3_reset(st);
 	return GW_OK;
 }
@@ -259,7 +258,7 @@ enum gw_result store_inbound_list(struct store *s, int limit,
 	while ((rc = store_db_step(s, st)) == SQLITE_ROW) {
 		struct store_inbound *in = store_vec_push(&list_r->items, &list_r->count, &cap,
 							  sizeof(*in));
-		inbound_from_row(st, in);
+		store_inbound_from_row(st, in);
 	}
 	if (rc != SQLITE_DONE) {
 		store_inbound_list_free(list_r);

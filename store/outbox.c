@@ -13,11 +13,7 @@
 
 #include "store_int.h"
 
-#define OUTBOX_COLS                                                             \
-	"id, kind, recipient_kind, coalesce(recipient_id, 0), recipient_address," \
-	" coalesce(thread_id, 0), coalesce(message_id, 0), extra, status, attempts,"  \
-	" next_attempt_at, coalesce(lease_until, 0), last_error, created_at,"       \
-	" coalesce(sent_at, 0), mail_id, dedup_key"
+#define OUTBOX_COLS STORE_OUTBOX_COLS
 
 const char store_sql_outbox_due_queued[] =
 	"SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= ?1"
@@ -54,7 +50,7 @@ static const char SQL_OUTBOX_LIST[] =
 	"SELECT " OUTBOX_COLS " FROM outbox WHERE (?1 IS NULL OR status = ?1)"
 	" AND (?2 = 0 OR thread_id = ?2) ORDER BY id DESC LIMIT ?3";
 
-static void outbox_from_row(sqlite3_stmt *st, struct store_outbox *o)
+void store_outbox_from_row(sqlite3_stmt *st, struct store_outbox *o)
 {
 	o->id = store_col_i64(st, 0);
 	const char *k = (const char *)sqlite3_column_text(st, 1);
@@ -120,7 +116,7 @@ enum gw_result store_outbox_claim(struct store *s, int64_t now, int64_t lease_se
 		sqlite3_stmt *st = store_db_q(s, SQL_OUTBOX_GET, "i", ids[i]);
 		int rc = st != NULL ? store_db_step(s, st) : s->last_rc;
 		if (rc == SQLITE_ROW) {
-			outbox_from_row(st, store_vec_push(&list->items, &list->count, &cap,
+			store_outbox_from_row(st, store_vec_push(&list->items, &list->count, &cap,
 							   sizeof(*list->items)));
 			sqlite3_reset(st);
 		} else {
@@ -258,7 +254,7 @@ enum gw_result store_outbox_get(struct store *s, int64_t id, struct store_outbox
 		return store_fail(error_r, GW_NOTFOUND, "outbox %lld: no such row", (long long)id);
 	if (rc != SQLITE_ROW)
 		return store_db_fail(s, error_r, "outbox %lld", (long long)id);
-	outbox_from_row(st, o);
+	store_outbox_from_row(st, o);
 	sqlite3_reset(st);
 	return GW_OK;
 }
@@ -273,7 +269,7 @@ enum gw_result store_outbox_list(struct store *s, enum store_out_status status,
 	sqlite3_stmt *st = store_db_q(s, SQL_OUTBOX_LIST, "sid", sn, thread_id, limit > 0 ? limit : -1);
 	int rc = st != NULL ? SQLITE_ROW : s->last_rc;
 	while (st != NULL && (rc = store_db_step(s, st)) == SQLITE_ROW)
-		outbox_from_row(st, store_vec_push(&list->items, &list->count, &cap,
+		store_outbox_from_row(st, store_vec_push(&list->items, &list->count, &cap,
 						   sizeof(*list->items)));
 	if (st != NULL)
 		sqlite3_reset(st);

@@ -294,12 +294,32 @@ static const char MIGRATION_5[] =
 	"CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log"
 	" BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;";
 
+/*
+ * 6: a record of each erasure of a person's data (store_person_erase):
+ * whose and how much was changed, never what.
+ */
+static const char MIGRATION_6[] =
+	"CREATE TABLE erasures ("
+	" id INTEGER PRIMARY KEY,"
+	" person_kind TEXT NOT NULL CHECK (person_kind IN ('contact', 'staff')),"
+	" person_id INTEGER NOT NULL,"
+	" account_id INTEGER,"
+	" erased_at INTEGER NOT NULL,"
+	" messages INTEGER NOT NULL,"
+	" subjects INTEGER NOT NULL,"
+	" notes INTEGER NOT NULL,"
+	" files INTEGER NOT NULL,"
+	" outbox INTEGER NOT NULL,"
+	" inbound INTEGER NOT NULL,"
+	" idempotency INTEGER NOT NULL);";
+
 static const char *const migrations[] = {
 	MIGRATION_1,
 	MIGRATION_2,
 	MIGRATION_3,
 	MIGRATION_4,
 	MIGRATION_5,
+	MIGRATION_6,
 };
 
 _Static_assert(GW_ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION,

@@ -338,6 +338,11 @@ enum gw_result store_request_end(struct store *s, int commit, char **error_r)
 	return commit ? r : GW_OK;
 }
 
+int store_request_active(const struct store *s)
+{
+	return s->request_tx != 0;
+}
+
 char *store_col_str(sqlite3_stmt *st, int i)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);

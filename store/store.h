@@ -149,7 +149,7 @@ const char *store_email_status_name(enum store_email_status s);
  */
 
 /* Schema version this program writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 /*
  * Open (creating if needed) the database at settings->path, set WAL mode,
@@ -255,6 +255,8 @@ void store_file_health_clear(struct store_file_health *h);
  */
 enum gw_result store_request_begin(struct store *store, int write, char **error_r);
 enum gw_result store_request_end(struct store *store, int commit, char **error_r);
+/* 1 between store_request_begin() and store_request_end(), else 0. */
+int store_request_active(const struct store *store);
 
 /*
  * PRAGMA data_version of this connection: it changes whenever ANOTHER
@@ -723,7 +725,8 @@ enum gw_result store_thread_access(struct store *store, int64_t thread_id,
  * Content lives in files named by its SHA-256: DIR/ab/abcdef...(64 hex).
  * A file is written to a temp name, fsync'd, renamed, and the directory
  * fsync'd, BEFORE the row that points to it commits; identical content is
- * stored once.  Files are never deleted by the store.
+ * stored once.  The store deletes a file only when erasing a person's data
+ * (store_person_erase_files), and never one that a row points to.
  */
 
 /* Write bytes under dir (created if missing); sha256_hex_r gets the name. */
@@ -753,6 +756,14 @@ enum gw_result store_attachment_add(struct store *store,
 				    int64_t *attachment_id_r, char **error_r);
 enum gw_result store_attachment_get(struct store *store, int64_t id,
 				    struct store_attachment *att_r, char **error_r);
+/*
+ * The attachment as a reader may fetch it: the reader must see its thread
+ * (store_thread_access()), and a contact never gets a file attached to a
+ * staff-only note (GW_NOTFOUND, as for an unknown id).
+ */
+enum gw_result store_attachment_for_reader(struct store *store, int64_t id,
+					   enum store_kind kind, int64_t reader_id,
+					   struct store_attachment *att_r, char **error_r);
 void store_attachment_clear(struct store_attachment *att);
 
 /* ------------------------------------------------------------------------
@@ -1043,6 +1054,114 @@ enum gw_result store_explanation_queue(struct store *store,
 				       const struct store_explanation *ex,
 				       struct store_explain_result *res_r,
 				       char **error_r);
+
+/* ------------------------------------------------------------------------
+ * A person's data: export and erase (privacy.c)
+ */
+
+/*
+ * Everything the store holds about one person, as they see it:
+ *   - contact: every thread of their account without the staff-only
+ *     notes and the files attached to them; emails to them (rows to the
+ *     contact, and rows to their address such as explanations);
+ *   - staff: the threads they created, wrote in, uploaded to or were
+ *     mentioned in, with the staff-only notes; emails to them;
+ *   - both: the inbound log rows whose sender or reason names their address.
+ * GW_NOTFOUND for an unknown id.
+ */
+struct store_person {
+	enum store_kind kind;              /* STORE_CONTACT or STORE_STAFF */
+	struct store_contact contact;      /* kind CONTACT */
+	struct store_staff staff;          /* kind STAFF */
+	char *account_name;                /* kind CONTACT: their account's */
+	int64_t *thread_ids;               /* their threads, by id */
+	size_t n_threads;
+	struct store_outbox_list outbox;   /* oldest first */
+	struct store_inbound_list inbound; /* oldest first */
+};
+/*
+ * The threads themselves are read one at a time (store_person_thread()),
+ * so that a person with years of history is never all in memory: call
+ * both inside one read transaction (store_request_begin()) for one
+ * snapshot.
+ */
+enum gw_result store_person_get(struct store *store, enum store_kind kind, int64_t id,
+				struct store_person *person_r, char **error_r);
+/* Thread p->thread_ids[i] as the person sees it; clear view_r with
+ * store_thread_view_clear(). */
+enum gw_result store_person_thread(struct store *store, const struct store_person *person,
+				   size_t i, struct store_thread_view *view_r,
+				   char **error_r);
+void store_person_clear(struct store_person *person);
+
+/*
+ * GW_OK when the account's data may be erased; GW_PERMFAIL with the
+ * reason while the account is under a legal hold (store_account_held(),
+ * store/retention.h).  store_person_erase() asks here and nowhere else.
+ */
+enum gw_result store_account_hold_check(struct store *store, int64_t account_id,
+					char **error_r);
+
+/* What an erasure changed: counts only, never the data. */
+struct store_erasure {
+	int64_t id;              /* its row in the erasures table */
+	int64_t contact_id;
+	int64_t account_id;
+	int64_t messages;        /* their messages, now "message removed" */
+	int64_t subjects;        /* subjects of threads they created */
+	int64_t notes;           /* system notes quoting them */
+	int64_t files;           /* attachment rows of theirs deleted */
+	int64_t outbox;          /* emails to them anonymised */
+	int64_t inbound;         /* inbound log rows anonymised */
+	int64_t idempotency;     /* kept API responses naming them, deleted */
+	char (*blobs)[65];       /* content files their rows pointed to */
+	size_t n_blobs;
+	/* store_person_erase_files() */
+	int64_t blobs_removed;   /* no other row pointed to them */
+	int64_t blobs_kept;      /* another thread's file has the same content */
+	int vacuumed;
+	int wal_truncated;       /* 0: a reader held the WAL; emptied later */
+};
+
+/*
+ * Erase a contact's personal data in ONE write transaction (with SQLite's
+ * secure_delete on, so that freed cells are zeroed):
+ *   - name "Erased contact", address erased-ID@erased.invalid, bounce
+ *     reason and last login gone, notify off, removed, generation bumped
+ *     (every link and web session of theirs dies);
+ *   - their messages become "message removed", subjects of threads they
+ *     created "subject removed", system notes quoting their address
+ *     "message removed";
+ *   - their attachment rows are deleted (queued staff_upload emails about
+ *     them cancelled);
+ *   - outbox rows to them get the erased address and no extra text
+ *     (queued ones are cancelled); inbound log rows from or about them
+ *     lose sender, Message-ID and reason; kept API responses that name
+ *     them are deleted;
+ *   - a row in the erasures table holds the counts.
+ * Other people's messages stay as written.  Refused (GW_PERMFAIL) while
+ * store_account_hold_check() refuses; GW_NOTFOUND for an unknown contact.
+ * Erasing again is GW_OK and changes nothing more.  e->blobs lists the
+ * content files to pass to store_person_erase_files() AFTER the commit
+ * (inside a request transaction: after store_request_end()).
+ * Free with store_erasure_clear().
+ */
+enum gw_result store_person_erase(struct store *store, int64_t contact_id,
+				  struct store_erasure *e, char **error_r);
+/*
+ * After the erasure committed: remove each content file of e->blobs that
+ * no row points to any more (each under the write lock; dir NULL = the
+ * store's attachments_dir), VACUUM the database and checkpoint the WAL
+ * with TRUNCATE.  Must not run inside a transaction.  A failure here
+ * leaves unreferenced files or free pages, never a row without its file;
+ * running it again finishes the job.
+ */
+enum gw_result store_person_erase_files(struct store *store, const char *dir,
+					struct store_erasure *e, char **error_r);
+void store_erasure_clear(struct store_erasure *e);
+
+/* The store's attachments directory ([store] attachments_dir), or NULL. */
+const char *store_attachments_dir(const struct store *store);
 
 /* ------------------------------------------------------------------------
  * API keys (admin API)

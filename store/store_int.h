@@ -43,6 +43,7 @@ struct store {
 	int64_t busy_timeout_ms;
 	int64_t busy_since;      /* monotonic ms when the current wait began */
 	unsigned busy_seed;      /* jitter of the busy handler's polls */
+	int privacy_functions;   /* privacy.c's SQL functions are registered */
 	int last_rc;             /* extended code of the last failed step */
 	char last_msg[256];      /* its sqlite3_errmsg() */
 };
@@ -219,6 +220,19 @@ enum gw_result store_reminders_stop(struct store *s, int64_t thread_id, char **e
 /* Last staff message of the thread (0 = none). */
 enum gw_result store_last_staff_message(struct store *s, int64_t thread_id,
 					int64_t *id_r, char **error_r);
+
+/* ---- outbox.c, inbound.c: one row as their listings select it ---- */
+
+#define STORE_OUTBOX_COLS                                                       \
+	"id, kind, recipient_kind, coalesce(recipient_id, 0), recipient_address," \
+	" coalesce(thread_id, 0), coalesce(message_id, 0), extra, status, attempts,"  \
+	" next_attempt_at, coalesce(lease_until, 0), last_error, created_at,"       \
+	" coalesce(sent_at, 0), mail_id, dedup_key"
+void store_outbox_from_row(sqlite3_stmt *st, struct store_outbox *o);
+#define STORE_INBOUND_COLS                                                    \
+	"id, received_at, sender, recipient, message_id, size, verdict,"       \
+	" coalesce(thread_id, 0), reason"
+void store_inbound_from_row(sqlite3_stmt *st, struct store_inbound *in);
 
 /* ---- schema.c ---- */
 

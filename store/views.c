@@ -4,7 +4,7 @@
  * messages, tasks, attachments and reminder schedule.
  *
  * Visibility: contacts never see staff-only notes, neither in the messages
- * nor in the counts.
+ * nor in the counts, nor the files attached to them.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,9 +154,12 @@ static const char SQL_MESSAGE_GET[] = "SELECT " MESSAGE_COLS " FROM messages m W
 static const char SQL_TASKS[] =
 	"SELECT id, thread_id, text, position, coalesce(done_at, 0), done_by_kind,"
 	" coalesce(done_by_id, 0) FROM tasks WHERE thread_id = ?1 ORDER BY position, id";
+/* A file attached to a staff-only note is as private as the note. */
 static const char SQL_ATTACHMENTS[] =
 	"SELECT id, thread_id, coalesce(message_id, 0), uploader_kind, uploader_id, file_name,"
 	" content_type, size, sha256, created_at FROM attachments WHERE thread_id = ?1"
+	" AND (?2 OR message_id IS NULL"
+	"  OR message_id IN (SELECT id FROM messages WHERE staff_only = 0))"
 	" ORDER BY id";
 static const char SQL_READER_MARK[] =
 	"SELECT last_read_message_id FROM read_marks WHERE thread_id = ?1 AND reader_kind = ?2"
@@ -239,7 +242,7 @@ static enum gw_result view_fill(struct store *s, struct store_thread_view *v,
 	if ((r = store_tasks_load(s, thread_id, &v->tasks, &v->n_tasks, error_r)) != GW_OK)
 		return r;
 	cap = 0;
-	st = store_db_q(s, SQL_ATTACHMENTS, "i", thread_id);
+	st = store_db_q(s, SQL_ATTACHMENTS, "id", thread_id, sees_private);
 	rc = st != NULL ? SQLITE_ROW : s->last_rc;
 	while (st != NULL && (rc = store_db_step(s, st)) == SQLITE_ROW)
 		store_attachment_from_row(st, store_vec_push(&v->attachments, &v->n_attachments, &cap,

@@ -378,10 +378,8 @@ void web_handle_attachment(struct web_req *r, int64_t attachment_id)
 		return;
 	}
 	if (attachment_id > 0)
-		res = store_attachment_get(r->store, attachment_id, &att, &err);
-	if (res == GW_OK)
-		res = store_thread_access(r->store, att.thread_id, r->sess.kind, r->sess.id,
-					  &err);
+		res = store_attachment_for_reader(r->store, attachment_id, r->sess.kind, r->sess.id,
+						  &att, &err);
 	if (res != GW_OK) {
 		web_send_store_error(r, res, err);
 		goto out;

@@ -14,8 +14,8 @@
  *     render; remember a 2xx under the Idempotency-Key
  *   on the loop again (finish): send, wake the relay
  *
- * Handlers live in api_people.c, api_threads.c, api_actions.c and
- * api_logs.c; the JSON helpers in api_json.c.
+ * Handlers live in api_people.c, api_threads.c, api_actions.c,
+ * api_logs.c and api_person.c; the JSON helpers in api_json.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -83,11 +83,14 @@ static const struct api_route routes[] = {
 	{ "contacts/#/revoke", POST, api_contacts_revoke, "contact" },
 	{ "contacts/#/clear-bounce", POST, api_contacts_clear_bounce, "contact" },
 	{ "contacts/#/remove", POST, api_contacts_remove, "contact" },
+	{ "contacts/#/export", GET, api_contacts_export, "export" },
+	{ "contacts/#/erase", POST, api_contacts_erase, "erase" },
 	{ "staff", GET, api_staff_list, NULL },
 	{ "staff", POST, api_staff_create, "account" },
 	{ "staff/#", GET, api_staff_show, NULL },
 	{ "staff/#", PATCH, api_staff_patch, "account" },
 	{ "staff/#/revoke", POST, api_staff_revoke, "account" },
+	{ "staff/#/export", GET, api_staff_export, "export" },
 	{ "staff/#/accounts", GET, api_staff_accounts, NULL },
 	{ "staff/#/accounts/#", PUT, api_staff_assign, "account" },
 	{ "staff/#/accounts/#", DELETE, api_staff_unassign, "account" },
@@ -523,6 +526,15 @@ static void remember(struct api_call *c)
 	}
 }
 
+static void after_commit(struct api_req *r, int committed)
+{
+	void (*fn)(struct api_req *, int) = r->after_commit;
+
+	r->after_commit = NULL;
+	if (fn != NULL)
+		fn(r, committed);
+}
+
 /*
  * One transaction's worth of work for the whole request, with the
  * worker's connection: key, refusal or Idempotency-Key, handler, the
@@ -579,9 +591,13 @@ static void call_handle(struct api_call *c)
 		r->replied = 0;
 		r->wake = 0;
 		c->replayed = 0;
+		if (r->file_fd >= 0)
+			close(r->file_fd);
+		r->file_fd = -1;
 		api_fail(r, res, error, NULL);
 		c->out = render(r);
 	}
+	after_commit(r, res == GW_OK && r->status < 400 && c->replayed <= 0);
 }
 
 static void call_run(struct store *store, struct store_job *job)
@@ -655,6 +671,24 @@ static void send_reply(struct api_call *c, const char *body, int replayed)
 		evhttp_send_error(c->req, 500, NULL);
 		return;
 	}
+	if (r->file_fd >= 0 && r->status == 200) {
+		char disp[160];
+
+		snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"", r->file_name);
+		evhttp_add_header(h, "Content-Type", r->file_type);
+		evhttp_add_header(h, "Content-Disposition", disp);
+		/* The file goes out from the page cache (sendfile), never
+		 * whole into memory; the buffer takes the descriptor. */
+		if (evbuffer_add_file(out, r->file_fd, 0, r->file_size) == 0) {
+			r->file_fd = -1;
+			evhttp_send_reply(c->req, r->status, reason(r->status), out);
+			evbuffer_free(out);
+			return;
+		}
+		evbuffer_free(out);
+		evhttp_send_error(c->req, 500, NULL);
+		return;
+	}
 	evbuffer_add(out, body, strlen(body));
 	evhttp_send_reply(c->req, r->status, reason(r->status), out);
 	evbuffer_free(out);
@@ -662,6 +696,9 @@ static void send_reply(struct api_call *c, const char *body, int replayed)
 
 static void call_free(struct api_call *c)
 {
+	after_commit(&c->r, 0);
+	if (c->r.file_fd >= 0)
+		close(c->r.file_fd);
 	free(c->out);
 	json_decref(c->r.resp);
 	json_decref(c->early_resp);
@@ -741,6 +778,7 @@ static void dispatch(struct evhttp_request *req, void *arg)
 		evhttp_connection_get_peer(evhttp_request_get_connection(req), &host, &port);
 		snprintf(c->r.peer, sizeof(c->r.peer), "%s", host != NULL ? host : "");
 	}
+	c->r.file_fd = -1;
 	TAILQ_INIT(&c->r.query);
 	parse(c);
 

@@ -75,6 +75,18 @@ struct api_req {
 	int wake;                  /* call outbox_queued() after replying */
 	int replied;
 	char peer[48];             /* client address */
+	/* A file as the body instead of JSON (api_reply_file): sent with
+	 * evbuffer_add_file(), which takes the descriptor. */
+	int file_fd;               /* -1: none */
+	int64_t file_size;
+	char file_type[64];        /* Content-Type */
+	char file_name[96];        /* Content-Disposition: attachment; filename= */
+	/* Work that must follow the commit of the request's transaction, on
+	 * the same worker and connection (outside any transaction).  Called
+	 * exactly once when set: committed 1 after a successful commit, 0
+	 * otherwise (then it only frees after_arg). */
+	void (*after_commit)(struct api_req *r, int committed);
+	void *after_arg;
 };
 
 typedef void api_handler(struct api_req *r);
@@ -94,6 +106,9 @@ void api_error(struct api_req *r, int status, const char *code, const char *fiel
  *   GW_PERMFAIL 422 rule_violation GW_TEMPFAIL 503 unavailable (Retry-After)
  */
 void api_fail(struct api_req *r, enum gw_result res, char *error, const char *field);
+/* 200 with the file open at fd (size bytes, taken over) as the body. */
+void api_reply_file(struct api_req *r, int fd, int64_t size, const char *type,
+		    const char *name);
 /* The same, but GW_PERMFAIL is 409 conflict (a duplicate name or address). */
 void api_fail_dup(struct api_req *r, enum gw_result res, char *error, const char *field);
 
@@ -193,6 +208,10 @@ void api_contacts_revoke(struct api_req *r);
 void api_contacts_clear_bounce(struct api_req *r);
 void api_contacts_remove(struct api_req *r);
 void api_staff_list(struct api_req *r);
+/* api_person.c */
+void api_contacts_export(struct api_req *r);
+void api_staff_export(struct api_req *r);
+void api_contacts_erase(struct api_req *r);
 void api_staff_create(struct api_req *r);
 void api_staff_show(struct api_req *r);
 void api_staff_patch(struct api_req *r);

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "api_int.h"
 #include "buf.h"
@@ -33,6 +34,20 @@ void api_reply(struct api_req *r, int status, json_t *body)
 void api_created(struct api_req *r, json_t *body)
 {
 	api_reply(r, 201, body);
+}
+
+void api_reply_file(struct api_req *r, int fd, int64_t size, const char *type,
+		    const char *name)
+{
+	if (r->replied) {
+		close(fd);
+		return;
+	}
+	api_reply(r, 200, NULL);
+	r->file_fd = fd;
+	r->file_size = size;
+	snprintf(r->file_type, sizeof(r->file_type), "%s", type);
+	snprintf(r->file_name, sizeof(r->file_name), "%s", name);
 }
 
 /* A message may quote what the client sent (a name from the path): bytes

@@ -191,6 +191,9 @@ int ctl_cmd_tick(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_apikey_add(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_apikey_revoke(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_apikey_list(struct ctl *c, const struct ctl_args *a);
+/* ctl_person.c */
+int ctl_cmd_person_export(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_person_erase(struct ctl *c, const struct ctl_args *a);
 /* ctl_ops.c, ctl_doctor.c */
 int ctl_cmd_backup(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_keys_rotate(struct ctl *c, const struct ctl_args *a);
@@ -203,5 +206,10 @@ int ctl_cmd_retention_run(struct ctl *c, const struct ctl_args *a);
  * its entry and commit when rc is 0, or roll back.  Returns the exit code. */
 int ctl_audit_begin(struct ctl *c);
 int ctl_audit_end(struct ctl *c, const struct ctl_args *a, int rc);
+/* One entry by the user running gatewayctl, for a command that manages its
+ * own transactions (person export and erase): inside the caller's
+ * transaction when one is open.  Returns the exit code. */
+int ctl_audit_append(struct ctl *c, const char *action, int64_t account_id,
+		     const char *target);
 
 #endif

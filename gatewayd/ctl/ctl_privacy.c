@@ -65,23 +65,45 @@ int ctl_audit_begin(struct ctl *c)
 	return r == GW_OK ? 0 : ctl_store_fail(c, r, error);
 }
 
+/* Who runs gatewayctl, as the audit log names them. */
+static void cli_actor(struct store_audit_in *in, char *name, size_t size)
+{
+	struct passwd *pw = getpwuid(getuid());
+
+	snprintf(name, size, "%s", pw != NULL && pw->pw_name != NULL ? pw->pw_name : "unknown");
+	in->actor = STORE_AUDIT_CLI;
+	in->actor_id = (int64_t)getuid();
+	in->actor_name = name;
+	in->client = "local";
+}
+
+int ctl_audit_append(struct ctl *c, const char *action, int64_t account_id,
+		     const char *target)
+{
+	struct store_audit_in in;
+	char name[96], *error = NULL;
+	enum gw_result r;
+
+	memset(&in, 0, sizeof(in));
+	cli_actor(&in, name, sizeof(name));
+	in.action = action;
+	in.account_id = account_id;
+	in.target = target;
+	r = store_audit_append(c->store, &in, NULL, &error);
+	return r == GW_OK ? 0 : ctl_store_fail(c, r, error);
+}
+
 static int append_entry(struct ctl *c, const struct ctl_audited *au,
 			const struct ctl_args *a)
 {
 	struct store_audit_in in;
-	struct passwd *pw = getpwuid(getuid());
 	char name[96], target[96], *error = NULL;
 	int64_t id = 0;
 	enum gw_result r;
 
 	memset(&in, 0, sizeof(in));
-	snprintf(name, sizeof(name), "%s", pw != NULL && pw->pw_name != NULL ? pw->pw_name
-									      : "unknown");
-	in.actor = STORE_AUDIT_CLI;
-	in.actor_id = (int64_t)getuid();
-	in.actor_name = name;
+	cli_actor(&in, name, sizeof(name));
 	in.action = au->action;
-	in.client = "local";
 	/* The command and the id it was given: never a text or a key. */
 	if (au->first != 0 && a->npos > 0 && ctl_parse_id(c, NULL, "an id", a->pos[0], &id) == 0) {
 		if (au->first == 't')

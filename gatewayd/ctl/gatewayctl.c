@@ -10,8 +10,8 @@
  * in ctl_people.c (firm, accounts, contacts, staff, templates),
  * ctl_thread.c (threads, messages, tasks, reminders), ctl_admin.c
  * (init, link, outbox, inbound, tick), ctl_ops.c (backup, keys),
- * ctl_doctor.c (doctor) and ctl_apikey.c (the JSON API's
- * keys).  Exit codes: see ctl.h.
+ * ctl_doctor.c (doctor), ctl_apikey.c (the JSON API's keys) and
+ * ctl_person.c (a person's data: export, erase).  Exit codes: see ctl.h.
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -98,6 +98,10 @@ static const struct ctl_opt opts_tick[] = {
 };
 
 static const struct ctl_opt opts_backup[] = {
+	{ "--force", 0, 0 },
+	{ NULL, 0, 0 },
+};
+static const struct ctl_opt opts_force[] = {
 	{ "--force", 0, 0 },
 	{ NULL, 0, 0 },
 };
@@ -248,6 +252,25 @@ static const struct ctl_cmd commands[] = {
 	  "deliver due outbox rows where the daemon's relay is built in).\n"
 	  "--now pins the clock (\"2026-11-25T09:30:00Z\", \"@SECONDS\").\n",
 	  opts_tick, 0, 0, 0, ctl_cmd_tick },
+
+	{ "person", "export", "contact:ID|staff:ID FILE [--force]",
+	  "Write everything gatewayd holds about one person into FILE, a zip:\n"
+	  "manifest.json, person.json (the person, the threads as they see them\n"
+	  "with messages, tasks and files, the emails sent to them, the inbound\n"
+	  "log rows about them) and files/ with each file's content.  A contact\n"
+	  "never sees staff-only notes, and neither does their archive.\n"
+	  "  --force   replace FILE when it exists (else exit 73)\n",
+	  opts_force, 2, 2, 0, ctl_cmd_person_export },
+	{ "person", "erase", "contact:ID",
+	  "Erase a contact's personal data, in one transaction: name and address\n"
+	  "replaced, their messages \"message removed\", their files deleted (the\n"
+	  "content stays while another thread's file has the same), emails and\n"
+	  "inbound log rows about them anonymised, their links and sessions dead.\n"
+	  "Then the database is compacted (VACUUM) and the WAL emptied, so that\n"
+	  "no freed page keeps the data.  Other people's messages stay.  Prints\n"
+	  "the counts; the erasures table keeps them (never the data).  Refused\n"
+	  "while the account is under a legal hold.  Cannot be undone.\n",
+	  opts_none, 1, 1, 0, ctl_cmd_person_erase },
 
 	{ "apikey", "add", "NAME",
 	  "Create a key for the JSON API ([api] listen) and print it.  The key\n"

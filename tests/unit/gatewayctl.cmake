@@ -16,3 +16,15 @@ gw_add_test(test_gatewayctl_apikey
 target_compile_definitions(test_gatewayctl_apikey PRIVATE
   GATEWAYCTL_BIN="$<TARGET_FILE:gatewayctl>")
 add_dependencies(test_gatewayctl_apikey gatewayctl)
+
+# gatewayctl person export / erase: archives read back with libarchive,
+# raw database and attachment files scanned after an erase.
+gw_add_test(test_gatewayctl_person
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_gatewayctl_person.c
+          ${CMAKE_CURRENT_LIST_DIR}/test_gatewayctl_util.c
+          ${CMAKE_CURRENT_LIST_DIR}/store_hold.c
+  LIBS gw_store gw_common PkgConfig::JANSSON PkgConfig::LIBARCHIVE PkgConfig::SQLITE3
+       Threads::Threads)
+target_compile_definitions(test_gatewayctl_person PRIVATE
+  GATEWAYCTL_BIN="$<TARGET_FILE:gatewayctl>")
+add_dependencies(test_gatewayctl_person gatewayctl)

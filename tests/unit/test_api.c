@@ -43,6 +43,8 @@ void test_api_accounts(void **state);
 void test_api_contacts(void **state);
 void test_api_contact_email_change_revokes_links(void **state);
 void test_api_contact_remove_keeps_history_and_stops_mail(void **state);
+void test_api_person_export_owner_gets_a_zip(void **state);
+void test_api_person_erase_needs_owner_and_confirm(void **state);
 void test_api_staff(void **state);
 void test_api_templates(void **state);
 void test_api_threads_create_one_bulk_and_contact(void **state);
@@ -558,6 +560,8 @@ int main(void)
 		T(test_api_contacts),
 		T(test_api_contact_email_change_revokes_links),
 		T(test_api_contact_remove_keeps_history_and_stops_mail),
+		T(test_api_person_export_owner_gets_a_zip),
+		T(test_api_person_erase_needs_owner_and_confirm),
 		T(test_api_staff),
 		T(test_api_templates),
 		T(test_api_threads_create_one_bulk_and_contact),

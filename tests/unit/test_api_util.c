@@ -216,11 +216,13 @@ static void on_response(struct evhttp_request *rq, void *arg)
 	r->body = xmalloc(n + 1);
 	evbuffer_remove(in, r->body, n);
 	r->body[n] = '\0';
+	r->body_len = n;
 	r->allow = header_copy(h, "Allow");
 	r->content_type = header_copy(h, "Content-Type");
 	r->replayed = header_copy(h, "Idempotent-Replayed");
 	r->retry_after = header_copy(h, "Retry-After");
 	r->www_authenticate = header_copy(h, "WWW-Authenticate");
+	r->disposition = header_copy(h, "Content-Disposition");
 }
 
 static enum evhttp_cmd_type method_of(const char *m)
@@ -308,6 +310,7 @@ void resp_free(struct resp *r)
 	free(r->replayed);
 	free(r->retry_after);
 	free(r->www_authenticate);
+	free(r->disposition);
 	memset(r, 0, sizeof(*r));
 }
 

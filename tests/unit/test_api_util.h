@@ -44,12 +44,14 @@ struct tfx {
 struct resp {
 	int status;
 	char *body;
+	size_t body_len;            /* the body may hold NULs (a file) */
 	json_t *json;
 	char *allow;
 	char *content_type;
 	char *replayed;             /* Idempotent-Replayed */
 	char *retry_after;
 	char *www_authenticate;
+	char *disposition;          /* Content-Disposition */
 };
 
 int tfx_setup(void **state);

@@ -278,6 +278,41 @@ static void test_web_hostile_text_comes_out_inert(void **state)
 	free(member);
 }
 
+/* A file on a staff-only note is staff's: not on a contact's page, not
+ * downloadable by a contact even with its id; staff download it. */
+static void test_web_staff_only_file_stays_with_staff(void **state)
+{
+	struct wfx *f = *state;
+	struct store_attachment_new a = { 0 };
+	char *anna = wfx_login(f, LINK_CONTACT, f->anna);
+	char *owner = wfx_login(f, LINK_STAFF, f->owner);
+	char *ta = thread_path(f->ta, NULL), *err = NULL, path[32];
+	int64_t id = 0;
+	struct wresp r;
+
+	a.thread_id = f->ta;
+	a.message_id = f->ta_note;
+	a.uploader_kind = STORE_STAFF;
+	a.uploader_id = f->owner;
+	a.file_name = "internal-plan.pdf";
+	a.bytes = "internal";
+	a.len = 8;
+	a.dir = f->att_dir;
+	WFX_CHECK(store_attachment_add(f->s, &a, &id, &err), err);
+	snprintf(path, sizeof(path), "/a/%lld", (long long)id);
+
+	assert_int_equal(wfx_http(f, "GET", ta, anna, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_null(strstr(r.body, "internal-plan.pdf"));
+	wresp_clear(&r);
+	assert_int_equal(get_status(f, anna, path), 404);
+
+	assert_int_equal(get_status(f, owner, path), 200);
+	free(anna);
+	free(owner);
+	free(ta);
+}
+
 static void test_web_upload_and_download(void **state)
 {
 	struct wfx *f = *state;
@@ -767,6 +802,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_web_staff_only_notes_and_actions,
 						wfx_setup, wfx_teardown),
 		cmocka_unit_test_setup_teardown(test_web_hostile_text_comes_out_inert,
+						wfx_setup, wfx_teardown),
+		cmocka_unit_test_setup_teardown(test_web_staff_only_file_stays_with_staff,
 						wfx_setup, wfx_teardown),
 		cmocka_unit_test_setup_teardown(test_web_upload_and_download,
 						wfx_setup, wfx_teardown),
