@@ -145,6 +145,7 @@ void test_api_person_erase_needs_owner_and_confirm(void **state)
 	char *good = fmt("{\"by_staff\": %lld, \"confirm\": \"contact:%lld\"}",
 			 (long long)t->owner, (long long)t->anna);
 	struct link_claims cl;
+	char *hold;
 	json_t *j = call(t, "POST", links, lbody, 200);
 	char *token = xstrdup(jstr(j, "token"));
 
@@ -155,6 +156,11 @@ void test_api_person_erase_needs_owner_and_confirm(void **state)
 	call_error(t, "POST", "/api/v1/contacts/999/erase",
 		   "{\"by_staff\": 1, \"confirm\": \"contact:999\"}", 404, "not_found", NULL,
 		   "contact 999");
+	/* Under a legal hold of her account: refused with the reason. */
+	hold = fmt("/api/v1/accounts/%lld/hold", (long long)t->acme);
+	json_decref(call(t, "PUT", hold, "{\"on\": true}", 200));
+	call_error(t, "POST", path, good, 422, "rule_violation", NULL, "legal hold");
+	json_decref(call(t, "PUT", hold, "{\"on\": false}", 200));
 	/* Nothing of the refusals changed her. */
 	j = call(t, "GET", show, NULL, 200);
 	assert_string_equal(jstr(j, "email"), "anna@acme.example");
@@ -175,6 +181,7 @@ void test_api_person_erase_needs_owner_and_confirm(void **state)
 	assert_int_not_equal(link_verify(t->keys, token, LINK_VIEW, clock_now(),
 					 store_link_generation, t->s, &cl), LINK_OK);
 	free(token);
+	free(hold);
 	free(blob);
 	free(path);
 	free(show);
