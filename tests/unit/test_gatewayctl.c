@@ -111,6 +111,40 @@ static void test_gatewayctl_init_database_0600_whatever_the_umask(void **state)
 	free(bk);
 }
 
+/*
+ * A database moved away from /var/lib/gatewayd takes its attachments
+ * along: without [store] attachments_dir, init creates attachments/
+ * beside the database (and "NAME <address>" is a valid [mail] from).
+ */
+static void test_gatewayctl_init_attachments_beside_moved_database(void **state)
+{
+	struct env *e = *state;
+	char *conf = path_in(e, "moved.conf"), *sub = path_in(e, "data");
+	char *att = path_in(e, "data/attachments"), *text;
+	struct stat st;
+	json_t *j;
+
+	assert_int_equal(mkdir(sub, 0700), 0);
+	write_file(conf, "[store]\npath = data/chat.db\n"
+			 "[mail]\ntransport = maildir:Maildir\n"
+			 "from = Example & Partners <chat@firm.example>\n"
+			 "reply_domain = reply.firm.example\n"
+			 "[links]\nkey_file = keys\n");
+	j = json_out(run_argv(e, (const char *const[]){ "-c", conf, "--json", "init", NULL }),
+		     "init with a moved database");
+	assert_string_equal(json_string_value(json_object_get(j, "attachments_dir")), att);
+	assert_true(json_is_true(json_object_get(j, "attachments_dir_created")));
+	json_decref(j);
+	assert_int_equal(stat(att, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	text = ok_out(run_argv(e, (const char *const[]){ "-c", conf, "firm", "show", NULL }),
+		      "firm show");
+	free(text);
+	free(conf);
+	free(sub);
+	free(att);
+}
+
 /* ---- the demo ---- */
 
 static void test_gatewayctl_demo_sequence(void **state)
@@ -544,6 +578,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_gatewayctl_init_key_file_0600_and_idempotent,
+						setup_env, teardown_env),
+		cmocka_unit_test_setup_teardown(test_gatewayctl_init_attachments_beside_moved_database,
 						setup_env, teardown_env),
 		cmocka_unit_test_setup_teardown(test_gatewayctl_init_database_0600_whatever_the_umask,
 						setup_env, teardown_env),
