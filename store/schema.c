@@ -255,11 +255,27 @@ static const char MIGRATION_3[] =
 static const char MIGRATION_4[] =
 	"ALTER TABLE contacts ADD COLUMN removed_at INTEGER;";
 
+/*
+ * 5: external references of a thread (store_thread_ref_*): a label and an
+ * http(s) URL into the firm's own systems, staff only.  thread_refs_url
+ * makes the API's ?ref_url= filter a search.
+ */
+static const char MIGRATION_5[] =
+	"CREATE TABLE thread_refs ("
+	" id INTEGER PRIMARY KEY,"
+	" thread_id INTEGER NOT NULL REFERENCES threads (id),"
+	" label TEXT NOT NULL CHECK (label <> ''),"
+	" url TEXT NOT NULL CHECK (url <> ''),"
+	" created_at INTEGER NOT NULL,"
+	" UNIQUE (thread_id, url));"
+	"CREATE INDEX thread_refs_url ON thread_refs (url, thread_id);";
+
 static const char *const migrations[] = {
 	MIGRATION_1,
 	MIGRATION_2,
 	MIGRATION_3,
 	MIGRATION_4,
+	MIGRATION_5,
 };
 
 _Static_assert(GW_ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION,
