@@ -105,6 +105,8 @@ static const struct api_route routes[] = {
 	{ "threads/#/resend", POST, api_threads_resend },
 	{ "threads/#/reminders", PUT, api_threads_reminders },
 	{ "threads/#/links", POST, api_threads_link },
+	{ "threads/#/refs", POST, api_refs_add },
+	{ "threads/#/refs/#", DELETE, api_refs_remove },
 	{ "outbox", GET, api_outbox_list },
 	{ "outbox/#", GET, api_outbox_show },
 	{ "inbound", GET, api_inbound_list },
