@@ -97,6 +97,8 @@ static const struct web_route routes[] = {
 	{ "/t/#/reopen", M_POST, GATE_POST, h_thread, "reopen" },
 	{ "/t/#/resend", M_POST, GATE_POST, h_thread, "resend" },
 	{ "/t/#/reminders", M_POST, GATE_POST, h_thread, "reminders" },
+	{ "/t/#/link", M_POST, GATE_POST, h_thread, "link" },
+	{ "/t/#/unlink", M_POST, GATE_POST, h_thread, "unlink" },
 	{ "/a/#", M_GET, GATE_SESSION, h_attachment, NULL },
 	{ "/c/#/clear-bounce", M_POST, GATE_POST, web_handle_clear_bounce, NULL },
 	{ "/c/#/email", M_POST, GATE_POST, web_handle_contact_email, NULL },
