@@ -193,6 +193,7 @@ static void test_store_refs_bad_input_named_and_nothing_written(void **state)
 	assert_string_equal(err, "url: longer than 2048 bytes");
 	assert_string_equal(field, "url");
 	free(err);
+	err = NULL;
 	free(long_url);
 	assert_int_equal(fx_int(f, "SELECT count(*) FROM thread_refs"), 0);
 	/* Upper case schemes are schemes too. */
