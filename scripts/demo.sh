@@ -1,5 +1,7 @@
 #!/bin/sh
 # demo.sh BUILD_DIR - set up ./demo and run gatewayd on it in the foreground.
+# DEMO_PORT: the web view's port (default 8080); DEMO_DIR: another
+# directory than ./demo (the tests use a temporary one).
 #
 # ./demo holds a config, a SQLite database, a key file and a Maildir that
 # receives every email the daemon sends.  Running it again keeps the data
@@ -10,9 +12,13 @@
 set -eu
 build=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
-demo=$top/demo
-ctl="$top/$build/gatewayd/gatewayctl"
-daemon="$top/$build/gatewayd/gatewayd"
+case $build in
+/*) ;;
+*) build=$top/$build ;;
+esac
+demo=${DEMO_DIR:-$top/demo}
+ctl="$build/gatewayd/gatewayctl"
+daemon="$build/gatewayd/gatewayd"
 port=${DEMO_PORT:-8080}
 conf=$demo/gatewayd.conf
 log=$demo/gatewayd.log
