@@ -349,11 +349,15 @@ async function linksFlow(browser, env, dir) {
   check(clientErrors.length === 0, `links: no script or CSP errors on the client page${clientErrors.length ? ': ' + clientErrors.join(' | ') : ''}`);
   await clientCtx.close();
 
-  // Remove the first one.
-  await Promise.all([page.waitForURL(/#links$/),
-    page.click(`ul.reflist li:has-text("${JOB_URL}") button:has-text("Remove")`)]);
+  // Remove the first one, on a phone.
+  await page.setViewportSize({ width: 390, height: 844 });
+  const remove = page.locator(`ul.reflist li:has-text("${JOB_URL}") button:has-text("Remove")`);
+  const box = await remove.boundingBox();
+  check(box && box.x >= 0 && box.x + box.width <= 390, 'links: the remove button is on screen at 390px');
+  await Promise.all([page.waitForURL(/#links$/), remove.click()]);
   check((await page.locator('ul.refs a.ref').count()) === 1 && !(await page.content()).includes(JOB_URL),
     'links: removing takes it off the page');
+  await page.setViewportSize({ width: 1280, height: 900 });
   const shown = JSON.parse(ctl('--json', 'thread', 'show', ids.thread));
   check(shown.refs.length === 1 && shown.refs[0].url === 'http://dms.firm.example/f?a=1&b=2',
     'links: gatewayctl sees what is left');
