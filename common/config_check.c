@@ -245,6 +245,11 @@ int cfg_check_address(const char *dir, char **value, char **why_r)
  * "\"Name\" <addr>" (backslash escapes inside the quotes).  An unquoted
  * name may hold any text but quotes and angle brackets, so the usual
  * "Example & Partners <chat@firm.example>" is taken as written.
+ *
+ * Not gmime's internet_address_list_parse(): common/ may use OpenSSL only
+ * (every program reads the config, and gatewayctl and the daemon's
+ * outbound side link no gmime), and the one form a sender address takes
+ * needs a few lines, not a MIME library.
  */
 int cfg_parse_mailbox(const char *s, char **name_r, char **addr_r, char **why_r)
 {
