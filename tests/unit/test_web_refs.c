@@ -175,12 +175,80 @@ static void test_web_refs_add_refused_and_removed(void **state)
 	free(member);
 }
 
+/* A staff member's new chat may bring a link; a bad one refuses the chat
+ * and shows the form again as it was sent. */
+static void test_web_refs_with_a_new_chat(void **state)
+{
+	struct wfx *f = *state;
+	char *member = wfx_login(f, LINK_STAFF, f->member);
+	char *csrf = wfx_csrf(f, member, "/"), *form, *body = NULL, *loc, *err = NULL;
+	struct store_thread_list all = { 0 };
+	struct store_thread_filter any = { .archived = STORE_ARCHIVED_ANY };
+	size_t before;
+	struct wresp r;
+
+	WFX_CHECK(store_thread_list(f->s, &any, &all, &err), err);
+	before = all.count;
+	store_thread_list_free(&all);
+
+	form = xasprintf("csrf=%s&account=%lld&subject=Tax+2026&body=Hello&ref_label=Job+4711"
+			 "&ref_url=javascript%%3Aalert(1)", csrf, (long long)f->acc_a);
+	assert_int_equal(post_status(f, member, "/new", form, &body), 400);
+	free(form);
+	assert_non_null(strstr(body, "Link address: must start with http:// or https://"));
+	assert_non_null(strstr(body, "name=\"ref_label\" maxlength=\"200\" value=\"Job 4711\""));
+	assert_non_null(strstr(body, "value=\"javascript:alert(1)\""));
+	assert_non_null(strstr(body, "value=\"Tax 2026\""));
+	free(body);
+	form = xasprintf("csrf=%s&account=%lld&subject=Tax+2026&body=Hello&ref_url="
+			 "https%%3A%%2F%%2Fpm.firm.example%%2Fjobs%%2F4711", csrf, (long long)f->acc_a);
+	assert_int_equal(post_status(f, member, "/new", form, &body), 400);
+	free(form);
+	assert_non_null(strstr(body, "Link label: empty"));
+	free(body);
+	WFX_CHECK(store_thread_list(f->s, &any, &all, &err), err);
+	assert_int_equal(all.count, before);
+	store_thread_list_free(&all);
+
+	form = xasprintf("csrf=%s&account=%lld&subject=Tax+2026&body=Hello&ref_label=Job+4711"
+			 "&ref_url=https%%3A%%2F%%2Fpm.firm.example%%2Fjobs%%2F4711", csrf,
+			 (long long)f->acc_a);
+	assert_int_equal(wfx_post(f, member, "/new", form, &r), 0);
+	free(form);
+	assert_int_equal(r.status, 303);
+	loc = wresp_header(&r, "Location");
+	wresp_clear(&r);
+	int64_t thread = strtoll(loc + 3, NULL, 10);
+	free(loc);
+	struct store_thread_ref *refs = NULL;
+	size_t n = 0;
+	WFX_CHECK(store_thread_refs(f->s, thread, &refs, &n, &err), err);
+	assert_int_equal(n, 1);
+	assert_string_equal(refs[0].label, "Job 4711");
+	assert_string_equal(refs[0].url, "https://pm.firm.example/jobs/4711");
+	store_thread_refs_free(refs, n);
+	/* Without a link, a chat has none. */
+	form = xasprintf("csrf=%s&account=%lld&subject=Plain&body=Hello&ref_label=&ref_url=", csrf,
+			 (long long)f->acc_a);
+	assert_int_equal(wfx_post(f, member, "/new", form, &r), 0);
+	free(form);
+	assert_int_equal(r.status, 303);
+	loc = wresp_header(&r, "Location");
+	wresp_clear(&r);
+	assert_int_equal(count_refs(f, strtoll(loc + 3, NULL, 10)), 0);
+	free(loc);
+	free(csrf);
+	free(member);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_web_refs_staff_see_them_escaped_client_never,
 						wfx_setup, wfx_teardown),
 		cmocka_unit_test_setup_teardown(test_web_refs_add_refused_and_removed,
+						wfx_setup, wfx_teardown),
+		cmocka_unit_test_setup_teardown(test_web_refs_with_a_new_chat,
 						wfx_setup, wfx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
