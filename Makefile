@@ -1,5 +1,6 @@
 # The two set-up commands of the README, and the usual targets around them.
-#   make demo   build and run gatewayd on ./demo (SQLite, mail to a Maildir)
+#   make demo   build and run gatewayd on ./demo (SQLite, mail to a Maildir;
+#               DEMO_PORT=N when port 8080 is taken)
 #   make check  build normally and with ASan+UBSan, run the whole test suite;
 #               ends with the skipped tests and why each did not run
 #   make deb    build the Debian package $(BUILD)/gatewayd_VERSION_ARCH.deb
@@ -43,7 +44,7 @@ test-deps: deps
 	@command -v npm >/dev/null 2>&1 || ./scripts/deps.sh nodejs npm
 
 build: deps
-	cmake -S . -B $(BUILD) -DGW_WERROR=ON $(CMAKE_ARGS)
+	cmake -S . -B $(BUILD) -DGW_WERROR=ON -DGW_TESTS=ON $(CMAKE_ARGS)
 	cmake --build $(BUILD) -j $(JOBS)
 
 build-san: deps
@@ -78,7 +79,12 @@ fuzz: deps
 	@./scripts/deps.sh $(FUZZ_PKGS)
 	./fuzz/run.sh
 
-demo: build
+# The demo needs the programs only: the test programs are left out
+# (GW_TESTS=OFF) and come back with the next `make build` or `make check`.
+# DEMO_PORT=N picks the web view's port (default 8080).
+demo: deps
+	cmake -S . -B $(BUILD) -DGW_WERROR=ON -DGW_TESTS=OFF $(CMAKE_ARGS)
+	cmake --build $(BUILD) -j $(JOBS)
 	./scripts/demo.sh $(BUILD)
 
 install: build

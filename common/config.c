@@ -73,8 +73,9 @@ static const char *const level_values[] = { "error", "warn", "info", "debug", NU
 static const struct cfg_key cfg_keys[] = {
 	{ "store", "path", CFG_PATH, OFF(store.path), "/var/lib/gatewayd/gatewayd.db",
 	  0, 0, 0, NULL, NULL },
-	{ "store", "attachments_dir", CFG_PATH, OFF(store.attachments_dir),
-	  "/var/lib/gatewayd/attachments", 0, 0, 0, NULL, NULL },
+	/* No default of its own: beside the database (check_whole). */
+	{ "store", "attachments_dir", CFG_PATH, OFF(store.attachments_dir), NULL,
+	  0, 0, 0, NULL, NULL },
 	{ "store", "busy_timeout_ms", CFG_INT, OFF(store.busy_timeout_ms), "5000",
 	  0, 600000, 0, NULL, NULL },
 	{ "store", "synchronous", CFG_ENUM_INT, OFF(store.synchronous_full), "full",
@@ -85,7 +86,7 @@ static const struct cfg_key cfg_keys[] = {
 	{ "mail", "transport", CFG_STRING, OFF(mail.transport),
 	  "maildir:/var/lib/gatewayd/Maildir", 0, 0, 0, NULL, cfg_check_transport },
 	{ "mail", "from", CFG_STRING, OFF(mail.from), NULL, 0, 0, 1, NULL,
-	  cfg_check_address },
+	  cfg_check_mailbox },
 	{ "mail", "from_name", CFG_STRING, OFF(mail.from_name), "", 0, 0, 0, NULL,
 	  cfg_check_display_name },
 	{ "mail", "reply_domain", CFG_STRING, OFF(mail.reply_domain), NULL, 0, 0, 1,
@@ -517,6 +518,37 @@ static void set_defaults(struct cfg_ctx *c)
 	}
 }
 
+static int key_line(const struct cfg_ctx *c, const char *section, const char *name)
+{
+	int known;
+
+	return c->set_line[find_key(section, name, &known) - cfg_keys];
+}
+
+/*
+ * [mail] from may be "NAME <address>": from keeps the address, and the
+ * name becomes from_name unless the file sets from_name itself (the key
+ * that says only the name wins).  Checked already by cfg_check_mailbox.
+ */
+static void split_from(struct cfg_ctx *c)
+{
+	struct gw_config *cfg = c->cfg;
+	char *name, *addr, *why = NULL;
+
+	if (cfg_parse_mailbox(cfg->mail.from, &name, &addr, &why) < 0) {
+		free(why); /* cannot happen: the value passed the same parser */
+		return;
+	}
+	free(cfg->mail.from);
+	cfg->mail.from = addr;
+	if (*name != '\0' && key_line(c, "mail", "from_name") == 0) {
+		free(cfg->mail.from_name);
+		cfg->mail.from_name = name;
+	} else {
+		free(name);
+	}
+}
+
 static void check_whole(struct cfg_ctx *c)
 {
 	struct gw_config *cfg = c->cfg;
@@ -529,6 +561,16 @@ static void check_whole(struct cfg_ctx *c)
 	}
 	if (c->err != NULL)
 		return;
+	split_from(c);
+	/* Attachments live beside the database unless told otherwise, so that
+	 * moving [store] path moves everything the store writes. */
+	if (cfg->store.attachments_dir == NULL) {
+		char *dir = path_dir(cfg->store.path);
+
+		cfg->store.attachments_dir = xasprintf("%s%sattachments", dir,
+						       dir[strlen(dir) - 1] == '/' ? "" : "/");
+		free(dir);
+	}
 	if (cfg->mail.retry_max < cfg->mail.retry_min) {
 		int known;
 		const struct cfg_key *kmin = find_key("mail", "retry_min", &known);

@@ -239,6 +239,109 @@ int cfg_check_address(const char *dir, char **value, char **why_r)
 	return 0;
 }
 
+/*
+ * The mailbox forms mail tools accept (RFC 5322 name-addr, without
+ * comments or groups): a bare address, "<addr>", "Name <addr>" and
+ * "\"Name\" <addr>" (backslash escapes inside the quotes).  An unquoted
+ * name may hold any text but quotes and angle brackets, so the usual
+ * "Example & Partners <chat@firm.example>" is taken as written.
+ *
+ * Not gmime's internet_address_list_parse(): common/ may use OpenSSL only
+ * (every program reads the config, and gatewayctl and the daemon's
+ * outbound side link no gmime), and the one form a sender address takes
+ * needs a few lines, not a MIME library.
+ */
+int cfg_parse_mailbox(const char *s, char **name_r, char **addr_r, char **why_r)
+{
+	const char *lt = NULL, *p, *name_end;
+	struct buf name = BUF_INIT;
+	char *addr, *why = NULL;
+	int quoted = 0;
+
+	*name_r = NULL;
+	*addr_r = NULL;
+	for (p = s; *p != '\0' && lt == NULL; p++) {
+		if (quoted && *p == '\\' && p[1] != '\0')
+			p++;
+		else if (*p == '"')
+			quoted = !quoted;
+		else if (!quoted && *p == '<')
+			lt = p;
+	}
+	if (lt == NULL) {
+		if (quoted) {
+			*why_r = xasprintf("\"%s\" has an unclosed quote", s);
+			return -1;
+		}
+		addr = xstrdup(s);
+		if (cfg_check_address(NULL, &addr, why_r) < 0) {
+			free(addr);
+			return -1;
+		}
+		*name_r = xstrdup("");
+		*addr_r = addr;
+		return 0;
+	}
+	p = strchr(lt, '>');
+	if (p == NULL || p[1] != '\0') {
+		*why_r = xasprintf("\"%s\" is not NAME <local@domain>: nothing may follow "
+				   "the address's closing \">\"", s);
+		return -1;
+	}
+	addr = xstrndup(lt + 1, (size_t)(p - lt - 1));
+	if (cfg_check_address(NULL, &addr, &why) < 0) {
+		*why_r = xasprintf("\"%s\": %s", s, why);
+		free(why);
+		free(addr);
+		return -1;
+	}
+	name_end = lt;
+	while (name_end > s && (name_end[-1] == ' ' || name_end[-1] == '\t'))
+		name_end--;
+	if (name_end > s && *s == '"' && name_end[-1] == '"' && name_end - s >= 2) {
+		for (p = s + 1; p < name_end - 1; p++) {
+			if (*p == '\\' && p + 1 < name_end - 1)
+				p++;
+			else if (*p == '"')
+				break;
+			buf_putc(&name, *p);
+		}
+		if (p < name_end - 1)
+			goto bad_name;
+	} else {
+		for (p = s; p < name_end; p++)
+			if (*p == '"')
+				goto bad_name;
+		buf_append(&name, s, (size_t)(name_end - s));
+	}
+	if (has_ctl(buf_cstr(&name))) {
+		*why_r = xasprintf("\"%s\": the name contains control characters", s);
+		goto fail;
+	}
+	*name_r = buf_detach(&name);
+	*addr_r = addr;
+	return 0;
+bad_name:
+	*why_r = xasprintf("\"%s\": quote the whole name (\"NAME\" <local@domain>) "
+			   "or none of it", s);
+fail:
+	buf_release(&name);
+	free(addr);
+	return -1;
+}
+
+int cfg_check_mailbox(const char *dir, char **value, char **why_r)
+{
+	char *name, *addr;
+
+	(void)dir;
+	if (cfg_parse_mailbox(*value, &name, &addr, why_r) < 0)
+		return -1;
+	free(name);
+	free(addr);
+	return 0;
+}
+
 int cfg_check_display_name(const char *dir, char **value, char **why_r)
 {
 	if (has_ctl(*value)) {

@@ -18,6 +18,14 @@ int cfg_check_listen(const char *dir, char **value, char **why_r);
 int cfg_check_transport(const char *dir, char **value, char **why_r);
 int cfg_check_address(const char *dir, char **value, char **why_r);
 int cfg_check_domain(const char *dir, char **value, char **why_r);
+/* [mail] from: a bare address or NAME <address> (cfg_parse_mailbox). */
+int cfg_check_mailbox(const char *dir, char **value, char **why_r);
+/*
+ * Split a mailbox into its display name ("" when none; quotes and escapes
+ * removed) and its address, both malloc'd.  -1 with *why_r set when the
+ * text is neither a plain address nor NAME <address>.
+ */
+int cfg_parse_mailbox(const char *s, char **name_r, char **addr_r, char **why_r);
 int cfg_check_display_name(const char *dir, char **value, char **why_r);
 int cfg_check_token(const char *dir, char **value, char **why_r);
 /* A group known to the system (getgrnam). */

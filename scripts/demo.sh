@@ -1,30 +1,46 @@
 #!/bin/sh
 # demo.sh BUILD_DIR - set up ./demo and run gatewayd on it in the foreground.
+# DEMO_PORT: the web view's port (default 8080); DEMO_DIR: another
+# directory than ./demo (the tests use a temporary one).
 #
 # ./demo holds a config, a SQLite database, a key file and a Maildir that
 # receives every email the daemon sends.  Running it again keeps the data
-# (delete ./demo to start over).
+# (delete ./demo to start over).  The config is written on every run, so
+# that DEMO_PORT (default 8080) is honoured whatever the last run used.
+# The links are printed once the daemon listens; a daemon that cannot
+# start (the port taken) is reported with what to do.
 set -eu
 build=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
-demo=$top/demo
-ctl="$top/$build/gatewayd/gatewayctl"
-daemon="$top/$build/gatewayd/gatewayd"
+case $build in
+/*) ;;
+*) build=$top/$build ;;
+esac
+demo=${DEMO_DIR:-$top/demo}
+ctl="$build/gatewayd/gatewayctl"
+daemon="$build/gatewayd/gatewayd"
 port=${DEMO_PORT:-8080}
 conf=$demo/gatewayd.conf
+log=$demo/gatewayd.log
+
+case $port in
+''|*[!0-9]*) echo "demo: DEMO_PORT=$port is not a port number" >&2; exit 64 ;;
+esac
+if [ "$port" -lt 1 ] || [ "$port" -gt 65535 ]; then
+	echo "demo: DEMO_PORT=$port is not within 1..65535" >&2
+	exit 64
+fi
 
 mkdir -p "$demo"
-if [ ! -f "$conf" ]; then
-	cat >"$conf" <<CONF
-# Demo configuration: paths are relative to this file.
+cat >"$conf" <<CONF
+# Demo configuration, written by scripts/demo.sh on every run (DEMO_PORT
+# picks the port).  Paths are relative to this file.
 [store]
 path = gatewayd.db
-attachments_dir = attachments
 
 [mail]
 transport = maildir:Maildir
-from = chat@firm.example
-from_name = Example & Partners
+from = Example & Partners <chat@firm.example>
 reply_domain = reply.firm.example
 
 [links]
@@ -37,7 +53,6 @@ base_url = http://127.0.0.1:$port
 [log]
 level = info
 CONF
-fi
 
 "$ctl" -c "$conf" init
 if [ ! -f "$demo/.seeded" ]; then
@@ -55,20 +70,56 @@ if [ ! -f "$demo/.seeded" ]; then
 		--body "Hello Anna, please send us the **bank statements** for December and confirm the stock count." \
 		--task "Upload December bank statements" --task "Confirm the stock count" \
 		--remind --remind-days 3 --remind-count 2)
+	# A link staff see on the thread (clients never do).
+	"$ctl" -c "$conf" thread link "$thread" --label "Job 4711: year-end accounts" \
+		--url "https://pm.firm.example/jobs/4711" >/dev/null
 	printf '%s\n%s\n%s\n' "$thread" "$anna" "$owner" >"$demo/.seeded"
 fi
 thread=$(sed -n 1p "$demo/.seeded")
 anna=$(sed -n 2p "$demo/.seeded")
 owner=$(sed -n 3p "$demo/.seeded")
 
+# Start the daemon, and print the links only once it listens.
+: >"$log"
+"$daemon" -c "$conf" --foreground >>"$log" 2>&1 &
+pid=$!
+trap 'kill -TERM "$pid" 2>/dev/null || :' INT TERM HUP
+waited=0
+until grep -q "daemon: web view on" "$log"; do
+	if ! kill -0 "$pid" 2>/dev/null || [ "$waited" -ge 300 ]; then
+		kill -TERM "$pid" 2>/dev/null || :
+		cat "$log" >&2
+		echo "demo: gatewayd did not start (log: $log)" >&2
+		if grep -qi "in use" "$log"; then
+			echo "demo: port $port is taken; pick another: DEMO_PORT=8081 make demo" >&2
+		fi
+		exit 1
+	fi
+	sleep 0.1
+	waited=$((waited + 1))
+done
+shown=$(wc -c <"$log")
+head -c "$shown" "$log"
+
 echo
 echo "gatewayd demo"
 echo "  config:   $conf"
+echo "  log:      $log"
 echo "  mail to:  $demo/Maildir/new (every email the daemon sends)"
 echo "  client link (Anna Baker, Acme Bakery Ltd):"
 echo "    $("$ctl" -c "$conf" link "$thread" --for "contact:$anna")"
 echo "  staff link (Olivia Owner):"
 echo "    $("$ctl" -c "$conf" link "$thread" --for "staff:$owner")"
 echo
-echo "Starting gatewayd in the foreground; Ctrl-C stops it."
-exec "$daemon" -c "$conf" --foreground
+echo "gatewayd listens on 127.0.0.1:$port; Ctrl-C stops it."
+# The rest of the log as it comes, until the daemon ends.
+tail -c +"$((shown + 1))" -f --pid="$pid" "$log" &
+tailer=$!
+status=0
+wait "$pid" || status=$?
+# A signal interrupts wait before the daemon has finished: wait for it.
+while kill -0 "$pid" 2>/dev/null; do
+	wait "$pid" || status=$?
+done
+wait "$tailer" 2>/dev/null || :
+exit "$status"

@@ -13,7 +13,7 @@
 #define AUDIT_LIMIT_MAX 1000
 
 static const char *const actions[] = {
-	"view", "post", "note", "archive", "reopen", "resend", "reminders", "task",
+	"view", "post", "note", "archive", "reopen", "resend", "reminders", "task", "link",
 	"contact", "account", "hold", "export", "erase", "key_rotation", "api_key",
 	"audit",
 };

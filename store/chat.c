@@ -237,6 +237,9 @@ static enum gw_result chat_create_one(struct store *s, const struct store_chat_n
 	for (size_t i = 0; r == GW_OK && i < c->n_tasks; i++)
 		if (store_db_exec(s, SQL_TASK_ADD, "isi", thread_id, c->tasks[i], now) != SQLITE_OK)
 			r = store_db_fail(s, error_r, "thread %lld: add task", (long long)thread_id);
+	for (size_t i = 0; r == GW_OK && i < c->n_refs; i++)
+		r = store_thread_ref_insert(s, thread_id, c->refs[i].label, c->refs[i].url, now,
+					    NULL, error_r);
 	int64_t note_id = 0;
 	if (r == GW_OK && c->reminders) {
 		char *note = store_reminder_note_text(1, txt->days, txt->count);
@@ -276,6 +279,15 @@ static enum gw_result chat_check(struct store *s, const struct store_chat_new *c
 		snprintf(what, sizeof(what), "task %zu", i + 1);
 		enum gw_result r = store_text_check(what, c->tasks != NULL ? c->tasks[i] : NULL,
 						    TEXT_MAX_TASK, 0, error_r);
+		if (r != GW_OK)
+			return r;
+	}
+	if (c->n_refs > STORE_REF_MAX)
+		return store_fail(error_r, GW_INVALID, "refs: more than %d links", STORE_REF_MAX);
+	for (size_t i = 0; i < c->n_refs; i++) {
+		const char *field;
+		enum gw_result r = store_thread_ref_check(c->refs[i].label, c->refs[i].url, &field,
+							  error_r);
 		if (r != GW_OK)
 			return r;
 	}

@@ -186,6 +186,7 @@ void store_thread_view_clear(struct store_thread_view *v)
 	for (size_t i = 0; i < v->n_attachments; i++)
 		store_attachment_clear(&v->attachments[i]);
 	free(v->attachments);
+	store_thread_refs_free(v->refs, v->n_refs);
 	memset(v, 0, sizeof(*v));
 }
 

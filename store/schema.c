@@ -313,6 +313,21 @@ static const char MIGRATION_6[] =
 	" inbound INTEGER NOT NULL,"
 	" idempotency INTEGER NOT NULL);";
 
+/*
+ * 7: external references of a thread (store_thread_ref_*): a label and an
+ * http(s) URL into the firm's own systems, staff only.  thread_refs_url
+ * makes the API's ?ref_url= filter a search.
+ */
+static const char MIGRATION_7[] =
+	"CREATE TABLE thread_refs ("
+	" id INTEGER PRIMARY KEY,"
+	" thread_id INTEGER NOT NULL REFERENCES threads (id),"
+	" label TEXT NOT NULL CHECK (label <> ''),"
+	" url TEXT NOT NULL CHECK (url <> ''),"
+	" created_at INTEGER NOT NULL,"
+	" UNIQUE (thread_id, url));"
+	"CREATE INDEX thread_refs_url ON thread_refs (url, thread_id);";
+
 static const char *const migrations[] = {
 	MIGRATION_1,
 	MIGRATION_2,
@@ -320,6 +335,7 @@ static const char *const migrations[] = {
 	MIGRATION_4,
 	MIGRATION_5,
 	MIGRATION_6,
+	MIGRATION_7,
 };
 
 _Static_assert(GW_ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION,

@@ -149,7 +149,7 @@ const char *store_email_status_name(enum store_email_status s);
  */
 
 /* Schema version this program writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 /*
  * Open (creating if needed) the database at settings->path, set WAL mode,
@@ -590,6 +590,23 @@ struct store_attachment {
 	int64_t created_at;
 };
 
+/*
+ * An external reference of a thread: a label and an http(s) URL into the
+ * firm's own systems ("Tax return 2026 - job 4711",
+ * https://pm.firm.example/jobs/4711).  Staff only: never shown to contacts.
+ */
+struct store_thread_ref {
+	int64_t id;
+	int64_t thread_id;
+	char *label;               /* plain text, escape when rendering */
+	char *url;                 /* http:// or https:// */
+	int64_t created_at;
+};
+struct store_thread_ref_new {
+	const char *label;
+	const char *url;
+};
+
 /* One thread with everything the web view and `gatewayctl show` render. */
 struct store_thread_view {
 	struct store_thread thread;
@@ -600,6 +617,8 @@ struct store_thread_view {
 	struct store_attachment *attachments; /* oldest first */
 	size_t n_attachments;
 	int64_t reader_last_read;        /* reader's read mark (message id), 0 */
+	struct store_thread_ref *refs;   /* oldest first; none for a contact */
+	size_t n_refs;
 };
 
 /* New chat: one account, or bulk (one thread per account, same text). */
@@ -616,6 +635,8 @@ struct store_chat_new {
 	int reminders;                /* 1 = on */
 	int reminder_days;            /* 0 = store default */
 	int reminder_count;           /* 0 = store default */
+	const struct store_thread_ref_new *refs; /* external references, may be NULL */
+	size_t n_refs;
 };
 
 /*
@@ -720,6 +741,43 @@ enum gw_result store_thread_access(struct store *store, int64_t thread_id,
 				   enum store_kind kind, int64_t id, char **error_r);
 
 /* ------------------------------------------------------------------------
+ * External references (struct store_thread_ref): staff only
+ */
+
+#define STORE_REF_LABEL_MAX 200   /* bytes */
+#define STORE_REF_URL_MAX 2048    /* bytes */
+#define STORE_REF_MAX 50          /* per thread */
+
+/*
+ * Check a label and URL without touching the database: the label is
+ * single-line text (1..STORE_REF_LABEL_MAX bytes, no control characters),
+ * the URL http:// or https:// with a host, no blanks or control
+ * characters, at most STORE_REF_URL_MAX bytes.  GW_INVALID with an error
+ * that starts with the field ("url: must start with http:// or https://");
+ * *field_r names it ("label" or "url"), NULL on GW_OK.
+ */
+enum gw_result store_thread_ref_check(const char *label, const char *url,
+				      const char **field_r, char **error_r);
+/*
+ * Add a reference (archived threads too).  staff_id 0 = the firm (CLI,
+ * API); otherwise the staff member must see the account (GW_NOTFOUND).
+ * The same URL twice on one thread is GW_PERMFAIL ("url: ..."); more than
+ * STORE_REF_MAX is GW_INVALID ("refs: ...").
+ */
+enum gw_result store_thread_ref_add(struct store *store, int64_t thread_id,
+				    int64_t staff_id, const char *label, const char *url,
+				    int64_t *ref_id_r, char **error_r);
+/* Remove reference ref_id of the thread: GW_NOTFOUND if it is not there. */
+enum gw_result store_thread_ref_remove(struct store *store, int64_t thread_id,
+				       int64_t ref_id, int64_t staff_id, char **error_r);
+/* A thread's references, oldest first, for staff readers; *refs_r is
+ * freed with store_thread_refs_free(). */
+enum gw_result store_thread_refs(struct store *store, int64_t thread_id,
+				 struct store_thread_ref **refs_r, size_t *n_r,
+				 char **error_r);
+void store_thread_refs_free(struct store_thread_ref *refs, size_t n);
+
+/* ------------------------------------------------------------------------
  * Attachments
  *
  * Content lives in files named by its SHA-256: DIR/ab/abcdef...(64 hex).
@@ -788,6 +846,7 @@ struct store_thread_filter {
 	int64_t reader_id;
 	enum store_archived_filter archived;
 	enum store_thread_order order;
+	const char *ref_url;       /* non-NULL: threads with a reference to exactly this URL */
 	int limit;                 /* 0 = all */
 	int offset;
 };
@@ -800,7 +859,8 @@ enum gw_result store_thread_get(struct store *store, int64_t thread_id,
 				struct store_thread *thread_r, char **error_r);
 /*
  * The whole thread in one read transaction.  Contacts never see staff_only
- * notes; for staff readers (and reader_kind 0) include_staff_only decides.
+ * notes nor external references; for staff readers (and reader_kind 0)
+ * include_staff_only decides on notes, and references are always there.
  */
 enum gw_result store_thread_show(struct store *store, int64_t thread_id,
 				 enum store_kind reader_kind, int64_t reader_id,

@@ -234,6 +234,16 @@ void store_outbox_from_row(sqlite3_stmt *st, struct store_outbox *o);
 	" coalesce(thread_id, 0), reason"
 void store_inbound_from_row(sqlite3_stmt *st, struct store_inbound *in);
 
+/* ---- refs.c ---- */
+
+/* Insert a checked reference inside the caller's transaction. */
+enum gw_result store_thread_ref_insert(struct store *s, int64_t thread_id, const char *label,
+				       const char *url, int64_t now, int64_t *id_r,
+				       char **error_r);
+enum gw_result store_thread_refs_load(struct store *s, int64_t thread_id,
+				      struct store_thread_ref **refs_r, size_t *n_r,
+				      char **error_r);
+
 /* ---- schema.c ---- */
 
 enum gw_result store_schema_migrate(struct store *s, char **error_r);

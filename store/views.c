@@ -44,6 +44,7 @@ static const char SQL_THREAD_LIST[] =
 	" AND (?3 = 0 OR t.account_id = (SELECT account_id FROM contacts WHERE id = ?3))"
 	" AND (?4 = 2 OR (?4 = 0 AND t.archived_at IS NULL)"
 	"  OR (?4 = 1 AND t.archived_at IS NOT NULL))"
+	" AND (?8 IS NULL OR t.id IN (SELECT thread_id FROM thread_refs WHERE url = ?8))"
 	" ORDER BY CASE ?5 WHEN 1 THEN t.last_notified_at WHEN 2 THEN -t.id"
 	"  ELSE t.last_message_at END DESC, t.id DESC"
 	" LIMIT ?6 OFFSET ?7";
@@ -98,10 +99,10 @@ enum gw_result store_thread_list(struct store *s, const struct store_thread_filt
 {
 	memset(list, 0, sizeof(*list));
 	size_t cap = 0;
-	sqlite3_stmt *st = store_db_q(s, SQL_THREAD_LIST, "iiiddii", f->account_id, f->staff_id,
+	sqlite3_stmt *st = store_db_q(s, SQL_THREAD_LIST, "iiiddiis", f->account_id, f->staff_id,
 				      f->contact_id, (int)f->archived, (int)f->order,
 				      (int64_t)(f->limit > 0 ? f->limit : -1),
-				      (int64_t)(f->offset > 0 ? f->offset : 0));
+				      (int64_t)(f->offset > 0 ? f->offset : 0), f->ref_url);
 	int rc = st != NULL ? bind_reader(s, st, f->reader_kind, f->reader_id,
 					  f->reader_kind != STORE_CONTACT)
 			    : s->last_rc;
@@ -251,6 +252,10 @@ static enum gw_result view_fill(struct store *s, struct store_thread_view *v,
 		sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return store_db_fail(s, error_r, "thread %lld: attachments", (long long)thread_id);
+	/* External references are for staff: a contact's view has none. */
+	if (kind != STORE_CONTACT &&
+	    (r = store_thread_refs_load(s, thread_id, &v->refs, &v->n_refs, error_r)) != GW_OK)
+		return r;
 	if (kind == STORE_STAFF || kind == STORE_CONTACT) {
 		rc = store_db_int(s, SQL_READER_MARK, &v->reader_last_read, "isi", thread_id,
 				  store_kind_name(kind), reader_id);

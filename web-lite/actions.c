@@ -1,7 +1,8 @@
 /*
  * actions.c - what a person can do in a thread (reply with or without a
  * file, mark read, tick a task, and the staff's archive, reopen, resend
- * and reminder settings), and attachment downloads.
+ * and reminder settings), and attachment downloads.  The links to the
+ * firm's systems (link, unlink) are in refs.c.
  *
  * The router has already checked the session, the body size and the CSRF
  * token of every POST that arrives here.  A refused action on a thread the
@@ -310,6 +311,10 @@ void web_handle_thread(struct web_req *r, int64_t thread_id, const char *action)
 		do_read(r, thread_id);
 	else if (strcmp(action, "task") == 0)
 		do_task(r, thread_id);
+	else if (strcmp(action, "link") == 0)
+		web_thread_link(r, thread_id);
+	else if (strcmp(action, "unlink") == 0)
+		web_thread_unlink(r, thread_id);
 	else
 		do_staff(r, thread_id, action);
 }

@@ -2,7 +2,8 @@
  * page_home.c - "/": the client's chats in to-do order (the thread with
  * the newest notification or resend first) and the staff's chats of the
  * accounts they may see, with unread counts, the open/archived filter and
- * the "new chat" forms; POST /new creates the chat(s).
+ * the "new chat" forms (staff may give a link for staff with it); POST /new
+ * creates the chat(s).
  *
  * A refused new chat shows the home page again with the error and the
  * form filled in as it was sent.
@@ -154,7 +155,18 @@ static void staff_new_form(struct web_req *r, struct buf *o, const struct web_fo
 	buf_puts(o, "</textarea></label><label>Tasks for the client, one per line"
 		    "<textarea name=\"tasks\" rows=\"3\">");
 	prefill(o, pf, "tasks");
-	buf_printf(o, "</textarea></label><div class=\"remrow\"><label class=\"check\">"
+	/* An external reference for staff (refs.c), e.g. the job in the
+	 * firm's own system; clients never see it. */
+	buf_puts(o, "</textarea></label><fieldset><legend>Link for staff (optional)</legend>"
+		    "<div class=\"refpair\"><label>Label<input name=\"ref_label\" maxlength=\""
+		    GW_STR(STORE_REF_LABEL_MAX) "\" value=\"");
+	prefill(o, pf, "ref_label");
+	buf_puts(o, "\"></label><label>Address<input type=\"url\" name=\"ref_url\" maxlength=\""
+		    GW_STR(STORE_REF_URL_MAX) "\" placeholder=\"https://\" value=\"");
+	prefill(o, pf, "ref_url");
+	buf_puts(o, "\"></label></div><p class=\"hint\">A job or case in the firm's own "
+		    "systems. Clients do not see it.</p></fieldset>");
+	buf_printf(o, "<div class=\"remrow\"><label class=\"check\">"
 		      "<input type=\"checkbox\" name=\"reminders\" value=\"1\"%s> Remind the "
 		      "client</label><label>every <input type=\"number\" name=\"days\" min=\"1\" "
 		      "max=\"" GW_STR(GW_REMINDER_DAYS_MAX) "\" value=\"3\"> days</label><label>"
@@ -314,6 +326,9 @@ static void new_by_staff(struct web_req *r)
 	size_t n = 0, n_tasks = 0;
 	enum gw_result res;
 	const char *days = web_form_get(form, "days"), *count = web_form_get(form, "count");
+	char *ref_label = clean_field(form, "ref_label", &bad);
+	char *ref_url = clean_field(form, "ref_url", &bad);
+	struct store_thread_ref_new ref = { ref_label, ref_url };
 	int64_t rdays, rcount;
 
 	memset(&chat, 0, sizeof(chat));
@@ -360,6 +375,23 @@ static void new_by_staff(struct web_req *r)
 	}
 	chat.reminder_days = (int)rdays;
 	chat.reminder_count = (int)rcount;
+	if (ref_label != NULL || ref_url != NULL) {
+		const char *field;
+
+		if (store_thread_ref_check(ref_label != NULL ? ref_label : "",
+					   ref_url != NULL ? ref_url : "", &field, &err) != GW_OK) {
+			/* "url: must start ..." -> "Link address: must start ..." */
+			const char *why = strchr(err, ':') != NULL ? strchr(err, ':') + 1 : err;
+			char *msg = xasprintf("Link %s:%s", strcmp(field, "url") == 0 ? "address"
+										 : "label", why);
+
+			send_home(r, 400, msg, form);
+			free(msg);
+			goto out;
+		}
+		chat.refs = &ref;
+		chat.n_refs = 1;
+	}
 	ids = xcalloc(n, sizeof(*ids));
 	res = store_chat_create(r->store, &chat, ids, &err);
 	if (res == GW_TEMPFAIL) {
@@ -387,6 +419,8 @@ out:
 	free(tasks_text);
 	free(subject);
 	free(body);
+	free(ref_label);
+	free(ref_url);
 	free(err);
 }
 

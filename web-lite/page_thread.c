@@ -1,7 +1,8 @@
 /*
  * page_thread.c - the thread page: subject, reminder bell and schedule,
  * the client's tasks, the timeline of messages, notes and files, the
- * read-mark form, the reply form and, for staff, the thread's settings.
+ * read-mark form, the reply form and, for staff, the links to the firm's
+ * systems (refs.c) and the thread's settings.
  *
  * Layout ids the script relies on (static/app.js): #thread (data-events),
  * #bell, #tasks, #timeline, #markread, #replyform.  The script swaps
@@ -20,6 +21,7 @@ struct page {
 	struct store_thread_view *view;
 	struct buf *out;
 	char *firm;
+	const struct web_ref_form *refform; /* a refused "add link", or NULL */
 	/* Names of uploaders who did not write a message. */
 	struct {
 		enum store_kind kind;
@@ -318,6 +320,7 @@ static void render_staff_box(struct page *pg)
 		   rem->count > 0 ? rem->count : 1);
 	web_render_schedule(o, rem);
 	buf_puts(o, ".</p>");
+	web_render_refs_box(pg->r, o, pg->view, pg->refform);
 	web_render_account_hold(pg->r, o, t->account_id, t->id);
 	web_render_account_contacts(pg->r, o, t->account_id, t->id);
 	buf_puts(o, "</section>");
@@ -340,6 +343,7 @@ static void render_page(struct page *pg, const char *error, const char *draft)
 	if (t->archived)
 		buf_puts(o, " \xc2\xb7 <span class=\"tag\">Archived</span>");
 	buf_puts(o, "</p>");
+	web_render_refs_head(pg->r, o, v);
 	render_bell(pg);
 	buf_puts(o, "</header>");
 	if (error != NULL) {
@@ -363,8 +367,23 @@ static void render_page(struct page *pg, const char *error, const char *draft)
 	buf_puts(o, "</article>");
 }
 
+static void send_thread(struct web_req *r, int64_t thread_id, int code, const char *error,
+			const char *draft, const struct web_ref_form *refform);
+
 void web_send_thread(struct web_req *r, int64_t thread_id, int code,
 		     const char *error, const char *draft)
+{
+	send_thread(r, thread_id, code, error, draft, NULL);
+}
+
+void web_send_thread_form(struct web_req *r, int64_t thread_id, int code,
+			  const struct web_ref_form *form)
+{
+	send_thread(r, thread_id, code, NULL, NULL, form);
+}
+
+static void send_thread(struct web_req *r, int64_t thread_id, int code, const char *error,
+			const char *draft, const struct web_ref_form *refform)
 {
 	struct web *web = r->web;
 	struct store_thread_view view;
@@ -388,7 +407,7 @@ void web_send_thread(struct web_req *r, int64_t thread_id, int code,
 	/* The generation is read before the thread, so that a commit racing
 	 * with the rendering makes the cached copy stale, never wrong. */
 	generation = store_pool_generation(web->pool);
-	cacheable = code == 200 && error == NULL && draft == NULL;
+	cacheable = code == 200 && error == NULL && draft == NULL && refform == NULL;
 	if (cacheable && web_page_cache_send(r, thread_id, generation))
 		return;
 	res = store_thread_access(r->store, thread_id, r->sess.kind, r->sess.id, &err);
@@ -404,6 +423,7 @@ void web_send_thread(struct web_req *r, int64_t thread_id, int code,
 	pg.view = &view;
 	pg.out = &main;
 	pg.firm = web_firm_name(r);
+	pg.refform = refform;
 	render_page(&pg, error, draft);
 	web_render_layout(r, &page, view.thread.subject, &main);
 	if (cacheable)

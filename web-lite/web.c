@@ -100,6 +100,8 @@ static const struct web_route routes[] = {
 	{ "/t/#/resend", M_POST, GATE_POST, h_thread, "resend", "resend" },
 	{ "/t/#/reminders", M_POST, GATE_POST, h_thread, "reminders",
 	  "reminders" },
+	{ "/t/#/link", M_POST, GATE_POST, h_thread, "link", "link" },
+	{ "/t/#/unlink", M_POST, GATE_POST, h_thread, "unlink", "link" },
 	{ "/a/#", M_GET, GATE_SESSION, h_attachment, NULL, "view" },
 	{ "/c/#/clear-bounce", M_POST, GATE_POST, web_handle_clear_bounce, NULL,
 	  "contact" },

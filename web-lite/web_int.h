@@ -495,6 +495,24 @@ void web_handle_new_chat(struct web_req *r);
  * POST, so that nothing typed is lost). */
 void web_send_thread(struct web_req *r, int64_t thread_id, int code,
 		     const char *error, const char *draft);
+/* A refused "add link": what was typed, which field was wrong ("label",
+ * "url" or NULL) and the error, shown beside the form (refs.c). */
+struct web_ref_form {
+	const char *label;
+	const char *url;
+	const char *field;
+	const char *error;
+};
+void web_send_thread_form(struct web_req *r, int64_t thread_id, int code,
+			  const struct web_ref_form *form);
+/* refs.c: the thread's links under its title and in the staff box (staff
+ * only: nothing for anyone else), and POST /t/ID/link, /t/ID/unlink. */
+void web_render_refs_head(struct web_req *r, struct buf *o,
+			  const struct store_thread_view *v);
+void web_render_refs_box(struct web_req *r, struct buf *o, const struct store_thread_view *v,
+			 const struct web_ref_form *form);
+void web_thread_link(struct web_req *r, int64_t thread_id);
+void web_thread_unlink(struct web_req *r, int64_t thread_id);
 void web_handle_thread(struct web_req *r, int64_t thread_id, const char *action);
 void web_handle_attachment(struct web_req *r, int64_t attachment_id);
 /* page_bounces.c: the contacts of an account for the thread page's staff

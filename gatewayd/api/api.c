@@ -111,6 +111,8 @@ static const struct api_route routes[] = {
 	{ "threads/#/resend", POST, api_threads_resend, "resend" },
 	{ "threads/#/reminders", PUT, api_threads_reminders, "reminders" },
 	{ "threads/#/links", POST, api_threads_link, NULL },
+	{ "threads/#/refs", POST, api_refs_add, "link" },
+	{ "threads/#/refs/#", DELETE, api_refs_remove, "link" },
 	{ "outbox", GET, api_outbox_list, NULL },
 	{ "outbox/#", GET, api_outbox_show, NULL },
 	{ "inbound", GET, api_inbound_list, NULL },

@@ -190,6 +190,8 @@ json_t *api_json_message(const struct store_message *m);
 json_t *api_json_task(const struct store_task *t);
 json_t *api_json_attachment(const struct store_attachment *a);
 json_t *api_json_outbox(const struct store_outbox *o);
+json_t *api_json_ref(const struct store_thread_ref *f);
+json_t *api_json_refs(const struct store_thread_ref *refs, size_t n);
 json_t *api_json_inbound(const struct store_inbound *in);
 
 /* ---- handlers ---- */
@@ -252,6 +254,14 @@ void api_hold_put(struct api_req *r);
  */
 int api_audit_record(struct api_req *r, const char *action, const char *method,
 		     const char *path, int write);
+/* api_refs.c: external references (staff only) */
+void api_refs_add(struct api_req *r);
+void api_refs_remove(struct api_req *r);
+/* "refs": [{"label", "url"}] of a new chat, checked (422 naming
+ * refs[N].FIELD); *refs_r points into the body, free() the array. */
+int api_get_refs(struct api_req *r, struct store_thread_ref_new **refs_r, size_t *n_r);
+/* Set "refs" on a thread record; -1 after replying with the error. */
+int api_set_refs(struct api_req *r, json_t *thread, int64_t thread_id);
 
 /* api_logs.c */
 void api_outbox_list(struct api_req *r);

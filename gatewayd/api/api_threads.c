@@ -114,7 +114,7 @@ static int parse_order(struct api_req *r, enum store_thread_order *v_r)
 void api_threads_list(struct api_req *r)
 {
 	static const char *const params[] = { "account", "staff", "reader", "archived",
-					      "order", "limit", "offset", NULL };
+					      "order", "ref_url", "limit", "offset", NULL };
 	struct store_thread_filter f = { 0 };
 	struct store_thread_list list = { 0 };
 	enum store_kind rkind = 0;
@@ -124,6 +124,7 @@ void api_threads_list(struct api_req *r)
 	json_t *arr;
 
 	f.limit = LIST_LIMIT_DEFAULT;
+	f.ref_url = api_query(r, "ref_url");
 	if (api_query_only(r, params) < 0 || api_query_id(r, "account", &f.account_id) < 0 ||
 	    api_query_id(r, "staff", &f.staff_id) < 0 ||
 	    api_query_principal(r, "reader", &rkind, &rid) < 0 ||
@@ -168,8 +169,17 @@ void api_threads_list(struct api_req *r)
 		return;
 	}
 	arr = json_array();
-	for (size_t i = 0; i < list.count; i++)
-		json_array_append_new(arr, api_json_thread(&list.items[i], rkind != 0));
+	for (size_t i = 0; i < list.count; i++) {
+		json_t *o = api_json_thread(&list.items[i], rkind != 0);
+
+		json_array_append_new(arr, o);
+		/* A contact's list shows none of the firm's references. */
+		if (rkind != STORE_CONTACT && api_set_refs(r, o, list.items[i].id) < 0) {
+			json_decref(arr);
+			store_thread_list_free(&list);
+			return;
+		}
+	}
 	api_reply(r, 200, json_pack("{s:o, s:i, s:i}", "threads", arr, "limit", f.limit,
 				    "offset", f.offset));
 	store_thread_list_free(&list);
@@ -192,8 +202,14 @@ static void reply_created(struct api_req *r, const int64_t *ids, size_t n)
 			api_fail(r, res, error, NULL);
 			return;
 		}
-		json_array_append_new(arr, api_json_thread(&t, 0));
+		json_t *o = api_json_thread(&t, 0);
+
+		json_array_append_new(arr, o);
 		store_thread_clear(&t);
+		if (api_set_refs(r, o, ids[i]) < 0) {
+			json_decref(arr);
+			return;
+		}
 	}
 	api_created(r, json_pack("{s:o}", "threads", arr));
 }
@@ -407,8 +423,9 @@ void api_threads_create(struct api_req *r)
 {
 	static const char *const fields[] = { "account_id", "account_ids", "from_staff",
 					      "from_contact", "subject", "body", "template",
-					      "tasks", "reminders", "show_content", NULL };
+					      "tasks", "reminders", "show_content", "refs", NULL };
 	struct store_chat_new chat = { 0 };
+	struct store_thread_ref_new *refs = NULL;
 	int64_t *accounts = NULL, *threads = NULL, who = 0;
 	const char **tasks = NULL;
 	enum store_kind kind;
@@ -429,16 +446,21 @@ void api_threads_create(struct api_req *r)
 	    api_get_str(r, r->body, "subject", chat.template_name == NULL, &chat.subject) < 0 ||
 	    api_get_str(r, r->body, "body", chat.template_name == NULL, &chat.body) < 0 ||
 	    get_tasks(r, &tasks, &chat.n_tasks) < 0 || get_reminders(r, &chat) < 0 ||
+	    api_get_refs(r, &refs, &chat.n_refs) < 0 ||
 	    api_get_bool(r, r->body, "show_content", 0, &chat.show_content, NULL) < 0 ||
 	    check_accounts(r, chat.staff_id, accounts, chat.n_accounts) < 0)
 		goto out;
 	chat.tasks = tasks;
+	chat.refs = refs;
 	threads = xcalloc(chat.n_accounts, sizeof(*threads));
 	res = store_chat_create(r->store, &chat, threads, &error);
 	if (res != GW_OK) {
 		/* Accounts and staff were checked: an unknown name is the template's. */
-		api_fail(r, res, error, res == GW_NOTFOUND && chat.template_name != NULL
-						? "template" : NULL);
+		api_fail(r, res, error,
+			 res == GW_NOTFOUND && chat.template_name != NULL ? "template"
+			 : res == GW_PERMFAIL && error != NULL && strncmp(error, "url:", 4) == 0
+					 ? "refs"
+									     : NULL);
 		goto out;
 	}
 	r->wake = 1;
@@ -447,6 +469,7 @@ out:
 	free(accounts);
 	free(threads);
 	free(tasks);
+	free(refs);
 }
 
 /* ---- show and change ---- */
@@ -484,6 +507,9 @@ void api_threads_show(struct api_req *r)
 	for (size_t i = 0; i < v.n_attachments; i++)
 		json_array_append_new(arr, api_json_attachment(&v.attachments[i]));
 	json_object_set_new(o, "attachments", arr);
+	/* The store gives a contact's view none; the key is left out then. */
+	if (kind != STORE_CONTACT)
+		json_object_set_new(o, "refs", api_json_refs(v.refs, v.n_refs));
 	json_object_set_new(o, "reader_last_read",
 			    kind != 0 ? api_json_id(v.reader_last_read) : json_null());
 	api_reply(r, 200, o);

@@ -184,6 +184,15 @@ int ctl_cmd_thread_resend(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_message_post(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_task_done(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_reminders_set(struct ctl *c, const struct ctl_args *a);
+/* ctl_refs.c: external references of a thread */
+int ctl_cmd_thread_link(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_thread_unlink(struct ctl *c, const struct ctl_args *a);
+json_t *ctl_json_refs(const struct store_thread_ref *refs, size_t n);
+void ctl_print_refs(const struct store_thread_ref *refs, size_t n);
+/* --link-label/--link-url pairs, checked; *refs_r points into a (free()
+ * the array).  0 or an exit code (printed). */
+int ctl_refs_from_opts(struct ctl *c, const struct ctl_args *a,
+		       struct store_thread_ref_new **refs_r, size_t *n_r);
 int ctl_cmd_link(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_outbox_list(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_inbound_list(struct ctl *c, const struct ctl_args *a);

@@ -31,6 +31,8 @@ static const struct ctl_audited {
 	{ "thread archive", "archive", 't' },
 	{ "thread reopen", "reopen", 't' },
 	{ "thread resend", "resend", 't' },
+	{ "thread link", "link", 't' },
+	{ "thread unlink", "link", 't' },
 	{ "message post", "post", 't' },
 	{ "task done", "task", 'x' },
 	{ "reminders set", "reminders", 't' },

@@ -65,6 +65,7 @@ int ctl_cmd_thread_new(struct ctl *c, const struct ctl_args *a)
 	const char *from = ctl_opt(a, "--from");
 	const char *days = ctl_opt(a, "--remind-days");
 	const char *count = ctl_opt(a, "--remind-count");
+	struct store_thread_ref_new *refs = NULL;
 	char *error = NULL;
 	enum gw_result r;
 	int rc;
@@ -99,8 +100,11 @@ int ctl_cmd_thread_new(struct ctl *c, const struct ctl_args *a)
 		rc = ctl_parse_int(c, "--remind-count", count, 1, GW_REMINDER_COUNT_MAX, &v);
 		chat.reminder_count = (int)v;
 	}
+	if (rc == 0)
+		rc = ctl_refs_from_opts(c, a, &refs, &chat.n_refs);
 	if (rc != 0)
 		goto out;
+	chat.refs = refs;
 
 	threads = xcalloc(chat.n_accounts, sizeof(*threads));
 	r = store_chat_create(c->store, &chat, threads, &error);
@@ -123,6 +127,7 @@ int ctl_cmd_thread_new(struct ctl *c, const struct ctl_args *a)
 out:
 	free(accounts);
 	free(threads);
+	free(refs);
 	return rc;
 }
 
@@ -188,6 +193,7 @@ static void show_json(const struct store_thread_view *v)
 	json_object_set_new(o, "tasks", tasks);
 	json_object_set_new(o, "messages", msgs);
 	json_object_set_new(o, "attachments", atts);
+	json_object_set_new(o, "refs", ctl_json_refs(v->refs, v->n_refs));
 	ctl_json_print(o);
 }
 
@@ -271,6 +277,7 @@ static void show_text(const struct store_thread_view *v)
 			free(s);
 		}
 	}
+	ctl_print_refs(v->refs, v->n_refs);
 }
 
 static int parse_thread(struct ctl *c, const char *s, int64_t *id_r)
@@ -322,6 +329,7 @@ int ctl_cmd_thread_list(struct ctl *c, const struct ctl_args *a)
 			return ctl_store_fail(c, r, error);
 		store_account_clear(&acc);
 	}
+	filter.ref_url = ctl_opt(a, "--ref-url");
 	r = store_thread_list(c->store, &filter, &list, &error);
 	if (r != GW_OK)
 		return ctl_store_fail(c, r, error);

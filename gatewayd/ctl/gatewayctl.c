@@ -52,6 +52,17 @@ static const struct ctl_opt opts_thread_new[] = {
 	{ "--remind-days", 1, 0 },
 	{ "--remind-count", 1, 0 },
 	{ "--show-content", 0, 0 },
+	{ "--link-label", 1, 1 },
+	{ "--link-url", 1, 1 },
+	{ NULL, 0, 0 },
+};
+static const struct ctl_opt opts_thread_list[] = {
+	{ "--ref-url", 1, 0 },
+	{ NULL, 0, 0 },
+};
+static const struct ctl_opt opts_thread_link[] = {
+	{ "--label", 1, 0 },
+	{ "--url", 1, 0 },
 	{ NULL, 0, 0 },
 };
 static const struct ctl_opt opts_message_post[] = {
@@ -183,7 +194,7 @@ static const struct ctl_cmd commands[] = {
 	{ "thread", "new",
 	  "ACCOUNT_ID[,ACCOUNT_ID...] --from STAFF_ID (--subject S --body B | "
 	  "--template NAME) [--task TEXT]... [--remind [--remind-days N] "
-	  "[--remind-count N]] [--show-content]",
+	  "[--remind-count N]] [--show-content] [--link-label L --link-url U]...",
 	  "Create a chat with one account, or one chat per account (bulk), in one\n"
 	  "transaction; prints the thread ids, one per line.  Every notify-on\n"
 	  "contact of the account gets an email.\n"
@@ -194,15 +205,27 @@ static const struct ctl_cmd commands[] = {
 	  "  --remind             remind the client when they do not respond\n"
 	  "  --remind-days N      days between reminders (default [reminders])\n"
 	  "  --remind-count N     reminders per staff message\n"
-	  "  --show-content       notification emails carry the message text\n",
+	  "  --show-content       notification emails carry the message text\n"
+	  "  --link-label L --link-url U\n"
+	  "                       an external reference (staff only; repeat the\n"
+	  "                       pair for more), see thread link\n",
 	  opts_thread_new, 1, 1, 0, ctl_cmd_thread_new },
 	{ "thread", "show", "THREAD_ID",
 	  "Show a thread: subject, account, status, reminder schedule, tasks,\n"
-	  "messages oldest first (staff-only notes marked) and attachments.\n",
+	  "messages oldest first (staff-only notes marked), attachments and links.\n",
 	  opts_none, 1, 1, 0, ctl_cmd_thread_show },
-	{ "thread", "list", "[ACCOUNT_ID]",
-	  "List the threads (open and archived), of one account if given.\n",
-	  opts_none, 0, 1, 0, ctl_cmd_thread_list },
+	{ "thread", "list", "[ACCOUNT_ID] [--ref-url URL]",
+	  "List the threads (open and archived), of one account if given.\n"
+	  "  --ref-url URL   only threads with a link to exactly this URL\n",
+	  opts_thread_list, 0, 1, 0, ctl_cmd_thread_list },
+	{ "thread", "link", "THREAD_ID --label LABEL --url URL",
+	  "Add an external reference to a thread: a label and an http:// or\n"
+	  "https:// URL into the firm's own systems (a job, a case).  Staff see\n"
+	  "it on the thread; clients never do.  Prints the link's id.\n",
+	  opts_thread_link, 1, 1, 0, ctl_cmd_thread_link },
+	{ "thread", "unlink", "THREAD_ID LINK_ID",
+	  "Remove an external reference from a thread.\n",
+	  opts_none, 2, 2, 0, ctl_cmd_thread_unlink },
 	{ "thread", "read", "THREAD_ID --by contact:ID|staff:ID",
 	  "Mark the thread read up to its latest message for that person.\n",
 	  opts_by, 1, 1, 0, ctl_cmd_thread_read },

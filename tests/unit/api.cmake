@@ -7,6 +7,7 @@ gw_add_test(test_api
           ${CMAKE_CURRENT_LIST_DIR}/test_api_person.c
           ${CMAKE_CURRENT_LIST_DIR}/test_api_pool.c
           ${CMAKE_CURRENT_LIST_DIR}/test_api_threads.c
+          ${CMAKE_CURRENT_LIST_DIR}/test_api_refs.c
           ${CMAKE_CURRENT_LIST_DIR}/test_api_util.c
   LIBS gw_api gw_admin gw_store gw_common
        PkgConfig::JANSSON PkgConfig::LIBEVENT PkgConfig::SQLITE3 PkgConfig::LIBARCHIVE

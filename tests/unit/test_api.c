@@ -56,6 +56,9 @@ void test_api_read_archive_reopen_resend(void **state);
 void test_api_reminders_set(void **state);
 void test_api_links_minted_and_verified(void **state);
 void test_api_outbox_and_inbound_logs(void **state);
+void test_api_refs_add_find_show_remove(void **state);
+void test_api_refs_bad_input_names_the_field(void **state);
+void test_api_refs_with_a_new_chat(void **state);
 
 /* ---- keys ---- */
 
@@ -573,6 +576,9 @@ int main(void)
 		T(test_api_reminders_set),
 		T(test_api_links_minted_and_verified),
 		T(test_api_outbox_and_inbound_logs),
+		T(test_api_refs_add_find_show_remove),
+		T(test_api_refs_bad_input_names_the_field),
+		T(test_api_refs_with_a_new_chat),
 	};
 #undef T
 	/* A client writing to a connection the server closed (413). */

@@ -136,6 +136,7 @@ static void test_api_audit_each_action(void **state)
 	char *rem = fmt("/api/v1/threads/%lld/reminders", (long long)t->thread);
 	char *contact = fmt("/api/v1/contacts/%lld", (long long)t->anna);
 	char *tick = fmt("{\"done\": true, \"by_staff\": %lld}", (long long)t->owner);
+	char *refs = fmt("/api/v1/threads/%lld/refs", (long long)t->thread);
 	const struct {
 		const char *method, *path, *body, *action;
 		int status;
@@ -146,6 +147,8 @@ static void test_api_audit_each_action(void **state)
 		{ "PUT", rem, "{\"enabled\": true, \"days\": 2, \"count\": 2}", "reminders", 200 },
 		{ "PATCH", contact, "{\"notify\": false}", "contact", 200 },
 		{ "POST", "/api/v1/accounts", "{\"name\": \"Cedar LLP\"}", "account", 201 },
+		{ "POST", refs, "{\"label\": \"Job 4711\", \"url\": \"https://pm.example/jobs/4711\"}",
+		  "link", 201 },
 	};
 
 	for (size_t i = 0; i < GW_ARRAY_SIZE(cases); i++) {
@@ -169,6 +172,7 @@ static void test_api_audit_each_action(void **state)
 	free(rem);
 	free(contact);
 	free(tick);
+	free(refs);
 }
 
 static void test_api_audit_hold(void **state)

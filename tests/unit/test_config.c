@@ -218,6 +218,25 @@ static const struct {
 	  "[store]\n    path = /x.db\n[mail]\nconcurrency = 2\n",
 	  "[mail] from = a@firm.example\n[mail] reply_domain = r.example\n"
 	  "[store] path = /x.db\n[mail] concurrency = 2\n" },
+	/* [mail] from as mail tools write it: the name becomes from_name... */
+	{ "[mail]\nfrom = Example & Partners <chat@firm.example>\nreply_domain = r.example\n",
+	  "[mail] from = chat@firm.example\n[mail] from_name = Example & Partners\n" },
+	{ "[mail]\nfrom = \"Example, \\\"Partners\\\"\" <chat@firm.example>\nreply_domain = r.example\n",
+	  "[mail] from = chat@firm.example\n[mail] from_name = Example, \"Partners\"\n" },
+	{ "[mail]\nfrom = <chat@firm.example>\nreply_domain = r.example\n",
+	  "[mail] from = chat@firm.example\n[mail] from_name = \"\"\n" },
+	/* ...unless from_name is set too: from_name wins, wherever it stands. */
+	{ "[mail]\nfrom_name = Other Name\nfrom = Example <chat@firm.example>\n"
+	  "reply_domain = r.example\n",
+	  "[mail] from = chat@firm.example\n[mail] from_name = Other Name\n" },
+	{ "[mail]\nfrom = Example <chat@firm.example>\nfrom_name =\nreply_domain = r.example\n",
+	  "[mail] from = chat@firm.example\n[mail] from_name = \"\"\n" },
+	/* Attachments default to the database's directory. */
+	{ REQ "[store]\npath = /srv/gw/chat.db\n",
+	  "[store] path = /srv/gw/chat.db\n[store] attachments_dir = /srv/gw/attachments\n" },
+	{ REQ "[store]\npath = /chat.db\n", "[store] attachments_dir = /attachments\n" },
+	{ REQ "[store]\npath = db/chat.db\n",
+	  "[store] path = /cfgtest/db/chat.db\n[store] attachments_dir = /cfgtest/db/attachments\n" },
 	/* Relative paths against the directory of NAME. */
 	{ REQ "[store]\npath = gatewayd.db\nattachments_dir = ./att\n[links]\nkey_file = keys/k\n"
 	      "[mail]\ntransport = maildir:Maildir\nauth_password_file = pw\n"
@@ -312,8 +331,23 @@ static const struct {
 	{ "[mail]\nfrom = a@b@c\n", NAME ":2: [mail] from: \"a@b@c\" must contain exactly one @" },
 	{ "[mail]\nfrom = @firm.example\n",
 	  NAME ":2: [mail] from: \"@firm.example\" is not a plain address (local@domain)" },
-	{ "[mail]\nfrom = <a@firm.example>\n",
-	  NAME ":2: [mail] from: \"<a@firm.example>\" is not a plain address (local@domain)" },
+	{ "[mail]\nfrom = <a@firm.example\n",
+	  NAME ":2: [mail] from: \"<a@firm.example\" is not NAME <local@domain>: nothing may "
+	       "follow the address's closing \">\"" },
+	{ "[mail]\nfrom = Example <a@firm.example> x\n",
+	  NAME ":2: [mail] from: \"Example <a@firm.example> x\" is not NAME <local@domain>: "
+	       "nothing may follow the address's closing \">\"" },
+	{ "[mail]\nfrom = Example & Partners <chat at firm.example>\n",
+	  NAME ":2: [mail] from: \"Example & Partners <chat at firm.example>\": "
+	       "\"chat at firm.example\" must contain exactly one @" },
+	{ "[mail]\nfrom = Example <a b@firm.example>\n",
+	  NAME ":2: [mail] from: \"Example <a b@firm.example>\": \"a b@firm.example\" is not "
+	       "a plain address (local@domain)" },
+	{ "[mail]\nfrom = Ex\"am\"ple <a@firm.example>\n",
+	  NAME ":2: [mail] from: \"Ex\"am\"ple <a@firm.example>\": quote the whole name "
+	       "(\"NAME\" <local@domain>) or none of it" },
+	{ "[mail]\nfrom = \"Example <a@firm.example>\n",
+	  NAME ":2: [mail] from: \"\"Example <a@firm.example>\" has an unclosed quote" },
 	{ "[mail]\nfrom = a b@firm.example\n",
 	  NAME ":2: [mail] from: \"a b@firm.example\" is not a plain address (local@domain)" },
 	{ "[mail]\nfrom = a@firm..example\n",

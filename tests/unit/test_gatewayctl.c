@@ -111,6 +111,40 @@ static void test_gatewayctl_init_database_0600_whatever_the_umask(void **state)
 	free(bk);
 }
 
+/*
+ * A database moved away from /var/lib/gatewayd takes its attachments
+ * along: without [store] attachments_dir, init creates attachments/
+ * beside the database (and "NAME <address>" is a valid [mail] from).
+ */
+static void test_gatewayctl_init_attachments_beside_moved_database(void **state)
+{
+	struct env *e = *state;
+	char *conf = path_in(e, "moved.conf"), *sub = path_in(e, "data");
+	char *att = path_in(e, "data/attachments"), *text;
+	struct stat st;
+	json_t *j;
+
+	assert_int_equal(mkdir(sub, 0700), 0);
+	write_file(conf, "[store]\npath = data/chat.db\n"
+			 "[mail]\ntransport = maildir:Maildir\n"
+			 "from = Example & Partners <chat@firm.example>\n"
+			 "reply_domain = reply.firm.example\n"
+			 "[links]\nkey_file = keys\n");
+	j = json_out(run_argv(e, (const char *const[]){ "-c", conf, "--json", "init", NULL }),
+		     "init with a moved database");
+	assert_string_equal(json_string_value(json_object_get(j, "attachments_dir")), att);
+	assert_true(json_is_true(json_object_get(j, "attachments_dir_created")));
+	json_decref(j);
+	assert_int_equal(stat(att, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	text = ok_out(run_argv(e, (const char *const[]){ "-c", conf, "firm", "show", NULL }),
+		      "firm show");
+	free(text);
+	free(conf);
+	free(sub);
+	free(att);
+}
+
 /* ---- the demo ---- */
 
 static void test_gatewayctl_demo_sequence(void **state)
@@ -540,10 +574,127 @@ static void test_gatewayctl_contact_bounce_show_and_clear(void **state)
 	free(db);
 }
 
+/*
+ * thread link / unlink: the pinned interface.  The link shows on thread
+ * show (text and JSON) and thread list --ref-url finds it; bad input
+ * names the option and writes nothing.
+ */
+static void test_gatewayctl_thread_link_and_unlink(void **state)
+{
+	struct env *e = *state;
+	char *th = fmt_id(e->thread), *out, *ref;
+	long long id;
+	json_t *j;
+
+	id = ID(e, "thread", "link", th, "--label", "Tax return 2026 \xe2\x80\x93 job 4711",
+		"--url", "https://pm.firm.example/jobs/4711");
+	assert_true(id > 0);
+	ref = fmt_id(id);
+	out = OK(e, "thread", "show", th);
+	expect_in("thread show", out, "links (1):");
+	expect_in("thread show", out,
+		  "Tax return 2026 \xe2\x80\x93 job 4711  <https://pm.firm.example/jobs/4711>");
+	free(out);
+	j = JSON(e, "thread", "show", th);
+	json_t *refs = json_object_get(j, "refs");
+	assert_int_equal(json_array_size(refs), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(refs, 0), "id")), id);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(refs, 0), "url")),
+			    "https://pm.firm.example/jobs/4711");
+	json_decref(j);
+	j = JSON(e, "thread", "link", th, "--label", "Folder", "--url", "http://dms.firm.example/f/1");
+	assert_string_equal(json_string_value(json_object_get(j, "label")), "Folder");
+	json_decref(j);
+
+	out = OK(e, "thread", "list", "--ref-url", "https://pm.firm.example/jobs/4711");
+	expect_in("thread list --ref-url", out, "Year-end accounts 2026");
+	free(out);
+	out = OK(e, "thread", "list", "--ref-url", "https://pm.firm.example/jobs/1");
+	assert_null(strstr(out, "Year-end accounts 2026"));
+	free(out);
+
+	/* Bad input: exit 64, the option named, nothing written. */
+	static const struct {
+		const char *label, *url, *want;
+	} bad[] = {
+		{ "Job", "javascript:alert(1)", "--url: must start with http:// or https://" },
+		{ "Job", "https://pm.firm.example/a b", "--url: contains a blank" },
+		{ "", "https://pm.firm.example/x", "--label: empty" },
+		{ "Job\nx", "https://pm.firm.example/x", "--label: contains a line break" },
+	};
+	for (size_t i = 0; i < GW_ARRAY_SIZE(bad); i++) {
+		struct res r = CTL(e, "thread", "link", th, "--label", bad[i].label, "--url",
+				   bad[i].url);
+
+		if (r.code != 64 || strstr(r.err, bad[i].want) == NULL)
+			fail_msg("case %zu: exit %d, stderr \"%s\"", i, r.code, r.err);
+		res_free(&r);
+	}
+	{
+		struct res r = CTL(e, "thread", "link", th, "--url", "https://pm.firm.example/x");
+
+		assert_int_equal(r.code, 64);
+		expect_in("no --label", r.err, "--label is required");
+		res_free(&r);
+		r = CTL(e, "thread", "link", "999999", "--label", "Job", "--url",
+			"https://pm.firm.example/x");
+		assert_int_equal(r.code, 65);
+		res_free(&r);
+	}
+	j = JSON(e, "thread", "show", th);
+	assert_int_equal(json_array_size(json_object_get(j, "refs")), 2);
+	json_decref(j);
+
+	out = OK(e, "thread", "unlink", th, ref);
+	expect_in("thread unlink", out, "removed");
+	free(out);
+	{
+		struct res r = CTL(e, "thread", "unlink", th, ref);
+
+		assert_int_equal(r.code, 65);
+		expect_in("unlink twice", r.err, "no such link");
+		res_free(&r);
+	}
+	out = OK(e, "thread", "show", th);
+	expect_in("thread show after unlink", out, "links (1):");
+	assert_null(strstr(out, "pm.firm.example"));
+	free(out);
+
+	/* At creation, in pairs. */
+	char *acme = fmt_id(e->acme), *from = fmt_id(e->owner);
+	long long t2 = ID(e, "thread", "new", acme, "--from", from, "--subject", "Payroll",
+			  "--body", "Hello", "--link-label", "Job 9", "--link-url",
+			  "https://pm.firm.example/jobs/9");
+	char *t2s = fmt_id(t2);
+	out = OK(e, "thread", "show", t2s);
+	expect_in("thread new --link-*", out, "Job 9  <https://pm.firm.example/jobs/9>");
+	free(out);
+	{
+		struct res r = CTL(e, "thread", "new", acme, "--from", from, "--subject", "x",
+				   "--body", "y", "--link-label", "Job");
+
+		assert_int_equal(r.code, 64);
+		expect_in("unpaired", r.err, "go in pairs");
+		res_free(&r);
+		r = CTL(e, "thread", "new", acme, "--from", from, "--subject", "x", "--body", "y",
+			"--link-label", "Job", "--link-url", "data:text/html,x");
+		assert_int_equal(r.code, 64);
+		expect_in("bad --link-url", r.err, "--link-url: must start with http://");
+		res_free(&r);
+	}
+	free(t2s);
+	free(acme);
+	free(from);
+	free(ref);
+	free(th);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_gatewayctl_init_key_file_0600_and_idempotent,
+						setup_env, teardown_env),
+		cmocka_unit_test_setup_teardown(test_gatewayctl_init_attachments_beside_moved_database,
 						setup_env, teardown_env),
 		cmocka_unit_test_setup_teardown(test_gatewayctl_init_database_0600_whatever_the_umask,
 						setup_env, teardown_env),
@@ -569,6 +720,8 @@ int main(void)
 			test_gatewayctl_contact_remove_keeps_history_and_stops_mail, setup_seeded,
 			teardown_env),
 		cmocka_unit_test_setup_teardown(test_gatewayctl_tick_steps_reminders,
+						setup_seeded, teardown_env),
+		cmocka_unit_test_setup_teardown(test_gatewayctl_thread_link_and_unlink,
 						setup_seeded, teardown_env),
 	};
 

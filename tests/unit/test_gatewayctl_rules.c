@@ -162,6 +162,7 @@ void test_gatewayctl_bad_config_exit_78(void **state)
 		{ "# comment\n[nosuch]\nkey = 1\n", ":3: [nosuch] key" },
 		{ "[web]\nbase_url = ftp://x\n", ":2: [web] base_url" },
 		{ "[mail]\nfrom = a@b.example\n", ":0: [mail] reply_domain" },
+		{ "[mail]\nfrom = Example & Partners <chat@firm.example\n", ":2: [mail] from" },
 	};
 	char *bad = path_in(e, "bad.conf");
 

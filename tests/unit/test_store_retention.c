@@ -88,6 +88,8 @@ static void test_store_retention_deletes_exactly_what_is_older(void **state)
 	CHECK_OK(store_task_add(f->s, old, "Sign the form", &task, &err), err);
 	CHECK_OK(store_message_post(f->s, old, STORE_CONTACT, f->c1, "Thanks", NULL, &err), err);
 	int64_t only_old = attach(f, old, "only in the old thread");
+	CHECK_OK(store_thread_ref_add(f->s, old, f->owner, "Tax return 2019 - job 17",
+				      "https://pm.firm.example/jobs/17", NULL, &err), err);
 	int64_t shared_old = attach(f, old, "in both threads");
 	archive(f, old);
 	/* edge: archived one second later, so exactly 7 years old at the end */
@@ -119,6 +121,8 @@ static void test_store_retention_deletes_exactly_what_is_older(void **state)
 	assert_int_equal(fx_int(f, "SELECT count(*) FROM outbox WHERE thread_id = %lld",
 				(long long)old), 0);
 	assert_int_equal(fx_int(f, "SELECT count(*) FROM mentions"), 0);
+	assert_int_equal(fx_int(f, "SELECT count(*) FROM thread_refs WHERE thread_id = %lld",
+				(long long)old), 0);
 	assert_int_equal(fx_int(f, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
 	/* its own file is gone after the commit; the shared content stays */
 	assert_false(exists(only_path));

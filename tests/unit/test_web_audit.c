@@ -119,9 +119,10 @@ static void test_web_audit_changes_in_the_same_transaction(void **state)
 		{ "resend", "" },
 		{ "archive", "" },
 		{ "reopen", "" },
+		{ "link", "label=Job+4711&url=https%3A%2F%2Fpm.example%2Fjobs%2F4711" },
 	};
 	static const char *const audited[] = { "post", "reminders", "resend", "archive",
-					       "reopen" };
+					       "reopen", "link" };
 
 	for (size_t i = 0; i < GW_ARRAY_SIZE(steps); i++) {
 		char where[96];

@@ -8,8 +8,11 @@
  * and the unsent-reply warning; checks with `gatewayctl outbox list --json`
  * that staff notifications were queued; saves screenshots of the client
  * thread page and the staff home at desktop (1280px) and phone (390px)
- * widths into SCREENSHOT_DIR.  Any Content-Security-Policy violation or
- * script error on a page fails the test.
+ * widths into SCREENSHOT_DIR.  Staff add and remove links to the firm's
+ * systems on a thread (with refused input shown again in place, at
+ * desktop and 390px phone width), and the client's page never shows them.
+ * Any Content-Security-Policy violation or script error on a page fails
+ * the test.
  */
 'use strict';
 
@@ -238,6 +241,141 @@ async function staffFlow(browser, env) {
   await context.close();
 }
 
+/* No sideways scrolling at this width: nothing sticks out of the page. */
+async function fitsWidth(page) {
+  return page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+}
+
+async function addLink(page, label, url) {
+  // Set the values as a script would: maxlength must not hide what the
+  // server does with an overlong label.
+  await page.evaluate(([l, u]) => {
+    document.getElementById('reflabel').value = l;
+    document.getElementById('refurl').value = u;
+  }, [label, url]);
+  const [resp] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST' && r.url().includes('/link')),
+    page.click('form.refadd button[type=submit]')]);
+  await page.waitForLoadState('load');
+  return resp.status();
+}
+
+const JOB_LABEL = 'Tax return 2026 \u2013 job 4711';
+const JOB_URL = 'https://pm.firm.example/jobs/4711';
+
+async function linksFlow(browser, env, dir) {
+  const { ctl, ids } = env;
+  const staffLink = ctl('link', ids.thread, '--for', `staff:${ids.member}`);
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const errors = [];
+  watchErrors(page, errors);
+  await page.goto(staffLink);
+  check(await page.isVisible('#links >> text=None yet'), 'links: staff see an empty Links box');
+
+  // Add one: it shows under the title and in the staff box.
+  let status = await addLink(page, JOB_LABEL, JOB_URL);
+  check(status === 303 && /#links$/.test(page.url()), `links: adding answers 303 back to #links (got ${status})`);
+  const head = page.locator('ul.refs a.ref');
+  check((await head.count()) === 1 && (await head.textContent()) === JOB_LABEL,
+    'links: the label shows under the title');
+  check((await head.getAttribute('href')) === JOB_URL && (await head.getAttribute('rel')).includes('noopener'),
+    'links: it points at the URL, opened without an opener');
+  check(await page.isVisible(`ul.reflist >> text=${JOB_URL}`), 'links: the staff box lists the URL');
+
+  // Refused input: shown again in place, with what was typed.
+  status = await addLink(page, '<b>Evil</b> & co', 'javascript:alert(1)');
+  check(status === 400, `links: a javascript: URL is refused (got ${status})`);
+  check(/\/link#links$/.test(page.url()), 'links: the refused form comes back at #links');
+  check((await page.textContent('#referror')).includes('Address: must start with http:// or https://'),
+    'links: the error names the address field');
+  check((await page.inputValue('#reflabel')) === '<b>Evil</b> & co' &&
+    (await page.inputValue('#refurl')) === 'javascript:alert(1)', 'links: the typed label and URL are kept');
+  check((await page.getAttribute('#refurl', 'aria-invalid')) === 'true', 'links: the URL field is marked invalid');
+  check((await page.locator('a[href^="javascript"]').count()) === 0, 'links: no javascript: link on the page');
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, 'staff-link-error-desktop.png'), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  check(await page.isVisible('#referror'), 'links: the error is visible at 390px');
+  check(await fitsWidth(page), 'links: the refused form fits 390px without sideways scrolling');
+  await page.locator('#links').screenshot({ path: path.join(SHOTS, 'staff-link-error-phone.png') });
+  await page.setViewportSize({ width: 1280, height: 900 });
+
+  status = await addLink(page, '   ', 'https://pm.firm.example/jobs/4712');
+  check(status === 400 && (await page.textContent('#referror')).includes('Label: empty') &&
+    (await page.inputValue('#refurl')) === 'https://pm.firm.example/jobs/4712',
+    'links: an empty label is refused, the URL kept');
+  status = await addLink(page, 'x'.repeat(201), 'https://pm.firm.example/jobs/4712');
+  check(status === 400 && (await page.textContent('#referror')).includes('Label: longer than 200'),
+    'links: an overlong label is refused by the server too');
+
+  // Markup in a label stays text.
+  status = await addLink(page, '<b>Folder</b> & co', 'http://dms.firm.example/f?a=1&b=2');
+  check(status === 303, 'links: a second link is added');
+  const second = page.locator('ul.refs a.ref').nth(1);
+  check((await second.textContent()) === '<b>Folder</b> & co' && (await second.locator('b').count()) === 0,
+    'links: a label with markup shows as plain text');
+  check((await second.getAttribute('href')) === 'http://dms.firm.example/f?a=1&b=2', 'links: query kept in the href');
+  await page.screenshot({ path: path.join(SHOTS, 'staff-thread-links-desktop.png'), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  check(await fitsWidth(page), 'links: the staff thread fits 390px without sideways scrolling');
+  await page.screenshot({ path: path.join(SHOTS, 'staff-thread-links-phone.png'), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 900 });
+
+  // The client's page never shows them, also after a live update.
+  const clientCtx = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const client = await clientCtx.newPage();
+  const clientErrors = [];
+  watchErrors(client, clientErrors);
+  const responses = [];
+  client.on('response', (r) => responses.push(r));
+  await client.goto(ctl('link', ids.thread, '--for', `contact:${ids.anna}`));
+  const clientHtml = await client.content();
+  check(!clientHtml.includes('pm.firm.example') && !clientHtml.includes('job 4711') &&
+    !clientHtml.includes('dms.firm.example') && (await client.locator('.refs, #links').count()) === 0,
+    'links: the client page does not show them');
+  ctl('message', 'post', ids.thread, '--from', `staff:${ids.member}`, '--body', 'Linked to our job file.');
+  await client.waitForSelector('text=Linked to our job file', { timeout: 10000 });
+  check(!(await client.content()).includes('pm.firm.example'), 'links: not after a live update either');
+  let leaked = 0;
+  for (const r of responses) {
+    // The event stream never ends; what it sent is on the page (above).
+    if ((r.headers()['content-type'] || '').startsWith('text/event-stream')) { continue; }
+    try { if ((await r.text()).includes('pm.firm.example')) { leaked++; } } catch (e) { /* redirects */ }
+  }
+  check(leaked === 0, `links: no response to the client carries them (${responses.length} looked at)`);
+  check(await fitsWidth(client), 'links: the client thread fits 390px');
+  await client.screenshot({ path: path.join(SHOTS, 'client-thread-after-links-phone.png'), fullPage: true });
+  check(clientErrors.length === 0, `links: no script or CSP errors on the client page${clientErrors.length ? ': ' + clientErrors.join(' | ') : ''}`);
+  await clientCtx.close();
+
+  // Remove the first one, on a phone.
+  await page.setViewportSize({ width: 390, height: 844 });
+  const remove = page.locator(`ul.reflist li:has-text("${JOB_URL}") button:has-text("Remove")`);
+  const box = await remove.boundingBox();
+  check(box && box.x >= 0 && box.x + box.width <= 390, 'links: the remove button is on screen at 390px');
+  await Promise.all([page.waitForURL(/#links$/), remove.click()]);
+  check((await page.locator('ul.refs a.ref').count()) === 1 && !(await page.content()).includes(JOB_URL),
+    'links: removing takes it off the page');
+  await page.setViewportSize({ width: 1280, height: 900 });
+  const shown = JSON.parse(ctl('--json', 'thread', 'show', ids.thread));
+  check(shown.refs.length === 1 && shown.refs[0].url === 'http://dms.firm.example/f?a=1&b=2',
+    'links: gatewayctl sees what is left');
+
+  // Emails to the client never carry them.
+  const mails = [];
+  for (const sub of ['new', 'cur']) {
+    const d = path.join(dir, 'Maildir', sub);
+    if (fs.existsSync(d)) { for (const f of fs.readdirSync(d)) { mails.push(fs.readFileSync(path.join(d, f), 'utf8')); } }
+  }
+  check(mails.every((m) => !m.includes('pm.firm.example') && !m.includes('dms.firm.example')),
+    `links: no email carries them (${mails.length} emails looked at)`);
+  // The refused forms answer 400 on purpose; Chromium logs each as an error.
+  const unexpected = errors.filter((e) => !/status of 400 \(Bad Request\)/.test(e));
+  check(unexpected.length === 0, `links: no script or CSP errors on the staff pages${unexpected.length ? ': ' + unexpected.join(' | ') : ''}`);
+  await context.close();
+}
+
 async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-browser-'));
   const port = await freePort();
@@ -253,6 +391,7 @@ async function main() {
     });
     await clientFlow(browser, env, base);
     await staffFlow(browser, env);
+    await linksFlow(browser, env, dir);
 
     // Staff were told about the reply, the ticked task and the upload.
     const rows = JSON.parse(env.ctl('outbox', 'list', '--json', '--thread', env.ids.thread));
