@@ -17,7 +17,8 @@ CMAKE_ARGS ?=
 
 BUILD_PKGS = build-essential cmake pkg-config ca-certificates sqlite3 \
 	libsqlite3-dev libssl-dev libinih-dev libgmime-3.0-dev libevent-dev \
-	libcmark-dev libjansson-dev libsystemd-dev libetpan-dev libcmocka-dev
+	libcmark-dev libjansson-dev libsystemd-dev libetpan-dev libcmocka-dev \
+	libcurl4-openssl-dev
 # dpkg-shlibdeps (dpkg-dev) computes the package's library dependencies.
 DEB_PKGS   = dpkg-dev file
 # The integration tests drive real peers: Postfix (private instances;

@@ -149,7 +149,7 @@ const char *store_email_status_name(enum store_email_status s);
  */
 
 /* Schema version this program writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 /*
  * Open (creating if needed) the database at settings->path, set WAL mode,
@@ -937,6 +937,7 @@ struct store_compose {
 	char *attachment_name;          /* staff_upload */
 	char *in_reply_to;              /* explanation: their Message-ID */
 	char *quoted_text;              /* explanation: start of their text */
+	char *webhook;                  /* staff_webhook_disabled: "NAME (URL): ERROR" */
 };
 enum gw_result store_compose_get(struct store *store, int64_t outbox_id,
 				 struct store_compose *compose_r, char **error_r);

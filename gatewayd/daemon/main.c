@@ -51,6 +51,7 @@
 #include "path.h"
 #include "pool.h"
 #include "relay.h"
+#include "webhook_delivery.h"
 #include "store.h"
 #include "transport.h"
 #include "api.h"
@@ -76,6 +77,7 @@ struct daemon {
 	struct event_base *base;
 	struct store_pool *pool;     /* shared by web, api, lmtp and relay */
 	struct relay *relay;
+	struct webhook_delivery *webhooks;
 	struct web *web;
 	struct api *api;
 	struct policy *policy;
@@ -314,6 +316,7 @@ static void on_outbox_queued(void *ctx)
 	struct daemon *d = ctx;
 
 	relay_wake(d->relay);
+	webhook_delivery_wake(d->webhooks);
 }
 
 /* Sort the sockets systemd passed (LISTEN_FDS, LISTEN_FDNAMES) by name. */
@@ -524,6 +527,11 @@ static void daemon_start(struct daemon *d)
 		store_pool_close(&d->pool);
 		fatal(EX_UNAVAILABLE, "%s", error);
 	}
+	if (webhook_delivery_open(cfg, d->pool, &d->webhooks, &error) < 0) {
+		relay_close(&d->relay);
+		store_pool_close(&d->pool);
+		fatal(EX_CONFIG, "%s", error);
+	}
 	if (take_passed_sockets(d, &error) < 0) {
 		relay_close(&d->relay);
 		store_pool_close(&d->pool);
@@ -582,6 +590,7 @@ static void daemon_stop(struct daemon *d)
 	api_close(&d->api);
 	web_close(&d->web);
 	relay_stats(d->relay, &s);
+	webhook_delivery_close(&d->webhooks);
 	relay_close(&d->relay);
 	store_pool_close(&d->pool);
 	if (d->ev_status != NULL)
@@ -649,9 +658,10 @@ int main(int argc, char **argv)
 	}
 
 	memset(&d, 0, sizeof(d));
-	if (cfg_load(conf, &d.cfg, &error) < 0) {
+	if (cfg_load(conf, &d.cfg, &error) < 0 || cfg_check_webhook_secrets(d.cfg, &error) < 0) {
 		fprintf(stderr, "gatewayd: %s\n", error);
 		free(error);
+		cfg_free(&d.cfg);
 		return EX_CONFIG;
 	}
 	if (check) {
