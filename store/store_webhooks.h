@@ -77,7 +77,7 @@ struct store_webhook_in {
 enum gw_result store_webhook_sync(struct store *store, const struct store_webhook_in *eps,
 				  size_t n, char **error_r);
 /* An API endpoint; the caller has checked url and secret_file.  A name in
- * use is GW_INVALID. */
+ * use is GW_PERMFAIL. */
 enum gw_result store_webhook_add(struct store *store, const struct store_webhook_in *ep,
 				 int64_t *id_r, char **error_r);
 /* Delete an API endpoint and its deliveries; a config endpoint is

@@ -216,7 +216,7 @@ enum gw_result store_webhook_add(struct store *s, const struct store_webhook_in 
 	if (src == -2)
 		r = GW_TEMPFAIL;
 	else if (src >= 0)
-		r = store_fail(error_r, GW_INVALID, "webhook %s: name already in use", ep->name);
+		r = store_fail(error_r, GW_PERMFAIL, "webhook %s: name already in use", ep->name);
 	else if (store_db_exec(s, SQL_EP_ADD, "sssisi", ep->name, ep->url, ep->secret_file,
 			       (int64_t)ep->events, "api", clock_now()) != SQLITE_OK)
 		r = store_db_fail(s, error_r, "webhook %s", ep->name);

@@ -108,6 +108,11 @@ static const struct api_route routes[] = {
 	{ "outbox", GET, api_outbox_list },
 	{ "outbox/#", GET, api_outbox_show },
 	{ "inbound", GET, api_inbound_list },
+	{ "webhooks", GET, api_webhooks_list },
+	{ "webhooks", POST, api_webhooks_create },
+	{ "webhooks/#", GET, api_webhooks_show },
+	{ "webhooks/#", PATCH, api_webhooks_patch },
+	{ "webhooks/#", DELETE, api_webhooks_delete },
 };
 
 static const char *method_name(enum evhttp_cmd_type m)

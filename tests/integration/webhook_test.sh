@@ -13,6 +13,8 @@
 #   kill9           kill -9 of the daemon mid-stream loses no event
 #   bad_config      bad URL, missing or world-readable secret file: errors
 #                   naming the key and line
+#   api             endpoints made, listed, disabled, enabled and deleted
+#                   through the JSON API, beside one of [webhooks]
 #
 # Environment: GATEWAYD, GATEWAYCTL.  Exit 0 pass, 1 fail, 77 skipped
 # (python3 or sqlite3 missing).  KEEP=1 keeps the temp directory.
@@ -132,6 +134,7 @@ seed_people() {
 }
 
 start_daemon() {
+	touch "$LOG"
 	"$GATEWAYD" -c "$CONF" --foreground >>"$LOG" 2>&1 &
 	DAEMONPID=$!
 	wait_until 10 grep -q "daemon: started" "$LOG" || fail "gatewayd did not start"
@@ -150,9 +153,13 @@ post() { ctl message post "$1" --from "$2" --body "$3" >/dev/null; }
 
 events_total() { sql "SELECT count(*) FROM webhook_events"; }
 delivered_total() { sql "SELECT count(*) FROM webhook_deliveries WHERE status = 'delivered'"; }
+# Every delivery done, and every event has one (an event is written only
+# when an endpoint wants it).
 all_delivered() {
-	[ "$(delivered_total)" = "$(events_total)" ] &&
-		[ "$(sql "SELECT count(*) FROM webhook_deliveries WHERE status <> 'delivered'")" = 0 ]
+	[ "$(sql "SELECT count(*) FROM webhook_deliveries WHERE status <> 'delivered'")" = 0 ] &&
+		[ "$(sql "SELECT count(*) FROM webhook_events e WHERE NOT EXISTS
+			(SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id)")" = 0 ] &&
+		[ "$(events_total)" -gt 0 ]
 }
 
 # check_log: what the receiver saw, judged by python (see each flag).
@@ -387,6 +394,66 @@ crm2.events = message.posted, chat.deleted"
 		fail "no secret_file error"
 	mv "$SECRET.away" "$SECRET"
 	wait_until 20 all_delivered || fail "lost after the secret came back"
+	stop_daemon
+	;;
+api)
+	setup
+	APIPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	printf '\n[api]\nlisten = 127.0.0.1:%s\n' "$APIPORT" >>"$CONF"
+	KEY=$(ctl apikey add portal) || fail "apikey add failed"
+	start_daemon
+	# api METHOD PATH [JSON]: prints "STATUS BODY"
+	api() {
+		python3 -c 'import sys, urllib.request, urllib.error
+req = urllib.request.Request("http://127.0.0.1:%s/api/v1%s" % (sys.argv[1], sys.argv[3]),
+                             method=sys.argv[2], data=sys.argv[5].encode() if sys.argv[5] else None)
+req.add_header("Authorization", "Bearer " + sys.argv[4])
+req.add_header("Content-Type", "application/json")
+try:
+    r = urllib.request.urlopen(req, timeout=5)
+    print(r.status, r.read().decode())
+except urllib.error.HTTPError as e:
+    print(e.code, e.read().decode())' "$APIPORT" "$1" "$2" "$KEY" "${3:-}"
+	}
+	expect() { case $1 in $2) ;; *) fail "$3: got $1" ;; esac; }
+	out=$(api POST /webhooks "{\"name\": \"portal\", \"url\": \"ftp://x.example/\", \"secret_file\": \"$SECRET\"}")
+	expect "$out" '422 *"field":"url"*' "ftp url"
+	cp "$SECRET" "$T/open.secret"
+	chmod 644 "$T/open.secret"
+	out=$(api POST /webhooks "{\"name\": \"portal\", \"url\": \"http://127.0.0.1:$PORT/api-hook\", \"secret_file\": \"$T/open.secret\"}")
+	expect "$out" '422 *readable or writable by others*"field":"secret_file"*' "open secret"
+	out=$(api POST /webhooks "{\"name\": \"crm\", \"url\": \"http://127.0.0.1:$PORT/api-hook\", \"secret_file\": \"$SECRET\"}")
+	expect "$out" '409 *' "name of the config endpoint"
+	out=$(api POST /webhooks "{\"name\": \"portal\", \"url\": \"http://127.0.0.1:$PORT/api-hook\", \"secret_file\": \"$SECRET\", \"events\": [\"message.posted\", \"chat.moved\"]}")
+	expect "$out" '422 *chat.moved*"field":"events"*' "unknown event"
+	out=$(api POST /webhooks "{\"name\": \"portal\", \"url\": \"http://127.0.0.1:$PORT/api-hook\", \"secret_file\": \"$SECRET\", \"events\": [\"message.posted\"]}")
+	expect "$out" '201 *"source":"api"*' "create"
+	pid=$(echo "${out#* }" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+	out=$(api GET /webhooks)
+	expect "$out" '200 *"name":"crm"*"source":"config"*"name":"portal"*' "list"
+	t1=$(new_thread "One")
+	post "$t1" staff:1 "for both"
+	# crm gets chat.created and message.posted; portal only message.posted.
+	wait_until 20 all_delivered || fail "not delivered to both"
+	[ "$(sql "SELECT count(*) FROM webhook_deliveries")" = 3 ] || fail "want 3 deliveries"
+	out=$(api PATCH "/webhooks/$pid" '{"enabled": false}')
+	expect "$out" '200 *"enabled":false*' "disable"
+	post "$t1" staff:1 "crm only"
+	wait_until 10 sh -c "[ \$(sqlite3 '$DB' \"SELECT count(*) FROM webhook_deliveries WHERE status = 'delivered'\") = 4 ]" ||
+		fail "crm did not get the second message"
+	sleep 1
+	[ "$(sql "SELECT count(*) FROM webhook_deliveries WHERE status = 'queued'")" = 1 ] ||
+		fail "portal's event is not waiting while disabled"
+	out=$(api PATCH "/webhooks/$pid" '{"enabled": true}')
+	expect "$out" '200 *"enabled":true*' "enable"
+	wait_until 10 all_delivered || fail "portal's waiting event not delivered after enabling"
+	out=$(api DELETE /webhooks/1)
+	expect "$out" '422 *config file*' "deleting the config endpoint"
+	out=$(api DELETE "/webhooks/$pid")
+	expect "$out" '204*' "delete"
+	out=$(api GET "/webhooks/$pid")
+	expect "$out" '404*' "deleted endpoint"
+	check_log --verified
 	stop_daemon
 	;;
 *)
