@@ -26,7 +26,7 @@ DEB_PKGS   = dpkg-dev file
 # swaks, python3 and curl as HTTP clients, Chromium for the web view.
 # clang and its libFuzzer/sanitizer runtime build the fuzz targets.
 FUZZ_PKGS  = clang libclang-rt-14-dev
-TEST_PKGS  = postfix swaks procps python3 curl strace chromium systemd $(DEB_PKGS) $(FUZZ_PKGS)
+TEST_PKGS  = postfix swaks procps python3 curl openssl strace chromium systemd $(DEB_PKGS) $(FUZZ_PKGS)
 
 .PHONY: all deps test-deps build build-san check long fuzz demo install deb bench bench-quick clean
 

@@ -17,6 +17,7 @@ CONTROL is a file read on every request; its first line says how to answer:
 import hashlib
 import hmac
 import json
+import os
 import sys
 import threading
 import time
@@ -83,6 +84,13 @@ class Handler(BaseHTTPRequestHandler):
                "verified": verified, "status": status}
         with LOCK, open(LOG, "a") as f:
             f.write(json.dumps(rec) + "\n")
+        with LOCK:
+            # The last request as received, for checking by other tools.
+            base = os.path.join(os.path.dirname(LOG), "last")
+            with open(base + ".body", "wb") as f:
+                f.write(body)
+            with open(base + ".headers", "w") as f:
+                f.write("HOOK_T=%s\nHOOK_V1=%s\n" % (ts, sig.get("v1", "")))
         try:
             self.send_response(status)
             if kind == "redirect":
@@ -98,6 +106,5 @@ server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
 server.daemon_threads = True
 with open(PORTFILE + ".tmp", "w") as f:
     f.write(str(server.server_address[1]))
-import os  # noqa: E402
 os.rename(PORTFILE + ".tmp", PORTFILE)
 server.serve_forever()

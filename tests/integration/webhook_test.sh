@@ -17,14 +17,14 @@
 #                   through the JSON API, beside one of [webhooks]
 #
 # Environment: GATEWAYD, GATEWAYCTL.  Exit 0 pass, 1 fail, 77 skipped
-# (python3 or sqlite3 missing).  KEEP=1 keeps the temp directory.
+# (python3, sqlite3 or openssl missing).  KEEP=1 keeps the temp directory.
 set -eu
 
 scenario=${1:?usage: webhook_test.sh SCENARIO}
 : "${GATEWAYD:?GATEWAYD not set}" "${GATEWAYCTL:?GATEWAYCTL not set}"
 HERE=$(cd "$(dirname "$0")" && pwd)
 
-for p in python3 sqlite3; do
+for p in python3 sqlite3 openssl; do
 	if ! command -v $p >/dev/null 2>&1; then
 		echo "skipped: $p is not installed"
 		exit 77
@@ -229,6 +229,12 @@ signed)
 	check_log --verified --once 5 --ordered
 	grep -q "webhook: crm evt_[0-9a-f]* (message.posted) to http://127.0.0.1:$PORT/hook: delivered (204)" \
 		"$LOG" || fail "no delivered line in the log"
+	# The shell check of docs/webhooks.md, on the last request as received.
+	. "$T/last.headers"
+	secret=$(head -n 1 "$SECRET")
+	mac=$( { printf '%s.' "$HOOK_T"; cat "$T/last.body"; } |
+	      openssl dgst -sha256 -hmac "$secret" | sed 's/^.*= //')
+	[ -n "$HOOK_V1" ] && [ "$mac" = "$HOOK_V1" ] || fail "the openssl check of docs/webhooks.md does not verify"
 	stop_daemon
 	;;
 retry_500)
