@@ -140,5 +140,12 @@ enum gw_result store_webhook_release(struct store *store, int64_t id, char **err
 /* Earliest time a delivery may become claimable; GW_NOTFOUND when none. */
 enum gw_result store_webhook_next_due(struct store *store, int64_t *due_r, char **error_r);
 void store_webhook_delivery_list_free(struct store_webhook_delivery_list *list);
+/*
+ * Forget deliveries done before BEFORE, and events older than BEFORE that
+ * no delivery waits for any more; *n_r gets the events removed.  Events
+ * still waiting (a disabled endpoint's) are kept, however old.
+ */
+enum gw_result store_webhook_prune(struct store *store, int64_t before, int64_t *n_r,
+				   char **error_r);
 
 #endif

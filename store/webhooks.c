@@ -480,6 +480,28 @@ enum gw_result store_webhook_next_due(struct store *s, int64_t *due_r, char **er
 	return null ? GW_NOTFOUND : GW_OK;
 }
 
+static const char SQL_PRUNE_DELIVERIES[] =
+	"DELETE FROM webhook_deliveries WHERE status = 'delivered' AND delivered_at < ?1";
+static const char SQL_PRUNE_EVENTS[] =
+	"DELETE FROM webhook_events WHERE created_at < ?1 AND NOT EXISTS"
+	" (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = webhook_events.id)";
+
+enum gw_result store_webhook_prune(struct store *s, int64_t before, int64_t *n_r,
+				   char **error_r)
+{
+	enum gw_result r = store_tx_begin(s, 1, error_r);
+
+	*n_r = 0;
+	if (r != GW_OK)
+		return r;
+	if (store_db_exec(s, SQL_PRUNE_DELIVERIES, "i", before) != SQLITE_OK ||
+	    store_db_exec(s, SQL_PRUNE_EVENTS, "i", before) != SQLITE_OK)
+		r = store_db_fail(s, error_r, "webhook prune");
+	else
+		*n_r = store_db_changes(s);
+	return store_tx_end(s, r, error_r);
+}
+
 void store_webhook_delivery_list_free(struct store_webhook_delivery_list *list)
 {
 	for (size_t i = 0; i < list->count; i++) {

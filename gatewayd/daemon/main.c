@@ -218,6 +218,9 @@ static char *changed_settings(const struct gw_config *old, const struct gw_confi
 		pa += la + (pa[la] == '\n');
 		pb += lb + (pb[lb] == '\n');
 	}
+	/* Only [webhooks] endpoints make one dump longer than the other. */
+	if (*pa != '\0' || *pb != '\0')
+		buf_printf(&out, "%s[webhooks] endpoints", out.len > 0 ? ", " : "");
 	result = xstrdup(buf_cstr(&out));
 	buf_release(&out);
 	free(a);

@@ -26,9 +26,15 @@
 
 /* Deliveries claimed at a time by one thread. */
 #define WEBHOOK_BATCH 4
+/* Delivered events are forgotten after this (receivers dedupe by id
+ * within it), looked at hourly by the first thread. */
+#define WEBHOOK_KEEP (7 * CLOCK_DAY)
+#define WEBHOOK_PRUNE_EVERY 3600
 
 struct webhook_worker {
 	struct webhook_delivery *wd;
+	int index;
+	int64_t pruned_at;
 	pthread_t thread;
 	int started;
 };
@@ -84,6 +90,13 @@ static void do_release(struct store *store, void *arg)
 	struct call *c = arg;
 
 	c->r = store_webhook_release(store, c->id, &c->error);
+}
+
+static void do_prune(struct store *store, void *arg)
+{
+	struct call *c = arg;
+
+	c->r = store_webhook_prune(store, c->now - WEBHOOK_KEEP, &c->due, &c->error);
 }
 
 static void do_next_due(struct store *store, void *arg)
@@ -215,6 +228,19 @@ static void *worker_main(void *arg)
 		uint64_t seq = wake_seq(wd);
 		struct call c = { .now = clock_now() };
 
+		if (w->index == 0 && c.now - w->pruned_at >= WEBHOOK_PRUNE_EVERY) {
+			struct call p = { .now = c.now };
+
+			run(wd, do_prune, &p);
+			if (p.r != GW_OK)
+				log_warn("webhook: forgetting old events: %s", p.error);
+			else if (p.due > 0)
+				log_info("webhook: forgot %lld delivered events older than %d days",
+					 (long long)p.due, (int)(WEBHOOK_KEEP / CLOCK_DAY));
+			free(p.error);
+			w->pruned_at = c.now;
+		}
+
 		run(wd, do_claim, &c);
 		if (c.r != GW_OK) {
 			log_error("webhook: claim: %s", c.error);
@@ -319,6 +345,7 @@ int webhook_delivery_open(const struct gw_config *cfg, struct store_pool *pool,
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (size_t i = 0; i < wd->n_workers && err == 0; i++) {
 		wd->workers[i].wd = wd;
+		wd->workers[i].index = (int)i;
 		err = pthread_create(&wd->workers[i].thread, NULL, worker_main, &wd->workers[i]);
 		wd->workers[i].started = err == 0;
 	}

@@ -323,6 +323,39 @@ static void test_store_webhooks_config_and_api(void **state)
 	CHECK_R(store_webhook_get(f->s, api, &e, &err), GW_NOTFOUND, err);
 }
 
+static void test_store_webhooks_prune(void **state)
+{
+	struct fx *f = *state;
+	struct store_webhook_delivery_list l;
+	char *err = NULL;
+	int64_t n = -1;
+
+	add_endpoint(f, "crm", WEBHOOK_EVENTS_ALL);
+	int64_t ep2 = add_endpoint(f, "slow", WEBHOOK_CHAT_CREATED);
+	fx_chat(f, f->acc1, "A", "a0", 0, 0, 0); /* both endpoints */
+	int64_t tb = fx_chat(f, f->acc2, "B", "b0", 0, 0, 0);
+	CHECK_OK(store_message_post(f->s, tb, STORE_STAFF, f->owner, "b", NULL, &err), err);
+	CHECK_OK(store_webhook_set_enabled(f->s, ep2, 0, &err), err);
+	for (int round = 0; round < 2; round++) {
+		claim(f, T0, 10, &l);
+		for (size_t i = 0; i < l.count; i++)
+			CHECK_OK(store_webhook_delivered(f->s, l.items[i].id, T0, &err), err);
+		store_webhook_delivery_list_free(&l);
+	}
+	assert_int_equal(DELIVERIES(f, "status = 'delivered'"), 3);
+	/* Nothing older than the cut yet. */
+	CHECK_OK(store_webhook_prune(f->s, T0, &n, &err), err);
+	assert_int_equal(n, 0);
+	/* Later: crm's three deliveries go, and the message's event with them;
+	 * the two chat.created events that "slow" still waits for are kept. */
+	CHECK_OK(store_webhook_prune(f->s, T0 + 1, &n, &err), err);
+	assert_int_equal(n, 1);
+	assert_int_equal(EVENTS(f, "1"), 2);
+	assert_int_equal(DELIVERIES(f, "1"), 2);
+	assert_int_equal(DELIVERIES(f, "status = 'queued' AND endpoint_id = %lld", (long long)ep2),
+			 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -338,6 +371,7 @@ int main(void)
 						fx_teardown),
 		cmocka_unit_test_setup_teardown(test_store_webhooks_config_and_api, fx_setup,
 						fx_teardown),
+		cmocka_unit_test_setup_teardown(test_store_webhooks_prune, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
