@@ -56,13 +56,22 @@ struct webhook_answer {
 };
 
 /*
+ * A client: one libcurl handle, whose connections to endpoints are kept
+ * open from one POST to the next.  One per thread.  webhook_post_init()
+ * once per process before any client is made.
+ */
+struct webhook_client;
+int webhook_post_init(char **error_r);
+struct webhook_client *webhook_client_new(void);
+void webhook_client_free(struct webhook_client **clientp);
+
+/*
  * POST one claimed delivery (secret read here) at time NOW, waiting at most
  * TIMEOUT seconds.  Returns GW_OK for a 2xx answer, GW_TEMPFAIL otherwise,
  * with answer->error saying why.  Call webhook_answer_clear() after.
- * webhook_post_init() once per process before any thread posts.
  */
-int webhook_post_init(char **error_r);
-enum gw_result webhook_post(const struct store_webhook_delivery *d, int64_t now,
+enum gw_result webhook_post(struct webhook_client *client,
+			    const struct store_webhook_delivery *d, int64_t now,
 			    int64_t timeout, struct webhook_answer *answer);
 void webhook_answer_clear(struct webhook_answer *answer);
 

@@ -3,9 +3,10 @@
  *
  * libcurl rather than our own HTTP: TLS with certificate checks, proxies
  * from the environment, chunked and keep-alive answers, and timeouts that
- * cover name lookup, connect, TLS and the whole exchange.  Each call uses a
- * fresh easy handle: a delivery thread posts to many endpoints, and
- * libcurl's handle keeps no state we would want to carry between them.
+ * cover name lookup, connect, TLS and the whole exchange.  A thread keeps
+ * its easy handle (reset before each POST, so no option carries over) for
+ * the connections libcurl keeps open to the endpoints: a busy endpoint is
+ * not reconnected for every event.
  */
 #include "webhook_delivery.h"
 
@@ -52,6 +53,33 @@ int webhook_post_init(char **error_r)
 		return -1;
 	}
 	return 0;
+}
+
+struct webhook_client {
+	CURL *curl;
+};
+
+struct webhook_client *webhook_client_new(void)
+{
+	struct webhook_client *c = xcalloc(1, sizeof(*c));
+
+	c->curl = curl_easy_init();
+	if (c->curl == NULL) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void webhook_client_free(struct webhook_client **clientp)
+{
+	struct webhook_client *c = clientp != NULL ? *clientp : NULL;
+
+	if (c == NULL)
+		return;
+	*clientp = NULL;
+	curl_easy_cleanup(c->curl);
+	free(c);
 }
 
 static size_t keep_some(char *data, size_t size, size_t n, void *arg)
@@ -129,7 +157,8 @@ static enum gw_result judge(CURL *c, CURLcode rc, int64_t timeout, const char *e
 	return GW_TEMPFAIL;
 }
 
-enum gw_result webhook_post(const struct store_webhook_delivery *d, int64_t now,
+enum gw_result webhook_post(struct webhook_client *client,
+			    const struct store_webhook_delivery *d, int64_t now,
 			    int64_t timeout, struct webhook_answer *a)
 {
 	char errbuf[CURL_ERROR_SIZE] = "", *secret = NULL, *why = NULL, *sig;
@@ -148,12 +177,8 @@ enum gw_result webhook_post(const struct store_webhook_delivery *d, int64_t now,
 	sig = webhook_signature(secret, now, d->body, strlen(d->body));
 	OPENSSL_cleanse(secret, strlen(secret));
 	free(secret);
-	c = curl_easy_init();
-	if (c == NULL) {
-		free(sig);
-		a->error = xstrdup("libcurl: cannot make a handle");
-		return GW_TEMPFAIL;
-	}
+	c = client->curl;
+	curl_easy_reset(c);
 	headers = headers_for(d, now, sig);
 	curl_easy_setopt(c, CURLOPT_URL, d->url);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -170,7 +195,11 @@ enum gw_result webhook_post(const struct store_webhook_delivery *d, int64_t now,
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	r = judge(c, curl_easy_perform(c), timeout, errbuf, &body, a);
-	curl_easy_cleanup(c);
+	/* Nothing of this call may stay behind in the handle. */
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, NULL);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, NULL);
 	curl_slist_free_all(headers);
 	buf_release(&body);
 	free(sig);
