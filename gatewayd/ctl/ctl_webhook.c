@@ -5,6 +5,7 @@
  * endpoint was disabled for failing; its waiting events go out at once)
  * and `webhook disable`.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -128,7 +129,7 @@ int ctl_cmd_webhook_add(struct ctl *c, const struct ctl_args *a)
 {
 	struct store_webhook_in in = { a->pos[0], a->pos[1], a->pos[2], WEBHOOK_EVENTS_ALL };
 	const char *events = ctl_opt(a, "--events");
-	char *why = NULL, *secret = NULL, *error = NULL;
+	char *why = NULL, *secret = NULL, *error = NULL, abs[PATH_MAX];
 	int64_t id = 0;
 	enum gw_result r;
 
@@ -140,6 +141,9 @@ int ctl_cmd_webhook_add(struct ctl *c, const struct ctl_args *a)
 		return rc;
 	}
 	free(secret);
+	/* The daemon reads it from another directory. */
+	if (realpath(in.secret_file, abs) != NULL)
+		in.secret_file = abs;
 	if (events != NULL && webhook_events_parse(events, &in.events, &why) < 0) {
 		int rc = ctl_usage(c, "--events: \"%s\" is no event; known: %s", why,
 				   webhook_events_known());

@@ -42,7 +42,7 @@ echo "built $(basename "$DEB") ($(stat -c %s "$DEB") bytes)"
 [ "$(dpkg-deb -f "$DEB" Package)" = gatewayd ] || fail "Package is not gatewayd"
 deps=$(dpkg-deb -f "$DEB" Depends)
 for lib in libc6 libsqlite3 libssl3 libgmime-3.0 libevent libjansson libetpan \
-	libcmark libinih libsystemd0; do
+	libcmark libinih libsystemd0 libcurl4; do
 	case "$deps" in *"$lib"*) ;; *) fail "Depends lacks $lib: $deps" ;; esac
 done
 [ -n "$(dpkg-deb -f "$DEB" Maintainer)" ] || fail "no Maintainer"

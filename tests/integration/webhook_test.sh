@@ -378,6 +378,9 @@ crm2.secret_file = $T/missing"
 	write_config "crm2.url = https://hooks.example/x
 crm2.secret_file = $T/open.secret"
 	expect_error "world-readable secret" "\[webhooks\] crm2.secret_file: $T/open.secret: mode is 0644, readable or writable by others"
+	"$GATEWAYCTL" -c "$CONF" doctor 2>&1 |
+		grep -q "\[webhooks\] crm2.secret_file: $T/open.secret: mode is 0644" ||
+		fail "gatewayctl doctor does not name the open secret file"
 	write_config "crm2.url = https://hooks.example/x"
 	expect_error "no secret_file" "\[webhooks\] crm2.secret_file: missing"
 	write_config "crm2.url = https://hooks.example/x
