@@ -210,7 +210,14 @@ static void mark(struct webhook_delivery *wd, const struct store_webhook_deliver
 	free(c.error);
 }
 
-static void deliver_batch(struct webhook_worker *w, struct store_webhook_delivery_list *l)
+/*
+ * POST a claimed batch in turn.  The lease is twice the timeout plus 5 s;
+ * once the batch has taken more than one timeout, what is left of it is
+ * given back rather than posted with too little lease left (another
+ * thread could claim it meanwhile and post it twice).
+ */
+static void deliver_batch(struct webhook_worker *w, struct store_webhook_delivery_list *l,
+			  int64_t claimed_at)
 {
 	struct webhook_delivery *wd = w->wd;
 
@@ -219,7 +226,8 @@ static void deliver_batch(struct webhook_worker *w, struct store_webhook_deliver
 		struct webhook_answer a;
 		enum gw_result r;
 
-		if (atomic_load(&wd->stopping)) {
+		if (atomic_load(&wd->stopping) ||
+		    clock_now() - claimed_at > wd->cfg->webhooks.timeout) {
 			struct call c = { .id = d->id };
 
 			run(wd, do_release, &c);
@@ -275,7 +283,7 @@ static void *worker_main(void *arg)
 			continue;
 		}
 		size_t n = c.list.count;
-		deliver_batch(w, &c.list);
+		deliver_batch(w, &c.list, c.now);
 		store_webhook_delivery_list_free(&c.list);
 		if (n > 0)
 			continue;

@@ -336,7 +336,7 @@ redirect)
 	;;
 kill9)
 	setup
-	control slow 0.05
+	control slow 0.2
 	start_daemon
 	t1=$(new_thread "One")
 	t2=$(new_thread "Two")
