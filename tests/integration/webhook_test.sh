@@ -128,9 +128,9 @@ make_secret() {
 seed_people() {
 	ctl init >/dev/null
 	ctl firm set --name "Example & Co" >/dev/null
-	ctl staff add "Olive Owner" owner@firm.example --role owner >/dev/null
+	ctl staff add "Firm Owner" owner@firm.example --role owner >/dev/null
 	ctl account add Acme >/dev/null
-	ctl contact add 1 "Carla Client" carla@client.example >/dev/null
+	ctl contact add 1 "Client Contact" contact@client.example >/dev/null
 }
 
 start_daemon() {

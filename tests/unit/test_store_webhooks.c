@@ -103,7 +103,7 @@ static void test_store_webhooks_every_kind(void **state)
 	};
 	CHECK_OK(store_attachment_add(f->s, &a, &att, &err), err);
 	struct store_explanation ex = {
-		.sender = "carla@client.example", .thread_id = tid, .contact_id = f->c1,
+		.sender = "contact@client.example", .thread_id = tid, .contact_id = f->c1,
 		.in_reply_to = "abc@client.example", .quoted_text = "my answer",
 	};
 	struct store_explain_result res;
@@ -125,7 +125,7 @@ static void test_store_webhooks_every_kind(void **state)
 				   " '$.data.attachment_id') = %lld AND json_extract(body,"
 				   " '$.data.file_name') = 'form.pdf'", (long long)att), 1);
 	assert_int_equal(EVENTS(f, "type = 'email.reply' AND json_extract(body, '$.data.from')"
-				   " = 'carla@client.example' AND json_extract(body,"
+				   " = 'contact@client.example' AND json_extract(body,"
 				   " '$.data.message_id') = 'abc@client.example'"), 1);
 	assert_int_equal(EVENTS(f, "type = 'contact.bouncing' AND thread_id IS NULL AND"
 				   " json_extract(body, '$.data.contact_id') = %lld",
