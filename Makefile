@@ -19,7 +19,7 @@ CMAKE_ARGS ?=
 BUILD_PKGS = build-essential cmake pkg-config ca-certificates sqlite3 \
 	libsqlite3-dev libssl-dev libinih-dev libgmime-3.0-dev libevent-dev \
 	libcmark-dev libjansson-dev libsystemd-dev libetpan-dev libcmocka-dev \
-	libarchive-dev
+	libarchive-dev libcurl4-gnutls-dev
 # dpkg-shlibdeps (dpkg-dev) computes the package's library dependencies.
 DEB_PKGS   = dpkg-dev file
 # The integration tests drive real peers: Postfix (private instances;
@@ -27,7 +27,7 @@ DEB_PKGS   = dpkg-dev file
 # swaks, python3 and curl as HTTP clients, Chromium for the web view.
 # clang and its libFuzzer/sanitizer runtime build the fuzz targets.
 FUZZ_PKGS  = clang libclang-rt-14-dev
-TEST_PKGS  = postfix swaks procps python3 curl strace chromium systemd $(DEB_PKGS) $(FUZZ_PKGS)
+TEST_PKGS  = postfix swaks procps python3 curl openssl strace chromium systemd $(DEB_PKGS) $(FUZZ_PKGS)
 
 .PHONY: all deps test-deps build build-san check long fuzz demo install deb bench bench-quick clean
 

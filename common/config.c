@@ -28,6 +28,7 @@
 #include "buf.h"
 #include "config_check.h"
 #include "path.h"
+#include "webhook.h"
 
 enum cfg_type {
 	CFG_STRING,   /* char *; "" allowed unless a check refuses it */
@@ -179,6 +180,19 @@ static const struct cfg_key cfg_keys[] = {
 	{ "log", "level", CFG_ENUM, OFF(log.level), "info", 0, 0, 0, level_values,
 	  NULL },
 	{ "log", "syslog", CFG_BOOL, OFF(log.syslog), "no", 0, 0, 0, NULL, NULL },
+
+	{ "webhooks", "timeout", CFG_DURATION, OFF(webhooks.timeout), "10s", 1, 300, 0,
+	  NULL, NULL },
+	{ "webhooks", "concurrency", CFG_INT, OFF(webhooks.concurrency), "2", 1, 32, 0,
+	  NULL, NULL },
+	{ "webhooks", "retry_min", CFG_DURATION, OFF(webhooks.retry_min), "10s", 1, DAY,
+	  0, NULL, NULL },
+	{ "webhooks", "retry_max", CFG_DURATION, OFF(webhooks.retry_max), "1h", 1, DAY,
+	  0, NULL, NULL },
+	{ "webhooks", "disable_after", CFG_DURATION, OFF(webhooks.disable_after), "1d", 1,
+	  30 * DAY, 0, NULL, NULL },
+	{ "webhooks", "poll_interval_ms", CFG_INT, OFF(webhooks.poll_interval_ms), "1000",
+	  50, 60000, 0, NULL, NULL },
 };
 
 #define CFG_NKEYS GW_ARRAY_SIZE(cfg_keys)
@@ -404,6 +418,8 @@ static int set_value(struct cfg_ctx *c, const struct cfg_key *k, const char *val
 	}
 }
 
+static void webhook_key(struct cfg_ctx *c, const char *key, const char *value);
+
 static int handler(void *user, const char *section, const char *name,
 		   const char *value)
 {
@@ -422,6 +438,10 @@ static int handler(void *user, const char *section, const char *name,
 	}
 	if (*name == '\0') {
 		ctx_error(c, c->lineno, NULL, section, NULL, "empty key name");
+		return 1;
+	}
+	if (strcmp(section, "webhooks") == 0 && strchr(name, '.') != NULL) {
+		webhook_key(c, name, value);
 		return 1;
 	}
 	k = find_key(section, name, &known_section);
@@ -445,6 +465,123 @@ static int handler(void *user, const char *section, const char *name,
 		free(why);
 	}
 	return 1;
+}
+
+/* ---- [webhooks] NAME.KEY ------------------------------------------------ */
+
+static struct cfg_webhook *webhook_find(struct gw_config *cfg, const char *name, size_t n)
+{
+	for (size_t i = 0; i < cfg->webhooks.n_endpoints; i++) {
+		struct cfg_webhook *w = &cfg->webhooks.endpoints[i];
+
+		if (strlen(w->name) == n && strncmp(w->name, name, n) == 0)
+			return w;
+	}
+	return NULL;
+}
+
+static struct cfg_webhook *webhook_add(struct cfg_ctx *c, const char *name, size_t n)
+{
+	struct cfg_webhooks *wh = &c->cfg->webhooks;
+	struct cfg_webhook *w;
+
+	wh->endpoints = xrealloc(wh->endpoints, (wh->n_endpoints + 1) * sizeof(*w));
+	w = &wh->endpoints[wh->n_endpoints++];
+	memset(w, 0, sizeof(*w));
+	w->name = xstrndup(name, n);
+	w->events = WEBHOOK_EVENTS_ALL;
+	w->line = c->lineno;
+	return w;
+}
+
+static int webhook_set(struct cfg_ctx *c, struct cfg_webhook *w, const char *sub,
+		       char *value, int *dup_r, char **why_r)
+{
+	char *bad = NULL;
+
+	*dup_r = 0;
+	if (strcmp(sub, "url") == 0) {
+		if (w->url != NULL)
+			return *dup_r = 1, -1;
+		if (webhook_url_check(value, why_r) < 0)
+			return -1;
+		w->url = xstrdup(value);
+		return 0;
+	}
+	if (strcmp(sub, "secret_file") == 0) {
+		char *path = xstrdup(value);
+
+		if (w->secret_file != NULL) {
+			free(path);
+			return *dup_r = 1, -1;
+		}
+		if (*path == '\0') {
+			free(path);
+			*why_r = xstrdup("empty path");
+			return -1;
+		}
+		if (cfg_resolve_path(c->dir, &path, why_r) < 0) {
+			free(path);
+			return -1;
+		}
+		w->secret_file = path;
+		w->secret_line = c->lineno;
+		return 0;
+	}
+	if (strcmp(sub, "events") == 0) {
+		if (webhook_events_parse(value, &w->events, &bad) < 0) {
+			*why_r = *bad == '\0' ? xasprintf("no event named; known: %s",
+							  webhook_events_known())
+					      : xasprintf("\"%s\" is no event; known: %s", bad,
+							  webhook_events_known());
+			free(bad);
+			return -1;
+		}
+		return 0;
+	}
+	*why_r = xstrdup("unknown key (an endpoint has url, secret_file and events)");
+	return -1;
+}
+
+/* "crm.url = https://..." in [webhooks]: endpoint crm, its url. */
+static void webhook_key(struct cfg_ctx *c, const char *key, const char *value)
+{
+	const char *dot = strrchr(key, '.');
+	char *name = xstrndup(key, (size_t)(dot - key)), *why = NULL, *v = unquote(value);
+	struct cfg_webhook *w;
+	int dup = 0;
+
+	if (webhook_name_check(name, &why) < 0) {
+		ctx_error(c, c->lineno, NULL, "webhooks", key, "endpoint %s", why);
+		goto out;
+	}
+	w = webhook_find(c->cfg, name, strlen(name));
+	if (w == NULL)
+		w = webhook_add(c, name, strlen(name));
+	if (webhook_set(c, w, dot + 1, v, &dup, &why) < 0) {
+		if (dup)
+			ctx_error(c, c->lineno, NULL, "webhooks", key, "duplicate key");
+		else
+			ctx_error(c, c->lineno, NULL, "webhooks", key, "%s", why);
+	}
+out:
+	free(why);
+	free(name);
+	free(v);
+}
+
+static void webhook_check_whole(struct cfg_ctx *c)
+{
+	for (size_t i = 0; i < c->cfg->webhooks.n_endpoints; i++) {
+		struct cfg_webhook *w = &c->cfg->webhooks.endpoints[i];
+		char key[96];
+
+		snprintf(key, sizeof(key), "%s.%s", w->name,
+			 w->url == NULL ? "url" : "secret_file");
+		if (w->url == NULL || w->secret_file == NULL)
+			ctx_error(c, w->line, NULL, "webhooks", key,
+				  "missing (endpoint %s needs url and secret_file)", w->name);
+	}
 }
 
 /*
@@ -571,6 +708,9 @@ static void check_whole(struct cfg_ctx *c)
 						       dir[strlen(dir) - 1] == '/' ? "" : "/");
 		free(dir);
 	}
+	webhook_check_whole(c);
+	if (c->err != NULL)
+		return;
 	if (cfg->mail.retry_max < cfg->mail.retry_min) {
 		int known;
 		const struct cfg_key *kmin = find_key("mail", "retry_min", &known);
@@ -701,6 +841,24 @@ int cfg_load(const char *file, struct gw_config **cfg_r, char **error_r)
 	return rc;
 }
 
+int cfg_check_webhook_secrets(const struct gw_config *cfg, char **error_r)
+{
+	for (size_t i = 0; i < cfg->webhooks.n_endpoints; i++) {
+		const struct cfg_webhook *w = &cfg->webhooks.endpoints[i];
+		char *secret = NULL, *why = NULL;
+
+		if (webhook_secret_read(w->secret_file, &secret, &why) < 0) {
+			*error_r = xasprintf("%s:%d: [webhooks] %s.secret_file: %s", cfg->file,
+					     w->secret_line, w->name, why);
+			free(why);
+			return -1;
+		}
+		explicit_bzero(secret, strlen(secret));
+		free(secret);
+	}
+	return 0;
+}
+
 int cfg_load_string(const char *name, const char *text, struct gw_config **cfg_r,
 		    char **error_r)
 {
@@ -722,6 +880,12 @@ void cfg_free(struct gw_config **cfgp)
 	for (size_t i = 0; i < CFG_NKEYS; i++)
 		if (is_string_type(cfg_keys[i].type))
 			free(*str_field(cfg, &cfg_keys[i]));
+	for (size_t i = 0; i < cfg->webhooks.n_endpoints; i++) {
+		free(cfg->webhooks.endpoints[i].name);
+		free(cfg->webhooks.endpoints[i].url);
+		free(cfg->webhooks.endpoints[i].secret_file);
+	}
+	free(cfg->webhooks.endpoints);
 	free(cfg->file);
 	free(cfg);
 	*cfgp = NULL;
@@ -751,6 +915,15 @@ void cfg_dump(const struct gw_config *cfg, FILE *out)
 			put_number(&b, k, *int64_field(c, k));
 		}
 		buf_putc(&b, '\n');
+	}
+	for (size_t i = 0; i < cfg->webhooks.n_endpoints; i++) {
+		const struct cfg_webhook *w = &cfg->webhooks.endpoints[i];
+		char *events = webhook_events_format(w->events);
+
+		buf_printf(&b, "[webhooks] %s.url = %s\n", w->name, w->url);
+		buf_printf(&b, "[webhooks] %s.secret_file = %s\n", w->name, w->secret_file);
+		buf_printf(&b, "[webhooks] %s.events = %s\n", w->name, events);
+		free(events);
 	}
 	fputs(buf_cstr(&b), out);
 	buf_release(&b);

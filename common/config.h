@@ -16,8 +16,10 @@
  * Booleans accept yes/no, true/false, on/off, 1/0.
  * Listener addresses are "HOST:PORT", "[V6]:PORT" or "unix:/path"; a
  * listener whose section or key is left out (or empty) is off (NULL).
+ * [webhooks] holds, besides its own keys, NAME.url, NAME.secret_file and
+ * NAME.events for each endpoint NAME (struct cfg_webhook).
  * Relative paths ([store] path and attachments_dir, [links] key_file,
- * [mail] auth_password_file, maildir:PATH, unix:PATH) are resolved against
+ * [mail] auth_password_file, [webhooks] NAME.secret_file, maildir:PATH, unix:PATH) are resolved against
  * the directory of the config file.  A string value in double quotes has
  * them removed; ';' after a blank starts a comment.
  */
@@ -115,6 +117,36 @@ struct cfg_log {
 	int syslog;       /* log to syslog instead of stderr */
 };
 
+/*
+ * One endpoint of [webhooks]: three keys named after it,
+ *   NAME.url          http:// or https:// URL (required)
+ *   NAME.secret_file  the HMAC secret, first line, mode 0600 (required)
+ *   NAME.events       kinds of event (webhook.h), default every kind
+ * The secret file is checked (it exists, holds a secret, and others cannot
+ * read it) by cfg_check_webhook_secrets() when gatewayd starts or checks
+ * its config, not by cfg_load(): gatewayctl, run by an admin who cannot
+ * read it, has no use for it.  Delivery reads it again before every POST.
+ */
+struct cfg_webhook {
+	char *name;
+	char *url;
+	char *secret_file;
+	unsigned events;   /* mask of enum webhook_event */
+	int line;          /* first line that named it */
+	int secret_line;   /* line of NAME.secret_file */
+};
+
+struct cfg_webhooks {
+	int64_t timeout;          /* seconds for one whole POST */
+	int64_t concurrency;      /* delivery threads */
+	int64_t retry_min;        /* first retry delay, seconds */
+	int64_t retry_max;        /* cap on the retry delay, seconds */
+	int64_t disable_after;    /* an endpoint failing this long is disabled */
+	int64_t poll_interval_ms; /* look for events queued by other processes */
+	struct cfg_webhook *endpoints;
+	size_t n_endpoints;
+};
+
 struct gw_config {
 	char *file;       /* path it was read from */
 	struct cfg_store store;
@@ -128,6 +160,7 @@ struct gw_config {
 	struct cfg_reminders reminders;
 	struct cfg_retention retention;
 	struct cfg_log log;
+	struct cfg_webhooks webhooks;
 };
 
 /* Default config path when -c is not given. */
@@ -143,6 +176,10 @@ int cfg_load(const char *file, struct gw_config **cfg_r, char **error_r);
 int cfg_load_string(const char *name, const char *text, struct gw_config **cfg_r,
 		    char **error_r);
 void cfg_free(struct gw_config **cfgp);
+
+/* Every [webhooks] NAME.secret_file readable, private and long enough;
+ * else -1 and "FILE:LINE: [webhooks] NAME.secret_file: why". */
+int cfg_check_webhook_secrets(const struct gw_config *cfg, char **error_r);
 
 /* Print the effective values, one "[section] key = value" per line. */
 void cfg_dump(const struct gw_config *cfg, FILE *out);

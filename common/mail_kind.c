@@ -37,6 +37,12 @@ static const struct mail_kind_row rows[] = {
 	  "Email from %f to some client contacts bounced, so they get no more "
 	  "notifications. %s, the staff home page, lists them with the reason: clear a "
 	  "contact there once the address works again.", NULL },
+	{ MAIL_STAFF_WEBHOOK_DISABLED, "staff_webhook_disabled", MAIL_TO_STAFF, MAIL_EXTRA_WEBHOOK,
+	  "Webhook disabled: ",
+	  "%f stopped posting events to the webhook endpoint %w, which has failed for too "
+	  "long. No event is lost: they wait, in order, until the endpoint is enabled again "
+	  "(gatewayctl webhook enable, or the JSON API). %s and their emails are not "
+	  "affected.", NULL },
 };
 
 const struct mail_kind_row *mail_kind_row(enum mail_kind kind)

@@ -28,6 +28,8 @@ enum mail_kind {
 				      * not delivered */
 	MAIL_STAFF_CONTACTS_BOUNCING, /* to owners and admins: mail to contacts
 				      * bounces (at most one a day each) */
+	MAIL_STAFF_WEBHOOK_DISABLED, /* to owners: a webhook endpoint failed for
+				      * [webhooks] disable_after and was disabled */
 };
 
 /* What a kind is for. */
@@ -51,6 +53,7 @@ enum mail_extra {
 	MAIL_EXTRA_TASK_ID,          /* the task that was ticked */
 	MAIL_EXTRA_ATTACHMENT_ID,    /* the file that was uploaded */
 	MAIL_EXTRA_REPLY,            /* "MESSAGE-ID\nQUOTED TEXT" of their email */
+	MAIL_EXTRA_WEBHOOK,          /* "NAME (URL): LAST ERROR" of an endpoint */
 };
 
 struct mail_kind_row {
@@ -63,7 +66,7 @@ struct mail_kind_row {
 	/*
 	 * The first sentence, what happened, and an optional last one (NULL
 	 * for none), in compose's template language: %a author, %f firm,
-	 * %s subject, %c account, %n file name, %r reminder number.
+	 * %s subject, %c account, %n file name, %r reminder number, %w webhook endpoint.
 	 */
 	const char *intro;
 	const char *outro;

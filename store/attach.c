@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 
 #include "store_int.h"
+#include "webhook.h"
 
 char *store_attachment_path(const char *dir, const char *hex)
 {
@@ -228,8 +229,13 @@ enum gw_result store_attachment_add(struct store *s, const struct store_attachme
 			  store_kind_name(a->uploader_kind), a->uploader_id, a->file_name, ct,
 			  (int64_t)a->len, hex, now) != SQLITE_OK)
 		r = store_db_fail(s, error_r, "thread %lld: add attachment", (long long)a->thread_id);
-	if (r == GW_OK)
-		id = store_db_last_id(s);
+	if (r == GW_OK) {
+		struct webhook_event_new ev = {
+			.type = WEBHOOK_FILE_UPLOADED, .thread_id = a->thread_id,
+			.object_id = id = store_db_last_id(s), .now = now,
+		};
+		r = store_webhook_event(s, &ev, error_r);
+	}
 	if (r == GW_OK && a->uploader_kind == STORE_CONTACT) {
 		char extra[32];
 		snprintf(extra, sizeof(extra), "%lld", (long long)id);

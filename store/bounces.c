@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "store_int.h"
+#include "webhook.h"
 
 #define CONTACT_COLS                                                           \
 	"id, account_id, name, email, notify, may_create_chats, email_status," \
@@ -89,6 +90,12 @@ enum gw_result store_contact_mark_bouncing(struct store *s, int64_t id, const ch
 			r = store_db_fail(s, error_r, "contact %lld", (long long)id);
 		else
 			r = tell_owners(s, now, error_r);
+		if (r == GW_OK) {
+			struct webhook_event_new ev = {
+				.type = WEBHOOK_CONTACT_BOUNCING, .object_id = id, .now = now,
+			};
+			r = store_webhook_event(s, &ev, error_r);
+		}
 		free(cut);
 	}
 	return store_tx_end(s, r, error_r);

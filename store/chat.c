@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "store_int.h"
+#include "webhook.h"
 
 static const char SQL_THREAD_CORE[] =
 	"SELECT id, account_id, archived_at IS NOT NULL, rem_enabled, rem_days, rem_count,"
@@ -175,6 +176,16 @@ static enum gw_result after_contact_message(struct store *s, int64_t thread_id,
 	return r;
 }
 
+/* A webhook event about THREAD_ID with nothing but its object's id. */
+static enum gw_result webhook_thread_event(struct store *s, unsigned type, int64_t thread_id,
+					   int64_t object_id, int64_t now, char **error_r)
+{
+	struct webhook_event_new ev = {
+		.type = type, .thread_id = thread_id, .object_id = object_id, .now = now,
+	};
+	return store_webhook_event(s, &ev, error_r);
+}
+
 /* ---- new chat (staff) ---- */
 
 static const char SQL_THREAD_ADD[] =
@@ -252,6 +263,8 @@ static enum gw_result chat_create_one(struct store *s, const struct store_chat_n
 	/* The author has seen the note that announces the reminders too. */
 	if (r == GW_OK && note_id != 0)
 		r = read_mark_set(s, thread_id, STORE_STAFF, c->staff_id, note_id, now, error_r);
+	if (r == GW_OK)
+		r = webhook_thread_event(s, WEBHOOK_CHAT_CREATED, thread_id, thread_id, now, error_r);
 	free(subject);
 	free(body);
 	*thread_id_r = thread_id;
@@ -368,6 +381,8 @@ enum gw_result store_chat_create_by_contact(struct store *s, int64_t contact_id,
 	if (r == GW_OK)
 		r = after_contact_message(s, thread_id, c.account_id, contact_id,
 					  MAIL_STAFF_CLIENT_CREATED, msg, body, now, error_r);
+	if (r == GW_OK)
+		r = webhook_thread_event(s, WEBHOOK_CHAT_CREATED, thread_id, thread_id, now, error_r);
 	r = store_tx_end(s, r, error_r);
 	if (r == GW_OK) {
 		if (thread_id_r != NULL)
@@ -410,6 +425,8 @@ enum gw_result store_message_post(struct store *s, int64_t thread_id, enum store
 	else if (r == GW_OK)
 		r = after_contact_message(s, thread_id, t.account_id, author_id,
 					  MAIL_STAFF_CLIENT_REPLIED, msg, body, now, error_r);
+	if (r == GW_OK)
+		r = webhook_thread_event(s, WEBHOOK_MESSAGE_POSTED, thread_id, msg, now, error_r);
 	r = store_tx_end(s, r, error_r);
 	if (r == GW_OK && message_id_r != NULL)
 		*message_id_r = msg;

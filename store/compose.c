@@ -147,6 +147,9 @@ static enum gw_result compose_fill(struct store *s, struct store_compose *c, cha
 			c->quoted_text = xstrdup(nl != NULL ? nl + 1 : "");
 		}
 		break;
+	case MAIL_EXTRA_WEBHOOK:
+		c->webhook = xstrdup(o->extra != NULL ? o->extra : "");
+		break;
 	case MAIL_EXTRA_NONE:
 		break;
 	}

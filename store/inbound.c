@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "store_int.h"
+#include "webhook.h"
 
 #define QUOTE_MAX 2000
 
@@ -228,6 +229,14 @@ enum gw_result store_explanation_queue(struct store *s, const struct store_inbou
 		int64_t msg;
 		note = ex->note != NULL ? xstrdup(ex->note) : default_note(addr, quoted);
 		r = store_message_insert(s, ex->thread_id, STORE_SYSTEM, 0, note, 1, now, &msg, error_r);
+	}
+	if (r == GW_OK && ex->thread_id != 0) {
+		struct webhook_event_new ev = {
+			.type = WEBHOOK_EMAIL_REPLY, .thread_id = ex->thread_id,
+			.object_id = ex->thread_id, .text1 = addr, .text2 = irt,
+			.number = ex->contact_id, .now = now,
+		};
+		r = store_webhook_event(s, &ev, error_r);
 	}
 out:
 	free(addr);

@@ -291,6 +291,25 @@ static const char SQL_ERASE_TRASH[] =
 	"INSERT OR IGNORE INTO blob_trash (sha256, since)"
 	" SELECT DISTINCT sha256, ?2 FROM attachments"
 	" WHERE uploader_kind = 'contact' AND uploader_id = ?1";
+/* Webhook events about them (store/webhooks.c): a body fixed when the
+ * change was written holds their words, subject, file name or address.
+ * Waiting or delivered, they go with their deliveries: an erased
+ * person's data is not sent on afterwards. */
+#define HOOK_EVENT_ABOUT                                                          \
+	"(json_extract(body, '$.data.author.kind') = 'contact'"                       \
+	" AND json_extract(body, '$.data.author.id') = ?1)"                           \
+	" OR (json_extract(body, '$.data.created_by.kind') = 'contact'"               \
+	" AND json_extract(body, '$.data.created_by.id') = ?1)"                       \
+	" OR (json_extract(body, '$.data.uploader.kind') = 'contact'"                 \
+	" AND json_extract(body, '$.data.uploader.id') = ?1)"                         \
+	" OR json_extract(body, '$.data.contact_id') = ?1"                            \
+	" OR lower(json_extract(body, '$.data.from')) = lower(?2)"                    \
+	" OR lower(json_extract(body, '$.data.email')) = lower(?2)"
+static const char SQL_ERASE_HOOK_DELIVERIES[] =
+	"DELETE FROM webhook_deliveries WHERE event_id IN"
+	" (SELECT id FROM webhook_events WHERE " HOOK_EVENT_ABOUT ")";
+static const char SQL_ERASE_HOOK_EVENTS[] =
+	"DELETE FROM webhook_events WHERE " HOOK_EVENT_ABOUT;
 /* A staff_upload email still queued would name a file that is gone. */
 static const char SQL_ERASE_UPLOAD_MAIL[] =
 	"UPDATE outbox SET status = 'failed', last_error = 'attachment erased',"
@@ -379,6 +398,11 @@ static enum gw_result erase_rows(struct store *s, const struct store_contact *c,
 	 * next run (store/retention.h) instead of on disk for good. */
 	if (r == GW_OK && store_db_exec(s, SQL_ERASE_TRASH, "ii", id, clock_now()) != SQLITE_OK)
 		r = store_db_fail(s, error_r, "contact %lld: files", (long long)id);
+	if (r == GW_OK)
+		r = erase_step(s, SQL_ERASE_HOOK_DELIVERIES, id, c->email, NULL, NULL, error_r);
+	if (r == GW_OK)
+		r = erase_step(s, SQL_ERASE_HOOK_EVENTS, id, c->email, NULL, &e->webhook_events,
+			       error_r);
 	if (r == GW_OK)
 		r = erase_step(s, SQL_ERASE_UPLOAD_MAIL, id, NULL, NULL, NULL, error_r);
 	if (r == GW_OK)

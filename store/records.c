@@ -223,6 +223,7 @@ void store_compose_clear(struct store_compose *c)
 	free(c->attachment_name);
 	free(c->in_reply_to);
 	free(c->quoted_text);
+	free(c->webhook);
 	memset(c, 0, sizeof(*c));
 }
 

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "store_int.h"
+#include "webhook.h"
 
 #define REMINDERS_BATCH 100
 
@@ -161,6 +162,13 @@ static enum gw_result reminder_fire(struct store *s, int64_t thread_id, int64_t 
 				  extra, key, 1, now, &inserted, error_r);
 	if (r == GW_OK && store_db_exec(s, SQL_REMINDER_SENT, "idi", thread_id, n, now) != SQLITE_OK)
 		r = store_db_fail(s, error_r, "thread %lld: reminders", (long long)thread_id);
+	if (r == GW_OK && inserted > 0) {
+		struct webhook_event_new ev = {
+			.type = WEBHOOK_REMINDER_SENT, .thread_id = thread_id, .object_id = thread_id,
+			.number = n, .now = now,
+		};
+		r = store_webhook_event(s, &ev, error_r);
+	}
 	*n_r += inserted;
 	return r;
 }

@@ -328,6 +328,91 @@ static const char MIGRATION_7[] =
 	" UNIQUE (thread_id, url));"
 	"CREATE INDEX thread_refs_url ON thread_refs (url, thread_id);";
 
+/*
+ * 8: signed webhooks.  Endpoints (from [webhooks] or made through the
+ * API), events written in the same transaction as the change they report
+ * (the body is fixed then, so every retry posts the same bytes), and one
+ * delivery row per event and endpoint.  Deliveries are ordered per
+ * endpoint and thread by (endpoint_id, thread_key, id); thread_key is 0
+ * for events of no thread.  Thread ids carry no foreign key: a removed
+ * thread does not hold up its events.  The outbox gains the kind
+ * staff_webhook_disabled (owners told that an endpoint was disabled), by a
+ * copy as in migration 3 (with every index of the outbox, migration 5's
+ * outbox_created too).
+ */
+static const char MIGRATION_8[] =
+	"CREATE TABLE webhook_endpoints ("
+	" id INTEGER PRIMARY KEY,"
+	" name TEXT NOT NULL UNIQUE CHECK (name <> ''),"
+	" url TEXT NOT NULL,"
+	" secret_file TEXT NOT NULL,"
+	" events INTEGER NOT NULL CHECK (events > 0),"
+	" source TEXT NOT NULL CHECK (source IN ('config', 'api')),"
+	" enabled INTEGER NOT NULL DEFAULT 1,"
+	" failing_since INTEGER,"
+	" disabled_at INTEGER,"
+	" disabled_reason TEXT,"
+	" removed_at INTEGER,"
+	" created_at INTEGER NOT NULL);"
+
+	"CREATE TABLE webhook_events ("
+	" id INTEGER PRIMARY KEY,"
+	" event_id TEXT NOT NULL UNIQUE,"
+	" type TEXT NOT NULL,"
+	" thread_id INTEGER,"
+	" body TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL);"
+
+	"CREATE TABLE webhook_deliveries ("
+	" id INTEGER PRIMARY KEY,"
+	" event_id INTEGER NOT NULL REFERENCES webhook_events (id),"
+	" endpoint_id INTEGER NOT NULL REFERENCES webhook_endpoints (id) ON DELETE CASCADE,"
+	" thread_key INTEGER NOT NULL,"
+	" status TEXT NOT NULL DEFAULT 'queued'"
+	"  CHECK (status IN ('queued', 'sending', 'delivered')),"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" next_attempt_at INTEGER NOT NULL,"
+	" lease_until INTEGER,"
+	" last_error TEXT,"
+	" created_at INTEGER NOT NULL,"
+	" delivered_at INTEGER);"
+	"CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);"
+	"CREATE INDEX webhook_deliveries_order ON webhook_deliveries"
+	" (endpoint_id, thread_key, status, id);"
+	"CREATE INDEX webhook_deliveries_event ON webhook_deliveries (event_id);"
+
+	"CREATE TABLE outbox_v8 ("
+	" id INTEGER PRIMARY KEY,"
+	" kind TEXT NOT NULL CHECK (kind IN ('new_message', 'reminder', 'resend',"
+	"  'staff_client_replied', 'staff_client_created', 'staff_task_done',"
+	"  'staff_upload', 'staff_mention', 'fresh_link', 'explanation',"
+	"  'staff_contacts_bouncing', 'staff_webhook_disabled')),"
+	" recipient_kind TEXT NOT NULL CHECK (recipient_kind IN ('contact', 'staff', 'address')),"
+	" recipient_id INTEGER,"
+	" recipient_address TEXT NOT NULL,"
+	" thread_id INTEGER REFERENCES threads (id),"
+	" message_id INTEGER REFERENCES messages (id),"
+	" extra TEXT,"
+	" status TEXT NOT NULL DEFAULT 'queued'"
+	"  CHECK (status IN ('queued', 'sending', 'sent', 'failed')),"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" next_attempt_at INTEGER NOT NULL,"
+	" lease_until INTEGER,"
+	" last_error TEXT,"
+	" created_at INTEGER NOT NULL,"
+	" sent_at INTEGER,"
+	" mail_id TEXT NOT NULL UNIQUE,"
+	" dedup_key TEXT UNIQUE);"
+	"INSERT INTO outbox_v8 SELECT * FROM outbox;"
+	"DROP TABLE outbox;"
+	"ALTER TABLE outbox_v8 RENAME TO outbox;"
+	"CREATE INDEX outbox_due ON outbox (status, next_attempt_at);"
+	"CREATE INDEX outbox_lease ON outbox (status, lease_until);"
+	"CREATE INDEX outbox_thread ON outbox (thread_id, id);"
+	"CREATE INDEX outbox_explanations ON outbox (recipient_address, created_at)"
+	" WHERE kind = 'explanation';"
+	"CREATE INDEX outbox_created ON outbox (created_at);";
+
 static const char *const migrations[] = {
 	MIGRATION_1,
 	MIGRATION_2,
@@ -336,6 +421,7 @@ static const char *const migrations[] = {
 	MIGRATION_5,
 	MIGRATION_6,
 	MIGRATION_7,
+	MIGRATION_8,
 };
 
 _Static_assert(GW_ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION,

@@ -149,7 +149,7 @@ const char *store_email_status_name(enum store_email_status s);
  */
 
 /* Schema version this program writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 
 /*
  * Open (creating if needed) the database at settings->path, set WAL mode,
@@ -1008,6 +1008,7 @@ struct store_compose {
 	char *attachment_name;          /* staff_upload */
 	char *in_reply_to;              /* explanation: their Message-ID */
 	char *quoted_text;              /* explanation: start of their text */
+	char *webhook;                  /* staff_webhook_disabled: "NAME (URL): ERROR" */
 };
 enum gw_result store_compose_get(struct store *store, int64_t outbox_id,
 				 struct store_compose *compose_r, char **error_r);
@@ -1174,6 +1175,7 @@ struct store_erasure {
 	int64_t outbox;          /* emails to them anonymised */
 	int64_t inbound;         /* inbound log rows anonymised */
 	int64_t idempotency;     /* kept API responses naming them, deleted */
+	int64_t webhook_events;  /* webhook events about them, deleted */
 	char (*blobs)[65];       /* content files their rows pointed to */
 	size_t n_blobs;
 	/* store_person_erase_files() */
@@ -1197,7 +1199,8 @@ struct store_erasure {
  *   - outbox rows to them get the erased address and no extra text
  *     (queued ones are cancelled); inbound log rows from or about them
  *     lose sender, Message-ID and reason; kept API responses that name
- *     them are deleted;
+ *     them are deleted; webhook events about them (their message, chat,
+ *     file, email reply or bounce), waiting or delivered, are deleted;
  *   - a row in the erasures table holds the counts.
  * Other people's messages stay as written.  Refused (GW_PERMFAIL) while
  * store_account_hold_check() refuses; GW_NOTFOUND for an unknown contact.

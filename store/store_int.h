@@ -244,6 +244,25 @@ enum gw_result store_thread_refs_load(struct store *s, int64_t thread_id,
 				      struct store_thread_ref **refs_r, size_t *n_r,
 				      char **error_r);
 
+/* ---- webhook_events.c ---- */
+
+/* One event (webhook.h, enum webhook_event) of the change being written. */
+struct webhook_event_new {
+	unsigned type;          /* one enum webhook_event bit */
+	int64_t thread_id;      /* the order key; 0 = no thread */
+	int64_t object_id;      /* message, thread, task, attachment or contact */
+	const char *text1;      /* task: "added" | "done" | "undone"; email: sender */
+	const char *text2;      /* task: actor kind; email: their Message-ID */
+	int64_t number;         /* task: actor id; email: contact id; reminder: N */
+	int64_t now;
+};
+/*
+ * Write the event row and a delivery to every endpoint (not removed) that
+ * wants its kind, in the caller's transaction; nothing when none does.
+ */
+enum gw_result store_webhook_event(struct store *s, const struct webhook_event_new *ev,
+				   char **error_r);
+
 /* ---- schema.c ---- */
 
 enum gw_result store_schema_migrate(struct store *s, char **error_r);

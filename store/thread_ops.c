@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "store_int.h"
+#include "webhook.h"
 
 /* Staff action on a thread: staff_id 0 is the firm itself (CLI). */
 static enum gw_result staff_action(struct store *s, int64_t thread_id, int64_t staff_id,
@@ -35,6 +36,20 @@ static const char SQL_TASK_UNDONE[] =
 	"UPDATE tasks SET done_at = NULL, done_by_kind = NULL, done_by_id = NULL WHERE id = ?1";
 static const char SQL_CONTACT_OF[] = "SELECT account_id FROM contacts WHERE id = ?1";
 
+/* The task.changed webhook event; KIND 0 = no actor (a task added by staff
+ * through the API names none). */
+static enum gw_result task_event(struct store *s, int64_t thread_id, int64_t task_id,
+				 const char *change, enum store_kind kind, int64_t by_id,
+				 int64_t now, char **error_r)
+{
+	struct webhook_event_new ev = {
+		.type = WEBHOOK_TASK_CHANGED, .thread_id = thread_id, .object_id = task_id,
+		.text1 = change, .text2 = kind != 0 ? store_kind_name(kind) : NULL,
+		.number = by_id, .now = now,
+	};
+	return store_webhook_event(s, &ev, error_r);
+}
+
 enum gw_result store_task_add(struct store *s, int64_t thread_id, const char *text,
 			      int64_t *task_id_r, char **error_r)
 {
@@ -52,8 +67,10 @@ enum gw_result store_task_add(struct store *s, int64_t thread_id, const char *te
 	if (r == GW_OK && store_db_exec(s, SQL_TASK_APPEND, "isi", thread_id, text, clock_now()) !=
 				  SQLITE_OK)
 		r = store_db_fail(s, error_r, "thread %lld: add task", (long long)thread_id);
-	if (r == GW_OK)
+	if (r == GW_OK) {
 		id = store_db_last_id(s);
+		r = task_event(s, thread_id, id, "added", 0, 0, clock_now(), error_r);
+	}
 	r = store_tx_end(s, r, error_r);
 	if (r == GW_OK && task_id_r != NULL)
 		*task_id_r = id;
@@ -114,6 +131,9 @@ enum gw_result store_task_set_done(struct store *s, int64_t task_id, enum store_
 		  : store_db_exec(s, SQL_TASK_UNDONE, "i", task_id);
 	if (rc != SQLITE_OK)
 		r = store_db_fail(s, error_r, "task %lld", (long long)task_id);
+	if (r == GW_OK)
+		r = task_event(s, thread_id, task_id, done ? "done" : "undone", kind, by_id, now,
+			       error_r);
 	if (r == GW_OK && done && kind == STORE_CONTACT) {
 		char extra[32];
 		snprintf(extra, sizeof(extra), "%lld", (long long)task_id);

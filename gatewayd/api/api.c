@@ -119,6 +119,11 @@ static const struct api_route routes[] = {
 	{ "audit", GET, api_audit_list, "audit" },
 	{ "accounts/#/hold", GET, api_hold_get, NULL },
 	{ "accounts/#/hold", PUT, api_hold_put, "hold" },
+	{ "webhooks", GET, api_webhooks_list, NULL },
+	{ "webhooks", POST, api_webhooks_create, "webhook" },
+	{ "webhooks/#", GET, api_webhooks_show, NULL },
+	{ "webhooks/#", PATCH, api_webhooks_patch, "webhook" },
+	{ "webhooks/#", DELETE, api_webhooks_delete, "webhook" },
 };
 
 static const char *method_name(enum evhttp_cmd_type m)

@@ -196,6 +196,13 @@ json_t *api_json_inbound(const struct store_inbound *in);
 
 /* ---- handlers ---- */
 
+/* api_webhooks.c */
+void api_webhooks_list(struct api_req *r);
+void api_webhooks_create(struct api_req *r);
+void api_webhooks_show(struct api_req *r);
+void api_webhooks_patch(struct api_req *r);
+void api_webhooks_delete(struct api_req *r);
+
 /* api_people.c */
 void api_firm_get(struct api_req *r);
 void api_firm_patch(struct api_req *r);

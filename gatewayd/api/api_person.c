@@ -169,7 +169,7 @@ void api_contacts_erase(struct api_req *r)
 		api_fail(r, res, error, NULL);
 		return;
 	}
-	api_reply(r, 200, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	api_reply(r, 200, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 				    "erasure_id", (json_int_t)e->id,
 				    "contact_id", (json_int_t)e->contact_id,
 				    "messages", (json_int_t)e->messages,
@@ -178,7 +178,8 @@ void api_contacts_erase(struct api_req *r)
 				    "files", (json_int_t)e->files,
 				    "emails", (json_int_t)e->outbox,
 				    "inbound", (json_int_t)e->inbound,
-				    "api_responses", (json_int_t)e->idempotency));
+				    "api_responses", (json_int_t)e->idempotency,
+				    "webhook_events", (json_int_t)e->webhook_events));
 	r->after_commit = erase_finish;
 	r->after_arg = e;
 }

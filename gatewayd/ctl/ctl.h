@@ -166,6 +166,11 @@ int ctl_cmd_contact_revoke(struct ctl *c, const struct ctl_args *a);
 /* ctl_bounce.c */
 int ctl_cmd_contact_show(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_contact_bouncing(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_webhook_list(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_webhook_add(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_webhook_remove(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_webhook_enable(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_webhook_disable(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_contact_clear_bounce(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_contact_email(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_contact_remove(struct ctl *c, const struct ctl_args *a);

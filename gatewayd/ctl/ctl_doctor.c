@@ -43,6 +43,7 @@
 #include "ctl_probe.h"
 #include "links.h"
 #include "path.h"
+#include "webhook.h"
 
 /* Longest wait for an SMTP server's greeting. */
 #define DOCTOR_SMTP_TIMEOUT_S 10
@@ -278,6 +279,40 @@ static void check_key_file(struct doctor *d)
 	link_keys_free(&keys);
 	report(d, DOC_OK, "key file", "%s: mode 0600, owner %s, signing key %d", path,
 	       d->user.name, claims.key_id);
+}
+
+/* ---- webhooks ---- */
+
+/* Each [webhooks] secret file: private, owned by and readable for the
+ * daemon's user, and a secret long enough (gatewayd refuses to start
+ * otherwise). */
+static void check_webhooks(struct doctor *d)
+{
+	const struct cfg_webhooks *wh = &d->c->cfg->webhooks;
+
+	for (size_t i = 0; i < wh->n_endpoints; i++) {
+		const struct cfg_webhook *w = &wh->endpoints[i];
+		char *why = NULL, *secret = NULL;
+		struct stat st;
+
+		if (webhook_secret_read(w->secret_file, &secret, &why) < 0) {
+			report(d, DOC_PROBLEM, "webhooks", "[webhooks] %s.secret_file: %s", w->name,
+			       why);
+			free(why);
+			continue;
+		}
+		explicit_bzero(secret, strlen(secret));
+		free(secret);
+		if (stat(w->secret_file, &st) == 0 && st.st_uid != d->user.uid) {
+			report(d, DOC_PROBLEM, "webhooks",
+			       "[webhooks] %s.secret_file: %s is not owned by %s, who must read it;"
+			       " run: chown %s %s", w->name, w->secret_file, d->user.name,
+			       d->user.name, w->secret_file);
+			continue;
+		}
+		report(d, DOC_OK, "webhooks", "%s: %s, secret in %s (mode 0600)", w->name, w->url,
+		       w->secret_file);
+	}
 }
 
 /* ---- attachments ---- */
@@ -528,6 +563,7 @@ int ctl_cmd_doctor(struct ctl *c, const struct ctl_args *a)
 	check_config(&d);
 	check_database(&d);
 	check_key_file(&d);
+	check_webhooks(&d);
 	check_attachments(&d);
 	check_transport(&d);
 	check_addresses(&d);

@@ -170,7 +170,7 @@ int ctl_cmd_person_export(struct ctl *c, const struct ctl_args *a)
 static void print_erasure(struct ctl *c, const struct store_erasure *e)
 {
 	if (c->json) {
-		ctl_json_print(json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+		ctl_json_print(json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
 					 " s:b, s:b}",
 					 "erasure_id", (json_int_t)e->id,
 					 "contact_id", (json_int_t)e->contact_id,
@@ -183,17 +183,18 @@ static void print_erasure(struct ctl *c, const struct store_erasure *e)
 					 "emails", (json_int_t)e->outbox,
 					 "inbound", (json_int_t)e->inbound,
 					 "api_responses", (json_int_t)e->idempotency,
+					 "webhook_events", (json_int_t)e->webhook_events,
 					 "vacuumed", e->vacuumed, "wal_truncated", e->wal_truncated));
 		return;
 	}
 	printf("contact %lld: personal data erased (erasure %lld): %lld messages, %lld subjects, "
 	       "%lld notes, %lld files (%lld content files removed, %lld kept for other "
-	       "threads), %lld emails, %lld inbound rows, %lld kept API responses; links "
-	       "revoked%s\n",
+	       "threads), %lld emails, %lld inbound rows, %lld kept API responses, "
+	       "%lld webhook events; links revoked%s\n",
 	       (long long)e->contact_id, (long long)e->id, (long long)e->messages,
 	       (long long)e->subjects, (long long)e->notes, (long long)e->files,
 	       (long long)e->blobs_removed, (long long)e->blobs_kept, (long long)e->outbox,
-	       (long long)e->inbound, (long long)e->idempotency,
+	       (long long)e->inbound, (long long)e->idempotency, (long long)e->webhook_events,
 	       e->wal_truncated ? "" : "; a reader still holds the WAL file, it is emptied at "
 				       "the next checkpoint");
 }

@@ -45,6 +45,10 @@ static const struct ctl_audited {
 	{ "apikey add", "api_key", 0 },
 	{ "apikey revoke", "api_key", 'x' },
 	{ "keys rotate", "key_rotation", 0 },
+	{ "webhook add", "webhook", 0 },
+	{ "webhook remove", "webhook", 0 },
+	{ "webhook enable", "webhook", 0 },
+	{ "webhook disable", "webhook", 0 },
 	{ "audit", "audit", 0 },
 };
 

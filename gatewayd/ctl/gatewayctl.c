@@ -121,6 +121,11 @@ static const struct ctl_opt opts_doctor[] = {
 	{ NULL, 0, 0 },
 };
 
+static const struct ctl_opt opts_webhook_add[] = {
+	{ "--events", 1, 0 },
+	{ NULL, 0, 0 },
+};
+
 static const struct ctl_cmd commands[] = {
 	{ "init", NULL, "",
 	  "Create or migrate the database, the attachments directory and, when\n"
@@ -294,6 +299,25 @@ static const struct ctl_cmd commands[] = {
 	  "the counts; the erasures table keeps them (never the data).  Refused\n"
 	  "while the account is under a legal hold.  Cannot be undone.\n",
 	  opts_none, 1, 1, 0, ctl_cmd_person_erase },
+	{ "webhook", "list", "",
+	  "List the webhook endpoints: source (config or api), state (enabled,\n"
+	  "failing, disabled, removed), events waiting and delivered, last error.\n",
+	  opts_none, 0, 0, 0, ctl_cmd_webhook_list },
+	{ "webhook", "add", "NAME URL SECRET_FILE [--events LIST]",
+	  "Add an endpoint (as the JSON API does); prints its id.  Endpoints of\n"
+	  "[webhooks] in the config file are added by gatewayd at start.\n"
+	  "  --events LIST   e.g. \"message.posted,chat.created\" (default: all)\n",
+	  opts_webhook_add, 3, 3, 0, ctl_cmd_webhook_add },
+	{ "webhook", "remove", "NAME|ID",
+	  "Remove an endpoint added through the API, with its waiting events.\n",
+	  opts_none, 1, 1, 0, ctl_cmd_webhook_remove },
+	{ "webhook", "enable", "NAME|ID",
+	  "Enable an endpoint again (after it was disabled for failing): its\n"
+	  "waiting events go out now, in order.\n",
+	  opts_none, 1, 1, 0, ctl_cmd_webhook_enable },
+	{ "webhook", "disable", "NAME|ID",
+	  "Stop posting to an endpoint; its events wait until it is enabled.\n",
+	  opts_none, 1, 1, 0, ctl_cmd_webhook_disable },
 
 	{ "apikey", "add", "NAME",
 	  "Create a key for the JSON API ([api] listen) and print it.  The key\n"

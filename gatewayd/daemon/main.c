@@ -52,6 +52,7 @@
 #include "pool.h"
 #include "retention_run.h"
 #include "relay.h"
+#include "webhook_delivery.h"
 #include "store.h"
 #include "transport.h"
 #include "api.h"
@@ -77,6 +78,7 @@ struct daemon {
 	struct event_base *base;
 	struct store_pool *pool;     /* shared by web, api, lmtp and relay */
 	struct relay *relay;
+	struct webhook_delivery *webhooks;
 	struct web *web;
 	struct api *api;
 	struct policy *policy;
@@ -218,6 +220,9 @@ static char *changed_settings(const struct gw_config *old, const struct gw_confi
 		pa += la + (pa[la] == '\n');
 		pb += lb + (pb[lb] == '\n');
 	}
+	/* Only [webhooks] endpoints make one dump longer than the other. */
+	if (*pa != '\0' || *pb != '\0')
+		buf_printf(&out, "%s[webhooks] endpoints", out.len > 0 ? ", " : "");
 	result = xstrdup(buf_cstr(&out));
 	buf_release(&out);
 	free(a);
@@ -316,6 +321,7 @@ static void on_outbox_queued(void *ctx)
 	struct daemon *d = ctx;
 
 	relay_wake(d->relay);
+	webhook_delivery_wake(d->webhooks);
 }
 
 /* Sort the sockets systemd passed (LISTEN_FDS, LISTEN_FDNAMES) by name. */
@@ -526,6 +532,11 @@ static void daemon_start(struct daemon *d)
 		store_pool_close(&d->pool);
 		fatal(EX_UNAVAILABLE, "%s", error);
 	}
+	if (webhook_delivery_open(cfg, d->pool, &d->webhooks, &error) < 0) {
+		relay_close(&d->relay);
+		store_pool_close(&d->pool);
+		fatal(EX_CONFIG, "%s", error);
+	}
 	if (take_passed_sockets(d, &error) < 0) {
 		relay_close(&d->relay);
 		store_pool_close(&d->pool);
@@ -588,6 +599,7 @@ static void daemon_stop(struct daemon *d)
 	api_close(&d->api);
 	web_close(&d->web);
 	relay_stats(d->relay, &s);
+	webhook_delivery_close(&d->webhooks);
 	relay_close(&d->relay);
 	store_pool_close(&d->pool);
 	retention_run_free(&d->retention);
@@ -656,9 +668,10 @@ int main(int argc, char **argv)
 	}
 
 	memset(&d, 0, sizeof(d));
-	if (cfg_load(conf, &d.cfg, &error) < 0) {
+	if (cfg_load(conf, &d.cfg, &error) < 0 || cfg_check_webhook_secrets(d.cfg, &error) < 0) {
 		fprintf(stderr, "gatewayd: %s\n", error);
 		free(error);
+		cfg_free(&d.cfg);
 		return EX_CONFIG;
 	}
 	if (check) {

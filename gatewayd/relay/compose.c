@@ -248,6 +248,7 @@ static void compose_words_init(struct compose_words *w, const struct compose_mai
 	w->account = compose_clean_line(m->account_name);
 	w->author = compose_clean_line(m->author_name);
 	w->file = compose_clean_line(m->file_name);
+	w->webhook = compose_clean_line(m->webhook);
 	w->body = clean_text(m->body);
 	w->their_text = clean_text(m->their_text);
 }
@@ -261,6 +262,7 @@ static void compose_words_release(struct compose_words *w)
 	free(w->account);
 	free(w->author);
 	free(w->file);
+	free(w->webhook);
 	free(w->body);
 	free(w->their_text);
 }

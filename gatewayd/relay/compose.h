@@ -106,6 +106,7 @@ struct compose_mail {
 	const char *file_name;       /* staff_upload */
 	const char *their_message_id;/* explanation: In-Reply-To */
 	const char *their_text;      /* explanation: what they wrote, quoted */
+	const char *webhook;         /* staff_webhook_disabled: the endpoint */
 };
 
 /*

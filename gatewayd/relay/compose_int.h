@@ -19,6 +19,7 @@ static inline int compose_empty(const char *s)
 struct compose_words {
 	char *firm, *from_name, *to_name, *subject, *account, *author, *file;
 	char *body, *their_text;
+	char *webhook;
 };
 
 /*

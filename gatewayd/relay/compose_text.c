@@ -43,7 +43,7 @@ static void doc_value(struct doc *d, const char *v, int quote)
 
 /*
  * Expand a sentence template: %a author, %f firm, %s subject, %c account,
- * %n file name, %r "N of M" (reminders), %% a percent sign.
+ * %n file name, %r "N of M" (reminders), %w webhook endpoint, %% a percent sign.
  */
 static void doc_say(struct doc *d, const char *tmpl, const struct compose_words *w,
 		    const struct compose_mail *m)
@@ -71,6 +71,9 @@ static void doc_say(struct doc *d, const char *tmpl, const struct compose_words 
 			break;
 		case 'n':
 			doc_value(d, *w->file != '\0' ? w->file : "a file", 1);
+			break;
+		case 'w':
+			doc_value(d, *w->webhook != '\0' ? w->webhook : "(unknown)", 1);
 			break;
 		case 'r':
 			if (m->reminder_count > 0)

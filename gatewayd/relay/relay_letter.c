@@ -99,6 +99,7 @@ int relay_letter_fill(const struct relay_settings *rs, const struct store_compos
 	m->file_name = rec->attachment_name;
 	m->their_message_id = or_null(rec->in_reply_to);
 	m->their_text = rec->quoted_text;
+	m->webhook = rec->webhook;
 
 	if (rec->n_tasks > 0) {
 		l->tasks = xcalloc(rec->n_tasks, sizeof(*l->tasks));

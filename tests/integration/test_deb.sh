@@ -41,8 +41,10 @@ echo "built $(basename "$DEB") ($(stat -c %s "$DEB") bytes)"
 # Control data.
 [ "$(dpkg-deb -f "$DEB" Package)" = gatewayd ] || fail "Package is not gatewayd"
 deps=$(dpkg-deb -f "$DEB" Depends)
+# libcurl: libcurl3-gnutls (libetpan-dev needs the GnuTLS -dev package), or
+# libcurl4 when built against the OpenSSL one.
 for lib in libc6 libsqlite3 libssl3 libgmime-3.0 libevent libjansson libetpan \
-	libcmark libinih libsystemd0 libarchive13; do
+	libcmark libinih libsystemd0 libarchive13 libcurl; do
 	case "$deps" in *"$lib"*) ;; *) fail "Depends lacks $lib: $deps" ;; esac
 done
 [ -n "$(dpkg-deb -f "$DEB" Maintainer)" ] || fail "no Maintainer"

@@ -84,7 +84,13 @@ static const char default_dump[] =
 	"[retention] interval = 1h\n"
 	"[retention] batch = 500\n"
 	"[log] level = info\n"
-	"[log] syslog = no\n";
+	"[log] syslog = no\n"
+	"[webhooks] timeout = 10s\n"
+	"[webhooks] concurrency = 2\n"
+	"[webhooks] retry_min = 10s\n"
+	"[webhooks] retry_max = 1h\n"
+	"[webhooks] disable_after = 1d\n"
+	"[webhooks] poll_interval_ms = 1000\n";
 
 static void test_config_defaults(void **state)
 {

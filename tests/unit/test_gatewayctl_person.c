@@ -39,6 +39,8 @@
 #include "retention.h"
 #include "store.h"
 #include "store_hold.h"
+#include "store_webhooks.h"
+#include "webhook.h"
 #include "test_gatewayctl_util.h"
 
 /* Marks planted in the data: each must (or must not) reach an archive. */
@@ -149,6 +151,14 @@ static void fx_fill(struct fx *f)
 	char *error = NULL;
 	int64_t m;
 
+	/* An endpoint that wants every event: the store writes an event row,
+	 * with its body, for each change below. */
+	{
+		struct store_webhook_in hook = { "crm", "https://crm.example/hooks",
+						 "/etc/gatewayd/crm.secret", WEBHOOK_EVENTS_ALL };
+
+		must(store_webhook_add(f->store, &hook, NULL, &error), error, "webhook");
+	}
 	m = post(f, e->thread, STORE_CONTACT, e->anna, "Here you are: " ANNA_TEXT);
 	upload(f, e->thread, m, STORE_CONTACT, e->anna, "bank statement.txt", ANNA_FILE);
 	upload(f, e->thread, 0, STORE_CONTACT, e->anna, "copy.txt", SHARED_FILE);
@@ -517,6 +527,8 @@ void test_person_erase_leaves_no_trace(void **state)
 	assert_int_equal(json_integer_value(json_object_get(j, "files_removed")), 2);
 	assert_int_equal(json_integer_value(json_object_get(j, "notes")), 1);
 	assert_int_equal(json_integer_value(json_object_get(j, "inbound")), 2);
+	/* her message, her two files, her email reply */
+	assert_true(json_integer_value(json_object_get(j, "webhook_events")) >= 4);
 	assert_true(json_is_true(json_object_get(j, "wal_truncated")));
 	json_decref(j);
 

@@ -34,6 +34,8 @@ static const struct {
 	{ MAIL_EXPLANATION, "explanation", MAIL_TO_SENDER, MAIL_EXTRA_REPLY, "Not delivered: ", 0 },
 	{ MAIL_STAFF_CONTACTS_BOUNCING, "staff_contacts_bouncing", MAIL_TO_STAFF, MAIL_EXTRA_NONE,
 	  "Contacts bouncing: ", 0 },
+	{ MAIL_STAFF_WEBHOOK_DISABLED, "staff_webhook_disabled", MAIL_TO_STAFF, MAIL_EXTRA_WEBHOOK,
+	  "Webhook disabled: ", 0 },
 };
 
 static void test_mail_kind_rows_table(void **state)
@@ -68,15 +70,15 @@ static void test_mail_kind_every_value_has_a_row(void **state)
 {
 	/* The enum and the table agree: every value from the first to the
 	 * last has its row, so a new value without one fails here. */
-	for (int k = MAIL_NEW_MESSAGE; k <= MAIL_STAFF_CONTACTS_BOUNCING; k++)
+	for (int k = MAIL_NEW_MESSAGE; k <= MAIL_STAFF_WEBHOOK_DISABLED; k++)
 		if (mail_kind_row((enum mail_kind)k) == NULL)
 			fail_msg("kind %d: no row", k);
-	assert_int_equal(GW_ARRAY_SIZE(cases), MAIL_STAFF_CONTACTS_BOUNCING);
+	assert_int_equal(GW_ARRAY_SIZE(cases), MAIL_STAFF_WEBHOOK_DISABLED);
 }
 
 static void test_mail_kind_no_kind_refused(void **state)
 {
-	static const int values[] = { 0, -1, MAIL_STAFF_CONTACTS_BOUNCING + 1, 42 };
+	static const int values[] = { 0, -1, MAIL_STAFF_WEBHOOK_DISABLED + 1, 42 };
 	static const char *const names[] = { NULL, "", "nonsense", "NEW_MESSAGE",
 					     "new_message ", "explanation\n" };
 	enum mail_kind k = MAIL_RESEND;

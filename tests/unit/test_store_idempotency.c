@@ -45,6 +45,9 @@ static void test_store_idempotency_migrates_version_1(void **state)
 	fx_exec(f, "ALTER TABLE accounts DROP COLUMN legal_hold_at");
 	fx_exec(f, "DROP TABLE erasures");  /* migration 6 */
 	fx_exec(f, "DROP TABLE thread_refs");  /* migration 7 */
+	fx_exec(f, "DROP TABLE webhook_deliveries");                 /* migration 8 */
+	fx_exec(f, "DROP TABLE webhook_events");
+	fx_exec(f, "DROP TABLE webhook_endpoints");
 	fx_exec(f, "PRAGMA user_version = 1");
 	f->s = fx_open(f, 1000);
 	assert_int_equal(store_schema_version(f->s), STORE_SCHEMA_VERSION);
