@@ -255,11 +255,31 @@ static const char MIGRATION_3[] =
 static const char MIGRATION_4[] =
 	"ALTER TABLE contacts ADD COLUMN removed_at INTEGER;";
 
+/*
+ * 5: a contact's out-of-office reply.  away_until is the last day away
+ * their automatic reply gave ("YYYY-MM-DD"), away_resume_at the time
+ * their reminders wait for (the next business day after it).
+ * auto_reply_notes holds one row per thread, contact (0 = a sender who is
+ * no contact) and day with a staff note about an automatic reply: never
+ * more than one such note a day.
+ */
+static const char MIGRATION_5[] =
+	"ALTER TABLE contacts ADD COLUMN away_until TEXT;"
+	"ALTER TABLE contacts ADD COLUMN away_resume_at INTEGER;"
+	"CREATE TABLE auto_reply_notes ("
+	" thread_id INTEGER NOT NULL REFERENCES threads (id),"
+	" contact_id INTEGER NOT NULL,"
+	" day TEXT NOT NULL CHECK (length(day) = 10),"
+	" dated INTEGER NOT NULL,"
+	" message_id INTEGER REFERENCES messages (id),"
+	" PRIMARY KEY (thread_id, contact_id, day)) WITHOUT ROWID;";
+
 static const char *const migrations[] = {
 	MIGRATION_1,
 	MIGRATION_2,
 	MIGRATION_3,
 	MIGRATION_4,
+	MIGRATION_5,
 };
 
 _Static_assert(GW_ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION,

@@ -175,6 +175,7 @@ struct outbox_new {
 	const char *extra;
 	const char *dedup_key;  /* NULL = none */
 	int64_t now;
+	int64_t due;            /* first attempt; 0 (or before now) = now */
 };
 /*
  * Insert one outbox row with a fresh Message-ID.  When dedup_key is set

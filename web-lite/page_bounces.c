@@ -13,6 +13,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include "clock.h"
 
 /* "bouncing since 25 Nov 2026 because 5.1.1 ..." and the clear button;
  * back_thread: where the button returns to (0 = home). */
@@ -33,6 +36,37 @@ static void render_bouncing(struct web_req *r, struct buf *o, const struct store
 	buf_puts(o, "<button type=\"submit\">Clear: the address works again</button></form>");
 }
 
+/*
+ * "away until Thu 12 Dec": the last day away their automatic reply gave,
+ * shown while their reminders wait for their return.
+ */
+static void render_away(struct buf *o, const struct store_contact *k)
+{
+	static const char *const wd[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	int64_t t = 0, now = clock_now();
+	time_t tt;
+	struct tm tm;
+
+	if (k->away_until == NULL || k->away_resume_at <= now || clock_parse(k->away_until, &t) != 0)
+		return;
+	tt = (time_t)t;
+	if (gmtime_r(&tt, &tm) == NULL)
+		return;
+	buf_printf(o, "<span class=\"tag away\" title=\"from their automatic reply; reminders "
+		      "to them wait for their return\">away until %s %d %s", wd[tm.tm_wday],
+		   tm.tm_mday, mon[tm.tm_mon]);
+	{
+		time_t tn = (time_t)now;
+		struct tm today;
+
+		if (gmtime_r(&tn, &today) != NULL && today.tm_year != tm.tm_year)
+			buf_printf(o, " %d", tm.tm_year + 1900);
+	}
+	buf_puts(o, "</span> ");
+}
+
 static void render_contact_line(struct web_req *r, struct buf *o,
 				const struct store_contact *k, int64_t back_thread)
 {
@@ -47,6 +81,8 @@ static void render_contact_line(struct web_req *r, struct buf *o,
 		render_bouncing(r, o, k, back_thread);
 	else if (!k->notify)
 		buf_puts(o, "<span class=\"tag\">emails off</span>");
+	if (k->removed_at == 0)
+		render_away(o, k);
 	if (back_thread > 0)
 		web_render_contact_forms(r, o, k, back_thread);
 }
