@@ -3,6 +3,7 @@
 # cached in the build directory) and runs web.cjs against the built
 # gatewayd and gatewayctl with Debian's headless Chromium.
 #
+# Usage: run.sh [SCRIPT] (default web.cjs, in this folder).
 # Environment: GATEWAYD, GATEWAYCTL (programs), GW_BUILD_DIR (npm cache and
 # screenshots), CHROMIUM (default /usr/bin/chromium).
 # Exits 77 (skipped) only when node or chromium is not installed.
@@ -27,4 +28,4 @@ fi
 export PLAYWRIGHT_CORE="$node_dir/node_modules/playwright-core"
 export CHROMIUM="$chromium"
 export SCREENSHOT_DIR="$GW_BUILD_DIR/screenshots"
-exec node "$here/web.cjs"
+exec node "$here/${1:-web.cjs}"
