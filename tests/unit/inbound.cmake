@@ -12,3 +12,4 @@ gw_add_test(test_away SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_away.c LIBS gw_inbo
 # calendars, system senders; people's replies stay human.
 gw_add_test(test_inbound_machines SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_inbound_machines.c
             LIBS gw_inbound PkgConfig::GMIME)
+target_compile_definitions(test_inbound_machines PRIVATE GW_DOCS_DIR="${CMAKE_SOURCE_DIR}/docs")

@@ -266,6 +266,26 @@ static void test_decide_away_reminders_wait_for_that_contact(void **state)
 	fx_teardown(&f);
 }
 
+/* Archiving the thread withdraws a reminder waiting for an away contact. */
+static void test_decide_away_reminders_withdrawn_on_archive(void **state)
+{
+	struct fx f;
+	int64_t due = FX_NOW + 3 * CLOCK_DAY, back = away_day_from_civil(2026, 12, 4) * CLOCK_DAY;
+	char *err = NULL;
+
+	(void)state;
+	fx_setup(&f, 1);
+	auto_reply(&f, f.jane, "jane@client.example", "Hasta el 3 de diciembre.");
+	assert_int_equal(run_reminders(&f, due), 2);
+	assert_int_equal(reminders_to(&f, f.jane, back), 1);
+	if (store_thread_archive(f.store, f.thread, f.staff, &err) != GW_OK)
+		fail_msg("archive: %s", err);
+	assert_int_equal(reminders_to(&f, f.jane, back), 0);
+	/* Bob's, due already, is not withdrawn */
+	assert_int_equal(reminders_to(&f, f.bob, due), 1);
+	fx_teardown(&f);
+}
+
 /* Machines and our own addresses, through decide: logged, never answered. */
 static void test_decide_away_machines_never_answered(void **state)
 {
@@ -396,6 +416,7 @@ int main(void)
 		cmocka_unit_test(test_decide_away_other_sender),
 		cmocka_unit_test(test_decide_away_reminders_wait_for_everyone),
 		cmocka_unit_test(test_decide_away_reminders_wait_for_that_contact),
+		cmocka_unit_test(test_decide_away_reminders_withdrawn_on_archive),
 		cmocka_unit_test(test_decide_away_machines_never_answered),
 		cmocka_unit_test(test_decide_away_pipe_end_to_end),
 	};
