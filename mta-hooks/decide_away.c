@@ -53,6 +53,26 @@ static enum gw_result reply_contact(const struct decide_settings *set,
 	return GW_OK;
 }
 
+int dc_bounce_address_names(const struct decide_settings *set, const char *rcpt, int64_t now,
+			    int64_t *thread_r, enum link_principal *kind_r, int64_t *principal_r)
+{
+	char tok[LINK_ADDR_TOKEN_MAX + 1];
+	struct link_claims c;
+	enum link_verdict v;
+
+	if (rcpt == NULL || link_address_token(rcpt, set->reply_domain, tok) != LINK_BOUNCE)
+		return 0;
+	memset(&c, 0, sizeof(c));
+	v = link_addr_verify(set->keys, tok, LINK_BOUNCE, now, store_link_generation, set->store,
+			     &c);
+	if ((v != LINK_OK && v != LINK_EXPIRED) || c.thread_id <= 0)
+		return 0;
+	*thread_r = c.thread_id;
+	*kind_r = c.kind;
+	*principal_r = c.principal_id;
+	return 1;
+}
+
 enum gw_result dc_handle_away(const struct decide_settings *set, const struct inbound_result *r,
 			      enum link_principal kind, int64_t principal_id, int64_t now,
 			      struct decide_outcome *out, char **error_r)

@@ -56,6 +56,14 @@ enum gw_result dc_handle_bounce(const struct decide_settings *set,
 /* ---- decide_away.c ---- */
 
 /*
+ * RCPT is a genuine bounce+TOKEN address (expired ones too, revoked ones
+ * not): the thread and person it was made for.  Auto-responders that
+ * follow RFC 3834 answer the envelope sender, which is that address.
+ */
+int dc_bounce_address_names(const struct decide_settings *set, const char *rcpt, int64_t now,
+			    int64_t *thread_r, enum link_principal *kind_r, int64_t *principal_r);
+
+/*
  * A person's automatic reply naming a thread (out->thread_id set; KIND
  * and PRINCIPAL_ID: whom the token was for): the staff note, the contact's
  * away state, the log row.

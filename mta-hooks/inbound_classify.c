@@ -723,7 +723,11 @@ static int system_or_no_reply(struct inb_ctx *c)
 	return why != NULL;
 }
 
-/* Mail from a list, a bulk sender, a report, a calendar or a system: never "away". */
+/*
+ * Mail from a list, a bulk sender, a report, a calendar or a system: never
+ * "away".  (Precedence: bulk or junk is not enough: vacation programs add
+ * it to their replies so that other responders keep quiet.)
+ */
 static int mass_or_machine(struct inb_ctx *c)
 {
 	static const char *const marks[] = { "List-Id", "List-Unsubscribe", "Feedback-ID" };
@@ -733,8 +737,7 @@ static int mass_or_machine(struct inb_ctx *c)
 	for (i = 0; i < GW_ARRAY_SIZE(marks); i++)
 		if (has_header(c, marks[i]))
 			return 1;
-	if (v && (inb_strcasestr(v, "bulk") || inb_strcasestr(v, "list") ||
-		  inb_strcasestr(v, "junk")))
+	if (v && inb_strcasestr(v, "list"))
 		return 1;
 	if (bulk_service(c) || c->t.calendar || is_mdn_or_arf(c))
 		return 1;

@@ -168,6 +168,33 @@ static void test_decide_away_bad_dates(void **state)
 	}
 }
 
+/* A Sieve vacation reply goes to the envelope sender: our bounce address. */
+static void test_decide_away_to_the_bounce_address(void **state)
+{
+	struct fx f;
+	struct decide_outcome out;
+	char *verp, *msg;
+
+	(void)state;
+	fx_setup(&f, 1);
+	verp = fx_address(&f, LINK_BOUNCE, f.thread, f.jane, FX_NOW + 30 * CLOCK_DAY);
+	msg = xasprintf("From: Jane Smith <jane@client.example>\nTo: <%s>\n"
+			"Subject: Auto: Documents for 2026\nMessage-ID: <sieve-1@client.example>\n"
+			"Auto-Submitted: auto-replied (vacation)\nPrecedence: bulk\n\n"
+			"Ich bin bis zum 3.12. im Urlaub.\n", verp);
+	/* Precedence: bulk is what Sieve's vacation adds: still not a list */
+	assert_int_equal(fx_decide(&f, "", verp, msg, &out), GW_OK);
+	assert_string_equal(out.verdict, "automatic");
+	assert_string_equal(away_until(&f, f.jane), "2026-12-03");
+	assert_int_equal(away_notes(&f), 1);
+	assert_int_equal(fx_explanations(&f), 0);
+	assert_int_equal(fx_bouncing(&f, f.jane), 0);
+	decide_outcome_clear(&out);
+	free(msg);
+	free(verp);
+	fx_teardown(&f);
+}
+
 /* Someone else's automatic reply (an assistant) changes no one's state. */
 static void test_decide_away_other_sender(void **state)
 {
@@ -413,6 +440,7 @@ int main(void)
 		cmocka_unit_test(test_decide_away_note_and_state),
 		cmocka_unit_test(test_decide_away_once_per_day),
 		cmocka_unit_test(test_decide_away_bad_dates),
+		cmocka_unit_test(test_decide_away_to_the_bounce_address),
 		cmocka_unit_test(test_decide_away_other_sender),
 		cmocka_unit_test(test_decide_away_reminders_wait_for_everyone),
 		cmocka_unit_test(test_decide_away_reminders_wait_for_that_contact),

@@ -417,7 +417,9 @@ static void test_inbound_machines_out_of_office_flag(void **state)
 		{ "X-Apple-Action: vacation\n", "Re: Year-end documents", 1 },
 		{ "Auto-Submitted: auto-replied\nList-Id: <tax.lists.example>\n", "Out of office", 0 },
 		{ "Auto-Submitted: auto-generated\n", "Your invoice", 0 },
-		{ "Precedence: bulk\n", "Out of office", 0 },
+		/* vacation programs add Precedence: bulk; lists say list */
+		{ "Precedence: bulk\n", "Out of office", 1 },
+		{ "Precedence: list\n", "Out of office", 0 },
 		{ "Auto-Submitted: auto-replied\nFeedback-ID: 1:2:3\n", "Out of office", 0 },
 	};
 	static const char body[] =
