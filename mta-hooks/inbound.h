@@ -81,7 +81,7 @@
  *     verp sender: DOMAIN
  *   human
  * VALUE and LOCALPART are lowercased and cut at 40 bytes; PREFIX is the
- * matched prefix as listed in inbound_classify.c (lowercase UTF-8).
+ * matched prefix as listed in inbound_subject.c (lowercase UTF-8).
  *
  * Lifetimes: every string of struct inbound_result is owned by the result,
  * valid UTF-8, and lives until inbound_result_free().  Single-line fields

@@ -79,8 +79,13 @@ void inb_classify(struct inb_ctx *c);
 /* Subject and start of the body of an automatic reply (r->auto_text). */
 char *inb_auto_text(struct inb_ctx *c);
 
+/* Collect token candidates from the envelope and the top-level header. */
+void inb_tokens(struct inb_ctx *c);
+
+/* --- inbound_subject.c --- */
+
 /*
- * The subject prefixes, for the tests: each row is a lowercase, NFKC
+ * The subject prefixes (also for the tests): each row is a lowercase, NFKC
  * prefix and whether it says "out of office" (1) or "generated" (0).
  */
 struct inb_subject_prefix {
@@ -90,8 +95,9 @@ struct inb_subject_prefix {
 extern const struct inb_subject_prefix inb_subject_prefixes[];
 extern const size_t inb_n_subject_prefixes;
 
-/* Collect token candidates from the envelope and the top-level header. */
-void inb_tokens(struct inb_ctx *c);
+/* The row of the table SUBJECT starts with (a whole word), or NULL. */
+const struct inb_subject_prefix *inb_subject_prefix(const char *subject);
+
 
 /* --- inbound_dsn.c --- */
 
