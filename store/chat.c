@@ -171,6 +171,8 @@ static enum gw_result after_contact_message(struct store *s, int64_t thread_id,
 	if (r == GW_OK)
 		r = store_reminders_stop(s, thread_id, error_r);
 	if (r == GW_OK)
+		r = store_contact_back(s, contact_id, error_r);
+	if (r == GW_OK)
 		r = read_mark_set(s, thread_id, STORE_CONTACT, contact_id, msg, now, error_r);
 	return r;
 }

@@ -225,6 +225,9 @@ enum gw_result store_explanation_queue(struct store *s, const struct store_inbou
 		};
 		r = store_outbox_add(s, &o, 0, &res.outbox_id, NULL, error_r);
 	}
+	/* the contact wrote in person: whatever their auto-reply said, they are back */
+	if (r == GW_OK && ex->contact_id != 0)
+		r = store_contact_back(s, ex->contact_id, error_r);
 	if (r == GW_OK && ex->thread_id != 0) {
 		int64_t msg;
 		note = ex->note != NULL ? xstrdup(ex->note) : default_note(addr, quoted);
@@ -284,6 +287,17 @@ void store_inbound_list_free(struct store_inbound_list *list)
 static const char SQL_AWAY_SET[] =
 	"UPDATE contacts SET away_until = ?2, away_resume_at = ?3"
 	" WHERE id = ?1 AND removed_at IS NULL";
+static const char SQL_AWAY_CLEAR[] =
+	"UPDATE contacts SET away_until = NULL, away_resume_at = NULL"
+	" WHERE id = ?1 AND away_until IS NOT NULL";
+
+enum gw_result store_contact_back(struct store *s, int64_t contact_id, char **error_r)
+{
+	if (store_db_exec(s, SQL_AWAY_CLEAR, "i", contact_id) != SQLITE_OK)
+		return store_db_fail(s, error_r, "contact %lld: back", (long long)contact_id);
+	return GW_OK;
+}
+
 static const char SQL_AUTO_NOTED_UNDATED[] =
 	"SELECT EXISTS (SELECT 1 FROM auto_reply_notes WHERE thread_id = ?1 AND day = ?2"
 	" AND dated = 0)";

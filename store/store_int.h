@@ -207,6 +207,12 @@ enum gw_result store_notify_mentions(struct store *s, int64_t thread_id, int64_t
 /* Generate "gw.HEX@domain" (malloc'd); NULL if no randomness. */
 char *store_mail_id_new(struct store *s, const char *tag);
 
+/* ---- inbound.c ---- */
+
+/* The contact wrote in person (a chat message, an email reply): clear the
+ * away state their automatic reply set, inside the caller's transaction. */
+enum gw_result store_contact_back(struct store *s, int64_t contact_id, char **error_r);
+
 /* ---- reminders.c ---- */
 
 /* Restart the cycle on message_id (anchor = now) if the thread has

@@ -195,6 +195,38 @@ static void test_decide_away_to_the_bounce_address(void **state)
 	fx_teardown(&f);
 }
 
+/* The contact writes in person: they are back, whatever their auto-reply said. */
+static void test_decide_away_ends_when_they_write(void **state)
+{
+	struct fx f;
+	struct decide_outcome out;
+	char *rcpt, *msg, *err = NULL;
+	int64_t id = 0;
+
+	(void)state;
+	fx_setup(&f, 1);
+	auto_reply(&f, f.jane, "jane@client.example", "Away until 3 December.");
+	auto_reply(&f, f.bob, "bob@client.example", "Away until 3 December.");
+	assert_string_equal(away_until(&f, f.jane), "2026-12-03");
+	/* Jane answers by email: explained, and no longer away */
+	rcpt = fx_address(&f, LINK_REPLY, f.thread, f.jane, FX_NOW + 30 * CLOCK_DAY);
+	msg = xasprintf("From: Jane Smith <jane@client.example>\nTo: <%s>\nSubject: Re: Documents\n"
+			"Message-ID: <back-1@client.example>\n\nBack early, sending them now.\n", rcpt);
+	assert_int_equal(fx_decide(&f, "jane@client.example", rcpt, msg, &out), GW_OK);
+	assert_string_equal(out.verdict, "explained");
+	assert_string_equal(away_until(&f, f.jane), "-");
+	decide_outcome_clear(&out);
+	/* Bob posts in the chat */
+	assert_string_equal(away_until(&f, f.bob), "2026-12-03");
+	if (store_message_post(f.store, f.thread, STORE_CONTACT, f.bob, "Back too.", &id, &err) !=
+	    GW_OK)
+		fail_msg("post: %s", err);
+	assert_string_equal(away_until(&f, f.bob), "-");
+	free(msg);
+	free(rcpt);
+	fx_teardown(&f);
+}
+
 /* Someone else's automatic reply (an assistant) changes no one's state. */
 static void test_decide_away_other_sender(void **state)
 {
@@ -441,6 +473,7 @@ int main(void)
 		cmocka_unit_test(test_decide_away_once_per_day),
 		cmocka_unit_test(test_decide_away_bad_dates),
 		cmocka_unit_test(test_decide_away_to_the_bounce_address),
+		cmocka_unit_test(test_decide_away_ends_when_they_write),
 		cmocka_unit_test(test_decide_away_other_sender),
 		cmocka_unit_test(test_decide_away_reminders_wait_for_everyone),
 		cmocka_unit_test(test_decide_away_reminders_wait_for_that_contact),
