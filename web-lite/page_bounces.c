@@ -1,7 +1,8 @@
 /*
  * page_bounces.c - contacts whose address bounces, as staff see them: the
  * contacts of a thread's account on the thread page (a bouncing one reads
- * "bouncing since DATE because REASON" with a button to clear it), the
+ * "bouncing since DATE because REASON" with a button to clear it, one whose
+ * out-of-office reply gave a date "away until DAY"), the
  * notice on the home page of owners and admins listing every contact that
  * bounces, and POST /c/ID/clear-bounce.  On the thread page each contact
  * also gets the forms of page_contacts.c (change the address, remove).
@@ -85,6 +86,37 @@ static void render_contact_line(struct web_req *r, struct buf *o,
 		render_away(o, k);
 	if (back_thread > 0)
 		web_render_contact_forms(r, o, k, back_thread);
+}
+
+void web_render_reminder_hold(struct web_req *r, struct buf *o, int64_t account_id,
+			      int64_t next_due)
+{
+	struct store_contact_list list = { NULL, 0 };
+	int64_t back = 0;
+	size_t reached = 0, away = 0;
+
+	if (store_contact_list(r->store, account_id, &list, NULL) != GW_OK)
+		goto out;
+	for (size_t i = 0; i < list.count; i++) {
+		const struct store_contact *k = &list.items[i];
+
+		if (k->removed_at != 0 || !k->notify || k->email_status != STORE_EMAIL_OK)
+			continue;
+		reached++;
+		if (k->away_resume_at > next_due) {
+			away++;
+			if (back == 0 || k->away_resume_at < back)
+				back = k->away_resume_at;
+		}
+	}
+	if (reached > 0 && away == reached) {
+		buf_puts(o, "; it waits while ");
+		buf_puts(o, reached == 1 ? "the contact is" : "every contact is");
+		buf_puts(o, " away, until ");
+		web_render_date(o, back);
+	}
+out:
+	store_contact_list_free(&list);
 }
 
 void web_render_account_contacts(struct web_req *r, struct buf *o, int64_t account_id,

@@ -7,7 +7,8 @@
  * real gatewayd-pipe program, starts gatewayd, and checks the staff thread
  * page: the staff-only note, "away until" next to the contact in the
  * people list, at desktop (1280px) and phone (390px) widths without
- * horizontal scrolling; the client's page shows neither.  Screenshots go
+ * horizontal scrolling; with every contact away, the reminder schedule
+ * says it waits; the client's page shows none of it.  Screenshots go
  * to SCREENSHOT_DIR.  Any script or CSP error fails the test.
  */
 'use strict';
@@ -80,27 +81,27 @@ function setup(dir, port) {
   return { conf, ctl, ids };
 }
 
-/* The auto-reply, through gatewayd-pipe as Postfix would run it. */
-function deliverAutoReply(env) {
+/* An auto-reply from WHO, through gatewayd-pipe as Postfix would run it. */
+function deliverAutoReply(env, who, address, days) {
   const { conf, ctl, ids } = env;
   const rows = JSON.parse(ctl('outbox', 'list', '--json', '--thread', ids.thread));
-  const ours = rows.find((r) => r.kind === 'new_message' && String(r.recipient_id) === ids.anna);
-  const back = new Date(Date.now() + 10 * 86400 * 1000);
+  const ours = rows.find((r) => r.kind === 'new_message' && String(r.recipient_id) === ids[who]);
+  const back = new Date(Date.now() + days * 86400 * 1000);
   const text = `${back.getUTCDate()} ${MONTHS[back.getUTCMonth()]}`;
   const msg = [
-    'From: Anna Baker <anna@acme.example>',
+    `From: <${address}>`,
     'To: <reply@reply.firm.example>',
     'Subject: Automatic reply: Year-end accounts 2026',
-    'Message-ID: <ooo-browser@acme.example>',
+    `Message-ID: <ooo-${who}@acme.example>`,
     `In-Reply-To: <${ours.mail_id}>`,
     'Auto-Submitted: auto-replied',
     'Content-Type: text/plain; charset=utf-8',
     '',
     `Thank you for your email. I am out of the office until ${text}`,
     'with limited access to email.', ''].join('\n');
-  const out = execFileSync(PIPE, ['-c', conf, 'anna@acme.example', 'reply@reply.firm.example'],
+  const out = execFileSync(PIPE, ['-c', conf, address, 'reply@reply.firm.example'],
     { input: msg, encoding: 'utf8' });
-  check(out === '', `gatewayd-pipe handled the auto-reply quietly (${out.trim()})`);
+  check(out === '', `gatewayd-pipe handled ${who}'s auto-reply quietly (${out.trim()})`);
   const year = back.getUTCFullYear() !== new Date().getUTCFullYear() ? ` ${back.getUTCFullYear()}` : '';
   return `${DAYS[back.getUTCDay()]} ${back.getUTCDate()} ${MONTHS[back.getUTCMonth()].slice(0, 3)}${year}`;
 }
@@ -157,6 +158,14 @@ async function staffView(browser, env, day) {
     check(overflow <= 0, `no horizontal scrolling at ${width}px (overflow ${overflow}px)`);
   }
   await page.screenshot({ path: path.join(SHOTS, 'staff-thread-away-phone.png'), fullPage: true });
+  check(!(await page.isVisible('text=it waits while')), 'the reminder goes on time: Ben is here');
+
+  // Ben goes away too: the next reminder waits, and the staff box says so.
+  deliverAutoReply(env, 'ben', 'ben.flour-longname-wholesale@accounts.acme-bakery-group.example', 20);
+  await page.reload();
+  check(await page.isVisible('.staffbox .hint:has-text("it waits while every contact is away, until")'),
+    'the schedule says the reminder waits for the first return');
+  await page.screenshot({ path: path.join(SHOTS, 'staff-thread-all-away-phone.png'), fullPage: true });
   check(errors.length === 0, `no script or CSP errors on the staff page${errors.length ? ': ' + errors.join(' | ') : ''}`);
   await context.close();
 }
@@ -177,7 +186,7 @@ async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-browser-away-'));
   const port = await freePort();
   const env = setup(dir, port);
-  const day = deliverAutoReply(env);
+  const day = deliverAutoReply(env, 'anna', 'anna@acme.example', 10);
   const explained = JSON.parse(env.ctl('outbox', 'list', '--json', '--thread', env.ids.thread))
     .filter((r) => r.kind === 'explanation');
   check(explained.length === 0, 'the auto-reply was not answered');
