@@ -17,6 +17,9 @@
  * the promises of inbound.h: clean one-line UTF-8 strings, a verdict and
  * its reason, a quote exactly for human mail, the recipient first among
  * at most INBOUND_MAX_TOKENS candidates, the size and digest of the input.
+ * An out-of-office reply's text (and the raw input itself, up to the
+ * size of that text) also goes through away_parse(), whose day must then
+ * lie within AWAY_MAX_DAYS of today.
  * With GW_FUZZ_ECHO set, each verdict and reason is printed to stderr.
  */
 #include <stddef.h>
@@ -25,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "away.h"
 #include "buf.h"
 #include "clock.h"
 #include "inbound.h"
@@ -142,6 +146,19 @@ static void verify_candidates(const struct inbound_result *r, const char *domain
 	}
 }
 
+/* The return date: a day within the cap, or none. */
+static void check_away(const char *text)
+{
+	char found[128];
+	int64_t day = -1, today = NOW / CLOCK_DAY;
+	enum away_result a = away_parse(text, NOW, &day, found, sizeof(found));
+
+	if ((a == AWAY_DATE || a == AWAY_CAPPED) && (day < today || day > today + AWAY_MAX_DAYS))
+		abort();
+	if (strlen(found) >= sizeof(found))
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct inbound_limits small = { 32 * 1024, 8 * 1024, 8, 64, 200 };
@@ -177,6 +194,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fprintf(stderr, "fuzz_inbound: %s: %s (%zu tokens)\n",
 			inbound_verdict_name(r->verdict), r->reason, r->n_tokens);
 	verify_candidates(r, env.reply_domain);
+	if (r->auto_text != NULL) {
+		if (r->verdict != INBOUND_AUTOMATIC || !r->out_of_office ||
+		    strlen(r->auto_text) > INBOUND_AUTO_TEXT_MAX)
+			abort();
+		check_away(r->auto_text);
+	}
+	if (size <= INBOUND_AUTO_TEXT_MAX) {
+		char *text = xstrndup((const char *)data, size);
+
+		check_away(text);
+		free(text);
+	}
 	inbound_result_free(&r);
 	if (r != NULL)
 		abort();

@@ -530,6 +530,14 @@ enum gw_result decide_parsed(const struct decide_settings *set, const char *send
 			return res;
 		out->thread_id = hit.found ? hit.thread_id : 0;
 		out->reason = xstrdup(r->reason);
+		if (!hit.found && r->out_of_office &&
+		    dc_bounce_address_names(set, out->recipient, now, &hit.thread_id, &hit.kind,
+					    &hit.principal_id)) {
+			hit.found = 1;
+			out->thread_id = hit.thread_id;
+		}
+		if (hit.found && r->out_of_office)
+			return dc_handle_away(set, r, hit.kind, hit.principal_id, now, out, error_r);
 		return dc_record(set, out, DECIDE_AUTOMATIC, error_r);
 	case INBOUND_HUMAN:
 		return handle_human(set, r, now, out, error_r);

@@ -28,7 +28,16 @@
  *              forged token, another address - marks nobody: the reason
  *              ends "marks nobody: WHY".  Never answered.
  *   automatic  logged "automatic" with the classifier's reason, dropped;
- *              it never counts as a client reply.
+ *              it never counts as a client reply.  A person's
+ *              out-of-office reply (inbound_result.out_of_office) that
+ *              names a thread is still never answered, but in ONE
+ *              transaction with its log row (decide_away.c,
+ *              store_auto_reply_record()): a staff-only note, at most one
+ *              per contact, thread and day; and, when away_parse() finds a
+ *              return date and the reply comes from the address of the
+ *              contact the token names, that contact's away_until and the
+ *              time their reminders resume (the next business day after).
+ *              Bad dates are named in the reason and ignored.
  *   human      the first token candidate that is ours decides the thread:
  *              reply+TOKEN in the recipient, the References/In-Reply-To ids
  *              (our outbox Message-IDs), Delivered-To, X-Original-To.  An

@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "decide.h"
+#include "links.h"
 
 /* Envelope strings are cut to this many bytes before they are stored. */
 #define DECIDE_ADDR_MAX 320
@@ -51,5 +52,24 @@ enum gw_result dc_record(const struct decide_settings *set, struct decide_outcom
 enum gw_result dc_handle_bounce(const struct decide_settings *set,
 				const struct inbound_result *r, int64_t now,
 				struct decide_outcome *out, char **error_r);
+
+/* ---- decide_away.c ---- */
+
+/*
+ * RCPT is a genuine bounce+TOKEN address (expired ones too, revoked ones
+ * not): the thread and person it was made for.  Auto-responders that
+ * follow RFC 3834 answer the envelope sender, which is that address.
+ */
+int dc_bounce_address_names(const struct decide_settings *set, const char *rcpt, int64_t now,
+			    int64_t *thread_r, enum link_principal *kind_r, int64_t *principal_r);
+
+/*
+ * A person's automatic reply naming a thread (out->thread_id set; KIND
+ * and PRINCIPAL_ID: whom the token was for): the staff note, the contact's
+ * away state, the log row.
+ */
+enum gw_result dc_handle_away(const struct decide_settings *set, const struct inbound_result *r,
+			      enum link_principal kind, int64_t principal_id, int64_t now,
+			      struct decide_outcome *out, char **error_r);
 
 #endif

@@ -113,6 +113,7 @@ void inbound_result_free(struct inbound_result **rp)
 		free(r->tokens[i].value);
 	free(r->tokens);
 	free(r->quote);
+	free(r->auto_text);
 	free(r);
 	*rp = NULL;
 }
@@ -199,6 +200,9 @@ static void walk(struct inb_ctx *c, GMimeObject *o, int depth, int attached)
 	}
 	if (attached)
 		return;
+	/* an invitation or its answer, inline or as an attachment */
+	if (!t->calendar && is_type(o, "text", "calendar"))
+		t->calendar = o;
 	if (!t->delivery_status && (is_type(o, "message", "delivery-status") ||
 				    is_type(o, "message", "global-delivery-status")))
 		t->delivery_status = o;
@@ -390,6 +394,8 @@ static void parse_full(struct inb_ctx *c, const char *p, size_t n)
 		inb_dsn(c);
 	if (r->verdict == INBOUND_HUMAN)
 		r->quote = inb_quote(inb_body(c), c->lim->max_quote);
+	if (r->verdict == INBOUND_AUTOMATIC && r->out_of_office)
+		r->auto_text = inb_auto_text(c);
 }
 
 int inbound_parse(const char *data, size_t len, const struct inbound_envelope *env,

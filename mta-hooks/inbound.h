@@ -34,9 +34,18 @@
  *                   headers, X-Auto-Response-Suppress TOGETHER WITH
  *                   X-MS-Exchange-Inbox-Rules-Loop (alone it is on every
  *                   Outlook reply), iCloud X-Apple-Action: vacation, read
- *                   receipts, feedback reports, out-of-office subject
- *                   prefixes in common languages (encoded words decoded,
- *                   case folded), no-reply From or envelope senders
+ *                   receipts, feedback reports, Feedback-ID and the
+ *                   markers of bulk sending services (their headers or
+ *                   their envelope-sender domains), calendar traffic (a
+ *                   text/calendar part: iMIP invitations and the answers
+ *                   calendars send by themselves), out-of-office and
+ *                   "generated" subject prefixes in common languages
+ *                   (encoded words decoded, NFKC-normalised, case folded,
+ *                   a Unicode word boundary after the prefix), no-reply
+ *                   and system From or envelope senders (postmaster,
+ *                   mailer-daemon, owner-*, *-request, *-bounces, a
+ *                   domain without a dot), a VERP envelope sender in
+ *                   another domain than From
  *        human      everything else
  *      A bounce or an automatic message is never human.  Two refinements
  *      of "first match wins", both about mail that says what it is: from
@@ -66,10 +75,13 @@
  *     list-post | list-help | list-owner | list-archive | x-mlserver |
  *     x-ml-name | x-mailing-list | mailing-list | exchange: inbox rule |
  *     x-apple-action: vacation | read receipt | feedback report |
- *     subject: PREFIX | no-reply sender: LOCALPART
+ *     feedback-id | bulk sender: SERVICE | calendar: METHOD | calendar: no method |
+ *     subject: PREFIX | no-reply sender: LOCALPART |
+ *     system sender: LOCALPART | sender domain without a dot: DOMAIN |
+ *     verp sender: DOMAIN
  *   human
  * VALUE and LOCALPART are lowercased and cut at 40 bytes; PREFIX is the
- * matched prefix as listed in inbound_classify.c (lowercase UTF-8).
+ * matched prefix as listed in inbound_subject.c (lowercase UTF-8).
  *
  * Lifetimes: every string of struct inbound_result is owned by the result,
  * valid UTF-8, and lives until inbound_result_free().  Single-line fields
@@ -238,7 +250,19 @@ struct inbound_result {
 	char digest[65];
 
 	unsigned int parser_warnings; /* gmime/GLib warnings while parsing */
+
+	/*
+	 * INBOUND_AUTOMATIC only: the message is a person's automatic reply
+	 * (out of office, vacation), not a list, a bulk sender, a receipt or
+	 * a calendar.  auto_text is then its subject and the start of its
+	 * text (at most INBOUND_AUTO_TEXT_MAX bytes, valid UTF-8), where a
+	 * return date may be found; NULL otherwise.
+	 */
+	int out_of_office;
+	char *auto_text;
 };
+
+#define INBOUND_AUTO_TEXT_MAX 4096
 
 /*
  * Initialise gmime and capture its warnings.  Optional: inbound_parse()

@@ -290,72 +290,6 @@ static int flag_header(struct inb_ctx *c, const char *name)
 	return yes;
 }
 
-/* Out-of-office subject prefixes; lowercase, matched on the casefolded subject. */
-static const char *const ooo_prefixes[] = {
-	/* English */
-	"out of office", "out of the office", "out-of-office", "ooo:", "automatic reply",
-	"automated reply", "automated response", "auto reply", "auto-reply", "autoreply",
-	"auto response", "auto-response", "autoresponse", "autorespons", "auto:", "away",
-	"on vacation", "vacation reply", "on leave",
-	/* German */
-	"abwesend", "abwesenheitsnotiz", "abwesenheit", "automatische antwort",
-	"automatische abwesenheitsnotiz", "nicht im büro",
-	/* French */
-	"absence", "absent", "réponse automatique", "reponse automatique",
-	"message d'absence",
-	/* Spanish */
-	"fuera de la oficina", "fuera de oficina", "respuesta automática",
-	"respuesta automatica", "ausencia",
-	/* Dutch */
-	"afwezig", "automatisch antwoord", "afwezigheidsmelding", "niet aanwezig",
-	/* Italian */
-	"risposta automatica", "fuori sede", "fuori ufficio", "assente",
-	/* Portuguese */
-	"resposta automática", "resposta automatica", "ausente", "fora do escritório",
-	/* Scandinavian, Finnish */
-	"frånvaro", "automatiskt svar", "autosvar", "automatisk svar", "fravær",
-	"poissa", "automaattinen vastaus",
-	/* Central and Eastern Europe, Turkish */
-	"odpowiedź automatyczna", "automatyczna odpowiedź", "nieobecność",
-	"automatická odpověď", "nepřítomnost", "automatikus válasz", "házon kívül",
-	"otomatik yanıt", "otomatik cevap", "автоматический ответ", "автоответ",
-	/* East Asian */
-	"自動応答", "自動返信", "自动回复", "自動回覆", "自动答复", "不在", "자동 회신", "부재",
-};
-
-static char *ooo_subject(struct inb_ctx *c)
-{
-	const char *s = c->r->subject;
-	char *norm, *fold, *hit = NULL;
-	const char *p;
-	size_t i;
-
-	if (!s || !*s)
-		return NULL;
-	norm = g_utf8_normalize(s, -1, G_NORMALIZE_DEFAULT_COMPOSE);
-	if (!norm)
-		return NULL;
-	fold = g_utf8_casefold(norm, -1);
-	g_free(norm);
-	for (p = fold; *p == ' ' || *p == '[' || *p == '(' || *p == '*'; p++)
-		;
-	for (i = 0; i < GW_ARRAY_SIZE(ooo_prefixes) && !hit; i++) {
-		const char *pat = ooo_prefixes[i];
-		size_t n = strlen(pat);
-		unsigned char next;
-
-		if (strncmp(p, pat, n) != 0)
-			continue;
-		next = (unsigned char)p[n];
-		/* a whole word: "Away:" but not "Awaiting" */
-		if (g_ascii_isalpha(pat[n - 1]) && (g_ascii_isalnum(next) || next >= 0x80))
-			continue;
-		hit = xasprintf("subject: %s", pat);
-	}
-	g_free(fold);
-	return hit;
-}
-
 static char *no_reply_sender(struct inb_ctx *c)
 {
 	static const char *const prefixes[] = {
@@ -419,6 +353,291 @@ static int hotmail_complaint(struct inb_ctx *c)
 	return s && c->t.returned && !g_ascii_strncasecmp(s, "complaint about message from ", 29);
 }
 
+/*
+ * Bulk and transactional sending services: a header they add to every
+ * message, or the domain of the envelope sender they use for bounces
+ * (the domain itself or one under it).
+ */
+static const struct {
+	const char *header;
+	const char *service;
+} bulk_headers[] = {
+	{ "X-SES-Outgoing", "amazon ses" }, { "X-SES-Configuration-Set", "amazon ses" },
+	/* X-Mailgun-Tag and -Variables are what a sender asks for: a person's
+	   mail relayed through Mailgun's routes may still carry them */
+	{ "X-Mailgun-Sid", "mailgun" }, { "X-SG-EID", "sendgrid" }, { "X-SG-ID", "sendgrid" },
+	{ "X-PM-Message-Id", "postmark" }, { "X-PM-Tag", "postmark" },
+	{ "X-Mandrill-User", "mandrill" }, { "X-MC-User", "mailchimp" },
+	{ "X-Campaign", "mailchimp" }, { "X-campaignid", "mailchimp" },
+	{ "X-MSFBL", "sparkpost" }, { "X-SP-Message-Id", "sparkpost" },
+};
+
+static const struct {
+	const char *domain;
+	const char *service;
+} bulk_domains[] = {
+	/* not mailgun.org: its customers' own mail lives under it */
+	{ "amazonses.com", "amazon ses" }, { "sendgrid.net", "sendgrid" },
+	{ "postmarkapp.com", "postmark" }, { "mtasv.net", "postmark" },
+	{ "mandrillapp.com", "mandrill" }, { "mcsv.net", "mailchimp" },
+	{ "mcdlv.net", "mailchimp" }, { "rsgsv.net", "mailchimp" },
+	{ "sparkpostmail.com", "sparkpost" },
+};
+
+/* DOM is DOMAIN or a name under it ("bounces.amazonses.com"). */
+static int domain_under(const char *dom, const char *domain)
+{
+	size_t n = strlen(dom), k = strlen(domain);
+
+	if (n < k || g_ascii_strcasecmp(dom + n - k, domain) != 0)
+		return 0;
+	return n == k || dom[n - k - 1] == '.';
+}
+
+static const char *bulk_service(struct inb_ctx *c)
+{
+	const char *s = sender_address(c), *dom;
+	char *bare;
+	size_t i;
+
+	for (i = 0; i < GW_ARRAY_SIZE(bulk_headers); i++)
+		if (has_header(c, bulk_headers[i].header))
+			return bulk_headers[i].service;
+	if (!s)
+		return NULL;
+	bare = inb_bare_address(s);
+	dom = inb_domain(bare);
+	for (i = 0; dom && i < GW_ARRAY_SIZE(bulk_domains); i++) {
+		if (domain_under(dom, bulk_domains[i].domain)) {
+			free(bare);
+			return bulk_domains[i].service;
+		}
+	}
+	free(bare);
+	return NULL;
+}
+
+/* An iMIP method: the METHOD parameter or the first METHOD: line. */
+static char *calendar_method(struct inb_ctx *c)
+{
+	const char *m;
+	char *text, *line, *out;
+
+	if (!c->t.calendar)
+		return NULL;
+	m = g_mime_object_get_content_type_parameter(c->t.calendar, "method");
+	if (m && *m)
+		return first_word(m);
+	text = inb_part_text(c->t.calendar, 16 * 1024);
+	line = (char *)inb_strcasestr(text, "\nMETHOD:");
+	if (!line && !g_ascii_strncasecmp(text, "METHOD:", 7))
+		line = text - 1;
+	out = line ? first_word(line + 8) : xstrdup("no method");
+	free(text);
+	if (!*out) {
+		free(out);
+		out = xstrdup("no method");
+	}
+	return out;
+}
+
+/*
+ * Local parts of list and system senders: list owners, request and bounce
+ * addresses, list servers.  (postmaster and mailer-daemon are bounce rules,
+ * which come first.)  LOCAL is lowercase.
+ */
+static int system_local_part(const char *local)
+{
+	static const char *const exact[] = { "majordomo", "listserv", "mailman" };
+	static const char *const suffixes[] = { "-request", "-bounces", "-owner" };
+	size_t i, n = strlen(local);
+
+	for (i = 0; i < GW_ARRAY_SIZE(exact); i++)
+		if (!strcmp(local, exact[i]))
+			return 1;
+	if (!strncmp(local, "owner-", 6) && local[6])
+		return 1;
+	for (i = 0; i < GW_ARRAY_SIZE(suffixes); i++) {
+		size_t k = strlen(suffixes[i]);
+
+		if (n > k && !strcmp(local + n - k, suffixes[i]))
+			return 1;
+	}
+	return 0;
+}
+
+/* System senders and senders whose domain has no dot ("root@localhost"). */
+static char *system_sender(struct inb_ctx *c)
+{
+	const char *addrs[2] = { c->r->from, sender_address(c) };
+	char *reason = NULL;
+	size_t i;
+
+	for (i = 0; i < 2 && !reason; i++) {
+		char *bare, *local;
+		const char *dom;
+
+		if (!addrs[i])
+			continue;
+		bare = inb_bare_address(addrs[i]);
+		local = inb_local_part(bare);
+		dom = inb_domain(bare);
+		if (system_local_part(local))
+			reason = xasprintf("system sender: %.*s", INB_VALUE_MAX, local);
+		else if (*bare && (!dom || !strchr(dom, '.')))
+			reason = xasprintf("sender domain without a dot: %.*s", INB_VALUE_MAX,
+					   dom && *dom ? dom : "(none)");
+		free(local);
+		free(bare);
+	}
+	return reason;
+}
+
+/* The last two labels of a domain: "em.shop.example" -> "shop.example". */
+static const char *org_domain(const char *dom)
+{
+	const char *p = dom + strlen(dom), *dot = NULL;
+	int dots = 0;
+
+	while (p > dom) {
+		p--;
+		if (*p == '.' && ++dots == 2) {
+			dot = p;
+			break;
+		}
+	}
+	return dot ? dot + 1 : dom;
+}
+
+/* A tag a mailing system put in the local part: an encoded address or a long id. */
+static int verp_local_part(const char *local)
+{
+	static const char *const forwarders[] = { "srs0=", "srs1=", "prvs=", "msprvs1=", "btv1=" };
+	const char *eq = strchr(local, '='), *p;
+	size_t i;
+
+	/* SRS (a forwarded person's mail) and BATV are not VERP */
+	for (i = 0; i < GW_ARRAY_SIZE(forwarders); i++)
+		if (!strncmp(local, forwarders[i], strlen(forwarders[i])))
+			return 0;
+	if (eq && strchr(eq, '.'))
+		return 1;
+	for (p = local; *p;) {
+		size_t len = 0, digits = 0;
+
+		while (p[len] && g_ascii_isalnum(p[len])) {
+			digits += g_ascii_isdigit(p[len]) != 0;
+			len++;
+		}
+		if (len >= 12 && digits >= 4)
+			return 1;
+		p += len;
+		if (*p)
+			p++;
+	}
+	return 0;
+}
+
+/* A VERP envelope sender in another organisation's domain than From. */
+static char *verp_sender(struct inb_ctx *c)
+{
+	const char *s = sender_address(c), *sdom, *fdom;
+	char *bare, *local, *reason = NULL;
+
+	if (!s || !c->r->from || !(fdom = inb_domain(c->r->from)))
+		return NULL;
+	bare = inb_bare_address(s);
+	sdom = inb_domain(bare);
+	local = inb_local_part(bare);
+	if (sdom && *sdom && g_ascii_strcasecmp(org_domain(sdom), org_domain(fdom)) != 0 &&
+	    verp_local_part(local))
+		reason = xasprintf("verp sender: %.*s", INB_VALUE_MAX, sdom);
+	free(local);
+	free(bare);
+	return reason;
+}
+
+/*
+ * Signs of a person's automatic reply (out of office, vacation), as
+ * opposed to the other automatic mail: Auto-Submitted: auto-replied, the
+ * X-Autoreply family, iCloud's vacation, an Exchange rule, Precedence
+ * auto_reply, an out-of-office subject.
+ */
+static int personal_auto_reply(struct inb_ctx *c)
+{
+	static const char *const flags[] = {
+		"X-Autoreply", "X-Autorespond", "X-Autoresponder", "X-Autoreply-From",
+		"X-Mail-Autoreply",
+	};
+	const struct inb_subject_prefix *sp = inb_subject_prefix(c->r->subject);
+	GMimeObject *m = (GMimeObject *)c->msg;
+	const char *v;
+	int yes = sp && sp->out_of_office;
+	size_t i;
+
+	if (!yes && (v = inb_header(m, "Auto-Submitted"))) {
+		char *w = first_word(v);
+
+		yes = !strcmp(w, "auto-replied");
+		free(w);
+	}
+	for (i = 0; !yes && i < GW_ARRAY_SIZE(flags); i++)
+		yes = flag_header(c, flags[i]);
+	if (!yes && (v = inb_header(m, "X-Apple-Action")))
+		yes = inb_strcasestr(v, "vacation") != NULL;
+	if (!yes && (v = inb_header(m, "Precedence")))
+		yes = inb_strcasestr(v, "auto_reply") || inb_strcasestr(v, "auto-reply");
+	if (!yes)
+		yes = has_header(c, "X-Auto-Response-Suppress") &&
+		      has_header(c, "X-MS-Exchange-Inbox-Rules-Loop");
+	return yes;
+}
+
+static int system_or_no_reply(struct inb_ctx *c)
+{
+	char *why;
+
+	if (sender_is(c, "postmaster") || mailer_daemon(c))
+		return 1;
+	why = no_reply_sender(c);
+	if (!why)
+		why = system_sender(c);
+	free(why);
+	return why != NULL;
+}
+
+/*
+ * Mail from a list, a bulk sender, a report, a calendar or a system: never
+ * "away".  (Precedence: bulk or junk is not enough: vacation programs add
+ * it to their replies so that other responders keep quiet.)
+ */
+static int mass_or_machine(struct inb_ctx *c)
+{
+	static const char *const marks[] = { "List-Id", "List-Unsubscribe", "Feedback-ID" };
+	const char *v = inb_header((GMimeObject *)c->msg, "Precedence");
+	size_t i;
+
+	for (i = 0; i < GW_ARRAY_SIZE(marks); i++)
+		if (has_header(c, marks[i]))
+			return 1;
+	if (v && inb_strcasestr(v, "list"))
+		return 1;
+	if (bulk_service(c) || c->t.calendar || is_mdn_or_arf(c))
+		return 1;
+	return system_or_no_reply(c);
+}
+
+char *inb_auto_text(struct inb_ctx *c)
+{
+	char *quote = inb_quote(inb_body(c), INBOUND_AUTO_TEXT_MAX);
+	char *joined = xasprintf("%s\n%s", c->r->subject ? c->r->subject : "", quote);
+	char *out = inb_clean_line(joined, INBOUND_AUTO_TEXT_MAX);
+
+	free(joined);
+	free(quote);
+	return out;
+}
+
 /* The first automatic rule that fires, as a malloc'd reason, or NULL. */
 static char *automatic_reason(struct inb_ctx *c)
 {
@@ -433,6 +652,7 @@ static char *automatic_reason(struct inb_ctx *c)
 		"Mailing-List",
 	};
 	GMimeObject *m = (GMimeObject *)c->msg;
+	const struct inb_subject_prefix *sp;
 	const char *v;
 	char *w, *reason;
 	size_t i;
@@ -470,6 +690,10 @@ static char *automatic_reason(struct inb_ctx *c)
 	for (i = 0; i < GW_ARRAY_SIZE(lists); i++)
 		if (has_header(c, lists[i]))
 			return lower_dup(lists[i]);
+	if (has_header(c, "Feedback-ID"))
+		return xstrdup("feedback-id");
+	if ((v = bulk_service(c)))
+		return xasprintf("bulk sender: %s", v);
 	/* X-Auto-Response-Suppress alone is on every Outlook reply */
 	if (has_header(c, "X-Auto-Response-Suppress") &&
 	    has_header(c, "X-MS-Exchange-Inbox-Rules-Loop"))
@@ -486,9 +710,16 @@ static char *automatic_reason(struct inb_ctx *c)
 		return xstrdup("read receipt");
 	if (report_type_is(c, "feedback-report") || c->t.feedback || hotmail_complaint(c))
 		return xstrdup("feedback report");
-	if ((reason = ooo_subject(c)))
+	if ((w = calendar_method(c))) {
+		reason = xasprintf("calendar: %s", w);
+		free(w);
 		return reason;
-	return no_reply_sender(c);
+	}
+	if ((sp = inb_subject_prefix(c->r->subject)))
+		return xasprintf("subject: %s", sp->prefix);
+	if ((reason = no_reply_sender(c)) || (reason = system_sender(c)))
+		return reason;
+	return verp_sender(c);
 }
 
 /* "Re:", "Fwd:", "AW:"...: a person answering or forwarding. */
@@ -567,6 +798,7 @@ void inb_classify(struct inb_ctx *c)
 	} else if (autom) {
 		r->verdict = INBOUND_AUTOMATIC;
 		r->reason = inb_clean_line(autom, INB_LINE_MAX);
+		r->out_of_office = personal_auto_reply(c) && !mass_or_machine(c);
 		free(autom);
 	} else {
 		r->verdict = INBOUND_HUMAN;

@@ -49,6 +49,7 @@ struct inb_tree {
 	GMimeMessage *returned;        /* first attached message/rfc822 */
 	GMimeObject *text_plain;       /* first inline text/plain outside attachments */
 	GMimeObject *text_html;        /* first inline text/html outside attachments */
+	GMimeObject *calendar;         /* first text/calendar outside attached messages */
 	int depth;
 	int parts;
 };
@@ -75,8 +76,28 @@ const char *inb_body_lower(struct inb_ctx *c);
 /* Decide loop / bounce / automatic / human; fills r->verdict, r->reason. */
 void inb_classify(struct inb_ctx *c);
 
+/* Subject and start of the body of an automatic reply (r->auto_text). */
+char *inb_auto_text(struct inb_ctx *c);
+
 /* Collect token candidates from the envelope and the top-level header. */
 void inb_tokens(struct inb_ctx *c);
+
+/* --- inbound_subject.c --- */
+
+/*
+ * The subject prefixes (also for the tests): each row is a lowercase, NFKC
+ * prefix and whether it says "out of office" (1) or "generated" (0).
+ */
+struct inb_subject_prefix {
+	const char *prefix;
+	int out_of_office;
+};
+extern const struct inb_subject_prefix inb_subject_prefixes[];
+extern const size_t inb_n_subject_prefixes;
+
+/* The row of the table SUBJECT starts with (a whole word), or NULL. */
+const struct inb_subject_prefix *inb_subject_prefix(const char *subject);
+
 
 /* --- inbound_dsn.c --- */
 

@@ -5,7 +5,8 @@
 set(GW_MTA_HOOKS_DIR ${CMAKE_SOURCE_DIR}/mta-hooks)
 
 add_library(gw_decide STATIC ${GW_MTA_HOOKS_DIR}/decide.c
-  ${GW_MTA_HOOKS_DIR}/decide_bounce.c ${GW_MTA_HOOKS_DIR}/decide_text.c)
+  ${GW_MTA_HOOKS_DIR}/decide_bounce.c ${GW_MTA_HOOKS_DIR}/decide_text.c
+  ${GW_MTA_HOOKS_DIR}/decide_away.c)
 target_include_directories(gw_decide PUBLIC ${GW_MTA_HOOKS_DIR})
 target_link_libraries(gw_decide PUBLIC gw_inbound gw_store gw_common)
 

@@ -172,6 +172,8 @@ static enum gw_result after_contact_message(struct store *s, int64_t thread_id,
 	if (r == GW_OK)
 		r = store_reminders_stop(s, thread_id, error_r);
 	if (r == GW_OK)
+		r = store_contact_back(s, contact_id, error_r);
+	if (r == GW_OK)
 		r = read_mark_set(s, thread_id, STORE_CONTACT, contact_id, msg, now, error_r);
 	return r;
 }
@@ -486,7 +488,8 @@ enum gw_result store_read_mark(struct store *s, int64_t thread_id, enum store_ki
 	}
 	if (r == GW_OK && up_to > 0)
 		r = read_mark_set(s, thread_id, kind, reader_id, up_to, clock_now(), error_r);
-	if (r == GW_OK && kind == STORE_CONTACT && t.rem_next_due != 0)
+	/* also after the cycle: a reminder may wait for an away contact */
+	if (r == GW_OK && kind == STORE_CONTACT && t.rem_message_id != 0)
 		r = store_reminders_check_stop(s, thread_id, error_r);
 	return store_tx_end(s, r, error_r);
 }

@@ -225,6 +225,9 @@ enum gw_result store_explanation_queue(struct store *s, const struct store_inbou
 		};
 		r = store_outbox_add(s, &o, 0, &res.outbox_id, NULL, error_r);
 	}
+	/* the contact wrote in person: whatever their auto-reply said, they are back */
+	if (r == GW_OK && ex->contact_id != 0)
+		r = store_contact_back(s, ex->contact_id, error_r);
 	if (r == GW_OK && ex->thread_id != 0) {
 		int64_t msg;
 		note = ex->note != NULL ? xstrdup(ex->note) : default_note(addr, quoted);
@@ -285,4 +288,98 @@ void store_inbound_list_free(struct store_inbound_list *list)
 		store_inbound_clear(&list->items[i]);
 	free(list->items);
 	memset(list, 0, sizeof(*list));
+}
+
+/* ---- automatic replies: the contact's away state and one note a day ---- */
+
+static const char SQL_AWAY_SET[] =
+	"UPDATE contacts SET away_until = ?2, away_resume_at = ?3"
+	" WHERE id = ?1 AND removed_at IS NULL";
+static const char SQL_AWAY_CLEAR[] =
+	"UPDATE contacts SET away_until = NULL, away_resume_at = NULL"
+	" WHERE id = ?1 AND away_until IS NOT NULL";
+
+enum gw_result store_contact_back(struct store *s, int64_t contact_id, char **error_r)
+{
+	if (store_db_exec(s, SQL_AWAY_CLEAR, "i", contact_id) != SQLITE_OK)
+		return store_db_fail(s, error_r, "contact %lld: back", (long long)contact_id);
+	return GW_OK;
+}
+
+static const char SQL_AUTO_NOTED_UNDATED[] =
+	"SELECT EXISTS (SELECT 1 FROM auto_reply_notes WHERE thread_id = ?1 AND day = ?2"
+	" AND dated = 0)";
+static const char SQL_AUTO_NOTE_CLAIM[] =
+	"INSERT INTO auto_reply_notes (thread_id, contact_id, day, dated) VALUES (?1, ?2, ?3, ?4)"
+	" ON CONFLICT DO NOTHING";
+static const char SQL_AUTO_NOTE_SET[] =
+	"UPDATE auto_reply_notes SET message_id = ?4 WHERE thread_id = ?1 AND contact_id = ?2"
+	" AND day = ?3";
+
+/* Write the note unless the day has one: *note_id_r, 0 when it had. */
+static enum gw_result auto_note(struct store *s, const struct store_auto_reply *a, int64_t now,
+				int64_t *note_id_r, char **error_r)
+{
+	int dated = a->away_until != NULL;
+	int64_t seen = 0;
+
+	*note_id_r = 0;
+	if (!dated) {
+		if (store_db_int(s, SQL_AUTO_NOTED_UNDATED, &seen, "is", a->thread_id, a->day) !=
+		    SQLITE_ROW)
+			return store_db_fail(s, error_r, "thread %lld: automatic reply notes",
+					     (long long)a->thread_id);
+		if (seen)
+			return GW_OK;
+	}
+	if (store_db_exec(s, SQL_AUTO_NOTE_CLAIM, "iisd", a->thread_id, a->contact_id, a->day,
+			  dated) != SQLITE_OK)
+		return store_db_fail(s, error_r, "thread %lld: automatic reply notes",
+				     (long long)a->thread_id);
+	if (store_db_changes(s) == 0)
+		return GW_OK;
+	enum gw_result r = store_message_insert(s, a->thread_id, STORE_SYSTEM, 0, a->note, 1, now,
+						note_id_r, error_r);
+	if (r == GW_OK && store_db_exec(s, SQL_AUTO_NOTE_SET, "iisi", a->thread_id, a->contact_id,
+					a->day, *note_id_r) != SQLITE_OK)
+		r = store_db_fail(s, error_r, "thread %lld: automatic reply notes",
+				  (long long)a->thread_id);
+	return r;
+}
+
+enum gw_result store_auto_reply_record(struct store *s, const struct store_inbound_in *in,
+				       const struct store_auto_reply *a, int64_t *inbound_id_r,
+				       int64_t *note_id_r, char **error_r)
+{
+	int64_t now = in->received_at != 0 ? in->received_at : clock_now(), note = 0;
+	struct thread_core t;
+	enum gw_result r;
+
+	if (a->thread_id <= 0 || a->day == NULL || strlen(a->day) != 10 || a->note == NULL)
+		return store_fail(error_r, GW_INVALID, "automatic reply: thread, day and note are required");
+	if ((r = store_text_check("note", a->note, TEXT_MAX_BODY, 1, error_r)) != GW_OK)
+		return r;
+	if ((r = store_tx_begin(s, 1, error_r)) != GW_OK)
+		return r;
+	r = store_thread_core_get(s, a->thread_id, &t, error_r);
+	if (r == GW_OK && a->contact_id > 0 && a->away_until != NULL &&
+	    store_db_exec(s, SQL_AWAY_SET, "isi", a->contact_id, a->away_until, a->resume_at) !=
+		    SQLITE_OK)
+		r = store_db_fail(s, error_r, "contact %lld: away", (long long)a->contact_id);
+	if (r == GW_OK)
+		r = auto_note(s, a, now, &note, error_r);
+	if (r == GW_OK) {
+		struct store_inbound_in row = *in;
+		char *reason = xasprintf("%s; %s", in->reason != NULL ? in->reason : "automatic",
+					 note != 0 ? "staff note" : "noted already today");
+
+		row.reason = reason;
+		row.thread_id = a->thread_id;
+		r = inbound_insert(s, &row, inbound_id_r, error_r);
+		free(reason);
+	}
+	r = store_tx_end(s, r, error_r);
+	if (note_id_r != NULL)
+		*note_id_r = r == GW_OK ? note : 0;
+	return r;
 }

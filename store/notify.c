@@ -26,11 +26,11 @@ char *store_mail_id_new(struct store *s, const char *tag)
 static const char SQL_OUTBOX_ADD[] =
 	"INSERT INTO outbox (kind, recipient_kind, recipient_id, recipient_address,"
 	" thread_id, message_id, extra, next_attempt_at, created_at, mail_id, dedup_key)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10)";
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?11, ?8, ?9, ?10)";
 static const char SQL_OUTBOX_ADD_IGNORE[] =
 	"INSERT INTO outbox (kind, recipient_kind, recipient_id, recipient_address,"
 	" thread_id, message_id, extra, next_attempt_at, created_at, mail_id, dedup_key)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?11, ?8, ?9, ?10)"
 	" ON CONFLICT (dedup_key) DO NOTHING";
 
 static const char SQL_CONTACT_REMOVED[] =
@@ -57,10 +57,10 @@ enum gw_result store_outbox_add(struct store *s, const struct outbox_new *o, int
 	char *mid = store_mail_id_new(s, "");
 	if (mid == NULL)
 		return store_fail(error_r, GW_TEMPFAIL, "outbox: no random bytes for a Message-ID");
-	int rc = store_db_exec(s, ignore_dup ? SQL_OUTBOX_ADD_IGNORE : SQL_OUTBOX_ADD, "ssIsIIsiss",
+	int rc = store_db_exec(s, ignore_dup ? SQL_OUTBOX_ADD_IGNORE : SQL_OUTBOX_ADD, "ssIsIIsissi",
 			       mail_kind_name(o->kind), store_kind_name(o->rkind), o->rid,
 			       o->address, o->thread_id, o->message_id, o->extra, o->now, mid,
-			       o->dedup_key);
+			       o->dedup_key, o->due > o->now ? o->due : o->now);
 	free(mid);
 	if (rc != SQLITE_OK)
 		return store_db_fail(s, error_r, "outbox: queue %s to %s", mail_kind_name(o->kind),
@@ -112,6 +112,38 @@ static const char SQL_NOTIFIABLE_CONTACTS[] =
 	" WHERE account_id = ?1 AND notify = 1 AND email_status = 'ok' AND removed_at IS NULL"
 	" ORDER BY id";
 
+/*
+ * A contact away (their automatic reply gave a date): when their reminder
+ * may go (*due_r, 0 = now), and whether one already waits for them in
+ * this thread (then this one is not queued: one reminder on their return).
+ */
+static const char SQL_CONTACT_AWAY[] =
+	"SELECT coalesce(away_resume_at, 0) FROM contacts WHERE id = ?1";
+static const char SQL_REMINDER_WAITING[] =
+	"SELECT EXISTS (SELECT 1 FROM outbox WHERE thread_id = ?1 AND kind = 'reminder'"
+	" AND recipient_kind = 'contact' AND recipient_id = ?2 AND status = 'queued'"
+	" AND next_attempt_at > ?3)";
+
+static enum gw_result reminder_due(struct store *s, int64_t thread_id, int64_t contact_id,
+				   int64_t now, int64_t *due_r, int *waiting_r, char **error_r)
+{
+	int64_t resume = 0, waiting = 0;
+
+	*due_r = 0;
+	*waiting_r = 0;
+	if (store_db_int(s, SQL_CONTACT_AWAY, &resume, "i", contact_id) != SQLITE_ROW)
+		return store_db_fail(s, error_r, "contact %lld: away", (long long)contact_id);
+	if (resume <= now)
+		return GW_OK;
+	if (store_db_int(s, SQL_REMINDER_WAITING, &waiting, "iii", thread_id, contact_id, now) !=
+	    SQLITE_ROW)
+		return store_db_fail(s, error_r, "contact %lld: waiting reminders",
+				     (long long)contact_id);
+	*due_r = resume;
+	*waiting_r = waiting != 0;
+	return GW_OK;
+}
+
 enum gw_result store_notify_contacts(struct store *s, int64_t thread_id, int64_t account_id,
 				     enum mail_kind kind, int64_t message_id, const char *extra,
 				     const char *key_prefix, int ignore_dup, int64_t now, int *n_r,
@@ -133,8 +165,12 @@ enum gw_result store_notify_contacts(struct store *s, int64_t thread_id, int64_t
 			.address = r[i].address, .thread_id = thread_id,
 			.message_id = message_id, .extra = extra, .dedup_key = key, .now = now,
 		};
-		int inserted;
-		res = store_outbox_add(s, &o, ignore_dup, NULL, &inserted, error_r);
+		int inserted = 0, waiting = 0;
+		/* a reminder to a contact who is away waits for their return */
+		if (kind == MAIL_REMINDER)
+			res = reminder_due(s, thread_id, r[i].id, now, &o.due, &waiting, error_r);
+		if (res == GW_OK && !waiting)
+			res = store_outbox_add(s, &o, ignore_dup, NULL, &inserted, error_r);
 		queued += inserted;
 		free(key);
 	}

@@ -393,7 +393,8 @@ enum gw_result store_account_list(struct store *s, int64_t staff_id,
 
 #define CONTACT_COLS                                                           \
 	"id, account_id, name, email, notify, may_create_chats, email_status," \
-	" bounce_reason, bounced_at, generation, last_login_at, created_at, removed_at"
+	" bounce_reason, bounced_at, generation, last_login_at, created_at, removed_at," \
+	" away_until, coalesce(away_resume_at, 0)"
 
 static const char SQL_CONTACT_ADD[] =
 	"INSERT INTO contacts (account_id, name, email, created_at) VALUES (?1, ?2, ?3, ?4)";
@@ -448,6 +449,8 @@ static void contact_from_row(sqlite3_stmt *st, struct store_contact *c)
 	c->last_login_at = store_col_i64(st, 10);
 	c->created_at = store_col_i64(st, 11);
 	c->removed_at = store_col_i64(st, 12);
+	c->away_until = store_col_str_null(st, 13);
+	c->away_resume_at = store_col_i64(st, 14);
 }
 
 enum gw_result store_contact_add(struct store *s, int64_t account_id, const char *name,

@@ -310,6 +310,12 @@ static const char SQL_ERASE_HOOK_DELIVERIES[] =
 	" (SELECT id FROM webhook_events WHERE " HOOK_EVENT_ABOUT ")";
 static const char SQL_ERASE_HOOK_EVENTS[] =
 	"DELETE FROM webhook_events WHERE " HOOK_EVENT_ABOUT;
+/* Staff notes about their automatic replies name them ("Anna Baker is
+ * away until ..."). */
+static const char SQL_ERASE_AWAY_NOTES[] =
+	"UPDATE messages SET body = '" ERASED_MESSAGE "'"
+	" WHERE id IN (SELECT message_id FROM auto_reply_notes WHERE contact_id = ?1)"
+	" AND body <> '" ERASED_MESSAGE "'";
 /* A staff_upload email still queued would name a file that is gone. */
 static const char SQL_ERASE_UPLOAD_MAIL[] =
 	"UPDATE outbox SET status = 'failed', last_error = 'attachment erased',"
@@ -336,8 +342,8 @@ static const char SQL_ERASE_IDEMPOTENCY[] =
 static const char SQL_ERASE_CONTACT[] =
 	"UPDATE contacts SET name = '" ERASED_NAME "', email = ?2, notify = 0,"
 	" email_status = 'ok', bounce_reason = NULL, bounced_at = NULL,"
-	" last_login_at = NULL, generation = generation + 1,"
-	" removed_at = coalesce(removed_at, ?3) WHERE id = ?1";
+	" last_login_at = NULL, away_until = NULL, away_resume_at = NULL,"
+	" generation = generation + 1, removed_at = coalesce(removed_at, ?3) WHERE id = ?1";
 static const char SQL_ERASURE_ADD[] =
 	"INSERT INTO erasures (person_kind, person_id, account_id, erased_at, messages,"
 	" subjects, notes, files, outbox, inbound, idempotency)"
@@ -391,6 +397,12 @@ static enum gw_result erase_rows(struct store *s, const struct store_contact *c,
 	if (r == GW_OK)
 		r = erase_step(s, SQL_ERASE_NOTES, c->account_id, c->email, NULL, &e->notes,
 			       error_r);
+	if (r == GW_OK) {
+		int64_t away = 0;
+
+		r = erase_step(s, SQL_ERASE_AWAY_NOTES, id, NULL, NULL, &away, error_r);
+		e->notes += away;
+	}
 	if (r == GW_OK)
 		r = erase_blobs_list(s, id, e, error_r);
 	/* Each content file waits in blob_trash, committed with the rows: a

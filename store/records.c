@@ -123,6 +123,7 @@ void store_contact_clear(struct store_contact *c)
 	free(c->first_name);
 	free(c->email);
 	free(c->bounce_reason);
+	free(c->away_until);
 	memset(c, 0, sizeof(*c));
 }
 

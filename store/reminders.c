@@ -38,20 +38,36 @@ static const char SQL_RESTART[] =
 	"                THEN ?3 + rem_days * 86400 END"
 	" WHERE id = ?1";
 static const char SQL_STOP[] = "UPDATE threads SET rem_next_due = NULL WHERE id = ?1";
+/* Reminders waiting for an away contact's return concern the cycle that
+   ends: they go too (status failed, with the reason). */
+static const char SQL_CANCEL_WAITING[] =
+	"UPDATE outbox SET status = 'failed', last_error = 'reminder no longer due'"
+	" WHERE thread_id = ?1 AND kind = 'reminder' AND status = 'queued' AND attempts = 0"
+	" AND next_attempt_at > ?2";
+
+static enum gw_result cancel_waiting(struct store *s, int64_t thread_id, int64_t now,
+				     char **error_r)
+{
+	if (store_db_exec(s, SQL_CANCEL_WAITING, "ii", thread_id, now) != SQLITE_OK)
+		return store_db_fail(s, error_r, "thread %lld: waiting reminders",
+				     (long long)thread_id);
+	return GW_OK;
+}
 
 enum gw_result store_reminders_restart(struct store *s, int64_t thread_id, int64_t message_id,
 				       int64_t now, char **error_r)
 {
 	if (store_db_exec(s, SQL_RESTART, "iii", thread_id, message_id, now) != SQLITE_OK)
 		return store_db_fail(s, error_r, "thread %lld: reminders", (long long)thread_id);
-	return store_reminders_check_stop(s, thread_id, error_r);
+	enum gw_result r = cancel_waiting(s, thread_id, now, error_r);
+	return r == GW_OK ? store_reminders_check_stop(s, thread_id, error_r) : r;
 }
 
 enum gw_result store_reminders_stop(struct store *s, int64_t thread_id, char **error_r)
 {
 	if (store_db_exec(s, SQL_STOP, "i", thread_id) != SQLITE_OK)
 		return store_db_fail(s, error_r, "thread %lld: reminders", (long long)thread_id);
-	return GW_OK;
+	return cancel_waiting(s, thread_id, clock_now(), error_r);
 }
 
 /* A contact posted after the staff message the cycle concerns. */
@@ -88,7 +104,9 @@ enum gw_result store_reminders_check_stop(struct store *s, int64_t thread_id, ch
 {
 	struct thread_core t;
 	enum gw_result r = store_thread_core_get(s, thread_id, &t, error_r);
-	if (r != GW_OK || t.rem_next_due == 0)
+	/* a finished cycle may still have reminders waiting for an away
+	   contact: the stop rules end those too */
+	if (r != GW_OK || t.rem_message_id == 0)
 		return r;
 	const char *why;
 	r = stop_rule(s, &t, &why, error_r);
@@ -135,6 +153,34 @@ static const char SQL_REMINDER_SENT[] =
 	" rem_next_due = CASE WHEN ?2 < rem_count THEN ?3 + rem_days * 86400 END"
 	" WHERE id = ?1";
 
+/*
+ * Every contact the reminder would go to is away: *back_r is when the
+ * first of them may be reminded again (0 = someone is here, or nobody
+ * gets reminders at all).
+ */
+static const char SQL_ALL_AWAY[] =
+	"SELECT count(*), coalesce(sum(coalesce(away_resume_at, 0) > ?2), 0),"
+	" coalesce(min(CASE WHEN coalesce(away_resume_at, 0) > ?2 THEN away_resume_at END), 0)"
+	" FROM contacts"
+	" WHERE account_id = ?1 AND notify = 1 AND email_status = 'ok' AND removed_at IS NULL";
+
+static enum gw_result all_away(struct store *s, int64_t account_id, int64_t now,
+			       int64_t *back_r, char **error_r)
+{
+	sqlite3_stmt *st = store_db_q(s, SQL_ALL_AWAY, "ii", account_id, now);
+	int rc = st != NULL ? store_db_step(s, st) : s->last_rc;
+
+	*back_r = 0;
+	if (rc != SQLITE_ROW)
+		return store_db_fail(s, error_r, "account %lld: away contacts", (long long)account_id);
+	if (store_col_i64(st, 0) > 0 && store_col_i64(st, 1) == store_col_i64(st, 0))
+		*back_r = store_col_i64(st, 2);
+	sqlite3_reset(st);
+	return GW_OK;
+}
+
+static const char SQL_POSTPONE[] = "UPDATE threads SET rem_next_due = ?2 WHERE id = ?1";
+
 /* One due thread: stop it, or enqueue its next reminder and advance. */
 static enum gw_result reminder_fire(struct store *s, int64_t thread_id, int64_t now,
 				    int *n_r, char **error_r)
@@ -152,6 +198,20 @@ static enum gw_result reminder_fire(struct store *s, int64_t thread_id, int64_t 
 		return r;
 	if (why != NULL)
 		return store_reminders_stop(s, thread_id, error_r);
+
+	/*
+	 * Everyone it would reach is away: the reminder waits for the first
+	 * return, and the stop rules are checked again then.  When only some
+	 * are away, the others get it now and theirs waits (notify.c).
+	 */
+	int64_t back = 0;
+	if ((r = all_away(s, t.account_id, now, &back, error_r)) != GW_OK)
+		return r;
+	if (back > now) {
+		if (store_db_exec(s, SQL_POSTPONE, "ii", thread_id, back) != SQLITE_OK)
+			return store_db_fail(s, error_r, "thread %lld: reminders", (long long)thread_id);
+		return GW_OK;
+	}
 
 	int n = t.rem_sent + 1, inserted = 0;
 	char key[96], extra[16];

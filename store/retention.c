@@ -75,6 +75,7 @@ static const char SQL_TRASH_THREAD_FILES[] =
 static const char SQL_DEL_THREAD_FILES[] = "DELETE FROM attachments WHERE thread_id = ?1";
 static const char SQL_DEL_TASKS[] = "DELETE FROM tasks WHERE thread_id = ?1";
 static const char SQL_DEL_REFS[] = "DELETE FROM thread_refs WHERE thread_id = ?1";
+static const char SQL_DEL_AWAY_NOTES[] = "DELETE FROM auto_reply_notes WHERE thread_id = ?1";
 static const char SQL_DEL_MARKS[] = "DELETE FROM read_marks WHERE thread_id = ?1";
 static const char SQL_DEL_MESSAGES[] = "DELETE FROM messages WHERE thread_id = ?1";
 static const char SQL_DEL_THREAD[] = "DELETE FROM threads WHERE id = ?1";
@@ -108,8 +109,8 @@ static enum gw_result thread_delete(struct store *s, int64_t id, int64_t now,
 				    struct store_retention_result *res, char **error_r)
 {
 	static const char *const before[] = { SQL_DEL_MENTIONS, SQL_DEL_THREAD_OUTBOX };
-	static const char *const after[] = { SQL_DEL_TASKS, SQL_DEL_REFS, SQL_DEL_MARKS,
-					     SQL_DEL_MESSAGES, SQL_DEL_THREAD };
+	static const char *const after[] = { SQL_DEL_TASKS, SQL_DEL_REFS, SQL_DEL_AWAY_NOTES,
+					     SQL_DEL_MARKS, SQL_DEL_MESSAGES, SQL_DEL_THREAD };
 
 	for (size_t i = 0; i < GW_ARRAY_SIZE(before); i++) {
 		if (store_db_exec(s, before[i], "i", id) != SQLITE_OK)

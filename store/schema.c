@@ -413,6 +413,25 @@ static const char MIGRATION_8[] =
 	" WHERE kind = 'explanation';"
 	"CREATE INDEX outbox_created ON outbox (created_at);";
 
+/*
+ * 9: a contact's out-of-office reply.  away_until is the last day away
+ * their automatic reply gave ("YYYY-MM-DD"), away_resume_at the time
+ * their reminders wait for (the next business day after it).
+ * auto_reply_notes holds one row per thread, contact (0 = a sender who is
+ * no contact) and day with a staff note about an automatic reply: never
+ * more than one such note a day.
+ */
+static const char MIGRATION_9[] =
+	"ALTER TABLE contacts ADD COLUMN away_until TEXT;"
+	"ALTER TABLE contacts ADD COLUMN away_resume_at INTEGER;"
+	"CREATE TABLE auto_reply_notes ("
+	" thread_id INTEGER NOT NULL REFERENCES threads (id),"
+	" contact_id INTEGER NOT NULL,"
+	" day TEXT NOT NULL CHECK (length(day) = 10),"
+	" dated INTEGER NOT NULL,"
+	" message_id INTEGER REFERENCES messages (id),"
+	" PRIMARY KEY (thread_id, contact_id, day)) WITHOUT ROWID;";
+
 static const char *const migrations[] = {
 	MIGRATION_1,
 	MIGRATION_2,
@@ -422,6 +441,7 @@ static const char *const migrations[] = {
 	MIGRATION_6,
 	MIGRATION_7,
 	MIGRATION_8,
+	MIGRATION_9,
 };
 
 _Static_assert(GW_ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION,

@@ -149,7 +149,7 @@ const char *store_email_status_name(enum store_email_status s);
  */
 
 /* Schema version this program writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 
 /*
  * Open (creating if needed) the database at settings->path, set WAL mode,
@@ -389,6 +389,11 @@ struct store_contact {
 	int64_t last_login_at; /* 0 = never logged in */
 	int64_t created_at;
 	int64_t removed_at;    /* 0 = a contact; else removed then */
+	/* Their last automatic reply gave a return date: the last day away
+	   ("YYYY-MM-DD", NULL = none) and when their reminders may go again
+	   (0 = none).  Away while away_resume_at > now. */
+	char *away_until;
+	int64_t away_resume_at;
 };
 struct store_contact_list {
 	struct store_contact *items;
@@ -1049,6 +1054,34 @@ struct store_inbound_in {
 	int64_t thread_id;      /* 0 = not known */
 	const char *reason;     /* free text, NULL */
 };
+/*
+ * A person's automatic reply (out of office) to a thread's email, in one
+ * transaction: the inbound log row (in, verdict "automatic"; "; staff
+ * note" or "; noted already today" is added to its reason), the contact's
+ * away state, and a staff-only system note in the thread.
+ *
+ *   - contact_id names the contact whose mailbox answered (0: a sender
+ *     who is no contact of the thread's account).  With away_until set,
+ *     that contact's away_until and away_resume_at are replaced: the
+ *     newest reply tells.
+ *   - The note is written at most once per thread, contact and day (DAY,
+ *     "YYYY-MM-DD"), and a note without a date (away_until NULL) at most
+ *     once per thread and day whoever sent it.  The state is updated
+ *     either way: nothing the reply said is lost.
+ * *note_id_r: the note written, 0 when the day already had one.
+ */
+struct store_auto_reply {
+	int64_t thread_id;
+	int64_t contact_id;
+	const char *away_until;  /* "YYYY-MM-DD" or NULL */
+	int64_t resume_at;       /* with away_until: reminders wait until then */
+	const char *note;        /* the note's text */
+	const char *day;         /* today, "YYYY-MM-DD" */
+};
+enum gw_result store_auto_reply_record(struct store *store, const struct store_inbound_in *in,
+				       const struct store_auto_reply *a, int64_t *inbound_id_r,
+				       int64_t *note_id_r, char **error_r);
+
 /* Insert; *id_r may be NULL. */
 enum gw_result store_inbound_log(struct store *store, const struct store_inbound_in *in,
 				 int64_t *id_r, char **error_r);

@@ -176,6 +176,7 @@ struct outbox_new {
 	const char *extra;
 	const char *dedup_key;  /* NULL = none */
 	int64_t now;
+	int64_t due;            /* first attempt; 0 (or before now) = now */
 };
 /*
  * Insert one outbox row with a fresh Message-ID.  When dedup_key is set
@@ -206,6 +207,12 @@ enum gw_result store_notify_mentions(struct store *s, int64_t thread_id, int64_t
 				     size_t *n_r, char **error_r);
 /* Generate "gw.HEX@domain" (malloc'd); NULL if no randomness. */
 char *store_mail_id_new(struct store *s, const char *tag);
+
+/* ---- inbound.c ---- */
+
+/* The contact wrote in person (a chat message, an email reply): clear the
+ * away state their automatic reply set, inside the caller's transaction. */
+enum gw_result store_contact_back(struct store *s, int64_t contact_id, char **error_r);
 
 /* ---- reminders.c ---- */
 

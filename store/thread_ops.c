@@ -139,7 +139,7 @@ enum gw_result store_task_set_done(struct store *s, int64_t task_id, enum store_
 		snprintf(extra, sizeof(extra), "%lld", (long long)task_id);
 		r = store_notify_staff(s, thread_id, t.account_id, MAIL_STAFF_TASK_DONE, 0, extra,
 				       NULL, NULL, 0, now, error_r);
-		if (r == GW_OK && t.rem_next_due != 0)
+		if (r == GW_OK && t.rem_message_id != 0)
 			r = store_reminders_check_stop(s, thread_id, error_r);
 	}
 	return store_tx_end(s, r, error_r);
@@ -164,6 +164,9 @@ enum gw_result store_thread_archive(struct store *s, int64_t thread_id, int64_t 
 	r = staff_action(s, thread_id, staff_id, &t, error_r);
 	if (r == GW_OK && store_db_exec(s, SQL_ARCHIVE, "ii", thread_id, clock_now()) != SQLITE_OK)
 		r = store_db_fail(s, error_r, "thread %lld: archive", (long long)thread_id);
+	/* reminders waiting for an away contact go with the cycle */
+	if (r == GW_OK)
+		r = store_reminders_stop(s, thread_id, error_r);
 	return store_tx_end(s, r, error_r);
 }
 

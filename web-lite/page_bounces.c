@@ -1,7 +1,8 @@
 /*
  * page_bounces.c - contacts whose address bounces, as staff see them: the
  * contacts of a thread's account on the thread page (a bouncing one reads
- * "bouncing since DATE because REASON" with a button to clear it), the
+ * "bouncing since DATE because REASON" with a button to clear it, one whose
+ * out-of-office reply gave a date "away until DAY"), the
  * notice on the home page of owners and admins listing every contact that
  * bounces, and POST /c/ID/clear-bounce.  On the thread page each contact
  * also gets the forms of page_contacts.c (change the address, remove).
@@ -13,6 +14,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include "clock.h"
 
 /* "bouncing since 25 Nov 2026 because 5.1.1 ..." and the clear button;
  * back_thread: where the button returns to (0 = home). */
@@ -33,6 +37,37 @@ static void render_bouncing(struct web_req *r, struct buf *o, const struct store
 	buf_puts(o, "<button type=\"submit\">Clear: the address works again</button></form>");
 }
 
+/*
+ * "away until Thu 12 Dec": the last day away their automatic reply gave,
+ * shown while their reminders wait for their return.
+ */
+static void render_away(struct buf *o, const struct store_contact *k)
+{
+	static const char *const wd[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	int64_t t = 0, now = clock_now();
+	time_t tt;
+	struct tm tm;
+
+	if (k->away_until == NULL || k->away_resume_at <= now || clock_parse(k->away_until, &t) != 0)
+		return;
+	tt = (time_t)t;
+	if (gmtime_r(&tt, &tm) == NULL)
+		return;
+	buf_printf(o, "<span class=\"tag away\" title=\"from their automatic reply; reminders "
+		      "to them wait for their return\">away until %s %d %s", wd[tm.tm_wday],
+		   tm.tm_mday, mon[tm.tm_mon]);
+	{
+		time_t tn = (time_t)now;
+		struct tm today;
+
+		if (gmtime_r(&tn, &today) != NULL && today.tm_year != tm.tm_year)
+			buf_printf(o, " %d", tm.tm_year + 1900);
+	}
+	buf_puts(o, "</span> ");
+}
+
 static void render_contact_line(struct web_req *r, struct buf *o,
 				const struct store_contact *k, int64_t back_thread)
 {
@@ -47,8 +82,41 @@ static void render_contact_line(struct web_req *r, struct buf *o,
 		render_bouncing(r, o, k, back_thread);
 	else if (!k->notify)
 		buf_puts(o, "<span class=\"tag\">emails off</span>");
+	if (k->removed_at == 0)
+		render_away(o, k);
 	if (back_thread > 0)
 		web_render_contact_forms(r, o, k, back_thread);
+}
+
+void web_render_reminder_hold(struct web_req *r, struct buf *o, int64_t account_id,
+			      int64_t next_due)
+{
+	struct store_contact_list list = { NULL, 0 };
+	int64_t back = 0;
+	size_t reached = 0, away = 0;
+
+	if (store_contact_list(r->store, account_id, &list, NULL) != GW_OK)
+		goto out;
+	for (size_t i = 0; i < list.count; i++) {
+		const struct store_contact *k = &list.items[i];
+
+		if (k->removed_at != 0 || !k->notify || k->email_status != STORE_EMAIL_OK)
+			continue;
+		reached++;
+		if (k->away_resume_at > next_due) {
+			away++;
+			if (back == 0 || k->away_resume_at < back)
+				back = k->away_resume_at;
+		}
+	}
+	if (reached > 0 && away == reached) {
+		buf_puts(o, "; it waits while ");
+		buf_puts(o, reached == 1 ? "the contact is" : "every contact is");
+		buf_puts(o, " away, until ");
+		web_render_date(o, back);
+	}
+out:
+	store_contact_list_free(&list);
 }
 
 void web_render_account_contacts(struct web_req *r, struct buf *o, int64_t account_id,

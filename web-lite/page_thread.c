@@ -319,6 +319,8 @@ static void render_staff_box(struct page *pg)
 		   rem->enabled ? " checked" : "", rem->days > 0 ? rem->days : 3,
 		   rem->count > 0 ? rem->count : 1);
 	web_render_schedule(o, rem);
+	if (rem->enabled && rem->remaining > 0 && rem->next_due > 0)
+		web_render_reminder_hold(pg->r, o, t->account_id, rem->next_due);
 	buf_puts(o, ".</p>");
 	web_render_refs_box(pg->r, o, pg->view, pg->refform);
 	web_render_account_hold(pg->r, o, t->account_id, t->id);

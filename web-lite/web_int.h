@@ -517,8 +517,13 @@ void web_handle_thread(struct web_req *r, int64_t thread_id, const char *action)
 void web_handle_attachment(struct web_req *r, int64_t attachment_id);
 /* page_bounces.c: the contacts of an account for the thread page's staff
  * box (a bouncing one with "since ... because ..." and a clear button that
- * returns to thread_id), the home notice of owners and admins listing the
- * contacts that bounce, and POST /c/ID/clear-bounce (staff only). */
+ * returns to thread_id, an away one with "away until DAY"), the home notice
+ * of owners and admins listing the contacts that bounce, and POST
+ * /c/ID/clear-bounce (staff only).  web_render_reminder_hold(): when every
+ * contact the next reminder would reach is away, the staff box says that
+ * it waits and until when (the store holds it at due time). */
+void web_render_reminder_hold(struct web_req *r, struct buf *o, int64_t account_id,
+			      int64_t next_due);
 void web_render_account_contacts(struct web_req *r, struct buf *o, int64_t account_id,
 				 int64_t thread_id);
 void web_render_bouncing_notice(struct web_req *r, struct buf *o);

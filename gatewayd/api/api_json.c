@@ -448,6 +448,14 @@ json_t *api_json_contact(const struct store_contact *k)
 	set(o, "last_login_at", api_json_time(k->last_login_at));
 	set(o, "created_at", api_json_time(k->created_at));
 	set(o, "removed_at", api_json_time(k->removed_at));
+	/* their automatic reply's return date, while their reminders wait */
+	if (k->away_until != NULL && k->away_resume_at > clock_now()) {
+		set(o, "away_until", json_string(k->away_until));
+		set(o, "reminders_resume_at", api_json_time(k->away_resume_at));
+	} else {
+		set(o, "away_until", json_null());
+		set(o, "reminders_resume_at", json_null());
+	}
 	return o;
 }
 

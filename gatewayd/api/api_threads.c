@@ -512,6 +512,18 @@ void api_threads_show(struct api_req *r)
 		json_object_set_new(o, "refs", api_json_refs(v.refs, v.n_refs));
 	json_object_set_new(o, "reader_last_read",
 			    kind != 0 ? api_json_id(v.reader_last_read) : json_null());
+	/* the people of the thread with their state (away until...), for staff */
+	if (kind != STORE_CONTACT && staff_only) {
+		struct store_contact_list cl = { NULL, 0 };
+
+		arr = json_array();
+		if (store_contact_list(r->store, v.thread.account_id, &cl, NULL) == GW_OK)
+			for (size_t i = 0; i < cl.count; i++)
+				if (cl.items[i].removed_at == 0)
+					json_array_append_new(arr, api_json_contact(&cl.items[i]));
+		store_contact_list_free(&cl);
+		json_object_set_new(o, "contacts", arr);
+	}
 	api_reply(r, 200, o);
 	store_thread_view_clear(&v);
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "clock.h"
 #include "ctl.h"
 
 /* "bouncing since 2026-11-25 09:30:00 because 5.1.1 ..." or "ok". */
@@ -52,6 +53,10 @@ int ctl_cmd_contact_show(struct ctl *c, const struct ctl_args *a)
 		printf("email status: ");
 		print_status(&k);
 		printf("\nlast login:   %s\n", ctl_time(k.last_login_at, tbuf));
+		/* their out-of-office reply's date, while reminders to them wait */
+		if (k.away_until != NULL && k.away_resume_at > clock_now())
+			printf("away until:   %s (reminded again from %s)\n", k.away_until,
+			       ctl_time(k.away_resume_at, tbuf));
 	}
 	store_account_clear(&acc);
 	store_contact_clear(&k);

@@ -171,6 +171,14 @@ json_t *ctl_json_contact(const struct store_contact *k)
 	json_object_set_new(o, "last_login_at", ctl_json_time(k->last_login_at));
 	json_object_set_new(o, "created_at", ctl_json_time(k->created_at));
 	json_object_set_new(o, "removed_at", ctl_json_time(k->removed_at));
+	/* their automatic reply's return date, while their reminders wait */
+	{
+		int away = k->away_until != NULL && k->away_resume_at > clock_now();
+
+		json_object_set_new(o, "away_until", ctl_json_str(away ? k->away_until : NULL));
+		json_object_set_new(o, "reminders_resume_at",
+				    ctl_json_time(away ? k->away_resume_at : 0));
+	}
 	return o;
 }
 

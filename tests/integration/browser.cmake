@@ -8,6 +8,7 @@ if(TARGET gatewayd AND TARGET gatewayctl AND TARGET gw_web)
   set_tests_properties(browser_web PROPERTIES
     ENVIRONMENT "GATEWAYD=$<TARGET_FILE:gatewayd>;GATEWAYCTL=$<TARGET_FILE:gatewayctl>;GW_BUILD_DIR=${CMAKE_BINARY_DIR}"
     SKIP_RETURN_CODE 77
+    RESOURCE_LOCK browser
     TIMEOUT 300)
   # The owners' audit log page and the legal hold button (audit.cjs).
   add_test(NAME browser_audit
@@ -15,5 +16,17 @@ if(TARGET gatewayd AND TARGET gatewayctl AND TARGET gw_web)
   set_tests_properties(browser_audit PROPERTIES
     ENVIRONMENT "GATEWAYD=$<TARGET_FILE:gatewayd>;GATEWAYCTL=$<TARGET_FILE:gatewayctl>;GW_BUILD_DIR=${CMAKE_BINARY_DIR}"
     SKIP_RETURN_CODE 77
+    RESOURCE_LOCK browser
     TIMEOUT 300)
+  # A client's out-of-office reply on the staff thread page, delivered
+  # through gatewayd-pipe.
+  if(TARGET gatewayd-pipe)
+    add_test(NAME browser_away
+      COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/browser/run.sh away.cjs)
+    set_tests_properties(browser_away PROPERTIES
+      ENVIRONMENT "GATEWAYD=$<TARGET_FILE:gatewayd>;GATEWAYCTL=$<TARGET_FILE:gatewayctl>;GATEWAYD_PIPE=$<TARGET_FILE:gatewayd-pipe>;GW_BUILD_DIR=${CMAKE_BINARY_DIR}"
+      SKIP_RETURN_CODE 77
+      RESOURCE_LOCK browser
+      TIMEOUT 300)
+  endif()
 endif()

@@ -12,7 +12,8 @@
 #   1. a forged reply+TOKEN recipient -> 5xx at RCPT, nothing logged
 #   2. a human reply                  -> delivered once over LMTP, explained,
 #                                        one explanation in the outbox
-#   3. an auto-reply                  -> delivered, logged automatic, no answer
+#   3. an out-of-office reply         -> delivered, logged automatic, no answer;
+#                                        a staff note, the contact away until Monday
 #   4. Postfix never bounced anything: no "status=bounced", empty queue,
 #      nothing arrived at the sink that stands for senders' servers.
 # Postfix, the sink and gatewayd are stopped on every way out.
@@ -203,8 +204,13 @@ i=0
 until [ "$(sql "SELECT count(*) FROM inbound_log WHERE message_id = 'auto1@client.example'")" = 1 ]; do
 	i=$((i + 1)); [ $i -lt 100 ] || fail "auto-reply never reached gatewayd"; sleep 0.2
 done
-[ "$(sql "SELECT verdict || ': ' || reason FROM inbound_log WHERE message_id = 'auto1@client.example'")" = "automatic: auto-submitted: auto-replied" ] ||
-	fail "auto-reply not logged as automatic"
+# an out-of-office reply: never answered, but staff see when Jane is back
+[ "$(sql "SELECT count(*) FROM inbound_log WHERE message_id = 'auto1@client.example' AND verdict = 'automatic' AND reason LIKE 'auto-submitted: auto-replied; out of office, away until 20__-__-__, %; staff note'")" = 1 ] ||
+	fail "auto-reply not logged as automatic with its return date: $(sql "SELECT reason FROM inbound_log WHERE message_id = 'auto1@client.example'")"
+[ "$(sql "SELECT count(*) FROM messages WHERE staff_only = 1 AND author_kind = 'system' AND body LIKE '% is away until % (automatic reply).'")" = 1 ] ||
+	fail "no staff note about the auto-reply"
+[ -n "$(sql "SELECT away_until FROM contacts WHERE email = 'jane@client.example'")" ] ||
+	fail "the contact is not marked away"
 [ "$(sql "SELECT count(*) FROM outbox WHERE kind = 'explanation'")" = 1 ] ||
 	fail "the auto-reply was answered"
 i=0

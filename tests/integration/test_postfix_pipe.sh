@@ -8,7 +8,8 @@
 # swaks:
 #   1. a human reply to reply+TOKEN  -> explanation queued (and, when
 #      gatewayctl can deliver, sent to a sink with the null sender)
-#   2. an auto-reply                 -> nothing queued
+#   2. an out-of-office reply        -> nothing queued; a staff note, the
+#                                       contact away until Monday
 #   3. a DSN to bounce+TOKEN         -> the contact is marked bouncing
 #   4. a locked database             -> Postfix defers (4.3.0) and delivers
 #                                       once the lock is released
@@ -164,8 +165,13 @@ i=0
 until [ "$(sql "SELECT count(*) FROM inbound_log WHERE message_id = 'auto1@client.example'")" = 1 ]; do
 	i=$((i + 1)); [ $i -lt 100 ] || fail "auto-reply never reached the pipe"; sleep 0.2
 done
-[ "$(sql "SELECT verdict || ': ' || reason FROM inbound_log WHERE message_id = 'auto1@client.example'")" = "automatic: auto-submitted: auto-replied" ] ||
-	fail "auto-reply not logged as automatic"
+# an out-of-office reply: never answered, but staff see when Jane is back
+[ "$(sql "SELECT count(*) FROM inbound_log WHERE message_id = 'auto1@client.example' AND verdict = 'automatic' AND reason LIKE 'auto-submitted: auto-replied; out of office, away until 20__-__-__, %; staff note'")" = 1 ] ||
+	fail "auto-reply not logged as automatic with its return date: $(sql "SELECT reason FROM inbound_log WHERE message_id = 'auto1@client.example'")"
+[ "$(sql "SELECT count(*) FROM messages WHERE staff_only = 1 AND author_kind = 'system' AND body LIKE '% is away until % (automatic reply).'")" = 1 ] ||
+	fail "no staff note about the auto-reply"
+[ -n "$(sql "SELECT away_until FROM contacts WHERE email = 'jane@client.example'")" ] ||
+	fail "the contact is not marked away"
 [ "$(sql "SELECT count(*) FROM outbox WHERE kind = 'explanation'")" = 1 ] ||
 	fail "the auto-reply was answered"
 echo "ok 2 - auto-reply: nothing queued"

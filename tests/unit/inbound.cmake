@@ -6,3 +6,10 @@ gw_add_test(test_inbound_limits SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_inbound_l
             LIBS gw_inbound PkgConfig::GMIME Threads::Threads)
 gw_add_test(test_inbound_corpus SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_inbound_corpus.c
             LIBS gw_inbound TIMEOUT 600)
+# The return date of out-of-office replies (mta-hooks/away.c).
+gw_add_test(test_away SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_away.c LIBS gw_inbound)
+# Machines are never answered: Unicode subject prefixes, bulk senders,
+# calendars, system senders; people's replies stay human.
+gw_add_test(test_inbound_machines SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_inbound_machines.c
+            LIBS gw_inbound PkgConfig::GMIME)
+target_compile_definitions(test_inbound_machines PRIVATE GW_DOCS_DIR="${CMAKE_SOURCE_DIR}/docs")

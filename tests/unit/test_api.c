@@ -41,6 +41,7 @@ void test_api_pool_close_with_requests_in_flight(void **state);
 void test_api_firm_get_and_patch(void **state);
 void test_api_accounts(void **state);
 void test_api_contacts(void **state);
+void test_api_contact_away_until(void **state);
 void test_api_contact_email_change_revokes_links(void **state);
 void test_api_contact_remove_keeps_history_and_stops_mail(void **state);
 void test_api_person_export_owner_gets_a_zip(void **state);
@@ -561,6 +562,7 @@ int main(void)
 		T(test_api_firm_get_and_patch),
 		T(test_api_accounts),
 		T(test_api_contacts),
+		T(test_api_contact_away_until),
 		T(test_api_contact_email_change_revokes_links),
 		T(test_api_contact_remove_keeps_history_and_stops_mail),
 		T(test_api_person_export_owner_gets_a_zip),

@@ -21,6 +21,7 @@
 void test_api_firm_get_and_patch(void **state);
 void test_api_accounts(void **state);
 void test_api_contacts(void **state);
+void test_api_contact_away_until(void **state);
 void test_api_contact_email_change_revokes_links(void **state);
 void test_api_contact_remove_keeps_history_and_stops_mail(void **state);
 void test_api_staff(void **state);
@@ -480,4 +481,66 @@ void test_api_templates(void **state)
 		   NULL);
 	/* A name that is not UTF-8 is quoted safely in the error. */
 	call_error(t, "GET", "/api/v1/templates/%FF", NULL, 404, "not_found", NULL, NULL);
+}
+
+/*
+ * A contact's out-of-office reply gave a return date: the contact record
+ * and a staff reader's thread carry it while reminders to them wait; a
+ * contact reading the thread gets no contact list.
+ */
+void test_api_contact_away_until(void **state)
+{
+	struct tfx *t = *state;
+	struct store_inbound_in in = { 0 };
+	struct store_auto_reply a = { 0 };
+	int64_t inbound = 0, note = 0;
+	char *error = NULL, *path;
+	json_t *o, *arr;
+	size_t i, seen = 0;
+
+	in.sender = "anna@acme.example";
+	in.recipient = "reply+x@reply.example";
+	in.verdict = "automatic";
+	in.reason = "auto-submitted: auto-replied";
+	a.thread_id = t->thread;
+	a.contact_id = t->anna;
+	a.away_until = "2026-12-03";
+	a.resume_at = T0 + 9 * 86400 - 9 * 3600; /* Friday 4 December, 00:00 */
+	a.note = "Anna is away until Thu 3 Dec (automatic reply).";
+	a.day = "2026-11-25";
+	assert_int_equal(store_auto_reply_record(t->s, &in, &a, &inbound, &note, &error), GW_OK);
+	assert_true(note > 0);
+
+	path = fmt("/api/v1/contacts/%lld", (long long)t->anna);
+	o = call(t, "GET", path, NULL, 200);
+	assert_string_equal(jstr(o, "away_until"), "2026-12-03");
+	assert_string_equal(jstr(o, "reminders_resume_at"), "2026-12-04T00:00:00Z");
+	json_decref(o);
+	free(path);
+	path = fmt("/api/v1/contacts/%lld", (long long)t->ben);
+	o = call(t, "GET", path, NULL, 200);
+	assert_true(json_is_null(jget(o, "away_until")));
+	json_decref(o);
+	free(path);
+
+	path = fmt("/api/v1/threads/%lld", (long long)t->thread);
+	o = call(t, "GET", path, NULL, 200);
+	arr = jget(o, "contacts");
+	for (i = 0; i < json_array_size(arr); i++) {
+		json_t *k = json_array_get(arr, i);
+
+		if (jint(k, "id") == t->anna) {
+			assert_string_equal(jstr(k, "away_until"), "2026-12-03");
+			seen++;
+		}
+	}
+	assert_int_equal(seen, 1);
+	json_decref(o);
+	free(path);
+	path = fmt("/api/v1/threads/%lld?reader=contact:%lld", (long long)t->thread,
+		   (long long)t->anna);
+	o = call(t, "GET", path, NULL, 200);
+	assert_null(json_object_get(o, "contacts"));
+	json_decref(o);
+	free(path);
 }

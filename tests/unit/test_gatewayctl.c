@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "buf.h"
 #include "clock.h"
@@ -519,6 +520,53 @@ static void test_gatewayctl_json_output(void **state)
 	free(as_anna);
 }
 
+/* A contact whose out-of-office reply gave a date: shown away until then. */
+static void test_gatewayctl_contact_show_away(void **state)
+{
+	struct env *e = *state;
+	char *anna = fmt_id(e->anna), *db = path_in(e, "gw.db"), *out, *err = NULL;
+	char until[16], day[16];
+	struct cfg_store cs = { 0 };
+	struct store *st = NULL;
+	struct store_inbound_in in = { 0 };
+	struct store_auto_reply a = { 0 };
+	int64_t now = clock_now(), inbound = 0, note = 0;
+	time_t t = (time_t)(now + 5 * CLOCK_DAY), today = (time_t)now;
+	struct tm tm;
+	json_t *j;
+
+	out = OK(e, "contact", "show", anna);
+	assert_null(strstr(out, "away until"));
+	free(out);
+	strftime(until, sizeof(until), "%Y-%m-%d", gmtime_r(&t, &tm));
+	strftime(day, sizeof(day), "%Y-%m-%d", gmtime_r(&today, &tm));
+	in.sender = "anna@acme.example";
+	in.recipient = "reply+x@reply.example";
+	in.verdict = "automatic";
+	a.thread_id = e->thread;
+	a.contact_id = e->anna;
+	a.away_until = until;
+	a.resume_at = (now / CLOCK_DAY + 8) * CLOCK_DAY;
+	a.note = "Anna is away (automatic reply).";
+	a.day = day;
+	cs.path = db;
+	cs.busy_timeout_ms = 2000;
+	if (store_open(&cs, &st, &err) != 0 ||
+	    store_auto_reply_record(st, &in, &a, &inbound, &note, &err) != GW_OK)
+		fail_msg("away: %s", err);
+	store_close(&st);
+
+	out = OK(e, "contact", "show", anna);
+	expect_in("contact show", out, "away until:   ");
+	expect_in("contact show", out, until);
+	free(out);
+	j = JSON(e, "contact", "show", anna);
+	assert_string_equal(json_string_value(json_object_get(j, "away_until")), until);
+	json_decref(j);
+	free(anna);
+	free(db);
+}
+
 /* A bouncing contact: shown with its date and reason, listed, cleared. */
 static void test_gatewayctl_contact_bounce_show_and_clear(void **state)
 {
@@ -701,6 +749,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_gatewayctl_demo_sequence, setup_env,
 						teardown_env),
 		cmocka_unit_test_setup_teardown(test_gatewayctl_happy_paths, setup_seeded,
+						teardown_env),
+		cmocka_unit_test_setup_teardown(test_gatewayctl_contact_show_away, setup_seeded,
 						teardown_env),
 		cmocka_unit_test_setup_teardown(test_gatewayctl_contact_bounce_show_and_clear,
 						setup_seeded, teardown_env),

@@ -55,6 +55,7 @@
 #define BIRCH_FILE "birch-file-content-a0e5"
 #define BEN_TEXT "ben-wrote-this-4c19"
 #define LOOKALIKE "joanna@acme.example"
+#define AWAY_NOTE "away-note-2b6e"
 
 /* ---- fixture: the demo data plus files, notes and mail ---- */
 
@@ -195,6 +196,23 @@ static void fx_fill(struct fx *f)
 	in.verdict = "bounce";
 	in.reason = "550 anna@acme.example: mailbox unknown";
 	must(store_inbound_log(f->store, &in, NULL, &error), error, "inbound");
+	/* Her out-of-office reply: a staff note that names her, her away state. */
+	{
+		struct store_auto_reply ar = { 0 };
+
+		in.message_id = "ooo-1@acme.example";
+		in.sender = "anna@acme.example";
+		in.verdict = "automatic";
+		in.reason = "out of office";
+		ar.thread_id = e->thread;
+		ar.contact_id = e->anna;
+		ar.away_until = "2026-12-24";
+		ar.resume_at = clock_now() + 20 * 86400;
+		ar.note = "Anna Baker is away until Thu 24 Dec (automatic reply) " AWAY_NOTE;
+		ar.day = "2026-12-06";
+		must(store_auto_reply_record(f->store, &in, &ar, NULL, NULL, &error), error,
+		     "auto reply");
+	}
 	/* Someone else whose address ends in Anna's: not about her. */
 	in.message_id = "other-1@acme.example";
 	in.sender = LOOKALIKE;
@@ -388,9 +406,10 @@ void test_person_export_round_trips(void **state)
 	assert_true(zip_contains(&z, STAFF_FILE));
 	assert_true(zip_contains(&z, BEN_TEXT));
 	assert_true(json_array_size(json_object_get(person, "emails")) >= 2);
-	assert_int_equal(json_array_size(json_object_get(person, "inbound")), 2);
+	assert_int_equal(json_array_size(json_object_get(person, "inbound")), 3);
 	/* what she does not: the staff-only note and its file, Birch's thread */
 	assert_false(zip_contains(&z, INTERNAL_NOTE));
+	assert_false(zip_contains(&z, AWAY_NOTE));
 	assert_false(zip_contains(&z, INTERNAL_FILE));
 	assert_false(zip_contains(&z, ANNA_QUOTE)); /* quoted in a staff-only note */
 	assert_false(zip_contains(&z, BIRCH_TEXT));
@@ -491,7 +510,7 @@ void test_person_erase_leaves_no_trace(void **state)
 {
 	static const char *const gone[] = {
 		"anna@acme.example", "Anna Baker", ANNA_TEXT, ANNA_FILE, ANNA_QUOTE,
-		"reply-1@acme.example",
+		"reply-1@acme.example", AWAY_NOTE, "2026-12-24",
 	};
 	struct env *e = *state;
 	char *anna = who("contact", e->anna), *th = fmt_id(e->thread), *out, *tok, *hit;
@@ -525,8 +544,8 @@ void test_person_erase_leaves_no_trace(void **state)
 	assert_int_equal(json_integer_value(json_object_get(j, "files")), 3);
 	assert_int_equal(json_integer_value(json_object_get(j, "files_kept")), 1);
 	assert_int_equal(json_integer_value(json_object_get(j, "files_removed")), 2);
-	assert_int_equal(json_integer_value(json_object_get(j, "notes")), 1);
-	assert_int_equal(json_integer_value(json_object_get(j, "inbound")), 2);
+	assert_int_equal(json_integer_value(json_object_get(j, "notes")), 2);
+	assert_int_equal(json_integer_value(json_object_get(j, "inbound")), 3);
 	/* her message, her two files, her email reply */
 	assert_true(json_integer_value(json_object_get(j, "webhook_events")) >= 4);
 	assert_true(json_is_true(json_object_get(j, "wal_truncated")));

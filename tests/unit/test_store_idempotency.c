@@ -48,6 +48,10 @@ static void test_store_idempotency_migrates_version_1(void **state)
 	fx_exec(f, "DROP TABLE webhook_deliveries");                 /* migration 8 */
 	fx_exec(f, "DROP TABLE webhook_events");
 	fx_exec(f, "DROP TABLE webhook_endpoints");
+	/* migration 9: the contact's away state and the automatic-reply notes */
+	fx_exec(f, "DROP TABLE auto_reply_notes");
+	fx_exec(f, "ALTER TABLE contacts DROP COLUMN away_until");
+	fx_exec(f, "ALTER TABLE contacts DROP COLUMN away_resume_at");
 	fx_exec(f, "PRAGMA user_version = 1");
 	f->s = fx_open(f, 1000);
 	assert_int_equal(store_schema_version(f->s), STORE_SCHEMA_VERSION);

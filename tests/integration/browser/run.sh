@@ -4,6 +4,7 @@
 # against the built
 # gatewayd and gatewayctl with Debian's headless Chromium.
 #
+# Usage: run.sh [SCRIPT] (default web.cjs, in this folder).
 # Environment: GATEWAYD, GATEWAYCTL (programs), GW_BUILD_DIR (npm cache and
 # screenshots), CHROMIUM (default /usr/bin/chromium).
 # Exits 77 (skipped) only when node or chromium is not installed.
