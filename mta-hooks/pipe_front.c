@@ -54,6 +54,10 @@
 #define FRONT_CHUNK 65536
 #define LOCAL_NAME "gatewayd-pipe-local"
 
+/* -v: log to stderr.  The log is opened only when there is something to
+   say: syslog's socket costs every message a connection otherwise. */
+static int log_stderr;
+
 enum reply_kind { REPLY_OK, REPLY_TEMP, REPLY_PERM, REPLY_ODD };
 
 struct front {
@@ -134,6 +138,7 @@ static void defer(const char *fmt, ...)
 	buf_putc(&b, '\n');
 	write_all(STDOUT_FILENO, b.data, b.len);
 	buf_truncate(&b, b.len - 1);
+	log_init("gatewayd-pipe", LOG_LVL_INFO, !log_stderr);
 	log_warn("pipe: deferred: %s", b.data + 6);
 	_exit(EX_TEMPFAIL);
 }
@@ -436,7 +441,6 @@ int main(int argc, char **argv)
 	f.memfd = -1;
 	install_signals();
 	alarm(FRONT_ALARM_SECONDS);
-	log_init("gatewayd-pipe", LOG_LVL_INFO, 1);
 
 	/* Anything unusual is gatewayd-pipe-local's to report. */
 	opterr = 0;
@@ -445,6 +449,7 @@ int main(int argc, char **argv)
 			conf = optarg;
 		} else if (c == 'v') {
 			f.to_stderr = 1;
+			log_stderr = 1;
 			log_init("gatewayd-pipe", LOG_LVL_INFO, 0);
 		} else {
 			run_local(&f, NULL);
