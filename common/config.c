@@ -147,7 +147,7 @@ static const struct cfg_key cfg_keys[] = {
 
 	{ "pipe", "handover", CFG_BOOL, OFF(pipe.handover), "yes", 0, 0, 0, NULL, NULL },
 	{ "pipe", "socket", CFG_OPTPATH, OFF(pipe.socket), NULL, 0, 0, 0, NULL, NULL },
-	{ "pipe", "timeout", CFG_DURATION, OFF(pipe.timeout), "60s", 1, 900, 0, NULL,
+	{ "pipe", "timeout", CFG_DURATION, OFF(pipe.timeout), "60s", 1, 300, 0, NULL,
 	  NULL },
 
 	{ "inbound", "max_size", CFG_SIZE, OFF(inbound.max_size), "25M", KiB, GiB, 0,
