@@ -10,7 +10,9 @@
 #   daemon up    gatewayd runs; the program hands the message over on
 #                [pipe] socket and the daemon commits it before its 250
 #                (the daemon's CPU is counted with the program's; its relay
-#                also sends the explanations, into a Maildir, meanwhile)
+#                also sends the batch's explanations, into a Maildir,
+#                meanwhile; those of the daemon-down batch before it are
+#                sent before the clock starts)
 #   daemon down  no daemon: the program runs gatewayd-pipe-local, which
 #                does the work in its own process
 #
@@ -183,6 +185,15 @@ daemon_start() {
 	done
 	# the pid of gatewayd itself, under runuser
 	[ -n "$USER_RUN" ] && GW_PID=$(pgrep -P "$GW_PID" || echo "$GW_PID")
+	# First it sends the explanations the daemon-down batch queued: not
+	# this batch's work, so the clock starts once they are out.
+	n=0
+	until [ "$(sqlite3 "$T/gw/gatewayd.db" "SELECT count(*) FROM outbox
+			WHERE status IN ('queued', 'sending')")" = 0 ]; do
+		n=$((n + 1))
+		[ $n -lt 600 ] || { echo "gatewayd did not empty its outbox" >&2; exit 1; }
+		sleep 0.1
+	done
 	DAEMON_CPU0=$(daemon_cpu_ms "$GW_PID")
 }
 daemon_stop() {
