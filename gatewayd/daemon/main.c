@@ -472,6 +472,15 @@ static void open_handover(struct daemon *d)
 	if (!cfg->pipe.handover || cfg->pipe.socket == NULL)
 		return;
 	spec = xasprintf("unix:%s", cfg->pipe.socket);
+	/* [lmtp] listen on the same socket serves it already (a second bind
+	   would take the socket away from it). */
+	if (d->lmtp != NULL && d->fd_lmtp == 0 && cfg->lmtp.listen != NULL &&
+	    strcmp(cfg->lmtp.listen, spec) == 0) {
+		log_info("daemon: gatewayd-pipe hands messages over on %s ([lmtp] listen)",
+			 cfg->pipe.socket);
+		free(spec);
+		return;
+	}
 	lmtp_settings_from(d, &ls);
 	ls.listen = spec;
 	ls.delivered = on_handover_delivered;
