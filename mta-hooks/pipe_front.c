@@ -213,8 +213,10 @@ static int connect_daemon(struct front *f, int64_t timeout)
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
-	if (len == 0 || len >= sizeof(sa.sun_path))
+	if (len == 0 || len >= sizeof(sa.sun_path)) {
+		errno = ENAMETOOLONG;
 		return -1;
+	}
 	memcpy(sa.sun_path, f->socket_path, len + 1);
 	f->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (f->fd < 0)
@@ -224,8 +226,11 @@ static int connect_daemon(struct front *f, int64_t timeout)
 	if (setsockopt(f->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
 	    setsockopt(f->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0 ||
 	    connect(f->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = errno;
+
 		close(f->fd);
 		f->fd = -1;
+		errno = e;
 		return -1;
 	}
 	return 0;
@@ -312,18 +317,34 @@ static enum reply_kind read_reply(struct front *f)
 	}
 }
 
+/* Length of an enhanced status code "4.D{1,3}.D{1,3}" opening T and
+   followed by a space or the end; 0 when there is none. */
+static size_t dsn_length(const char *t)
+{
+	size_t i = 2, n;
+
+	if (t[0] != '4' || t[1] != '.')
+		return 0;
+	for (int part = 0; part < 2; part++) {
+		n = strspn(t + i, "0123456789");
+		if (n < 1 || n > 3)
+			return 0;
+		i += n;
+		if (part == 0 && t[i++] != '.')
+			return 0;
+	}
+	return t[i] == ' ' || t[i] == '\0' ? i : 0;
+}
+
 /* The daemon's 4xx for Postfix: its enhanced code, else 4.3.0. */
 static void __attribute__((noreturn)) defer_reply(struct front *f, const char *stage)
 {
 	const char *t = f->text;
-	int has_dsn = t[0] == '4' && t[1] == '.' && strspn(t + 2, "0123456789.") > 2;
+	size_t n = dsn_length(t);
 
-	if (has_dsn) {
-		size_t n = strcspn(t, " ");
-
+	if (n > 0)
 		defer("%.*s gatewayd: %s (%s)", (int)n, t, t[n] != '\0' ? t + n + 1 : "",
 		      stage);
-	}
 	defer("4.3.0 gatewayd: %d %s (%s)", f->code, t, stage);
 }
 
@@ -467,8 +488,11 @@ int main(int argc, char **argv)
 		run_local(&f, NULL);
 
 	f.socket_path = cfg->pipe.socket;
+	/* No socket at all is the daemon not running: as quiet as before the
+	   hand-over.  A socket that refuses is one left behind by a daemon
+	   that did not stop cleanly. */
 	if (connect_daemon(&f, cfg->pipe.timeout) < 0)
-		run_local(&f, f.to_stderr ? "gatewayd does not answer on [pipe] socket" : NULL);
+		run_local(&f, errno == ENOENT ? NULL : "gatewayd does not answer on [pipe] socket");
 	expect_ok(&f, "greeting");
 	/* The daemon offers PIPELINING: the commands in one write. */
 	buf_printf(&cmd, "LHLO localhost\r\nMAIL FROM:<%s>\r\nRCPT TO:<%s>\r\nDATA\r\n", sender,
