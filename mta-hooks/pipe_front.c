@@ -52,6 +52,10 @@
 #define FRONT_REPLY_MAX 400
 #define FRONT_LINE_MAX 1024
 #define FRONT_CHUNK 65536
+/* Until the message is sent, a healthy daemon answers at once (its event
+   loop never waits for the database): one that stalls longer than this is
+   not waited for, whatever [pipe] timeout says, and the work is done here. */
+#define FRONT_EARLY_TIMEOUT 10
 #define LOCAL_NAME "gatewayd-pipe-local"
 
 /* -v: log to stderr.  The log is opened only when there is something to
@@ -205,10 +209,16 @@ static void __attribute__((noreturn)) run_local(struct front *f, const char *why
 	defer("4.3.0 gatewayd-pipe: cannot run %s: %s", path, strerror(errno));
 }
 
+static int set_timeout(int fd, int opt, int64_t seconds)
+{
+	struct timeval tv = { .tv_sec = (time_t)seconds, .tv_usec = 0 };
+
+	return setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof(tv));
+}
+
 static int connect_daemon(struct front *f, int64_t timeout)
 {
 	struct sockaddr_un sa;
-	struct timeval tv = { .tv_sec = (time_t)timeout, .tv_usec = 0 };
 	size_t len = strlen(f->socket_path);
 
 	memset(&sa, 0, sizeof(sa));
@@ -223,8 +233,10 @@ static int connect_daemon(struct front *f, int64_t timeout)
 		return -1;
 	/* Every read and write, and a connect to a full backlog, gives up
 	   after the timeout (EAGAIN). */
-	if (setsockopt(f->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
-	    setsockopt(f->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0 ||
+	if (timeout > FRONT_EARLY_TIMEOUT)
+		timeout = FRONT_EARLY_TIMEOUT;
+	if (set_timeout(f->fd, SO_RCVTIMEO, timeout) < 0 ||
+	    set_timeout(f->fd, SO_SNDTIMEO, timeout) < 0 ||
 	    connect(f->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		int e = errno;
 
@@ -512,7 +524,10 @@ int main(int argc, char **argv)
 		run_local(&f, "gatewayd did not take the whole message");
 
 	/* From here the daemon may have committed: no answer is a retry,
-	   which its redelivery check recognises. */
+	   which its redelivery check recognises.  The decision may wait for
+	   the database: the whole [pipe] timeout. */
+	if (set_timeout(f.fd, SO_RCVTIMEO, cfg->pipe.timeout) < 0)
+		defer("4.3.0 gatewayd-pipe: setsockopt: %s, will retry", strerror(errno));
 	switch (read_reply(&f)) {
 	case REPLY_OK:
 		if (f.code / 100 != 2)

@@ -15,7 +15,8 @@
 #             wait: 75 "no answer ... timed out" after the timeout; the
 #             daemon commits once the lock is gone, and the retry is a
 #             redelivery (duplicate); a stopped daemon (SIGSTOP) that
-#             never greets: decided locally
+#             never greets: decided locally after the timeout, or after
+#             10 s when the timeout is longer
 #   dies      the daemon SIGKILLed while the message is half sent: the
 #             program decides locally from what it kept and the rest of
 #             stdin (memfd), the whole message recorded; then the stale
@@ -94,6 +95,8 @@ conf pipe "[pipe]
 timeout = 10s"
 conf quick "[pipe]
 timeout = 1s"
+conf patient "[pipe]
+timeout = 60s"
 
 N=0
 # message ID [BODY_LINES]: a reply from Jane with its own Message-ID.
@@ -241,7 +244,16 @@ kill -CONT "$GW_PID"
 grep -q "no answer from gatewayd; deciding in this process" "$D/err" ||
 	fail "stopped: not decided locally"
 [ "$(verdict stopped)" = explained-suppressed ] || fail "stopped: verdict '$(verdict stopped)'"
-echo "ok: a daemon that does not greet within [pipe] timeout: decided locally"
+# Before the message it is never waited for longer than 10 s.
+kill -STOP "$GW_PID"
+t0=$(date +%s)
+deliver patient "$REPLY1" stopped2
+t1=$(date +%s)
+kill -CONT "$GW_PID"
+[ $RC = 0 ] || fail "stopped, patient: exit $RC"
+[ $((t1 - t0)) -le 13 ] || fail "stopped, patient: waited $((t1 - t0)) s for the greeting"
+[ "$(verdict stopped2)" = explained-suppressed ] || fail "stopped, patient: verdict"
+echo "ok: a daemon that does not greet within [pipe] timeout (at most 10 s): decided locally"
 
 # ---- dies: SIGKILL while the message is half sent
 message dies 150 >"$D/dies.eml"
