@@ -487,6 +487,12 @@ static void open_handover(struct daemon *d)
 	if (lmtp_open(d->base, &ls, &d->handover, &error) < 0) {
 		log_warn("daemon: [pipe] socket: %s; gatewayd-pipe does its work itself", error);
 		free(error);
+	} else if (chmod(cfg->pipe.socket, 0600) < 0) {
+		/* Only our own user, which gatewayd-pipe runs as, whatever
+		   the umask: what it takes is the pipe's to give. */
+		log_warn("daemon: [pipe] socket: chmod %s: %s; gatewayd-pipe does its work itself",
+			 cfg->pipe.socket, strerror(errno));
+		lmtp_close(&d->handover);
 	} else {
 		log_info("daemon: gatewayd-pipe hands messages over on %s", cfg->pipe.socket);
 	}

@@ -176,6 +176,7 @@ echo "ok: daemon down, decided in the process"
 
 # ---- up
 start_daemon
+[ "$(stat -c %a "$SOCK")" = 600 ] || fail "up: the socket is mode $(stat -c %a "$SOCK"), want 600"
 deliver pipe "$REPLY1" up
 [ $RC = 0 ] || fail "up: exit $RC"
 grep -q "handed over to gatewayd: 250 2.0.0" "$D/err" || fail "up: not handed over"
