@@ -1,6 +1,7 @@
 # Where `cmake --install` (and cpack) put things:
 #   PREFIX/sbin                     gatewayd, gatewayctl
-#   PREFIX/libexec/gatewayd         gatewayd-pipe (the program Postfix runs)
+#   PREFIX/libexec/gatewayd         gatewayd-pipe (the program Postfix runs) and
+#                                   gatewayd-pipe-local (which it runs)
 #   PREFIX/share/man/man5, man8     gatewayd.conf(5), gatewayd(8), gatewayctl(8),
 #                                   gatewayd-pipe(8)
 #   PREFIX/share/doc/gatewayd       the guides (*.md); examples/: the example
@@ -20,8 +21,10 @@ foreach(t gatewayd gatewayctl)
     install(TARGETS ${t} RUNTIME DESTINATION ${CMAKE_INSTALL_SBINDIR})
   endif()
 endforeach()
+# gatewayd-pipe runs gatewayd-pipe-local from its own directory: both or
+# neither.
 if(TARGET gatewayd-pipe)
-  install(TARGETS gatewayd-pipe RUNTIME DESTINATION ${GW_LIBEXECDIR})
+  install(TARGETS gatewayd-pipe gatewayd-pipe-local RUNTIME DESTINATION ${GW_LIBEXECDIR})
 endif()
 
 # Every man page in docs/ (gatewayd.8, gatewayctl.8, gatewayd-pipe.8,

@@ -148,6 +148,11 @@ static const struct cfg_key cfg_keys[] = {
 	{ "policy", "listen", CFG_LISTEN, OFF(policy.listen), NULL, 0, 0, 0, NULL,
 	  NULL },
 
+	{ "pipe", "handover", CFG_BOOL, OFF(pipe.handover), "yes", 0, 0, 0, NULL, NULL },
+	{ "pipe", "socket", CFG_OPTPATH, OFF(pipe.socket), NULL, 0, 0, 0, NULL, NULL },
+	{ "pipe", "timeout", CFG_DURATION, OFF(pipe.timeout), "60s", 1, 300, 0, NULL,
+	  NULL },
+
 	{ "inbound", "max_size", CFG_SIZE, OFF(inbound.max_size), "25M", KiB, GiB, 0,
 	  NULL, NULL },
 	{ "inbound", "max_header_bytes", CFG_SIZE, OFF(inbound.max_header_bytes), "1M",
@@ -711,6 +716,15 @@ static void check_whole(struct cfg_ctx *c)
 	webhook_check_whole(c);
 	if (c->err != NULL)
 		return;
+	/* The hand-over socket sits next to the database by default: the
+	   daemon and every gatewayd-pipe that use one database meet there,
+	   and a test's or a second instance's never reach another's. */
+	if (cfg->pipe.handover && cfg->pipe.socket == NULL) {
+		struct buf b = BUF_INIT;
+
+		buf_printf(&b, "%s.sock", cfg->store.path);
+		cfg->pipe.socket = buf_detach(&b);
+	}
 	if (cfg->mail.retry_max < cfg->mail.retry_min) {
 		int known;
 		const struct cfg_key *kmin = find_key("mail", "retry_min", &known);

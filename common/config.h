@@ -112,6 +112,13 @@ struct cfg_retention {
 	int64_t batch;            /* rows per transaction */
 };
 
+/* The hand-over of gatewayd-pipe to the running daemon (docs/postfix.md). */
+struct cfg_pipe {
+	int handover;     /* gatewayd listens, gatewayd-pipe hands messages over */
+	char *socket;     /* its UNIX socket; default [store] path + ".sock" */
+	int64_t timeout;  /* seconds gatewayd-pipe waits for each reply */
+};
+
 struct cfg_log {
 	char *level;      /* error | warn | info | debug */
 	int syslog;       /* log to syslog instead of stderr */
@@ -156,6 +163,7 @@ struct gw_config {
 	struct cfg_api api;
 	struct cfg_listen lmtp;
 	struct cfg_listen policy;
+	struct cfg_pipe pipe;
 	struct cfg_inbound inbound;
 	struct cfg_reminders reminders;
 	struct cfg_retention retention;

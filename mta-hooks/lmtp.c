@@ -36,6 +36,8 @@
 #define LMTP_ERRORS_DEFAULT 5
 /* RFC 5321 4.5.3.1.4 says 512 for a command line; be lenient. */
 #define LMTP_LINE_MAX 2048
+/* Longest reason in a 451 (Postfix keeps about 400 bytes of a reply). */
+#define LMTP_REASON_MAX 300
 /* A DATA line longer than this is taken in pieces. */
 #define LMTP_CHUNK (64 * 1024)
 #define LMTP_HOSTNAME "gatewayd"
@@ -564,6 +566,27 @@ static void on_event(struct bufferevent *bev, short what, void *ctx)
 	sess_free(s);
 }
 
+/*
+ * 451 with the reason (a full disk, a busy database): the client logs it,
+ * and for gatewayd-pipe's hand-over it is what Postfix's log shows, as it
+ * did when the program decided alone.  One line, cut short.
+ */
+static void reply_tempfail(struct lmtp_sess *s, const char *rcpt, const char *why)
+{
+	char *r;
+
+	if (why == NULL || why[0] == '\0') {
+		reply(s, "451 4.3.0 <%s> temporary failure, try again later", rcpt);
+		return;
+	}
+	r = xstrndup(why, LMTP_REASON_MAX);
+	for (char *p = r; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	reply(s, "451 4.3.0 <%s> temporary failure (%s), try again later", rcpt, r);
+	free(r);
+}
+
 static void job_done(struct lmtp *l, struct lmtp_job *j)
 {
 	struct lmtp_sess *s = j->sess;
@@ -583,8 +606,7 @@ static void job_done(struct lmtp *l, struct lmtp_job *j)
 		if (j->results[i] == GW_OK)
 			reply(s, "250 2.0.0 <%s> OK", j->rcpts[i]);
 		else
-			reply(s, "451 4.3.0 <%s> temporary failure, try again later",
-			      j->rcpts[i]);
+			reply_tempfail(s, j->rcpts[i], j->lines[i]);
 	}
 	job_free(j);
 	s->state = S_READY;

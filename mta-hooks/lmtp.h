@@ -18,8 +18,9 @@
  * runs as one job per message on the store pool's writer lane (the one
  * lane of every in-process writer, store/pool.h), and its results come
  * back to the loop through a done queue.  A decision that returned
- * GW_TEMPFAIL is answered 451 4.3.0 and Postfix retries; the redelivery
- * check of decide_message() makes the retry safe.
+ * GW_TEMPFAIL is answered 451 4.3.0 with its reason (one line, cut
+ * short) and Postfix retries; the redelivery check of decide_message()
+ * makes the retry safe.
  */
 #ifndef GW_LMTP_H
 #define GW_LMTP_H

@@ -11,7 +11,9 @@
 # sessions to an address of the domain that pipes into /bin/true, then the
 # same to a genuine reply+TOKEN address (all from one sender: the first is
 # explained, the rest stop at the per-thread limit, each still parsed and
-# logged).  RUNS runs (default 5); medians compared.
+# logged).  RUNS runs (default 5); medians compared.  No gatewayd runs
+# here: gatewayd-pipe does the work itself (gatewayd-pipe-local), the
+# daemon-down path of bench/inbound/run.sh.
 set -eu
 . "$(dirname "$0")/../../tests/integration/postfix_lib.sh"
 . "$(dirname "$0")/../lib.sh"

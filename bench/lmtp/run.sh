@@ -2,9 +2,10 @@
 # bench/lmtp/run.sh - inbound delivery over LMTP: smtp-source -L straight
 # into gatewayd's [lmtp] listener, against smtp-source -L into
 # smtp-sink -L (the no-work ceiling: same sessions, same messages, nothing
-# parsed or stored), and against gatewayd-pipe for the same message, one
-# process per message (as Postfix's pipe(8) runs it, and as
-# bench/inbound/run.sh measures it).
+# parsed or stored), and against gatewayd-pipe-local for the same message,
+# one process per message doing the work itself (as gatewayd-pipe does when
+# the daemon is down; bench/inbound/run.sh measures both of its paths).
+# gatewayd-pipe itself would hand these to the daemon running here.
 #
 # gatewayd runs as it would in production: the daemon with its database in
 # WAL mode, synchronous=FULL, every message acknowledged only after its
@@ -22,7 +23,7 @@
 #   -l BYTES    message body size (default 20000)
 #   -r RUNS     runs of each, interleaved; the median is reported (default 5)
 #   -b DIR      build directory holding gatewayd/gatewayd,
-#               mta-hooks/gatewayd-pipe and tests/test_postfix_pipe_seed
+#               mta-hooks/gatewayd-pipe-local and tests/test_postfix_pipe_seed
 #               (default ./build)
 # Targets: LMTP >= 0.25 of smtp-sink's rate; LMTP >= 2x gatewayd-pipe.
 # Besides the report, two RESULT lines for bench/run.sh (bench/lib.sh).
@@ -49,7 +50,7 @@ while [ $# -gt 0 ]; do
 done
 BUILD=$(cd "$BUILD" && pwd)
 GW=$BUILD/gatewayd/gatewayd
-PIPE=$BUILD/mta-hooks/gatewayd-pipe
+PIPE=$BUILD/mta-hooks/gatewayd-pipe-local
 SEED=$BUILD/tests/test_postfix_pipe_seed
 for f in "$GW" "$PIPE" "$SEED"; do
 	[ -x "$f" ] || { echo "missing $f: build first" >&2; exit 1; }

@@ -84,6 +84,7 @@ struct daemon {
 	struct policy *policy;
 	struct lmtp *lmtp;
 	struct retention_run *retention;
+	struct lmtp *handover;       /* [pipe] socket: gatewayd-pipe's hand-over */
 	struct event *ev_term, *ev_int, *ev_hup, *ev_status;
 	/* sockets passed by systemd; 0 = none */
 	int fd_web, fd_api, fd_policy, fd_lmtp;
@@ -246,6 +247,7 @@ static void reload_keys(struct daemon *d, const struct gw_config *fresh)
 	api_set_keys(d->api, keys);
 	policy_set_keys(d->policy, keys);
 	lmtp_set_keys(d->lmtp, keys);
+	lmtp_set_keys(d->handover, keys);
 	d->old_keys = xrealloc(d->old_keys, (d->n_old_keys + 1) * sizeof(*d->old_keys));
 	d->old_keys[d->n_old_keys++] = d->keys;
 	d->keys = keys;
@@ -431,6 +433,80 @@ static void on_lmtp_delivered(void *ctx, enum gw_result r, const char *line)
 		log_warn("lmtp: deferred: %s", line);
 }
 
+static void on_handover_delivered(void *ctx, enum gw_result r, const char *line)
+{
+	GW_UNUSED(ctx);
+	if (r == GW_OK)
+		log_info("pipe: %s", line);
+	else
+		log_warn("pipe: deferred: %s", line);
+}
+
+/* What the LMTP listener and the hand-over share: the config's decision
+ * settings and the daemon's pool (its connections commit with [store]
+ * synchronous, as gatewayd-pipe's own does). */
+static void lmtp_settings_from(struct daemon *d, struct lmtp_settings *ls)
+{
+	const struct gw_config *cfg = d->cfg;
+
+	memset(ls, 0, sizeof(*ls));
+	ls->keys = d->keys;
+	ls->reply_domain = cfg->mail.reply_domain;
+	ls->from_address = cfg->mail.from;
+	ls->store = &cfg->store;
+	ls->pool = d->pool;
+	inbound_limits_init(&ls->limits);
+	ls->limits.max_size = (size_t)cfg->inbound.max_size;
+	ls->limits.max_header_bytes = (size_t)cfg->inbound.max_header_bytes;
+	ls->limits.max_mime_depth = (int)cfg->inbound.max_mime_depth;
+	ls->limits.max_parts = (int)cfg->inbound.max_parts;
+	ls->max_explanations_per_day = cfg->mail.max_explanations_per_day;
+	ls->outbox_queued = on_outbox_queued;
+	ls->ctx = d;
+}
+
+/*
+ * [pipe] socket: LMTP on a UNIX socket that only gatewayd-pipe speaks to,
+ * so that a message costs it a connection instead of its own start-up.
+ * An optimisation only: without it gatewayd-pipe does the work itself,
+ * so a socket that cannot be bound is a warning, not a reason to stop.
+ */
+static void open_handover(struct daemon *d)
+{
+	const struct gw_config *cfg = d->cfg;
+	struct lmtp_settings ls;
+	char *spec, *error = NULL;
+
+	if (!cfg->pipe.handover || cfg->pipe.socket == NULL)
+		return;
+	spec = xasprintf("unix:%s", cfg->pipe.socket);
+	/* [lmtp] listen on the same socket serves it already (a second bind
+	   would take the socket away from it). */
+	if (d->lmtp != NULL && d->fd_lmtp == 0 && cfg->lmtp.listen != NULL &&
+	    strcmp(cfg->lmtp.listen, spec) == 0) {
+		log_info("daemon: gatewayd-pipe hands messages over on %s ([lmtp] listen)",
+			 cfg->pipe.socket);
+		free(spec);
+		return;
+	}
+	lmtp_settings_from(d, &ls);
+	ls.listen = spec;
+	ls.delivered = on_handover_delivered;
+	if (lmtp_open(d->base, &ls, &d->handover, &error) < 0) {
+		log_warn("daemon: [pipe] socket: %s; gatewayd-pipe does its work itself", error);
+		free(error);
+	} else if (chmod(cfg->pipe.socket, 0600) < 0) {
+		/* Only our own user, which gatewayd-pipe runs as, whatever
+		   the umask: what it takes is the pipe's to give. */
+		log_warn("daemon: [pipe] socket: chmod %s: %s; gatewayd-pipe does its work itself",
+			 cfg->pipe.socket, strerror(errno));
+		lmtp_close(&d->handover);
+	} else {
+		log_info("daemon: gatewayd-pipe hands messages over on %s", cfg->pipe.socket);
+	}
+	free(spec);
+}
+
 /* [policy] listen and [lmtp] listen: the inbound listeners Postfix talks to
  * while the sender is still connected (docs/postfix.md). */
 static int open_inbound_listeners(struct daemon *d, char **error_r)
@@ -454,29 +530,17 @@ static int open_inbound_listeners(struct daemon *d, char **error_r)
 	if (cfg->lmtp.listen != NULL || d->fd_lmtp != 0) {
 		struct lmtp_settings ls;
 
-		memset(&ls, 0, sizeof(ls));
+		lmtp_settings_from(d, &ls);
 		ls.listen = cfg->lmtp.listen;
 		ls.systemd_fd = d->fd_lmtp;
-		ls.keys = d->keys;
-		ls.reply_domain = cfg->mail.reply_domain;
-		ls.from_address = cfg->mail.from;
-		ls.store = &cfg->store;
-		ls.pool = d->pool;
-		inbound_limits_init(&ls.limits);
-		ls.limits.max_size = (size_t)cfg->inbound.max_size;
-		ls.limits.max_header_bytes = (size_t)cfg->inbound.max_header_bytes;
-		ls.limits.max_mime_depth = (int)cfg->inbound.max_mime_depth;
-		ls.limits.max_parts = (int)cfg->inbound.max_parts;
-		ls.max_explanations_per_day = cfg->mail.max_explanations_per_day;
-		ls.outbox_queued = on_outbox_queued;
 		ls.delivered = on_lmtp_delivered;
-		ls.ctx = d;
 		if (lmtp_open(d->base, &ls, &d->lmtp, error_r) < 0)
 			return -1;
 		log_info("daemon: LMTP on %s (port %d)",
 			 d->fd_lmtp != 0 ? "the socket from systemd" : cfg->lmtp.listen,
 			 lmtp_bound_port(d->lmtp));
 	}
+	open_handover(d);
 	return 0;
 }
 
@@ -554,6 +618,7 @@ static void daemon_start(struct daemon *d)
 		fatal(EX_UNAVAILABLE, "JSON API: %s", error);
 	}
 	if (open_inbound_listeners(d, &error) < 0) {
+		lmtp_close(&d->handover);
 		lmtp_close(&d->lmtp);
 		policy_close(&d->policy);
 		api_close(&d->api);
@@ -594,6 +659,7 @@ static void daemon_stop(struct daemon *d)
 	struct relay_stats s;
 
 	retention_run_stop(d->retention);
+	lmtp_close(&d->handover);
 	lmtp_close(&d->lmtp);
 	policy_close(&d->policy);
 	api_close(&d->api);

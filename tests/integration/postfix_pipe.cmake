@@ -8,6 +8,10 @@ target_link_libraries(test_postfix_pipe_seed PRIVATE gw_store gw_common)
 set(GW_POSTFIX_PIPE_CTL "")
 if(TARGET gatewayctl)
   set(GW_POSTFIX_PIPE_CTL $<TARGET_FILE:gatewayctl>)
+  # the daemon for the hand-over check (needs gatewayctl's slot before it)
+  if(TARGET gatewayd)
+    list(APPEND GW_POSTFIX_PIPE_CTL $<TARGET_FILE:gatewayd>)
+  endif()
 endif()
 add_test(NAME test_postfix_pipe
   COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/test_postfix_pipe.sh

@@ -69,6 +69,7 @@ want() {
 want -rwxr-xr-x ./usr/sbin/gatewayd
 want -rwxr-xr-x ./usr/sbin/gatewayctl
 want -rwxr-xr-x ./usr/libexec/gatewayd/gatewayd-pipe
+want -rwxr-xr-x ./usr/libexec/gatewayd/gatewayd-pipe-local
 want -rw-r----- ./etc/gatewayd/gatewayd.conf
 want -rw-r--r-- ./lib/systemd/system/gatewayd.service
 want -rw-r--r-- ./lib/systemd/system/gatewayd.socket

@@ -27,7 +27,8 @@ P=$T/root$prefix
 if [ "$prefix" = /usr ]; then UNITDIR=$T/root/lib/systemd/system; else UNITDIR=$P/lib/systemd/system; fi
 echo "prefix $prefix"
 
-for f in sbin/gatewayd sbin/gatewayctl libexec/gatewayd/gatewayd-pipe; do
+for f in sbin/gatewayd sbin/gatewayctl libexec/gatewayd/gatewayd-pipe \
+	libexec/gatewayd/gatewayd-pipe-local; do
 	[ -x "$P/$f" ] || fail "$prefix/$f is missing or not executable"
 done
 # Every man page in docs/, and those the postmaster is promised.

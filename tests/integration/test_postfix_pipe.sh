@@ -15,9 +15,12 @@
 #                                       once the lock is released
 #   5. Postfix never bounced anything: no "status=bounced", empty queue,
 #      nothing arrived at the sink that stands for senders' servers.
+#   7. with gatewayd running (as nobody, GATEWAYD_BIN given), the same
+#      master.cf hands a reply over to the daemon: it logs the decision,
+#      Postfix logs status=sent, the reply is recorded once.
 # Postfix and the sinks are stopped on every way out.
 #
-# usage: test_postfix_pipe.sh PIPE_BIN SEED_BIN WORK_DIR [GATEWAYCTL_BIN]
+# usage: test_postfix_pipe.sh PIPE_BIN SEED_BIN WORK_DIR [GATEWAYCTL_BIN [GATEWAYD_BIN]]
 # Exit 0 pass, 1 fail, 77 skipped (no Postfix, swaks or root).
 set -u
 . "$(dirname "$0")/postfix_lib.sh"
@@ -26,6 +29,8 @@ PIPE_BIN=$1
 SEED_BIN=$2
 WORK=$3
 CTL_BIN=${4:-}
+GW_BIN=${5:-}
+GW_PID=""
 DOMAIN=reply.example
 
 skip() { echo "SKIP: $*"; exit 77; }
@@ -53,7 +58,7 @@ SINK_PIDS=""
 PASSED=0
 cleanup() {
 	postfix -c "$D/etc" stop >/dev/null 2>&1
-	for p in $SINK_PIDS; do kill "$p" 2>/dev/null; done
+	for p in $SINK_PIDS $GW_PID; do kill "$p" 2>/dev/null; done
 	[ -n "${LOCK_PID:-}" ] && kill "$LOCK_PID" 2>/dev/null
 	wait 2>/dev/null
 	# keep the evidence of a failure, nothing of a pass
@@ -230,6 +235,35 @@ if [ -n "$CTL_BIN" ] && [ -x "$CTL_BIN" ]; then
 	fi
 else
 	echo "ok 6 # SKIP no gatewayctl: explanations checked as outbox rows"
+fi
+
+# 7. the hand-over: the same pipe service with the daemon running
+if [ -n "$GW_BIN" ] && [ -x "$GW_BIN" ]; then
+	runuser -u nobody -- "$GW_BIN" -f -c "$CONF" >"$D/gatewayd.log" 2>&1 &
+	GW_PID=$!
+	i=0
+	until grep -q "hands messages over on $DB.sock" "$D/gatewayd.log"; do
+		kill -0 "$GW_PID" 2>/dev/null || { cat "$D/gatewayd.log"; fail "gatewayd exited"; }
+		i=$((i + 1)); [ $i -lt 100 ] || fail "gatewayd did not open [pipe] socket"
+		sleep 0.1
+	done
+	message "$D/m7" handover1@client.example "$REPLY2" "" "Re: Documents for 2026" \
+		"Handed over."
+	sent_before=$(grep -c -E "to=<$(re "$REPLY2")>.*status=sent" "$D/maillog")
+	send jane@client.example "$REPLY2" "$D/m7"
+	i=0
+	until [ "$(grep -c -E "to=<$(re "$REPLY2")>.*status=sent" "$D/maillog")" -gt "$sent_before" ]; do
+		i=$((i + 1)); [ $i -lt 100 ] || fail "the reply was not delivered to the pipe"
+		sleep 0.2
+	done
+	grep -q "pipe: handover1@client.example from jane@client.example" "$D/gatewayd.log" ||
+		{ cat "$D/gatewayd.log"; fail "the daemon did not decide the reply"; }
+	[ "$(sql "SELECT count(*) FROM inbound_log WHERE message_id = 'handover1@client.example'")" = 1 ] ||
+		fail "the reply handed over is not recorded once"
+	grep -q "status=bounced" "$D/maillog" && fail "Postfix bounced a message"
+	echo "ok 7 - hand-over: the daemon decided the reply Postfix piped"
+else
+	echo "ok 7 # SKIP no gatewayd: the hand-over is tested by test_pipe_handover"
 fi
 PASSED=1
 echo "PASS"

@@ -70,6 +70,9 @@ static const char default_dump[] =
 	"[api] listen =\n"
 	"[lmtp] listen =\n"
 	"[policy] listen =\n"
+	"[pipe] handover = yes\n"
+	"[pipe] socket = /var/lib/gatewayd/gatewayd.db.sock\n"
+	"[pipe] timeout = 1m\n"
 	"[inbound] max_size = 25M\n"
 	"[inbound] max_header_bytes = 1M\n"
 	"[inbound] max_mime_depth = 20\n"
@@ -197,6 +200,12 @@ static const struct {
 	  "[api] listen = unix:/run/gatewayd/api.sock\n[lmtp] listen = 127.0.0.1:24\n"
 	  "[policy] listen = localhost:10040\n" },
 	{ REQ "[web]\nlisten =\n", "[web] listen =\n" },
+	/* The hand-over socket follows the database unless named; none when off. */
+	{ REQ "[store]\npath = /srv/gw/gatewayd.db\n",
+	  "[pipe] handover = yes\n[pipe] socket = /srv/gw/gatewayd.db.sock\n" },
+	{ REQ "[pipe]\nsocket = /run/gatewayd/pipe.sock\ntimeout = 5m\n",
+	  "[pipe] socket = /run/gatewayd/pipe.sock\n[pipe] timeout = 5m\n" },
+	{ REQ "[pipe]\nhandover = no\n", "[pipe] handover = no\n[pipe] socket =\n" },
 	{ REQ "[inbound]\nmax_size = 1G\nmax_header_bytes = 64k\nmax_mime_depth = 1\n"
 	      "max_parts = 100000\n",
 	  "[inbound] max_size = 1G\n[inbound] max_header_bytes = 64k\n"
@@ -301,6 +310,8 @@ static const struct {
 	{ REQ "concurrency = 0\n", NAME ":4: [mail] concurrency: \"0\" is out of range (1..64)" },
 	{ REQ "concurrency = 65\n", NAME ":4: [mail] concurrency: \"65\" is out of range (1..64)" },
 	{ REQ "concurrency = four\n", NAME ":4: [mail] concurrency: \"four\" is not an integer" },
+	{ REQ "[pipe]\ntimeout = 301\n",
+	  NAME ":5: [pipe] timeout: \"301\" is out of range (1s..5m)" },
 	{ REQ "[web]\nthreads = 0\n", NAME ":5: [web] threads: \"0\" is out of range (1..16)" },
 	{ REQ "concurrency = 99999999999999999999\n",
 	  NAME ":4: [mail] concurrency: \"99999999999999999999\" is not an integer" },
