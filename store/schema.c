@@ -255,11 +255,25 @@ static const char MIGRATION_3[] =
 static const char MIGRATION_4[] =
 	"ALTER TABLE contacts ADD COLUMN removed_at INTEGER;";
 
+/*
+ * 5: where gatewayd's IMAP reader stands in each mailbox it reads
+ * (store_imap_state_get/set): the server's UIDVALIDITY and the highest
+ * UID decided, so that a restart neither skips nor re-decides a message.
+ * The key names server, user and mailbox ("imaps://host:993 user INBOX").
+ */
+static const char MIGRATION_5[] =
+	"CREATE TABLE imap_state ("
+	" mailbox TEXT PRIMARY KEY,"
+	" uidvalidity INTEGER NOT NULL,"
+	" last_uid INTEGER NOT NULL,"
+	" updated_at INTEGER NOT NULL);";
+
 static const char *const migrations[] = {
 	MIGRATION_1,
 	MIGRATION_2,
 	MIGRATION_3,
 	MIGRATION_4,
+	MIGRATION_5,
 };
 
 _Static_assert(GW_ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION,
