@@ -54,6 +54,7 @@
 #include "store.h"
 #include "transport.h"
 #include "api.h"
+#include "imap.h"
 #include "inbound.h"
 #include "lmtp.h"
 #include "policy.h"
@@ -80,6 +81,7 @@ struct daemon {
 	struct api *api;
 	struct policy *policy;
 	struct lmtp *lmtp;
+	struct imap *imap;           /* [imap] url: the mailbox reader's thread */
 	struct event *ev_term, *ev_int, *ev_hup, *ev_status;
 	/* sockets passed by systemd; 0 = none */
 	int fd_web, fd_api, fd_policy, fd_lmtp;
@@ -239,6 +241,7 @@ static void reload_keys(struct daemon *d, const struct gw_config *fresh)
 	api_set_keys(d->api, keys);
 	policy_set_keys(d->policy, keys);
 	lmtp_set_keys(d->lmtp, keys);
+	imap_set_keys(d->imap, keys);
 	d->old_keys = xrealloc(d->old_keys, (d->n_old_keys + 1) * sizeof(*d->old_keys));
 	d->old_keys[d->n_old_keys++] = d->keys;
 	d->keys = keys;
@@ -414,6 +417,16 @@ static int open_api(struct daemon *d, char **error_r)
 	return 0;
 }
 
+/* The [inbound] limits, as every inbound front end applies them. */
+static void inbound_limits_from(const struct gw_config *cfg, struct inbound_limits *limits)
+{
+	inbound_limits_init(limits);
+	limits->max_size = (size_t)cfg->inbound.max_size;
+	limits->max_header_bytes = (size_t)cfg->inbound.max_header_bytes;
+	limits->max_mime_depth = (int)cfg->inbound.max_mime_depth;
+	limits->max_parts = (int)cfg->inbound.max_parts;
+}
+
 static void on_lmtp_delivered(void *ctx, enum gw_result r, const char *line)
 {
 	GW_UNUSED(ctx);
@@ -454,11 +467,7 @@ static int open_inbound_listeners(struct daemon *d, char **error_r)
 		ls.from_address = cfg->mail.from;
 		ls.store = &cfg->store;
 		ls.pool = d->pool;
-		inbound_limits_init(&ls.limits);
-		ls.limits.max_size = (size_t)cfg->inbound.max_size;
-		ls.limits.max_header_bytes = (size_t)cfg->inbound.max_header_bytes;
-		ls.limits.max_mime_depth = (int)cfg->inbound.max_mime_depth;
-		ls.limits.max_parts = (int)cfg->inbound.max_parts;
+		inbound_limits_from(cfg, &ls.limits);
 		ls.max_explanations_per_day = cfg->mail.max_explanations_per_day;
 		ls.outbox_queued = on_outbox_queued;
 		ls.delivered = on_lmtp_delivered;
@@ -469,6 +478,31 @@ static int open_inbound_listeners(struct daemon *d, char **error_r)
 			 d->fd_lmtp != 0 ? "the socket from systemd" : cfg->lmtp.listen,
 			 lmtp_bound_port(d->lmtp));
 	}
+	return 0;
+}
+
+/* [imap] url: read a mailbox in a thread of its own (docs/imap.md). */
+static int open_imap(struct daemon *d, char **error_r)
+{
+	const struct gw_config *cfg = d->cfg;
+	struct imap_settings is;
+
+	if (cfg->imap.url == NULL)
+		return 0;
+	memset(&is, 0, sizeof(is));
+	is.cfg = &cfg->imap;
+	is.keys = d->keys;
+	is.reply_domain = cfg->mail.reply_domain;
+	is.from_address = cfg->mail.from;
+	is.pool = d->pool;
+	inbound_limits_from(cfg, &is.limits);
+	is.max_explanations_per_day = cfg->mail.max_explanations_per_day;
+	is.outbox_queued = on_outbox_queued;
+	is.ctx = d;
+	if (imap_open(&is, &d->imap, error_r) < 0)
+		return -1;
+	log_info("daemon: IMAP reader for %s, user %s, mailbox \"%s\"", cfg->imap.url,
+		 cfg->imap.user, cfg->imap.mailbox);
 	return 0;
 }
 
@@ -549,6 +583,15 @@ static void daemon_start(struct daemon *d)
 		store_pool_close(&d->pool);
 		fatal(EX_UNAVAILABLE, "%s", error);
 	}
+	if (open_imap(d, &error) < 0) {
+		lmtp_close(&d->lmtp);
+		policy_close(&d->policy);
+		api_close(&d->api);
+		web_close(&d->web);
+		relay_close(&d->relay);
+		store_pool_close(&d->pool);
+		fatal(EX_CONFIG, "%s", error);
+	}
 
 	if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) {
 		d->watchdog = 1;
@@ -569,14 +612,15 @@ static void daemon_start(struct daemon *d)
 }
 
 /*
- * Listeners first (each takes back or waits for its own jobs in the
- * pool), then the relay (whose threads wait on the writer lane), then the
+ * The IMAP reader and the listeners first (each takes back or waits for
+ * its own jobs in the pool), then the relay (whose threads wait on the writer lane), then the
  * pool, which finishes whatever is still queued.
  */
 static void daemon_stop(struct daemon *d)
 {
 	struct relay_stats s;
 
+	imap_close(&d->imap);
 	lmtp_close(&d->lmtp);
 	policy_close(&d->policy);
 	api_close(&d->api);
