@@ -6,3 +6,6 @@ gw_add_test(test_inbound_limits SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_inbound_l
             LIBS gw_inbound PkgConfig::GMIME Threads::Threads)
 gw_add_test(test_inbound_corpus SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_inbound_corpus.c
             LIBS gw_inbound TIMEOUT 600)
+# The envelope of a message read from a mailbox (mta-hooks/inbound_headers.c).
+gw_add_test(test_inbound_headers SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_inbound_headers.c
+            LIBS gw_inbound)
