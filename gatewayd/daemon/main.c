@@ -5,7 +5,9 @@
  * SQLite: one store pool (store/pool.h), opened here and shared, runs the
  * listeners' store work and orders every in-process write on its writer
  * lane; the relay's worker and scheduler threads do the rest of the
- * blocking things (SMTP, the reminder timer).
+ * blocking things (SMTP, the reminder timer), and the IMAP reader
+ * ([imap] url, gatewayd/imap/imap.h) reads its mailbox on a thread of
+ * its own.
  *
  *   gatewayd [-c CONF] [--foreground] [--check-config]
  *
