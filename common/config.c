@@ -529,7 +529,19 @@ static int key_line(struct cfg_ctx *c, const char *section, const char *name,
 	return c->set_line[*k_r - cfg_keys];
 }
 
-/* [imap]: a url needs a user and a password file; the rest is off. */
+/* "move:X" naming MAILBOX (INBOX in any case, as IMAP reads it). */
+static int same_mailbox(const char *action, const char *mailbox)
+{
+	if (strncmp(action, "move:", 5) != 0)
+		return 0;
+	action += 5;
+	if (strcasecmp(action, "INBOX") == 0 && strcasecmp(mailbox, "INBOX") == 0)
+		return 1;
+	return strcmp(action, mailbox) == 0;
+}
+
+/* [imap]: a url needs a user and a password file, and moves somewhere
+ * else than the mailbox it reads; without a url [imap] is off. */
 static void check_imap(struct cfg_ctx *c)
 {
 	const struct gw_config *cfg = c->cfg;
@@ -546,6 +558,18 @@ static void check_imap(struct cfg_ctx *c)
 		(void)key_line(c, "imap", "password_file", &k);
 		ctx_error(c, url_line, k, NULL, NULL, "missing: url is set, so a file with "
 			  "the mailbox's password must be too");
+	} else if (same_mailbox(cfg->imap.done, cfg->imap.mailbox) ||
+		   same_mailbox(cfg->imap.rejected, cfg->imap.mailbox)) {
+		const char *name = same_mailbox(cfg->imap.done, cfg->imap.mailbox) ? "done"
+										 : "rejected";
+		int line = key_line(c, "imap", name, &k);
+
+		if (line == 0)
+			line = key_line(c, "imap", "mailbox", &k);
+		(void)key_line(c, "imap", name, &k);
+		ctx_error(c, line, k, NULL, NULL, "\"%s\" is the mailbox read ([imap] mailbox): "
+			  "what is moved there would be read again",
+			  strcmp(name, "done") == 0 ? cfg->imap.done : cfg->imap.rejected);
 	} else if (cfg->imap.retry_max < cfg->imap.retry_min) {
 		int line = key_line(c, "imap", "retry_max", &k);
 

@@ -7,9 +7,12 @@
   imap_tool.py PORT USER PASSWORD create MAILBOX
   imap_tool.py PORT USER PASSWORD delete MAILBOX
   imap_tool.py PORT USER PASSWORD big FILE MB              write an MB-megabyte message
-  imap_tool.py proxy LISTEN_PORT TARGET_PORT FLAG_FILE     a TCP relay that, while
-      FLAG_FILE exists, cuts the first large server-to-client burst short (a
-      server that closes in the middle of a FETCH), then removes FLAG_FILE.
+  imap_tool.py proxy LISTEN_PORT TARGET_PORT FLAG_FILE [SOURCE]
+      a TCP relay that, while FLAG_FILE exists, cuts the first large
+      server-to-client burst short (a server that closes in the middle of a
+      FETCH), then removes FLAG_FILE.  SOURCE: the loopback address it
+      connects from (Dovecot slows every login from an address that failed
+      to log in; a client that fails on purpose comes from another one).
 
 Plain IMAP on 127.0.0.1 (the private Dovecot allows LOGIN without TLS).
 """
@@ -30,7 +33,7 @@ def quote(name):
     return '"' + name.replace('\\', '\\\\').replace('"', '\\"') + '"'
 
 
-def proxy(listen_port, target_port, flag):
+def proxy(listen_port, target_port, flag, source=None):
     srv = socket.socket()
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind(("127.0.0.1", int(listen_port)))
@@ -58,7 +61,8 @@ def proxy(listen_port, target_port, flag):
     while True:
         c, _ = srv.accept()
         try:
-            s = socket.create_connection(("127.0.0.1", int(target_port)))
+            s = socket.create_connection(("127.0.0.1", int(target_port)),
+                                         source_address=(source, 0) if source else None)
         except OSError:
             c.close()
             continue
@@ -68,7 +72,7 @@ def proxy(listen_port, target_port, flag):
 
 def main(argv):
     if argv[1] == "proxy":
-        proxy(argv[2], argv[3], argv[4])
+        proxy(argv[2], argv[3], argv[4], argv[5] if len(argv) > 5 else None)
         return 0
     port, user, password, cmd = argv[1:5]
     args = argv[5:]

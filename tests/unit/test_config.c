@@ -555,6 +555,16 @@ static void test_config_imap(void **state)
 	free(err);
 	free(text);
 
+	/* Moving to the mailbox read would read it again. */
+	assert_int_equal(chmod(pw, 0640), 0);
+	text = xasprintf(REQ "[imap]\nurl = imaps://mail.firm.example\nuser = u\n"
+			 "password_file = %s\nmailbox = inbox\ndone = move:INBOX\n", pw);
+	assert_int_equal(cfg_load_string(NAME, text, &cfg, &err), -1);
+	assert_string_equal(err, NAME ":9: [imap] done: \"move:INBOX\" is the mailbox read "
+			    "([imap] mailbox): what is moved there would be read again");
+	free(err);
+	free(text);
+
 	assert_int_equal(cfg_parse_imap_url("imaps://mail.firm.example", &tls, &host, &port), 0);
 	assert_int_equal(tls, 1);
 	assert_int_equal(port, 993);
