@@ -22,6 +22,8 @@
 #      although its UID is below the last one decided
 #   8. a wrong password and an untrusted certificate (two more daemons):
 #      a clear error, retried with backoff, the daemon keeps running
+#   9. the database locked by another process: the message stays in the
+#      mailbox and is decided once the lock is gone
 # Each message leaves one inbound log row, and nothing is answered twice.
 #
 # usage: test_imap_dovecot.sh GATEWAYD_BIN SEED_BIN WORK_DIR
@@ -157,6 +159,7 @@ gw_conf() { # gw_conf DB URL PASSWORDFILE [EXTRA]
 	cat <<EOC
 [store]
 path = $1
+busy_timeout_ms = 300
 [mail]
 from = chat@firm.example
 reply_domain = $DOMAIN
@@ -379,10 +382,34 @@ kill -0 $BADPASS && kill -0 $BADCERT || fail "a daemon gave up"
 grep -h "imap: " "$D/gw-badpass.log" "$D/gw-badcert.log" | grep "failure 2 in" | sed 's/^/  /'
 echo "ok 8 - wrong password and untrusted certificate: clear lines, retried with backoff (at $(since))"
 
+# 9. the database locked by another process past busy_timeout_ms: the
+# message stays in the mailbox and is decided once the lock is gone
+python3 -c 'import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN IMMEDIATE")
+open(sys.argv[2], "w").close()
+time.sleep(3)
+c.execute("ROLLBACK")' "$DB" "$D/locked" &
+LOCKER=$!
+wait_until 10 test -e "$D/locked" || fail "the database was not locked"
+message "$D/m-busy" busy1@client.example "Precedence: bulk\r\n" "Newsletter 6" "News."
+append "$D/m-busy"
+wait_until 10 log_has "UID [0-9]+ left for the next pass: .*(busy|locked)" ||
+	fail "the locked database did not leave the message for the next pass"
+[ "$(count $MBOX)" = 1 ] || fail "the message did not stay in the mailbox while the database was locked"
+wait "$LOCKER"
+wait_until 15 has_rows busy1@client.example 1 || fail "the message was not decided once the lock was gone"
+wait_until 10 is_count $MBOX 0 || fail "the message stayed in the mailbox"
+echo "ok 9 - database locked: message left in the mailbox, decided once after (at $(since))"
+
 # every message once, nothing lost, the store's state saved
 stop_gw
-[ "$(sql "SELECT count(*) FROM inbound_log")" = 12 ] ||
-	fail "$(sql "SELECT count(*) FROM inbound_log") inbound log rows, not 12"
+[ "$(sql "SELECT count(*) FROM inbound_log")" = 13 ] ||
+	fail "$(sql "SELECT count(*) FROM inbound_log") inbound log rows, not 13"
+for p in $BADPASS $BADCERT; do
+	kill "$p"
+	wait "$p" || fail "a daemon that could not log in did not stop cleanly"
+done
 [ "$(explanations)" = 1 ] || fail "more than one explanation"
 [ "$(sql "SELECT count(*) FROM imap_state WHERE last_uid > 0")" = 1 ] || fail "no IMAP state saved"
 PASSED=1
