@@ -24,6 +24,9 @@
 #      a clear error, retried with backoff, the daemon keeps running
 #   9. the database locked by another process: the message stays in the
 #      mailbox and is decided once the lock is gone
+#  10. a server without IDLE, MOVE and UIDPLUS, without TLS: polling, COPY
+#      + \Deleted + EXPUNGE
+#  11. done = delete
 # Each message leaves one inbound log row, and nothing is answered twice.
 #
 # usage: test_imap_dovecot.sh GATEWAYD_BIN SEED_BIN WORK_DIR
@@ -80,6 +83,7 @@ IMAP_PORT=$(free_port)
 IMAPS_PORT=$(free_port)
 PROXY_PORT=$(free_port)
 BADPASS_PORT=$(free_port)
+PLAIN_PORT=$(free_port)
 USER=replies@firm.example
 PASS=s3cret-imap
 
@@ -111,6 +115,10 @@ userdb {
   args = uid=nobody gid=nogroup home=$D/home/%u
 }
 mail_location = maildir:~/Maildir
+# a server without IDLE, MOVE and UIDPLUS for clients from 127.0.0.3
+remote 127.0.0.3 {
+  imap_capability = IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE
+}
 service imap-login {
   inet_listener imap {
     port = $IMAP_PORT
@@ -143,6 +151,8 @@ $TOOL $IMAP_PORT $USER $PASS create $MBOX || fail "create $MBOX"
 $TOOL proxy $PROXY_PORT $IMAP_PORT "$D/cut" &
 PIDS="$PIDS $!"
 $TOOL proxy $BADPASS_PORT $IMAP_PORT "$D/never" 127.0.0.2 &
+PIDS="$PIDS $!"
+$TOOL proxy $PLAIN_PORT $IMAP_PORT "$D/never" 127.0.0.3 &
 PIDS="$PIDS $!"
 wait_port() { python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1]))).close()' "$1" 2>/dev/null; }
 
@@ -402,16 +412,49 @@ wait_until 15 has_rows busy1@client.example 1 || fail "the message was not decid
 wait_until 10 is_count $MBOX 0 || fail "the message stayed in the mailbox"
 echo "ok 9 - database locked: message left in the mailbox, decided once after (at $(since))"
 
+# 10. a server without IDLE, MOVE and UIDPLUS, and no TLS: polling, and
+# COPY + \Deleted + EXPUNGE
+stop_gw
+gw_conf "$DB" "imap://127.0.0.1:$PLAIN_PORT" "$D/gw/imap-password" \
+	"starttls = no
+poll_interval = 1s" >"$D/gw/gatewayd.conf"
+start_gw
+log_has "reading, UIDVALIDITY [0-9]+, last UID decided 0, polling" ||
+	fail "gatewayd does not say it polls a server without IDLE"
+before=$(count Processed)
+message "$D/m-poll" poll1@client.example "Precedence: bulk\r\n" "Newsletter 7" "News."
+append "$D/m-poll"
+wait_until 10 has_rows poll1@client.example 1 || fail "nothing decided by polling"
+wait_until 10 is_count Processed $((before + 1)) || fail "not copied to Processed"
+wait_until 10 is_count $MBOX 0 || fail "not expunged from the mailbox"
+echo "ok 10 - no IDLE, MOVE, UIDPLUS or TLS: polled, copied, expunged (at $(since))"
+
+# 11. done = delete
+stop_gw
+gw_conf "$DB" "imap://127.0.0.1:$PROXY_PORT" "$D/gw/imap-password" \
+	"ca_file = $D/cert.pem
+done = delete" >"$D/gw/gatewayd.conf"
+start_gw
+before=$(count Processed)
+message "$D/m-del" del1@client.example "Precedence: bulk\r\n" "Newsletter 8" "News."
+append "$D/m-del"
+wait_until 10 has_rows del1@client.example 1 || fail "nothing decided with done = delete"
+wait_until 10 is_count $MBOX 0 || fail "not deleted from the mailbox"
+[ "$(count Processed)" = "$before" ] || fail "done = delete kept a copy in Processed"
+log_has "UID [0-9]+ del1@client.example .*; deleted" || fail "the deletion is not logged"
+echo "ok 11 - done = delete: decided, then deleted (at $(since))"
+
 # every message once, nothing lost, the store's state saved
 stop_gw
-[ "$(sql "SELECT count(*) FROM inbound_log")" = 13 ] ||
-	fail "$(sql "SELECT count(*) FROM inbound_log") inbound log rows, not 13"
+[ "$(sql "SELECT count(*) FROM inbound_log")" = 15 ] ||
+	fail "$(sql "SELECT count(*) FROM inbound_log") inbound log rows, not 15"
 for p in $BADPASS $BADCERT; do
 	kill "$p"
 	wait "$p" || fail "a daemon that could not log in did not stop cleanly"
 done
 [ "$(explanations)" = 1 ] || fail "more than one explanation"
-[ "$(sql "SELECT count(*) FROM imap_state WHERE last_uid > 0")" = 1 ] || fail "no IMAP state saved"
+[ "$(sql "SELECT count(*) FROM imap_state WHERE last_uid > 0")" = 2 ] ||
+	fail "not one IMAP state per server address"
 PASSED=1
 echo "PASS"
 exit 0
