@@ -130,9 +130,13 @@ static void set_fd(struct imap *im, int fd)
 	pthread_mutex_unlock(&im->mu);
 }
 
+static void on_socket(void *ctx, int fd)
+{
+	set_fd(ctx, fd);
+}
+
 static void drop_session(struct imap *im)
 {
-	set_fd(im, -1);
 	imap_session_close(&im->session);
 }
 
@@ -191,7 +195,6 @@ static int connect_session(struct imap *im)
 
 	if (imap_session_open(&im->ss, &im->session, &kind, &error) < 0)
 		goto fail;
-	set_fd(im, mailstream_low_get_fd(mailstream_get_low(im->session->imap->imap_stream)));
 	if (imap_session_select(im->session, im->set.cfg->mailbox, &v, &kind, &error) < 0)
 		goto fail;
 	memset(&sj, 0, sizeof(sj));
@@ -501,6 +504,8 @@ int imap_open(const struct imap_settings *set, struct imap **imap_r, char **erro
 	im->ss.user = cfg->user;
 	im->ss.password = im->password;
 	im->ss.timeout = (unsigned)cfg->timeout;
+	im->ss.socket_cb = on_socket;
+	im->ss.ctx = im;
 	im->key = xasprintf("%s %s %s", cfg->url, cfg->user, cfg->mailbox);
 	im->done_mailbox = strncmp(cfg->done, "move:", 5) == 0 ? cfg->done + 5 : NULL;
 	im->rejected_mailbox = cfg->rejected + 5;
@@ -509,6 +514,7 @@ int imap_open(const struct imap_settings *set, struct imap **imap_r, char **erro
 		*error_r = xasprintf("imap: pipe: %s", strerror(errno));
 		goto fail;
 	}
+	im->ss.stop_fd = im->stop_pipe[0];
 	if (pthread_create(&im->thread, NULL, reader, im) != 0) {
 		*error_r = xstrdup("imap: cannot start the reader thread");
 		goto fail;

@@ -34,11 +34,18 @@ struct imap_session_settings {
 	const char *user;
 	const char *password;
 	unsigned timeout;        /* seconds, each command */
+	int stop_fd;             /* readable: give up connecting; -1 = none */
+	/* Told the session's socket once connected, and -1 before it is
+	 * closed, so that another thread may shutdown(2) it.  May be NULL. */
+	void (*socket_cb)(void *ctx, int fd);
+	void *ctx;
 };
 
 struct imap_session {
 	mailimap *imap;
 	char *label;             /* "host:port", for messages */
+	void (*socket_cb)(void *ctx, int fd);
+	void *ctx;
 	int has_idle, has_move, has_uidplus;
 };
 

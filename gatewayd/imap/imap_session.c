@@ -61,7 +61,6 @@ static int tcp_connect(const struct imap_session_settings *set, const char *labe
 		return -1;
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		struct pollfd p;
 		socklen_t len = sizeof(err);
 
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
@@ -72,11 +71,14 @@ static int tcp_connect(const struct imap_session_settings *set, const char *labe
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 		rc = connect(fd, ai->ai_addr, ai->ai_addrlen);
 		if (rc < 0 && errno == EINPROGRESS) {
-			p.fd = fd;
-			p.events = POLLOUT;
-			rc = poll(&p, 1, (int)set->timeout * 1000);
+			struct pollfd ps[2] = { { fd, POLLOUT, 0 }, { set->stop_fd, POLLIN, 0 } };
+
+			rc = poll(ps, set->stop_fd >= 0 ? 2 : 1, (int)set->timeout * 1000);
 			if (rc == 0) {
 				err = ETIMEDOUT;
+				rc = -1;
+			} else if (rc > 0 && ps[1].revents != 0) {
+				err = ECANCELED;
 				rc = -1;
 			} else if (rc > 0 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 &&
 				   err == 0) {
@@ -167,6 +169,10 @@ int imap_session_open(const struct imap_session_settings *set, struct imap_sessi
 	fd = tcp_connect(set, s->label, error_r);
 	if (fd < 0)
 		goto fail;
+	s->socket_cb = set->socket_cb;
+	s->ctx = set->ctx;
+	if (s->socket_cb != NULL)
+		s->socket_cb(s->ctx, fd);
 	if (set->implicit_tls) {
 		char *why = NULL;
 		mailstream_low *tls = imap_tls_open(fd, set->host, set->ca_file, set->timeout,
@@ -175,6 +181,8 @@ int imap_session_open(const struct imap_session_settings *set, struct imap_sessi
 		if (tls == NULL) {
 			*error_r = xasprintf("%s: %s", s->label, why);
 			free(why);
+			if (s->socket_cb != NULL)
+				s->socket_cb(s->ctx, -1);
 			close(fd);
 			goto fail;
 		}
@@ -184,6 +192,8 @@ int imap_session_open(const struct imap_session_settings *set, struct imap_sessi
 	}
 	if (stream == NULL) {
 		*error_r = xasprintf("%s: out of memory", s->label);
+		if (s->socket_cb != NULL)
+			s->socket_cb(s->ctx, -1);
 		close(fd);
 		goto fail;
 	}
@@ -224,11 +234,14 @@ void imap_session_close(struct imap_session **sp)
 	if (s == NULL)
 		return;
 	*sp = NULL;
-	if (s->imap != NULL) {
-		if (s->imap->imap_state >= MAILIMAP_STATE_AUTHENTICATED)
-			(void)mailimap_logout(s->imap);
+	if (s->imap != NULL && s->imap->imap_state >= MAILIMAP_STATE_AUTHENTICATED)
+		(void)mailimap_logout(s->imap);
+	/* before the socket is closed, so that its number is never shut
+	 * down once it may belong to another file */
+	if (s->socket_cb != NULL)
+		s->socket_cb(s->ctx, -1);
+	if (s->imap != NULL)
 		mailimap_free(s->imap);
-	}
 	free(s->label);
 	free(s);
 }
