@@ -10,7 +10,9 @@
   imap_tool.py proxy LISTEN_PORT TARGET_PORT FLAG_FILE [SOURCE]
       a TCP relay that, while FLAG_FILE exists, cuts the first large
       server-to-client burst short (a server that closes in the middle of a
-      FETCH), then removes FLAG_FILE.  SOURCE: the loopback address it
+      FETCH), then removes FLAG_FILE.  A FLAG_FILE that reads "copy" cuts
+      the connection instead when the client sends a COPY (plain IMAP only:
+      the connection lost after a message was decided, before it was moved).  SOURCE: the loopback address it
       connects from (Dovecot slows every login from an address that failed
       to log in; a client that fails on purpose comes from another one).
 
@@ -45,8 +47,15 @@ def proxy(listen_port, target_port, flag, source=None):
                 data = src.recv(65536)
                 if not data:
                     break
-                if to_client and len(data) > 4096 and os.path.exists(flag):
+                mode = None
+                if os.path.exists(flag):
+                    with open(flag) as f:
+                        mode = f.read().strip() or "fetch"
+                if mode == "fetch" and to_client and len(data) > 4096:
                     dst.sendall(data[:len(data) // 3])
+                    os.unlink(flag)
+                    break
+                if mode == "copy" and not to_client and b" COPY " in data:
                     os.unlink(flag)
                     break
                 dst.sendall(data)

@@ -25,7 +25,8 @@
 #   9. the database locked by another process: the message stays in the
 #      mailbox and is decided once the lock is gone
 #  10. a server without IDLE, MOVE and UIDPLUS, without TLS: polling, COPY
-#      + \Deleted + EXPUNGE
+#      + \Deleted + EXPUNGE; the connection lost between deciding and
+#      moving: moved after, never decided again
 #  11. done = delete
 # Each message leaves one inbound log row, and nothing is answered twice.
 #
@@ -154,7 +155,7 @@ $TOOL proxy $PROXY_PORT $IMAP_PORT "$D/cut" &
 PIDS="$PIDS $!"
 $TOOL proxy $BADPASS_PORT $IMAP_PORT "$D/never" 127.0.0.2 &
 PIDS="$PIDS $!"
-$TOOL proxy $PLAIN_PORT $IMAP_PORT "$D/never" 127.0.0.3 &
+$TOOL proxy $PLAIN_PORT $IMAP_PORT "$D/cutcopy" 127.0.0.3 &
 PIDS="$PIDS $!"
 wait_port() { python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1]))).close()' "$1" 2>/dev/null; }
 
@@ -424,12 +425,19 @@ start_gw
 log_has "reading, UIDVALIDITY [0-9]+, last UID decided 0, polling" ||
 	fail "gatewayd does not say it polls a server without IDLE"
 before=$(count Processed)
+# the connection is lost after the message is decided, before its COPY:
+# it must be moved later without being decided again
+echo copy >"$D/cutcopy"
 message "$D/m-poll" poll1@client.example "Precedence: bulk\r\n" "Newsletter 7" "News."
 append "$D/m-poll"
 wait_until 10 has_rows poll1@client.example 1 || fail "nothing decided by polling"
 wait_until 10 is_count Processed $((before + 1)) || fail "not copied to Processed"
 wait_until 10 is_count $MBOX 0 || fail "not expunged from the mailbox"
-echo "ok 10 - no IDLE, MOVE, UIDPLUS or TLS: polled, copied, expunged (at $(since))"
+[ ! -e "$D/cutcopy" ] || fail "the relay never cut a COPY"
+log_has "connection lost during UID COPY" || fail "the lost COPY was not logged"
+log_has "UID [0-9]+ was decided before; moved now" || fail "the message was not only moved after"
+has_rows poll1@client.example 1 || fail "the message was decided twice"
+echo "ok 10 - no IDLE, MOVE, UIDPLUS or TLS: polled; COPY lost after deciding: moved later, decided once (at $(since))"
 
 # 11. done = delete
 stop_gw
