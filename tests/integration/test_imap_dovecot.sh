@@ -397,19 +397,24 @@ echo "ok 8 - wrong password and untrusted certificate: clear lines, retried with
 
 # 9. the database locked by another process past busy_timeout_ms: the
 # message stays in the mailbox and is decided once the lock is gone
-python3 -c 'import sqlite3, sys, time
+python3 -c 'import os, sqlite3, sys, time
 c = sqlite3.connect(sys.argv[1], isolation_level=None)
 c.execute("BEGIN IMMEDIATE")
 open(sys.argv[2], "w").close()
-time.sleep(3)
-c.execute("ROLLBACK")' "$DB" "$D/locked" &
+for _ in range(300):
+    if os.path.exists(sys.argv[3]):
+        break
+    time.sleep(0.1)
+c.execute("ROLLBACK")' "$DB" "$D/locked" "$D/unlock" &
 LOCKER=$!
+PIDS="$PIDS $LOCKER"
 wait_until 10 test -e "$D/locked" || fail "the database was not locked"
 message "$D/m-busy" busy1@client.example "Precedence: bulk\r\n" "Newsletter 6" "News."
 append "$D/m-busy"
 wait_until 10 log_has "UID [0-9]+ left for the next pass: .*(busy|locked)" ||
 	fail "the locked database did not leave the message for the next pass"
 [ "$(count $MBOX)" = 1 ] || fail "the message did not stay in the mailbox while the database was locked"
+touch "$D/unlock"
 wait "$LOCKER"
 wait_until 15 has_rows busy1@client.example 1 || fail "the message was not decided once the lock was gone"
 wait_until 10 is_count $MBOX 0 || fail "the message stayed in the mailbox"
