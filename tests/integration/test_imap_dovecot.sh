@@ -299,6 +299,8 @@ wait_until 15 has_rows bounce1@mx.client.example 1 || fail "the three messages w
 	fail "the bounce's null sender (Return-Path: <>) was not kept"
 [ "$(explanations)" = 1 ] || fail "not exactly one explanation: $(explanations)"
 wait_until 10 is_count Processed 3 || fail "Processed holds $(count Processed), not 3"
+grep -q "Login: user=<$USER>, method=PLAIN, rip=127.0.0.1, .*, TLS," "$D/dovecot.log" ||
+	fail "gatewayd did not log in over STARTTLS"
 is_count $MBOX 0 || fail "the mailbox is not empty"
 echo "ok 1 - human reply explained once, auto-reply and bounce never answered, all in Processed (at $(since))"
 
