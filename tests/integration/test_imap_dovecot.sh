@@ -141,11 +141,17 @@ start_dovecot() {
 }
 # Dovecot's imap processes outlive a stopped master by seconds, holding
 # the Maildir's locks: end them too, as a restart of the machine would.
+# "dovecot stop" may return before the master is gone, and a new one
+# refuses to start while it is there.
 stop_dovecot() {
 	master=$(cat "$D/run/master.pid" 2>/dev/null)
 	kids=$([ -n "$master" ] && pgrep -P "$master")
 	"$DOVECOT" -c "$D/dovecot.conf" stop >/dev/null 2>&1
 	[ -n "$kids" ] && kill $kids 2>/dev/null
+	i=0
+	while [ -n "$master" ] && kill -0 "$master" 2>/dev/null; do
+		i=$((i + 1)); [ $i -lt 100 ] || fail "dovecot did not stop"; sleep 0.1
+	done
 	return 0
 }
 start_dovecot
