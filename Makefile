@@ -24,10 +24,13 @@ BUILD_PKGS = build-essential cmake pkg-config ca-certificates sqlite3 \
 DEB_PKGS   = dpkg-dev file
 # The integration tests drive real peers: Postfix (private instances;
 # strace holds a killed delivery inside its transaction),
-# swaks, python3 and curl as HTTP clients, Chromium for the web view.
+# swaks, python3 and curl as HTTP clients, Chromium for the web view;
+# Dovecot's IMAP server (a private instance) for the IMAP reader, with
+# openssl to make its test certificate.
 # clang and its libFuzzer/sanitizer runtime build the fuzz targets.
 FUZZ_PKGS  = clang libclang-rt-14-dev
-TEST_PKGS  = postfix swaks procps python3 curl openssl strace chromium systemd $(DEB_PKGS) $(FUZZ_PKGS)
+TEST_PKGS  = postfix swaks procps python3 curl strace chromium systemd dovecot-imapd openssl \
+	$(DEB_PKGS) $(FUZZ_PKGS)
 
 .PHONY: all deps test-deps build build-san check long fuzz demo install deb bench bench-quick clean
 

@@ -162,6 +162,31 @@ static const struct cfg_key cfg_keys[] = {
 	{ "inbound", "max_parts", CFG_INT, OFF(inbound.max_parts), "500", 1, 100000, 0,
 	  NULL, NULL },
 
+	{ "imap", "url", CFG_OPTSTR, OFF(imap.url), NULL, 0, 0, 0, NULL,
+	  cfg_check_imap_url },
+	{ "imap", "starttls", CFG_BOOL, OFF(imap.starttls), "yes", 0, 0, 0, NULL, NULL },
+	{ "imap", "user", CFG_OPTSTR, OFF(imap.user), NULL, 0, 0, 0, NULL,
+	  cfg_check_token },
+	{ "imap", "password_file", CFG_OPTPATH, OFF(imap.password_file), NULL, 0, 0, 0,
+	  NULL, cfg_check_secret_file },
+	{ "imap", "ca_file", CFG_OPTPATH, OFF(imap.ca_file), NULL, 0, 0, 0, NULL, NULL },
+	{ "imap", "mailbox", CFG_STRING, OFF(imap.mailbox), "INBOX", 0, 0, 0, NULL,
+	  cfg_check_imap_mailbox },
+	{ "imap", "done", CFG_STRING, OFF(imap.done), "move:Processed", 0, 0, 0, NULL,
+	  cfg_check_imap_done },
+	{ "imap", "rejected", CFG_STRING, OFF(imap.rejected), "move:gatewayd-rejected", 0,
+	  0, 0, NULL, cfg_check_imap_rejected },
+	{ "imap", "poll_interval", CFG_DURATION, OFF(imap.poll_interval), "60s", 1, 3600, 0,
+	  NULL, NULL },
+	{ "imap", "idle_restart", CFG_DURATION, OFF(imap.idle_restart), "25m", 1, 1740, 0,
+	  NULL, NULL },
+	{ "imap", "timeout", CFG_DURATION, OFF(imap.timeout), "60s", 1, 3600, 0, NULL,
+	  NULL },
+	{ "imap", "retry_min", CFG_DURATION, OFF(imap.retry_min), "5s", 1, 3600, 0, NULL,
+	  NULL },
+	{ "imap", "retry_max", CFG_DURATION, OFF(imap.retry_max), "5m", 1, DAY, 0, NULL,
+	  NULL },
+
 	{ "reminders", "default_days", CFG_INT, OFF(reminders.default_days), "3", 1,
 	  GW_REMINDER_DAYS_MAX, 0, NULL, NULL },
 	{ "reminders", "default_count", CFG_INT, OFF(reminders.default_count), "1", 1,
@@ -691,6 +716,64 @@ static void split_from(struct cfg_ctx *c)
 	}
 }
 
+static int key_line_of(struct cfg_ctx *c, const char *section, const char *name,
+		       const struct cfg_key **k_r)
+{
+	int known;
+
+	*k_r = find_key(section, name, &known);
+	return c->set_line[*k_r - cfg_keys];
+}
+
+/* "move:X" naming MAILBOX (INBOX in any case, as IMAP reads it). */
+static int same_mailbox(const char *action, const char *mailbox)
+{
+	if (strncmp(action, "move:", 5) != 0)
+		return 0;
+	action += 5;
+	if (strcasecmp(action, "INBOX") == 0 && strcasecmp(mailbox, "INBOX") == 0)
+		return 1;
+	return strcmp(action, mailbox) == 0;
+}
+
+/* [imap]: a url needs a user and a password file, and moves somewhere
+ * else than the mailbox it reads; without a url [imap] is off. */
+static void check_imap(struct cfg_ctx *c)
+{
+	const struct gw_config *cfg = c->cfg;
+	const struct cfg_key *kurl, *k;
+	int url_line = key_line_of(c, "imap", "url", &kurl);
+
+	if (cfg->imap.url == NULL)
+		return;
+	if (cfg->imap.user == NULL) {
+		(void)key_line_of(c, "imap", "user", &k);
+		ctx_error(c, url_line, k, NULL, NULL, "missing: url is set, so the mailbox's "
+			  "user must be too");
+	} else if (cfg->imap.password_file == NULL) {
+		(void)key_line_of(c, "imap", "password_file", &k);
+		ctx_error(c, url_line, k, NULL, NULL, "missing: url is set, so a file with "
+			  "the mailbox's password must be too");
+	} else if (same_mailbox(cfg->imap.done, cfg->imap.mailbox) ||
+		   same_mailbox(cfg->imap.rejected, cfg->imap.mailbox)) {
+		const char *name = same_mailbox(cfg->imap.done, cfg->imap.mailbox) ? "done"
+										 : "rejected";
+		int line = key_line_of(c, "imap", name, &k);
+
+		if (line == 0)
+			line = key_line_of(c, "imap", "mailbox", &k);
+		(void)key_line_of(c, "imap", name, &k);
+		ctx_error(c, line, k, NULL, NULL, "\"%s\" is the mailbox read ([imap] mailbox): "
+			  "what is moved there would be read again",
+			  strcmp(name, "done") == 0 ? cfg->imap.done : cfg->imap.rejected);
+	} else if (cfg->imap.retry_max < cfg->imap.retry_min) {
+		int line = key_line_of(c, "imap", "retry_max", &k);
+
+		ctx_error(c, line != 0 ? line : key_line_of(c, "imap", "retry_min", &k), k, NULL,
+			  NULL, "retry_max is less than retry_min");
+	}
+}
+
 static void check_whole(struct cfg_ctx *c)
 {
 	struct gw_config *cfg = c->cfg;
@@ -755,6 +838,8 @@ static void check_whole(struct cfg_ctx *c)
 	 * [retention] sessions means letting none live longer. */
 	if (cfg->retention.sessions > 0 && cfg->web.session_ttl > cfg->retention.sessions)
 		cfg->web.session_ttl = cfg->retention.sessions;
+	if (c->err == NULL)
+		check_imap(c);
 }
 
 static int load_text(const char *name, const char *dir, const char *text, size_t len,

@@ -19,7 +19,8 @@
  * [webhooks] holds, besides its own keys, NAME.url, NAME.secret_file and
  * NAME.events for each endpoint NAME (struct cfg_webhook).
  * Relative paths ([store] path and attachments_dir, [links] key_file,
- * [mail] auth_password_file, [webhooks] NAME.secret_file, maildir:PATH, unix:PATH) are resolved against
+ * [mail] auth_password_file, [webhooks] NAME.secret_file, [imap] password_file
+ * and ca_file, maildir:PATH, unix:PATH) are resolved against
  * the directory of the config file.  A string value in double quotes has
  * them removed; ';' after a blank starts a comment.
  */
@@ -90,6 +91,23 @@ struct cfg_inbound {
 	int64_t max_header_bytes;
 	int64_t max_mime_depth;
 	int64_t max_parts;
+};
+
+/* [imap]: a mailbox gatewayd reads inbound mail from (docs/imap.md). */
+struct cfg_imap {
+	char *url;            /* imaps://HOST[:PORT] | imap://HOST[:PORT]; NULL = off */
+	int starttls;         /* imap://: STARTTLS required (1) or not used (0) */
+	char *user;
+	char *password_file;  /* first line; not readable by others */
+	char *ca_file;        /* trusted CAs instead of the system's; NULL = system */
+	char *mailbox;        /* read from, e.g. INBOX */
+	char *done;           /* "move:MAILBOX" | "delete" */
+	char *rejected;       /* "move:MAILBOX" */
+	int64_t poll_interval;/* seconds between passes without IDLE */
+	int64_t idle_restart; /* seconds an IDLE lasts before a new pass */
+	int64_t timeout;      /* seconds, every IMAP command */
+	int64_t retry_min;    /* first reconnect delay, seconds */
+	int64_t retry_max;    /* cap on the reconnect delay, seconds */
 };
 
 struct cfg_reminders {
@@ -165,6 +183,7 @@ struct gw_config {
 	struct cfg_listen policy;
 	struct cfg_pipe pipe;
 	struct cfg_inbound inbound;
+	struct cfg_imap imap;
 	struct cfg_reminders reminders;
 	struct cfg_retention retention;
 	struct cfg_log log;
@@ -198,5 +217,8 @@ int cfg_parse_duration(const char *s, int64_t *r);
 int cfg_parse_retention(const char *s, int64_t *r);
 int cfg_parse_size(const char *s, int64_t *r);
 int cfg_parse_bool(const char *s, int *r);
+/* imaps://HOST[:PORT] (993) or imap://HOST[:PORT] (143); host_r may be
+ * NULL, else malloc'd (an IPv6 address without brackets).  0 or -1. */
+int cfg_parse_imap_url(const char *url, int *implicit_tls_r, char **host_r, int *port_r);
 
 #endif

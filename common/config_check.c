@@ -6,11 +6,13 @@
  */
 #include "config_check.h"
 
+#include <errno.h>
 #include <grp.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include "buf.h"
@@ -539,4 +541,119 @@ char *cfg_enum_error(const char *value, const char *const *enums)
 	for (size_t i = 0; enums[i] != NULL; i++)
 		buf_printf(&b, "%s%s", i > 0 ? ", " : "", enums[i]);
 	return buf_detach(&b);
+}
+
+int cfg_parse_imap_url(const char *url, int *implicit_tls_r, char **host_r, int *port_r)
+{
+	const char *hp;
+	int port, tls;
+	size_t hlen;
+
+	if (strncmp(url, "imaps://", 8) == 0) {
+		hp = url + 8;
+		tls = 1;
+	} else if (strncmp(url, "imap://", 7) == 0) {
+		hp = url + 7;
+		tls = 0;
+	} else {
+		return -1;
+	}
+	/* A trailing slash is what people paste from a mail client. */
+	hlen = strlen(hp);
+	if (hlen > 0 && hp[hlen - 1] == '/')
+		hlen--;
+	{
+		char *copy = xstrndup(hp, hlen);
+
+		port = *copy != '\0' ? check_hostport(copy, tls ? 993 : 143) : -1;
+		if (port <= 0) {
+			free(copy);
+			return -1;
+		}
+		if (host_r != NULL) {
+			char *colon = copy[0] == '[' ? strchr(copy, ']') : strrchr(copy, ':');
+
+			if (copy[0] == '[') {
+				*colon = '\0';
+				memmove(copy, copy + 1, strlen(copy + 1) + 1);
+			} else if (colon != NULL) {
+				*colon = '\0';
+			}
+			*host_r = copy;
+		} else {
+			free(copy);
+		}
+	}
+	*implicit_tls_r = tls;
+	*port_r = port;
+	return 0;
+}
+
+int cfg_check_imap_url(const char *dir, char **value, char **why_r)
+{
+	int tls, port;
+
+	(void)dir;
+	if (cfg_parse_imap_url(*value, &tls, NULL, &port) < 0) {
+		*why_r = xasprintf("\"%s\" is not imaps://HOST[:PORT] or imap://HOST[:PORT]",
+				   *value);
+		return -1;
+	}
+	return 0;
+}
+
+/* An IMAP mailbox name as given: one line, no wildcards. */
+static int valid_mailbox(const char *s)
+{
+	return *s != '\0' && !has_ctl(s) && strpbrk(s, "*%") == NULL && strlen(s) <= 200;
+}
+
+int cfg_check_imap_mailbox(const char *dir, char **value, char **why_r)
+{
+	(void)dir;
+	if (!valid_mailbox(*value)) {
+		*why_r = xasprintf("\"%s\" is not a mailbox name (one line, no * or %%)", *value);
+		return -1;
+	}
+	return 0;
+}
+
+int cfg_check_imap_done(const char *dir, char **value, char **why_r)
+{
+	(void)dir;
+	if (strcmp(*value, "delete") == 0 ||
+	    (strncmp(*value, "move:", 5) == 0 && valid_mailbox(*value + 5)))
+		return 0;
+	*why_r = xasprintf("\"%s\" is not move:MAILBOX or delete", *value);
+	return -1;
+}
+
+int cfg_check_imap_rejected(const char *dir, char **value, char **why_r)
+{
+	(void)dir;
+	if (strncmp(*value, "move:", 5) == 0 && valid_mailbox(*value + 5))
+		return 0;
+	*why_r = xasprintf("\"%s\" is not move:MAILBOX (rejected mail is kept)", *value);
+	return -1;
+}
+
+int cfg_check_secret_file(const char *dir, char **value, char **why_r)
+{
+	struct stat st;
+
+	(void)dir;
+	if (stat(*value, &st) < 0) {
+		*why_r = xasprintf("\"%s\": %s", *value, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		*why_r = xasprintf("\"%s\" is not a regular file", *value);
+		return -1;
+	}
+	if (st.st_mode & (S_IROTH | S_IWOTH)) {
+		*why_r = xasprintf("\"%s\" is readable or writable by others (mode %04o); "
+				   "chmod 600 or 640 it", *value, (unsigned)(st.st_mode & 07777));
+		return -1;
+	}
+	return 0;
 }

@@ -31,6 +31,14 @@ int cfg_check_token(const char *dir, char **value, char **why_r);
 /* A group known to the system (getgrnam). */
 int cfg_check_group(const char *dir, char **value, char **why_r);
 int cfg_check_base_url(const char *dir, char **value, char **why_r);
+/* [imap]: imaps://HOST[:PORT] | imap://HOST[:PORT]; a mailbox name;
+ * move:MAILBOX | delete; move:MAILBOX. */
+int cfg_check_imap_url(const char *dir, char **value, char **why_r);
+int cfg_check_imap_mailbox(const char *dir, char **value, char **why_r);
+int cfg_check_imap_done(const char *dir, char **value, char **why_r);
+int cfg_check_imap_rejected(const char *dir, char **value, char **why_r);
+/* A regular file that others can neither read nor write (passwords). */
+int cfg_check_secret_file(const char *dir, char **value, char **why_r);
 
 /* Plain decimal integer, optional '-'; no overflow. */
 int cfg_parse_int(const char *s, int64_t *r);

@@ -432,6 +432,19 @@ static const char MIGRATION_9[] =
 	" message_id INTEGER REFERENCES messages (id),"
 	" PRIMARY KEY (thread_id, contact_id, day)) WITHOUT ROWID;";
 
+/*
+ * 10: where gatewayd's IMAP reader stands in each mailbox it reads
+ * (store_imap_state_get/set): the server's UIDVALIDITY and the highest
+ * UID decided, so that a restart neither skips nor re-decides a message.
+ * The key names server, user and mailbox ("imaps://host:993 user INBOX").
+ */
+static const char MIGRATION_10[] =
+	"CREATE TABLE imap_state ("
+	" mailbox TEXT PRIMARY KEY,"
+	" uidvalidity INTEGER NOT NULL,"
+	" last_uid INTEGER NOT NULL,"
+	" updated_at INTEGER NOT NULL);";
+
 static const char *const migrations[] = {
 	MIGRATION_1,
 	MIGRATION_2,
@@ -442,6 +455,7 @@ static const char *const migrations[] = {
 	MIGRATION_7,
 	MIGRATION_8,
 	MIGRATION_9,
+	MIGRATION_10,
 };
 
 _Static_assert(GW_ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION,

@@ -149,7 +149,7 @@ const char *store_email_status_name(enum store_email_status s);
  */
 
 /* Schema version this program writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 10
 
 /*
  * Open (creating if needed) the database at settings->path, set WAL mode,
@@ -1098,6 +1098,18 @@ enum gw_result store_inbound_find(struct store *store, const char *message_id,
 				  const char *recipient, struct store_inbound *in_r,
 				  char **error_r);
 void store_inbound_clear(struct store_inbound *in);
+
+/*
+ * Where the IMAP reader stands in one mailbox (KEY names server, user and
+ * mailbox): the UIDVALIDITY seen and the highest UID decided under it.
+ * get: GW_NOTFOUND when the mailbox was never read (both set to 0).
+ * set: one write transaction of its own.
+ */
+enum gw_result store_imap_state_get(struct store *store, const char *key,
+				    uint32_t *uidvalidity_r, uint32_t *last_uid_r,
+				    char **error_r);
+enum gw_result store_imap_state_set(struct store *store, const char *key,
+				    uint32_t uidvalidity, uint32_t last_uid, char **error_r);
 
 struct store_explanation {
 	const char *sender;       /* envelope sender: the email goes there */

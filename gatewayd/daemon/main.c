@@ -5,7 +5,9 @@
  * SQLite: one store pool (store/pool.h), opened here and shared, runs the
  * listeners' store work and orders every in-process write on its writer
  * lane; the relay's worker and scheduler threads do the rest of the
- * blocking things (SMTP, the reminder timer).
+ * blocking things (SMTP, the reminder timer), and the IMAP reader
+ * ([imap] url, gatewayd/imap/imap.h) reads its mailbox on a thread of
+ * its own.
  *
  *   gatewayd [-c CONF] [--foreground] [--check-config]
  *
@@ -56,6 +58,7 @@
 #include "store.h"
 #include "transport.h"
 #include "api.h"
+#include "imap.h"
 #include "inbound.h"
 #include "lmtp.h"
 #include "policy.h"
@@ -85,6 +88,7 @@ struct daemon {
 	struct lmtp *lmtp;
 	struct retention_run *retention;
 	struct lmtp *handover;       /* [pipe] socket: gatewayd-pipe's hand-over */
+	struct imap *imap;           /* [imap] url: the mailbox reader's thread */
 	struct event *ev_term, *ev_int, *ev_hup, *ev_status;
 	/* sockets passed by systemd; 0 = none */
 	int fd_web, fd_api, fd_policy, fd_lmtp;
@@ -248,6 +252,7 @@ static void reload_keys(struct daemon *d, const struct gw_config *fresh)
 	policy_set_keys(d->policy, keys);
 	lmtp_set_keys(d->lmtp, keys);
 	lmtp_set_keys(d->handover, keys);
+	imap_set_keys(d->imap, keys);
 	d->old_keys = xrealloc(d->old_keys, (d->n_old_keys + 1) * sizeof(*d->old_keys));
 	d->old_keys[d->n_old_keys++] = d->keys;
 	d->keys = keys;
@@ -424,6 +429,16 @@ static int open_api(struct daemon *d, char **error_r)
 	return 0;
 }
 
+/* The [inbound] limits, as every inbound front end applies them. */
+static void inbound_limits_from(const struct gw_config *cfg, struct inbound_limits *limits)
+{
+	inbound_limits_init(limits);
+	limits->max_size = (size_t)cfg->inbound.max_size;
+	limits->max_header_bytes = (size_t)cfg->inbound.max_header_bytes;
+	limits->max_mime_depth = (int)cfg->inbound.max_mime_depth;
+	limits->max_parts = (int)cfg->inbound.max_parts;
+}
+
 static void on_lmtp_delivered(void *ctx, enum gw_result r, const char *line)
 {
 	GW_UNUSED(ctx);
@@ -533,6 +548,14 @@ static int open_inbound_listeners(struct daemon *d, char **error_r)
 		lmtp_settings_from(d, &ls);
 		ls.listen = cfg->lmtp.listen;
 		ls.systemd_fd = d->fd_lmtp;
+		ls.keys = d->keys;
+		ls.reply_domain = cfg->mail.reply_domain;
+		ls.from_address = cfg->mail.from;
+		ls.store = &cfg->store;
+		ls.pool = d->pool;
+		inbound_limits_from(cfg, &ls.limits);
+		ls.max_explanations_per_day = cfg->mail.max_explanations_per_day;
+		ls.outbox_queued = on_outbox_queued;
 		ls.delivered = on_lmtp_delivered;
 		if (lmtp_open(d->base, &ls, &d->lmtp, error_r) < 0)
 			return -1;
@@ -541,6 +564,31 @@ static int open_inbound_listeners(struct daemon *d, char **error_r)
 			 lmtp_bound_port(d->lmtp));
 	}
 	open_handover(d);
+	return 0;
+}
+
+/* [imap] url: read a mailbox in a thread of its own (docs/imap.md). */
+static int open_imap(struct daemon *d, char **error_r)
+{
+	const struct gw_config *cfg = d->cfg;
+	struct imap_settings is;
+
+	if (cfg->imap.url == NULL)
+		return 0;
+	memset(&is, 0, sizeof(is));
+	is.cfg = &cfg->imap;
+	is.keys = d->keys;
+	is.reply_domain = cfg->mail.reply_domain;
+	is.from_address = cfg->mail.from;
+	is.pool = d->pool;
+	inbound_limits_from(cfg, &is.limits);
+	is.max_explanations_per_day = cfg->mail.max_explanations_per_day;
+	is.outbox_queued = on_outbox_queued;
+	is.ctx = d;
+	if (imap_open(&is, &d->imap, error_r) < 0)
+		return -1;
+	log_info("daemon: IMAP reader for %s, user %s, mailbox \"%s\"", cfg->imap.url,
+		 cfg->imap.user, cfg->imap.mailbox);
 	return 0;
 }
 
@@ -627,6 +675,15 @@ static void daemon_start(struct daemon *d)
 		store_pool_close(&d->pool);
 		fatal(EX_UNAVAILABLE, "%s", error);
 	}
+	if (open_imap(d, &error) < 0) {
+		lmtp_close(&d->lmtp);
+		policy_close(&d->policy);
+		api_close(&d->api);
+		web_close(&d->web);
+		relay_close(&d->relay);
+		store_pool_close(&d->pool);
+		fatal(EX_CONFIG, "%s", error);
+	}
 
 	if (retention_run_open(d->base, d->pool, cfg, &d->retention, &error) < 0)
 		fatal(EX_UNAVAILABLE, "%s", error);
@@ -650,8 +707,8 @@ static void daemon_start(struct daemon *d)
 }
 
 /*
- * Listeners first (each takes back or waits for its own jobs in the
- * pool), then the relay (whose threads wait on the writer lane), then the
+ * The IMAP reader and the listeners first (each takes back or waits for
+ * its own jobs in the pool), then the relay (whose threads wait on the writer lane), then the
  * pool, which finishes whatever is still queued.
  */
 static void daemon_stop(struct daemon *d)
@@ -660,6 +717,7 @@ static void daemon_stop(struct daemon *d)
 
 	retention_run_stop(d->retention);
 	lmtp_close(&d->handover);
+	imap_close(&d->imap);
 	lmtp_close(&d->lmtp);
 	policy_close(&d->policy);
 	api_close(&d->api);

@@ -13,3 +13,6 @@ gw_add_test(test_away SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_away.c LIBS gw_inbo
 gw_add_test(test_inbound_machines SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_inbound_machines.c
             LIBS gw_inbound PkgConfig::GMIME)
 target_compile_definitions(test_inbound_machines PRIVATE GW_DOCS_DIR="${CMAKE_SOURCE_DIR}/docs")
+# The envelope of a message read from a mailbox (mta-hooks/inbound_headers.c).
+gw_add_test(test_inbound_headers SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_inbound_headers.c
+            LIBS gw_inbound)

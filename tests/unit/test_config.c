@@ -77,6 +77,19 @@ static const char default_dump[] =
 	"[inbound] max_header_bytes = 1M\n"
 	"[inbound] max_mime_depth = 20\n"
 	"[inbound] max_parts = 500\n"
+	"[imap] url =\n"
+	"[imap] starttls = yes\n"
+	"[imap] user =\n"
+	"[imap] password_file =\n"
+	"[imap] ca_file =\n"
+	"[imap] mailbox = INBOX\n"
+	"[imap] done = move:Processed\n"
+	"[imap] rejected = move:gatewayd-rejected\n"
+	"[imap] poll_interval = 1m\n"
+	"[imap] idle_restart = 25m\n"
+	"[imap] timeout = 1m\n"
+	"[imap] retry_min = 5s\n"
+	"[imap] retry_max = 5m\n"
 	"[reminders] default_days = 3\n"
 	"[reminders] default_count = 1\n"
 	"[retention] archived_threads = off\n"
@@ -431,6 +444,28 @@ static const struct {
 	{ REQ "just words\n",
 	  NAME ":4: syntax error: \"just words\" is not \"[section]\" or \"key = value\"" },
 	{ REQ "= 5\n", NAME ":4: [mail] empty key name" },
+	{ REQ "[imap]\nurl = https://mail.firm.example\n",
+	  NAME ":5: [imap] url: \"https://mail.firm.example\" is not imaps://HOST[:PORT] or "
+	  "imap://HOST[:PORT]" },
+	{ REQ "[imap]\nurl = imaps://mail.firm.example:99999\n",
+	  NAME ":5: [imap] url: \"imaps://mail.firm.example:99999\" is not imaps://HOST[:PORT] or "
+	  "imap://HOST[:PORT]" },
+	{ REQ "[imap]\nurl = imaps://mail.firm.example\n",
+	  NAME ":5: [imap] user: missing: url is set, so the mailbox's user must be too" },
+	{ REQ "[imap]\nuser = replies\nurl = imaps://mail.firm.example\n",
+	  NAME ":6: [imap] password_file: missing: url is set, so a file with the mailbox's "
+	  "password must be too" },
+	{ REQ "[imap]\ndone = archive\n",
+	  NAME ":5: [imap] done: \"archive\" is not move:MAILBOX or delete" },
+	{ REQ "[imap]\nrejected = delete\n",
+	  NAME ":5: [imap] rejected: \"delete\" is not move:MAILBOX (rejected mail is kept)" },
+	{ REQ "[imap]\nmailbox = Inbox/*\n",
+	  NAME ":5: [imap] mailbox: \"Inbox/*\" is not a mailbox name (one line, no * or %)" },
+	{ REQ "[imap]\nstarttls = maybe\n",
+	  NAME ":5: [imap] starttls: \"maybe\" is not a boolean (yes/no)" },
+	{ REQ "[imap]\npassword_file = /nonexistent/imap-password\n",
+	  NAME ":5: [imap] password_file: \"/nonexistent/imap-password\": No such file or "
+	  "directory" },
 	/* The first error by line wins, whatever its kind. */
 	{ "[mail]\nbogus\nfrom = x\n",
 	  NAME ":2: syntax error: \"bogus\" is not \"[section]\" or \"key = value\"" },
@@ -564,6 +599,75 @@ static void test_config_string_without_dir_keeps_relative_paths(void **state)
 	cfg_free(&cfg);
 }
 
+/* [imap]: a complete section; the password file's mode; the URL forms. */
+static void test_config_imap(void **state)
+{
+	char dir[] = "/tmp/gw-test-config-XXXXXX";
+	struct gw_config *cfg = NULL;
+	char *err = NULL, *pw, *text, *want, *host = NULL;
+	int tls, port;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	pw = xasprintf("%s/imap-password", dir);
+	f = fopen(pw, "w");
+	assert_non_null(f);
+	fputs("secret\n", f);
+	fclose(f);
+	assert_int_equal(chmod(pw, 0600), 0);
+	text = xasprintf(REQ "[imap]\nurl = imap://mail.firm.example\nuser = replies@firm.example\n"
+			 "password_file = %s\ndone = delete\nstarttls = no\n", pw);
+	if (cfg_load_string(NAME, text, &cfg, &err) != 0)
+		fail_msg("refused: %s", err);
+	assert_string_equal(cfg->imap.url, "imap://mail.firm.example");
+	assert_string_equal(cfg->imap.password_file, pw);
+	assert_string_equal(cfg->imap.done, "delete");
+	assert_int_equal(cfg->imap.starttls, 0);
+	cfg_free(&cfg);
+
+	/* Readable by others: refused, naming the key, the line and the mode. */
+	assert_int_equal(chmod(pw, 0644), 0);
+	assert_int_equal(cfg_load_string(NAME, text, &cfg, &err), -1);
+	want = xasprintf(NAME ":7: [imap] password_file: \"%s\" is readable or writable by "
+			 "others (mode 0644); chmod 600 or 640 it", pw);
+	assert_string_equal(err, want);
+	free(want);
+	free(err);
+	free(text);
+
+	/* Moving to the mailbox read would read it again. */
+	assert_int_equal(chmod(pw, 0640), 0);
+	text = xasprintf(REQ "[imap]\nurl = imaps://mail.firm.example\nuser = u\n"
+			 "password_file = %s\nmailbox = inbox\ndone = move:INBOX\n", pw);
+	assert_int_equal(cfg_load_string(NAME, text, &cfg, &err), -1);
+	assert_string_equal(err, NAME ":9: [imap] done: \"move:INBOX\" is the mailbox read "
+			    "([imap] mailbox): what is moved there would be read again");
+	free(err);
+	free(text);
+
+	assert_int_equal(cfg_parse_imap_url("imaps://mail.firm.example", &tls, &host, &port), 0);
+	assert_int_equal(tls, 1);
+	assert_int_equal(port, 993);
+	assert_string_equal(host, "mail.firm.example");
+	free(host);
+	assert_int_equal(cfg_parse_imap_url("imap://127.0.0.1:1143/", &tls, &host, &port), 0);
+	assert_int_equal(tls, 0);
+	assert_int_equal(port, 1143);
+	assert_string_equal(host, "127.0.0.1");
+	free(host);
+	assert_int_equal(cfg_parse_imap_url("imaps://[::1]:10993", &tls, &host, &port), 0);
+	assert_int_equal(port, 10993);
+	assert_string_equal(host, "::1");
+	free(host);
+	assert_int_equal(cfg_parse_imap_url("imap://", &tls, NULL, &port), -1);
+	assert_int_equal(cfg_parse_imap_url("pop3://x.example", &tls, NULL, &port), -1);
+
+	unlink(pw);
+	rmdir(dir);
+	free(pw);
+}
+
 static void test_config_parse_helpers(void **state)
 {
 	static const struct {
@@ -625,6 +729,7 @@ int main(void)
 		cmocka_unit_test(test_config_long_line_and_nul_refused),
 		cmocka_unit_test(test_config_load_file_resolves_relative_paths),
 		cmocka_unit_test(test_config_string_without_dir_keeps_relative_paths),
+		cmocka_unit_test(test_config_imap),
 		cmocka_unit_test(test_config_parse_helpers),
 	};
 

@@ -864,6 +864,32 @@ static void test_store_files_are_0600_whatever_the_umask(void **state)
 	free(group);
 }
 
+/* The IMAP reader's place in a mailbox: absent, set, replaced, per key. */
+static void test_store_imap_state(void **state)
+{
+	struct fx *f = *state;
+	uint32_t v = 9, last = 9;
+	char *err = NULL;
+
+	assert_int_equal(store_imap_state_get(f->s, "imaps://h u INBOX", &v, &last, &err),
+			 GW_NOTFOUND);
+	free(err);
+	err = NULL;
+	assert_int_equal(v, 0);
+	assert_int_equal(last, 0);
+	CHECK_OK(store_imap_state_set(f->s, "imaps://h u INBOX", 4000000000u, 7, &err), err);
+	CHECK_OK(store_imap_state_set(f->s, "imaps://h u Other", 1, 2, &err), err);
+	CHECK_OK(store_imap_state_get(f->s, "imaps://h u INBOX", &v, &last, &err), err);
+	assert_int_equal(v, 4000000000u);
+	assert_int_equal(last, 7);
+	CHECK_OK(store_imap_state_set(f->s, "imaps://h u INBOX", 5, 0, &err), err);
+	CHECK_OK(store_imap_state_get(f->s, "imaps://h u INBOX", &v, &last, &err), err);
+	assert_int_equal(v, 5);
+	assert_int_equal(last, 0);
+	CHECK_OK(store_imap_state_get(f->s, "imaps://h u Other", &v, &last, &err), err);
+	assert_int_equal(last, 2);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
 
 int main(void)
@@ -888,6 +914,7 @@ int main(void)
 		T(test_store_apikeys),
 		T(test_store_lookups_and_settings),
 		T(test_store_removed_contact_is_never_picked),
+		T(test_store_imap_state),
 		cmocka_unit_test(test_store_names_roundtrip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
