@@ -18,6 +18,8 @@
 #                            statements in the sqlite3 shell
 #                 attack     memory, CPU, log lines and recovery under the
 #                            body, descriptor and header-trickle attacks
+#                 privacy    person export and erase on a large installation
+#                            (no peer: time and memory reported)
 #   --quick     smaller sizes and 3 runs of each instead of 5 (finishes in
 #               under two minutes on two cores; the figures are indicative)
 #   --md FILE   also write the table as Markdown to FILE (docs/performance.md)
@@ -39,7 +41,7 @@ set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/bench/lib.sh"
-ALL="outbound inbound postfix lmtp web lock reminders store attack"
+ALL="outbound inbound postfix lmtp web lock reminders store attack privacy"
 QUICK=0
 MD=""
 RESULTS=""
@@ -134,6 +136,9 @@ run_one() {
 	attack)
 		if [ "$QUICK" = 1 ]; then s=10; else s=20; fi
 		sh "$top/bench/attack/run.sh" -b "$BUILD" -s $s ;;
+	privacy)
+		if [ "$QUICK" = 1 ]; then set -- -m 20000 -f 4 -s 2; else set -- -m 200000 -f 20 -s 5; fi
+		sh "$top/bench/privacy/run.sh" -b "$BUILD" "$@" ;;
 	esac
 }
 
