@@ -11,11 +11,6 @@
 #include "store_int.h"
 #include "webhook.h"
 
-#define CONTACT_COLS                                                           \
-	"id, account_id, name, email, notify, may_create_chats, email_status," \
-	" bounce_reason, bounced_at, generation, last_login_at, created_at, removed_at," \
-	" away_until, coalesce(away_resume_at, 0)"
-
 static const char SQL_BOUNCE_STATUS[] =
 	"SELECT email_status = 'bouncing' FROM contacts WHERE id = ?1";
 static const char SQL_BOUNCE_MARK[] =

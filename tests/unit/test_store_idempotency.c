@@ -52,6 +52,10 @@ static void test_store_idempotency_migrates_version_1(void **state)
 	fx_exec(f, "DROP TABLE auto_reply_notes");
 	fx_exec(f, "ALTER TABLE contacts DROP COLUMN away_until");
 	fx_exec(f, "ALTER TABLE contacts DROP COLUMN away_resume_at");
+	/* migration 10: followers and who turned a contact's emails off */
+	fx_exec(f, "DROP TABLE thread_followers");
+	fx_exec(f, "ALTER TABLE contacts DROP COLUMN notify_off_by");
+	fx_exec(f, "ALTER TABLE contacts DROP COLUMN notify_changed_at");
 	fx_exec(f, "PRAGMA user_version = 1");
 	f->s = fx_open(f, 1000);
 	assert_int_equal(store_schema_version(f->s), STORE_SCHEMA_VERSION);
