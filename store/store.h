@@ -455,7 +455,8 @@ enum gw_result store_contact_mark_bouncing(struct store *store, int64_t id,
  * Staff clear the mark: email status ok, reason and date removed.  A
  * contact not bouncing is left as it is (GW_OK).  staff_id 0 = the firm
  * (CLI, API); otherwise that staff member must see the contact's account,
- * or it is GW_NOTFOUND as for an unknown contact.
+ * or it is GW_NOTFOUND as for an unknown contact, and be an owner or an
+ * admin (GW_PERMFAIL: a member sees the mark and cannot clear it).
  */
 enum gw_result store_contact_clear_bounce(struct store *store, int64_t id,
 					  int64_t staff_id, char **error_r);

@@ -471,7 +471,8 @@ void web_handle_unsubscribe(struct web_req *r, const char *token)
 		return;
 	}
 	if (c.kind == LINK_CONTACT)
-		res = store_contact_set_notify(r->store, c.principal_id, 0, &err);
+		res = store_contact_set_notify_by(r->store, c.principal_id, 0,
+						  STORE_NOTIFY_BY_UNSUBSCRIBE, NULL, &err);
 	else
 		res = store_staff_set_notify(r->store, c.principal_id, 0, &err);
 	if (res != GW_OK) {
