@@ -258,6 +258,17 @@ static void test_api_recipients_gatewayctl(void **state)
 	assert_non_null(strstr(out, NOBODY));
 	free(out);
 
+	/* contact show says who turned them off */
+	{
+		char *anna = fmt("%lld", (long long)t->anna);
+		const char *show[] = { "contact", "show", anna, NULL };
+
+		assert_int_equal(run_ctl(t, &out, show), 0);
+		assert_non_null(strstr(out, "notify:       off (unsubscribed) since "));
+		free(out);
+		free(anna);
+	}
+
 	/* the switch, audited with on/off */
 	assert_int_equal(run_ctl(t, &out, ben_on), 0);
 	free(out);
