@@ -156,6 +156,7 @@ async function annaUnsubscribes(browser, env) {
   await page.goto(link);
   await page.click('button:has-text("Unsubscribe")');
   check(await page.isVisible('text=You are unsubscribed'), 'Anna unsubscribed with her link');
+  check(await page.isVisible('text=Changed your mind?'), 'and is told where to turn emails on again');
   await context.close();
 }
 
