@@ -11,11 +11,6 @@
 #include "store_int.h"
 #include "webhook.h"
 
-#define CONTACT_COLS                                                           \
-	"id, account_id, name, email, notify, may_create_chats, email_status," \
-	" bounce_reason, bounced_at, generation, last_login_at, created_at, removed_at," \
-	" away_until, coalesce(away_resume_at, 0)"
-
 static const char SQL_BOUNCE_STATUS[] =
 	"SELECT email_status = 'bouncing' FROM contacts WHERE id = ?1";
 static const char SQL_BOUNCE_MARK[] =
@@ -102,6 +97,25 @@ enum gw_result store_contact_mark_bouncing(struct store *s, int64_t id, const ch
 	return store_tx_end(s, r, error_r);
 }
 
+static const char SQL_OWNER_OR_ADMIN[] =
+	"SELECT role IN ('owner', 'admin') FROM staff WHERE id = ?1";
+
+/* Clearing a mark means the firm trusts the address again: owners and
+ * admins decide it, as they are the ones told of bounces. */
+static enum gw_result owner_or_admin(struct store *s, int64_t staff_id, char **error_r)
+{
+	int64_t ok = 0;
+	int rc = store_db_int(s, SQL_OWNER_OR_ADMIN, &ok, "i", staff_id);
+
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_db_fail(s, error_r, "staff %lld", (long long)staff_id);
+	if (!ok)
+		return store_fail(error_r, GW_PERMFAIL,
+				  "staff %lld: only owners and admins clear a bouncing mark",
+				  (long long)staff_id);
+	return GW_OK;
+}
+
 enum gw_result store_contact_clear_bounce(struct store *s, int64_t id, int64_t staff_id,
 					  char **error_r)
 {
@@ -121,6 +135,8 @@ enum gw_result store_contact_clear_bounce(struct store *s, int64_t id, int64_t s
 		r = r == GW_NOTFOUND ? store_fail(error_r, GW_NOTFOUND, "contact %lld: no such id",
 						  (long long)id)
 				     : store_db_fail(s, error_r, "contact %lld", (long long)id);
+	else if (staff_id != 0 && (r = owner_or_admin(s, staff_id, error_r)) != GW_OK)
+		; /* said */
 	else if (store_db_exec(s, SQL_BOUNCE_CLEAR, "i", id) != SQLITE_OK)
 		r = store_db_fail(s, error_r, "contact %lld", (long long)id);
 	return store_tx_end(s, r, error_r);

@@ -141,6 +141,9 @@ static enum gw_result after_staff_message(struct store *s, int64_t thread_id,
 	free(mentioned);
 	char key[64];
 	snprintf(key, sizeof(key), "new_message:%lld", (long long)msg);
+	/* whoever answers is told when the client replies */
+	if (r == GW_OK)
+		r = store_follow_add(s, thread_id, staff_id, now, NULL, error_r);
 	if (r == GW_OK)
 		r = store_notify_contacts(s, thread_id, account_id, MAIL_NEW_MESSAGE, msg, NULL,
 					  key, 0, now, NULL, error_r);

@@ -182,15 +182,16 @@ enum gw_result store_notify_contacts(struct store *s, int64_t thread_id, int64_t
 
 /*
  * Staff told of client events: assigned to the account (or, when nobody
- * is, the owners and admins), plus anyone mentioned in the thread.
+ * is, the owners and admins), plus the thread's followers (whoever posted
+ * or was mentioned there and did not unfollow), each once.  followers.c
+ * lists the same people for the thread page (SQL_TOLD_STAFF).
  */
 static const char SQL_EVENT_STAFF[] =
 	"SELECT s.id, s.email FROM staff s WHERE s.notify = 1 AND ("
 	" s.id IN (SELECT staff_id FROM staff_accounts WHERE account_id = ?2)"
 	" OR (s.role IN ('owner', 'admin')"
 	"     AND NOT EXISTS (SELECT 1 FROM staff_accounts WHERE account_id = ?2))"
-	" OR s.id IN (SELECT m.staff_id FROM mentions m JOIN messages g ON g.id = m.message_id"
-	"             WHERE g.thread_id = ?1))"
+	" OR s.id IN (SELECT staff_id FROM thread_followers WHERE thread_id = ?1))"
 	" ORDER BY s.id";
 
 static int id_in(int64_t id, const int64_t *ids, size_t n)
@@ -329,6 +330,10 @@ enum gw_result store_notify_mentions(struct store *s, int64_t thread_id, int64_t
 			res = store_db_fail(s, error_r, "mention of staff %lld", (long long)st[i].id);
 			break;
 		}
+		/* brought into the thread: told of what the client says next */
+		res = store_follow_add(s, thread_id, st[i].id, now, NULL, error_r);
+		if (res != GW_OK)
+			break;
 		if (!st[i].notify || (author_kind == STORE_STAFF && author_id == st[i].id))
 			continue;
 		char *key = xasprintf("staff_mention:%lld:staff:%lld", (long long)message_id,

@@ -391,11 +391,6 @@ enum gw_result store_account_list(struct store *s, int64_t staff_id,
 
 /* ---- contacts ---- */
 
-#define CONTACT_COLS                                                           \
-	"id, account_id, name, email, notify, may_create_chats, email_status," \
-	" bounce_reason, bounced_at, generation, last_login_at, created_at, removed_at," \
-	" away_until, coalesce(away_resume_at, 0)"
-
 static const char SQL_CONTACT_ADD[] =
 	"INSERT INTO contacts (account_id, name, email, created_at) VALUES (?1, ?2, ?3, ?4)";
 static const char SQL_CONTACT_DUP[] =
@@ -406,7 +401,12 @@ static const char SQL_CONTACT_LIST[] =
 	" ORDER BY account_id, id";
 static const char SQL_CONTACT_BY_EMAIL[] =
 	"SELECT " CONTACT_COLS " FROM contacts WHERE email = ?1 ORDER BY id";
-static const char SQL_CONTACT_NOTIFY[] = "UPDATE contacts SET notify = ?2 WHERE id = ?1";
+/* Who turned emails off is kept (the thread page says "unsubscribed" or
+ * "notifications off"); turning them on forgets it. */
+static const char SQL_CONTACT_NOTIFY[] =
+	"UPDATE contacts SET notify = ?2, notify_changed_at = ?4,"
+	" notify_off_by = CASE WHEN ?2 = 1 THEN NULL ELSE ?3 END"
+	" WHERE id = ?1 AND (notify <> ?2 OR notify_off_by IS NOT ?3)";
 static const char SQL_CONTACT_MAY_CREATE[] =
 	"UPDATE contacts SET may_create_chats = ?2 WHERE id = ?1";
 static const char SQL_CONTACT_EMAIL_OK[] =
@@ -451,6 +451,9 @@ static void contact_from_row(sqlite3_stmt *st, struct store_contact *c)
 	c->removed_at = store_col_i64(st, 12);
 	c->away_until = store_col_str_null(st, 13);
 	c->away_resume_at = store_col_i64(st, 14);
+	const char *by = (const char *)sqlite3_column_text(st, 15);
+	c->unsubscribed = !c->notify && by != NULL && strcmp(by, "unsubscribe") == 0;
+	c->notify_changed_at = store_col_i64(st, 16);
 }
 
 enum gw_result store_contact_add(struct store *s, int64_t account_id, const char *name,
@@ -530,10 +533,45 @@ enum gw_result store_contact_find_email(struct store *s, const char *email,
 			    list, error_r);
 }
 
+static const char *const notify_by_names[] = {
+	[STORE_NOTIFY_BY_STAFF] = "staff",
+	[STORE_NOTIFY_BY_CONTACT] = "contact",
+	[STORE_NOTIFY_BY_UNSUBSCRIBE] = "unsubscribe",
+};
+
+static const char SQL_CONTACT_EXISTS[] = "SELECT removed_at IS NOT NULL FROM contacts WHERE id = ?1";
+
+enum gw_result store_contact_set_notify_by(struct store *s, int64_t id, int on,
+					   enum store_notify_by by, int *changed_r, char **error_r)
+{
+	int64_t removed = 0;
+	int rc;
+
+	if (changed_r != NULL)
+		*changed_r = 0;
+	if ((size_t)by >= GW_ARRAY_SIZE(notify_by_names))
+		return store_fail(error_r, GW_INVALID, "contact %lld: unknown switch", (long long)id);
+	rc = store_db_int(s, SQL_CONTACT_EXISTS, &removed, "i", id);
+	if (rc == SQLITE_DONE)
+		return store_fail(error_r, GW_NOTFOUND, "contact %lld: no such id", (long long)id);
+	if (rc != SQLITE_ROW)
+		return store_db_fail(s, error_r, "contact %lld", (long long)id);
+	/* a removed contact gets no email whatever the switch says */
+	if (removed && on)
+		return store_fail(error_r, GW_PERMFAIL,
+				  "contact %lld: removed, emails cannot be turned on", (long long)id);
+	on = on ? 1 : 0;
+	if (store_db_exec(s, SQL_CONTACT_NOTIFY, "idsi", id, on, on ? NULL : notify_by_names[by],
+			  clock_now()) != SQLITE_OK)
+		return store_db_fail(s, error_r, "contact %lld: notify", (long long)id);
+	if (changed_r != NULL)
+		*changed_r = store_db_changes(s) > 0;
+	return GW_OK;
+}
+
 enum gw_result store_contact_set_notify(struct store *s, int64_t id, int on, char **error_r)
 {
-	return write_one(s, store_db_exec(s, SQL_CONTACT_NOTIFY, "id", id, on ? 1 : 0), "contact",
-			 id, error_r);
+	return store_contact_set_notify_by(s, id, on, STORE_NOTIFY_BY_STAFF, NULL, error_r);
 }
 
 enum gw_result store_contact_set_may_create(struct store *s, int64_t id, int on,

@@ -343,6 +343,7 @@ static const char SQL_ERASE_CONTACT[] =
 	"UPDATE contacts SET name = '" ERASED_NAME "', email = ?2, notify = 0,"
 	" email_status = 'ok', bounce_reason = NULL, bounced_at = NULL,"
 	" last_login_at = NULL, away_until = NULL, away_resume_at = NULL,"
+	" notify_off_by = NULL, notify_changed_at = NULL,"
 	" generation = generation + 1, removed_at = coalesce(removed_at, ?3) WHERE id = ?1";
 static const char SQL_ERASURE_ADD[] =
 	"INSERT INTO erasures (person_kind, person_id, account_id, erased_at, messages,"

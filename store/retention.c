@@ -76,6 +76,7 @@ static const char SQL_DEL_THREAD_FILES[] = "DELETE FROM attachments WHERE thread
 static const char SQL_DEL_TASKS[] = "DELETE FROM tasks WHERE thread_id = ?1";
 static const char SQL_DEL_REFS[] = "DELETE FROM thread_refs WHERE thread_id = ?1";
 static const char SQL_DEL_AWAY_NOTES[] = "DELETE FROM auto_reply_notes WHERE thread_id = ?1";
+static const char SQL_DEL_FOLLOWERS[] = "DELETE FROM thread_followers WHERE thread_id = ?1";
 static const char SQL_DEL_MARKS[] = "DELETE FROM read_marks WHERE thread_id = ?1";
 static const char SQL_DEL_MESSAGES[] = "DELETE FROM messages WHERE thread_id = ?1";
 static const char SQL_DEL_THREAD[] = "DELETE FROM threads WHERE id = ?1";
@@ -110,7 +111,7 @@ static enum gw_result thread_delete(struct store *s, int64_t id, int64_t now,
 {
 	static const char *const before[] = { SQL_DEL_MENTIONS, SQL_DEL_THREAD_OUTBOX };
 	static const char *const after[] = { SQL_DEL_TASKS, SQL_DEL_REFS, SQL_DEL_AWAY_NOTES,
-					     SQL_DEL_MARKS, SQL_DEL_MESSAGES, SQL_DEL_THREAD };
+					     SQL_DEL_FOLLOWERS, SQL_DEL_MARKS, SQL_DEL_MESSAGES, SQL_DEL_THREAD };
 
 	for (size_t i = 0; i < GW_ARRAY_SIZE(before); i++) {
 		if (store_db_exec(s, before[i], "i", id) != SQLITE_OK)

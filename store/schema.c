@@ -445,6 +445,32 @@ static const char MIGRATION_10[] =
 	" last_uid INTEGER NOT NULL,"
 	" updated_at INTEGER NOT NULL);";
 
+/*
+ * 11: who will be emailed.  thread_followers: staff told of a client's
+ * replies in a thread besides those assigned to its account (whoever
+ * posts or is mentioned in a thread follows it; staff who already did
+ * are made followers here).  contacts.notify_off_by says who turned a
+ * contact's emails off ('unsubscribe': their one-click link; 'staff';
+ * 'contact': on their home page), notify_changed_at when.
+ */
+static const char MIGRATION_11[] =
+	"CREATE TABLE thread_followers ("
+	" thread_id INTEGER NOT NULL REFERENCES threads (id),"
+	" staff_id INTEGER NOT NULL REFERENCES staff (id),"
+	" since INTEGER NOT NULL,"
+	" PRIMARY KEY (thread_id, staff_id)) WITHOUT ROWID;"
+	"CREATE INDEX thread_followers_staff ON thread_followers (staff_id, thread_id);"
+	"INSERT OR IGNORE INTO thread_followers (thread_id, staff_id, since)"
+	" SELECT thread_id, author_id, min(created_at) FROM messages"
+	" WHERE author_kind = 'staff' AND author_id IN (SELECT id FROM staff)"
+	" GROUP BY thread_id, author_id;"
+	"INSERT OR IGNORE INTO thread_followers (thread_id, staff_id, since)"
+	" SELECT g.thread_id, m.staff_id, min(g.created_at) FROM mentions m"
+	" JOIN messages g ON g.id = m.message_id GROUP BY g.thread_id, m.staff_id;"
+	"ALTER TABLE contacts ADD COLUMN notify_off_by TEXT"
+	" CHECK (notify_off_by IN ('unsubscribe', 'staff', 'contact'));"
+	"ALTER TABLE contacts ADD COLUMN notify_changed_at INTEGER;";
+
 static const char *const migrations[] = {
 	MIGRATION_1,
 	MIGRATION_2,
@@ -456,6 +482,7 @@ static const char *const migrations[] = {
 	MIGRATION_8,
 	MIGRATION_9,
 	MIGRATION_10,
+	MIGRATION_11,
 };
 
 _Static_assert(GW_ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION,

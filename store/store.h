@@ -46,9 +46,11 @@
  *     limits instead).
  *   - staff ("client events": reply, client-created chat, task done,
  *     upload): staff with notify on who are assigned to the account, plus
- *     staff mentioned anywhere in the thread; when nobody is assigned to the
- *     account, the owners and admins instead of the assigned staff.  The
- *     person who caused the event is never notified of it.
+ *     the thread's followers (whoever posted or was mentioned in it, or
+ *     followed it by hand, and did not unfollow), each once; when nobody
+ *     is assigned to the account, the owners and admins instead of the
+ *     assigned staff.  The person who caused the event is never notified
+ *     of it.  store_thread_recipients() lists the same people.
  *   - staff mentioned with @Name: a staff_mention row (notify on only);
  *     a mentioned staff member who would also get a client-event email for
  *     the same message gets only the mention.
@@ -149,7 +151,7 @@ const char *store_email_status_name(enum store_email_status s);
  */
 
 /* Schema version this program writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 10
+#define STORE_SCHEMA_VERSION 11
 
 /*
  * Open (creating if needed) the database at settings->path, set WAL mode,
@@ -394,6 +396,8 @@ struct store_contact {
 	   (0 = none).  Away while away_resume_at > now. */
 	char *away_until;
 	int64_t away_resume_at;
+	int unsubscribed;          /* notify off by their unsubscribe link */
+	int64_t notify_changed_at; /* the switch last moved (0 = never) */
 };
 struct store_contact_list {
 	struct store_contact *items;
@@ -416,6 +420,23 @@ enum gw_result store_contact_find_email(struct store *store, const char *email,
 					char **error_r);
 enum gw_result store_contact_set_notify(struct store *store, int64_t id, int on,
 					char **error_r);
+/* Who moved a contact's email switch: staff (or the firm's CLI and API),
+ * the contact on their home page, or their one-click unsubscribe link. */
+enum store_notify_by {
+	STORE_NOTIFY_BY_STAFF,
+	STORE_NOTIFY_BY_CONTACT,
+	STORE_NOTIFY_BY_UNSUBSCRIBE,
+};
+/*
+ * Turn a contact's emails on or off and remember who turned them off
+ * (store_contact.unsubscribed).  A removed contact cannot be turned on
+ * (GW_PERMFAIL); an unknown one is GW_NOTFOUND.  *changed_r (may be
+ * NULL): 1 when something changed.  store_contact_set_notify() is this
+ * with STORE_NOTIFY_BY_STAFF.
+ */
+enum gw_result store_contact_set_notify_by(struct store *store, int64_t id, int on,
+					   enum store_notify_by by, int *changed_r,
+					   char **error_r);
 enum gw_result store_contact_set_may_create(struct store *store, int64_t id,
 					    int on, char **error_r);
 /*
@@ -434,7 +455,8 @@ enum gw_result store_contact_mark_bouncing(struct store *store, int64_t id,
  * Staff clear the mark: email status ok, reason and date removed.  A
  * contact not bouncing is left as it is (GW_OK).  staff_id 0 = the firm
  * (CLI, API); otherwise that staff member must see the contact's account,
- * or it is GW_NOTFOUND as for an unknown contact.
+ * or it is GW_NOTFOUND as for an unknown contact, and be an owner or an
+ * admin (GW_PERMFAIL: a member sees the mark and cannot clear it).
  */
 enum gw_result store_contact_clear_bounce(struct store *store, int64_t id,
 					  int64_t staff_id, char **error_r);
@@ -674,7 +696,10 @@ enum gw_result store_chat_create_by_contact(struct store *store, int64_t contact
  *   are the author, a staff_mention email.
  * - staff author: new_message rows to notifiable contacts, the reminder
  *   cycle restarts on this message, last_notified_at = now.
- * - contact author: staff_client_replied rows; reminders stop.
+ * - staff author: follows the thread from now on (store_thread_follow).
+ * - contact author: staff_client_replied rows to the staff assigned to the
+ *   account (owners and admins when nobody is) and the followers, once
+ *   each; reminders stop.
  * The author's read mark moves to the new message.  Archived threads refuse
  * posts (GW_INVALID); empty bodies are GW_INVALID.
  */
@@ -737,6 +762,79 @@ enum gw_result store_thread_set_reminders(struct store *store, int64_t thread_id
  */
 enum gw_result store_thread_resend(struct store *store, int64_t thread_id,
 				   int64_t staff_id, int *n_queued_r, char **error_r);
+
+/*
+ * Follow (on=1) or unfollow (on=0) a thread: a follower is told of the
+ * client's replies (staff_client_replied) like the staff assigned to the
+ * account.  Whoever posts in a thread or is mentioned in it follows it.
+ * The staff member must exist and see the thread (GW_NOTFOUND, the same
+ * answer for both so that ids tell nothing); staff_id 0 is GW_INVALID.
+ * Following twice is GW_OK; *changed_r (may be NULL) says whether the
+ * row changed.
+ */
+enum gw_result store_thread_follow(struct store *store, int64_t thread_id,
+				   int64_t staff_id, int on, int *changed_r,
+				   char **error_r);
+
+/*
+ * Who will be emailed about a thread, and why not.  A contact of the
+ * thread's account is reached (STORE_REACH_EMAILED) unless removed,
+ * bouncing, unsubscribed or with notifications off, checked in that
+ * order: the first that holds is the reason given.  A contact who is
+ * away is still emailed (only reminders wait): see away_until.  Staff
+ * are "reached" when their notify is on.
+ */
+enum store_reach {
+	STORE_REACH_EMAILED,
+	STORE_REACH_NOTIFY_OFF,
+	STORE_REACH_UNSUBSCRIBED,
+	STORE_REACH_BOUNCING,
+	STORE_REACH_REMOVED,
+};
+struct store_thread_person {
+	enum store_kind kind;
+	int64_t id;
+	char *name;
+	char *email;
+	enum store_reach reach;
+	/* contacts */
+	char *bounce_reason;       /* NULL unless bouncing */
+	int64_t bounced_at;
+	int64_t removed_at;
+	int64_t notify_changed_at; /* when the switch last moved, 0 = never */
+	char *away_until;          /* "YYYY-MM-DD" or NULL */
+	int64_t away_resume_at;
+	/* staff: why they are told (any may hold) */
+	int assigned;              /* assigned to the thread's account */
+	int standing_in;           /* owner or admin: nobody is assigned */
+	int following;
+};
+struct store_recipients {
+	struct store_thread_person *contacts; /* every contact of the account, by id */
+	size_t n_contacts;
+	struct store_thread_person *staff;    /* staff told of a client's reply, by id */
+	size_t n_staff;
+	size_t contacts_emailed;
+	/* NULL when a contact will be emailed; else the sentence staff read,
+	   "Nobody will be emailed: Anna unsubscribed, Ben has notifications
+	   off" (store_nobody_emailed). */
+	char *nobody_emailed;
+};
+enum gw_result store_thread_recipients(struct store *store, int64_t thread_id,
+				       struct store_recipients *recipients_r,
+				       char **error_r);
+void store_recipients_clear(struct store_recipients *recipients);
+enum store_reach store_contact_reach(const struct store_contact *contact);
+/* "emailed", "notifications_off", "unsubscribed", "bouncing", "removed". */
+const char *store_reach_name(enum store_reach reach);
+/*
+ * The sentence for these contacts when none of them is emailed (malloc'd),
+ * NULL when one is.  Every contact is named with their reason, in the
+ * order given: "NAME unsubscribed", "NAME has notifications off", "NAME's
+ * address bounces", "NAME was removed"; no contact at all reads "Nobody
+ * will be emailed: the account has no contacts".
+ */
+char *store_nobody_emailed(const struct store_contact *contacts, size_t n);
 
 /*
  * May this person see this thread?  Contacts: threads of their account;

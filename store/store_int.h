@@ -136,6 +136,14 @@ enum store_kind store_kind_from_col(sqlite3_stmt *st, int i);
 enum gw_result store_staff_sees_account(struct store *s, int64_t staff_id,
 					int64_t account_id, char **error_r);
 enum gw_result store_firm_name_get(struct store *s, char **name_r, char **error_r);
+/* Every column of struct store_contact, in the order contact_from_row
+ * (people.c) reads them. */
+#define CONTACT_COLS                                                           \
+	"id, account_id, name, email, notify, may_create_chats, email_status," \
+	" bounce_reason, bounced_at, generation, last_login_at, created_at, removed_at," \
+	" away_until, coalesce(away_resume_at, 0), notify_off_by," \
+	" coalesce(notify_changed_at, 0)"
+
 /* The contacts that st (a bound query of every contact column, in the
  * order people.c selects them) gives, into *list. */
 enum gw_result store_contact_list_query(struct store *s, sqlite3_stmt *st,
@@ -210,6 +218,10 @@ char *store_mail_id_new(struct store *s, const char *tag);
 
 /* ---- inbound.c ---- */
 
+/* staff_id follows thread_id from now on (no check: the caller posted or
+ * was mentioned there); staff_id 0 does nothing.  *added_r may be NULL. */
+enum gw_result store_follow_add(struct store *s, int64_t thread_id, int64_t staff_id,
+				int64_t now, int *added_r, char **error_r);
 /* The contact wrote in person (a chat message, an email reply): clear the
  * away state their automatic reply set, inside the caller's transaction. */
 enum gw_result store_contact_back(struct store *s, int64_t contact_id, char **error_r);

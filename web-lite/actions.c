@@ -1,7 +1,7 @@
 /*
  * actions.c - what a person can do in a thread (reply with or without a
- * file, mark read, tick a task, and the staff's archive, reopen, resend
- * and reminder settings), and attachment downloads.  The links to the
+ * file, mark read, tick a task, and the staff's archive, reopen, resend,
+ * reminder settings, follow and unfollow), and attachment downloads.  The links to the
  * firm's systems (link, unlink) are in refs.c.
  *
  * The router has already checked the session, the body size and the CSRF
@@ -259,6 +259,12 @@ static void do_staff(struct web_req *r, int64_t thread_id, const char *action)
 		res = store_thread_reopen(r->store, thread_id, r->sess.id, &err);
 	} else if (strcmp(action, "resend") == 0) {
 		res = store_thread_resend(r->store, thread_id, r->sess.id, &queued, &err);
+	} else if (strcmp(action, "follow") == 0 || strcmp(action, "unfollow") == 0) {
+		int on = strcmp(action, "follow") == 0;
+
+		res = store_thread_follow(r->store, thread_id, r->sess.id, on, NULL, &err);
+		snprintf(r->audit_target, sizeof(r->audit_target), "staff %lld %s",
+			 (long long)r->sess.id, on ? "follows" : "unfollowed");
 	} else {
 		const char *en = web_form_get(&r->form, "enabled");
 		int days = form_int(&r->form, "days", 1, GW_REMINDER_DAYS_MAX);
@@ -286,7 +292,22 @@ static void do_staff(struct web_req *r, int64_t thread_id, const char *action)
 		 (long long)r->sess.id, action);
 	if (queued > 0)
 		web_outbox_queued(r);
-	redirect_thread(r, thread_id, NULL);
+	/* A resend that reached nobody says so, in the words of the warning. */
+	if (strcmp(action, "resend") == 0 && queued == 0) {
+		struct store_recipients rc;
+		char *text = NULL;
+
+		if (store_thread_recipients(r->store, thread_id, &rc, NULL) == GW_OK &&
+		    rc.nobody_emailed != NULL)
+			text = xasprintf("Nothing was resent. %s.", rc.nobody_emailed);
+		store_recipients_clear(&rc);
+		web_send_thread(r, thread_id, 200, text != NULL ? text : "Nothing was resent.",
+				NULL);
+		free(text);
+		return;
+	}
+	redirect_thread(r, thread_id, strcmp(action, "follow") == 0 ||
+				      strcmp(action, "unfollow") == 0 ? "#people" : NULL);
 }
 
 void web_handle_thread(struct web_req *r, int64_t thread_id, const char *action)

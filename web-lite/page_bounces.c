@@ -1,11 +1,10 @@
 /*
- * page_bounces.c - contacts whose address bounces, as staff see them: the
- * contacts of a thread's account on the thread page (a bouncing one reads
- * "bouncing since DATE because REASON" with a button to clear it, one whose
- * out-of-office reply gave a date "away until DAY"), the
- * notice on the home page of owners and admins listing every contact that
- * bounces, and POST /c/ID/clear-bounce.  On the thread page each contact
- * also gets the forms of page_contacts.c (change the address, remove).
+ * page_bounces.c - contacts whose address bounces, as staff see them:
+ * "bouncing since DATE because REASON" with a button to clear it (used by
+ * the thread page's people list, page_people.c), "away until DAY" for one
+ * whose out-of-office reply gave a date, the notice on the home page of
+ * owners and admins listing every contact that bounces, and POST
+ * /c/ID/clear-bounce.
  *
  * Everything is rendered here, escaped; the contact's reason is the
  * remote server's words and is never trusted.
@@ -20,16 +19,15 @@
 
 /* "bouncing since 25 Nov 2026 because 5.1.1 ..." and the clear button;
  * back_thread: where the button returns to (0 = home). */
-static void render_bouncing(struct web_req *r, struct buf *o, const struct store_contact *k,
-			    int64_t back_thread)
+void web_render_bouncing(struct web_req *r, struct buf *o, int64_t contact_id,
+			 int64_t bounced_at, const char *reason, int64_t back_thread)
 {
 	buf_puts(o, "<span class=\"bouncing\">bouncing since ");
-	web_render_date(o, k->bounced_at);
+	web_render_date(o, bounced_at);
 	buf_puts(o, " because ");
-	buf_html_escape(o, k->bounce_reason != NULL && k->bounce_reason[0] != '\0'
-				   ? k->bounce_reason : "no reason given");
+	buf_html_escape(o, reason != NULL && reason[0] != '\0' ? reason : "no reason given");
 	buf_printf(o, "</span><form class=\"inline\" method=\"post\" "
-		      "action=\"/c/%lld/clear-bounce\">", (long long)k->id);
+		      "action=\"/c/%lld/clear-bounce\">", (long long)contact_id);
 	web_render_csrf(r, o);
 	if (back_thread > 0)
 		buf_printf(o, "<input type=\"hidden\" name=\"thread\" value=\"%lld\">",
@@ -41,7 +39,7 @@ static void render_bouncing(struct web_req *r, struct buf *o, const struct store
  * "away until Thu 12 Dec": the last day away their automatic reply gave,
  * shown while their reminders wait for their return.
  */
-static void render_away(struct buf *o, const struct store_contact *k)
+void web_render_away(struct buf *o, const char *away_until, int64_t away_resume_at)
 {
 	static const char *const wd[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
 	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -50,7 +48,7 @@ static void render_away(struct buf *o, const struct store_contact *k)
 	time_t tt;
 	struct tm tm;
 
-	if (k->away_until == NULL || k->away_resume_at <= now || clock_parse(k->away_until, &t) != 0)
+	if (away_until == NULL || away_resume_at <= now || clock_parse(away_until, &t) != 0)
 		return;
 	tt = (time_t)t;
 	if (gmtime_r(&tt, &tm) == NULL)
@@ -79,11 +77,11 @@ static void render_contact_line(struct web_req *r, struct buf *o,
 	if (k->removed_at != 0)
 		; /* said by the forms below: nothing to clear or to turn on */
 	else if (k->email_status == STORE_EMAIL_BOUNCING)
-		render_bouncing(r, o, k, back_thread);
+		web_render_bouncing(r, o, k->id, k->bounced_at, k->bounce_reason, back_thread);
 	else if (!k->notify)
 		buf_puts(o, "<span class=\"tag\">emails off</span>");
 	if (k->removed_at == 0)
-		render_away(o, k);
+		web_render_away(o, k->away_until, k->away_resume_at);
 	if (back_thread > 0)
 		web_render_contact_forms(r, o, k, back_thread);
 }
@@ -115,23 +113,6 @@ void web_render_reminder_hold(struct web_req *r, struct buf *o, int64_t account_
 		buf_puts(o, " away, until ");
 		web_render_date(o, back);
 	}
-out:
-	store_contact_list_free(&list);
-}
-
-void web_render_account_contacts(struct web_req *r, struct buf *o, int64_t account_id,
-				 int64_t thread_id)
-{
-	struct store_contact_list list = { NULL, 0 };
-
-	if (store_contact_list(r->store, account_id, &list, NULL) != GW_OK || list.count == 0)
-		goto out;
-	buf_puts(o, "<h3>Contacts</h3><ul class=\"contacts\">");
-	for (size_t i = 0; i < list.count; i++) {
-		render_contact_line(r, o, &list.items[i], thread_id);
-		buf_puts(o, "</li>");
-	}
-	buf_puts(o, "</ul>");
 out:
 	store_contact_list_free(&list);
 }
@@ -183,6 +164,11 @@ void web_handle_clear_bounce(struct web_req *r)
 		return;
 	}
 	res = store_contact_clear_bounce(r->store, r->id, r->sess.id, &err);
+	if (res == GW_PERMFAIL) {
+		web_send_error(r, 403, "Only owners and admins clear a bouncing mark.");
+		free(err);
+		return;
+	}
 	if (res != GW_OK) {
 		web_send_store_error(r, res, err);
 		free(err);

@@ -1,8 +1,8 @@
 /*
- * page_contacts.c - staff change a contact's address or remove the
- * contact, from the contacts list in the thread page's staff box:
- * the two small forms under each contact, POST /c/ID/email and
- * POST /c/ID/remove.
+ * page_contacts.c - staff change a contact's address, turn their
+ * notifications on or off, or remove the contact, from the people list
+ * in the thread page's staff box: POST /c/ID/email, /c/ID/notify and
+ * /c/ID/remove.
  *
  * Who may: staff who see the contact's account (owners and admins, or a
  * member assigned to it).  A client is refused (403); staff of other
@@ -162,5 +162,32 @@ void web_handle_contact_remove(struct web_req *r)
 		free(err);
 		return;
 	}
+	back(r);
+}
+
+/* POST /c/ID/notify, on=1 or on=0: staff turn a contact's emails on or off. */
+void web_handle_contact_notify(struct web_req *r)
+{
+	const char *on = web_form_get(&r->form, "on");
+	struct store_contact k;
+	char *err = NULL;
+	enum gw_result res;
+
+	if (start(r, &k) < 0)
+		return;
+	store_contact_clear(&k);
+	if (on == NULL || (strcmp(on, "0") != 0 && strcmp(on, "1") != 0)) {
+		web_send_error(r, 400, "Nothing was changed: \"on\" must be 1 or 0.");
+		return;
+	}
+	res = store_contact_set_notify_by(r->store, r->id, on[0] == '1', STORE_NOTIFY_BY_STAFF,
+					  NULL, &err);
+	if (res != GW_OK) {
+		web_send_store_error(r, res, err);
+		free(err);
+		return;
+	}
+	snprintf(r->audit_target, sizeof(r->audit_target), "contact %lld notifications %s",
+		 (long long)r->id, on[0] == '1' ? "on" : "off");
 	back(r);
 }

@@ -199,6 +199,29 @@ static int client_may_create(struct web_req *r)
 	return ok;
 }
 
+/* A client whose emails are off (their unsubscribe link, or staff) may
+ * turn them on again here. */
+static void render_my_emails(struct web_req *r, struct buf *o)
+{
+	struct store_contact c;
+
+	memset(&c, 0, sizeof(c));
+	if (store_contact_get(r->store, r->sess.id, &c, NULL) != GW_OK || c.notify ||
+	    c.removed_at != 0)
+		goto out;
+	buf_puts(o, "<section class=\"card notice emails-off\" id=\"emails\"><h2>");
+	buf_puts(o, c.unsubscribed ? "You unsubscribed from our emails"
+				   : "Emails about your chats are off");
+	buf_puts(o, "</h2><p>We do not email you when there is news in your chats.</p>"
+		    "<form method=\"post\" action=\"/me/emails\">");
+	web_render_csrf(r, o);
+	buf_puts(o, "<input type=\"hidden\" name=\"on\" value=\"1\">"
+		    "<button class=\"primary\" type=\"submit\">Turn emails on</button></form>"
+		    "</section>");
+out:
+	store_contact_clear(&c);
+}
+
 static void send_home(struct web_req *r, int code, const char *error,
 		      const struct web_form *pf)
 {
@@ -243,6 +266,8 @@ static void send_home(struct web_req *r, int code, const char *error,
 	render_error(&main, error);
 	if (staff)
 		web_render_bouncing_notice(r, &main);
+	else
+		render_my_emails(r, &main);
 	if (staff)
 		staff_new_form(r, &main, pf);
 	else if (client_may_create(r))
@@ -430,4 +455,32 @@ void web_handle_new_chat(struct web_req *r)
 		new_by_staff(r);
 	else
 		new_by_contact(r);
+}
+
+/* ---- POST /me/emails ------------------------------------------------------ */
+
+void web_handle_my_emails(struct web_req *r)
+{
+	const char *on = web_form_get(&r->form, "on");
+	char *err = NULL;
+	enum gw_result res;
+
+	if (r->sess.kind != STORE_CONTACT) {
+		web_send_error(r, 403, "Only a client turns their own emails on or off.");
+		return;
+	}
+	if (on == NULL || (strcmp(on, "0") != 0 && strcmp(on, "1") != 0)) {
+		send_home(r, 400, "Nothing was changed: \"on\" must be 1 or 0.", NULL);
+		return;
+	}
+	res = store_contact_set_notify_by(r->store, r->sess.id, on[0] == '1',
+					  STORE_NOTIFY_BY_CONTACT, NULL, &err);
+	if (res != GW_OK) {
+		web_send_store_error(r, res, err);
+		free(err);
+		return;
+	}
+	log_info("web: contact %lld turned emails %s", (long long)r->sess.id,
+		 on[0] == '1' ? "on" : "off");
+	web_send_redirect(r, "/");
 }

@@ -1,8 +1,9 @@
 /*
  * page_thread.c - the thread page: subject, reminder bell and schedule,
  * the client's tasks, the timeline of messages, notes and files, the
- * read-mark form, the reply form and, for staff, the links to the firm's
- * systems (refs.c) and the thread's settings.
+ * read-mark form, the reply form and, for staff, the warning above it when
+ * no contact will be emailed, the links to the firm's systems (refs.c),
+ * the thread's settings and who gets this (page_people.c).
  *
  * Layout ids the script relies on (static/app.js): #thread (data-events),
  * #bell, #tasks, #timeline, #markread, #replyform.  The script swaps
@@ -22,6 +23,7 @@ struct page {
 	struct buf *out;
 	char *firm;
 	const struct web_ref_form *refform; /* a refused "add link", or NULL */
+	struct store_recipients *people;    /* staff only: who gets this, or NULL */
 	/* Names of uploaders who did not write a message. */
 	struct {
 		enum store_kind kind;
@@ -261,6 +263,8 @@ static void render_reply(struct page *pg, const char *draft)
 	struct buf *o = pg->out;
 
 	buf_puts(o, "<section class=\"card reply\" id=\"reply\">");
+	if (!t->archived)
+		web_render_nobody_warning(o, pg->people);
 	if (t->archived) {
 		buf_puts(o, "<p class=\"muted\">This chat is archived; it cannot get new "
 			    "messages.</p></section>");
@@ -324,7 +328,8 @@ static void render_staff_box(struct page *pg)
 	buf_puts(o, ".</p>");
 	web_render_refs_box(pg->r, o, pg->view, pg->refform);
 	web_render_account_hold(pg->r, o, t->account_id, t->id);
-	web_render_account_contacts(pg->r, o, t->account_id, t->id);
+	if (pg->people != NULL)
+		web_render_people(pg->r, o, t->id, pg->people);
 	buf_puts(o, "</section>");
 }
 
@@ -389,6 +394,7 @@ static void send_thread(struct web_req *r, int64_t thread_id, int code, const ch
 {
 	struct web *web = r->web;
 	struct store_thread_view view;
+	struct store_recipients people;
 	struct buf main = BUF_INIT, page = BUF_INIT;
 	struct page pg;
 	enum gw_result res;
@@ -397,6 +403,7 @@ static void send_thread(struct web_req *r, int64_t thread_id, int code, const ch
 	int cacheable;
 
 	memset(&view, 0, sizeof(view));
+	memset(&people, 0, sizeof(people));
 	if (r->sess.kind == 0) {
 		web_send_error(r, 403, "Please open the link in your most recent email "
 				       "to see this chat.");
@@ -420,8 +427,16 @@ static void send_thread(struct web_req *r, int64_t thread_id, int code, const ch
 		web_send_store_error(r, res, err);
 		goto out;
 	}
+	if (r->sess.kind == STORE_STAFF) {
+		res = store_thread_recipients(r->store, thread_id, &people, &err);
+		if (res != GW_OK) {
+			web_send_store_error(r, res, err);
+			goto out;
+		}
+	}
 	memset(&pg, 0, sizeof(pg));
 	pg.r = r;
+	pg.people = r->sess.kind == STORE_STAFF ? &people : NULL;
 	pg.view = &view;
 	pg.out = &main;
 	pg.firm = web_firm_name(r);
@@ -439,4 +454,5 @@ out:
 	buf_release(&main);
 	buf_release(&page);
 	store_thread_view_clear(&view);
+	store_recipients_clear(&people);
 }

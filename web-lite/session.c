@@ -471,7 +471,8 @@ void web_handle_unsubscribe(struct web_req *r, const char *token)
 		return;
 	}
 	if (c.kind == LINK_CONTACT)
-		res = store_contact_set_notify(r->store, c.principal_id, 0, &err);
+		res = store_contact_set_notify_by(r->store, c.principal_id, 0,
+						  STORE_NOTIFY_BY_UNSUBSCRIBE, NULL, &err);
 	else
 		res = store_staff_set_notify(r->store, c.principal_id, 0, &err);
 	if (res != GW_OK) {
@@ -482,7 +483,12 @@ void web_handle_unsubscribe(struct web_req *r, const char *token)
 	log_info("web: %s %lld unsubscribed", c.kind == LINK_CONTACT ? "contact" : "staff",
 		 (long long)c.principal_id);
 	buf_puts(&main, "<section class=\"card notice\"><h1>You are unsubscribed</h1>"
-			"<p>We will not email you about new messages any more.</p></section>");
+			"<p>We will not email you about new messages any more.</p>");
+	/* a client signs in with the link; a staff member's way back is staff's */
+	if (c.kind == LINK_CONTACT)
+		buf_puts(&main, "<p>Changed your mind? Your chats page has a button to turn "
+				"emails on again.</p>");
+	buf_puts(&main, "</section>");
 	web_send_page(r, 200, "Unsubscribed", &main);
 	buf_release(&main);
 }

@@ -524,8 +524,11 @@ void web_handle_attachment(struct web_req *r, int64_t attachment_id);
  * it waits and until when (the store holds it at due time). */
 void web_render_reminder_hold(struct web_req *r, struct buf *o, int64_t account_id,
 			      int64_t next_due);
-void web_render_account_contacts(struct web_req *r, struct buf *o, int64_t account_id,
-				 int64_t thread_id);
+/* "bouncing since DATE because REASON" and the clear button returning to
+ * back_thread (0 = home); "away until DAY" while away_resume_at is ahead. */
+void web_render_bouncing(struct web_req *r, struct buf *o, int64_t contact_id,
+			 int64_t bounced_at, const char *reason, int64_t back_thread);
+void web_render_away(struct buf *o, const char *away_until, int64_t away_resume_at);
 void web_render_bouncing_notice(struct web_req *r, struct buf *o);
 void web_handle_clear_bounce(struct web_req *r);
 /* page_contacts.c: under a contact in the staff box, the forms to change
@@ -536,6 +539,15 @@ void web_render_contact_forms(struct web_req *r, struct buf *o,
 			      const struct store_contact *k, int64_t back_thread);
 void web_handle_contact_email(struct web_req *r);
 void web_handle_contact_remove(struct web_req *r);
+void web_handle_contact_notify(struct web_req *r);
+/* page_people.c: the warning above the reply form when no contact will be
+ * emailed (nothing when one will), and the people list of the staff box
+ * with the notification switches and the follow button. */
+void web_render_nobody_warning(struct buf *o, const struct store_recipients *rc);
+void web_render_people(struct web_req *r, struct buf *o, int64_t thread_id,
+		       const struct store_recipients *rc);
+/* page_home.c: POST /me/emails, a contact turns their own emails on. */
+void web_handle_my_emails(struct web_req *r);
 
 /* ---- sse.c --------------------------------------------------------------- */
 

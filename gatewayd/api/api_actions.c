@@ -81,8 +81,13 @@ void api_messages_post(struct api_req *r)
 		api_fail(r, res, error, res == GW_INVALID ? "body" : NULL);
 		return;
 	}
-	api_created(r, api_json_message(&m));
+	json_t *o = api_json_message(&m);
+
 	store_message_clear(&m);
+	/* staff learn at once when no contact gets their message */
+	if (kind == STORE_STAFF && api_add_nobody_emailed(r, o, r->ids[0]) < 0)
+		return;
+	api_created(r, o);
 }
 
 /* ---- tasks ---- */
@@ -254,8 +259,11 @@ void api_threads_resend(struct api_req *r)
 		return;
 	}
 	r->wake = 1;
-	api_reply(r, 200, json_pack("{s:I, s:i}", "thread_id", (json_int_t)r->ids[0],
-				    "queued", n));
+	json_t *o = json_pack("{s:I, s:i}", "thread_id", (json_int_t)r->ids[0], "queued", n);
+
+	if (api_add_nobody_emailed(r, o, r->ids[0]) < 0)
+		return;
+	api_reply(r, 200, o);
 }
 
 /* ---- reminders ---- */

@@ -194,6 +194,16 @@ json_t *api_json_ref(const struct store_thread_ref *f);
 json_t *api_json_refs(const struct store_thread_ref *refs, size_t n);
 json_t *api_json_inbound(const struct store_inbound *in);
 
+/* ---- api_recipients.c ---- */
+
+json_t *api_json_recipients(const struct store_recipients *rc);
+/* Set o's "nobody_emailed" for thread_id (null or the sentence); on a
+ * failure o is freed, the error replied and -1 returned. */
+int api_add_nobody_emailed(struct api_req *r, json_t *o, int64_t thread_id);
+void api_threads_recipients(struct api_req *r);
+void api_threads_follow(struct api_req *r);
+void api_threads_unfollow(struct api_req *r);
+
 /* ---- handlers ---- */
 
 /* api_webhooks.c */

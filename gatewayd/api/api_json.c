@@ -440,6 +440,9 @@ json_t *api_json_contact(const struct store_contact *k)
 	set(o, "name", json_string(k->name));
 	set(o, "email", json_string(k->email));
 	set(o, "notify", json_boolean(k->notify));
+	/* notify off by their own unsubscribe link, and the state in one word */
+	set(o, "unsubscribed", json_boolean(k->unsubscribed));
+	set(o, "email_state", json_string(store_reach_name(store_contact_reach(k))));
 	set(o, "may_create_chats", json_boolean(k->may_create_chats));
 	set(o, "email_status", json_string(store_email_status_name(k->email_status)));
 	set(o, "bounce_reason", api_json_str(k->bounce_reason));

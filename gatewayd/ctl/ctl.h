@@ -186,6 +186,12 @@ int ctl_cmd_thread_read(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_thread_archive(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_thread_reopen(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_thread_resend(struct ctl *c, const struct ctl_args *a);
+/* ctl_recipients.c */
+int ctl_cmd_thread_people(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_thread_follow(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_thread_unfollow(struct ctl *c, const struct ctl_args *a);
+/* "Nobody will be emailed: ..." for the thread, or NULL; malloc'd. */
+char *ctl_nobody_emailed(struct ctl *c, int64_t thread);
 int ctl_cmd_message_post(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_task_done(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_reminders_set(struct ctl *c, const struct ctl_args *a);

@@ -48,7 +48,10 @@ int ctl_cmd_contact_show(struct ctl *c, const struct ctl_args *a)
 	} else {
 		printf("contact %lld: %s <%s>\n", (long long)k.id, k.name, k.email);
 		printf("account:      %lld %s\n", (long long)acc.id, acc.name);
-		printf("notify:       %s\n", k.notify ? "on" : "off");
+		printf("notify:       %s", k.notify ? "on" : k.unsubscribed ? "off (unsubscribed)" : "off");
+		if (!k.notify && k.notify_changed_at != 0)
+			printf(" since %s", ctl_time(k.notify_changed_at, tbuf));
+		printf("\n");
 		printf("may create:   %s\n", k.may_create_chats ? "yes" : "no");
 		printf("email status: ");
 		print_status(&k);

@@ -162,6 +162,9 @@ json_t *ctl_json_contact(const struct store_contact *k)
 	json_object_set_new(o, "name", json_string(k->name));
 	json_object_set_new(o, "email", json_string(k->email));
 	json_object_set_new(o, "notify", json_boolean(k->notify));
+	json_object_set_new(o, "unsubscribed", json_boolean(k->unsubscribed));
+	json_object_set_new(o, "email_state",
+			    json_string(store_reach_name(store_contact_reach(k))));
 	json_object_set_new(o, "may_create_chats", json_boolean(k->may_create_chats));
 	json_object_set_new(o, "email_status",
 			    json_string(store_email_status_name(k->email_status)));

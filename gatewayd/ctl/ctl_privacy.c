@@ -31,6 +31,8 @@ static const struct ctl_audited {
 	{ "thread archive", "archive", 't' },
 	{ "thread reopen", "reopen", 't' },
 	{ "thread resend", "resend", 't' },
+	{ "thread follow", "follow", 't' },
+	{ "thread unfollow", "follow", 't' },
 	{ "thread link", "link", 't' },
 	{ "thread unlink", "link", 't' },
 	{ "message post", "post", 't' },
@@ -39,6 +41,7 @@ static const struct ctl_audited {
 	{ "link", "view", 't' },
 	{ "contact email", "contact", 'x' },
 	{ "contact remove", "contact", 'x' },
+	{ "contact notify", "contact", 'x' },
 	{ "contact clear-bounce", "contact", 'x' },
 	{ "contact revoke", "contact", 'x' },
 	{ "account hold", "hold", 'a' },
@@ -120,7 +123,8 @@ static int append_entry(struct ctl *c, const struct ctl_audited *au,
 	} else {
 		snprintf(target, sizeof(target), "gatewayctl %s", c->cmd);
 	}
-	if (strcmp(c->cmd, "account hold") == 0 && a->npos > 1)
+	if ((strcmp(c->cmd, "account hold") == 0 || strcmp(c->cmd, "contact notify") == 0) &&
+	    a->npos > 1)
 		snprintf(target + strlen(target), sizeof(target) - strlen(target), " %s",
 			 strcmp(a->pos[1], "on") == 0 ? "on" : "off");
 	in.target = target;

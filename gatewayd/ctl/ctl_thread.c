@@ -387,13 +387,20 @@ int ctl_cmd_message_post(struct ctl *c, const struct ctl_args *a)
 	r = store_message_post(c->store, thread, kind, author, body, &id, &error);
 	if (r != GW_OK)
 		return ctl_store_fail(c, r, error);
+	/* stdout stays the id alone, for scripts; the warning goes beside it */
+	char *nobody = kind == STORE_STAFF ? ctl_nobody_emailed(c, thread) : NULL;
+
 	if (c->json)
-		ctl_json_print(json_pack("{s:I, s:I, s:s, s:I}", "id", (json_int_t)id,
+		ctl_json_print(json_pack("{s:I, s:I, s:s, s:I, s:o}", "id", (json_int_t)id,
 					 "thread_id", (json_int_t)thread,
 					 "author_kind", store_kind_name(kind),
-					 "author_id", (json_int_t)author));
+					 "author_id", (json_int_t)author,
+					 "nobody_emailed", ctl_json_str(nobody)));
 	else
 		printf("%lld\n", (long long)id);
+	if (nobody != NULL && !c->json)
+		fprintf(stderr, "gatewayctl: message post: %s\n", nobody);
+	free(nobody);
 	return 0;
 }
 
@@ -495,10 +502,16 @@ int ctl_cmd_thread_resend(struct ctl *c, const struct ctl_args *a)
 	r = store_thread_resend(c->store, id, 0, &n, &error);
 	if (r != GW_OK)
 		return ctl_store_fail(c, r, error);
+	char *nobody = ctl_nobody_emailed(c, id);
+
 	if (c->json)
-		ctl_json_print(json_pack("{s:I, s:i}", "id", (json_int_t)id, "queued", n));
+		ctl_json_print(json_pack("{s:I, s:i, s:o}", "id", (json_int_t)id, "queued", n,
+					 "nobody_emailed", ctl_json_str(nobody)));
 	else
 		printf("thread %lld: %d email%s queued\n", (long long)id, n, n == 1 ? "" : "s");
+	if (nobody != NULL && !c->json)
+		printf("%s\n", nobody);
+	free(nobody);
 	return 0;
 }
 

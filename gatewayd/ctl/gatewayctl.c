@@ -243,11 +243,29 @@ static const struct ctl_cmd commands[] = {
 	  opts_none, 1, 1, 0, ctl_cmd_thread_reopen },
 	{ "thread", "resend", "THREAD_ID",
 	  "Email every notify-on contact of the thread again now; prints how\n"
-	  "many emails were queued.  The reminder schedule is unchanged.\n",
+	  "many emails were queued and, when no contact gets one, why\n"
+	  "(\"Nobody will be emailed: ...\").  The reminder schedule is unchanged.\n",
 	  opts_none, 1, 1, 0, ctl_cmd_thread_resend },
+	{ "thread", "people", "THREAD_ID",
+	  "Who gets the thread's emails: each contact of its account with their\n"
+	  "state (emailed, notifications_off, unsubscribed, bouncing, removed)\n"
+	  "and since when, and the staff told when the client replies (assigned\n"
+	  "to the account, standing in as nobody is, following the thread).\n",
+	  opts_none, 1, 1, 0, ctl_cmd_thread_people },
+	{ "thread", "follow", "THREAD_ID --by staff:ID",
+	  "That staff member is told when the client replies in the thread,\n"
+	  "even when not assigned to its account.  Whoever posts in a thread\n"
+	  "or is mentioned in it follows it already.\n",
+	  opts_by, 1, 1, 0, ctl_cmd_thread_follow },
+	{ "thread", "unfollow", "THREAD_ID --by staff:ID",
+	  "No longer told of the client's replies, unless assigned to the\n"
+	  "thread's account.\n",
+	  opts_by, 1, 1, 0, ctl_cmd_thread_unfollow },
 
 	{ "message", "post", "THREAD_ID --from staff:ID|contact:ID --body B",
-	  "Post a message; prints its id.  @Name mentions a staff member.\n",
+	  "Post a message; prints its id.  @Name mentions a staff member.  A\n"
+	  "staff message that no contact will get says why on stderr\n"
+	  "(\"Nobody will be emailed: ...\"; in --json, nobody_emailed).\n",
 	  opts_message_post, 1, 1, 0, ctl_cmd_message_post },
 
 	{ "task", "done", "TASK_ID --by contact:ID|staff:ID",

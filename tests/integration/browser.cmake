@@ -18,6 +18,15 @@ if(TARGET gatewayd AND TARGET gatewayctl AND TARGET gw_web)
     SKIP_RETURN_CODE 77
     RESOURCE_LOCK browser
     TIMEOUT 300)
+  # Who gets this: the people list and the "Nobody will be emailed"
+  # warning on the staff thread page (people.cjs).
+  add_test(NAME browser_people
+    COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/browser/run.sh people.cjs)
+  set_tests_properties(browser_people PROPERTIES
+    ENVIRONMENT "GATEWAYD=$<TARGET_FILE:gatewayd>;GATEWAYCTL=$<TARGET_FILE:gatewayctl>;GW_BUILD_DIR=${CMAKE_BINARY_DIR}"
+    SKIP_RETURN_CODE 77
+    RESOURCE_LOCK browser
+    TIMEOUT 300)
   # A client's out-of-office reply on the staff thread page, delivered
   # through gatewayd-pipe.
   if(TARGET gatewayd-pipe)

@@ -25,3 +25,13 @@ gw_add_test(test_api_audit
 target_compile_definitions(test_api_audit PRIVATE
   GATEWAYCTL_BIN="$<TARGET_FILE:gatewayctl>")
 add_dependencies(test_api_audit gatewayctl)
+
+# Who gets a thread's emails and following, through the API and gatewayctl.
+gw_add_test(test_api_recipients
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_api_recipients.c
+          ${CMAKE_CURRENT_LIST_DIR}/test_api_util.c
+  LIBS gw_api gw_admin gw_store gw_common
+       PkgConfig::JANSSON PkgConfig::LIBEVENT PkgConfig::SQLITE3 Threads::Threads)
+target_compile_definitions(test_api_recipients PRIVATE
+  GATEWAYCTL_BIN="$<TARGET_FILE:gatewayctl>")
+add_dependencies(test_api_recipients gatewayctl)

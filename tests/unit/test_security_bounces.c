@@ -268,8 +268,16 @@ static void test_security_bounces_clear_needs_the_account(void **state)
 	assert_int_equal(l.items[0].id, f.jane);
 	assert_string_equal(l.items[0].bounce_reason, "5.1.1 gone");
 	store_contact_list_free(&l);
+	/* a member of the account sees the mark, and an owner or admin clears it */
+	assert_int_equal(store_contact_clear_bounce(f.store, f.jane, member, &err), GW_PERMFAIL);
+	assert_non_null(strstr(err, "only owners and admins"));
+	free(err);
+	err = NULL;
+	assert_true(fx_bouncing(&f, f.jane));
+	assert_int_equal(store_staff_set_role(f.store, member, STORE_ROLE_ADMIN, &err), GW_OK);
 	assert_int_equal(store_contact_clear_bounce(f.store, f.jane, member, &err), GW_OK);
 	assert_false(fx_bouncing(&f, f.jane));
+	assert_int_equal(store_staff_set_role(f.store, member, STORE_ROLE_MEMBER, &err), GW_OK);
 	/* a member is never mailed about it */
 	assert_int_equal(fx_int(&f, "SELECT count(*) FROM outbox WHERE kind ="
 				" 'staff_contacts_bouncing' AND recipient_id = %lld", (long long)member),

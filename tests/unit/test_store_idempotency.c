@@ -32,6 +32,13 @@ static void test_store_idempotency_migrates_version_1(void **state)
 {
 	struct fx *f = *state;
 
+	/* A thread where the owner wrote and the client mentioned the
+	 * member: migration 10 makes both followers. */
+	int64_t tid = fx_chat(f, f->acc1, "Before followers", "Hello", 0, 0, 0);
+	char *err = NULL;
+
+	CHECK_OK(store_message_post(f->s, tid, STORE_CONTACT, f->c1, "@Max Member see this",
+				    NULL, &err), err);
 	/* A database as the first release left it: no table, version 1. */
 	store_close(&f->s);
 	fx_exec(f, "DROP TABLE idempotency_keys");
@@ -53,6 +60,10 @@ static void test_store_idempotency_migrates_version_1(void **state)
 	fx_exec(f, "ALTER TABLE contacts DROP COLUMN away_until");
 	fx_exec(f, "ALTER TABLE contacts DROP COLUMN away_resume_at");
 	fx_exec(f, "DROP TABLE imap_state");  /* migration 10: the IMAP reader's place in its mailbox */
+	/* migration 11: followers and who turned a contact's emails off */
+	fx_exec(f, "DROP TABLE thread_followers");
+	fx_exec(f, "ALTER TABLE contacts DROP COLUMN notify_off_by");
+	fx_exec(f, "ALTER TABLE contacts DROP COLUMN notify_changed_at");
 	fx_exec(f, "PRAGMA user_version = 1");
 	f->s = fx_open(f, 1000);
 	assert_int_equal(store_schema_version(f->s), STORE_SCHEMA_VERSION);
@@ -60,6 +71,11 @@ static void test_store_idempotency_migrates_version_1(void **state)
 				" name IN ('idempotency_keys', 'idempotency_created')"), 2);
 	/* The data of version 1 is still there. */
 	assert_int_equal(fx_int(f, "SELECT count(*) FROM accounts"), 3);
+	assert_int_equal(fx_int(f, "SELECT count(*) FROM thread_followers WHERE thread_id = %lld"
+				" AND staff_id IN (%lld, %lld)", (long long)tid, (long long)f->owner,
+				(long long)f->member2), 2);
+	assert_int_equal(fx_int(f, "SELECT count(*) FROM contacts WHERE notify_off_by IS NOT NULL"),
+			 0);
 }
 
 static void test_store_idempotency_stored_response_read_back(void **state)

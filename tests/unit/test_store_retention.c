@@ -123,6 +123,11 @@ static void test_store_retention_deletes_exactly_what_is_older(void **state)
 	assert_int_equal(fx_int(f, "SELECT count(*) FROM mentions"), 0);
 	assert_int_equal(fx_int(f, "SELECT count(*) FROM thread_refs WHERE thread_id = %lld",
 				(long long)old), 0);
+	/* its followers (the owner started it) went too; the others' stay */
+	assert_int_equal(fx_int(f, "SELECT count(*) FROM thread_followers WHERE thread_id = %lld",
+				(long long)old), 0);
+	assert_int_equal(fx_int(f, "SELECT count(*) FROM thread_followers WHERE thread_id = %lld",
+				(long long)open), 1);
 	assert_int_equal(fx_int(f, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
 	/* its own file is gone after the commit; the shared content stays */
 	assert_false(exists(only_path));
