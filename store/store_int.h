@@ -111,6 +111,9 @@ enum gw_result store_text_check(const char *what, const char *s, size_t max,
 enum gw_result store_text_check_email(const char *what, const char *s, char **error_r);
 /* "Jane" from "Jane Smith" (malloc'd; "" for ""). */
 char *store_text_first_word(const char *name);
+/* body with the "@" of each mention of names (one a line) dropped: what a
+ * client reads (malloc'd). */
+char *store_text_unmention(const char *body, const char *names);
 /* Lowercase ASCII copy (malloc'd). */
 char *store_text_lower(const char *s);
 /* "25 November 2026" (UTC) */

@@ -189,6 +189,50 @@ static void test_store_notes_webhook_visibility(void **state)
 				(long long)m2), 1);
 }
 
+/* Resend and the emails' content: never the note; a client reads a
+ * mention as the plain name, staff as written. */
+static void test_store_notes_never_in_client_mail(void **state)
+{
+	struct fx *f = *state;
+	char *err = NULL;
+	int64_t acc = f->acc1, tid, visible, note;
+	struct store_chat_new c = {
+		.account_ids = &acc, .n_accounts = 1, .staff_id = f->member,
+		.subject = "Year end", .body = "Please upload.", .show_content = 1,
+	};
+	CHECK_OK(store_chat_create(f->s, &c, &tid, &err), err);
+	CHECK_OK(post(f, tid, STORE_STAFF, f->member, "@Adam Admin and @Mia will call you", 0, 0,
+		      &visible, NULL, &err), err);
+	CHECK_OK(post(f, tid, STORE_STAFF, f->member, "Secret: they owe us", 1, 0, &note, NULL,
+		      &err), err);
+	int n = 0;
+	CHECK_OK(store_thread_resend(f->s, tid, f->member, &n, &err), err);
+	assert_int_equal(n, 2);
+	assert_int_equal(OUTBOX(f, "kind = 'resend' AND message_id = %lld", (long long)visible), 2);
+	assert_int_equal(OUTBOX(f, "recipient_kind = 'contact' AND message_id = %lld",
+				(long long)note), 0);
+
+	struct store_compose k;
+	int64_t row = fx_int(f, "SELECT id FROM outbox WHERE kind = 'resend'"
+			     " AND recipient_id = %lld", (long long)f->c1);
+	CHECK_OK(store_compose_get(f->s, row, &k, &err), err);
+	assert_string_equal(k.body, "Adam Admin and Mia will call you");
+	store_compose_clear(&k);
+	row = fx_int(f, "SELECT id FROM outbox WHERE kind = 'staff_mention'"
+		     " AND recipient_id = %lld", (long long)f->admin);
+	CHECK_OK(store_compose_get(f->s, row, &k, &err), err);
+	assert_string_equal(k.body, "@Adam Admin and @Mia will call you");
+	store_compose_clear(&k);
+
+	/* a row that pointed a contact at the note would carry no text */
+	fx_exec(f, "UPDATE outbox SET message_id = %lld WHERE kind = 'resend'", (long long)note);
+	row = fx_int(f, "SELECT id FROM outbox WHERE kind = 'resend'"
+		     " AND recipient_id = %lld", (long long)f->c1);
+	CHECK_OK(store_compose_get(f->s, row, &k, &err), err);
+	assert_string_equal(k.body, "");
+	store_compose_clear(&k);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
 
 int main(void)
@@ -198,6 +242,7 @@ int main(void)
 		T(test_store_notes_contact_cannot),
 		T(test_store_notes_mention_rules),
 		T(test_store_notes_webhook_visibility),
+		T(test_store_notes_never_in_client_mail),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
