@@ -78,6 +78,19 @@ static void test_store_notes_internal_stays_with_staff(void **state)
 	assert_int_equal(v.messages[v.n_messages - 1].staff_only, 1);
 	store_thread_view_clear(&v);
 
+	/* nor does the contact's person export */
+	struct store_person pe;
+	CHECK_OK(store_person_get(f->s, STORE_CONTACT, f->c1, &pe, &err), err);
+	for (size_t i = 0; i < pe.n_threads; i++) {
+		CHECK_OK(store_person_thread(f->s, &pe, i, &v, &err), err);
+		for (size_t k = 0; k < v.n_messages; k++)
+			assert_int_not_equal(v.messages[k].id, note);
+		store_thread_view_clear(&v);
+	}
+	for (size_t i = 0; i < pe.outbox.count; i++)
+		assert_int_not_equal(pe.outbox.items[i].message_id, note);
+	store_person_clear(&pe);
+
 	/* a later reopen or change of reminders concerns the client message */
 	CHECK_OK(store_thread_set_reminders(f->s, tid, f->owner, 1, 5, 2, &err), err);
 	assert_int_equal(fx_int(f, "SELECT rem_message_id FROM threads WHERE id = %lld",
