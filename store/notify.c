@@ -261,6 +261,11 @@ static int word_char(unsigned char c)
 	       c == '_' || c == '-' || c >= 0x80;
 }
 
+static int name_start(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
+}
+
 /* Length of name matched case-insensitively at p and ending at a word
  * boundary; 0 if it does not match. */
 static size_t match_at(const char *p, const char *name)
@@ -439,13 +444,23 @@ enum gw_result store_notify_mentions(struct store *s, const struct store_mention
 	size_t n_ids = 0, cap_ids = 0;
 	int unseen = 0;
 	const char *unknown = NULL;
-	for (const char *p = m->body; res == GW_OK && (p = strchr(p, '@')) != NULL; p++) {
-		if (!mention_start(m->body, p))
+	int in_code = 0;
+	for (const char *p = m->body; res == GW_OK && *p != '\0'; p++) {
+		/* `@decorator` in code is code: a run of backticks opens or
+		 * closes a code span or block. */
+		if (*p == '`') {
+			while (p[1] == '`')
+				p++;
+			in_code = !in_code;
+			continue;
+		}
+		if (in_code || !mention_start(m->body, p))
 			continue;
 		ssize_t i = mention_at(p + 1, st, n);
 		if (i < 0) {
-			/* A colleague's name mistyped; contacts' @words are text. */
-			if (author != NULL && unknown == NULL && word_char((unsigned char)p[1]))
+			/* A colleague's name mistyped ("@2pm" is no name);
+			 * contacts' @words are text. */
+			if (author != NULL && unknown == NULL && name_start((unsigned char)p[1]))
 				unknown = p + 1;
 			continue;
 		}

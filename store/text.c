@@ -143,8 +143,11 @@ static int names_at(const char *p, const char *names)
 char *store_text_unmention(const char *body, const char *names)
 {
 	struct buf b = BUF_INIT;
+	int in_code = 0;
 	for (const char *p = body; *p != '\0'; p++) {
-		if (*p == '@' && (p == body || (!mention_word_char((unsigned char)p[-1]) &&
+		if (*p == '`')
+			in_code = p[1] == '`' ? in_code : !in_code;
+		if (!in_code && *p == '@' && (p == body || (!mention_word_char((unsigned char)p[-1]) &&
 						p[-1] != '\\')) &&
 		    names_at(p + 1, names))
 			continue;

@@ -61,7 +61,7 @@ void web_render_mentions(const char *html, size_t len, const char *names, int st
 			 struct buf *out)
 {
 	const char *p = html, *end = html + len, *run = html;
-	int in_tag = 0;
+	int in_tag = 0, in_code = 0;
 
 	if (names == NULL || names[0] == '\0') {
 		buf_append(out, html, len);
@@ -70,11 +70,17 @@ void web_render_mentions(const char *html, size_t len, const char *names, int st
 	for (; p < end; p++) {
 		size_t l;
 
-		if (*p == '<')
+		if (*p == '<') {
 			in_tag = 1;
-		else if (*p == '>')
+			/* the store reads no mention in code: neither do we */
+			if ((size_t)(end - p) >= 6 && strncmp(p, "<code", 5) == 0)
+				in_code = 1;
+			else if ((size_t)(end - p) >= 7 && strncmp(p, "</code", 6) == 0)
+				in_code = 0;
+		} else if (*p == '>') {
 			in_tag = 0;
-		if (in_tag || *p != '@' || (p > html && word_char((unsigned char)p[-1])))
+		}
+		if (in_tag || in_code || *p != '@' || (p > html && word_char((unsigned char)p[-1])))
 			continue;
 		if ((l = mention_len(p + 1, end, names)) == 0)
 			continue;

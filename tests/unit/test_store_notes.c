@@ -168,8 +168,8 @@ static void test_store_notes_mention_rules(void **state)
 
 	/* escaped and address forms are text; a contact's @word is text and
 	 * a contact's mention of who cannot see the account writes nothing */
-	CHECK_OK(post(f, tid, STORE_STAFF, f->owner, "write to a@b.example, \\@handle", 0, 0,
-		      &m, NULL, &err), err);
+	CHECK_OK(post(f, tid, STORE_STAFF, f->owner, "write to a@b.example, \\@handle at @2pm,"
+		      " `@decorator` and ```\n@Adam Admin\n```", 0, 0, &m, NULL, &err), err);
 	assert_int_equal(fx_int(f, "SELECT count(*) FROM mentions WHERE message_id = %lld",
 				(long long)m), 0);
 	int64_t t2 = fx_chat(f, f->acc2, "Beta", "Hi", 0, 0, 0);

@@ -179,11 +179,13 @@ static void test_web_notes_mention_shown(void **state)
 	struct wresp r;
 
 	WFX_CHECK(store_staff_assign(f->s, f->other, f->acc_a, 1, &err), err);
-	reply(f, owner, f->ta, "body=Hi%2C+%40Otto+will+call+you.+Mail+a%40b.example", &r);
+	reply(f, owner, f->ta, "body=Hi%2C+%40Otto+will+call+you.+Mail+a%40b.example+%60%40Otto%60",
+	      &r);
 	assert_int_equal(r.status, 303);
 	wresp_clear(&r);
 	p = page(f, owner, f->ta);
 	assert_non_null(strstr(p, "Hi, <span class=\"mention\">@Otto</span> will call you."));
+	assert_non_null(strstr(p, "<code>@Otto</code>"));
 	assert_non_null(strstr(p, "<datalist id=\"mentionlist\">"));
 	assert_non_null(strstr(p, "<option value=\"Otto Other\" data-sees=\"1\">"));
 	free(p);
@@ -191,7 +193,8 @@ static void test_web_notes_mention_shown(void **state)
 	assert_non_null(strstr(p, "Hi, Otto will call you."));
 	assert_non_null(strstr(p, "a@b.example"));
 	assert_null(strstr(p, "class=\"mention\""));
-	assert_null(strstr(p, "@Otto"));
+	assert_null(strstr(p, "Hi, @Otto"));
+	assert_non_null(strstr(p, "<code>@Otto</code>"));
 	free(p);
 	free(owner);
 	free(anna);
