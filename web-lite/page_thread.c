@@ -269,8 +269,7 @@ static void render_bell(struct page *pg)
 	buf_puts(o, "</div>");
 }
 
-/* Staff: the internal-note switch and, after a refused mention, the
- * offer to assign and post. */
+/* Staff: the internal-note switch and the colleagues to suggest. */
 static void render_reply_staff(struct page *pg, const struct web_reply_draft *d)
 {
 	struct buf *o = pg->out;
@@ -280,9 +279,6 @@ static void render_reply_staff(struct page *pg, const struct web_reply_draft *d)
 		      "<span class=\"muted\">(only staff see it; the client is not "
 		      "emailed)</span></label>",
 		   d != NULL && d->internal ? " checked" : "");
-	if (d != NULL && d->offer_assign)
-		buf_puts(o, "<button class=\"assign\" type=\"submit\" name=\"assign_mentioned\" "
-			    "value=\"1\">Assign to this account and post</button>");
 	web_render_mention_list(pg->r, o, pg->view->thread.account_id);
 }
 
@@ -315,8 +311,13 @@ static void render_reply(struct page *pg, const struct web_reply_draft *d)
 		render_reply_staff(pg, d);
 	buf_puts(o, "<div class=\"row\"><label class=\"attach\">"
 		    "<input type=\"file\" name=\"file\"><span>Attach a file</span></label>"
-		    "<button class=\"primary\" type=\"submit\">Send</button></div>"
-		    "<p class=\"hint\" id=\"mentionhint\">Up to ");
+		    "<button class=\"primary\" type=\"submit\">Send</button></div>");
+	/* After Send, so that a form submitted without a button does not
+	 * assign anyone. */
+	if (staff && d != NULL && d->offer_assign)
+		buf_puts(o, "<button class=\"assign\" type=\"submit\" name=\"assign_mentioned\" "
+			    "value=\"1\">Assign to this account and post</button>");
+	buf_puts(o, "<p class=\"hint\" id=\"mentionhint\">Up to ");
 	web_render_size(o, pg->r->web->max_body);
 	buf_puts(o, ". Use **bold**, *italic* and - lists.");
 	if (staff)
