@@ -127,32 +127,37 @@ static enum gw_result touch_notified(struct store *s, int64_t thread_id, int64_t
 
 /*
  * What a staff message implies, once it is inserted: mentions, emails to
- * the contacts, the client's to-do order and a new reminder cycle.
+ * the contacts, the client's to-do order and a new reminder cycle.  An
+ * internal note implies only its mentions: the client hears nothing of it.
  */
-static enum gw_result after_staff_message(struct store *s, int64_t thread_id,
-					  int64_t account_id, int64_t staff_id,
-					  int64_t msg, const char *body, int64_t now,
-					  char **error_r)
+static enum gw_result after_staff_message(struct store *s, const struct thread_core *t,
+					  const struct store_post *p, int64_t msg,
+					  int64_t now, int *unseen_r, char **error_r)
 {
+	struct store_mention_in mi = {
+		.thread_id = t->id, .account_id = t->account_id, .message_id = msg,
+		.author_kind = STORE_STAFF, .author_id = p->author_id, .body = p->body,
+		.assign = p->assign_mentioned, .now = now,
+	};
 	int64_t *mentioned;
 	size_t n_mentioned;
-	enum gw_result r = store_notify_mentions(s, thread_id, msg, STORE_STAFF, staff_id, body, now,
-						 &mentioned, &n_mentioned, error_r);
+	enum gw_result r = store_notify_mentions(s, &mi, &mentioned, &n_mentioned, unseen_r,
+						 error_r);
 	free(mentioned);
 	char key[64];
 	snprintf(key, sizeof(key), "new_message:%lld", (long long)msg);
-	/* whoever answers is told when the client replies */
+	/* whoever answers, or writes a note, is told when the client replies */
 	if (r == GW_OK)
-		r = store_follow_add(s, thread_id, staff_id, now, NULL, error_r);
-	if (r == GW_OK)
-		r = store_notify_contacts(s, thread_id, account_id, MAIL_NEW_MESSAGE, msg, NULL,
+		r = store_follow_add(s, t->id, p->author_id, now, NULL, error_r);
+	if (r == GW_OK && !p->internal)
+		r = store_notify_contacts(s, t->id, t->account_id, MAIL_NEW_MESSAGE, msg, NULL,
 					  key, 0, now, NULL, error_r);
+	if (r == GW_OK && !p->internal)
+		r = touch_notified(s, t->id, now, error_r);
+	if (r == GW_OK && !p->internal)
+		r = store_reminders_restart(s, t->id, msg, now, error_r);
 	if (r == GW_OK)
-		r = touch_notified(s, thread_id, now, error_r);
-	if (r == GW_OK)
-		r = store_reminders_restart(s, thread_id, msg, now, error_r);
-	if (r == GW_OK)
-		r = read_mark_set(s, thread_id, STORE_STAFF, staff_id, msg, now, error_r);
+		r = read_mark_set(s, t->id, STORE_STAFF, p->author_id, msg, now, error_r);
 	return r;
 }
 
@@ -162,10 +167,14 @@ static enum gw_result after_contact_message(struct store *s, int64_t thread_id,
 					    enum mail_kind kind, int64_t msg,
 					    const char *body, int64_t now, char **error_r)
 {
+	struct store_mention_in mi = {
+		.thread_id = thread_id, .account_id = account_id, .message_id = msg,
+		.author_kind = STORE_CONTACT, .author_id = contact_id, .body = body, .now = now,
+	};
 	int64_t *mentioned;
 	size_t n_mentioned;
-	enum gw_result r = store_notify_mentions(s, thread_id, msg, STORE_CONTACT, contact_id, body,
-						 now, &mentioned, &n_mentioned, error_r);
+	enum gw_result r = store_notify_mentions(s, &mi, &mentioned, &n_mentioned, NULL,
+						 error_r);
 	char key[64];
 	snprintf(key, sizeof(key), "%s:%lld", mail_kind_name(kind), (long long)msg);
 	if (r == GW_OK)
@@ -262,9 +271,14 @@ static enum gw_result chat_create_one(struct store *s, const struct store_chat_n
 		r = store_message_insert(s, thread_id, STORE_SYSTEM, 0, note, 0, now, &note_id, error_r);
 		free(note);
 	}
-	if (r == GW_OK)
-		r = after_staff_message(s, thread_id, account_id, c->staff_id, msg, body, now,
-					error_r);
+	if (r == GW_OK) {
+		struct thread_core t = { .id = thread_id, .account_id = account_id };
+		struct store_post p = {
+			.thread_id = thread_id, .author_kind = STORE_STAFF,
+			.author_id = c->staff_id, .body = body,
+		};
+		r = after_staff_message(s, &t, &p, msg, now, NULL, error_r);
+	}
 	/* The author has seen the note that announces the reminders too. */
 	if (r == GW_OK && note_id != 0)
 		r = read_mark_set(s, thread_id, STORE_STAFF, c->staff_id, note_id, now, error_r);
@@ -402,40 +416,59 @@ enum gw_result store_chat_create_by_contact(struct store *s, int64_t contact_id,
 
 /* ---- posting ---- */
 
-enum gw_result store_message_post(struct store *s, int64_t thread_id, enum store_kind kind,
-				  int64_t author_id, const char *body, int64_t *message_id_r,
-				  char **error_r)
+enum gw_result store_message_send(struct store *s, const struct store_post *p,
+				  int64_t *message_id_r, int *unseen_r, char **error_r)
 {
-	enum gw_result r = store_text_check("message", body, TEXT_MAX_BODY, 1, error_r);
+	if (unseen_r != NULL)
+		*unseen_r = 0;
+	enum gw_result r = store_text_check(p->internal ? "note" : "message", p->body,
+					    TEXT_MAX_BODY, 1, error_r);
 	if (r != GW_OK)
 		return r;
-	if (kind != STORE_STAFF && kind != STORE_CONTACT)
+	if (p->author_kind != STORE_STAFF && p->author_kind != STORE_CONTACT)
 		return store_fail(error_r, GW_INVALID, "thread %lld: a %s cannot post",
-				  (long long)thread_id, store_kind_name(kind));
+				  (long long)p->thread_id, store_kind_name(p->author_kind));
 	if ((r = store_tx_begin(s, 1, error_r)) != GW_OK)
 		return r;
 	struct thread_core t;
 	int64_t now = clock_now(), msg = 0;
-	r = store_thread_core_get(s, thread_id, &t, error_r);
+	r = store_thread_core_get(s, p->thread_id, &t, error_r);
 	if (r == GW_OK)
-		r = actor_check(s, thread_id, t.account_id, kind, author_id, error_r);
+		r = actor_check(s, p->thread_id, t.account_id, p->author_kind, p->author_id,
+				error_r);
+	/* After the access check: who may not see the thread learns no more. */
+	if (r == GW_OK && p->internal && p->author_kind != STORE_STAFF)
+		r = store_fail(error_r, GW_INVALID,
+			       "internal: only staff write internal notes; a contact's "
+			       "message is seen by the firm and the account");
 	if (r == GW_OK && t.archived)
 		r = store_fail(error_r, GW_INVALID, "thread %lld: archived, reopen it first",
-			       (long long)thread_id);
+			       (long long)p->thread_id);
 	if (r == GW_OK)
-		r = store_message_insert(s, thread_id, kind, author_id, body, 0, now, &msg, error_r);
-	if (r == GW_OK && kind == STORE_STAFF)
-		r = after_staff_message(s, thread_id, t.account_id, author_id, msg, body, now,
-					error_r);
+		r = store_message_insert(s, p->thread_id, p->author_kind, p->author_id, p->body,
+					 p->internal, now, &msg, error_r);
+	if (r == GW_OK && p->author_kind == STORE_STAFF)
+		r = after_staff_message(s, &t, p, msg, now, unseen_r, error_r);
 	else if (r == GW_OK)
-		r = after_contact_message(s, thread_id, t.account_id, author_id,
-					  MAIL_STAFF_CLIENT_REPLIED, msg, body, now, error_r);
+		r = after_contact_message(s, p->thread_id, t.account_id, p->author_id,
+					  MAIL_STAFF_CLIENT_REPLIED, msg, p->body, now, error_r);
 	if (r == GW_OK)
-		r = webhook_thread_event(s, WEBHOOK_MESSAGE_POSTED, thread_id, msg, now, error_r);
+		r = webhook_thread_event(s, WEBHOOK_MESSAGE_POSTED, p->thread_id, msg, now,
+					 error_r);
 	r = store_tx_end(s, r, error_r);
 	if (r == GW_OK && message_id_r != NULL)
 		*message_id_r = msg;
 	return r;
+}
+
+enum gw_result store_message_post(struct store *s, int64_t thread_id, enum store_kind kind,
+				  int64_t author_id, const char *body, int64_t *message_id_r,
+				  char **error_r)
+{
+	struct store_post p = {
+		.thread_id = thread_id, .author_kind = kind, .author_id = author_id, .body = body,
+	};
+	return store_message_send(s, &p, message_id_r, NULL, error_r);
 }
 
 enum gw_result store_note_add(struct store *s, int64_t thread_id, const char *body,

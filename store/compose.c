@@ -21,7 +21,10 @@ static const char SQL_COMPOSE_MESSAGE[] =
 	"SELECT m.author_kind, coalesce(m.author_id, 0),"
 	" CASE m.author_kind WHEN 'staff' THEN (SELECT name FROM staff WHERE id = m.author_id)"
 	"  WHEN 'contact' THEN (SELECT name FROM contacts WHERE id = m.author_id) ELSE '' END,"
-	" m.body, m.created_at FROM messages m WHERE m.id = ?1";
+	" m.body, m.created_at, m.staff_only,"
+	" (SELECT group_concat(s.name, char(10)) FROM mentions x JOIN staff s ON s.id = x.staff_id"
+	"  WHERE x.message_id = m.id)"
+	" FROM messages m WHERE m.id = ?1";
 static const char SQL_COMPOSE_TASK[] = "SELECT text FROM tasks WHERE id = ?1";
 static const char SQL_COMPOSE_ATTACHMENT[] = "SELECT file_name FROM attachments WHERE id = ?1";
 
@@ -82,7 +85,21 @@ static enum gw_result compose_message(struct store *s, struct store_compose *c, 
 	c->author_name = store_col_str(st, 2);
 	c->body = store_col_str(st, 3);
 	c->message_created_at = store_col_i64(st, 4);
+	int staff_only = (int)store_col_i64(st, 5);
+	char *mentions = store_col_str(st, 6);
 	sqlite3_reset(st);
+	/* Whatever row points at it, a note only staff see never reaches
+	 * anyone else; and a client reads a mention as the plain name, as
+	 * in the web view. */
+	if (c->recipient_kind != STORE_STAFF && staff_only) {
+		free(c->body);
+		c->body = xstrdup("");
+	} else if (c->recipient_kind != STORE_STAFF && mentions[0] != '\0') {
+		char *plain = store_text_unmention(c->body, mentions);
+		free(c->body);
+		c->body = plain;
+	}
+	free(mentions);
 	return GW_OK;
 }
 

@@ -234,10 +234,17 @@ enum gw_result store_notify_staff(struct store *s, int64_t thread_id, int64_t ac
 
 /* ---- @mentions ---- */
 
+/* Every colleague, whether they see the account (?1) and may assign. */
 static const char SQL_STAFF_NAMES[] =
-	"SELECT id, name, email, notify FROM staff ORDER BY id";
+	"SELECT id, name, email, notify, role IN ('owner', 'admin'),"
+	" role IN ('owner', 'admin')"
+	"  OR id IN (SELECT staff_id FROM staff_accounts WHERE account_id = ?1)"
+	" FROM staff ORDER BY id";
 static const char SQL_MENTION_ADD[] =
 	"INSERT OR IGNORE INTO mentions (message_id, staff_id) VALUES (?1, ?2)";
+static const char SQL_MENTION_ASSIGN[] =
+	"INSERT OR IGNORE INTO staff_accounts (staff_id, account_id) VALUES (?1, ?2)";
+static const char SQL_MENTION_ACCOUNT[] = "SELECT name FROM accounts WHERE id = ?1";
 
 struct staff_name {
 	int64_t id;
@@ -245,12 +252,19 @@ struct staff_name {
 	char *first;
 	char *email;
 	int notify;
+	int sees_all;   /* owner or admin */
+	int sees;       /* sees the thread's account */
 };
 
 static int word_char(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 	       c == '_' || c == '-' || c >= 0x80;
+}
+
+static int name_start(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
 }
 
 /* Length of name matched case-insensitively at p and ending at a word
@@ -291,18 +305,30 @@ static ssize_t mention_at(const char *p, const struct staff_name *st, size_t n)
 	return only;
 }
 
-enum gw_result store_notify_mentions(struct store *s, int64_t thread_id, int64_t message_id,
-				     enum store_kind author_kind, int64_t author_id, const char *body,
-				     int64_t now, int64_t **ids_r, size_t *n_r, char **error_r)
+static int mention_start(const char *body, const char *p)
 {
-	*ids_r = NULL;
-	*n_r = 0;
-	if (strchr(body, '@') == NULL)
-		return GW_OK;
+	/* "a@b.example" is an address, "\@name" CommonMark's escaped "@". */
+	if (*p != '@')
+		return 0;
+	return p == body || (!word_char((unsigned char)p[-1]) && p[-1] != '\\');
+}
 
+static void staff_names_free(struct staff_name *st, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(st[i].name);
+		free(st[i].first);
+		free(st[i].email);
+	}
+	free(st);
+}
+
+static enum gw_result staff_names_load(struct store *s, int64_t account_id,
+				       struct staff_name **st_r, size_t *n_r, char **error_r)
+{
 	struct staff_name *st = NULL;
 	size_t n = 0, cap = 0;
-	sqlite3_stmt *q = store_db_q(s, SQL_STAFF_NAMES, "");
+	sqlite3_stmt *q = store_db_q(s, SQL_STAFF_NAMES, "i", account_id);
 	int rc = q != NULL ? SQLITE_ROW : s->last_rc;
 	while (q != NULL && (rc = store_db_step(s, q)) == SQLITE_ROW) {
 		struct staff_name *e = store_vec_push(&st, &n, &cap, sizeof(*st));
@@ -311,47 +337,158 @@ enum gw_result store_notify_mentions(struct store *s, int64_t thread_id, int64_t
 		e->first = store_text_first_word(e->name);
 		e->email = store_col_str(q, 2);
 		e->notify = (int)store_col_i64(q, 3);
+		e->sees_all = (int)store_col_i64(q, 4);
+		e->sees = (int)store_col_i64(q, 5);
 	}
 	if (q != NULL)
 		sqlite3_reset(q);
-	enum gw_result res = rc == SQLITE_DONE ? GW_OK : store_db_fail(s, error_r, "mentions");
+	*st_r = st;
+	*n_r = n;
+	return rc == SQLITE_DONE ? GW_OK : store_db_fail(s, error_r, "mentions");
+}
 
+static const struct staff_name *staff_by_id(const struct staff_name *st, size_t n, int64_t id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (st[i].id == id)
+			return &st[i];
+	return NULL;
+}
+
+/* The refusal of colleagues who cannot see the account, naming them. */
+static enum gw_result refuse_unseen(struct store *s, const struct store_mention_in *m,
+				    const struct staff_name *st, size_t n, const int64_t *ids,
+				    size_t n_ids, char **error_r)
+{
+	struct buf who = BUF_INIT;
+	size_t k = 0;
+	for (size_t i = 0; i < n_ids; i++) {
+		const struct staff_name *e = staff_by_id(st, n, ids[i]);
+		if (e == NULL || e->sees)
+			continue;
+		if (k++ > 0)
+			buf_puts(&who, ", ");
+		buf_puts(&who, e->name);
+	}
+	char *account = NULL;
+	sqlite3_stmt *q = store_db_q(s, SQL_MENTION_ACCOUNT, "i", m->account_id);
+	if (q != NULL && store_db_step(s, q) == SQLITE_ROW)
+		account = store_col_str(q, 0);
+	if (q != NULL)
+		sqlite3_reset(q);
+	const struct staff_name *author = m->author_kind == STORE_STAFF
+						  ? staff_by_id(st, n, m->author_id) : NULL;
+	enum gw_result r = store_fail(
+		error_r, GW_INVALID,
+		"%s cannot see the account %s, so nothing was posted: remove the mention%s",
+		who.data != NULL ? who.data : "", account != NULL ? account : "",
+		author != NULL && author->sees_all
+			? ", or assign them to the account and post"
+			: ", or ask an owner or admin to assign them to the account");
+	free(account);
+	buf_release(&who);
+	return r;
+}
+
+/* "@word" that names nobody: refused, quoting what was typed. */
+static enum gw_result refuse_unknown(const char *p, char **error_r)
+{
+	size_t len = 0;
+	while (word_char((unsigned char)p[len]) && len < 40)
+		len++;
+	return store_fail(error_r, GW_INVALID,
+			  "@%.*s: no colleague has that name, so nothing was posted: check the "
+			  "name, or write \\@%.*s to keep it as plain text",
+			  (int)len, p, (int)len, p);
+}
+
+/* Write the mention of e: the row, the assignment asked for, the email. */
+static enum gw_result mention_write(struct store *s, const struct store_mention_in *m,
+				    const struct staff_name *e, char **error_r)
+{
+	if (!e->sees &&
+	    store_db_exec(s, SQL_MENTION_ASSIGN, "ii", e->id, m->account_id) != SQLITE_OK)
+		return store_db_fail(s, error_r, "assign staff %lld", (long long)e->id);
+	if (store_db_exec(s, SQL_MENTION_ADD, "ii", m->message_id, e->id) != SQLITE_OK)
+		return store_db_fail(s, error_r, "mention of staff %lld", (long long)e->id);
+	/* brought into the thread: told of what the client says next */
+	enum gw_result fr = store_follow_add(s, m->thread_id, e->id, m->now, NULL, error_r);
+	if (fr != GW_OK)
+		return fr;
+	if (!e->notify || (m->author_kind == STORE_STAFF && m->author_id == e->id))
+		return GW_OK;
+	char *key = xasprintf("staff_mention:%lld:staff:%lld", (long long)m->message_id,
+			      (long long)e->id);
+	struct outbox_new o = {
+		.kind = MAIL_STAFF_MENTION, .rkind = STORE_STAFF, .rid = e->id,
+		.address = e->email, .thread_id = m->thread_id,
+		.message_id = m->message_id, .dedup_key = key, .now = m->now,
+	};
+	enum gw_result r = store_outbox_add(s, &o, 0, NULL, NULL, error_r);
+	free(key);
+	return r;
+}
+
+enum gw_result store_notify_mentions(struct store *s, const struct store_mention_in *m,
+				     int64_t **ids_r, size_t *n_r, int *unseen_r,
+				     char **error_r)
+{
+	*ids_r = NULL;
+	*n_r = 0;
+	if (unseen_r != NULL)
+		*unseen_r = 0;
+	if (strchr(m->body, '@') == NULL)
+		return GW_OK;
+
+	struct staff_name *st;
+	size_t n;
+	enum gw_result res = staff_names_load(s, m->account_id, &st, &n, error_r);
+	const struct staff_name *author = m->author_kind == STORE_STAFF
+						  ? staff_by_id(st, n, m->author_id) : NULL;
 	int64_t *ids = NULL;
 	size_t n_ids = 0, cap_ids = 0;
-	for (const char *p = body; res == GW_OK && (p = strchr(p, '@')) != NULL; p++) {
-		/* "a@b.example" is an address, not a mention. */
-		if (p > body && word_char((unsigned char)p[-1]))
+	int unseen = 0;
+	const char *unknown = NULL;
+	int in_code = 0;
+	for (const char *p = m->body; res == GW_OK && *p != '\0'; p++) {
+		/* `@decorator` in code is code: a run of backticks opens or
+		 * closes a code span or block. */
+		if (*p == '`') {
+			while (p[1] == '`')
+				p++;
+			in_code = !in_code;
+			continue;
+		}
+		if (in_code || !mention_start(m->body, p))
 			continue;
 		ssize_t i = mention_at(p + 1, st, n);
-		if (i < 0 || id_in(st[i].id, ids, n_ids))
+		if (i < 0) {
+			/* A colleague's name mistyped ("@2pm" is no name);
+			 * contacts' @words are text. */
+			if (author != NULL && unknown == NULL && name_start((unsigned char)p[1]))
+				unknown = p + 1;
 			continue;
-		*(int64_t *)store_vec_push(&ids, &n_ids, &cap_ids, sizeof(*ids)) = st[i].id;
-		if (store_db_exec(s, SQL_MENTION_ADD, "ii", message_id, st[i].id) != SQLITE_OK) {
-			res = store_db_fail(s, error_r, "mention of staff %lld", (long long)st[i].id);
-			break;
 		}
-		/* brought into the thread: told of what the client says next */
-		res = store_follow_add(s, thread_id, st[i].id, now, NULL, error_r);
-		if (res != GW_OK)
-			break;
-		if (!st[i].notify || (author_kind == STORE_STAFF && author_id == st[i].id))
+		if (id_in(st[i].id, ids, n_ids))
 			continue;
-		char *key = xasprintf("staff_mention:%lld:staff:%lld", (long long)message_id,
-				      (long long)st[i].id);
-		struct outbox_new o = {
-			.kind = MAIL_STAFF_MENTION, .rkind = STORE_STAFF, .rid = st[i].id,
-			.address = st[i].email, .thread_id = thread_id,
-			.message_id = message_id, .dedup_key = key, .now = now,
-		};
-		res = store_outbox_add(s, &o, 0, NULL, NULL, error_r);
-		free(key);
+		/* A contact cannot bring in a colleague who does not see the
+		 * account: plain text, and no email with a link that fails. */
+		if (!st[i].sees && author == NULL)
+			continue;
+		if (!st[i].sees && !(m->assign && author->sees_all))
+			unseen++;
+		*(int64_t *)store_vec_push(&ids, &n_ids, &cap_ids, sizeof(*ids)) = st[i].id;
 	}
-	for (size_t i = 0; i < n; i++) {
-		free(st[i].name);
-		free(st[i].first);
-		free(st[i].email);
+	if (res == GW_OK && unknown != NULL)
+		res = refuse_unknown(unknown, error_r);
+	if (res == GW_OK && unseen > 0) {
+		res = refuse_unseen(s, m, st, n, ids, n_ids, error_r);
+		if (unseen_r != NULL)
+			*unseen_r = unseen;
 	}
-	free(st);
+	for (size_t k = 0; res == GW_OK && k < n_ids; k++)
+		res = mention_write(s, m, staff_by_id(st, n, ids[k]), error_r);
+	staff_names_free(st, n);
 	if (res != GW_OK) {
 		free(ids);
 		return res;

@@ -152,6 +152,7 @@ void store_message_clear(struct store_message *m)
 	if (m == NULL)
 		return;
 	free(m->author_name);
+	free(m->mentions);
 	free(m->body);
 	memset(m, 0, sizeof(*m));
 }

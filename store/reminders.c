@@ -21,7 +21,8 @@
 #define REMINDERS_BATCH 100
 
 static const char SQL_LAST_STAFF_MESSAGE[] =
-	"SELECT coalesce(max(id), 0) FROM messages WHERE thread_id = ?1 AND author_kind = 'staff'";
+	"SELECT coalesce(max(id), 0) FROM messages WHERE thread_id = ?1 AND author_kind = 'staff'"
+	" AND staff_only = 0";
 
 enum gw_result store_last_staff_message(struct store *s, int64_t thread_id, int64_t *id_r,
 					char **error_r)

@@ -592,6 +592,7 @@ struct store_message {
 	char *body;                /* CommonMark */
 	int staff_only;            /* private note: never shown to contacts */
 	int64_t created_at;
+	char *mentions;            /* names of the staff it mentions, one a line */
 };
 
 struct store_task {
@@ -707,6 +708,32 @@ enum gw_result store_message_post(struct store *store, int64_t thread_id,
 				  enum store_kind author_kind, int64_t author_id,
 				  const char *body, int64_t *message_id_r,
 				  char **error_r);
+
+/*
+ * A post with its options; store_message_post() is the plain case.
+ * - internal: a note only staff see (staff_only).  Refused for contacts
+ *   (GW_INVALID, after the access check's GW_NOTFOUND).  Contacts get no
+ *   email, no unread count and no view of it; the thread's place in the
+ *   client's list and the reminder cycle stay as they were; mentioned
+ *   colleagues are emailed as for any message.
+ * - A staff author's @word that names no colleague, or names one who
+ *   cannot see the thread's account, refuses the post (GW_INVALID, the
+ *   error names them, nothing is written); *unseen_r (may be NULL) counts
+ *   the colleagues who cannot see it.  assign_mentioned: an owner or
+ *   admin assigns them to the account in the same transaction instead.
+ *   "\@word" is plain text.  A contact's mention of a colleague who cannot
+ *   see the account is plain text.
+ */
+struct store_post {
+	int64_t thread_id;
+	enum store_kind author_kind;
+	int64_t author_id;
+	const char *body;
+	int internal;
+	int assign_mentioned;
+};
+enum gw_result store_message_send(struct store *store, const struct store_post *post,
+				  int64_t *message_id_r, int *unseen_r, char **error_r);
 
 /*
  * A system note (author STORE_SYSTEM).  staff_only notes are hidden from

@@ -111,6 +111,9 @@ enum gw_result store_text_check(const char *what, const char *s, size_t max,
 enum gw_result store_text_check_email(const char *what, const char *s, char **error_r);
 /* "Jane" from "Jane Smith" (malloc'd; "" for ""). */
 char *store_text_first_word(const char *name);
+/* body with the "@" of each mention of names (one a line) dropped: what a
+ * client reads (malloc'd). */
+char *store_text_unmention(const char *body, const char *names);
 /* Lowercase ASCII copy (malloc'd). */
 char *store_text_lower(const char *s);
 /* "25 November 2026" (UTC) */
@@ -207,12 +210,28 @@ enum gw_result store_notify_staff(struct store *s, int64_t thread_id, int64_t ac
 				  const char *extra, const char *key_prefix,
 				  const int64_t *skip, size_t n_skip, int64_t now,
 				  char **error_r);
-/* Find @mentions in body, write mention rows and staff_mention rows (not to
- * the author).  *ids_r gets the mentioned staff ids (malloc'd). */
-enum gw_result store_notify_mentions(struct store *s, int64_t thread_id, int64_t message_id,
-				     enum store_kind author_kind, int64_t author_id,
-				     const char *body, int64_t now, int64_t **ids_r,
-				     size_t *n_r, char **error_r);
+/* A message's @mentions, as store_notify_mentions() reads them. */
+struct store_mention_in {
+	int64_t thread_id;
+	int64_t account_id;
+	int64_t message_id;
+	enum store_kind author_kind;
+	int64_t author_id;
+	const char *body;
+	int assign;        /* staff owner/admin: assign who cannot see the account */
+	int64_t now;
+};
+/*
+ * Find @mentions in body, write mention rows and staff_mention rows (not to
+ * the author).  *ids_r gets the mentioned staff ids (malloc'd).  A staff
+ * author's "@word" that names nobody, or names a colleague who cannot see
+ * the account (unless assign, by an owner or admin), is GW_INVALID and
+ * *unseen_r (may be NULL) counts the latter.  A contact's mention of such a
+ * colleague is plain text.
+ */
+enum gw_result store_notify_mentions(struct store *s, const struct store_mention_in *m,
+				     int64_t **ids_r, size_t *n_r, int *unseen_r,
+				     char **error_r);
 /* Generate "gw.HEX@domain" (malloc'd); NULL if no randomness. */
 char *store_mail_id_new(struct store *s, const char *tag);
 

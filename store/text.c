@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <time.h>
 
@@ -114,4 +115,43 @@ int store_text_random_hex(char out[33])
 	}
 	out[32] = '\0';
 	return 0;
+}
+
+static int mention_word_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '-' || c >= 0x80;
+}
+
+/* Does one of names (one a line; full name, else its first word) follow
+ * at p, ending at a word boundary? */
+static int names_at(const char *p, const char *names)
+{
+	for (int first = 0; first < 2; first++) {
+		for (const char *n = names; *n != '\0';) {
+			size_t line = strcspn(n, "\n");
+			size_t use = first ? strcspn(n, " \t\n") : line;
+			if (use > 0 && (!first || use < line) && strncasecmp(p, n, use) == 0 &&
+			    !mention_word_char((unsigned char)p[use]))
+				return 1;
+			n += line + (n[line] == '\n');
+		}
+	}
+	return 0;
+}
+
+char *store_text_unmention(const char *body, const char *names)
+{
+	struct buf b = BUF_INIT;
+	int in_code = 0;
+	for (const char *p = body; *p != '\0'; p++) {
+		if (*p == '`')
+			in_code = p[1] == '`' ? in_code : !in_code;
+		if (!in_code && *p == '@' && (p == body || (!mention_word_char((unsigned char)p[-1]) &&
+						p[-1] != '\\')) &&
+		    names_at(p + 1, names))
+			continue;
+		buf_putc(&b, *p);
+	}
+	return b.data != NULL ? buf_detach(&b) : xstrdup("");
 }

@@ -146,7 +146,9 @@ enum gw_result store_thread_get(struct store *s, int64_t thread_id, enum store_k
 	"m.id, m.thread_id, m.author_kind, coalesce(m.author_id, 0),"             \
 	" CASE m.author_kind WHEN 'staff' THEN (SELECT name FROM staff WHERE id = m.author_id)" \
 	"  WHEN 'contact' THEN (SELECT name FROM contacts WHERE id = m.author_id) ELSE '' END," \
-	" m.body, m.staff_only, m.created_at"
+	" m.body, m.staff_only, m.created_at,"                                     \
+	" (SELECT group_concat(s.name, char(10)) FROM mentions x"                 \
+	"  JOIN staff s ON s.id = x.staff_id WHERE x.message_id = m.id)"
 
 static const char SQL_MESSAGES[] =
 	"SELECT " MESSAGE_COLS " FROM messages m WHERE m.thread_id = ?1"
@@ -176,6 +178,7 @@ static void message_from_row(sqlite3_stmt *st, struct store_message *m)
 	m->body = store_col_str(st, 5);
 	m->staff_only = (int)store_col_i64(st, 6);
 	m->created_at = store_col_i64(st, 7);
+	m->mentions = store_col_str(st, 8);
 }
 
 enum gw_result store_message_get(struct store *s, int64_t id, struct store_message *m,

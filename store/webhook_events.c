@@ -28,7 +28,8 @@
 static const char SQL_EV_MESSAGE[] = EVENT_INSERT(
 	"SELECT json_object('thread_id', m.thread_id, 'account_id', t.account_id,"
 	" 'message_id', m.id, 'author', json_object('kind', m.author_kind, 'id', m.author_id),"
-	" 'body', m.body, 'created_at', m.created_at) AS d"
+	" 'body', m.body, 'visibility', CASE m.staff_only WHEN 0 THEN 'client' ELSE 'staff' END,"
+	" 'created_at', m.created_at) AS d"
 	" FROM messages m JOIN threads t ON t.id = m.thread_id WHERE m.id = ?5");
 static const char SQL_EV_CHAT[] = EVENT_INSERT(
 	"SELECT json_object('thread_id', t.id, 'account_id', t.account_id,"

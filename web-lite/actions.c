@@ -90,30 +90,62 @@ static char *draft_text(const char *s, size_t len)
 	return buf_detach(&b);
 }
 
+/* A form switch: present with a value other than "" and "0". */
+static int form_on(struct web_req *r, const char *name)
+{
+	const char *v = web_form_get(&r->form, name);
+
+	return v != NULL && v[0] != '\0' && strcmp(v, "0") != 0;
+}
+
 static void do_reply(struct web_req *r, int64_t thread_id)
 {
 	const struct web_field *bf = web_form_field(&r->form, "body");
 	const struct web_field *ff = web_form_field(&r->form, "file");
 	int has_file = ff != NULL && ff->filename != NULL && ff->filename[0] != '\0';
+	struct store_post post = {
+		.thread_id = thread_id, .author_kind = r->sess.kind, .author_id = r->sess.id,
+		.internal = form_on(r, "internal"),
+		.assign_mentioned = form_on(r, "assign_mentioned"),
+	};
+	struct web_reply_draft draft = { .internal = post.internal };
 	char *body = NULL, *err = NULL, *name = NULL;
 	int64_t message_id = 0, att_id = 0;
+	int unseen = 0;
 	enum gw_result res = GW_OK;
 
 	if (bf != NULL && (body = web_clean_text(bf->value, bf->len)) == NULL) {
-		char *draft = draft_text(bf->value, bf->len);
+		char *text = draft_text(bf->value, bf->len);
 
-		web_send_thread(r, thread_id, 400, "The message holds characters that "
-						   "cannot be sent.", draft);
-		free(draft);
+		draft.text = text;
+		web_send_thread_reply(r, thread_id, 400, "The message holds characters that "
+							 "cannot be sent.", &draft);
+		free(text);
+		goto out;
+	}
+	draft.text = body;
+	if (post.internal && r->sess.kind != STORE_STAFF) {
+		web_send_thread_reply(r, thread_id, 400, "Only the firm's staff write internal "
+							 "notes; your message was not sent.",
+				      &draft);
 		goto out;
 	}
 	if ((body == NULL || body[0] == '\0') && !has_file) {
-		web_send_thread(r, thread_id, 400, "Write a message or choose a file.", NULL);
+		web_send_thread_reply(r, thread_id, 400, post.internal
+				      ? "Write the internal note." : "Write a message or choose a file.",
+				      &draft);
+		goto out;
+	}
+	/* A file on its own is shown to the client: a note needs its text. */
+	if ((body == NULL || body[0] == '\0') && post.internal) {
+		web_send_thread_reply(r, thread_id, 400, "An internal note needs text: write "
+							 "the note, then attach the file again.",
+				      &draft);
 		goto out;
 	}
 	if (body != NULL && body[0] != '\0') {
-		res = store_message_post(r->store, thread_id, r->sess.kind, r->sess.id,
-					 body, &message_id, &err);
+		post.body = body;
+		res = store_message_send(r->store, &post, &message_id, &unseen, &err);
 		if (res != GW_OK)
 			goto failed;
 	}
@@ -146,23 +178,28 @@ static void do_reply(struct web_req *r, int64_t thread_id)
 	}
 	web_session_touch(r);
 	web_outbox_queued(r);
+	if (post.internal)
+		r->audit_action = "note";
 	if (message_id != 0)
 		web_audit_target(r, "message", message_id);
 	else
 		web_audit_target(r, "attachment", att_id);
 	log_info("web: thread %lld: %s %lld posted%s%s", (long long)thread_id,
 		 store_kind_name(r->sess.kind), (long long)r->sess.id,
-		 message_id != 0 ? " a message" : "", att_id != 0 ? " a file" : "");
+		 message_id != 0 ? (post.internal ? " an internal note" : " a message") : "",
+		 att_id != 0 ? " a file" : "");
 	redirect_thread(r, thread_id, "#reply");
 	goto out;
 failed:
+	draft.offer_assign = unseen > 0 && !post.assign_mentioned &&
+			     (r->sess.role == STORE_ROLE_OWNER || r->sess.role == STORE_ROLE_ADMIN);
 	if (res == GW_NOTFOUND)
 		web_send_error(r, 404, NULL);
 	else
-		web_send_thread(r, thread_id, res == GW_TEMPFAIL ? 503 : 400,
-				res == GW_TEMPFAIL ? "The service is busy; please send again "
-						     "in a moment." : err,
-				body);
+		web_send_thread_reply(r, thread_id, res == GW_TEMPFAIL ? 503 : 400,
+				      res == GW_TEMPFAIL ? "The service is busy; please send "
+							   "again in a moment." : err,
+				      &draft);
 out:
 	free(body);
 	free(err);

@@ -106,6 +106,17 @@ static void render_author(struct page *pg, enum store_kind kind, const char *nam
 	buf_puts(o, "</div>");
 }
 
+/* The message's CommonMark as HTML, its mentions shown to this reader. */
+static void render_body(struct page *pg, const struct store_message *m)
+{
+	struct buf html = BUF_INIT;
+
+	web_render_markdown(pg->r->web, m->id, m->body, &html);
+	web_render_mentions(html.data != NULL ? html.data : "", html.len, m->mentions,
+			    pg->r->sess.kind == STORE_STAFF, pg->out);
+	buf_release(&html);
+}
+
 static void render_message(struct page *pg, const struct store_message *m, int unread)
 {
 	const struct store_thread_view *v = pg->view;
@@ -122,12 +133,15 @@ static void render_message(struct page *pg, const struct store_message *m, int u
 		buf_puts(o, "</div></div>");
 		return;
 	}
-	buf_printf(o, "<div class=\"msg %s%s\" id=\"m%lld\"><div class=\"bubble\">",
+	buf_printf(o, "<div class=\"msg %s%s%s\" id=\"m%lld\"><div class=\"bubble\">",
 		   is_mine(pg, m->author_kind) ? "mine" : "theirs", unread ? " unread" : "",
-		   (long long)m->id);
+		   m->staff_only ? " internal" : "", (long long)m->id);
 	render_author(pg, m->author_kind, m->author_name, m->created_at);
+	if (m->staff_only)
+		buf_puts(o, "<p class=\"internaltag\"><span class=\"tag\">Internal note</span> "
+			    "only staff see this</p>");
 	buf_puts(o, "<div class=\"body\">");
-	web_render_markdown(pg->r->web, m->id, m->body, o);
+	render_body(pg, m);
 	buf_puts(o, "</div>");
 	for (size_t i = 0; i < v->n_attachments; i++)
 		if (v->attachments[i].message_id == m->id)
@@ -257,10 +271,24 @@ static void render_bell(struct page *pg)
 	buf_puts(o, "</div>");
 }
 
-static void render_reply(struct page *pg, const char *draft)
+/* Staff: the internal-note switch and the colleagues to suggest. */
+static void render_reply_staff(struct page *pg, const struct web_reply_draft *d)
+{
+	struct buf *o = pg->out;
+
+	buf_printf(o, "<label class=\"check internal\"><input type=\"checkbox\" "
+		      "name=\"internal\" value=\"1\"%s> Internal note "
+		      "<span class=\"muted\">(only staff see it; the client is not "
+		      "emailed)</span></label>",
+		   d != NULL && d->internal ? " checked" : "");
+	web_render_mention_list(pg->r, o, pg->view->thread.account_id);
+}
+
+static void render_reply(struct page *pg, const struct web_reply_draft *d)
 {
 	const struct store_thread *t = &pg->view->thread;
 	struct buf *o = pg->out;
+	int staff = pg->r->sess.kind == STORE_STAFF;
 
 	buf_puts(o, "<section class=\"card reply\" id=\"reply\">");
 	if (!t->archived)
@@ -276,17 +304,29 @@ static void render_reply(struct page *pg, const char *draft)
 	buf_printf(o, "<form id=\"replyform\" method=\"post\" action=\"/t/%lld/reply?csrf="
 		      WEB_CSRF_MARK "\" enctype=\"multipart/form-data\">", (long long)t->id);
 	web_render_csrf(pg->r, o);
-	buf_puts(o, "<label class=\"sr\" for=\"body\">Your reply</label>"
-		    "<textarea id=\"body\" name=\"body\" rows=\"4\" "
-		    "placeholder=\"Write a reply\xe2\x80\xa6\">");
-	if (draft != NULL)
-		buf_html_escape(o, draft);
-	buf_puts(o, "</textarea><div class=\"row\"><label class=\"attach\">"
+	buf_printf(o, "<label class=\"sr\" for=\"body\">Your reply</label>"
+		      "<textarea id=\"body\" name=\"body\" rows=\"4\"%s "
+		      "placeholder=\"Write a reply\xe2\x80\xa6\">",
+		   staff ? " data-mentions=\"mentionlist\" aria-describedby=\"mentionhint\"" : "");
+	if (d != NULL && d->text != NULL)
+		buf_html_escape(o, d->text);
+	buf_puts(o, "</textarea>");
+	if (staff)
+		render_reply_staff(pg, d);
+	buf_puts(o, "<div class=\"row\"><label class=\"attach\">"
 		    "<input type=\"file\" name=\"file\"><span>Attach a file</span></label>"
-		    "<button class=\"primary\" type=\"submit\">Send</button></div>"
-		    "<p class=\"hint\">Up to ");
+		    "<button class=\"primary\" type=\"submit\">Send</button></div>");
+	/* After Send, so that a form submitted without a button does not
+	 * assign anyone. */
+	if (staff && d != NULL && d->offer_assign)
+		buf_puts(o, "<button class=\"assign\" type=\"submit\" name=\"assign_mentioned\" "
+			    "value=\"1\">Assign to this account and post</button>");
+	buf_puts(o, "<p class=\"hint\" id=\"mentionhint\">Up to ");
 	web_render_size(o, pg->r->web->max_body);
-	buf_puts(o, ". Use **bold**, *italic* and - lists.</p></form></section>");
+	buf_puts(o, ". Use **bold**, *italic* and - lists.");
+	if (staff)
+		buf_puts(o, " Type @ and a colleague\xe2\x80\x99s name to email them.");
+	buf_puts(o, "</p></form></section>");
 }
 
 static void render_staff_box(struct page *pg)
@@ -333,7 +373,7 @@ static void render_staff_box(struct page *pg)
 	buf_puts(o, "</section>");
 }
 
-static void render_page(struct page *pg, const char *error, const char *draft)
+static void render_page(struct page *pg, const char *error, const struct web_reply_draft *draft)
 {
 	const struct store_thread_view *v = pg->view;
 	const struct store_thread *t = &v->thread;
@@ -375,10 +415,18 @@ static void render_page(struct page *pg, const char *error, const char *draft)
 }
 
 static void send_thread(struct web_req *r, int64_t thread_id, int code, const char *error,
-			const char *draft, const struct web_ref_form *refform);
+			const struct web_reply_draft *draft, const struct web_ref_form *refform);
 
 void web_send_thread(struct web_req *r, int64_t thread_id, int code,
 		     const char *error, const char *draft)
+{
+	struct web_reply_draft d = { .text = draft };
+
+	send_thread(r, thread_id, code, error, draft != NULL ? &d : NULL, NULL);
+}
+
+void web_send_thread_reply(struct web_req *r, int64_t thread_id, int code,
+			   const char *error, const struct web_reply_draft *draft)
 {
 	send_thread(r, thread_id, code, error, draft, NULL);
 }
@@ -390,7 +438,7 @@ void web_send_thread_form(struct web_req *r, int64_t thread_id, int code,
 }
 
 static void send_thread(struct web_req *r, int64_t thread_id, int code, const char *error,
-			const char *draft, const struct web_ref_form *refform)
+			const struct web_reply_draft *draft, const struct web_ref_form *refform)
 {
 	struct web *web = r->web;
 	struct store_thread_view view;

@@ -495,6 +495,22 @@ void web_handle_new_chat(struct web_req *r);
  * POST, so that nothing typed is lost). */
 void web_send_thread(struct web_req *r, int64_t thread_id, int code,
 		     const char *error, const char *draft);
+/* The same after a refused reply: the text, whether it was an internal
+ * note, and (owner, admin) the offer to assign the mentioned colleagues
+ * who cannot see the account and post. */
+struct web_reply_draft {
+	const char *text;
+	int internal;
+	int offer_assign;
+};
+void web_send_thread_reply(struct web_req *r, int64_t thread_id, int code,
+			   const char *error, const struct web_reply_draft *draft);
+/* mentions.c: a message's HTML with its mentions (names, one a line)
+ * marked for staff and as plain names for clients; the reply form's list
+ * of colleagues to suggest (staff only). */
+void web_render_mentions(const char *html, size_t len, const char *names, int staff,
+			 struct buf *out);
+void web_render_mention_list(struct web_req *r, struct buf *o, int64_t account_id);
 /* A refused "add link": what was typed, which field was wrong ("label",
  * "url" or NULL) and the error, shown beside the form (refs.c). */
 struct web_ref_form {

@@ -65,10 +65,11 @@ static json_t *j_staff(const struct store_staff *s)
 
 static json_t *j_message(const struct store_message *m)
 {
-	return json_pack("{s:I, s:s, s:o, s:s, s:s, s:b, s:o}", "id", (json_int_t)m->id,
+	return json_pack("{s:I, s:s, s:o, s:s, s:s, s:b, s:s, s:o}", "id", (json_int_t)m->id,
 			 "author_kind", store_kind_name(m->author_kind), "author_id",
 			 jid(m->author_id), "author_name", m->author_name, "body", m->body,
-			 "staff_only", m->staff_only, "created_at", jtime(m->created_at));
+			 "staff_only", m->staff_only, "visibility",
+			 m->staff_only ? "staff" : "client", "created_at", jtime(m->created_at));
 }
 
 static json_t *j_task(const struct store_task *t)

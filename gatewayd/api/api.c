@@ -574,7 +574,8 @@ static void call_handle(struct api_call *c)
 		}
 	}
 	if (c->replayed == 0 && r->status < 400 &&
-	    api_audit_record(r, c->audit, method_name(r->method), c->path, write) < 0) {
+	    api_audit_record(r, r->audit_action != NULL ? r->audit_action : c->audit,
+			     method_name(r->method), c->path, write) < 0) {
 		/* no change without its audit entry */
 		json_decref(r->resp);
 		r->resp = NULL;

@@ -58,21 +58,29 @@ static void reply_thread(struct api_req *r, int status, int64_t thread_id,
 
 void api_messages_post(struct api_req *r)
 {
-	static const char *const fields[] = { "from_staff", "from_contact", "body", NULL };
+	static const char *const fields[] = { "from_staff", "from_contact", "body", "internal",
+					      "assign_mentioned", NULL };
 	struct store_message m = { 0 };
-	const char *body = NULL;
-	enum store_kind kind;
-	int64_t who, id = 0;
+	struct store_post p = { .thread_id = r->ids[0] };
+	int64_t id = 0;
 	char *error = NULL;
 	enum gw_result res;
 
-	if (api_body_only(r, fields) < 0 || api_get_actor(r, "from", 1, &kind, &who) < 0 ||
-	    api_get_str(r, r->body, "body", 1, &body) < 0 ||
-	    api_check_actor(r, r->ids[0], kind, who,
-			    kind == STORE_STAFF ? "from_staff" : "from_contact") < 0 ||
+	if (api_body_only(r, fields) < 0 ||
+	    api_get_actor(r, "from", 1, &p.author_kind, &p.author_id) < 0 ||
+	    api_get_str(r, r->body, "body", 1, &p.body) < 0 ||
+	    api_get_bool(r, r->body, "internal", 0, &p.internal, NULL) < 0 ||
+	    api_get_bool(r, r->body, "assign_mentioned", 0, &p.assign_mentioned, NULL) < 0 ||
+	    api_check_actor(r, r->ids[0], p.author_kind, p.author_id,
+			    p.author_kind == STORE_STAFF ? "from_staff" : "from_contact") < 0 ||
 	    check_open(r, r->ids[0]) < 0)
 		return;
-	res = store_message_post(r->store, r->ids[0], kind, who, body, &id, &error);
+	if (p.internal && p.author_kind != STORE_STAFF) {
+		api_error(r, 422, "invalid_value", "internal",
+			  "internal: only staff write internal notes (from_staff)");
+		return;
+	}
+	res = store_message_send(r->store, &p, &id, NULL, &error);
 	if (res == GW_OK)
 		r->wake = 1;
 	if (res == GW_OK)
@@ -83,9 +91,13 @@ void api_messages_post(struct api_req *r)
 	}
 	json_t *o = api_json_message(&m);
 
+	if (p.internal)
+		r->audit_action = "note";
 	store_message_clear(&m);
-	/* staff learn at once when no contact gets their message */
-	if (kind == STORE_STAFF && api_add_nobody_emailed(r, o, r->ids[0]) < 0)
+	/* staff learn at once when no contact gets their message (a note
+	 * is for staff: no contact is meant to get it) */
+	if (p.author_kind == STORE_STAFF && !p.internal &&
+	    api_add_nobody_emailed(r, o, r->ids[0]) < 0)
 		return;
 	api_created(r, o);
 }

@@ -74,6 +74,7 @@ struct api_req {
 	char allow[96];            /* 405: the Allow header ("" otherwise) */
 	int wake;                  /* call outbox_queued() after replying */
 	int replied;
+	const char *audit_action;  /* a success audited as this, not the route's */
 	char peer[48];             /* client address */
 	/* A file as the body instead of JSON (api_reply_file): sent with
 	 * evbuffer_add_file(), which takes the descriptor. */

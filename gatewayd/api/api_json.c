@@ -538,6 +538,7 @@ json_t *api_json_message(const struct store_message *m)
 	set(o, "author_name", api_json_str(m->author_name));
 	set(o, "body", api_json_str(m->body));
 	set(o, "staff_only", json_boolean(m->staff_only));
+	set(o, "visibility", json_string(m->staff_only ? "staff" : "client"));
 	set(o, "created_at", api_json_time(m->created_at));
 	return o;
 }

@@ -19,40 +19,43 @@
 #include "ctl.h"
 #include "retention.h"
 
-/* Commands audited, with the action they are recorded as, and whether
- * their first argument is a thread or an account. */
+/* Commands audited, with the action they are recorded as, whether their
+ * first argument is a thread or an account, and a flag that makes them
+ * another action. */
 static const struct ctl_audited {
 	const char *cmd;
 	const char *action;
 	char first;      /* 't' thread id, 'a' account id, 'x' another id, 0 none */
+	const char *flag;        /* given: recorded as flag_action instead */
+	const char *flag_action;
 } audited[] = {
-	{ "thread show", "view", 't' },
-	{ "thread new", "post", 0 },
-	{ "thread archive", "archive", 't' },
-	{ "thread reopen", "reopen", 't' },
-	{ "thread resend", "resend", 't' },
-	{ "thread follow", "follow", 't' },
-	{ "thread unfollow", "follow", 't' },
-	{ "thread link", "link", 't' },
-	{ "thread unlink", "link", 't' },
-	{ "message post", "post", 't' },
-	{ "task done", "task", 'x' },
-	{ "reminders set", "reminders", 't' },
-	{ "link", "view", 't' },
-	{ "contact email", "contact", 'x' },
-	{ "contact remove", "contact", 'x' },
-	{ "contact notify", "contact", 'x' },
-	{ "contact clear-bounce", "contact", 'x' },
-	{ "contact revoke", "contact", 'x' },
-	{ "account hold", "hold", 'a' },
-	{ "apikey add", "api_key", 0 },
-	{ "apikey revoke", "api_key", 'x' },
-	{ "keys rotate", "key_rotation", 0 },
-	{ "webhook add", "webhook", 0 },
-	{ "webhook remove", "webhook", 0 },
-	{ "webhook enable", "webhook", 0 },
-	{ "webhook disable", "webhook", 0 },
-	{ "audit", "audit", 0 },
+	{ "thread show", "view", 't', NULL, NULL },
+	{ "thread new", "post", 0, NULL, NULL },
+	{ "thread archive", "archive", 't', NULL, NULL },
+	{ "thread reopen", "reopen", 't', NULL, NULL },
+	{ "thread resend", "resend", 't', NULL, NULL },
+	{ "thread follow", "follow", 't', NULL, NULL },
+	{ "thread unfollow", "follow", 't', NULL, NULL },
+	{ "thread link", "link", 't', NULL, NULL },
+	{ "thread unlink", "link", 't', NULL, NULL },
+	{ "message post", "post", 't', "--internal", "note" },
+	{ "task done", "task", 'x', NULL, NULL },
+	{ "reminders set", "reminders", 't', NULL, NULL },
+	{ "link", "view", 't', NULL, NULL },
+	{ "contact email", "contact", 'x', NULL, NULL },
+	{ "contact remove", "contact", 'x', NULL, NULL },
+	{ "contact notify", "contact", 'x', NULL, NULL },
+	{ "contact clear-bounce", "contact", 'x', NULL, NULL },
+	{ "contact revoke", "contact", 'x', NULL, NULL },
+	{ "account hold", "hold", 'a', NULL, NULL },
+	{ "apikey add", "api_key", 0, NULL, NULL },
+	{ "apikey revoke", "api_key", 'x', NULL, NULL },
+	{ "keys rotate", "key_rotation", 0, NULL, NULL },
+	{ "webhook add", "webhook", 0, NULL, NULL },
+	{ "webhook remove", "webhook", 0, NULL, NULL },
+	{ "webhook enable", "webhook", 0, NULL, NULL },
+	{ "webhook disable", "webhook", 0, NULL, NULL },
+	{ "audit", "audit", 0, NULL, NULL },
 };
 
 static const struct ctl_audited *audited_find(const char *cmd)
@@ -112,7 +115,7 @@ static int append_entry(struct ctl *c, const struct ctl_audited *au,
 
 	memset(&in, 0, sizeof(in));
 	cli_actor(&in, name, sizeof(name));
-	in.action = au->action;
+	in.action = au->flag != NULL && ctl_flag(a, au->flag) ? au->flag_action : au->action;
 	/* The command and the id it was given: never a text or a key. */
 	if (au->first != 0 && a->npos > 0 && ctl_parse_id(c, NULL, "an id", a->pos[0], &id) == 0) {
 		if (au->first == 't')

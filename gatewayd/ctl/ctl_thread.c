@@ -143,6 +143,7 @@ static json_t *json_message(const struct store_message *m)
 	json_object_set_new(o, "author_name", ctl_json_str(m->author_name));
 	json_object_set_new(o, "body", ctl_json_str(m->body));
 	json_object_set_new(o, "staff_only", json_boolean(m->staff_only));
+	json_object_set_new(o, "visibility", json_string(m->staff_only ? "staff" : "client"));
 	json_object_set_new(o, "created_at", ctl_json_time(m->created_at));
 	return o;
 }
@@ -384,17 +385,23 @@ int ctl_cmd_message_post(struct ctl *c, const struct ctl_args *a)
 	rc = ctl_parse_principal(c, "--from", from, 1, 1, &kind, &author);
 	if (rc != 0)
 		return rc;
-	r = store_message_post(c->store, thread, kind, author, body, &id, &error);
+	struct store_post p = {
+		.thread_id = thread, .author_kind = kind, .author_id = author, .body = body,
+		.internal = ctl_flag(a, "--internal"),
+		.assign_mentioned = ctl_flag(a, "--assign-mentioned"),
+	};
+	r = store_message_send(c->store, &p, &id, NULL, &error);
 	if (r != GW_OK)
 		return ctl_store_fail(c, r, error);
 	/* stdout stays the id alone, for scripts; the warning goes beside it */
-	char *nobody = kind == STORE_STAFF ? ctl_nobody_emailed(c, thread) : NULL;
+	char *nobody = kind == STORE_STAFF && !p.internal ? ctl_nobody_emailed(c, thread) : NULL;
 
 	if (c->json)
-		ctl_json_print(json_pack("{s:I, s:I, s:s, s:I, s:o}", "id", (json_int_t)id,
+		ctl_json_print(json_pack("{s:I, s:I, s:s, s:I, s:s, s:o}", "id", (json_int_t)id,
 					 "thread_id", (json_int_t)thread,
 					 "author_kind", store_kind_name(kind),
 					 "author_id", (json_int_t)author,
+					 "visibility", p.internal ? "staff" : "client",
 					 "nobody_emailed", ctl_json_str(nobody)));
 	else
 		printf("%lld\n", (long long)id);

@@ -68,6 +68,8 @@ static const struct ctl_opt opts_thread_link[] = {
 static const struct ctl_opt opts_message_post[] = {
 	{ "--from", 1, 0 },
 	{ "--body", 1, 0 },
+	{ "--internal", 0, 0 },
+	{ "--assign-mentioned", 0, 0 },
 	{ NULL, 0, 0 },
 };
 static const struct ctl_opt opts_by[] = {
@@ -262,10 +264,17 @@ static const struct ctl_cmd commands[] = {
 	  "thread's account.\n",
 	  opts_by, 1, 1, 0, ctl_cmd_thread_unfollow },
 
-	{ "message", "post", "THREAD_ID --from staff:ID|contact:ID --body B",
-	  "Post a message; prints its id.  @Name mentions a staff member.  A\n"
+	{ "message", "post", "THREAD_ID --from staff:ID|contact:ID --body B [--internal]\n"
+	  "             [--assign-mentioned]",
+	  "Post a message; prints its id.  @Name mentions a staff member, who\n"
+	  "is emailed; an @word that names no colleague, or a colleague who\n"
+	  "cannot see the account, refuses the post (\\@word is plain text).  A\n"
 	  "staff message that no contact will get says why on stderr\n"
-	  "(\"Nobody will be emailed: ...\"; in --json, nobody_emailed).\n",
+	  "(\"Nobody will be emailed: ...\"; in --json, nobody_emailed).\n"
+	  "  --internal           a note only staff see: no email to contacts,\n"
+	  "                       reminders unchanged (staff only)\n"
+	  "  --assign-mentioned   (owner, admin) assign the mentioned colleagues\n"
+	  "                       who cannot see the account, then post\n",
 	  opts_message_post, 1, 1, 0, ctl_cmd_message_post },
 
 	{ "task", "done", "TASK_ID --by contact:ID|staff:ID",

@@ -28,3 +28,12 @@ gw_add_test(test_gatewayctl_person
 target_compile_definitions(test_gatewayctl_person PRIVATE
   GATEWAYCTL_BIN="$<TARGET_FILE:gatewayctl>")
 add_dependencies(test_gatewayctl_person gatewayctl)
+
+# gatewayctl message post --internal and @mentions.
+gw_add_test(test_gatewayctl_notes
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_gatewayctl_notes.c
+          ${CMAKE_CURRENT_LIST_DIR}/test_gatewayctl_util.c
+  LIBS gw_store gw_common PkgConfig::JANSSON)
+target_compile_definitions(test_gatewayctl_notes PRIVATE
+  GATEWAYCTL_BIN="$<TARGET_FILE:gatewayctl>")
+add_dependencies(test_gatewayctl_notes gatewayctl)

@@ -52,6 +52,7 @@ void test_api_threads_create_one_bulk_and_contact(void **state);
 void test_api_threads_list_filters_and_unread(void **state);
 void test_api_threads_show_and_patch(void **state);
 void test_api_messages_post_as_staff_and_contact(void **state);
+void test_api_messages_internal_note(void **state);
 void test_api_tasks_add_and_tick(void **state);
 void test_api_read_archive_reopen_resend(void **state);
 void test_api_reminders_set(void **state);
@@ -573,6 +574,7 @@ int main(void)
 		T(test_api_threads_list_filters_and_unread),
 		T(test_api_threads_show_and_patch),
 		T(test_api_messages_post_as_staff_and_contact),
+		T(test_api_messages_internal_note),
 		T(test_api_tasks_add_and_tick),
 		T(test_api_read_archive_reopen_resend),
 		T(test_api_reminders_set),

@@ -137,6 +137,9 @@ static void test_api_audit_each_action(void **state)
 	char *contact = fmt("/api/v1/contacts/%lld", (long long)t->anna);
 	char *tick = fmt("{\"done\": true, \"by_staff\": %lld}", (long long)t->owner);
 	char *refs = fmt("/api/v1/threads/%lld/refs", (long long)t->thread);
+	char *msgs = fmt("/api/v1/threads/%lld/messages", (long long)t->thread);
+	char *note = fmt("{\"from_staff\": %lld, \"body\": \"Call first\", \"internal\": true}",
+			 (long long)t->owner);
 	const struct {
 		const char *method, *path, *body, *action;
 		int status;
@@ -149,6 +152,7 @@ static void test_api_audit_each_action(void **state)
 		{ "POST", "/api/v1/accounts", "{\"name\": \"Cedar LLP\"}", "account", 201 },
 		{ "POST", refs, "{\"label\": \"Job 4711\", \"url\": \"https://pm.example/jobs/4711\"}",
 		  "link", 201 },
+		{ "POST", msgs, note, "note", 201 },
 	};
 
 	for (size_t i = 0; i < GW_ARRAY_SIZE(cases); i++) {
@@ -173,6 +177,8 @@ static void test_api_audit_each_action(void **state)
 	free(contact);
 	free(tick);
 	free(refs);
+	free(msgs);
+	free(note);
 }
 
 static void test_api_audit_hold(void **state)

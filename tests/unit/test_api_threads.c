@@ -26,6 +26,7 @@ void test_api_threads_create_one_bulk_and_contact(void **state);
 void test_api_threads_list_filters_and_unread(void **state);
 void test_api_threads_show_and_patch(void **state);
 void test_api_messages_post_as_staff_and_contact(void **state);
+void test_api_messages_internal_note(void **state);
 void test_api_tasks_add_and_tick(void **state);
 void test_api_read_archive_reopen_resend(void **state);
 void test_api_reminders_set(void **state);
@@ -426,6 +427,74 @@ void test_api_messages_post_as_staff_and_contact(void **state)
 	body = fmt("{\"from_staff\": %lld, \"body\": \"late\"}", (long long)t->member);
 	call_error(t, "POST", path, body, 422, "rule_violation", NULL, "archived");
 	free(body);
+	free(path);
+}
+
+/* An internal note: staff see it with visibility "staff"; no contact is
+ * mailed or shown it; a contact cannot write one; mentions are checked. */
+void test_api_messages_internal_note(void **state)
+{
+	struct tfx *t = *state;
+	char *path = fmt("/api/v1/threads/%lld/messages", (long long)t->thread), *body, *show;
+	int64_t before = rows_to(t, t->thread, "anna@acme.example"), note;
+	json_t *j, *arr;
+
+	body = fmt("{\"from_staff\": %lld, \"body\": \"Call her first\", \"internal\": true}",
+		   (long long)t->member);
+	j = call(t, "POST", path, body, 201);
+	free(body);
+	assert_string_equal(jstr(j, "visibility"), "staff");
+	assert_true(jbool(j, "staff_only"));
+	note = jint(j, "id");
+	json_decref(j);
+	assert_int_equal(rows_to(t, t->thread, "anna@acme.example"), before);
+
+	show = fmt("/api/v1/threads/%lld?reader=contact:%lld", (long long)t->thread,
+		   (long long)t->anna);
+	j = call(t, "GET", show, NULL, 200);
+	arr = jget(j, "messages");
+	for (size_t i = 0; i < json_array_size(arr); i++) {
+		assert_int_not_equal(jint(json_array_get(arr, i), "id"), note);
+		assert_string_equal(jstr(json_array_get(arr, i), "visibility"), "client");
+	}
+	json_decref(j);
+	free(show);
+	show = fmt("/api/v1/threads/%lld", (long long)t->thread);
+	j = call(t, "GET", show, NULL, 200);
+	arr = jget(j, "messages");
+	json_t *last = json_array_get(arr, json_array_size(arr) - 1);
+	assert_int_equal(jint(last, "id"), note);
+	assert_string_equal(jstr(last, "visibility"), "staff");
+	json_decref(j);
+	free(show);
+
+	body = fmt("{\"from_contact\": %lld, \"body\": \"psst\", \"internal\": true}",
+		   (long long)t->anna);
+	call_error(t, "POST", path, body, 422, "invalid_value", "internal", "only staff");
+	free(body);
+	body = fmt("{\"from_staff\": %lld, \"body\": \"x\", \"internal\": \"yes\"}",
+		   (long long)t->member);
+	call_error(t, "POST", path, body, 400, "invalid_field", "internal", NULL);
+	free(body);
+	body = fmt("{\"from_staff\": %lld, \"body\": \"@Nobody help\", \"internal\": true}",
+		   (long long)t->member);
+	call_error(t, "POST", path, body, 422, "invalid_value", "body",
+		   "@Nobody: no colleague has that name");
+	free(body);
+	{
+		new_member(t, "Lone Member", "lone@firm.example");
+		body = fmt("{\"from_staff\": %lld, \"body\": \"@Lone Member see\"}",
+			   (long long)t->owner);
+		call_error(t, "POST", path, body, 422, "invalid_value", "body",
+			   "Lone Member cannot see the account");
+		free(body);
+		body = fmt("{\"from_staff\": %lld, \"body\": \"@Lone Member see\","
+			   " \"assign_mentioned\": true}", (long long)t->owner);
+		j = call(t, "POST", path, body, 201);
+		json_decref(j);
+		free(body);
+		assert_int_equal(rows_to(t, t->thread, "lone@firm.example"), 1);
+	}
 	free(path);
 }
 

@@ -542,6 +542,8 @@ static void test_security_mail_end_to_end_every_kind(void **state)
 	     "otto", err);
 	must(store_account_add(e.s, H_ACCOUNT, &acme, &err), "account", err);
 	must(store_staff_assign(e.s, max, acme, 1, &err), "assign", err);
+	/* a mention emails only a colleague who can open the chat */
+	must(store_staff_assign(e.s, otto, acme, 1, &err), "assign", err);
 	must(store_contact_add(e.s, acme, H_CONTACT, "anna@client.example", &anna, &err),
 	     "contact", err);
 	must(store_contact_set_may_create(e.s, anna, 1, &err), "may create", err);

@@ -310,14 +310,20 @@ static void test_store_followers_told_of_client_reply(void **state)
 	assert_int_equal(staff_in(&rc, f->owner)->reach, STORE_REACH_NOTIFY_OFF);
 	store_recipients_clear(&rc);
 
-	/* a mention brings Max in: the mention now, the replies after it */
-	CHECK_OK(store_message_post(f->s, tid, STORE_CONTACT, f->c1, "@Max Member can you help?",
-				    &m, &err), err);
-	assert_int_equal(replied_to(f, m, f->member2), 0);
+	/* A mention brings Adam back in (he unfollowed above; as an admin he
+	 * sees the account): the mention now, the replies after it.  A
+	 * contact's @word naming a colleague who cannot see the account is
+	 * plain text: Max gets no email and does not follow. */
+	CHECK_OK(store_message_post(f->s, tid, STORE_CONTACT, f->c1,
+				    "@Adam Admin and @Max Member can you help?", &m, &err), err);
+	assert_int_equal(replied_to(f, m, f->admin), 0);
 	assert_int_equal(OUTBOX(f, "kind = 'staff_mention' AND recipient_id = %lld",
-				(long long)f->member2), 1);
+				(long long)f->admin), 1);
+	assert_int_equal(OUTBOX(f, "kind = 'staff_mention' AND recipient_id = %lld",
+				(long long)f->member2), 0);
 	CHECK_OK(store_message_post(f->s, tid, STORE_CONTACT, f->c1, "Thanks", &m, &err), err);
-	assert_int_equal(replied_to(f, m, f->member2), 1);
+	assert_int_equal(replied_to(f, m, f->admin), 1);
+	assert_int_equal(replied_to(f, m, f->member2), 0);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)

@@ -32,12 +32,12 @@ static void test_store_idempotency_migrates_version_1(void **state)
 {
 	struct fx *f = *state;
 
-	/* A thread where the owner wrote and the client mentioned the
-	 * member: migration 10 makes both followers. */
+	/* A thread where the owner wrote and the client mentioned the admin
+	 * (who sees every account): migration 11 makes both followers. */
 	int64_t tid = fx_chat(f, f->acc1, "Before followers", "Hello", 0, 0, 0);
 	char *err = NULL;
 
-	CHECK_OK(store_message_post(f->s, tid, STORE_CONTACT, f->c1, "@Max Member see this",
+	CHECK_OK(store_message_post(f->s, tid, STORE_CONTACT, f->c1, "@Adam Admin see this",
 				    NULL, &err), err);
 	/* A database as the first release left it: no table, version 1. */
 	store_close(&f->s);
@@ -73,7 +73,7 @@ static void test_store_idempotency_migrates_version_1(void **state)
 	assert_int_equal(fx_int(f, "SELECT count(*) FROM accounts"), 3);
 	assert_int_equal(fx_int(f, "SELECT count(*) FROM thread_followers WHERE thread_id = %lld"
 				" AND staff_id IN (%lld, %lld)", (long long)tid, (long long)f->owner,
-				(long long)f->member2), 2);
+				(long long)f->admin), 2);
 	assert_int_equal(fx_int(f, "SELECT count(*) FROM contacts WHERE notify_off_by IS NOT NULL"),
 			 0);
 }

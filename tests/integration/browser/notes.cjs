@@ -1,0 +1,302 @@
+/*
+ * notes.cjs - internal notes and @mentions in headless Chromium
+ * (playwright-core), against the real gatewayd with its JSON API and a
+ * Maildir transport.
+ *
+ * A member types "@Ot", picks the suggestion and sends an internal note:
+ * the colleague cannot see the account, so the page comes back with the
+ * error naming them and the text and the switch kept.  The note then goes
+ * out mentioning the owner: staff see it marked as internal, the client's
+ * open page gets no live update for it, does not show it after a reload,
+ * the API's reading as the contact does not hold it and no email to the
+ * client carries it, while the owner's mention email does.  An owner
+ * mentioning the colleague is offered "assign and post"; the client reads
+ * that mention as the plain name.  Pages are checked at 1280 and 390
+ * pixels and screenshots saved into SCREENSHOT_DIR.  Any script or CSP
+ * error, other than the refused posts' 400s, fails the test.
+ */
+'use strict';
+
+const { execFileSync, spawn } = require('child_process');
+const fs = require('fs');
+const net = require('net');
+const os = require('os');
+const path = require('path');
+
+const { chromium } = require(process.env.PLAYWRIGHT_CORE);
+
+const GATEWAYD = process.env.GATEWAYD;
+const GATEWAYCTL = process.env.GATEWAYCTL;
+const SHOTS = process.env.SCREENSHOT_DIR;
+const NOTE = 'Anna prefers a phone call';
+
+let passed = 0;
+let failed = 0;
+
+function check(cond, what) {
+  if (cond) {
+    passed++;
+    console.log(`ok - ${what}`);
+  } else {
+    failed++;
+    console.log(`not ok - ${what}`);
+  }
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function setup(dir, port, apiPort) {
+  const conf = path.join(dir, 'gatewayd.conf');
+  fs.writeFileSync(conf, [
+    '[store]', 'path = gatewayd.db', 'attachments_dir = attachments',
+    '[mail]', 'transport = maildir:Maildir', 'from = chat@firm.example',
+    'reply_domain = reply.firm.example',
+    '[links]', 'key_file = keys',
+    '[web]', `listen = 127.0.0.1:${port}`, `base_url = http://127.0.0.1:${port}`,
+    '[api]', `listen = 127.0.0.1:${apiPort}`,
+    '[log]', 'level = info', ''].join('\n'));
+  const ctl = (...args) => execFileSync(GATEWAYCTL, ['-c', conf, ...args],
+    { encoding: 'utf8' }).trim();
+  ctl('init');
+  ctl('firm', 'set', '--name', 'Example & Partners');
+  const ids = {};
+  ids.owner = ctl('staff', 'add', 'Olivia Owner', 'olivia@firm.example', '--role', 'owner');
+  ids.member = ctl('staff', 'add', 'Max Member', 'max@firm.example', '--role', 'member');
+  ids.otto = ctl('staff', 'add', 'Otto Other', 'otto@firm.example', '--role', 'member');
+  ids.acme = ctl('account', 'add', 'Acme Bakery Ltd');
+  ctl('staff', 'assign', ids.member, ids.acme);
+  ids.anna = ctl('contact', 'add', ids.acme, 'Anna Baker', 'anna@acme.example');
+  ids.thread = ctl('thread', 'new', ids.acme, '--from', ids.member,
+    '--subject', 'Year-end accounts 2026', '--body', 'Please send the bank statements.');
+  ids.key = ctl('apikey', 'add', 'portal');
+  return { conf, ctl, ids, apiPort };
+}
+
+function startDaemon(conf, dir) {
+  return new Promise((resolve, reject) => {
+    const d = spawn(GATEWAYD, ['-c', conf, '--foreground'], { cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'] });
+    d.log = '';
+    const timer = setTimeout(() => reject(new Error(`gatewayd did not start:\n${d.log}`)), 15000);
+    const onData = (b) => {
+      d.log += b.toString();
+      if (/web view on/.test(d.log)) {
+        clearTimeout(timer);
+        resolve(d);
+      }
+    };
+    d.stdout.on('data', onData);
+    d.stderr.on('data', onData);
+    d.on('exit', (code) => { clearTimeout(timer); reject(new Error(`gatewayd exited ${code}:\n${d.log}`)); });
+  });
+}
+
+function watchErrors(page, errors) {
+  page.on('console', (msg) => { if (msg.type() === 'error') { errors.push(msg.text()); } });
+  page.on('pageerror', (e) => errors.push(String(e)));
+}
+
+async function fitsWidth(page) {
+  return page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+}
+
+async function shots(page, name) {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.setViewportSize({ width: 1280, height: 900 });
+  check(await fitsWidth(page), `${name}: fits 1280px`);
+  await page.screenshot({ path: path.join(SHOTS, `${name}-desktop.png`), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  check(await fitsWidth(page), `${name}: fits 390px without sideways scrolling`);
+  await page.screenshot({ path: path.join(SHOTS, `${name}-phone.png`), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
+
+function mails(dir) {
+  const out = [];
+  for (const sub of ['new', 'cur']) {
+    const d = path.join(dir, 'Maildir', sub);
+    if (fs.existsSync(d)) { for (const f of fs.readdirSync(d)) { out.push(fs.readFileSync(path.join(d, f), 'utf8')); } }
+  }
+  return out;
+}
+
+async function waitSent(ctl, thread) {
+  for (let i = 0; i < 60; i++) {
+    const rows = JSON.parse(ctl('--json', 'outbox', 'list', '--thread', thread, '--limit', '1000'));
+    if (rows.every((r) => r.status === 'sent')) { return rows; }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return JSON.parse(ctl('--json', 'outbox', 'list', '--thread', thread, '--limit', '1000'));
+}
+
+async function flow(browser, env, dir) {
+  const { ctl, ids } = env;
+  const errors = [];
+
+  // The client has the chat open, and counts the live updates it gets.
+  const clientCtx = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const client = await clientCtx.newPage();
+  watchErrors(client, errors);
+  await client.goto(ctl('link', ids.thread, '--for', `contact:${ids.anna}`));
+  await client.evaluate(() => {
+    window.changes = 0;
+    const es = new EventSource(document.getElementById('thread').getAttribute('data-events'));
+    es.addEventListener('change', () => { window.changes++; });
+  });
+  check(!(await client.isVisible('input[name=internal]')), 'client: no internal-note switch');
+  check((await client.locator('#mentionlist').count()) === 0, 'client: no list of colleagues');
+
+  // A member: suggestions after "@", a refused mention keeps everything.
+  const staffCtx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const staff = await staffCtx.newPage();
+  watchErrors(staff, errors);
+  await staff.goto(ctl('link', ids.thread, '--for', `staff:${ids.member}`));
+  await staff.click('#body');
+  await staff.keyboard.type('Please check this @Ot');
+  await staff.waitForSelector('.mentionmenu li', { timeout: 5000 });
+  const offered = await staff.textContent('.mentionmenu li[aria-selected=true]');
+  check(/Otto Other/.test(offered) && /not on this account/.test(offered),
+    `suggestion shows the colleague and that they cannot see the account (${offered})`);
+  await staff.screenshot({ path: path.join(SHOTS, 'notes-suggest-desktop.png') });
+  await staff.keyboard.press('Enter');
+  check((await staff.inputValue('#body')) === 'Please check this @Otto Other ',
+    'Enter puts the whole name in, the form is not sent');
+  await staff.check('input[name=internal]');
+  const [refused] = await Promise.all([
+    staff.waitForResponse((r) => r.request().method() === 'POST' && r.url().includes('/reply')),
+    staff.click('#replyform button.primary')]);
+  await staff.waitForLoadState('load');
+  check(refused.status() === 400, `a mention of who cannot see the account is refused (${refused.status()})`);
+  check(/Otto Other cannot see the account Acme Bakery Ltd/.test(await staff.textContent('.error')),
+    'the error names the colleague and the account');
+  check((await staff.inputValue('#body')).trim() === 'Please check this @Otto Other', 'the typed text is kept');
+  check(await staff.isChecked('input[name=internal]'), 'the internal switch is kept');
+  check(!(await staff.isVisible('button.assign')), 'a member is not offered to assign');
+  await shots(staff, 'notes-refused');
+
+  // Nobody of that name.
+  await staff.fill('#body', '@Nobody can you look?');
+  await Promise.all([staff.waitForResponse((r) => r.url().includes('/reply')),
+    staff.click('#replyform button.primary')]);
+  await staff.waitForLoadState('load');
+  check(/@Nobody: no colleague has that name/.test(await staff.textContent('.error')),
+    'a mention of nobody is refused by name');
+  check((await staff.inputValue('#body')) === '@Nobody can you look?', 'and its text kept');
+
+  // The note goes out.
+  await staff.fill('#body', `${NOTE}. @Olivia Owner FYI`);
+  await staff.check('input[name=internal]');
+  await Promise.all([staff.waitForURL(/\/t\/\d+#reply$/), staff.click('#replyform button.primary')]);
+  const note = staff.locator('.msg.internal').last();
+  check(await note.isVisible(), 'staff: the note is in the timeline, marked internal');
+  check(/Internal note/.test(await note.textContent()), 'staff: labelled "Internal note"');
+  check((await note.locator('.mention').textContent()) === '@Olivia Owner', 'staff: the mention is marked');
+  const bg = await note.locator('.bubble').evaluate((e) => getComputedStyle(e).backgroundColor);
+  check(bg === 'rgb(255, 246, 224)', `staff: the note has its own colour (${bg})`);
+  await shots(staff, 'notes-staff');
+
+  // The client's page: no live update, nothing after a reload.
+  await client.waitForTimeout(3000);
+  check((await client.evaluate(() => window.changes)) === 0, 'client: no live update for the note');
+  check(!(await client.content()).includes(NOTE), 'client: the open page does not show it');
+  await client.reload();
+  check(!(await client.content()).includes(NOTE), 'client: not after a reload either');
+  const api = await fetch(`http://127.0.0.1:${env.apiPort}/api/v1/threads/${ids.thread}?reader=contact:${ids.anna}`,
+    { headers: { Authorization: `Bearer ${ids.key}` } });
+  const shown = await api.json();
+  check(api.status === 200 && !JSON.stringify(shown).includes(NOTE) &&
+    shown.messages.every((m) => m.visibility === 'client'), 'API: the contact\'s reading does not hold it');
+  const all = await (await fetch(`http://127.0.0.1:${env.apiPort}/api/v1/threads/${ids.thread}`,
+    { headers: { Authorization: `Bearer ${ids.key}` } })).json();
+  check(all.messages.some((m) => m.body.includes(NOTE) && m.visibility === 'staff'),
+    'API: the firm\'s reading has it with visibility "staff"');
+
+  // An owner mentions the colleague in a client message: assign and post.
+  const ownerCtx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const owner = await ownerCtx.newPage();
+  watchErrors(owner, errors);
+  await owner.goto(ctl('link', ids.thread, '--for', `staff:${ids.owner}`));
+  await owner.fill('#body', 'Thanks Anna, @Otto Other will call you.');
+  await Promise.all([owner.waitForResponse((r) => r.url().includes('/reply')),
+    owner.click('#replyform button.primary')]);
+  await owner.waitForLoadState('load');
+  check(await owner.isVisible('button.assign'), 'an owner is offered to assign and post');
+  await shots(owner, 'notes-assign');
+  await Promise.all([owner.waitForURL(/\/t\/\d+#reply$/), owner.click('button.assign')]);
+  check((await owner.locator('.msg .mention').last().textContent()) === '@Otto Other',
+    'posted after the assignment, the mention marked');
+  await client.waitForSelector('text=will call you', { timeout: 10000 });
+  check(true, 'client: the client message arrives live');
+  await client.reload();
+  const plain = await client.textContent('#timeline');
+  check(plain.includes('Thanks Anna, Otto Other will call you.') && !plain.includes('@Otto'),
+    'client: the mention reads as the plain name');
+  check((await client.locator('.mention').count()) === 0, 'client: nothing marked');
+  await shots(client, 'notes-client');
+
+  // Emails: none to the client carries the note; the mentions went out.
+  await waitSent(ctl, ids.thread);
+  const all_mail = mails(dir);
+  const toAnna = all_mail.filter((m) => /^To: .*anna@acme\.example/m.test(m));
+  check(toAnna.length >= 2 && toAnna.every((m) => !m.includes('phone call')),
+    `email: ${toAnna.length} emails to the client, none with the note`);
+  check(all_mail.some((m) => /^To: .*olivia@firm\.example/m.test(m) && /mentioned you/.test(m)),
+    'email: the owner got the mention');
+  check(all_mail.some((m) => /^To: .*otto@firm\.example/m.test(m) && /mentioned you/.test(m)),
+    'email: the colleague assigned on the way got the mention');
+  const audit = JSON.parse(ctl('--json', 'audit', '--limit', '1000')).audit;
+  check(audit.some((a) => a.action === 'note' && a.actor_kind === 'staff'), 'audit: the note is recorded as "note"');
+
+  const unexpected = errors.filter((e) => !/status of 400 \(Bad Request\)/.test(e));
+  check(unexpected.length === 0, `no script or CSP errors${unexpected.length ? ': ' + unexpected.join(' | ') : ''}`);
+  await clientCtx.close();
+  await staffCtx.close();
+  await ownerCtx.close();
+}
+
+async function main() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-browser-notes-'));
+  const port = await freePort();
+  const apiPort = await freePort();
+  const env = setup(dir, port, apiPort);
+  const daemon = await startDaemon(env.conf, dir);
+  let browser;
+  try {
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM, headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync'],
+    });
+    await flow(browser, env, dir);
+  } finally {
+    if (browser) { await browser.close(); }
+    daemon.removeAllListeners('exit');
+    const exited = new Promise((r) => {
+      daemon.on('exit', (code, signal) => r(signal ? signal : code));
+      setTimeout(() => r('timeout'), 10000);
+    });
+    daemon.kill('SIGTERM');
+    const status = await exited;
+    check(status === 0, `gatewayd stops cleanly on SIGTERM (status ${status})`);
+    if (status !== 0) { console.log(daemon.log); }
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  console.log(`screenshots in ${SHOTS}`);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed === 0 ? 0 : 1);
+}
+
+main().catch((e) => {
+  console.error(e);
+  console.log(`${passed} passed, ${failed + 1} failed`);
+  process.exit(1);
+});
