@@ -471,7 +471,7 @@ static const char MIGRATION_10[] =
 	" last_seen_at INTEGER NOT NULL,"
 	" expires_at INTEGER NOT NULL);"
 	"CREATE INDEX sessions_principal ON sessions (principal_kind, principal_id);"
-	"CREATE INDEX sessions_last_seen ON sessions (last_seen_at);"
+	"CREATE INDEX sessions_created ON sessions (created_at);"
 
 	"CREATE TABLE outbox_v10 ("
 	" id INTEGER PRIMARY KEY,"

@@ -26,7 +26,10 @@
  * signed token), a row deleted is a session ended.  last_seen_at is
  * written at most once a minute, by a job of the writer lane (web-lite),
  * never by the page's own read transaction.  Retention's `sessions`
- * period deletes rows not seen for that long, and rows past their expiry.
+ * period deletes the rows of sessions started longer ago (no session
+ * lives longer: [web] session_ttl is capped by it); it also deletes
+ * sign-in links a day old and request counts past their window, whatever
+ * the periods (store/retention.h).
  */
 #ifndef GW_STORE_SIGNIN_H
 #define GW_STORE_SIGNIN_H

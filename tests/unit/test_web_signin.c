@@ -18,6 +18,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "gw.h"
+#include "retention.h"
 #include "signin.h"
 #include "web_fixture.h"
 
@@ -575,6 +576,57 @@ static void test_web_sessions_stateless_cookie_of_before_is_no_session(void **st
 	free(cookie);
 }
 
+/* ---- retention and erasure --------------------------------------------------------- */
+
+static void test_web_sessions_retention_and_erasure_delete_them(void **state)
+{
+	struct wfx *f = *state;
+	struct store_retention p = { .sessions = 30 * 86400 };
+	struct store_retention_result res;
+	struct store_erasure e;
+	enum store_signin_outcome out;
+	char *anna, *bob, *err = NULL;
+
+	anna = wfx_login(f, LINK_CONTACT, f->anna);
+	bob = wfx_login(f, LINK_CONTACT, f->bob);
+	WFX_CHECK(store_signin_request(f->s, "bob@birch.example", "192.0.2.1", f->now, &out,
+				       &err), err);
+	/* a day on: the sign-in link and its counts go, the sessions stay */
+	memset(&res, 0, sizeof(res));
+	do
+		WFX_CHECK(store_retention_step(f->s, &p, f->now + 86401, 100, NULL, &res, &err),
+			  err);
+	while (res.more);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM signin_links"), 0);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM signin_rate"), 0);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM sessions"), 2);
+	/* the period on: sessions started before it go */
+	do
+		WFX_CHECK(store_retention_step(f->s, &p, f->now + p.sessions + 1, 100, NULL, &res,
+					       &err), err);
+	while (res.more);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM sessions"), 0);
+	assert_int_equal(res.sessions, 2 + 1 + 2);
+	free(anna);
+	free(bob);
+
+	/* erasing a contact leaves no session, link or count of theirs */
+	anna = wfx_login(f, LINK_CONTACT, f->anna);
+	WFX_CHECK(store_signin_request(f->s, "anna@acme.example", "192.0.2.1", f->now, &out,
+				       &err), err);
+	memset(&e, 0, sizeof(e));
+	WFX_CHECK(store_person_erase(f->s, f->anna, &e, &err), err);
+	store_erasure_clear(&e);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM sessions"), 0);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM signin_links"), 0);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM signin_rate WHERE key LIKE 'a:%'"), 0);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM outbox WHERE kind = 'signin_link'"
+				    " AND (extra IS NOT NULL OR recipient_address LIKE 'anna%')"
+				    " AND recipient_kind = 'contact' AND recipient_id = (SELECT"
+				    " min(id) FROM contacts)"), 0);
+	free(anna);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -612,6 +664,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_web_sessions_stateless_cookie_of_before_is_no_session, wfx_setup,
 			wfx_teardown),
+		cmocka_unit_test_setup_teardown(test_web_sessions_retention_and_erasure_delete_them,
+						wfx_setup, wfx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
