@@ -109,6 +109,7 @@ void web_handle_signin(struct web_req *r)
 {
 	enum store_signin_outcome outcome;
 	const char *email;
+	char client[48];
 	char *clean = NULL, *err = NULL;
 	enum gw_result res;
 
@@ -145,15 +146,15 @@ void web_handle_signin(struct web_req *r)
 		free(clean);
 		return;
 	}
-	res = store_signin_request(r->store, clean, r->peer[0] != '\0' ? r->peer : "unknown",
-				   clock_now(), &outcome, &err);
+	web_client_address(r, client);
+	res = store_signin_request(r->store, clean, client, clock_now(), &outcome, &err);
 	free(clean);
 	if (res != GW_OK) {
 		web_send_store_error(r, res, err);
 		free(err);
 		return;
 	}
-	log_info("web: sign-in asked from %s: %s", r->peer,
+	log_info("web: sign-in asked from %s: %s", client,
 		 outcome == STORE_SIGNIN_QUEUED ? "link queued" :
 		 outcome == STORE_SIGNIN_NOBODY ? "nobody has the address" : "over the limit");
 	web_outbox_queued(r);
@@ -215,7 +216,8 @@ static void person_label(struct buf *o, const struct store_identity *id, const c
 	buf_puts(o, "</span>");
 }
 
-static void audit_signin(struct web_req *r, int64_t staff_id)
+/* 0, or -1 when the entry cannot be written: then no sign-in either. */
+static int audit_signin(struct web_req *r, int64_t staff_id)
 {
 	struct store_audit_in in;
 	char *name = web_person_name(r, STORE_STAFF, staff_id), *err = NULL;
@@ -231,8 +233,11 @@ static void audit_signin(struct web_req *r, int64_t staff_id)
 		log_warn("web: staff %lld: cannot write the sign-in audit entry: %s",
 			 (long long)staff_id, err != NULL ? err : "");
 		free(err);
+		free(name);
+		return -1;
 	}
 	free(name);
+	return 0;
 }
 
 /* Start the session of id; staff sign-ins are audited.  Sends the reply. */
@@ -245,10 +250,13 @@ static void signin_as(struct web_req *r, enum store_kind kind, int64_t id)
 		send_invalid(r);
 		return;
 	}
+	/* no sign-in without its audit entry: an error answer rolls both back */
+	if (kind == STORE_STAFF && audit_signin(r, id) < 0) {
+		web_send_error(r, 503, NULL);
+		return;
+	}
 	if (web_session_start(r, lk, id, gen) < 0)
 		return;
-	if (kind == STORE_STAFF)
-		audit_signin(r, id);
 	log_info("web: %s %lld signed in by email link", store_kind_name(kind), (long long)id);
 	web_send_redirect(r, "/");
 }
@@ -295,6 +303,19 @@ static void send_button(struct web_req *r, const char *token,
 	struct buf main = BUF_INIT;
 	char *firm = web_firm_name(r);
 
+	if (ids->count == 1 && r->sess.kind == ids->items[0].kind &&
+	    r->sess.id == ids->items[0].id) {
+		/* Nothing to do, and the link stays unused. */
+		buf_puts(&main, "<section class=\"card notice\"><h1>You are signed in</h1><p>"
+				"This device is signed in as <strong>");
+		buf_html_escape(&main, r->sess.name);
+		buf_puts(&main, "</strong> already.</p><p><a class=\"button primary\" href=\"/\">"
+				"Go to your chats</a></p></section>");
+		web_send_page(r, 200, "Signed in", &main);
+		buf_release(&main);
+		free(firm);
+		return;
+	}
 	buf_puts(&main, "<section class=\"card notice\"><h1>Sign in to ");
 	buf_html_escape(&main, firm);
 	buf_puts(&main, "</h1>");

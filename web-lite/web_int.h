@@ -383,6 +383,9 @@ void web_handle_hold(struct web_req *r);
 
 /* ---- guard.c ------------------------------------------------------------ */
 
+/* The client's address: the peer's, or when the peer is one of [web]
+ * proxies, the last address of its X-Forwarded-For (out: 48 bytes). */
+void web_client_address(const struct web_req *r, char out[48]);
 /* [web] proxies into web->proxies (NULL: none), and freed again. */
 void web_proxies_parse(struct web *web, const char *list);
 void web_proxies_free(struct web *web);

@@ -293,6 +293,33 @@ static void test_web_signin_rate_limits_per_address_and_client(void **state)
 	assert_int_equal(out, STORE_SIGNIN_NOBODY);
 }
 
+/* Behind a reverse proxy of [web] proxies the client is the address the
+ * proxy appended to X-Forwarded-For, not the proxy, nor what the client
+ * put in front of it. */
+static void test_web_signin_client_address_behind_proxy(void **state)
+{
+	struct wfx *f = *state;
+	struct wresp r;
+
+	ask(f, "bob%40birch.example", ORIGIN_OK "X-Forwarded-For: 198.51.100.7, 203.0.113.5\r\n",
+	    &r);
+	wresp_clear(&r);
+	/* not a proxy of ours yet: the header counts for nothing */
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM signin_rate WHERE key = 'i:127.0.0.1'"), 1);
+	f->web_cfg.proxies = "127.0.0.1";
+	wfx_restart(f);
+	ask(f, "bob%40birch.example", ORIGIN_OK "X-Forwarded-For: 198.51.100.7, 203.0.113.5\r\n",
+	    &r);
+	wresp_clear(&r);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM signin_rate WHERE key = 'i:203.0.113.5'"),
+			 1);
+	/* a header that is no address: the proxy's own */
+	ask(f, "bob%40birch.example", ORIGIN_OK "X-Forwarded-For: <script>\r\n", &r);
+	wresp_clear(&r);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM signin_rate WHERE key = 'i:127.0.0.1'"), 2);
+	f->web_cfg.proxies = NULL;
+}
+
 /* ---- the link -------------------------------------------------------------------- */
 
 static void test_web_signin_link_get_changes_nothing_post_uses_it_once(void **state)
@@ -469,10 +496,29 @@ static void test_web_signin_link_while_signed_in_as_another_asks(void **state)
 	char *h = xasprintf("%s%s", anna, ORIGIN_OK);
 	assert_int_equal(wfx_http(f, "POST", path, h, "", 0, &r), 0);
 	assert_int_equal(r.status, 303);
-	assert_non_null(wresp_header(&r, "Set-Cookie"));
+	{
+		char *set = wresp_header(&r, "Set-Cookie");
+
+		assert_non_null(set);
+		free(set);
+	}
 	wresp_clear(&r);
 	/* Anna's session on this browser ended with the switch */
 	assert_false(page_has(f, "/", anna, "Your chats"));
+	free(path);
+
+	/* a link of the person this browser is signed in as: nothing to do */
+	ask(f, "bob%40birch.example", NULL, &r);
+	wresp_clear(&r);
+	link_token(f, token);
+	path = path_s(token);
+	{
+		char *bob = wfx_login(f, LINK_CONTACT, f->bob);
+
+		assert_true(page_has(f, path, bob, "You are signed in"));
+		free(bob);
+	}
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM signin_links WHERE used_at IS NULL"), 1);
 	free(path);
 
 	/* a sign-in link in a signed-in browser says who it is signed in as */
@@ -643,6 +689,8 @@ int main(void)
 			test_web_signin_cross_site_refused_with_the_same_page, wfx_setup,
 			wfx_teardown),
 		cmocka_unit_test_setup_teardown(test_web_signin_rate_limits_per_address_and_client,
+						wfx_setup, wfx_teardown),
+		cmocka_unit_test_setup_teardown(test_web_signin_client_address_behind_proxy,
 						wfx_setup, wfx_teardown),
 		cmocka_unit_test_setup_teardown(
 			test_web_signin_link_get_changes_nothing_post_uses_it_once, wfx_setup,
