@@ -40,7 +40,6 @@
 void web_session_clear(struct web_session *s)
 {
 	free(s->name);
-	free(s->user_agent);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -127,14 +126,15 @@ static struct web_sess_slot *sess_slot(struct web *web, enum store_kind kind, in
 /* The person behind a session from the cache: 1, or 0 when not cached
  * under this generation. */
 static int sess_cached(struct web *web, struct web_sess_slot *out, enum store_kind kind,
-		       int64_t id, uint64_t generation)
+		       int64_t id, int64_t session_id, uint64_t generation)
 {
 	const struct web_sess_slot *e;
 	int hit;
 
 	pthread_mutex_lock(&web->cache_mu);
 	e = sess_slot(web, kind, id);
-	hit = e->name != NULL && e->kind == kind && e->id == id && e->generation == generation;
+	hit = e->name != NULL && e->kind == kind && e->id == id &&
+	      e->session_id == session_id && e->generation == generation;
 	if (hit) {
 		*out = *e;
 		out->name = xstrdup(e->name);
@@ -207,35 +207,34 @@ void web_session_load(struct web_req *r)
 	    LINK_OK)
 		return;
 	kind = c.kind == LINK_CONTACT ? STORE_CONTACT : STORE_STAFF;
-	if (c.thread_id <= 0 || store_session_get(r->store, c.thread_id, &row, NULL) != GW_OK)
-		return;
-	if (row.kind != kind || row.person != c.principal_id || row.expires_at <= clock_now()) {
-		store_session_clear(&row);
-		return;
-	}
-	/* Read before the record, so that a change racing with the read
+	if (c.thread_id <= 0)
+		return;   /* a stateless cookie of before: no row names it */
+	/* Read before the records, so that a change racing with the read
 	 * leaves the cached copy stale, never wrong. */
 	generation = store_pool_generation(r->web->pool);
-	if (!sess_cached(r->web, &who, kind, c.principal_id, generation)) {
-		if (sess_read(r, kind, c.principal_id, &who) < 0) {
+	if (!sess_cached(r->web, &who, kind, c.principal_id, c.thread_id, generation)) {
+		if (store_session_get(r->store, c.thread_id, &row, NULL) != GW_OK)
+			return;
+		if (row.kind != kind || row.person != c.principal_id ||
+		    sess_read(r, kind, c.principal_id, &who) < 0) {
 			store_session_clear(&row);
 			return;
 		}
+		who.session_id = row.id;
+		who.last_seen = row.last_seen_at;
+		who.expires = row.expires_at;
+		store_session_clear(&row);
 		who.generation = generation;
 		sess_cache_put(r->web, &who);
 	}
-	if (who.link_generation != c.generation) {
+	if (who.link_generation != c.generation || who.expires <= clock_now()) {
 		free(who.name);
-		store_session_clear(&row);
 		return;
 	}
-	if (row.last_seen_at <= clock_now() - SEEN_TOUCH_EVERY)
-		seen_defer(r->web, row.id, clock_now());
-	s->session_id = row.id;
-	s->last_seen = row.last_seen_at;
-	s->user_agent = row.user_agent;   /* taken over */
-	row.user_agent = NULL;
-	store_session_clear(&row);
+	if (who.last_seen <= clock_now() - SEEN_TOUCH_EVERY)
+		seen_defer(r->web, who.session_id, clock_now());
+	s->session_id = who.session_id;
+	s->last_seen = who.last_seen;
 	s->kind = kind;
 	s->name = who.name;
 	s->account_id = who.account_id;

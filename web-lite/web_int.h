@@ -72,8 +72,10 @@ struct web_page_slot {
 };
 
 /*
- * The records behind sessions, per (kind, id), while the store pool's
- * change generation is unchanged: a session check costs no query then.
+ * The records behind sessions, per (kind, id) and with the session row
+ * last checked, while the store pool's change generation is unchanged: a
+ * session check costs no query then (a row deleted, a last-seen time
+ * written, is a change).
  */
 #define WEB_SESS_SLOTS 256
 struct web_sess_slot {
@@ -85,6 +87,8 @@ struct web_sess_slot {
 	int64_t account_id;        /* contacts */
 	enum store_role role;      /* staff */
 	int64_t last_login;        /* contacts */
+	int64_t session_id;        /* the session row checked with it */
+	int64_t last_seen, expires;
 };
 
 /* "Email me a fresh link": at most WEB_FRESH_MAX an hour per contact and
@@ -248,7 +252,6 @@ struct web_session {
 	int64_t last_login;        /* contacts */
 	int64_t session_id;        /* its row in the store (sessions) */
 	int64_t last_seen;         /* the row's last_seen_at */
-	char *user_agent;          /* the row's */
 };
 
 /* One field of a POSTed form; value is NUL-terminated (len excludes it). */
