@@ -164,7 +164,7 @@ static int mac(const struct link_key *key, const uint8_t *data, size_t n,
 
 static int valid_purpose(int p)
 {
-	return p >= LINK_VIEW && p <= LINK_CSRF;
+	return p >= LINK_VIEW && p <= LINK_PICK;
 }
 
 static int valid_kind(int k)

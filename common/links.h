@@ -36,6 +36,10 @@ enum link_purpose {
 	LINK_FRESH = 5,       /* "email me a fresh link" from an expired page */
 	LINK_SESSION = 6,     /* web view session cookie (web-lite) */
 	LINK_CSRF = 7,        /* web view CSRF token, same claims as the session */
+	LINK_SIGNIN = 8,      /* one-time sign-in link (/s/TOKEN): principal_id and
+			       * generation name a signin_links row and its salt */
+	LINK_PICK = 9,        /* after a sign-in link of an address of several
+			       * people: which one (same row and salt) */
 };
 
 enum link_principal {

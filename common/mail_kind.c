@@ -43,6 +43,11 @@ static const struct mail_kind_row rows[] = {
 	  "long. No event is lost: they wait, in order, until the endpoint is enabled again "
 	  "(gatewayctl webhook enable, or the JSON API). %s and their emails are not "
 	  "affected.", NULL },
+	{ MAIL_SIGNIN_LINK, "signin_link", MAIL_SIGNIN, MAIL_EXTRA_SIGNIN, "",
+	  "Someone, hopefully you, asked to sign in to the chats of %f with this "
+	  "email address. Press the button to sign in.",
+	  "If you did not ask for this, you can ignore this email: nobody can sign "
+	  "in without the link." },
 };
 
 const struct mail_kind_row *mail_kind_row(enum mail_kind kind)

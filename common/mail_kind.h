@@ -30,6 +30,8 @@ enum mail_kind {
 				      * bounces (at most one a day each) */
 	MAIL_STAFF_WEBHOOK_DISABLED, /* to owners: a webhook endpoint failed for
 				      * [webhooks] disable_after and was disabled */
+	MAIL_SIGNIN_LINK,            /* to an address: the one-time sign-in link
+				      * someone asked for on the sign-in page */
 };
 
 /* What a kind is for. */
@@ -44,6 +46,9 @@ enum mail_kind_flags {
 	 * or bounce address (envelope sender <>), In-Reply-To their message,
 	 * and a body of its own: what they wrote, and where to answer. */
 	MAIL_TO_SENDER = 1 << 2,
+	/* A one-time sign-in link (/s/TOKEN) instead of a View link: no
+	 * thread, no unsubscribe, no reply address. */
+	MAIL_SIGNIN = 1 << 3,
 };
 
 /* What the outbox row's `extra` column holds for a kind. */
@@ -54,6 +59,7 @@ enum mail_extra {
 	MAIL_EXTRA_ATTACHMENT_ID,    /* the file that was uploaded */
 	MAIL_EXTRA_REPLY,            /* "MESSAGE-ID\nQUOTED TEXT" of their email */
 	MAIL_EXTRA_WEBHOOK,          /* "NAME (URL): LAST ERROR" of an endpoint */
+	MAIL_EXTRA_SIGNIN,           /* "ID:SALT:EXPIRES" of a signin_links row */
 };
 
 struct mail_kind_row {

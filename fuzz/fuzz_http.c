@@ -68,6 +68,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "log.h"
+#include "signin.h"
 #include "web_int.h"
 
 #define KEYS "1 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n"
@@ -234,10 +235,17 @@ static void mint(void)
 	char name[5];
 
 	for (size_t i = 0; i < 4; i++) {
+		/* A session is a row that the cookie names. */
+		int64_t row = 0;
+		char *err = NULL;
+
+		if (store_session_create(fx.s, who[i].kind == LINK_STAFF ? STORE_STAFF : STORE_CONTACT,
+					 who[i].id, "fuzz", T0, T0 + 86400, &row, &err) != GW_OK)
+			die("session", err);
 		snprintf(name, sizeof(name), "$$S%c", who[i].tag);
-		add_ph(name, LINK_SESSION, 0, who[i].kind, who[i].id, T0 + 86400, 0);
+		add_ph(name, LINK_SESSION, row, who[i].kind, who[i].id, T0 + 86400, 0);
 		snprintf(name, sizeof(name), "$$C%c", who[i].tag);
-		add_ph(name, LINK_CSRF, 0, who[i].kind, who[i].id, T0 + 86400, 0);
+		add_ph(name, LINK_CSRF, row, who[i].kind, who[i].id, T0 + 86400, 0);
 	}
 	add_ph("$$VA", LINK_VIEW, 1, LINK_CONTACT, 1, T0 + 86400, 0);
 	add_ph("$$VO", LINK_VIEW, 0, LINK_STAFF, 1, T0 + 86400, 0);

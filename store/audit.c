@@ -15,7 +15,7 @@
 static const char *const actions[] = {
 	"view", "post", "note", "archive", "reopen", "resend", "reminders", "task", "link",
 	"contact", "account", "hold", "export", "erase", "key_rotation", "api_key",
-	"audit", "webhook", "follow",
+	"audit", "webhook", "follow", "signin",
 };
 
 static const char *const actor_names[] = {

@@ -167,6 +167,19 @@ static enum gw_result compose_fill(struct store *s, struct store_compose *c, cha
 	case MAIL_EXTRA_WEBHOOK:
 		c->webhook = xstrdup(o->extra != NULL ? o->extra : "");
 		break;
+	case MAIL_EXTRA_SIGNIN: {
+		long long id = 0, expires = 0;
+		unsigned long salt = 0;
+
+		if (o->extra == NULL ||
+		    sscanf(o->extra, "%lld:%lu:%lld", &id, &salt, &expires) != 3 || id <= 0)
+			r = store_fail(error_r, GW_PERMFAIL, "outbox %lld: extra: not a sign-in link",
+				       (long long)o->id);
+		c->signin_id = id;
+		c->signin_salt = (uint32_t)salt;
+		c->signin_expires = expires;
+		break;
+	}
 	case MAIL_EXTRA_NONE:
 		break;
 	}

@@ -339,6 +339,14 @@ static const char SQL_ERASE_INBOUND[] =
 static const char SQL_ERASE_IDEMPOTENCY[] =
 	"DELETE FROM idempotency_keys WHERE instr(lower(body), lower(?1)) > 0"
 	" OR instr(body, ?2) > 0";
+/* Their sessions (with the device they used) and the sign-in links and
+ * request counts that name their address. */
+static const char SQL_ERASE_SESSIONS[] =
+	"DELETE FROM sessions WHERE principal_kind = 'contact' AND principal_id = ?1";
+static const char SQL_ERASE_SIGNIN[] =
+	"DELETE FROM signin_links WHERE email = ?1";
+static const char SQL_ERASE_SIGNIN_RATE[] =
+	"DELETE FROM signin_rate WHERE key = 'a:' || lower(?1)";
 static const char SQL_ERASE_CONTACT[] =
 	"UPDATE contacts SET name = '" ERASED_NAME "', email = ?2, notify = 0,"
 	" email_status = 'ok', bounce_reason = NULL, bounced_at = NULL,"
@@ -432,6 +440,11 @@ static enum gw_result erase_rows(struct store *s, const struct store_contact *c,
 		r = store_db_fail(s, error_r, "contact %lld: erase kept responses", (long long)id);
 	else if (r == GW_OK)
 		e->idempotency = store_db_changes(s);
+	if (r == GW_OK && (store_db_exec(s, SQL_ERASE_SESSIONS, "i", id) != SQLITE_OK ||
+			   store_db_exec(s, SQL_ERASE_SIGNIN, "s", c->email) != SQLITE_OK ||
+			   store_db_exec(s, SQL_ERASE_SIGNIN_RATE, "s", c->email) != SQLITE_OK))
+		r = store_db_fail(s, error_r, "contact %lld: erase sessions and sign-in links",
+				  (long long)id);
 	return r;
 }
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "retention.h"
+#include "signin.h"
 #include "store_int.h"
 
 /* ---- legal hold ---- */
@@ -173,6 +174,18 @@ static const char SQL_DEL_OLD_INBOUND[] =
 	" (SELECT id FROM inbound_log WHERE received_at < ?1"
 	NOT_HELD("inbound_log.thread_id") " ORDER BY received_at LIMIT ?2)";
 
+static const char SQL_DEL_OLD_SESSIONS[] =
+	"DELETE FROM sessions WHERE id IN"
+	" (SELECT id FROM sessions WHERE created_at < ?1 ORDER BY created_at LIMIT ?2)";
+static const char SQL_DEL_OLD_SIGNIN[] =
+	"DELETE FROM signin_links WHERE id IN"
+	" (SELECT id FROM signin_links WHERE created_at < ?1 ORDER BY created_at LIMIT ?2)";
+static const char SQL_DEL_OLD_SIGNIN_RATE[] =
+	"DELETE FROM signin_rate WHERE rowid IN"
+	" (SELECT rowid FROM signin_rate WHERE at < ?1 ORDER BY at LIMIT ?2)";
+/* A sign-in link is of no use a day on: its address goes then. */
+#define SIGNIN_KEEP 86400
+
 static enum gw_result rows_step(struct store *s, const char *sql, const char *trash_sql,
 				int64_t cutoff, int64_t now, int batch, int64_t *count,
 				struct store_retention_result *res, int *did_r, char **error_r)
@@ -293,6 +306,15 @@ enum gw_result store_retention_step(struct store *s, const struct store_retentio
 	if (r == GW_OK && !did && p->inbound_log > 0)
 		r = rows_step(s, SQL_DEL_OLD_INBOUND, NULL, now - p->inbound_log, now, batch,
 			      &res->inbound, res, &did, error_r);
+	if (r == GW_OK && !did && p->sessions > 0)
+		r = rows_step(s, SQL_DEL_OLD_SESSIONS, NULL, now - p->sessions, now, batch,
+			      &res->sessions, res, &did, error_r);
+	if (r == GW_OK && !did)
+		r = rows_step(s, SQL_DEL_OLD_SIGNIN, NULL, now - SIGNIN_KEEP, now, batch,
+			      &res->sessions, res, &did, error_r);
+	if (r == GW_OK && !did)
+		r = rows_step(s, SQL_DEL_OLD_SIGNIN_RATE, NULL, now - STORE_SIGNIN_WINDOW, now,
+			      batch, &res->sessions, res, &did, error_r);
 	if ((r = store_tx_end(s, r, error_r)) != GW_OK)
 		return r;
 	if (did) {

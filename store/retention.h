@@ -12,6 +12,10 @@
  *   outbox            outbox rows created before the cut-off that are
  *                     sent or failed (never one still queued or sending)
  *   inbound_log       inbound log rows received before the cut-off
+ *   sessions          web sessions started before the cut-off
+ * and always, whatever the periods: sign-in links made more than a day
+ * ago (with the address someone typed) and sign-in request counts past
+ * their hour (store/signin.h).
  * Nothing that belongs to an account on legal hold is deleted: its
  * threads, attachments, and the outbox and inbound rows about its threads.
  *
@@ -44,6 +48,7 @@ struct store_retention {
 	int64_t attachments;
 	int64_t outbox;
 	int64_t inbound_log;
+	int64_t sessions;
 };
 
 struct store_retention_result {
@@ -51,6 +56,7 @@ struct store_retention_result {
 	int64_t attachments;   /* attachment rows, the threads' included */
 	int64_t outbox;
 	int64_t inbound;
+	int64_t sessions;      /* sessions, sign-in links and counts */
 	int64_t files;         /* attachment files removed */
 	int more;              /* the step was full: call again */
 };
@@ -59,7 +65,7 @@ struct store_retention_result {
  * One step: in one write transaction, delete at most `batch` rows (at
  * most batch/20 + 1 threads) of the first kind that has anything to
  * delete, in the order archived threads, attachments, outbox, inbound
- * log; when none has, remove up to `batch` files of blob_trash (each
+ * log, sessions, sign-in links and counts; when none has, remove up to `batch` files of blob_trash (each
  * checked in a write transaction of its own).  Counts are ADDED to *res;
  * res->more is set when this step may have left work for another.
  * files_dir: the attachments directory (NULL = the store's).

@@ -471,6 +471,79 @@ static const char MIGRATION_11[] =
 	" CHECK (notify_off_by IN ('unsubscribe', 'staff', 'contact'));"
 	"ALTER TABLE contacts ADD COLUMN notify_changed_at INTEGER;";
 
+/*
+ * 12: sign-in by email and sessions as rows.
+ * signin_links holds one row per "email me a sign-in link": the address
+ * asked for, a random salt that the link's signed token must name, its
+ * expiry, and when it was used (single use) and the identity chosen
+ * after it (picked_at: an address of several people).  signin_rate holds
+ * one row per request per key ("a:ADDRESS", "i:CLIENT ADDRESS") for the
+ * last hour, so that the limits hold across threads and restarts.
+ * sessions holds one row per signed-in browser: the cookie names its id;
+ * a row deleted is a session ended.  The outbox is copied as in
+ * migration 8 to add the kind signin_link.
+ */
+static const char MIGRATION_12[] =
+	"CREATE TABLE signin_links ("
+	" id INTEGER PRIMARY KEY,"
+	" email TEXT NOT NULL COLLATE NOCASE,"
+	" salt INTEGER NOT NULL,"
+	" identities INTEGER NOT NULL,"
+	" created_at INTEGER NOT NULL,"
+	" expires_at INTEGER NOT NULL,"
+	" used_at INTEGER,"
+	" picked_at INTEGER);"
+	"CREATE INDEX signin_links_created ON signin_links (created_at);"
+
+	"CREATE TABLE signin_rate ("
+	" key TEXT NOT NULL,"
+	" at INTEGER NOT NULL);"
+	"CREATE INDEX signin_rate_key ON signin_rate (key, at);"
+	"CREATE INDEX signin_rate_at ON signin_rate (at);"
+
+	"CREATE TABLE sessions ("
+	" id INTEGER PRIMARY KEY,"
+	" principal_kind TEXT NOT NULL CHECK (principal_kind IN ('staff', 'contact')),"
+	" principal_id INTEGER NOT NULL,"
+	" user_agent TEXT NOT NULL DEFAULT '',"
+	" created_at INTEGER NOT NULL,"
+	" last_seen_at INTEGER NOT NULL,"
+	" expires_at INTEGER NOT NULL);"
+	"CREATE INDEX sessions_principal ON sessions (principal_kind, principal_id);"
+	"CREATE INDEX sessions_created ON sessions (created_at);"
+
+	"CREATE TABLE outbox_v12 ("
+	" id INTEGER PRIMARY KEY,"
+	" kind TEXT NOT NULL CHECK (kind IN ('new_message', 'reminder', 'resend',"
+	"  'staff_client_replied', 'staff_client_created', 'staff_task_done',"
+	"  'staff_upload', 'staff_mention', 'fresh_link', 'explanation',"
+	"  'staff_contacts_bouncing', 'staff_webhook_disabled', 'signin_link')),"
+	" recipient_kind TEXT NOT NULL CHECK (recipient_kind IN ('contact', 'staff', 'address')),"
+	" recipient_id INTEGER,"
+	" recipient_address TEXT NOT NULL,"
+	" thread_id INTEGER REFERENCES threads (id),"
+	" message_id INTEGER REFERENCES messages (id),"
+	" extra TEXT,"
+	" status TEXT NOT NULL DEFAULT 'queued'"
+	"  CHECK (status IN ('queued', 'sending', 'sent', 'failed')),"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" next_attempt_at INTEGER NOT NULL,"
+	" lease_until INTEGER,"
+	" last_error TEXT,"
+	" created_at INTEGER NOT NULL,"
+	" sent_at INTEGER,"
+	" mail_id TEXT NOT NULL UNIQUE,"
+	" dedup_key TEXT UNIQUE);"
+	"INSERT INTO outbox_v12 SELECT * FROM outbox;"
+	"DROP TABLE outbox;"
+	"ALTER TABLE outbox_v12 RENAME TO outbox;"
+	"CREATE INDEX outbox_due ON outbox (status, next_attempt_at);"
+	"CREATE INDEX outbox_lease ON outbox (status, lease_until);"
+	"CREATE INDEX outbox_thread ON outbox (thread_id, id);"
+	"CREATE INDEX outbox_explanations ON outbox (recipient_address, created_at)"
+	" WHERE kind = 'explanation';"
+	"CREATE INDEX outbox_created ON outbox (created_at);";
+
 static const char *const migrations[] = {
 	MIGRATION_1,
 	MIGRATION_2,
@@ -483,6 +556,7 @@ static const char *const migrations[] = {
 	MIGRATION_9,
 	MIGRATION_10,
 	MIGRATION_11,
+	MIGRATION_12,
 };
 
 _Static_assert(GW_ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION,

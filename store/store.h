@@ -151,7 +151,7 @@ const char *store_email_status_name(enum store_email_status s);
  */
 
 /* Schema version this program writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 11
+#define STORE_SCHEMA_VERSION 12
 
 /*
  * Open (creating if needed) the database at settings->path, set WAL mode,
@@ -1139,6 +1139,11 @@ struct store_compose {
 	char *in_reply_to;              /* explanation: their Message-ID */
 	char *quoted_text;              /* explanation: start of their text */
 	char *webhook;                  /* staff_webhook_disabled: "NAME (URL): ERROR" */
+	/* signin_link: the signin_links row the link names, its salt and
+	 * expiry */
+	int64_t signin_id;
+	uint32_t signin_salt;
+	int64_t signin_expires;
 };
 enum gw_result store_compose_get(struct store *store, int64_t outbox_id,
 				 struct store_compose *compose_r, char **error_r);

@@ -113,6 +113,29 @@ static int is_proxy(const struct web *web, const char *addr)
 	return 0;
 }
 
+void web_client_address(const struct web_req *r, char out[48])
+{
+	const char *xff, *last;
+	size_t n;
+
+	snprintf(out, 48, "%s", r->peer[0] != '\0' ? r->peer : "unknown");
+	if (!is_proxy(r->web, r->peer))
+		return;
+	xff = evhttp_find_header(evhttp_request_get_input_headers(r->req), "X-Forwarded-For");
+	if (xff == NULL)
+		return;
+	/* The proxy appends the address it saw: only the last entry is its word,
+	 * the ones before are whatever the client sent. */
+	last = strrchr(xff, ',');
+	last = last != NULL ? last + 1 : xff;
+	last += strspn(last, " \t");
+	n = strspn(last, "0123456789abcdefABCDEF.:");
+	if (n == 0 || n >= 48 || (last[n] != '\0' && last[n] != ' ' && last[n] != '\t'))
+		return;
+	memcpy(out, last, n);
+	out[n] = '\0';
+}
+
 void web_proxies_parse(struct web *web, const char *list)
 {
 	const char *p = list != NULL ? list : "";

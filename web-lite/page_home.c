@@ -236,7 +236,9 @@ static void send_home(struct web_req *r, int code, const char *error,
 	if (r->sess.kind == 0) {
 		buf_puts(&main, "<section class=\"card notice\"><h1>Welcome</h1><p>To see "
 				"your chats, open the \xe2\x80\x9cView chat\xe2\x80\x9d link in "
-				"the most recent email we sent you.</p></section>");
+				"the most recent email we sent you, or sign in with your email "
+				"address.</p><p><a class=\"button primary\" href=\"/signin\">"
+				"Sign in</a></p></section>");
 		web_send_page(r, 200, "Welcome", &main);
 		buf_release(&main);
 		return;

@@ -74,9 +74,9 @@ void web_render_layout(struct web_req *r, struct buf *out, const char *title,
 	buf_html_escape(out, firm);
 	buf_puts(out, "</span></a>");
 	if (r->sess.kind != 0) {
-		buf_puts(out, "<span class=\"who\">");
+		buf_puts(out, "<a class=\"who\" href=\"/sessions\" title=\"Your sessions\">");
 		buf_html_escape(out, r->sess.name);
-		buf_puts(out, "</span><form class=\"inline\" method=\"post\" action=\"/logout\">");
+		buf_puts(out, "</a><form class=\"inline\" method=\"post\" action=\"/logout\">");
 		web_render_csrf(r, out);
 		buf_puts(out, "<button class=\"link\" type=\"submit\">Sign out</button></form>");
 	}

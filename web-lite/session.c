@@ -4,10 +4,17 @@
  * one-click unsubscribe and logout.
  *
  * Session cookie: a LINK_SESSION token {kind, principal, generation,
- * expiry}.  It is verified on every request, generation included, so a
- * store_*_bump_generation() ends every session at once.  The CSRF token is
- * a LINK_CSRF token with the same claims: unforgeable without the key, and
- * useless with another session.
+ * expiry, and in the thread field the id of the session's row}.  It is
+ * verified on every request, generation included, so a
+ * store_*_bump_generation() ends every session at once; the row must
+ * still be there (signing out, "sign out everywhere" and retention delete
+ * rows).  A cookie of the stateless kind of older versions (no row id)
+ * is no session: its holder opens a link or signs in again.  The CSRF
+ * token is a LINK_CSRF token with the same claims: unforgeable without
+ * the key, and useless with another session.
+ *
+ * A row's last_seen_at is written at most once a minute, by a job handed
+ * to the store pool's writer lane: a page view stays a read.
  */
 #include "web_int.h"
 
@@ -20,17 +27,68 @@
 
 #include "clock.h"
 #include "log.h"
+#include "signin.h"
 
 #define COOKIE "gw_session"
 /* The "fresh link" button of an expired page works for this long. */
 #define FRESH_TOKEN_TTL 3600
 /* A contact's last login is written at most this often. */
 #define LOGIN_TOUCH_EVERY 300
+/* A session's last seen time is written at most this often. */
+#define SEEN_TOUCH_EVERY 60
 
 void web_session_clear(struct web_session *s)
 {
 	free(s->name);
 	memset(s, 0, sizeof(*s));
+}
+
+/* ---- last seen, on the writer lane ---------------------------------------- */
+
+struct seen_job {
+	struct store_job job;      /* first: the pool hands this back */
+	int64_t id, now;
+};
+
+static void seen_run(struct store *store, struct store_job *job)
+{
+	struct seen_job *j = (struct seen_job *)job;
+	char *err = NULL;
+
+	if (store_session_touch(store, j->id, j->now, &err) != GW_OK)
+		log_warn("web: session %lld: last seen not recorded: %s", (long long)j->id,
+			 err != NULL ? err : "");
+	free(err);
+}
+
+static void seen_done(struct store_job *job)
+{
+	free(job);
+}
+
+/* Hand "session id seen now" to the writer lane, once a minute at most
+ * per session however many requests come in together. */
+static void seen_defer(struct web *web, int64_t id, int64_t now)
+{
+	size_t slot = (size_t)((uint64_t)id * 0x9e3779b97f4a7c15ULL >> 32) % WEB_SESS_SLOTS;
+	struct seen_job *j;
+	int due;
+
+	pthread_mutex_lock(&web->cache_mu);
+	due = web->touched[slot].id != id || web->touched[slot].at <= now - SEEN_TOUCH_EVERY;
+	if (due) {
+		web->touched[slot].id = id;
+		web->touched[slot].at = now;
+	}
+	pthread_mutex_unlock(&web->cache_mu);
+	if (!due)
+		return;
+	j = xcalloc(1, sizeof(*j));
+	j->job.run = seen_run;
+	j->job.done = seen_done;
+	j->id = id;
+	j->now = now;
+	store_pool_submit(web->pool, STORE_LANE_WRITE, &j->job);
 }
 
 /* The value of our cookie in a Cookie header, copied to out. */
@@ -68,14 +126,15 @@ static struct web_sess_slot *sess_slot(struct web *web, enum store_kind kind, in
 /* The person behind a session from the cache: 1, or 0 when not cached
  * under this generation. */
 static int sess_cached(struct web *web, struct web_sess_slot *out, enum store_kind kind,
-		       int64_t id, uint64_t generation)
+		       int64_t id, int64_t session_id, uint64_t generation)
 {
 	const struct web_sess_slot *e;
 	int hit;
 
 	pthread_mutex_lock(&web->cache_mu);
 	e = sess_slot(web, kind, id);
-	hit = e->name != NULL && e->kind == kind && e->id == id && e->generation == generation;
+	hit = e->name != NULL && e->kind == kind && e->id == id &&
+	      e->session_id == session_id && e->generation == generation;
 	if (hit) {
 		*out = *e;
 		out->name = xstrdup(e->name);
@@ -135,6 +194,7 @@ void web_session_load(struct web_req *r)
 	char token[LINK_TOKEN_MAX];
 	struct link_claims c;
 	struct web_sess_slot who;
+	struct store_session row;
 	enum store_kind kind;
 	uint64_t generation;
 
@@ -147,19 +207,34 @@ void web_session_load(struct web_req *r)
 	    LINK_OK)
 		return;
 	kind = c.kind == LINK_CONTACT ? STORE_CONTACT : STORE_STAFF;
-	/* Read before the record, so that a change racing with the read
+	if (c.thread_id <= 0)
+		return;   /* a stateless cookie of before: no row names it */
+	/* Read before the records, so that a change racing with the read
 	 * leaves the cached copy stale, never wrong. */
 	generation = store_pool_generation(r->web->pool);
-	if (!sess_cached(r->web, &who, kind, c.principal_id, generation)) {
-		if (sess_read(r, kind, c.principal_id, &who) < 0)
+	if (!sess_cached(r->web, &who, kind, c.principal_id, c.thread_id, generation)) {
+		if (store_session_get(r->store, c.thread_id, &row, NULL) != GW_OK)
 			return;
+		if (row.kind != kind || row.person != c.principal_id ||
+		    sess_read(r, kind, c.principal_id, &who) < 0) {
+			store_session_clear(&row);
+			return;
+		}
+		who.session_id = row.id;
+		who.last_seen = row.last_seen_at;
+		who.expires = row.expires_at;
+		store_session_clear(&row);
 		who.generation = generation;
 		sess_cache_put(r->web, &who);
 	}
-	if (who.link_generation != c.generation) {
+	if (who.link_generation != c.generation || who.expires <= clock_now()) {
 		free(who.name);
 		return;
 	}
+	if (who.last_seen <= clock_now() - SEEN_TOUCH_EVERY)
+		seen_defer(r->web, who.session_id, clock_now());
+	s->session_id = who.session_id;
+	s->last_seen = who.last_seen;
 	s->kind = kind;
 	s->name = who.name;
 	s->account_id = who.account_id;
@@ -182,8 +257,7 @@ void web_session_touch(struct web_req *r)
 static void csrf_claims(const struct web_session *s, struct link_claims *c)
 {
 	*c = s->claims;
-	c->purpose = LINK_CSRF;
-	c->thread_id = 0;
+	c->purpose = LINK_CSRF;   /* thread_id: the session's row, as in the cookie */
 }
 
 void web_csrf_token(struct web_req *r, char out[LINK_TOKEN_MAX])
@@ -209,7 +283,7 @@ int web_csrf_match(const struct link_keys *keys, const struct link_claims *sessi
 		return 0;
 	return got.kind == session->kind && got.principal_id == session->principal_id &&
 	       got.generation == session->generation && got.expires == session->expires &&
-	       got.thread_id == 0;
+	       got.thread_id == session->thread_id;
 }
 
 /*
@@ -280,19 +354,120 @@ static void send_expired(struct web_req *r, const struct link_claims *claims)
 		buf_puts(&main, "<p>Please open the link in a more recent email, or ask "
 				"an administrator for a new one.</p>");
 	}
+	buf_puts(&main, "<p><a href=\"/signin\">Sign in with your email address</a></p>");
 	buf_puts(&main, "</section>");
 	web_send_page(r, 410, "Link expired", &main);
 	buf_release(&main);
 }
 
-void web_handle_view_link(struct web_req *r, const char *token)
+int web_post_cross_site(struct web_req *r)
+{
+	const struct evkeyvalq *in = evhttp_request_get_input_headers(r->req);
+
+	return web_cross_site(evhttp_find_header(in, "Origin"),
+			      evhttp_find_header(in, "Sec-Fetch-Site"),
+			      evhttp_find_header(in, "Host"), r->web->base_url);
+}
+
+char *web_person_name(struct web_req *r, enum store_kind kind, int64_t id)
+{
+	char *name = NULL;
+
+	if (kind == STORE_CONTACT) {
+		struct store_contact ct;
+
+		if (store_contact_get(r->store, id, &ct, NULL) == GW_OK) {
+			name = xstrdup(ct.name);
+			store_contact_clear(&ct);
+		}
+	} else if (kind == STORE_STAFF) {
+		struct store_staff st;
+
+		if (store_staff_get(r->store, id, &st, NULL) == GW_OK) {
+			name = xstrdup(st.name);
+			store_staff_clear(&st);
+		}
+	}
+	return name != NULL ? name : xstrdup("");
+}
+
+int web_session_start(struct web_req *r, enum link_principal kind, int64_t id,
+		      uint32_t generation)
 {
 	struct web *web = r->web;
-	struct link_claims c, sc;
-	enum link_verdict v;
+	const char *ua = evhttp_find_header(evhttp_request_get_input_headers(r->req),
+					    "User-Agent");
+	enum store_kind sk = kind == LINK_CONTACT ? STORE_CONTACT : STORE_STAFF;
+	struct link_claims sc;
 	char cookie[LINK_TOKEN_MAX];
+	int64_t now = clock_now(), row = 0;
+	char *err = NULL;
+	enum gw_result res;
+
+	/* One browser, one session: the one it had ends here. */
+	if (r->sess.kind != 0 && r->sess.session_id > 0)
+		(void)store_session_end(r->store, r->sess.kind, r->sess.id, r->sess.session_id,
+					NULL, NULL);
+	res = store_session_create(r->store, sk, id, ua, now, now + web->session_ttl, &row, &err);
+	if (res != GW_OK) {
+		web_send_store_error(r, res, err);
+		free(err);
+		return -1;
+	}
+	memset(&sc, 0, sizeof(sc));
+	sc.purpose = LINK_SESSION;
+	sc.kind = kind;
+	sc.principal_id = id;
+	sc.generation = generation;
+	sc.thread_id = row;
+	sc.expires = now + web->session_ttl;
+	if (link_sign(r->keys, &sc, cookie) < 0) {
+		web_send_error(r, 500, NULL);
+		return -1;
+	}
+	set_cookie(r, cookie, web->session_ttl);
+	return 0;
+}
+
+/* Signed in as someone else than the link is for: ask, never switch. */
+static void send_switch(struct web_req *r, const char *action, const char *token,
+			enum store_kind kind, int64_t id)
+{
+	struct buf main = BUF_INIT;
+	char *them = web_person_name(r, kind, id);
+
+	buf_puts(&main, "<section class=\"card notice\"><h1>Switch to ");
+	buf_html_escape(&main, them);
+	buf_puts(&main, "?</h1><p>You are signed in as <strong>");
+	buf_html_escape(&main, r->sess.name);
+	buf_puts(&main, "</strong> on this device. This link is for <strong>");
+	buf_html_escape(&main, them);
+	buf_puts(&main, "</strong>.</p><form class=\"stack\" method=\"post\" action=\"/");
+	buf_puts(&main, action);
+	buf_puts(&main, "/");
+	buf_puts(&main, token);
+	buf_puts(&main, "\"><button class=\"primary\" type=\"submit\">Continue as ");
+	buf_html_escape(&main, them);
+	buf_puts(&main, "</button></form><p><a href=\"/\">Stay signed in as ");
+	buf_html_escape(&main, r->sess.name);
+	buf_puts(&main, "</a></p></section>");
+	web_send_page(r, 200, "Switch person?", &main);
+	buf_release(&main);
+	free(them);
+}
+
+/*
+ * GET /v/TOKEN exchanges the link for a session and redirects; when this
+ * browser is signed in as someone else, it asks first and the POST from
+ * that page switches.  Signed in as the same person: no new session.
+ */
+void web_handle_view_link(struct web_req *r, const char *token)
+{
+	struct link_claims c;
+	enum link_verdict v;
 	char location[48];
 	uint32_t gen;
+	enum store_kind kind;
 	int64_t now = clock_now();
 
 	v = link_verify(r->keys, token, LINK_VIEW, now, store_link_generation,
@@ -311,19 +486,25 @@ void web_handle_view_link(struct web_req *r, const char *token)
 		send_refused(r, v);
 		return;
 	}
-	sc = c;
-	sc.purpose = LINK_SESSION;
-	sc.thread_id = 0;
-	sc.expires = now + web->session_ttl;
-	if (link_sign(r->keys, &sc, cookie) < 0) {
-		web_send_error(r, 500, NULL);
-		return;
-	}
-	set_cookie(r, cookie, web->session_ttl);
 	if (c.thread_id > 0)
 		snprintf(location, sizeof(location), "/t/%lld", (long long)c.thread_id);
 	else
 		strcpy(location, "/");
+	kind = c.kind == LINK_CONTACT ? STORE_CONTACT : STORE_STAFF;
+	if (r->sess.kind == kind && r->sess.id == c.principal_id) {
+		web_send_redirect(r, location);
+		return;
+	}
+	if (r->method == EVHTTP_REQ_POST && web_post_cross_site(r)) {
+		send_refused(r, LINK_FORGED);
+		return;
+	}
+	if (r->sess.kind != 0 && r->method != EVHTTP_REQ_POST) {
+		send_switch(r, "v", token, kind, c.principal_id);
+		return;
+	}
+	if (web_session_start(r, c.kind, c.principal_id, c.generation) < 0)
+		return;
 	web_send_redirect(r, location);
 }
 
@@ -497,6 +678,9 @@ void web_handle_unsubscribe(struct web_req *r, const char *token)
 
 void web_handle_logout(struct web_req *r)
 {
+	if (r->sess.session_id > 0)
+		(void)store_session_end(r->store, r->sess.kind, r->sess.id, r->sess.session_id,
+					NULL, NULL);
 	set_cookie(r, "", 0);
 	web_session_clear(&r->sess);
 	web_send_redirect(r, "/");

@@ -52,6 +52,9 @@ enum web_gate { GATE_LOOP, GATE_OPEN, GATE_SESSION, GATE_POST };
 
 #define M_GET 1   /* and HEAD */
 #define M_POST 2
+/* A GET (and HEAD) that runs on the writer lane in a write transaction:
+ * it changes no chat state but may start a session (a row). */
+#define M_WGET 4
 
 /*
  * A pattern's segments are literals, "#" (a positive decimal id: r->id)
@@ -70,6 +73,7 @@ struct web_route {
 static void serve_asset(struct web_req *r);
 
 static void h_view(struct web_req *r) { web_handle_view_link(r, r->seg); }
+static void h_signin_link(struct web_req *r) { web_handle_signin_link(r, r->seg); }
 static void h_unsubscribe(struct web_req *r) { web_handle_unsubscribe(r, r->seg); }
 static void h_fresh(struct web_req *r) { web_handle_fresh(r); }
 static void h_home(struct web_req *r) { web_handle_home(r); }
@@ -84,7 +88,12 @@ static void h_thread(struct web_req *r)
 
 static const struct web_route routes[] = {
 	{ "/static/*", M_GET, GATE_LOOP, serve_asset, NULL, NULL },
-	{ "/v/*", M_GET, GATE_OPEN, h_view, NULL, NULL },
+	{ "/v/*", M_WGET | M_POST, GATE_SESSION, h_view, NULL, NULL },
+	{ "/signin", M_GET | M_POST, GATE_OPEN, web_handle_signin, NULL, NULL },
+	{ "/signin/pick", M_POST, GATE_SESSION, web_handle_signin_pick, NULL, NULL },
+	{ "/s/*", M_GET | M_POST, GATE_SESSION, h_signin_link, NULL, NULL },
+	{ "/sessions", M_GET, GATE_SESSION, web_handle_sessions, NULL, NULL },
+	{ "/sessions/end", M_POST, GATE_POST, web_handle_sessions_end, NULL, NULL },
 	{ "/u/*", M_GET | M_POST, GATE_OPEN, h_unsubscribe, NULL, NULL },
 	{ "/fresh", M_POST, GATE_OPEN, h_fresh, NULL, NULL },
 	{ "/", M_GET, GATE_SESSION, h_home, NULL, NULL },
@@ -179,7 +188,7 @@ static int method_bit(enum evhttp_cmd_type m)
 	switch (m) {
 	case EVHTTP_REQ_GET:
 	case EVHTTP_REQ_HEAD:
-		return M_GET;
+		return M_GET | M_WGET;
 	case EVHTTP_REQ_POST:
 		return M_POST;
 	default:
@@ -245,6 +254,8 @@ static int post_gate(struct web_req *r)
 
 static const char *allow_text(int allowed)
 {
+	if (allowed & M_WGET)
+		allowed = (allowed & ~M_WGET) | M_GET;
 	switch (allowed) {
 	case M_GET: return "GET, HEAD";
 	case M_POST: return "POST";
@@ -253,6 +264,16 @@ static const char *allow_text(int allowed)
 }
 
 /* ---- the trip through the pool --------------------------------------------- */
+
+/* A POST, or a GET of an M_WGET route: the writer lane, a write. */
+static int route_writes(const struct web_req *r)
+{
+	if (r->route == NULL)
+		return 0;
+	if (r->method == EVHTTP_REQ_POST)
+		return 1;
+	return (r->route->method & M_WGET) != 0 && (r->route->method & M_GET) == 0;
+}
 
 void web_request_rollback(struct web_req *r)
 {
@@ -268,7 +289,7 @@ void web_request_rollback(struct web_req *r)
  */
 static void run_handler(struct web_req *r)
 {
-	int write = r->method == EVHTTP_REQ_POST;
+	int write = route_writes(r);
 	char *err = NULL;
 	enum gw_result res;
 
@@ -452,8 +473,8 @@ static void dispatch(struct evhttp_request *req, void *arg)
 	if (r->next != NULL)
 		r->next->prev = r;
 	lp->inflight = r;
-	store_pool_submit(web->pool, r->method == EVHTTP_REQ_POST && r->route != NULL ?
-					     STORE_LANE_WRITE : STORE_LANE_READ, &r->job);
+	store_pool_submit(web->pool, route_writes(r) ? STORE_LANE_WRITE : STORE_LANE_READ,
+			  &r->job);
 }
 
 /*

@@ -14,8 +14,19 @@
  *                          cookie, 303 to /t/ID (or /), token not kept.
  *                          Expired -> page with an "email me a fresh link"
  *                          button; forged/revoked/malformed -> plain 403.
+ *                          Signed in as someone else: a "Switch to NAME?"
+ *                          page whose button POSTs to /v/TOKEN.
  *   POST /fresh            token=LINK_FRESH token from that page: queues a
  *                          fresh_link email (contacts; at most 3 an hour).
+ *   GET  /signin           form asking for an email address; POST /signin
+ *                          answers one page for every address and queues a
+ *                          signin_link email when someone has it (signin.c).
+ *   GET  /s/TOKEN          sign-in link (LINK_SIGNIN): a "Sign in as NAME"
+ *                          button, changes nothing; POST uses it up (once)
+ *                          and starts the session, or shows the choice of
+ *                          person: POST /signin/pick (LINK_PICK token).
+ *   GET  /sessions         the person's sessions; POST /sessions/end (id or
+ *                          "all", CSRF) ends them.
  *   GET  /                 home: the client's threads in to-do order, or
  *                          the staff member's threads (?show=archived).
  *   POST /new              new chat (client: own account, when allowed;
@@ -32,18 +43,21 @@
  *   GET  /u/TOKEN          unsubscribe confirmation page (changes nothing).
  *   POST /u/TOKEN          RFC 8058 one-click unsubscribe (LINK_UNSUBSCRIBE
  *                          token only: no session, no CSRF).
- *   POST /logout           forget the session cookie.
+ *   POST /logout           end the session (its row) and forget the cookie.
  *   GET  /static/app.css, /static/app.js   embedded, cached for a year.
- * Mail links are base_url + "/v/" + token and base_url + "/u/" + token
- * (web_view_url(), web_unsubscribe_url()).
+ * Mail links are base_url + "/v/" + token, base_url + "/u/" + token
+ * (web_view_url(), web_unsubscribe_url()) and base_url + "/s/" + token.
  *
- * Sessions are stateless: the cookie "gw_session" is a link token of
- * purpose LINK_SESSION carrying {kind, principal id, generation, expiry =
- * now + [web] session_ttl}; bumping a contact's or staff member's
- * generation ends every session of theirs too.  HttpOnly, SameSite=Lax,
+ * Sessions are rows (store/signin.h): the cookie "gw_session" is a link
+ * token of purpose LINK_SESSION carrying {kind, principal id, generation,
+ * expiry = now + [web] session_ttl, and in its thread field the row's
+ * id}; deleting the row (sign out, sign out everywhere, retention) ends
+ * the session, and bumping a contact's or staff member's generation ends
+ * every session of theirs too.  HttpOnly, SameSite=Lax,
  * Path=/, Secure when base_url is https.  The CSRF token of a session is
- * a LINK_CSRF token with the same claims; every POST but /u/TOKEN and
- * /fresh must carry it as the form field "csrf" (or the X-CSRF-Token
+ * a LINK_CSRF token with the same claims; every POST but /u/TOKEN, /fresh,
+ * /v/TOKEN, /signin, /s/TOKEN and /signin/pick (those check Origin and
+ * Sec-Fetch-Site instead) must carry it as the form field "csrf" (or the X-CSRF-Token
  * header), checked with link_verify and a comparison of the claims; a
  * copy in the query ("?csrf=", for the guard) must match as well.
  *

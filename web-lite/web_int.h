@@ -72,8 +72,10 @@ struct web_page_slot {
 };
 
 /*
- * The records behind sessions, per (kind, id), while the store pool's
- * change generation is unchanged: a session check costs no query then.
+ * The records behind sessions, per (kind, id) and with the session row
+ * last checked, while the store pool's change generation is unchanged: a
+ * session check costs no query then (a row deleted, a last-seen time
+ * written, is a change).
  */
 #define WEB_SESS_SLOTS 256
 struct web_sess_slot {
@@ -85,6 +87,8 @@ struct web_sess_slot {
 	int64_t account_id;        /* contacts */
 	enum store_role role;      /* staff */
 	int64_t last_login;        /* contacts */
+	int64_t session_id;        /* the session row checked with it */
+	int64_t last_seen, expires;
 };
 
 /* "Email me a fresh link": at most WEB_FRESH_MAX an hour per contact and
@@ -214,6 +218,9 @@ struct web {
 	struct web_sess_slot sessions[WEB_SESS_SLOTS];
 	struct web_fresh_rate *fresh;
 	size_t n_fresh;
+	/* session rows whose last_seen_at was handed to the writer lane, and
+	 * when (so that a burst of requests hands over one write) */
+	struct { int64_t id, at; } touched[WEB_SESS_SLOTS];
 	char asset_version[17];    /* cache-busting query of /static URLs */
 	/* guard.c: shared by the loops */
 	int64_t header_timeout_ms, request_timeout_ms;
@@ -243,6 +250,8 @@ struct web_session {
 	int64_t account_id;        /* contacts */
 	enum store_role role;      /* staff */
 	int64_t last_login;        /* contacts */
+	int64_t session_id;        /* its row in the store (sessions) */
+	int64_t last_seen;         /* the row's last_seen_at */
 };
 
 /* One field of a POSTed form; value is NUL-terminated (len excludes it). */
@@ -377,6 +386,9 @@ void web_handle_hold(struct web_req *r);
 
 /* ---- guard.c ------------------------------------------------------------ */
 
+/* The client's address: the peer's, or when the peer is one of [web]
+ * proxies, the last address of its X-Forwarded-For (out: 48 bytes). */
+void web_client_address(const struct web_req *r, char out[48]);
 /* [web] proxies into web->proxies (NULL: none), and freed again. */
 void web_proxies_parse(struct web *web, const char *list);
 void web_proxies_free(struct web *web);
@@ -453,6 +465,30 @@ void web_handle_view_link(struct web_req *r, const char *token);
 void web_handle_fresh(struct web_req *r);
 void web_handle_unsubscribe(struct web_req *r, const char *token);
 void web_handle_logout(struct web_req *r);
+/*
+ * Start a session of (kind, id) at generation for this browser: a row in
+ * the store (with its User-Agent; the request must be a write), the
+ * cookie naming it.  A session this browser had is ended.  0, or -1 with
+ * the reply sent.
+ */
+int web_session_start(struct web_req *r, enum link_principal kind, int64_t id,
+		      uint32_t generation);
+/* The name of (kind, id) as a page shows it, malloc'd ("" when gone). */
+char *web_person_name(struct web_req *r, enum store_kind kind, int64_t id);
+/* 1 when the POST came from another site (Origin / Sec-Fetch-Site). */
+int web_post_cross_site(struct web_req *r);
+
+/* ---- signin.c ------------------------------------------------------------ */
+
+/* GET and POST /signin: the form, and the one answer to every address. */
+void web_handle_signin(struct web_req *r);
+/* GET /s/TOKEN shows the button, POST uses the link up. */
+void web_handle_signin_link(struct web_req *r, const char *token);
+/* POST /signin/pick: an address of several people picks one. */
+void web_handle_signin_pick(struct web_req *r);
+/* GET /sessions: your sessions; POST /sessions/end (id, or all). */
+void web_handle_sessions(struct web_req *r);
+void web_handle_sessions_end(struct web_req *r);
 /* For the no-JS forms and the read beacon: first POST records the login. */
 void web_session_touch(struct web_req *r);
 

@@ -288,7 +288,7 @@ int ctl_cmd_retention_run(struct ctl *c, const struct ctl_args *a)
 {
 	const struct cfg_retention *cr = &c->cfg->retention;
 	struct store_retention p = { cr->archived_threads, cr->attachments, cr->outbox,
-				     cr->inbound_log };
+				     cr->inbound_log, cr->sessions };
 	struct store_retention_result res;
 	const char *now_s = ctl_opt(a, "--now");
 	int64_t now = clock_now();
@@ -307,15 +307,17 @@ int ctl_cmd_retention_run(struct ctl *c, const struct ctl_args *a)
 	if (r != GW_OK)
 		return ctl_store_fail(c, r, error);
 	if (c->json)
-		ctl_json_print(json_pack("{s:I, s:I, s:I, s:I, s:I}", "threads",
+		ctl_json_print(json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "threads",
 					 (json_int_t)res.threads, "attachments",
 					 (json_int_t)res.attachments, "outbox",
 					 (json_int_t)res.outbox, "inbound_log",
-					 (json_int_t)res.inbound, "files", (json_int_t)res.files));
+					 (json_int_t)res.inbound, "sessions",
+					 (json_int_t)res.sessions, "files", (json_int_t)res.files));
 	else
 		printf("deleted %lld threads, %lld attachments, %lld outbox rows, "
-		       "%lld inbound log rows, %lld files\n", (long long)res.threads,
-		       (long long)res.attachments, (long long)res.outbox,
-		       (long long)res.inbound, (long long)res.files);
+		       "%lld inbound log rows, %lld session and sign-in rows, %lld files\n",
+		       (long long)res.threads, (long long)res.attachments,
+		       (long long)res.outbox, (long long)res.inbound, (long long)res.sessions,
+		       (long long)res.files);
 	return 0;
 }

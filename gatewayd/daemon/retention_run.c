@@ -121,7 +121,7 @@ int retention_run_open(struct event_base *base, struct store_pool *pool,
 
 	*rr_r = NULL;
 	if (c->archived_threads == 0 && c->attachments == 0 && c->outbox == 0 &&
-	    c->inbound_log == 0)
+	    c->inbound_log == 0 && c->sessions == 0)
 		return 0;
 	rr = xcalloc(1, sizeof(*rr));
 	rr->base = base;
@@ -130,6 +130,7 @@ int retention_run_open(struct event_base *base, struct store_pool *pool,
 	rr->periods.attachments = c->attachments;
 	rr->periods.outbox = c->outbox;
 	rr->periods.inbound_log = c->inbound_log;
+	rr->periods.sessions = c->sessions;
 	rr->batch = (int)c->batch;
 	rr->files_dir = xstrdup(cfg->store.attachments_dir);
 	atomic_init(&rr->stopping, 0);

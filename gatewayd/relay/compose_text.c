@@ -174,6 +174,24 @@ static void doc_link(struct doc *d, const char *url, int64_t expires)
 	buf_puts(d->plain, "\n");
 }
 
+/* The sign-in button: it works once, for half an hour, so the words say
+ * that rather than a date. */
+static void doc_signin(struct doc *d, const char *url)
+{
+	buf_puts(d->plain, "Sign in: ");
+	buf_puts(d->plain, url);
+	buf_puts(d->plain, "\n(The link works once, within 30 minutes.)\n\n");
+	buf_puts(d->html, "<p style=\"margin:24px 0\"><a href=\"");
+	buf_html_escape(d->html, url);
+	buf_puts(d->html, "\" style=\"display:inline-block;padding:12px 24px;"
+			  "background:#1a5fb4;color:#ffffff;text-decoration:none;"
+			  "font-weight:bold;border-radius:4px\">Sign in</a></p>\n");
+	buf_puts(d->html, HTML_SMALL "The link works once, within 30 minutes. If the button "
+			  "does not work, copy this address into your browser: ");
+	buf_html_escape(d->html, url);
+	buf_puts(d->html, "</p>\n");
+}
+
 static void doc_tasks(struct doc *d, const struct compose_mail *m, int staff)
 {
 	size_t i, open = 0;
@@ -206,8 +224,11 @@ static void doc_footer(struct doc *d, const struct compose_mail *m,
 			  "margin:24px 0 12px 0\">\n" HTML_SMALL);
 	if (mail_kind_is(m->kind, MAIL_TO_SENDER))
 		doc_say(d, "This is an automatic reply. ", w, m);
-	doc_say(d, "Replies to this email are not delivered to %f. Please answer in the chat.",
-		w, m);
+	if (mail_kind_is(m->kind, MAIL_SIGNIN))
+		doc_say(d, "Replies to this email are not delivered to %f.", w, m);
+	else
+		doc_say(d, "Replies to this email are not delivered to %f. Please answer in "
+			   "the chat.", w, m);
 	buf_puts(d->plain, "\n");
 	if (!compose_empty(m->unsubscribe_url) && !mail_kind_is(m->kind, MAIL_TO_SENDER)) {
 		buf_printf(d->plain, "To stop these emails: %s\n", m->unsubscribe_url);
@@ -243,7 +264,10 @@ void compose_text_render(const struct compose_mail *m, const struct compose_word
 	}
 	doc_para(&d, kind->intro, w, m);
 
-	if (kind->flags & MAIL_TO_SENDER) {
+	if (kind->flags & MAIL_SIGNIN) {
+		doc_signin(&d, m->view_url);
+		doc_para(&d, kind->outro, w, m);
+	} else if (kind->flags & MAIL_TO_SENDER) {
 		if (!compose_empty(m->view_url)) {
 			doc_para(&d, "Please answer in the chat instead. Here is a fresh link:",
 				 w, m);

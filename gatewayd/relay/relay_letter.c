@@ -49,6 +49,42 @@ static int fill_error(struct relay_letter *l, char **error_r, char *msg)
 	return -1;
 }
 
+/*
+ * A sign-in link: the token names the signin_links row and its salt (as
+ * principal and generation: the web view checks them against the row,
+ * which makes it single-use), its kind the first person of the address
+ * (the greeting's).  No unsubscribe, no reply address: there is no chat
+ * to answer in; bounces still come back to us.
+ */
+static int signin_fill(const struct relay_settings *rs, const struct store_compose *rec,
+		       struct relay_letter *l, char **error_r)
+{
+	struct compose_mail *m = &l->mail;
+	struct link_claims claims;
+
+	memset(&claims, 0, sizeof(claims));
+	claims.purpose = LINK_SIGNIN;
+	claims.kind = rec->recipient_kind == STORE_CONTACT ? LINK_CONTACT : LINK_STAFF;
+	claims.principal_id = rec->signin_id;
+	claims.generation = rec->signin_salt;
+	claims.expires = rec->signin_expires;
+	l->view_url = make_url(rs, "s", &claims);
+	if (l->view_url == NULL)
+		return fill_error(l, error_r, xstrdup("cannot sign the sign-in link"));
+	m->view_url = l->view_url;
+	m->view_expires = claims.expires;
+	m->subject = "Your sign-in link";
+
+	claims.purpose = LINK_BOUNCE;
+	claims.principal_id = rec->recipient_id;
+	claims.generation = rec->recipient_generation;
+	claims.expires = rec->signin_expires + rs->links->reply_ttl;
+	l->envelope_from = link_address(rs->keys, &claims, rs->mail->reply_domain);
+	if (l->envelope_from == NULL)
+		return fill_error(l, error_r, xstrdup("cannot sign the bounce address"));
+	return 0;
+}
+
 int relay_letter_fill(const struct relay_settings *rs, const struct store_compose *rec,
 		      int64_t now, struct relay_letter *l, char **error_r)
 {
@@ -116,6 +152,9 @@ int relay_letter_fill(const struct relay_settings *rs, const struct store_compos
 		l->envelope_from = xstrdup("");
 		return 0;
 	}
+
+	if (mail_kind_is(row->kind, MAIL_SIGNIN))
+		return signin_fill(rs, rec, l, error_r);
 
 	memset(&claims, 0, sizeof(claims));
 	claims.thread_id = rec->thread_id;

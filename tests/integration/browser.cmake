@@ -35,6 +35,14 @@ if(TARGET gatewayd AND TARGET gatewayctl AND TARGET gw_web)
     SKIP_RETURN_CODE 77
     RESOURCE_LOCK browser
     TIMEOUT 300)
+  # Signing in by email through the Maildir transport, and "Your sessions".
+  add_test(NAME browser_signin
+    COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/browser/run.sh signin.cjs)
+  set_tests_properties(browser_signin PROPERTIES
+    ENVIRONMENT "GATEWAYD=$<TARGET_FILE:gatewayd>;GATEWAYCTL=$<TARGET_FILE:gatewayctl>;GW_BUILD_DIR=${CMAKE_BINARY_DIR}"
+    SKIP_RETURN_CODE 77
+    RESOURCE_LOCK browser
+    TIMEOUT 300)
   # A client's out-of-office reply on the staff thread page, delivered
   # through gatewayd-pipe.
   if(TARGET gatewayd-pipe)

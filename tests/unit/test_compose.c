@@ -382,6 +382,41 @@ static void test_compose_explanation_quotes_and_links(void **state)
 	parsed_free(&p);
 }
 
+/* The sign-in email: a button and its address, how long it works, no
+ * chat content, no unsubscribe, no reply address, in both parts. */
+static void test_compose_signin_link(void **state)
+{
+	struct compose_mail m = base_mail(MAIL_SIGNIN_LINK);
+	struct parsed p;
+
+	(void)state;
+	m.view_url = "https://chat.firm.example/s/SIGNIN789";
+	m.unsubscribe_url = NULL;
+	m.reply_to = NULL;
+	m.thread_root_id = NULL;
+	m.subject = "Your sign-in link";
+	render_ok(&m, &p, 0);
+	assert_wire_form(&p.raw, 0);
+	assert_string_equal(g_mime_message_get_subject(p.msg), "Your sign-in link");
+	assert_header(&p, "Reply-To", NULL, 0);
+	assert_header(&p, "List-Unsubscribe", NULL, 0);
+	assert_contains(p.plain, "Hello Anna Client,", "plain", 0);
+	assert_contains(p.plain, "asked to sign in to the chats of Example & Co", "plain", 0);
+	assert_contains(p.plain, "Sign in: https://chat.firm.example/s/SIGNIN789\n"
+				 "(The link works once, within 30 minutes.)", "plain", 0);
+	assert_contains(p.plain, "If you did not ask for this, you can ignore this email",
+			"plain", 0);
+	assert_contains(p.plain, "Replies to this email are not delivered to Example & Co.\n",
+			"plain", 0);
+	assert_contains(p.html, "href=\"https://chat.firm.example/s/SIGNIN789\"", "html", 0);
+	assert_contains(p.html, ">Sign in</a>", "html", 0);
+	assert_contains(p.html, "The link works once, within 30 minutes.", "html", 0);
+	assert_lacks(p.plain, "bank statements", "plain", 0);
+	assert_lacks(p.plain, "View chat", "plain", 0);
+	assert_lacks(p.plain, "Please answer in the chat", "plain", 0);
+	parsed_free(&p);
+}
+
 static void test_compose_link_expiry_and_optional_fields(void **state)
 {
 	struct compose_mail m = base_mail(MAIL_NEW_MESSAGE);
@@ -731,6 +766,7 @@ int main(void)
 		cmocka_unit_test(test_compose_reminder_context),
 		cmocka_unit_test(test_compose_hides_content_unless_shown),
 		cmocka_unit_test(test_compose_explanation_quotes_and_links),
+		cmocka_unit_test(test_compose_signin_link),
 		cmocka_unit_test(test_compose_link_expiry_and_optional_fields),
 		cmocka_unit_test(test_compose_neutralises_hostile_headers),
 		cmocka_unit_test(test_compose_long_subject_folds),

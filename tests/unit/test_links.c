@@ -96,7 +96,7 @@ static void test_links_round_trip_every_purpose_and_principal(void **state)
 	struct link_keys *keys = keys_from("7 " HEX_A "\n");
 	static const enum link_purpose purposes[] = { LINK_VIEW, LINK_UNSUBSCRIBE, LINK_REPLY,
 						      LINK_BOUNCE, LINK_FRESH, LINK_SESSION,
-						      LINK_CSRF };
+						      LINK_CSRF, LINK_SIGNIN, LINK_PICK };
 	static const enum link_principal kinds[] = { LINK_CONTACT, LINK_STAFF };
 
 	for (size_t f = 0; f < GW_ARRAY_SIZE(forms); f++)
@@ -176,7 +176,7 @@ static void test_links_sign_refuses_claims_that_do_not_fit(void **state)
 		{ 1, -5, NOW, LINK_VIEW, LINK_CONTACT, 0, 0 },
 		{ 1, 1, -1, LINK_VIEW, LINK_CONTACT, 0, 0 },
 		{ 1, 1, NOW, 0, LINK_CONTACT, 0, 0 },
-		{ 1, 1, NOW, LINK_CSRF + 1, LINK_CONTACT, 0, 0 },
+		{ 1, 1, NOW, LINK_PICK + 1, LINK_CONTACT, 0, 0 },
 		{ 1, 1, NOW, LINK_VIEW, 0, 0, 0 },
 		{ 1, 1, NOW, LINK_VIEW, 3, 0, 0 },
 		{ INT64_C(4294967296), 1, NOW, LINK_REPLY, LINK_CONTACT, 1, 0 },

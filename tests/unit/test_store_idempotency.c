@@ -64,6 +64,10 @@ static void test_store_idempotency_migrates_version_1(void **state)
 	fx_exec(f, "DROP TABLE thread_followers");
 	fx_exec(f, "ALTER TABLE contacts DROP COLUMN notify_off_by");
 	fx_exec(f, "ALTER TABLE contacts DROP COLUMN notify_changed_at");
+	/* migration 12: sign-in links, their rate, sessions as rows */
+	fx_exec(f, "DROP TABLE signin_links");
+	fx_exec(f, "DROP TABLE signin_rate");
+	fx_exec(f, "DROP TABLE sessions");
 	fx_exec(f, "PRAGMA user_version = 1");
 	f->s = fx_open(f, 1000);
 	assert_int_equal(store_schema_version(f->s), STORE_SCHEMA_VERSION);

@@ -513,7 +513,7 @@ static void test_web_bad_requests_get_their_status(void **state)
 		{ "DELETE", "/", 405, "GET, HEAD" },
 		{ "GET", "/t/1/reply", 405, "POST" },
 		{ "GET", "/new", 405, "POST" },
-		{ "PUT", "/v/abc", 405, "GET, HEAD" },
+		{ "PUT", "/v/abc", 405, "GET, HEAD, POST" },
 		{ "GET", "/fresh", 405, "POST" },
 		{ "POST", "/t/1", 405, "GET, HEAD" },
 	};
