@@ -39,11 +39,7 @@ cleanup() {
 	[ -n "$DAEMONPID" ] && kill -9 "$DAEMONPID" 2>/dev/null || true
 	[ -n "$SINKPID" ] && kill "$SINKPID" 2>/dev/null || true
 	[ -n "$PFDIR" ] && postfix -c "$PFDIR" stop >/dev/null 2>&1 || true
-	if [ "${KEEP:-0}" = 1 ]; then
-		echo "kept $T"
-	else
-		rm -rf "$T"
-	fi
+	remove_temp "$T"
 }
 trap cleanup EXIT INT TERM
 

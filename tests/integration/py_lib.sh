@@ -1,6 +1,7 @@
 # py_lib.sh - shared by the tests whose scenario is a Python script run
 # against the real gatewayd (lock_latency.sh, retention_serving.sh).
 # Sourced, not run.
+. "$(dirname "$0")/test_lib.sh"
 
 # py_run SCRIPT PREFIX [ARGS...]: run SCRIPT (beside this file) with
 # --gatewayd "$GATEWAYD" --gatewayctl "$GATEWAYCTL" --dir and a new temp
@@ -32,9 +33,5 @@ py_run() {
 }
 
 py_cleanup() {
-	if [ "${KEEP:-0}" = 1 ]; then
-		echo "kept $T"
-	else
-		rm -rf "$T"
-	fi
+	remove_temp "$T"
 }

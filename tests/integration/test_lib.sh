@@ -7,6 +7,16 @@ skip() {
 	exit 77
 }
 
+# remove_temp DIR: remove the test's temp directory, or with KEEP=1 keep
+# it for inspection and say where.
+remove_temp() {
+	if [ "${KEEP:-0}" = 1 ]; then
+		echo "kept $1"
+	else
+		rm -rf "$1"
+	fi
+}
+
 # wait_until SECONDS COMMAND...: run COMMAND every 0.1 s until it succeeds
 # (0), or SECONDS have passed (1).  Its counter has a name of its own: the
 # COMMAND may read the caller's variables.

@@ -45,11 +45,7 @@ RECVPID=
 cleanup() {
 	[ -n "$DAEMONPID" ] && kill -9 "$DAEMONPID" 2>/dev/null || true
 	[ -n "$RECVPID" ] && kill "$RECVPID" 2>/dev/null || true
-	if [ "${KEEP:-0}" = 1 ]; then
-		echo "kept $T"
-	else
-		rm -rf "$T"
-	fi
+	remove_temp "$T"
 }
 trap cleanup EXIT INT TERM
 
