@@ -26,12 +26,10 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -41,96 +39,22 @@
 #include "inbound.h"
 #include "links.h"
 #include "log.h"
+#include "pipe_exit.h"
 #include "store.h"
 
-/*
- * pipe(8) bounces when its command runs past <transport>_time_limit
- * (default 1000s), so we give up first, and defer.
- */
-#define PIPE_ALARM_SECONDS 300
+/* What a crash says; the alarm and the rest are pipe_exit.c's. */
+static const char local_abort[] = "4.3.0 gatewayd-pipe: aborted (out of memory or internal "
+				  "error), will retry\n";
+static const char local_crash[] = "4.3.0 gatewayd-pipe: internal error (crash), will retry\n";
 
-/* Longest "4.3.0 ..." line; Postfix keeps about this much of the output. */
-#define PIPE_REPLY_MAX 400
-
-static void write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		p += w;
-		n -= (size_t)w;
-	}
-}
-
-/* Async-signal-safe: fixed text, write(2), _exit(2). */
-static void on_fatal_signal(int sig)
-{
-	static const char abrt[] = "4.3.0 gatewayd-pipe: aborted (out of memory or internal error), "
-				   "will retry\n";
-	static const char alrm[] = "4.3.0 gatewayd-pipe: timed out, will retry\n";
-	static const char crash[] = "4.3.0 gatewayd-pipe: internal error (crash), will retry\n";
-
-	if (sig == SIGABRT)
-		write_all(STDOUT_FILENO, abrt, sizeof(abrt) - 1);
-	else if (sig == SIGALRM)
-		write_all(STDOUT_FILENO, alrm, sizeof(alrm) - 1);
-	else
-		write_all(STDOUT_FILENO, crash, sizeof(crash) - 1);
-	_exit(EX_TEMPFAIL);
-}
-
-static void install_signals(void)
-{
-	struct sigaction sa;
-	/* Under AddressSanitizer its own handlers report the crash, and an
-	   abort (abort_on_error) must stay visible as one. */
-#if defined(__SANITIZE_ADDRESS__)
-	static const int sigs[] = { SIGALRM, SIGTERM, SIGHUP, SIGINT };
-#else
-	static const int sigs[] = { SIGABRT, SIGALRM, SIGTERM, SIGHUP, SIGINT,
-				    SIGSEGV, SIGBUS,  SIGFPE,  SIGILL, SIGXCPU, SIGXFSZ };
-#endif
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_fatal_signal;
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < GW_ARRAY_SIZE(sigs); i++)
-		sigaction(sigs[i], &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
-}
-
-/*
- * Print "4.3.0 WHY" (one line, cut to fit) for Postfix, log it, and exit
- * 75.  The reply comes first so that it is what Postfix reads even when
- * -v sends the log to the same output.
- */
+/* "4.3.0 WHY" for Postfix, logged; 75 (pipe_vdefer). */
 static void __attribute__((noreturn)) defer(const char *fmt, ...) GW_PRINTF(1, 2);
 static void defer(const char *fmt, ...)
 {
-	struct buf b = BUF_INIT;
 	va_list ap;
 
-	buf_puts(&b, "4.3.0 ");
 	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	for (size_t i = 0; i < b.len; i++)
-		if ((unsigned char)b.data[i] < 0x20 || b.data[i] == 0x7f)
-			b.data[i] = ' ';
-	if (b.len > PIPE_REPLY_MAX)
-		buf_truncate(&b, PIPE_REPLY_MAX);
-	buf_putc(&b, '\n');
-	write_all(STDOUT_FILENO, b.data, b.len);
-	buf_truncate(&b, b.len - 1);
-	log_warn("pipe: deferred: %s", b.data + 6);
-	/* Out at once, from wherever we were: whatever is open or allocated
-	   goes with the process, and nothing half-done is committed. */
-	_exit(EX_TEMPFAIL);
+	pipe_vdefer("4.3.0 ", fmt, ap);
 }
 
 static void usage_defer(void)
@@ -147,14 +71,6 @@ static void help(void)
 	       "Exit 0: handled (explained, recorded or dropped); 75: try again later.\n",
 	       CFG_DEFAULT_PATH);
 	exit(EX_OK);
-}
-
-/* pipe(8) spells the null sender "MAILER-DAEMON" unless null_sender= is set. */
-static const char *envelope_sender(const char *s)
-{
-	if (strcasecmp(s, "MAILER-DAEMON") == 0 || strcmp(s, "<>") == 0)
-		return "";
-	return s;
 }
 
 static void limits_from_config(const struct gw_config *cfg, struct inbound_limits *lim)
@@ -186,7 +102,7 @@ int main(int argc, char **argv)
 	size_t len = 0, total = 0;
 	enum log_level level = LOG_LVL_INFO;
 
-	install_signals();
+	pipe_catch_signals(local_abort, local_crash);
 	alarm(PIPE_ALARM_SECONDS);
 	/* Until the config says otherwise, problems go to syslog and stdout. */
 	log_init("gatewayd-pipe", LOG_LVL_INFO, 1);
@@ -242,7 +158,7 @@ int main(int argc, char **argv)
 	set.max_explanations_per_day = cfg->mail.max_explanations_per_day;
 
 	memset(&out, 0, sizeof(out));
-	if (decide_message(&set, envelope_sender(argv[optind]), argv[optind + 1], data, len,
+	if (decide_message(&set, pipe_envelope_sender(argv[optind]), argv[optind + 1], data, len,
 			   total, &out, &err) != GW_OK) {
 		store_close(&store);
 		defer("%s", err);

@@ -12,14 +12,20 @@ add_library(gw_decide STATIC ${GW_MTA_HOOKS_DIR}/decide.c
 target_include_directories(gw_decide PUBLIC ${GW_MTA_HOOKS_DIR})
 target_link_libraries(gw_decide PUBLIC gw_inbound gw_store gw_common)
 
+# How both programs defer and catch signals: buf and log of gw_common only.
+add_library(gw_pipe_exit STATIC ${GW_MTA_HOOKS_DIR}/pipe_exit.c)
+target_include_directories(gw_pipe_exit PUBLIC ${GW_MTA_HOOKS_DIR})
+target_link_libraries(gw_pipe_exit PUBLIC gw_common)
+
 add_executable(gatewayd-pipe-local ${GW_MTA_HOOKS_DIR}/pipe.c)
-target_link_libraries(gatewayd-pipe-local PRIVATE gw_decide gw_inbound gw_store gw_common)
+target_link_libraries(gatewayd-pipe-local PRIVATE gw_pipe_exit gw_decide gw_inbound gw_store
+                      gw_common)
 
 # The front links gw_common for the config only; --as-needed keeps
 # libcrypto (links.c) out of its shared libraries: each one costs every
 # message its loading and relocation.
 add_executable(gatewayd-pipe ${GW_MTA_HOOKS_DIR}/pipe_front.c)
-target_link_libraries(gatewayd-pipe PRIVATE gw_common)
+target_link_libraries(gatewayd-pipe PRIVATE gw_pipe_exit gw_common)
 target_link_options(gatewayd-pipe PRIVATE -Wl,--as-needed)
 target_compile_definitions(gatewayd-pipe PRIVATE
   GW_LIBEXECDIR_ABS="${CMAKE_INSTALL_FULL_LIBEXECDIR}/gatewayd")

@@ -46,10 +46,8 @@
 #include "config.h"
 #include "gw.h"
 #include "log.h"
+#include "pipe_exit.h"
 
-/* The same bound as gatewayd-pipe-local's, well inside pipe(8)'s limit. */
-#define FRONT_ALARM_SECONDS 300
-#define FRONT_REPLY_MAX 400
 #define FRONT_LINE_MAX 1024
 #define FRONT_CHUNK 65536
 /* Until the message is sent, a healthy daemon answers at once (its event
@@ -61,6 +59,9 @@
 /* -v: log to stderr.  The log is opened only when there is something to
    say: syslog's socket costs every message a connection otherwise. */
 static int log_stderr;
+
+/* gatewayd-pipe-local says more (pipe.c); here a crash and an abort are one. */
+static const char front_crash[] = "4.3.0 gatewayd-pipe: internal error, will retry\n";
 
 enum reply_kind { REPLY_OK, REPLY_TEMP, REPLY_PERM, REPLY_ODD };
 
@@ -78,73 +79,15 @@ struct front {
 	char text[FRONT_LINE_MAX]; /* its last line, after "NNN " */
 };
 
-static void write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		p += w;
-		n -= (size_t)w;
-	}
-}
-
-/* Async-signal-safe: fixed text, write(2), _exit(2). */
-static void on_fatal_signal(int sig)
-{
-	static const char alrm[] = "4.3.0 gatewayd-pipe: timed out, will retry\n";
-	static const char crash[] = "4.3.0 gatewayd-pipe: internal error, will retry\n";
-
-	if (sig == SIGALRM)
-		write_all(STDOUT_FILENO, alrm, sizeof(alrm) - 1);
-	else
-		write_all(STDOUT_FILENO, crash, sizeof(crash) - 1);
-	_exit(EX_TEMPFAIL);
-}
-
-static void install_signals(void)
-{
-	struct sigaction sa;
-#if defined(__SANITIZE_ADDRESS__)
-	static const int sigs[] = { SIGALRM, SIGTERM, SIGHUP, SIGINT };
-#else
-	static const int sigs[] = { SIGABRT, SIGALRM, SIGTERM, SIGHUP, SIGINT,
-				    SIGSEGV, SIGBUS,  SIGFPE,  SIGILL, SIGXCPU, SIGXFSZ };
-#endif
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_fatal_signal;
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < GW_ARRAY_SIZE(sigs); i++)
-		sigaction(sigs[i], &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
-}
-
 /* "4.x.x WHY" for Postfix on stdout (one line, cut to fit), logged; 75. */
 static void __attribute__((noreturn)) defer(const char *fmt, ...) GW_PRINTF(1, 2);
 static void defer(const char *fmt, ...)
 {
-	struct buf b = BUF_INIT;
 	va_list ap;
 
-	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	for (size_t i = 0; i < b.len; i++)
-		if ((unsigned char)b.data[i] < 0x20 || b.data[i] == 0x7f)
-			b.data[i] = ' ';
-	if (b.len > FRONT_REPLY_MAX)
-		buf_truncate(&b, FRONT_REPLY_MAX);
-	buf_putc(&b, '\n');
-	write_all(STDOUT_FILENO, b.data, b.len);
-	buf_truncate(&b, b.len - 1);
 	log_init("gatewayd-pipe", LOG_LVL_INFO, !log_stderr);
-	log_warn("pipe: deferred: %s", b.data + 6);
-	_exit(EX_TEMPFAIL);
+	va_start(ap, fmt);
+	pipe_vdefer("", fmt, ap);
 }
 
 /* The in-process program, next to this one (build tree and libexec alike). */
@@ -384,14 +327,6 @@ static int addr_ok(const char *s)
 	return strlen(s) < 512 && strpbrk(s, "\r\n<>") == NULL;
 }
 
-/* pipe(8) spells the null sender "MAILER-DAEMON" unless null_sender= is set. */
-static const char *envelope_sender(const char *s)
-{
-	if (strcasecmp(s, "MAILER-DAEMON") == 0 || strcmp(s, "<>") == 0)
-		return "";
-	return s;
-}
-
 static void keep(struct front *f, const char *p, size_t n)
 {
 	while (n > 0) {
@@ -472,8 +407,8 @@ int main(int argc, char **argv)
 	f.argv = argv;
 	f.fd = -1;
 	f.memfd = -1;
-	install_signals();
-	alarm(FRONT_ALARM_SECONDS);
+	pipe_catch_signals(front_crash, front_crash);
+	alarm(PIPE_ALARM_SECONDS);
 
 	/* Anything unusual is gatewayd-pipe-local's to report. */
 	opterr = 0;
@@ -494,7 +429,7 @@ int main(int argc, char **argv)
 		run_local(&f, NULL);
 	if (!cfg->pipe.handover || cfg->pipe.socket == NULL)
 		run_local(&f, NULL);
-	sender = envelope_sender(argv[optind]);
+	sender = pipe_envelope_sender(argv[optind]);
 	rcpt = argv[optind + 1];
 	if (!addr_ok(sender) || !addr_ok(rcpt) || rcpt[0] == '\0')
 		run_local(&f, NULL);

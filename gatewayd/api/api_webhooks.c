@@ -20,16 +20,7 @@
 #include "buf.h"
 #include "store_webhooks.h"
 #include "webhook.h"
-
-static json_t *json_events(unsigned mask)
-{
-	json_t *arr = json_array();
-
-	for (unsigned bit = 1; bit <= WEBHOOK_EVENTS_ALL; bit <<= 1)
-		if ((mask & bit) != 0 && webhook_event_name(bit) != NULL)
-			json_array_append_new(arr, json_string(webhook_event_name(bit)));
-	return arr;
-}
+#include "webhook_json.h"
 
 static json_t *json_endpoint(const struct store_webhook *e)
 {
@@ -39,7 +30,7 @@ static json_t *json_endpoint(const struct store_webhook *e)
 	json_object_set_new(o, "name", json_string(e->name));
 	json_object_set_new(o, "url", json_string(e->url));
 	json_object_set_new(o, "secret_file", json_string(e->secret_file));
-	json_object_set_new(o, "events", json_events(e->events));
+	json_object_set_new(o, "events", webhook_json_events(e->events));
 	json_object_set_new(o, "source", json_string(e->from_config ? "config" : "api"));
 	json_object_set_new(o, "enabled", json_boolean(e->enabled));
 	json_object_set_new(o, "removed", json_boolean(e->removed));

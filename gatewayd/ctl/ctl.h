@@ -148,6 +148,19 @@ json_t *ctl_json_reminders(const struct store_reminders *r);
 json_t *ctl_json_thread(const struct store_thread *t);
 json_t *ctl_json_outbox(const struct store_outbox *o);
 
+/* ---- ctl_file.c: a file written beside FILE and moved into place ---- */
+
+/* The exit code of a failed file-system call: EX_TEMPFAIL when the disk
+   may fill up or fail (retry later), else EX_CANTCREAT. */
+int ctl_create_errno_code(int err);
+/* Move TMP to FILE; without force, never over an existing FILE (-1 with
+   errno EEXIST).  0 or -1 with errno. */
+int ctl_move_into_place(const char *tmp, const char *file, int force);
+/* Make a rename or creation in PATH's directory durable (best effort). */
+void ctl_fsync_dir(const char *path);
+/* Are A and B the same file (the database itself, say)? */
+int ctl_same_file(const char *a, const char *b);
+
 /* ---- the commands (ctl_people.c, ctl_thread.c, ctl_admin.c, ctl_apikey.c) ---- */
 
 /* Open the store of c->cfg into c->store; 0 or an exit code (printed).

@@ -33,51 +33,6 @@
 /* Keys a key file may hold (common/link_keys.c refuses to rotate beyond). */
 #define LINK_KEYS_FILE_MAX 16
 
-/* A failed file-system call: the disk may fill up or fail (retry later);
- * anything else means FILE cannot be created there. */
-static int create_errno_code(int err)
-{
-	return err == ENOSPC || err == EDQUOT || err == EIO || err == ENOMEM
-		       ? EX_TEMPFAIL : EX_CANTCREAT;
-}
-
-static void fsync_dir(const char *path)
-{
-	char *dir = path_dir(path);
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		(void)fsync(fd);
-		close(fd);
-	}
-	free(dir);
-}
-
-/* Move TMP to FILE; without force, never over an existing FILE. */
-static int move_into_place(const char *tmp, const char *file, int force)
-{
-	if (force)
-		return rename(tmp, file);
-	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, file, RENAME_NOREPLACE) == 0)
-		return 0;
-	if (errno != EINVAL && errno != ENOSYS)
-		return -1;
-	/* A file system without RENAME_NOREPLACE: link(2) fails on EEXIST too. */
-	if (link(tmp, file) < 0)
-		return -1;
-	unlink(tmp);
-	return 0;
-}
-
-/* Is FILE the database itself (or one of its WAL companions)? */
-static int same_file(const char *a, const char *b)
-{
-	struct stat sa, sb;
-
-	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
-	       sa.st_ino == sb.st_ino;
-}
-
 struct backup_result {
 	int64_t bytes;
 	int schema_version;
@@ -128,7 +83,7 @@ int ctl_cmd_backup(struct ctl *c, const struct ctl_args *a)
 					 "database %s does not exist (nothing to back up)", db);
 		return ctl_error(c, EX_CONFIG, "database %s: %s", db, strerror(errno));
 	}
-	if (same_file(file, db))
+	if (ctl_same_file(file, db))
 		return ctl_error(c, EX_USAGE, "%s is the database itself", file);
 	if (!force && lstat(file, &st) == 0)
 		return ctl_error(c, EX_CANTCREAT,
@@ -140,7 +95,7 @@ int ctl_cmd_backup(struct ctl *c, const struct ctl_args *a)
 	if (fd < 0) {
 		char *dir = path_dir(file);
 
-		code = ctl_error(c, create_errno_code(errno), "cannot create %s: %s: %s", file,
+		code = ctl_error(c, ctl_create_errno_code(errno), "cannot create %s: %s: %s", file,
 				 dir, strerror(errno));
 		free(dir);
 		free(tmp);
@@ -164,23 +119,23 @@ int ctl_cmd_backup(struct ctl *c, const struct ctl_args *a)
 
 	fd = open(tmp, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fsync(fd) < 0 || fstat(fd, &st) < 0) {
-		code = ctl_error(c, create_errno_code(errno), "%s: %s", tmp, strerror(errno));
+		code = ctl_error(c, ctl_create_errno_code(errno), "%s: %s", tmp, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		goto fail;
 	}
 	close(fd);
 	res.bytes = (int64_t)st.st_size;
-	if (move_into_place(tmp, file, force) < 0) {
+	if (ctl_move_into_place(tmp, file, force) < 0) {
 		if (errno == EEXIST)
 			code = ctl_error(c, EX_CANTCREAT,
 					 "%s exists; give --force to replace it", file);
 		else
-			code = ctl_error(c, create_errno_code(errno), "cannot rename %s to %s: %s",
-					 tmp, file, strerror(errno));
+			code = ctl_error(c, ctl_create_errno_code(errno),
+					 "cannot rename %s to %s: %s", tmp, file, strerror(errno));
 		goto fail;
 	}
-	fsync_dir(file);
+	ctl_fsync_dir(file);
 	free(tmp);
 
 	if (c->json) {

@@ -19,54 +19,10 @@
 #include "buf.h"
 #include "ctl.h"
 #include "export.h"
-#include "path.h"
-
-/* A failed file-system call: the disk may fill up or fail (retry later);
- * anything else means FILE cannot be created there. */
-static int create_errno_code(int err)
-{
-	return err == ENOSPC || err == EDQUOT || err == EIO || err == ENOMEM ? EX_TEMPFAIL
-									      : EX_CANTCREAT;
-}
 
 static int parse_person(struct ctl *c, const char *s, enum store_kind *kind_r, int64_t *id_r)
 {
 	return ctl_parse_principal(c, "PERSON", s, 1, 1, kind_r, id_r);
-}
-
-/* Move TMP to FILE; without force, never over an existing FILE. */
-static int move_into_place(const char *tmp, const char *file, int force)
-{
-	if (force)
-		return rename(tmp, file);
-	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, file, RENAME_NOREPLACE) == 0)
-		return 0;
-	if (errno != EINVAL && errno != ENOSYS)
-		return -1;
-	if (link(tmp, file) < 0)
-		return -1;
-	unlink(tmp);
-	return 0;
-}
-
-static void fsync_dir(const char *path)
-{
-	char *dir = path_dir(path);
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		(void)fsync(fd);
-		close(fd);
-	}
-	free(dir);
-}
-
-static int same_file(const char *a, const char *b)
-{
-	struct stat sa, sb;
-
-	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
-	       sa.st_ino == sb.st_ino;
 }
 
 static void print_export(struct ctl *c, enum store_kind kind, int64_t id, const char *file,
@@ -102,7 +58,7 @@ static int export_into(struct ctl *c, enum store_kind kind, int64_t id, int fd,
 	if (r != GW_OK)
 		return ctl_store_fail(c, r, error);
 	if (fsync(fd) < 0)
-		return ctl_error(c, create_errno_code(errno), "%s: %s", tmp, strerror(errno));
+		return ctl_error(c, ctl_create_errno_code(errno), "%s: %s", tmp, strerror(errno));
 	return 0;
 }
 
@@ -132,28 +88,28 @@ int ctl_cmd_person_export(struct ctl *c, const struct ctl_args *a)
 
 	if (rc != 0)
 		return rc;
-	if (same_file(file, c->cfg->store.path))
+	if (ctl_same_file(file, c->cfg->store.path))
 		return ctl_error(c, EX_USAGE, "%s is the database itself", file);
 	if (!force && lstat(file, &sb) == 0)
 		return ctl_error(c, EX_CANTCREAT, "%s exists; give --force to replace it", file);
 	tmp = xasprintf("%s.tmp.XXXXXX", file);
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
-		rc = ctl_error(c, create_errno_code(errno), "cannot create %s: %s", file,
+		rc = ctl_error(c, ctl_create_errno_code(errno), "cannot create %s: %s", file,
 			       strerror(errno));
 		free(tmp);
 		return rc;
 	}
 	rc = export_into(c, kind, id, fd, tmp, &st);
 	if (close(fd) < 0 && rc == 0)
-		rc = ctl_error(c, create_errno_code(errno), "%s: %s", tmp, strerror(errno));
-	if (rc == 0 && move_into_place(tmp, file, force) < 0)
-		rc = ctl_error(c, errno == EEXIST ? EX_CANTCREAT : create_errno_code(errno),
+		rc = ctl_error(c, ctl_create_errno_code(errno), "%s: %s", tmp, strerror(errno));
+	if (rc == 0 && ctl_move_into_place(tmp, file, force) < 0)
+		rc = ctl_error(c, errno == EEXIST ? EX_CANTCREAT : ctl_create_errno_code(errno),
 			       "cannot create %s: %s", file, strerror(errno));
 	if (rc != 0)
 		unlink(tmp);
 	else
-		fsync_dir(file);
+		ctl_fsync_dir(file);
 	free(tmp);
 	if (rc == 0) {
 		char target[96];

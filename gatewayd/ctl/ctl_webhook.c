@@ -12,24 +12,15 @@
 #include "ctl.h"
 #include "store_webhooks.h"
 #include "webhook.h"
-
-/* As the API has them: an array of names. */
-static json_t *json_events(unsigned mask)
-{
-	json_t *arr = json_array();
-
-	for (unsigned bit = 1; bit <= WEBHOOK_EVENTS_ALL; bit <<= 1)
-		if ((mask & bit) != 0 && webhook_event_name(bit) != NULL)
-			json_array_append_new(arr, json_string(webhook_event_name(bit)));
-	return arr;
-}
+#include "webhook_json.h"
 
 static json_t *json_endpoint(const struct store_webhook *e)
 {
 	json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:o, s:s, s:b, s:b, s:o, s:o, s:s?,"
 			      " s:I, s:I, s:s?}",
 			      "id", (json_int_t)e->id, "name", e->name, "url", e->url,
-			      "secret_file", e->secret_file, "events", json_events(e->events),
+			      "secret_file", e->secret_file,
+			      "events", webhook_json_events(e->events),
 			      "source", e->from_config ? "config" : "api",
 			      "enabled", e->enabled, "removed", e->removed,
 			      "failing_since", ctl_json_time(e->failing_since),

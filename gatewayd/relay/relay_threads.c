@@ -4,9 +4,9 @@
  * the reminder timer and counts the queue.
  *
  * Every thread has its own store connection (and each worker its own
- * transport); they share only struct relay: a mutex and condition variable
- * to sleep on, a wake sequence number, and counters.  The event loop
- * thread calls relay_wake() and relay_stats() and never waits for I/O.
+ * transport); they share only struct relay: a sleeper (sleeper.h) to sleep
+ * on, and counters.  The event loop thread calls relay_wake() and
+ * relay_stats() and never waits for I/O.
  *
  * Writes to the database from these threads (claim, sent, deferred,
  * failed, release, reminder runs) go through the store pool's writer lane
@@ -18,7 +18,6 @@
  */
 #include "relay_int.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
@@ -30,6 +29,7 @@
 #include "clock.h"
 #include "log.h"
 #include "pool.h"
+#include "sleeper.h"
 
 struct relay_worker {
 	struct relay *relay;
@@ -46,10 +46,7 @@ struct relay {
 	/* Link keys, read per row; relay_set_keys() swaps them (caller owns). */
 	_Atomic(const struct link_keys *) keys;
 
-	pthread_mutex_t mu;        /* guards wake_seq and the sleeping */
-	pthread_cond_t cond;       /* CLOCK_MONOTONIC */
-	uint64_t wake_seq;
-	atomic_int stopping;
+	struct sleeper sleep;
 
 	struct store_pool *pool;   /* its writer lane orders our writes */
 	int own_pool;              /* opened by relay_open: closed by relay_close */
@@ -99,44 +96,11 @@ static int64_t sleep_ms(const struct relay *r, int64_t due)
 	return d < wait ? d : wait;
 }
 
-/* Sleep up to ms, or until relay_wake() moved wake_seq past seq, or stop. */
-static void relay_sleep(struct relay *r, uint64_t seq, int64_t ms)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
-	pthread_mutex_lock(&r->mu);
-	while (!atomic_load(&r->stopping) && r->wake_seq == seq) {
-		if (pthread_cond_timedwait(&r->cond, &r->mu, &ts) == ETIMEDOUT)
-			break;
-	}
-	pthread_mutex_unlock(&r->mu);
-}
-
-static uint64_t wake_seq(struct relay *r)
-{
-	uint64_t seq;
-
-	pthread_mutex_lock(&r->mu);
-	seq = r->wake_seq;
-	pthread_mutex_unlock(&r->mu);
-	return seq;
-}
-
 void relay_wake(struct relay *r)
 {
 	if (r == NULL)
 		return;
-	pthread_mutex_lock(&r->mu);
-	r->wake_seq++;
-	pthread_cond_broadcast(&r->cond);
-	pthread_mutex_unlock(&r->mu);
+	sleeper_wake(&r->sleep);
 }
 
 void relay_set_keys(struct relay *r, const struct link_keys *keys)
@@ -230,7 +194,7 @@ static void deliver_batch(struct relay_worker *w, const struct store_outbox_list
 		*batch = RELAY_BATCH;
 	memset(&rep, 0, sizeof(rep));
 	for (size_t i = 0; i < list->count; i++) {
-		if (atomic_load(&r->stopping)) {
+		if (sleeper_stopping(&r->sleep)) {
 			release_rows(w, list, i, "shutdown");
 			break;
 		}
@@ -306,17 +270,17 @@ static void *worker_main(void *arg)
 	struct buf scratch = BUF_INIT;
 	int failing = 0, batch = RELAY_BATCH;
 
-	while (!atomic_load(&r->stopping)) {
+	while (!sleeper_stopping(&r->sleep)) {
 		struct store_outbox_list list = { NULL, 0 };
-		uint64_t seq = wake_seq(r);
+		uint64_t seq = sleeper_seq(&r->sleep);
 
 		if (worker_claim(w, batch, &list, &failing) != GW_OK) {
-			relay_sleep(r, seq, r->cfg->mail.poll_interval_ms);
+			sleeper_wait(&r->sleep, seq, r->cfg->mail.poll_interval_ms);
 		} else if (list.count > 0) {
 			deliver_batch(w, &list, &scratch, &batch);
 		} else {
 			/* Sleep until then, the poll interval, or relay_wake(). */
-			relay_sleep(r, seq, sleep_ms(r, worker_next_due(w)));
+			sleeper_wait(&r->sleep, seq, sleep_ms(r, worker_next_due(w)));
 		}
 		store_outbox_list_free(&list);
 	}
@@ -416,12 +380,12 @@ static void *sched_main(void *arg)
 	uint64_t last_activity = 0;
 	int failing = 0;
 
-	while (!atomic_load(&r->stopping)) {
-		uint64_t seq = wake_seq(r);
+	while (!sleeper_stopping(&r->sleep)) {
+		uint64_t seq = sleeper_seq(&r->sleep);
 		int64_t due = sched_reminders(r, &failing);
 
 		sched_count(r, &last_count_ms, &last_activity);
-		relay_sleep(r, seq, sleep_ms(r, due));
+		sleeper_wait(&r->sleep, seq, sleep_ms(r, due));
 	}
 	return NULL;
 }
@@ -439,17 +403,13 @@ static void relay_free(struct relay *r)
 	store_close(&r->sched_store);
 	if (r->own_pool)
 		store_pool_close(&r->pool);
-	pthread_cond_destroy(&r->cond);
-	pthread_mutex_destroy(&r->mu);
+	sleeper_release(&r->sleep);
 	free(r);
 }
 
 static void relay_join(struct relay *r)
 {
-	pthread_mutex_lock(&r->mu);
-	atomic_store(&r->stopping, 1);
-	pthread_cond_broadcast(&r->cond);
-	pthread_mutex_unlock(&r->mu);
+	sleeper_stop(&r->sleep);
 	for (size_t i = 0; i < r->n_workers; i++) {
 		if (r->workers[i].started)
 			pthread_join(r->workers[i].thread, NULL);
@@ -550,18 +510,13 @@ int relay_open(const struct gw_config *cfg, const struct link_keys *keys,
 	       struct store_pool *pool, struct relay **relay_r, char **error_r)
 {
 	struct relay *r = xcalloc(1, sizeof(*r));
-	pthread_condattr_t ca;
 
 	*relay_r = NULL;
 	r->cfg = cfg;
 	relay_settings_init(&r->rs, cfg, keys);
 	atomic_init(&r->keys, keys);
-	pthread_mutex_init(&r->mu, NULL);
+	sleeper_init(&r->sleep);
 	r->pool = pool;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&r->cond, &ca);
-	pthread_condattr_destroy(&ca);
 	r->n_workers = cfg->mail.concurrency > 0 ? (size_t)cfg->mail.concurrency : 1;
 	r->workers = xcalloc(r->n_workers, sizeof(*r->workers));
 

@@ -2,31 +2,29 @@
  * webhook_threads.c - the daemon's webhook delivery threads (see
  * webhook_delivery.h): claim, post, mark, sleep.
  *
- * The threads share struct webhook_delivery: a mutex and condition
- * variable to sleep on, a wake sequence number, and one store connection
- * of their own.  Every store call runs on the store pool's writer lane
- * (store_pool_run), in turn with every other writer of the process, on
- * that connection: it runs with synchronous=NORMAL, as the relay's
- * workers' do, because its commits only move rows that exist (claims and
- * marks), and a mark lost to a power cut means an event posted again with
- * its id, which delivery at least once allows.  A commit with an fsync
- * per mark had held delivery to about 150 events a second.  The POST
- * itself runs on the thread, with no lock and no store call pending.
+ * The threads share struct webhook_delivery: a sleeper (sleeper.h) to
+ * sleep on, and one store connection of their own.  Every store call runs
+ * on the store pool's writer lane (store_pool_run), in turn with every
+ * other writer of the process, on that connection: it runs with
+ * synchronous=NORMAL, as the relay's workers' do, because its commits only
+ * move rows that exist (claims and marks), and a mark lost to a power cut
+ * means an event posted again with its id, which delivery at least once
+ * allows.  A commit with an fsync per mark had held delivery to about 150
+ * events a second.  The POST itself runs on the thread, with no lock and
+ * no store call pending.
  */
 #include "webhook_delivery.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "buf.h"
 #include "clock.h"
 #include "log.h"
 #include "pool.h"
+#include "sleeper.h"
 #include "store.h"
 #include "store_webhooks.h"
 
@@ -50,10 +48,7 @@ struct webhook_delivery {
 	const struct gw_config *cfg;
 	struct store_pool *pool;
 	struct store *store;     /* used on the pool's writer lane only */
-	pthread_mutex_t mu;
-	pthread_cond_t cond;     /* CLOCK_MONOTONIC */
-	uint64_t wake_seq;
-	atomic_int stopping;
+	struct sleeper sleep;
 	struct webhook_worker *workers;
 	size_t n_workers;
 };
@@ -137,44 +132,13 @@ static void run(struct webhook_delivery *wd, void (*fn)(struct store *, void *),
 	store_pool_run(wd->pool, STORE_LANE_WRITE, on_lane, &l);
 }
 
-/* ---- sleeping ---- */
-
-static uint64_t wake_seq(struct webhook_delivery *wd)
-{
-	uint64_t seq;
-
-	pthread_mutex_lock(&wd->mu);
-	seq = wd->wake_seq;
-	pthread_mutex_unlock(&wd->mu);
-	return seq;
-}
-
-static void wd_sleep(struct webhook_delivery *wd, uint64_t seq, int64_t ms)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
-	pthread_mutex_lock(&wd->mu);
-	while (!atomic_load(&wd->stopping) && wd->wake_seq == seq)
-		if (pthread_cond_timedwait(&wd->cond, &wd->mu, &ts) == ETIMEDOUT)
-			break;
-	pthread_mutex_unlock(&wd->mu);
-}
+/* ---- waking ---- */
 
 void webhook_delivery_wake(struct webhook_delivery *wd)
 {
 	if (wd == NULL)
 		return;
-	pthread_mutex_lock(&wd->mu);
-	wd->wake_seq++;
-	pthread_cond_broadcast(&wd->cond);
-	pthread_mutex_unlock(&wd->mu);
+	sleeper_wake(&wd->sleep);
 }
 
 /* ---- one delivery ---- */
@@ -226,7 +190,7 @@ static void deliver_batch(struct webhook_worker *w, struct store_webhook_deliver
 		struct webhook_answer a;
 		enum gw_result r;
 
-		if (atomic_load(&wd->stopping) ||
+		if (sleeper_stopping(&wd->sleep) ||
 		    clock_now() - claimed_at > wd->cfg->webhooks.timeout) {
 			struct call c = { .id = d->id };
 
@@ -258,8 +222,8 @@ static void *worker_main(void *arg)
 	struct webhook_worker *w = arg;
 	struct webhook_delivery *wd = w->wd;
 
-	while (!atomic_load(&wd->stopping)) {
-		uint64_t seq = wake_seq(wd);
+	while (!sleeper_stopping(&wd->sleep)) {
+		uint64_t seq = sleeper_seq(&wd->sleep);
 		struct call c = { .now = clock_now() };
 
 		if (w->index == 0 && c.now - w->pruned_at >= WEBHOOK_PRUNE_EVERY) {
@@ -279,7 +243,7 @@ static void *worker_main(void *arg)
 		if (c.r != GW_OK) {
 			log_error("webhook: claim: %s", c.error);
 			free(c.error);
-			wd_sleep(wd, seq, wd->cfg->webhooks.poll_interval_ms);
+			sleeper_wait(&wd->sleep, seq, wd->cfg->webhooks.poll_interval_ms);
 			continue;
 		}
 		size_t n = c.list.count;
@@ -290,7 +254,7 @@ static void *worker_main(void *arg)
 		struct call nd = { 0 };
 		run(wd, do_next_due, &nd);
 		free(nd.error);
-		wd_sleep(wd, seq, sleep_ms(wd, nd.r == GW_OK ? nd.due : 0));
+		sleeper_wait(&wd->sleep, seq, sleep_ms(wd, nd.r == GW_OK ? nd.due : 0));
 	}
 	return NULL;
 }
@@ -328,10 +292,7 @@ static void do_sync(struct store *store, void *arg)
 
 static void wd_join(struct webhook_delivery *wd)
 {
-	pthread_mutex_lock(&wd->mu);
-	atomic_store(&wd->stopping, 1);
-	pthread_cond_broadcast(&wd->cond);
-	pthread_mutex_unlock(&wd->mu);
+	sleeper_stop(&wd->sleep);
 	for (size_t i = 0; i < wd->n_workers; i++) {
 		if (wd->workers[i].started)
 			pthread_join(wd->workers[i].thread, NULL);
@@ -344,8 +305,7 @@ static void wd_free(struct webhook_delivery *wd)
 	for (size_t i = 0; i < wd->n_workers; i++)
 		webhook_client_free(&wd->workers[i].client);
 	store_close(&wd->store);
-	pthread_cond_destroy(&wd->cond);
-	pthread_mutex_destroy(&wd->mu);
+	sleeper_release(&wd->sleep);
 	free(wd->workers);
 	free(wd);
 }
@@ -378,7 +338,6 @@ int webhook_delivery_open(const struct gw_config *cfg, struct store_pool *pool,
 {
 	struct webhook_delivery *wd;
 	struct sync_call s = { .cfg = &cfg->webhooks };
-	pthread_condattr_t ca;
 	sigset_t all, old;
 	int err = 0;
 
@@ -393,11 +352,7 @@ int webhook_delivery_open(const struct gw_config *cfg, struct store_pool *pool,
 	wd = xcalloc(1, sizeof(*wd));
 	wd->cfg = cfg;
 	wd->pool = pool;
-	pthread_mutex_init(&wd->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&wd->cond, &ca);
-	pthread_condattr_destroy(&ca);
+	sleeper_init(&wd->sleep);
 	wd->n_workers = (size_t)cfg->webhooks.concurrency;
 	wd->workers = xcalloc(wd->n_workers, sizeof(*wd->workers));
 	if (open_resources(wd, error_r) < 0) {

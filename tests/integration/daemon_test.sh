@@ -10,6 +10,7 @@
 # KEEP=1 keeps the temp directory for inspection.
 set -eu
 . "$(dirname "$0")/postfix_lib.sh"
+. "$(dirname "$0")/test_lib.sh"
 
 scenario=${1:?usage: daemon_test.sh SCENARIO}
 : "${GATEWAYD:?GATEWAYD not set}" "${RELAY_TOOL:?RELAY_TOOL not set}"
@@ -38,11 +39,7 @@ cleanup() {
 	[ -n "$DAEMONPID" ] && kill -9 "$DAEMONPID" 2>/dev/null || true
 	[ -n "$SINKPID" ] && kill "$SINKPID" 2>/dev/null || true
 	[ -n "$PFDIR" ] && postfix -c "$PFDIR" stop >/dev/null 2>&1 || true
-	if [ "${KEEP:-0}" = 1 ]; then
-		echo "kept $T"
-	else
-		rm -rf "$T"
-	fi
+	remove_temp "$T"
 }
 trap cleanup EXIT INT TERM
 
@@ -51,20 +48,6 @@ fail() {
 	echo "--- gatewayd log (last 30 lines)"
 	tail -n 30 "$LOG" 2>/dev/null || true
 	exit 1
-}
-
-# wait_until SECONDS COMMAND...: poll every 0.1 s.
-wait_until() {
-	n=$(($1 * 10))
-	shift
-	while [ "$n" -gt 0 ]; do
-		if "$@"; then
-			return 0
-		fi
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
 }
 
 # A free loopback port: the kernel picks one for a throwaway listener.

@@ -36,13 +36,13 @@
 # ptrace, or not root).
 set -u
 . "$(dirname "$0")/postfix_lib.sh"
+. "$(dirname "$0")/test_lib.sh"
 
 PIPE_BIN=$(realpath "$1")
 SEED_BIN=$(realpath "$2")
 WORK=$3
 DOMAIN=reply.example
 
-skip() { echo "SKIP: $*"; exit 77; }
 fail() {
 	echo "FAIL: $*"
 	if [ -n "${D:-}" ] && [ -f "$D/maillog" ]; then

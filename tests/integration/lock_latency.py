@@ -35,7 +35,6 @@ Python standard library only.
 import argparse
 import http.client
 import json
-import math
 import os
 import re
 import socket
@@ -46,18 +45,12 @@ import threading
 import time
 import urllib.parse
 
+from gwtest import free_port, gateway_conf, pct
+
 WATCHDOG_USEC = 1000000
 SUCCESS = (200, 201, 303)
 
 # ---- helpers ---------------------------------------------------------------
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def port_open(port):
@@ -75,15 +68,6 @@ def wait_for(what, cond, seconds):
             return
         time.sleep(0.05)
     raise SystemExit("FAIL: %s" % what)
-
-
-def pct(values, p):
-    """The p-th percentile (nearest rank) of values."""
-    if not values:
-        return float("nan")
-    v = sorted(values)
-    k = max(0, min(len(v) - 1, math.ceil(p / 100.0 * len(v)) - 1))
-    return v[k]
 
 
 # ---- the gateway under test ------------------------------------------------
@@ -107,34 +91,13 @@ class Gateway:
     def write_config(self):
         d = self.dir
         with open(self.conf, "w") as f:
-            f.write("""[store]
-path = {d}/gw.db
-attachments_dir = {d}/attachments
-
-[mail]
-transport = maildir:{d}/Maildir
-from = chat@firm.example
-reply_domain = reply.firm.example
-
-[links]
-key_file = {d}/keys
-
-[web]
-listen = 127.0.0.1:{web}
-base_url = http://127.0.0.1:{web}
-
-[api]
-listen = 127.0.0.1:{api}
-
-[policy]
+            f.write(gateway_conf(d, self.web, self.api, """[policy]
 listen = 127.0.0.1:{pol}
 
 [lmtp]
 listen = 127.0.0.1:{lmtp}
 
-[log]
-level = info
-""".format(d=d, web=self.web, api=self.api, pol=self.pol, lmtp=self.lmtp))
+""".format(pol=self.pol, lmtp=self.lmtp)))
 
     def ctl(self, *argv):
         out = subprocess.run([self.a.gatewayctl, "-c", self.conf] + list(argv),

@@ -28,7 +28,6 @@ Python standard library only.
 import argparse
 import http.client
 import json
-import math
 import os
 import socket
 import sqlite3
@@ -37,22 +36,9 @@ import sys
 import threading
 import time
 
+from gwtest import free_port, gateway_conf, pct
+
 YEAR = 365 * 86400
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def pct(values, p):
-    if not values:
-        return float("nan")
-    v = sorted(values)
-    return v[max(0, min(len(v) - 1, math.ceil(p / 100.0 * len(v)) - 1))]
 
 
 def fail(msg, log=None):
@@ -79,33 +65,12 @@ def main():
     log = os.path.join(d, "gatewayd.log")
     web, api = free_port(), free_port()
     with open(conf, "w") as f:
-        f.write("""[store]
-path = {d}/gw.db
-attachments_dir = {d}/attachments
-
-[mail]
-transport = maildir:{d}/Maildir
-from = chat@firm.example
-reply_domain = reply.firm.example
-
-[links]
-key_file = {d}/keys
-
-[web]
-listen = 127.0.0.1:{web}
-base_url = http://127.0.0.1:{web}
-
-[api]
-listen = 127.0.0.1:{api}
-
-[retention]
+        f.write(gateway_conf(d, web, api, """[retention]
 archived_threads = 7y
 inbound_log = 90d
 batch = 200
 
-[log]
-level = info
-""".format(d=d, web=web, api=api))
+"""))
 
     def ctl(*argv):
         return subprocess.run([a.gatewayctl, "-c", conf] + list(argv), check=True,

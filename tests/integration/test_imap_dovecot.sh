@@ -34,6 +34,7 @@
 # Exit 0 pass, 1 fail, 77 skipped (no Dovecot, openssl, python3, sqlite3, root).
 set -u
 . "$(dirname "$0")/postfix_lib.sh"
+. "$(dirname "$0")/test_lib.sh"
 
 GW_BIN=$1
 SEED_BIN=$2
@@ -42,7 +43,6 @@ TOOL="python3 $(dirname "$0")/imap_tool.py"
 DOMAIN=reply.example
 MBOX=gwreplies
 
-skip() { echo "SKIP: $*"; exit 77; }
 fail() {
 	echo "FAIL: $*"
 	for f in gatewayd.log gw-badpass.log gw-badcert.log dovecot.log; do
@@ -225,14 +225,6 @@ verdict() { sql "SELECT group_concat(verdict, ',') FROM (SELECT verdict FROM inb
 explanations() { sql "SELECT count(*) FROM outbox WHERE kind = 'explanation'"; }
 # messages in a mailbox, from its Maildir++ folder (no IMAP login per poll)
 count() { ls "$D/home/$USER/Maildir/.$1/cur" "$D/home/$USER/Maildir/.$1/new" 2>/dev/null | grep -c -v -e '^$' -e ':$'; }
-# wait_until SECONDS COMMAND...: until COMMAND succeeds
-wait_until() {
-	t=$1; shift
-	i=0
-	until "$@"; do
-		i=$((i + 1)); [ $i -lt $((t * 10)) ] || return 1; sleep 0.1
-	done
-}
 has_rows() { [ "$(rows "$1")" = "$2" ]; }
 log_has() { grep -q -E "$1" "${2:-$D/gatewayd.log}"; }
 log_count() { grep -c -E "$1" "${2:-$D/gatewayd.log}"; }

@@ -22,13 +22,13 @@
 # Exit 0 pass, 1 fail, 77 skipped (no Postfix, swaks or root).
 set -u
 . "$(dirname "$0")/postfix_lib.sh"
+. "$(dirname "$0")/test_lib.sh"
 
 GW_BIN=$1
 SEED_BIN=$2
 WORK=$3
 DOMAIN=reply.example
 
-skip() { echo "SKIP: $*"; exit 77; }
 fail() {
 	echo "FAIL: $*"
 	if [ -n "${D:-}" ] && [ -f "$D/maillog" ]; then

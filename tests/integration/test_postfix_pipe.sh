@@ -24,6 +24,7 @@
 # Exit 0 pass, 1 fail, 77 skipped (no Postfix, swaks or root).
 set -u
 . "$(dirname "$0")/postfix_lib.sh"
+. "$(dirname "$0")/test_lib.sh"
 
 PIPE_BIN=$1
 SEED_BIN=$2
@@ -33,7 +34,6 @@ GW_BIN=${5:-}
 GW_PID=""
 DOMAIN=reply.example
 
-skip() { echo "SKIP: $*"; exit 77; }
 fail() {
 	echo "FAIL: $*"
 	if [ -n "${D:-}" ] && [ -f "$D/maillog" ]; then

@@ -19,6 +19,7 @@
 # Environment: GATEWAYD, GATEWAYCTL.  Exit 0 pass, 1 fail, 77 skipped
 # (python3, sqlite3 or openssl missing).  KEEP=1 keeps the temp directory.
 set -eu
+. "$(dirname "$0")/test_lib.sh"
 
 scenario=${1:?usage: webhook_test.sh SCENARIO}
 : "${GATEWAYD:?GATEWAYD not set}" "${GATEWAYCTL:?GATEWAYCTL not set}"
@@ -44,11 +45,7 @@ RECVPID=
 cleanup() {
 	[ -n "$DAEMONPID" ] && kill -9 "$DAEMONPID" 2>/dev/null || true
 	[ -n "$RECVPID" ] && kill "$RECVPID" 2>/dev/null || true
-	if [ "${KEEP:-0}" = 1 ]; then
-		echo "kept $T"
-	else
-		rm -rf "$T"
-	fi
+	remove_temp "$T"
 }
 trap cleanup EXIT INT TERM
 
@@ -59,19 +56,6 @@ fail() {
 	echo "--- receiver log (last 10 lines)"
 	tail -n 10 "$HOOKLOG" 2>/dev/null || true
 	exit 1
-}
-
-wait_until() {
-	n=$(($1 * 10))
-	shift
-	while [ "$n" -gt 0 ]; do
-		if "$@"; then
-			return 0
-		fi
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
 }
 
 ctl() { "$GATEWAYCTL" -c "$CONF" "$@"; }

@@ -2,3 +2,5 @@
 foreach(m buf clock log listen config links path utf8 mail_kind)
   gw_add_test(test_${m} SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_${m}.c LIBS gw_common)
 endforeach()
+gw_add_test(test_sleeper SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sleeper.c
+  LIBS gw_common Threads::Threads)
