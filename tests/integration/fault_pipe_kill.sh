@@ -8,12 +8,13 @@
 #
 #   phase "steps" (a human reply on each of two threads, an auto-reply, a DSN):
 #     attempt 1  gatewayd-pipe runs under strace with every write to the
-#                database's WAL held back; the wrapper waits until the
-#                process holds SQLite's WAL write lock (seen in /proc/locks)
-#                and is inside that write, then SIGKILLs it: killed inside
-#                its transaction, before the commit
-#     attempt 2  under strace with exit_group held back; killed once it is
-#                inside exit_group: after its commit, before Postfix heard 0
+#                database's WAL held back; the wrapper waits until strace
+#                shows a thread of it inside such a write while its process
+#                holds SQLite's WAL write lock (seen in /proc/locks), then
+#                SIGKILLs it: killed inside its transaction, before the commit
+#     attempt 2  under strace with exit_group held back; killed once strace
+#                shows it inside exit_group: after its commit, before
+#                Postfix heard 0
 #     attempt 3  runs as is
 #   phase "random" (replies from eight senders): attempts 1 and 2 are
 #     SIGKILLed 0-60 ms after the start, wherever they are; attempt 3 runs.
@@ -61,12 +62,6 @@ command -v sqlite3 >/dev/null 2>&1 || skip "sqlite3 (the shell) is not installed
 command -v strace >/dev/null 2>&1 || skip "strace is not installed (it holds gatewayd-pipe inside its transaction)"
 command -v python3 >/dev/null 2>&1 || skip "python3 is not installed"
 [ "$(id -u)" = 0 ] || skip "a private Postfix instance needs root"
-# System call numbers the wrapper looks for in /proc/PID/syscall.
-case $(uname -m) in
-x86_64) NR_PWRITE64=18 NR_EXIT_GROUP=231 ;;
-aarch64) NR_PWRITE64=68 NR_EXIT_GROUP=94 ;;
-*) skip "no system call numbers for $(uname -m)" ;;
-esac
 id postfix >/dev/null 2>&1 || skip "no postfix user"
 runuser -u nobody -- strace -qq -o /dev/null true 2>/dev/null ||
 	skip "strace cannot trace here (ptrace not permitted)"
@@ -119,8 +114,6 @@ PATH=/usr/bin:/bin:/usr/sbin:/sbin
 S=$D/state
 PIPE="$PIPE_BIN -c $CONF"
 DB=$DB
-NR_PWRITE64=$NR_PWRITE64
-NR_EXIT_GROUP=$NR_EXIT_GROUP
 EOF
 cat >>"$D/wrap.sh" <<'EOF'
 key=$S/attempts/$1.$(printf '%s' "$3" | cksum | cut -d' ' -f1)
@@ -138,7 +131,8 @@ say() { echo "$1 $3 attempt $n: $4" >>"$S/log"; }
 # "Killed" out of it, as a real SIGKILL leaves no output either.
 exec 3<&0 2>>"$S/wrap.err"
 case $how in
-lock) strace -f -qq -o /dev/null -P "$DB-wal" -e trace=pwrite64 \
+lock) trace=$S/trace.$1.$n
+	strace -f -qq -o "$trace" -P "$DB-wal" -e trace=pwrite64 \
 	-e inject=pwrite64:delay_enter=20000000 $PIPE "$2" "$3" <&3 2>>"$S/strace.log" & ;;
 exit) trace=$S/trace.$1.$n
 	strace -f -qq -o "$trace" -e trace=exit_group \
@@ -158,22 +152,36 @@ if [ "$how" = random ]; then
 	say "$@" "finished before the kill (exit $st)"
 	exit "$st"
 fi
+# held_in_trace CALL: strace's last line is CALL entered and not returned;
+# then tid is the thread that made it and pid its process.  strace names
+# the caller itself: which thread of gatewayd-pipe does the work, and
+# whether /proc/PID/syscall of the main thread shows it, has varied.
+held_in_trace() {
+	last=$(tail -n 1 "$trace" 2>/dev/null)
+	case $last in
+	*"$1("*") = "*) return 1 ;;
+	*"$1("*) ;;
+	*) return 1 ;;
+	esac
+	tid=${last%% *}
+	tgid=$(sed -n 's/^Tgid:[[:space:]]*//p' "/proc/$tid/status" 2>/dev/null)
+	[ -n "$tgid" ] || return 1
+	pid=$tgid
+}
 # The process strace runs, and the moment to kill it.
 at() {
 	case $how in
-	lock) grep -q "POSIX  ADVISORY  WRITE $pid [0-9a-f:]* 120 120\$" /proc/locks &&
-		read -r nr _ <"/proc/$pid/syscall" && [ "$nr" = "$NR_PWRITE64" ] ;;
-	# strace writes the call's entry before it holds it back: either
-	# sign says the process is inside exit_group, its commit made.
-	exit) grep -q 'exit_group(' "$trace" ||
-		{ read -r nr _ <"/proc/$pid/syscall" && [ "$nr" = "$NR_EXIT_GROUP" ]; } ;;
+	# inside a write to the WAL, holding its write lock
+	lock) held_in_trace pwrite64 &&
+		grep -Eq "POSIX  ADVISORY  WRITE ($pid|$tid) [0-9a-f:]* 120 120\$" /proc/locks ;;
+	# inside exit_group: its commit made
+	exit) held_in_trace exit_group ;;
 	esac
 }
 start=$(date +%s)
 pid=
 while [ $(($(date +%s) - start)) -lt 50 ] && kill -0 "$runner" 2>/dev/null; do
-	[ -n "$pid" ] || pid=$(pgrep -P "$runner")
-	if [ -n "$pid" ] && at 2>/dev/null; then
+	if at 2>/dev/null; then
 		kill -9 "$pid"
 		kill -9 "$runner" 2>/dev/null # strace would sit out its delay
 		case $how in
@@ -186,8 +194,7 @@ while [ $(($(date +%s) - start)) -lt 50 ] && kill -0 "$runner" 2>/dev/null; do
 	sleep 0.01
 done
 say "$@" "never reached the $how point (pid ${pid:-none}, $(($(date +%s) - start))s)"
-grep " ${pid:-none} " /proc/locks >>"$S/log"
-cat "/proc/$pid/syscall" >>"$S/log" 2>&1
+tail -n 2 "$trace" >>"$S/log" 2>&1
 wait "$runner"
 EOF
 chmod 755 "$D/wrap.sh"
