@@ -12,15 +12,11 @@
  */
 'use strict';
 
-const { check, fitsWidth, noErrors, run, shot, watchErrors } = require('./lib.cjs');
+const { DESKTOP, check, fitsWidth, noErrors, openPage, run, seedFirm, shot } = require('./lib.cjs');
 
 function seed(env) {
   const { ctl } = env;
-  const ids = {};
-  ids.owner = ctl('staff', 'add', 'Olivia Owner', 'olivia@firm.example', '--role', 'owner');
-  ids.member = ctl('staff', 'add', 'Max Member', 'max@firm.example', '--role', 'member');
-  ids.acme = ctl('account', 'add', 'Acme Bakery Ltd');
-  ctl('staff', 'assign', ids.member, ids.acme);
+  const ids = seedFirm(ctl);
   ctl('contact', 'add', ids.acme, 'Anna Baker', 'anna@acme.example');
   ids.thread = ctl('thread', 'new', ids.acme, '--from', ids.member,
     '--subject', 'Year-end accounts 2026', '--body', 'Please send the bank statements.');
@@ -36,12 +32,8 @@ async function auditFlow(browser, env) {
   const { ctl, ids } = env;
   const link = ctl('link', ids.thread, '--for', `staff:${ids.owner}`);
   const origin = new URL(link).origin;
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  const errors = [];
-  watchErrors(page, errors);
+  const { context, page, errors } = await openPage(browser, link, DESKTOP);
 
-  await page.goto(link);
   check(await page.isVisible('.hold:has-text("Off")'), 'thread staff box shows the hold is off');
   await Promise.all([page.waitForURL(/\/t\/\d+$/), page.click('button:has-text("Put on legal hold")')]);
   check(await page.isVisible('.tag.held'), 'after the button: "On hold" shown');

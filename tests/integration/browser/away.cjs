@@ -15,7 +15,7 @@
 
 const { execFileSync } = require('child_process');
 
-const { check, fitsAt, noErrors, run, shot, watchErrors } = require('./lib.cjs');
+const { DESKTOP, PHONE, check, fitsAt, noErrors, openPage, run, shot } = require('./lib.cjs');
 
 const PIPE = process.env.GATEWAYD_PIPE;
 
@@ -66,11 +66,7 @@ function deliverAutoReply(env, who, address, days) {
 async function staffView(browser, env, day) {
   const { ctl, ids } = env;
   const link = ctl('link', ids.thread, '--for', `staff:${ids.owner}`);
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  const errors = [];
-  watchErrors(page, errors);
-  await page.goto(link);
+  const { context, page, errors } = await openPage(browser, link, DESKTOP);
   const note = `Anna Baker is away until ${day} (automatic reply).`;
   check(await page.isVisible(`text=${note}`), `staff see the note "${note}"`);
   const tag = page.locator('ul.contacts li:has-text("Anna Baker") .tag.away');
@@ -96,9 +92,7 @@ async function staffView(browser, env, day) {
 async function clientView(browser, env) {
   const { ctl, ids } = env;
   const link = ctl('link', ids.thread, '--for', `contact:${ids.anna}`);
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
-  const page = await context.newPage();
-  await page.goto(link);
+  const { context, page } = await openPage(browser, link, PHONE);
   check((await page.textContent('h1')).includes('Year-end accounts 2026'), 'client page opens');
   check(!(await page.isVisible('text=is away until')), 'the client does not see the staff note');
   check(!(await page.isVisible('.tag.away')), 'the client does not see the away tag');

@@ -74,6 +74,17 @@ function gatewayctl(conf) {
     { encoding: 'utf8' }).trim();
 }
 
+/* The firm most scenarios start from: an owner, a member and the
+ * account Acme Bakery Ltd the member is assigned to. */
+function seedFirm(ctl) {
+  const ids = {};
+  ids.owner = ctl('staff', 'add', 'Olivia Owner', 'olivia@firm.example', '--role', 'owner');
+  ids.member = ctl('staff', 'add', 'Max Member', 'max@firm.example', '--role', 'member');
+  ids.acme = ctl('account', 'add', 'Acme Bakery Ltd');
+  ctl('staff', 'assign', ids.member, ids.acme);
+  return ids;
+}
+
 function startDaemon(conf, dir) {
   return new Promise((resolve, reject) => {
     const d = spawn(GATEWAYD, ['-c', conf, '--foreground'], { cwd: dir,
@@ -119,6 +130,22 @@ function watchErrors(page, errors, ignore) {
     if (msg.type() === 'error' && !(ignore && ignore.test(msg.text()))) { errors.push(msg.text()); }
   });
   page.on('pageerror', (e) => errors.push(String(e)));
+}
+
+const DESKTOP = { width: 1280, height: 900 };
+const PHONE = { width: 390, height: 844 };
+
+/* A new browser context at VIEWPORT (OPTS.userAgent as its browser) with
+ * one page whose script and CSP errors are collected into OPTS.errors or
+ * a new list (OPTS.ignore as in watchErrors); LINK, when given, opened. */
+async function openPage(browser, link, viewport, opts = {}) {
+  const context = await browser.newContext({ viewport,
+    ...(opts.userAgent ? { userAgent: opts.userAgent } : {}) });
+  const page = await context.newPage();
+  const errors = opts.errors || [];
+  watchErrors(page, errors, opts.ignore);
+  if (link) { await page.goto(link); }
+  return { context, page, errors };
 }
 
 /* No sideways scrolling: nothing wider than WIDTH (default the window). */
@@ -237,6 +264,6 @@ function run(opts, scenario) {
 }
 
 module.exports = {
-  check, noErrors, watchErrors, fitsWidth, fitsAt, shot, shootWidths, mails, waitMail, run,
-  SHOTS,
+  check, noErrors, watchErrors, openPage, fitsWidth, fitsAt, shot, shootWidths, mails, waitMail,
+  seedFirm, run, DESKTOP, PHONE,
 };

@@ -17,18 +17,15 @@
  */
 'use strict';
 
-const { check, mails, noErrors, run, shootWidths, shot, watchErrors } = require('./lib.cjs');
+const { DESKTOP, PHONE, check, mails, noErrors, openPage, run, seedFirm, shootWidths, shot } =
+  require('./lib.cjs');
 
 const NOTE = 'Anna prefers a phone call';
 
 function seed(env) {
   const { ctl } = env;
-  const ids = {};
-  ids.owner = ctl('staff', 'add', 'Olivia Owner', 'olivia@firm.example', '--role', 'owner');
-  ids.member = ctl('staff', 'add', 'Max Member', 'max@firm.example', '--role', 'member');
+  const ids = seedFirm(ctl);
   ids.otto = ctl('staff', 'add', 'Otto Other', 'otto@firm.example', '--role', 'member');
-  ids.acme = ctl('account', 'add', 'Acme Bakery Ltd');
-  ctl('staff', 'assign', ids.member, ids.acme);
   ids.anna = ctl('contact', 'add', ids.acme, 'Anna Baker', 'anna@acme.example');
   ids.thread = ctl('thread', 'new', ids.acme, '--from', ids.member,
     '--subject', 'Year-end accounts 2026', '--body', 'Please send the bank statements.');
@@ -52,13 +49,10 @@ async function waitSent(ctl, thread) {
 
 async function flow(browser, env) {
   const { ctl, ids } = env;
-  const errors = [];
 
   // The client has the chat open, and counts the live updates it gets.
-  const clientCtx = await browser.newContext({ viewport: { width: 390, height: 844 } });
-  const client = await clientCtx.newPage();
-  watchErrors(client, errors);
-  await client.goto(ctl('link', ids.thread, '--for', `contact:${ids.anna}`));
+  const { context: clientCtx, page: client, errors } =
+    await openPage(browser, ctl('link', ids.thread, '--for', `contact:${ids.anna}`), PHONE);
   await client.evaluate(() => {
     window.changes = 0;
     const es = new EventSource(document.getElementById('thread').getAttribute('data-events'));
@@ -68,10 +62,8 @@ async function flow(browser, env) {
   check((await client.locator('#mentionlist').count()) === 0, 'client: no list of colleagues');
 
   // A member: suggestions after "@", a refused mention keeps everything.
-  const staffCtx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const staff = await staffCtx.newPage();
-  watchErrors(staff, errors);
-  await staff.goto(ctl('link', ids.thread, '--for', `staff:${ids.member}`));
+  const { context: staffCtx, page: staff } = await openPage(browser,
+    ctl('link', ids.thread, '--for', `staff:${ids.member}`), DESKTOP, { errors });
   await staff.click('#body');
   await staff.keyboard.type('Please check this @Ot');
   await staff.waitForSelector('.mentionmenu li', { timeout: 5000 });
@@ -133,10 +125,8 @@ async function flow(browser, env) {
     'API: the firm\'s reading has it with visibility "staff"');
 
   // An owner mentions the colleague in a client message: assign and post.
-  const ownerCtx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const owner = await ownerCtx.newPage();
-  watchErrors(owner, errors);
-  await owner.goto(ctl('link', ids.thread, '--for', `staff:${ids.owner}`));
+  const { context: ownerCtx, page: owner } = await openPage(browser,
+    ctl('link', ids.thread, '--for', `staff:${ids.owner}`), DESKTOP, { errors });
   await owner.fill('#body', 'Thanks Anna, @Otto Other will call you.');
   await Promise.all([owner.waitForResponse((r) => r.url().includes('/reply')),
     owner.click('#replyform button.primary')]);

@@ -16,7 +16,8 @@
  */
 'use strict';
 
-const { check, fitsAt, noErrors, run, shot, waitMail, watchErrors } = require('./lib.cjs');
+const { DESKTOP, PHONE, check, fitsAt, noErrors, openPage, run, seedFirm, shot, waitMail } =
+  require('./lib.cjs');
 
 const BEN = 'Ben Flour-Longname-Wholesale';
 const BEN_MAIL = 'ben.flour-longname-wholesale@accounts.acme-bakery-group.example';
@@ -24,11 +25,7 @@ const NOBODY = `Nobody will be emailed: Anna Baker unsubscribed, ${BEN} has noti
 
 function seed(env) {
   const { ctl } = env;
-  const ids = {};
-  ids.owner = ctl('staff', 'add', 'Olivia Owner', 'olivia@firm.example', '--role', 'owner');
-  ids.member = ctl('staff', 'add', 'Max Member', 'max@firm.example', '--role', 'member');
-  ids.acme = ctl('account', 'add', 'Acme Bakery Ltd');
-  ctl('staff', 'assign', ids.member, ids.acme);
+  const ids = seedFirm(ctl);
   ids.anna = ctl('contact', 'add', ids.acme, 'Anna Baker', 'anna@acme.example');
   ids.ben = ctl('contact', 'add', ids.acme, BEN, BEN_MAIL);
   ids.thread = ctl('thread', 'new', ids.acme, '--from', ids.member,
@@ -55,9 +52,7 @@ async function annaUnsubscribes(browser, env) {
     'Anna was emailed about the new chat');
   const link = await unsubscribeLink(env.dir, 'anna@acme.example');
   check(link !== null, 'the email to Anna carries a List-Unsubscribe link');
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
-  const page = await context.newPage();
-  await page.goto(link);
+  const { context, page } = await openPage(browser, link, PHONE);
   await page.click('button:has-text("Unsubscribe")');
   check(await page.isVisible('text=You are unsubscribed'), 'Anna unsubscribed with her link');
   check(await page.isVisible('text=Changed your mind?'), 'and is told where to turn emails on again');
@@ -67,11 +62,7 @@ async function annaUnsubscribes(browser, env) {
 async function staffView(browser, env) {
   const { ctl, ids } = env;
   const link = ctl('link', ids.thread, '--for', `staff:${ids.member}`);
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  const errors = [];
-  watchErrors(page, errors);
-  await page.goto(link);
+  const { context, page, errors } = await openPage(browser, link, DESKTOP);
 
   const people = page.locator('#people');
   check(await people.isVisible(), 'the staff box lists who gets this');
@@ -130,11 +121,7 @@ async function staffView(browser, env) {
 async function clientView(browser, env) {
   const { ctl, ids } = env;
   const link = ctl('link', ids.thread, '--for', `contact:${ids.anna}`);
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
-  const page = await context.newPage();
-  const errors = [];
-  watchErrors(page, errors);
-  await page.goto(link);
+  const { context, page, errors } = await openPage(browser, link, PHONE);
   check(!(await page.isVisible('#nobody')), 'the client does not see the warning');
   check(!(await page.isVisible('#people')), 'the client does not see the people list');
   await page.goto(new URL('/', page.url()).toString());
@@ -149,9 +136,7 @@ async function clientView(browser, env) {
 }
 
 async function warningGone(browser, staffLink) {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
-  const page = await context.newPage();
-  await page.goto(staffLink);
+  const { context, page } = await openPage(browser, staffLink, PHONE);
   check(!(await page.isVisible('#nobody')), 'the warning is gone once Anna is emailed again');
   check((await page.locator('#people ul.contacts li:has-text("Anna Baker") .tag.ok').textContent())
     .trim() === 'emailed', 'Anna is emailed');

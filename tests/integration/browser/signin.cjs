@@ -15,7 +15,7 @@
  */
 'use strict';
 
-const { check, fitsWidth, noErrors, run, shootWidths, waitMail, watchErrors } = require('./lib.cjs');
+const { PHONE, check, fitsWidth, noErrors, openPage, run, shootWidths, waitMail } = require('./lib.cjs');
 
 function seed(env) {
   const { ctl } = env;
@@ -31,11 +31,9 @@ function seed(env) {
   return ids;
 }
 
-/* Script and CSP errors; the 400 of a malformed address is the answer
- * the test asks for, which Chromium logs as a failed load. */
-function watch(page, errors) {
-  watchErrors(page, errors, /status of 400/);
-}
+/* Script and CSP errors count; the 400 of a malformed address is the
+ * answer the test asks for, which Chromium logs as a failed load. */
+const ANSWERED_400 = /status of 400/;
 
 /* The newest email to ADDRESS in the Maildir holding a sign-in link,
  * waited for; its link, decoded from quoted-printable. */
@@ -61,12 +59,9 @@ async function askForLink(page, base, address) {
 }
 
 async function signInByEmail(browser, env, base, seen) {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 },
+  const { context, page, errors } = await openPage(browser, null, PHONE, { ignore: ANSWERED_400,
     userAgent: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 ' +
       '(KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36' });
-  const page = await context.newPage();
-  const errors = [];
-  watch(page, errors);
 
   await page.goto(base + '/');
   check(await page.isVisible('a[href="/signin"]'), 'the signed-out home page links to sign-in');
@@ -141,10 +136,7 @@ async function signInByEmail(browser, env, base, seen) {
 }
 
 async function chooseWho(browser, env, base, seen) {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
-  const page = await context.newPage();
-  const errors = [];
-  watch(page, errors);
+  const { context, page, errors } = await openPage(browser, null, PHONE, { ignore: ANSWERED_400 });
   await askForLink(page, base, 'sam@firm.example');
   const mail = await signinMail(env.dir, 'sam@firm.example', seen);
   check(mail !== null, 'the email to an address of two people arrived');

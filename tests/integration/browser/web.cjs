@@ -16,16 +16,14 @@
  */
 'use strict';
 
-const { check, fitsWidth, mails, noErrors, run, shot, watchErrors } = require('./lib.cjs');
+const {
+  DESKTOP, PHONE, check, fitsWidth, mails, noErrors, openPage, run, seedFirm, shot, watchErrors,
+} = require('./lib.cjs');
 
 function seed(env) {
   const { ctl } = env;
-  const ids = {};
-  ids.owner = ctl('staff', 'add', 'Olivia Owner', 'olivia@firm.example', '--role', 'owner');
-  ids.member = ctl('staff', 'add', 'Max Member', 'max@firm.example', '--role', 'member');
-  ids.acme = ctl('account', 'add', 'Acme Bakery Ltd');
+  const ids = seedFirm(ctl);
   ids.birch = ctl('account', 'add', 'Birch & Sons');
-  ctl('staff', 'assign', ids.member, ids.acme);
   ids.anna = ctl('contact', 'add', ids.acme, 'Anna Baker', 'anna@acme.example', '--may-create');
   ctl('contact', 'add', ids.birch, 'Clara Birch', 'clara@birch.example');
   ids.thread = ctl('thread', 'new', ids.acme, '--from', ids.member,
@@ -49,12 +47,8 @@ function seed(env) {
 async function clientFlow(browser, env, base) {
   const { ctl, ids } = env;
   const link = ctl('link', ids.thread, '--for', `contact:${ids.anna}`);
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  const errors = [];
-  watchErrors(page, errors);
+  const { context, page, errors } = await openPage(browser, link, DESKTOP);
 
-  await page.goto(link);
   check(new URL(page.url()).pathname === `/t/${ids.thread}`, 'link lands on the thread URL');
   check(!page.url().includes('/v/'), 'the token is not in the address bar');
   const cookies = await context.cookies();
@@ -189,11 +183,7 @@ const JOB_URL = 'https://pm.firm.example/jobs/4711';
 async function linksFlow(browser, env) {
   const { ctl, ids } = env;
   const staffLink = ctl('link', ids.thread, '--for', `staff:${ids.member}`);
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  const errors = [];
-  watchErrors(page, errors);
-  await page.goto(staffLink);
+  const { context, page, errors } = await openPage(browser, staffLink, DESKTOP);
   check(await page.isVisible('#links >> text=None yet'), 'links: staff see an empty Links box');
 
   // Add one: it shows under the title and in the staff box.
@@ -245,10 +235,8 @@ async function linksFlow(browser, env) {
   await page.setViewportSize({ width: 1280, height: 900 });
 
   // The client's page never shows them, also after a live update.
-  const clientCtx = await browser.newContext({ viewport: { width: 390, height: 844 } });
-  const client = await clientCtx.newPage();
-  const clientErrors = [];
-  watchErrors(client, clientErrors);
+  const { context: clientCtx, page: client, errors: clientErrors } =
+    await openPage(browser, null, PHONE);
   const responses = [];
   client.on('response', (r) => responses.push(r));
   await client.goto(ctl('link', ids.thread, '--for', `contact:${ids.anna}`));
