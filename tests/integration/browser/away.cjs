@@ -13,61 +13,18 @@
  */
 'use strict';
 
-const { execFileSync, spawn } = require('child_process');
-const fs = require('fs');
-const net = require('net');
-const os = require('os');
-const path = require('path');
+const { execFileSync } = require('child_process');
 
-const { chromium } = require(process.env.PLAYWRIGHT_CORE);
+const { DESKTOP, PHONE, check, fitsAt, noErrors, openPage, run, shot } = require('./lib.cjs');
 
-const GATEWAYD = process.env.GATEWAYD;
-const GATEWAYCTL = process.env.GATEWAYCTL;
 const PIPE = process.env.GATEWAYD_PIPE;
-const SHOTS = process.env.SCREENSHOT_DIR;
-
-let passed = 0;
-let failed = 0;
-
-function check(cond, what) {
-  if (cond) {
-    passed++;
-    console.log(`ok - ${what}`);
-  } else {
-    failed++;
-    console.log(`not ok - ${what}`);
-  }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August',
   'September', 'October', 'November', 'December'];
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 
-function setup(dir, port) {
-  const conf = path.join(dir, 'gatewayd.conf');
-  fs.writeFileSync(conf, [
-    '[store]', `path = ${path.join(dir, 'gatewayd.db')}`,
-    `attachments_dir = ${path.join(dir, 'attachments')}`,
-    '[mail]', `transport = maildir:${path.join(dir, 'Maildir')}`, 'from = chat@firm.example',
-    'reply_domain = reply.firm.example',
-    '[links]', `key_file = ${path.join(dir, 'keys')}`,
-    '[web]', `listen = 127.0.0.1:${port}`, `base_url = http://127.0.0.1:${port}`,
-    '[log]', 'level = info', ''].join('\n'));
-  const ctl = (...args) => execFileSync(GATEWAYCTL, ['-c', conf, ...args],
-    { encoding: 'utf8' }).trim();
-  ctl('init');
-  ctl('firm', 'set', '--name', 'Example & Partners');
+function seed(env) {
+  const { ctl } = env;
   const ids = {};
   ids.owner = ctl('staff', 'add', 'Olivia Owner', 'olivia@firm.example', '--role', 'owner');
   ids.acme = ctl('account', 'add', 'Acme Bakery Ltd');
@@ -78,7 +35,7 @@ function setup(dir, port) {
     '--subject', 'Year-end accounts 2026',
     '--body', 'Hello Anna, please send us the bank statements for December.',
     '--remind', '--remind-days', '3', '--remind-count', '2');
-  return { conf, ctl, ids };
+  return ids;
 }
 
 /* An auto-reply from WHO, through gatewayd-pipe as Postfix would run it. */
@@ -106,40 +63,10 @@ function deliverAutoReply(env, who, address, days) {
   return `${DAYS[back.getUTCDay()]} ${back.getUTCDate()} ${MONTHS[back.getUTCMonth()].slice(0, 3)}${year}`;
 }
 
-function startDaemon(conf, dir) {
-  return new Promise((resolve, reject) => {
-    const d = spawn(GATEWAYD, ['-c', conf, '--foreground'], { cwd: dir,
-      stdio: ['ignore', 'pipe', 'pipe'] });
-    d.log = '';
-    const timer = setTimeout(() => reject(new Error(`gatewayd did not start:\n${d.log}`)), 15000);
-    const onData = (b) => {
-      d.log += b.toString();
-      if (/web view on/.test(d.log)) {
-        clearTimeout(timer);
-        resolve(d);
-      }
-    };
-    d.stdout.on('data', onData);
-    d.stderr.on('data', onData);
-    d.on('exit', (code) => { clearTimeout(timer); reject(new Error(`gatewayd exited ${code}:\n${d.log}`)); });
-  });
-}
-
-function watchErrors(page, errors) {
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') { errors.push(msg.text()); }
-  });
-  page.on('pageerror', (e) => errors.push(String(e)));
-}
-
 async function staffView(browser, env, day) {
   const { ctl, ids } = env;
   const link = ctl('link', ids.thread, '--for', `staff:${ids.owner}`);
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  const errors = [];
-  watchErrors(page, errors);
-  await page.goto(link);
+  const { context, page, errors } = await openPage(browser, link, DESKTOP);
   const note = `Anna Baker is away until ${day} (automatic reply).`;
   check(await page.isVisible(`text=${note}`), `staff see the note "${note}"`);
   const tag = page.locator('ul.contacts li:has-text("Anna Baker") .tag.away');
@@ -147,17 +74,9 @@ async function staffView(browser, env, day) {
   check((await tag.textContent()).trim() === `away until ${day}`, `it reads "away until ${day}"`);
   check(!(await page.isVisible('ul.contacts li:has-text("Ben Flour") .tag.away')),
     'the other contact is not marked away');
-  fs.mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SHOTS, 'staff-thread-away-desktop.png'), fullPage: true });
-  for (const width of [1280, 390]) {
-    await page.setViewportSize({ width, height: 844 });
-    const box = await tag.boundingBox();
-    const overflow = await page.evaluate(() =>
-      document.scrollingElement.scrollWidth - document.scrollingElement.clientWidth);
-    check(box && box.x >= 0 && box.x + box.width <= width, `the away tag fits at ${width}px`);
-    check(overflow <= 0, `no horizontal scrolling at ${width}px (overflow ${overflow}px)`);
-  }
-  await page.screenshot({ path: path.join(SHOTS, 'staff-thread-away-phone.png'), fullPage: true });
+  await shot(page, 'staff-thread-away-desktop.png', { fullPage: true });
+  await fitsAt(page, tag, 'the away tag');
+  await shot(page, 'staff-thread-away-phone.png', { fullPage: true });
   check(!(await page.isVisible('text=it waits while')), 'the reminder goes on time: Ben is here');
 
   // Ben goes away too: the next reminder waits, and the staff box says so.
@@ -165,59 +84,30 @@ async function staffView(browser, env, day) {
   await page.reload();
   check(await page.isVisible('.staffbox .hint:has-text("it waits while every contact is away, until")'),
     'the schedule says the reminder waits for the first return');
-  await page.screenshot({ path: path.join(SHOTS, 'staff-thread-all-away-phone.png'), fullPage: true });
-  check(errors.length === 0, `no script or CSP errors on the staff page${errors.length ? ': ' + errors.join(' | ') : ''}`);
+  await shot(page, 'staff-thread-all-away-phone.png', { fullPage: true });
+  noErrors(errors, 'no script or CSP errors on the staff page');
   await context.close();
 }
 
 async function clientView(browser, env) {
   const { ctl, ids } = env;
   const link = ctl('link', ids.thread, '--for', `contact:${ids.anna}`);
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
-  const page = await context.newPage();
-  await page.goto(link);
+  const { context, page } = await openPage(browser, link, PHONE);
   check((await page.textContent('h1')).includes('Year-end accounts 2026'), 'client page opens');
   check(!(await page.isVisible('text=is away until')), 'the client does not see the staff note');
   check(!(await page.isVisible('.tag.away')), 'the client does not see the away tag');
   await context.close();
 }
 
-async function main() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-browser-away-'));
-  const port = await freePort();
-  const env = setup(dir, port);
-  const day = deliverAutoReply(env, 'anna', 'anna@acme.example', 10);
+/* Anna's auto-reply is in before the daemon starts, and not answered. */
+function before(env) {
+  env.day = deliverAutoReply(env, 'anna', 'anna@acme.example', 10);
   const explained = JSON.parse(env.ctl('outbox', 'list', '--json', '--thread', env.ids.thread))
     .filter((r) => r.kind === 'explanation');
   check(explained.length === 0, 'the auto-reply was not answered');
-  const daemon = await startDaemon(env.conf, dir);
-  let browser;
-  try {
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM, headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
-    });
-    await staffView(browser, env, day);
-    await clientView(browser, env);
-  } finally {
-    if (browser) { await browser.close(); }
-    daemon.removeAllListeners('exit');
-    const exited = new Promise((r) => {
-      daemon.on('exit', (code, signal) => r(signal ? signal : code));
-      setTimeout(() => r('timeout'), 10000);
-    });
-    daemon.kill('SIGTERM');
-    await exited;
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-  console.log(`screenshots in ${SHOTS}`);
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(failed === 0 ? 0 : 1);
 }
 
-main().catch((e) => {
-  console.error(e);
-  console.log(`${passed} passed, ${failed + 1} failed`);
-  process.exit(1);
+run({ tmp: 'gw-browser-away-', seed, before }, async (browser, env) => {
+  await staffView(browser, env, env.day);
+  await clientView(browser, env);
 });

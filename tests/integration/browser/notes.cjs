@@ -17,116 +17,25 @@
  */
 'use strict';
 
-const { execFileSync, spawn } = require('child_process');
-const fs = require('fs');
-const net = require('net');
-const os = require('os');
-const path = require('path');
+const { DESKTOP, PHONE, check, mails, noErrors, openPage, run, seedFirm, shootWidths, shot } =
+  require('./lib.cjs');
 
-const { chromium } = require(process.env.PLAYWRIGHT_CORE);
-
-const GATEWAYD = process.env.GATEWAYD;
-const GATEWAYCTL = process.env.GATEWAYCTL;
-const SHOTS = process.env.SCREENSHOT_DIR;
 const NOTE = 'Anna prefers a phone call';
 
-let passed = 0;
-let failed = 0;
-
-function check(cond, what) {
-  if (cond) {
-    passed++;
-    console.log(`ok - ${what}`);
-  } else {
-    failed++;
-    console.log(`not ok - ${what}`);
-  }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function setup(dir, port, apiPort) {
-  const conf = path.join(dir, 'gatewayd.conf');
-  fs.writeFileSync(conf, [
-    '[store]', 'path = gatewayd.db', 'attachments_dir = attachments',
-    '[mail]', 'transport = maildir:Maildir', 'from = chat@firm.example',
-    'reply_domain = reply.firm.example',
-    '[links]', 'key_file = keys',
-    '[web]', `listen = 127.0.0.1:${port}`, `base_url = http://127.0.0.1:${port}`,
-    '[api]', `listen = 127.0.0.1:${apiPort}`,
-    '[log]', 'level = info', ''].join('\n'));
-  const ctl = (...args) => execFileSync(GATEWAYCTL, ['-c', conf, ...args],
-    { encoding: 'utf8' }).trim();
-  ctl('init');
-  ctl('firm', 'set', '--name', 'Example & Partners');
-  const ids = {};
-  ids.owner = ctl('staff', 'add', 'Olivia Owner', 'olivia@firm.example', '--role', 'owner');
-  ids.member = ctl('staff', 'add', 'Max Member', 'max@firm.example', '--role', 'member');
+function seed(env) {
+  const { ctl } = env;
+  const ids = seedFirm(ctl);
   ids.otto = ctl('staff', 'add', 'Otto Other', 'otto@firm.example', '--role', 'member');
-  ids.acme = ctl('account', 'add', 'Acme Bakery Ltd');
-  ctl('staff', 'assign', ids.member, ids.acme);
   ids.anna = ctl('contact', 'add', ids.acme, 'Anna Baker', 'anna@acme.example');
   ids.thread = ctl('thread', 'new', ids.acme, '--from', ids.member,
     '--subject', 'Year-end accounts 2026', '--body', 'Please send the bank statements.');
   ids.key = ctl('apikey', 'add', 'portal');
-  return { conf, ctl, ids, apiPort };
-}
-
-function startDaemon(conf, dir) {
-  return new Promise((resolve, reject) => {
-    const d = spawn(GATEWAYD, ['-c', conf, '--foreground'], { cwd: dir,
-      stdio: ['ignore', 'pipe', 'pipe'] });
-    d.log = '';
-    const timer = setTimeout(() => reject(new Error(`gatewayd did not start:\n${d.log}`)), 15000);
-    const onData = (b) => {
-      d.log += b.toString();
-      if (/web view on/.test(d.log)) {
-        clearTimeout(timer);
-        resolve(d);
-      }
-    };
-    d.stdout.on('data', onData);
-    d.stderr.on('data', onData);
-    d.on('exit', (code) => { clearTimeout(timer); reject(new Error(`gatewayd exited ${code}:\n${d.log}`)); });
-  });
-}
-
-function watchErrors(page, errors) {
-  page.on('console', (msg) => { if (msg.type() === 'error') { errors.push(msg.text()); } });
-  page.on('pageerror', (e) => errors.push(String(e)));
-}
-
-async function fitsWidth(page) {
-  return page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+  return ids;
 }
 
 async function shots(page, name) {
-  fs.mkdirSync(SHOTS, { recursive: true });
-  await page.setViewportSize({ width: 1280, height: 900 });
-  check(await fitsWidth(page), `${name}: fits 1280px`);
-  await page.screenshot({ path: path.join(SHOTS, `${name}-desktop.png`), fullPage: true });
-  await page.setViewportSize({ width: 390, height: 844 });
-  check(await fitsWidth(page), `${name}: fits 390px without sideways scrolling`);
-  await page.screenshot({ path: path.join(SHOTS, `${name}-phone.png`), fullPage: true });
-  await page.setViewportSize({ width: 1280, height: 900 });
-}
-
-function mails(dir) {
-  const out = [];
-  for (const sub of ['new', 'cur']) {
-    const d = path.join(dir, 'Maildir', sub);
-    if (fs.existsSync(d)) { for (const f of fs.readdirSync(d)) { out.push(fs.readFileSync(path.join(d, f), 'utf8')); } }
-  }
-  return out;
+  await shootWidths(page, name, (width) =>
+    (width === 1280 ? `${name}: fits 1280px` : `${name}: fits 390px without sideways scrolling`), 900);
 }
 
 async function waitSent(ctl, thread) {
@@ -138,15 +47,12 @@ async function waitSent(ctl, thread) {
   return JSON.parse(ctl('--json', 'outbox', 'list', '--thread', thread, '--limit', '1000'));
 }
 
-async function flow(browser, env, dir) {
+async function flow(browser, env) {
   const { ctl, ids } = env;
-  const errors = [];
 
   // The client has the chat open, and counts the live updates it gets.
-  const clientCtx = await browser.newContext({ viewport: { width: 390, height: 844 } });
-  const client = await clientCtx.newPage();
-  watchErrors(client, errors);
-  await client.goto(ctl('link', ids.thread, '--for', `contact:${ids.anna}`));
+  const { context: clientCtx, page: client, errors } =
+    await openPage(browser, ctl('link', ids.thread, '--for', `contact:${ids.anna}`), PHONE);
   await client.evaluate(() => {
     window.changes = 0;
     const es = new EventSource(document.getElementById('thread').getAttribute('data-events'));
@@ -156,17 +62,15 @@ async function flow(browser, env, dir) {
   check((await client.locator('#mentionlist').count()) === 0, 'client: no list of colleagues');
 
   // A member: suggestions after "@", a refused mention keeps everything.
-  const staffCtx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const staff = await staffCtx.newPage();
-  watchErrors(staff, errors);
-  await staff.goto(ctl('link', ids.thread, '--for', `staff:${ids.member}`));
+  const { context: staffCtx, page: staff } = await openPage(browser,
+    ctl('link', ids.thread, '--for', `staff:${ids.member}`), DESKTOP, { errors });
   await staff.click('#body');
   await staff.keyboard.type('Please check this @Ot');
   await staff.waitForSelector('.mentionmenu li', { timeout: 5000 });
   const offered = await staff.textContent('.mentionmenu li[aria-selected=true]');
   check(/Otto Other/.test(offered) && /not on this account/.test(offered),
     `suggestion shows the colleague and that they cannot see the account (${offered})`);
-  await staff.screenshot({ path: path.join(SHOTS, 'notes-suggest-desktop.png') });
+  await shot(staff, 'notes-suggest-desktop.png');
   await staff.keyboard.press('Enter');
   check((await staff.inputValue('#body')) === 'Please check this @Otto Other ',
     'Enter puts the whole name in, the form is not sent');
@@ -221,10 +125,8 @@ async function flow(browser, env, dir) {
     'API: the firm\'s reading has it with visibility "staff"');
 
   // An owner mentions the colleague in a client message: assign and post.
-  const ownerCtx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const owner = await ownerCtx.newPage();
-  watchErrors(owner, errors);
-  await owner.goto(ctl('link', ids.thread, '--for', `staff:${ids.owner}`));
+  const { context: ownerCtx, page: owner } = await openPage(browser,
+    ctl('link', ids.thread, '--for', `staff:${ids.owner}`), DESKTOP, { errors });
   await owner.fill('#body', 'Thanks Anna, @Otto Other will call you.');
   await Promise.all([owner.waitForResponse((r) => r.url().includes('/reply')),
     owner.click('#replyform button.primary')]);
@@ -245,7 +147,7 @@ async function flow(browser, env, dir) {
 
   // Emails: none to the client carries the note; the mentions went out.
   await waitSent(ctl, ids.thread);
-  const all_mail = mails(dir);
+  const all_mail = mails(env.dir);
   const toAnna = all_mail.filter((m) => /^To: .*anna@acme\.example/m.test(m));
   check(toAnna.length >= 2 && toAnna.every((m) => !m.includes('phone call')),
     `email: ${toAnna.length} emails to the client, none with the note`);
@@ -257,46 +159,10 @@ async function flow(browser, env, dir) {
   check(audit.some((a) => a.action === 'note' && a.actor_kind === 'staff'), 'audit: the note is recorded as "note"');
 
   const unexpected = errors.filter((e) => !/status of 400 \(Bad Request\)/.test(e));
-  check(unexpected.length === 0, `no script or CSP errors${unexpected.length ? ': ' + unexpected.join(' | ') : ''}`);
+  noErrors(unexpected, 'no script or CSP errors');
   await clientCtx.close();
   await staffCtx.close();
   await ownerCtx.close();
 }
 
-async function main() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-browser-notes-'));
-  const port = await freePort();
-  const apiPort = await freePort();
-  const env = setup(dir, port, apiPort);
-  const daemon = await startDaemon(env.conf, dir);
-  let browser;
-  try {
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM, headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
-    });
-    await flow(browser, env, dir);
-  } finally {
-    if (browser) { await browser.close(); }
-    daemon.removeAllListeners('exit');
-    const exited = new Promise((r) => {
-      daemon.on('exit', (code, signal) => r(signal ? signal : code));
-      setTimeout(() => r('timeout'), 10000);
-    });
-    daemon.kill('SIGTERM');
-    const status = await exited;
-    check(status === 0, `gatewayd stops cleanly on SIGTERM (status ${status})`);
-    if (status !== 0) { console.log(daemon.log); }
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-  console.log(`screenshots in ${SHOTS}`);
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(failed === 0 ? 0 : 1);
-}
-
-main().catch((e) => {
-  console.error(e);
-  console.log(`${passed} passed, ${failed + 1} failed`);
-  process.exit(1);
-});
+run({ tmp: 'gw-browser-notes-', api: true, seed, cleanStop: true }, flow);

@@ -1,8 +1,9 @@
 #!/bin/sh
 # run.sh [SCRIPT] - the web view in a real browser: installs playwright-core
 # (npm, cached in the build directory) and runs SCRIPT (default web.cjs)
-# against the built
-# gatewayd and gatewayctl with Debian's headless Chromium.
+# against the built gatewayd and gatewayctl with Debian's headless
+# Chromium.  Each script holds one scenario; lib.cjs starts and stops
+# the daemon and the browser around it.
 #
 # Usage: run.sh [SCRIPT] (default web.cjs, in this folder).
 # Environment: GATEWAYD, GATEWAYCTL (programs), GW_BUILD_DIR (npm cache and

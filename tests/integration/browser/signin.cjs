@@ -15,56 +15,10 @@
  */
 'use strict';
 
-const { execFileSync, spawn } = require('child_process');
-const fs = require('fs');
-const net = require('net');
-const os = require('os');
-const path = require('path');
+const { PHONE, check, fitsWidth, noErrors, openPage, run, shootWidths, waitMail } = require('./lib.cjs');
 
-const { chromium } = require(process.env.PLAYWRIGHT_CORE);
-
-const GATEWAYD = process.env.GATEWAYD;
-const GATEWAYCTL = process.env.GATEWAYCTL;
-const SHOTS = process.env.SCREENSHOT_DIR;
-
-let passed = 0;
-let failed = 0;
-
-function check(cond, what) {
-  if (cond) {
-    passed++;
-    console.log(`ok - ${what}`);
-  } else {
-    failed++;
-    console.log(`not ok - ${what}`);
-  }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function setup(dir, port) {
-  const conf = path.join(dir, 'gatewayd.conf');
-  fs.writeFileSync(conf, [
-    '[store]', `path = ${path.join(dir, 'gatewayd.db')}`,
-    `attachments_dir = ${path.join(dir, 'attachments')}`,
-    '[mail]', `transport = maildir:${path.join(dir, 'Maildir')}`, 'from = chat@firm.example',
-    'reply_domain = reply.firm.example',
-    '[links]', `key_file = ${path.join(dir, 'keys')}`,
-    '[web]', `listen = 127.0.0.1:${port}`, `base_url = http://127.0.0.1:${port}`,
-    '[log]', 'level = info', ''].join('\n'));
-  const ctl = (...args) => execFileSync(GATEWAYCTL, ['-c', conf, ...args],
-    { encoding: 'utf8' }).trim();
-  ctl('init');
-  ctl('firm', 'set', '--name', 'Example & Partners');
+function seed(env) {
+  const { ctl } = env;
   const ids = {};
   ids.owner = ctl('staff', 'add', 'Olivia Owner', 'olivia@firm.example', '--role', 'owner');
   ids.sam = ctl('staff', 'add', 'Sam Both', 'sam@firm.example', '--role', 'member');
@@ -74,72 +28,27 @@ function setup(dir, port) {
   ids.thread = ctl('thread', 'new', ids.acme, '--from', ids.owner,
     '--subject', 'Year-end accounts 2026',
     '--body', 'Hello Anna, please send us the bank statements for December.');
-  return { conf, ctl, ids, dir };
+  return ids;
 }
 
-function startDaemon(conf, dir) {
-  return new Promise((resolve, reject) => {
-    const d = spawn(GATEWAYD, ['-c', conf, '--foreground'], { cwd: dir,
-      stdio: ['ignore', 'pipe', 'pipe'] });
-    d.log = '';
-    const timer = setTimeout(() => reject(new Error(`gatewayd did not start:\n${d.log}`)), 15000);
-    const onData = (b) => {
-      d.log += b.toString();
-      if (/web view on/.test(d.log)) {
-        clearTimeout(timer);
-        resolve(d);
-      }
-    };
-    d.stdout.on('data', onData);
-    d.stderr.on('data', onData);
-    d.on('exit', (code) => { clearTimeout(timer); reject(new Error(`gatewayd exited ${code}:\n${d.log}`)); });
-  });
-}
-
-/* Script and CSP errors; the 400 of a malformed address is the answer
- * the test asks for, which Chromium logs as a failed load. */
-function watchErrors(page, errors) {
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && !/status of 400/.test(msg.text())) { errors.push(msg.text()); }
-  });
-  page.on('pageerror', (e) => errors.push(String(e)));
-}
+/* Script and CSP errors count; the 400 of a malformed address is the
+ * answer the test asks for, which Chromium logs as a failed load. */
+const ANSWERED_400 = /status of 400/;
 
 /* The newest email to ADDRESS in the Maildir holding a sign-in link,
  * waited for; its link, decoded from quoted-printable. */
-async function signinMail(dir, address, seen) {
-  const box = path.join(dir, 'Maildir', 'new');
-  for (let i = 0; i < 150; i++) {
-    const files = fs.existsSync(box) ? fs.readdirSync(box).filter((f) => !seen.has(f)) : [];
-    for (const f of files) {
-      const raw = fs.readFileSync(path.join(box, f), 'utf8');
-      if (!raw.includes(`To: <${address}>`) && !raw.includes(`<${address}>`)) { continue; }
-      const text = raw.replace(/=\r?\n/g, '').replace(/=3D/g, '=');
-      const m = text.match(/https?:\/\/127\.0\.0\.1:\d+\/s\/[A-Za-z0-9_-]+/);
-      if (m) {
-        seen.add(f);
-        return { raw, text, link: m[0] };
-      }
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return null;
-}
-
-async function fits(page) {
-  return page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+function signinMail(dir, address, seen) {
+  return waitMail(dir, (raw) => {
+    if (!raw.includes(`To: <${address}>`) && !raw.includes(`<${address}>`)) { return null; }
+    const text = raw.replace(/=\r?\n/g, '').replace(/=3D/g, '=');
+    const m = text.match(/https?:\/\/127\.0\.0\.1:\d+\/s\/[A-Za-z0-9_-]+/);
+    return m ? { raw, text, link: m[0] } : null;
+  }, 150, seen);
 }
 
 /* Photograph the page at desktop and phone widths, checking it fits. */
 async function shoot(page, name) {
-  fs.mkdirSync(SHOTS, { recursive: true });
-  const was = page.viewportSize();
-  for (const [label, width] of [['desktop', 1280], ['phone', 390]]) {
-    await page.setViewportSize({ width, height: 844 });
-    check(await fits(page), `${name} fits at ${width}px`);
-    await page.screenshot({ path: path.join(SHOTS, `${name}-${label}.png`), fullPage: true });
-  }
-  await page.setViewportSize(was);
+  await shootWidths(page, name, (width) => `${name} fits at ${width}px`);
 }
 
 async function askForLink(page, base, address) {
@@ -150,12 +59,9 @@ async function askForLink(page, base, address) {
 }
 
 async function signInByEmail(browser, env, base, seen) {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 },
+  const { context, page, errors } = await openPage(browser, null, PHONE, { ignore: ANSWERED_400,
     userAgent: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 ' +
       '(KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36' });
-  const page = await context.newPage();
-  const errors = [];
-  watchErrors(page, errors);
 
   await page.goto(base + '/');
   check(await page.isVisible('a[href="/signin"]'), 'the signed-out home page links to sign-in');
@@ -197,7 +103,7 @@ async function signInByEmail(browser, env, base, seen) {
   await page.waitForSelector('h1:has-text("Your chats")');
   check(page.url() === base + '/', 'signed in, on the home page');
   check(await page.isVisible('text=Year-end accounts 2026'), 'Anna sees her chat');
-  check(await fits(page), 'the home page fits at 390px');
+  check(await fitsWidth(page), 'the home page fits at 390px');
 
   // The link a second time: used, said plainly.
   const again = await context.newPage();
@@ -225,15 +131,12 @@ async function signInByEmail(browser, env, base, seen) {
   await deskPage.goto(base + '/');
   check(await deskPage.isVisible('h1:has-text("Welcome")'), 'the desktop is signed out too');
   await desk.close();
-  check(errors.length === 0, `no script or CSP errors${errors.length ? ': ' + errors.join(' | ') : ''}`);
+  noErrors(errors, 'no script or CSP errors');
   await context.close();
 }
 
 async function chooseWho(browser, env, base, seen) {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
-  const page = await context.newPage();
-  const errors = [];
-  watchErrors(page, errors);
+  const { context, page, errors } = await openPage(browser, null, PHONE, { ignore: ANSWERED_400 });
   await askForLink(page, base, 'sam@firm.example');
   const mail = await signinMail(env.dir, 'sam@firm.example', seen);
   check(mail !== null, 'the email to an address of two people arrived');
@@ -256,46 +159,14 @@ async function chooseWho(browser, env, base, seen) {
   await shoot(page, 'switch-person');
   await page.click('text=Stay signed in as Sam Both');
   check(await page.isVisible('a.who:has-text("Sam Both")'), 'staying keeps Sam signed in');
-  check(errors.length === 0, `no script or CSP errors${errors.length ? ': ' + errors.join(' | ') : ''}`);
+  noErrors(errors, 'no script or CSP errors');
   await context.close();
 }
 
-async function main() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-browser-signin-'));
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const env = setup(dir, port);
-  const daemon = await startDaemon(env.conf, dir);
+run({ tmp: 'gw-browser-signin-', seed }, async (browser, env) => {
   const seen = new Set();
-  let browser;
-  try {
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM, headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
-    });
-    await signInByEmail(browser, env, base, seen);
-    await chooseWho(browser, env, base, seen);
-    const audit = env.ctl('audit', '--json');
-    check(/"signin"/.test(audit), 'the staff member\'s sign-in is in the audit log');
-  } finally {
-    if (browser) { await browser.close(); }
-    daemon.removeAllListeners('exit');
-    const exited = new Promise((r) => {
-      daemon.on('exit', (code, signal) => r(signal ? signal : code));
-      setTimeout(() => r('timeout'), 10000);
-    });
-    daemon.kill('SIGTERM');
-    await exited;
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-  console.log(`screenshots in ${SHOTS}`);
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(failed === 0 ? 0 : 1);
-}
-
-main().catch((e) => {
-  console.error(e);
-  console.log(`${passed} passed, ${failed + 1} failed`);
-  process.exit(1);
+  await signInByEmail(browser, env, env.base, seen);
+  await chooseWho(browser, env, env.base, seen);
+  const audit = env.ctl('audit', '--json');
+  check(/"signin"/.test(audit), 'the staff member\'s sign-in is in the audit log');
 });

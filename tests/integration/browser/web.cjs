@@ -16,61 +16,14 @@
  */
 'use strict';
 
-const { execFileSync, spawn } = require('child_process');
-const fs = require('fs');
-const net = require('net');
-const os = require('os');
-const path = require('path');
+const {
+  DESKTOP, PHONE, check, fitsWidth, mails, noErrors, openPage, run, seedFirm, shot, watchErrors,
+} = require('./lib.cjs');
 
-const { chromium } = require(process.env.PLAYWRIGHT_CORE);
-
-const GATEWAYD = process.env.GATEWAYD;
-const GATEWAYCTL = process.env.GATEWAYCTL;
-const SHOTS = process.env.SCREENSHOT_DIR;
-
-let passed = 0;
-let failed = 0;
-
-function check(cond, what) {
-  if (cond) {
-    passed++;
-    console.log(`ok - ${what}`);
-  } else {
-    failed++;
-    console.log(`not ok - ${what}`);
-  }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function setup(dir, port) {
-  const conf = path.join(dir, 'gatewayd.conf');
-  fs.writeFileSync(conf, [
-    '[store]', 'path = gatewayd.db', 'attachments_dir = attachments',
-    '[mail]', 'transport = maildir:Maildir', 'from = chat@firm.example',
-    'from_name = Example & Partners', 'reply_domain = reply.firm.example',
-    '[links]', 'key_file = keys',
-    '[web]', `listen = 127.0.0.1:${port}`, `base_url = http://127.0.0.1:${port}`,
-    '[log]', 'level = info', ''].join('\n'));
-  const ctl = (...args) => execFileSync(GATEWAYCTL, ['-c', conf, ...args],
-    { encoding: 'utf8' }).trim();
-  ctl('init');
-  ctl('firm', 'set', '--name', 'Example & Partners', '--allow-client-chats');
-  const ids = {};
-  ids.owner = ctl('staff', 'add', 'Olivia Owner', 'olivia@firm.example', '--role', 'owner');
-  ids.member = ctl('staff', 'add', 'Max Member', 'max@firm.example', '--role', 'member');
-  ids.acme = ctl('account', 'add', 'Acme Bakery Ltd');
+function seed(env) {
+  const { ctl } = env;
+  const ids = seedFirm(ctl);
   ids.birch = ctl('account', 'add', 'Birch & Sons');
-  ctl('staff', 'assign', ids.member, ids.acme);
   ids.anna = ctl('contact', 'add', ids.acme, 'Anna Baker', 'anna@acme.example', '--may-create');
   ctl('contact', 'add', ids.birch, 'Clara Birch', 'clara@birch.example');
   ids.thread = ctl('thread', 'new', ids.acme, '--from', ids.member,
@@ -88,44 +41,14 @@ function setup(dir, port) {
       '- headcount\n- new starters\n- bonuses');
   ctl('thread', 'new', ids.acme, '--from', ids.owner, '--subject', 'VAT return Q4',
     '--body', 'Your VAT return is filed. Nothing to do.');
-  return { conf, ctl, ids };
-}
-
-function startDaemon(conf, dir) {
-  return new Promise((resolve, reject) => {
-    const d = spawn(GATEWAYD, ['-c', conf, '--foreground'], { cwd: dir,
-      stdio: ['ignore', 'pipe', 'pipe'] });
-    d.log = '';
-    const timer = setTimeout(() => reject(new Error(`gatewayd did not start:\n${d.log}`)), 15000);
-    const onData = (b) => {
-      d.log += b.toString();
-      if (/web view on/.test(d.log)) {
-        clearTimeout(timer);
-        resolve(d);
-      }
-    };
-    d.stdout.on('data', onData);
-    d.stderr.on('data', onData);
-    d.on('exit', (code) => { clearTimeout(timer); reject(new Error(`gatewayd exited ${code}:\n${d.log}`)); });
-  });
-}
-
-function watchErrors(page, errors) {
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') { errors.push(msg.text()); }
-  });
-  page.on('pageerror', (e) => errors.push(String(e)));
+  return ids;
 }
 
 async function clientFlow(browser, env, base) {
   const { ctl, ids } = env;
   const link = ctl('link', ids.thread, '--for', `contact:${ids.anna}`);
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  const errors = [];
-  watchErrors(page, errors);
+  const { context, page, errors } = await openPage(browser, link, DESKTOP);
 
-  await page.goto(link);
   check(new URL(page.url()).pathname === `/t/${ids.thread}`, 'link lands on the thread URL');
   check(!page.url().includes('/v/'), 'the token is not in the address bar');
   const cookies = await context.cookies();
@@ -142,10 +65,9 @@ async function clientFlow(browser, env, base) {
   check(unread !== null, 'thread readable with gatewayctl');
 
   // Screenshots of the thread before changing it.
-  fs.mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SHOTS, 'client-thread-desktop.png'), fullPage: true });
+  await shot(page, 'client-thread-desktop.png', { fullPage: true });
   await page.setViewportSize({ width: 390, height: 844 });
-  await page.screenshot({ path: path.join(SHOTS, 'client-thread-phone.png'), fullPage: true });
+  await shot(page, 'client-thread-phone.png', { fullPage: true });
   await page.setViewportSize({ width: 1280, height: 900 });
 
   // Reply.
@@ -205,7 +127,7 @@ async function clientFlow(browser, env, base) {
   for (let i = 0; i < 50 && !warned; i++) { await new Promise((r) => setTimeout(r, 100)); }
   check(warned, 'leaving with an unsent reply warns');
 
-  check(errors.length === 0, `no script or CSP errors on the client pages${errors.length ? ': ' + errors.join(' | ') : ''}`);
+  noErrors(errors, 'no script or CSP errors on the client pages');
   await context.close();
 }
 
@@ -227,23 +149,18 @@ async function staffFlow(browser, env) {
   check(await page.isVisible('text=Year-end accounts 2026'), 'staff home lists the client thread');
   check(await page.isVisible('text=Payroll questions for January'), 'owner sees every account');
   check(await page.isVisible('.tcard.unread .badge'), 'unread count shown');
-  await page.screenshot({ path: path.join(SHOTS, 'staff-home-desktop.png'), fullPage: true });
+  await shot(page, 'staff-home-desktop.png', { fullPage: true });
   await page.setViewportSize({ width: 390, height: 844 });
-  await page.screenshot({ path: path.join(SHOTS, 'staff-home-phone.png'), fullPage: true });
+  await shot(page, 'staff-home-phone.png', { fullPage: true });
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.click('summary:has-text("New chat")');
-  await page.screenshot({ path: path.join(SHOTS, 'staff-new-chat-desktop.png'), fullPage: true });
+  await shot(page, 'staff-new-chat-desktop.png', { fullPage: true });
 
   await page.goto(`${origin}/t/${ids.thread}`);
   check(await page.isVisible('.msg.mine:has-text("Yes, a PDF export")'), 'staff messages on the staff side');
-  await page.screenshot({ path: path.join(SHOTS, 'staff-thread-desktop.png'), fullPage: true });
-  check(errors.length === 0, `no script or CSP errors on the staff pages${errors.length ? ': ' + errors.join(' | ') : ''}`);
+  await shot(page, 'staff-thread-desktop.png', { fullPage: true });
+  noErrors(errors, 'no script or CSP errors on the staff pages');
   await context.close();
-}
-
-/* No sideways scrolling at this width: nothing sticks out of the page. */
-async function fitsWidth(page) {
-  return page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
 }
 
 async function addLink(page, label, url) {
@@ -263,14 +180,10 @@ async function addLink(page, label, url) {
 const JOB_LABEL = 'Tax return 2026 \u2013 job 4711';
 const JOB_URL = 'https://pm.firm.example/jobs/4711';
 
-async function linksFlow(browser, env, dir) {
+async function linksFlow(browser, env) {
   const { ctl, ids } = env;
   const staffLink = ctl('link', ids.thread, '--for', `staff:${ids.member}`);
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  const errors = [];
-  watchErrors(page, errors);
-  await page.goto(staffLink);
+  const { context, page, errors } = await openPage(browser, staffLink, DESKTOP);
   check(await page.isVisible('#links >> text=None yet'), 'links: staff see an empty Links box');
 
   // Add one: it shows under the title and in the staff box.
@@ -293,12 +206,11 @@ async function linksFlow(browser, env, dir) {
     (await page.inputValue('#refurl')) === 'javascript:alert(1)', 'links: the typed label and URL are kept');
   check((await page.getAttribute('#refurl', 'aria-invalid')) === 'true', 'links: the URL field is marked invalid');
   check((await page.locator('a[href^="javascript"]').count()) === 0, 'links: no javascript: link on the page');
-  fs.mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SHOTS, 'staff-link-error-desktop.png'), fullPage: true });
+  await shot(page, 'staff-link-error-desktop.png', { fullPage: true });
   await page.setViewportSize({ width: 390, height: 844 });
   check(await page.isVisible('#referror'), 'links: the error is visible at 390px');
   check(await fitsWidth(page), 'links: the refused form fits 390px without sideways scrolling');
-  await page.locator('#links').screenshot({ path: path.join(SHOTS, 'staff-link-error-phone.png') });
+  await shot(page.locator('#links'), 'staff-link-error-phone.png');
   await page.setViewportSize({ width: 1280, height: 900 });
 
   status = await addLink(page, '   ', 'https://pm.firm.example/jobs/4712');
@@ -316,17 +228,15 @@ async function linksFlow(browser, env, dir) {
   check((await second.textContent()) === '<b>Folder</b> & co' && (await second.locator('b').count()) === 0,
     'links: a label with markup shows as plain text');
   check((await second.getAttribute('href')) === 'http://dms.firm.example/f?a=1&b=2', 'links: query kept in the href');
-  await page.screenshot({ path: path.join(SHOTS, 'staff-thread-links-desktop.png'), fullPage: true });
+  await shot(page, 'staff-thread-links-desktop.png', { fullPage: true });
   await page.setViewportSize({ width: 390, height: 844 });
   check(await fitsWidth(page), 'links: the staff thread fits 390px without sideways scrolling');
-  await page.screenshot({ path: path.join(SHOTS, 'staff-thread-links-phone.png'), fullPage: true });
+  await shot(page, 'staff-thread-links-phone.png', { fullPage: true });
   await page.setViewportSize({ width: 1280, height: 900 });
 
   // The client's page never shows them, also after a live update.
-  const clientCtx = await browser.newContext({ viewport: { width: 390, height: 844 } });
-  const client = await clientCtx.newPage();
-  const clientErrors = [];
-  watchErrors(client, clientErrors);
+  const { context: clientCtx, page: client, errors: clientErrors } =
+    await openPage(browser, null, PHONE);
   const responses = [];
   client.on('response', (r) => responses.push(r));
   await client.goto(ctl('link', ids.thread, '--for', `contact:${ids.anna}`));
@@ -345,8 +255,8 @@ async function linksFlow(browser, env, dir) {
   }
   check(leaked === 0, `links: no response to the client carries them (${responses.length} looked at)`);
   check(await fitsWidth(client), 'links: the client thread fits 390px');
-  await client.screenshot({ path: path.join(SHOTS, 'client-thread-after-links-phone.png'), fullPage: true });
-  check(clientErrors.length === 0, `links: no script or CSP errors on the client page${clientErrors.length ? ': ' + clientErrors.join(' | ') : ''}`);
+  await shot(client, 'client-thread-after-links-phone.png', { fullPage: true });
+  noErrors(clientErrors, 'links: no script or CSP errors on the client page');
   await clientCtx.close();
 
   // Remove the first one, on a phone.
@@ -363,62 +273,25 @@ async function linksFlow(browser, env, dir) {
     'links: gatewayctl sees what is left');
 
   // Emails to the client never carry them.
-  const mails = [];
-  for (const sub of ['new', 'cur']) {
-    const d = path.join(dir, 'Maildir', sub);
-    if (fs.existsSync(d)) { for (const f of fs.readdirSync(d)) { mails.push(fs.readFileSync(path.join(d, f), 'utf8')); } }
-  }
-  check(mails.every((m) => !m.includes('pm.firm.example') && !m.includes('dms.firm.example')),
-    `links: no email carries them (${mails.length} emails looked at)`);
+  const sent = mails(env.dir);
+  check(sent.every((m) => !m.includes('pm.firm.example') && !m.includes('dms.firm.example')),
+    `links: no email carries them (${sent.length} emails looked at)`);
   // The refused forms answer 400 on purpose; Chromium logs each as an error.
   const unexpected = errors.filter((e) => !/status of 400 \(Bad Request\)/.test(e));
-  check(unexpected.length === 0, `links: no script or CSP errors on the staff pages${unexpected.length ? ': ' + unexpected.join(' | ') : ''}`);
+  noErrors(unexpected, 'links: no script or CSP errors on the staff pages');
   await context.close();
 }
 
-async function main() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-browser-'));
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const env = setup(dir, port);
-  const daemon = await startDaemon(env.conf, dir);
-  let browser;
-  try {
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM, headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
-    });
-    await clientFlow(browser, env, base);
-    await staffFlow(browser, env);
-    await linksFlow(browser, env, dir);
+run({ tmp: 'gw-browser-', fromName: 'Example & Partners', firm: ['--allow-client-chats'], seed,
+  cleanStop: true }, async (browser, env) => {
+  await clientFlow(browser, env, env.base);
+  await staffFlow(browser, env);
+  await linksFlow(browser, env);
 
-    // Staff were told about the reply, the ticked task and the upload.
-    const rows = JSON.parse(env.ctl('outbox', 'list', '--json', '--thread', env.ids.thread));
-    const kinds = new Set(rows.filter((r) => r.recipient_kind === 'staff').map((r) => r.kind));
-    for (const k of ['staff_client_replied', 'staff_task_done', 'staff_upload']) {
-      check(kinds.has(k), `outbox holds a ${k} notification for staff`);
-    }
-  } finally {
-    if (browser) { await browser.close(); }
-    daemon.removeAllListeners('exit');
-    const exited = new Promise((r) => {
-      daemon.on('exit', (code, signal) => r(signal ? signal : code));
-      setTimeout(() => r('timeout'), 10000);
-    });
-    daemon.kill('SIGTERM');
-    const status = await exited;
-    check(status === 0, `gatewayd stops cleanly on SIGTERM (status ${status})`);
-    if (status !== 0) { console.log(daemon.log); }
-    fs.rmSync(dir, { recursive: true, force: true });
+  // Staff were told about the reply, the ticked task and the upload.
+  const rows = JSON.parse(env.ctl('outbox', 'list', '--json', '--thread', env.ids.thread));
+  const kinds = new Set(rows.filter((r) => r.recipient_kind === 'staff').map((r) => r.kind));
+  for (const k of ['staff_client_replied', 'staff_task_done', 'staff_upload']) {
+    check(kinds.has(k), `outbox holds a ${k} notification for staff`);
   }
-  console.log(`screenshots in ${SHOTS}`);
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(failed === 0 ? 0 : 1);
-}
-
-main().catch((e) => {
-  console.error(e);
-  console.log(`${passed} passed, ${failed + 1} failed`);
-  process.exit(1);
 });
