@@ -596,12 +596,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (store_data_version(fx.s, &v_after) < 0)
 		die("store_data_version", NULL);
 	if (v_after != v_before && fx.web->loops[0].writes == writes) {
-		fprintf(stderr, "fuzz_http: a request that is not a POST changed the "
-				"database\n");
+		fprintf(stderr, "fuzz_http: a request answered on a read lane changed "
+				"the database\n");
 		abort();
 	}
-	/* Only a POST can have changed the data (checked above); the page
-	 * cache follows the data, the fresh-link rate limit is looked at. */
+	/* Only a writer-lane request can have changed the data (checked
+	 * above); the page cache follows the data, the fresh-link rate limit
+	 * is looked at. */
 	if (v_after != v_before || fx.web->n_fresh > 0)
 		reset();
 	buf_release(&req);

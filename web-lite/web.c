@@ -389,8 +389,9 @@ static void finish(struct web_loop *lp, struct web_req *r)
 		web_sse_begin(r);
 	else
 		web_reply_send(r);
-	/* A POST may have changed what any cached page shows. */
-	if (r->method == EVHTTP_REQ_POST)
+	/* Answered on the writer lane: a POST, or a GET that signs in
+	 * (/v/ makes a session row); the HTTP fuzzer counts these. */
+	if (r->method == EVHTTP_REQ_POST || route_writes(r))
 		lp->writes++;
 	if (r->wake && web->outbox_queued != NULL)
 		web->outbox_queued(web->ctx);

@@ -177,7 +177,7 @@ struct web_loop {
 	int64_t sse_serial;        /* the newest stream's number */
 	struct store_job *sse_job; /* the streams' look in the pool */
 	unsigned tick_count;
-	uint64_t writes;           /* POSTs answered (the HTTP fuzzer's check) */
+	uint64_t writes;           /* writer-lane requests answered (the HTTP fuzzer's check) */
 	/* guard.c */
 	struct web_conn **conn_hash;
 	struct web_conn *conns;
