@@ -98,6 +98,16 @@ static void back(struct web_req *r)
 	web_send_redirect(r, location);
 }
 
+/* The answer of a change: its store error, or back where the form was. */
+static void done(struct web_req *r, enum gw_result res, char *err)
+{
+	if (res != GW_OK)
+		web_send_store_error(r, res, err);
+	else
+		back(r);
+	free(err);
+}
+
 /* Shared start of both POSTs: staff only, and only their accounts. */
 static int start(struct web_req *r, struct store_contact *k)
 {
@@ -134,12 +144,7 @@ void web_handle_contact_email(struct web_req *r)
 	}
 	store_contact_clear(&k);
 	res = store_contact_set_email(r->store, r->id, email != NULL ? email : "", &err);
-	if (res != GW_OK) {
-		web_send_store_error(r, res, err);
-		free(err);
-		return;
-	}
-	back(r);
+	done(r, res, err);
 }
 
 void web_handle_contact_remove(struct web_req *r)
@@ -157,12 +162,7 @@ void web_handle_contact_remove(struct web_req *r)
 		return;
 	}
 	res = store_contact_remove(r->store, r->id, NULL, &err);
-	if (res != GW_OK) {
-		web_send_store_error(r, res, err);
-		free(err);
-		return;
-	}
-	back(r);
+	done(r, res, err);
 }
 
 /* POST /c/ID/notify, on=1 or on=0: staff turn a contact's emails on or off. */
@@ -182,12 +182,8 @@ void web_handle_contact_notify(struct web_req *r)
 	}
 	res = store_contact_set_notify_by(r->store, r->id, on[0] == '1', STORE_NOTIFY_BY_STAFF,
 					  NULL, &err);
-	if (res != GW_OK) {
-		web_send_store_error(r, res, err);
-		free(err);
-		return;
-	}
-	snprintf(r->audit_target, sizeof(r->audit_target), "contact %lld notifications %s",
-		 (long long)r->id, on[0] == '1' ? "on" : "off");
-	back(r);
+	if (res == GW_OK)
+		snprintf(r->audit_target, sizeof(r->audit_target), "contact %lld notifications %s",
+			 (long long)r->id, on[0] == '1' ? "on" : "off");
+	done(r, res, err);
 }

@@ -220,6 +220,33 @@ static void test_lmtp_autoreply_not_explained(void **state)
 	free(rcpt);
 }
 
+/* One session from MAIL FROM:<from>: each RCPT gets its answer, and none
+ * of them leaves an inbound log row. */
+struct rcpt_case {
+	const char *rcpt, *want;
+};
+
+static void rcpt_cases(struct lt *t, const char *from, const struct rcpt_case *cases,
+		       size_t n)
+{
+	int fd = lt_connect(t);
+	char *hello = xasprintf("LHLO mx.example\r\nMAIL FROM:<%s>\r\n", from);
+
+	ml_send(fd, hello);
+	free(hello);
+	expect(fd, 0, "250");
+	expect(fd, 0, "250 2.1.0");
+	for (size_t i = 0; i < n; i++) {
+		char *cmd = xasprintf("RCPT TO:<%s>\r\n", cases[i].rcpt);
+
+		ml_send(fd, cmd);
+		expect(fd, i + 1, cases[i].want);
+		free(cmd);
+	}
+	close(fd);
+	assert_int_equal(fx_int(&t->f, "SELECT count(*) FROM inbound_log"), 0);
+}
+
 /* Forged, malformed and token-less reply addresses: 550 5.1.1 at RCPT. */
 static void test_lmtp_rcpt_checks(void **state)
 {
@@ -228,29 +255,15 @@ static void test_lmtp_rcpt_checks(void **state)
 	char *valid = fx_address(f, LINK_REPLY, f->thread, f->jane, f->now + CLOCK_DAY);
 	char *expired = fx_address(f, LINK_REPLY, f->thread, f->jane, f->now - CLOCK_DAY);
 	char *forged = forge(valid);
-	const struct {
-		const char *rcpt, *want;
-	} cases[] = {
+	const struct rcpt_case cases[] = {
 		{ forged, "550 5.1.1" },
 		{ "reply+zz@reply.example", "550 5.1.1" },
 		{ "nobody@reply.example", "550 5.1.1" },
 		{ valid, "250 2.1.5" },
 		{ expired, "250 2.1.5" },
 	};
-	int fd = lt_connect(t);
 
-	ml_send(fd, "LHLO mx.example\r\nMAIL FROM:<>\r\n");
-	expect(fd, 0, "250");
-	expect(fd, 0, "250 2.1.0");
-	for (size_t i = 0; i < GW_ARRAY_SIZE(cases); i++) {
-		char *cmd = xasprintf("RCPT TO:<%s>\r\n", cases[i].rcpt);
-
-		ml_send(fd, cmd);
-		expect(fd, i + 1, cases[i].want);
-		free(cmd);
-	}
-	close(fd);
-	assert_int_equal(fx_int(f, "SELECT count(*) FROM inbound_log"), 0);
+	rcpt_cases(t, "", cases, GW_ARRAY_SIZE(cases));
 	free(valid);
 	free(expired);
 	free(forged);
@@ -270,9 +283,7 @@ static void test_lmtp_rcpt_outside_reply_domain_refused(void **state)
 	char *other = xasprintf("%.*s@client.example", (int)(at - valid), valid);
 	char *sub = xasprintf("%.*s@x.reply.example", (int)(at - valid), valid);
 	char *upper = xasprintf("%.*s@REPLY.EXAMPLE.", (int)(at - valid), valid);
-	const struct {
-		const char *rcpt, *want;
-	} cases[] = {
+	const struct rcpt_case cases[] = {
 		{ "jane@client.example", "550 5.1.1 <jane@client.example> not a reply address here" },
 		{ other, "550 5.1.1" },
 		{ sub, "550 5.1.1" },
@@ -281,20 +292,8 @@ static void test_lmtp_rcpt_outside_reply_domain_refused(void **state)
 		{ upper, "250 2.1.5" },
 		{ valid, "250 2.1.5" },
 	};
-	int fd = lt_connect(t);
 
-	ml_send(fd, "LHLO mx.example\r\nMAIL FROM:<jane@client.example>\r\n");
-	expect(fd, 0, "250");
-	expect(fd, 0, "250 2.1.0");
-	for (size_t i = 0; i < GW_ARRAY_SIZE(cases); i++) {
-		char *cmd = xasprintf("RCPT TO:<%s>\r\n", cases[i].rcpt);
-
-		ml_send(fd, cmd);
-		expect(fd, i + 1, cases[i].want);
-		free(cmd);
-	}
-	close(fd);
-	assert_int_equal(fx_int(f, "SELECT count(*) FROM inbound_log"), 0);
+	rcpt_cases(t, "jane@client.example", cases, GW_ARRAY_SIZE(cases));
 	free(valid);
 	free(other);
 	free(sub);

@@ -35,24 +35,7 @@ static void contact(struct wfx *f, int64_t id, struct store_contact *k)
 static int post(struct wfx *f, const char *cookie, const char *csrf_page, const char *path,
 		const char *form, const char *want_location)
 {
-	char *csrf = wfx_csrf(f, cookie, csrf_page);
-	char *body = xasprintf("csrf=%s&%s", csrf, form);
-	struct wresp r;
-	int status;
-
-	assert_int_equal(wfx_post(f, cookie, path, body, &r), 0);
-	status = r.status;
-	if (status == 303 && want_location != NULL) {
-		char *loc = wresp_header(&r, "Location");
-
-		assert_non_null(loc);
-		assert_string_equal(loc, want_location);
-		free(loc);
-	}
-	wresp_clear(&r);
-	free(body);
-	free(csrf);
-	return status;
+	return wfx_post_csrf(f, cookie, csrf_page, path, form, want_location, NULL);
 }
 
 static void test_web_contacts_forms_for_staff_only_escaped(void **state)

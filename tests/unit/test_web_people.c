@@ -41,33 +41,6 @@ static int64_t db_int(struct wfx *f, const char *sql)
 	return n;
 }
 
-/* POST form with a fresh csrf taken from csrf_page; returns the status,
- * checks a 303's Location when want_location is given. */
-static int post(struct wfx *f, const char *cookie, const char *csrf_page, const char *path,
-		const char *form, const char *want_location, char **body_r)
-{
-	char *csrf = wfx_csrf(f, cookie, csrf_page);
-	char *body = xasprintf("csrf=%s&%s", csrf, form);
-	struct wresp r;
-	int status;
-
-	assert_int_equal(wfx_post(f, cookie, path, body, &r), 0);
-	status = r.status;
-	if (status == 303 && want_location != NULL) {
-		char *loc = wresp_header(&r, "Location");
-
-		assert_non_null(loc);
-		assert_string_equal(loc, want_location);
-		free(loc);
-	}
-	if (body_r != NULL)
-		*body_r = xstrdup(r.body != NULL ? r.body : "");
-	wresp_clear(&r);
-	free(body);
-	free(csrf);
-	return status;
-}
-
 static char *page(struct wfx *f, const char *cookie, const char *path)
 {
 	struct wresp r;
@@ -150,23 +123,23 @@ static void test_web_people_notify_switch(void **state)
 	char where[200];
 
 	/* refused: nothing changes */
-	assert_int_equal(post(f, anna, ta, sw, "on=0", NULL, NULL), 403);
-	assert_int_equal(post(f, other, "/", sw, "on=0", NULL, NULL), 404);
-	assert_int_equal(post(f, member, ta, sw_bob, "on=0", NULL, NULL), 404);
-	assert_int_equal(post(f, member, ta, "/c/999/notify", "on=0", NULL, NULL), 404);
-	assert_int_equal(post(f, member, ta, sw, "on=maybe", NULL, NULL), 400);
-	assert_int_equal(post(f, member, ta, sw, "thread=1", NULL, NULL), 400);
+	assert_int_equal(wfx_post_csrf(f, anna, ta, sw, "on=0", NULL, NULL), 403);
+	assert_int_equal(wfx_post_csrf(f, other, "/", sw, "on=0", NULL, NULL), 404);
+	assert_int_equal(wfx_post_csrf(f, member, ta, sw_bob, "on=0", NULL, NULL), 404);
+	assert_int_equal(wfx_post_csrf(f, member, ta, "/c/999/notify", "on=0", NULL, NULL), 404);
+	assert_int_equal(wfx_post_csrf(f, member, ta, sw, "on=maybe", NULL, NULL), 400);
+	assert_int_equal(wfx_post_csrf(f, member, ta, sw, "thread=1", NULL, NULL), 400);
 	assert_int_equal(notify_of(f, f->ann2), 1);
 	assert_int_equal(notify_of(f, f->bob), 1);
 
 	/* off and on again, back to the thread, each audited */
-	assert_int_equal(post(f, member, ta, sw, back, ta, NULL), 303);
+	assert_int_equal(wfx_post_csrf(f, member, ta, sw, back, ta, NULL), 303);
 	assert_int_equal(notify_of(f, f->ann2), 0);
 	snprintf(where, sizeof(where), "SELECT count(*) FROM audit_log WHERE action = 'contact'"
 		 " AND actor_id = %lld AND target = 'contact %lld notifications off'",
 		 (long long)f->member, (long long)f->ann2);
 	assert_int_equal(db_int(f, where), 1);
-	assert_int_equal(post(f, member, ta, sw, "on=1", "/", NULL), 303);
+	assert_int_equal(wfx_post_csrf(f, member, ta, sw, "on=1", "/", NULL), 303);
 	assert_int_equal(notify_of(f, f->ann2), 1);
 
 	free(member);
@@ -197,22 +170,22 @@ static void test_web_people_follow_and_unfollow(void **state)
 	assert_non_null(strstr(body, ">Follow</button>"));
 	free(body);
 
-	assert_int_equal(post(f, owner, ta, follow, "", people, NULL), 303);
+	assert_int_equal(wfx_post_csrf(f, owner, ta, follow, "", people, NULL), 303);
 	assert_int_equal(db_int(f, where), 1);
 	body = page(f, owner, ta);
 	assert_non_null(strstr(body, "(you)</span> <span class=\"why\">following"));
 	assert_non_null(strstr(body, ">Unfollow</button>"));
 	free(body);
-	assert_int_equal(post(f, owner, ta, unfollow, "", people, NULL), 303);
+	assert_int_equal(wfx_post_csrf(f, owner, ta, unfollow, "", people, NULL), 303);
 	assert_int_equal(db_int(f, where), 0);
 	snprintf(where, sizeof(where), "SELECT count(*) FROM audit_log WHERE action = 'follow'"
 		 " AND thread_id = %lld AND actor_id = %lld", (long long)f->ta, (long long)f->owner);
 	assert_int_equal(db_int(f, where), 2);
 
 	/* a client: 403; staff who do not see the thread: 404, as for the page */
-	assert_int_equal(post(f, anna, ta, follow, "", NULL, NULL), 403);
-	assert_int_equal(post(f, other, "/", follow, "", NULL, NULL), 404);
-	assert_int_equal(post(f, owner, "/", "/t/999/follow", "", NULL, NULL), 404);
+	assert_int_equal(wfx_post_csrf(f, anna, ta, follow, "", NULL, NULL), 403);
+	assert_int_equal(wfx_post_csrf(f, other, "/", follow, "", NULL, NULL), 404);
+	assert_int_equal(wfx_post_csrf(f, owner, "/", "/t/999/follow", "", NULL, NULL), 404);
 	assert_int_equal(db_int(f, "SELECT count(*) FROM thread_followers WHERE staff_id IN"
 				   " (SELECT id FROM staff WHERE name = 'Otto Other')"), 0);
 
@@ -235,7 +208,7 @@ static void test_web_people_resend_to_nobody(void **state)
 
 	WFX_CHECK(store_contact_mark_bouncing(f->s, f->anna, "550 gone", &err), err);
 	WFX_CHECK(store_contact_remove(f->s, f->ann2, NULL, &err), err);
-	assert_int_equal(post(f, member, ta, resend, "", NULL, &body), 200);
+	assert_int_equal(wfx_post_csrf(f, member, ta, resend, "", NULL, &body), 200);
 	assert_non_null(strstr(body, "Nothing was resent. Nobody will be emailed: " ANNA_ESCAPED
 				     "&#39;s address bounces, Ann Two was removed."));
 	free(body);
@@ -263,10 +236,10 @@ static void test_web_people_client_turns_emails_on(void **state)
 	assert_non_null(strstr(body, "action=\"/me/emails\""));
 	free(body);
 
-	assert_int_equal(post(f, member, "/", "/me/emails", "on=1", NULL, NULL), 403);
-	assert_int_equal(post(f, anna, "/", "/me/emails", "on=yes", NULL, NULL), 400);
+	assert_int_equal(wfx_post_csrf(f, member, "/", "/me/emails", "on=1", NULL, NULL), 403);
+	assert_int_equal(wfx_post_csrf(f, anna, "/", "/me/emails", "on=yes", NULL, NULL), 400);
 	assert_int_equal(notify_of(f, f->anna), 0);
-	assert_int_equal(post(f, anna, "/", "/me/emails", "on=1", "/", NULL), 303);
+	assert_int_equal(wfx_post_csrf(f, anna, "/", "/me/emails", "on=1", "/", NULL), 303);
 	assert_int_equal(notify_of(f, f->anna), 1);
 	body = page(f, anna, "/");
 	assert_null(strstr(body, "action=\"/me/emails\""));

@@ -377,6 +377,31 @@ int wfx_post(struct wfx *f, const char *cookie, const char *path, const char *fo
 	return ret;
 }
 
+int wfx_post_csrf(struct wfx *f, const char *cookie, const char *csrf_page, const char *path,
+		  const char *form, const char *want_location, char **body_r)
+{
+	char *csrf = wfx_csrf(f, cookie, csrf_page);
+	char *body = xasprintf("csrf=%s&%s", csrf, form);
+	struct wresp r;
+	int status;
+
+	assert_int_equal(wfx_post(f, cookie, path, body, &r), 0);
+	status = r.status;
+	if (status == 303 && want_location != NULL) {
+		char *loc = wresp_header(&r, "Location");
+
+		assert_non_null(loc);
+		assert_string_equal(loc, want_location);
+		free(loc);
+	}
+	if (body_r != NULL)
+		*body_r = xstrdup(r.body != NULL ? r.body : "");
+	wresp_clear(&r);
+	free(body);
+	free(csrf);
+	return status;
+}
+
 int wfx_outbox_count(struct wfx *f, enum mail_kind kind, int64_t thread_id)
 {
 	struct store_outbox_list list;

@@ -91,6 +91,11 @@ char *wfx_csrf(struct wfx *f, const char *cookie, const char *path);
 /* POST an urlencoded body with the cookie. */
 int wfx_post(struct wfx *f, const char *cookie, const char *path, const char *form,
 	     struct wresp *r);
+/* POST form to path with the csrf of csrf_page, as the page's form would;
+ * the status, and a 303's Location checked when want_location is given;
+ * *body_r (may be NULL) the answer's body, malloc'd. */
+int wfx_post_csrf(struct wfx *f, const char *cookie, const char *csrf_page, const char *path,
+		  const char *form, const char *want_location, char **body_r);
 
 /* Count outbox rows of kind (0 = any) for thread (0 = any). */
 int wfx_outbox_count(struct wfx *f, enum mail_kind kind, int64_t thread_id);
