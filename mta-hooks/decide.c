@@ -49,6 +49,19 @@ enum gw_result dc_tempfail_in(char **error_r, const char *what, char *err)
 	return dc_tempfail(error_r, why);
 }
 
+void dc_inbound_in(const struct decide_outcome *out, const char *verdict,
+		   struct store_inbound_in *in)
+{
+	memset(in, 0, sizeof(*in));
+	in->sender = out->sender;
+	in->recipient = out->recipient;
+	in->message_id = out->message_id;
+	in->size = (int64_t)out->size;
+	in->verdict = verdict;
+	in->thread_id = out->thread_id;
+	in->reason = out->reason;
+}
+
 /* Write the log row described by out.  GW_OK or GW_TEMPFAIL. */
 enum gw_result dc_record(const struct decide_settings *set, struct decide_outcome *out,
 			 const char *verdict, char **error_r)
@@ -59,14 +72,7 @@ enum gw_result dc_record(const struct decide_settings *set, struct decide_outcom
 
 	out->verdict = verdict;
 	dc_one_line(out->reason);
-	memset(&in, 0, sizeof(in));
-	in.sender = out->sender;
-	in.recipient = out->recipient;
-	in.message_id = out->message_id;
-	in.size = (int64_t)out->size;
-	in.verdict = verdict;
-	in.thread_id = out->thread_id;
-	in.reason = out->reason;
+	dc_inbound_in(out, verdict, &in);
 	r = store_inbound_log(set->store, &in, &out->inbound_id, &err);
 	if (r != GW_OK)
 		return dc_tempfail(error_r, err != NULL ? err : xstrdup("inbound log: failed"));
@@ -389,14 +395,7 @@ static enum gw_result handle_human(const struct decide_settings *set,
 		if (!is_principal)
 			ex.max_per_thread_address = DECIDE_MAX_STRANGERS_PER_THREAD;
 
-		memset(&in, 0, sizeof(in));
-		in.sender = out->sender;
-		in.recipient = out->recipient;
-		in.message_id = out->message_id;
-		in.size = (int64_t)out->size;
-		in.verdict = DECIDE_EXPLAINED;
-		in.thread_id = out->thread_id;
-		in.reason = out->reason;
+		dc_inbound_in(out, DECIDE_EXPLAINED, &in);
 
 		res = store_explanation_queue(set->store, &in, &ex, &done_r, &err);
 		if (res == GW_OK && done_r.refused == STORE_EXPLAIN_QUEUED) {

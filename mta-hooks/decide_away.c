@@ -142,14 +142,7 @@ enum gw_result dc_handle_away(const struct decide_settings *set, const struct in
 	dc_set_reason(out, &reason);
 	dc_one_line(out->reason);
 
-	memset(&in, 0, sizeof(in));
-	in.sender = out->sender;
-	in.recipient = out->recipient;
-	in.message_id = out->message_id;
-	in.size = (int64_t)out->size;
-	in.verdict = DECIDE_AUTOMATIC;
-	in.thread_id = out->thread_id;
-	in.reason = out->reason;
+	dc_inbound_in(out, DECIDE_AUTOMATIC, &in);
 	in.received_at = now;
 	res = store_auto_reply_record(set->store, &in, &a, &out->inbound_id, &note_id, &err);
 	if (res == GW_OK) {

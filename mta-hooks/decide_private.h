@@ -12,6 +12,8 @@
 #include "decide.h"
 #include "links.h"
 
+struct store_inbound_in;
+
 /* Envelope strings are cut to this many bytes before they are stored. */
 #define DECIDE_ADDR_MAX 320
 
@@ -41,6 +43,9 @@ void dc_set_reason(struct decide_outcome *out, struct buf *b);
 enum gw_result dc_tempfail(char **error_r, char *why);
 /* Same with "WHAT: ERR" (ERR is freed; NULL reads "failed"). */
 enum gw_result dc_tempfail_in(char **error_r, const char *what, char *err);
+/* The inbound log row of out with verdict (pointers into out). */
+void dc_inbound_in(const struct decide_outcome *out, const char *verdict,
+		   struct store_inbound_in *in);
 /* Write the inbound-log row described by out with VERDICT: GW_OK or
    GW_TEMPFAIL. */
 enum gw_result dc_record(const struct decide_settings *set, struct decide_outcome *out,
