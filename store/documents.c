@@ -67,11 +67,18 @@ enum gw_result store_documents_thread(struct store *s, int64_t thread_id, enum s
 	enum gw_result r;
 
 	memset(d, 0, sizeof(*d));
-	r = store_thread_access(s, thread_id, kind, reader_id, error_r);
+	if (kind == 0) {
+		/* The firm itself (the API without a reader): every file. */
+		struct thread_core t;
+
+		r = store_thread_core_get(s, thread_id, &t, error_r);
+	} else {
+		r = store_thread_access(s, thread_id, kind, reader_id, error_r);
+	}
 	if (r != GW_OK)
 		return r;
 	return docs_query(s, store_db_q(s, SQL_DOCS_THREAD, "id", thread_id,
-					 kind == STORE_STAFF ? 1 : 0), d, error_r);
+					 kind != STORE_CONTACT ? 1 : 0), d, error_r);
 }
 
 enum gw_result store_documents_account(struct store *s, int64_t account_id,
@@ -92,6 +99,11 @@ enum gw_result store_documents_account(struct store *s, int64_t account_id,
 		else if (rc == SQLITE_DONE || acc != account_id)
 			r = store_fail(error_r, GW_NOTFOUND, "account %lld: not visible",
 				       (long long)account_id);
+	} else if (kind == 0) {
+		struct store_account acc;
+
+		r = store_account_get(s, account_id, &acc, error_r);
+		store_account_clear(&acc);
 	} else {
 		r = store_fail(error_r, GW_NOTFOUND, "account %lld: not visible",
 			       (long long)account_id);
@@ -99,7 +111,7 @@ enum gw_result store_documents_account(struct store *s, int64_t account_id,
 	if (r != GW_OK)
 		return r;
 	return docs_query(s, store_db_q(s, SQL_DOCS_ACCOUNT, "id", account_id,
-					 kind == STORE_STAFF ? 1 : 0), d, error_r);
+					 kind != STORE_CONTACT ? 1 : 0), d, error_r);
 }
 
 void store_documents_clear(struct store_documents *d)

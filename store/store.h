@@ -966,7 +966,8 @@ void store_attachment_clear(struct store_attachment *att);
  * as a reader may see them (a contact never sees a file attached to an
  * internal note), with who sent it and the thread's subject, ordered by
  * thread, folder and name.  For a staff reader of an account, the account
- * must be one they see.  GW_NOTFOUND when the reader may not see it.
+ * must be one they see; kind 0 is the firm itself (every file).
+ * GW_NOTFOUND when the reader may not see it.
  */
 struct store_document {
 	struct store_attachment att;
