@@ -291,6 +291,12 @@ void web_zip_begin(struct web_req *r)
 	int sv[2], small = ZIP_STREAM_CHUNK;
 
 	r->reply.zip = NULL;
+	if (evhttp_request_get_connection(r->req) == NULL) {
+		/* The client left while the list was made. */
+		web_zip_reply_free(zr);
+		evhttp_send_reply_end(r->req);
+		return;
+	}
 	if (atomic_fetch_add(&streams_running, 1) >= ZIP_STREAMS_MAX) {
 		atomic_fetch_sub(&streams_running, 1);
 		web_zip_reply_free(zr);
