@@ -482,6 +482,47 @@ static void test_web_documents_video_player(void **state)
 	free(cookie);
 }
 
+/* A client that leaves half-way: its zip's thread stops, nothing is left
+ * running, and the next download works. */
+static void test_web_documents_download_abandoned(void **state)
+{
+	struct wfx *f = *state;
+	size_t big = 16 << 20;
+	char *bytes = xmalloc(big), *cookie = wfx_login(f, LINK_CONTACT, f->anna), *req, *got;
+	struct store_attachment_new a = {
+		.thread_id = f->ta, .uploader_kind = STORE_CONTACT, .uploader_id = f->anna,
+		.file_name = "big.bin", .len = big,
+	};
+	char *err = NULL;
+	struct wresp r;
+	int fd;
+
+	for (size_t i = 0; i < big; i++)
+		bytes[i] = (char)((i * 2654435761u) >> 13);
+	a.bytes = bytes;
+	WFX_CHECK(store_attachment_add(f->s, &a, NULL, &err), err);
+	free(bytes);
+	req = xasprintf("GET /t/%lld/documents.zip HTTP/1.1\r\nHost: 127.0.0.1\r\n%s\r\n",
+			(long long)f->ta, cookie);
+	fd = wfx_connect_send(f, req);
+	assert_true(wfx_read_until(f, fd, "application/zip", 5000, &got));
+	free(got);
+	assert_int_equal(web_zip_streams(), 1);
+	close(fd);
+	for (int i = 0; i < 100 && web_zip_streams() > 0; i++)
+		wfx_pump(f, 50);
+	assert_int_equal(web_zip_streams(), 0);
+	/* The next one is whole. */
+	free(req);
+	req = xasprintf("/t/%lld/documents.zip", (long long)f->ta);
+	assert_int_equal(wfx_http(f, "GET", req, cookie, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_true(r.body_len > big);
+	wresp_clear(&r);
+	free(req);
+	free(cookie);
+}
+
 /* Which addresses become which player (NULL: none). */
 static void test_web_documents_video_links_table(void **state)
 {
@@ -539,6 +580,7 @@ int main(void)
 		T(test_web_documents_folder_upload),
 		T(test_web_documents_download_and_visibility),
 		T(test_web_documents_video_player),
+		T(test_web_documents_download_abandoned),
 		cmocka_unit_test(test_web_documents_video_links_table),
 	};
 
