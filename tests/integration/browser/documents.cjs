@@ -143,8 +143,9 @@ async function flow(browser, env) {
     Object.entries(want).every(([n, t]) => got[n] === t);
   check(same, `the downloaded zip unzips to the files sent (${Object.keys(got).join(', ')})`);
 
-  // The client's account Documents page.
-  await page.goto(`${env.base}/documents`);
+  // The client's account Documents page, from the home page.
+  await page.goto(`${env.base}/`);
+  await page.click('a:has-text("Your documents")');
   check(await page.locator('.docname').count() === 5, 'the client\'s Documents page lists 5 files');
   await shots(page, 'documents-account');
 
