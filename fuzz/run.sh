@@ -8,7 +8,7 @@
 #                each target fuzzes for 12 s (or -t) from an empty working
 #                corpus that is thrown away afterwards
 #   -t SECONDS   fuzzing time per target (default 300, 12 with --smoke)
-#   TARGET       inbound links config web_form http (default: all)
+#   TARGET       inbound links config web_form http zip (default: all)
 #
 # Environment: GW_FUZZ_BUILD (build directory, default build-fuzz in the
 # repository), GW_FUZZ_CORPUS (third-party mail, default ../shared/corpus
@@ -19,7 +19,8 @@
 # Seeds (rebuilt in BUILD/fuzz-seeds on every run, never in the source
 # tree): tests/data/inbound and ../shared/corpus for inbound mail (skipped
 # with a note when the corpus is absent), fuzz/seeds/* and
-# docs/gatewayd.conf.example, and tokens the links target mints itself.
+# docs/gatewayd.conf.example, tokens the links target mints itself and
+# zips the zip target makes with libarchive.
 # The working corpora of long runs stay in BUILD/fuzz-corpus/TARGET and
 # grow from run to run; crashes, leaks and timeouts are written to
 # BUILD/fuzz-artifacts/TARGET/ and make the script exit 1 (reproduce one
@@ -53,10 +54,10 @@ case $seconds in
 '') if [ $smoke = 1 ]; then seconds=12; else seconds=300; fi ;;
 *[!0-9]*) usage ;;
 esac
-targets=${*:-inbound links config web_form http}
+targets=${*:-inbound links config web_form http zip}
 for t in $targets; do
 	case $t in
-	inbound|links|config|web_form|http) ;;
+	inbound|links|config|web_form|http|zip) ;;
 	*) echo "fuzz/run.sh: unknown target \"$t\"" >&2; usage ;;
 	esac
 done
@@ -108,6 +109,7 @@ max_len() {
 	config) echo 4096 ;;
 	web_form) echo 16384 ;;
 	http) echo 16384 ;;
+	zip) echo 65536 ;;
 	esac
 }
 
@@ -130,6 +132,9 @@ for t in $targets; do
 		link_seeds "$seeds/web_form" "$(max_len web_form)" "$root/fuzz/seeds/web_form" ;;
 	http)
 		link_seeds "$seeds/http" "$(max_len http)" "$root/fuzz/seeds/http" ;;
+	zip)
+		mkdir -p "$seeds/zip"
+		GW_FUZZ_WRITE_SEEDS=$seeds/zip "$build/fuzz/fuzz_zip" >/dev/null 2>&1 ;;
 	esac
 done
 

@@ -19,6 +19,7 @@
 
 #include "store_int.h"
 #include "webhook.h"
+#include "zip.h"
 
 char *store_attachment_path(const char *dir, const char *hex)
 {
@@ -156,10 +157,10 @@ done:
 
 static const char SQL_ATTACHMENT_ADD[] =
 	"INSERT INTO attachments (thread_id, message_id, uploader_kind, uploader_id, file_name,"
-	" content_type, size, sha256, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+	" content_type, size, sha256, created_at, folder, zip_note)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 static const char SQL_ATTACHMENT_GET[] =
-	"SELECT id, thread_id, coalesce(message_id, 0), uploader_kind, uploader_id, file_name,"
-	" content_type, size, sha256, created_at FROM attachments WHERE id = ?1";
+	"SELECT " ATTACHMENT_COLS " FROM attachments WHERE id = ?1";
 static const char SQL_MESSAGE_THREAD_OF[] = "SELECT thread_id FROM messages WHERE id = ?1";
 
 static enum gw_result check_content_type(const char *ct, char **error_r)
@@ -186,6 +187,10 @@ enum gw_result store_attachment_add(struct store *s, const struct store_attachme
 	enum gw_result r = store_text_check("file name", a->file_name, 255, 0, error_r);
 	if (r == GW_OK)
 		r = check_content_type(ct, error_r);
+	if (r == GW_OK && a->folder != NULL && !zip_folder_valid(a->folder))
+		r = store_fail(error_r, GW_INVALID, "folder \"%s\": not a folder path", a->folder);
+	if (r == GW_OK && a->zip_note != NULL && zip_note_from_name(a->zip_note) == ZIP_NOTE_NONE)
+		r = store_fail(error_r, GW_INVALID, "zip note \"%s\": unknown", a->zip_note);
 	if (r == GW_OK && a->uploader_kind != STORE_STAFF && a->uploader_kind != STORE_CONTACT)
 		r = store_fail(error_r, GW_INVALID, "attachment: a %s cannot upload",
 			       store_kind_name(a->uploader_kind));
@@ -225,9 +230,10 @@ enum gw_result store_attachment_add(struct store *s, const struct store_attachme
 				       (long long)a->thread_id, (long long)a->message_id);
 	}
 	if (r == GW_OK &&
-	    store_db_exec(s, SQL_ATTACHMENT_ADD, "iIsissisi", a->thread_id, a->message_id,
+	    store_db_exec(s, SQL_ATTACHMENT_ADD, "iIsissisiss", a->thread_id, a->message_id,
 			  store_kind_name(a->uploader_kind), a->uploader_id, a->file_name, ct,
-			  (int64_t)a->len, hex, now) != SQLITE_OK)
+			  (int64_t)a->len, hex, now, a->folder != NULL ? a->folder : "",
+			  a->zip_note) != SQLITE_OK)
 		r = store_db_fail(s, error_r, "thread %lld: add attachment", (long long)a->thread_id);
 	if (r == GW_OK) {
 		struct webhook_event_new ev = {
@@ -236,7 +242,7 @@ enum gw_result store_attachment_add(struct store *s, const struct store_attachme
 		};
 		r = store_webhook_event(s, &ev, error_r);
 	}
-	if (r == GW_OK && a->uploader_kind == STORE_CONTACT) {
+	if (r == GW_OK && a->uploader_kind == STORE_CONTACT && !a->quiet) {
 		char extra[32];
 		snprintf(extra, sizeof(extra), "%lld", (long long)id);
 		r = store_notify_staff(s, a->thread_id, t.account_id, MAIL_STAFF_UPLOAD,
@@ -261,6 +267,8 @@ void store_attachment_from_row(sqlite3_stmt *st, struct store_attachment *a)
 	const unsigned char *h = sqlite3_column_text(st, 8);
 	snprintf(a->sha256, sizeof(a->sha256), "%s", h != NULL ? (const char *)h : "");
 	a->created_at = store_col_i64(st, 9);
+	a->folder = store_col_str(st, 10);
+	a->zip_note = store_col_str_null(st, 11);
 }
 
 enum gw_result store_attachment_get(struct store *s, int64_t id, struct store_attachment *a,

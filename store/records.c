@@ -171,6 +171,8 @@ void store_attachment_clear(struct store_attachment *a)
 		return;
 	free(a->file_name);
 	free(a->content_type);
+	free(a->folder);
+	free(a->zip_note);
 	memset(a, 0, sizeof(*a));
 }
 

@@ -544,6 +544,20 @@ static const char MIGRATION_12[] =
 	" WHERE kind = 'explanation';"
 	"CREATE INDEX outbox_created ON outbox (created_at);";
 
+/*
+ * Migration 13: documents.  attachments.folder is the folder path a file
+ * came with (from a zip that was unpacked or a folder that was uploaded:
+ * "" for none, else "a/b", validated like a path in a zip), and
+ * attachments.zip_note why a zip was kept as it is instead of unpacked
+ * ("encrypted", "damaged", "empty"; NULL for none).  The index lists a
+ * thread's documents by folder.
+ */
+static const char MIGRATION_13[] =
+	"ALTER TABLE attachments ADD COLUMN folder TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE attachments ADD COLUMN zip_note TEXT"
+	" CHECK (zip_note IN ('encrypted', 'damaged', 'empty'));"
+	"CREATE INDEX attachments_folder ON attachments (thread_id, folder, file_name);";
+
 static const char *const migrations[] = {
 	MIGRATION_1,
 	MIGRATION_2,
@@ -557,6 +571,7 @@ static const char *const migrations[] = {
 	MIGRATION_10,
 	MIGRATION_11,
 	MIGRATION_12,
+	MIGRATION_13,
 };
 
 _Static_assert(GW_ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION,

@@ -151,7 +151,7 @@ const char *store_email_status_name(enum store_email_status s);
  */
 
 /* Schema version this program writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 12
+#define STORE_SCHEMA_VERSION 13
 
 /*
  * Open (creating if needed) the database at settings->path, set WAL mode,
@@ -616,6 +616,9 @@ struct store_attachment {
 	int64_t size;
 	char sha256[65];           /* lowercase hex */
 	int64_t created_at;
+	char *folder;              /* "" or "a/b": the folder it came in */
+	char *zip_note;            /* a zip kept as it is: why ("encrypted",
+				      "damaged", "empty"), else NULL */
 };
 
 /*
@@ -934,6 +937,10 @@ struct store_attachment_new {
 	const void *bytes;
 	size_t len;
 	const char *dir;          /* NULL = the store's attachments_dir */
+	const char *folder;       /* NULL or "" = none; else "a/b" (zip_folder_valid()) */
+	const char *zip_note;     /* NULL, or why a zip was kept as it is */
+	int quiet;                /* no staff_upload email (one of several files
+				     of a post: the first one tells) */
 };
 /*
  * Put the content, then in one transaction insert the row and, for a
@@ -953,6 +960,32 @@ enum gw_result store_attachment_for_reader(struct store *store, int64_t id,
 					   enum store_kind kind, int64_t reader_id,
 					   struct store_attachment *att_r, char **error_r);
 void store_attachment_clear(struct store_attachment *att);
+
+/*
+ * Documents: every file of a thread, or of every thread of an account,
+ * as a reader may see them (a contact never sees a file attached to an
+ * internal note), with who sent it and the thread's subject, ordered by
+ * thread, folder and name.  For a staff reader of an account, the account
+ * must be one they see; kind 0 is the firm itself (every file).
+ * GW_NOTFOUND when the reader may not see it.
+ */
+struct store_document {
+	struct store_attachment att;
+	char *uploader_name;       /* "" when the person is gone */
+	char *thread_subject;
+};
+struct store_documents {
+	struct store_document *docs;
+	size_t count;
+	int64_t total_size;
+};
+enum gw_result store_documents_thread(struct store *store, int64_t thread_id,
+				      enum store_kind kind, int64_t reader_id,
+				      struct store_documents *docs_r, char **error_r);
+enum gw_result store_documents_account(struct store *store, int64_t account_id,
+				       enum store_kind kind, int64_t reader_id,
+				       struct store_documents *docs_r, char **error_r);
+void store_documents_clear(struct store_documents *docs);
 
 /* ------------------------------------------------------------------------
  * Listing and reading (CLI and web view)

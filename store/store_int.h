@@ -132,6 +132,12 @@ int store_text_random_hex(char out[33]);
 /* Parse a column holding a kind name; 0 if unknown. */
 enum store_kind store_kind_from_col(sqlite3_stmt *st, int i);
 
+/* Every column of struct store_attachment, in the order
+ * store_attachment_from_row() reads them. */
+#define ATTACHMENT_COLS                                                         \
+	"id, thread_id, coalesce(message_id, 0), uploader_kind, uploader_id, file_name," \
+	" content_type, size, sha256, created_at, folder, zip_note"
+
 /* ---- people.c ---- */
 
 /* GW_OK when staff_id sees account_id (owner/admin, or assigned member);

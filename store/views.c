@@ -159,8 +159,7 @@ static const char SQL_TASKS[] =
 	" coalesce(done_by_id, 0) FROM tasks WHERE thread_id = ?1 ORDER BY position, id";
 /* A file attached to a staff-only note is as private as the note. */
 static const char SQL_ATTACHMENTS[] =
-	"SELECT id, thread_id, coalesce(message_id, 0), uploader_kind, uploader_id, file_name,"
-	" content_type, size, sha256, created_at FROM attachments WHERE thread_id = ?1"
+	"SELECT " ATTACHMENT_COLS " FROM attachments WHERE thread_id = ?1"
 	" AND (?2 OR message_id IS NULL"
 	"  OR message_id IN (SELECT id FROM messages WHERE staff_only = 0))"
 	" ORDER BY id";

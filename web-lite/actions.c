@@ -98,22 +98,37 @@ static int form_on(struct web_req *r, const char *name)
 	return v != NULL && v[0] != '\0' && strcmp(v, "0") != 0;
 }
 
+/* Any file in the form: the file input, or a folder's files. */
+static int form_has_file(const struct web_form *form)
+{
+	for (size_t i = 0; i < form->count; i++) {
+		const struct web_field *f = &form->fields[i];
+
+		if ((strcmp(f->name, "file") == 0 || strcmp(f->name, "folder") == 0) &&
+		    f->filename != NULL && f->filename[0] != '\0')
+			return 1;
+	}
+	return 0;
+}
+
 static void do_reply(struct web_req *r, int64_t thread_id)
 {
 	const struct web_field *bf = web_form_field(&r->form, "body");
 	const struct web_field *ff = web_form_field(&r->form, "file");
-	int has_file = ff != NULL && ff->filename != NULL && ff->filename[0] != '\0';
+	int has_file = form_has_file(&r->form);
 	struct store_post post = {
 		.thread_id = thread_id, .author_kind = r->sess.kind, .author_id = r->sess.id,
 		.internal = form_on(r, "internal"),
 		.assign_mentioned = form_on(r, "assign_mentioned"),
 	};
 	struct web_reply_draft draft = { .internal = post.internal };
+	struct web_uploads uploads;
 	char *body = NULL, *err = NULL, *name = NULL;
 	int64_t message_id = 0, att_id = 0;
-	int unseen = 0;
+	int unseen = 0, code;
 	enum gw_result res = GW_OK;
 
+	memset(&uploads, 0, sizeof(uploads));
 	if (bf != NULL && (body = web_clean_text(bf->value, bf->len)) == NULL) {
 		char *text = draft_text(bf->value, bf->len);
 
@@ -143,26 +158,24 @@ static void do_reply(struct web_req *r, int64_t thread_id)
 				      &draft);
 		goto out;
 	}
+	/* Every file is looked at (a zip unpacked, a folder's paths checked)
+	 * before anything is written: a refusal stores nothing. */
+	if (ff != NULL && ff->filename != NULL && ff->filename[0] != '\0')
+		name = upload_name(ff->filename);
+	code = web_uploads_prepare(r, name, ff != NULL ? upload_type(ff->content_type) : NULL,
+				   &uploads, &err);
+	if (code != 0) {
+		web_send_thread_reply(r, thread_id, code, err, &draft);
+		goto out;
+	}
 	if (body != NULL && body[0] != '\0') {
 		post.body = body;
 		res = store_message_send(r->store, &post, &message_id, &unseen, &err);
 		if (res != GW_OK)
 			goto failed;
 	}
-	if (has_file) {
-		struct store_attachment_new att;
-
-		memset(&att, 0, sizeof(att));
-		name = upload_name(ff->filename);
-		att.thread_id = thread_id;
-		att.message_id = message_id;
-		att.uploader_kind = r->sess.kind;
-		att.uploader_id = r->sess.id;
-		att.file_name = name;
-		att.content_type = upload_type(ff->content_type);
-		att.bytes = ff->value;
-		att.len = ff->len;
-		res = store_attachment_add(r->store, &att, &att_id, &err);
+	if (uploads.count > 0) {
+		res = web_uploads_store(r, thread_id, message_id, &uploads, &att_id, &err);
 		if (res != GW_OK) {
 			/* The message goes back with the file: one post, kept
 			 * whole or not at all, and the text stays in the form. */
@@ -187,7 +200,7 @@ static void do_reply(struct web_req *r, int64_t thread_id)
 	log_info("web: thread %lld: %s %lld posted%s%s", (long long)thread_id,
 		 store_kind_name(r->sess.kind), (long long)r->sess.id,
 		 message_id != 0 ? (post.internal ? " an internal note" : " a message") : "",
-		 att_id != 0 ? " a file" : "");
+		 uploads.count == 1 ? " a file" : uploads.count > 1 ? " files" : "");
 	redirect_thread(r, thread_id, "#reply");
 	goto out;
 failed:
@@ -201,6 +214,7 @@ failed:
 							   "again in a moment." : err,
 				      &draft);
 out:
+	web_uploads_clear(&uploads);
 	free(body);
 	free(err);
 	free(name);
@@ -398,7 +412,7 @@ static const char *download_type(const char *ct)
  * Content-Disposition: an ASCII fallback (letters, digits and ._-() only)
  * and the exact UTF-8 name percent-encoded in filename* (RFC 6266, 8187).
  */
-static char *disposition(const char *name)
+char *web_disposition(const char *name)
 {
 	struct buf b = BUF_INIT;
 	size_t start;
@@ -458,7 +472,7 @@ void web_handle_attachment(struct web_req *r, int64_t attachment_id)
 		web_send_error(r, 404, "The file is missing.");
 		goto out;
 	}
-	cd = disposition(att.file_name);
+	cd = web_disposition(att.file_name);
 	web_add_header(r, "Content-Disposition", cd);
 	/* Even if a browser rendered it, it could run nothing. */
 	web_add_header(r, "Content-Security-Policy", "sandbox; default-src 'none'");

@@ -15,6 +15,7 @@
 
 #include <event2/http.h>
 
+#include "i18n.h"
 #include "log.h"
 
 /* ?show=archived */
@@ -264,6 +265,11 @@ static void send_home(struct web_req *r, int code, const char *error,
 	render_tabs(&main, archived);
 	if (staff && r->sess.role == STORE_ROLE_OWNER)
 		buf_puts(&main, "<a class=\"auditlink\" href=\"/audit\">Audit log</a>");
+	if (!staff) {
+		buf_puts(&main, "<a class=\"auditlink\" href=\"/documents\">");
+		buf_html_escape(&main, _("Your documents"));
+		buf_puts(&main, "</a>");
+	}
 	buf_puts(&main, "</div>");
 	render_error(&main, error);
 	if (staff)

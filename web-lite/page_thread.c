@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "log.h"
 
 struct page {
@@ -77,10 +78,8 @@ static int is_mine(const struct page *pg, enum store_kind author_kind)
 	return author_kind == pg->r->sess.kind;
 }
 
-static void render_file_link(struct page *pg, const struct store_attachment *a)
+static void render_file_link(struct buf *o, const struct store_attachment *a)
 {
-	struct buf *o = pg->out;
-
 	buf_printf(o, "<a class=\"file\" href=\"/a/%lld\" download>"
 		      "<svg viewBox=\"0 0 24 24\" width=\"18\" height=\"18\" aria-hidden=\"true\">"
 		      "<path d=\"M16.5 6v11.5a4 4 0 0 1-8 0V5a2.5 2.5 0 0 1 5 0v10.5a1 1 0 0 "
@@ -90,6 +89,34 @@ static void render_file_link(struct page *pg, const struct store_attachment *a)
 	buf_puts(o, "</span><span class=\"fsize\">");
 	web_render_size(o, a->size);
 	buf_puts(o, "</span></a>");
+}
+
+/* A message's files (message_id), or the n loose ones at loose, grouped
+ * by the folders they came in. */
+static void render_files(struct page *pg, int64_t message_id, const struct store_attachment *loose,
+			 size_t n)
+{
+	const struct store_thread_view *v = pg->view;
+	const struct store_attachment **list;
+	size_t k = 0;
+
+	if (loose == NULL) {
+		for (size_t i = 0; i < v->n_attachments; i++)
+			n += v->attachments[i].message_id == message_id;
+		if (n == 0)
+			return;
+	}
+	list = xcalloc(n, sizeof(*list));
+	if (loose != NULL) {
+		for (k = 0; k < n; k++)
+			list[k] = &loose[k];
+	} else {
+		for (size_t i = 0; i < v->n_attachments; i++)
+			if (v->attachments[i].message_id == message_id)
+				list[k++] = &v->attachments[i];
+	}
+	web_render_file_group(pg->out, list, k, render_file_link);
+	free(list);
 }
 
 static void render_author(struct page *pg, enum store_kind kind, const char *name,
@@ -114,12 +141,12 @@ static void render_body(struct page *pg, const struct store_message *m)
 	web_render_markdown(pg->r->web, m->id, m->body, &html);
 	web_render_mentions(html.data != NULL ? html.data : "", html.len, m->mentions,
 			    pg->r->sess.kind == STORE_STAFF, pg->out);
+	web_render_videos(m->body, pg->out);
 	buf_release(&html);
 }
 
 static void render_message(struct page *pg, const struct store_message *m, int unread)
 {
-	const struct store_thread_view *v = pg->view;
 	struct buf *o = pg->out;
 
 	if (m->author_kind == STORE_SYSTEM) {
@@ -143,13 +170,12 @@ static void render_message(struct page *pg, const struct store_message *m, int u
 	buf_puts(o, "<div class=\"body\">");
 	render_body(pg, m);
 	buf_puts(o, "</div>");
-	for (size_t i = 0; i < v->n_attachments; i++)
-		if (v->attachments[i].message_id == m->id)
-			render_file_link(pg, &v->attachments[i]);
+	render_files(pg, m->id, NULL, 0);
 	buf_puts(o, "</div></div>");
 }
 
-static void render_loose_file(struct page *pg, const struct store_attachment *a)
+/* Files sent on their own in one post: one bubble. */
+static void render_loose_files(struct page *pg, const struct store_attachment *a, size_t n)
 {
 	struct buf *o = pg->out;
 
@@ -157,7 +183,7 @@ static void render_loose_file(struct page *pg, const struct store_attachment *a)
 		   is_mine(pg, a->uploader_kind) ? "mine" : "theirs", (long long)a->id);
 	render_author(pg, a->uploader_kind, person_name(pg, a->uploader_kind, a->uploader_id),
 		      a->created_at);
-	render_file_link(pg, a);
+	render_files(pg, 0, a, n);
 	buf_puts(o, "</div></div>");
 }
 
@@ -181,14 +207,27 @@ static void render_timeline(struct page *pg)
 		const struct store_message *m = i < v->n_messages ? &v->messages[i] : NULL;
 		int unread;
 
-		/* Files on their own, in time order between the messages. */
-		for (; a < v->n_attachments; a++) {
+		/* Files on their own, in time order between the messages;
+		 * those of one post (one person, one moment) together. */
+		while (a < v->n_attachments) {
 			const struct store_attachment *at = &v->attachments[a];
+			size_t n = 1;
 
 			if (m != NULL && at->created_at > m->created_at)
 				break;
-			if (!attached_to_shown(v, at->message_id))
-				render_loose_file(pg, at);
+			if (attached_to_shown(v, at->message_id)) {
+				a++;
+				continue;
+			}
+			while (a + n < v->n_attachments &&
+			       !attached_to_shown(v, at[n].message_id) &&
+			       at[n].uploader_kind == at->uploader_kind &&
+			       at[n].uploader_id == at->uploader_id &&
+			       at[n].created_at == at->created_at &&
+			       at[n].message_id == at->message_id)
+				n++;
+			render_loose_files(pg, at, n);
+			a += n;
 		}
 		if (m == NULL)
 			break;
@@ -315,6 +354,10 @@ static void render_reply(struct page *pg, const struct web_reply_draft *d)
 		render_reply_staff(pg, d);
 	buf_puts(o, "<div class=\"row\"><label class=\"attach\">"
 		    "<input type=\"file\" name=\"file\"><span>Attach a file</span></label>"
+		    "<label class=\"attach\"><input type=\"file\" name=\"folder\" "
+		    "webkitdirectory multiple><span>");
+	buf_html_escape(o, _("Attach a folder"));
+	buf_puts(o, "</span></label>"
 		    "<button class=\"primary\" type=\"submit\">Send</button></div>");
 	/* After Send, so that a form submitted without a button does not
 	 * assign anyone. */
@@ -323,7 +366,9 @@ static void render_reply(struct page *pg, const struct web_reply_draft *d)
 			    "value=\"1\">Assign to this account and post</button>");
 	buf_puts(o, "<p class=\"hint\" id=\"mentionhint\">Up to ");
 	web_render_size(o, pg->r->web->max_body);
-	buf_puts(o, ". Use **bold**, *italic* and - lists.");
+	buf_puts(o, ". ");
+	buf_html_escape(o, _("A zip file is unpacked into its files and folders."));
+	buf_puts(o, " Use **bold**, *italic* and - lists.");
 	if (staff)
 		buf_puts(o, " Type @ and a colleague\xe2\x80\x99s name to email them.");
 	buf_puts(o, "</p></form></section>");
@@ -389,6 +434,21 @@ static void render_page(struct page *pg, const char *error, const struct web_rep
 	web_render_date(o, t->created_at);
 	if (t->archived)
 		buf_puts(o, " \xc2\xb7 <span class=\"tag\">Archived</span>");
+	buf_printf(o, " \xc2\xb7 <a class=\"doclink\" href=\"/t/%lld/documents\">", (long long)t->id);
+	{
+		char *text = xasprintf(ngettext("Documents (%zu)", "Documents (%zu)",
+						v->n_attachments), v->n_attachments);
+
+		buf_html_escape(o, text);
+		free(text);
+	}
+	buf_puts(o, "</a>");
+	if (pg->r->sess.kind == STORE_STAFF) {
+		buf_printf(o, " \xc2\xb7 <a class=\"doclink\" href=\"/accounts/%lld/documents\">",
+			   (long long)t->account_id);
+		buf_html_escape(o, _("All documents of this account"));
+		buf_puts(o, "</a>");
+	}
 	buf_puts(o, "</p>");
 	web_render_refs_head(pg->r, o, v);
 	render_bell(pg);

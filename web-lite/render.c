@@ -58,8 +58,18 @@ void web_render_layout(struct web_req *r, struct buf *out, const char *title,
 {
 	char *firm = web_firm_name(r);
 	const char *v = r->web->asset_version;
+	unsigned frames = main->data != NULL ? web_video_hosts(main->data, main->len) : 0;
 
-	buf_puts(out, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+	buf_puts(out, "<!doctype html>\n<html lang=\"en\"");
+	/* The hosts this page may frame: a player that a live update brings
+	 * from another host opens its link instead (static/app.js). */
+	if (frames != 0) {
+		char *keys = web_video_keys(frames);
+
+		buf_printf(out, " data-frames=\"%s\"", keys);
+		free(keys);
+	}
+	buf_puts(out, "><head><meta charset=\"utf-8\">"
 		      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
 		      "<meta name=\"referrer\" content=\"no-referrer\"><title>");
 	buf_html_escape(out, title);

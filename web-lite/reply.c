@@ -38,16 +38,21 @@ static const char *reason(int code)
 	}
 }
 
-void web_headers(struct evhttp_request *req, int cached)
+static void headers_csp(struct evhttp_request *req, int cached, const char *csp)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 
-	evhttp_add_header(h, "Content-Security-Policy", WEB_CSP);
+	evhttp_add_header(h, "Content-Security-Policy", csp != NULL ? csp : WEB_CSP);
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
 	evhttp_add_header(h, "Referrer-Policy", "no-referrer");
 	evhttp_add_header(h, "X-Frame-Options", "DENY");
 	evhttp_add_header(h, "Cache-Control",
 			  cached ? "public, max-age=31536000, immutable" : "no-store");
+}
+
+void web_headers(struct evhttp_request *req, int cached)
+{
+	headers_csp(req, cached, NULL);
 }
 
 static int claim_reply(struct web_req *r)
@@ -152,9 +157,15 @@ void web_send_html(struct web_req *r, int code, const char *html, size_t len)
 	char token[LINK_TOKEN_MAX];
 	struct evbuffer *out;
 
+	unsigned frames = web_video_hosts(html, len);
+
 	web_csrf_token(r, token);
-	if ((out = web_send_body(r, code, "text/html; charset=utf-8")) != NULL)
+	if ((out = web_send_body(r, code, "text/html; charset=utf-8")) != NULL) {
 		splice_marks(out, html, len, marks, n, token);
+		/* Frames only where a player is, and only from its hosts. */
+		if (frames != 0)
+			r->reply.csp = web_video_csp(frames);
+	}
 	free(marks);
 }
 
@@ -255,7 +266,7 @@ void web_reply_send(struct web_req *r)
 	 * the first one a client reads. */
 	for (size_t i = 0; i < rp->n_headers; i++)
 		evhttp_add_header(h, rp->headers[i].name, rp->headers[i].value);
-	web_headers(r->req, rp->cached);
+	headers_csp(r->req, rp->cached, rp->csp);
 	if (rp->content_type != NULL)
 		evhttp_add_header(h, "Content-Type", rp->content_type);
 	if (rp->fd >= 0) {
@@ -285,4 +296,8 @@ void web_reply_clear(struct web_reply *rp)
 	if (rp->fd >= 0)
 		close(rp->fd);
 	rp->fd = -1;
+	web_zip_reply_free(rp->zip);
+	rp->zip = NULL;
+	free(rp->csp);
+	rp->csp = NULL;
 }

@@ -114,6 +114,11 @@ static const struct web_route routes[] = {
 	{ "/t/#/follow", M_POST, GATE_POST, h_thread, "follow", "follow" },
 	{ "/t/#/unfollow", M_POST, GATE_POST, h_thread, "unfollow", "follow" },
 	{ "/a/#", M_GET, GATE_SESSION, h_attachment, NULL, "view" },
+	{ "/t/#/documents", M_GET, GATE_SESSION, web_handle_documents_thread, NULL, "view" },
+	{ "/t/#/documents.zip", M_GET, GATE_SESSION, web_handle_documents_zip, NULL, "view" },
+	{ "/accounts/#/documents", M_GET, GATE_SESSION, web_handle_documents_account, NULL,
+	  "view" },
+	{ "/documents", M_GET, GATE_SESSION, web_handle_documents_mine, NULL, NULL },
 	{ "/c/#/clear-bounce", M_POST, GATE_POST, web_handle_clear_bounce, NULL,
 	  "contact" },
 	{ "/c/#/email", M_POST, GATE_POST, web_handle_contact_email, NULL, "contact" },
@@ -387,6 +392,8 @@ static void finish(struct web_loop *lp, struct web_req *r)
 	inflight_unlink(lp, r);
 	if (r->reply.sse)
 		web_sse_begin(r);
+	else if (r->reply.zip != NULL)
+		web_zip_begin(r);
 	else
 		web_reply_send(r);
 	/* Answered on the writer lane: a POST, or a GET that signs in
@@ -424,7 +431,7 @@ static void dispatch(struct evhttp_request *req, void *arg)
 	/* libevent 2.1 answers a request it gave up on by itself; should
 	 * one still reach us without a URI, it ends an event stream here. */
 	if (evhttp_request_get_uri(req) == NULL) {
-		if (!web_sse_forget(lp, req))
+		if (!web_sse_forget(lp, req) && !web_zip_forget(lp, req))
 			evhttp_send_error(req, 400, NULL);
 		return;
 	}
@@ -521,6 +528,7 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 	GW_UNUSED(what);
 	web_guard_sweep(arg);
 	web_sse_tick(arg);
+	web_zip_tick(arg);
 }
 
 static void stop_cb(evutil_socket_t fd, short what, void *arg)
@@ -643,6 +651,7 @@ static void loop_close(struct web_loop *lp, int own_base)
 		event_free(lp->tick);
 	loop_jobs_drop(lp);
 	web_sse_close_all(lp);
+	web_zip_close_all(lp);
 	web_guard_close(lp);
 	if (lp->http != NULL)
 		evhttp_free(lp->http);

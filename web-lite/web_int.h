@@ -30,9 +30,11 @@
 #include "pool.h"
 #include "store.h"
 #include "web.h"
+#include "zip.h"
 
 struct event;
 struct web_sse;
+struct web_zip;
 struct bufferevent;
 struct evbuffer_cb_entry;
 struct accept_pause;
@@ -174,6 +176,7 @@ struct web_loop {
 	int started;
 	struct web_req *inflight;  /* requests in the pool */
 	struct web_sse *sse;       /* open event streams, newest first */
+	struct web_zip *zips;      /* zips being streamed (zipstream.c) */
 	int64_t sse_serial;        /* the newest stream's number */
 	struct store_job *sse_job; /* the streams' look in the pool */
 	unsigned tick_count;
@@ -285,7 +288,18 @@ struct web_reply {
 	int fd;                    /* web_send_file(): -1 none */
 	int64_t fd_size;
 	int sse;                   /* start an event stream (sse.c) */
+	struct web_zip_reply *zip; /* stream a zip of these files (zipstream.c) */
+	char *csp;                 /* NULL: WEB_CSP; a page with video players:
+				      WEB_CSP with their frame-src (video.c) */
 	int64_t sse_sig[7];
+};
+
+/* The files of a thread's zip, listed on the worker for the loop. */
+struct zip_entry;
+struct web_zip_reply {
+	struct zip_entry *entries;
+	size_t count;
+	int64_t thread_id;
 };
 
 struct web_route;
@@ -446,6 +460,38 @@ int64_t web_parse_id(const char *s);
  * NULL when it is not valid UTF-8 or holds NUL/control characters other
  * than tab and newline. malloc'd. */
 char *web_clean_text(const char *s, size_t len);
+
+/* ---- uploads.c ---------------------------------------------------------- */
+
+/* One file of a post as it will be stored. */
+struct web_upload {
+	char *name;
+	char *folder;              /* "" or "a/b" */
+	const char *content_type;  /* NULL: application/octet-stream */
+	const void *bytes;         /* into the form, or map */
+	size_t len;
+	const char *zip_note;      /* a zip kept whole: why */
+	void *map;                 /* an unpacked file, mapped */
+};
+struct web_uploads {
+	struct web_upload *items;
+	size_t count;
+	struct zip_result zip;     /* the unpacked files' temporary files */
+};
+/*
+ * The files of the reply form: the "file" field (file_name and file_type
+ * already cleaned; a zip is unpacked) and every part of the "folder"
+ * field (relative paths).  0, or the HTTP status of a refusal with
+ * *error_r a sentence for the person (malloc'd), nothing kept.
+ */
+int web_uploads_prepare(struct web_req *r, const char *file_name, const char *file_type,
+			struct web_uploads *u, char **error_r);
+/* Add them all to the thread (under message_id, 0 for none); the first
+ * one's id in *first_id_r.  Only the first asks for an upload email. */
+enum gw_result web_uploads_store(struct web_req *r, int64_t thread_id, int64_t message_id,
+				 const struct web_uploads *u, int64_t *first_id_r,
+				 char **error_r);
+void web_uploads_clear(struct web_uploads *u);
 
 /* ---- session.c --------------------------------------------------------- */
 
@@ -616,6 +662,43 @@ void web_sse_cancel(struct web_loop *lp);
 void web_sse_close_all(struct web_loop *lp);
 /* 1 when req is an open event stream (it is then ended and forgotten). */
 int web_sse_forget(struct web_loop *lp, struct evhttp_request *req);
+
+/* ---- page_documents.c, zipstream.c -------------------------------------- */
+
+/* GET /t/ID/documents, /accounts/ID/documents (staff), /documents (clients). */
+void web_handle_documents_thread(struct web_req *r);
+void web_handle_documents_account(struct web_req *r);
+void web_handle_documents_mine(struct web_req *r);
+/* The files of one post, those of a folder together under its name; link
+ * renders one file. */
+void web_render_file_group(struct buf *o, const struct store_attachment *const *files,
+			   size_t n, void (*link)(struct buf *, const struct store_attachment *));
+/* GET /t/ID/documents.zip: on the worker, the list (reply.zip). */
+void web_handle_documents_zip(struct web_req *r);
+/* On the loop: start streaming the zip of a reply that has one. */
+void web_zip_begin(struct web_req *r);
+void web_zip_reply_free(struct web_zip_reply *z);
+/* Once a second: end the streams whose client left. */
+void web_zip_tick(struct web_loop *lp);
+/* 1 when req is a zip being streamed (it is then ended). */
+int web_zip_forget(struct web_loop *lp, struct evhttp_request *req);
+void web_zip_close_all(struct web_loop *lp);
+/* Zips being written now, in the process (tests). */
+int web_zip_streams(void);
+/* actions.c: Content-Disposition: attachment with the name (RFC 6266). */
+char *web_disposition(const char *name);
+
+/* ---- video.c ------------------------------------------------------------ */
+
+/* After a message: a hidden click-to-load player for each address of a
+ * video of YouTube, Vimeo, Loom or Google Drive in its text (at most 4). */
+void web_render_videos(const char *text, struct buf *out);
+/* The hosts of the players in a page, as a bit mask (0: none). */
+unsigned web_video_hosts(const char *html, size_t len);
+/* WEB_CSP with frame-src for exactly those hosts, malloc'd. */
+char *web_video_csp(unsigned mask);
+/* "youtube vimeo": the page's data-frames for the script, malloc'd. */
+char *web_video_keys(unsigned mask);
 
 /* ---- assets.c ---------------------------------------------------------- */
 

@@ -248,6 +248,9 @@ void api_templates_delete(struct api_req *r);
 void api_threads_list(struct api_req *r);
 void api_threads_create(struct api_req *r);
 void api_threads_show(struct api_req *r);
+/* api_documents.c */
+void api_threads_documents(struct api_req *r);
+void api_accounts_documents(struct api_req *r);
 void api_threads_patch(struct api_req *r);
 
 /* api_actions.c */

@@ -572,6 +572,8 @@ json_t *api_json_attachment(const struct store_attachment *a)
 	set(o, "size", json_integer(a->size));
 	set(o, "sha256", json_string(a->sha256));
 	set(o, "created_at", api_json_time(a->created_at));
+	set(o, "folder", api_json_str(a->folder != NULL ? a->folder : ""));
+	set(o, "zip_note", a->zip_note != NULL ? json_string(a->zip_note) : json_null());
 	return o;
 }
 

@@ -35,3 +35,13 @@ gw_add_test(test_api_recipients
 target_compile_definitions(test_api_recipients PRIVATE
   GATEWAYCTL_BIN="$<TARGET_FILE:gatewayctl>")
 add_dependencies(test_api_recipients gatewayctl)
+
+# The documents of a thread and of an account through the API.
+gw_add_test(test_api_documents
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_api_documents.c
+          ${CMAKE_CURRENT_LIST_DIR}/test_api_util.c
+  LIBS gw_api gw_admin gw_store gw_common
+       PkgConfig::JANSSON PkgConfig::LIBEVENT PkgConfig::SQLITE3 Threads::Threads)
+target_compile_definitions(test_api_documents PRIVATE
+  GATEWAYCTL_BIN="$<TARGET_FILE:gatewayctl>")
+add_dependencies(test_api_documents gatewayctl)

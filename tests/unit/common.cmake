@@ -4,3 +4,6 @@ foreach(m buf clock log listen config links path utf8 mail_kind)
 endforeach()
 gw_add_test(test_sleeper SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sleeper.c
   LIBS gw_common Threads::Threads)
+# zip.h: unpacking under limits, folder paths, the zip writer.
+gw_add_test(test_zip SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_zip.c
+  LIBS gw_zip gw_common PkgConfig::LIBARCHIVE)

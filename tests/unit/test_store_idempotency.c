@@ -68,6 +68,10 @@ static void test_store_idempotency_migrates_version_1(void **state)
 	fx_exec(f, "DROP TABLE signin_links");
 	fx_exec(f, "DROP TABLE signin_rate");
 	fx_exec(f, "DROP TABLE sessions");
+	/* the documents migration: folder paths and zip notes of files */
+	fx_exec(f, "DROP INDEX attachments_folder");
+	fx_exec(f, "ALTER TABLE attachments DROP COLUMN folder");
+	fx_exec(f, "ALTER TABLE attachments DROP COLUMN zip_note");
 	fx_exec(f, "PRAGMA user_version = 1");
 	f->s = fx_open(f, 1000);
 	assert_int_equal(store_schema_version(f->s), STORE_SCHEMA_VERSION);

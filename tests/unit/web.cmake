@@ -9,3 +9,13 @@ if(TARGET gw_web)
       TIMEOUT 120)
   endforeach()
 endif()
+# Documents: zips and folders in replies, the Documents pages, the
+# streamed zip of a thread, click-to-load video players.
+if(TARGET gw_web)
+  gw_add_test(test_web_documents
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_web_documents.c ${CMAKE_CURRENT_LIST_DIR}/web_fixture.c
+      ${CMAKE_CURRENT_LIST_DIR}/store_hold.c
+    LIBS gw_web gw_store gw_common PkgConfig::LIBEVENT PkgConfig::SQLITE3 PkgConfig::LIBARCHIVE
+      Threads::Threads
+    TIMEOUT 120)
+endif()

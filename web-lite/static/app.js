@@ -3,7 +3,9 @@
  * works without it; this adds local times, the read beacon (sent only when
  * the page is visible), live updates over server-sent events, a warning
  * before leaving a page with an unsent reply and, for staff, suggestions
- * of colleagues' names after "@" (the server reads mentions either way).
+ * of colleagues' names after "@" (the server reads mentions either way),
+ * and the click-to-load video players (nothing is fetched from a video's
+ * host before the click; without this script the link stays a link).
  */
 (function () {
   'use strict';
@@ -43,8 +45,56 @@
     return window.innerHeight + window.scrollY >= document.body.scrollHeight - 200;
   }
 
+  function playerKey(box) {
+    var msg = box.closest('[id]');
+    return (msg ? msg.id : '') + ' ' + box.getAttribute('data-src');
+  }
+
+  function play(e) {
+    var button = e.currentTarget, box = button.closest('.vplayer');
+    var f = document.createElement('iframe');
+    f.src = box.getAttribute('data-src');
+    f.title = button.textContent;
+    f.setAttribute('allow', 'fullscreen; picture-in-picture; encrypted-media');
+    f.setAttribute('allowfullscreen', '');
+    f.setAttribute('referrerpolicy', 'strict-origin-when-cross-origin');
+    f.setAttribute('sandbox', 'allow-scripts allow-same-origin allow-presentation allow-popups');
+    box.textContent = '';
+    box.appendChild(f);
+    box.classList.add('playing');
+    f.focus();
+  }
+
+  /* Show the play buttons of the players this page may frame (the
+   * server's data-frames, the hosts its Content-Security-Policy allows). */
+  function players(root) {
+    var frames = (document.documentElement.getAttribute('data-frames') || '').split(' ');
+    var list = root.querySelectorAll('.vplayer:not(.ready):not(.playing)');
+    for (var i = 0; i < list.length; i++) {
+      var box = list[i];
+      if (frames.indexOf(box.getAttribute('data-host')) < 0) { continue; }
+      var button = document.createElement('button'), hint = document.createElement('p');
+      button.type = 'button';
+      button.className = 'vplay';
+      button.innerHTML = '<svg viewBox="0 0 24 24" width="28" height="28" aria-hidden="true">' +
+        '<path d="M8 5v14l11-7z"/></svg>';
+      button.appendChild(document.createTextNode(box.getAttribute('data-label')));
+      button.addEventListener('click', play);
+      hint.className = 'vhint';
+      hint.textContent = box.getAttribute('data-hint');
+      box.textContent = '';
+      box.appendChild(button);
+      box.appendChild(hint);
+      box.classList.add('ready');
+    }
+  }
+
   function refresh() {
     var stick = nearBottom();
+    var playing = {};
+    document.querySelectorAll('.vplayer.playing').forEach(function (box) {
+      playing[playerKey(box)] = box;
+    });
     fetch(location.pathname, { credentials: 'same-origin' }).then(function (r) {
       return r.ok ? r.text() : null;
     }).then(function (html) {
@@ -58,6 +108,12 @@
       var fresh = doc.getElementById('markread');
       if (old) { old.remove(); }
       if (fresh) { document.getElementById('timeline').after(document.adoptNode(fresh)); }
+      /* A video being watched keeps playing. */
+      document.querySelectorAll('.vplayer').forEach(function (box) {
+        var old = playing[playerKey(box)];
+        if (old) { box.replaceWith(old); }
+      });
+      players(document);
       localTimes(document);
       markRead();
       if (stick) { window.scrollTo(0, document.body.scrollHeight); }
@@ -76,21 +132,25 @@
     var form = document.getElementById('replyform');
     if (!form) { return; }
     var text = form.querySelector('textarea');
-    var file = form.querySelector('input[type=file]');
+    var files = form.querySelectorAll('input[type=file]');
     var sending = false;
     form.addEventListener('submit', function () { sending = true; });
     window.addEventListener('beforeunload', function (e) {
-      var unsent = (text && text.value.trim() !== '') || (file && file.files.length > 0);
+      var unsent = text && text.value.trim() !== '';
+      files.forEach(function (f) { unsent = unsent || f.files.length > 0; });
       if (!sending && unsent) { e.preventDefault(); e.returnValue = ''; return ''; }
     });
-    if (file) {
+    files.forEach(function (file) {
+      var span = file.parentNode.querySelector('span'), empty = span.textContent;
       file.addEventListener('change', function () {
-        var label = file.parentNode, span = label.querySelector('span');
-        var chosen = file.files.length > 0;
-        label.classList.toggle('chosen', chosen);
-        span.textContent = chosen ? file.files[0].name : 'Attach a file';
+        var n = file.files.length, folder = file.name === 'folder';
+        file.parentNode.classList.toggle('chosen', n > 0);
+        /* A folder's files carry their path: its first part is the folder. */
+        span.textContent = n === 0 ? empty : folder
+          ? (file.files[0].webkitRelativePath || '').split('/')[0] + ' (' + n + ')'
+          : file.files[0].name;
       });
-    }
+    });
     if (text) {
       text.addEventListener('keydown', function (e) {
         if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { form.requestSubmit(); }
@@ -195,6 +255,7 @@
   }
 
   localTimes(document);
+  players(document);
   mentions();
   guardReply();
   markRead();
