@@ -98,6 +98,8 @@ static const struct web_route routes[] = {
 	{ "/fresh", M_POST, GATE_OPEN, h_fresh, NULL, NULL },
 	{ "/", M_GET, GATE_SESSION, h_home, NULL, NULL },
 	{ "/new", M_POST, GATE_POST, h_new_chat, NULL, "post" },
+	{ "/new/pick", M_POST, GATE_POST, web_handle_new_pick, NULL, NULL },
+	{ "/accounts", M_GET, GATE_SESSION, web_handle_accounts, NULL, NULL },
 	{ "/logout", M_POST, GATE_POST, h_logout, NULL, NULL },
 	{ "/t/#", M_GET, GATE_SESSION, h_thread, NULL, "view" },
 	{ "/t/#/events", M_GET, GATE_SESSION, h_events, NULL, NULL },
