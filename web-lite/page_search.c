@@ -193,30 +193,6 @@ void web_staff_list_clear(struct web_staff_list *l)
 
 /* ---- rendering ---- */
 
-/* text with STORE_MARK_ON/OFF as <mark>, everything else escaped. */
-void web_render_marked(struct buf *o, const char *text)
-{
-	int open = 0;
-
-	while (*text != '\0') {
-		size_t n = strcspn(text, STORE_MARK_ON STORE_MARK_OFF);
-
-		buf_html_escape_n(o, text, n);
-		text += n;
-		if (*text == STORE_MARK_ON[0] && !open) {
-			buf_puts(o, "<mark>");
-			open = 1;
-		} else if (*text == STORE_MARK_OFF[0] && open) {
-			buf_puts(o, "</mark>");
-			open = 0;
-		}
-		if (*text != '\0')
-			text++;
-	}
-	if (open)
-		buf_puts(o, "</mark>");
-}
-
 static void check(struct buf *o, const char *name, int on, const char *label)
 {
 	buf_printf(o, "<label class=\"check\"><input type=\"checkbox\" name=\"%s\" value=\"1\"%s> ",
@@ -306,7 +282,7 @@ static void render_row(struct buf *o, const struct store_search_hit *h)
 		      "<span class=\"subject\">",
 		   t->unread_count > 0 ? " unread" : "", (long long)t->id);
 	if (h->subject_marked != NULL)
-		web_render_marked(o, h->subject_marked);
+		buf_html_escape_marked(o, h->subject_marked);
 	else
 		buf_html_escape(o, t->subject);
 	buf_puts(o, "</span>");
@@ -340,7 +316,7 @@ static void render_row(struct buf *o, const struct store_search_hit *h)
 			buf_html_escape(o, _("Internal note"));
 			buf_puts(o, "</span> ");
 		}
-		web_render_marked(o, h->snippet);
+		buf_html_escape_marked(o, h->snippet);
 		buf_puts(o, "</span>");
 	} else if (h->last_line != NULL && h->last_line[0] != '\0') {
 		buf_puts(o, "<span class=\"line3\">");

@@ -546,8 +546,6 @@ void web_staff_list_clear(struct web_staff_list *l);
  * and filter form, and the error if any. */
 void web_staff_list_head(struct web_req *r, struct buf *o, const struct web_staff_list *l);
 void web_staff_list_render(struct buf *o, const struct web_staff_list *l);
-/* text holding STORE_MARK_ON/OFF: escaped, the marks as <mark>. */
-void web_render_marked(struct buf *o, const char *text);
 /* Every account as a checkbox, pf's ticked, the "pick" filter's
  * non-matching ones hidden; "pick_all" ticks all shown. */
 void web_render_account_picker(struct web_req *r, struct buf *o,
