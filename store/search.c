@@ -10,6 +10,7 @@
  * second step is bounded; FTS5's snippet() and highlight() can only run
  * in a statement that matches, hence one small statement per hit.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -91,75 +92,196 @@ static const char SQL_LIST[] =
 	"SELECT t.id, 0, NULL FROM threads t WHERE" SEARCH_WHERE
 	" ORDER BY t.last_message_at DESC, t.id DESC LIMIT ?9 OFFSET ?10";
 
-/* Per thread: the newest matching message (0: none), and which source
- * matched, the message first. */
-static const char SQL_SEARCH[] =
-	"WITH hit (thread_id, message_id, source) AS ("
-	" SELECT m.thread_id, m.id, 1 FROM messages_fts f JOIN messages m ON m.id = f.rowid"
-	"  WHERE messages_fts MATCH ?1"
-	" UNION ALL"
-	" SELECT f.rowid, 0, 2 FROM threads_fts f WHERE threads_fts MATCH ?1"
-	" UNION ALL"
-	" SELECT t.id, 0, 3 FROM accounts_fts f JOIN threads t ON t.account_id = f.rowid"
-	"  WHERE accounts_fts MATCH ?1"
-	" UNION ALL"
-	" SELECT t.id, 0, 4 FROM contacts_fts f JOIN contacts c ON c.id = f.rowid"
-	"  JOIN threads t ON t.account_id = c.account_id WHERE contacts_fts MATCH ?1),"
-	" best (thread_id, message_id, source) AS ("
-	" SELECT thread_id, max(message_id), min(source) FROM hit GROUP BY thread_id)"
-	" SELECT t.id, b.message_id, b.source FROM best b JOIN threads t ON t.id = b.thread_id"
-	" WHERE" SEARCH_WHERE
-	" ORDER BY t.last_message_at DESC, t.id DESC LIMIT ?9 OFFSET ?10";
+/*
+ * With a query, the order is the newest matching message first: a
+ * thread found by one of its messages counts with the newest such
+ * message, one found by its subject, client or contact name with its
+ * newest message (the whole thread is about those words).  Two cursors
+ * give the page: the matching messages newest first (FTS5 walks its
+ * index by rowid, and message ids grow with time), stepped only until
+ * enough threads are found, so that a common word costs no more than a
+ * rare one; and the threads found by subject, account or contact name,
+ * newest activity first.  Their union, sorted, is the page.
+ */
+static const char SQL_MESSAGE_HITS[] =
+	"SELECT m.thread_id, f.rowid FROM messages_fts f JOIN messages m ON m.id = f.rowid"
+	" JOIN threads t ON t.id = m.thread_id"
+	" WHERE messages_fts MATCH ?1 AND" SEARCH_WHERE
+	" ORDER BY f.rowid DESC";
+/*
+ * The threads found by subject, account or contact name, newest activity
+ * first; the key and the source are read for the page only.  Two plans
+ * of the same question: with many subjects matching (a common word),
+ * the threads in activity order, each tested against the three sets
+ * (which SQLite builds once), stop after a page; with few, the sets are
+ * looked up and sorted.  SQL_SUBJECT_COUNT chooses.
+ */
+#define THREAD_HITS_SETS                                                        \
+	" WHERE (t.id IN (SELECT rowid FROM threads_fts WHERE threads_fts MATCH ?1)" \
+	"  OR t.account_id IN (SELECT rowid FROM accounts_fts WHERE accounts_fts MATCH ?1)" \
+	"  OR t.account_id IN (SELECT c.account_id FROM contacts_fts f"              \
+	"   JOIN contacts c ON c.id = f.rowid WHERE contacts_fts MATCH ?1))"         \
+	" AND" SEARCH_WHERE                                                           \
+	" ORDER BY t.last_message_at DESC, t.id DESC LIMIT ?9) x"
+#define THREAD_HITS_COLS                                                        \
+	"SELECT x.id, coalesce((SELECT max(m.id) FROM messages m WHERE m.thread_id = x.id), 0)," \
+	" CASE WHEN x.id IN (SELECT rowid FROM threads_fts WHERE threads_fts MATCH ?1) THEN 2" \
+	"  WHEN x.account_id IN (SELECT rowid FROM accounts_fts WHERE accounts_fts MATCH ?1)" \
+	"  THEN 3 ELSE 4 END"
+static const char SQL_THREAD_HITS_SCAN[] =
+	THREAD_HITS_COLS " FROM (SELECT t.id, t.account_id FROM threads t"
+	" INDEXED BY threads_activity" THREAD_HITS_SETS;
+static const char SQL_THREAD_HITS_SORT[] =
+	THREAD_HITS_COLS " FROM (SELECT t.id, t.account_id FROM threads t" THREAD_HITS_SETS;
+static const char SQL_SUBJECT_COUNT[] =
+	"SELECT count(*) FROM threads_fts WHERE threads_fts MATCH ?1";
+#define SUBJECTS_MANY 500
 
 static const char *const source_names[] = { NULL, "message", "subject", "account", "contact" };
 
 struct pick {
 	int64_t thread_id;
-	int64_t message_id;
+	int64_t message_id;   /* the newest matching message, 0 = none */
+	int64_t key;          /* the order: newest first */
 	int source;
 };
+
+static struct pick *pick_find(struct pick *p, size_t n, int64_t thread_id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i].thread_id == thread_id)
+			return &p[i];
+	return NULL;
+}
+
+static int pick_cmp(const void *a, const void *b)
+{
+	const struct pick *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? 1 : -1;
+	return x->thread_id < y->thread_id ? 1 : x->thread_id > y->thread_id ? -1 : 0;
+}
+
+#define BIND_FILTER(f) (f)->staff_id, (f)->account_id, (f)->assigned != 0,        \
+	(f)->following != 0, (f)->unread != 0, (f)->reminders != 0, (int)(f)->archived
+
+/* The plain list: no query, newest activity first, one statement. */
+static enum gw_result pick_list(struct store *s, const struct store_search_filter *f,
+				int limit, struct pick **picks_r, size_t *n_r, char **error_r)
+{
+	size_t cap = 0;
+	sqlite3_stmt *st = store_db_q(s, SQL_LIST, "siiddddddd", NULL, BIND_FILTER(f), limit,
+				      f->offset > 0 ? f->offset : 0);
+	int rc = st != NULL ? SQLITE_ROW : s->last_rc;
+
+	while (st != NULL && (rc = store_db_step(s, st)) == SQLITE_ROW) {
+		struct pick *p = store_vec_push(picks_r, n_r, &cap, sizeof(**picks_r));
+
+		p->thread_id = store_col_i64(st, 0);
+	}
+	if (st != NULL)
+		sqlite3_reset(st);
+	return rc == SQLITE_DONE ? GW_OK : store_db_fail(s, error_r, "search");
+}
+
+static enum gw_result pick_hits(struct store *s, const struct store_search_filter *f,
+				const char *expr, int limit, struct pick **picks_r, size_t *n_r,
+				char **error_r)
+{
+	size_t cap = 0, want = (size_t)limit + (size_t)(f->offset > 0 ? f->offset : 0);
+	int64_t subjects = 0;
+	sqlite3_stmt *st = store_db_q(s, SQL_MESSAGE_HITS, "siiddddd", expr, BIND_FILTER(f));
+	int rc = st != NULL ? SQLITE_ROW : s->last_rc;
+
+	/* Newest matching messages until `want` threads are known. */
+	while (st != NULL && *n_r < want && (rc = store_db_step(s, st)) == SQLITE_ROW) {
+		int64_t thread_id = store_col_i64(st, 0);
+		struct pick *p;
+
+		if (pick_find(*picks_r, *n_r, thread_id) != NULL)
+			continue;
+		p = store_vec_push(picks_r, n_r, &cap, sizeof(**picks_r));
+		p->thread_id = thread_id;
+		p->message_id = p->key = store_col_i64(st, 1);
+		p->source = 1;
+	}
+	if (st != NULL)
+		sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return store_db_fail(s, error_r, "search");
+	if (store_db_int(s, SQL_SUBJECT_COUNT, &subjects, "s", expr) != SQLITE_ROW)
+		return store_db_fail(s, error_r, "search");
+	st = store_db_q(s, subjects > SUBJECTS_MANY ? SQL_THREAD_HITS_SCAN : SQL_THREAD_HITS_SORT,
+			"siidddddd", expr, BIND_FILTER(f), (int)want);
+	rc = st != NULL ? SQLITE_ROW : s->last_rc;
+	while (st != NULL && (rc = store_db_step(s, st)) == SQLITE_ROW) {
+		int64_t thread_id = store_col_i64(st, 0), key = store_col_i64(st, 1);
+		struct pick *p = pick_find(*picks_r, *n_r, thread_id);
+
+		if (p == NULL) {
+			p = store_vec_push(picks_r, n_r, &cap, sizeof(**picks_r));
+			p->thread_id = thread_id;
+			p->source = (int)store_col_i64(st, 2);
+		}
+		if (key > p->key)
+			p->key = key;
+	}
+	if (st != NULL)
+		sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_db_fail(s, error_r, "search");
+	qsort(*picks_r, *n_r, sizeof(**picks_r), pick_cmp);
+	/* The page: [offset, offset + limit) of the union. */
+	if (f->offset > 0) {
+		size_t skip = (size_t)f->offset < *n_r ? (size_t)f->offset : *n_r;
+
+		memmove(*picks_r, *picks_r + skip, (*n_r - skip) * sizeof(**picks_r));
+		*n_r -= skip;
+	}
+	if (*n_r > (size_t)limit)
+		*n_r = (size_t)limit;
+	return GW_OK;
+}
 
 static enum gw_result pick_page(struct store *s, const struct store_search_filter *f,
 				const char *expr, struct pick **picks_r, size_t *n_r,
 				char **error_r)
 {
-	size_t cap = 0;
 	int limit = f->limit > 0 ? f->limit : 50;
-	sqlite3_stmt *st = store_db_q(s, expr != NULL ? SQL_SEARCH : SQL_LIST, "siiddddddd",
-				      expr, f->staff_id, f->account_id, f->assigned != 0,
-				      f->following != 0, f->unread != 0, f->reminders != 0,
-				      (int)f->archived, limit, f->offset > 0 ? f->offset : 0);
-	int rc = st != NULL ? SQLITE_ROW : s->last_rc;
+	enum gw_result r;
 
 	*picks_r = NULL;
 	*n_r = 0;
-	while (st != NULL && (rc = store_db_step(s, st)) == SQLITE_ROW) {
-		struct pick *p = store_vec_push(picks_r, n_r, &cap, sizeof(**picks_r));
-
-		p->thread_id = store_col_i64(st, 0);
-		p->message_id = store_col_i64(st, 1);
-		p->source = (int)store_col_i64(st, 2);
-	}
-	if (st != NULL)
-		sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	r = expr != NULL ? pick_hits(s, f, expr, limit, picks_r, n_r, error_r)
+			 : pick_list(s, f, limit, picks_r, n_r, error_r);
+	if (r != GW_OK) {
 		free(*picks_r);
 		*picks_r = NULL;
 		*n_r = 0;
-		return store_db_fail(s, error_r, "search");
 	}
-	return GW_OK;
+	return r;
 }
 
 /* ---- reading each hit ---- */
 
-static const char SQL_SNIPPET[] =
-	"SELECT snippet(messages_fts, 0, char(1), char(2), '\xe2\x80\xa6', 16), m.staff_only"
-	" FROM messages_fts f JOIN messages m ON m.id = f.rowid"
-	" WHERE messages_fts MATCH ?1 AND f.rowid = ?2";
-static const char SQL_SUBJECT_MARKED[] =
-	"SELECT highlight(threads_fts, 0, char(1), char(2)) FROM threads_fts"
-	" WHERE threads_fts MATCH ?1 AND rowid = ?2";
+/*
+ * The marked words of a whole page in one statement per index: FTS5
+ * works out a query's matches (a word start may stand for thousands of
+ * words) once per statement, so the page's messages and subjects are
+ * read together, within the range of their ids, the marks computed only
+ * for those asked (?4: a JSON array of ids).
+ */
+static const char SQL_SNIPPETS[] =
+	"SELECT f.rowid, CASE WHEN f.rowid IN (SELECT value FROM json_each(?4)) THEN"
+	"  snippet(messages_fts, 0, char(1), char(2), '\xe2\x80\xa6', 16) END,"
+	" CASE WHEN f.rowid IN (SELECT value FROM json_each(?4)) THEN"
+	"  (SELECT staff_only FROM messages WHERE id = f.rowid) END"
+	" FROM messages_fts f WHERE messages_fts MATCH ?1 AND f.rowid >= ?2 AND f.rowid <= ?3";
+static const char SQL_SUBJECTS_MARKED[] =
+	"SELECT f.rowid, CASE WHEN f.rowid IN (SELECT value FROM json_each(?4)) THEN"
+	"  highlight(threads_fts, 0, char(1), char(2)) END, 0"
+	" FROM threads_fts f WHERE threads_fts MATCH ?1 AND f.rowid >= ?2 AND f.rowid <= ?3";
 static const char SQL_LAST_MESSAGE[] =
 	"SELECT m.author_kind,"
 	" CASE m.author_kind WHEN 'staff' THEN (SELECT name FROM staff WHERE id = m.author_id)"
@@ -191,22 +313,49 @@ static char *first_line(const char *body)
 	return buf_detach(&o);
 }
 
+/* Read the marked text of the ids in ids[] (0 = none) from sql into
+ * text_of[i] (and staff_only_of[i], may be NULL). */
 static enum gw_result read_marked(struct store *s, const char *sql, const char *expr,
-				  int64_t id, char **text_r, int *staff_only_r, char **error_r)
+				  const int64_t *ids, size_t n, char **text_of,
+				  int *staff_only_of, char **error_r)
 {
-	sqlite3_stmt *st = store_db_q(s, sql, "si", expr, id);
-	int rc = st != NULL ? store_db_step(s, st) : s->last_rc;
+	struct buf json = BUF_INIT;
+	int64_t lo = INT64_MAX, hi = 0;
+	sqlite3_stmt *st;
+	int rc;
 
-	if (rc == SQLITE_ROW) {
-		*text_r = store_col_str(st, 0);
-		if (staff_only_r != NULL)
-			*staff_only_r = (int)store_col_i64(st, 1);
-		sqlite3_reset(st);
+	buf_putc(&json, '[');
+	for (size_t i = 0; i < n; i++) {
+		if (ids[i] == 0)
+			continue;
+		buf_printf(&json, "%s%lld", json.len > 1 ? "," : "", (long long)ids[i]);
+		lo = ids[i] < lo ? ids[i] : lo;
+		hi = ids[i] > hi ? ids[i] : hi;
+	}
+	buf_putc(&json, ']');
+	if (hi == 0) {
+		buf_release(&json);
 		return GW_OK;
 	}
-	if (rc == SQLITE_DONE)
-		return GW_OK;
-	return store_db_fail(s, error_r, "search: thread text");
+	st = store_db_q(s, sql, "siis", expr, lo, hi, buf_cstr(&json));
+	rc = st != NULL ? SQLITE_ROW : s->last_rc;
+	while (st != NULL && (rc = store_db_step(s, st)) == SQLITE_ROW) {
+		int64_t id = store_col_i64(st, 0);
+
+		if (sqlite3_column_type(st, 1) == SQLITE_NULL)
+			continue;  /* in the range, not on the page */
+		for (size_t i = 0; i < n; i++) {
+			if (ids[i] != id || text_of[i] != NULL)
+				continue;
+			text_of[i] = store_col_str(st, 1);
+			if (staff_only_of != NULL)
+				staff_only_of[i] = (int)store_col_i64(st, 2);
+		}
+	}
+	if (st != NULL)
+		sqlite3_reset(st);
+	buf_release(&json);
+	return rc == SQLITE_DONE ? GW_OK : store_db_fail(s, error_r, "search: marked text");
 }
 
 static enum gw_result read_last(struct store *s, struct store_search_hit *h, char **error_r)
@@ -242,16 +391,40 @@ static enum gw_result read_hit(struct store *s, const struct store_search_filter
 
 	if (r == GW_OK)
 		r = read_last(s, h, error_r);
-	if (expr == NULL || r != GW_OK)
-		return r;
-	h->matched = source_names[p->source >= 1 && p->source <= 4 ? p->source : 1];
-	r = read_marked(s, SQL_SUBJECT_MARKED, expr, p->thread_id, &h->subject_marked, NULL,
-			error_r);
-	if (r == GW_OK && p->message_id != 0) {
+	if (expr != NULL && r == GW_OK) {
+		h->matched = source_names[p->source >= 1 && p->source <= 4 ? p->source : 1];
 		h->snippet_message_id = p->message_id;
-		r = read_marked(s, SQL_SNIPPET, expr, p->message_id, &h->snippet,
-				&h->snippet_staff_only, error_r);
 	}
+	return r;
+}
+
+/* The marks of the page's subjects and snippets (see SQL_SNIPPETS). */
+static enum gw_result read_marks(struct store *s, const char *expr, struct pick *picks,
+				 struct store_search_list *list, char **error_r)
+{
+	size_t n = list->count;
+	int64_t *ids = xcalloc(n + 1, sizeof(*ids));
+	char **text = xcalloc(n + 1, sizeof(*text));
+	int *staff_only = xcalloc(n + 1, sizeof(*staff_only));
+	enum gw_result r;
+
+	for (size_t i = 0; i < n; i++)
+		ids[i] = picks[i].thread_id;
+	r = read_marked(s, SQL_SUBJECTS_MARKED, expr, ids, n, text, NULL, error_r);
+	for (size_t i = 0; i < n; i++) {
+		list->items[i].subject_marked = text[i];
+		text[i] = NULL;
+		ids[i] = picks[i].message_id;
+	}
+	if (r == GW_OK)
+		r = read_marked(s, SQL_SNIPPETS, expr, ids, n, text, staff_only, error_r);
+	for (size_t i = 0; i < n; i++) {
+		list->items[i].snippet = text[i];
+		list->items[i].snippet_staff_only = staff_only[i];
+	}
+	free(ids);
+	free(text);
+	free(staff_only);
 	return r;
 }
 
@@ -315,6 +488,8 @@ enum gw_result store_search(struct store *s, const struct store_search_filter *f
 		r = read_hit(s, f, expr, &picks[i], &list->items[i], error_r);
 		list->count = i + 1;
 	}
+	if (r == GW_OK && expr != NULL && n > 0)
+		r = read_marks(s, expr, picks, list, error_r);
 out:
 	free(picks);
 	free(expr);

@@ -33,7 +33,8 @@
 
 /* Around each matched word in subject_marked and snippet: bytes that
  * no stored text holds (the store refuses control characters), for the
- * renderer to turn into its own markup after escaping the rest. */
+ * renderer to turn into its own markup after escaping the rest
+ * (buf_html_escape_marked() and buf_unmarked() in common/buf.h). */
 #define STORE_MARK_ON "\x01"
 #define STORE_MARK_OFF "\x02"
 
