@@ -33,6 +33,7 @@ struct staff_query {
 	int64_t account;
 	int mine, following, unread, reminders;
 	enum store_archived_filter show;
+	int show_given;            /* ?show= was in the address */
 	int page;                  /* 0-based */
 };
 
@@ -69,6 +70,7 @@ static int query_parse(struct web_req *r, struct staff_query *sq, const char **b
 	/* A search looks in archived chats too unless told otherwise. */
 	sq->show = sq->q != NULL ? STORE_ARCHIVED_ANY : STORE_ARCHIVED_NO;
 	if ((v = web_form_get(&sq->qf, "show")) != NULL && *v != '\0') {
+		sq->show_given = 1;
 		if (strcmp(v, "open") == 0)
 			sq->show = STORE_ARCHIVED_NO;
 		else if (strcmp(v, "archived") == 0)
@@ -257,7 +259,9 @@ void web_staff_list_head(struct web_req *r, struct buf *o, const struct web_staf
 	check(o, "following", sq->following, _("Following"));
 	check(o, "unread", sq->unread, _("Unread"));
 	check(o, "reminders", sq->reminders, _("Reminders on"));
-	buf_printf(o, "<input type=\"hidden\" name=\"show\" value=\"%s\">", show);
+	/* A tab chosen stays chosen; otherwise a search looks everywhere. */
+	if (sq->show_given)
+		buf_printf(o, "<input type=\"hidden\" name=\"show\" value=\"%s\">", show);
 	if (sq->q != NULL || sq->account != 0 || sq->mine || sq->following || sq->unread ||
 	    sq->reminders) {
 		buf_puts(o, "<a class=\"clear\" href=\"/\">");
