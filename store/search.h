@@ -78,7 +78,9 @@ struct store_search_list {
 };
 
 /*
- * The threads that match, newest activity first.  assigned, following
+ * The threads that match.  Without a query, newest activity first; with
+ * one, the newest matching message first (a thread found by its subject,
+ * account or contact name counts with its newest message).  assigned, following
  * and unread need a staff member (GW_INVALID naming the filter
  * otherwise); a query over STORE_SEARCH_QUERY_MAX bytes or not UTF-8 is
  * GW_INVALID ("query: ...").  A query without any word (blank, or only

@@ -154,4 +154,21 @@ TICKS1=$(cpu_ticks)
 NREQ=$(awk '/requests:/ { n += $2 } END { print n + 0 }' "$T/http.out")
 awk -v t="$((TICKS1 - TICKS0))" -v hz="$(getconf CLK_TCK)" -v n="$NREQ" 'BEGIN {
 	if (n > 0) printf "gatewayd CPU: %.2f ms per request (mean of %d)\n", t * 1000 / hz / n, n }'
-echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
+LOAD="$(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
+echo "load average: $LOAD"
+
+# RESULT lines for bench/run.sh: the p99s against the target of 20 ms.
+store_p99=$(sed -n 's/^ALL .* p99 \([0-9.]*\) ms max .*(wall).*/\1/p' "$T/store.out")
+store_p50=$(sed -n 's/^ALL .*: p50 \([0-9.]*\) ms p99.*(wall).*/\1/p' "$T/store.out")
+cpu_p99=$(sed -n 's/.*; p50 [0-9.]* ms p99 \([0-9.]*\) ms (cpu).*/\1/p' "$T/store.out")
+bench_result search "store_search(), $MESSAGES messages, p99" "$store_p99" - - ms - \
+	"< 20" "$(bench_verdict "$store_p99" "<" 20)" "$ROUNDS" \
+	"p50 $store_p50 ms; CPU p99 $cpu_p99 ms; load $LOAD"
+for via in api web; do
+	line=$(grep "^$via " "$T/http.out" || true)
+	[ -n "$line" ] || continue
+	p50=$(echo "$line" | sed -n 's/.* p50 \([0-9.]*\) ms.*/\1/p')
+	p99=$(echo "$line" | sed -n 's/.* p99 \([0-9.]*\) ms.*/\1/p')
+	bench_result search "GET over HTTP ($via), $MESSAGES messages, p99" "$p99" - - ms - \
+		"< 20" "$(bench_verdict "$p99" "<" 20)" "$ROUNDS" "p50 $p50 ms; load $LOAD"
+done

@@ -240,7 +240,8 @@ static const struct ctl_cmd commands[] = {
 	{ "search", NULL, "QUERY... [--staff ID] [--account ID] [--archived open|archived|all]"
 	  " [--assigned] [--following] [--unread] [--reminders] [--limit N]",
 	  "Find chats whose messages (internal notes too), subject, client account\n"
-	  "name or contact name hold every word of QUERY, newest activity first.\n"
+	  "name or contact name hold every word of QUERY, the newest matching\n"
+	  "message first.\n"
 	  "The words are text: quotes, *, -, NEAR, AND, parentheses and colons\n"
 	  "are searched for as they are.  Each word also finds longer words it\n"
 	  "starts (\"invoice\" finds \"invoices\"); case and accents do not count.\n"

@@ -176,6 +176,31 @@ static void test_web_search_filters(void **state)
 	free(owner);
 }
 
+/* A search looks in archived chats too, unless a tab was chosen. */
+static void test_web_search_archived_found(void **state)
+{
+	struct wfx *f = *state;
+	char *owner = wfx_login(f, LINK_STAFF, f->owner);
+	char *err = NULL;
+	struct wresp r;
+
+	WFX_CHECK(store_thread_archive(f->s, f->tb, 0, &err), err);
+	r = get(f, owner, "/?q=birch");
+	assert_true(shows_thread(&r, f->tb));
+	assert_non_null(strstr(r.body, "Archived \xc2\xb7"));
+	/* the "All" tab is the one shown */
+	assert_non_null(strstr(r.body, "show=all\" aria-current=\"page\""));
+	wresp_clear(&r);
+	r = get(f, owner, "/?q=birch&show=open");
+	assert_false(shows_thread(&r, f->tb));
+	assert_non_null(strstr(r.body, "name=\"show\" value=\"open\""));
+	wresp_clear(&r);
+	r = get(f, owner, "/");
+	assert_false(shows_thread(&r, f->tb));
+	wresp_clear(&r);
+	free(owner);
+}
+
 static void test_web_search_rows_show_last_message(void **state)
 {
 	struct wfx *f = *state;
@@ -334,6 +359,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_web_search_member_sees_only_assigned,
 						wfx_setup, wfx_teardown),
 		cmocka_unit_test_setup_teardown(test_web_search_filters, wfx_setup, wfx_teardown),
+		cmocka_unit_test_setup_teardown(test_web_search_archived_found, wfx_setup,
+						wfx_teardown),
 		cmocka_unit_test_setup_teardown(test_web_search_rows_show_last_message, wfx_setup,
 						wfx_teardown),
 		cmocka_unit_test_setup_teardown(test_web_search_not_for_clients, wfx_setup,
