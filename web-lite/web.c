@@ -129,7 +129,9 @@ static const struct web_route routes[] = {
 
 /* The routes whose POST may bring a body up to max_body (files); all
  * others take WEB_ANON_BODY.  Checked before the body is read. */
-static const char *const upload_routes[] = { "/new", "/t/#/reply" };
+/* /new/pick takes the new-chat form as /new does (files and all) to
+ * show it again narrowed. */
+static const char *const upload_routes[] = { "/new", "/new/pick", "/t/#/reply" };
 
 static int route_match(const char *pattern, const char *path, int64_t *id,
 		       const char **seg);
