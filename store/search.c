@@ -231,6 +231,8 @@ static enum gw_result pick_hits(struct store *s, const struct store_search_filte
 		sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return store_db_fail(s, error_r, "search");
+	if (*n_r == 0)
+		return GW_OK;
 	qsort(*picks_r, *n_r, sizeof(**picks_r), pick_cmp);
 	/* The page: [offset, offset + limit) of the union. */
 	if (f->offset > 0) {

@@ -217,6 +217,7 @@ static void test_store_search_member_sees_only_assigned(void **state)
 	}
 	free(err);
 	free(err2);
+	err = NULL;
 	/* the plain list follows the same rule */
 	sf.account_id = 0;
 	CHECK_OK(store_search(f->s, &sf, &l, &err), err);
