@@ -51,7 +51,7 @@ static void test_store_search_expr_quotes_every_word(void **state)
 	}
 }
 
-/* ---- helpers ---- */
+/* ---- searching from the tests ---- */
 
 static struct store_search_list search(struct fx *f, int64_t staff, const char *q)
 {
