@@ -173,6 +173,18 @@ static void test_web_search_filters(void **state)
 	assert_int_equal(r.status, 400);
 	assert_non_null(strstr(r.body, "&quot;show&quot;"));
 	wresp_clear(&r);
+	/* a query too long: said on the page, nothing searched */
+	{
+		char longq[300] = "/?q=";
+
+		memset(longq + 4, 'a', 250);
+		longq[254] = '\0';
+		r = get(f, owner, longq);
+		assert_int_equal(r.status, 400);
+		assert_non_null(strstr(r.body, "role=\"alert\">Nothing was searched: query:"));
+		assert_non_null(strstr(r.body, "role=\"search\""));
+		wresp_clear(&r);
+	}
 	free(owner);
 }
 
