@@ -20,6 +20,8 @@
 #                            body, descriptor and header-trickle attacks
 #                 privacy    person export and erase on a large installation
 #                            (no peer: time and memory reported)
+#                 search     the staff's search over 10^5 messages, through
+#                            the store and HTTP (no peer: p50/p99 reported)
 #   --quick     smaller sizes and 3 runs of each instead of 5 (finishes in
 #               under two minutes on two cores; the figures are indicative)
 #   --md FILE   also write the table as Markdown to FILE (docs/performance.md)
@@ -41,7 +43,7 @@ set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/bench/lib.sh"
-ALL="outbound inbound postfix lmtp web lock reminders store attack privacy"
+ALL="outbound inbound postfix lmtp web lock reminders store attack privacy search"
 QUICK=0
 MD=""
 RESULTS=""
@@ -78,7 +80,7 @@ prepare() {
 		cmake -S "$top" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DGW_BENCH=ON >/dev/null
 	fi
 	cmake --build "$BUILD" -j "$(nproc)" --target gatewayd gatewayctl gatewayd-pipe \
-		relay_tool test_postfix_pipe_seed bench_reminders bench_store \
+		relay_tool test_postfix_pipe_seed bench_reminders bench_store bench_search \
 		>"$BUILD/bench-build.log" 2>&1 ||
 		{ tail -n 30 "$BUILD/bench-build.log" >&2; echo "bench: build failed" >&2; exit 1; }
 
@@ -139,6 +141,9 @@ run_one() {
 	privacy)
 		if [ "$QUICK" = 1 ]; then set -- -m 20000 -f 4 -s 2; else set -- -m 200000 -f 20 -s 5; fi
 		sh "$top/bench/privacy/run.sh" -b "$BUILD" "$@" ;;
+	search)
+		if [ "$QUICK" = 1 ]; then set -- -n 20000 -r 10; else set -- -n 100000 -r 30; fi
+		sh "$top/bench/search/run.sh" -b "$BUILD" "$@" ;;
 	esac
 }
 

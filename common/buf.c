@@ -217,3 +217,38 @@ void buf_html_escape_n(struct buf *b, const char *s, size_t n)
 	}
 	buf_append(b, run, (size_t)(s - run));
 }
+
+void buf_html_escape_marked(struct buf *b, const char *s)
+{
+	int open = 0;
+
+	while (*s != '\0') {
+		size_t n = strcspn(s, "\x01\x02");
+
+		buf_html_escape_n(b, s, n);
+		s += n;
+		if (*s == '\x01' && !open) {
+			buf_puts(b, "<mark>");
+			open = 1;
+		} else if (*s == '\x02' && open) {
+			buf_puts(b, "</mark>");
+			open = 0;
+		}
+		if (*s != '\0')
+			s++;
+	}
+	if (open)
+		buf_puts(b, "</mark>");
+}
+
+void buf_unmarked(struct buf *b, const char *s)
+{
+	while (*s != '\0') {
+		size_t n = strcspn(s, "\x01\x02");
+
+		buf_append(b, s, n);
+		s += n;
+		if (*s != '\0')
+			s++;
+	}
+}

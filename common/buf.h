@@ -38,6 +38,14 @@ void buf_release(struct buf *b);
 void buf_html_escape(struct buf *b, const char *s);
 /* The same for the n bytes at s (no NUL among them). */
 void buf_html_escape_n(struct buf *b, const char *s, size_t n);
+/*
+ * s escaped, with each span from a byte 0x01 to a byte 0x02 in <mark>
+ * (the marks of search results, store/search.h): the only markup added;
+ * a mark left open is closed, a stray one dropped.
+ */
+void buf_html_escape_marked(struct buf *b, const char *s);
+/* s without those marks. */
+void buf_unmarked(struct buf *b, const char *s);
 
 /* Helpers that abort on allocation failure. */
 void *xmalloc(size_t n);

@@ -103,8 +103,6 @@ static const char SQL_STAFF_UNASSIGN[] =
 	"DELETE FROM staff_accounts WHERE staff_id = ?1 AND account_id = ?2";
 static const char SQL_STAFF_ROLE_OF[] =
 	"SELECT role IN ('owner', 'admin') FROM staff WHERE id = ?1";
-static const char SQL_STAFF_ASSIGNED_TO[] =
-	"SELECT 1 FROM staff_accounts WHERE staff_id = ?1 AND account_id = ?2";
 
 static void staff_from_row(sqlite3_stmt *st, struct store_staff *p)
 {
@@ -273,26 +271,23 @@ enum gw_result store_staff_assign(struct store *s, int64_t staff_id, int64_t acc
 	return store_tx_end(s, r, error_r);
 }
 
+/* 1 when staff ?1 sees account ?2; no row when there is no such staff. */
+static const char SQL_STAFF_SEES[] =
+	"SELECT " STORE_SQL_STAFF_SEES("?1", "?2") " FROM staff WHERE id = ?1";
+
 enum gw_result store_staff_sees_account(struct store *s, int64_t staff_id, int64_t account_id,
 					char **error_r)
 {
-	int64_t all;
-	int rc = store_db_int(s, SQL_STAFF_ROLE_OF, &all, "i", staff_id);
+	int64_t sees;
+	int rc = store_db_int(s, SQL_STAFF_SEES, &sees, "ii", staff_id, account_id);
 	if (rc == SQLITE_DONE)
 		return store_fail(error_r, GW_NOTFOUND, "staff %lld: no such id", (long long)staff_id);
 	if (rc != SQLITE_ROW)
 		return store_db_fail(s, error_r, "staff %lld", (long long)staff_id);
-	if (all)
+	if (sees)
 		return GW_OK;
-	int64_t one;
-	rc = store_db_int(s, SQL_STAFF_ASSIGNED_TO, &one, "ii", staff_id, account_id);
-	if (rc == SQLITE_ROW)
-		return GW_OK;
-	if (rc == SQLITE_DONE)
-		return store_fail(error_r, GW_NOTFOUND,
-				  "account %lld: not assigned to staff %lld", (long long)account_id,
-				  (long long)staff_id);
-	return store_db_fail(s, error_r, "staff %lld", (long long)staff_id);
+	return store_fail(error_r, GW_NOTFOUND, "account %lld: not assigned to staff %lld",
+			  (long long)account_id, (long long)staff_id);
 }
 
 /* ---- accounts ---- */
@@ -305,8 +300,7 @@ static const char SQL_ACCOUNT_BY_NAME[] =
 	"SELECT id, name, created_at FROM accounts WHERE name = ?1";
 static const char SQL_ACCOUNT_LIST[] =
 	"SELECT id, name, created_at FROM accounts WHERE ?1 = 0"
-	" OR EXISTS (SELECT 1 FROM staff WHERE id = ?1 AND role IN ('owner', 'admin'))"
-	" OR id IN (SELECT account_id FROM staff_accounts WHERE staff_id = ?1)"
+	" OR " STORE_SQL_STAFF_SEES("?1", "accounts.id")
 	" ORDER BY name, id";
 
 static void account_from_row(sqlite3_stmt *st, struct store_account *a)

@@ -500,6 +500,10 @@ enum gw_result store_person_erase(struct store *s, int64_t contact_id,
 	r = store_tx_begin(s, 1, error_r);
 	if (r == GW_OK) {
 		r = erase_contact(s, contact_id, e, error_r);
+		/* The search indexes drop the erased words in the same
+		 * transaction, their freed cells zeroed like the rows'. */
+		if (r == GW_OK)
+			r = store_search_purge_step(s, NULL, error_r);
 		r = store_tx_end(s, r, error_r);
 	}
 	secure_delete(s, 0);

@@ -315,6 +315,10 @@ enum gw_result store_retention_step(struct store *s, const struct store_retentio
 	if (r == GW_OK && !did)
 		r = rows_step(s, SQL_DEL_OLD_SIGNIN_RATE, NULL, now - STORE_SIGNIN_WINDOW, now,
 			      batch, &res->sessions, res, &did, error_r);
+	/* Deleted rows' words leave the search indexes once the rows are
+	 * gone (store/search.h). */
+	if (r == GW_OK && !did)
+		r = store_search_purge_step(s, &did, error_r);
 	if ((r = store_tx_end(s, r, error_r)) != GW_OK)
 		return r;
 	if (did) {

@@ -558,6 +558,48 @@ static const char MIGRATION_13[] =
 	" CHECK (zip_note IN ('encrypted', 'damaged', 'empty'));"
 	"CREATE INDEX attachments_folder ON attachments (thread_id, folder, file_name);";
 
+/*
+ * Migration 14: staff search.  Four FTS5 indexes over the text staff look for:
+ * message bodies, thread subjects, account names and contact names.
+ * Each is external-content (the text stays in its own table, the index
+ * holds only terms) and kept in step by triggers, so every path that
+ * writes, rewrites (person erase) or deletes (retention) those rows
+ * updates the index in the same transaction; store/search.c merges the
+ * index after an erase or a retention run so that no old term stays in
+ * its pages.  search_purge holds one row while deleted terms may still
+ * sit in the index.  threads_activity serves the staff's lists, newest
+ * first.  A later migration that rebuilds one of the four tables must
+ * create its triggers again.
+ */
+#define SEARCH_FTS(name, col, table)                                              \
+	"CREATE VIRTUAL TABLE " name " USING fts5 (" col ", content='" table "',"   \
+	" content_rowid='id', tokenize='unicode61 remove_diacritics 2',"            \
+	" prefix='2 3');"                                                           \
+	"CREATE TRIGGER " name "_ai AFTER INSERT ON " table " BEGIN"                \
+	" INSERT INTO " name " (rowid, " col ") VALUES (new.id, new." col ");"      \
+	" END;"                                                                     \
+	"CREATE TRIGGER " name "_ad AFTER DELETE ON " table " BEGIN"                \
+	" INSERT INTO " name " (" name ", rowid, " col ")"                          \
+	"  VALUES ('delete', old.id, old." col ");"                                 \
+	" INSERT OR IGNORE INTO search_purge (id) VALUES (1);"                      \
+	" END;"                                                                     \
+	"CREATE TRIGGER " name "_au AFTER UPDATE OF " col " ON " table             \
+	" WHEN old." col " IS NOT new." col " BEGIN"                                \
+	" INSERT INTO " name " (" name ", rowid, " col ")"                          \
+	"  VALUES ('delete', old.id, old." col ");"                                 \
+	" INSERT INTO " name " (rowid, " col ") VALUES (new.id, new." col ");"      \
+	" INSERT OR IGNORE INTO search_purge (id) VALUES (1);"                      \
+	" END;"                                                                     \
+	"INSERT INTO " name " (" name ") VALUES ('rebuild');"
+
+static const char MIGRATION_14[] =
+	"CREATE TABLE search_purge (id INTEGER PRIMARY KEY CHECK (id = 1));"
+	SEARCH_FTS("messages_fts", "body", "messages")
+	SEARCH_FTS("threads_fts", "subject", "threads")
+	SEARCH_FTS("accounts_fts", "name", "accounts")
+	SEARCH_FTS("contacts_fts", "name", "contacts")
+	"CREATE INDEX threads_activity ON threads (last_message_at, id);";
+
 static const char *const migrations[] = {
 	MIGRATION_1,
 	MIGRATION_2,
@@ -572,6 +614,7 @@ static const char *const migrations[] = {
 	MIGRATION_11,
 	MIGRATION_12,
 	MIGRATION_13,
+	MIGRATION_14,
 };
 
 _Static_assert(GW_ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION,

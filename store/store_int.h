@@ -144,6 +144,20 @@ enum store_kind store_kind_from_col(sqlite3_stmt *st, int i);
  * GW_NOTFOUND if not or if staff_id does not exist. */
 enum gw_result store_staff_sees_account(struct store *s, int64_t staff_id,
 					int64_t account_id, char **error_r);
+/*
+ * The one rule of which accounts a staff member sees, as an SQL
+ * condition for the lists that cannot ask store_staff_sees_account() row
+ * by row (search.c): true when the staff member whose id is the SQL
+ * expression STAFF sees the account whose id is the expression ACCOUNT.
+ * Owners and admins see every account, members those assigned to them.
+ * store_staff_sees_account(), the account list and the thread list use
+ * it too: a change of the rule is made here only.
+ */
+#define STORE_SQL_STAFF_SEES(staff, account)                                  \
+	"(EXISTS (SELECT 1 FROM staff sv WHERE sv.id = " staff                \
+	" AND sv.role IN ('owner', 'admin'))"                                 \
+	" OR " account " IN (SELECT sa.account_id FROM staff_accounts sa"     \
+	" WHERE sa.staff_id = " staff "))"
 enum gw_result store_firm_name_get(struct store *s, char **name_r, char **error_r);
 /* Every column of struct store_contact, in the order contact_from_row
  * (people.c) reads them. */
@@ -250,6 +264,11 @@ enum gw_result store_follow_add(struct store *s, int64_t thread_id, int64_t staf
 /* The contact wrote in person (a chat message, an email reply): clear the
  * away state their automatic reply set, inside the caller's transaction. */
 enum gw_result store_contact_back(struct store *s, int64_t contact_id, char **error_r);
+
+/* ---- search.c ---- */
+
+/* store_search_purge() inside the caller's write transaction. */
+enum gw_result store_search_purge_step(struct store *s, int *purged_r, char **error_r);
 
 /* ---- reminders.c ---- */
 

@@ -115,25 +115,11 @@ static void staff_new_form(struct web_req *r, struct buf *o, const struct web_fo
 	    accounts.count == 0)
 		goto out;
 	(void)store_template_list(r->store, &templates, NULL);
-	buf_printf(o, "<details class=\"card newchat\"%s><summary>New chat</summary>"
+	buf_printf(o, "<details class=\"card newchat\" id=\"newchat\"%s><summary>New chat</summary>"
 		      "<form method=\"post\" action=\"/new?csrf=" WEB_CSRF_MARK "\">",
 		   pf != NULL ? " open" : "");
 	web_render_csrf(r, o);
-	buf_puts(o, "<fieldset><legend>To one or several clients</legend>"
-		    "<div class=\"accounts\">");
-	for (size_t i = 0; i < accounts.count; i++) {
-		int checked = 0;
-
-		for (size_t k = 0; pf != NULL && k < pf->count; k++)
-			checked |= strcmp(pf->fields[k].name, "account") == 0 &&
-				   web_parse_id(pf->fields[k].value) == accounts.items[i].id;
-		buf_printf(o, "<label class=\"check\"><input type=\"checkbox\" name=\"account\" "
-			      "value=\"%lld\"%s> ", (long long)accounts.items[i].id,
-			   checked ? " checked" : "");
-		buf_html_escape(o, accounts.items[i].name);
-		buf_puts(o, "</label>");
-	}
-	buf_puts(o, "</div></fieldset>");
+	web_render_account_picker(r, o, &accounts, pf);
 	if (templates.count > 0) {
 		const char *sel = pf != NULL ? web_form_get(pf, "template") : NULL;
 
@@ -228,6 +214,7 @@ static void send_home(struct web_req *r, int code, const char *error,
 {
 	struct store_thread_filter f;
 	struct store_thread_list list = { NULL, 0 };
+	struct web_staff_list sl;
 	struct buf main = BUF_INIT;
 	enum gw_result res;
 	char *err = NULL;
@@ -244,33 +231,40 @@ static void send_home(struct web_req *r, int code, const char *error,
 		buf_release(&main);
 		return;
 	}
-	memset(&f, 0, sizeof(f));
-	if (staff)
-		f.staff_id = r->sess.id;
-	else
+	if (staff) {
+		/* Staff: the search and filters of page_search.c. */
+		if (web_staff_list_load(r, &sl) < 0)
+			return;
+		if (code == 200)
+			code = sl.code;
+	} else {
+		memset(&f, 0, sizeof(f));
 		f.contact_id = r->sess.id;
-	f.reader_kind = r->sess.kind;
-	f.reader_id = r->sess.id;
-	f.archived = archived ? STORE_ARCHIVED_ONLY : STORE_ARCHIVED_NO;
-	f.order = staff ? STORE_ORDER_ACTIVITY : STORE_ORDER_TODO;
-	f.limit = 500;
-	res = store_thread_list(r->store, &f, &list, &err);
-	if (res != GW_OK) {
-		web_send_store_error(r, res, err);
-		free(err);
-		return;
+		f.reader_kind = r->sess.kind;
+		f.reader_id = r->sess.id;
+		f.archived = archived ? STORE_ARCHIVED_ONLY : STORE_ARCHIVED_NO;
+		f.order = STORE_ORDER_TODO;
+		f.limit = 500;
+		res = store_thread_list(r->store, &f, &list, &err);
+		if (res != GW_OK) {
+			web_send_store_error(r, res, err);
+			free(err);
+			return;
+		}
 	}
 	buf_printf(&main, "<div class=\"homehead\"><h1>%s</h1>",
 		   staff ? "Client chats" : "Your chats");
-	render_tabs(&main, archived);
 	if (staff && r->sess.role == STORE_ROLE_OWNER)
 		buf_puts(&main, "<a class=\"auditlink\" href=\"/audit\">Audit log</a>");
-	if (!staff) {
+	if (staff) {
+		web_staff_list_head(r, &main, &sl);
+	} else {
 		buf_puts(&main, "<a class=\"auditlink\" href=\"/documents\">");
 		buf_html_escape(&main, _("Your documents"));
 		buf_puts(&main, "</a>");
+		render_tabs(&main, archived);
+		buf_puts(&main, "</div>");
 	}
-	buf_puts(&main, "</div>");
 	render_error(&main, error);
 	if (staff)
 		web_render_bouncing_notice(r, &main);
@@ -280,10 +274,15 @@ static void send_home(struct web_req *r, int code, const char *error,
 		staff_new_form(r, &main, pf);
 	else if (client_may_create(r))
 		client_new_form(r, &main, pf);
-	render_list(&main, &list, staff);
+	if (staff)
+		web_staff_list_render(&main, &sl);
+	else
+		render_list(&main, &list, staff);
 	web_send_page(r, code, staff ? "Client chats" : "Your chats", &main);
 	buf_release(&main);
 	store_thread_list_free(&list);
+	if (staff)
+		web_staff_list_clear(&sl);
 }
 
 void web_handle_home(struct web_req *r)
@@ -463,6 +462,17 @@ void web_handle_new_chat(struct web_req *r)
 		new_by_staff(r);
 	else
 		new_by_contact(r);
+}
+
+/* POST /new/pick: the picker's filter step without JavaScript; the
+ * new-chat form again, narrowed, with everything typed.  No chat. */
+void web_handle_new_pick(struct web_req *r)
+{
+	if (r->sess.kind != STORE_STAFF) {
+		web_send_error(r, 404, NULL);
+		return;
+	}
+	send_home(r, 200, NULL, &r->form);
 }
 
 /* ---- POST /me/emails ------------------------------------------------------ */

@@ -98,6 +98,8 @@ static const struct web_route routes[] = {
 	{ "/fresh", M_POST, GATE_OPEN, h_fresh, NULL, NULL },
 	{ "/", M_GET, GATE_SESSION, h_home, NULL, NULL },
 	{ "/new", M_POST, GATE_POST, h_new_chat, NULL, "post" },
+	{ "/new/pick", M_POST, GATE_POST, web_handle_new_pick, NULL, NULL },
+	{ "/accounts", M_GET, GATE_SESSION, web_handle_accounts, NULL, NULL },
 	{ "/logout", M_POST, GATE_POST, h_logout, NULL, NULL },
 	{ "/t/#", M_GET, GATE_SESSION, h_thread, NULL, "view" },
 	{ "/t/#/events", M_GET, GATE_SESSION, h_events, NULL, NULL },
@@ -132,7 +134,9 @@ static const struct web_route routes[] = {
 
 /* The routes whose POST may bring a body up to max_body (files); all
  * others take WEB_ANON_BODY.  Checked before the body is read. */
-static const char *const upload_routes[] = { "/new", "/t/#/reply" };
+/* /new/pick takes the new-chat form as /new does (files and all) to
+ * show it again narrowed. */
+static const char *const upload_routes[] = { "/new", "/new/pick", "/t/#/reply" };
 
 static int route_match(const char *pattern, const char *path, int64_t *id,
 		       const char **seg);

@@ -28,6 +28,7 @@
 
 #include "buf.h"
 #include "pool.h"
+#include "search.h"
 #include "store.h"
 #include "web.h"
 #include "zip.h"
@@ -272,7 +273,8 @@ struct web_form {
 	struct web_field *fields;
 	size_t count;
 };
-#define WEB_FORM_MAX_FIELDS 256
+/* A bulk new chat ticks one field per account: room for a firm's thousands. */
+#define WEB_FORM_MAX_FIELDS 4096
 
 /* A reply as a handler leaves it, for the loop to send. */
 struct web_reply {
@@ -570,6 +572,33 @@ void web_page_cache_put(struct web *web, int64_t thread_id, enum store_kind kind
 void web_page_cache_clear(struct web *web);
 
 /* ---- pages ------------------------------------------------------------- */
+
+/* page_search.c: the staff's search and filtered list of the home page,
+ * GET /accounts and the new-chat form's account picker. */
+struct web_staff_list {
+	void *query;                     /* the parsed query string */
+	struct store_search_list hits;
+	size_t shown;                    /* rows of hits on this page */
+	int more;                        /* a next page */
+	struct store_account_list accounts; /* for the client filter */
+	int code;                        /* 200, or 400 with error */
+	char *error;                     /* a refused filter, said for people */
+};
+/* Read the query string and search.  -1: a reply was sent (404 for an
+ * account not seen, as for one that does not exist); 0: render. */
+int web_staff_list_load(struct web_req *r, struct web_staff_list *l);
+void web_staff_list_clear(struct web_staff_list *l);
+/* The tabs, the accounts link (closing the heading's div), the search
+ * and filter form, and the error if any. */
+void web_staff_list_head(struct web_req *r, struct buf *o, const struct web_staff_list *l);
+void web_staff_list_render(struct buf *o, const struct web_staff_list *l);
+/* Every account as a checkbox, pf's ticked, the "pick" filter's
+ * non-matching ones hidden; "pick_all" ticks all shown. */
+void web_render_account_picker(struct web_req *r, struct buf *o,
+			       const struct store_account_list *accounts,
+			       const struct web_form *pf);
+void web_handle_accounts(struct web_req *r);
+void web_handle_new_pick(struct web_req *r);
 
 void web_handle_home(struct web_req *r);
 void web_handle_new_chat(struct web_req *r);

@@ -118,6 +118,7 @@ static const struct api_route routes[] = {
 	{ "threads/#/links", POST, api_threads_link, NULL },
 	{ "threads/#/refs", POST, api_refs_add, "link" },
 	{ "threads/#/refs/#", DELETE, api_refs_remove, "link" },
+	{ "search", GET, api_search, NULL },
 	{ "outbox", GET, api_outbox_list, NULL },
 	{ "outbox/#", GET, api_outbox_show, NULL },
 	{ "inbound", GET, api_inbound_list, NULL },

@@ -157,6 +157,8 @@ int api_query_principal(struct api_req *r, const char *name, enum store_kind *ki
 			int64_t *id_r);
 /* true/false (also 1/0, yes/no); absent leaves *v_r. */
 int api_query_bool(struct api_req *r, const char *name, int *v_r);
+/* ?archived=false|true|any (api_threads.c); absent leaves *v_r. */
+int api_query_archived(struct api_req *r, enum store_archived_filter *v_r);
 
 /* ---- checks shared by handlers (api_threads.c) ---- */
 
@@ -246,6 +248,8 @@ void api_templates_delete(struct api_req *r);
 
 /* api_threads.c */
 void api_threads_list(struct api_req *r);
+/* api_search.c */
+void api_search(struct api_req *r);
 void api_threads_create(struct api_req *r);
 void api_threads_show(struct api_req *r);
 /* api_documents.c */

@@ -71,7 +71,7 @@ static int reader_exists(struct api_req *r, enum store_kind kind, int64_t id)
 
 /* ---- list ---- */
 
-static int parse_archived(struct api_req *r, enum store_archived_filter *v_r)
+int api_query_archived(struct api_req *r, enum store_archived_filter *v_r)
 {
 	const char *s = api_query(r, "archived");
 
@@ -128,7 +128,7 @@ void api_threads_list(struct api_req *r)
 	if (api_query_only(r, params) < 0 || api_query_id(r, "account", &f.account_id) < 0 ||
 	    api_query_id(r, "staff", &f.staff_id) < 0 ||
 	    api_query_principal(r, "reader", &rkind, &rid) < 0 ||
-	    parse_archived(r, &f.archived) < 0 || parse_order(r, &f.order) < 0 ||
+	    api_query_archived(r, &f.archived) < 0 || parse_order(r, &f.order) < 0 ||
 	    api_query_int(r, "limit", 1, LIST_LIMIT_MAX, &f.limit) < 0 ||
 	    api_query_int(r, "offset", 0, 1000000000, &f.offset) < 0)
 		return;

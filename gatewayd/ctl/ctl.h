@@ -195,6 +195,8 @@ int ctl_cmd_template_list(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_thread_new(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_thread_show(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_thread_list(struct ctl *c, const struct ctl_args *a);
+/* ctl_search.c */
+int ctl_cmd_search(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_thread_read(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_thread_archive(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_thread_reopen(struct ctl *c, const struct ctl_args *a);

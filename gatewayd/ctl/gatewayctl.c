@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "ctl.h"
+#include "search.h"
 
 static const struct ctl_opt opts_none[] = { { NULL, 0, 0 } };
 
@@ -58,6 +59,17 @@ static const struct ctl_opt opts_thread_new[] = {
 };
 static const struct ctl_opt opts_thread_list[] = {
 	{ "--ref-url", 1, 0 },
+	{ NULL, 0, 0 },
+};
+static const struct ctl_opt opts_search[] = {
+	{ "--staff", 1, 0 },
+	{ "--account", 1, 0 },
+	{ "--archived", 1, 0 },
+	{ "--assigned", 0, 0 },
+	{ "--following", 0, 0 },
+	{ "--unread", 0, 0 },
+	{ "--reminders", 0, 0 },
+	{ "--limit", 1, 0 },
 	{ NULL, 0, 0 },
 };
 static const struct ctl_opt opts_thread_link[] = {
@@ -225,6 +237,24 @@ static const struct ctl_cmd commands[] = {
 	  "List the threads (open and archived), of one account if given.\n"
 	  "  --ref-url URL   only threads with a link to exactly this URL\n",
 	  opts_thread_list, 0, 1, 0, ctl_cmd_thread_list },
+	{ "search", NULL, "QUERY... [--staff ID] [--account ID] [--archived open|archived|all]"
+	  " [--assigned] [--following] [--unread] [--reminders] [--limit N]",
+	  "Find chats whose messages (internal notes too), subject, client account\n"
+	  "name or contact name hold every word of QUERY, the newest matching\n"
+	  "message first.\n"
+	  "The words are text: quotes, *, -, NEAR, AND, parentheses and colons\n"
+	  "are searched for as they are.  Each word also finds longer words it\n"
+	  "starts (\"invoice\" finds \"invoices\"); case and accents do not count.\n"
+	  "  --staff ID        what that staff member sees (default: everything)\n"
+	  "  --account ID      one client account\n"
+	  "  --archived WHICH  open, archived or all (default all)\n"
+	  "  --assigned        accounts assigned to --staff\n"
+	  "  --following       threads --staff follows\n"
+	  "  --unread          threads with news for --staff\n"
+	  "  --reminders       threads whose reminders are running\n"
+	  "  --limit N         at most N threads (default 50, at most "
+	  GW_STR(STORE_SEARCH_LIMIT_MAX) ")\n",
+	  opts_search, 1, -1, 0, ctl_cmd_search },
 	{ "thread", "link", "THREAD_ID --label LABEL --url URL",
 	  "Add an external reference to a thread: a label and an http:// or\n"
 	  "https:// URL into the firm's own systems (a job, a case).  Staff see\n"

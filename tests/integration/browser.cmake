@@ -31,6 +31,8 @@ if(TARGET gatewayd AND TARGET gatewayctl AND TARGET gw_web)
   # Zips and folders in replies, the Documents pages, the downloaded zip,
   # click-to-load video players (documents.cjs).
   gw_browser_test(browser_documents documents.cjs)
+  # Staff search, filters, the clients page and the new-chat client picker.
+  gw_browser_test(browser_search search.cjs)
   # Signing in by email through the Maildir transport, and "Your sessions".
   gw_browser_test(browser_signin signin.cjs)
   # A client's out-of-office reply on the staff thread page, delivered

@@ -45,3 +45,12 @@ gw_add_test(test_api_documents
 target_compile_definitions(test_api_documents PRIVATE
   GATEWAYCTL_BIN="$<TARGET_FILE:gatewayctl>")
 add_dependencies(test_api_documents gatewayctl)
+# The staff's search through the API and gatewayctl.
+gw_add_test(test_api_search
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_api_search.c
+          ${CMAKE_CURRENT_LIST_DIR}/test_api_util.c
+  LIBS gw_api gw_admin gw_store gw_common
+       PkgConfig::JANSSON PkgConfig::LIBEVENT PkgConfig::SQLITE3 Threads::Threads)
+target_compile_definitions(test_api_search PRIVATE
+  GATEWAYCTL_BIN="$<TARGET_FILE:gatewayctl>")
+add_dependencies(test_api_search gatewayctl)

@@ -41,6 +41,17 @@ static void test_store_idempotency_migrates_version_1(void **state)
 				    NULL, &err), err);
 	/* A database as the first release left it: no table, version 1. */
 	store_close(&f->s);
+	/* migration 13: the search indexes and the triggers that feed them */
+	for (size_t i = 0; i < 4; i++) {
+		static const char *const t[] = { "messages", "threads", "accounts", "contacts" };
+
+		fx_exec(f, "DROP TRIGGER %s_fts_ai", t[i]);
+		fx_exec(f, "DROP TRIGGER %s_fts_ad", t[i]);
+		fx_exec(f, "DROP TRIGGER %s_fts_au", t[i]);
+		fx_exec(f, "DROP TABLE %s_fts", t[i]);
+	}
+	fx_exec(f, "DROP TABLE search_purge");
+	fx_exec(f, "DROP INDEX threads_activity");
 	fx_exec(f, "DROP TABLE idempotency_keys");
 	fx_exec(f, "ALTER TABLE contacts DROP COLUMN removed_at");  /* migration 4 */
 	/* migration 5: retention, legal hold, audit log */
@@ -79,6 +90,11 @@ static void test_store_idempotency_migrates_version_1(void **state)
 				" name IN ('idempotency_keys', 'idempotency_created')"), 2);
 	/* The data of version 1 is still there. */
 	assert_int_equal(fx_int(f, "SELECT count(*) FROM accounts"), 3);
+	/* The search indexes are built from what was there. */
+	assert_int_equal(fx_int(f, "SELECT count(*) FROM messages_fts"
+				" WHERE messages_fts MATCH 'hello'"), 1);
+	assert_int_equal(fx_int(f, "SELECT count(*) FROM threads_fts"
+				" WHERE threads_fts MATCH 'followers'"), 1);
 	assert_int_equal(fx_int(f, "SELECT count(*) FROM thread_followers WHERE thread_id = %lld"
 				" AND staff_id IN (%lld, %lld)", (long long)tid, (long long)f->owner,
 				(long long)f->admin), 2);

@@ -254,6 +254,65 @@
     if (d) { d.scrollIntoView({ block: 'center' }); }
   }
 
+  /* The new-chat form's client picker and the accounts page: filter as
+   * one types, and tick every client shown.  Without script the same
+   * buttons post the form to /new/pick and the server narrows it. */
+  function fold(s) {
+    return s.toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '');
+  }
+
+  function picker() {
+    var box = document.querySelector('[data-picker]');
+    var input = box && box.querySelector('#pick');
+    if (!input) { return; }
+    var labels = box.querySelectorAll('.accounts label');
+    var count = box.querySelector('.pickcount');
+    var go = box.querySelector('button[name=pick_go]');
+    var all = box.querySelector('button[name=pick_all]');
+    function apply() {
+      var q = fold(input.value.trim()), shown = 0, chosen = 0;
+      for (var i = 0; i < labels.length; i++) {
+        var hit = !q || fold(labels[i].textContent).indexOf(q) >= 0;
+        labels[i].hidden = !hit;
+        shown += hit ? 1 : 0;
+        chosen += labels[i].querySelector('input').checked ? 1 : 0;
+      }
+      if (count) {
+        count.textContent = count.getAttribute('data-words') ?
+          count.getAttribute('data-words').replace('%1$zu', shown)
+            .replace('%2$zu', labels.length).replace('%3$zu', chosen) :
+          shown + ' / ' + labels.length + ' \u00b7 ' + chosen + ' \u2713';
+      }
+    }
+    input.addEventListener('input', apply);
+    input.addEventListener('keydown', function (e) {
+      if (e.key === 'Enter') { e.preventDefault(); apply(); }
+    });
+    box.addEventListener('change', apply);
+    if (go) { go.hidden = true; }
+    if (all) {
+      all.addEventListener('click', function (e) {
+        e.preventDefault();
+        for (var i = 0; i < labels.length; i++) {
+          if (!labels[i].hidden) { labels[i].querySelector('input').checked = true; }
+        }
+        apply();
+      });
+    }
+  }
+
+  function listFilter() {
+    var input = document.querySelector('input[data-filter]');
+    var list = input && document.getElementById(input.getAttribute('data-filter'));
+    if (!list) { return; }
+    input.addEventListener('input', function () {
+      var q = fold(input.value.trim()), items = list.children;
+      for (var i = 0; i < items.length; i++) {
+        items[i].hidden = !!q && fold(items[i].querySelector('.subject').textContent).indexOf(q) < 0;
+      }
+    });
+  }
+
   localTimes(document);
   players(document);
   mentions();
@@ -262,4 +321,6 @@
   document.addEventListener('visibilitychange', markRead);
   live();
   firstUnread();
+  picker();
+  listFilter();
 }());
