@@ -180,6 +180,17 @@ static enum gw_result after_contact_message(struct store *s, int64_t thread_id,
 	if (r == GW_OK)
 		r = store_notify_staff(s, thread_id, account_id, kind, msg, NULL, key, mentioned,
 				       n_mentioned, now, error_r);
+	if (r == GW_OK) {
+		/* the mentioned have their mention in the inbox instead */
+		struct inbox_event ev = {
+			.kind = kind == MAIL_STAFF_CLIENT_CREATED ? STORE_INBOX_CHAT
+								  : STORE_INBOX_REPLY,
+			.thread_id = thread_id, .account_id = account_id, .message_id = msg,
+			.contact_id = contact_id, .actor_kind = STORE_CONTACT,
+			.actor_id = contact_id, .now = now,
+		};
+		r = store_inbox_add_told(s, &ev, mentioned, n_mentioned, error_r);
+	}
 	free(mentioned);
 	if (r == GW_OK)
 		r = store_reminders_stop(s, thread_id, error_r);

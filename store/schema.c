@@ -544,6 +544,39 @@ static const char MIGRATION_12[] =
 	" WHERE kind = 'explanation';"
 	"CREATE INDEX outbox_created ON outbox (created_at);";
 
+/*
+ * 13: the staff inbox and the "view all accounts" right.
+ * staff.view_all lets a member see every account, as owners and admins
+ * do, without their other powers (store_int.h, STORE_SQL_STAFF_SEES).
+ * inbox_items holds one row per event and staff member concerned, written
+ * in the event's transaction whether or not an email goes out: kind says
+ * what happened, thread/message/contact where (a bouncing address has no
+ * thread), object_id the task or attachment, detail a short word ("done",
+ * "undone"), read_at when it was opened or marked read.  Retention and
+ * person erase delete the rows with what they point at.
+ */
+static const char MIGRATION_13[] =
+	"ALTER TABLE staff ADD COLUMN view_all INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE inbox_items ("
+	" id INTEGER PRIMARY KEY,"
+	" staff_id INTEGER NOT NULL REFERENCES staff (id) ON DELETE CASCADE,"
+	" kind TEXT NOT NULL CHECK (kind IN ('reply', 'chat', 'task', 'upload', 'mention',"
+	"  'email_reply', 'bouncing')),"
+	" thread_id INTEGER REFERENCES threads (id),"
+	" message_id INTEGER REFERENCES messages (id),"
+	" contact_id INTEGER REFERENCES contacts (id),"
+	" actor_kind TEXT CHECK (actor_kind IN ('contact', 'staff', 'system')),"
+	" actor_id INTEGER,"
+	" object_id INTEGER,"
+	" detail TEXT,"
+	" created_at INTEGER NOT NULL,"
+	" read_at INTEGER);"
+	"CREATE INDEX inbox_items_staff ON inbox_items (staff_id, id);"
+	"CREATE INDEX inbox_items_unread ON inbox_items (staff_id) WHERE read_at IS NULL;"
+	"CREATE INDEX inbox_items_thread ON inbox_items (thread_id);"
+	"CREATE INDEX inbox_items_message ON inbox_items (message_id);"
+	"CREATE INDEX inbox_items_contact ON inbox_items (contact_id);";
+
 static const char *const migrations[] = {
 	MIGRATION_1,
 	MIGRATION_2,
@@ -557,6 +590,7 @@ static const char *const migrations[] = {
 	MIGRATION_10,
 	MIGRATION_11,
 	MIGRATION_12,
+	MIGRATION_13,
 };
 
 _Static_assert(GW_ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION,

@@ -38,9 +38,7 @@ static const char SQL_THREAD_GET[] =
 static const char SQL_THREAD_LIST[] =
 	"SELECT " THREAD_COLS " FROM threads t JOIN accounts a ON a.id = t.account_id"
 	" WHERE (?1 = 0 OR t.account_id = ?1)"
-	" AND (?2 = 0 OR EXISTS (SELECT 1 FROM staff s WHERE s.id = ?2"
-	"                        AND s.role IN ('owner', 'admin'))"
-	"  OR t.account_id IN (SELECT account_id FROM staff_accounts WHERE staff_id = ?2))"
+	" AND (?2 = 0 OR " STORE_SQL_STAFF_SEES("?2", "t.account_id") ")"
 	" AND (?3 = 0 OR t.account_id = (SELECT account_id FROM contacts WHERE id = ?3))"
 	" AND (?4 = 2 OR (?4 = 0 AND t.archived_at IS NULL)"
 	"  OR (?4 = 1 AND t.archived_at IS NOT NULL))"
