@@ -284,7 +284,7 @@ struct web_reply {
 	struct evbuffer *body;     /* NULL: none */
 	int fd;                    /* web_send_file(): -1 none */
 	int64_t fd_size;
-	int sse;                   /* start an event stream (sse.c) */
+	int sse;                   /* start an event stream (sse.c): 1 thread, 2 inbox */
 	int64_t sse_sig[7];
 };
 
@@ -605,6 +605,19 @@ void web_handle_my_emails(struct web_req *r);
 
 /* On the worker: check access and take the first look (reply.sse). */
 void web_sse_start(struct web_req *r, int64_t thread_id);
+/* page_inbox.c: the header link with the unread count (staff only), the
+ * inbox page, opening an item, marking all read. */
+void web_render_inbox_link(struct web_req *r, struct buf *o);
+void web_handle_inbox(struct web_req *r);
+void web_handle_inbox_open(struct web_req *r);
+void web_handle_inbox_read(struct web_req *r);
+/* page_staff.c: the staff list for owners and admins, the view-all right. */
+void web_handle_staff(struct web_req *r);
+void web_handle_staff_view_all(struct web_req *r);
+/* page_thread.c: GET /t/ID/as-client?contact=ID, read only. */
+void web_handle_view_as_client(struct web_req *r, int64_t thread_id);
+/* GET /inbox/events: a staff member's live unread count (reply.sse 2). */
+void web_sse_start_inbox(struct web_req *r);
 /* On the loop: start the stream of a request whose job set reply.sse. */
 void web_sse_begin(struct web_req *r);
 /* On the loop, once a second: a look at every stream, in the pool. */

@@ -3,7 +3,9 @@
  * works without it; this adds local times, the read beacon (sent only when
  * the page is visible), live updates over server-sent events, a warning
  * before leaving a page with an unsent reply and, for staff, suggestions
- * of colleagues' names after "@" (the server reads mentions either way).
+ * of colleagues' names after "@" (the server reads mentions either way)
+ * and the inbox count in the header kept live (its sentence goes to a
+ * polite live region: heard, and the focus stays where it is).
  */
 (function () {
   'use strict';
@@ -69,6 +71,26 @@
     if (!thread || !window.EventSource) { return; }
     var es = new EventSource(thread.getAttribute('data-events'));
     es.addEventListener('change', refresh);
+    window.addEventListener('pagehide', function () { es.close(); });
+  }
+
+  function inboxCount() {
+    var link = document.querySelector('.inboxlink[data-events]');
+    var badge = document.getElementById('inboxcount');
+    var say = document.getElementById('inboxlive');
+    if (!link || !badge || !window.EventSource) { return; }
+    var es = new EventSource(link.getAttribute('data-events'));
+    es.addEventListener('inbox', function (e) {
+      var nl = e.data.indexOf('\n');
+      var count = nl < 0 ? e.data : e.data.slice(0, nl);
+      var text = nl < 0 ? '' : e.data.slice(nl + 1);
+      if (badge.textContent === count) { return; }
+      badge.textContent = count;
+      badge.classList.toggle('zero', count === '0');
+      var sr = link.querySelector('.sr');
+      if (sr && text) { sr.textContent = ' ' + text; }
+      if (say && text) { say.textContent = text; }
+    });
     window.addEventListener('pagehide', function () { es.close(); });
   }
 
@@ -200,5 +222,6 @@
   markRead();
   document.addEventListener('visibilitychange', markRead);
   live();
+  inboxCount();
   firstUnread();
 }());
