@@ -225,8 +225,12 @@ static void test_store_inbox_read_state(void **state)
 	CHECK_OK(store_inbox_mark_read(f->s, f->member, NULL, 0, &marked, &err), err);
 	assert_int_equal(marked, 1);
 	assert_int_equal(unread(f, f->member), 0);
-	/* the owner's items are theirs */
+	/* the owner's items are theirs; reading the thread reads them */
 	assert_int_equal(unread(f, f->owner), 3);
+	CHECK_OK(store_read_mark(f->s, tid, STORE_STAFF, f->owner, m1, &err), err);
+	assert_int_equal(unread(f, f->owner), 2);
+	CHECK_OK(store_read_mark(f->s, tid, STORE_STAFF, f->owner, 0, &err), err);
+	assert_int_equal(unread(f, f->owner), 0);
 
 	CHECK_R(store_inbox_list(f->s, f->member, 0, STORE_INBOX_LIMIT_MAX + 1, 0, &l, &err),
 		GW_INVALID, err);
