@@ -264,7 +264,7 @@ static void send_home(struct web_req *r, int code, const char *error,
 		   staff ? "Client chats" : "Your chats");
 	render_tabs(&main, archived);
 	if (staff && (r->sess.role == STORE_ROLE_OWNER || r->sess.role == STORE_ROLE_ADMIN))
-		buf_printf(&main, "<a class=\"auditlink\" href=\"/staff\">%s</a>", _("Staff"));
+		buf_printf(&main, "<a class=\"stafflink\" href=\"/staff\">%s</a>", _("Staff"));
 	if (staff && r->sess.role == STORE_ROLE_OWNER)
 		buf_puts(&main, "<a class=\"auditlink\" href=\"/audit\">Audit log</a>");
 	buf_puts(&main, "</div>");

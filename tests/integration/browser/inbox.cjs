@@ -24,6 +24,7 @@ function seed(env) {
   const { ctl } = env;
   const ids = seedFirm(ctl);
   ids.anna = ctl('contact', 'add', ids.acme, 'Anna Baker', 'anna@acme.example');
+  ids.vera = ctl('staff', 'add', 'Vera Viewer', 'vera@firm.example', '--role', 'member');
   ids.thread = ctl('thread', 'new', ids.acme, '--from', ids.member,
     '--subject', 'Year-end accounts 2026', '--body', 'Please send the bank statements.');
   ctl('message', 'post', ids.thread, '--from', `staff:${ids.member}`, '--internal',
@@ -115,6 +116,27 @@ async function flow(browser, env) {
   check(audit.some((a) => a.action === 'view_as' && a.actor_kind === 'staff' && a.target === `contact ${ids.anna}`),
     'audit: the member\'s view_as is recorded');
   check(!audit.some((a) => a.actor_kind === 'contact'), 'audit: nothing as the client');
+
+  // An owner lets a member view all accounts on the staff page.
+  const { context: ownerCtx, page: owner } = await openPage(browser,
+    ctl('link', ids.thread, '--for', `staff:${ids.owner}`), DESKTOP, { errors });
+  await owner.goto(`${base}/`);
+  await Promise.all([owner.waitForURL(/\/staff$/), owner.click('a[href="/staff"]')]);
+  const row = owner.locator('li.staffrow', { hasText: 'Vera Viewer' });
+  await shots(owner, 'inbox-staff');
+  await Promise.all([owner.waitForLoadState('load'),
+    row.locator('button', { hasText: 'Allow view all accounts' }).click()]);
+  await owner.waitForSelector('p.ok');
+  check(/Vera Viewer may now view all accounts/.test(await owner.textContent('p.ok')),
+    'staff page: the change is confirmed');
+  check(JSON.parse(ctl('--json', 'staff', 'list')).some((p) => p.name === 'Vera Viewer' && p.view_all),
+    'staff page: the right is stored');
+  const { context: veraCtx, page: vera } = await openPage(browser,
+    ctl('link', ids.thread, '--for', `staff:${ids.vera}`), PHONE, { errors });
+  check(/Year-end accounts 2026/.test(await vera.textContent('h1')),
+    'the member with the right opens a chat of an account not assigned to them');
+  await veraCtx.close();
+  await ownerCtx.close();
 
   noErrors(errors, 'no script or CSP errors');
   await clientCtx.close();
