@@ -48,17 +48,23 @@ int store_inbox_kind_parse(const char *s, enum store_inbox_kind *k_r)
 
 #define INBOX_INSERT                                                              \
 	"INSERT INTO inbox_items (staff_id, kind, thread_id, message_id, contact_id,"  \
-	" actor_kind, actor_id, object_id, detail, created_at)"
+	" actor_kind, actor_id, object_id, detail, created_at, account_id)"
+/* The account of the item: its thread's, else its contact's (?3, ?5). */
+#define INBOX_ACCOUNT                                                             \
+	"coalesce((SELECT account_id FROM threads WHERE id = ?3),"                    \
+	" (SELECT account_id FROM contacts WHERE id = ?5))"
 
 static const char SQL_INBOX_ADD[] =
 	INBOX_INSERT
-	" SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10"
+	" SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, " INBOX_ACCOUNT
 	" WHERE NOT (coalesce(?6, '') = 'staff' AND coalesce(?7, 0) = ?1)"
 	" AND EXISTS (SELECT 1 FROM staff WHERE id = ?1)";
 
 static const char SQL_INBOX_ADD_TOLD[] =
 	INBOX_INSERT
-	" SELECT s.id, ?3, ?1, ?4, ?5, ?6, ?7, ?8, ?9, ?10 FROM staff s"
+	" SELECT s.id, ?3, ?1, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+	" coalesce((SELECT account_id FROM threads WHERE id = ?1),"
+	"  (SELECT account_id FROM contacts WHERE id = ?5)) FROM staff s"
 	" WHERE " STORE_SQL_STAFF_TOLD("s.id", "?1", "?2")
 	" AND NOT (coalesce(?6, '') = 'staff' AND s.id = coalesce(?7, 0))"
 	" AND s.id NOT IN (SELECT value FROM json_each(?11))"
@@ -66,7 +72,9 @@ static const char SQL_INBOX_ADD_TOLD[] =
 
 static const char SQL_INBOX_ADD_ADMINS[] =
 	INBOX_INSERT
-	" SELECT s.id, ?3, ?1, ?4, ?5, ?6, ?7, ?8, ?9, ?10 FROM staff s"
+	" SELECT s.id, ?3, ?1, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+	" coalesce((SELECT account_id FROM threads WHERE id = ?1),"
+	"  (SELECT account_id FROM contacts WHERE id = ?5)) FROM staff s"
 	" WHERE s.role IN ('owner', 'admin') AND ?2 = ?2 ORDER BY s.id";
 
 static const char *actor_name(const struct inbox_event *e)
@@ -122,13 +130,10 @@ enum gw_result store_inbox_add_admins(struct store *s, const struct inbox_event 
 
 /* ---- reading ---- */
 
-/* The account an item concerns: its thread's, or its contact's. */
 #define INBOX_FROM                                                                \
 	" FROM inbox_items i LEFT JOIN threads t ON t.id = i.thread_id"               \
-	" LEFT JOIN contacts c ON c.id = i.contact_id"                                \
-	" LEFT JOIN accounts a ON a.id = coalesce(t.account_id, c.account_id)"
-#define INBOX_SEEN                                                                \
-	" AND " STORE_SQL_STAFF_SEES("?1", "coalesce(t.account_id, c.account_id)")
+	" LEFT JOIN accounts a ON a.id = i.account_id"
+#define INBOX_SEEN " AND " STORE_SQL_STAFF_SEES("?1", "i.account_id")
 
 #define INBOX_COLS                                                                \
 	"i.id, i.kind, coalesce(i.thread_id, 0), coalesce(t.subject, ''),"            \
@@ -141,14 +146,16 @@ enum gw_result store_inbox_add_admins(struct store *s, const struct inbox_event 
 	" coalesce(i.object_id, 0), coalesce(i.detail, ''), i.created_at,"           \
 	" coalesce(i.read_at, 0)"
 
-static const char SQL_INBOX_LIST[] =
+/* Exported for store_query_plan() (store.c): the hot ones. */
+const char store_sql_inbox_list[] =
 	"SELECT " INBOX_COLS INBOX_FROM
 	" WHERE i.staff_id = ?1 AND (?2 = 0 OR i.read_at IS NULL) AND (?4 = 0 OR i.id < ?4)"
 	INBOX_SEEN " ORDER BY i.id DESC LIMIT ?3";
 static const char SQL_INBOX_ONE[] =
 	"SELECT " INBOX_COLS INBOX_FROM " WHERE i.staff_id = ?1 AND i.id = ?2" INBOX_SEEN;
-static const char SQL_INBOX_UNREAD[] =
-	"SELECT count(*), coalesce(max(i.id), 0)" INBOX_FROM
+/* From the partial index alone: (staff_id, account_id) and the rowid. */
+const char store_sql_inbox_unread[] =
+	"SELECT count(*), coalesce(max(i.id), 0) FROM inbox_items i"
 	" WHERE i.staff_id = ?1 AND i.read_at IS NULL" INBOX_SEEN;
 static const char SQL_INBOX_READ_ONE[] =
 	"UPDATE inbox_items SET read_at = ?3 WHERE staff_id = ?1 AND id = ?2"
@@ -200,7 +207,7 @@ enum gw_result store_inbox_list(struct store *s, int64_t staff_id, int unread_on
 	enum gw_result r = store_inbox_unread(s, staff_id, &list->unread, &last, error_r);
 	if (r != GW_OK)
 		return r;
-	sqlite3_stmt *st = store_db_q(s, SQL_INBOX_LIST, "idii", staff_id, unread_only ? 1 : 0,
+	sqlite3_stmt *st = store_db_q(s, store_sql_inbox_list, "idii", staff_id, unread_only ? 1 : 0,
 				      (int64_t)(limit > 0 ? limit : STORE_INBOX_LIMIT_DEFAULT),
 				      before);
 	int rc = st != NULL ? SQLITE_ROW : s->last_rc;
@@ -219,7 +226,7 @@ enum gw_result store_inbox_list(struct store *s, int64_t staff_id, int unread_on
 enum gw_result store_inbox_unread(struct store *s, int64_t staff_id, int64_t *unread_r,
 				  int64_t *last_id_r, char **error_r)
 {
-	sqlite3_stmt *st = store_db_q(s, SQL_INBOX_UNREAD, "i", staff_id);
+	sqlite3_stmt *st = store_db_q(s, store_sql_inbox_unread, "i", staff_id);
 	int rc = st != NULL ? store_db_step(s, st) : s->last_rc;
 
 	if (rc != SQLITE_ROW)

@@ -273,7 +273,7 @@ int store_data_version(struct store *store, int64_t *version_r);
  * Diagnostics: EXPLAIN QUERY PLAN of a hot query, one plan line per
  * "\n"-terminated line, malloc'd into *plan_r.  which is one of
  * "outbox_due", "outbox_next_due", "reminders_due", "reminders_next_due",
- * "explanations_recent".
+ * "explanations_recent", "inbox_unread", "inbox_list".
  */
 enum gw_result store_query_plan(struct store *store, const char *which,
 				char **plan_r, char **error_r);

@@ -155,6 +155,9 @@ enum gw_result store_inbox_add(struct store *s, const struct inbox_event *e, int
  * the ids in skip (told otherwise, e.g. by a mention). */
 enum gw_result store_inbox_add_told(struct store *s, const struct inbox_event *e,
 				    const int64_t *skip, size_t n_skip, char **error_r);
+/* The listing and the unread count (every staff page), for query plans. */
+extern const char store_sql_inbox_list[];
+extern const char store_sql_inbox_unread[];
 /* One item for each owner and admin (a bouncing address). */
 enum gw_result store_inbox_add_admins(struct store *s, const struct inbox_event *e,
 				      char **error_r);
