@@ -12,10 +12,11 @@
  * every 15 seconds keeps proxies from closing the stream and lets a write
  * fail on a connection the browser has left.
  *
- * GET /inbox/events is the same machinery for a staff member's inbox: its
- * signature is their unread count and newest item, and its event
- * ("event: inbox") carries the count and the sentence that says it, so
- * that every staff page keeps its header count live.
+ * A staff reader's inbox (unread count, newest item) is part of every
+ * stream's signature: a change sends "event: inbox" with the count and
+ * the sentence that says it, so that every staff page keeps its header
+ * count live.  GET /inbox/events is such a stream without a thread, for
+ * the pages that have none; a thread page uses its own.
  *
  * Lifetime: a stream ends when its connection closes (evhttp's close
  * callback; the request was detached from the connection then and
@@ -37,7 +38,8 @@
 #include "log.h"
 
 #define SSE_PING_TICKS 15
-#define SSE_SIG 7
+#define SSE_SIG WEB_SSE_SIG
+#define SSE_INBOX WEB_SSE_THREAD_SIG   /* where the inbox's part starts */
 
 struct web_sse {
 	struct web_sse *next;
@@ -82,11 +84,15 @@ static int signature(struct store *store, int64_t thread_id, enum store_kind kin
 {
 	struct store_thread t;
 
-	if (thread_id == 0) {
-		memset(sig, 0, sizeof(int64_t) * SSE_SIG);
-		return store_inbox_unread(store, reader_id, &sig[0], &sig[1], NULL) == GW_OK
-			       ? 0 : -1;
-	}
+	memset(sig, 0, sizeof(int64_t) * SSE_SIG);
+	/* a staff reader's inbox rides on every stream they have open, so a
+	 * thread page needs no second connection for the header count */
+	if (kind == STORE_STAFF &&
+	    store_inbox_unread(store, reader_id, &sig[SSE_INBOX], &sig[SSE_INBOX + 1], NULL) !=
+		    GW_OK)
+		return -1;
+	if (thread_id == 0)
+		return 0;
 	memset(&t, 0, sizeof(t));
 	if (store_thread_get(store, thread_id, kind, reader_id, &t, NULL) != GW_OK)
 		return -1;
@@ -288,14 +294,15 @@ void web_sse_looked(struct web_loop *lp, struct store_job *job)
 		} else if (memcmp(it->sig, s->sig, sizeof(s->sig)) != 0) {
 			char text[64];
 
-			memcpy(s->sig, it->sig, sizeof(s->sig));
-			if (s->thread_id == 0) {
-				send_inbox(s, it->sig[0]);
-			} else {
+			if (memcmp(it->sig, s->sig, sizeof(int64_t) * SSE_INBOX) != 0) {
 				snprintf(text, sizeof(text), "event: change\ndata: %lld\n\n",
 					 (long long)it->sig[0]);
 				send_text(s, text);
 			}
+			if (memcmp(it->sig + SSE_INBOX, s->sig + SSE_INBOX,
+				   sizeof(int64_t) * (SSE_SIG - SSE_INBOX)) != 0)
+				send_inbox(s, it->sig[SSE_INBOX]);
+			memcpy(s->sig, it->sig, sizeof(s->sig));
 		} else if (look->ping) {
 			send_text(s, ": ping\n\n");
 		}

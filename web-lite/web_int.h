@@ -271,6 +271,11 @@ struct web_form {
 };
 #define WEB_FORM_MAX_FIELDS 256
 
+/* What an event stream compares (sse.c): the thread's counters, then a
+ * staff reader's inbox (unread count, newest item). */
+#define WEB_SSE_THREAD_SIG 7
+#define WEB_SSE_SIG (WEB_SSE_THREAD_SIG + 2)
+
 /* A reply as a handler leaves it, for the loop to send. */
 struct web_reply {
 	int code;
@@ -285,7 +290,7 @@ struct web_reply {
 	int fd;                    /* web_send_file(): -1 none */
 	int64_t fd_size;
 	int sse;                   /* start an event stream (sse.c): 1 thread, 2 inbox */
-	int64_t sse_sig[7];
+	int64_t sse_sig[WEB_SSE_SIG];
 };
 
 struct web_route;

@@ -141,6 +141,32 @@ static void test_web_inbox_stream_announces_a_reply(void **state)
 	free(got);
 	close(fd);
 	free(req);
+	req = NULL;
+
+	/* a thread page's own stream brings the inbox too: one connection */
+	req = xasprintf("GET /t/%lld/events HTTP/1.1\r\nHost: x\r\n%s\r\n", (long long)f->ta,
+			member);
+	fd = wfx_connect_send(f, req);
+	assert_true(fd >= 0);
+	assert_true(wfx_read_until(f, fd, "retry: 3000", 5000, NULL));
+	contact_says(f, f->ann2, "more from the client");
+	assert_true(wfx_read_until(f, fd, "unread items in your inbox", 5000, &got));
+	assert_non_null(strstr(got, "event: change"));
+	assert_non_null(strstr(got, "event: inbox\ndata: 2\ndata: 2 unread items in your inbox"));
+	free(got);
+	close(fd);
+	free(req);
+	/* a contact's thread stream carries no inbox */
+	req = xasprintf("GET /t/%lld/events HTTP/1.1\r\nHost: x\r\n%s\r\n", (long long)f->ta,
+			anna);
+	fd = wfx_connect_send(f, req);
+	assert_true(wfx_read_until(f, fd, "retry: 3000", 5000, NULL));
+	contact_says(f, f->ann2, "and more");
+	assert_true(wfx_read_until(f, fd, "event: change", 5000, &got));
+	assert_null(strstr(got, "event: inbox"));
+	free(got);
+	close(fd);
+	free(req);
 
 	/* contacts have no inbox */
 	struct wresp r = get(f, anna, "/inbox/events", 404);

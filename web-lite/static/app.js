@@ -68,18 +68,21 @@
 
   function live() {
     var thread = document.getElementById('thread');
-    if (!thread || !window.EventSource) { return; }
+    if (!thread || !window.EventSource) { return null; }
     var es = new EventSource(thread.getAttribute('data-events'));
     es.addEventListener('change', refresh);
     window.addEventListener('pagehide', function () { es.close(); });
+    return es;
   }
 
-  function inboxCount() {
+  /* The header count: on a thread page its stream brings the inbox's
+   * events too (one connection per tab), elsewhere /inbox/events does. */
+  function inboxCount(threadStream) {
     var link = document.querySelector('.inboxlink[data-events]');
     var badge = document.getElementById('inboxcount');
     var say = document.getElementById('inboxlive');
     if (!link || !badge || !window.EventSource) { return; }
-    var es = new EventSource(link.getAttribute('data-events'));
+    var es = threadStream || new EventSource(link.getAttribute('data-events'));
     es.addEventListener('inbox', function (e) {
       var nl = e.data.indexOf('\n');
       var count = nl < 0 ? e.data : e.data.slice(0, nl);
@@ -91,7 +94,9 @@
       if (sr && text) { sr.textContent = ' ' + text; }
       if (say && text) { say.textContent = text; }
     });
-    window.addEventListener('pagehide', function () { es.close(); });
+    if (!threadStream) {
+      window.addEventListener('pagehide', function () { es.close(); });
+    }
   }
 
   function guardReply() {
@@ -221,7 +226,6 @@
   guardReply();
   markRead();
   document.addEventListener('visibilitychange', markRead);
-  live();
-  inboxCount();
+  inboxCount(live());
   firstUnread();
 }());
