@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <sqlite3.h>
@@ -237,6 +238,26 @@ static void test_api_inbox_ctl_thread_as_contact(void **state)
 	assert_int_equal(db_int(t, "SELECT count(*) FROM read_marks"), marks);
 	assert_int_equal(db_int(t, "SELECT count(*) FROM audit_log WHERE action = 'view_as'"), 1);
 	assert_int_equal(db_int(t, "SELECT count(*) FROM sessions"), 0);
+
+	/* the API's reading as the contact is the same view_as */
+	char *api_path = fmt("/api/v1/threads/%lld?reader=contact:%lld", (long long)t->thread,
+			     (long long)t->anna);
+	json_t *o = call(t, "GET", api_path, NULL, 200);
+	char *dump = json_dumps(o, 0);
+	assert_null(strstr(dump, "internal only words"));
+	free(dump);
+	json_decref(o);
+	free(api_path);
+	/* a view is appended by the store pool within about a second */
+	int64_t n = 0;
+	for (int i = 0; i < 60 && n < 1; i++) {
+		n = db_int(t, "SELECT count(*) FROM audit_log WHERE action = 'view_as'"
+			   " AND actor_kind = 'api'");
+		if (n < 1)
+			usleep(50 * 1000);
+	}
+	assert_int_equal(n, 1);
+	assert_int_equal(db_int(t, "SELECT count(*) FROM read_marks"), marks);
 
 	/* a contact of another account: refused as for no such thread */
 	char *clara = fmt("contact:%lld", (long long)t->clara);
