@@ -248,6 +248,15 @@ enum gw_result store_attachment_add(struct store *s, const struct store_attachme
 		r = store_notify_staff(s, a->thread_id, t.account_id, MAIL_STAFF_UPLOAD,
 				       a->message_id, extra, NULL, NULL, 0, now, error_r);
 	}
+	if (r == GW_OK && a->uploader_kind == STORE_CONTACT) {
+		struct inbox_event ev = {
+			.kind = STORE_INBOX_UPLOAD, .thread_id = a->thread_id,
+			.account_id = t.account_id, .message_id = a->message_id,
+			.contact_id = a->uploader_id, .actor_kind = STORE_CONTACT,
+			.actor_id = a->uploader_id, .object_id = id, .now = now,
+		};
+		r = store_inbox_add_told(s, &ev, NULL, 0, error_r);
+	}
 	r = store_tx_end(s, r, error_r);
 	if (r == GW_OK && id_r != NULL)
 		*id_r = id;

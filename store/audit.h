@@ -55,6 +55,8 @@ enum store_audit_actor {
  *   key_rotation   signing keys rotated or a key retired
  *   api_key        an API key created or revoked, or a request made with one
  *   audit          the audit log itself was read
+ *   view_as        a thread was shown to staff as one of its contacts sees
+ *                  it (target "contact ID"); nothing is recorded as theirs
  */
 int store_audit_action_known(const char *action);
 const char *store_audit_actor_name(enum store_audit_actor a);

@@ -25,8 +25,7 @@ static const char SQL_BOUNCE_ACCOUNT[] = "SELECT account_id FROM contacts WHERE 
 static const char SQL_BOUNCE_LIST[] =
 	"SELECT " CONTACT_COLS " FROM contacts WHERE email_status = 'bouncing'"
 	" AND removed_at IS NULL AND (?1 = 0"
-	" OR EXISTS (SELECT 1 FROM staff WHERE id = ?1 AND role IN ('owner', 'admin'))"
-	" OR account_id IN (SELECT account_id FROM staff_accounts WHERE staff_id = ?1))"
+	" OR " STORE_SQL_STAFF_SEES("?1", "account_id") ")"
 	" ORDER BY bounced_at DESC, id";
 
 /* The staff_contacts_bouncing email to every owner and admin with notify
@@ -86,6 +85,13 @@ enum gw_result store_contact_mark_bouncing(struct store *s, int64_t id, const ch
 			r = store_db_fail(s, error_r, "contact %lld", (long long)id);
 		else
 			r = tell_owners(s, now, error_r);
+		if (r == GW_OK) {
+			struct inbox_event ev = {
+				.kind = STORE_INBOX_BOUNCING, .contact_id = id,
+				.actor_kind = STORE_CONTACT, .actor_id = id, .now = now,
+			};
+			r = store_inbox_add_admins(s, &ev, error_r);
+		}
 		if (r == GW_OK) {
 			struct webhook_event_new ev = {
 				.type = WEBHOOK_CONTACT_BOUNCING, .object_id = id, .now = now,

@@ -105,12 +105,21 @@ static const char SQL_READ_MARK[] =
 	" last_read_message_id = max(last_read_message_id, excluded.last_read_message_id),"
 	" read_at = excluded.read_at";
 
+/* A staff member who read up to a message has seen what their inbox
+ * said of it and before: those items are read too. */
+static const char SQL_INBOX_READ_UP_TO[] =
+	"UPDATE inbox_items SET read_at = ?4 WHERE staff_id = ?2 AND thread_id = ?1"
+	" AND read_at IS NULL AND message_id IS NOT NULL AND message_id <= ?3";
+
 static enum gw_result read_mark_set(struct store *s, int64_t thread_id, enum store_kind kind,
 			     int64_t id, int64_t up_to, int64_t now, char **error_r)
 {
 	if (store_db_exec(s, SQL_READ_MARK, "isiii", thread_id, store_kind_name(kind), id, up_to, now) !=
 	    SQLITE_OK)
 		return store_db_fail(s, error_r, "thread %lld: read mark", (long long)thread_id);
+	if (kind == STORE_STAFF &&
+	    store_db_exec(s, SQL_INBOX_READ_UP_TO, "iiii", thread_id, id, up_to, now) != SQLITE_OK)
+		return store_db_fail(s, error_r, "thread %lld: inbox", (long long)thread_id);
 	return GW_OK;
 }
 
@@ -180,6 +189,17 @@ static enum gw_result after_contact_message(struct store *s, int64_t thread_id,
 	if (r == GW_OK)
 		r = store_notify_staff(s, thread_id, account_id, kind, msg, NULL, key, mentioned,
 				       n_mentioned, now, error_r);
+	if (r == GW_OK) {
+		/* the mentioned have their mention in the inbox instead */
+		struct inbox_event ev = {
+			.kind = kind == MAIL_STAFF_CLIENT_CREATED ? STORE_INBOX_CHAT
+								  : STORE_INBOX_REPLY,
+			.thread_id = thread_id, .account_id = account_id, .message_id = msg,
+			.contact_id = contact_id, .actor_kind = STORE_CONTACT,
+			.actor_id = contact_id, .now = now,
+		};
+		r = store_inbox_add_told(s, &ev, mentioned, n_mentioned, error_r);
+	}
 	free(mentioned);
 	if (r == GW_OK)
 		r = store_reminders_stop(s, thread_id, error_r);

@@ -201,7 +201,7 @@ enum gw_result store_explanation_queue(struct store *s, const struct store_inbou
 	char *irt = ex->in_reply_to != NULL ? one_line(ex->in_reply_to, 998) : xstrdup("");
 	char *extra = xasprintf("%s\n%s", irt, quoted);
 	char *note = NULL;
-	struct thread_core t;
+	struct thread_core t = { 0 };
 
 	if (ex->thread_id != 0)
 		r = store_thread_core_get(s, ex->thread_id, &t, error_r);
@@ -232,6 +232,16 @@ enum gw_result store_explanation_queue(struct store *s, const struct store_inbou
 		int64_t msg;
 		note = ex->note != NULL ? xstrdup(ex->note) : default_note(addr, quoted);
 		r = store_message_insert(s, ex->thread_id, STORE_SYSTEM, 0, note, 1, now, &msg, error_r);
+		if (r == GW_OK) {
+			struct inbox_event ev = {
+				.kind = STORE_INBOX_EMAIL_REPLY, .thread_id = ex->thread_id,
+				.account_id = t.account_id, .message_id = msg,
+				.contact_id = ex->contact_id,
+				.actor_kind = ex->contact_id != 0 ? STORE_CONTACT : 0,
+				.actor_id = ex->contact_id, .now = now,
+			};
+			r = store_inbox_add_told(s, &ev, NULL, 0, error_r);
+		}
 	}
 	if (r == GW_OK && ex->thread_id != 0) {
 		struct webhook_event_new ev = {

@@ -187,11 +187,8 @@ enum gw_result store_notify_contacts(struct store *s, int64_t thread_id, int64_t
  * lists the same people for the thread page (SQL_TOLD_STAFF).
  */
 static const char SQL_EVENT_STAFF[] =
-	"SELECT s.id, s.email FROM staff s WHERE s.notify = 1 AND ("
-	" s.id IN (SELECT staff_id FROM staff_accounts WHERE account_id = ?2)"
-	" OR (s.role IN ('owner', 'admin')"
-	"     AND NOT EXISTS (SELECT 1 FROM staff_accounts WHERE account_id = ?2))"
-	" OR s.id IN (SELECT staff_id FROM thread_followers WHERE thread_id = ?1))"
+	"SELECT s.id, s.email FROM staff s WHERE s.notify = 1 AND "
+	STORE_SQL_STAFF_TOLD("s.id", "?1", "?2")
 	" ORDER BY s.id";
 
 static int id_in(int64_t id, const int64_t *ids, size_t n)
@@ -237,8 +234,7 @@ enum gw_result store_notify_staff(struct store *s, int64_t thread_id, int64_t ac
 /* Every colleague, whether they see the account (?1) and may assign. */
 static const char SQL_STAFF_NAMES[] =
 	"SELECT id, name, email, notify, role IN ('owner', 'admin'),"
-	" role IN ('owner', 'admin')"
-	"  OR id IN (SELECT staff_id FROM staff_accounts WHERE account_id = ?1)"
+	" " STORE_SQL_STAFF_SEES("staff.id", "?1")
 	" FROM staff ORDER BY id";
 static const char SQL_MENTION_ADD[] =
 	"INSERT OR IGNORE INTO mentions (message_id, staff_id) VALUES (?1, ?2)";
@@ -414,6 +410,15 @@ static enum gw_result mention_write(struct store *s, const struct store_mention_
 	/* brought into the thread: told of what the client says next */
 	enum gw_result fr = store_follow_add(s, m->thread_id, e->id, m->now, NULL, error_r);
 	if (fr != GW_OK)
+		return fr;
+	/* in the inbox whatever their emails (never their own mention) */
+	struct inbox_event ev = {
+		.kind = STORE_INBOX_MENTION, .thread_id = m->thread_id,
+		.account_id = m->account_id, .message_id = m->message_id,
+		.contact_id = m->author_kind == STORE_CONTACT ? m->author_id : 0,
+		.actor_kind = m->author_kind, .actor_id = m->author_id, .now = m->now,
+	};
+	if ((fr = store_inbox_add(s, &ev, e->id, error_r)) != GW_OK)
 		return fr;
 	if (!e->notify || (m->author_kind == STORE_STAFF && m->author_id == e->id))
 		return GW_OK;

@@ -81,7 +81,7 @@ enum gw_result store_firm_set(struct store *s, const struct store_firm_in *f, ch
 
 /* ---- staff ---- */
 
-#define STAFF_COLS "id, name, email, role, notify, generation, created_at"
+#define STAFF_COLS "id, name, email, role, notify, generation, created_at, view_all"
 
 static const char SQL_STAFF_ADD[] =
 	"INSERT INTO staff (name, email, role, created_at) VALUES (?1, ?2, ?3, ?4)";
@@ -103,6 +103,7 @@ static const char SQL_STAFF_UNASSIGN[] =
 	"DELETE FROM staff_accounts WHERE staff_id = ?1 AND account_id = ?2";
 static const char SQL_STAFF_ROLE_OF[] =
 	"SELECT role IN ('owner', 'admin') FROM staff WHERE id = ?1";
+static const char SQL_STAFF_VIEW_ALL[] = "UPDATE staff SET view_all = ?2 WHERE id = ?1";
 
 static void staff_from_row(sqlite3_stmt *st, struct store_staff *p)
 {
@@ -115,6 +116,7 @@ static void staff_from_row(sqlite3_stmt *st, struct store_staff *p)
 	p->notify = (int)store_col_i64(st, 4);
 	p->generation = (uint32_t)store_col_i64(st, 5);
 	p->created_at = store_col_i64(st, 6);
+	p->view_all = (int)store_col_i64(st, 7);
 }
 
 static enum gw_result staff_one(struct store *s, const char *sql, const char *fmt,
@@ -278,7 +280,7 @@ static const char SQL_STAFF_SEES[] =
 enum gw_result store_staff_sees_account(struct store *s, int64_t staff_id, int64_t account_id,
 					char **error_r)
 {
-	int64_t sees;
+	int64_t sees = 0;
 	int rc = store_db_int(s, SQL_STAFF_SEES, &sees, "ii", staff_id, account_id);
 	if (rc == SQLITE_DONE)
 		return store_fail(error_r, GW_NOTFOUND, "staff %lld: no such id", (long long)staff_id);
@@ -288,6 +290,12 @@ enum gw_result store_staff_sees_account(struct store *s, int64_t staff_id, int64
 		return GW_OK;
 	return store_fail(error_r, GW_NOTFOUND, "account %lld: not assigned to staff %lld",
 			  (long long)account_id, (long long)staff_id);
+}
+
+enum gw_result store_staff_set_view_all(struct store *s, int64_t id, int on, char **error_r)
+{
+	int rc = store_db_exec(s, SQL_STAFF_VIEW_ALL, "ii", id, on ? 1 : 0);
+	return write_one(s, rc, "staff", id, error_r);
 }
 
 /* ---- accounts ---- */

@@ -347,6 +347,10 @@ static const char SQL_ERASE_SIGNIN[] =
 	"DELETE FROM signin_links WHERE email = ?1";
 static const char SQL_ERASE_SIGNIN_RATE[] =
 	"DELETE FROM signin_rate WHERE key = 'a:' || lower(?1)";
+/* Inbox items about them (their reply, upload, bounce) point at them. */
+static const char SQL_ERASE_INBOX[] =
+	"DELETE FROM inbox_items WHERE contact_id = ?1"
+	" OR (actor_kind = 'contact' AND actor_id = ?1)";
 static const char SQL_ERASE_CONTACT[] =
 	"UPDATE contacts SET name = '" ERASED_NAME "', email = ?2, notify = 0,"
 	" email_status = 'ok', bounce_reason = NULL, bounced_at = NULL,"
@@ -440,6 +444,8 @@ static enum gw_result erase_rows(struct store *s, const struct store_contact *c,
 		r = store_db_fail(s, error_r, "contact %lld: erase kept responses", (long long)id);
 	else if (r == GW_OK)
 		e->idempotency = store_db_changes(s);
+	if (r == GW_OK)
+		r = erase_step(s, SQL_ERASE_INBOX, id, NULL, NULL, NULL, error_r);
 	if (r == GW_OK && (store_db_exec(s, SQL_ERASE_SESSIONS, "i", id) != SQLITE_OK ||
 			   store_db_exec(s, SQL_ERASE_SIGNIN, "s", c->email) != SQLITE_OK ||
 			   store_db_exec(s, SQL_ERASE_SIGNIN_RATE, "s", c->email) != SQLITE_OK))

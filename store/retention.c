@@ -67,6 +67,9 @@ static const char SQL_OLD_THREADS[] =
 	" AND a.legal_hold_at IS NULL ORDER BY t.archived_at LIMIT ?2";
 static const char SQL_DEL_MENTIONS[] =
 	"DELETE FROM mentions WHERE message_id IN (SELECT id FROM messages WHERE thread_id = ?1)";
+static const char SQL_DEL_INBOX[] =
+	"DELETE FROM inbox_items WHERE thread_id = ?1"
+	" OR message_id IN (SELECT id FROM messages WHERE thread_id = ?1)";
 static const char SQL_DEL_THREAD_OUTBOX[] =
 	"DELETE FROM outbox WHERE thread_id = ?1"
 	" OR message_id IN (SELECT id FROM messages WHERE thread_id = ?1)";
@@ -110,7 +113,8 @@ static enum gw_result select_ids(struct store *s, const char *sql, int64_t cutof
 static enum gw_result thread_delete(struct store *s, int64_t id, int64_t now,
 				    struct store_retention_result *res, char **error_r)
 {
-	static const char *const before[] = { SQL_DEL_MENTIONS, SQL_DEL_THREAD_OUTBOX };
+	static const char *const before[] = { SQL_DEL_MENTIONS, SQL_DEL_INBOX,
+					      SQL_DEL_THREAD_OUTBOX };
 	static const char *const after[] = { SQL_DEL_TASKS, SQL_DEL_REFS, SQL_DEL_AWAY_NOTES,
 					     SQL_DEL_FOLLOWERS, SQL_DEL_MARKS, SQL_DEL_MESSAGES, SQL_DEL_THREAD };
 

@@ -311,6 +311,10 @@ enum gw_result store_query_plan(struct store *s, const char *which, char **plan_
 		sqls[0] = store_sql_reminders_next;
 	} else if (strcmp(which, "explanations_recent") == 0) {
 		sqls[0] = store_sql_explanations_count;
+	} else if (strcmp(which, "inbox_unread") == 0) {
+		sqls[0] = store_sql_inbox_unread;
+	} else if (strcmp(which, "inbox_list") == 0) {
+		sqls[0] = store_sql_inbox_list;
 	} else {
 		return store_fail(error_r, GW_INVALID, "query plan: unknown query \"%s\"", which);
 	}

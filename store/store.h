@@ -116,7 +116,8 @@ enum store_kind {
 enum store_role {
 	STORE_ROLE_OWNER = 1,  /* sees every account */
 	STORE_ROLE_ADMIN = 2,  /* sees every account */
-	STORE_ROLE_MEMBER = 3, /* sees the accounts assigned to them */
+	STORE_ROLE_MEMBER = 3, /* sees the accounts assigned to them, or every
+				  account with the view_all right */
 };
 
 /* The kind of an outbox row is an enum mail_kind (mail_kind.h). */
@@ -151,7 +152,7 @@ const char *store_email_status_name(enum store_email_status s);
  */
 
 /* Schema version this program writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 14
+#define STORE_SCHEMA_VERSION 15
 
 /*
  * Open (creating if needed) the database at settings->path, set WAL mode,
@@ -272,7 +273,7 @@ int store_data_version(struct store *store, int64_t *version_r);
  * Diagnostics: EXPLAIN QUERY PLAN of a hot query, one plan line per
  * "\n"-terminated line, malloc'd into *plan_r.  which is one of
  * "outbox_due", "outbox_next_due", "reminders_due", "reminders_next_due",
- * "explanations_recent".
+ * "explanations_recent", "inbox_unread", "inbox_list".
  */
 enum gw_result store_query_plan(struct store *store, const char *which,
 				char **plan_r, char **error_r);
@@ -314,6 +315,7 @@ struct store_staff {
 	int notify;            /* emails on/off */
 	uint32_t generation;   /* bumped to revoke links */
 	int64_t created_at;
+	int view_all;          /* a member who sees every account (not admin) */
 };
 struct store_staff_list {
 	struct store_staff *items;
@@ -334,6 +336,11 @@ enum gw_result store_staff_set_role(struct store *store, int64_t id,
 				    enum store_role role, char **error_r);
 enum gw_result store_staff_set_notify(struct store *store, int64_t id, int on,
 				      char **error_r);
+/* The "view all accounts" right: a staff member with it sees every
+ * account (threads, contacts, search) as owners and admins do, without
+ * their other powers.  Owners and admins see everything anyway. */
+enum gw_result store_staff_set_view_all(struct store *store, int64_t id, int on,
+					char **error_r);
 /* Revokes every link of this staff member; new generation in *gen_r (may be NULL). */
 enum gw_result store_staff_bump_generation(struct store *store, int64_t id,
 					   uint32_t *gen_r, char **error_r);

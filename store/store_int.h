@@ -20,6 +20,7 @@
 
 #include "buf.h"
 #include "clock.h"
+#include "inbox.h"
 #include "store.h"
 
 struct stmt_slot {
@@ -138,26 +139,69 @@ enum store_kind store_kind_from_col(sqlite3_stmt *st, int i);
 	"id, thread_id, coalesce(message_id, 0), uploader_kind, uploader_id, file_name," \
 	" content_type, size, sha256, created_at, folder, zip_note"
 
+/* ---- inbox.c: items written in the event's transaction ---- */
+
+struct inbox_event {
+	enum store_inbox_kind kind;
+	int64_t thread_id;         /* 0: none (a bouncing address) */
+	int64_t account_id;        /* the thread's account */
+	int64_t message_id;        /* 0: none */
+	int64_t contact_id;        /* 0: none */
+	enum store_kind actor_kind; /* who did it (never told of it); 0: nobody */
+	int64_t actor_id;
+	int64_t object_id;         /* task or attachment id; 0: none */
+	const char *detail;        /* "done", "undone"; NULL */
+	int64_t now;
+};
+/* One item for staff_id (not when staff_id is the actor). */
+enum gw_result store_inbox_add(struct store *s, const struct inbox_event *e, int64_t staff_id,
+			       char **error_r);
+/* One item for each staff member told of client events in the thread
+ * (STORE_SQL_STAFF_TOLD, whatever their emails), except the actor and
+ * the ids in skip (told otherwise, e.g. by a mention). */
+enum gw_result store_inbox_add_told(struct store *s, const struct inbox_event *e,
+				    const int64_t *skip, size_t n_skip, char **error_r);
+/* The listing and the unread count (every staff page), for query plans. */
+extern const char store_sql_inbox_list[];
+extern const char store_sql_inbox_unread[];
+/* One item for each owner and admin (a bouncing address). */
+enum gw_result store_inbox_add_admins(struct store *s, const struct inbox_event *e,
+				      char **error_r);
+
 /* ---- people.c ---- */
 
-/* GW_OK when staff_id sees account_id (owner/admin, or assigned member);
+/*
+ * The one visibility rule, as SQL: staff member S sees every account when
+ * they are an owner or admin or hold the "view all accounts" right
+ * (staff.view_all), else the accounts assigned to them.  S and A are SQL
+ * expressions (a parameter such as "?2", a column such as "t.account_id").
+ * Every query that lists or checks what a staff member may see (threads,
+ * accounts, contacts, search) uses these, and store_staff_sees_account()
+ * below runs the same fragment.
+ */
+#define STORE_SQL_STAFF_SEES_ALL(S)                                               \
+	"EXISTS (SELECT 1 FROM staff vis WHERE vis.id = " S                       \
+	" AND (vis.role IN ('owner', 'admin') OR vis.view_all = 1))"
+#define STORE_SQL_STAFF_SEES(S, A)                                                \
+	"(" STORE_SQL_STAFF_SEES_ALL(S) " OR " A                                  \
+	" IN (SELECT sa.account_id FROM staff_accounts sa WHERE sa.staff_id = " S "))"
+
+/*
+ * Staff member S is told of a client's event in thread T of account A:
+ * assigned to the account (or, when nobody is, an owner or admin), or a
+ * follower of the thread.  notify.c adds "notify = 1" for the emails;
+ * inbox.c writes an inbox item to each of them whatever their emails.
+ */
+#define STORE_SQL_STAFF_TOLD(S, T, A)                                             \
+	"(" S " IN (SELECT staff_id FROM staff_accounts WHERE account_id = " A ")"  \
+	" OR (" S " IN (SELECT id FROM staff WHERE role IN ('owner', 'admin'))"     \
+	"     AND NOT EXISTS (SELECT 1 FROM staff_accounts WHERE account_id = " A "))" \
+	" OR " S " IN (SELECT staff_id FROM thread_followers WHERE thread_id = " T "))"
+
+/* GW_OK when staff_id sees account_id (STORE_SQL_STAFF_SEES);
  * GW_NOTFOUND if not or if staff_id does not exist. */
 enum gw_result store_staff_sees_account(struct store *s, int64_t staff_id,
 					int64_t account_id, char **error_r);
-/*
- * The one rule of which accounts a staff member sees, as an SQL
- * condition for the lists that cannot ask store_staff_sees_account() row
- * by row (search.c): true when the staff member whose id is the SQL
- * expression STAFF sees the account whose id is the expression ACCOUNT.
- * Owners and admins see every account, members those assigned to them.
- * store_staff_sees_account(), the account list and the thread list use
- * it too: a change of the rule is made here only.
- */
-#define STORE_SQL_STAFF_SEES(staff, account)                                  \
-	"(EXISTS (SELECT 1 FROM staff sv WHERE sv.id = " staff                \
-	" AND sv.role IN ('owner', 'admin'))"                                 \
-	" OR " account " IN (SELECT sa.account_id FROM staff_accounts sa"     \
-	" WHERE sa.staff_id = " staff "))"
 enum gw_result store_firm_name_get(struct store *s, char **name_r, char **error_r);
 /* Every column of struct store_contact, in the order contact_from_row
  * (people.c) reads them. */

@@ -134,6 +134,15 @@ enum gw_result store_task_set_done(struct store *s, int64_t task_id, enum store_
 	if (r == GW_OK)
 		r = task_event(s, thread_id, task_id, done ? "done" : "undone", kind, by_id, now,
 			       error_r);
+	if (r == GW_OK && kind == STORE_CONTACT) {
+		struct inbox_event ev = {
+			.kind = STORE_INBOX_TASK, .thread_id = thread_id,
+			.account_id = t.account_id, .contact_id = by_id,
+			.actor_kind = STORE_CONTACT, .actor_id = by_id, .object_id = task_id,
+			.detail = done ? "done" : "undone", .now = now,
+		};
+		r = store_inbox_add_told(s, &ev, NULL, 0, error_r);
+	}
 	if (r == GW_OK && done && kind == STORE_CONTACT) {
 		char extra[32];
 		snprintf(extra, sizeof(extra), "%lld", (long long)task_id);

@@ -110,7 +110,8 @@ void web_render_mention_list(struct web_req *r, struct buf *o, int64_t account_i
 	buf_puts(o, "<datalist id=\"mentionlist\">");
 	for (size_t i = 0; i < all.count; i++) {
 		const struct store_staff *s = &all.items[i];
-		int sees = s->role == STORE_ROLE_OWNER || s->role == STORE_ROLE_ADMIN;
+		int sees = s->role == STORE_ROLE_OWNER || s->role == STORE_ROLE_ADMIN ||
+			   s->view_all;
 
 		for (size_t k = 0; !sees && k < assigned.count; k++)
 			sees = assigned.items[k].id == s->id;

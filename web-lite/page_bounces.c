@@ -129,7 +129,7 @@ void web_render_bouncing_notice(struct web_req *r, struct buf *o)
 	    store_contacts_bouncing(r->store, r->sess.id, &list, NULL) != GW_OK ||
 	    list.count == 0)
 		goto out;
-	buf_printf(o, "<section class=\"card notice bounces\" role=\"status\"><h2>%zu contact%s "
+	buf_printf(o, "<section class=\"card notice bounces\" id=\"bounces\" role=\"status\"><h2>%zu contact%s "
 		      "get%s no email</h2><p>Mail to %s bounced. Clear a contact once the address "
 		      "works again, or change the address.</p><ul class=\"contacts\">",
 		   list.count, list.count == 1 ? "" : "s", list.count == 1 ? "s" : "",

@@ -254,6 +254,8 @@ static void send_home(struct web_req *r, int code, const char *error,
 	}
 	buf_printf(&main, "<div class=\"homehead\"><h1>%s</h1>",
 		   staff ? "Client chats" : "Your chats");
+	if (staff && (r->sess.role == STORE_ROLE_OWNER || r->sess.role == STORE_ROLE_ADMIN))
+		buf_printf(&main, "<a class=\"stafflink\" href=\"/staff\">%s</a>", _("Staff"));
 	if (staff && r->sess.role == STORE_ROLE_OWNER)
 		buf_puts(&main, "<a class=\"auditlink\" href=\"/audit\">Audit log</a>");
 	if (staff) {

@@ -9,17 +9,29 @@
  * #bell, #tasks, #timeline, #markread, #replyform.  The script swaps
  * #bell, #tasks and #timeline for fresh copies when the thread changes,
  * leaving the reply being typed alone.
+ *
+ * View as client (GET /t/ID/as-client?contact=ID): staff read the page a
+ * contact of the account would get - their messages, tasks, unread marks
+ * and reminder banner, no internal notes or links - under a banner that
+ * says so, with no form and no button that acts, no live stream and no
+ * read beacon.  It is a read job: no session, read mark or "view" of the
+ * contact can come of it; the staff member's own view_as is audited.
  */
 #include "web_int.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/http.h>
+
 #include "i18n.h"
 #include "log.h"
 
 struct page {
 	struct web_req *r;
+	enum store_kind kind;              /* whose page this is: the reader's */
+	int64_t reader_id;
+	const char *as_client;             /* staff viewing as this contact, or NULL */
 	struct store_thread_view *view;
 	struct buf *out;
 	char *firm;
@@ -75,7 +87,7 @@ static const char *person_name(struct page *pg, enum store_kind kind, int64_t id
 
 static int is_mine(const struct page *pg, enum store_kind author_kind)
 {
-	return author_kind == pg->r->sess.kind;
+	return author_kind == pg->kind;
 }
 
 static void render_file_link(struct buf *o, const struct store_attachment *a)
@@ -140,7 +152,7 @@ static void render_body(struct page *pg, const struct store_message *m)
 
 	web_render_markdown(pg->r->web, m->id, m->body, &html);
 	web_render_mentions(html.data != NULL ? html.data : "", html.len, m->mentions,
-			    pg->r->sess.kind == STORE_STAFF, pg->out);
+			    pg->kind == STORE_STAFF, pg->out);
 	web_render_videos(m->body, pg->out);
 	buf_release(&html);
 }
@@ -246,6 +258,26 @@ static void render_timeline(struct page *pg)
 	buf_puts(pg->out, "</section>");
 }
 
+/* A task as its contact sees it, with nothing to press. */
+static void render_task_shown(struct page *pg, const struct store_task *t)
+{
+	struct buf *o = pg->out;
+	int is_done = t->done_at != 0;
+
+	buf_printf(o, "<li><span class=\"tick shown%s\"><span class=\"box\" "
+		      "aria-hidden=\"true\"></span><span class=\"sr\">%s </span>"
+		      "<span class=\"ttext\">", is_done ? " done" : "",
+		   is_done ? _("Done:") : _("Not done:"));
+	buf_html_escape(o, t->text);
+	buf_puts(o, "</span>");
+	if (is_done) {
+		buf_puts(o, "<span class=\"when\">done ");
+		web_render_date(o, t->done_at);
+		buf_puts(o, "</span>");
+	}
+	buf_puts(o, "</span></li>");
+}
+
 static void render_tasks(struct page *pg)
 {
 	const struct store_thread_view *v = pg->view;
@@ -262,11 +294,16 @@ static void render_tasks(struct page *pg)
 	buf_printf(o, "<div class=\"taskhead\"><h2>%s</h2><span class=\"progress\">"
 		      "%zu of %zu done</span></div><progress max=\"%zu\" value=\"%zu\">"
 		      "</progress><ul>",
-		   pg->r->sess.kind == STORE_CONTACT ? "Your tasks" : "Client tasks", done,
+		   pg->kind == STORE_CONTACT ? "Your tasks" : "Client tasks", done,
 		   v->n_tasks, v->n_tasks, done);
 	for (size_t i = 0; i < v->n_tasks; i++) {
 		const struct store_task *t = &v->tasks[i];
 		int is_done = t->done_at != 0;
+
+		if (pg->as_client != NULL) {
+			render_task_shown(pg, t);
+			continue;
+		}
 
 		buf_printf(o, "<li><form method=\"post\" action=\"/t/%lld/task\">",
 			   (long long)v->thread.id);
@@ -303,7 +340,7 @@ static void render_bell(struct page *pg)
 		web_render_bell(o);
 		buf_puts(o, "<span>");
 		web_render_schedule(o, rem);
-		buf_puts(o, pg->r->sess.kind == STORE_CONTACT ?
+		buf_puts(o, pg->kind == STORE_CONTACT ?
 				    ". Answering or finishing your tasks stops them." : ".");
 		buf_puts(o, "</span></p>");
 	}
@@ -327,7 +364,7 @@ static void render_reply(struct page *pg, const struct web_reply_draft *d)
 {
 	const struct store_thread *t = &pg->view->thread;
 	struct buf *o = pg->out;
-	int staff = pg->r->sess.kind == STORE_STAFF;
+	int staff = pg->kind == STORE_STAFF;
 
 	buf_puts(o, "<section class=\"card reply\" id=\"reply\">");
 	if (!t->archived)
@@ -374,6 +411,8 @@ static void render_reply(struct page *pg, const struct web_reply_draft *d)
 	buf_puts(o, "</p></form></section>");
 }
 
+static void render_as_client_picker(struct page *pg);
+
 static void render_staff_box(struct page *pg)
 {
 	const struct store_thread *t = &pg->view->thread;
@@ -415,7 +454,50 @@ static void render_staff_box(struct page *pg)
 	web_render_account_hold(pg->r, o, t->account_id, t->id);
 	if (pg->people != NULL)
 		web_render_people(pg->r, o, t->id, pg->people);
+	render_as_client_picker(pg);
 	buf_puts(o, "</section>");
+}
+
+/* The banner above a page viewed as a client, and the way back. */
+static void render_as_client_banner(struct page *pg)
+{
+	struct buf *o = pg->out;
+	struct buf name = BUF_INIT;
+
+	buf_html_escape(&name, pg->as_client);
+	buf_puts(o, "<p class=\"asclient\" role=\"note\"><strong>");
+	buf_printf(o, _("You are viewing this chat as %s sees it."),
+		   name.data != NULL ? name.data : "");
+	buf_printf(o, "</strong> %s <a href=\"/t/%lld\">%s</a></p>",
+		   _("Nothing here can be changed, and nothing you do here is seen as theirs."),
+		   (long long)pg->view->thread.id, _("Back to the staff view"));
+	buf_release(&name);
+}
+
+/* Staff box: pick a contact of the account to see the chat as they do. */
+static void render_as_client_picker(struct page *pg)
+{
+	const struct store_recipients *rc = pg->people;
+	struct buf *o = pg->out;
+	size_t n = 0;
+
+	for (size_t i = 0; rc != NULL && i < rc->n_contacts; i++)
+		n += rc->contacts[i].removed_at == 0;
+	if (n == 0)
+		return;
+	buf_printf(o, "<form class=\"asclientpick\" method=\"get\" action=\"/t/%lld/as-client\">"
+		      "<label for=\"ascontact\">%s</label><select id=\"ascontact\" "
+		      "name=\"contact\">", (long long)pg->view->thread.id,
+		   _("View this chat as"));
+	for (size_t i = 0; i < rc->n_contacts; i++) {
+		if (rc->contacts[i].removed_at != 0)
+			continue;
+		buf_printf(o, "<option value=\"%lld\">", (long long)rc->contacts[i].id);
+		buf_html_escape(o, rc->contacts[i].name);
+		buf_puts(o, "</option>");
+	}
+	buf_printf(o, "</select><button type=\"submit\">%s</button></form>",
+		   _("View as client"));
 }
 
 static void render_page(struct page *pg, const char *error, const struct web_reply_draft *draft)
@@ -424,9 +506,16 @@ static void render_page(struct page *pg, const char *error, const struct web_rep
 	const struct store_thread *t = &v->thread;
 	struct buf *o = pg->out;
 
-	buf_printf(o, "<article id=\"thread\" data-events=\"/t/%lld/events\">"
-		      "<header class=\"thead\"><a class=\"back\" href=\"/\">\xe2\x86\x90 All chats</a>"
-		      "<h1>", (long long)t->id);
+	if (pg->as_client != NULL) {
+		render_as_client_banner(pg);
+		/* no id="thread": the script opens no stream and sends no read mark */
+		buf_printf(o, "<article class=\"asclientview\" id=\"asclientview\">"
+			      "<header class=\"thead\"><h1>");
+	} else {
+		buf_printf(o, "<article id=\"thread\" data-events=\"/t/%lld/events\">"
+			      "<header class=\"thead\"><a class=\"back\" href=\"/\">"
+			      "\xe2\x86\x90 All chats</a><h1>", (long long)t->id);
+	}
 	buf_html_escape(o, t->subject);
 	buf_puts(o, "</h1><p class=\"meta\">");
 	buf_html_escape(o, t->account_name);
@@ -443,7 +532,7 @@ static void render_page(struct page *pg, const char *error, const struct web_rep
 		free(text);
 	}
 	buf_puts(o, "</a>");
-	if (pg->r->sess.kind == STORE_STAFF) {
+	if (pg->kind == STORE_STAFF) {
 		buf_printf(o, " \xc2\xb7 <a class=\"doclink\" href=\"/accounts/%lld/documents\">",
 			   (long long)t->account_id);
 		buf_html_escape(o, _("All documents of this account"));
@@ -460,6 +549,10 @@ static void render_page(struct page *pg, const char *error, const struct web_rep
 	}
 	render_tasks(pg);
 	render_timeline(pg);
+	if (pg->as_client != NULL) {
+		buf_puts(o, "</article>");
+		return;
+	}
 	if (t->unread_count > 0 && v->n_messages > 0) {
 		buf_printf(o, "<form id=\"markread\" class=\"markread\" method=\"post\" "
 			      "action=\"/t/%lld/read\">", (long long)t->id);
@@ -469,7 +562,7 @@ static void render_page(struct page *pg, const char *error, const struct web_rep
 			   (long long)v->messages[v->n_messages - 1].id);
 	}
 	render_reply(pg, draft);
-	if (pg->r->sess.kind == STORE_STAFF)
+	if (pg->kind == STORE_STAFF)
 		render_staff_box(pg);
 	buf_puts(o, "</article>");
 }
@@ -544,6 +637,8 @@ static void send_thread(struct web_req *r, int64_t thread_id, int code, const ch
 	}
 	memset(&pg, 0, sizeof(pg));
 	pg.r = r;
+	pg.kind = r->sess.kind;
+	pg.reader_id = r->sess.id;
 	pg.people = r->sess.kind == STORE_STAFF ? &people : NULL;
 	pg.view = &view;
 	pg.out = &main;
@@ -563,4 +658,77 @@ out:
 	buf_release(&page);
 	store_thread_view_clear(&view);
 	store_recipients_clear(&people);
+}
+
+/* ?contact=ID, or 0. */
+static int64_t query_contact(struct web_req *r)
+{
+	const char *q = r->uri != NULL ? evhttp_uri_get_query(r->uri) : NULL;
+	struct web_form qf = { NULL, 0 };
+	const char *v;
+	int64_t id = 0;
+
+	if (q != NULL && web_form_parse_urlencoded(q, strlen(q), &qf) == 0 &&
+	    (v = web_form_get(&qf, "contact")) != NULL)
+		id = web_parse_id(v);
+	web_form_clear(&qf);
+	return id;
+}
+
+void web_handle_view_as_client(struct web_req *r, int64_t thread_id)
+{
+	struct store_thread_view view;
+	struct store_contact c;
+	struct buf main = BUF_INIT, page = BUF_INIT;
+	struct page pg;
+	char *err = NULL;
+	int64_t contact_id = query_contact(r);
+	enum gw_result res;
+
+	memset(&view, 0, sizeof(view));
+	memset(&c, 0, sizeof(c));
+	memset(&pg, 0, sizeof(pg));
+	if (r->sess.kind != STORE_STAFF) {
+		web_send_error(r, 404, NULL);
+		return;
+	}
+	/* The staff member must see the thread, and the contact must be one
+	 * of its account's: otherwise the same 404 as for nothing at all. */
+	res = store_thread_access(r->store, thread_id, STORE_STAFF, r->sess.id, &err);
+	if (res == GW_OK && contact_id == 0)
+		res = GW_NOTFOUND;
+	if (res == GW_OK)
+		res = store_contact_get(r->store, contact_id, &c, &err);
+	if (res == GW_OK && c.removed_at != 0)
+		res = GW_NOTFOUND;
+	if (res == GW_OK)
+		res = store_thread_access(r->store, thread_id, STORE_CONTACT, contact_id, &err);
+	if (res == GW_OK)
+		res = store_thread_show(r->store, thread_id, STORE_CONTACT, contact_id, 0, &view,
+					&err);
+	if (res != GW_OK) {
+		web_send_store_error(r, res == GW_NOTFOUND || res == GW_PERMFAIL ? GW_NOTFOUND
+										 : res, err);
+		goto out;
+	}
+	web_audit_target(r, "contact", contact_id);
+	pg.r = r;
+	pg.kind = STORE_CONTACT;
+	pg.reader_id = contact_id;
+	pg.as_client = c.name;
+	pg.view = &view;
+	pg.out = &main;
+	pg.firm = web_firm_name(r);
+	render_page(&pg, NULL, NULL);
+	web_render_layout(r, &page, view.thread.subject, &main);
+	web_send_html(r, 200, page.data, page.len);
+	free(pg.firm);
+	for (size_t i = 0; i < pg.n_names; i++)
+		free(pg.names[i].name);
+out:
+	free(err);
+	buf_release(&main);
+	buf_release(&page);
+	store_thread_view_clear(&view);
+	store_contact_clear(&c);
 }

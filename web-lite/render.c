@@ -84,6 +84,7 @@ void web_render_layout(struct web_req *r, struct buf *out, const char *title,
 	buf_html_escape(out, firm);
 	buf_puts(out, "</span></a>");
 	if (r->sess.kind != 0) {
+		web_render_inbox_link(r, out);
 		buf_puts(out, "<a class=\"who\" href=\"/sessions\" title=\"Your sessions\">");
 		buf_html_escape(out, r->sess.name);
 		buf_puts(out, "</a><form class=\"inline\" method=\"post\" action=\"/logout\">");

@@ -12,6 +12,12 @@
  * every 15 seconds keeps proxies from closing the stream and lets a write
  * fail on a connection the browser has left.
  *
+ * A staff reader's inbox (unread count, newest item) is part of every
+ * stream's signature: a change sends "event: inbox" with the count and
+ * the sentence that says it, so that every staff page keeps its header
+ * count live.  GET /inbox/events is such a stream without a thread, for
+ * the pages that have none; a thread page uses its own.
+ *
  * Lifetime: a stream ends when its connection closes (evhttp's close
  * callback; the request was detached from the connection then and
  * evhttp_send_reply_end() frees it), when the thread can no longer be
@@ -27,10 +33,13 @@
 #include <event2/keyvalq_struct.h>
 
 #include "buf.h"
+#include "i18n.h"
+#include "inbox.h"
 #include "log.h"
 
 #define SSE_PING_TICKS 15
-#define SSE_SIG 7
+#define SSE_SIG WEB_SSE_SIG
+#define SSE_INBOX WEB_SSE_THREAD_SIG   /* where the inbox's part starts */
 
 struct web_sse {
 	struct web_sse *next;
@@ -38,7 +47,7 @@ struct web_sse {
 	struct evhttp_request *req;
 	struct evhttp_connection *conn;
 	int64_t serial;            /* newer streams have larger numbers */
-	int64_t thread_id;
+	int64_t thread_id;         /* 0: the reader's inbox */
 	enum store_kind kind;
 	int64_t reader_id;
 	int64_t sig[SSE_SIG];
@@ -75,6 +84,15 @@ static int signature(struct store *store, int64_t thread_id, enum store_kind kin
 {
 	struct store_thread t;
 
+	memset(sig, 0, sizeof(int64_t) * SSE_SIG);
+	/* a staff reader's inbox rides on every stream they have open, so a
+	 * thread page needs no second connection for the header count */
+	if (kind == STORE_STAFF &&
+	    store_inbox_unread(store, reader_id, &sig[SSE_INBOX], &sig[SSE_INBOX + 1], NULL) !=
+		    GW_OK)
+		return -1;
+	if (thread_id == 0)
+		return 0;
 	memset(&t, 0, sizeof(t));
 	if (store_thread_get(store, thread_id, kind, reader_id, &t, NULL) != GW_OK)
 		return -1;
@@ -150,6 +168,38 @@ void web_sse_start(struct web_req *r, int64_t thread_id)
 	r->reply.sse = 1;
 }
 
+void web_sse_start_inbox(struct web_req *r)
+{
+	if (r->sess.kind != STORE_STAFF) {
+		web_send_error(r, 404, NULL);
+		return;
+	}
+	if (r->method == EVHTTP_REQ_HEAD) {
+		web_send(r, 200, "text/event-stream", NULL, 0);
+		return;
+	}
+	if (signature(r->store, 0, r->sess.kind, r->sess.id, r->reply.sse_sig) < 0) {
+		web_send_error(r, 503, NULL);
+		return;
+	}
+	r->replied = 1;
+	r->reply.sse = 2;
+}
+
+/* "event: inbox": the count, then the sentence a screen reader says. */
+static void send_inbox(struct web_sse *s, int64_t unread)
+{
+	char text[512];
+
+	snprintf(text, sizeof(text), "event: inbox\ndata: %lld\ndata: ", (long long)unread);
+	snprintf(text + strlen(text), sizeof(text) - strlen(text),
+		 ngettext("%lld unread item in your inbox", "%lld unread items in your inbox",
+			  (unsigned long)unread),
+		 (long long)unread);
+	snprintf(text + strlen(text), sizeof(text) - strlen(text), "\n\n");
+	send_text(s, text);
+}
+
 void web_sse_begin(struct web_req *r)
 {
 	struct web_loop *lp = r->loop;
@@ -159,7 +209,7 @@ void web_sse_begin(struct web_req *r)
 	s->loop = lp;
 	s->req = r->req;
 	s->serial = ++lp->sse_serial;
-	s->thread_id = r->id;
+	s->thread_id = r->reply.sse == 2 ? 0 : r->id;
 	s->kind = r->sess.kind;
 	s->reader_id = r->sess.id;
 	memcpy(s->sig, r->reply.sse_sig, sizeof(s->sig));
@@ -244,10 +294,15 @@ void web_sse_looked(struct web_loop *lp, struct store_job *job)
 		} else if (memcmp(it->sig, s->sig, sizeof(s->sig)) != 0) {
 			char text[64];
 
+			if (memcmp(it->sig, s->sig, sizeof(int64_t) * SSE_INBOX) != 0) {
+				snprintf(text, sizeof(text), "event: change\ndata: %lld\n\n",
+					 (long long)it->sig[0]);
+				send_text(s, text);
+			}
+			if (memcmp(it->sig + SSE_INBOX, s->sig + SSE_INBOX,
+				   sizeof(int64_t) * (SSE_SIG - SSE_INBOX)) != 0)
+				send_inbox(s, it->sig[SSE_INBOX]);
 			memcpy(s->sig, it->sig, sizeof(s->sig));
-			snprintf(text, sizeof(text), "event: change\ndata: %lld\n\n",
-				 (long long)it->sig[0]);
-			send_text(s, text);
 		} else if (look->ping) {
 			send_text(s, ": ping\n\n");
 		}

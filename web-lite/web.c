@@ -81,6 +81,7 @@ static void h_new_chat(struct web_req *r) { web_handle_new_chat(r); }
 static void h_logout(struct web_req *r) { web_handle_logout(r); }
 static void h_events(struct web_req *r) { web_sse_start(r, r->id); }
 static void h_attachment(struct web_req *r) { web_handle_attachment(r, r->id); }
+static void h_view_as(struct web_req *r) { web_handle_view_as_client(r, r->id); }
 static void h_thread(struct web_req *r)
 {
 	web_handle_thread(r, r->id, r->route->action);
@@ -130,6 +131,14 @@ static const struct web_route routes[] = {
 	{ "/accounts/#/hold", M_POST, GATE_POST, web_handle_hold, NULL, "hold" },
 	{ "/c/#/remove", M_POST, GATE_POST, web_handle_contact_remove, NULL,
 	  "contact" },
+	{ "/inbox", M_GET, GATE_SESSION, web_handle_inbox, NULL, NULL },
+	{ "/inbox/events", M_GET, GATE_SESSION, web_sse_start_inbox, NULL, NULL },
+	{ "/inbox/read", M_POST, GATE_POST, web_handle_inbox_read, NULL, NULL },
+	{ "/inbox/#/open", M_POST, GATE_POST, web_handle_inbox_open, NULL, NULL },
+	{ "/t/#/as-client", M_GET, GATE_SESSION, h_view_as, NULL, "view_as" },
+	{ "/staff", M_GET, GATE_SESSION, web_handle_staff, NULL, NULL },
+	{ "/staff/#/view-all", M_POST, GATE_POST, web_handle_staff_view_all, NULL,
+	  "account" },
 };
 
 /* The routes whose POST may bring a body up to max_body (files); all

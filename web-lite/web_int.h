@@ -276,6 +276,11 @@ struct web_form {
 /* A bulk new chat ticks one field per account: room for a firm's thousands. */
 #define WEB_FORM_MAX_FIELDS 4096
 
+/* What an event stream compares (sse.c): the thread's counters, then a
+ * staff reader's inbox (unread count, newest item). */
+#define WEB_SSE_THREAD_SIG 7
+#define WEB_SSE_SIG (WEB_SSE_THREAD_SIG + 2)
+
 /* A reply as a handler leaves it, for the loop to send. */
 struct web_reply {
 	int code;
@@ -289,11 +294,11 @@ struct web_reply {
 	struct evbuffer *body;     /* NULL: none */
 	int fd;                    /* web_send_file(): -1 none */
 	int64_t fd_size;
-	int sse;                   /* start an event stream (sse.c) */
+	int sse;                   /* start an event stream (sse.c): 1 thread, 2 inbox */
 	struct web_zip_reply *zip; /* stream a zip of these files (zipstream.c) */
 	char *csp;                 /* NULL: WEB_CSP; a page with video players:
 				      WEB_CSP with their frame-src (video.c) */
-	int64_t sse_sig[7];
+	int64_t sse_sig[WEB_SSE_SIG];
 };
 
 /* The files of a thread's zip, listed on the worker for the loop. */
@@ -680,6 +685,19 @@ void web_handle_my_emails(struct web_req *r);
 
 /* On the worker: check access and take the first look (reply.sse). */
 void web_sse_start(struct web_req *r, int64_t thread_id);
+/* page_inbox.c: the header link with the unread count (staff only), the
+ * inbox page, opening an item, marking all read. */
+void web_render_inbox_link(struct web_req *r, struct buf *o);
+void web_handle_inbox(struct web_req *r);
+void web_handle_inbox_open(struct web_req *r);
+void web_handle_inbox_read(struct web_req *r);
+/* page_staff.c: the staff list for owners and admins, the view-all right. */
+void web_handle_staff(struct web_req *r);
+void web_handle_staff_view_all(struct web_req *r);
+/* page_thread.c: GET /t/ID/as-client?contact=ID, read only. */
+void web_handle_view_as_client(struct web_req *r, int64_t thread_id);
+/* GET /inbox/events: a staff member's live unread count (reply.sse 2). */
+void web_sse_start_inbox(struct web_req *r);
 /* On the loop: start the stream of a request whose job set reply.sse. */
 void web_sse_begin(struct web_req *r);
 /* On the loop, once a second: a look at every stream, in the pool. */

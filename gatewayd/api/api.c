@@ -93,6 +93,8 @@ static const struct api_route routes[] = {
 	{ "staff/#/revoke", POST, api_staff_revoke, "account" },
 	{ "staff/#/export", GET, api_staff_export, "export" },
 	{ "staff/#/accounts", GET, api_staff_accounts, NULL },
+	{ "staff/#/inbox", GET, api_staff_inbox, NULL },
+	{ "staff/#/inbox/read", POST, api_staff_inbox_read, NULL },
 	{ "staff/#/accounts/#", PUT, api_staff_assign, "account" },
 	{ "staff/#/accounts/#", DELETE, api_staff_unassign, "account" },
 	{ "templates", GET, api_templates_list, NULL },

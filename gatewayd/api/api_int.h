@@ -239,6 +239,8 @@ void api_staff_show(struct api_req *r);
 void api_staff_patch(struct api_req *r);
 void api_staff_revoke(struct api_req *r);
 void api_staff_accounts(struct api_req *r);
+void api_staff_inbox(struct api_req *r);
+void api_staff_inbox_read(struct api_req *r);
 void api_staff_assign(struct api_req *r);
 void api_staff_unassign(struct api_req *r);
 void api_templates_list(struct api_req *r);

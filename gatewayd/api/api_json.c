@@ -471,6 +471,8 @@ json_t *api_json_staff(const struct store_staff *s)
 	set(o, "email", json_string(s->email));
 	set(o, "role", json_string(store_role_name(s->role)));
 	set(o, "notify", json_boolean(s->notify));
+	set(o, "view_all", json_boolean(s->view_all));
+	set(o, "sees_all_accounts", json_boolean(s->view_all || s->role != STORE_ROLE_MEMBER));
 	set(o, "generation", json_integer(s->generation));
 	set(o, "created_at", api_json_time(s->created_at));
 	return o;

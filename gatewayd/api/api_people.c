@@ -430,17 +430,19 @@ static int get_role(struct api_req *r, int required, enum store_role *role_r)
 
 void api_staff_create(struct api_req *r)
 {
-	static const char *const fields[] = { "name", "email", "role", "notify", NULL };
+	static const char *const fields[] = { "name", "email", "role", "notify", "view_all",
+					      NULL };
 	enum store_role role = STORE_ROLE_MEMBER;
 	const char *name = NULL, *email = NULL;
-	int notify = 1;
+	int notify = 1, view_all = 0;
 	int64_t id = 0;
 	char *error = NULL;
 	enum gw_result res;
 
 	if (api_body_only(r, fields) < 0 || api_get_str(r, r->body, "name", 1, &name) < 0 ||
 	    api_get_str(r, r->body, "email", 1, &email) < 0 || get_role(r, 0, &role) < 0 ||
-	    api_get_bool(r, r->body, "notify", 0, &notify, NULL) < 0)
+	    api_get_bool(r, r->body, "notify", 0, &notify, NULL) < 0 ||
+	    api_get_bool(r, r->body, "view_all", 0, &view_all, NULL) < 0)
 		return;
 	res = store_staff_add(r->store, name, email, role, &id, &error);
 	if (res != GW_OK) {
@@ -456,6 +458,11 @@ void api_staff_create(struct api_req *r)
 			return;
 		}
 	}
+	/* in the request's transaction: created with the right, or not at all */
+	if (view_all && (res = store_staff_set_view_all(r->store, id, 1, &error)) != GW_OK) {
+		api_fail(r, res, error, "view_all");
+		return;
+	}
 	reply_staff(r, 201, id);
 }
 
@@ -468,15 +475,16 @@ void api_staff_show(struct api_req *r)
 
 void api_staff_patch(struct api_req *r)
 {
-	static const char *const fields[] = { "role", "notify", NULL };
+	static const char *const fields[] = { "role", "notify", "view_all", NULL };
 	struct store_staff s = { 0 };
 	enum store_role role = 0;
-	int notify = 0, has_notify = 0;
+	int notify = 0, has_notify = 0, view_all = 0, has_view_all = 0;
 	char *error = NULL;
 	enum gw_result res;
 
 	if (api_body_only(r, fields) < 0 || get_role(r, 0, &role) < 0 ||
-	    api_get_bool(r, r->body, "notify", 0, &notify, &has_notify) < 0)
+	    api_get_bool(r, r->body, "notify", 0, &notify, &has_notify) < 0 ||
+	    api_get_bool(r, r->body, "view_all", 0, &view_all, &has_view_all) < 0)
 		return;
 	res = store_staff_get(r->store, r->ids[0], &s, &error);
 	store_staff_clear(&s);
@@ -495,6 +503,13 @@ void api_staff_patch(struct api_req *r)
 		res = store_staff_set_notify(r->store, r->ids[0], notify, &error);
 		if (res != GW_OK) {
 			api_fail(r, res, error, "notify");
+			return;
+		}
+	}
+	if (has_view_all) {
+		res = store_staff_set_view_all(r->store, r->ids[0], view_all, &error);
+		if (res != GW_OK) {
+			api_fail(r, res, error, "view_all");
 			return;
 		}
 	}

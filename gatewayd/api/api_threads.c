@@ -494,6 +494,9 @@ void api_threads_show(struct api_req *r)
 		api_fail(r, res, error, NULL);
 		return;
 	}
+	/* the firm looking as a contact would: nothing recorded as theirs */
+	if (kind == STORE_CONTACT)
+		r->audit_action = "view_as";
 	o = api_json_thread(&v.thread, kind != 0);
 	arr = json_array();
 	for (size_t i = 0; i < v.n_messages; i++)

@@ -194,6 +194,7 @@ json_t *ctl_json_staff(const struct store_staff *s)
 	json_object_set_new(o, "email", json_string(s->email));
 	json_object_set_new(o, "role", json_string(store_role_name(s->role)));
 	json_object_set_new(o, "notify", json_boolean(s->notify));
+	json_object_set_new(o, "view_all", json_boolean(s->view_all));
 	json_object_set_new(o, "generation", json_integer(s->generation));
 	json_object_set_new(o, "created_at", ctl_json_time(s->created_at));
 	return o;

@@ -357,20 +357,56 @@ int ctl_cmd_staff_add(struct ctl *c, const struct ctl_args *a)
 	if (role_s != NULL && store_role_parse(role_s, &role) < 0)
 		return ctl_usage(c, "--role: '%s' is not owner, admin or member", role_s);
 	r = store_staff_add(c->store, a->pos[0], a->pos[1], role, &id, &error);
+	/* audited, so one transaction: added with the right or not at all */
+	if (r == GW_OK && ctl_flag(a, "--view-all"))
+		r = store_staff_set_view_all(c->store, id, 1, &error);
 	if (r != GW_OK)
 		return ctl_store_fail(c, r, error);
 	if (c->json)
-		ctl_json_print(json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)id,
+		ctl_json_print(json_pack("{s:I, s:s, s:s, s:s, s:b}", "id", (json_int_t)id,
 					 "name", a->pos[0], "email", a->pos[1],
-					 "role", store_role_name(role)));
+					 "role", store_role_name(role), "view_all",
+					 ctl_flag(a, "--view-all")));
 	else
 		printf("%lld\n", (long long)id);
 	return 0;
 }
 
+int ctl_cmd_staff_set(struct ctl *c, const struct ctl_args *a)
+{
+	const char *v = ctl_opt(a, "--view-all");
+	struct store_staff s = { 0 };
+	char *error = NULL;
+	int64_t id;
+	enum gw_result r;
+	int rc = ctl_parse_id(c, NULL, "a staff id", a->pos[0], &id);
+
+	if (rc != 0)
+		return rc;
+	if (v == NULL)
+		return ctl_usage(c, "staff set: nothing to set (--view-all on|off)");
+	if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0)
+		return ctl_usage(c, "--view-all: '%s' is not on or off", v);
+	r = store_staff_set_view_all(c->store, id, strcmp(v, "on") == 0, &error);
+	if (r == GW_OK)
+		r = store_staff_get(c->store, id, &s, &error);
+	if (r != GW_OK)
+		return ctl_store_fail(c, r, error);
+	if (c->json)
+		ctl_json_print(ctl_json_staff(&s));
+	else if (s.role != STORE_ROLE_MEMBER)
+		printf("staff %lld: view all accounts %s (an %s sees every account anyway)\n",
+		       (long long)id, v, store_role_name(s.role));
+	else
+		printf("staff %lld: view all accounts %s: %s\n", (long long)id, v,
+		       s.view_all ? "sees every account" : "sees the accounts assigned to them");
+	store_staff_clear(&s);
+	return 0;
+}
+
 int ctl_cmd_staff_list(struct ctl *c, const struct ctl_args *a)
 {
-	static const char *const head[] = { "ID", "NAME", "EMAIL", "ROLE", "NOTIFY" };
+	static const char *const head[] = { "ID", "NAME", "EMAIL", "ROLE", "NOTIFY", "VIEW-ALL" };
 	struct store_staff_list list = { 0 };
 	char *error = NULL;
 	enum gw_result r = store_staff_list(c->store, &list, &error);
@@ -395,6 +431,8 @@ int ctl_cmd_staff_list(struct ctl *c, const struct ctl_args *a)
 			ctl_table_cell(&t, "%s", s->email);
 			ctl_table_cell(&t, "%s", store_role_name(s->role));
 			ctl_table_cell(&t, "%s", s->notify ? "on" : "off");
+			ctl_table_cell(&t, "%s", s->role != STORE_ROLE_MEMBER ? "(role)"
+						 : s->view_all ? "on" : "off");
 		}
 		ctl_table_print(&t, stdout);
 	}

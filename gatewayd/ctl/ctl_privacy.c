@@ -29,7 +29,7 @@ static const struct ctl_audited {
 	const char *flag;        /* given: recorded as flag_action instead */
 	const char *flag_action;
 } audited[] = {
-	{ "thread show", "view", 't', NULL, NULL },
+	{ "thread show", "view", 't', "--as", "view_as" },
 	{ "thread new", "post", 0, NULL, NULL },
 	{ "thread archive", "archive", 't', NULL, NULL },
 	{ "thread reopen", "reopen", 't', NULL, NULL },
@@ -56,6 +56,8 @@ static const struct ctl_audited {
 	{ "webhook enable", "webhook", 0, NULL, NULL },
 	{ "webhook disable", "webhook", 0, NULL, NULL },
 	{ "audit", "audit", 0, NULL, NULL },
+	{ "staff add", "account", 0, NULL, NULL },
+	{ "staff set", "account", 'x', NULL, NULL },
 };
 
 static const struct ctl_audited *audited_find(const char *cmd)
@@ -105,6 +107,14 @@ int ctl_audit_append(struct ctl *c, const char *action, int64_t account_id,
 	return r == GW_OK ? 0 : ctl_store_fail(c, r, error);
 }
 
+/* Digits only (a contact id as typed): safe to copy into a target. */
+static int digits_only(const char *s)
+{
+	size_t n = strspn(s, "0123456789");
+
+	return n > 0 && n < 20 && s[n] == '\0';
+}
+
 static int append_entry(struct ctl *c, const struct ctl_audited *au,
 			const struct ctl_args *a)
 {
@@ -130,6 +140,17 @@ static int append_entry(struct ctl *c, const struct ctl_audited *au,
 	    a->npos > 1)
 		snprintf(target + strlen(target), sizeof(target) - strlen(target), " %s",
 			 strcmp(a->pos[1], "on") == 0 ? "on" : "off");
+	/* the right given or taken: what changed, never a name or address */
+	if (strcmp(c->cmd, "staff set") == 0 && ctl_opt(a, "--view-all") != NULL)
+		snprintf(target + strlen(target), sizeof(target) - strlen(target),
+			 " view-all %s", strcmp(ctl_opt(a, "--view-all"), "on") == 0 ? "on" : "off");
+	if (strcmp(c->cmd, "thread show") == 0 && ctl_opt(a, "--as") != NULL &&
+	    strncmp(ctl_opt(a, "--as"), "contact:", 8) == 0 &&
+	    digits_only(ctl_opt(a, "--as") + 8))
+		snprintf(target + strlen(target), sizeof(target) - strlen(target), " as %s",
+			 ctl_opt(a, "--as"));
+	if (strcmp(c->cmd, "staff add") == 0 && ctl_flag(a, "--view-all"))
+		snprintf(target + strlen(target), sizeof(target) - strlen(target), " view-all on");
 	in.target = target;
 	r = store_audit_append(c->store, &in, NULL, &error);
 	return r == GW_OK ? 0 : ctl_store_fail(c, r, error);

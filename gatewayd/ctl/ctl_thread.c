@@ -290,15 +290,25 @@ int ctl_cmd_thread_show(struct ctl *c, const struct ctl_args *a)
 {
 	struct store_thread_view view = { 0 };
 	char *error = NULL;
-	int64_t id;
+	int64_t id, as_id = 0;
+	enum store_kind as_kind = 0;
 	enum gw_result r;
+	const char *as = ctl_opt(a, "--as");
 	int rc = parse_thread(c, a->pos[0], &id);
 
+	if (rc == 0 && as != NULL)
+		rc = ctl_parse_principal(c, "--as", as, 1, 0, &as_kind, &as_id);
 	if (rc != 0)
 		return rc;
-	r = store_thread_show(c->store, id, 0, 0, 1, &view, &error);
+	/* --as contact:ID: the contact's own view (no notes, no links, their
+	 * unread state), read only: nothing is recorded as theirs */
+	r = as_kind != 0 ? store_thread_access(c->store, id, as_kind, as_id, &error) : GW_OK;
+	if (r == GW_OK)
+		r = store_thread_show(c->store, id, as_kind, as_id, as_kind == 0, &view, &error);
 	if (r != GW_OK)
 		return ctl_store_fail(c, r, error);
+	if (as_kind != 0 && !c->json)
+		printf("as contact %lld sees it (read only)\n", (long long)as_id);
 	if (c->json)
 		show_json(&view);
 	else

@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "ctl.h"
+#include "inbox.h"
 #include "search.h"
 
 static const struct ctl_opt opts_none[] = { { NULL, 0, 0 } };
@@ -36,6 +37,25 @@ static const struct ctl_opt opts_contact_add[] = {
 };
 static const struct ctl_opt opts_staff_add[] = {
 	{ "--role", 1, 0 },
+	{ "--view-all", 0, 0 },
+	{ NULL, 0, 0 },
+};
+static const struct ctl_opt opts_staff_set[] = {
+	{ "--view-all", 1, 0 },
+	{ NULL, 0, 0 },
+};
+static const struct ctl_opt opts_inbox_list[] = {
+	{ "--unread", 0, 0 },
+	{ "--limit", 1, 0 },
+	{ "--before", 1, 0 },
+	{ NULL, 0, 0 },
+};
+static const struct ctl_opt opts_inbox_read[] = {
+	{ "--all", 0, 0 },
+	{ NULL, 0, 0 },
+};
+static const struct ctl_opt opts_thread_show[] = {
+	{ "--as", 1, 0 },
 	{ NULL, 0, 0 },
 };
 static const struct ctl_opt opts_template_add[] = {
@@ -192,11 +212,27 @@ static const struct ctl_cmd commands[] = {
 	  "get no more emails (queued ones are cancelled).\n",
 	  opts_none, 1, 1, 0, ctl_cmd_contact_remove },
 
-	{ "staff", "add", "NAME EMAIL [--role owner|admin|member]",
+	{ "staff", "add", "NAME EMAIL [--role owner|admin|member] [--view-all]",
 	  "Add a staff member (default role member); prints their id.\n"
 	  "Owners and admins see every account, members the accounts assigned\n"
-	  "to them.\n",
+	  "to them.\n"
+	  "  --view-all   the member sees every account (not an admin's rights)\n",
 	  opts_staff_add, 2, 2, 0, ctl_cmd_staff_add },
+	{ "staff", "set", "STAFF_ID --view-all on|off",
+	  "Give a member the right to view all accounts, or take it away.\n",
+	  opts_staff_set, 1, 1, 0, ctl_cmd_staff_set },
+	{ "inbox", "list", "STAFF_ID [--unread] [--limit N] [--before ITEM_ID]",
+	  "A staff member's inbox, newest first: replies, new chats, tasks,\n"
+	  "uploads, mentions, email replies and bouncing addresses that concern\n"
+	  "them, with the place in the web view.\n"
+	  "  --unread          unread items only\n"
+	  "  --limit N         at most N items (1.." GW_STR(STORE_INBOX_LIMIT_MAX) ", default "
+	  GW_STR(STORE_INBOX_LIMIT_DEFAULT) ")\n"
+	  "  --before ITEM_ID  items older than this one (the next page)\n",
+	  opts_inbox_list, 1, 1, 0, ctl_cmd_inbox_list },
+	{ "inbox", "read", "STAFF_ID (ITEM_ID... | --all)",
+	  "Mark inbox items read; an id that is not theirs marks nothing.\n",
+	  opts_inbox_read, 1, -1, 0, ctl_cmd_inbox_read },
 	{ "staff", "list", "", "List the staff.\n",
 	  opts_none, 0, 0, 0, ctl_cmd_staff_list },
 	{ "staff", "assign", "STAFF_ID ACCOUNT_ID",
@@ -229,10 +265,12 @@ static const struct ctl_cmd commands[] = {
 	  "                       an external reference (staff only; repeat the\n"
 	  "                       pair for more), see thread link\n",
 	  opts_thread_new, 1, 1, 0, ctl_cmd_thread_new },
-	{ "thread", "show", "THREAD_ID",
+	{ "thread", "show", "THREAD_ID [--as contact:ID]",
 	  "Show a thread: subject, account, status, reminder schedule, tasks,\n"
-	  "messages oldest first (staff-only notes marked), attachments and links.\n",
-	  opts_none, 1, 1, 0, ctl_cmd_thread_show },
+	  "messages oldest first (staff-only notes marked), attachments and links.\n"
+	  "  --as contact:ID   as that contact of the account sees it: no internal\n"
+	  "                    notes or links; changes nothing of theirs\n",
+	  opts_thread_show, 1, 1, 0, ctl_cmd_thread_show },
 	{ "thread", "list", "[ACCOUNT_ID] [--ref-url URL]",
 	  "List the threads (open and archived), of one account if given.\n"
 	  "  --ref-url URL   only threads with a link to exactly this URL\n",

@@ -33,6 +33,8 @@ if(TARGET gatewayd AND TARGET gatewayctl AND TARGET gw_web)
   gw_browser_test(browser_documents documents.cjs)
   # Staff search, filters, the clients page and the new-chat client picker.
   gw_browser_test(browser_search search.cjs)
+  # The staff inbox counting live, and viewing a chat as the client.
+  gw_browser_test(browser_inbox inbox.cjs)
   # Signing in by email through the Maildir transport, and "Your sessions".
   gw_browser_test(browser_signin signin.cjs)
   # A client's out-of-office reply on the staff thread page, delivered

@@ -54,3 +54,13 @@ gw_add_test(test_api_search
 target_compile_definitions(test_api_search PRIVATE
   GATEWAYCTL_BIN="$<TARGET_FILE:gatewayctl>")
 add_dependencies(test_api_search gatewayctl)
+# The staff inbox, the view-all right and a contact's view, through the
+# API and gatewayctl.
+gw_add_test(test_api_inbox
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_api_inbox.c
+          ${CMAKE_CURRENT_LIST_DIR}/test_api_util.c
+  LIBS gw_api gw_admin gw_store gw_common
+       PkgConfig::JANSSON PkgConfig::LIBEVENT PkgConfig::SQLITE3 Threads::Threads)
+target_compile_definitions(test_api_inbox PRIVATE
+  GATEWAYCTL_BIN="$<TARGET_FILE:gatewayctl>")
+add_dependencies(test_api_inbox gatewayctl)

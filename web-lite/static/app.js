@@ -6,6 +6,9 @@
  * of colleagues' names after "@" (the server reads mentions either way),
  * and the click-to-load video players (nothing is fetched from a video's
  * host before the click; without this script the link stays a link).
+ * of colleagues' names after "@" (the server reads mentions either way)
+ * and the inbox count in the header kept live (its sentence goes to a
+ * polite live region: heard, and the focus stays where it is).
  */
 (function () {
   'use strict';
@@ -122,10 +125,35 @@
 
   function live() {
     var thread = document.getElementById('thread');
-    if (!thread || !window.EventSource) { return; }
+    if (!thread || !window.EventSource) { return null; }
     var es = new EventSource(thread.getAttribute('data-events'));
     es.addEventListener('change', refresh);
     window.addEventListener('pagehide', function () { es.close(); });
+    return es;
+  }
+
+  /* The header count: on a thread page its stream brings the inbox's
+   * events too (one connection per tab), elsewhere /inbox/events does. */
+  function inboxCount(threadStream) {
+    var link = document.querySelector('.inboxlink[data-events]');
+    var badge = document.getElementById('inboxcount');
+    var say = document.getElementById('inboxlive');
+    if (!link || !badge || !window.EventSource) { return; }
+    var es = threadStream || new EventSource(link.getAttribute('data-events'));
+    es.addEventListener('inbox', function (e) {
+      var nl = e.data.indexOf('\n');
+      var count = nl < 0 ? e.data : e.data.slice(0, nl);
+      var text = nl < 0 ? '' : e.data.slice(nl + 1);
+      if (badge.textContent === count) { return; }
+      badge.textContent = count;
+      badge.classList.toggle('zero', count === '0');
+      var sr = link.querySelector('.sr');
+      if (sr && text) { sr.textContent = ' ' + text; }
+      if (say && text) { say.textContent = text; }
+    });
+    if (!threadStream) {
+      window.addEventListener('pagehide', function () { es.close(); });
+    }
   }
 
   function guardReply() {
@@ -319,7 +347,7 @@
   guardReply();
   markRead();
   document.addEventListener('visibilitychange', markRead);
-  live();
+  inboxCount(live());
   firstUnread();
   picker();
   listFilter();
