@@ -26,6 +26,12 @@ static const char SQL_COMPOSE_MESSAGE[] =
 	"  WHERE x.message_id = m.id)"
 	" FROM messages m WHERE m.id = ?1";
 static const char SQL_COMPOSE_TASK[] = "SELECT text FROM tasks WHERE id = ?1";
+/* What the stop rule still waits for: messages past the furthest read mark
+ * of any of the account's contacts (reminders.c counts the same way). */
+static const char SQL_COMPOSE_CLIENT_UNREAD[] =
+	"SELECT count(*) FROM messages m WHERE m.thread_id = ?1 AND m.staff_only = 0"
+	" AND m.id > coalesce((SELECT max(r.last_read_message_id) FROM read_marks r"
+	"   WHERE r.thread_id = ?1 AND r.reader_kind = 'contact'), 0)";
 static const char SQL_COMPOSE_ATTACHMENT[] = "SELECT file_name FROM attachments WHERE id = ?1";
 
 static enum gw_result compose_thread(struct store *s, struct store_compose *c,
@@ -149,6 +155,9 @@ static enum gw_result compose_fill(struct store *s, struct store_compose *c, cha
 		c->reminder_number = o->extra != NULL ? atoi(o->extra) : 0;
 		c->reminders_remaining = rem_count > c->reminder_number
 						 ? rem_count - c->reminder_number : 0;
+		if (store_db_int(s, SQL_COMPOSE_CLIENT_UNREAD, &c->client_unread, "i",
+				 c->thread_id) != SQLITE_ROW)
+			r = store_db_fail(s, error_r, "thread %lld: unread", (long long)c->thread_id);
 		break;
 	case MAIL_EXTRA_TASK_ID:
 		r = text_by_id(s, SQL_COMPOSE_TASK, o->extra, &c->task_text, error_r);

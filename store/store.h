@@ -71,11 +71,13 @@
  *     has read every message visible to clients; or the thread is archived;
  *     or reminders are turned off; or the count is reached.
  *   - turning reminders on or changing days/count writes a system note
- *     visible to the client (how many, how often, what stops them) and
- *     restarts the cycle for the current last staff message from now.
- *   - reopening an archived thread re-arms the cycle as if the last staff
- *     message were new: anchor = now, sent = 0 (the stop rules still apply:
- *     a thread the client already answered stays quiet).
+ *     for staff (how many, how often, what stops them: the words of
+ *     common/reminder_words.h) and restarts the cycle for the current last
+ *     staff message from now.  Saving the same settings changes nothing.
+ *   - reopening an archived thread turns reminders on (even when they were
+ *     off, with the thread's last days and count) and re-arms the cycle as
+ *     if the last staff message were new: anchor = now, sent = 0 (the stop
+ *     rules still apply: a thread the client already answered stays quiet).
  *   - resend queues one extra email per contact now and does not touch the
  *     reminder schedule.
  *   - store_reminders_run() re-checks every stop rule at due time and
@@ -577,6 +579,10 @@ struct store_thread {
 	int64_t unread_count;      /* for the reader of the query; 0 without one */
 	int tasks_total;
 	int tasks_done;
+	/* while reminders are due: the messages the client has not read, as
+	 * the stop rule counts them (past the furthest read mark of any of the
+	 * account's contacts); 0 otherwise */
+	int64_t client_unread;
 };
 struct store_thread_list {
 	struct store_thread *items;
@@ -764,8 +770,8 @@ enum gw_result store_task_set_done(struct store *store, int64_t task_id,
 				   enum store_kind by_kind, int64_t by_id,
 				   int done, char **error_r);
 
-/* Archive: reminders stop.  Reopen: re-armed as if the last staff message
- * were new.  Both idempotent.  staff_id 0 = the firm (CLI); otherwise the
+/* Archive: reminders stop.  Reopen: turned on and re-armed as if the last
+ * staff message were new.  Both idempotent.  staff_id 0 = the firm (CLI); otherwise the
  * staff member must see the account. */
 enum gw_result store_thread_archive(struct store *store, int64_t thread_id,
 				    int64_t staff_id, char **error_r);
@@ -775,9 +781,9 @@ enum gw_result store_thread_set_show_content(struct store *store, int64_t thread
 					     int on, char **error_r);
 /*
  * Turn reminders on/off or change them (days 1..GW_REMINDER_DAYS_MAX,
- * count 1..GW_REMINDER_COUNT_MAX; 0 = the store default).  Writes the
- * client-visible system note and restarts the cycle from now (see the rules
- * above).
+ * count 1..GW_REMINDER_COUNT_MAX; 0 = the store default).  A change writes
+ * the staff note and restarts the cycle from now; the same settings again
+ * change nothing (see the rules above).
  */
 enum gw_result store_thread_set_reminders(struct store *store, int64_t thread_id,
 					  int64_t staff_id, int enabled, int days,
@@ -1134,6 +1140,8 @@ struct store_compose {
 	size_t n_tasks;
 	int reminder_number;            /* reminder: 1-based */
 	int reminders_remaining;        /* reminder: how many more may follow */
+	int64_t client_unread;          /* reminder: messages the client has not
+					 * read, as the stop rule counts them */
 	char *task_text;                /* staff_task_done */
 	char *attachment_name;          /* staff_upload */
 	char *in_reply_to;              /* explanation: their Message-ID */

@@ -173,7 +173,7 @@ enum gw_result store_message_insert(struct store *s, int64_t thread_id,
 				    const char *body, int staff_only, int64_t now,
 				    int64_t *id_r, char **error_r);
 /* Text of the reminder system note (malloc'd). */
-char *store_reminder_note_text(int enabled, int days, int count);
+char *store_reminder_note_text(int enabled, int days, int count, int has_tasks);
 
 /* ---- notify.c: who gets which outbox rows ---- */
 

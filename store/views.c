@@ -30,7 +30,11 @@
 	"     WHERE r.thread_id = t.id AND r.reader_kind = ?10 AND r.reader_id = ?11), 0)" \
 	"   AND NOT (m.author_kind = ?10 AND m.author_id = ?11)),"                      \
 	" (SELECT count(*) FROM tasks k WHERE k.thread_id = t.id),"                     \
-	" (SELECT count(*) FROM tasks k WHERE k.thread_id = t.id AND k.done_at IS NOT NULL)"
+	" (SELECT count(*) FROM tasks k WHERE k.thread_id = t.id AND k.done_at IS NOT NULL)," \
+	" CASE WHEN t.rem_next_due IS NULL THEN 0 ELSE"                                 \
+	"  (SELECT count(*) FROM messages m WHERE m.thread_id = t.id AND m.staff_only = 0" \
+	"   AND m.id > coalesce((SELECT max(r.last_read_message_id) FROM read_marks r"    \
+	"     WHERE r.thread_id = t.id AND r.reader_kind = 'contact'), 0)) END"
 
 static const char SQL_THREAD_GET[] =
 	"SELECT " THREAD_COLS " FROM threads t JOIN accounts a ON a.id = t.account_id"
@@ -77,6 +81,7 @@ static void thread_from_row(sqlite3_stmt *st, struct store_thread *t)
 	t->unread_count = store_col_i64(st, 20);
 	t->tasks_total = (int)store_col_i64(st, 21);
 	t->tasks_done = (int)store_col_i64(st, 22);
+	t->client_unread = store_col_i64(st, 23);
 }
 
 /* Bind the reader parameters ?10..?12 of THREAD_COLS. */

@@ -15,7 +15,9 @@
 
 #include <event2/http.h>
 
+#include "i18n.h"
 #include "log.h"
+#include "reminder_words.h"
 
 /* ?show=archived */
 static int want_archived(struct web_req *r)
@@ -48,6 +50,34 @@ static void render_tabs(struct buf *o, int archived)
 		   archived ? " aria-current=\"page\"" : "");
 }
 
+/* The bell of a row: what stops the reminders and what is left, as its
+ * tooltip and for screen readers. */
+static void render_list_bell(struct buf *o, const struct store_thread *t, int staff)
+{
+	char *left = reminder_words_left(t->tasks_total - t->tasks_done, t->client_unread);
+	const char *rule = reminder_words_rule(staff ? REMINDER_TO_STAFF : REMINDER_TO_CLIENT,
+					       t->tasks_total > 0);
+
+	buf_puts(o, "<span class=\"bellmark\" title=\"");
+	buf_html_escape(o, rule);
+	if (left != NULL) {
+		buf_putc(o, ' ');
+		buf_html_escape(o, left);
+	}
+	buf_puts(o, "\">");
+	web_render_bell(o);
+	buf_puts(o, "<span class=\"sr\">");
+	buf_html_escape(o, _("Reminders are on."));
+	buf_putc(o, ' ');
+	buf_html_escape(o, rule);
+	if (left != NULL) {
+		buf_putc(o, ' ');
+		buf_html_escape(o, left);
+	}
+	buf_puts(o, "</span></span>");
+	free(left);
+}
+
 static void render_list(struct buf *o, const struct store_thread_list *list, int staff)
 {
 	if (list->count == 0) {
@@ -65,7 +95,7 @@ static void render_list(struct buf *o, const struct store_thread_list *list, int
 		buf_html_escape(o, t->subject);
 		buf_puts(o, "</span>");
 		if (rem->enabled && rem->remaining > 0 && rem->next_due > 0 && !t->archived)
-			web_render_bell(o);
+			render_list_bell(o, t, staff);
 		if (t->unread_count > 0)
 			buf_printf(o, "<span class=\"badge\" title=\"unread messages\">%lld</span>",
 				   (long long)t->unread_count);

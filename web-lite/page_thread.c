@@ -15,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "log.h"
+#include "reminder_words.h"
 
 struct page {
 	struct web_req *r;
@@ -252,21 +254,39 @@ static void render_tasks(struct page *pg)
 	buf_puts(o, "</ul></section>");
 }
 
+/*
+ * The reminder banner: the schedule, what stops the reminders (the rule of
+ * store/reminders.c in words) and what is left before they stop.
+ */
 static void render_bell(struct page *pg)
 {
-	const struct store_reminders *rem = &pg->view->thread.reminders;
+	const struct store_thread_view *v = pg->view;
+	const struct store_reminders *rem = &v->thread.reminders;
 	struct buf *o = pg->out;
 
 	buf_puts(o, "<div id=\"bell\">");
-	if (rem->enabled && rem->remaining > 0 && rem->next_due > 0 &&
-	    !pg->view->thread.archived) {
+	if (rem->enabled && rem->remaining > 0 && rem->next_due > 0 && !v->thread.archived) {
+		int64_t open = (int64_t)v->n_tasks;
+		char *left;
+
+		for (size_t i = 0; i < v->n_tasks; i++)
+			open -= v->tasks[i].done_at != 0;
+		left = reminder_words_left(open, v->thread.client_unread);
 		buf_puts(o, "<p class=\"reminder\">");
 		web_render_bell(o);
 		buf_puts(o, "<span>");
 		web_render_schedule(o, rem);
-		buf_puts(o, pg->r->sess.kind == STORE_CONTACT ?
-				    ". Answering or finishing your tasks stops them." : ".");
+		buf_puts(o, ". ");
+		buf_html_escape(o, reminder_words_rule(pg->r->sess.kind == STORE_CONTACT
+							       ? REMINDER_TO_CLIENT : REMINDER_TO_STAFF,
+						       v->n_tasks > 0));
+		if (left != NULL) {
+			buf_puts(o, " <strong class=\"left\">");
+			buf_html_escape(o, left);
+			buf_puts(o, "</strong>");
+		}
 		buf_puts(o, "</span></p>");
+		free(left);
 	}
 	buf_puts(o, "</div>");
 }
