@@ -23,7 +23,7 @@ static const char SQL_COMPOSE_MESSAGE[] =
 	"  WHEN 'contact' THEN (SELECT name FROM contacts WHERE id = m.author_id) ELSE '' END,"
 	" m.body, m.created_at, m.staff_only,"
 	" (SELECT group_concat(s.name, char(10)) FROM mentions x JOIN staff s ON s.id = x.staff_id"
-	"  WHERE x.message_id = m.id)"
+	"  WHERE x.message_id = m.id), m.per_reader"
 	" FROM messages m WHERE m.id = ?1";
 static const char SQL_COMPOSE_TASK[] = "SELECT text FROM tasks WHERE id = ?1";
 /* What the stop rule still waits for: messages past the furthest read mark
@@ -93,7 +93,16 @@ static enum gw_result compose_message(struct store *s, struct store_compose *c, 
 	c->message_created_at = store_col_i64(st, 4);
 	int staff_only = (int)store_col_i64(st, 5);
 	char *mentions = store_col_str(st, 6);
+	int per_reader = (int)store_col_i64(st, 7);
 	sqlite3_reset(st);
+	/* Each contact reads their own name where the text has a
+	 * contact-level shortcode. */
+	if (per_reader && c->recipient_kind == STORE_CONTACT) {
+		char *mine = store_shortcodes_for_contact(c->body, c->recipient_name,
+							  c->recipient_address, 0);
+		free(c->body);
+		c->body = mine;
+	}
 	/* Whatever row points at it, a note only staff see never reaches
 	 * anyone else; and a client reads a mention as the plain name, as
 	 * in the web view. */

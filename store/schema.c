@@ -544,6 +544,18 @@ static const char MIGRATION_12[] =
 	" WHERE kind = 'explanation';"
 	"CREATE INDEX outbox_created ON outbox (created_at);";
 
+/*
+ * Migration 13: shortcodes per reader and tasks in templates.  A message
+ * whose text holds contact-level shortcodes ([CONTACT_FIRST_NAME], ...)
+ * keeps them and is marked per_reader: each contact reads their own name,
+ * staff read the placeholder.  A template may carry the client's tasks,
+ * one a line.
+ */
+static const char MIGRATION_13[] =
+	"ALTER TABLE messages ADD COLUMN per_reader INTEGER NOT NULL DEFAULT 0"
+	" CHECK (per_reader IN (0, 1));"
+	"ALTER TABLE templates ADD COLUMN tasks TEXT NOT NULL DEFAULT '';";
+
 static const char *const migrations[] = {
 	MIGRATION_1,
 	MIGRATION_2,
@@ -557,6 +569,7 @@ static const char *const migrations[] = {
 	MIGRATION_10,
 	MIGRATION_11,
 	MIGRATION_12,
+	MIGRATION_13,
 };
 
 _Static_assert(GW_ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION,

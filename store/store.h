@@ -153,7 +153,7 @@ const char *store_email_status_name(enum store_email_status s);
  */
 
 /* Schema version this program writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 12
+#define STORE_SCHEMA_VERSION 13
 
 /*
  * Open (creating if needed) the database at settings->path, set WAL mode,
@@ -512,15 +512,28 @@ struct store_template {
 	char *name;     /* unique */
 	char *subject;
 	char *body;     /* CommonMark, may hold shortcodes */
+	char *tasks;    /* the client's tasks, one a line ("" = none) */
 };
 struct store_template_list {
 	struct store_template *items;
 	size_t count;
 };
-/* Create or replace the template called name. */
+/* Create or replace the template called name (its tasks kept). */
 enum gw_result store_template_set(struct store *store, const char *name,
 				  const char *subject, const char *body,
 				  char **error_r);
+/* The same with tasks, one a line (NULL keeps them).  Every field is
+ * checked as a new chat's: an unknown shortcode is GW_INVALID. */
+enum gw_result store_template_save(struct store *store, const char *name,
+				   const char *subject, const char *body,
+				   const char *tasks, char **error_r);
+/* Change template id (its name too); a name another template has is
+ * GW_PERMFAIL. */
+enum gw_result store_template_update(struct store *store, int64_t id, const char *name,
+				     const char *subject, const char *body,
+				     const char *tasks, char **error_r);
+enum gw_result store_template_get_id(struct store *store, int64_t id,
+				     struct store_template *template_r, char **error_r);
 enum gw_result store_template_get(struct store *store, const char *name,
 				  struct store_template *template_r, char **error_r);
 enum gw_result store_template_delete(struct store *store, const char *name,
@@ -531,19 +544,58 @@ void store_template_clear(struct store_template *template);
 void store_template_list_free(struct store_template_list *list);
 
 /*
- * Expand shortcodes in text for one account, as chat creation does:
+ * Shortcodes (store/shortcodes.c).  Account level, replaced when a chat is
+ * created, per account:
  *   [ACCOUNT_NAME]        the account's name
  *   [FIRM_NAME]           the firm's name
  *   [CURRENT_DATE]        clock_now() as "25 November 2026" (UTC)
- *   [CONTACT_FIRST_NAME]  first name of the account's first contact (lowest
- *                         id) with notify on and email ok; failing that its
- *                         first contact; failing that "there".  Removed
- *                         contacts are never chosen.
- * Anything else in brackets is left as it is.  Result malloc'd in *text_r.
+ * Contact level, kept in the stored message (per_reader) and resolved for
+ * each reader: a contact reads their own value, staff the placeholder:
+ *   [CONTACT_FIRST_NAME]  the first word of the contact's name ("there"
+ *                         when the name is empty)
+ *   [CONTACT_NAME]        the contact's name (the address when empty)
+ *   [CONTACT_EMAIL]       the contact's address
+ * A shortcode is "[" capitals, digits and "_" "]" holding an underscore;
+ * anything else in brackets ("[URGENT]") is text.
  */
+struct store_shortcode {
+	const char *code;    /* "[CONTACT_FIRST_NAME]" */
+	const char *label;   /* N_(): "Contact's first name" */
+	const char *help;    /* N_(): what it becomes */
+	int per_contact;     /* resolved per reader */
+};
+extern const struct store_shortcode store_shortcodes[];
+extern const size_t store_n_shortcodes;
+/* The code of len bytes at code, NULL if unknown. */
+const struct store_shortcode *store_shortcode_find(const char *code, size_t len);
+/* Length of a shortcode-looking token at p ("[X_Y]"), 0 if none. */
+size_t store_shortcode_token(const char *p);
+/*
+ * GW_INVALID, naming field and the code, when text holds a shortcode that
+ * does not exist, or a contact-level one where !allow_contact (subjects and
+ * tasks are shared by everyone in the thread).
+ */
+enum gw_result store_shortcodes_check(const char *field, const char *text,
+				      int allow_contact, char **error_r);
+/* 1 when text holds a contact-level shortcode. */
+int store_shortcodes_per_reader(const char *text);
+/* Account-level codes replaced for one account; the rest kept.  Malloc'd
+ * in *text_r. */
 enum gw_result store_expand_shortcodes(struct store *store, int64_t account_id,
 				       const char *text, char **text_r,
 				       char **error_r);
+/*
+ * A subject from a message: its first line with text, CommonMark marks
+ * and contact-level shortcodes taken out, at most SUBJECT_FROM_MAX
+ * characters (cut at a character boundary, with "..." when cut).  "" when
+ * there is no text.  Malloc'd.
+ */
+#define SUBJECT_FROM_MAX 80
+char *store_text_subject_from(const char *body);
+/* Contact-level codes replaced by one contact's values (malloc'd); with
+ * markdown, the values are escaped as CommonMark text. */
+char *store_shortcodes_for_contact(const char *text, const char *name,
+				   const char *email, int markdown);
 
 /* ------------------------------------------------------------------------
  * Threads, messages, tasks
@@ -597,6 +649,9 @@ struct store_message {
 	char *author_name;         /* "" for STORE_SYSTEM */
 	char *body;                /* CommonMark */
 	int staff_only;            /* private note: never shown to contacts */
+	int per_reader;            /* body holds contact-level shortcodes: a
+				    * contact's view has them resolved, staff
+				    * read the placeholders */
 	int64_t created_at;
 	char *mentions;            /* names of the staff it mentions, one a line */
 };

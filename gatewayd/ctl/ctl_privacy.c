@@ -56,6 +56,7 @@ static const struct ctl_audited {
 	{ "webhook enable", "webhook", 0, NULL, NULL },
 	{ "webhook disable", "webhook", 0, NULL, NULL },
 	{ "audit", "audit", 0, NULL, NULL },
+	{ "template add", "template", 0, NULL, NULL },
 };
 
 static const struct ctl_audited *audited_find(const char *cmd)

@@ -105,8 +105,14 @@ void test_api_threads_create_one_bulk_and_contact(void **state)
 	assert_int_equal(jint(rem, "days"), 5);
 	assert_int_equal(jint(rem, "count"), 2);
 	assert_int_equal(jint(rem, "remaining"), 2);
+	/* Staff read the placeholder; Clara reads her name. */
 	assert_int_equal(store_thread_show(t->s, jint(json_array_get(arr, 1), "id"), 0, 0, 1, &v,
 					   &error), GW_OK);
+	assert_string_equal(v.messages[0].body,
+			    "Dear [CONTACT_FIRST_NAME], from Example & Partners.");
+	store_thread_view_clear(&v);
+	assert_int_equal(store_thread_show(t->s, jint(json_array_get(arr, 1), "id"), STORE_CONTACT,
+					   t->clara, 0, &v, &error), GW_OK);
 	assert_string_equal(v.messages[0].body, "Dear Clara, from Example & Partners.");
 	store_thread_view_clear(&v);
 	json_decref(j);
@@ -184,9 +190,9 @@ void test_api_threads_create_one_bulk_and_contact(void **state)
 		      "\"body\": \"b\", \"reminders\": {\"enabled\": false, \"count\": 2}}",
 		      (long long)t->acme, (long long)t->owner),
 		  422, "invalid_value", "reminders.count", NULL },
-		{ fmt("{\"account_id\": %lld, \"from_staff\": %lld, \"subject\": \"\", "
-		      "\"body\": \"b\"}", (long long)t->acme, (long long)t->owner),
-		  422, "invalid_value", NULL, NULL },
+		{ fmt("{\"account_id\": %lld, \"from_staff\": %lld, \"subject\": \"s\", "
+		      "\"body\": \"Dear [CLIENT_NAME]\"}", (long long)t->acme, (long long)t->owner),
+		  422, "invalid_value", NULL, "unknown shortcode [CLIENT_NAME]" },
 		{ fmt("{\"from_contact\": %lld, \"from_staff\": %lld, \"subject\": \"s\", "
 		      "\"body\": \"b\"}", (long long)t->clara, (long long)t->owner),
 		  400, "invalid_field", "from_contact", "exclude each other" },

@@ -68,6 +68,9 @@ static void test_store_idempotency_migrates_version_1(void **state)
 	fx_exec(f, "DROP TABLE signin_links");
 	fx_exec(f, "DROP TABLE signin_rate");
 	fx_exec(f, "DROP TABLE sessions");
+	/* migration 13: shortcodes per reader, tasks in templates */
+	fx_exec(f, "ALTER TABLE messages DROP COLUMN per_reader");
+	fx_exec(f, "ALTER TABLE templates DROP COLUMN tasks");
 	fx_exec(f, "PRAGMA user_version = 1");
 	f->s = fx_open(f, 1000);
 	assert_int_equal(store_schema_version(f->s), STORE_SCHEMA_VERSION);
