@@ -108,12 +108,49 @@ static void render_author(struct page *pg, enum store_kind kind, const char *nam
 	buf_puts(o, "</div>");
 }
 
+/*
+ * Staff read a contact shortcode as a marked placeholder: a chip saying
+ * what each contact reads there ("Contact's first name").  The codes are
+ * plain text in cmark's HTML (no link definition names them).
+ */
+static void chip_shortcodes(struct buf *html)
+{
+	struct buf out = BUF_INIT;
+	const char *p = html->data != NULL ? html->data : "";
+
+	while (*p != '\0') {
+		const char *open = strchr(p, '[');
+		if (open == NULL) {
+			buf_puts(&out, p);
+			break;
+		}
+		buf_append(&out, p, (size_t)(open - p));
+		size_t n = store_shortcode_token(open);
+		const struct store_shortcode *sc = n > 0 ? store_shortcode_find(open, n) : NULL;
+		if (sc == NULL || !sc->per_contact) {
+			buf_putc(&out, '[');
+			p = open + 1;
+			continue;
+		}
+		buf_printf(&out, "<span class=\"chip\" title=\"%s\">", sc->code);
+		buf_html_escape(&out, _(sc->label));
+		buf_puts(&out, "</span>");
+		p = open + n;
+	}
+	buf_release(html);
+	*html = out;
+}
+
 /* The message's CommonMark as HTML, its mentions shown to this reader. */
 static void render_body(struct page *pg, const struct store_message *m)
 {
 	struct buf html = BUF_INIT;
 
-	web_render_markdown(pg->r->web, m->id, m->body, &html);
+	/* Text with contact shortcodes differs per reader: never from the
+	 * cache, which is per message. */
+	web_render_markdown(pg->r->web, m->per_reader ? 0 : m->id, m->body, &html);
+	if (m->per_reader && pg->r->sess.kind == STORE_STAFF)
+		chip_shortcodes(&html);
 	web_render_mentions(html.data != NULL ? html.data : "", html.len, m->mentions,
 			    pg->r->sess.kind == STORE_STAFF, pg->out);
 	buf_release(&html);
