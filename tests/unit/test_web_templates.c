@@ -183,6 +183,11 @@ static void test_web_templates_page(void **state)
 	assert_non_null(strstr(page, "No templates yet."));
 	free(page);
 	csrf = wfx_csrf(f, owner, "/templates");
+	/* Without the CSRF token: refused, nothing saved. */
+	assert_int_equal(wfx_post(f, owner, "/templates/new", "name=N&subject=S&body=B", &r), 0);
+	assert_int_equal(r.status, 403);
+	wresp_clear(&r);
+	assert_int_equal(db_int(f, "SELECT count(*) FROM templates"), 0);
 
 	/* Added, then refused with what was typed kept. */
 	snprintf(form, sizeof(form), "csrf=%s&name=VAT&subject=VAT+for+%%5BACCOUNT_NAME%%5D"
