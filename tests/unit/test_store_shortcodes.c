@@ -96,6 +96,17 @@ static void test_store_shortcodes_per_reader(void **state)
 	assert_null(strstr(b, "Carla"));
 	free(b);
 	text_is(f, "Documents for Acme Ltd", "SELECT subject FROM threads WHERE id = %lld", tid);
+	/* A contact's export gives them their own text. */
+	struct store_person p;
+	struct store_thread_view v;
+	char *err = NULL;
+	CHECK_OK(store_person_get(f->s, STORE_CONTACT, f->c2, &p, &err), err);
+	assert_true(p.n_threads >= 1);
+	CHECK_OK(store_person_thread(f->s, &p, p.n_threads - 1, &v, &err), err);
+	assert_int_equal(v.thread.id, tid);
+	assert_non_null(strstr(v.messages[0].body, "Dear Chris (Chris Client"));
+	store_thread_view_clear(&v);
+	store_person_clear(&p);
 }
 
 /* A name is text in CommonMark, never markup. */
