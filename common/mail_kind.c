@@ -7,14 +7,17 @@
 #include <string.h>
 
 #include "gw.h"
+#include "i18n.h"
 
 static const struct mail_kind_row rows[] = {
 	{ MAIL_NEW_MESSAGE, "new_message", MAIL_NOTIFY, MAIL_EXTRA_NONE, "",
 	  "%a at %f wrote you a new message in %s.", NULL },
-	{ MAIL_REMINDER, "reminder", MAIL_NOTIFY, MAIL_EXTRA_REMINDER_NUMBER, "",
-	  "This is reminder %r about the message %a at %f sent you in %s. "
-	  "It is still waiting for your answer.",
-	  "Reminders stop when you answer in the chat or complete your tasks." },
+	/* the closing words of a reminder (the stop rule and what is left)
+	   are written by compose from reminder_words.h */
+	{ MAIL_REMINDER, "reminder", MAIL_NOTIFY, MAIL_EXTRA_REMINDER_NUMBER, N_("Reminder: "),
+	  N_("This is reminder %r about the message %a at %f sent you on %t in %s. "
+	     "It is still waiting for your answer."),
+	  NULL },
 	{ MAIL_RESEND, "resend", MAIL_NOTIFY, MAIL_EXTRA_NONE, "",
 	  "%a at %f would like you to look at %s again.", NULL },
 	{ MAIL_STAFF_CLIENT_REPLIED, "staff_client_replied", MAIL_TO_STAFF, MAIL_EXTRA_NONE, "",

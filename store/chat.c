@@ -231,11 +231,15 @@ static const char SQL_TASK_ADD[] =
 	" (SELECT coalesce(max(position), 0) + 1 FROM tasks WHERE thread_id = ?1), ?3)";
 
 struct chat_text {
-	const char *subject;
+	const char *subject;  /* NULL: the first line of the text */
 	const char *body;
+	const char *const *tasks;
+	size_t n_tasks;
 	int days;
 	int count;
 };
+
+static const char SQL_PER_READER[] = "UPDATE messages SET per_reader = 1 WHERE id = ?1";
 
 static enum gw_result thread_insert(struct store *s, int64_t account_id, const char *subject,
 				    enum store_kind by_kind, int64_t by_id, int show_content,
@@ -263,9 +267,12 @@ static enum gw_result chat_create_one(struct store *s, const struct store_chat_n
 	if (r != GW_OK)
 		return r;
 	char *subject = NULL, *body = NULL;
-	r = store_expand_shortcodes(s, account_id, txt->subject, &subject, error_r);
-	if (r == GW_OK)
-		r = store_expand_shortcodes(s, account_id, txt->body, &body, error_r);
+	r = store_expand_shortcodes(s, account_id, txt->body, &body, error_r);
+	/* No subject: the first line of this account's text. */
+	if (r == GW_OK && txt->subject == NULL)
+		subject = store_text_subject_from(body);
+	else if (r == GW_OK)
+		r = store_expand_shortcodes(s, account_id, txt->subject, &subject, error_r);
 	if (r == GW_OK)
 		r = store_text_check("subject", subject, TEXT_MAX_SUBJECT, 0, error_r);
 	if (r == GW_OK)
@@ -279,16 +286,19 @@ static enum gw_result chat_create_one(struct store *s, const struct store_chat_n
 	if (r == GW_OK)
 		r = store_message_insert(s, thread_id, STORE_STAFF, c->staff_id, body, 0, now, &msg,
 					 error_r);
-	for (size_t i = 0; r == GW_OK && i < c->n_tasks; i++)
-		if (store_db_exec(s, SQL_TASK_ADD, "isi", thread_id, c->tasks[i], now) != SQLITE_OK)
+	if (r == GW_OK && store_shortcodes_per_reader(body) &&
+	    store_db_exec(s, SQL_PER_READER, "i", msg) != SQLITE_OK)
+		r = store_db_fail(s, error_r, "message %lld", (long long)msg);
+	for (size_t i = 0; r == GW_OK && i < txt->n_tasks; i++)
+		if (store_db_exec(s, SQL_TASK_ADD, "isi", thread_id, txt->tasks[i], now) != SQLITE_OK)
 			r = store_db_fail(s, error_r, "thread %lld: add task", (long long)thread_id);
 	for (size_t i = 0; r == GW_OK && i < c->n_refs; i++)
 		r = store_thread_ref_insert(s, thread_id, c->refs[i].label, c->refs[i].url, now,
 					    NULL, error_r);
 	int64_t note_id = 0;
 	if (r == GW_OK && c->reminders) {
-		char *note = store_reminder_note_text(1, txt->days, txt->count);
-		r = store_message_insert(s, thread_id, STORE_SYSTEM, 0, note, 0, now, &note_id, error_r);
+		char *note = store_reminder_note_text(1, txt->days, txt->count, txt->n_tasks > 0);
+		r = store_message_insert(s, thread_id, STORE_SYSTEM, 0, note, 1, now, &note_id, error_r);
 		free(note);
 	}
 	if (r == GW_OK) {
@@ -357,7 +367,10 @@ static enum gw_result chat_check(struct store *s, const struct store_chat_new *c
 enum gw_result store_chat_create(struct store *s, const struct store_chat_new *c,
 				 int64_t *thread_ids_r, char **error_r)
 {
-	struct chat_text txt = { c->subject, c->body, 0, 0 };
+	struct chat_text txt = { c->subject != NULL && c->subject[0] != '\0' ? c->subject : NULL,
+				 c->body, c->tasks, c->n_tasks, 0, 0 };
+	char **tpl_tasks = NULL;
+	size_t n_tpl_tasks = 0;
 	enum gw_result r = chat_check(s, c, &txt, error_r);
 	if (r != GW_OK)
 		return r;
@@ -370,11 +383,21 @@ enum gw_result store_chat_create(struct store *s, const struct store_chat_new *c
 			txt.subject = t.subject;
 		if (txt.body == NULL)
 			txt.body = t.body;
+		/* The template's tasks, unless the chat brings its own. */
+		if (r == GW_OK && txt.n_tasks == 0 && t.tasks != NULL && t.tasks[0] != '\0') {
+			tpl_tasks = store_text_lines(t.tasks, &n_tpl_tasks);
+			txt.tasks = (const char *const *)tpl_tasks;
+			txt.n_tasks = n_tpl_tasks;
+		}
 	}
-	if (r == GW_OK && txt.subject == NULL)
-		r = store_fail(error_r, GW_INVALID, "new chat: no subject and no template");
+	if (r == GW_OK && txt.subject != NULL && txt.subject[0] == '\0')
+		txt.subject = NULL; /* a template without one */
 	if (r == GW_OK && txt.body == NULL)
 		r = store_fail(error_r, GW_INVALID, "new chat: no text and no template");
+	if (r == GW_OK)
+		r = store_shortcodes_check("subject", txt.subject, 0, error_r);
+	if (r == GW_OK)
+		r = store_shortcodes_check("body", txt.body, 1, error_r);
 	int64_t now = clock_now();
 	for (size_t i = 0; r == GW_OK && i < c->n_accounts; i++) {
 		int64_t id;
@@ -383,6 +406,9 @@ enum gw_result store_chat_create(struct store *s, const struct store_chat_new *c
 			thread_ids_r[i] = id;
 	}
 	store_template_clear(&t);
+	for (size_t i = 0; i < n_tpl_tasks; i++)
+		free(tpl_tasks[i]);
+	free(tpl_tasks);
 	return store_tx_end(s, r, error_r);
 }
 

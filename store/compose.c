@@ -23,9 +23,15 @@ static const char SQL_COMPOSE_MESSAGE[] =
 	"  WHEN 'contact' THEN (SELECT name FROM contacts WHERE id = m.author_id) ELSE '' END,"
 	" m.body, m.created_at, m.staff_only,"
 	" (SELECT group_concat(s.name, char(10)) FROM mentions x JOIN staff s ON s.id = x.staff_id"
-	"  WHERE x.message_id = m.id)"
+	"  WHERE x.message_id = m.id), m.per_reader"
 	" FROM messages m WHERE m.id = ?1";
 static const char SQL_COMPOSE_TASK[] = "SELECT text FROM tasks WHERE id = ?1";
+/* What the stop rule still waits for: messages past the furthest read mark
+ * of any of the account's contacts (reminders.c counts the same way). */
+static const char SQL_COMPOSE_CLIENT_UNREAD[] =
+	"SELECT count(*) FROM messages m WHERE m.thread_id = ?1 AND m.staff_only = 0"
+	" AND m.id > coalesce((SELECT max(r.last_read_message_id) FROM read_marks r"
+	"   WHERE r.thread_id = ?1 AND r.reader_kind = 'contact'), 0)";
 static const char SQL_COMPOSE_ATTACHMENT[] = "SELECT file_name FROM attachments WHERE id = ?1";
 
 static enum gw_result compose_thread(struct store *s, struct store_compose *c,
@@ -87,7 +93,16 @@ static enum gw_result compose_message(struct store *s, struct store_compose *c, 
 	c->message_created_at = store_col_i64(st, 4);
 	int staff_only = (int)store_col_i64(st, 5);
 	char *mentions = store_col_str(st, 6);
+	int per_reader = (int)store_col_i64(st, 7);
 	sqlite3_reset(st);
+	/* Each contact reads their own name where the text has a
+	 * contact-level shortcode. */
+	if (per_reader && c->recipient_kind == STORE_CONTACT) {
+		char *mine = store_shortcodes_for_contact(c->body, c->recipient_name,
+							  c->recipient_address, 0);
+		free(c->body);
+		c->body = mine;
+	}
 	/* Whatever row points at it, a note only staff see never reaches
 	 * anyone else; and a client reads a mention as the plain name, as
 	 * in the web view. */
@@ -149,6 +164,9 @@ static enum gw_result compose_fill(struct store *s, struct store_compose *c, cha
 		c->reminder_number = o->extra != NULL ? atoi(o->extra) : 0;
 		c->reminders_remaining = rem_count > c->reminder_number
 						 ? rem_count - c->reminder_number : 0;
+		if (store_db_int(s, SQL_COMPOSE_CLIENT_UNREAD, &c->client_unread, "i",
+				 c->thread_id) != SQLITE_ROW)
+			r = store_db_fail(s, error_r, "thread %lld: unread", (long long)c->thread_id);
 		break;
 	case MAIL_EXTRA_TASK_ID:
 		r = text_by_id(s, SQL_COMPOSE_TASK, o->extra, &c->task_text, error_r);

@@ -134,6 +134,7 @@ void store_template_clear(struct store_template *t)
 	free(t->name);
 	free(t->subject);
 	free(t->body);
+	free(t->tasks);
 	memset(t, 0, sizeof(*t));
 }
 

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
+#include "reminder_words.h"
 #include "store_int.h"
 #include "webhook.h"
 
@@ -116,29 +118,29 @@ enum gw_result store_reminders_check_stop(struct store *s, int64_t thread_id, ch
 	return r;
 }
 
-char *store_reminder_note_text(int enabled, int days, int count)
+/*
+ * The staff note written when reminders are switched on, off or changed:
+ * the schedule and the stop rule in the words the banner uses.  Clients
+ * see the current state in the banner, not a trail of notes.
+ */
+char *store_reminder_note_text(int enabled, int days, int count, int has_tasks)
 {
 	if (!enabled)
-		return xstrdup("Reminders are off for this chat.");
+		return xstrdup(_("Reminders are off for this chat."));
 	struct buf b = BUF_INIT;
-	buf_puts(&b, "Reminders are on: if this chat is not answered, ");
-	if (count == 1) {
-		buf_puts(&b, "1 reminder will be emailed ");
-		if (days == 1)
-			buf_puts(&b, "1 day");
-		else
-			buf_printf(&b, "%d days", days);
-		buf_puts(&b, " after the latest message.");
-	} else {
-		buf_printf(&b, "up to %d reminders will be emailed, ", count);
-		if (days == 1)
-			buf_puts(&b, "one every day");
-		else
-			buf_printf(&b, "one every %d days", days);
-		buf_puts(&b, " after the latest message.");
-	}
-	buf_puts(&b, " Reminders stop when you reply, or when all your tasks are done"
-		     " and you have read the messages.");
+	buf_printf(&b, ngettext("Reminders are on: if the client does not answer, "
+				"%d reminder will be emailed.",
+				"Reminders are on: if the client does not answer, "
+				"up to %d reminders will be emailed.", (unsigned long)count),
+		   count);
+	buf_putc(&b, ' ');
+	buf_printf(&b, ngettext("Each goes out %d day after the latest message or the "
+				"previous reminder.",
+				"Each goes out %d days after the latest message or the "
+				"previous reminder.", (unsigned long)days),
+		   days);
+	buf_putc(&b, ' ');
+	buf_puts(&b, reminder_words_rule(REMINDER_TO_STAFF, has_tasks));
 	return buf_detach(&b);
 }
 

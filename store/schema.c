@@ -638,6 +638,18 @@ static const char MIGRATION_15[] =
 	"CREATE INDEX inbox_items_message ON inbox_items (message_id);"
 	"CREATE INDEX inbox_items_contact ON inbox_items (contact_id);";
 
+/*
+ * Migration 16: shortcodes per reader and tasks in templates.  A message
+ * whose text holds contact-level shortcodes ([CONTACT_FIRST_NAME], ...)
+ * keeps them and is marked per_reader: each contact reads their own name,
+ * staff read the placeholder.  A template may carry the client's tasks,
+ * one a line.
+ */
+static const char MIGRATION_16[] =
+	"ALTER TABLE messages ADD COLUMN per_reader INTEGER NOT NULL DEFAULT 0"
+	" CHECK (per_reader IN (0, 1));"
+	"ALTER TABLE templates ADD COLUMN tasks TEXT NOT NULL DEFAULT '';";
+
 static const char *const migrations[] = {
 	MIGRATION_1,
 	MIGRATION_2,
@@ -654,6 +666,7 @@ static const char *const migrations[] = {
 	MIGRATION_13,
 	MIGRATION_14,
 	MIGRATION_15,
+	MIGRATION_16,
 };
 
 _Static_assert(GW_ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION,

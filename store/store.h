@@ -71,11 +71,13 @@
  *     has read every message visible to clients; or the thread is archived;
  *     or reminders are turned off; or the count is reached.
  *   - turning reminders on or changing days/count writes a system note
- *     visible to the client (how many, how often, what stops them) and
- *     restarts the cycle for the current last staff message from now.
- *   - reopening an archived thread re-arms the cycle as if the last staff
- *     message were new: anchor = now, sent = 0 (the stop rules still apply:
- *     a thread the client already answered stays quiet).
+ *     for staff (how many, how often, what stops them: the words of
+ *     common/reminder_words.h) and restarts the cycle for the current last
+ *     staff message from now.  Saving the same settings changes nothing.
+ *   - reopening an archived thread turns reminders on (even when they were
+ *     off, with the thread's last days and count) and re-arms the cycle as
+ *     if the last staff message were new: anchor = now, sent = 0 (the stop
+ *     rules still apply: a thread the client already answered stays quiet).
  *   - resend queues one extra email per contact now and does not touch the
  *     reminder schedule.
  *   - store_reminders_run() re-checks every stop rule at due time and
@@ -152,7 +154,7 @@ const char *store_email_status_name(enum store_email_status s);
  */
 
 /* Schema version this program writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 15
+#define STORE_SCHEMA_VERSION 16
 
 /*
  * Open (creating if needed) the database at settings->path, set WAL mode,
@@ -517,15 +519,28 @@ struct store_template {
 	char *name;     /* unique */
 	char *subject;
 	char *body;     /* CommonMark, may hold shortcodes */
+	char *tasks;    /* the client's tasks, one a line ("" = none) */
 };
 struct store_template_list {
 	struct store_template *items;
 	size_t count;
 };
-/* Create or replace the template called name. */
+/* Create or replace the template called name (its tasks kept). */
 enum gw_result store_template_set(struct store *store, const char *name,
 				  const char *subject, const char *body,
 				  char **error_r);
+/* The same with tasks, one a line (NULL keeps them).  Every field is
+ * checked as a new chat's: an unknown shortcode is GW_INVALID. */
+enum gw_result store_template_save(struct store *store, const char *name,
+				   const char *subject, const char *body,
+				   const char *tasks, char **error_r);
+/* Change template id (its name too); a name another template has is
+ * GW_PERMFAIL. */
+enum gw_result store_template_update(struct store *store, int64_t id, const char *name,
+				     const char *subject, const char *body,
+				     const char *tasks, char **error_r);
+enum gw_result store_template_get_id(struct store *store, int64_t id,
+				     struct store_template *template_r, char **error_r);
 enum gw_result store_template_get(struct store *store, const char *name,
 				  struct store_template *template_r, char **error_r);
 enum gw_result store_template_delete(struct store *store, const char *name,
@@ -536,19 +551,58 @@ void store_template_clear(struct store_template *template);
 void store_template_list_free(struct store_template_list *list);
 
 /*
- * Expand shortcodes in text for one account, as chat creation does:
+ * Shortcodes (store/shortcodes.c).  Account level, replaced when a chat is
+ * created, per account:
  *   [ACCOUNT_NAME]        the account's name
  *   [FIRM_NAME]           the firm's name
  *   [CURRENT_DATE]        clock_now() as "25 November 2026" (UTC)
- *   [CONTACT_FIRST_NAME]  first name of the account's first contact (lowest
- *                         id) with notify on and email ok; failing that its
- *                         first contact; failing that "there".  Removed
- *                         contacts are never chosen.
- * Anything else in brackets is left as it is.  Result malloc'd in *text_r.
+ * Contact level, kept in the stored message (per_reader) and resolved for
+ * each reader: a contact reads their own value, staff the placeholder:
+ *   [CONTACT_FIRST_NAME]  the first word of the contact's name ("there"
+ *                         when the name is empty)
+ *   [CONTACT_NAME]        the contact's name (the address when empty)
+ *   [CONTACT_EMAIL]       the contact's address
+ * A shortcode is "[" capitals, digits and "_" "]" holding an underscore;
+ * anything else in brackets ("[URGENT]") is text.
  */
+struct store_shortcode {
+	const char *code;    /* "[CONTACT_FIRST_NAME]" */
+	const char *label;   /* N_(): "Contact's first name" */
+	const char *help;    /* N_(): what it becomes */
+	int per_contact;     /* resolved per reader */
+};
+extern const struct store_shortcode store_shortcodes[];
+extern const size_t store_n_shortcodes;
+/* The code of len bytes at code, NULL if unknown. */
+const struct store_shortcode *store_shortcode_find(const char *code, size_t len);
+/* Length of a shortcode-looking token at p ("[X_Y]"), 0 if none. */
+size_t store_shortcode_token(const char *p);
+/*
+ * GW_INVALID, naming field and the code, when text holds a shortcode that
+ * does not exist, or a contact-level one where !allow_contact (subjects and
+ * tasks are shared by everyone in the thread).
+ */
+enum gw_result store_shortcodes_check(const char *field, const char *text,
+				      int allow_contact, char **error_r);
+/* 1 when text holds a contact-level shortcode. */
+int store_shortcodes_per_reader(const char *text);
+/* Account-level codes replaced for one account; the rest kept.  Malloc'd
+ * in *text_r. */
 enum gw_result store_expand_shortcodes(struct store *store, int64_t account_id,
 				       const char *text, char **text_r,
 				       char **error_r);
+/*
+ * A subject from a message: its first line with text, CommonMark marks
+ * and contact-level shortcodes taken out, at most SUBJECT_FROM_MAX
+ * characters (cut at a character boundary, with "..." when cut).  "" when
+ * there is no text.  Malloc'd.
+ */
+#define SUBJECT_FROM_MAX 80
+char *store_text_subject_from(const char *body);
+/* Contact-level codes replaced by one contact's values (malloc'd); with
+ * markdown, the values are escaped as CommonMark text. */
+char *store_shortcodes_for_contact(const char *text, const char *name,
+				   const char *email, int markdown);
 
 /* ------------------------------------------------------------------------
  * Threads, messages, tasks
@@ -584,6 +638,10 @@ struct store_thread {
 	int64_t unread_count;      /* for the reader of the query; 0 without one */
 	int tasks_total;
 	int tasks_done;
+	/* while reminders are due: the messages the client has not read, as
+	 * the stop rule counts them (past the furthest read mark of any of the
+	 * account's contacts); 0 otherwise */
+	int64_t client_unread;
 };
 struct store_thread_list {
 	struct store_thread *items;
@@ -598,6 +656,9 @@ struct store_message {
 	char *author_name;         /* "" for STORE_SYSTEM */
 	char *body;                /* CommonMark */
 	int staff_only;            /* private note: never shown to contacts */
+	int per_reader;            /* body holds contact-level shortcodes: a
+				    * contact's view has them resolved, staff
+				    * read the placeholders */
 	int64_t created_at;
 	char *mentions;            /* names of the staff it mentions, one a line */
 };
@@ -774,8 +835,8 @@ enum gw_result store_task_set_done(struct store *store, int64_t task_id,
 				   enum store_kind by_kind, int64_t by_id,
 				   int done, char **error_r);
 
-/* Archive: reminders stop.  Reopen: re-armed as if the last staff message
- * were new.  Both idempotent.  staff_id 0 = the firm (CLI); otherwise the
+/* Archive: reminders stop.  Reopen: turned on and re-armed as if the last
+ * staff message were new.  Both idempotent.  staff_id 0 = the firm (CLI); otherwise the
  * staff member must see the account. */
 enum gw_result store_thread_archive(struct store *store, int64_t thread_id,
 				    int64_t staff_id, char **error_r);
@@ -785,9 +846,9 @@ enum gw_result store_thread_set_show_content(struct store *store, int64_t thread
 					     int on, char **error_r);
 /*
  * Turn reminders on/off or change them (days 1..GW_REMINDER_DAYS_MAX,
- * count 1..GW_REMINDER_COUNT_MAX; 0 = the store default).  Writes the
- * client-visible system note and restarts the cycle from now (see the rules
- * above).
+ * count 1..GW_REMINDER_COUNT_MAX; 0 = the store default).  A change writes
+ * the staff note and restarts the cycle from now; the same settings again
+ * change nothing (see the rules above).
  */
 enum gw_result store_thread_set_reminders(struct store *store, int64_t thread_id,
 					  int64_t staff_id, int enabled, int days,
@@ -1174,6 +1235,8 @@ struct store_compose {
 	size_t n_tasks;
 	int reminder_number;            /* reminder: 1-based */
 	int reminders_remaining;        /* reminder: how many more may follow */
+	int64_t client_unread;          /* reminder: messages the client has not
+					 * read, as the stop rule counts them */
 	char *task_text;                /* staff_task_done */
 	char *attachment_name;          /* staff_upload */
 	char *in_reply_to;              /* explanation: their Message-ID */

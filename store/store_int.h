@@ -117,6 +117,9 @@ char *store_text_first_word(const char *name);
 char *store_text_unmention(const char *body, const char *names);
 /* Lowercase ASCII copy (malloc'd). */
 char *store_text_lower(const char *s);
+/* The non-empty lines of text, trimmed, as a malloc'd array of malloc'd
+ * strings (*n_r of them; NULL when none). */
+char **store_text_lines(const char *text, size_t *n_r);
 /* "25 November 2026" (UTC) */
 void store_text_date(int64_t t, char out[32]);
 /* 16 random bytes as 32 hex digits, NUL-terminated; 0 / -1. */
@@ -237,7 +240,7 @@ enum gw_result store_message_insert(struct store *s, int64_t thread_id,
 				    const char *body, int staff_only, int64_t now,
 				    int64_t *id_r, char **error_r);
 /* Text of the reminder system note (malloc'd). */
-char *store_reminder_note_text(int enabled, int days, int count);
+char *store_reminder_note_text(int enabled, int days, int count, int has_tasks);
 
 /* ---- notify.c: who gets which outbox rows ---- */
 

@@ -1,9 +1,6 @@
 /*
- * templates.c - chat templates, the shortcodes they may hold, and the
- * admin API's keys.
- *
- * Shortcodes are expanded once, when a chat is created, per account; the
- * stored message holds the expanded text.
+ * templates.c - chat templates and the admin API's keys.  The shortcodes
+ * a template may hold are in shortcodes.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,15 +10,22 @@
 
 /* ---- templates ---- */
 
+/* tasks NULL (?5) keeps a template's tasks as they are. */
 static const char SQL_TEMPLATE_SET[] =
-	"INSERT INTO templates (name, subject, body, updated_at) VALUES (?1, ?2, ?3, ?4)"
+	"INSERT INTO templates (name, subject, body, updated_at, tasks)"
+	" VALUES (?1, ?2, ?3, ?4, coalesce(?5, ''))"
 	" ON CONFLICT (name) DO UPDATE SET subject = excluded.subject, body = excluded.body,"
-	" updated_at = excluded.updated_at";
+	" updated_at = excluded.updated_at, tasks = coalesce(?5, tasks)";
 static const char SQL_TEMPLATE_GET[] =
-	"SELECT id, name, subject, body FROM templates WHERE name = ?1";
+	"SELECT id, name, subject, body, tasks FROM templates WHERE name = ?1";
+static const char SQL_TEMPLATE_GET_ID[] =
+	"SELECT id, name, subject, body, tasks FROM templates WHERE id = ?1";
 static const char SQL_TEMPLATE_DELETE[] = "DELETE FROM templates WHERE name = ?1";
 static const char SQL_TEMPLATE_LIST[] =
-	"SELECT id, name, subject, body FROM templates ORDER BY name";
+	"SELECT id, name, subject, body, tasks FROM templates ORDER BY name";
+static const char SQL_TEMPLATE_RENAME[] =
+	"UPDATE templates SET name = ?2, subject = ?3, body = ?4, tasks = ?5, updated_at = ?6"
+	" WHERE id = ?1";
 
 static void template_from_row(sqlite3_stmt *st, struct store_template *t)
 {
@@ -29,20 +33,86 @@ static void template_from_row(sqlite3_stmt *st, struct store_template *t)
 	t->name = store_col_str(st, 1);
 	t->subject = store_col_str(st, 2);
 	t->body = store_col_str(st, 3);
+	t->tasks = store_col_str(st, 4);
 }
 
-enum gw_result store_template_set(struct store *s, const char *name, const char *subject,
-				  const char *body, char **error_r)
+/* The fields of a template, each checked the way a new chat checks them. */
+static enum gw_result template_check(const char *name, const char *subject, const char *body,
+				     const char *tasks, char **error_r)
 {
 	enum gw_result r = store_text_check("template name", name, TEXT_MAX_NAME, 0, error_r);
 	if (r == GW_OK)
 		r = store_text_check("template subject", subject, TEXT_MAX_SUBJECT, 0, error_r);
 	if (r == GW_OK)
 		r = store_text_check("template body", body, TEXT_MAX_BODY, 1, error_r);
+	if (r == GW_OK)
+		r = store_shortcodes_check("template subject", subject, 0, error_r);
+	if (r == GW_OK)
+		r = store_shortcodes_check("template body", body, 1, error_r);
+	size_t n = 0;
+	char **lines = tasks != NULL ? store_text_lines(tasks, &n) : NULL;
+	if (r == GW_OK && n > 100)
+		r = store_fail(error_r, GW_INVALID, "template tasks: more than 100");
+	for (size_t i = 0; i < n; i++) {
+		if (r == GW_OK)
+			r = store_text_check("template task", lines[i], TEXT_MAX_TASK, 0, error_r);
+		free(lines[i]);
+	}
+	free(lines);
+	return r;
+}
+
+enum gw_result store_template_set(struct store *s, const char *name, const char *subject,
+				  const char *body, char **error_r)
+{
+	return store_template_save(s, name, subject, body, NULL, error_r);
+}
+
+enum gw_result store_template_save(struct store *s, const char *name, const char *subject,
+				   const char *body, const char *tasks, char **error_r)
+{
+	enum gw_result r = template_check(name, subject, body, tasks, error_r);
 	if (r != GW_OK)
 		return r;
-	if (store_db_exec(s, SQL_TEMPLATE_SET, "sssi", name, subject, body, clock_now()) != SQLITE_OK)
+	if (store_db_exec(s, SQL_TEMPLATE_SET, "sssis", name, subject, body, clock_now(), tasks) !=
+	    SQLITE_OK)
 		return store_db_fail(s, error_r, "template \"%s\"", name);
+	return GW_OK;
+}
+
+enum gw_result store_template_update(struct store *s, int64_t id, const char *name,
+				     const char *subject, const char *body, const char *tasks,
+				     char **error_r)
+{
+	enum gw_result r = template_check(name, subject, body, tasks != NULL ? tasks : "",
+					  error_r);
+	if (r != GW_OK)
+		return r;
+	int rc = store_db_exec(s, SQL_TEMPLATE_RENAME, "issssi", id, name, subject, body,
+			       tasks != NULL ? tasks : "", clock_now());
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		return store_fail(error_r, GW_PERMFAIL, "template \"%s\": the name is taken", name);
+	if (rc != SQLITE_OK)
+		return store_db_fail(s, error_r, "template %lld", (long long)id);
+	if (store_db_changes(s) == 0)
+		return store_fail(error_r, GW_NOTFOUND, "template %lld: no such template",
+				  (long long)id);
+	return GW_OK;
+}
+
+enum gw_result store_template_get_id(struct store *s, int64_t id, struct store_template *t,
+				     char **error_r)
+{
+	memset(t, 0, sizeof(*t));
+	sqlite3_stmt *st = store_db_q(s, SQL_TEMPLATE_GET_ID, "i", id);
+	int rc = st != NULL ? store_db_step(s, st) : s->last_rc;
+	if (rc == SQLITE_DONE)
+		return store_fail(error_r, GW_NOTFOUND, "template %lld: no such template",
+				  (long long)id);
+	if (rc != SQLITE_ROW)
+		return store_db_fail(s, error_r, "template %lld", (long long)id);
+	template_from_row(st, t);
+	sqlite3_reset(st);
 	return GW_OK;
 }
 
@@ -88,97 +158,6 @@ enum gw_result store_template_list(struct store *s, struct store_template_list *
 		store_template_list_free(list);
 		return store_db_fail(s, error_r, "template list");
 	}
-	return GW_OK;
-}
-
-/* ---- shortcodes ---- */
-
-static const char SQL_FIRST_CONTACT[] =
-	"SELECT name FROM contacts WHERE account_id = ?1 AND removed_at IS NULL"
-	" ORDER BY (notify = 1 AND email_status = 'ok') DESC, id LIMIT 1";
-static const char SQL_ACCOUNT_NAME[] = "SELECT name FROM accounts WHERE id = ?1";
-
-static enum gw_result one_text(struct store *s, const char *sql, int64_t id, char **text_r,
-			       const char *what, char **error_r)
-{
-	sqlite3_stmt *st = store_db_q(s, sql, "i", id);
-	int rc = st != NULL ? store_db_step(s, st) : s->last_rc;
-	if (rc == SQLITE_ROW) {
-		*text_r = store_col_str(st, 0);
-		sqlite3_reset(st);
-		return GW_OK;
-	}
-	*text_r = NULL;
-	if (rc == SQLITE_DONE)
-		return GW_NOTFOUND;
-	return store_db_fail(s, error_r, "%s %lld", what, (long long)id);
-}
-
-enum gw_result store_expand_shortcodes(struct store *s, int64_t account_id, const char *text,
-				       char **text_r, char **error_r)
-{
-	*text_r = NULL;
-	if (text == NULL)
-		text = "";
-	char *account = NULL, *firm = NULL, *contact = NULL;
-	enum gw_result r = one_text(s, SQL_ACCOUNT_NAME, account_id, &account, "account",
-				    error_r);
-	if (r == GW_NOTFOUND)
-		return store_fail(error_r, GW_NOTFOUND, "account %lld: no such account",
-				  (long long)account_id);
-	if (r != GW_OK)
-		return r;
-	if ((r = store_firm_name_get(s, &firm, error_r)) != GW_OK) {
-		free(account);
-		return r;
-	}
-	r = one_text(s, SQL_FIRST_CONTACT, account_id, &contact, "account", error_r);
-	if (r != GW_OK && r != GW_NOTFOUND) {
-		free(account);
-		free(firm);
-		return r;
-	}
-	char *first = contact != NULL ? store_text_first_word(contact) : NULL;
-	char date[32];
-	store_text_date(clock_now(), date);
-
-	const struct {
-		const char *code;
-		const char *value;
-	} codes[] = {
-		{ "[ACCOUNT_NAME]", account },
-		{ "[FIRM_NAME]", firm },
-		{ "[CURRENT_DATE]", date },
-		{ "[CONTACT_FIRST_NAME]", first != NULL && first[0] != '\0' ? first : "there" },
-	};
-	struct buf b = BUF_INIT;
-	const char *p = text;
-	while (*p != '\0') {
-		const char *open = strchr(p, '[');
-		if (open == NULL) {
-			buf_puts(&b, p);
-			break;
-		}
-		buf_append(&b, p, (size_t)(open - p));
-		size_t i;
-		for (i = 0; i < GW_ARRAY_SIZE(codes); i++) {
-			size_t n = strlen(codes[i].code);
-			if (strncmp(open, codes[i].code, n) == 0) {
-				buf_puts(&b, codes[i].value);
-				p = open + n;
-				break;
-			}
-		}
-		if (i == GW_ARRAY_SIZE(codes)) {
-			buf_putc(&b, '[');
-			p = open + 1;
-		}
-	}
-	*text_r = buf_detach(&b);
-	free(account);
-	free(firm);
-	free(contact);
-	free(first);
 	return GW_OK;
 }
 

@@ -155,3 +155,150 @@ char *store_text_unmention(const char *body, const char *names)
 	}
 	return b.data != NULL ? buf_detach(&b) : xstrdup("");
 }
+
+/* ---- a subject from the text ---- */
+
+/* Skip the block marks at the start of a CommonMark line: heading, quote,
+ * list item. */
+static const char *skip_block_marks(const char *p)
+{
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '#' || *p == '>') {
+			while (*p == '#' || *p == '>')
+				p++;
+			continue;
+		}
+		if ((*p == '-' || *p == '*' || *p == '+') && (p[1] == ' ' || p[1] == '\t')) {
+			p += 2;
+			continue;
+		}
+		const char *q = p;
+		while (*q >= '0' && *q <= '9')
+			q++;
+		if (q > p && q - p < 10 && (*q == '.' || *q == ')') && (q[1] == ' ' || q[1] == '\t')) {
+			p = q + 2;
+			continue;
+		}
+		return p;
+	}
+}
+
+static int is_word_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (unsigned char)c >= 0x80;
+}
+
+/* One line without its inline marks: emphasis, code, links (their text
+ * stays), images (their alt text), escapes, contact-level shortcodes. */
+static void strip_inline(struct buf *b, const char *p, size_t n)
+{
+	const char *end = p + n;
+
+	while (p < end) {
+		size_t code = store_shortcode_token(p);
+		const struct store_shortcode *sc = code > 0 ? store_shortcode_find(p, code) : NULL;
+		if (sc != NULL && sc->per_contact) {
+			p += code;
+			/* "Dear [CONTACT_FIRST_NAME], ..." reads "Dear, ..." */
+			while (b->len > 0 && b->data[b->len - 1] == ' ' && p < end &&
+			       (*p == ',' || *p == '.' || *p == '!' || *p == ' '))
+				b->len--;
+			continue;
+		}
+		if (*p == '\\' && p + 1 < end && p[1] != '\0' && strchr("\\`*_[]()#+-.!<>~", p[1])) {
+			buf_putc(b, p[1]);
+			p += 2;
+			continue;
+		}
+		if (*p == '*' || *p == '`' || *p == '~' ||
+		    (*p == '_' && !(b->len > 0 && is_word_char(b->data[b->len - 1]) && p + 1 < end &&
+				    is_word_char(p[1])))) {
+			p++;
+			continue;
+		}
+		if (*p == '!' && p + 1 < end && p[1] == '[') {
+			p++;
+			continue;
+		}
+		if (*p == ']' && p + 1 < end && p[1] == '(') {
+			const char *close = memchr(p, ')', (size_t)(end - p));
+			p = close != NULL ? close + 1 : end;
+			continue;
+		}
+		if (*p == '[' && code == 0) {
+			const char *close = memchr(p, ']', (size_t)(end - p));
+			if (close != NULL && close + 1 < end && close[1] == '(') {
+				p++; /* a link: its text stays */
+				continue;
+			}
+		}
+		buf_putc(b, *p++);
+	}
+}
+
+char *store_text_subject_from(const char *body)
+{
+	struct buf b = BUF_INIT;
+	const char *p = body != NULL ? body : "";
+
+	while (*p != '\0') {
+		size_t n = strcspn(p, "\n");
+		const char *line = skip_block_marks(p);
+		if (line < p + n)
+			strip_inline(&b, line, (size_t)(p + n - line));
+		while (b.len > 0 && (b.data[b.len - 1] == ' ' || b.data[b.len - 1] == '\t' ||
+				     b.data[b.len - 1] == '\r'))
+			b.len--;
+		if (b.len > 0)
+			break;
+		p += n;
+		if (*p == '\n')
+			p++;
+	}
+	buf_putc(&b, '\0');
+	b.len--;
+	/* At most SUBJECT_FROM_MAX characters, never half of one. */
+	size_t chars = 0, i = 0, cut = 0;
+	for (; i < b.len; i++) {
+		if (((unsigned char)b.data[i] & 0xc0) == 0x80)
+			continue;
+		if (chars == SUBJECT_FROM_MAX - 3)
+			cut = i;
+		if (++chars > SUBJECT_FROM_MAX)
+			break;
+	}
+	if (chars > SUBJECT_FROM_MAX) {
+		b.len = cut;
+		while (b.len > 0 && b.data[b.len - 1] == ' ')
+			b.len--;
+		buf_puts(&b, "...");
+	}
+	return buf_detach(&b);
+}
+
+char **store_text_lines(const char *text, size_t *n_r)
+{
+	char **lines = NULL;
+	size_t n = 0, cap = 0;
+	const char *p = text != NULL ? text : "";
+
+	while (*p != '\0') {
+		size_t len = strcspn(p, "\n");
+		const char *s = p, *e = p + len;
+		while (s < e && (*s == ' ' || *s == '\t'))
+			s++;
+		while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+			e--;
+		if (e > s)
+			*(char **)store_vec_push(&lines, &n, &cap, sizeof(*lines)) =
+				xstrndup(s, (size_t)(e - s));
+		p += len;
+		if (*p == '\n')
+			p++;
+	}
+	*n_r = n;
+	return lines;
+}

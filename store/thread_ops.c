@@ -179,6 +179,29 @@ enum gw_result store_thread_archive(struct store *s, int64_t thread_id, int64_t 
 	return store_tx_end(s, r, error_r);
 }
 
+static const char SQL_REMINDERS_ON[] = "UPDATE threads SET rem_enabled = 1 WHERE id = ?1";
+static const char SQL_HAS_TASKS[] = "SELECT EXISTS (SELECT 1 FROM tasks WHERE thread_id = ?1)";
+
+/* The staff note that records a change of the reminder settings. */
+static enum gw_result reminder_note(struct store *s, int64_t thread_id, int enabled, int days,
+				    int count, int64_t now, char **error_r)
+{
+	int64_t has_tasks = 0, note = 0;
+	if (store_db_int(s, SQL_HAS_TASKS, &has_tasks, "i", thread_id) != SQLITE_ROW)
+		return store_db_fail(s, error_r, "thread %lld: tasks", (long long)thread_id);
+	char *text = store_reminder_note_text(enabled, days, count, has_tasks != 0);
+	enum gw_result r = store_message_insert(s, thread_id, STORE_SYSTEM, 0, text, 1, now,
+						&note, error_r);
+	free(text);
+	return r;
+}
+
+/*
+ * Reopening turns reminders on as if the last staff message were new, even
+ * when they had been switched off, with the thread's last days and count
+ * (the defaults when they were never set).  Turning them on is a change of
+ * the settings, so it leaves the staff note such a change leaves.
+ */
 enum gw_result store_thread_reopen(struct store *s, int64_t thread_id, int64_t staff_id,
 				   char **error_r)
 {
@@ -186,17 +209,24 @@ enum gw_result store_thread_reopen(struct store *s, int64_t thread_id, int64_t s
 	if (r != GW_OK)
 		return r;
 	struct thread_core t;
+	int64_t now = clock_now();
 	r = staff_action(s, thread_id, staff_id, &t, error_r);
 	if (r == GW_OK && !t.archived)
 		return store_tx_end(s, r, error_r);
 	if (r == GW_OK && store_db_exec(s, SQL_REOPEN, "i", thread_id) != SQLITE_OK)
 		r = store_db_fail(s, error_r, "thread %lld: reopen", (long long)thread_id);
+	if (r == GW_OK && !t.rem_enabled) {
+		if (store_db_exec(s, SQL_REMINDERS_ON, "i", thread_id) != SQLITE_OK)
+			r = store_db_fail(s, error_r, "thread %lld: reminders", (long long)thread_id);
+		if (r == GW_OK)
+			r = reminder_note(s, thread_id, 1, t.rem_days, t.rem_count, now, error_r);
+	}
 	int64_t msg = 0;
 	if (r == GW_OK)
 		r = store_last_staff_message(s, thread_id, &msg, error_r);
 	/* As if the last staff message were new: a fresh cycle from now. */
 	if (r == GW_OK && msg != 0)
-		r = store_reminders_restart(s, thread_id, msg, clock_now(), error_r);
+		r = store_reminders_restart(s, thread_id, msg, now, error_r);
 	return store_tx_end(s, r, error_r);
 }
 
@@ -246,14 +276,11 @@ enum gw_result store_thread_set_reminders(struct store *s, int64_t thread_id, in
 		days = t.rem_days;
 		count = t.rem_count;
 	}
-	int64_t now = clock_now(), note = 0, msg = 0;
+	int64_t now = clock_now(), msg = 0;
 	if (store_db_exec(s, SQL_SET_REMINDERS, "iddd", thread_id, enabled, days, count) != SQLITE_OK)
 		r = store_db_fail(s, error_r, "thread %lld: reminders", (long long)thread_id);
-	if (r == GW_OK) {
-		char *text = store_reminder_note_text(enabled, days, count);
-		r = store_message_insert(s, thread_id, STORE_SYSTEM, 0, text, 0, now, &note, error_r);
-		free(text);
-	}
+	if (r == GW_OK)
+		r = reminder_note(s, thread_id, enabled, days, count, now, error_r);
 	if (r == GW_OK && !enabled)
 		r = store_reminders_stop(s, thread_id, error_r);
 	if (r == GW_OK && enabled)

@@ -30,7 +30,11 @@
 	"     WHERE r.thread_id = t.id AND r.reader_kind = ?10 AND r.reader_id = ?11), 0)" \
 	"   AND NOT (m.author_kind = ?10 AND m.author_id = ?11)),"                      \
 	" (SELECT count(*) FROM tasks k WHERE k.thread_id = t.id),"                     \
-	" (SELECT count(*) FROM tasks k WHERE k.thread_id = t.id AND k.done_at IS NOT NULL)"
+	" (SELECT count(*) FROM tasks k WHERE k.thread_id = t.id AND k.done_at IS NOT NULL)," \
+	" CASE WHEN t.rem_next_due IS NULL THEN 0 ELSE"                                 \
+	"  (SELECT count(*) FROM messages m WHERE m.thread_id = t.id AND m.staff_only = 0" \
+	"   AND m.id > coalesce((SELECT max(r.last_read_message_id) FROM read_marks r"    \
+	"     WHERE r.thread_id = t.id AND r.reader_kind = 'contact'), 0)) END"
 
 static const char SQL_THREAD_GET[] =
 	"SELECT " THREAD_COLS " FROM threads t JOIN accounts a ON a.id = t.account_id"
@@ -75,6 +79,7 @@ static void thread_from_row(sqlite3_stmt *st, struct store_thread *t)
 	t->unread_count = store_col_i64(st, 20);
 	t->tasks_total = (int)store_col_i64(st, 21);
 	t->tasks_done = (int)store_col_i64(st, 22);
+	t->client_unread = store_col_i64(st, 23);
 }
 
 /* Bind the reader parameters ?10..?12 of THREAD_COLS. */
@@ -146,7 +151,8 @@ enum gw_result store_thread_get(struct store *s, int64_t thread_id, enum store_k
 	"  WHEN 'contact' THEN (SELECT name FROM contacts WHERE id = m.author_id) ELSE '' END," \
 	" m.body, m.staff_only, m.created_at,"                                     \
 	" (SELECT group_concat(s.name, char(10)) FROM mentions x"                 \
-	"  JOIN staff s ON s.id = x.staff_id WHERE x.message_id = m.id)"
+	"  JOIN staff s ON s.id = x.staff_id WHERE x.message_id = m.id),"         \
+	" m.per_reader"
 
 static const char SQL_MESSAGES[] =
 	"SELECT " MESSAGE_COLS " FROM messages m WHERE m.thread_id = ?1"
@@ -176,6 +182,40 @@ static void message_from_row(sqlite3_stmt *st, struct store_message *m)
 	m->staff_only = (int)store_col_i64(st, 6);
 	m->created_at = store_col_i64(st, 7);
 	m->mentions = store_col_str(st, 8);
+	m->per_reader = (int)store_col_i64(st, 9);
+}
+
+static const char SQL_READER_CONTACT[] = "SELECT name, email FROM contacts WHERE id = ?1";
+
+/* A contact reads contact-level shortcodes as their own name. */
+static enum gw_result resolve_for_contact(struct store *s, struct store_thread_view *v,
+					  int64_t contact_id, char **error_r)
+{
+	size_t i;
+
+	for (i = 0; i < v->n_messages && !v->messages[i].per_reader; i++)
+		;
+	if (i == v->n_messages)
+		return GW_OK;
+	sqlite3_stmt *st = store_db_q(s, SQL_READER_CONTACT, "i", contact_id);
+	int rc = st != NULL ? store_db_step(s, st) : s->last_rc;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_db_fail(s, error_r, "contact %lld", (long long)contact_id);
+	char *name = rc == SQLITE_ROW ? store_col_str(st, 0) : xstrdup("");
+	char *email = rc == SQLITE_ROW ? store_col_str(st, 1) : xstrdup("");
+	if (st != NULL)
+		sqlite3_reset(st);
+	for (; i < v->n_messages; i++) {
+		struct store_message *m = &v->messages[i];
+		if (!m->per_reader)
+			continue;
+		char *body = store_shortcodes_for_contact(m->body, name, email, 1);
+		free(m->body);
+		m->body = body;
+	}
+	free(name);
+	free(email);
+	return GW_OK;
 }
 
 enum gw_result store_message_get(struct store *s, int64_t id, struct store_message *m,
@@ -255,6 +295,8 @@ static enum gw_result view_fill(struct store *s, struct store_thread_view *v,
 	/* External references are for staff: a contact's view has none. */
 	if (kind != STORE_CONTACT &&
 	    (r = store_thread_refs_load(s, thread_id, &v->refs, &v->n_refs, error_r)) != GW_OK)
+		return r;
+	if (kind == STORE_CONTACT && (r = resolve_for_contact(s, v, reader_id, error_r)) != GW_OK)
 		return r;
 	if (kind == STORE_STAFF || kind == STORE_CONTACT) {
 		rc = store_db_int(s, SQL_READER_MARK, &v->reader_last_read, "isi", thread_id,

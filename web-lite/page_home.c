@@ -17,6 +17,7 @@
 
 #include "i18n.h"
 #include "log.h"
+#include "reminder_words.h"
 
 /* ?show=archived */
 static int want_archived(struct web_req *r)
@@ -49,6 +50,34 @@ static void render_tabs(struct buf *o, int archived)
 		   archived ? " aria-current=\"page\"" : "");
 }
 
+/* The bell of a row: what stops the reminders and what is left, as its
+ * tooltip and for screen readers. */
+static void render_list_bell(struct buf *o, const struct store_thread *t, int staff)
+{
+	char *left = reminder_words_left(t->tasks_total - t->tasks_done, t->client_unread);
+	const char *rule = reminder_words_rule(staff ? REMINDER_TO_STAFF : REMINDER_TO_CLIENT,
+					       t->tasks_total > 0);
+
+	buf_puts(o, "<span class=\"bellmark\" title=\"");
+	buf_html_escape(o, rule);
+	if (left != NULL) {
+		buf_putc(o, ' ');
+		buf_html_escape(o, left);
+	}
+	buf_puts(o, "\">");
+	web_render_bell(o);
+	buf_puts(o, "<span class=\"sr\">");
+	buf_html_escape(o, _("Reminders are on."));
+	buf_putc(o, ' ');
+	buf_html_escape(o, rule);
+	if (left != NULL) {
+		buf_putc(o, ' ');
+		buf_html_escape(o, left);
+	}
+	buf_puts(o, "</span></span>");
+	free(left);
+}
+
 static void render_list(struct buf *o, const struct store_thread_list *list, int staff)
 {
 	if (list->count == 0) {
@@ -66,7 +95,7 @@ static void render_list(struct buf *o, const struct store_thread_list *list, int
 		buf_html_escape(o, t->subject);
 		buf_puts(o, "</span>");
 		if (rem->enabled && rem->remaining > 0 && rem->next_due > 0 && !t->archived)
-			web_render_bell(o);
+			render_list_bell(o, t, staff);
 		if (t->unread_count > 0)
 			buf_printf(o, "<span class=\"badge\" title=\"unread messages\">%lld</span>",
 				   (long long)t->unread_count);
@@ -120,27 +149,19 @@ static void staff_new_form(struct web_req *r, struct buf *o, const struct web_fo
 		   pf != NULL ? " open" : "");
 	web_render_csrf(r, o);
 	web_render_account_picker(r, o, &accounts, pf);
-	if (templates.count > 0) {
-		const char *sel = pf != NULL ? web_form_get(pf, "template") : NULL;
-
-		buf_puts(o, "<label>Template<select name=\"template\">"
-			    "<option value=\"\">None</option>");
-		for (size_t i = 0; i < templates.count; i++) {
-			buf_puts(o, "<option value=\"");
-			buf_html_escape(o, templates.items[i].name);
-			buf_puts(o, sel != NULL && strcmp(sel, templates.items[i].name) == 0 ?
-					    "\" selected>" : "\">");
-			buf_html_escape(o, templates.items[i].name);
-			buf_puts(o, "</option>");
-		}
-		buf_puts(o, "</select></label>");
-	}
-	buf_puts(o, "<label>Subject<input name=\"subject\" maxlength=\"200\" value=\"");
+	web_render_template_picker(o, &templates, pf != NULL ? web_form_get(pf, "template") : NULL);
+	buf_printf(o, "<label>%s <span class=\"muted\">%s</span><input name=\"subject\" "
+		      "id=\"subject\" maxlength=\"200\" value=\"", _("Subject"),
+		   _("(optional: without one, the first line of the message)"));
 	prefill(o, pf, "subject");
-	buf_puts(o, "\"></label><label>Message<textarea name=\"body\" rows=\"5\">");
+	buf_puts(o, "\"></label>");
+	web_render_shortcode_help(o, "subject", 0);
+	buf_puts(o, "<label>Message<textarea name=\"body\" id=\"body\" rows=\"5\">");
 	prefill(o, pf, "body");
-	buf_puts(o, "</textarea></label><label>Tasks for the client, one per line"
-		    "<textarea name=\"tasks\" rows=\"3\">");
+	buf_puts(o, "</textarea></label>");
+	web_render_shortcode_help(o, "body", 1);
+	buf_puts(o, "<label>Tasks for the client, one per line"
+		    "<textarea name=\"tasks\" id=\"tasks\" rows=\"3\">");
 	prefill(o, pf, "tasks");
 	/* An external reference for staff (refs.c), e.g. the job in the
 	 * firm's own system; clients never see it. */
@@ -159,9 +180,6 @@ static void staff_new_form(struct web_req *r, struct buf *o, const struct web_fo
 		      "max=\"" GW_STR(GW_REMINDER_DAYS_MAX) "\" value=\"3\"> days</label><label>"
 		      "<input type=\"number\" name=\"count\" min=\"1\" max=\""
 		      GW_STR(GW_REMINDER_COUNT_MAX) "\" value=\"1\"> times</label></div>"
-		      "<p class=\"hint\">With a template, subject and message may stay empty. "
-		      "[ACCOUNT_NAME], [CONTACT_FIRST_NAME], [FIRM_NAME] and [CURRENT_DATE] "
-		      "are filled in per client.</p>"
 		      "<button class=\"primary\" type=\"submit\">Create chat</button></form>"
 		      "</details>",
 		   pf != NULL && web_form_get(pf, "reminders") != NULL ? " checked" : "");
@@ -258,6 +276,9 @@ static void send_home(struct web_req *r, int code, const char *error,
 		buf_printf(&main, "<a class=\"stafflink\" href=\"/staff\">%s</a>", _("Staff"));
 	if (staff && r->sess.role == STORE_ROLE_OWNER)
 		buf_puts(&main, "<a class=\"auditlink\" href=\"/audit\">Audit log</a>");
+	if (staff && (r->sess.role == STORE_ROLE_OWNER || r->sess.role == STORE_ROLE_ADMIN))
+		buf_printf(&main, "<a class=\"auditlink\" href=\"/templates\">%s</a>",
+			   _("Templates"));
 	if (staff) {
 		web_staff_list_head(r, &main, &sl);
 	} else {
@@ -346,8 +367,28 @@ out:
 	free(err);
 }
 
+/* "Use template" without JavaScript: the form again, filled. */
+static void use_template(struct web_req *r)
+{
+	struct store_template t = { 0 };
+	struct web_form filled;
+
+	if (web_template_fill(r, &r->form, &t, &filled) < 0) {
+		send_home(r, 400, _("Choose a template first."), &r->form);
+		return;
+	}
+	send_home(r, 200, NULL, &filled);
+	free(filled.fields);
+	store_template_clear(&t);
+}
+
 static void new_by_staff(struct web_req *r)
 {
+	if (web_form_get(&r->form, "use_template") != NULL) {
+		use_template(r);
+		return;
+	}
+
 	const struct web_form *form = &r->form;
 	struct store_chat_new chat;
 	int64_t *accounts = xcalloc(form->count + 1, sizeof(*accounts));
@@ -390,7 +431,9 @@ static void new_by_staff(struct web_req *r)
 	chat.account_ids = accounts;
 	chat.n_accounts = n;
 	chat.staff_id = r->sess.id;
-	chat.template_name = tmpl != NULL && *tmpl != '\0' ? tmpl : NULL;
+	/* A template fills what the form leaves empty; once it filled the
+	 * message (app.js, "Use template"), what the fields hold is sent. */
+	chat.template_name = tmpl != NULL && *tmpl != '\0' && body == NULL ? tmpl : NULL;
 	chat.subject = subject;
 	chat.body = body;
 	chat.tasks = (const char *const *)tasks;

@@ -26,6 +26,7 @@
 
 #include "i18n.h"
 #include "log.h"
+#include "reminder_words.h"
 
 struct page {
 	struct web_req *r;
@@ -145,12 +146,49 @@ static void render_author(struct page *pg, enum store_kind kind, const char *nam
 	buf_puts(o, "</div>");
 }
 
+/*
+ * Staff read a contact shortcode as a marked placeholder: a chip saying
+ * what each contact reads there ("Contact's first name").  The codes are
+ * plain text in cmark's HTML (no link definition names them).
+ */
+static void chip_shortcodes(struct buf *html)
+{
+	struct buf out = BUF_INIT;
+	const char *p = html->data != NULL ? html->data : "";
+
+	while (*p != '\0') {
+		const char *open = strchr(p, '[');
+		if (open == NULL) {
+			buf_puts(&out, p);
+			break;
+		}
+		buf_append(&out, p, (size_t)(open - p));
+		size_t n = store_shortcode_token(open);
+		const struct store_shortcode *sc = n > 0 ? store_shortcode_find(open, n) : NULL;
+		if (sc == NULL || !sc->per_contact) {
+			buf_putc(&out, '[');
+			p = open + 1;
+			continue;
+		}
+		buf_printf(&out, "<span class=\"chip\" title=\"%s\">", sc->code);
+		buf_html_escape(&out, _(sc->label));
+		buf_puts(&out, "</span>");
+		p = open + n;
+	}
+	buf_release(html);
+	*html = out;
+}
+
 /* The message's CommonMark as HTML, its mentions shown to this reader. */
 static void render_body(struct page *pg, const struct store_message *m)
 {
 	struct buf html = BUF_INIT;
 
-	web_render_markdown(pg->r->web, m->id, m->body, &html);
+	/* Text with contact shortcodes differs per reader: never from the
+	 * cache, which is per message. */
+	web_render_markdown(pg->r->web, m->per_reader ? 0 : m->id, m->body, &html);
+	if (m->per_reader && pg->r->sess.kind == STORE_STAFF)
+		chip_shortcodes(&html);
 	web_render_mentions(html.data != NULL ? html.data : "", html.len, m->mentions,
 			    pg->kind == STORE_STAFF, pg->out);
 	web_render_videos(m->body, pg->out);
@@ -328,21 +366,39 @@ static void render_tasks(struct page *pg)
 	buf_puts(o, "</ul></section>");
 }
 
+/*
+ * The reminder banner: the schedule, what stops the reminders (the rule of
+ * store/reminders.c in words) and what is left before they stop.
+ */
 static void render_bell(struct page *pg)
 {
-	const struct store_reminders *rem = &pg->view->thread.reminders;
+	const struct store_thread_view *v = pg->view;
+	const struct store_reminders *rem = &v->thread.reminders;
 	struct buf *o = pg->out;
 
 	buf_puts(o, "<div id=\"bell\">");
-	if (rem->enabled && rem->remaining > 0 && rem->next_due > 0 &&
-	    !pg->view->thread.archived) {
+	if (rem->enabled && rem->remaining > 0 && rem->next_due > 0 && !v->thread.archived) {
+		int64_t open = (int64_t)v->n_tasks;
+		char *left;
+
+		for (size_t i = 0; i < v->n_tasks; i++)
+			open -= v->tasks[i].done_at != 0;
+		left = reminder_words_left(open, v->thread.client_unread);
 		buf_puts(o, "<p class=\"reminder\">");
 		web_render_bell(o);
 		buf_puts(o, "<span>");
 		web_render_schedule(o, rem);
-		buf_puts(o, pg->kind == STORE_CONTACT ?
-				    ". Answering or finishing your tasks stops them." : ".");
+		buf_puts(o, ". ");
+		buf_html_escape(o, reminder_words_rule(pg->kind == STORE_CONTACT
+							       ? REMINDER_TO_CLIENT : REMINDER_TO_STAFF,
+						       v->n_tasks > 0));
+		if (left != NULL) {
+			buf_puts(o, " <strong class=\"left\">");
+			buf_html_escape(o, left);
+			buf_puts(o, "</strong>");
+		}
 		buf_puts(o, "</span></p>");
+		free(left);
 	}
 	buf_puts(o, "</div>");
 }

@@ -606,6 +606,23 @@ void web_handle_accounts(struct web_req *r);
 void web_handle_new_pick(struct web_req *r);
 
 void web_handle_home(struct web_req *r);
+
+/* ---- page_templates.c --------------------------------------------------- */
+
+/* The shortcodes a field may hold, as a list under it (buttons that insert
+ * them at the cursor of the field with id target, with JavaScript);
+ * contact_ok: the contact shortcodes too (a message, not a subject). */
+void web_render_shortcode_help(struct buf *o, const char *target, int contact_ok);
+/* The template select of the new-chat form and its "Use template" button. */
+void web_render_template_picker(struct buf *o, const struct store_template_list *list,
+				const char *selected);
+/* The new-chat form as sent, filled from its chosen template (see
+ * page_templates.c); free out->fields, clear t. */
+int web_template_fill(struct web_req *r, const struct web_form *form,
+		      struct store_template *t, struct web_form *out);
+void web_handle_templates(struct web_req *r);
+void web_handle_template_save(struct web_req *r);
+void web_handle_template_delete(struct web_req *r);
 void web_handle_new_chat(struct web_req *r);
 /* The thread page with an optional error and reply draft (after a failed
  * POST, so that nothing typed is lost). */

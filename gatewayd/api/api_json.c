@@ -486,6 +486,18 @@ json_t *api_json_template(const struct store_template *t)
 	set(o, "name", json_string(t->name));
 	set(o, "subject", json_string(t->subject));
 	set(o, "body", json_string(t->body));
+	/* the tasks as the new chat's "tasks": an array of strings */
+	json_t *tasks = json_array();
+	const char *p = t->tasks != NULL ? t->tasks : "";
+	while (*p != '\0') {
+		size_t n = strcspn(p, "\n");
+		if (n > 0)
+			json_array_append_new(tasks, json_stringn(p, n));
+		p += n;
+		if (*p == '\n')
+			p++;
+	}
+	set(o, "tasks", tasks);
 	return o;
 }
 

@@ -633,16 +633,38 @@ void api_templates_show(struct api_req *r)
 
 void api_templates_put(struct api_req *r)
 {
-	static const char *const fields[] = { "subject", "body", NULL };
+	static const char *const fields[] = { "subject", "body", "tasks", NULL };
 	struct store_template old = { 0 };
 	const char *subject = NULL, *body = NULL;
-	char *error = NULL;
+	char *error = NULL, *tasks = NULL;
 	enum gw_result res;
 	int existed;
 
 	if (api_body_only(r, fields) < 0 || api_get_str(r, r->body, "subject", 1, &subject) < 0 ||
 	    api_get_str(r, r->body, "body", 1, &body) < 0)
 		return;
+	/* "tasks": an array of strings, one line each (left out: kept) */
+	json_t *arr = json_object_get(r->body, "tasks"), *v;
+	size_t i;
+	if (arr != NULL && !json_is_null(arr)) {
+		struct buf b = BUF_INIT;
+
+		if (!json_is_array(arr)) {
+			api_error(r, 400, "invalid_field", "tasks", "tasks: expected an array of strings");
+			return;
+		}
+		json_array_foreach(arr, i, v) {
+			if (!json_is_string(v) || strchr(json_string_value(v), '\n') != NULL) {
+				api_error(r, 400, "invalid_field", "tasks",
+					  "tasks[%zu]: expected a string of one line", i);
+				buf_release(&b);
+				return;
+			}
+			buf_printf(&b, "%s\n", json_string_value(v));
+		}
+		buf_putc(&b, '\0');
+		tasks = buf_detach(&b);
+	}
 	res = store_template_get(r->store, r->name, &old, &error);
 	existed = res == GW_OK;
 	store_template_clear(&old);
@@ -652,7 +674,8 @@ void api_templates_put(struct api_req *r)
 	}
 	free(error);
 	error = NULL;
-	res = store_template_set(r->store, r->name, subject, body, &error);
+	res = store_template_save(r->store, r->name, subject, body, tasks, &error);
+	free(tasks);
 	if (res != GW_OK) {
 		api_fail(r, res, error, NULL);
 		return;

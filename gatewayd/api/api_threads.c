@@ -443,7 +443,7 @@ void api_threads_create(struct api_req *r)
 		return;
 	chat.account_ids = accounts;
 	if (api_get_str(r, r->body, "template", 0, &chat.template_name) < 0 ||
-	    api_get_str(r, r->body, "subject", chat.template_name == NULL, &chat.subject) < 0 ||
+	    api_get_str(r, r->body, "subject", 0, &chat.subject) < 0 ||
 	    api_get_str(r, r->body, "body", chat.template_name == NULL, &chat.body) < 0 ||
 	    get_tasks(r, &tasks, &chat.n_tasks) < 0 || get_reminders(r, &chat) < 0 ||
 	    api_get_refs(r, &refs, &chat.n_refs) < 0 ||

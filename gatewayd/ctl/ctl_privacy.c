@@ -58,6 +58,7 @@ static const struct ctl_audited {
 	{ "audit", "audit", 0, NULL, NULL },
 	{ "staff add", "account", 0, NULL, NULL },
 	{ "staff set", "account", 'x', NULL, NULL },
+	{ "template add", "template", 0, NULL, NULL },
 };
 
 static const struct ctl_audited *audited_find(const char *cmd)

@@ -241,7 +241,9 @@ static const struct ctl_cmd commands[] = {
 
 	{ "template", "add", "NAME --subject S --body B",
 	  "Create or replace a chat template.  Subject and body may hold\n"
-	  "[ACCOUNT_NAME], [CONTACT_FIRST_NAME], [FIRM_NAME], [CURRENT_DATE].\n",
+	  "[ACCOUNT_NAME], [FIRM_NAME], [CURRENT_DATE]; the body also\n"
+	  "[CONTACT_FIRST_NAME], [CONTACT_NAME], [CONTACT_EMAIL] (each contact\n"
+	  "reads their own).  An unknown shortcode is refused.\n",
 	  opts_template_add, 1, 1, 0, ctl_cmd_template_add },
 	{ "template", "list", "", "List the chat templates.\n",
 	  opts_none, 0, 0, 0, ctl_cmd_template_list },

@@ -101,6 +101,8 @@ struct compose_mail {
 	/* Context of particular kinds. */
 	int reminder_number;         /* reminder: this is reminder N ... */
 	int reminder_count;          /* ... of M (0 = unknown) */
+	int64_t reminder_unread;     /* reminder: messages the client has not read */
+	int64_t message_date;        /* when the message it is about was written; 0 = unknown */
 	const struct compose_task *tasks; /* shown when task_count > 0 */
 	size_t task_count;
 	const char *file_name;       /* staff_upload */

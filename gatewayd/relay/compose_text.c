@@ -12,6 +12,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "i18n.h"
+#include "reminder_words.h"
+
+static void format_day(int64_t t, char out[40]);
+
 /* The plain and the HTML part, written side by side. */
 struct doc {
 	struct buf *plain;
@@ -43,7 +48,8 @@ static void doc_value(struct doc *d, const char *v, int quote)
 
 /*
  * Expand a sentence template: %a author, %f firm, %s subject, %c account,
- * %n file name, %r "N of M" (reminders), %w webhook endpoint, %% a percent sign.
+ * %n file name, %r "N of M" (reminders), %t the date of the message,
+ * %w webhook endpoint, %% a percent sign.
  */
 static void doc_say(struct doc *d, const char *tmpl, const struct compose_words *w,
 		    const struct compose_mail *m)
@@ -74,6 +80,10 @@ static void doc_say(struct doc *d, const char *tmpl, const struct compose_words 
 			break;
 		case 'w':
 			doc_value(d, *w->webhook != '\0' ? w->webhook : "(unknown)", 1);
+			break;
+		case 't':
+			format_day(m->message_date, num);
+			doc_lit(d, num, strlen(num));
 			break;
 		case 'r':
 			if (m->reminder_count > 0)
@@ -216,6 +226,27 @@ static void doc_tasks(struct doc *d, const struct compose_mail *m, int staff)
 	buf_puts(d->html, "</ul>\n");
 }
 
+/* What stops the reminders, and what is left before they stop. */
+static void doc_reminder_rule(struct doc *d, const struct compose_mail *m)
+{
+	size_t open = 0;
+	char *left;
+
+	for (size_t i = 0; i < m->task_count; i++)
+		open += !m->tasks[i].done;
+	left = reminder_words_left((int64_t)open, m->reminder_unread);
+	buf_puts(d->html, HTML_P);
+	doc_lit(d, reminder_words_rule(REMINDER_TO_CLIENT, m->task_count > 0),
+		strlen(reminder_words_rule(REMINDER_TO_CLIENT, m->task_count > 0)));
+	if (left != NULL) {
+		doc_lit(d, " ", 1);
+		doc_lit(d, left, strlen(left));
+	}
+	buf_puts(d->html, "</p>\n");
+	buf_puts(d->plain, "\n\n");
+	free(left);
+}
+
 static void doc_footer(struct doc *d, const struct compose_mail *m,
 		       const struct compose_words *w)
 {
@@ -286,6 +317,8 @@ void compose_text_render(const struct compose_mail *m, const struct compose_word
 			doc_block(&d, w->body, 0);
 		if (kind->outro != NULL)
 			doc_para(&d, kind->outro, w, m);
+		if (m->kind == MAIL_REMINDER)
+			doc_reminder_rule(&d, m);
 		if (m->task_count > 0)
 			doc_tasks(&d, m, (kind->flags & MAIL_TO_STAFF) != 0);
 		doc_link(&d, m->view_url, m->view_expires);

@@ -130,6 +130,8 @@ int relay_letter_fill(const struct relay_settings *rs, const struct store_compos
 	m->body = rec->body;
 	m->show_content = rec->show_content;
 	m->reminder_number = rec->reminder_number;
+	m->reminder_unread = rec->client_unread;
+	m->message_date = rec->message_created_at;
 	if (rec->reminder_number > 0)
 		m->reminder_count = rec->reminder_number + rec->reminders_remaining;
 	m->file_name = rec->attachment_name;

@@ -35,6 +35,9 @@ if(TARGET gatewayd AND TARGET gatewayctl AND TARGET gw_web)
   gw_browser_test(browser_search search.cjs)
   # The staff inbox counting live, and viewing a chat as the client.
   gw_browser_test(browser_inbox inbox.cjs)
+  # What people are told: reminder banner and email, names per reader,
+  # templates with and without JavaScript (words.cjs).
+  gw_browser_test(browser_words words.cjs)
   # Signing in by email through the Maildir transport, and "Your sessions".
   gw_browser_test(browser_signin signin.cjs)
   # A client's out-of-office reply on the staff thread page, delivered

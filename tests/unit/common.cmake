@@ -1,5 +1,5 @@
 # Unit tests of common/: one program per module.
-foreach(m buf clock log listen config links path utf8 mail_kind)
+foreach(m buf clock log listen config links path utf8 mail_kind reminder_words)
   gw_add_test(test_${m} SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_${m}.c LIBS gw_common)
 endforeach()
 gw_add_test(test_sleeper SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sleeper.c

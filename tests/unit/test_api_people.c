@@ -466,7 +466,23 @@ void test_api_templates(void **state)
 	json_decref(j);
 	j = call(t, "GET", "/api/v1/templates/year%20end", NULL, 200);
 	assert_string_equal(jstr(j, "body"), "Dear [CONTACT_FIRST_NAME]");
+	assert_int_equal(json_array_size(jget(j, "tasks")), 0);
 	json_decref(j);
+	/* Tasks: given, they are the template's; left out, they are kept. */
+	j = call(t, "PUT", "/api/v1/templates/year%20end",
+		 "{\"subject\": \"S\", \"body\": \"B\", \"tasks\": [\"Upload\", \"Sign\"]}", 200);
+	assert_int_equal(json_array_size(jget(j, "tasks")), 2);
+	json_decref(j);
+	j = call(t, "PUT", "/api/v1/templates/year%20end",
+		 "{\"subject\": \"Year-end: [ACCOUNT_NAME]\", \"body\": \"Dear [CONTACT_FIRST_NAME]\"}",
+		 200);
+	assert_string_equal(json_string_value(json_array_get(jget(j, "tasks"), 1)), "Sign");
+	json_decref(j);
+	call_error(t, "PUT", "/api/v1/templates/x", "{\"subject\": \"s\", \"body\": \"b\", "
+		   "\"tasks\": \"one\"}", 400, "invalid_field", "tasks", NULL);
+	call_error(t, "PUT", "/api/v1/templates/x", "{\"subject\": \"s\", "
+		   "\"body\": \"Dear [CONTACT_FRIST_NAME]\"}", 422, "invalid_value", NULL,
+		   "[CONTACT_FRIST_NAME]");
 	j = call(t, "GET", "/api/v1/templates", NULL, 200);
 	assert_int_equal(json_array_size(jget(j, "templates")), 1);
 	json_decref(j);

@@ -105,8 +105,14 @@ void test_api_threads_create_one_bulk_and_contact(void **state)
 	assert_int_equal(jint(rem, "days"), 5);
 	assert_int_equal(jint(rem, "count"), 2);
 	assert_int_equal(jint(rem, "remaining"), 2);
+	/* Staff read the placeholder; Clara reads her name. */
 	assert_int_equal(store_thread_show(t->s, jint(json_array_get(arr, 1), "id"), 0, 0, 1, &v,
 					   &error), GW_OK);
+	assert_string_equal(v.messages[0].body,
+			    "Dear [CONTACT_FIRST_NAME], from Example & Partners.");
+	store_thread_view_clear(&v);
+	assert_int_equal(store_thread_show(t->s, jint(json_array_get(arr, 1), "id"), STORE_CONTACT,
+					   t->clara, 0, &v, &error), GW_OK);
 	assert_string_equal(v.messages[0].body, "Dear Clara, from Example & Partners.");
 	store_thread_view_clear(&v);
 	json_decref(j);
@@ -184,9 +190,9 @@ void test_api_threads_create_one_bulk_and_contact(void **state)
 		      "\"body\": \"b\", \"reminders\": {\"enabled\": false, \"count\": 2}}",
 		      (long long)t->acme, (long long)t->owner),
 		  422, "invalid_value", "reminders.count", NULL },
-		{ fmt("{\"account_id\": %lld, \"from_staff\": %lld, \"subject\": \"\", "
-		      "\"body\": \"b\"}", (long long)t->acme, (long long)t->owner),
-		  422, "invalid_value", NULL, NULL },
+		{ fmt("{\"account_id\": %lld, \"from_staff\": %lld, \"subject\": \"s\", "
+		      "\"body\": \"Dear [CLIENT_NAME]\"}", (long long)t->acme, (long long)t->owner),
+		  422, "invalid_value", NULL, "unknown shortcode [CLIENT_NAME]" },
 		{ fmt("{\"from_contact\": %lld, \"from_staff\": %lld, \"subject\": \"s\", "
 		      "\"body\": \"b\"}", (long long)t->clara, (long long)t->owner),
 		  400, "invalid_field", "from_contact", "exclude each other" },
@@ -240,14 +246,14 @@ void test_api_threads_list_filters_and_unread(void **state)
 	json_decref(j);
 	free(path);
 
-	/* Anna: only Acme's thread, with two unread messages (the first one and
-	 * the reminder note); none after reading. */
+	/* Anna: only Acme's thread, with one unread message (the reminder
+	 * note is for staff); none after reading. */
 	path = fmt("/api/v1/threads?reader=contact:%lld", (long long)t->anna);
 	j = call(t, "GET", path, NULL, 200);
 	arr = jget(j, "threads");
 	assert_int_equal(json_array_size(arr), 1);
 	assert_int_equal(jint(json_array_get(arr, 0), "id"), t->thread);
-	assert_int_equal(jint(json_array_get(arr, 0), "unread_count"), 2);
+	assert_int_equal(jint(json_array_get(arr, 0), "unread_count"), 1);
 	json_decref(j);
 	assert_int_equal(store_read_mark(t->s, t->thread, STORE_CONTACT, t->anna, 0, &error),
 			 GW_OK);
@@ -320,7 +326,7 @@ void test_api_threads_show_and_patch(void **state)
 	assert_int_equal(jint(j, "id"), t->thread);
 	assert_string_equal(jstr(j, "account_name"), "Acme Bakery Ltd");
 	arr = jget(j, "messages");
-	/* first message, reminder note, staff-only note */
+	/* first message, reminder note (for staff), staff-only note */
 	assert_int_equal(json_array_size(arr), 3);
 	assert_string_equal(jstr(json_array_get(arr, 0), "author_kind"), "staff");
 	assert_true(jbool(json_array_get(arr, 2), "staff_only"));
@@ -338,14 +344,14 @@ void test_api_threads_show_and_patch(void **state)
 	/* As Anna sees it: no staff-only notes, her unread count. */
 	q = fmt("%s?reader=contact:%lld", path, (long long)t->anna);
 	j = call(t, "GET", q, NULL, 200);
-	assert_int_equal(json_array_size(jget(j, "messages")), 2);
-	assert_int_equal(jint(j, "unread_count"), 2);
+	assert_int_equal(json_array_size(jget(j, "messages")), 1);
+	assert_int_equal(jint(j, "unread_count"), 1);
 	assert_true(json_is_null(jget(j, "reader_last_read")));
 	json_decref(j);
 	free(q);
 	q = fmt("%s?staff_only=false", path);
 	j = call(t, "GET", q, NULL, 200);
-	assert_int_equal(json_array_size(jget(j, "messages")), 2);
+	assert_int_equal(json_array_size(jget(j, "messages")), 1);
 	json_decref(j);
 	free(q);
 	q = fmt("%s?reader=contact:%lld", path, (long long)t->clara);
@@ -639,10 +645,11 @@ void test_api_reminders_set(void **state)
 	assert_int_equal(jint(j, "remaining"), 3);
 	assert_string_equal(jstr(j, "next_due"), "2026-11-30T09:00:00Z");
 	json_decref(j);
-	/* The client sees a note saying so. */
-	assert_int_equal(store_thread_show(t->s, t->thread, STORE_CONTACT, t->anna, 0, &v, &error),
+	/* Staff see a note saying so; the client sees the banner instead. */
+	assert_int_equal(store_thread_show(t->s, t->thread, STORE_STAFF, 0, 1, &v, &error),
 			 GW_OK);
 	assert_non_null(strstr(v.messages[v.n_messages - 1].body, "5 days"));
+	assert_int_equal(v.messages[v.n_messages - 1].staff_only, 1);
 	store_thread_view_clear(&v);
 
 	j = call(t, "PUT", p, "{\"enabled\": false}", 200);

@@ -218,7 +218,7 @@ struct kind_case {
 static const struct kind_case kind_cases[] = {
 	{ MAIL_NEW_MESSAGE, "Annual accounts 2025",
 	  "Paul Staff at Example & Co wrote you a new message in \"Annual accounts 2025\".", 1 },
-	{ MAIL_REMINDER, "Annual accounts 2025",
+	{ MAIL_REMINDER, "Reminder: Annual accounts 2025",
 	  "This is reminder 1 of 2 about the message Paul Staff at Example & Co sent you", 1 },
 	{ MAIL_RESEND, "Annual accounts 2025",
 	  "Paul Staff at Example & Co would like you to look at \"Annual accounts 2025\" again.", 1 },
@@ -318,20 +318,63 @@ static void test_compose_every_kind_parses_back(void **state)
 	}
 }
 
+/*
+ * A reminder can be told from a new message: its subject says so, it names
+ * the message it is about (author, date) and says what stops reminders and
+ * what is left, for every combination of open tasks and unread messages.
+ */
 static void test_compose_reminder_context(void **state)
 {
-	struct compose_mail m = base_mail(MAIL_REMINDER);
-	struct parsed p;
+	static const struct compose_task open2[] = { { "One", 0 }, { "Two", 0 } };
+	static const struct compose_task done2[] = { { "One", 1 }, { "Two", 1 } };
+	static const struct {
+		const struct compose_task *tasks;
+		size_t n_tasks;
+		int64_t unread;
+		const char *rule;
+		const char *left; /* NULL: no "Still to do" */
+	} cases[] = {
+		{ tasks, 2, 0, "Reminders stop when you answer, or when all your tasks are done "
+			      "and all messages are read.", "Still to do: 1 task open." },
+		{ tasks, 2, 2, "or when all your tasks are done",
+		  "Still to do: 1 task open, 2 unread messages." },
+		{ open2, 2, 1, "or when all your tasks are done",
+		  "Still to do: 2 tasks open, 1 unread message." },
+		{ done2, 2, 1, "or when all your tasks are done", "Still to do: 1 unread message." },
+		{ done2, 2, 0, "or when all your tasks are done", NULL },
+		{ NULL, 0, 3, "Reminders stop when you answer, or when all messages are read.",
+		  "Still to do: 3 unread messages." },
+	};
 
 	(void)state;
-	m.reminder_number = 2;
-	m.reminder_count = 3;
-	render_ok(&m, &p, 0);
-	assert_contains(p.plain, "This is reminder 2 of 3 about the message", "plain", 0);
-	assert_contains(p.plain, "Reminders stop when you answer in the chat or complete your tasks.",
-			"plain", 0);
-	assert_contains(p.plain, "Your tasks (1 of 2 open):", "plain", 0);
-	parsed_free(&p);
+	for (size_t i = 0; i < GW_ARRAY_SIZE(cases); i++) {
+		struct compose_mail m = base_mail(MAIL_REMINDER);
+		struct parsed p;
+
+		m.reminder_number = 2;
+		m.reminder_count = 3;
+		m.message_date = DATE - 3 * 86400;
+		m.tasks = cases[i].tasks;
+		m.task_count = cases[i].n_tasks;
+		m.reminder_unread = cases[i].unread;
+		render_ok(&m, &p, (int)i);
+		assert_string_equal(g_mime_message_get_subject(p.msg),
+				    "Reminder: Annual accounts 2025");
+		assert_contains(p.plain, "This is reminder 2 of 3 about the message Paul Staff "
+					 "at Example & Co sent you on 22 Nov 2025 09:30 UTC in "
+					 "\"Annual accounts 2025\".", "plain", (int)i);
+		assert_contains(p.plain, "It is still waiting for your answer.", "plain", (int)i);
+		assert_contains(p.plain, cases[i].rule, "plain", (int)i);
+		assert_contains(p.html, cases[i].rule, "html", (int)i);
+		if (cases[i].left != NULL) {
+			assert_contains(p.plain, cases[i].left, "plain", (int)i);
+			assert_contains(p.html, cases[i].left, "html", (int)i);
+		} else {
+			assert_lacks(p.plain, "Still to do", "plain", (int)i);
+		}
+		assert_lacks(p.plain, "complete your tasks", "plain", (int)i);
+		parsed_free(&p);
+	}
 }
 
 static void test_compose_hides_content_unless_shown(void **state)

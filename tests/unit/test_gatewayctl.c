@@ -251,7 +251,7 @@ static void test_gatewayctl_happy_paths(void **state)
 	char *s_t2 = fmt_id(t2);
 	out = OK(e, "thread", "show", s_t2);
 	expect_in("template thread", out, "Accounts for Birch & Sons");
-	expect_in("template thread", out, "Dear Clara, from Example & Partners.");
+	expect_in("template thread", out, "Dear [CONTACT_FIRST_NAME], from Example & Partners.");
 	free(out);
 	free(s_t2);
 

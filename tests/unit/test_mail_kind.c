@@ -23,7 +23,9 @@ static const struct {
 	int outro;
 } cases[] = {
 	{ MAIL_NEW_MESSAGE, "new_message", MAIL_NOTIFY, MAIL_EXTRA_NONE, "", 0 },
-	{ MAIL_REMINDER, "reminder", MAIL_NOTIFY, MAIL_EXTRA_REMINDER_NUMBER, "", 1 },
+	/* a reminder says so in its subject; its closing words (the stop rule
+	 * and what is left) come from reminder_words.h */
+	{ MAIL_REMINDER, "reminder", MAIL_NOTIFY, MAIL_EXTRA_REMINDER_NUMBER, "Reminder: ", 0 },
 	{ MAIL_RESEND, "resend", MAIL_NOTIFY, MAIL_EXTRA_NONE, "", 0 },
 	{ MAIL_STAFF_CLIENT_REPLIED, "staff_client_replied", MAIL_TO_STAFF, MAIL_EXTRA_NONE, "", 0 },
 	{ MAIL_STAFF_CLIENT_CREATED, "staff_client_created", MAIL_TO_STAFF, MAIL_EXTRA_NONE, "", 0 },

@@ -161,8 +161,10 @@ static void test_security_web_every_field_escaped_exactly(void **state)
 		  "<svg onload" },
 		{ 1, "<span class=\"fname\">&quot;&gt;&lt;svg onload=alert(9)&gt;.pdf</span>",
 		  "\"><svg onload" },
-		/* template name inside an attribute and as text */
-		{ 3, "<option value=\"x&quot; onfocus=&quot;alert(8)\">"
+		/* template name inside an attribute and as text; its subject,
+		 * body and tasks in data attributes */
+		{ 3, "<option value=\"x&quot; onfocus=&quot;alert(8)\" data-subject=\"S\" "
+		     "data-body=\"B\" data-tasks=\"\">"
 		     "x&quot; onfocus=&quot;alert(8)</option>", "onfocus=\"alert(8)" },
 		/* the seeded message body: CommonMark, raw HTML omitted */
 		{ 0, "<p>Hello <!-- raw HTML omitted -->alert(1)<!-- raw HTML omitted --> "

@@ -54,14 +54,21 @@ static void test_store_reminders_default_three_days_one(void **state)
 	assert_int_equal(r.anchor_at, T0);
 	assert_int_equal(r.next_due, T0 + 3 * DAY);
 	assert_int_equal(r.remaining, 1);
-	/* The chat announces the schedule to the client; its author has read it. */
+	/* The chat notes the schedule for staff (clients see the banner, not
+	 * a note); its author has read it. */
 	struct store_thread_view v;
-	CHECK_OK(store_thread_show(f->s, tid, STORE_STAFF, f->owner, 0, &v, &err), err);
+	CHECK_OK(store_thread_show(f->s, tid, STORE_STAFF, f->owner, 1, &v, &err), err);
 	assert_int_equal(v.n_messages, 2);
 	assert_int_equal(v.messages[1].author_kind, STORE_SYSTEM);
-	assert_int_equal(v.messages[1].staff_only, 0);
-	assert_non_null(strstr(v.messages[1].body, "1 reminder will be emailed 3 days after"));
+	assert_int_equal(v.messages[1].staff_only, 1);
+	assert_non_null(strstr(v.messages[1].body, "1 reminder will be emailed. Each goes out "
+					     "3 days after the latest message"));
+	assert_non_null(strstr(v.messages[1].body, "Reminders stop when the client answers, or "
+					     "when all messages are read."));
 	assert_int_equal(v.thread.unread_count, 0);
+	store_thread_view_clear(&v);
+	CHECK_OK(store_thread_show(f->s, tid, STORE_CONTACT, f->c1, 0, &v, &err), err);
+	assert_int_equal(v.n_messages, 1);
 	store_thread_view_clear(&v);
 	CHECK_OK(store_reminders_next_due(f->s, &due, &err), err);
 	assert_int_equal(due, T0 + 3 * DAY);
@@ -217,11 +224,11 @@ static void test_store_reminders_off_and_note(void **state)
 	clock_set(T0 + DAY);
 	CHECK_OK(store_thread_set_reminders(f->s, tid, f->owner, 1, 2, 3, &err), err);
 	char *note = fx_text(f, "SELECT body FROM messages WHERE author_kind = 'system'"
-			     " AND staff_only = 0 ORDER BY id DESC LIMIT 1");
-	assert_non_null(strstr(note, "up to 3 reminders"));
-	assert_non_null(strstr(note, "every 2 days"));
-	assert_non_null(strstr(note, "reply"));
-	assert_non_null(strstr(note, "tasks"));
+			     " AND staff_only = 1 ORDER BY id DESC LIMIT 1");
+	assert_string_equal(note, "Reminders are on: if the client does not answer, up to 3 "
+			    "reminders will be emailed. Each goes out 2 days after the latest "
+			    "message or the previous reminder. Reminders stop when the client "
+			    "answers, or when all messages are read.");
 	free(note);
 	/* Switched on later: the cycle starts from now. */
 	struct store_reminders r = rem_of(f, tid);
@@ -318,6 +325,145 @@ static void test_store_reminders_dedup_key_blocks_doubles(void **state)
 	assert_int_equal(OUTBOX(f, "kind = 'reminder' AND extra = '2'"), 2);
 }
 
+
+/* Reminders about a chat with two tasks for account 2 (contact c3). */
+static int64_t task_chat(struct fx *f, int days, int count)
+{
+	const char *tasks[] = { "One", "Two" };
+	int64_t acc = f->acc2, tid = 0;
+	char *err = NULL;
+	struct store_chat_new c = {
+		.account_ids = &acc, .n_accounts = 1, .staff_id = f->owner, .subject = "Tasks",
+		.body = "do them", .tasks = tasks, .n_tasks = 2, .reminders = 1,
+		.reminder_days = days, .reminder_count = count,
+	};
+	CHECK_OK(store_chat_create(f->s, &c, &tid, &err), err);
+	return tid;
+}
+
+static int64_t client_unread(struct fx *f, int64_t tid)
+{
+	struct store_thread t;
+	char *err = NULL;
+	CHECK_OK(store_thread_get(f->s, tid, STORE_CONTACT, f->c3, &t, &err), err);
+	int64_t n = t.client_unread;
+	store_thread_clear(&t);
+	return n;
+}
+
+/*
+ * What the client is told is the rule: once they ticked every task and read
+ * every message, no reminder follows, whatever staff do to the settings
+ * afterwards (the note a change writes is for staff, not a new unread
+ * message for the client).
+ */
+static void test_store_reminders_ticked_and_read_get_no_more(void **state)
+{
+	struct fx *f = *state;
+	char *err = NULL;
+	int64_t tid = task_chat(f, 2, 5);
+	int64_t t1 = fx_int(f, "SELECT id FROM tasks WHERE thread_id = %lld AND position = 1",
+			    (long long)tid);
+
+	assert_int_equal(client_unread(f, tid), 1);
+	assert_int_equal(run_at(f, T0 + 2 * DAY), 1);
+	clock_set(T0 + 3 * DAY);
+	CHECK_OK(store_read_mark(f->s, tid, STORE_CONTACT, f->c3, 0, &err), err);
+	assert_int_equal(client_unread(f, tid), 0);
+	CHECK_OK(store_task_set_done(f->s, t1, STORE_CONTACT, f->c3, 1, &err), err);
+	assert_true(rem_of(f, tid).next_due != 0); /* task 2 still open */
+	CHECK_OK(store_task_set_done(f->s, t1 + 1, STORE_CONTACT, f->c3, 1, &err), err);
+	assert_int_equal(rem_of(f, tid).next_due, 0);
+	/* Staff change the schedule: the cycle restarts and stops at once. */
+	clock_set(T0 + 4 * DAY);
+	CHECK_OK(store_thread_set_reminders(f->s, tid, f->owner, 1, 1, 3, &err), err);
+	assert_int_equal(rem_of(f, tid).next_due, 0);
+	for (int d = 4; d <= 30; d++)
+		assert_int_equal(run_at(f, T0 + d * DAY), 0);
+	assert_int_equal(reminders_sent(f, tid), 1);
+	/* A new staff message is something new to read: reminders again. */
+	CHECK_OK(store_message_post(f->s, tid, STORE_STAFF, f->owner, "one more thing", NULL,
+				    &err), err);
+	assert_true(rem_of(f, tid).next_due != 0);
+	assert_int_equal(client_unread(f, tid), 1);
+}
+
+/* Saving the settings unchanged changes nothing: no schedule, no note. */
+static void test_store_reminders_noop_save(void **state)
+{
+	struct fx *f = *state;
+	char *err = NULL;
+	int64_t tid = fx_chat(f, f->acc1, "Same", "hello", 1, 2, 3);
+	int64_t msgs = fx_int(f, "SELECT count(*) FROM messages WHERE thread_id = %lld",
+			      (long long)tid);
+	struct store_reminders before = rem_of(f, tid);
+
+	clock_set(T0 + DAY);
+	CHECK_OK(store_thread_set_reminders(f->s, tid, f->owner, 1, 2, 3, &err), err);
+	struct store_reminders after = rem_of(f, tid);
+	assert_int_equal(after.next_due, before.next_due);
+	assert_int_equal(after.anchor_at, before.anchor_at);
+	assert_int_equal(fx_int(f, "SELECT count(*) FROM messages WHERE thread_id = %lld",
+				(long long)tid), msgs);
+	/* Off, and off again with other numbers: one note, for staff only. */
+	CHECK_OK(store_thread_set_reminders(f->s, tid, f->owner, 0, 2, 3, &err), err);
+	CHECK_OK(store_thread_set_reminders(f->s, tid, f->owner, 0, 7, 9, &err), err);
+	assert_int_equal(fx_int(f, "SELECT count(*) FROM messages WHERE thread_id = %lld",
+				(long long)tid), msgs + 1);
+	assert_int_equal(fx_int(f, "SELECT count(*) FROM messages WHERE thread_id = %lld"
+				" AND author_kind = 'system' AND staff_only = 0", (long long)tid), 0);
+	/* A real change: one note. */
+	CHECK_OK(store_thread_set_reminders(f->s, tid, f->owner, 1, 4, 3, &err), err);
+	assert_int_equal(fx_int(f, "SELECT count(*) FROM messages WHERE thread_id = %lld",
+				(long long)tid), msgs + 2);
+	assert_int_equal(rem_of(f, tid).next_due, T0 + 5 * DAY);
+}
+
+/*
+ * Reopening turns reminders on as if the message were new, even when they
+ * had been switched off, with the thread's last days and count.
+ */
+static void test_store_reminders_reopen_turns_on(void **state)
+{
+	struct fx *f = *state;
+	char *err = NULL;
+	int64_t tid = fx_chat(f, f->acc2, "Off", "hello", 1, 4, 2);
+
+	clock_set(T0 + DAY);
+	CHECK_OK(store_thread_set_reminders(f->s, tid, f->owner, 0, 0, 0, &err), err);
+	CHECK_OK(store_thread_archive(f->s, tid, f->owner, &err), err);
+	assert_int_equal(run_at(f, T0 + 10 * DAY), 0);
+	int64_t notes = fx_int(f, "SELECT count(*) FROM messages WHERE thread_id = %lld"
+			       " AND author_kind = 'system'", (long long)tid);
+
+	clock_set(T0 + 20 * DAY);
+	CHECK_OK(store_thread_reopen(f->s, tid, f->owner, &err), err);
+	struct store_reminders r = rem_of(f, tid);
+	assert_int_equal(r.enabled, 1);
+	assert_int_equal(r.days, 4);
+	assert_int_equal(r.count, 2);
+	assert_int_equal(r.anchor_at, T0 + 20 * DAY);
+	assert_int_equal(r.next_due, T0 + 24 * DAY);
+	assert_int_equal(fx_int(f, "SELECT count(*) FROM messages WHERE thread_id = %lld"
+				" AND author_kind = 'system' AND staff_only = 1", (long long)tid),
+			 notes + 1);
+	assert_int_equal(run_at(f, T0 + 24 * DAY), 1);
+	assert_int_equal(run_at(f, T0 + 28 * DAY), 1);
+	assert_int_equal(run_at(f, T0 + 40 * DAY), 0);
+
+	/* A chat that never had reminders gets the defaults. */
+	store_set_reminder_defaults(f->s, 5, 1);
+	int64_t quiet = fx_chat(f, f->acc2, "Never", "hello", 0, 0, 0);
+	clock_set(T0 + 41 * DAY);
+	CHECK_OK(store_thread_archive(f->s, quiet, f->owner, &err), err);
+	CHECK_OK(store_thread_reopen(f->s, quiet, f->owner, &err), err);
+	r = rem_of(f, quiet);
+	assert_int_equal(r.enabled, 1);
+	assert_int_equal(r.days, 5);
+	assert_int_equal(r.next_due, T0 + 46 * DAY);
+	assert_int_equal(r.count, 1);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
 
 int main(void)
@@ -328,6 +474,9 @@ int main(void)
 		T(test_store_reminders_late_scheduler_does_not_burst),
 		T(test_store_reminders_client_reply_stops),
 		T(test_store_reminders_tasks_done_and_read_stop),
+		T(test_store_reminders_ticked_and_read_get_no_more),
+		T(test_store_reminders_noop_save),
+		T(test_store_reminders_reopen_turns_on),
 		T(test_store_reminders_archive_stops_reopen_rearms),
 		T(test_store_reminders_off_and_note),
 		T(test_store_reminders_count_reached_and_restart),

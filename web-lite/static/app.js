@@ -4,11 +4,13 @@
  * the page is visible), live updates over server-sent events, a warning
  * before leaving a page with an unsent reply and, for staff, suggestions
  * of colleagues' names after "@" (the server reads mentions either way),
- * and the click-to-load video players (nothing is fetched from a video's
- * host before the click; without this script the link stays a link).
- * of colleagues' names after "@" (the server reads mentions either way)
- * and the inbox count in the header kept live (its sentence goes to a
- * polite live region: heard, and the focus stays where it is).
+ * the click-to-load video players (nothing is fetched from a video's
+ * host before the click; without this script the link stays a link),
+ * the inbox count in the header kept live (its sentence goes to a
+ * polite live region: heard, and the focus stays where it is),
+ * buttons that insert a shortcode at the cursor, and a template that fills
+ * the new-chat form as soon as it is chosen (without JavaScript, the "Use
+ * template" button does it on the server).
  */
 (function () {
   'use strict';
@@ -276,6 +278,44 @@
     text.addEventListener('blur', close);
   }
 
+  /* "Insert" buttons of the shortcode lists: the code at the cursor. */
+  function shortcodes() {
+    var list = document.querySelectorAll('button.sc[data-code]');
+    for (var i = 0; i < list.length; i++) {
+      list[i].hidden = false;
+      list[i].addEventListener('click', function (e) {
+        var b = e.currentTarget;
+        var f = document.getElementById(b.getAttribute('data-target'));
+        if (!f) { return; }
+        var code = b.getAttribute('data-code');
+        var at = typeof f.selectionStart === 'number' ? f.selectionStart : f.value.length;
+        var end = typeof f.selectionEnd === 'number' ? f.selectionEnd : at;
+        f.value = f.value.slice(0, at) + code + f.value.slice(end);
+        f.focus();
+        f.setSelectionRange(at + code.length, at + code.length);
+        f.dispatchEvent(new Event('input', { bubbles: true }));
+      });
+    }
+  }
+
+  /* Choosing a template fills subject, message and tasks for editing; the
+   * server then sends what the fields hold. */
+  function templates() {
+    var sel = document.getElementById('template');
+    if (!sel) { return; }
+    var use = sel.form ? sel.form.querySelector('button.usetpl') : null;
+    if (use) { use.hidden = true; }
+    sel.addEventListener('change', function () {
+      var o = sel.options[sel.selectedIndex];
+      if (!o || !o.value) { return; }
+      var fields = { subject: 'data-subject', body: 'data-body', tasks: 'data-tasks' };
+      for (var id in fields) {
+        var f = document.getElementById(id);
+        if (f) { f.value = o.getAttribute(fields[id]) || ''; }
+      }
+    });
+  }
+
   function firstUnread() {
     if (location.hash) { return; }
     var d = document.querySelector('.divider') || document.querySelector('.msg.unread');
@@ -343,6 +383,8 @@
 
   localTimes(document);
   players(document);
+  shortcodes();
+  templates();
   mentions();
   guardReply();
   markRead();
