@@ -544,6 +544,14 @@ static const char MIGRATION_12[] =
 	" WHERE kind = 'explanation';"
 	"CREATE INDEX outbox_created ON outbox (created_at);";
 
+/*
+ * Migration 13: threads.tasks_rev counts the changes of a thread's
+ * checklist (a task added, edited, moved or removed), so that an open page
+ * learns of an edit that leaves the number of tasks as it was.
+ */
+static const char MIGRATION_13[] =
+	"ALTER TABLE threads ADD COLUMN tasks_rev INTEGER NOT NULL DEFAULT 0;";
+
 static const char *const migrations[] = {
 	MIGRATION_1,
 	MIGRATION_2,
@@ -557,6 +565,7 @@ static const char *const migrations[] = {
 	MIGRATION_10,
 	MIGRATION_11,
 	MIGRATION_12,
+	MIGRATION_13,
 };
 
 _Static_assert(GW_ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION,

@@ -30,7 +30,8 @@
 	"     WHERE r.thread_id = t.id AND r.reader_kind = ?10 AND r.reader_id = ?11), 0)" \
 	"   AND NOT (m.author_kind = ?10 AND m.author_id = ?11)),"                      \
 	" (SELECT count(*) FROM tasks k WHERE k.thread_id = t.id),"                     \
-	" (SELECT count(*) FROM tasks k WHERE k.thread_id = t.id AND k.done_at IS NOT NULL)"
+	" (SELECT count(*) FROM tasks k WHERE k.thread_id = t.id AND k.done_at IS NOT NULL)," \
+	" t.tasks_rev"
 
 static const char SQL_THREAD_GET[] =
 	"SELECT " THREAD_COLS " FROM threads t JOIN accounts a ON a.id = t.account_id"
@@ -77,6 +78,7 @@ static void thread_from_row(sqlite3_stmt *st, struct store_thread *t)
 	t->unread_count = store_col_i64(st, 20);
 	t->tasks_total = (int)store_col_i64(st, 21);
 	t->tasks_done = (int)store_col_i64(st, 22);
+	t->tasks_rev = store_col_i64(st, 23);
 }
 
 /* Bind the reader parameters ?10..?12 of THREAD_COLS. */

@@ -30,7 +30,7 @@
 #include "log.h"
 
 #define SSE_PING_TICKS 15
-#define SSE_SIG 7
+#define SSE_SIG 8
 
 struct web_sse {
 	struct web_sse *next;
@@ -85,6 +85,7 @@ static int signature(struct store *store, int64_t thread_id, enum store_kind kin
 	sig[4] = t.archived;
 	sig[5] = t.reminders.next_due;
 	sig[6] = t.reminders.enabled;
+	sig[7] = t.tasks_rev;      /* an edit or a move keeps the counts */
 	store_thread_clear(&t);
 	return 0;
 }

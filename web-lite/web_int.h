@@ -285,7 +285,7 @@ struct web_reply {
 	int fd;                    /* web_send_file(): -1 none */
 	int64_t fd_size;
 	int sse;                   /* start an event stream (sse.c) */
-	int64_t sse_sig[7];
+	int64_t sse_sig[8];
 };
 
 struct web_route;
