@@ -188,6 +188,7 @@ static void do_reply(struct web_req *r, int64_t thread_id)
 		 store_kind_name(r->sess.kind), (long long)r->sess.id,
 		 message_id != 0 ? (post.internal ? " an internal note" : " a message") : "",
 		 att_id != 0 ? " a file" : "");
+	web_flash(r, post.internal ? "note" : message_id != 0 ? "sent" : "file");
 	redirect_thread(r, thread_id, "#reply");
 	goto out;
 failed:
@@ -225,10 +226,12 @@ static void do_read(struct web_req *r, int64_t thread_id)
 		return;
 	}
 	web_session_touch(r);
-	if (js != NULL && strcmp(js, "1") == 0)
+	if (js != NULL && strcmp(js, "1") == 0) {
 		web_send(r, 204, NULL, NULL, 0);
-	else
+	} else {
+		web_flash(r, "read");
 		redirect_thread(r, thread_id, NULL);
+	}
 }
 
 static void do_task(struct web_req *r, int64_t thread_id)
@@ -262,6 +265,7 @@ static void do_task(struct web_req *r, int64_t thread_id)
 			 (long long)task_id, done[0] == '1' ? "done" : "open");
 		if (r->sess.kind == STORE_CONTACT && done[0] == '1')
 			web_outbox_queued(r);
+		web_flash(r, done[0] == '1' ? "task-done" : "task-open");
 		redirect_thread(r, thread_id, "#tasks");
 	}
 	free(err);
@@ -343,6 +347,11 @@ static void do_staff(struct web_req *r, int64_t thread_id, const char *action)
 		free(text);
 		return;
 	}
+	web_flash(r, strcmp(action, "archive") == 0 ? "archived"
+		     : strcmp(action, "reopen") == 0 ? "reopened"
+		     : strcmp(action, "resend") == 0 ? "resent"
+		     : strcmp(action, "follow") == 0 ? "followed"
+		     : strcmp(action, "unfollow") == 0 ? "unfollowed" : "reminders");
 	redirect_thread(r, thread_id, strcmp(action, "follow") == 0 ||
 				      strcmp(action, "unfollow") == 0 ? "#people" : NULL);
 }
@@ -369,6 +378,8 @@ void web_handle_thread(struct web_req *r, int64_t thread_id, const char *action)
 		do_read(r, thread_id);
 	else if (strcmp(action, "task") == 0)
 		do_task(r, thread_id);
+	else if (strncmp(action, "task-", 5) == 0)
+		web_thread_task_edit(r, thread_id, action + 5);
 	else if (strcmp(action, "link") == 0)
 		web_thread_link(r, thread_id);
 	else if (strcmp(action, "unlink") == 0)

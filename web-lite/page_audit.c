@@ -147,6 +147,7 @@ void web_handle_hold(struct web_req *r)
 		snprintf(location, sizeof(location), "/t/%lld", (long long)thread_id);
 	else
 		snprintf(location, sizeof(location), "/");
+	web_flash(r, "hold");
 	web_send_redirect(r, location);
 }
 

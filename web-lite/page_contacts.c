@@ -99,12 +99,14 @@ static void back(struct web_req *r)
 }
 
 /* The answer of a change: its store error, or back where the form was. */
-static void done(struct web_req *r, enum gw_result res, char *err)
+static void done(struct web_req *r, enum gw_result res, char *err, const char *flash)
 {
-	if (res != GW_OK)
+	if (res != GW_OK) {
 		web_send_store_error(r, res, err);
-	else
+	} else {
+		web_flash(r, flash);
 		back(r);
+	}
 	free(err);
 }
 
@@ -144,7 +146,7 @@ void web_handle_contact_email(struct web_req *r)
 	}
 	store_contact_clear(&k);
 	res = store_contact_set_email(r->store, r->id, email != NULL ? email : "", &err);
-	done(r, res, err);
+	done(r, res, err, "contact-email");
 }
 
 void web_handle_contact_remove(struct web_req *r)
@@ -162,7 +164,7 @@ void web_handle_contact_remove(struct web_req *r)
 		return;
 	}
 	res = store_contact_remove(r->store, r->id, NULL, &err);
-	done(r, res, err);
+	done(r, res, err, "contact-removed");
 }
 
 /* POST /c/ID/notify, on=1 or on=0: staff turn a contact's emails on or off. */
@@ -185,5 +187,5 @@ void web_handle_contact_notify(struct web_req *r)
 	if (res == GW_OK)
 		snprintf(r->audit_target, sizeof(r->audit_target), "contact %lld notifications %s",
 			 (long long)r->id, on[0] == '1' ? "on" : "off");
-	done(r, res, err);
+	done(r, res, err, "contact-notify");
 }

@@ -23,6 +23,7 @@ struct page {
 	struct buf *out;
 	char *firm;
 	const struct web_ref_form *refform; /* a refused "add link", or NULL */
+	const struct web_task_form *taskform; /* a refused task change, or NULL */
 	struct store_recipients *people;    /* staff only: who gets this, or NULL */
 	/* Names of uploaders who did not write a message. */
 	struct {
@@ -366,6 +367,7 @@ static void render_staff_box(struct page *pg)
 	if (rem->enabled && rem->remaining > 0 && rem->next_due > 0)
 		web_render_reminder_hold(pg->r, o, t->account_id, rem->next_due);
 	buf_puts(o, ".</p>");
+	web_render_task_editor(pg->r, o, pg->view, pg->taskform);
 	web_render_refs_box(pg->r, o, pg->view, pg->refform);
 	web_render_account_hold(pg->r, o, t->account_id, t->id);
 	if (pg->people != NULL)
@@ -415,30 +417,38 @@ static void render_page(struct page *pg, const char *error, const struct web_rep
 }
 
 static void send_thread(struct web_req *r, int64_t thread_id, int code, const char *error,
-			const struct web_reply_draft *draft, const struct web_ref_form *refform);
+			const struct web_reply_draft *draft, const struct web_ref_form *refform,
+			const struct web_task_form *taskform);
 
 void web_send_thread(struct web_req *r, int64_t thread_id, int code,
 		     const char *error, const char *draft)
 {
 	struct web_reply_draft d = { .text = draft };
 
-	send_thread(r, thread_id, code, error, draft != NULL ? &d : NULL, NULL);
+	send_thread(r, thread_id, code, error, draft != NULL ? &d : NULL, NULL, NULL);
 }
 
 void web_send_thread_reply(struct web_req *r, int64_t thread_id, int code,
 			   const char *error, const struct web_reply_draft *draft)
 {
-	send_thread(r, thread_id, code, error, draft, NULL);
+	send_thread(r, thread_id, code, error, draft, NULL, NULL);
 }
 
 void web_send_thread_form(struct web_req *r, int64_t thread_id, int code,
 			  const struct web_ref_form *form)
 {
-	send_thread(r, thread_id, code, NULL, NULL, form);
+	send_thread(r, thread_id, code, NULL, NULL, form, NULL);
+}
+
+void web_send_thread_taskform(struct web_req *r, int64_t thread_id, int code,
+			      const struct web_task_form *form)
+{
+	send_thread(r, thread_id, code, NULL, NULL, NULL, form);
 }
 
 static void send_thread(struct web_req *r, int64_t thread_id, int code, const char *error,
-			const struct web_reply_draft *draft, const struct web_ref_form *refform)
+			const struct web_reply_draft *draft, const struct web_ref_form *refform,
+			const struct web_task_form *taskform)
 {
 	struct web *web = r->web;
 	struct store_thread_view view;
@@ -464,7 +474,8 @@ static void send_thread(struct web_req *r, int64_t thread_id, int code, const ch
 	/* The generation is read before the thread, so that a commit racing
 	 * with the rendering makes the cached copy stale, never wrong. */
 	generation = store_pool_generation(web->pool);
-	cacheable = code == 200 && error == NULL && draft == NULL && refform == NULL;
+	cacheable = code == 200 && error == NULL && draft == NULL && refform == NULL &&
+		    taskform == NULL && !web_flash_pending(r);
 	if (cacheable && web_page_cache_send(r, thread_id, generation))
 		return;
 	res = store_thread_access(r->store, thread_id, r->sess.kind, r->sess.id, &err);
@@ -489,6 +500,7 @@ static void send_thread(struct web_req *r, int64_t thread_id, int code, const ch
 	pg.out = &main;
 	pg.firm = web_firm_name(r);
 	pg.refform = refform;
+	pg.taskform = taskform;
 	render_page(&pg, error, draft);
 	web_render_layout(r, &page, view.thread.subject, &main);
 	if (cacheable)

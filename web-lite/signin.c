@@ -542,5 +542,6 @@ void web_handle_sessions_end(struct web_req *r)
 		web_send_redirect(r, "/signin");
 		return;
 	}
+	web_flash(r, "sessions-ended");
 	web_send_redirect(r, "/sessions");
 }
