@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "log.h"
 
 struct page {
@@ -236,10 +237,11 @@ static void render_tasks(struct page *pg)
 		buf_printf(o, "<input type=\"hidden\" name=\"task\" value=\"%lld\">"
 			      "<input type=\"hidden\" name=\"done\" value=\"%d\">"
 			      "<button type=\"submit\" class=\"tick%s\" aria-pressed=\"%s\" "
+			      "data-task=\"%lld\" "
 			      "title=\"%s\"><span class=\"box\" aria-hidden=\"true\"></span>"
 			      "<span class=\"ttext\">",
 			   (long long)t->id, !is_done, is_done ? " done" : "",
-			   is_done ? "true" : "false",
+			   is_done ? "true" : "false", (long long)t->id,
 			   is_done ? "Mark as not done" : "Mark as done");
 		buf_html_escape(o, t->text);
 		buf_puts(o, "</span>");
@@ -402,6 +404,14 @@ static void render_page(struct page *pg, const char *error, const struct web_rep
 	}
 	render_tasks(pg);
 	render_timeline(pg);
+	/* What the script says when the page changes under the reader. */
+	buf_puts(o, "<div id=\"live\" class=\"sr\" aria-live=\"polite\" data-tasks=\"");
+	buf_html_escape(o, _("The tasks of this chat changed."));
+	buf_puts(o, "\" data-messages=\"");
+	buf_html_escape(o, _("New messages in this chat."));
+	buf_puts(o, "\" data-changed=\"");
+	buf_html_escape(o, _("This chat was updated."));
+	buf_puts(o, "\"></div>");
 	if (t->unread_count > 0 && v->n_messages > 0) {
 		buf_printf(o, "<form id=\"markread\" class=\"markread\" method=\"post\" "
 			      "action=\"/t/%lld/read\">", (long long)t->id);
