@@ -7,7 +7,9 @@
  * Plain forms: everything works without script.  Each success answers
  * with a redirect to the thread at #taskedit and a confirmation (flash.c);
  * a refused change shows the page again with the error beside the field
- * it concerns and what was typed in it.  A task of another thread, or of
+ * it concerns, what was typed in it, and the focus there (the forms'
+ * actions carry no anchor: a browser skips autofocus on a page opened at
+ * one).  A task of another thread, or of
  * a thread the person may not see, is the same 404 as a page that is not
  * there.  The client's page learns of each change through its event
  * stream (the store moves threads.tasks_rev).
@@ -52,7 +54,7 @@ static void render_button(struct web_req *r, struct buf *o, long long thread,
 			  const struct store_task *t, const char *op, int position,
 			  const char *text, char *label)
 {
-	buf_printf(o, "<form class=\"inline\" method=\"post\" action=\"/t/%lld/task/%s#taskedit\">",
+	buf_printf(o, "<form class=\"inline\" method=\"post\" action=\"/t/%lld/task/%s\">",
 		   thread, op);
 	web_render_csrf(r, o);
 	buf_printf(o, "<input type=\"hidden\" name=\"task\" value=\"%lld\">", (long long)t->id);
@@ -98,7 +100,7 @@ void web_render_task_editor(struct web_req *r, struct buf *o, const struct store
 		if (refused)
 			render_error(o, form);
 		buf_printf(o, "<form class=\"taskrow\" method=\"post\" "
-			      "action=\"/t/%lld/task/edit#taskedit\">", id);
+			      "action=\"/t/%lld/task/edit\">", id);
 		web_render_csrf(r, o);
 		buf_printf(o, "<input type=\"hidden\" name=\"task\" value=\"%lld\">",
 			   (long long)t->id);
@@ -121,7 +123,7 @@ void web_render_task_editor(struct web_req *r, struct buf *o, const struct store
 		buf_puts(o, "</ol>");
 	if (adding_refused)
 		render_error(o, form);
-	buf_printf(o, "<form class=\"taskadd\" method=\"post\" action=\"/t/%lld/task/add#taskedit\">",
+	buf_printf(o, "<form class=\"taskadd\" method=\"post\" action=\"/t/%lld/task/add\">",
 		   id);
 	web_render_csrf(r, o);
 	render_field(o, "tasknew", _("New task"), 1, adding_refused ? form->text : NULL,
