@@ -312,9 +312,17 @@ static void do_staff(struct web_req *r, int64_t thread_id, const char *action)
 		int count = form_int(&r->form, "count", 1, GW_REMINDER_COUNT_MAX);
 
 		if (days < 0 || count < 0) {
-			web_send_thread(r, thread_id, 400, "Reminders: days must be 1 to "
-					GW_STR(GW_REMINDER_DAYS_MAX) " and the count 1 to "
-					GW_STR(GW_REMINDER_COUNT_MAX) ".", NULL);
+			/* the form again, as typed, with the error beside it */
+			r->refused.form = "reminders";
+			r->refused.value = web_form_get(&r->form, "days");
+			r->refused.value2 = web_form_get(&r->form, "count");
+			r->refused.on = en != NULL && strcmp(en, "1") == 0;
+			r->refused.id = days < 0 ? 1 : 2;
+			r->refused.error = "Reminders: days must be 1 to "
+					   GW_STR(GW_REMINDER_DAYS_MAX) " and the count 1 to "
+					   GW_STR(GW_REMINDER_COUNT_MAX) ".";
+			web_send_thread(r, thread_id, 400, NULL, NULL);
+			memset(&r->refused, 0, sizeof(r->refused));
 			return;
 		}
 		res = store_thread_set_reminders(r->store, thread_id, r->sess.id,

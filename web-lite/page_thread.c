@@ -332,6 +332,52 @@ static void render_reply(struct page *pg, const struct web_reply_draft *d)
 	buf_puts(o, "</p></form></section>");
 }
 
+/* A typed number as it can go back into its field: digits and a sign. */
+static void typed_number(struct buf *o, const char *typed, int stored)
+{
+	if (typed == NULL) {
+		buf_printf(o, "%d", stored);
+		return;
+	}
+	for (const char *p = typed; *p != '\0' && p - typed < 12; p++)
+		if ((*p >= '0' && *p <= '9') || *p == '-')
+			buf_putc(o, *p);
+}
+
+/* The reminder settings; a refused save comes back as typed, with the
+ * error beside the form and the wrong number marked. */
+static void render_reminders_form(struct page *pg, const struct store_reminders *rem,
+				  long long id)
+{
+	const struct web_req *r = pg->r;
+	struct buf *o = pg->out;
+	int refused = r->refused.form != NULL && strcmp(r->refused.form, "reminders") == 0;
+	const char *bad = " aria-invalid=\"true\" aria-describedby=\"remerr\" autofocus";
+
+	if (refused) {
+		buf_puts(o, "<p class=\"error\" role=\"alert\" id=\"remerr\">");
+		buf_html_escape(o, r->refused.error);
+		buf_puts(o, "</p>");
+	}
+	buf_printf(o, "<form class=\"reminders\" method=\"post\" action=\"/t/%lld/reminders\">",
+		   id);
+	web_render_csrf(pg->r, o);
+	buf_printf(o, "<label class=\"check\"><input type=\"checkbox\" name=\"enabled\" "
+		      "value=\"1\"%s> Remind the client</label>"
+		      "<label>every <input type=\"number\" name=\"days\" min=\"1\" "
+		      "max=\"" GW_STR(GW_REMINDER_DAYS_MAX) "\"%s value=\"",
+		   (refused ? r->refused.on : rem->enabled) ? " checked" : "",
+		   refused && r->refused.id == 1 ? bad : "");
+	typed_number(o, refused ? r->refused.value : NULL, rem->days > 0 ? rem->days : 3);
+	buf_printf(o, "\"> days</label>"
+		      "<label><input type=\"number\" name=\"count\" min=\"1\" "
+		      "max=\"" GW_STR(GW_REMINDER_COUNT_MAX) "\"%s value=\"",
+		   refused && r->refused.id == 2 ? bad : "");
+	typed_number(o, refused ? r->refused.value2 : NULL, rem->count > 0 ? rem->count : 1);
+	buf_puts(o, "\"> per message</label>"
+		    "<button type=\"submit\">Save</button></form><p class=\"hint\">");
+}
+
 static void render_staff_box(struct page *pg)
 {
 	const struct store_thread *t = &pg->view->thread;
@@ -351,20 +397,7 @@ static void render_staff_box(struct page *pg)
 	web_render_csrf(pg->r, o);
 	buf_printf(o, "<button type=\"submit\">%s</button></form></div>",
 		   t->archived ? "Reopen" : "Archive");
-	buf_printf(o, "<form class=\"reminders\" method=\"post\" action=\"/t/%lld/reminders\">",
-		   id);
-	web_render_csrf(pg->r, o);
-	buf_printf(o, "<label class=\"check\"><input type=\"checkbox\" name=\"enabled\" "
-		      "value=\"1\"%s> Remind the client</label>"
-		      "<label>every <input type=\"number\" name=\"days\" min=\"1\" "
-		      "max=\"" GW_STR(GW_REMINDER_DAYS_MAX) "\" "
-		      "value=\"%d\"> days</label>"
-		      "<label><input type=\"number\" name=\"count\" min=\"1\" "
-		      "max=\"" GW_STR(GW_REMINDER_COUNT_MAX) "\" "
-		      "value=\"%d\"> per message</label>"
-		      "<button type=\"submit\">Save</button></form><p class=\"hint\">",
-		   rem->enabled ? " checked" : "", rem->days > 0 ? rem->days : 3,
-		   rem->count > 0 ? rem->count : 1);
+	render_reminders_form(pg, rem, id);
 	web_render_schedule(o, rem);
 	if (rem->enabled && rem->remaining > 0 && rem->next_due > 0)
 		web_render_reminder_hold(pg->r, o, t->account_id, rem->next_due);

@@ -326,6 +326,18 @@ struct web_req {
 	 * table, NULL: none), and whether this page showed one already */
 	const char *flash;
 	int flash_taken;
+	/* A refused form that the thread page draws deep inside (a contact's
+	 * address or removal, the reminder settings): what was typed and the
+	 * error, for the renderer to show in place (page_contacts.c,
+	 * page_thread.c).  form NULL: none. */
+	struct {
+		const char *form;  /* "contact-email", "contact-remove", "reminders" */
+		int64_t id;        /* the contact */
+		const char *value; /* typed: the address; the reminder days */
+		const char *value2; /* the reminder count */
+		int on;            /* the reminders switch */
+		const char *error;
+	} refused;
 	struct web_reply reply;
 	struct web_req *prev, *next; /* loop->inflight */
 };

@@ -353,6 +353,51 @@ static void test_web_flash_after_each_action(void **state)
 	free(member);
 }
 
+/* Forms drawn deep in the staff box come back as typed when refused. */
+static void test_web_refused_forms_keep_what_was_typed(void **state)
+{
+	struct wfx *f = *state;
+	char *member = wfx_login(f, LINK_STAFF, f->member);
+	char *page = tpath(f->ta, NULL), *form, *path;
+	struct wresp r;
+
+	/* a contact's address */
+	path = xasprintf("/c/%lld/email", (long long)f->anna);
+	form = xasprintf("thread=%lld&email=anna+at+nowhere", (long long)f->ta);
+	post(f, member, page, path, form, &r);
+	assert_int_equal(r.status, 400);
+	assert_non_null(strstr(r.body, "<details class=\"contact-edit\" open>"));
+	assert_non_null(strstr(r.body, "value=\"anna at nowhere\""));
+	assert_non_null(strstr(r.body, "role=\"alert\" id=\"ceerr"));
+	assert_non_null(strstr(r.body, "aria-invalid=\"true\" aria-describedby=\"ceerr"));
+	wresp_clear(&r);
+	free(form);
+	free(path);
+	/* removing without the confirmation */
+	path = xasprintf("/c/%lld/remove", (long long)f->anna);
+	form = xasprintf("thread=%lld", (long long)f->ta);
+	post(f, member, page, path, form, &r);
+	assert_int_equal(r.status, 400);
+	assert_non_null(strstr(r.body, "Nothing was removed"));
+	assert_non_null(strstr(r.body, "<details class=\"contact-edit\" open>"));
+	wresp_clear(&r);
+	free(form);
+	free(path);
+	/* reminder numbers out of range */
+	path = tpath(f->ta, "/reminders");
+	post(f, member, page, path, "enabled=1&days=999&count=2", &r);
+	assert_int_equal(r.status, 400);
+	assert_non_null(strstr(r.body, "id=\"remerr\""));
+	assert_non_null(strstr(r.body, "name=\"days\" min=\"1\" max=\"365\" "
+				       "aria-invalid=\"true\" aria-describedby=\"remerr\" autofocus "
+				       "value=\"999\""));
+	assert_non_null(strstr(r.body, "name=\"count\" min=\"1\" max=\"50\" value=\"2\""));
+	wresp_clear(&r);
+	free(path);
+	free(page);
+	free(member);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -367,6 +412,8 @@ int main(void)
 						wfx_setup, wfx_teardown),
 		cmocka_unit_test_setup_teardown(test_web_flash_after_each_action, wfx_setup,
 						wfx_teardown),
+		cmocka_unit_test_setup_teardown(test_web_refused_forms_keep_what_was_typed,
+						wfx_setup, wfx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
