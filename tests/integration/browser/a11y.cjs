@@ -84,6 +84,13 @@ async function staffPages(browser, env, errors) {
   await page.click('form.taskadd button');
   await page.waitForSelector('#taskerror');
   await checkA11y(page, 'staff thread with a refused form');
+  // A contact's new address refused: the box open, the error in place.
+  await page.click('details.contact-edit summary');
+  await page.fill('details.contact-edit input[type=email]', 'not an address');
+  await page.$eval('details.contact-edit form.contact-email', (f) => { f.noValidate = true; });
+  await page.click('details.contact-edit form.contact-email button');
+  await page.waitForSelector('details.contact-edit[open] .error');
+  await checkA11y(page, 'staff thread with a refused contact address');
   await page.goto(`${base}/t/${ids.old}`);
   await checkA11y(page, 'archived thread');
   await page.goto(`${base}/`);
