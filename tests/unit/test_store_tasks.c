@@ -15,6 +15,8 @@
 #include <cmocka.h>
 
 #include "clock.h"
+#include "store_webhooks.h"
+#include "webhook.h"
 #include "test_store_util.h"
 
 static int64_t chat_with_tasks(struct fx *f, int64_t account, int reminders)
@@ -265,6 +267,33 @@ static void test_store_tasks_remove_recomputes_progress_and_reminders(void **sta
 				(long long)tid), 0);
 }
 
+/* A staff email about a ticked task that is removed before it goes out
+ * still composes (without the text); the webhook event of the removal
+ * reads the task before it is gone. */
+static void test_store_tasks_removed_task_queued_mail_and_event(void **state)
+{
+	struct fx *f = *state;
+	char *err = NULL;
+	struct store_compose k;
+	int64_t tid = chat_with_tasks(f, f->acc2, 0), k1 = task_at(f, tid, 1), row;
+
+	struct store_webhook_in in = { "crm", "https://hooks.example/in", "/etc/gatewayd/hook",
+				       WEBHOOK_TASK_CHANGED };
+	CHECK_OK(store_webhook_add(f->s, &in, NULL, &err), err);
+	CHECK_OK(store_task_set_done(f->s, k1, STORE_CONTACT, f->c3, 1, &err), err);
+	row = fx_int(f, "SELECT min(id) FROM outbox WHERE kind = 'staff_task_done'");
+	assert_true(row > 0);
+	CHECK_OK(store_task_remove(f->s, tid, k1, f->owner, &err), err);
+	memset(&k, 0, sizeof(k));
+	CHECK_OK(store_compose_get(f->s, row, &k, &err), err);
+	assert_true(k.task_text == NULL || k.task_text[0] == '\0');
+	assert_int_equal(k.n_tasks, 2);
+	store_compose_clear(&k);
+	assert_int_equal(fx_int(f, "SELECT count(*) FROM webhook_events WHERE type = 'task.changed'"
+				   " AND json_extract(body, '$.data.change') = 'removed'"
+				   " AND json_extract(body, '$.data.text') = 'Sign the form'"), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -278,6 +307,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_store_tasks_remove_recomputes_progress_and_reminders, fx_setup,
 			fx_teardown),
+		cmocka_unit_test_setup_teardown(test_store_tasks_removed_task_queued_mail_and_event,
+						fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
