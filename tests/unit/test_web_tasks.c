@@ -394,6 +394,16 @@ static void test_web_refused_forms_keep_what_was_typed(void **state)
 	assert_non_null(strstr(r.body, "name=\"count\" min=\"1\" max=\"50\" value=\"2\""));
 	wresp_clear(&r);
 	free(path);
+	/* the audit log's filter (a GET form) */
+	char *owner = wfx_login(f, LINK_STAFF, f->owner);
+	assert_int_equal(wfx_http(f, "GET", "/audit?account=&since=yesterday", owner, NULL, 0, &r),
+			 0);
+	assert_int_equal(r.status, 400);
+	assert_non_null(strstr(r.body, "id=\"auditerror\""));
+	assert_non_null(strstr(r.body, "name=\"since\" aria-invalid=\"true\" "
+				       "aria-describedby=\"auditerror\" autofocus value=\"yesterday\""));
+	wresp_clear(&r);
+	free(owner);
 	free(page);
 	free(member);
 }
