@@ -120,7 +120,7 @@ static void test_web_tasks_staff_add_edit_move_remove_with_confirmation(void **s
 	wresp_clear(&g);
 	/* a reload (the browser dropped the cookie) shows no confirmation */
 	assert_int_equal(wfx_http(f, "GET", page, member, NULL, 0, &g), 0);
-	assert_null(strstr(g.body, "role=\"status\""));
+	assert_null(strstr(g.body, "<p class=\"flash\" role=\"status\">"));
 	wresp_clear(&g);
 	free(cookie);
 
@@ -327,13 +327,65 @@ static void test_web_flash_after_each_action(void **state)
 		if (strstr(cookie, want) == NULL)
 			fail_msg("case %zu: %s", i, cookie);
 		assert_int_equal(wfx_http(f, "GET", page, cookie, NULL, 0, &g), 0);
-		if (strstr(g.body, "role=\"status\"") == NULL)
+		if (strstr(g.body, "<p class=\"flash\" role=\"status\">") == NULL)
 			fail_msg("case %zu: no confirmation shown", i);
 		wresp_clear(&g);
 		wresp_clear(&r);
 		free(want);
 		free(cookie);
 		free(path);
+	}
+	/* actions outside a thread's own routes: new chat, a contact's emails,
+	 * the legal hold, the link removed, the client's own emails */
+	{
+		char *owner = wfx_login(f, LINK_STAFF, f->owner);
+		char *notify = xasprintf("/c/%lld/notify", (long long)f->ann2);
+		char *hold = xasprintf("/accounts/%lld/hold", (long long)f->acc_a);
+		char *back = xasprintf("on=0&thread=%lld", (long long)f->ta);
+		char *hold_form = xasprintf("on=1&thread=%lld", (long long)f->ta);
+		char *chat = xasprintf("account=%lld&subject=VAT&body=Please+send+it",
+				       (long long)f->acc_a);
+		char *unlink = tpath(f->ta, "/unlink");
+		const struct {
+			const char *who;
+			const char *path;
+			const char *form;
+			const char *code;
+		} more[] = {
+			{ member, "/new", chat, "chat" },
+			{ member, notify, back, "contact-notify" },
+			{ owner, hold, hold_form, "hold" },
+			{ member, unlink, "ref=1", "link-removed" },
+			{ anna, "/me/emails", "on=0", "my-emails" },
+		};
+
+		for (size_t i = 0; i < sizeof(more) / sizeof(more[0]); i++) {
+			struct wresp r, g;
+			char *cookie, *want = xasprintf("gw_flash=%s", more[i].code), *loc;
+
+			post(f, more[i].who, page, more[i].path, more[i].form, &r);
+			if (r.status != 303)
+				fail_msg("more %zu: status %d", i, r.status);
+			cookie = with_flash(more[i].who, &r);
+			if (strstr(cookie, want) == NULL)
+				fail_msg("more %zu: %s", i, cookie);
+			loc = wresp_header(&r, "Location");
+			assert_int_equal(wfx_http(f, "GET", loc, cookie, NULL, 0, &g), 0);
+			if (strstr(g.body, "<p class=\"flash\" role=\"status\">") == NULL)
+				fail_msg("more %zu: no confirmation at %s", i, loc);
+			wresp_clear(&g);
+			wresp_clear(&r);
+			free(loc);
+			free(want);
+			free(cookie);
+		}
+		free(unlink);
+		free(chat);
+		free(hold_form);
+		free(back);
+		free(hold);
+		free(notify);
+		free(owner);
 	}
 	/* a planted cookie shows only a sentence of ours, or nothing */
 	{
@@ -342,7 +394,7 @@ static void test_web_flash_after_each_action(void **state)
 		struct wresp g;
 
 		assert_int_equal(wfx_http(f, "GET", page, line, NULL, 0, &g), 0);
-		assert_null(strstr(g.body, "role=\"status\""));
+		assert_null(strstr(g.body, "class=\"flash\""));
 		assert_null(strstr(g.body, "%3Cscript"));
 		assert_null(strstr(g.body, "<script>"));
 		wresp_clear(&g);
