@@ -79,6 +79,9 @@ void web_render_task_editor(struct web_req *r, struct buf *o, const struct store
 		return;
 	buf_printf(o, "<div class=\"taskedit\" id=\"taskedit\"><h3>%s</h3>", _("Tasks"));
 	if (v->thread.archived) {
+		/* a change sent from a page opened before the archiving */
+		if (form != NULL)
+			render_error(o, form);
 		buf_printf(o, "<p class=\"hint\">%s</p></div>",
 			   _("This chat is archived: reopen it to change its tasks."));
 		return;

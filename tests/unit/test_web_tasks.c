@@ -215,6 +215,14 @@ static void test_web_tasks_refused_form_keeps_text(void **state)
 	assert_true(strstr(r.body, "id=\"taskerror\"") < at);
 	free(id);
 	wresp_clear(&r);
+	/* a page opened before the chat was archived */
+	char *err = NULL;
+	WFX_CHECK(store_thread_archive(f->s, f->ta, 0, &err), err);
+	post(f, member, page, add, "text=Late+task", &r);
+	assert_int_equal(r.status, 400);
+	assert_non_null(strstr(r.body, "This chat is archived: reopen it to change its tasks."));
+	assert_non_null(strstr(r.body, "id=\"taskerror\""));
+	wresp_clear(&r);
 	/* nothing changed by any of them */
 	assert_int_equal(n_tasks(f, f->ta), 2);
 	buf_release(&big);
