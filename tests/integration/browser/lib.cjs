@@ -217,11 +217,13 @@ async function axeViolations(page) {
  * takes the focus, find what shows it (the element, or the label of an
  * input drawn by its label) and check that it has a ring (an outline of
  * at least 2px, or a box-shadow) that no ancestor with hidden overflow
- * cuts off and that is not covered by another element.  Returns the
- * problems found, as strings.
+ * cuts off and that is not covered by another element, until the focus
+ * comes round to the first control again.  Returns the problems found,
+ * as strings.
  */
-async function focusProblems(page, max = 80) {
+async function focusProblems(page, max = 400) {
   const problems = [];
+  let first = null;
   await page.evaluate(() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); });
   const seen = new Set();
   for (let i = 0; i < max; i++) {
@@ -261,7 +263,12 @@ async function focusProblems(page, max = 80) {
         (el.labels && Array.from(el.labels).some((l) => l.contains(top))));
       return { name, ring, clipped, covered: covered ? top.tagName.toLowerCase() : null };
     });
-    if (!r || seen.has(r.name)) { continue; }
+    if (!r) { continue; }
+    if (seen.has(r.name)) {
+      if (r.name === first) { break; } /* round the page once: done */
+      continue;
+    }
+    if (first === null) { first = r.name; }
     seen.add(r.name);
     if (!r.ring) { problems.push(`${r.name}: no visible focus ring`); }
     if (r.clipped) { problems.push(`${r.name}: focus ring cut off by ${r.clipped}`); }
