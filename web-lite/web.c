@@ -90,6 +90,7 @@ static const struct web_route routes[] = {
 	{ "/static/*", M_GET, GATE_LOOP, serve_asset, NULL, NULL },
 	{ "/v/*", M_WGET | M_POST, GATE_SESSION, h_view, NULL, NULL },
 	{ "/signin", M_GET | M_POST, GATE_OPEN, web_handle_signin, NULL, NULL },
+	{ "/signin/sent", M_GET, GATE_OPEN, web_handle_signin_sent, NULL, NULL },
 	{ "/signin/pick", M_POST, GATE_SESSION, web_handle_signin_pick, NULL, NULL },
 	{ "/s/*", M_GET | M_POST, GATE_SESSION, h_signin_link, NULL, NULL },
 	{ "/sessions", M_GET, GATE_SESSION, web_handle_sessions, NULL, NULL },

@@ -498,6 +498,9 @@ int web_post_cross_site(struct web_req *r);
 
 /* GET and POST /signin: the form, and the one answer to every address. */
 void web_handle_signin(struct web_req *r);
+/* GET /signin/sent: where a sign-in request is redirected, whatever
+ * happened behind it (the same page for every address). */
+void web_handle_signin_sent(struct web_req *r);
 /* GET /s/TOKEN shows the button, POST uses the link up. */
 void web_handle_signin_link(struct web_req *r, const char *token);
 /* POST /signin/pick: an address of several people picks one. */

@@ -468,6 +468,39 @@ static void test_web_refused_forms_keep_what_was_typed(void **state)
 	free(member);
 }
 
+/* Sign-in is post, redirect, get too: a reload asks for no new link. */
+static void test_web_signin_request_redirects(void **state)
+{
+	struct wfx *f = *state;
+	const char *form = "email=bob%40birch.example";
+	const char *h = "Origin: http://127.0.0.1\r\nSec-Fetch-Site: same-origin\r\n"
+			"Content-Type: application/x-www-form-urlencoded\r\n";
+	struct wresp r;
+	char *loc;
+
+	assert_int_equal(wfx_http(f, "POST", "/signin", h, form, strlen(form), &r), 0);
+	assert_int_equal(r.status, 303);
+	loc = wresp_header(&r, "Location");
+	assert_string_equal(loc, "/signin/sent");
+	wresp_clear(&r);
+	int64_t links = 0;
+	struct store_outbox_list list;
+	char *err = NULL;
+	WFX_CHECK(store_outbox_list(f->s, 0, 0, 0, &list, &err), err);
+	links = (int64_t)list.count;
+	store_outbox_list_free(&list);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(wfx_http(f, "GET", loc, NULL, NULL, 0, &r), 0);
+		assert_int_equal(r.status, 200);
+		assert_non_null(strstr(r.body, "Check your email"));
+		wresp_clear(&r);
+	}
+	WFX_CHECK(store_outbox_list(f->s, 0, 0, 0, &list, &err), err);
+	assert_int_equal((int64_t)list.count, links);
+	store_outbox_list_free(&list);
+	free(loc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -484,6 +517,8 @@ int main(void)
 						wfx_teardown),
 		cmocka_unit_test_setup_teardown(test_web_refused_forms_keep_what_was_typed,
 						wfx_setup, wfx_teardown),
+		cmocka_unit_test_setup_teardown(test_web_signin_request_redirects, wfx_setup,
+						wfx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
