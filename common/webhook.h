@@ -13,7 +13,7 @@
 enum webhook_event {
 	WEBHOOK_MESSAGE_POSTED = 1 << 0,   /* a client or staff member posted */
 	WEBHOOK_CHAT_CREATED = 1 << 1,     /* a new chat (staff or client) */
-	WEBHOOK_TASK_CHANGED = 1 << 2,     /* a task added, ticked or unticked */
+	WEBHOOK_TASK_CHANGED = 1 << 2,     /* a task added, edited, moved, removed, ticked or unticked */
 	WEBHOOK_FILE_UPLOADED = 1 << 3,    /* an attachment added */
 	WEBHOOK_EMAIL_REPLY = 1 << 4,      /* a client answered a notification by email */
 	WEBHOOK_CONTACT_BOUNCING = 1 << 5, /* a contact's address was marked bouncing */

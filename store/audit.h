@@ -47,7 +47,7 @@ enum store_audit_actor {
  *   note           an internal note (staff only)
  *   archive, reopen, resend
  *   reminders      reminder settings changed
- *   task           a task added, ticked or unticked
+ *   task           a task added, edited, moved, removed, ticked or unticked
  *   contact        a contact changed (address, removal, bounce mark)
  *   account        an account or staff record changed (API, gatewayctl)
  *   hold           legal hold set or lifted

@@ -650,6 +650,14 @@ static const char MIGRATION_16[] =
 	" CHECK (per_reader IN (0, 1));"
 	"ALTER TABLE templates ADD COLUMN tasks TEXT NOT NULL DEFAULT '';";
 
+/*
+ * Migration 17: threads.tasks_rev counts the changes of a thread's
+ * checklist (a task added, edited, moved or removed), so that an open page
+ * learns of an edit that leaves the number of tasks as it was.
+ */
+static const char MIGRATION_17[] =
+	"ALTER TABLE threads ADD COLUMN tasks_rev INTEGER NOT NULL DEFAULT 0;";
+
 static const char *const migrations[] = {
 	MIGRATION_1,
 	MIGRATION_2,
@@ -667,6 +675,7 @@ static const char *const migrations[] = {
 	MIGRATION_14,
 	MIGRATION_15,
 	MIGRATION_16,
+	MIGRATION_17,
 };
 
 _Static_assert(GW_ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION,

@@ -154,7 +154,7 @@ const char *store_email_status_name(enum store_email_status s);
  */
 
 /* Schema version this program writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 16
+#define STORE_SCHEMA_VERSION 17
 
 /*
  * Open (creating if needed) the database at settings->path, set WAL mode,
@@ -642,6 +642,7 @@ struct store_thread {
 	 * the stop rule counts them (past the furthest read mark of any of the
 	 * account's contacts); 0 otherwise */
 	int64_t client_unread;
+	int64_t tasks_rev;         /* moves with every edit of the checklist */
 };
 struct store_thread_list {
 	struct store_thread *items;
@@ -826,6 +827,35 @@ enum gw_result store_read_mark(struct store *store, int64_t thread_id,
 /* Append a task to the checklist (staff). */
 enum gw_result store_task_add(struct store *store, int64_t thread_id,
 			      const char *text, int64_t *task_id_r, char **error_r);
+/*
+ * Staff change the checklist of an existing thread.  staff_id 0 is the
+ * firm itself (gatewayctl, the API without an actor); otherwise the staff
+ * member must see the account.  thread_id 0 (edit, remove, move) means
+ * the task's own thread; a task of another thread than the one named is
+ * GW_NOTFOUND "thread T: no task K", as is one that does not exist or
+ * that the staff member may not see.  Archived threads refuse changes
+ * (GW_INVALID), as do an empty text (or only blanks), a text with a line
+ * break or longer than 1000 bytes ("task: ..."), a position outside
+ * 1..number of tasks ("position N: ...") and a 101st task.
+ * Each change writes a staff-only system note naming who made it, a
+ * task.changed webhook event (added, edited, removed, moved), moves
+ * threads.tasks_rev and looks at the reminders' stop rules again (removing
+ * the last open task may end the cycle).  Positions stay 1..n.  Editing to
+ * the same text or moving to the same place changes nothing (*changed_r,
+ * may be NULL, says whether anything changed).  A removed task is gone;
+ * its text stays in the note (and a staff_task_done email still queued for
+ * it goes out without the text).
+ */
+#define STORE_TASKS_MAX 100
+enum gw_result store_task_create(struct store *store, int64_t thread_id, int64_t staff_id,
+				 const char *text, int64_t *task_id_r, char **error_r);
+enum gw_result store_task_edit(struct store *store, int64_t thread_id, int64_t task_id,
+			       int64_t staff_id, const char *text, int *changed_r,
+			       char **error_r);
+enum gw_result store_task_remove(struct store *store, int64_t thread_id, int64_t task_id,
+				 int64_t staff_id, char **error_r);
+enum gw_result store_task_move(struct store *store, int64_t thread_id, int64_t task_id,
+			       int64_t staff_id, int position, int *changed_r, char **error_r);
 /*
  * Tick (done=1) or untick (done=0) a task.  A contact ticking writes
  * staff_task_done rows and may stop reminders; unticking or a staff tick

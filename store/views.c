@@ -34,7 +34,8 @@
 	" CASE WHEN t.rem_next_due IS NULL THEN 0 ELSE"                                 \
 	"  (SELECT count(*) FROM messages m WHERE m.thread_id = t.id AND m.staff_only = 0" \
 	"   AND m.id > coalesce((SELECT max(r.last_read_message_id) FROM read_marks r"    \
-	"     WHERE r.thread_id = t.id AND r.reader_kind = 'contact'), 0)) END"
+	"     WHERE r.thread_id = t.id AND r.reader_kind = 'contact'), 0)) END,"                                                           \
+	" t.tasks_rev"
 
 static const char SQL_THREAD_GET[] =
 	"SELECT " THREAD_COLS " FROM threads t JOIN accounts a ON a.id = t.account_id"
@@ -80,6 +81,7 @@ static void thread_from_row(sqlite3_stmt *st, struct store_thread *t)
 	t->tasks_total = (int)store_col_i64(st, 21);
 	t->tasks_done = (int)store_col_i64(st, 22);
 	t->client_unread = store_col_i64(st, 23);
+	t->tasks_rev = store_col_i64(st, 24);
 }
 
 /* Bind the reader parameters ?10..?12 of THREAD_COLS. */

@@ -201,6 +201,7 @@ static void do_reply(struct web_req *r, int64_t thread_id)
 		 store_kind_name(r->sess.kind), (long long)r->sess.id,
 		 message_id != 0 ? (post.internal ? " an internal note" : " a message") : "",
 		 uploads.count == 1 ? " a file" : uploads.count > 1 ? " files" : "");
+	web_flash(r, post.internal ? "note" : message_id != 0 ? "sent" : "file");
 	redirect_thread(r, thread_id, "#reply");
 	goto out;
 failed:
@@ -239,10 +240,12 @@ static void do_read(struct web_req *r, int64_t thread_id)
 		return;
 	}
 	web_session_touch(r);
-	if (js != NULL && strcmp(js, "1") == 0)
+	if (js != NULL && strcmp(js, "1") == 0) {
 		web_send(r, 204, NULL, NULL, 0);
-	else
+	} else {
+		web_flash(r, "read");
 		redirect_thread(r, thread_id, NULL);
+	}
 }
 
 static void do_task(struct web_req *r, int64_t thread_id)
@@ -276,6 +279,7 @@ static void do_task(struct web_req *r, int64_t thread_id)
 			 (long long)task_id, done[0] == '1' ? "done" : "open");
 		if (r->sess.kind == STORE_CONTACT && done[0] == '1')
 			web_outbox_queued(r);
+		web_flash(r, done[0] == '1' ? "task-done" : "task-open");
 		redirect_thread(r, thread_id, "#tasks");
 	}
 	free(err);
@@ -322,9 +326,17 @@ static void do_staff(struct web_req *r, int64_t thread_id, const char *action)
 		int count = form_int(&r->form, "count", 1, GW_REMINDER_COUNT_MAX);
 
 		if (days < 0 || count < 0) {
-			web_send_thread(r, thread_id, 400, "Reminders: days must be 1 to "
-					GW_STR(GW_REMINDER_DAYS_MAX) " and the count 1 to "
-					GW_STR(GW_REMINDER_COUNT_MAX) ".", NULL);
+			/* the form again, as typed, with the error beside it */
+			r->refused.form = "reminders";
+			r->refused.value = web_form_get(&r->form, "days");
+			r->refused.value2 = web_form_get(&r->form, "count");
+			r->refused.on = en != NULL && strcmp(en, "1") == 0;
+			r->refused.id = days < 0 ? 1 : 2;
+			r->refused.error = "Reminders: days must be 1 to "
+					   GW_STR(GW_REMINDER_DAYS_MAX) " and the count 1 to "
+					   GW_STR(GW_REMINDER_COUNT_MAX) ".";
+			web_send_thread(r, thread_id, 400, NULL, NULL);
+			memset(&r->refused, 0, sizeof(r->refused));
 			return;
 		}
 		res = store_thread_set_reminders(r->store, thread_id, r->sess.id,
@@ -357,6 +369,11 @@ static void do_staff(struct web_req *r, int64_t thread_id, const char *action)
 		free(text);
 		return;
 	}
+	web_flash(r, strcmp(action, "archive") == 0 ? "archived"
+		     : strcmp(action, "reopen") == 0 ? "reopened"
+		     : strcmp(action, "resend") == 0 ? "resent"
+		     : strcmp(action, "follow") == 0 ? "followed"
+		     : strcmp(action, "unfollow") == 0 ? "unfollowed" : "reminders");
 	redirect_thread(r, thread_id, strcmp(action, "follow") == 0 ||
 				      strcmp(action, "unfollow") == 0 ? "#people" : NULL);
 }
@@ -383,6 +400,8 @@ void web_handle_thread(struct web_req *r, int64_t thread_id, const char *action)
 		do_read(r, thread_id);
 	else if (strcmp(action, "task") == 0)
 		do_task(r, thread_id);
+	else if (strncmp(action, "task-", 5) == 0)
+		web_thread_task_edit(r, thread_id, action + 5);
 	else if (strcmp(action, "link") == 0)
 		web_thread_link(r, thread_id);
 	else if (strcmp(action, "unlink") == 0)

@@ -147,6 +147,7 @@ void web_handle_hold(struct web_req *r)
 		snprintf(location, sizeof(location), "/t/%lld", (long long)thread_id);
 	else
 		snprintf(location, sizeof(location), "/");
+	web_flash(r, "hold");
 	web_send_redirect(r, location);
 }
 
@@ -188,6 +189,7 @@ void web_handle_audit(struct web_req *r)
 	struct store_audit_list list = { 0 };
 	struct buf main = BUF_INIT;
 	const char *account, *before, *since;
+	int bad_account, bad_since, code = 200;
 	char *err = NULL;
 	enum gw_result res;
 
@@ -213,30 +215,44 @@ void web_handle_audit(struct web_req *r)
 	f.account_id = account != NULL ? web_parse_id(account) : 0;
 	f.before_id = before != NULL ? web_parse_id(before) : 0;
 	f.limit = AUDIT_PAGE;
-	if ((account != NULL && f.account_id == 0) || (before != NULL && f.before_id == 0) ||
-	    (since != NULL && clock_parse(since, &f.since) < 0)) {
-		web_send_error(r, 400, "account and before are ids; since is a date "
-				       "such as 2026-11-25");
-		goto out;
+	bad_account = account != NULL && f.account_id == 0;
+	bad_since = since != NULL && clock_parse(since, &f.since) < 0;
+	if (bad_account || bad_since || (before != NULL && f.before_id == 0)) {
+		/* the form again, as typed, with the error beside it */
+		code = 400;
+	} else {
+		res = store_audit_list(r->store, &f, &list, &err);
+		if (res != GW_OK) {
+			web_send_store_error(r, res, err);
+			goto out;
+		}
 	}
-	res = store_audit_list(r->store, &f, &list, &err);
-	if (res != GW_OK) {
-		web_send_store_error(r, res, err);
-		goto out;
-	}
-	buf_puts(&main, "<section class=\"card audit\"><h1>Audit log</h1>"
-			"<form class=\"auditfilter\" method=\"get\" action=\"/audit\">"
+	buf_puts(&main, "<section class=\"card audit\"><h1>Audit log</h1>");
+	if (code == 400)
+		buf_puts(&main, "<p class=\"error\" role=\"alert\" id=\"auditerror\">"
+				"account and before are ids; since is a date such as "
+				"2026-11-25</p>");
+	buf_puts(&main, "<form class=\"auditfilter\" method=\"get\" action=\"/audit\">"
 			"<label>Account <input type=\"number\" name=\"account\" min=\"1\"");
-	if (f.account_id != 0)
-		buf_printf(&main, " value=\"%lld\"", (long long)f.account_id);
-	buf_puts(&main, "></label><label>Since <input type=\"date\" name=\"since\"");
-	if (since != NULL && f.since != 0 && since[0] != '@') {
+	if (bad_account)
+		buf_puts(&main, " aria-invalid=\"true\" aria-describedby=\"auditerror\" autofocus");
+	if (account != NULL) {
 		buf_puts(&main, " value=\"");
-		buf_html_escape_n(&main, since, strnlen(since, 10));
+		buf_html_escape_n(&main, account, strnlen(account, 20));
+		buf_puts(&main, "\"");
+	}
+	buf_puts(&main, "></label><label>Since <input type=\"date\" name=\"since\"");
+	if (bad_since)
+		buf_puts(&main, " aria-invalid=\"true\" aria-describedby=\"auditerror\" autofocus");
+	if (since != NULL && since[0] != '@' && (bad_since || f.since != 0)) {
+		buf_puts(&main, " value=\"");
+		buf_html_escape_n(&main, since, strnlen(since, bad_since ? 40 : 10));
 		buf_puts(&main, "\"");
 	}
 	buf_puts(&main, "></label><button type=\"submit\">Show</button></form>");
-	if (list.count == 0) {
+	if (code != 200) {
+		/* no list for a filter that could not be read */
+	} else if (list.count == 0) {
 		buf_puts(&main, "<p class=\"hint\">No entries.</p>");
 	} else {
 		buf_puts(&main, "<div class=\"tablewrap\"><table class=\"auditlog\"><thead><tr>"
@@ -256,7 +272,7 @@ void web_handle_audit(struct web_req *r)
 		buf_puts(&main, "\">Older entries</a></p>");
 	}
 	buf_puts(&main, "</section>");
-	web_send_page(r, 200, "Audit log", &main);
+	web_send_page(r, code, "Audit log", &main);
 out:
 	evhttp_clear_headers(&q);
 	free(err);

@@ -181,5 +181,6 @@ void web_handle_clear_bounce(struct web_req *r)
 		snprintf(location, sizeof(location), "/t/%lld", (long long)thread_id);
 	else
 		snprintf(location, sizeof(location), "/");
+	web_flash(r, "bounce-cleared");
 	web_send_redirect(r, location);
 }

@@ -20,9 +20,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
+#include "utf8.h"
+
+/* The refused form of this contact, when the request has one (form
+ * "contact-email" or "contact-remove"). */
+static int refused_here(const struct web_req *r, const struct store_contact *k,
+			const char *form)
+{
+	return r->refused.form != NULL && r->refused.id == k->id &&
+	       strcmp(r->refused.form, form) == 0;
+}
+
+static void refused_error(struct buf *o, const struct web_req *r, long long id)
+{
+	buf_printf(o, "<p class=\"error\" role=\"alert\" id=\"ceerr%lld\">", id);
+	buf_html_escape(o, r->refused.error);
+	buf_puts(o, "</p>");
+}
+
 void web_render_contact_forms(struct web_req *r, struct buf *o,
 			      const struct store_contact *k, int64_t back_thread)
 {
+	int bad_email = refused_here(r, k, "contact-email");
+	int bad_remove = refused_here(r, k, "contact-remove");
+
 	if (k->removed_at != 0) {
 		buf_puts(o, "<span class=\"tag removed\">removed ");
 		web_render_date(o, k->removed_at);
@@ -30,8 +52,11 @@ void web_render_contact_forms(struct web_req *r, struct buf *o,
 		return;
 	}
 	/* <details> keeps the box short on a phone and opens without script. */
-	buf_puts(o, "<details class=\"contact-edit\"><summary>Change address or remove"
-		    "</summary>");
+	/* a refused change opens the box, with the error beside its form */
+	buf_printf(o, "<details class=\"contact-edit\"%s><summary>Change address or remove"
+		      "</summary>", bad_email || bad_remove ? " open" : "");
+	if (bad_email)
+		refused_error(o, r, (long long)k->id);
 	buf_printf(o, "<form class=\"contact-email\" method=\"post\" action=\"/c/%lld/email\">",
 		   (long long)k->id);
 	web_render_csrf(r, o);
@@ -39,18 +64,25 @@ void web_render_contact_forms(struct web_req *r, struct buf *o,
 		   (long long)back_thread);
 	buf_printf(o, "<label for=\"ce%lld\">New address</label>"
 		      "<input id=\"ce%lld\" type=\"email\" name=\"email\" required "
-		      "autocomplete=\"off\" value=\"",
+		      "autocomplete=\"off\"",
 		   (long long)k->id, (long long)k->id);
-	buf_html_escape(o, k->email);
+	if (bad_email)
+		buf_printf(o, " aria-invalid=\"true\" aria-describedby=\"ceerr%lld\" autofocus",
+			   (long long)k->id);
+	buf_puts(o, " value=\"");
+	buf_html_escape(o, bad_email && r->refused.value != NULL ? r->refused.value : k->email);
 	buf_puts(o, "\"><button type=\"submit\">Change address</button>"
 		    "<p class=\"hint\">Links sent to the old address stop working.</p></form>");
+	if (bad_remove)
+		refused_error(o, r, (long long)k->id);
 	buf_printf(o, "<form class=\"contact-remove\" method=\"post\" action=\"/c/%lld/remove\">",
 		   (long long)k->id);
 	web_render_csrf(r, o);
 	buf_printf(o, "<input type=\"hidden\" name=\"thread\" value=\"%lld\">",
 		   (long long)back_thread);
-	buf_puts(o, "<label class=\"check\"><input type=\"checkbox\" name=\"confirm\" "
-		    "value=\"yes\" required> yes, remove ");
+	buf_printf(o, "<label class=\"check\"><input type=\"checkbox\" name=\"confirm\" "
+		      "value=\"yes\" required%s> yes, remove ",
+		   bad_remove ? " aria-invalid=\"true\" autofocus" : "");
 	buf_html_escape(o, k->name);
 	buf_puts(o, "</label><button type=\"submit\" class=\"danger\">Remove</button>"
 		    "<p class=\"hint\">Their messages stay; they get no more email and their "
@@ -98,13 +130,55 @@ static void back(struct web_req *r)
 	web_send_redirect(r, location);
 }
 
-/* The answer of a change: its store error, or back where the form was. */
-static void done(struct web_req *r, enum gw_result res, char *err)
+/*
+ * A refused form: the thread page it was on again, with the error and
+ * what was typed in place; without a thread this person sees (the home
+ * page's list of bouncing contacts), the error page.
+ */
+static void refuse(struct web_req *r, const char *form, const char *error)
 {
-	if (res != GW_OK)
+	int64_t thread_id = web_parse_id(web_form_get(&r->form, "thread"));
+	const struct web_field *ef = web_form_field(&r->form, "email");
+	struct buf typed = BUF_INIT;
+
+	if (thread_id <= 0 ||
+	    store_thread_access(r->store, thread_id, STORE_STAFF, r->sess.id, NULL) != GW_OK) {
+		web_send_error(r, 400, error);
+		return;
+	}
+	if (ef != NULL && utf8_valid(ef->value, ef->len))
+		for (size_t i = 0; i < ef->len; i++)
+			if ((unsigned char)ef->value[i] >= 0x20 && ef->value[i] != 0x7f)
+				buf_putc(&typed, ef->value[i]);
+	r->refused.form = form;
+	r->refused.id = r->id;
+	r->refused.value = buf_cstr(&typed);
+	r->refused.error = error;
+	web_send_thread(r, thread_id, 400, NULL, NULL);
+	memset(&r->refused, 0, sizeof(r->refused));
+	buf_release(&typed);
+}
+
+/* A store refusal of an address in the page's words. */
+static const char *email_error(const char *err)
+{
+	if (err != NULL && strstr(err, "removed") != NULL)
+		return _("This contact was removed: the address cannot change.");
+	if (err != NULL && (strstr(err, "exists") != NULL || strstr(err, "already") != NULL ||
+			    strstr(err, "UNIQUE") != NULL))
+		return _("Another contact of this account has that address.");
+	return _("That is not an email address we can write to: check it and try again.");
+}
+
+/* The answer of a change: its store error, or back where the form was. */
+static void done(struct web_req *r, enum gw_result res, char *err, const char *flash)
+{
+	if (res != GW_OK) {
 		web_send_store_error(r, res, err);
-	else
+	} else {
+		web_flash(r, flash);
 		back(r);
+	}
 	free(err);
 }
 
@@ -144,7 +218,12 @@ void web_handle_contact_email(struct web_req *r)
 	}
 	store_contact_clear(&k);
 	res = store_contact_set_email(r->store, r->id, email != NULL ? email : "", &err);
-	done(r, res, err);
+	if (res == GW_INVALID || res == GW_PERMFAIL) {
+		refuse(r, "contact-email", email_error(err));
+		free(err);
+		return;
+	}
+	done(r, res, err, "contact-email");
 }
 
 void web_handle_contact_remove(struct web_req *r)
@@ -158,11 +237,12 @@ void web_handle_contact_remove(struct web_req *r)
 		return;
 	store_contact_clear(&k);
 	if (confirm == NULL || strcmp(confirm, "yes") != 0) {
-		web_send_error(r, 400, "Nothing was removed: tick \"yes, remove\" to confirm.");
+		refuse(r, "contact-remove",
+		       _("Nothing was removed: tick \"yes, remove\" to confirm."));
 		return;
 	}
 	res = store_contact_remove(r->store, r->id, NULL, &err);
-	done(r, res, err);
+	done(r, res, err, "contact-removed");
 }
 
 /* POST /c/ID/notify, on=1 or on=0: staff turn a contact's emails on or off. */
@@ -185,5 +265,5 @@ void web_handle_contact_notify(struct web_req *r)
 	if (res == GW_OK)
 		snprintf(r->audit_target, sizeof(r->audit_target), "contact %lld notifications %s",
 			 (long long)r->id, on[0] == '1' ? "on" : "off");
-	done(r, res, err);
+	done(r, res, err, "contact-notify");
 }

@@ -360,6 +360,7 @@ static void new_by_contact(struct web_req *r)
 	web_session_touch(r);
 	web_outbox_queued(r);
 	snprintf(location, sizeof(location), "/t/%lld", (long long)thread_id);
+	web_flash(r, "chat");
 	web_send_redirect(r, location);
 out:
 	free(subject);
@@ -485,8 +486,10 @@ static void new_by_staff(struct web_req *r)
 		char location[48];
 
 		snprintf(location, sizeof(location), "/t/%lld", (long long)ids[0]);
+		web_flash(r, "chat");
 		web_send_redirect(r, location);
 	} else {
+		web_flash(r, "chats");
 		web_send_redirect(r, "/");
 	}
 out:
@@ -545,5 +548,6 @@ void web_handle_my_emails(struct web_req *r)
 	}
 	log_info("web: contact %lld turned emails %s", (long long)r->sess.id,
 		 on[0] == '1' ? "on" : "off");
+	web_flash(r, "my-emails");
 	web_send_redirect(r, "/");
 }

@@ -37,6 +37,7 @@ struct page {
 	struct buf *out;
 	char *firm;
 	const struct web_ref_form *refform; /* a refused "add link", or NULL */
+	const struct web_task_form *taskform; /* a refused task change, or NULL */
 	struct store_recipients *people;    /* staff only: who gets this, or NULL */
 	/* Names of uploaders who did not write a message. */
 	struct {
@@ -187,7 +188,7 @@ static void render_body(struct page *pg, const struct store_message *m)
 	/* Text with contact shortcodes differs per reader: never from the
 	 * cache, which is per message. */
 	web_render_markdown(pg->r->web, m->per_reader ? 0 : m->id, m->body, &html);
-	if (m->per_reader && pg->r->sess.kind == STORE_STAFF)
+	if (m->per_reader && pg->kind == STORE_STAFF)
 		chip_shortcodes(&html);
 	web_render_mentions(html.data != NULL ? html.data : "", html.len, m->mentions,
 			    pg->kind == STORE_STAFF, pg->out);
@@ -349,10 +350,11 @@ static void render_tasks(struct page *pg)
 		buf_printf(o, "<input type=\"hidden\" name=\"task\" value=\"%lld\">"
 			      "<input type=\"hidden\" name=\"done\" value=\"%d\">"
 			      "<button type=\"submit\" class=\"tick%s\" aria-pressed=\"%s\" "
+			      "data-task=\"%lld\" "
 			      "title=\"%s\"><span class=\"box\" aria-hidden=\"true\"></span>"
 			      "<span class=\"ttext\">",
 			   (long long)t->id, !is_done, is_done ? " done" : "",
-			   is_done ? "true" : "false",
+			   is_done ? "true" : "false", (long long)t->id,
 			   is_done ? "Mark as not done" : "Mark as done");
 		buf_html_escape(o, t->text);
 		buf_puts(o, "</span>");
@@ -468,6 +470,51 @@ static void render_reply(struct page *pg, const struct web_reply_draft *d)
 }
 
 static void render_as_client_picker(struct page *pg);
+/* A typed number as it can go back into its field: digits and a sign. */
+static void typed_number(struct buf *o, const char *typed, int stored)
+{
+	if (typed == NULL) {
+		buf_printf(o, "%d", stored);
+		return;
+	}
+	for (const char *p = typed; *p != '\0' && p - typed < 12; p++)
+		if ((*p >= '0' && *p <= '9') || *p == '-')
+			buf_putc(o, *p);
+}
+
+/* The reminder settings; a refused save comes back as typed, with the
+ * error beside the form and the wrong number marked. */
+static void render_reminders_form(struct page *pg, const struct store_reminders *rem,
+				  long long id)
+{
+	const struct web_req *r = pg->r;
+	struct buf *o = pg->out;
+	int refused = r->refused.form != NULL && strcmp(r->refused.form, "reminders") == 0;
+	const char *bad = " aria-invalid=\"true\" aria-describedby=\"remerr\" autofocus";
+
+	if (refused) {
+		buf_puts(o, "<p class=\"error\" role=\"alert\" id=\"remerr\">");
+		buf_html_escape(o, r->refused.error);
+		buf_puts(o, "</p>");
+	}
+	buf_printf(o, "<form class=\"reminders\" method=\"post\" action=\"/t/%lld/reminders\">",
+		   id);
+	web_render_csrf(pg->r, o);
+	buf_printf(o, "<label class=\"check\"><input type=\"checkbox\" name=\"enabled\" "
+		      "value=\"1\"%s> Remind the client</label>"
+		      "<label>every <input type=\"number\" name=\"days\" min=\"1\" "
+		      "max=\"" GW_STR(GW_REMINDER_DAYS_MAX) "\"%s value=\"",
+		   (refused ? r->refused.on : rem->enabled) ? " checked" : "",
+		   refused && r->refused.id == 1 ? bad : "");
+	typed_number(o, refused ? r->refused.value : NULL, rem->days > 0 ? rem->days : 3);
+	buf_printf(o, "\"> days</label>"
+		      "<label><input type=\"number\" name=\"count\" min=\"1\" "
+		      "max=\"" GW_STR(GW_REMINDER_COUNT_MAX) "\"%s value=\"",
+		   refused && r->refused.id == 2 ? bad : "");
+	typed_number(o, refused ? r->refused.value2 : NULL, rem->count > 0 ? rem->count : 1);
+	buf_puts(o, "\"> per message</label>"
+		    "<button type=\"submit\">Save</button></form><p class=\"hint\">");
+}
 
 static void render_staff_box(struct page *pg)
 {
@@ -488,24 +535,12 @@ static void render_staff_box(struct page *pg)
 	web_render_csrf(pg->r, o);
 	buf_printf(o, "<button type=\"submit\">%s</button></form></div>",
 		   t->archived ? "Reopen" : "Archive");
-	buf_printf(o, "<form class=\"reminders\" method=\"post\" action=\"/t/%lld/reminders\">",
-		   id);
-	web_render_csrf(pg->r, o);
-	buf_printf(o, "<label class=\"check\"><input type=\"checkbox\" name=\"enabled\" "
-		      "value=\"1\"%s> Remind the client</label>"
-		      "<label>every <input type=\"number\" name=\"days\" min=\"1\" "
-		      "max=\"" GW_STR(GW_REMINDER_DAYS_MAX) "\" "
-		      "value=\"%d\"> days</label>"
-		      "<label><input type=\"number\" name=\"count\" min=\"1\" "
-		      "max=\"" GW_STR(GW_REMINDER_COUNT_MAX) "\" "
-		      "value=\"%d\"> per message</label>"
-		      "<button type=\"submit\">Save</button></form><p class=\"hint\">",
-		   rem->enabled ? " checked" : "", rem->days > 0 ? rem->days : 3,
-		   rem->count > 0 ? rem->count : 1);
+	render_reminders_form(pg, rem, id);
 	web_render_schedule(o, rem);
 	if (rem->enabled && rem->remaining > 0 && rem->next_due > 0)
 		web_render_reminder_hold(pg->r, o, t->account_id, rem->next_due);
 	buf_puts(o, ".</p>");
+	web_render_task_editor(pg->r, o, pg->view, pg->taskform);
 	web_render_refs_box(pg->r, o, pg->view, pg->refform);
 	web_render_account_hold(pg->r, o, t->account_id, t->id);
 	if (pg->people != NULL)
@@ -609,6 +644,14 @@ static void render_page(struct page *pg, const char *error, const struct web_rep
 		buf_puts(o, "</article>");
 		return;
 	}
+	/* What the script says when the page changes under the reader. */
+	buf_puts(o, "<div id=\"live\" class=\"sr\" aria-live=\"polite\" data-tasks=\"");
+	buf_html_escape(o, _("The tasks of this chat changed."));
+	buf_puts(o, "\" data-messages=\"");
+	buf_html_escape(o, _("New messages in this chat."));
+	buf_puts(o, "\" data-changed=\"");
+	buf_html_escape(o, _("This chat was updated."));
+	buf_puts(o, "\"></div>");
 	if (t->unread_count > 0 && v->n_messages > 0) {
 		buf_printf(o, "<form id=\"markread\" class=\"markread\" method=\"post\" "
 			      "action=\"/t/%lld/read\">", (long long)t->id);
@@ -624,30 +667,38 @@ static void render_page(struct page *pg, const char *error, const struct web_rep
 }
 
 static void send_thread(struct web_req *r, int64_t thread_id, int code, const char *error,
-			const struct web_reply_draft *draft, const struct web_ref_form *refform);
+			const struct web_reply_draft *draft, const struct web_ref_form *refform,
+			const struct web_task_form *taskform);
 
 void web_send_thread(struct web_req *r, int64_t thread_id, int code,
 		     const char *error, const char *draft)
 {
 	struct web_reply_draft d = { .text = draft };
 
-	send_thread(r, thread_id, code, error, draft != NULL ? &d : NULL, NULL);
+	send_thread(r, thread_id, code, error, draft != NULL ? &d : NULL, NULL, NULL);
 }
 
 void web_send_thread_reply(struct web_req *r, int64_t thread_id, int code,
 			   const char *error, const struct web_reply_draft *draft)
 {
-	send_thread(r, thread_id, code, error, draft, NULL);
+	send_thread(r, thread_id, code, error, draft, NULL, NULL);
 }
 
 void web_send_thread_form(struct web_req *r, int64_t thread_id, int code,
 			  const struct web_ref_form *form)
 {
-	send_thread(r, thread_id, code, NULL, NULL, form);
+	send_thread(r, thread_id, code, NULL, NULL, form, NULL);
+}
+
+void web_send_thread_taskform(struct web_req *r, int64_t thread_id, int code,
+			      const struct web_task_form *form)
+{
+	send_thread(r, thread_id, code, NULL, NULL, NULL, form);
 }
 
 static void send_thread(struct web_req *r, int64_t thread_id, int code, const char *error,
-			const struct web_reply_draft *draft, const struct web_ref_form *refform)
+			const struct web_reply_draft *draft, const struct web_ref_form *refform,
+			const struct web_task_form *taskform)
 {
 	struct web *web = r->web;
 	struct store_thread_view view;
@@ -673,7 +724,8 @@ static void send_thread(struct web_req *r, int64_t thread_id, int code, const ch
 	/* The generation is read before the thread, so that a commit racing
 	 * with the rendering makes the cached copy stale, never wrong. */
 	generation = store_pool_generation(web->pool);
-	cacheable = code == 200 && error == NULL && draft == NULL && refform == NULL;
+	cacheable = code == 200 && error == NULL && draft == NULL && refform == NULL &&
+		    taskform == NULL && !web_flash_pending(r);
 	if (cacheable && web_page_cache_send(r, thread_id, generation))
 		return;
 	res = store_thread_access(r->store, thread_id, r->sess.kind, r->sess.id, &err);
@@ -700,6 +752,7 @@ static void send_thread(struct web_req *r, int64_t thread_id, int code, const ch
 	pg.out = &main;
 	pg.firm = web_firm_name(r);
 	pg.refform = refform;
+	pg.taskform = taskform;
 	render_page(&pg, error, draft);
 	web_render_layout(r, &page, view.thread.subject, &main);
 	if (cacheable)

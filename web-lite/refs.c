@@ -199,6 +199,7 @@ void web_thread_link(struct web_req *r, int64_t thread_id)
 	log_info("web: thread %lld: staff %lld: link %lld added", (long long)thread_id,
 		 (long long)r->sess.id, (long long)ref_id);
 	snprintf(location, sizeof(location), "/t/%lld#links", (long long)thread_id);
+	web_flash(r, "link-added");
 	web_send_redirect(r, location);
 out:
 	free(err);
@@ -229,5 +230,6 @@ void web_thread_unlink(struct web_req *r, int64_t thread_id)
 	log_info("web: thread %lld: staff %lld: link %lld removed", (long long)thread_id,
 		 (long long)r->sess.id, (long long)ref_id);
 	snprintf(location, sizeof(location), "/t/%lld#links", (long long)thread_id);
+	web_flash(r, "link-removed");
 	web_send_redirect(r, location);
 }

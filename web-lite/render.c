@@ -92,6 +92,7 @@ void web_render_layout(struct web_req *r, struct buf *out, const char *title,
 		buf_puts(out, "<button class=\"link\" type=\"submit\">Sign out</button></form>");
 	}
 	buf_puts(out, "</div></header>\n<main class=\"wrap\">");
+	web_render_flash(r, out);
 	buf_append(out, main->data, main->len);
 	buf_puts(out, "</main>\n<footer class=\"wrap foot\">");
 	buf_html_escape(out, firm);

@@ -211,6 +211,7 @@ void web_send_error(struct web_req *r, int code, const char *text)
 void web_send_redirect(struct web_req *r, const char *location)
 {
 	web_add_header(r, "Location", location);
+	web_flash_set_cookie(r);
 	if (claim_reply(r) < 0)
 		return;
 	record(r, 303, NULL);

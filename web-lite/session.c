@@ -683,5 +683,6 @@ void web_handle_logout(struct web_req *r)
 					NULL, NULL);
 	set_cookie(r, "", 0);
 	web_session_clear(&r->sess);
+	web_flash(r, "signed-out");
 	web_send_redirect(r, "/");
 }

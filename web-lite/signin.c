@@ -121,7 +121,7 @@ void web_handle_signin(struct web_req *r)
 	 * someone: it does nothing, and is told nothing either. */
 	if (web_post_cross_site(r)) {
 		log_info("web: sign-in from %s refused: posted from another site", r->peer);
-		send_sent(r);
+		web_send_redirect(r, "/signin/sent");
 		return;
 	}
 	email = r->form_status == 0 ? web_form_get(&r->form, "email") : NULL;
@@ -158,6 +158,13 @@ void web_handle_signin(struct web_req *r)
 		 outcome == STORE_SIGNIN_QUEUED ? "link queued" :
 		 outcome == STORE_SIGNIN_NOBODY ? "nobody has the address" : "over the limit");
 	web_outbox_queued(r);
+	/* post, redirect, get: a reload shows the page, it does not ask again */
+	web_send_redirect(r, "/signin/sent");
+}
+
+/* GET /signin/sent: the one answer to every sign-in request. */
+void web_handle_signin_sent(struct web_req *r)
+{
 	send_sent(r);
 }
 
@@ -542,5 +549,6 @@ void web_handle_sessions_end(struct web_req *r)
 		web_send_redirect(r, "/signin");
 		return;
 	}
+	web_flash(r, "sessions-ended");
 	web_send_redirect(r, "/sessions");
 }

@@ -103,6 +103,7 @@ static int signature(struct store *store, int64_t thread_id, enum store_kind kin
 	sig[4] = t.archived;
 	sig[5] = t.reminders.next_due;
 	sig[6] = t.reminders.enabled;
+	sig[7] = t.tasks_rev;      /* an edit or a move keeps the counts */
 	store_thread_clear(&t);
 	return 0;
 }

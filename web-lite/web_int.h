@@ -278,7 +278,7 @@ struct web_form {
 
 /* What an event stream compares (sse.c): the thread's counters, then a
  * staff reader's inbox (unread count, newest item). */
-#define WEB_SSE_THREAD_SIG 7
+#define WEB_SSE_THREAD_SIG 8
 #define WEB_SSE_SIG (WEB_SSE_THREAD_SIG + 2)
 
 /* A reply as a handler leaves it, for the loop to send. */
@@ -343,6 +343,22 @@ struct web_req {
 	const char *audit_action;
 	char audit_target[48];
 	int64_t audit_thread;
+	/* flash.c: the confirmation a redirect carries (a code of its
+	 * table, NULL: none), and whether this page showed one already */
+	const char *flash;
+	int flash_taken;
+	/* A refused form that the thread page draws deep inside (a contact's
+	 * address or removal, the reminder settings): what was typed and the
+	 * error, for the renderer to show in place (page_contacts.c,
+	 * page_thread.c).  form NULL: none. */
+	struct {
+		const char *form;  /* "contact-email", "contact-remove", "reminders" */
+		int64_t id;        /* the contact */
+		const char *value; /* typed: the address; the reminder days */
+		const char *value2; /* the reminder count */
+		int on;            /* the reminders switch */
+		const char *error;
+	} refused;
 	struct web_reply reply;
 	struct web_req *prev, *next; /* loop->inflight */
 };
@@ -535,6 +551,9 @@ int web_post_cross_site(struct web_req *r);
 
 /* GET and POST /signin: the form, and the one answer to every address. */
 void web_handle_signin(struct web_req *r);
+/* GET /signin/sent: where a sign-in request is redirected, whatever
+ * happened behind it (the same page for every address). */
+void web_handle_signin_sent(struct web_req *r);
 /* GET /s/TOKEN shows the button, POST uses the link up. */
 void web_handle_signin_link(struct web_req *r, const char *token);
 /* POST /signin/pick: an address of several people picks one. */
@@ -661,6 +680,34 @@ void web_render_refs_head(struct web_req *r, struct buf *o,
 void web_render_refs_box(struct web_req *r, struct buf *o, const struct store_thread_view *v,
 			 const struct web_ref_form *form);
 void web_thread_link(struct web_req *r, int64_t thread_id);
+/* A refused change of the checklist: the task (0: the add form), what
+ * was typed (NULL: the task's own text) and the error (taskedit.c). */
+struct web_task_form {
+	int64_t task_id;
+	const char *text;
+	const char *error;
+};
+void web_send_thread_taskform(struct web_req *r, int64_t thread_id, int code,
+			      const struct web_task_form *form);
+/* taskedit.c: the staff box's "Tasks" (staff only) and POST
+ * /t/ID/task/add|edit|remove|move (op "add", "edit", "remove", "move"). */
+void web_render_task_editor(struct web_req *r, struct buf *o, const struct store_thread_view *v,
+			    const struct web_task_form *form);
+void web_thread_task_edit(struct web_req *r, int64_t thread_id, const char *op);
+/*
+ * flash.c: the one-time confirmation after an action.  web_flash() names
+ * it (a code of flash.c's table; unknown codes are ignored) before
+ * web_send_redirect(), which sets its cookie (web_flash_set_cookie()).
+ * The next page shows it at the top of <main> in a role="status" box and
+ * clears the cookie (web_render_flash(), called by the layout);
+ * web_flash_pending() says a page must not come from the cache.
+ */
+void web_flash(struct web_req *r, const char *code);
+void web_flash_set_cookie(struct web_req *r);
+int web_flash_pending(struct web_req *r);
+void web_render_flash(struct web_req *r, struct buf *out);
+/* The sentence of a code (translated), NULL for an unknown one. */
+const char *web_flash_text(const char *code);
 void web_thread_unlink(struct web_req *r, int64_t thread_id);
 void web_handle_thread(struct web_req *r, int64_t thread_id, const char *action);
 void web_handle_attachment(struct web_req *r, int64_t attachment_id);

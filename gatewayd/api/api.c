@@ -108,6 +108,7 @@ static const struct api_route routes[] = {
 	{ "threads/#/messages", POST, api_messages_post, "post" },
 	{ "threads/#/tasks", POST, api_tasks_add, "task" },
 	{ "threads/#/tasks/#", PATCH, api_tasks_patch, "task" },
+	{ "threads/#/tasks/#", DELETE, api_tasks_delete, "task" },
 	{ "threads/#/read", POST, api_threads_read, NULL },
 	{ "threads/#/archive", POST, api_threads_archive, "archive" },
 	{ "threads/#/reopen", POST, api_threads_reopen, "reopen" },

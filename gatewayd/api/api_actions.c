@@ -127,38 +127,107 @@ static void reply_task(struct api_req *r, int status, int64_t thread_id, int64_t
 		  (long long)task_id);
 }
 
+/* by_staff of a change to the checklist: absent is the firm (0).
+ * 0 or -1 (replied). */
+static int task_staff(struct api_req *r, int64_t *staff_r)
+{
+	enum store_kind kind;
+
+	*staff_r = 0;
+	if (api_get_actor(r, "by", 0, &kind, staff_r) < 0)
+		return -1;
+	if (kind == STORE_CONTACT) {
+		api_error(r, 422, "invalid_value", "by_contact",
+			  "by_contact: clients tick tasks, only staff change them (by_staff)");
+		return -1;
+	}
+	if (kind == STORE_STAFF && api_check_actor(r, r->ids[0], kind, *staff_r, "by_staff") < 0)
+		return -1;
+	return 0;
+}
+
+/* A refused change of the checklist: the field named when it is one. */
+static void task_fail(struct api_req *r, enum gw_result res, char *error)
+{
+	const char *field = NULL;
+
+	if (res == GW_INVALID && error != NULL && strncmp(error, "task:", 5) == 0)
+		field = "text";
+	else if (res == GW_INVALID && error != NULL && strncmp(error, "position", 8) == 0)
+		field = "position";
+	api_fail(r, res, error, field);
+}
+
 void api_tasks_add(struct api_req *r)
 {
-	static const char *const fields[] = { "text", NULL };
+	static const char *const fields[] = { "text", "by_staff", NULL };
 	const char *text = NULL;
 	char *error = NULL;
-	int64_t id = 0;
+	int64_t id = 0, staff = 0;
 	enum gw_result res;
 
 	if (api_body_only(r, fields) < 0 || api_get_str(r, r->body, "text", 1, &text) < 0 ||
-	    check_open(r, r->ids[0]) < 0)
+	    check_open(r, r->ids[0]) < 0 || task_staff(r, &staff) < 0)
 		return;
-	res = store_task_add(r->store, r->ids[0], text, &id, &error);
+	res = store_task_create(r->store, r->ids[0], staff, text, &id, &error);
 	if (res != GW_OK) {
-		api_fail(r, res, error, res == GW_INVALID ? "text" : NULL);
+		task_fail(r, res, error);
 		return;
 	}
 	r->wake = 1;
 	reply_task(r, 201, r->ids[0], id);
 }
 
-void api_tasks_patch(struct api_req *r)
+/* PATCH with "text" or "position": a staff change of the checklist. */
+static void task_change(struct api_req *r, const char *text, int has_pos, int position)
 {
-	static const char *const fields[] = { "done", "by_staff", "by_contact", NULL };
-	struct store_thread_view v = { 0 };
-	enum store_kind kind;
-	int64_t who;
-	int done = 0, found = 0;
+	int64_t staff = 0;
 	char *error = NULL;
 	enum gw_result res;
 
-	if (api_body_only(r, fields) < 0 || api_get_bool(r, r->body, "done", 1, &done, NULL) < 0 ||
-	    api_get_actor(r, "by", 1, &kind, &who) < 0 ||
+	if (task_staff(r, &staff) < 0 || check_open(r, r->ids[0]) < 0)
+		return;
+	if (text != NULL)
+		res = store_task_edit(r->store, r->ids[0], r->ids[1], staff, text, NULL, &error);
+	else
+		res = store_task_move(r->store, r->ids[0], r->ids[1], staff, has_pos ? position : 0,
+				      NULL, &error);
+	if (res != GW_OK) {
+		task_fail(r, res, error);
+		return;
+	}
+	r->wake = 1;
+	reply_task(r, 200, r->ids[0], r->ids[1]);
+}
+
+void api_tasks_patch(struct api_req *r)
+{
+	static const char *const fields[] = { "done", "text", "position", "by_staff",
+					      "by_contact", NULL };
+	struct store_thread_view v = { 0 };
+	const char *text = NULL;
+	enum store_kind kind;
+	int64_t who;
+	int done = 0, found = 0, has_done = 0, position = 0, has_pos = 0;
+	char *error = NULL;
+	enum gw_result res;
+
+	if (api_body_only(r, fields) < 0 || api_get_bool(r, r->body, "done", 0, &done,
+							 &has_done) < 0 ||
+	    api_get_str(r, r->body, "text", 0, &text) < 0 ||
+	    api_get_int(r, r->body, "position", 0, &position, &has_pos) < 0)
+		return;
+	if (has_done + (text != NULL) + has_pos != 1) {
+		api_error(r, 400, has_done + (text != NULL) + has_pos == 0 ? "missing_field"
+									    : "invalid_value",
+			  "done", "done, text, position: give exactly one of them");
+		return;
+	}
+	if (!has_done) {
+		task_change(r, text, has_pos, position);
+		return;
+	}
+	if (api_get_actor(r, "by", 1, &kind, &who) < 0 ||
 	    api_check_actor(r, r->ids[0], kind, who,
 			    kind == STORE_STAFF ? "by_staff" : "by_contact") < 0)
 		return;
@@ -185,6 +254,27 @@ void api_tasks_patch(struct api_req *r)
 	}
 	r->wake = 1;
 	reply_task(r, 200, r->ids[0], r->ids[1]);
+}
+
+void api_tasks_delete(struct api_req *r)
+{
+	static const char *const params[] = { "by_staff", NULL };
+	int64_t staff = 0;
+	char *error = NULL;
+	enum gw_result res;
+
+	if (api_query_only(r, params) < 0 || api_query_id(r, "by_staff", &staff) < 0 ||
+	    api_check_actor(r, r->ids[0], staff != 0 ? STORE_STAFF : 0, staff,
+			    staff != 0 ? "by_staff" : NULL) < 0 ||
+	    check_open(r, r->ids[0]) < 0)
+		return;
+	res = store_task_remove(r->store, r->ids[0], r->ids[1], staff, &error);
+	if (res != GW_OK) {
+		task_fail(r, res, error);
+		return;
+	}
+	r->wake = 1;
+	api_reply(r, 204, NULL);
 }
 
 /* ---- read marks ---- */

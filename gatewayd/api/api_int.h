@@ -263,6 +263,7 @@ void api_threads_patch(struct api_req *r);
 void api_messages_post(struct api_req *r);
 void api_tasks_add(struct api_req *r);
 void api_tasks_patch(struct api_req *r);
+void api_tasks_delete(struct api_req *r);
 void api_threads_read(struct api_req *r);
 void api_threads_archive(struct api_req *r);
 void api_threads_reopen(struct api_req *r);

@@ -212,6 +212,11 @@ int ctl_cmd_thread_unfollow(struct ctl *c, const struct ctl_args *a);
 char *ctl_nobody_emailed(struct ctl *c, int64_t thread);
 int ctl_cmd_message_post(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_task_done(struct ctl *c, const struct ctl_args *a);
+/* ctl_tasks.c */
+int ctl_cmd_task_add(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_task_edit(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_task_remove(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_task_move(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_reminders_set(struct ctl *c, const struct ctl_args *a);
 /* ctl_refs.c: external references of a thread */
 int ctl_cmd_thread_link(struct ctl *c, const struct ctl_args *a);

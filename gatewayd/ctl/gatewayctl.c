@@ -108,6 +108,16 @@ static const struct ctl_opt opts_by[] = {
 	{ "--by", 1, 0 },
 	{ NULL, 0, 0 },
 };
+static const struct ctl_opt opts_task_text[] = {
+	{ "--text", 1, 0 },
+	{ "--by", 1, 0 },
+	{ NULL, 0, 0 },
+};
+static const struct ctl_opt opts_task_move[] = {
+	{ "--position", 1, 0 },
+	{ "--by", 1, 0 },
+	{ NULL, 0, 0 },
+};
 static const struct ctl_opt opts_reminders_set[] = {
 	{ "--on", 0, 0 },
 	{ "--off", 0, 0 },
@@ -350,6 +360,24 @@ static const struct ctl_cmd commands[] = {
 	{ "task", "done", "TASK_ID --by contact:ID|staff:ID",
 	  "Tick a client task.\n",
 	  opts_by, 1, 1, 0, ctl_cmd_task_done },
+	{ "task", "add", "THREAD_ID --text TEXT [--by staff:ID]",
+	  "Add a client task to an existing thread (at the end of the checklist).\n"
+	  "A note only staff see names who added it; the client's open page\n"
+	  "shows it at once.\n"
+	  "  --text TEXT   the task: one line, at most 1000 bytes, not blank\n"
+	  "  --by staff:ID the staff member doing it (must see the account);\n"
+	  "                without it the note says the firm's tools did\n",
+	  opts_task_text, 1, 1, 0, ctl_cmd_task_add },
+	{ "task", "edit", "TASK_ID --text TEXT [--by staff:ID]",
+	  "Change the text of a task (ticked or not).  The note keeps the old text.\n",
+	  opts_task_text, 1, 1, 0, ctl_cmd_task_edit },
+	{ "task", "remove", "TASK_ID [--by staff:ID]",
+	  "Remove a task, done or not.  The progress counts and the reminders'\n"
+	  "\"all tasks done\" rule follow; the note keeps the text.\n",
+	  opts_by, 1, 1, 0, ctl_cmd_task_remove },
+	{ "task", "move", "TASK_ID --position N [--by staff:ID]",
+	  "Move a task to place N of its checklist (1 = first).\n",
+	  opts_task_move, 1, 1, 0, ctl_cmd_task_move },
 
 	{ "reminders", "set", "THREAD_ID (--on|--off) [--days N] [--count N]",
 	  "Turn a thread's reminders on or off, or change them.  Writes a note\n"

@@ -6,6 +6,7 @@
  * (struct compose_words) and is escaped in the HTML.
  */
 #include "compose_int.h"
+#include "i18n.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@ struct doc {
 };
 
 #define HTML_P "<p style=\"margin:0 0 16px 0\">"
+#define HTML_H2 "<h2 style=\"margin:0 0 8px 0;font-size:15px;font-weight:bold\">"
 #define HTML_SMALL "<p style=\"margin:0 0 12px 0;font-size:13px;color:#666666\">"
 
 /* Literal template text: as is in plain, escaped in HTML. */
@@ -210,14 +212,17 @@ static void doc_tasks(struct doc *d, const struct compose_mail *m, int staff)
 		open += !m->tasks[i].done;
 	buf_printf(d->plain, "%s (%zu of %zu open):\n", staff ? "Tasks" : "Your tasks", open,
 		   m->task_count);
-	buf_printf(d->html, HTML_P "%s (%zu of %zu open):</p>\n"
+	buf_printf(d->html, HTML_H2 "%s (%zu of %zu open):</h2>\n"
 		   "<ul style=\"margin:0 0 16px 0;padding-left:0;list-style:none\">\n",
 		   staff ? "Tasks" : "Your tasks", open, m->task_count);
 	for (i = 0; i < m->task_count; i++) {
 		char *text = compose_clean_line(m->tasks[i].text);
 
 		buf_printf(d->plain, "  [%c] %s\n", m->tasks[i].done ? 'x' : ' ', text);
-		buf_printf(d->html, "<li>%s ", m->tasks[i].done ? "&#9745;" : "&#9744;");
+		/* the box is a picture: its words are its alternative */
+		buf_printf(d->html, "<li><span role=\"img\" aria-label=\"%s\">%s</span> ",
+			   m->tasks[i].done ? _("Done") : _("Open"),
+			   m->tasks[i].done ? "&#9745;" : "&#9744;");
 		buf_html_escape(d->html, text);
 		buf_puts(d->html, "</li>\n");
 		free(text);
@@ -276,13 +281,20 @@ void compose_text_render(const struct compose_mail *m, const struct compose_word
 	struct doc d = { plain, html };
 	const struct mail_kind_row *kind = mail_kind_row(m->kind);
 
-	buf_puts(html, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+	/* lang: the reader's language (English for now), so that a screen
+	 * reader speaks it in the right voice */
+	buf_puts(html, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 		       "<meta name=\"viewport\" content=\"width=device-width\"><title>");
 	buf_html_escape(html, w->subject);
 	buf_puts(html, "</title></head>\n<body style=\"margin:0;padding:0;background:#f4f4f4\">\n"
 		       "<div style=\"max-width:600px;margin:0 auto;padding:24px;background:#ffffff;"
 		       "font-family:Arial,Helvetica,sans-serif;font-size:15px;line-height:1.5;"
 		       "color:#222222\">\n");
+	/* a real heading: the subject, so the email can be navigated by it */
+	buf_puts(html, "<h1 style=\"margin:0 0 16px 0;font-size:20px;line-height:1.3;"
+		       "color:#222222\">");
+	buf_html_escape(html, w->subject);
+	buf_puts(html, "</h1>\n");
 
 	if (*w->to_name != '\0') {
 		buf_printf(plain, "Hello %s,\n\n", w->to_name);

@@ -38,6 +38,11 @@ if(TARGET gatewayd AND TARGET gatewayctl AND TARGET gw_web)
   # What people are told: reminder banner and email, names per reader,
   # templates with and without JavaScript (words.cjs).
   gw_browser_test(browser_words words.cjs)
+  # Every kind of page against WCAG 2.1 AA (axe-core), 200% zoom and
+  # visible focus, client and staff, desktop and phone (a11y.cjs).
+  gw_browser_test(browser_a11y a11y.cjs)
+  # Staff edit tasks, the client sees them live; confirmations (tasks.cjs).
+  gw_browser_test(browser_tasks tasks.cjs)
   # Signing in by email through the Maildir transport, and "Your sessions".
   gw_browser_test(browser_signin signin.cjs)
   # A client's out-of-office reply on the staff thread page, delivered

@@ -64,3 +64,12 @@ gw_add_test(test_api_inbox
 target_compile_definitions(test_api_inbox PRIVATE
   GATEWAYCTL_BIN="$<TARGET_FILE:gatewayctl>")
 add_dependencies(test_api_inbox gatewayctl)
+# Staff change the checklist of a thread, through the API and gatewayctl.
+gw_add_test(test_api_tasks
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_api_tasks.c
+          ${CMAKE_CURRENT_LIST_DIR}/test_api_util.c
+  LIBS gw_api gw_admin gw_store gw_common
+       PkgConfig::JANSSON PkgConfig::LIBEVENT PkgConfig::SQLITE3 Threads::Threads)
+target_compile_definitions(test_api_tasks PRIVATE
+  GATEWAYCTL_BIN="$<TARGET_FILE:gatewayctl>")
+add_dependencies(test_api_tasks gatewayctl)

@@ -318,6 +318,61 @@ static void test_compose_every_kind_parses_back(void **state)
 	}
 }
 
+/* Occurrences of needle in hay. */
+static int count_of(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	return n;
+}
+
+/*
+ * The HTML part of every kind, as assistive technology reads it: the
+ * language named, one h1 (the subject) and no heading level skipped,
+ * every picture with a text alternative (the task boxes are pictures of
+ * their state), and a text part that stands on its own (the link written
+ * out, no markup).
+ */
+static void test_compose_html_accessible_every_kind(void **state)
+{
+	(void)state;
+	for (int k = MAIL_NEW_MESSAGE; k <= MAIL_SIGNIN_LINK; k++) {
+		struct compose_mail m = base_mail((enum mail_kind)k);
+		struct parsed p;
+		const char *img;
+
+		render_ok(&m, &p, k);
+		assert_contains(p.html, "<html lang=\"en\">", "html part", k);
+		if (count_of(p.html, "<h1") != 1)
+			fail_msg("case %d: %d h1 headings, want 1", k, count_of(p.html, "<h1"));
+		assert_contains(p.html, "Annual accounts 2025</h1>", "html part", k);
+		if (count_of(p.html, "<h3") > 0 && count_of(p.html, "<h2") == 0)
+			fail_msg("case %d: h3 without h2", k);
+		for (img = strstr(p.html, "<img"); img != NULL; img = strstr(img + 1, "<img")) {
+			const char *end = strchr(img, '>');
+
+			if (end == NULL || strstr(img, " alt=\"") == NULL || strstr(img, " alt=\"") > end)
+				fail_msg("case %d: an <img> without alt", k);
+		}
+		if (count_of(p.html, "&#9745;") + count_of(p.html, "&#9744;") !=
+		    count_of(p.html, "<span role=\"img\" aria-label=\""))
+			fail_msg("case %d: a task box without its words", k);
+		if (strstr(p.html, "&#9745;") != NULL) {
+			assert_contains(p.html, "aria-label=\"Done\">&#9745;", "html part", k);
+			assert_contains(p.html, "aria-label=\"Open\">&#9744;", "html part", k);
+			assert_contains(p.html, "<h2", "html part", k);
+		}
+		/* the text part alone: the link spelled out, no markup */
+		assert_contains(p.plain, "https://chat.firm.example/", "plain part", k);
+		assert_lacks(p.plain, "<p", "plain part", k);
+		assert_lacks(p.plain, "&amp;", "plain part", k);
+		assert_lacks(p.plain, "&#", "plain part", k);
+		parsed_free(&p);
+	}
+}
+
 /*
  * A reminder can be told from a new message: its subject says so, it names
  * the message it is about (author, date) and says what stops reminders and
@@ -806,6 +861,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_compose_every_kind_parses_back),
+		cmocka_unit_test(test_compose_html_accessible_every_kind),
 		cmocka_unit_test(test_compose_reminder_context),
 		cmocka_unit_test(test_compose_hides_content_unless_shown),
 		cmocka_unit_test(test_compose_explanation_quotes_and_links),

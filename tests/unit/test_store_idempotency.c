@@ -79,7 +79,9 @@ static void test_store_idempotency_migrates_version_1(void **state)
 	fx_exec(f, "DROP TABLE signin_links");
 	fx_exec(f, "DROP TABLE signin_rate");
 	fx_exec(f, "DROP TABLE sessions");
-	/* shortcodes per reader: shortcodes per reader, tasks in templates */
+	/* the migration of the checklist's change counter */
+	fx_exec(f, "ALTER TABLE threads DROP COLUMN tasks_rev");
+	/* shortcodes per reader, tasks in templates */
 	fx_exec(f, "ALTER TABLE messages DROP COLUMN per_reader");
 	fx_exec(f, "ALTER TABLE templates DROP COLUMN tasks");
 	/* the staff inbox and the "view all accounts" right */

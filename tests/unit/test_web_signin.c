@@ -52,6 +52,17 @@ static void ask(struct wfx *f, const char *email, const char *headers, struct wr
 	assert_int_equal(wfx_http(f, "POST", "/signin", h, form, strlen(form), r), 0);
 	free(form);
 	free(h);
+	/* post, redirect, get: the answer is the page the redirect leads to,
+	 * the same for every address */
+	if (r->status == 303) {
+		char *loc = wresp_header(r, "Location");
+
+		assert_non_null(loc);
+		assert_string_equal(loc, "/signin/sent");
+		wresp_clear(r);
+		assert_int_equal(wfx_http(f, "GET", loc, NULL, NULL, 0, r), 0);
+		free(loc);
+	}
 }
 
 /* The sign-in link of the newest signin_links row, as the relay signs it. */

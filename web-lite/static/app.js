@@ -1,7 +1,8 @@
 /*
  * gatewayd web view: the little the pages need JavaScript for.  Everything
  * works without it; this adds local times, the read beacon (sent only when
- * the page is visible), live updates over server-sent events, a warning
+ * the page is visible), live updates over server-sent events (said in a
+ * polite live region, the focus left where it is), a warning
  * before leaving a page with an unsent reply and, for staff, suggestions
  * of colleagues' names after "@" (the server reads mentions either way),
  * the click-to-load video players (nothing is fetched from a video's
@@ -94,6 +95,16 @@
     }
   }
 
+  /* Say what changed in the polite live region (#live), without moving
+   * the focus: emptied first, so that the same words are said again. */
+  function announce(key) {
+    var live = document.getElementById('live');
+    if (!live || !key) { return; }
+    var words = live.getAttribute('data-' + key);
+    live.textContent = '';
+    setTimeout(function () { live.textContent = words; }, 50);
+  }
+
   function refresh() {
     var stick = nearBottom();
     var playing = {};
@@ -105,9 +116,24 @@
     }).then(function (html) {
       if (!html) { return; }
       var doc = new DOMParser().parseFromString(html, 'text/html');
+      var said = null;
       ['bell', 'tasks', 'timeline'].forEach(function (id) {
         var mine = document.getElementById(id), fresh = doc.getElementById(id);
-        if (mine && fresh) { mine.replaceWith(document.adoptNode(fresh)); }
+        if (!mine || !fresh) { return; }
+        if (mine.innerHTML === fresh.innerHTML) { return; }
+        if (id === 'tasks') { said = said || 'tasks'; }
+        if (id === 'timeline' &&
+            fresh.querySelectorAll('.msg').length > mine.querySelectorAll('.msg').length) {
+          said = 'messages';
+        }
+        /* A tick button that had the focus gets it back in the new copy. */
+        var focused = document.activeElement, key = null;
+        if (focused && mine.contains(focused)) { key = focused.getAttribute('data-task'); }
+        mine.replaceWith(document.adoptNode(fresh));
+        if (key) {
+          var again = fresh.querySelector('[data-task="' + key + '"]');
+          if (again) { again.focus({ preventScroll: true }); }
+        }
       });
       var old = document.getElementById('markread');
       var fresh = doc.getElementById('markread');
@@ -121,7 +147,8 @@
       players(document);
       localTimes(document);
       markRead();
-      if (stick) { window.scrollTo(0, document.body.scrollHeight); }
+      announce(said || 'changed');
+      if (stick && said === 'messages') { window.scrollTo(0, document.body.scrollHeight); }
     }).catch(function () {});
   }
 

@@ -3,7 +3,8 @@
  * a temporary gatewayd (config, gatewayctl, the daemon on a free port),
  * Debian's headless Chromium through playwright-core, the ok/not ok
  * lines with their count, page checks (script and CSP errors, widths,
- * screenshots) and the mail the Maildir transport delivered.
+ * screenshots, accessibility: axe-core's WCAG 2.1 AA rules, visible focus,
+ * 200% zoom) and the mail the Maildir transport delivered.
  *
  * A scenario calls run() with how to seed its database and what to do
  * in the browser; run() starts everything, stops it again, prints the
@@ -18,6 +19,7 @@ const os = require('os');
 const path = require('path');
 
 const { chromium } = require(process.env.PLAYWRIGHT_CORE);
+const AXE_SOURCE = process.env.AXE_CORE ? fs.readFileSync(process.env.AXE_CORE, 'utf8') : null;
 
 const GATEWAYD = process.env.GATEWAYD;
 const GATEWAYCTL = process.env.GATEWAYCTL;
@@ -186,6 +188,121 @@ async function shootWidths(page, name, fits, desktopHeight = 844) {
   await page.setViewportSize(was);
 }
 
+/*
+ * axe-core's WCAG 2.0/2.1 A and AA rules on PAGE as it is now: a list of
+ * "rule: element(s)" strings, empty when nothing is violated.  The source
+ * goes in through the debugging protocol, which the pages' CSP does not
+ * govern, so the page under test stays exactly as served.
+ */
+async function axeViolations(page) {
+  if (!AXE_SOURCE) { throw new Error('AXE_CORE is not set (run through run.sh)'); }
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) {
+    await page.evaluate(AXE_SOURCE);
+  }
+  const found = await page.evaluate(async () => {
+    const res = await window.axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+      resultTypes: ['violations'],
+    });
+    return res.violations.map((v) => `${v.id} (${v.impact}): ` +
+      v.nodes.slice(0, 4).map((n) => n.target.join(' ') +
+        (n.failureSummary ? ` [${n.failureSummary.replace(/\s+/g, ' ').slice(0, 160)}]` : ''))
+        .join('; '));
+  });
+  return found;
+}
+
+/*
+ * Focus: Tab through PAGE (at most MAX stops) and, for every element that
+ * takes the focus, find what shows it (the element, or the label of an
+ * input drawn by its label) and check that it has a ring (an outline of
+ * at least 2px, or a box-shadow) that no ancestor with hidden overflow
+ * cuts off and that is not covered by another element, until the focus
+ * comes round to the first control again.  Returns the problems found,
+ * as strings.
+ */
+async function focusProblems(page, max = 400) {
+  const problems = [];
+  let first = null;
+  await page.evaluate(() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); });
+  const seen = new Set();
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press('Tab');
+    const r = await page.evaluate(() => {
+      const el = document.activeElement;
+      if (!el || el === document.body) { return null; }
+      const name = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+        (el.getAttribute('name') ? `[name=${el.getAttribute('name')}]` : '') +
+        (el.textContent.trim() ? ` "${el.textContent.trim().slice(0, 30)}"` : '');
+      let holder = el;
+      const cs = getComputedStyle(el);
+      if (parseFloat(cs.opacity) === 0 || el.getBoundingClientRect().width < 2) {
+        holder = el.closest('label') || el.parentElement;
+      }
+      const hs = getComputedStyle(holder);
+      const ow = parseFloat(hs.outlineWidth) || 0;
+      const ring = (hs.outlineStyle !== 'none' && ow >= 2) || (hs.boxShadow && hs.boxShadow !== 'none');
+      const rect = holder.getBoundingClientRect();
+      const pad = hs.outlineStyle !== 'none' ? ow + Math.max(0, parseFloat(hs.outlineOffset) || 0) : 0;
+      let clipped = null;
+      for (let a = holder.parentElement; a && a !== document.documentElement; a = a.parentElement) {
+        const as = getComputedStyle(a);
+        if (as.overflowX !== 'visible' || as.overflowY !== 'visible') {
+          const ar = a.getBoundingClientRect();
+          if (rect.left - pad < ar.left - 0.5 || rect.right + pad > ar.right + 0.5 ||
+              rect.top - pad < ar.top - 0.5 || rect.bottom + pad > ar.bottom + 0.5) {
+            clipped = a.tagName.toLowerCase() + (a.className ? '.' + String(a.className).split(' ')[0] : '');
+            break;
+          }
+        }
+      }
+      const cx = Math.min(Math.max(rect.left + rect.width / 2, 0), window.innerWidth - 1);
+      const cy = Math.min(Math.max(rect.top + rect.height / 2, 0), window.innerHeight - 1);
+      const top = document.elementFromPoint(cx, cy);
+      const covered = top && !(holder.contains(top) || top.contains(holder) || el.contains(top) ||
+        (el.labels && Array.from(el.labels).some((l) => l.contains(top))));
+      return { name, ring, clipped, covered: covered ? top.tagName.toLowerCase() : null };
+    });
+    if (!r) { continue; }
+    if (seen.has(r.name)) {
+      if (r.name === first) { break; } /* round the page once: done */
+      continue;
+    }
+    if (first === null) { first = r.name; }
+    seen.add(r.name);
+    if (!r.ring) { problems.push(`${r.name}: no visible focus ring`); }
+    if (r.clipped) { problems.push(`${r.name}: focus ring cut off by ${r.clipped}`); }
+    if (r.covered) { problems.push(`${r.name}: covered by ${r.covered} when focused`); }
+  }
+  return problems;
+}
+
+/*
+ * The accessibility checks of one page kind, WHAT naming it: axe-core at
+ * 1280 and 390 pixels, no sideways scrolling at 640 pixels (a 1280-pixel
+ * window at 200% zoom), and the focus ring of every control (at 1280).
+ * The viewport is put back afterwards.
+ */
+async function checkA11y(page, what, opts = {}) {
+  const was = page.viewportSize();
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: 844 });
+    const v = await axeViolations(page);
+    check(v.length === 0, `${what}: no WCAG 2.1 AA violations at ${width}px` +
+      (v.length ? ': ' + v.join(' | ') : ''));
+  }
+  await page.setViewportSize({ width: 640, height: 844 });
+  const over = await page.evaluate(() =>
+    document.scrollingElement.scrollWidth - document.scrollingElement.clientWidth);
+  check(over <= 0, `${what}: at 200% zoom (640px) no sideways scrolling (overflow ${over}px)`);
+  if (!opts.skipFocus) {
+    await page.setViewportSize({ width: 1280, height: 844 });
+    const f = await focusProblems(page);
+    check(f.length === 0, `${what}: every control shows its focus` + (f.length ? ': ' + f.join(' | ') : ''));
+  }
+  await page.setViewportSize(was);
+}
+
 /* Every email in DIR's Maildir (new and cur), as text. */
 function mails(dir) {
   const out = [];
@@ -265,5 +382,5 @@ function run(opts, scenario) {
 
 module.exports = {
   check, noErrors, watchErrors, openPage, fitsWidth, fitsAt, shot, shootWidths, mails, waitMail,
-  seedFirm, run, DESKTOP, PHONE,
+  seedFirm, run, DESKTOP, PHONE, axeViolations, focusProblems, checkA11y,
 };
