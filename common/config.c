@@ -116,6 +116,11 @@ static const struct cfg_key cfg_keys[] = {
 	  60000, 0, NULL, NULL },
 	{ "mail", "max_explanations_per_day", CFG_INT,
 	  OFF(mail.max_explanations_per_day), "5", 0, 1000, 0, NULL, NULL },
+	/* The store writes the chat rules, so these live in its settings. */
+	{ "mail", "batch_window", CFG_DURATION, OFF(store.batch_window), "2m", 0, DAY, 0,
+	  NULL, NULL },
+	{ "mail", "show_content", CFG_BOOL, OFF(store.show_content), "no", 0, 0, 0, NULL,
+	  NULL },
 
 	{ "links", "key_file", CFG_PATH, OFF(links.key_file), "/etc/gatewayd/keys", 0,
 	  0, 0, NULL, NULL },

@@ -38,6 +38,9 @@ struct cfg_store {
 	/* The database, its -wal and -shm files and backups are created
 	   0600; with a group, 0640 and that group.  NULL = no group. */
 	char *group;
+	/* From [mail], for the chat rules the store writes: */
+	int64_t batch_window;    /* batch_window: seconds notifications wait; 0 = off */
+	int show_content;        /* show_content: new chats show messages in emails */
 };
 
 struct cfg_mail {

@@ -111,7 +111,8 @@ static enum gw_result read_mark_set(struct store *s, int64_t thread_id, enum sto
 	if (store_db_exec(s, SQL_READ_MARK, "isiii", thread_id, store_kind_name(kind), id, up_to, now) !=
 	    SQLITE_OK)
 		return store_db_fail(s, error_r, "thread %lld: read mark", (long long)thread_id);
-	return GW_OK;
+	/* what they read is not emailed to them */
+	return store_batch_seen(s, thread_id, kind, id, up_to, now, NULL, error_r);
 }
 
 static const char SQL_LAST_NOTIFIED[] =

@@ -209,6 +209,7 @@ void store_compose_clear(struct store_compose *c)
 	if (c == NULL)
 		return;
 	store_outbox_clear(&c->row);
+	store_compose_items_free(c->items, c->n_items);
 	free(c->firm_name);
 	free(c->notify_display_name);
 	free(c->thread_subject);

@@ -70,6 +70,11 @@ static const char SQL_DEL_MENTIONS[] =
 static const char SQL_DEL_THREAD_OUTBOX[] =
 	"DELETE FROM outbox WHERE thread_id = ?1"
 	" OR message_id IN (SELECT id FROM messages WHERE thread_id = ?1)";
+/* A batch's items and window go with the thread's outbox rows. */
+static const char SQL_DEL_THREAD_ITEMS[] =
+	"DELETE FROM outbox_items WHERE outbox_id IN (SELECT id FROM outbox WHERE thread_id = ?1)"
+	" OR message_id IN (SELECT id FROM messages WHERE thread_id = ?1)";
+static const char SQL_DEL_THREAD_BATCHES[] = "DELETE FROM outbox_batches WHERE thread_id = ?1";
 static const char SQL_TRASH_THREAD_FILES[] =
 	"INSERT OR IGNORE INTO blob_trash (sha256, since)"
 	" SELECT sha256, ?2 FROM attachments WHERE thread_id = ?1";
@@ -110,7 +115,8 @@ static enum gw_result select_ids(struct store *s, const char *sql, int64_t cutof
 static enum gw_result thread_delete(struct store *s, int64_t id, int64_t now,
 				    struct store_retention_result *res, char **error_r)
 {
-	static const char *const before[] = { SQL_DEL_MENTIONS, SQL_DEL_THREAD_OUTBOX };
+	static const char *const before[] = { SQL_DEL_MENTIONS, SQL_DEL_THREAD_ITEMS,
+					      SQL_DEL_THREAD_BATCHES, SQL_DEL_THREAD_OUTBOX };
 	static const char *const after[] = { SQL_DEL_TASKS, SQL_DEL_REFS, SQL_DEL_AWAY_NOTES,
 					     SQL_DEL_FOLLOWERS, SQL_DEL_MARKS, SQL_DEL_MESSAGES, SQL_DEL_THREAD };
 

@@ -130,6 +130,7 @@ static void test_gatewayctl_init_attachments_beside_moved_database(void **state)
 			 "[mail]\ntransport = maildir:Maildir\n"
 			 "from = Example & Partners <chat@firm.example>\n"
 			 "reply_domain = reply.firm.example\n"
+			 "batch_window = 0\n"
 			 "[links]\nkey_file = keys\n");
 	j = json_out(run_argv(e, (const char *const[]){ "-c", conf, "--json", "init", NULL }),
 		     "init with a moved database");

@@ -68,6 +68,8 @@ static void test_store_idempotency_migrates_version_1(void **state)
 	fx_exec(f, "DROP TABLE signin_links");
 	fx_exec(f, "DROP TABLE signin_rate");
 	fx_exec(f, "DROP TABLE sessions");
+	fx_exec(f, "DROP TABLE outbox_items");  /* migration 13: batched notifications */
+	fx_exec(f, "DROP TABLE outbox_batches");
 	fx_exec(f, "PRAGMA user_version = 1");
 	f->s = fx_open(f, 1000);
 	assert_int_equal(store_schema_version(f->s), STORE_SCHEMA_VERSION);

@@ -53,7 +53,9 @@ function freePort() {
 }
 
 /* gatewayd.conf in DIR (relative paths are resolved against it), with a
- * Maildir transport; OPTS.fromName and OPTS.apiPort add those keys. */
+ * Maildir transport; OPTS.fromName and OPTS.apiPort add those keys,
+ * OPTS.batchWindow sets [mail] batch_window (default 0: every email at once)
+ * and OPTS.showContent [mail] show_content. */
 function writeConf(dir, port, opts) {
   const conf = path.join(dir, 'gatewayd.conf');
   fs.writeFileSync(conf, [
@@ -61,6 +63,9 @@ function writeConf(dir, port, opts) {
     '[mail]', 'transport = maildir:Maildir', 'from = chat@firm.example',
     ...(opts.fromName ? [`from_name = ${opts.fromName}`] : []),
     'reply_domain = reply.firm.example',
+    /* scenarios that count emails set the window; others get each at once */
+    `batch_window = ${opts.batchWindow || '0'}`,
+    ...(opts.showContent ? [`show_content = ${opts.showContent}`] : []),
     '[links]', 'key_file = keys',
     '[web]', `listen = 127.0.0.1:${port}`, `base_url = http://127.0.0.1:${port}`,
     ...(opts.apiPort ? ['[api]', `listen = 127.0.0.1:${opts.apiPort}`] : []),
