@@ -666,6 +666,7 @@ struct store_thread_view {
 };
 
 /* New chat: one account, or bulk (one thread per account, same text). */
+#define STORE_SHOW_CONTENT_DEFAULT (-1)
 struct store_chat_new {
 	const int64_t *account_ids;
 	size_t n_accounts;            /* >= 1 */
@@ -675,7 +676,8 @@ struct store_chat_new {
 	const char *body;             /* NULL = the template's (required then) */
 	const char *const *tasks;     /* client checklist, may be NULL */
 	size_t n_tasks;
-	int show_content;
+	int show_content;             /* 1 on, 0 off, STORE_SHOW_CONTENT_DEFAULT
+				       * the firm's ([mail] show_content) */
 	int reminders;                /* 1 = on */
 	int reminder_days;            /* 0 = store default */
 	int reminder_count;           /* 0 = store default */

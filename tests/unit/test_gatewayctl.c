@@ -305,6 +305,19 @@ static void test_gatewayctl_happy_paths(void **state)
 	expect_in("thread resend", out, "1 email queued");
 	free(out);
 
+	out = OK(e, "thread", "show-content", th, "on");
+	expect_in("thread show-content on", out, "emails show the messages");
+	free(out);
+	out = OK(e, "thread", "show", th);
+	expect_in("thread show after show-content", out, "show the message text");
+	free(out);
+	out = OK(e, "thread", "show-content", th, "off");
+	expect_in("thread show-content off", out, "do not show the messages");
+	free(out);
+	r = CTL(e, "thread", "show-content", th, "maybe");
+	assert_int_equal(r.code, 64);
+	res_free(&r);
+
 	out = OK(e, "thread", "archive", th);
 	expect_in("thread archive", out, "archived");
 	free(out);
@@ -481,6 +494,9 @@ static void test_gatewayctl_json_output(void **state)
 	json_decref(j);
 	j = JSON(e, "thread", "resend", th);
 	assert_true(json_is_integer(json_object_get(j, "queued")));
+	json_decref(j);
+	j = JSON(e, "thread", "show-content", th, "on");
+	assert_true(json_is_true(json_object_get(j, "show_content")));
 	json_decref(j);
 	j = JSON(e, "thread", "archive", th);
 	assert_true(json_is_true(json_object_get(j, "archived")));

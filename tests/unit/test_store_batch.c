@@ -262,6 +262,32 @@ static void test_store_batch_not_for_resend_or_reminders(void **state)
 				" ('reminder', 'resend')"), 0);
 }
 
+/* The firm's default ([mail] show_content) for chats that do not say. */
+static void test_store_show_content_default(void **state)
+{
+	struct fx *f = *state;
+	char *err = NULL;
+	int64_t acc = f->acc1, ids[1];
+	struct store_chat_new c = {
+		.account_ids = &acc, .n_accounts = 1, .staff_id = f->owner,
+		.subject = "S", .body = "B", .show_content = STORE_SHOW_CONTENT_DEFAULT,
+	};
+
+	CHECK_OK(store_chat_create(f->s, &c, ids, &err), err);
+	assert_int_equal(fx_int(f, "SELECT show_content FROM threads WHERE id = %lld",
+				(long long)ids[0]), 0);
+	f->cfg.show_content = 1;
+	reopen(f, WINDOW);
+	assert_int_equal(store_show_content_default(f->s), 1);
+	CHECK_OK(store_chat_create(f->s, &c, ids, &err), err);
+	assert_int_equal(fx_int(f, "SELECT show_content FROM threads WHERE id = %lld",
+				(long long)ids[0]), 1);
+	c.show_content = 0;  /* said: kept */
+	CHECK_OK(store_chat_create(f->s, &c, ids, &err), err);
+	assert_int_equal(fx_int(f, "SELECT show_content FROM threads WHERE id = %lld",
+				(long long)ids[0]), 0);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, fx_teardown)
 
 int main(void)
@@ -274,6 +300,7 @@ int main(void)
 		T(test_store_batch_client_events_to_staff),
 		T(test_store_batch_window_zero),
 		T(test_store_batch_not_for_resend_or_reminders),
+		T(test_store_show_content_default),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -692,6 +692,44 @@ static void test_web_homes_and_new_chats(void **state)
 	free(owner);
 }
 
+/* Staff switch a thread's emails to show the messages and back; a client
+ * cannot; the switch is audited. */
+static void test_web_thread_show_content_switch(void **state)
+{
+	struct wfx *f = *state;
+	char *member = wfx_login(f, LINK_STAFF, f->member);
+	char *anna = wfx_login(f, LINK_CONTACT, f->anna);
+	char *ta = xasprintf("/t/%lld", (long long)f->ta);
+	char *content = xasprintf("/t/%lld/content", (long long)f->ta);
+	char *err = NULL, *body = NULL;
+	struct store_thread t;
+	struct wresp r;
+
+	assert_int_equal(wfx_http(f, "GET", ta, member, NULL, 0, &r), 0);
+	assert_non_null(strstr(r.body, "action=\"/t/"));
+	assert_non_null(strstr(r.body, ">Show messages in emails</button>"));
+	wresp_clear(&r);
+	assert_int_equal(wfx_post_csrf(f, member, ta, content, "show=1", ta, NULL), 303);
+	memset(&t, 0, sizeof(t));
+	WFX_CHECK(store_thread_get(f->s, f->ta, STORE_STAFF, f->member, &t, &err), err);
+	assert_int_equal(t.show_content, 1);
+	store_thread_clear(&t);
+	assert_int_equal(wfx_http(f, "GET", ta, member, NULL, 0, &r), 0);
+	assert_non_null(strstr(r.body, ">Stop showing messages in emails</button>"));
+	wresp_clear(&r);
+	assert_int_equal(wfx_post_csrf(f, member, ta, content, "show=0", ta, NULL), 303);
+	WFX_CHECK(store_thread_get(f->s, f->ta, STORE_STAFF, f->member, &t, &err), err);
+	assert_int_equal(t.show_content, 0);
+	store_thread_clear(&t);
+	/* a client has no such switch */
+	assert_int_equal(wfx_post_csrf(f, anna, ta, content, "show=1", NULL, &body), 403);
+	free(body);
+	free(member);
+	free(anna);
+	free(ta);
+	free(content);
+}
+
 /* Queued notifications of kind to a contact in thread tid. */
 static size_t queued_to(struct store *s, int64_t tid, int64_t contact)
 {
@@ -867,6 +905,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_web_failed_reply_keeps_the_text,
 						wfx_setup, wfx_teardown),
 		cmocka_unit_test_setup_teardown(test_web_homes_and_new_chats,
+						wfx_setup, wfx_teardown),
+		cmocka_unit_test_setup_teardown(test_web_thread_show_content_switch,
 						wfx_setup, wfx_teardown),
 		cmocka_unit_test_setup_teardown(test_web_event_stream_seen_live_cancels_email,
 						wfx_setup, wfx_teardown),
