@@ -116,6 +116,12 @@ struct cfg_imap {
 struct cfg_reminders {
 	int64_t default_days;   /* days between reminders when a thread turns them on */
 	int64_t default_count;  /* reminders per staff message */
+	/* Business hours (common/hours.h): a reminder due outside them waits
+	 * for the next open moment.  hours NULL = off. */
+	char *hours;            /* "09:00-17:00" */
+	char *days;             /* "mon-fri" */
+	char *timezone;         /* "Europe/Paris" */
+	char *holidays;         /* file of YYYY-MM-DD lines; NULL = none */
 };
 
 /*

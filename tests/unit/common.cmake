@@ -4,3 +4,5 @@ foreach(m buf clock log listen config links path utf8 mail_kind)
 endforeach()
 gw_add_test(test_sleeper SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sleeper.c
   LIBS gw_common Threads::Threads)
+# Time zones and business hours (gw_zone: GLib's GTimeZone).
+gw_add_test(test_hours SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_hours.c LIBS gw_zone gw_common)
