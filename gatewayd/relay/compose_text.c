@@ -22,10 +22,11 @@ struct doc {
 
 #define HTML_P "<p style=\"margin:0 0 16px 0\">"
 #define HTML_SMALL "<p style=\"margin:0 0 12px 0;font-size:13px;color:#666666\">"
-/* A paragraph holding a long address: it wraps anywhere rather than
- * widening the email beyond a phone's screen. */
+/* A paragraph holding a long address: a word too long for the line (the
+ * address) breaks anywhere rather than widening the email beyond a
+ * phone's screen; the other words wrap as usual. */
 #define HTML_SMALL_URL "<p style=\"margin:0 0 12px 0;font-size:13px;color:#666666;" \
-	"overflow-wrap:anywhere;word-break:break-all\">"
+	"overflow-wrap:anywhere\">"
 
 /* Literal template text: as is in plain, escaped in HTML. */
 static void doc_lit(struct doc *d, const char *s, size_t n)

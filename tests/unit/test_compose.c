@@ -796,7 +796,7 @@ static void test_compose_wraps_long_links(void **state)
 	render_ok(&m, &p, 0);
 	assert_contains(p.html, "<meta name=\"viewport\" content=\"width=device-width\">",
 			"html part", 0);
-	assert_contains(p.html, "word-break:break-all\">If the button does not work", "html part", 0);
+	assert_contains(p.html, "overflow-wrap:anywhere\">If the button does not work", "html part", 0);
 	assert_contains(p.html, ".gw-msg pre{white-space:pre-wrap", "html part", 0);
 	parsed_free(&p);
 }

@@ -222,7 +222,8 @@ async function waitMail(dir, match, tries = 100, seen = new Set()) {
 
 /*
  * Run a scenario: a temporary directory (prefix OPTS.tmp), gatewayd.conf
- * (OPTS.fromName, OPTS.api for a JSON API port), `gatewayctl init` and
+ * (OPTS.fromName, OPTS.api for a JSON API port, OPTS.batchWindow and
+ * OPTS.showContent as in writeConf), `gatewayctl init` and
  * the firm's name (OPTS.firm: more `firm set` arguments); OPTS.seed(env)
  * returns the ids it created and OPTS.before(env) runs before the daemon
  * starts.  Then gatewayd and Chromium, SCENARIO(browser, env), and both
@@ -234,7 +235,8 @@ async function main(opts, scenario) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), opts.tmp));
   const port = await freePort();
   const apiPort = opts.api ? await freePort() : undefined;
-  const conf = writeConf(dir, port, { fromName: opts.fromName, apiPort });
+  const conf = writeConf(dir, port, { fromName: opts.fromName, apiPort,
+    batchWindow: opts.batchWindow, showContent: opts.showContent });
   const ctl = gatewayctl(conf);
   ctl('init');
   ctl('firm', 'set', '--name', 'Example & Partners', ...(opts.firm || []));
