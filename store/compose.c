@@ -23,7 +23,9 @@ static const char SQL_COMPOSE_MESSAGE[] =
 	"  WHEN 'contact' THEN (SELECT name FROM contacts WHERE id = m.author_id) ELSE '' END,"
 	" m.body, m.created_at, m.staff_only,"
 	" (SELECT group_concat(s.name, char(10)) FROM mentions x JOIN staff s ON s.id = x.staff_id"
-	"  WHERE x.message_id = m.id)"
+	"  WHERE x.message_id = m.id),"
+	" (SELECT group_concat(file_name, char(10)) FROM"
+	"  (SELECT file_name FROM attachments WHERE message_id = m.id ORDER BY id))"
 	" FROM messages m WHERE m.id = ?1";
 static const char SQL_COMPOSE_TASK[] = "SELECT text FROM tasks WHERE id = ?1";
 static const char SQL_COMPOSE_ATTACHMENT[] = "SELECT file_name FROM attachments WHERE id = ?1";
@@ -87,6 +89,7 @@ static enum gw_result compose_message(struct store *s, struct store_compose *c, 
 	c->message_created_at = store_col_i64(st, 4);
 	int staff_only = (int)store_col_i64(st, 5);
 	char *mentions = store_col_str(st, 6);
+	c->message_files = store_col_str_null(st, 7);
 	sqlite3_reset(st);
 	/* Whatever row points at it, a note only staff see never reaches
 	 * anyone else; and a client reads a mention as the plain name, as
@@ -94,6 +97,8 @@ static enum gw_result compose_message(struct store *s, struct store_compose *c, 
 	if (c->recipient_kind != STORE_STAFF && staff_only) {
 		free(c->body);
 		c->body = xstrdup("");
+		free(c->message_files);
+		c->message_files = NULL;
 	} else if (c->recipient_kind != STORE_STAFF && mentions[0] != '\0') {
 		char *plain = store_text_unmention(c->body, mentions);
 		free(c->body);

@@ -219,6 +219,7 @@ void store_compose_clear(struct store_compose *c)
 	free(c->recipient_address);
 	free(c->author_name);
 	free(c->body);
+	free(c->message_files);
 	for (size_t i = 0; i < c->n_tasks; i++)
 		store_task_clear(&c->tasks[i]);
 	free(c->tasks);

@@ -1168,6 +1168,7 @@ struct store_compose {
 	int64_t author_id;
 	char *author_name;
 	char *body;
+	char *message_files;            /* its files' names, one a line; NULL = none */
 	int64_t message_created_at;
 	struct store_task *tasks;       /* the thread's checklist, by position */
 	size_t n_tasks;

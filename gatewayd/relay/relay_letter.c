@@ -134,6 +134,7 @@ int relay_letter_fill(const struct relay_settings *rs, const struct store_compos
 		m->reminder_count = rec->reminder_number + rec->reminders_remaining;
 	m->file_name = rec->attachment_name;
 	m->task_text = rec->task_text;
+	m->files = rec->message_files;
 	if (rec->n_items == 1) {
 		m->undone = rec->items[0].undone;
 		m->files = rec->items[0].files;

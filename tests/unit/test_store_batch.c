@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "clock.h"
+#include "retention.h"
 #include "test_store_util.h"
 
 #define WINDOW 120
@@ -184,6 +185,16 @@ static void test_store_batch_crash_sends_once(void **state)
 	store_outbox_list_free(&l);
 	assert_int_equal(OUTBOX(f, "status = 'sent'"), 2);
 	assert_int_equal(claim_count(f, T0 + 7200), 0);
+
+	/* retention takes a sent batch's items and window with its row */
+	struct store_retention keep = { .outbox = DAY };
+	struct store_retention_result res;
+
+	memset(&res, 0, sizeof(res));
+	CHECK_OK(store_retention_step(f->s, &keep, T0 + 3 * DAY, 100, NULL, &res, &err), err);
+	assert_int_equal(res.outbox, 2);
+	assert_int_equal(fx_int(f, "SELECT count(*) FROM outbox_items"), 0);
+	assert_int_equal(fx_int(f, "SELECT count(*) FROM outbox_batches"), 0);
 }
 
 /* A client's reply, tick and untick: one email to each staff member, naming them. */
