@@ -6,7 +6,7 @@
  * The session is the five minutes of the design (staff posts, the client
  * reads and replies, ticks and unticks tasks, uploads, staff answers while
  * the client looks, the client answers while staff look, staff write once
- * more) compressed: [mail] batch_window is 6 seconds instead of 2 minutes
+ * more) compressed: [mail] batch_window is 10 seconds instead of 2 minutes
  * and each step follows the last at once, so every step that happens
  * "within the window" in real use does here too.  The Maildir is then
  * counted: at most 3 emails to the staff member and 2 to the client (here
@@ -24,7 +24,7 @@
 const { PHONE, DESKTOP, check, mails, noErrors, openPage, run, seedFirm, shot } =
   require('./lib.cjs');
 
-const WINDOW_S = 6;
+const WINDOW_S = 10;
 const LONG_URL = `https://documents.example/${'very-long-path-segment-'.repeat(8)}statement.pdf`;
 const CODE = `    ${'IBAN-FR76-3000-6000-0112-3456-7890-189-'.repeat(4)}`;
 
@@ -73,7 +73,7 @@ const toClient = (m) => m.to === 'anna@acme.example';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function waitCount(env, pick, n, what) {
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 400; i++) {
     if (inbox(env).filter(pick).length >= n) { return true; }
     await sleep(100);
   }
