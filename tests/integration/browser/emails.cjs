@@ -21,7 +21,7 @@
  */
 'use strict';
 
-const { PHONE, DESKTOP, check, mails, noErrors, openPage, run, seedFirm, shot } =
+const { PHONE, DESKTOP, check, mails, noErrors, openPage, run, seedFirm, shot, shootWidths } =
   require('./lib.cjs');
 
 const WINDOW_S = 10;
@@ -199,9 +199,31 @@ async function phoneWidth(browser, env) {
   await context.close();
 }
 
+/* The staff's switch on the thread page: it says what it does, works
+ * without script errors and fits at 1280 and 390 pixels. */
+async function contentSwitch(browser, env) {
+  const { ctl, ids } = env;
+  const { context, page, errors } = await openPage(browser,
+    ctl('link', ids.thread, '--for', `staff:${ids.member}`), DESKTOP);
+  const button = page.locator('#content button');
+  check((await button.textContent()) === 'Stop showing messages in emails',
+    'staff: the firm\'s default (shown) is the thread\'s');
+  await Promise.all([page.waitForURL(/\/t\/\d+/), button.click()]);
+  await page.waitForLoadState('load');
+  check((await page.locator('#content button').textContent()) === 'Show messages in emails',
+    'staff: switched off');
+  check(JSON.parse(ctl('--json', 'thread', 'show', ids.thread)).show_content === false,
+    'the thread no longer shows its messages in emails');
+  await page.locator('#content').scrollIntoViewIfNeeded();
+  await shootWidths(page, 'email-content-switch', (w) => `the content switch: page fits ${w}px`, 900);
+  noErrors(errors, 'no script or CSP errors around the content switch');
+  await context.close();
+}
+
 run({ tmp: 'gw-browser-emails-', fromName: 'Example & Partners', seed, cleanStop: true,
   batchWindow: `${WINDOW_S}s`, showContent: 'yes' }, async (browser, env) => {
   await session(browser, env);
   moreKinds(env);
   await phoneWidth(browser, env);
+  await contentSwitch(browser, env);
 });
