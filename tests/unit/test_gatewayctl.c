@@ -485,6 +485,19 @@ static void test_gatewayctl_json_output(void **state)
 	x = json_array_get(json_object_get(j, "threads"), 0);
 	expect_fields("thread new", x, (const char *const[]){ "id", "account_id", NULL });
 	json_decref(j);
+	/* --no-show-content: said, so kept whatever the firm's default */
+	j = JSON(e, "thread", "new", acme, "--from", "1", "--subject", "s", "--body", "b",
+		 "--no-show-content");
+	{
+		char tid[32], *out;
+
+		snprintf(tid, sizeof(tid), "%lld", (long long)json_integer_value(json_object_get(
+			json_array_get(json_object_get(j, "threads"), 0), "id")));
+		json_decref(j);
+		out = OK(e, "thread", "show", tid);
+		expect_in("thread new --no-show-content", out, "subject and link only");
+		free(out);
+	}
 
 	j = JSON(e, "message", "post", th, "--from", as_anna, "--body", "hello");
 	expect_fields("message post", j, (const char *const[]){ "id", "thread_id", NULL });
