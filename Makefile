@@ -19,7 +19,7 @@ CMAKE_ARGS ?=
 BUILD_PKGS = build-essential cmake pkg-config ca-certificates sqlite3 \
 	libsqlite3-dev libssl-dev libinih-dev libgmime-3.0-dev libevent-dev \
 	libcmark-dev libjansson-dev libsystemd-dev libetpan-dev libcmocka-dev \
-	libarchive-dev libcurl4-gnutls-dev
+	libarchive-dev libcurl4-gnutls-dev libglib2.0-dev
 # dpkg-shlibdeps (dpkg-dev) computes the package's library dependencies.
 DEB_PKGS   = dpkg-dev file
 # The integration tests drive real peers: Postfix (private instances;

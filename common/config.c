@@ -116,6 +116,11 @@ static const struct cfg_key cfg_keys[] = {
 	  60000, 0, NULL, NULL },
 	{ "mail", "max_explanations_per_day", CFG_INT,
 	  OFF(mail.max_explanations_per_day), "5", 0, 1000, 0, NULL, NULL },
+	/* The store writes the chat rules, so these live in its settings. */
+	{ "mail", "batch_window", CFG_DURATION, OFF(store.batch_window), "2m", 0, DAY, 0,
+	  NULL, NULL },
+	{ "mail", "show_content", CFG_BOOL, OFF(store.show_content), "no", 0, 0, 0, NULL,
+	  NULL },
 
 	{ "links", "key_file", CFG_PATH, OFF(links.key_file), "/etc/gatewayd/keys", 0,
 	  0, 0, NULL, NULL },
@@ -191,6 +196,14 @@ static const struct cfg_key cfg_keys[] = {
 	  GW_REMINDER_DAYS_MAX, 0, NULL, NULL },
 	{ "reminders", "default_count", CFG_INT, OFF(reminders.default_count), "1", 1,
 	  GW_REMINDER_COUNT_MAX, 0, NULL, NULL },
+	{ "reminders", "hours", CFG_OPTSTR, OFF(reminders.hours), NULL, 0, 0, 0, NULL,
+	  cfg_check_hours },
+	{ "reminders", "days", CFG_STRING, OFF(reminders.days), "mon-fri", 0, 0, 0, NULL,
+	  cfg_check_days },
+	{ "reminders", "timezone", CFG_STRING, OFF(reminders.timezone), "UTC", 0, 0, 0, NULL,
+	  NULL },
+	{ "reminders", "holidays", CFG_OPTPATH, OFF(reminders.holidays), NULL, 0, 0, 0, NULL,
+	  NULL },
 
 	{ "retention", "archived_threads", CFG_RETENTION, OFF(retention.archived_threads),
 	  "off", DAY, 100 * 365 * DAY, 0, NULL, NULL },

@@ -38,6 +38,9 @@ struct cfg_store {
 	/* The database, its -wal and -shm files and backups are created
 	   0600; with a group, 0640 and that group.  NULL = no group. */
 	char *group;
+	/* From [mail], for the chat rules the store writes: */
+	int64_t batch_window;    /* batch_window: seconds notifications wait; 0 = off */
+	int show_content;        /* show_content: new chats show messages in emails */
 };
 
 struct cfg_mail {
@@ -113,6 +116,12 @@ struct cfg_imap {
 struct cfg_reminders {
 	int64_t default_days;   /* days between reminders when a thread turns them on */
 	int64_t default_count;  /* reminders per staff message */
+	/* Business hours (common/hours.h): a reminder due outside them waits
+	 * for the next open moment.  hours NULL = off. */
+	char *hours;            /* "09:00-17:00" */
+	char *days;             /* "mon-fri" */
+	char *timezone;         /* "Europe/Paris" */
+	char *holidays;         /* file of YYYY-MM-DD lines; NULL = none */
 };
 
 /*

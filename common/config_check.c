@@ -5,6 +5,7 @@
  * config.c.
  */
 #include "config_check.h"
+#include "hours.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -656,4 +657,20 @@ int cfg_check_secret_file(const char *dir, char **value, char **why_r)
 		return -1;
 	}
 	return 0;
+}
+
+int cfg_check_hours(const char *dir, char **value, char **why_r)
+{
+	int open_min, close_min;
+
+	(void)dir;
+	return hours_parse_range(*value, &open_min, &close_min, why_r);
+}
+
+int cfg_check_days(const char *dir, char **value, char **why_r)
+{
+	unsigned mask;
+
+	(void)dir;
+	return hours_parse_days(*value, &mask, why_r);
 }

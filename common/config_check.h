@@ -18,6 +18,9 @@ int cfg_check_listen(const char *dir, char **value, char **why_r);
 int cfg_check_transport(const char *dir, char **value, char **why_r);
 int cfg_check_address(const char *dir, char **value, char **why_r);
 int cfg_check_domain(const char *dir, char **value, char **why_r);
+/* [reminders] hours ("09:00-17:00") and days ("mon-fri"). */
+int cfg_check_hours(const char *dir, char **value, char **why_r);
+int cfg_check_days(const char *dir, char **value, char **why_r);
 /* [mail] from: a bare address or NAME <address> (cfg_parse_mailbox). */
 int cfg_check_mailbox(const char *dir, char **value, char **why_r);
 /*

@@ -10,25 +10,27 @@
 #include "i18n.h"
 
 static const struct mail_kind_row rows[] = {
-	{ MAIL_NEW_MESSAGE, "new_message", MAIL_NOTIFY, MAIL_EXTRA_NONE, "",
+	{ MAIL_NEW_MESSAGE, "new_message", MAIL_NOTIFY | MAIL_BATCH, MAIL_EXTRA_NONE, "",
 	  "%a at %f wrote you a new message in %s.", NULL },
 	/* the closing words of a reminder (the stop rule and what is left)
 	   are written by compose from reminder_words.h */
 	{ MAIL_REMINDER, "reminder", MAIL_NOTIFY, MAIL_EXTRA_REMINDER_NUMBER, N_("Reminder: "),
-	  N_("This is reminder %r about the message %a at %f sent you on %t in %s. "
+	  N_("This is reminder %r about the message %a at %f sent you on %D in %s. "
 	     "It is still waiting for your answer."),
 	  NULL },
 	{ MAIL_RESEND, "resend", MAIL_NOTIFY, MAIL_EXTRA_NONE, "",
 	  "%a at %f would like you to look at %s again.", NULL },
-	{ MAIL_STAFF_CLIENT_REPLIED, "staff_client_replied", MAIL_TO_STAFF, MAIL_EXTRA_NONE, "",
+	{ MAIL_STAFF_CLIENT_REPLIED, "staff_client_replied", MAIL_TO_STAFF | MAIL_BATCH,
+	  MAIL_EXTRA_NONE, "",
 	  "%a (%c) replied in %s.", NULL },
-	{ MAIL_STAFF_CLIENT_CREATED, "staff_client_created", MAIL_TO_STAFF, MAIL_EXTRA_NONE, "",
+	{ MAIL_STAFF_CLIENT_CREATED, "staff_client_created", MAIL_TO_STAFF | MAIL_BATCH,
+	  MAIL_EXTRA_NONE, "",
 	  "%a (%c) started a new chat: %s.", NULL },
-	{ MAIL_STAFF_TASK_DONE, "staff_task_done", MAIL_TO_STAFF, MAIL_EXTRA_TASK_ID, "",
-	  "%a (%c) completed a task in %s.", NULL },
-	{ MAIL_STAFF_UPLOAD, "staff_upload", MAIL_TO_STAFF, MAIL_EXTRA_ATTACHMENT_ID, "",
+	{ MAIL_STAFF_TASK_DONE, "staff_task_done", MAIL_TO_STAFF | MAIL_BATCH, MAIL_EXTRA_TASK_ID, "",
+	  "%a (%c) ticked off the task %t in %s.", NULL },
+	{ MAIL_STAFF_UPLOAD, "staff_upload", MAIL_TO_STAFF | MAIL_BATCH, MAIL_EXTRA_ATTACHMENT_ID, "",
 	  "%a (%c) uploaded %n in %s.", NULL },
-	{ MAIL_STAFF_MENTION, "staff_mention", MAIL_TO_STAFF, MAIL_EXTRA_NONE, "",
+	{ MAIL_STAFF_MENTION, "staff_mention", MAIL_TO_STAFF | MAIL_BATCH, MAIL_EXTRA_NONE, "",
 	  "%a mentioned you in %s (%c).", NULL },
 	{ MAIL_FRESH_LINK, "fresh_link", 0, MAIL_EXTRA_NONE, "New link: ",
 	  "Here is your new link to the chat %s with %f.", NULL },

@@ -49,6 +49,11 @@ enum mail_kind_flags {
 	/* A one-time sign-in link (/s/TOKEN) instead of a View link: no
 	 * thread, no unsubscribe, no reply address. */
 	MAIL_SIGNIN = 1 << 3,
+	/* News of the thread: waits for [mail] batch_window with whatever
+	 * else happens in the thread for the same recipient, and is
+	 * cancelled by what they read or saw live meanwhile (store/batch.c).
+	 * Reminders, resends, links and explanations are never batched. */
+	MAIL_BATCH = 1 << 4,
 };
 
 /* What the outbox row's `extra` column holds for a kind. */
@@ -72,7 +77,8 @@ struct mail_kind_row {
 	/*
 	 * The first sentence, what happened, and an optional last one (NULL
 	 * for none), in compose's template language: %a author, %f firm,
-	 * %s subject, %c account, %n file name, %r reminder number, %w webhook endpoint.
+	 * %s subject, %c account, %n file name, %t task text, %r reminder number,
+	 * %w webhook endpoint.
 	 */
 	const char *intro;
 	const char *outro;

@@ -245,8 +245,12 @@ enum gw_result store_attachment_add(struct store *s, const struct store_attachme
 	if (r == GW_OK && a->uploader_kind == STORE_CONTACT && !a->quiet) {
 		char extra[32];
 		snprintf(extra, sizeof(extra), "%lld", (long long)id);
-		r = store_notify_staff(s, a->thread_id, t.account_id, MAIL_STAFF_UPLOAD,
-				       a->message_id, extra, NULL, NULL, 0, now, error_r);
+		struct outbox_new ev = {
+			.kind = MAIL_STAFF_UPLOAD, .thread_id = a->thread_id,
+			.message_id = a->message_id, .extra = extra, .now = now,
+			.actor_kind = STORE_CONTACT, .actor_id = a->uploader_id,
+		};
+		r = store_notify_staff_event(s, &ev, t.account_id, NULL, NULL, 0, error_r);
 	}
 	if (r == GW_OK && a->uploader_kind == STORE_CONTACT) {
 		struct inbox_event ev = {

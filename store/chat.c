@@ -120,7 +120,8 @@ static enum gw_result read_mark_set(struct store *s, int64_t thread_id, enum sto
 	if (kind == STORE_STAFF &&
 	    store_db_exec(s, SQL_INBOX_READ_UP_TO, "iiii", thread_id, id, up_to, now) != SQLITE_OK)
 		return store_db_fail(s, error_r, "thread %lld: inbox", (long long)thread_id);
-	return GW_OK;
+	/* what they read is not emailed to them */
+	return store_batch_seen(s, thread_id, kind, id, up_to, now, NULL, error_r);
 }
 
 static const char SQL_LAST_NOTIFIED[] =
@@ -281,7 +282,8 @@ static enum gw_result chat_create_one(struct store *s, const struct store_chat_n
 	int64_t thread_id = 0, msg = 0;
 	if (r == GW_OK)
 		r = thread_insert(s, account_id, subject, STORE_STAFF, c->staff_id,
-				  c->show_content, c->reminders, txt->days, txt->count, now,
+				  c->show_content < 0 ? s->show_content : c->show_content,
+				  c->reminders, txt->days, txt->count, now,
 				  &thread_id, error_r);
 	if (r == GW_OK)
 		r = store_message_insert(s, thread_id, STORE_STAFF, c->staff_id, body, 0, now, &msg,
@@ -438,7 +440,8 @@ enum gw_result store_chat_create_by_contact(struct store *s, int64_t contact_id,
 			       (long long)contact_id);
 	int64_t now = clock_now(), thread_id = 0, msg = 0;
 	if (r == GW_OK)
-		r = thread_insert(s, c.account_id, subject, STORE_CONTACT, contact_id, 0, 0,
+		r = thread_insert(s, c.account_id, subject, STORE_CONTACT, contact_id,
+				  s->show_content, 0,
 				  s->rem_days, s->rem_count, now, &thread_id, error_r);
 	if (r == GW_OK)
 		r = store_message_insert(s, thread_id, STORE_CONTACT, contact_id, body, 0, now, &msg,

@@ -23,7 +23,9 @@ static const char SQL_COMPOSE_MESSAGE[] =
 	"  WHEN 'contact' THEN (SELECT name FROM contacts WHERE id = m.author_id) ELSE '' END,"
 	" m.body, m.created_at, m.staff_only,"
 	" (SELECT group_concat(s.name, char(10)) FROM mentions x JOIN staff s ON s.id = x.staff_id"
-	"  WHERE x.message_id = m.id), m.per_reader"
+	"  WHERE x.message_id = m.id), m.per_reader,"
+	" (SELECT group_concat(file_name, char(10)) FROM"
+	"  (SELECT file_name FROM attachments WHERE message_id = m.id ORDER BY id))"
 	" FROM messages m WHERE m.id = ?1";
 static const char SQL_COMPOSE_TASK[] = "SELECT text FROM tasks WHERE id = ?1";
 /* What the stop rule still waits for: messages past the furthest read mark
@@ -94,6 +96,7 @@ static enum gw_result compose_message(struct store *s, struct store_compose *c, 
 	int staff_only = (int)store_col_i64(st, 5);
 	char *mentions = store_col_str(st, 6);
 	int per_reader = (int)store_col_i64(st, 7);
+	c->message_files = store_col_str_null(st, 8);
 	sqlite3_reset(st);
 	/* Each contact reads their own name where the text has a
 	 * contact-level shortcode. */
@@ -109,6 +112,8 @@ static enum gw_result compose_message(struct store *s, struct store_compose *c, 
 	if (c->recipient_kind != STORE_STAFF && staff_only) {
 		free(c->body);
 		c->body = xstrdup("");
+		free(c->message_files);
+		c->message_files = NULL;
 	} else if (c->recipient_kind != STORE_STAFF && mentions[0] != '\0') {
 		char *plain = store_text_unmention(c->body, mentions);
 		free(c->body);
@@ -116,6 +121,78 @@ static enum gw_result compose_message(struct store *s, struct store_compose *c, 
 	}
 	free(mentions);
 	return GW_OK;
+}
+
+/* ---- the items of a batch ---- */
+
+static const char SQL_ITEM_MESSAGE[] =
+	"SELECT m.body, m.staff_only,"
+	" CASE m.author_kind WHEN 'staff' THEN (SELECT name FROM staff WHERE id = m.author_id)"
+	"  WHEN 'contact' THEN (SELECT name FROM contacts WHERE id = m.author_id) ELSE NULL END,"
+	" (SELECT group_concat(s.name, char(10)) FROM mentions x JOIN staff s ON s.id = x.staff_id"
+	"  WHERE x.message_id = m.id),"
+	" (SELECT group_concat(file_name, char(10)) FROM"
+	"  (SELECT file_name FROM attachments WHERE message_id = m.id ORDER BY id))"
+	" FROM messages m WHERE m.id = ?1";
+
+/* A message as the recipient may read it (see compose_message). */
+static enum gw_result item_message(struct store *s, const struct store_compose *c,
+				   struct store_compose_item *it, char **error_r)
+{
+	sqlite3_stmt *st = store_db_q(s, SQL_ITEM_MESSAGE, "i", it->message_id);
+	int rc = st != NULL ? store_db_step(s, st) : s->last_rc;
+
+	if (rc == SQLITE_DONE)
+		return GW_OK;
+	if (rc != SQLITE_ROW)
+		return store_db_fail(s, error_r, "message %lld", (long long)it->message_id);
+	char *body = store_col_str(st, 0);
+	int staff_only = (int)store_col_i64(st, 1);
+	char *mentions = store_col_str(st, 3);
+
+	if (it->actor_name == NULL)
+		it->actor_name = store_col_str_null(st, 2);
+	it->files = store_col_str_null(st, 4);
+	sqlite3_reset(st);
+	if (c->recipient_kind != STORE_STAFF && staff_only) {
+		free(body);
+		body = xstrdup("");
+		free(it->files);
+		it->files = NULL;
+	} else if (c->recipient_kind != STORE_STAFF && mentions[0] != '\0') {
+		char *plain = store_text_unmention(body, mentions);
+
+		free(body);
+		body = plain;
+	}
+	free(mentions);
+	it->body = body;
+	return GW_OK;
+}
+
+static enum gw_result text_by_id(struct store *s, const char *sql, const char *extra,
+				 char **text_r, char **error_r);
+
+static enum gw_result compose_items(struct store *s, struct store_compose *c, char **error_r)
+{
+	enum gw_result r = store_batch_items(s, c->row.id, &c->items, &c->n_items, error_r);
+
+	for (size_t i = 0; r == GW_OK && i < c->n_items; i++) {
+		struct store_compose_item *it = &c->items[i];
+		const struct mail_kind_row *k = mail_kind_row(it->kind);
+
+		if (k != NULL && k->extra == MAIL_EXTRA_TASK_ID)
+			r = text_by_id(s, SQL_COMPOSE_TASK, it->extra, &it->text, error_r);
+		else if (k != NULL && k->extra == MAIL_EXTRA_ATTACHMENT_ID)
+			r = text_by_id(s, SQL_COMPOSE_ATTACHMENT, it->extra, &it->text, error_r);
+		else if (it->message_id != 0)
+			r = item_message(s, c, it, error_r);
+	}
+	/* Who ticked a task or uploaded a file: the row names no message. */
+	if (r == GW_OK && c->n_items > 0 && c->author_name == NULL &&
+	    c->items[0].actor_name != NULL)
+		c->author_name = xstrdup(c->items[0].actor_name);
+	return r;
 }
 
 static enum gw_result text_by_id(struct store *s, const char *sql, const char *extra,
@@ -214,6 +291,8 @@ enum gw_result store_compose_get(struct store *s, int64_t outbox_id, struct stor
 	r = store_outbox_get(s, outbox_id, &c->row, error_r);
 	if (r == GW_OK)
 		r = compose_fill(s, c, error_r);
+	if (r == GW_OK && mail_kind_is(c->row.kind, MAIL_BATCH))
+		r = compose_items(s, c, error_r);
 	r = store_tx_end(s, r, error_r);
 	if (r != GW_OK)
 		store_compose_clear(c);

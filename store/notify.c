@@ -39,6 +39,9 @@ static const char SQL_CONTACT_REMOVED[] =
 enum gw_result store_outbox_add(struct store *s, const struct outbox_new *o, int ignore_dup,
 				int64_t *id_r, int *inserted_r, char **error_r)
 {
+	int inserted = 0;
+	int64_t id = 0;
+
 	if (inserted_r != NULL)
 		*inserted_r = 0;
 	if (id_r != NULL)
@@ -54,6 +57,26 @@ enum gw_result store_outbox_add(struct store *s, const struct outbox_new *o, int
 		if (rc == SQLITE_ROW && removed != 0)
 			return GW_OK;
 	}
+	if (!store_batch_applies(o))
+		return store_outbox_row_add(s, o, ignore_dup, id_r, inserted_r, error_r);
+	enum gw_result r = store_batch_add(s, o, ignore_dup, &id, &inserted, error_r);
+
+	if (r == GW_OK && inserted_r != NULL)
+		*inserted_r = inserted;
+	if (r == GW_OK && id_r != NULL)
+		*id_r = id;
+	return r;
+}
+
+enum gw_result store_outbox_row_add(struct store *s, const struct outbox_new *o, int ignore_dup,
+				    int64_t *id_r, int *inserted_r, char **error_r)
+{
+	if (inserted_r != NULL)
+		*inserted_r = 0;
+	if (id_r != NULL)
+		*id_r = 0;
+	/* Every email to a contact is queued here: a removed contact gets
+	   none, whichever path asked (fresh link, explanation, notification). */
 	char *mid = store_mail_id_new(s, "");
 	if (mid == NULL)
 		return store_fail(error_r, GW_TEMPFAIL, "outbox: no random bytes for a Message-ID");
@@ -204,6 +227,18 @@ enum gw_result store_notify_staff(struct store *s, int64_t thread_id, int64_t ac
 				  const char *key_prefix, const int64_t *skip, size_t n_skip,
 				  int64_t now, char **error_r)
 {
+	struct outbox_new ev = {
+		.kind = kind, .thread_id = thread_id, .message_id = message_id, .extra = extra,
+		.now = now,
+	};
+	return store_notify_staff_event(s, &ev, account_id, key_prefix, skip, n_skip, error_r);
+}
+
+enum gw_result store_notify_staff_event(struct store *s, const struct outbox_new *ev,
+					int64_t account_id, const char *key_prefix,
+					const int64_t *skip, size_t n_skip, char **error_r)
+{
+	int64_t thread_id = ev->thread_id;
 	struct recipient *r;
 	size_t n;
 	enum gw_result res = recipients_load(s, store_db_q(s, SQL_EVENT_STAFF, "ii", thread_id,
@@ -217,11 +252,12 @@ enum gw_result store_notify_staff(struct store *s, int64_t thread_id, int64_t ac
 		char *key = key_prefix != NULL
 				    ? xasprintf("%s:staff:%lld", key_prefix, (long long)r[i].id)
 				    : NULL;
-		struct outbox_new o = {
-			.kind = kind, .rkind = STORE_STAFF, .rid = r[i].id,
-			.address = r[i].address, .thread_id = thread_id,
-			.message_id = message_id, .extra = extra, .dedup_key = key, .now = now,
-		};
+		struct outbox_new o = *ev;
+
+		o.rkind = STORE_STAFF;
+		o.rid = r[i].id;
+		o.address = r[i].address;
+		o.dedup_key = key;
 		res = store_outbox_add(s, &o, 0, NULL, NULL, error_r);
 		free(key);
 	}

@@ -212,6 +212,7 @@ void store_compose_clear(struct store_compose *c)
 	if (c == NULL)
 		return;
 	store_outbox_clear(&c->row);
+	store_compose_items_free(c->items, c->n_items);
 	free(c->firm_name);
 	free(c->notify_display_name);
 	free(c->thread_subject);
@@ -221,6 +222,7 @@ void store_compose_clear(struct store_compose *c)
 	free(c->recipient_address);
 	free(c->author_name);
 	free(c->body);
+	free(c->message_files);
 	for (size_t i = 0; i < c->n_tasks; i++)
 		store_task_clear(&c->tasks[i]);
 	free(c->tasks);

@@ -73,6 +73,11 @@ static const char SQL_DEL_INBOX[] =
 static const char SQL_DEL_THREAD_OUTBOX[] =
 	"DELETE FROM outbox WHERE thread_id = ?1"
 	" OR message_id IN (SELECT id FROM messages WHERE thread_id = ?1)";
+/* A batch's items and window go with the thread's outbox rows. */
+static const char SQL_DEL_THREAD_ITEMS[] =
+	"DELETE FROM outbox_items WHERE outbox_id IN (SELECT id FROM outbox WHERE thread_id = ?1)"
+	" OR message_id IN (SELECT id FROM messages WHERE thread_id = ?1)";
+static const char SQL_DEL_THREAD_BATCHES[] = "DELETE FROM outbox_batches WHERE thread_id = ?1";
 static const char SQL_TRASH_THREAD_FILES[] =
 	"INSERT OR IGNORE INTO blob_trash (sha256, since)"
 	" SELECT sha256, ?2 FROM attachments WHERE thread_id = ?1";
@@ -113,8 +118,8 @@ static enum gw_result select_ids(struct store *s, const char *sql, int64_t cutof
 static enum gw_result thread_delete(struct store *s, int64_t id, int64_t now,
 				    struct store_retention_result *res, char **error_r)
 {
-	static const char *const before[] = { SQL_DEL_MENTIONS, SQL_DEL_INBOX,
-					      SQL_DEL_THREAD_OUTBOX };
+	static const char *const before[] = { SQL_DEL_MENTIONS, SQL_DEL_INBOX, SQL_DEL_THREAD_ITEMS,
+					      SQL_DEL_THREAD_BATCHES, SQL_DEL_THREAD_OUTBOX };
 	static const char *const after[] = { SQL_DEL_TASKS, SQL_DEL_REFS, SQL_DEL_AWAY_NOTES,
 					     SQL_DEL_FOLLOWERS, SQL_DEL_MARKS, SQL_DEL_MESSAGES, SQL_DEL_THREAD };
 
@@ -173,6 +178,15 @@ static const char SQL_DEL_OLD_OUTBOX[] =
 	"DELETE FROM outbox WHERE id IN"
 	" (SELECT id FROM outbox WHERE created_at < ?1 AND status IN ('sent', 'failed')"
 	NOT_HELD("outbox.thread_id") " ORDER BY created_at LIMIT ?2)";
+/* The items and windows of the rows SQL_DEL_OLD_OUTBOX deletes next (the
+ * same selection, in the same transaction). */
+#define OLD_OUTBOX_IDS                                                        \
+	" (SELECT id FROM outbox WHERE created_at < ?1 AND status IN ('sent', 'failed')" \
+	NOT_HELD("outbox.thread_id") " ORDER BY created_at LIMIT ?2)"
+static const char SQL_DEL_OLD_OUTBOX_ITEMS[] =
+	"DELETE FROM outbox_items WHERE outbox_id IN" OLD_OUTBOX_IDS;
+static const char SQL_DEL_OLD_OUTBOX_BATCHES[] =
+	"DELETE FROM outbox_batches WHERE outbox_id IN" OLD_OUTBOX_IDS;
 static const char SQL_DEL_OLD_INBOUND[] =
 	"DELETE FROM inbound_log WHERE id IN"
 	" (SELECT id FROM inbound_log WHERE received_at < ?1"
@@ -206,6 +220,15 @@ static enum gw_result rows_step(struct store *s, const char *sql, const char *tr
 	*did_r = n > 0;
 	if (n == batch)
 		res->more = 1;
+	return GW_OK;
+}
+
+static enum gw_result outbox_items_step(struct store *s, int64_t cutoff, int batch,
+					char **error_r)
+{
+	if (store_db_exec(s, SQL_DEL_OLD_OUTBOX_ITEMS, "ii", cutoff, (int64_t)batch) != SQLITE_OK ||
+	    store_db_exec(s, SQL_DEL_OLD_OUTBOX_BATCHES, "ii", cutoff, (int64_t)batch) != SQLITE_OK)
+		return store_db_fail(s, error_r, "retention");
 	return GW_OK;
 }
 
@@ -304,6 +327,8 @@ enum gw_result store_retention_step(struct store *s, const struct store_retentio
 	if (r == GW_OK && !did && p->attachments > 0)
 		r = rows_step(s, SQL_DEL_OLD_FILES, SQL_TRASH_OLD_FILES, now - p->attachments,
 			      now, batch, &res->attachments, res, &did, error_r);
+	if (r == GW_OK && !did && p->outbox > 0)
+		r = outbox_items_step(s, now - p->outbox, batch, error_r);
 	if (r == GW_OK && !did && p->outbox > 0)
 		r = rows_step(s, SQL_DEL_OLD_OUTBOX, NULL, now - p->outbox, now, batch,
 			      &res->outbox, res, &did, error_r);

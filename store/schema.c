@@ -658,6 +658,37 @@ static const char MIGRATION_16[] =
 static const char MIGRATION_17[] =
 	"ALTER TABLE threads ADD COLUMN tasks_rev INTEGER NOT NULL DEFAULT 0;";
 
+/*
+ * Migration 18: notifications batched per recipient and thread.  A batch is an outbox
+ * row whose first attempt waits until the window closes (outbox_batches:
+ * which recipient and thread, and when the window closes); what happened
+ * in the window is its items (outbox_items), which a read mark or a live
+ * view cancels before the row is claimed.  No column refers to the
+ * outbox with REFERENCES: migrations copy the outbox table, and a foreign
+ * key would make dropping the old copy delete these rows.
+ */
+static const char MIGRATION_18[] =
+	"CREATE TABLE outbox_batches ("
+	" outbox_id INTEGER PRIMARY KEY,"
+	" thread_id INTEGER NOT NULL REFERENCES threads (id),"
+	" recipient_kind TEXT NOT NULL CHECK (recipient_kind IN ('contact', 'staff')),"
+	" recipient_id INTEGER NOT NULL,"
+	" closes_at INTEGER NOT NULL);"
+	"CREATE INDEX outbox_batches_open ON outbox_batches"
+	" (thread_id, recipient_kind, recipient_id, closes_at);"
+	"CREATE TABLE outbox_items ("
+	" id INTEGER PRIMARY KEY,"
+	" outbox_id INTEGER NOT NULL,"
+	" kind TEXT NOT NULL,"
+	" message_id INTEGER,"
+	" extra TEXT,"
+	" undone INTEGER NOT NULL DEFAULT 0,"
+	" actor_kind TEXT CHECK (actor_kind IN ('staff', 'contact')),"
+	" actor_id INTEGER,"
+	" created_at INTEGER NOT NULL,"
+	" dedup_key TEXT UNIQUE);"
+	"CREATE INDEX outbox_items_outbox ON outbox_items (outbox_id, id);";
+
 static const char *const migrations[] = {
 	MIGRATION_1,
 	MIGRATION_2,
@@ -676,6 +707,7 @@ static const char *const migrations[] = {
 	MIGRATION_15,
 	MIGRATION_16,
 	MIGRATION_17,
+	MIGRATION_18,
 };
 
 _Static_assert(GW_ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION,

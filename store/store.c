@@ -184,6 +184,8 @@ int store_open(const struct cfg_store *settings, struct store **store_r, char **
 	s->mail_domain = xstrdup(DEFAULT_MAIL_DOMAIN);
 	s->rem_days = 3;
 	s->rem_count = 1;
+	s->batch_window = settings->batch_window > 0 ? settings->batch_window : 0;
+	s->show_content = settings->show_content != 0;
 
 	int rc = sqlite3_open_v2(s->path, &s->db,
 				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
@@ -249,6 +251,11 @@ void store_set_reminder_defaults(struct store *s, int days, int count)
 		s->rem_days = days;
 	if (count >= 1 && count <= GW_REMINDER_COUNT_MAX)
 		s->rem_count = count;
+}
+
+int store_show_content_default(const struct store *s)
+{
+	return s->show_content;
 }
 
 static const char SQL_VERSION[] = "PRAGMA user_version";

@@ -154,7 +154,7 @@ const char *store_email_status_name(enum store_email_status s);
  */
 
 /* Schema version this program writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 17
+#define STORE_SCHEMA_VERSION 18
 
 /*
  * Open (creating if needed) the database at settings->path, set WAL mode,
@@ -176,6 +176,22 @@ void store_close(struct store **storep);
 void store_set_mail_domain(struct store *store, const char *domain);
 /* Defaults for threads that turn reminders on without numbers (3, 1). */
 void store_set_reminder_defaults(struct store *store, int days, int count);
+/* Whether a new chat shows its messages in emails unless told
+ * ([mail] show_content, from the settings store_open() was given). */
+int store_show_content_default(const struct store *store);
+
+/*
+ * Readers who had a thread open with a live stream when it changed: what
+ * they saw is not emailed to them (store/batch.c).  One transaction for
+ * all; now is when the change was pushed to them.
+ */
+struct store_seen {
+	int64_t thread_id;
+	enum store_kind kind;
+	int64_t reader_id;
+};
+enum gw_result store_batch_seen_live(struct store *store, const struct store_seen *seen,
+				     size_t n, int64_t now, char **error_r);
 
 /* Current PRAGMA user_version of the open database. */
 int store_schema_version(struct store *store);
@@ -722,6 +738,7 @@ struct store_thread_view {
 };
 
 /* New chat: one account, or bulk (one thread per account, same text). */
+#define STORE_SHOW_CONTENT_DEFAULT (-1)
 struct store_chat_new {
 	const int64_t *account_ids;
 	size_t n_accounts;            /* >= 1 */
@@ -731,7 +748,8 @@ struct store_chat_new {
 	const char *body;             /* NULL = the template's (required then) */
 	const char *const *tasks;     /* client checklist, may be NULL */
 	size_t n_tasks;
-	int show_content;
+	int show_content;             /* 1 on, 0 off, STORE_SHOW_CONTENT_DEFAULT
+				       * the firm's ([mail] show_content) */
 	int reminders;                /* 1 = on */
 	int reminder_days;            /* 0 = store default */
 	int reminder_count;           /* 0 = store default */
@@ -1235,8 +1253,29 @@ void store_outbox_list_free(struct store_outbox_list *list);
  * Everything compose needs for one outbox row, read in one transaction.
  * Fields that do not apply to the row's kind are 0 / NULL.
  */
+/*
+ * One thing an email tells of (a batch lists several): its kind, who did
+ * it, and what compose shows of it.
+ */
+struct store_compose_item {
+	enum mail_kind kind;
+	int64_t message_id;
+	char *extra;
+	int undone;                     /* staff_task_done: the task was unticked */
+	int64_t created_at;
+	char *actor_name;               /* NULL = not known */
+	char *body;                     /* message text as the recipient may read it */
+	char *text;                     /* task text, file name */
+	char *files;                    /* a message's file names, one a line; NULL = none */
+};
+void store_compose_items_free(struct store_compose_item *items, size_t n);
+
 struct store_compose {
 	struct store_outbox row;
+	/* what the email tells of, oldest first: one for an email of one
+	 * event; none for kinds that are never batched */
+	struct store_compose_item *items;
+	size_t n_items;
 	char *firm_name;
 	char *notify_display_name;      /* NULL = configured from_name */
 	int64_t thread_id;
@@ -1260,6 +1299,7 @@ struct store_compose {
 	int64_t author_id;
 	char *author_name;
 	char *body;
+	char *message_files;            /* its files' names, one a line; NULL = none */
 	int64_t message_created_at;
 	struct store_task *tasks;       /* the thread's checklist, by position */
 	size_t n_tasks;

@@ -35,6 +35,8 @@ struct store {
 	char *mail_domain;
 	int rem_days;
 	int rem_count;
+	int64_t batch_window;    /* [mail] batch_window, seconds; 0 = off */
+	int show_content;        /* [mail] show_content: new chats' default */
 	int in_tx;
 	int request_tx;          /* 0, or a request's transaction (store_request_begin):
 				    1 read, 2 write; operations use savepoints in it */
@@ -255,6 +257,10 @@ struct outbox_new {
 	const char *dedup_key;  /* NULL = none */
 	int64_t now;
 	int64_t due;            /* first attempt; 0 (or before now) = now */
+	/* batched kinds (MAIL_BATCH): who did it, and a task unticked */
+	enum store_kind actor_kind;
+	int64_t actor_id;
+	int undone;
 };
 /*
  * Insert one outbox row with a fresh Message-ID.  When dedup_key is set
@@ -264,6 +270,30 @@ struct outbox_new {
 enum gw_result store_outbox_add(struct store *s, const struct outbox_new *o,
 				int ignore_dup, int64_t *id_r, int *inserted_r,
 				char **error_r);
+/* The row itself, as store_outbox_add() without batching. */
+enum gw_result store_outbox_row_add(struct store *s, const struct outbox_new *o,
+				    int ignore_dup, int64_t *id_r, int *inserted_r,
+				    char **error_r);
+
+/* ---- batch.c: notifications batched per recipient and thread ---- */
+
+/* Is o a batched kind to a person about a thread? */
+int store_batch_applies(const struct outbox_new *o);
+/* Add o to the open batch of its recipient and thread, or open one (an
+ * outbox row due when the window closes); *inserted_r 0 = a duplicate. */
+enum gw_result store_batch_add(struct store *s, const struct outbox_new *o, int ignore_dup,
+			       int64_t *id_r, int *inserted_r, char **error_r);
+/* The reader read the thread up to message up_to (0 = all) at now:
+ * cancel what their queued batches hold of it, in the caller's
+ * transaction.  *cancelled_r (may be NULL): outbox rows cancelled. */
+enum gw_result store_batch_seen(struct store *s, int64_t thread_id, enum store_kind kind,
+				int64_t reader_id, int64_t up_to, int64_t now, int *cancelled_r,
+				char **error_r);
+/* The items of an outbox row, oldest first (none for an unbatched row). */
+enum gw_result store_batch_items(struct store *s, int64_t outbox_id,
+				 struct store_compose_item **items_r, size_t *n_r,
+				 char **error_r);
+
 /* new_message / resend / reminder rows to the notifiable contacts of the
  * thread's account.  key_fmt NULL = no dedup key; else "%s:%lld" gets the
  * contact id appended ("reminder:T:M:N:contact:ID"). */
@@ -277,6 +307,11 @@ enum gw_result store_notify_staff(struct store *s, int64_t thread_id, int64_t ac
 				  const char *extra, const char *key_prefix,
 				  const int64_t *skip, size_t n_skip, int64_t now,
 				  char **error_r);
+/* The same for an event described by ev (kind, thread, message, extra,
+ * actor, undone, now; recipient and dedup key are filled in). */
+enum gw_result store_notify_staff_event(struct store *s, const struct outbox_new *ev,
+					int64_t account_id, const char *key_prefix,
+					const int64_t *skip, size_t n_skip, char **error_r);
 /* A message's @mentions, as store_notify_mentions() reads them. */
 struct store_mention_in {
 	int64_t thread_id;

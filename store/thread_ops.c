@@ -143,12 +143,16 @@ enum gw_result store_task_set_done(struct store *s, int64_t task_id, enum store_
 		};
 		r = store_inbox_add_told(s, &ev, NULL, 0, error_r);
 	}
-	if (r == GW_OK && done && kind == STORE_CONTACT) {
+	/* Staff hear of a client's tick, and of an untick, by name. */
+	if (r == GW_OK && kind == STORE_CONTACT) {
 		char extra[32];
 		snprintf(extra, sizeof(extra), "%lld", (long long)task_id);
-		r = store_notify_staff(s, thread_id, t.account_id, MAIL_STAFF_TASK_DONE, 0, extra,
-				       NULL, NULL, 0, now, error_r);
-		if (r == GW_OK && t.rem_message_id != 0)
+		struct outbox_new ev = {
+			.kind = MAIL_STAFF_TASK_DONE, .thread_id = thread_id, .extra = extra,
+			.now = now, .actor_kind = kind, .actor_id = by_id, .undone = !done,
+		};
+		r = store_notify_staff_event(s, &ev, t.account_id, NULL, NULL, 0, error_r);
+		if (r == GW_OK && done && t.rem_message_id != 0)
 			r = store_reminders_check_stop(s, thread_id, error_r);
 	}
 	return store_tx_end(s, r, error_r);

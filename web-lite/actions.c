@@ -314,6 +314,13 @@ static void do_staff(struct web_req *r, int64_t thread_id, const char *action)
 		res = store_thread_reopen(r->store, thread_id, r->sess.id, &err);
 	} else if (strcmp(action, "resend") == 0) {
 		res = store_thread_resend(r->store, thread_id, r->sess.id, &queued, &err);
+	} else if (strcmp(action, "content") == 0) {
+		const char *on = web_form_get(&r->form, "show");
+		int show = on != NULL && strcmp(on, "1") == 0;
+
+		res = store_thread_set_show_content(r->store, thread_id, show, &err);
+		snprintf(r->audit_target, sizeof(r->audit_target), "thread %lld content %s",
+			 (long long)thread_id, show ? "shown" : "hidden");
 	} else if (strcmp(action, "follow") == 0 || strcmp(action, "unfollow") == 0) {
 		int on = strcmp(action, "follow") == 0;
 

@@ -408,6 +408,7 @@ static void new_by_staff(struct web_req *r)
 	int64_t rdays, rcount;
 
 	memset(&chat, 0, sizeof(chat));
+	chat.show_content = STORE_SHOW_CONTENT_DEFAULT;
 	for (size_t i = 0; i < form->count; i++)
 		if (strcmp(form->fields[i].name, "account") == 0 &&
 		    (accounts[n] = web_parse_id(form->fields[i].value)) > 0)

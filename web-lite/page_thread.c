@@ -19,6 +19,8 @@
  */
 #include "web_int.h"
 
+#include "i18n.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -470,6 +472,26 @@ static void render_reply(struct page *pg, const struct web_reply_draft *d)
 }
 
 static void render_as_client_picker(struct page *pg);
+/* Whether the thread's emails carry the messages: one button that says
+ * what it will do, the state in words beside it. */
+static void render_content_switch(struct page *pg)
+{
+	const struct store_thread *t = &pg->view->thread;
+	struct buf *o = pg->out;
+
+	buf_printf(o, "<form id=\"content\" class=\"content\" method=\"post\" "
+		      "action=\"/t/%lld/content\">", (long long)t->id);
+	web_render_csrf(pg->r, o);
+	buf_printf(o, "<input type=\"hidden\" name=\"show\" value=\"%d\"><p class=\"hint\">%s</p>"
+		      "<button type=\"submit\">%s</button></form>",
+		   !t->show_content,
+		   t->show_content ? _("Emails about this chat show the messages and list their files.")
+				   : _("Emails about this chat only say that something happened; "
+				       "the messages stay in the chat."),
+		   t->show_content ? _("Stop showing messages in emails")
+				   : _("Show messages in emails"));
+}
+
 /* A typed number as it can go back into its field: digits and a sign. */
 static void typed_number(struct buf *o, const char *typed, int stored)
 {
@@ -541,6 +563,7 @@ static void render_staff_box(struct page *pg)
 		web_render_reminder_hold(pg->r, o, t->account_id, rem->next_due);
 	buf_puts(o, ".</p>");
 	web_render_task_editor(pg->r, o, pg->view, pg->taskform);
+	render_content_switch(pg);
 	web_render_refs_box(pg->r, o, pg->view, pg->refform);
 	web_render_account_hold(pg->r, o, t->account_id, t->id);
 	if (pg->people != NULL)

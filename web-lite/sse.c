@@ -18,6 +18,11 @@
  * count live.  GET /inbox/events is such a stream without a thread, for
  * the pages that have none; a thread page uses its own.
  *
+ * A reader whose stream was told of a change has seen it live: what the
+ * change would have emailed them is cancelled (store_batch_seen_live(),
+ * one job on the writer lane per look that told anyone), as of the time
+ * the look began, so nothing committed after it counts as seen.
+ *
  * Lifetime: a stream ends when its connection closes (evhttp's close
  * callback; the request was detached from the connection then and
  * evhttp_send_reply_end() frees it), when the thread can no longer be
@@ -35,6 +40,7 @@
 #include "buf.h"
 #include "i18n.h"
 #include "inbox.h"
+#include "clock.h"
 #include "log.h"
 
 #define SSE_PING_TICKS 15
@@ -67,6 +73,15 @@ struct sse_look {
 	struct sse_look_item *items; /* in the order of the loop's streams */
 	size_t count;
 	int ping;
+	int64_t at;                /* when the look began */
+};
+
+/* Readers told of a change: seen live, on the writer lane. */
+struct sse_seen {
+	struct store_job job;      /* first */
+	struct store_seen *seen;
+	size_t count;
+	int64_t at;
 };
 
 static void unlink_sse(struct web_loop *lp, struct web_sse *s)
@@ -257,6 +272,7 @@ void web_sse_tick(struct web_loop *lp)
 	look = xcalloc(1, sizeof(*look));
 	look->items = xcalloc(n, sizeof(*look->items));
 	look->ping = lp->tick_count % SSE_PING_TICKS == 0;
+	look->at = clock_now();
 	for (struct web_sse *s = lp->sse; s != NULL; s = s->next) {
 		struct sse_look_item *it = &look->items[look->count++];
 
@@ -271,10 +287,30 @@ void web_sse_tick(struct web_loop *lp)
 	store_pool_submit(lp->web->pool, STORE_LANE_READ, &look->job);
 }
 
+static void seen_run(struct store *store, struct store_job *job)
+{
+	struct sse_seen *j = (struct sse_seen *)job;
+	char *err = NULL;
+
+	if (store_batch_seen_live(store, j->seen, j->count, j->at, &err) != GW_OK)
+		log_warn("web: live views not recorded, their emails go out: %s",
+			 err != NULL ? err : "");
+	free(err);
+}
+
+static void seen_done(struct store_job *job)
+{
+	struct sse_seen *j = (struct sse_seen *)job;
+
+	free(j->seen);
+	free(j);
+}
+
 void web_sse_looked(struct web_loop *lp, struct store_job *job)
 {
 	struct sse_look *look = (struct sse_look *)job;
 	struct web_sse *s = lp->sse, *next;
+	struct sse_seen *seen = NULL;
 
 	if (lp->sse_job == job)
 		lp->sse_job = NULL;
@@ -299,6 +335,17 @@ void web_sse_looked(struct web_loop *lp, struct store_job *job)
 				snprintf(text, sizeof(text), "event: change\ndata: %lld\n\n",
 					 (long long)it->sig[0]);
 				send_text(s, text);
+				if (s->thread_id != 0) {
+					if (seen == NULL) {
+						seen = xcalloc(1, sizeof(*seen));
+						seen->seen = xcalloc(look->count, sizeof(*seen->seen));
+						seen->at = look->at;
+					}
+					seen->seen[seen->count++] = (struct store_seen){
+						.thread_id = s->thread_id, .kind = s->kind,
+						.reader_id = s->reader_id,
+					};
+				}
 			}
 			if (memcmp(it->sig + SSE_INBOX, s->sig + SSE_INBOX,
 				   sizeof(int64_t) * (SSE_SIG - SSE_INBOX)) != 0)
@@ -310,6 +357,11 @@ void web_sse_looked(struct web_loop *lp, struct store_job *job)
 		s = next;
 	}
 	look_free(look);
+	if (seen != NULL) {
+		seen->job.run = seen_run;
+		seen->job.done = seen_done;
+		store_pool_submit(lp->web->pool, STORE_LANE_WRITE, &seen->job);
+	}
 }
 
 void web_sse_cancel(struct web_loop *lp)

@@ -110,6 +110,7 @@ static const struct web_route routes[] = {
 	{ "/t/#/task", M_POST, GATE_POST, h_thread, "task", "task" },
 	{ "/t/#/archive", M_POST, GATE_POST, h_thread, "archive", "archive" },
 	{ "/t/#/reopen", M_POST, GATE_POST, h_thread, "reopen", "reopen" },
+	{ "/t/#/content", M_POST, GATE_POST, h_thread, "content", "content" },
 	{ "/t/#/resend", M_POST, GATE_POST, h_thread, "resend", "resend" },
 	{ "/t/#/reminders", M_POST, GATE_POST, h_thread, "reminders",
 	  "reminders" },

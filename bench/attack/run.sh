@@ -66,6 +66,7 @@ attachments_dir = attachments
 transport = maildir:Maildir
 from = chat@firm.example
 reply_domain = reply.firm.example
+batch_window = 0
 [links]
 key_file = keys
 [web]

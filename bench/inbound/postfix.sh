@@ -49,6 +49,7 @@ path = $D/gw/gatewayd.db
 [mail]
 from = chat@firm.example
 reply_domain = reply.example
+batch_window = 0
 [links]
 key_file = $D/gw/keys
 EOF

@@ -97,6 +97,7 @@ path = $T/gw/gatewayd.db
 [mail]
 from = chat@firm.example
 reply_domain = reply.example
+batch_window = 0
 max_explanations_per_day = 1000
 transport = maildir:$T/gw/Maildir
 [links]

@@ -96,6 +96,7 @@ path = $T/gw/gatewayd.db
 [mail]
 from = chat@firm.example
 reply_domain = reply.example
+batch_window = 0
 transport = maildir:$T/gw/outmail
 max_explanations_per_day = 1000
 [links]

@@ -82,6 +82,7 @@ transport = smtp://127.0.0.1:$port
 from = chat@firm.example
 from_name = Example & Co
 reply_domain = reply.example
+batch_window = 0
 helo_name = gatewayd.bench.example
 starttls = no
 concurrency = $SESSIONS

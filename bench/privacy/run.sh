@@ -45,6 +45,7 @@ attachments_dir = $T/attachments
 transport = maildir:$T/Maildir
 from = chat@firm.example
 reply_domain = reply.firm.example
+batch_window = 0
 
 [links]
 key_file = $T/keys

@@ -431,6 +431,7 @@ void api_threads_create(struct api_req *r)
 	enum store_kind kind;
 	char *error = NULL;
 	enum gw_result res;
+	int has_show = 0;
 
 	if (api_get_actor(r, "from", 1, &kind, &who) < 0)
 		return;
@@ -447,9 +448,12 @@ void api_threads_create(struct api_req *r)
 	    api_get_str(r, r->body, "body", chat.template_name == NULL, &chat.body) < 0 ||
 	    get_tasks(r, &tasks, &chat.n_tasks) < 0 || get_reminders(r, &chat) < 0 ||
 	    api_get_refs(r, &refs, &chat.n_refs) < 0 ||
-	    api_get_bool(r, r->body, "show_content", 0, &chat.show_content, NULL) < 0 ||
+	    api_get_bool(r, r->body, "show_content", 0, &chat.show_content, &has_show) < 0 ||
 	    check_accounts(r, chat.staff_id, accounts, chat.n_accounts) < 0)
 		goto out;
+	/* left out: the firm's default ([mail] show_content) */
+	if (!has_show)
+		chat.show_content = STORE_SHOW_CONTENT_DEFAULT;
 	chat.tasks = tasks;
 	chat.refs = refs;
 	threads = xcalloc(chat.n_accounts, sizeof(*threads));

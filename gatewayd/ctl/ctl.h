@@ -202,6 +202,7 @@ int ctl_cmd_thread_list(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_search(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_thread_read(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_thread_archive(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_thread_show_content(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_thread_reopen(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_thread_resend(struct ctl *c, const struct ctl_args *a);
 /* ctl_recipients.c */

@@ -361,15 +361,27 @@ int ctl_cmd_tick(struct ctl *c, const struct ctl_args *a)
 	r = tick_run(c->cfg, c->store, now, &rep, &error);
 	if (r != GW_OK)
 		return ctl_store_fail(c, (enum gw_result)r, error);
-	if (c->json)
-		ctl_json_print(json_pack("{s:s, s:i, s:i, s:i, s:i}", "now",
-					 clock_format(rep.now, tbuf), "reminders_queued",
-					 rep.reminders_queued, "sent", rep.sent, "deferred",
-					 rep.deferred, "failed", rep.failed));
-	else
+	char hbuf[CLOCK_ISO_MAX];
+
+	if (c->json) {
+		json_t *j = json_pack("{s:s, s:i, s:i, s:i, s:i}", "now",
+				      clock_format(rep.now, tbuf), "reminders_queued",
+				      rep.reminders_queued, "sent", rep.sent, "deferred",
+				      rep.deferred, "failed", rep.failed);
+
+		json_object_set_new(j, "reminders_held_until",
+				    rep.reminders_held > 0
+					    ? json_string(clock_format(rep.reminders_held, hbuf))
+					    : json_null());
+		ctl_json_print(j);
+	} else {
 		printf("%s: %d reminder%s queued; %d sent, %d deferred, %d failed\n",
 		       clock_format(rep.now, tbuf), rep.reminders_queued,
 		       rep.reminders_queued == 1 ? "" : "s", rep.sent, rep.deferred,
 		       rep.failed);
+		if (rep.reminders_held > 0)
+			printf("outside business hours: reminders wait until %s\n",
+			       clock_format(rep.reminders_held, hbuf));
+	}
 	return 0;
 }

@@ -32,6 +32,7 @@ static const struct ctl_audited {
 	{ "thread show", "view", 't', "--as", "view_as" },
 	{ "thread new", "post", 0, NULL, NULL },
 	{ "thread archive", "archive", 't', NULL, NULL },
+	{ "thread show-content", "content", 't', NULL, NULL },
 	{ "thread reopen", "reopen", 't', NULL, NULL },
 	{ "thread resend", "resend", 't', NULL, NULL },
 	{ "thread follow", "follow", 't', NULL, NULL },

@@ -78,7 +78,9 @@ int ctl_cmd_thread_new(struct ctl *c, const struct ctl_args *a)
 	chat.subject = ctl_opt(a, "--subject");
 	chat.body = ctl_opt(a, "--body");
 	chat.tasks = (const char *const *)ctl_opt_all(a, "--task", &chat.n_tasks);
-	chat.show_content = ctl_flag(a, "--show-content") > 0;
+	chat.show_content = ctl_flag(a, "--show-content") > 0	 ? 1
+			    : ctl_flag(a, "--no-show-content") > 0 ? 0
+								   : STORE_SHOW_CONTENT_DEFAULT;
 	chat.reminders = ctl_flag(a, "--remind") > 0;
 
 	if (from == NULL)
@@ -505,6 +507,32 @@ int ctl_cmd_thread_archive(struct ctl *c, const struct ctl_args *a)
 int ctl_cmd_thread_reopen(struct ctl *c, const struct ctl_args *a)
 {
 	return archive_or_reopen(c, a, 0);
+}
+
+int ctl_cmd_thread_show_content(struct ctl *c, const struct ctl_args *a)
+{
+	char *error = NULL;
+	int64_t id;
+	enum gw_result r;
+	int on, rc = parse_thread(c, a->pos[0], &id);
+
+	if (rc != 0)
+		return rc;
+	if (strcmp(a->pos[1], "on") == 0)
+		on = 1;
+	else if (strcmp(a->pos[1], "off") == 0)
+		on = 0;
+	else
+		return ctl_usage(c, "'%s' is not on or off", a->pos[1]);
+	r = store_thread_set_show_content(c->store, id, on, &error);
+	if (r != GW_OK)
+		return ctl_store_fail(c, r, error);
+	if (c->json)
+		ctl_json_print(json_pack("{s:I, s:b}", "id", (json_int_t)id, "show_content", on));
+	else
+		printf("thread %lld: emails %s\n", (long long)id,
+		       on ? "show the messages" : "do not show the messages");
+	return 0;
 }
 
 int ctl_cmd_thread_resend(struct ctl *c, const struct ctl_args *a)

@@ -73,6 +73,7 @@ static const struct ctl_opt opts_thread_new[] = {
 	{ "--remind-days", 1, 0 },
 	{ "--remind-count", 1, 0 },
 	{ "--show-content", 0, 0 },
+	{ "--no-show-content", 0, 0 },
 	{ "--link-label", 1, 1 },
 	{ "--link-url", 1, 1 },
 	{ NULL, 0, 0 },
@@ -261,7 +262,8 @@ static const struct ctl_cmd commands[] = {
 	{ "thread", "new",
 	  "ACCOUNT_ID[,ACCOUNT_ID...] --from STAFF_ID (--subject S --body B | "
 	  "--template NAME) [--task TEXT]... [--remind [--remind-days N] "
-	  "[--remind-count N]] [--show-content] [--link-label L --link-url U]...",
+	  "[--remind-count N]] [--show-content|--no-show-content] "
+	  "[--link-label L --link-url U]...",
 	  "Create a chat with one account, or one chat per account (bulk), in one\n"
 	  "transaction; prints the thread ids, one per line.  Every notify-on\n"
 	  "contact of the account gets an email.\n"
@@ -273,6 +275,7 @@ static const struct ctl_cmd commands[] = {
 	  "  --remind-days N      days between reminders (default [reminders])\n"
 	  "  --remind-count N     reminders per staff message\n"
 	  "  --show-content       notification emails carry the message text\n"
+	  "  --no-show-content    they do not (default: [mail] show_content)\n"
 	  "  --link-label L --link-url U\n"
 	  "                       an external reference (staff only; repeat the\n"
 	  "                       pair for more), see thread link\n",
@@ -316,6 +319,11 @@ static const struct ctl_cmd commands[] = {
 	{ "thread", "read", "THREAD_ID --by contact:ID|staff:ID",
 	  "Mark the thread read up to its latest message for that person.\n",
 	  opts_by, 1, 1, 0, ctl_cmd_thread_read },
+	{ "thread", "show-content", "THREAD_ID on|off",
+	  "Whether the thread's notification emails carry the messages (rendered,\n"
+	  "with their files listed) or only say that something happened.  New\n"
+	  "chats take [mail] show_content unless told.\n",
+	  opts_none, 2, 2, 0, ctl_cmd_thread_show_content },
 	{ "thread", "archive", "THREAD_ID",
 	  "Archive a thread: no more posts, reminders stop.\n",
 	  opts_none, 1, 1, 0, ctl_cmd_thread_archive },

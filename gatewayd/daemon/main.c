@@ -54,6 +54,7 @@
 #include "pool.h"
 #include "retention_run.h"
 #include "relay.h"
+#include "tick.h"
 #include "webhook_delivery.h"
 #include "store.h"
 #include "transport.h"
@@ -157,6 +158,14 @@ static int check_config(const struct gw_config *cfg)
 		goto fail;
 	}
 	transport_close(&transport);
+	/* the zone and the holiday file of [reminders] */
+	struct gw_hours *hours = NULL;
+
+	if (tick_hours_load(cfg, &hours, &error) < 0) {
+		fprintf(stderr, "gatewayd: %s\n", error);
+		goto fail;
+	}
+	hours_free(&hours);
 	fprintf(stderr, "gatewayd: configuration \"%s\" is ok\n", cfg->file);
 	return EX_OK;
 fail:

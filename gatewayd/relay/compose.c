@@ -100,6 +100,11 @@ static char *clean_text(const char *text)
 	return clean(text, 1, 0);
 }
 
+char *compose_clean_text(const char *text)
+{
+	return clean_text(text);
+}
+
 /* ---- checking --------------------------------------------------------- */
 
 /* Printable ASCII that needs no quoting in an addr-spec or msg-id. */
@@ -248,6 +253,8 @@ static void compose_words_init(struct compose_words *w, const struct compose_mai
 	w->account = compose_clean_line(m->account_name);
 	w->author = compose_clean_line(m->author_name);
 	w->file = compose_clean_line(m->file_name);
+	w->task = compose_clean_line(m->task_text);
+	w->files = clean_text(m->files);
 	w->webhook = compose_clean_line(m->webhook);
 	w->body = clean_text(m->body);
 	w->their_text = clean_text(m->their_text);
@@ -262,6 +269,8 @@ static void compose_words_release(struct compose_words *w)
 	free(w->account);
 	free(w->author);
 	free(w->file);
+	free(w->task);
+	free(w->files);
 	free(w->webhook);
 	free(w->body);
 	free(w->their_text);

@@ -66,6 +66,20 @@ struct compose_task {
 };
 
 /*
+ * One thing that happened, when an email tells of several (a batch: see
+ * store/batch.c).  Strings as in struct compose_mail.
+ */
+struct compose_item {
+	enum mail_kind kind;        /* new_message, staff_client_replied, ... */
+	int undone;                 /* staff_task_done: the task was unticked */
+	int64_t message_id;         /* the message an upload belongs to, 0 = none */
+	const char *actor;          /* who did it */
+	const char *body;           /* a message: CommonMark, shown when show_content */
+	const char *text;           /* the task's text, the file's name */
+	const char *files;          /* a message's file names, one a line */
+};
+
+/*
  * A plain record; compose_render() only reads it.  Strings are UTF-8 and
  * owned by the caller.  NULL and "" mean "not given" for optional fields.
  */
@@ -90,7 +104,10 @@ struct compose_mail {
 	const char *subject;         /* the thread subject; default "(no subject)" */
 	const char *account_name;    /* the client account */
 	const char *author_name;     /* who wrote / acted; optional */
-	const char *body;            /* CommonMark source; shown when show_content */
+	const char *body;            /* CommonMark source; shown when show_content:
+				      * rendered (raw HTML off) in the HTML part,
+				      * as plain text in the text part */
+	const char *files;           /* the message's file names, one a line */
 	int show_content;
 
 	/* Links (already signed); http: or https: only. */
@@ -106,6 +123,12 @@ struct compose_mail {
 	const struct compose_task *tasks; /* shown when task_count > 0 */
 	size_t task_count;
 	const char *file_name;       /* staff_upload */
+	const char *task_text;       /* staff_task_done */
+	int undone;                  /* staff_task_done: unticked, not ticked */
+	/* Several things at once (item_count > 1): the email lists them all
+	 * instead of telling of one. */
+	const struct compose_item *items;
+	size_t item_count;
 	const char *their_message_id;/* explanation: In-Reply-To */
 	const char *their_text;      /* explanation: what they wrote, quoted */
 	const char *webhook;         /* staff_webhook_disabled: the endpoint */

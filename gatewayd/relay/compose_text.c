@@ -27,6 +27,11 @@ struct doc {
 #define HTML_P "<p style=\"margin:0 0 16px 0\">"
 #define HTML_H2 "<h2 style=\"margin:0 0 8px 0;font-size:15px;font-weight:bold\">"
 #define HTML_SMALL "<p style=\"margin:0 0 12px 0;font-size:13px;color:#666666\">"
+/* A paragraph holding a long address: a word too long for the line (the
+ * address) breaks anywhere rather than widening the email beyond a
+ * phone's screen; the other words wrap as usual. */
+#define HTML_SMALL_URL "<p style=\"margin:0 0 12px 0;font-size:13px;color:#666666;" \
+	"overflow-wrap:anywhere\">"
 
 /* Literal template text: as is in plain, escaped in HTML. */
 static void doc_lit(struct doc *d, const char *s, size_t n)
@@ -50,8 +55,8 @@ static void doc_value(struct doc *d, const char *v, int quote)
 
 /*
  * Expand a sentence template: %a author, %f firm, %s subject, %c account,
- * %n file name, %r "N of M" (reminders), %t the date of the message,
- * %w webhook endpoint, %% a percent sign.
+ * %n file name, %t task text, %D the date of the message, %r "N of M"
+ * (reminders), %w webhook endpoint, %% a percent sign.
  */
 static void doc_say(struct doc *d, const char *tmpl, const struct compose_words *w,
 		    const struct compose_mail *m)
@@ -80,10 +85,13 @@ static void doc_say(struct doc *d, const char *tmpl, const struct compose_words 
 		case 'n':
 			doc_value(d, *w->file != '\0' ? w->file : "a file", 1);
 			break;
+		case 't':
+			doc_value(d, *w->task != '\0' ? w->task : _("a task"), 1);
+			break;
 		case 'w':
 			doc_value(d, *w->webhook != '\0' ? w->webhook : "(unknown)", 1);
 			break;
-		case 't':
+		case 'D':
 			format_day(m->message_date, num);
 			doc_lit(d, num, strlen(num));
 			break;
@@ -146,6 +154,54 @@ static void doc_block(struct doc *d, const char *text, int quote)
 	buf_puts(d->html, quote ? "</blockquote>\n" : "</div>\n");
 }
 
+/* The files of a message, one a line in files. */
+static void doc_files(struct doc *d, const char *files)
+{
+	const char *p = files;
+
+	if (files == NULL || *files == '\0')
+		return;
+	buf_printf(d->plain, "%s\n", _("Files:"));
+	buf_printf(d->html, HTML_P "%s</p>\n<ul style=\"margin:0 0 16px 0;"
+		   "overflow-wrap:anywhere;word-break:break-word\">\n", _("Files:"));
+	while (*p != '\0') {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl != NULL ? (size_t)(nl - p) : strlen(p);
+
+		if (n > 0) {
+			buf_puts(d->plain, "  - ");
+			buf_append(d->plain, p, n);
+			buf_putc(d->plain, '\n');
+			buf_puts(d->html, "<li>");
+			buf_html_escape_n(d->html, p, n);
+			buf_puts(d->html, "</li>\n");
+		}
+		p += n + (nl != NULL);
+	}
+	buf_putc(d->plain, '\n');
+	buf_puts(d->html, "</ul>\n");
+}
+
+/*
+ * A message as its author wrote it: CommonMark rendered by cmark (raw
+ * HTML off) in the HTML part, readable plain text in the text part, and
+ * its files listed.  Long words and addresses wrap.
+ */
+static void doc_message(struct doc *d, const char *body, const char *files)
+{
+	if (*body != '\0') {
+		buf_puts(d->html, "<div class=\"gw-msg\" style=\"margin:0 0 16px 0;"
+				  "padding:4px 12px;background:#f6f6f6;border-radius:4px;"
+				  "overflow-wrap:anywhere;word-break:break-word\">\n");
+		compose_md_html(d->html, body);
+		buf_puts(d->html, "</div>\n");
+		buf_puts(d->plain, "----------------------------------------\n");
+		compose_md_plain(d->plain, body);
+		buf_puts(d->plain, "----------------------------------------\n\n");
+	}
+	doc_files(d, files);
+}
+
 static void format_day(int64_t t, char out[40])
 {
 	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -172,7 +228,7 @@ static void doc_link(struct doc *d, const char *url, int64_t expires)
 	buf_puts(d->html, "\" style=\"display:inline-block;padding:12px 24px;"
 			  "background:#1a5fb4;color:#ffffff;text-decoration:none;"
 			  "font-weight:bold;border-radius:4px\">View chat</a></p>\n");
-	buf_puts(d->html, HTML_SMALL "If the button does not work, copy this address "
+	buf_puts(d->html, HTML_SMALL_URL "If the button does not work, copy this address "
 			  "into your browser: ");
 	buf_html_escape(d->html, url);
 	if (expires > 0) {
@@ -198,7 +254,7 @@ static void doc_signin(struct doc *d, const char *url)
 	buf_puts(d->html, "\" style=\"display:inline-block;padding:12px 24px;"
 			  "background:#1a5fb4;color:#ffffff;text-decoration:none;"
 			  "font-weight:bold;border-radius:4px\">Sign in</a></p>\n");
-	buf_puts(d->html, HTML_SMALL "The link works once, within 30 minutes. If the button "
+	buf_puts(d->html, HTML_SMALL_URL "The link works once, within 30 minutes. If the button "
 			  "does not work, copy this address into your browser: ");
 	buf_html_escape(d->html, url);
 	buf_puts(d->html, "</p>\n");
@@ -257,11 +313,16 @@ static void doc_footer(struct doc *d, const struct compose_mail *m,
 {
 	buf_puts(d->plain, "-- \n");
 	buf_puts(d->html, "<hr style=\"border:0;border-top:1px solid #dddddd;"
-			  "margin:24px 0 12px 0\">\n" HTML_SMALL);
+			  "margin:24px 0 12px 0\">\n" HTML_SMALL_URL);
 	if (mail_kind_is(m->kind, MAIL_TO_SENDER))
 		doc_say(d, "This is an automatic reply. ", w, m);
 	if (mail_kind_is(m->kind, MAIL_SIGNIN))
 		doc_say(d, "Replies to this email are not delivered to %f.", w, m);
+	else if (mail_kind_is(m->kind, MAIL_TO_STAFF))
+		/* staff are the firm: they answer in the chat, and a reply by
+		 * email reaches nobody */
+		doc_say(d, _("Please answer in the chat: a reply to this email is not posted "
+			     "there and reaches nobody."), w, m);
 	else
 		doc_say(d, "Replies to this email are not delivered to %f. Please answer in "
 			   "the chat.", w, m);
@@ -275,6 +336,71 @@ static void doc_footer(struct doc *d, const struct compose_mail *m,
 	buf_puts(d->html, "</p>\n");
 }
 
+/* What one item says, in the template language of doc_say(). */
+static const char *item_sentence(const struct compose_item *it, int staff, int shown)
+{
+	switch (it->kind) {
+	case MAIL_NEW_MESSAGE:
+		return shown ? _("%a wrote:") : _("%a wrote a new message.");
+	case MAIL_STAFF_CLIENT_REPLIED:
+		return shown ? _("%a replied:") : _("%a replied.");
+	case MAIL_STAFF_CLIENT_CREATED:
+		return shown ? _("%a started the chat:") : _("%a started the chat.");
+	case MAIL_STAFF_TASK_DONE:
+		return it->undone ? _("%a unticked the task %t.") : _("%a ticked off the task %t.");
+	case MAIL_STAFF_UPLOAD:
+		return _("%a uploaded %n.");
+	case MAIL_STAFF_MENTION:
+		return shown ? _("%a mentioned you:") : _("%a mentioned you.");
+	default:
+		return staff ? _("%a changed something.") : _("%a wrote.");
+	}
+}
+
+/* Is the upload's message one of the items, with its files listed? */
+static int upload_listed(const struct compose_mail *m, const struct compose_item *up)
+{
+	if (up->message_id == 0 || !m->show_content)
+		return 0;
+	for (size_t i = 0; i < m->item_count; i++)
+		if (m->items[i].kind != MAIL_STAFF_UPLOAD && m->items[i].message_id == up->message_id)
+			return 1;
+	return 0;
+}
+
+/* Several things at once: one line (and message) each, oldest first. */
+static void doc_items(struct doc *d, const struct compose_mail *m, const struct compose_words *w,
+		      int staff)
+{
+	doc_para(d, staff ? _("What happened in %s (%c):") : _("News from %f in %s:"), w, m);
+	for (size_t i = 0; i < m->item_count; i++) {
+		const struct compose_item *it = &m->items[i];
+		struct compose_words iw = *w;
+		char *actor, *text, *body = NULL;
+		int message = it->kind != MAIL_STAFF_UPLOAD && it->kind != MAIL_STAFF_TASK_DONE;
+		int shown = message && m->show_content && it->body != NULL && *it->body != '\0';
+
+		if (it->kind == MAIL_STAFF_UPLOAD && upload_listed(m, it))
+			continue;
+		actor = compose_clean_line(it->actor);
+		text = compose_clean_line(it->text);
+		iw.author = actor;
+		iw.file = text;
+		iw.task = text;
+		doc_para(d, item_sentence(it, staff, shown), &iw, m);
+		if (shown) {
+			body = compose_clean_text(it->body);
+			char *files = compose_clean_text(it->files);
+
+			doc_message(d, body, files);
+			free(files);
+		}
+		free(body);
+		free(actor);
+		free(text);
+	}
+}
+
 void compose_text_render(const struct compose_mail *m, const struct compose_words *w,
 				struct buf *plain, struct buf *html)
 {
@@ -286,7 +412,11 @@ void compose_text_render(const struct compose_mail *m, const struct compose_word
 	buf_puts(html, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 		       "<meta name=\"viewport\" content=\"width=device-width\"><title>");
 	buf_html_escape(html, w->subject);
-	buf_puts(html, "</title></head>\n<body style=\"margin:0;padding:0;background:#f4f4f4\">\n"
+	/* What a message's own HTML (cmark's) needs to fit a phone's screen. */
+	buf_puts(html, "</title>\n<style>.gw-msg pre{white-space:pre-wrap;"
+		       "overflow-wrap:anywhere}.gw-msg img{max-width:100%;height:auto}"
+		       ".gw-msg a{overflow-wrap:anywhere;word-break:break-all}</style>");
+	buf_puts(html, "</head>\n<body style=\"margin:0;padding:0;background:#f4f4f4\">\n"
 		       "<div style=\"max-width:600px;margin:0 auto;padding:24px;background:#ffffff;"
 		       "font-family:Arial,Helvetica,sans-serif;font-size:15px;line-height:1.5;"
 		       "color:#222222\">\n");
@@ -305,7 +435,12 @@ void compose_text_render(const struct compose_mail *m, const struct compose_word
 		buf_puts(plain, "Hello,\n\n");
 		buf_puts(html, HTML_P "Hello,</p>\n");
 	}
-	doc_para(&d, kind->intro, w, m);
+	if (m->item_count > 1)
+		doc_items(&d, m, w, (kind->flags & MAIL_TO_STAFF) != 0);
+	else if (m->kind == MAIL_STAFF_TASK_DONE && m->undone)
+		doc_para(&d, _("%a (%c) unticked the task %t in %s."), w, m);
+	else
+		doc_para(&d, kind->intro, w, m);
 
 	if (kind->flags & MAIL_SIGNIN) {
 		doc_signin(&d, m->view_url);
@@ -325,8 +460,8 @@ void compose_text_render(const struct compose_mail *m, const struct compose_word
 			doc_block(&d, w->their_text, 1);
 		}
 	} else {
-		if (m->show_content && *w->body != '\0')
-			doc_block(&d, w->body, 0);
+		if (m->item_count <= 1 && m->show_content)
+			doc_message(&d, w->body, w->files);
 		if (kind->outro != NULL)
 			doc_para(&d, kind->outro, w, m);
 		if (m->kind == MAIL_REMINDER)

@@ -155,6 +155,7 @@ struct relay_letter {
 	char *unsubscribe_url;  /* base_url/u/TOKEN, contacts' notifications only */
 	char *reply_to;         /* reply+TOKEN@reply_domain, NULL for explanations */
 	struct compose_task *tasks;
+	struct compose_item *items;   /* a batch: what it lists */
 };
 
 /*

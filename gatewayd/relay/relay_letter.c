@@ -135,6 +135,25 @@ int relay_letter_fill(const struct relay_settings *rs, const struct store_compos
 	if (rec->reminder_number > 0)
 		m->reminder_count = rec->reminder_number + rec->reminders_remaining;
 	m->file_name = rec->attachment_name;
+	m->task_text = rec->task_text;
+	m->files = rec->message_files;
+	if (rec->n_items == 1) {
+		m->undone = rec->items[0].undone;
+		m->files = rec->items[0].files;
+	} else if (rec->n_items > 1) {
+		l->items = xcalloc(rec->n_items, sizeof(*l->items));
+		for (size_t i = 0; i < rec->n_items; i++) {
+			const struct store_compose_item *it = &rec->items[i];
+
+			l->items[i] = (struct compose_item){
+				.kind = it->kind, .undone = it->undone,
+				.message_id = it->message_id, .actor = it->actor_name,
+				.body = it->body, .text = it->text, .files = it->files,
+			};
+		}
+		m->items = l->items;
+		m->item_count = rec->n_items;
+	}
 	m->their_message_id = or_null(rec->in_reply_to);
 	m->their_text = rec->quoted_text;
 	m->webhook = rec->webhook;
@@ -209,5 +228,6 @@ void relay_letter_clear(struct relay_letter *l)
 	free(l->unsubscribe_url);
 	free(l->reply_to);
 	free(l->tasks);
+	free(l->items);
 	memset(l, 0, sizeof(*l));
 }

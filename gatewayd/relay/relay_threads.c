@@ -30,6 +30,7 @@
 #include "log.h"
 #include "pool.h"
 #include "sleeper.h"
+#include "tick.h"
 
 struct relay_worker {
 	struct relay *relay;
@@ -60,6 +61,7 @@ struct relay {
 	pthread_t sched_thread;
 	int sched_started;
 	struct store *sched_store;
+	struct gw_hours *hours;    /* business hours of reminders; NULL = always */
 
 	_Atomic int64_t queued, sending, failed;
 	_Atomic int64_t sent_total, deferred_total, failed_total, reminders_total;
@@ -335,6 +337,9 @@ static int64_t sched_reminders(struct relay *r, int *failing)
 	int n = 0;
 
 	res = store_reminders_next_due(r->sched_store, &due, &error);
+	/* outside business hours what is due waits for the next open moment */
+	if (res == GW_OK && due <= now && hours_next_open(r->hours, now) > now)
+		return hours_next_open(r->hours, now);
 	if (res == GW_OK && due <= now) {
 		free(error);
 		error = NULL;
@@ -401,6 +406,7 @@ static void relay_free(struct relay *r)
 	free(r->workers);
 	store_close(&r->writer.store);
 	store_close(&r->sched_store);
+	hours_free(&r->hours);
 	if (r->own_pool)
 		store_pool_close(&r->pool);
 	sleeper_release(&r->sleep);
@@ -452,6 +458,11 @@ static int open_connections(struct relay *r, char **error_r)
 	}
 	if (store_open(&cfg->store, &r->sched_store, &error) < 0) {
 		*error_r = xasprintf("relay: scheduler: %s", error);
+		free(error);
+		return -1;
+	}
+	if (tick_hours_load(cfg, &r->hours, &error) < 0) {
+		*error_r = xasprintf("relay: %s", error);
 		free(error);
 		return -1;
 	}

@@ -95,6 +95,7 @@ transport = smtp://127.0.0.1:$1
 from = chat@firm.example
 from_name = Example & Co
 reply_domain = $DOMAIN
+batch_window = 0
 helo_name = gatewayd.test.example
 starttls = no
 timeout = 10s

@@ -116,6 +116,7 @@ transport = smtp://127.0.0.1:$SINKPORT
 from = chat@firm.example
 from_name = Example & Co
 reply_domain = $DOMAIN
+batch_window = 0
 helo_name = gatewayd.test.example
 starttls = no
 timeout = 10s

@@ -99,6 +99,7 @@ busy_timeout_ms = 5000
 [mail]
 from = chat@firm.example
 reply_domain = $DOMAIN
+batch_window = 0
 transport = smtp://127.0.0.1:9
 [links]
 key_file = $KEYS

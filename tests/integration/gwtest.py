@@ -38,6 +38,7 @@ attachments_dir = {d}/attachments
 transport = maildir:{d}/Maildir
 from = chat@firm.example
 reply_domain = reply.firm.example
+batch_window = 0
 
 [links]
 key_file = {d}/keys

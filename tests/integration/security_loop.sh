@@ -68,6 +68,7 @@ transport = maildir:$T/$g/Maildir
 from = chat@firm-$g.example
 from_name = Firm $g
 reply_domain = reply.$g.example
+batch_window = 0
 [links]
 key_file = $T/$g/keys
 [web]

@@ -182,6 +182,7 @@ busy_timeout_ms = 300
 [mail]
 from = chat@firm.example
 reply_domain = $DOMAIN
+batch_window = 0
 transport = maildir:$D/outmail
 concurrency = 1
 [links]

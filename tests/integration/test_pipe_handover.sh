@@ -81,6 +81,7 @@ busy_timeout_ms = 3000
 [mail]
 from = chat@firm.example
 reply_domain = reply.example
+batch_window = 0
 transport = maildir:$D/Maildir
 max_explanations_per_day = 1000
 [links]

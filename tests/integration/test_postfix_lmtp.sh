@@ -88,6 +88,7 @@ path = $DB
 from = chat@firm.example
 from_name = Example & Co
 reply_domain = $DOMAIN
+batch_window = 0
 transport = smtp://127.0.0.1:$RELAY_SINK_PORT
 starttls = no
 [links]

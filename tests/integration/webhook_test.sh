@@ -84,6 +84,7 @@ synchronous = normal
 transport = maildir:$T/Maildir
 from = chat@firm.example
 reply_domain = reply.example
+batch_window = 0
 poll_interval_ms = 200
 
 [links]

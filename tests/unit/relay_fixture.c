@@ -25,7 +25,7 @@ struct gw_config *load_config(struct fx *f, const char *transport, const char *b
 	char *text = xasprintf("[store]\npath = %s/gw.db\nattachments_dir = %s/att\n"
 			       "synchronous = normal\n"
 			       "[mail]\ntransport = %s\nfrom = chat@firm.example\n"
-			       "from_name = Example & Co\nreply_domain = reply.example\n"
+			       "from_name = Example & Co\nreply_domain = reply.example\nbatch_window = 0\n"
 			       "retry_min = 60s\nretry_max = 1h\nmax_lifetime = 1d\n"
 			       "[links]\nkey_file = %s/keys\nview_ttl = 30d\nreply_ttl = 180d\n"
 			       "[web]\nbase_url = %s\n",

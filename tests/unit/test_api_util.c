@@ -38,6 +38,7 @@ static const char CONF_TEXT[] =
 	"from = chat@firm.example\n"
 	"from_name = Example & Partners\n"
 	"reply_domain = reply.firm.example\n"
+	"batch_window = 0\n"
 	"[links]\n"
 	"key_file = keys\n"
 	"view_ttl = 7d\n"

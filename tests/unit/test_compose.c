@@ -24,6 +24,8 @@
 #define UNSUB_URL "https://chat.firm.example/u/UNSUB456"
 #define DATE 1764063000 /* Tue, 25 Nov 2025 09:30:00 +0000 */
 #define FOOTER "Replies to this email are not delivered to Example & Co. Please answer in the chat."
+#define STAFF_FOOTER "Please answer in the chat: a reply to this email is not posted there " \
+	"and reaches nobody."
 
 static const struct compose_task tasks[] = {
 	{ "Send the bank statements", 1 },
@@ -57,6 +59,7 @@ static struct compose_mail base_mail(enum mail_kind kind)
 	m.tasks = tasks;
 	m.task_count = GW_ARRAY_SIZE(tasks);
 	m.file_name = "statement.pdf";
+	m.task_text = "Send the bank statements";
 	m.their_message_id = "CAF=x1@mail.client.example";
 	m.their_text = "Here are the numbers.\r\n> older quote";
 	return m;
@@ -227,7 +230,8 @@ static const struct kind_case kind_cases[] = {
 	{ MAIL_STAFF_CLIENT_CREATED, "[Client Ltd] Annual accounts 2025",
 	  "Paul Staff (Client Ltd) started a new chat: \"Annual accounts 2025\".", 0 },
 	{ MAIL_STAFF_TASK_DONE, "[Client Ltd] Annual accounts 2025",
-	  "Paul Staff (Client Ltd) completed a task in \"Annual accounts 2025\".", 0 },
+	  "Paul Staff (Client Ltd) ticked off the task \"Send the bank statements\" in "
+	  "\"Annual accounts 2025\".", 0 },
 	{ MAIL_STAFF_UPLOAD, "[Client Ltd] Annual accounts 2025",
 	  "Paul Staff (Client Ltd) uploaded \"statement.pdf\" in \"Annual accounts 2025\".", 0 },
 	{ MAIL_STAFF_MENTION, "[Client Ltd] Annual accounts 2025",
@@ -291,12 +295,18 @@ static void test_compose_every_kind_parses_back(void **state)
 		assert_contains(p.plain, c->intro, "plain part", idx);
 		assert_contains(p.plain, "Hello Anna Client,", "plain part", idx);
 		assert_contains(p.plain, VIEW_URL, "plain part", idx);
-		assert_contains(p.plain, FOOTER, "plain part", idx);
 		assert_contains(p.html, "href=\"" VIEW_URL_HTML "\"", "html part", idx);
 		assert_contains(p.html, ">View chat</a>", "html part", idx);
-		assert_contains(p.html, "Replies to this email are not delivered to "
-					"<strong>Example &amp; Co</strong>. Please answer in the chat.",
-				"html part", idx);
+		if (mail_kind_is(c->kind, MAIL_TO_STAFF)) {
+			/* staff are the firm: no "not delivered to the firm" */
+			assert_contains(p.plain, STAFF_FOOTER, "plain part", idx);
+			assert_lacks(p.plain, "not delivered to", "plain part", idx);
+		} else {
+			assert_contains(p.plain, FOOTER, "plain part", idx);
+			assert_contains(p.html, "Replies to this email are not delivered to "
+						"<strong>Example &amp; Co</strong>. Please answer "
+						"in the chat.", "html part", idx);
+		}
 		if (c->unsubscribe)
 			assert_contains(p.plain, "To stop these emails: " UNSUB_URL, "plain part",
 					idx);
@@ -306,10 +316,11 @@ static void test_compose_every_kind_parses_back(void **state)
 			assert_contains(p.plain, "This is an automatic reply.", "plain part", idx);
 			assert_lacks(p.plain, "bank statements**", "plain part", idx);
 		} else {
-			assert_contains(p.plain, "Please send the **bank statements**.\nThanks!",
+			/* the message rendered, and readable as plain text */
+			assert_contains(p.plain, "Please send the bank statements.\nThanks!",
 					"plain part", idx);
-			assert_contains(p.html, "Please send the **bank statements**.<br>\nThanks!",
-					"html part", idx);
+			assert_contains(p.html, "<p>Please send the <strong>bank statements</strong>."
+					"\nThanks!</p>", "html part", idx);
 			assert_contains(p.plain, "  [x] Send the bank statements\n"
 						 "  [ ] Sign the engagement letter\n",
 					"plain part", idx);
@@ -446,8 +457,8 @@ static void test_compose_hides_content_unless_shown(void **state)
 
 		m.show_content = 0;
 		render_ok(&m, &p, (int)i);
-		assert_lacks(p.plain, "bank statements**", "plain part", (int)i);
-		assert_lacks(p.html, "bank statements**", "html part", (int)i);
+		assert_lacks(p.plain, "Please send the", "plain part", (int)i);
+		assert_lacks(p.html, "Please send the", "html part", (int)i);
 		assert_contains(p.plain, VIEW_URL, "plain part", (int)i);
 		parsed_free(&p);
 	}
@@ -842,6 +853,112 @@ static void test_compose_list_unsubscribe_is_a_plain_url(void **state)
 }
 
 /* The same record gives the same bytes: a re-sent mail is the same mail. */
+/* A message shown in an email: cmark's HTML (raw HTML off), plain text a
+ * person reads, and its files listed in both parts. */
+static void test_compose_message_markdown_both_parts(void **state)
+{
+	struct compose_mail m = base_mail(MAIL_NEW_MESSAGE);
+	struct parsed p;
+
+	(void)state;
+	m.body = "# Year end\n\nSee [the list](https://firm.example/list) and *sign*:\n\n"
+		 "- one\n- two\n\n1. first\n2. second\n\n> quoted\n\n"
+		 "<script>alert(1)</script>\n\n    code line\n";
+	m.files = "statement.pdf\nletter <1>.pdf";
+	render_ok(&m, &p, 0);
+	assert_contains(p.plain, "Year end\n\nSee the list (https://firm.example/list) and sign:",
+			"plain part", 0);
+	assert_contains(p.plain, "- one\n- two\n", "plain part", 0);
+	assert_contains(p.plain, "1. first\n2. second\n", "plain part", 0);
+	assert_contains(p.plain, "> quoted\n", "plain part", 0);
+	assert_contains(p.plain, "    code line\n", "plain part", 0);
+	assert_contains(p.plain, "Files:\n  - statement.pdf\n  - letter <1>.pdf\n", "plain part", 0);
+	assert_lacks(p.plain, "[the list]", "plain part", 0);
+	assert_lacks(p.plain, "*sign*", "plain part", 0);
+	assert_contains(p.html, "<h1>Year end</h1>", "html part", 0);
+	assert_contains(p.html, "<a href=\"https://firm.example/list\">the list</a>", "html part", 0);
+	assert_contains(p.html, "<em>sign</em>", "html part", 0);
+	assert_contains(p.html, "<li>letter &lt;1&gt;.pdf</li>", "html part", 0);
+	/* raw HTML is never passed through */
+	assert_lacks(p.html, "<script>", "html part", 0);
+	parsed_free(&p);
+}
+
+/* Long links and words wrap on a phone's screen: the styles are there. */
+static void test_compose_wraps_long_links(void **state)
+{
+	struct compose_mail m = base_mail(MAIL_NEW_MESSAGE);
+	struct parsed p;
+
+	(void)state;
+	render_ok(&m, &p, 0);
+	assert_contains(p.html, "<meta name=\"viewport\" content=\"width=device-width\">",
+			"html part", 0);
+	assert_contains(p.html, "overflow-wrap:anywhere\">If the button does not work", "html part", 0);
+	assert_contains(p.html, ".gw-msg pre{white-space:pre-wrap", "html part", 0);
+	parsed_free(&p);
+}
+
+/* A client unticking a task: staff read who did it, and that it was undone. */
+static void test_compose_task_unticked(void **state)
+{
+	struct compose_mail m = base_mail(MAIL_STAFF_TASK_DONE);
+	struct parsed p;
+
+	(void)state;
+	m.author_name = "Anna Client";
+	m.undone = 1;
+	m.unsubscribe_url = NULL;
+	render_ok(&m, &p, 0);
+	assert_contains(p.plain, "Anna Client (Client Ltd) unticked the task \"Send the bank "
+			"statements\" in \"Annual accounts 2025\".", "plain part", 0);
+	parsed_free(&p);
+}
+
+/* A batch: one email that lists what happened, with who did it. */
+static void test_compose_batch_lists_items(void **state)
+{
+	static const struct compose_item items[] = {
+		{ MAIL_STAFF_CLIENT_REPLIED, 0, 11, "Anna Client", "Here **they** are.", NULL,
+		  "a.pdf" },
+		{ MAIL_STAFF_UPLOAD, 0, 11, "Anna Client", NULL, "a.pdf", NULL },
+		{ MAIL_STAFF_TASK_DONE, 0, 0, "Anna Client", NULL, "Send the bank statements",
+		  NULL },
+		{ MAIL_STAFF_TASK_DONE, 1, 0, "Bob Client", NULL, "Sign the letter", NULL },
+		{ MAIL_STAFF_UPLOAD, 0, 0, "Bob Client", NULL, "b.pdf", NULL },
+	};
+	struct compose_mail m = base_mail(MAIL_STAFF_CLIENT_REPLIED);
+	struct parsed p;
+
+	(void)state;
+	m.unsubscribe_url = NULL;
+	m.items = items;
+	m.item_count = GW_ARRAY_SIZE(items);
+	render_ok(&m, &p, 0);
+	assert_contains(p.plain, "What happened in \"Annual accounts 2025\" (Client Ltd):",
+			"plain part", 0);
+	assert_contains(p.plain, "Anna Client replied:\n\n------", "plain part", 0);
+	assert_contains(p.plain, "Here they are.\n", "plain part", 0);
+	assert_contains(p.plain, "Files:\n  - a.pdf\n", "plain part", 0);
+	/* the upload of the message shown is not told twice */
+	assert_lacks(p.plain, "uploaded \"a.pdf\"", "plain part", 0);
+	assert_contains(p.plain, "Anna Client ticked off the task \"Send the bank statements\".",
+			"plain part", 0);
+	assert_contains(p.plain, "Bob Client unticked the task \"Sign the letter\".", "plain part", 0);
+	assert_contains(p.plain, "Bob Client uploaded \"b.pdf\".", "plain part", 0);
+	assert_contains(p.html, "<strong>they</strong>", "html part", 0);
+	assert_lacks(p.plain, "Paul Staff", "plain part", 0);
+	parsed_free(&p);
+
+	/* without the content: who did what, no text */
+	m.show_content = 0;
+	render_ok(&m, &p, 1);
+	assert_contains(p.plain, "Anna Client replied.", "plain part", 1);
+	assert_lacks(p.plain, "Here they are", "plain part", 1);
+	assert_contains(p.plain, "Anna Client uploaded \"a.pdf\".", "plain part", 1);
+	parsed_free(&p);
+}
+
 static void test_compose_is_deterministic(void **state)
 {
 	struct compose_mail m = base_mail(MAIL_REMINDER);
@@ -874,6 +991,10 @@ int main(void)
 		cmocka_unit_test(test_compose_clean_line),
 		cmocka_unit_test(test_compose_list_unsubscribe_is_a_plain_url),
 		cmocka_unit_test(test_compose_is_deterministic),
+		cmocka_unit_test(test_compose_message_markdown_both_parts),
+		cmocka_unit_test(test_compose_wraps_long_links),
+		cmocka_unit_test(test_compose_task_unticked),
+		cmocka_unit_test(test_compose_batch_lists_items),
 	};
 	int rc;
 

@@ -54,6 +54,8 @@ static const char default_dump[] =
 	"[mail] lease = 10m\n"
 	"[mail] poll_interval_ms = 1000\n"
 	"[mail] max_explanations_per_day = 5\n"
+	"[mail] batch_window = 2m\n"
+	"[mail] show_content = no\n"
 	"[links] key_file = /etc/gatewayd/keys\n"
 	"[links] view_ttl = 30d\n"
 	"[links] reply_ttl = 180d\n"
@@ -92,6 +94,10 @@ static const char default_dump[] =
 	"[imap] retry_max = 5m\n"
 	"[reminders] default_days = 3\n"
 	"[reminders] default_count = 1\n"
+	"[reminders] hours =\n"
+	"[reminders] days = mon-fri\n"
+	"[reminders] timezone = UTC\n"
+	"[reminders] holidays =\n"
 	"[retention] archived_threads = off\n"
 	"[retention] attachments = off\n"
 	"[retention] outbox = 90d\n"
@@ -425,6 +431,13 @@ static const struct {
 	  NAME ":5: [reminders] default_days: \"0\" is out of range (1..365)" },
 	{ REQ "[reminders]\ndefault_count = 51\n",
 	  NAME ":5: [reminders] default_count: \"51\" is out of range (1..50)" },
+	{ REQ "[reminders]\nhours = 9 to 5\n",
+	  NAME ":5: [reminders] hours: \"9 to 5\" is not a range of times like 09:00-17:00" },
+	{ REQ "[reminders]\ndays = weekdays\n",
+	  NAME ":5: [reminders] days: \"weekdays\" is not a list of days like mon-fri or "
+	  "mon,wed,fri (mon tue wed thu fri sat sun)" },
+	{ REQ "[mail]\nbatch_window = soon\n",
+	  NAME ":5: [mail] batch_window: \"soon\" is not a duration" },
 	{ REQ "[retention]\narchived_threads = 7x\n",
 	  NAME ":5: [retention] archived_threads: \"7x\" is not a retention period (a number "
 	  "with a unit d, w or y, e.g. 90d or 7y; or off)" },

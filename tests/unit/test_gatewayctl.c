@@ -130,6 +130,7 @@ static void test_gatewayctl_init_attachments_beside_moved_database(void **state)
 			 "[mail]\ntransport = maildir:Maildir\n"
 			 "from = Example & Partners <chat@firm.example>\n"
 			 "reply_domain = reply.firm.example\n"
+			 "batch_window = 0\n"
 			 "[links]\nkey_file = keys\n");
 	j = json_out(run_argv(e, (const char *const[]){ "-c", conf, "--json", "init", NULL }),
 		     "init with a moved database");
@@ -304,6 +305,19 @@ static void test_gatewayctl_happy_paths(void **state)
 	expect_in("thread resend", out, "1 email queued");
 	free(out);
 
+	out = OK(e, "thread", "show-content", th, "on");
+	expect_in("thread show-content on", out, "emails show the messages");
+	free(out);
+	out = OK(e, "thread", "show", th);
+	expect_in("thread show after show-content", out, "show the message text");
+	free(out);
+	out = OK(e, "thread", "show-content", th, "off");
+	expect_in("thread show-content off", out, "do not show the messages");
+	free(out);
+	r = CTL(e, "thread", "show-content", th, "maybe");
+	assert_int_equal(r.code, 64);
+	res_free(&r);
+
 	out = OK(e, "thread", "archive", th);
 	expect_in("thread archive", out, "archived");
 	free(out);
@@ -471,6 +485,19 @@ static void test_gatewayctl_json_output(void **state)
 	x = json_array_get(json_object_get(j, "threads"), 0);
 	expect_fields("thread new", x, (const char *const[]){ "id", "account_id", NULL });
 	json_decref(j);
+	/* --no-show-content: said, so kept whatever the firm's default */
+	j = JSON(e, "thread", "new", acme, "--from", "1", "--subject", "s", "--body", "b",
+		 "--no-show-content");
+	{
+		char tid[32], *out;
+
+		snprintf(tid, sizeof(tid), "%lld", (long long)json_integer_value(json_object_get(
+			json_array_get(json_object_get(j, "threads"), 0), "id")));
+		json_decref(j);
+		out = OK(e, "thread", "show", tid);
+		expect_in("thread new --no-show-content", out, "subject and link only");
+		free(out);
+	}
 
 	j = JSON(e, "message", "post", th, "--from", as_anna, "--body", "hello");
 	expect_fields("message post", j, (const char *const[]){ "id", "thread_id", NULL });
@@ -480,6 +507,9 @@ static void test_gatewayctl_json_output(void **state)
 	json_decref(j);
 	j = JSON(e, "thread", "resend", th);
 	assert_true(json_is_integer(json_object_get(j, "queued")));
+	json_decref(j);
+	j = JSON(e, "thread", "show-content", th, "on");
+	assert_true(json_is_true(json_object_get(j, "show_content")));
 	json_decref(j);
 	j = JSON(e, "thread", "archive", th);
 	assert_true(json_is_true(json_object_get(j, "archived")));

@@ -31,6 +31,7 @@ static const char CONF_TEXT[] =
 	"from = chat@firm.example\n"
 	"from_name = Example & Partners\n"
 	"reply_domain = reply.firm.example\n"
+	"batch_window = 0\n"
 	"\n"
 	"[links]\n"
 	"key_file = keys\n"

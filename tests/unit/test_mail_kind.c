@@ -22,16 +22,18 @@ static const struct {
 	const char *subject_prefix;
 	int outro;
 } cases[] = {
-	{ MAIL_NEW_MESSAGE, "new_message", MAIL_NOTIFY, MAIL_EXTRA_NONE, "", 0 },
+	{ MAIL_NEW_MESSAGE, "new_message", MAIL_NOTIFY | MAIL_BATCH, MAIL_EXTRA_NONE, "", 0 },
 	/* a reminder says so in its subject; its closing words (the stop rule
 	 * and what is left) come from reminder_words.h */
 	{ MAIL_REMINDER, "reminder", MAIL_NOTIFY, MAIL_EXTRA_REMINDER_NUMBER, "Reminder: ", 0 },
 	{ MAIL_RESEND, "resend", MAIL_NOTIFY, MAIL_EXTRA_NONE, "", 0 },
-	{ MAIL_STAFF_CLIENT_REPLIED, "staff_client_replied", MAIL_TO_STAFF, MAIL_EXTRA_NONE, "", 0 },
-	{ MAIL_STAFF_CLIENT_CREATED, "staff_client_created", MAIL_TO_STAFF, MAIL_EXTRA_NONE, "", 0 },
-	{ MAIL_STAFF_TASK_DONE, "staff_task_done", MAIL_TO_STAFF, MAIL_EXTRA_TASK_ID, "", 0 },
-	{ MAIL_STAFF_UPLOAD, "staff_upload", MAIL_TO_STAFF, MAIL_EXTRA_ATTACHMENT_ID, "", 0 },
-	{ MAIL_STAFF_MENTION, "staff_mention", MAIL_TO_STAFF, MAIL_EXTRA_NONE, "", 0 },
+	{ MAIL_STAFF_CLIENT_REPLIED, "staff_client_replied", MAIL_TO_STAFF | MAIL_BATCH,
+	  MAIL_EXTRA_NONE, "", 0 },
+	{ MAIL_STAFF_CLIENT_CREATED, "staff_client_created", MAIL_TO_STAFF | MAIL_BATCH,
+	  MAIL_EXTRA_NONE, "", 0 },
+	{ MAIL_STAFF_TASK_DONE, "staff_task_done", MAIL_TO_STAFF | MAIL_BATCH, MAIL_EXTRA_TASK_ID, "", 0 },
+	{ MAIL_STAFF_UPLOAD, "staff_upload", MAIL_TO_STAFF | MAIL_BATCH, MAIL_EXTRA_ATTACHMENT_ID, "", 0 },
+	{ MAIL_STAFF_MENTION, "staff_mention", MAIL_TO_STAFF | MAIL_BATCH, MAIL_EXTRA_NONE, "", 0 },
 	{ MAIL_FRESH_LINK, "fresh_link", 0, MAIL_EXTRA_NONE, "New link: ", 0 },
 	{ MAIL_EXPLANATION, "explanation", MAIL_TO_SENDER, MAIL_EXTRA_REPLY, "Not delivered: ", 0 },
 	{ MAIL_STAFF_CONTACTS_BOUNCING, "staff_contacts_bouncing", MAIL_TO_STAFF, MAIL_EXTRA_NONE,

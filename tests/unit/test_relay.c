@@ -27,6 +27,7 @@
 #include "log.h"
 #include "pool.h"
 #include "relay.h"
+#include "tick.h"
 #include "store.h"
 #include "transport.h"
 
@@ -554,6 +555,50 @@ static void test_relay_reminder_tick(void **state)
 	transport_close(&t);
 }
 
+/* A reminder that falls due on a Saturday waits for Monday 09:00 in the
+ * firm's zone ([reminders] hours, days, timezone): gatewayctl tick's pass. */
+static void test_relay_reminder_business_hours(void **state)
+{
+	struct fx *f = *state;
+	struct tick_report rep;
+	char *error = NULL;
+	const int64_t monday = 1795420800; /* 2026-11-23 09:00 Europe/Paris */
+
+	if (access("/usr/share/zoneinfo/Europe/Paris", R_OK) != 0)
+		skip();
+	free(f->cfg->reminders.hours);
+	free(f->cfg->reminders.timezone);
+	f->cfg->reminders.hours = xstrdup("09:00-17:00");
+	f->cfg->reminders.timezone = xstrdup("Europe/Paris");
+	fx_chat(f, 1);  /* Wednesday 12:06: open */
+	assert_int_equal(tick_run(f->cfg, f->store, T0, &rep, &error), GW_OK);
+	assert_int_equal(rep.sent, 2);
+	assert_int_equal(rep.reminders_held, 0);
+	/* due Saturday 12:06: held */
+	assert_int_equal(tick_run(f->cfg, f->store, T0 + 3 * 86400, &rep, &error), GW_OK);
+	assert_int_equal(rep.reminders_queued, 0);
+	assert_int_equal(rep.reminders_held, monday);
+	assert_int_equal(tick_run(f->cfg, f->store, monday - 1, &rep, &error), GW_OK);
+	assert_int_equal(rep.reminders_queued, 0);
+	/* the next open moment: both contacts, once */
+	assert_int_equal(tick_run(f->cfg, f->store, monday, &rep, &error), GW_OK);
+	assert_int_equal(rep.reminders_queued, 2);
+	assert_int_equal(rep.sent, 2);
+	assert_int_equal(tick_run(f->cfg, f->store, monday + 60, &rep, &error), GW_OK);
+	assert_int_equal(rep.reminders_queued, 0);
+	/* a holiday file with an error stops the pass, naming its line */
+	free(f->cfg->reminders.holidays);
+	f->cfg->reminders.holidays = xasprintf("%s/holidays", f->dir);
+	FILE *h = fopen(f->cfg->reminders.holidays, "w");
+
+	assert_non_null(h);
+	fputs("2026-12-25\n2026-13-01\n", h);
+	fclose(h);
+	assert_int_not_equal(tick_run(f->cfg, f->store, monday + 120, &rep, &error), GW_OK);
+	assert_non_null(strstr(error, "holidays:2: \"2026-13-01\" is not a date"));
+	free(error);
+}
+
 /* Poll the outbox until want rows are sent (or give up after a long while). */
 static int wait_sent(struct fx *f, int64_t want)
 {
@@ -678,6 +723,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_relay_run_once_results, fx_setup,
 						fx_teardown),
 		cmocka_unit_test_setup_teardown(test_relay_reminder_tick, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_relay_reminder_business_hours, fx_setup,
+						fx_teardown),
 		cmocka_unit_test_setup_teardown(test_relay_one_resend_per_worker_per_crash, fx_setup,
 						fx_teardown),
 		cmocka_unit_test_setup_teardown(test_relay_marks_rows_gone, fx_setup, fx_teardown),

@@ -483,14 +483,17 @@ static void test_store_tasks_notify_staff(void **state)
 	CHECK_OK(store_task_set_done(f->s, task, STORE_CONTACT, f->c1, 1, &err), err);
 	assert_int_equal(OUTBOX(f, "kind = 'staff_task_done' AND recipient_id = %lld"
 				" AND extra = '%lld'", (long long)f->member, (long long)task), 1);
-	/* Ticking again is a no-op; unticking and a staff tick send nothing. */
+	/* Ticking again is a no-op; the client's untick is told too, with
+	 * their name; a staff tick sends nothing. */
 	CHECK_OK(store_task_set_done(f->s, task, STORE_CONTACT, f->c1, 1, &err), err);
 	CHECK_OK(store_task_set_done(f->s, task, STORE_CONTACT, f->c1, 0, &err), err);
 	CHECK_OK(store_task_set_done(f->s, task, STORE_STAFF, f->owner, 1, &err), err);
 	/* the member assigned and the owner, who started the chat and follows it */
-	assert_int_equal(OUTBOX(f, "kind = 'staff_task_done'"), 2);
+	assert_int_equal(OUTBOX(f, "kind = 'staff_task_done'"), 4);
 	assert_int_equal(OUTBOX(f, "kind = 'staff_task_done' AND recipient_id = %lld",
-				(long long)f->owner), 1);
+				(long long)f->owner), 2);
+	assert_int_equal(fx_int(f, "SELECT count(*) FROM outbox_items WHERE undone = 1"
+				" AND actor_kind = 'contact' AND actor_id = %lld", (long long)f->c1), 2);
 	struct store_thread_view v;
 	CHECK_OK(store_thread_show(f->s, tid, STORE_STAFF, f->owner, 0, &v, &err), err);
 	assert_int_equal(v.tasks[0].done_by_kind, STORE_STAFF);

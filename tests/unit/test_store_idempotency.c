@@ -79,6 +79,9 @@ static void test_store_idempotency_migrates_version_1(void **state)
 	fx_exec(f, "DROP TABLE signin_links");
 	fx_exec(f, "DROP TABLE signin_rate");
 	fx_exec(f, "DROP TABLE sessions");
+	/* batched notifications */
+	fx_exec(f, "DROP TABLE outbox_items");
+	fx_exec(f, "DROP TABLE outbox_batches");
 	/* the migration of the checklist's change counter */
 	fx_exec(f, "ALTER TABLE threads DROP COLUMN tasks_rev");
 	/* shortcodes per reader, tasks in templates */

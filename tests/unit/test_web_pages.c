@@ -713,6 +713,97 @@ static void test_web_homes_and_new_chats(void **state)
 	free(owner);
 }
 
+/* Staff switch a thread's emails to show the messages and back; a client
+ * cannot; the switch is audited. */
+static void test_web_thread_show_content_switch(void **state)
+{
+	struct wfx *f = *state;
+	char *member = wfx_login(f, LINK_STAFF, f->member);
+	char *anna = wfx_login(f, LINK_CONTACT, f->anna);
+	char *ta = xasprintf("/t/%lld", (long long)f->ta);
+	char *content = xasprintf("/t/%lld/content", (long long)f->ta);
+	char *err = NULL, *body = NULL;
+	struct store_thread t;
+	struct wresp r;
+
+	assert_int_equal(wfx_http(f, "GET", ta, member, NULL, 0, &r), 0);
+	assert_non_null(strstr(r.body, "action=\"/t/"));
+	assert_non_null(strstr(r.body, ">Show messages in emails</button>"));
+	wresp_clear(&r);
+	assert_int_equal(wfx_post_csrf(f, member, ta, content, "show=1", ta, NULL), 303);
+	memset(&t, 0, sizeof(t));
+	WFX_CHECK(store_thread_get(f->s, f->ta, STORE_STAFF, f->member, &t, &err), err);
+	assert_int_equal(t.show_content, 1);
+	store_thread_clear(&t);
+	assert_int_equal(wfx_http(f, "GET", ta, member, NULL, 0, &r), 0);
+	assert_non_null(strstr(r.body, ">Stop showing messages in emails</button>"));
+	wresp_clear(&r);
+	assert_int_equal(wfx_post_csrf(f, member, ta, content, "show=0", ta, NULL), 303);
+	WFX_CHECK(store_thread_get(f->s, f->ta, STORE_STAFF, f->member, &t, &err), err);
+	assert_int_equal(t.show_content, 0);
+	store_thread_clear(&t);
+	/* a client has no such switch */
+	assert_int_equal(wfx_post_csrf(f, anna, ta, content, "show=1", NULL, &body), 403);
+	free(body);
+	free(member);
+	free(anna);
+	free(ta);
+	free(content);
+}
+
+/* Queued notifications of kind to a contact in thread tid. */
+static size_t queued_to(struct store *s, int64_t tid, int64_t contact)
+{
+	struct store_outbox_list l;
+	char *err = NULL;
+	size_t n = 0;
+
+	WFX_CHECK(store_outbox_list(s, STORE_OUT_QUEUED, tid, 0, &l, &err), err);
+	for (size_t i = 0; i < l.count; i++)
+		n += l.items[i].recipient_kind == STORE_CONTACT && l.items[i].recipient_id == contact;
+	store_outbox_list_free(&l);
+	return n;
+}
+
+/* A reader whose open stream was told of a message is not emailed about
+ * it; the other contact, who was not looking, still is. */
+static void test_web_event_stream_seen_live_cancels_email(void **state)
+{
+	struct wfx *f = *state;
+	char *anna = wfx_login(f, LINK_CONTACT, f->anna);
+	char *req = xasprintf("GET /t/%lld/events HTTP/1.1\r\nHost: x\r\n%s\r\n",
+			      (long long)f->ta, anna);
+	char *got = NULL, *err = NULL;
+	struct cfg_store cfg = f->store_cfg;
+	struct store *batching = NULL;
+	int fd = wfx_connect_send(f, req);
+
+	cfg.batch_window = 120;
+	if (store_open(&cfg, &batching, &err) != 0)
+		fail_msg("store_open: %s", err);
+	assert_true(fd >= 0);
+	assert_true(wfx_read_until(f, fd, "retry: 3000", 5000, &got));
+	free(got);
+	/* what the seed queued (no window) stays as it is */
+	size_t anna0 = queued_to(batching, f->ta, f->anna);
+	size_t ann20 = queued_to(batching, f->ta, f->ann2);
+
+	WFX_CHECK(store_message_post(batching, f->ta, STORE_STAFF, f->member, "live news", NULL,
+				     &err), err);
+	assert_int_equal(queued_to(batching, f->ta, f->anna), anna0 + 1);
+	assert_int_equal(queued_to(batching, f->ta, f->ann2), ann20 + 1);
+	assert_true(wfx_read_until(f, fd, "event: change", 5000, &got));
+	free(got);
+	for (int i = 0; i < 50 && queued_to(batching, f->ta, f->anna) != anna0; i++)
+		wfx_pump(f, 100);
+	assert_int_equal(queued_to(batching, f->ta, f->anna), anna0);
+	assert_int_equal(queued_to(batching, f->ta, f->ann2), ann20 + 1);
+	close(fd);
+	store_close(&batching);
+	free(req);
+	free(anna);
+}
+
 static void test_web_event_stream_announces_new_message(void **state)
 {
 	struct wfx *f = *state;
@@ -835,6 +926,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_web_failed_reply_keeps_the_text,
 						wfx_setup, wfx_teardown),
 		cmocka_unit_test_setup_teardown(test_web_homes_and_new_chats,
+						wfx_setup, wfx_teardown),
+		cmocka_unit_test_setup_teardown(test_web_thread_show_content_switch,
+						wfx_setup, wfx_teardown),
+		cmocka_unit_test_setup_teardown(test_web_event_stream_seen_live_cancels_email,
 						wfx_setup, wfx_teardown),
 		cmocka_unit_test_setup_teardown(test_web_event_stream_announces_new_message,
 						wfx_setup, wfx_teardown),

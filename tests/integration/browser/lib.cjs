@@ -55,7 +55,9 @@ function freePort() {
 }
 
 /* gatewayd.conf in DIR (relative paths are resolved against it), with a
- * Maildir transport; OPTS.fromName and OPTS.apiPort add those keys. */
+ * Maildir transport; OPTS.fromName and OPTS.apiPort add those keys,
+ * OPTS.batchWindow sets [mail] batch_window (default 0: every email at once)
+ * and OPTS.showContent [mail] show_content. */
 function writeConf(dir, port, opts) {
   const conf = path.join(dir, 'gatewayd.conf');
   fs.writeFileSync(conf, [
@@ -63,6 +65,9 @@ function writeConf(dir, port, opts) {
     '[mail]', 'transport = maildir:Maildir', 'from = chat@firm.example',
     ...(opts.fromName ? [`from_name = ${opts.fromName}`] : []),
     'reply_domain = reply.firm.example',
+    /* scenarios that count emails set the window; others get each at once */
+    `batch_window = ${opts.batchWindow || '0'}`,
+    ...(opts.showContent ? [`show_content = ${opts.showContent}`] : []),
     '[links]', 'key_file = keys',
     '[web]', `listen = 127.0.0.1:${port}`, `base_url = http://127.0.0.1:${port}`,
     ...(opts.apiPort ? ['[api]', `listen = 127.0.0.1:${opts.apiPort}`] : []),
@@ -334,7 +339,8 @@ async function waitMail(dir, match, tries = 100, seen = new Set()) {
 
 /*
  * Run a scenario: a temporary directory (prefix OPTS.tmp), gatewayd.conf
- * (OPTS.fromName, OPTS.api for a JSON API port), `gatewayctl init` and
+ * (OPTS.fromName, OPTS.api for a JSON API port, OPTS.batchWindow and
+ * OPTS.showContent as in writeConf), `gatewayctl init` and
  * the firm's name (OPTS.firm: more `firm set` arguments); OPTS.seed(env)
  * returns the ids it created and OPTS.before(env) runs before the daemon
  * starts.  Then gatewayd and Chromium, SCENARIO(browser, env), and both
@@ -346,7 +352,8 @@ async function main(opts, scenario) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), opts.tmp));
   const port = await freePort();
   const apiPort = opts.api ? await freePort() : undefined;
-  const conf = writeConf(dir, port, { fromName: opts.fromName, apiPort });
+  const conf = writeConf(dir, port, { fromName: opts.fromName, apiPort,
+    batchWindow: opts.batchWindow, showContent: opts.showContent });
   const ctl = gatewayctl(conf);
   ctl('init');
   ctl('firm', 'set', '--name', 'Example & Partners', ...(opts.firm || []));
