@@ -70,6 +70,8 @@ async function clientPages(browser, env, errors) {
   check(live.focus === 'body' && live.typed === 'typing', 'and the focus and the reply being typed stay');
   await page.goto(`${base}/`);
   await checkA11y(page, 'client home');
+  await page.goto(`${base}/documents`);
+  await checkA11y(page, 'client documents');
   await page.goto(`${base}/t/999999`);
   await checkA11y(page, 'page not found');
   await context.close();
@@ -98,6 +100,22 @@ async function staffPages(browser, env, errors) {
   await checkA11y(page, 'staff home with the new-chat form');
   await page.goto(`${base}/audit`);
   await checkA11y(page, 'audit log');
+  await page.goto(`${base}/?q=${encodeURIComponent('bank "statements')}&unread=1`);
+  await checkA11y(page, 'staff search with filters');
+  await page.goto(`${base}/accounts`);
+  await checkA11y(page, 'clients page');
+  await page.goto(`${base}/inbox`);
+  await checkA11y(page, 'inbox');
+  await page.goto(`${base}/staff`);
+  await checkA11y(page, 'staff and their rights');
+  await page.goto(`${base}/templates`);
+  await checkA11y(page, 'templates');
+  await page.goto(`${base}/t/${ids.thread}/documents`);
+  await checkA11y(page, 'documents of a thread');
+  await page.goto(`${base}/accounts/${ids.acme}/documents`);
+  await checkA11y(page, 'documents of a client');
+  await page.goto(`${base}/t/${ids.thread}/as-client?contact=${ids.anna}`);
+  await checkA11y(page, 'a thread viewed as the client');
   await page.goto(`${base}/sessions`);
   await checkA11y(page, 'your sessions');
   // Someone else's View link in this browser: "Switch person?".
