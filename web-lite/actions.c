@@ -380,7 +380,11 @@ static void do_staff(struct web_req *r, int64_t thread_id, const char *action)
 		     : strcmp(action, "reopen") == 0 ? "reopened"
 		     : strcmp(action, "resend") == 0 ? "resent"
 		     : strcmp(action, "follow") == 0 ? "followed"
-		     : strcmp(action, "unfollow") == 0 ? "unfollowed" : "reminders");
+		     : strcmp(action, "unfollow") == 0 ? "unfollowed"
+		     : strcmp(action, "content") == 0
+			     ? (strstr(r->audit_target, " shown") != NULL ? "content-shown"
+									: "content-hidden")
+		     : "reminders");
 	redirect_thread(r, thread_id, strcmp(action, "follow") == 0 ||
 				      strcmp(action, "unfollow") == 0 ? "#people" : NULL);
 }

@@ -62,6 +62,11 @@ static const struct {
 	{ "my-emails", N_("Your email setting was saved.") },
 	{ "sessions-ended", N_("The session was ended.") },
 	{ "signed-out", N_("You are signed out.") },
+	{ "content-shown", N_("Emails about this chat now show the messages.") },
+	{ "content-hidden", N_("Emails about this chat no longer show the messages.") },
+	{ "inbox-read", N_("Everything in your inbox is marked as read.") },
+	{ "template-saved", N_("The template was saved.") },
+	{ "template-deleted", N_("The template was deleted.") },
 };
 
 static int flash_index(const char *code, size_t len)

@@ -202,5 +202,6 @@ void web_handle_inbox_read(struct web_req *r)
 		free(err);
 		return;
 	}
+	web_flash(r, "inbox-read");
 	web_send_redirect(r, "/inbox");
 }

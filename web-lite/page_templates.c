@@ -291,6 +291,7 @@ void web_handle_template_save(struct web_req *r)
 		web_audit_target(r, "template", r->id);
 	}
 	log_info("web: staff %lld saved template \"%s\"", (long long)r->sess.id, name);
+	web_flash(r, "template-saved");
 	web_send_redirect(r, "/templates");
 out:
 	free(name);
@@ -319,6 +320,7 @@ void web_handle_template_delete(struct web_req *r)
 		web_audit_target(r, "template", r->id);
 		log_info("web: staff %lld deleted template %lld", (long long)r->sess.id,
 			 (long long)r->id);
+		web_flash(r, "template-deleted");
 		web_send_redirect(r, "/templates");
 	}
 	store_template_clear(&t);

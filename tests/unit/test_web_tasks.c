@@ -320,6 +320,8 @@ static void test_web_flash_after_each_action(void **state)
 		{ 1, "/link", "label=Job&url=https%3A%2F%2Fpm.example%2Fj", "link-added" },
 		{ 1, "/archive", "", "archived" },
 		{ 1, "/reopen", "", "reopened" },
+		{ 1, "/content", "show=1", "content-shown" },
+		{ 1, "/content", "show=0", "content-hidden" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -365,6 +367,9 @@ static void test_web_flash_after_each_action(void **state)
 			{ owner, hold, hold_form, "hold" },
 			{ member, unlink, "ref=1", "link-removed" },
 			{ anna, "/me/emails", "on=0", "my-emails" },
+			{ member, "/inbox/read", "", "inbox-read" },
+			{ owner, "/templates/new", "name=vat&subject=VAT&body=Please+send+it",
+			  "template-saved" },
 		};
 
 		for (size_t i = 0; i < sizeof(more) / sizeof(more[0]); i++) {
