@@ -554,6 +554,12 @@ void web_handle_accounts(struct web_req *r)
 			buf_puts(&main, " \xc2\xb7 ");
 			web_render_time(&main, a->last_message_at);
 		}
+		buf_puts(&main, "</span></a>");
+		buf_printf(&main, "<a class=\"acctdocs\" href=\"/accounts/%lld/documents\">",
+			   (long long)a->id);
+		buf_html_escape(&main, _("Documents"));
+		buf_puts(&main, "<span class=\"sr\"> ");
+		buf_html_escape(&main, a->name);
 		buf_puts(&main, "</span></a></li>");
 		free(open);
 		free(unread);
