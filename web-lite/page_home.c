@@ -174,6 +174,22 @@ static void staff_new_form(struct web_req *r, struct buf *o, const struct web_fo
 	prefill(o, pf, "ref_url");
 	buf_puts(o, "\"></label></div><p class=\"hint\">A job or case in the firm's own "
 		    "systems. Clients do not see it.</p></fieldset>");
+	{
+		const char *sc = pf != NULL ? web_form_get(pf, "show_content") : NULL;
+		int firm_shows = store_show_content_default(r->store);
+
+		buf_printf(o, "<label>%s<select name=\"show_content\">"
+			      "<option value=\"\">%s</option>"
+			      "<option value=\"1\"%s>%s</option>"
+			      "<option value=\"0\"%s>%s</option></select></label>",
+			   _("Emails about the chat"),
+			   firm_shows ? _("The firm's default: show the messages")
+				      : _("The firm's default: only say something happened"),
+			   sc != NULL && strcmp(sc, "1") == 0 ? " selected" : "",
+			   _("Show the messages and list their files"),
+			   sc != NULL && strcmp(sc, "0") == 0 ? " selected" : "",
+			   _("Only say something happened"));
+	}
 	buf_printf(o, "<div class=\"remrow\"><label class=\"check\">"
 		      "<input type=\"checkbox\" name=\"reminders\" value=\"1\"%s> Remind the "
 		      "client</label><label>every <input type=\"number\" name=\"days\" min=\"1\" "
@@ -441,6 +457,14 @@ static void new_by_staff(struct web_req *r)
 	chat.tasks = (const char *const *)tasks;
 	chat.n_tasks = n_tasks;
 	chat.reminders = web_form_get(form, "reminders") != NULL;
+	{
+		const char *sc = web_form_get(form, "show_content");
+
+		if (sc != NULL && strcmp(sc, "1") == 0)
+			chat.show_content = 1;
+		else if (sc != NULL && strcmp(sc, "0") == 0)
+			chat.show_content = 0;
+	}
 	/* Empty: the defaults.  Anything else must be in range, checked
 	   before it is narrowed to an int. */
 	rdays = days != NULL && *days != '\0' ? web_parse_id(days) : 0;

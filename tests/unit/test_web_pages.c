@@ -751,6 +751,46 @@ static void test_web_thread_show_content_switch(void **state)
 	free(content);
 }
 
+/* The new-chat form offers the same choice, the firm's default first. */
+static void test_web_new_chat_show_content(void **state)
+{
+	struct wfx *f = *state;
+	char *member = wfx_login(f, LINK_STAFF, f->member);
+	const char *want[] = { "1", "0", "" };
+	char *err = NULL;
+	struct wresp r;
+
+	assert_int_equal(wfx_http(f, "GET", "/", member, NULL, 0, &r), 0);
+	assert_non_null(strstr(r.body, "<select name=\"show_content\">"));
+	assert_non_null(strstr(r.body, "The firm's default: only say something happened"));
+	wresp_clear(&r);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		char *form = xasprintf("account=%lld&subject=Content+%zu&body=Hello&show_content=%s",
+				       (long long)f->acc_a, i, want[i]);
+		char subject[32];
+		struct store_thread_list list;
+		struct store_thread_filter filter;
+		int found = 0;
+
+		assert_int_equal(wfx_post_csrf(f, member, "/", "/new", form, NULL, NULL), 303);
+		snprintf(subject, sizeof(subject), "Content %zu", i);
+		memset(&filter, 0, sizeof(filter));
+		filter.order = STORE_ORDER_ID;
+		WFX_CHECK(store_thread_list(f->s, &filter, &list, &err), err);
+		for (size_t k = 0; k < list.count; k++) {
+			if (strcmp(list.items[k].subject, subject) != 0)
+				continue;
+			found = 1;
+			/* "" is the firm's default, off in this fixture */
+			assert_int_equal(list.items[k].show_content, want[i][0] == '1');
+		}
+		store_thread_list_free(&list);
+		assert_true(found);
+		free(form);
+	}
+	free(member);
+}
+
 /* Queued notifications of kind to a contact in thread tid. */
 static size_t queued_to(struct store *s, int64_t tid, int64_t contact)
 {
@@ -927,6 +967,8 @@ int main(void)
 						wfx_setup, wfx_teardown),
 		cmocka_unit_test_setup_teardown(test_web_homes_and_new_chats,
 						wfx_setup, wfx_teardown),
+		cmocka_unit_test_setup_teardown(test_web_new_chat_show_content, wfx_setup,
+						wfx_teardown),
 		cmocka_unit_test_setup_teardown(test_web_thread_show_content_switch,
 						wfx_setup, wfx_teardown),
 		cmocka_unit_test_setup_teardown(test_web_event_stream_seen_live_cancels_email,
