@@ -195,6 +195,7 @@ int ctl_cmd_inbox_list(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_inbox_read(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_template_add(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_template_list(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_template_remove(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_thread_new(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_thread_show(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_thread_list(struct ctl *c, const struct ctl_args *a);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "ctl.h"
 
 /* ---- firm ---- */
@@ -473,9 +474,24 @@ int ctl_cmd_template_add(struct ctl *c, const struct ctl_args *a)
 	const char *subject = ctl_need(c, a, "--subject", &rc);
 	const char *body = subject != NULL ? ctl_need(c, a, "--body", &rc) : NULL;
 
+	size_t n_tasks = 0;
+	char *const *task = ctl_opt_all(a, "--task", &n_tasks);
+	struct buf tasks = BUF_INIT;
+
 	if (body == NULL)
 		return rc;
-	r = store_template_set(c->store, a->pos[0], subject, body, &error);
+	/* one a line, as the store keeps them; a line break inside one task
+	   would make two, so it is refused */
+	for (size_t i = 0; i < n_tasks; i++) {
+		if (strpbrk(task[i], "\r\n") != NULL) {
+			buf_release(&tasks);
+			return ctl_usage(c, "--task %zu: a task is one line", i + 1);
+		}
+		buf_printf(&tasks, "%s%s", i > 0 ? "\n" : "", task[i]);
+	}
+	r = store_template_save(c->store, a->pos[0], subject, body,
+				n_tasks > 0 ? buf_cstr(&tasks) : NULL, &error);
+	buf_release(&tasks);
 	if (r != GW_OK)
 		return ctl_store_fail(c, r, error);
 	if (c->json)
@@ -483,6 +499,20 @@ int ctl_cmd_template_add(struct ctl *c, const struct ctl_args *a)
 					 "subject", subject, "body", body));
 	else
 		printf("template \"%s\" saved\n", a->pos[0]);
+	return 0;
+}
+
+int ctl_cmd_template_remove(struct ctl *c, const struct ctl_args *a)
+{
+	char *error = NULL;
+	enum gw_result r = store_template_delete(c->store, a->pos[0], &error);
+
+	if (r != GW_OK)
+		return ctl_store_fail(c, r, error);
+	if (c->json)
+		ctl_json_print(json_pack("{s:s, s:b}", "name", a->pos[0], "removed", 1));
+	else
+		printf("template \"%s\" removed\n", a->pos[0]);
 	return 0;
 }
 
@@ -501,9 +531,9 @@ int ctl_cmd_template_list(struct ctl *c, const struct ctl_args *a)
 		for (size_t i = 0; i < list.count; i++) {
 			const struct store_template *x = &list.items[i];
 
-			json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:s}",
+			json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:s, s:s}",
 				"id", (json_int_t)x->id, "name", x->name,
-				"subject", x->subject, "body", x->body));
+				"subject", x->subject, "body", x->body, "tasks", x->tasks));
 		}
 		ctl_json_print(arr);
 	} else {

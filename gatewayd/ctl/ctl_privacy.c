@@ -64,6 +64,7 @@ static const struct ctl_audited {
 	{ "staff add", "account", 0, NULL, NULL },
 	{ "staff set", "account", 'x', NULL, NULL },
 	{ "template add", "template", 0, NULL, NULL },
+	{ "template remove", "template", 0, NULL, NULL },
 };
 
 static const struct ctl_audited *audited_find(const char *cmd)

@@ -61,6 +61,7 @@ static const struct ctl_opt opts_thread_show[] = {
 static const struct ctl_opt opts_template_add[] = {
 	{ "--subject", 1, 0 },
 	{ "--body", 1, 0 },
+	{ "--task", 1, 1 },
 	{ NULL, 0, 0 },
 };
 static const struct ctl_opt opts_thread_new[] = {
@@ -250,14 +251,18 @@ static const struct ctl_cmd commands[] = {
 	  "Assign a staff member to a client account.\n",
 	  opts_none, 2, 2, 0, ctl_cmd_staff_assign },
 
-	{ "template", "add", "NAME --subject S --body B",
-	  "Create or replace a chat template.  Subject and body may hold\n"
+	{ "template", "add", "NAME --subject S --body B [--task TEXT]...",
+	  "Create or replace a chat template, with the client's tasks (one\n"
+	  "--task each; none keeps a replaced template's).  Subject and body may hold\n"
 	  "[ACCOUNT_NAME], [FIRM_NAME], [CURRENT_DATE]; the body also\n"
 	  "[CONTACT_FIRST_NAME], [CONTACT_NAME], [CONTACT_EMAIL] (each contact\n"
 	  "reads their own).  An unknown shortcode is refused.\n",
 	  opts_template_add, 1, 1, 0, ctl_cmd_template_add },
 	{ "template", "list", "", "List the chat templates.\n",
 	  opts_none, 0, 0, 0, ctl_cmd_template_list },
+	{ "template", "remove", "NAME",
+	  "Delete a chat template; chats made from it keep their text.\n",
+	  opts_none, 1, 1, 0, ctl_cmd_template_remove },
 
 	{ "thread", "new",
 	  "ACCOUNT_ID[,ACCOUNT_ID...] --from STAFF_ID (--subject S --body B | "

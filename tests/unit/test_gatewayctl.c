@@ -240,6 +240,41 @@ static void test_gatewayctl_happy_paths(void **state)
 	out = OK(e, "template", "list");
 	expect_in("template list", out, "Accounts for [ACCOUNT_NAME]");
 	free(out);
+	/* tasks with a template, shown by list --json; one removed */
+	{
+		json_t *j, *t;
+		struct res bad;
+
+		out = OK(e, "template", "add", "vat", "--subject", "VAT return", "--body", "Please.",
+			 "--task", "Upload the invoices", "--task", "Sign the return");
+		free(out);
+		j = JSON(e, "template", "list");
+		t = NULL;
+		for (size_t i = 0; i < json_array_size(j); i++)
+			if (strcmp(json_string_value(json_object_get(json_array_get(j, i), "name")),
+				   "vat") == 0)
+				t = json_array_get(j, i);
+		assert_non_null(t);
+		assert_string_equal(json_string_value(json_object_get(t, "tasks")),
+				    "Upload the invoices\nSign the return");
+		json_decref(j);
+		bad = CTL(e, "template", "add", "x", "--subject", "S", "--body", "B",
+			  "--task", "two\nlines");
+		assert_int_equal(bad.code, 64);
+		expect_in("template add --task", bad.err, "--task 1: a task is one line");
+		res_free(&bad);
+		out = OK(e, "template", "remove", "vat");
+		expect_in("template remove", out, "removed");
+		free(out);
+		out = OK(e, "template", "list");
+		if (strstr(out, "VAT return") != NULL)
+			fail_msg("template remove: still listed");
+		free(out);
+		bad = CTL(e, "template", "remove", "vat");
+		if (bad.code == 0)
+			fail_msg("template remove of a template that is gone: exit 0");
+		res_free(&bad);
+	}
 
 	/* Bulk from a template: one thread per account, shortcodes expanded. */
 	char *both = xasprintf("%s,%s", acme, birch);
