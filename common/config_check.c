@@ -376,6 +376,43 @@ int cfg_check_group(const char *dir, char **value, char **why_r)
 	return 0;
 }
 
+int (*cfg_lang_valid)(const char *lang);
+int (*cfg_zone_valid)(const char *zone);
+
+int cfg_check_language(const char *dir, char **value, char **why_r)
+{
+	char *s = *value;
+	size_t n = strlen(s);
+
+	(void)dir;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] >= 'A' && s[i] <= 'Z')
+			s[i] = (char)(s[i] - 'A' + 'a');
+	if (n == 0 || n > 15 || strspn(s, "abcdefghijklmnopqrstuvwxyz_") != n ||
+	    (cfg_lang_valid != NULL && !cfg_lang_valid(s))) {
+		*why_r = xasprintf("\"%s\" is not a language of this build (%s)", s,
+				   cfg_lang_valid != NULL ? "see po/LINGUAS" : "a code such as en, fr");
+		return -1;
+	}
+	return 0;
+}
+
+int cfg_check_timezone(const char *dir, char **value, char **why_r)
+{
+	const char *s = *value;
+	size_t n = strlen(s);
+
+	(void)dir;
+	if (n == 0 || n > 63 ||
+	    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/_+-") != n ||
+	    strstr(s, "..") != NULL || (cfg_zone_valid != NULL && !cfg_zone_valid(s))) {
+		*why_r = xasprintf("\"%s\" is not a time zone (an IANA name such as "
+				   "Europe/Paris or UTC)", s);
+		return -1;
+	}
+	return 0;
+}
+
 int cfg_check_base_url(const char *dir, char **value, char **why_r)
 {
 	char *s = *value;

@@ -15,7 +15,7 @@
 static const char *const actions[] = {
 	"view", "post", "note", "archive", "reopen", "resend", "reminders", "task", "link",
 	"contact", "account", "hold", "export", "erase", "key_rotation", "api_key",
-	"audit", "webhook", "follow", "signin",
+	"audit", "webhook", "follow", "signin", "language",
 };
 
 static const char *const actor_names[] = {

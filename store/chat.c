@@ -267,8 +267,8 @@ static enum gw_result chat_create_one(struct store *s, const struct store_chat_n
 					    NULL, error_r);
 	int64_t note_id = 0;
 	if (r == GW_OK && c->reminders) {
-		char *note = store_reminder_note_text(1, txt->days, txt->count);
-		r = store_message_insert(s, thread_id, STORE_SYSTEM, 0, note, 0, now, &note_id, error_r);
+		char *note = store_reminder_note_args(1, txt->days, txt->count);
+		r = store_note_insert(s, thread_id, 0, now, "reminders", note, &note_id, error_r);
 		free(note);
 	}
 	if (r == GW_OK) {

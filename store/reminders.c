@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "store_int.h"
 #include "webhook.h"
 
@@ -119,27 +120,40 @@ enum gw_result store_reminders_check_stop(struct store *s, int64_t thread_id, ch
 char *store_reminder_note_text(int enabled, int days, int count)
 {
 	if (!enabled)
-		return xstrdup("Reminders are off for this chat.");
+		return xstrdup(_("Reminders are off for this chat."));
 	struct buf b = BUF_INIT;
-	buf_puts(&b, "Reminders are on: if this chat is not answered, ");
-	if (count == 1) {
-		buf_puts(&b, "1 reminder will be emailed ");
-		if (days == 1)
-			buf_puts(&b, "1 day");
-		else
-			buf_printf(&b, "%d days", days);
-		buf_puts(&b, " after the latest message.");
-	} else {
-		buf_printf(&b, "up to %d reminders will be emailed, ", count);
-		if (days == 1)
-			buf_puts(&b, "one every day");
-		else
-			buf_printf(&b, "one every %d days", days);
-		buf_puts(&b, " after the latest message.");
-	}
-	buf_puts(&b, " Reminders stop when you reply, or when all your tasks are done"
-		     " and you have read the messages.");
+	if (count == 1)
+		buf_printf(&b, ngettext("Reminders are on: if this chat is not answered, 1 reminder "
+					"will be emailed %d day after the latest message.",
+					"Reminders are on: if this chat is not answered, 1 reminder "
+					"will be emailed %d days after the latest message.", days),
+			   days);
+	else if (days == 1)
+		buf_printf(&b, ngettext("Reminders are on: if this chat is not answered, up to %d "
+					"reminder will be emailed, one every day after the latest "
+					"message.",
+					"Reminders are on: if this chat is not answered, up to %d "
+					"reminders will be emailed, one every day after the latest "
+					"message.", count),
+			   count);
+	else
+		buf_printf(&b, ngettext("Reminders are on: if this chat is not answered, up to %1$d "
+					"reminders will be emailed, one every %2$d day after the "
+					"latest message.",
+					"Reminders are on: if this chat is not answered, up to %1$d "
+					"reminders will be emailed, one every %2$d days after the "
+					"latest message.", days),
+			   count, days);
+	buf_putc(&b, ' ');
+	buf_puts(&b, _("Reminders stop when you reply, or when all your tasks are done"
+		       " and you have read the messages."));
 	return buf_detach(&b);
+}
+
+char *store_reminder_note_args(int enabled, int days, int count)
+{
+	return xasprintf("%d" STORE_NOTE_SEP "%d" STORE_NOTE_SEP "%d", enabled ? 1 : 0, days,
+			 count);
 }
 
 /* ---- the scheduler ---- */

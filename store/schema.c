@@ -544,6 +544,21 @@ static const char MIGRATION_12[] =
 	" WHERE kind = 'explanation';"
 	"CREATE INDEX outbox_created ON outbox (created_at);";
 
+/*
+ * Migration 13: each reader's language and time zone.  NULL is the
+ * firm's ([firm] language and timezone).  A system note keeps its English
+ * text in body and, for the notes written from now on, its kind and
+ * arguments, so that it is said again in each reader's language
+ * (store/notes.c); older notes keep showing their text.
+ */
+static const char MIGRATION_13[] =
+	"ALTER TABLE contacts ADD COLUMN language TEXT;"
+	"ALTER TABLE contacts ADD COLUMN timezone TEXT;"
+	"ALTER TABLE staff ADD COLUMN language TEXT;"
+	"ALTER TABLE staff ADD COLUMN timezone TEXT;"
+	"ALTER TABLE messages ADD COLUMN note_kind TEXT;"
+	"ALTER TABLE messages ADD COLUMN note_args TEXT;";
+
 static const char *const migrations[] = {
 	MIGRATION_1,
 	MIGRATION_2,
@@ -557,6 +572,7 @@ static const char *const migrations[] = {
 	MIGRATION_10,
 	MIGRATION_11,
 	MIGRATION_12,
+	MIGRATION_13,
 };
 
 _Static_assert(GW_ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION,

@@ -241,9 +241,9 @@ enum gw_result store_thread_set_reminders(struct store *s, int64_t thread_id, in
 	if (store_db_exec(s, SQL_SET_REMINDERS, "iddd", thread_id, enabled, days, count) != SQLITE_OK)
 		r = store_db_fail(s, error_r, "thread %lld: reminders", (long long)thread_id);
 	if (r == GW_OK) {
-		char *text = store_reminder_note_text(enabled, days, count);
-		r = store_message_insert(s, thread_id, STORE_SYSTEM, 0, text, 0, now, &note, error_r);
-		free(text);
+		char *args = store_reminder_note_args(enabled, days, count);
+		r = store_note_insert(s, thread_id, 0, now, "reminders", args, &note, error_r);
+		free(args);
 	}
 	if (r == GW_OK && !enabled)
 		r = store_reminders_stop(s, thread_id, error_r);

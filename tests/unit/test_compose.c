@@ -430,7 +430,7 @@ static void test_compose_link_expiry_and_optional_fields(void **state)
 	m.task_count = 0;
 	m.from_name = "Example Chat";
 	render_ok(&m, &p, 0);
-	assert_contains(p.plain, "(The link works until 9 Dec 2025 09:30 UTC.)", "plain", 0);
+	assert_contains(p.plain, "(The link works until Dec 9, 2025, 9:30\xe2\x80\xaf" "AM UTC.)", "plain", 0);
 	assert_contains(p.plain, "Hello,\n", "plain", 0);
 	assert_lacks(p.plain, "[x]", "plain", 0);
 	assert_mailbox(g_mime_message_get_to(p.msg), NULL, "anna@client.example", "To", 0);

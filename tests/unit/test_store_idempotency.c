@@ -68,6 +68,13 @@ static void test_store_idempotency_migrates_version_1(void **state)
 	fx_exec(f, "DROP TABLE signin_links");
 	fx_exec(f, "DROP TABLE signin_rate");
 	fx_exec(f, "DROP TABLE sessions");
+	/* migration 13: languages and time zones, notes as kinds */
+	fx_exec(f, "ALTER TABLE contacts DROP COLUMN language");
+	fx_exec(f, "ALTER TABLE contacts DROP COLUMN timezone");
+	fx_exec(f, "ALTER TABLE staff DROP COLUMN language");
+	fx_exec(f, "ALTER TABLE staff DROP COLUMN timezone");
+	fx_exec(f, "ALTER TABLE messages DROP COLUMN note_kind");
+	fx_exec(f, "ALTER TABLE messages DROP COLUMN note_args");
 	fx_exec(f, "PRAGMA user_version = 1");
 	f->s = fx_open(f, 1000);
 	assert_int_equal(store_schema_version(f->s), STORE_SCHEMA_VERSION);

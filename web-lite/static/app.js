@@ -1,25 +1,12 @@
 /*
  * gatewayd web view: the little the pages need JavaScript for.  Everything
- * works without it; this adds local times, the read beacon (sent only when
+ * works without it; this adds the read beacon (sent only when
  * the page is visible), live updates over server-sent events, a warning
  * before leaving a page with an unsent reply and, for staff, suggestions
  * of colleagues' names after "@" (the server reads mentions either way).
  */
 (function () {
   'use strict';
-
-  function localTimes(root) {
-    var list = root.querySelectorAll('time[datetime]');
-    for (var i = 0; i < list.length; i++) {
-      var d = new Date(list[i].getAttribute('datetime'));
-      if (!isNaN(d.getTime())) {
-        list[i].textContent = d.toLocaleString(undefined, {
-          day: 'numeric', month: 'short', year: 'numeric',
-          hour: '2-digit', minute: '2-digit'
-        });
-      }
-    }
-  }
 
   function post(form, extra) {
     var data = new URLSearchParams(new FormData(form));
@@ -58,7 +45,6 @@
       var fresh = doc.getElementById('markread');
       if (old) { old.remove(); }
       if (fresh) { document.getElementById('timeline').after(document.adoptNode(fresh)); }
-      localTimes(document);
       markRead();
       if (stick) { window.scrollTo(0, document.body.scrollHeight); }
     }).catch(function () {});
@@ -88,7 +74,8 @@
         var label = file.parentNode, span = label.querySelector('span');
         var chosen = file.files.length > 0;
         label.classList.toggle('chosen', chosen);
-        span.textContent = chosen ? file.files[0].name : 'Attach a file';
+        if (!span.hasAttribute('data-empty')) { span.setAttribute('data-empty', span.textContent); }
+        span.textContent = chosen ? file.files[0].name : span.getAttribute('data-empty');
       });
     }
     if (text) {
@@ -144,7 +131,7 @@
         if (!p.sees) {
           var note = document.createElement('span');
           note.className = 'muted';
-          note.textContent = 'not on this account';
+          note.textContent = list.getAttribute('data-not-here') || '';
           li.appendChild(note);
         }
         li.addEventListener('mousedown', function (e) { e.preventDefault(); pick(k); });
@@ -194,7 +181,6 @@
     if (d) { d.scrollIntoView({ block: 'center' }); }
   }
 
-  localTimes(document);
   mentions();
   guardReply();
   markRead();
