@@ -4,3 +4,11 @@ foreach(m buf clock log listen config links path utf8 mail_kind)
 endforeach()
 gw_add_test(test_sleeper SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sleeper.c
   LIBS gw_common Threads::Threads)
+# The reader's language and zone (gw_i18n), with the build's catalogs.
+gw_add_test(test_i18n SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_i18n.c
+  LIBS gw_i18n Threads::Threads)
+# Every text of the sources has its translation in every catalog
+# (scripts/po_check.sh names what is missing).
+add_test(NAME i18n_catalogs
+  COMMAND env GW_PO_STRICT=1 ${CMAKE_SOURCE_DIR}/scripts/po_check.sh check
+          ${CMAKE_SOURCE_DIR} ${CMAKE_BINARY_DIR}/po-test)
