@@ -77,8 +77,8 @@ void web_render_layout(struct web_req *r, struct buf *out, const char *title,
 	if (r->sess.kind != 0) {
 		buf_printf(out, "<a class=\"who\" href=\"/sessions\" title=\"%s\">", _("Your sessions"));
 		buf_html_escape(out, r->sess.name);
-		buf_printf(out, "</a><a class=\"lang\" href=\"/me/language\">%s</a>",
-			   _("Language and time zone"));
+		buf_printf(out, "</a><a class=\"lang\" href=\"/me/language\" title=\"%s\">%s</a>",
+			   _("Language and time zone"), _("Language"));
 		buf_puts(out, "<form class=\"inline\" method=\"post\" action=\"/logout\">");
 		web_render_csrf(r, out);
 		buf_printf(out, "<button class=\"link\" type=\"submit\">%s</button></form>", _("Sign out"));

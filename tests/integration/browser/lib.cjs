@@ -53,7 +53,8 @@ function freePort() {
 }
 
 /* gatewayd.conf in DIR (relative paths are resolved against it), with a
- * Maildir transport; OPTS.fromName and OPTS.apiPort add those keys. */
+ * Maildir transport; OPTS.fromName and OPTS.apiPort add those keys,
+ * OPTS.extra more lines (whole sections, e.g. [firm]). */
 function writeConf(dir, port, opts) {
   const conf = path.join(dir, 'gatewayd.conf');
   fs.writeFileSync(conf, [
@@ -64,7 +65,7 @@ function writeConf(dir, port, opts) {
     '[links]', 'key_file = keys',
     '[web]', `listen = 127.0.0.1:${port}`, `base_url = http://127.0.0.1:${port}`,
     ...(opts.apiPort ? ['[api]', `listen = 127.0.0.1:${opts.apiPort}`] : []),
-    '[log]', 'level = info', ''].join('\n'));
+    '[log]', 'level = info', ...(opts.extra || []), ''].join('\n'));
   return conf;
 }
 
@@ -217,7 +218,8 @@ async function waitMail(dir, match, tries = 100, seen = new Set()) {
 
 /*
  * Run a scenario: a temporary directory (prefix OPTS.tmp), gatewayd.conf
- * (OPTS.fromName, OPTS.api for a JSON API port), `gatewayctl init` and
+ * (OPTS.fromName, OPTS.api for a JSON API port, OPTS.conf more lines),
+ * `gatewayctl init` and
  * the firm's name (OPTS.firm: more `firm set` arguments); OPTS.seed(env)
  * returns the ids it created and OPTS.before(env) runs before the daemon
  * starts.  Then gatewayd and Chromium, SCENARIO(browser, env), and both
@@ -229,7 +231,7 @@ async function main(opts, scenario) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), opts.tmp));
   const port = await freePort();
   const apiPort = opts.api ? await freePort() : undefined;
-  const conf = writeConf(dir, port, { fromName: opts.fromName, apiPort });
+  const conf = writeConf(dir, port, { fromName: opts.fromName, apiPort, extra: opts.conf });
   const ctl = gatewayctl(conf);
   ctl('init');
   ctl('firm', 'set', '--name', 'Example & Partners', ...(opts.firm || []));
