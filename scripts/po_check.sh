@@ -15,8 +15,10 @@ mkdir -p "$work"
 pot=$work/gatewayd.pot
 
 cd "$src"
+# File names without line numbers in the catalogs: a change elsewhere in a
+# file does not rewrite every catalog (and branches merge).
 find common store mta-hooks web-lite gatewayd -name '*.c' | LC_ALL=C sort > "$work/po-files"
-xgettext --language=C --from-code=UTF-8 --no-wrap --sort-by-file \
+xgettext --language=C --from-code=UTF-8 --no-wrap --sort-by-file --add-location=file \
 	--keyword=_ --keyword=N_ --keyword=ngettext:1,2 --keyword=pgettext:1c,2 \
 	--add-comments=TRANSLATORS: --package-name=gatewayd \
 	--msgid-bugs-address=root@localhost \
@@ -32,7 +34,7 @@ fi
 langs=$(grep -v '^#' po/LINGUAS | tr -s ' \n' ' ')
 if [ "$mode" = update ]; then
 	for l in $langs; do
-		msgmerge --quiet --update --backup=none --no-wrap po/$l.po "$pot"
+		msgmerge --quiet --update --backup=none --no-wrap --add-location=file po/$l.po "$pot"
 		msgfmt --statistics -o /dev/null po/$l.po
 	done
 	exit 0
