@@ -154,9 +154,9 @@ static char *person_error(const char *field, const char *error)
 	while (*rest == ' ')
 		rest++;
 	if (field != NULL && strcmp(field, "url") == 0)
-		return xasprintf("Address: %s", rest);
+		return xasprintf(_("Address: %s"), rest);
 	if (field != NULL && strcmp(field, "label") == 0)
-		return xasprintf("Label: %s", rest);
+		return xasprintf(_("Label: %s"), rest);
 	return xstrdup(error);
 }
 
