@@ -316,9 +316,9 @@ void web_render_size(struct buf *out, int64_t size)
 		buf_printf(out, ngettext("%lld byte", "%lld bytes", (unsigned long)size),
 			   (long long)size);
 	else if (size < 1024 * 1024)
-		buf_printf(out, "%.1f KB", (double)size / 1024.0);
+		buf_printf(out, _("%.1f KB"), (double)size / 1024.0);
 	else
-		buf_printf(out, "%.1f MB", (double)size / (1024.0 * 1024.0));
+		buf_printf(out, _("%.1f MB"), (double)size / (1024.0 * 1024.0));
 }
 
 void web_say2(struct buf *out, const char *fmt, const char *v1, const char *v2)
