@@ -11,8 +11,8 @@
  * locale such as fr_FR.UTF-8 would have to be generated on the machine
  * first.  dgettext() itself is thread-safe.
  *
- * Dates: ICU's date formats (CLDR), one formatter per thread for the last
- * (language, zone, style) used, freed when the thread ends.
+ * Dates: ICU's date formats (CLDR), a few formatters per thread for the
+ * (language, zone, style) last used, freed when the thread ends.
  */
 #include "i18n.h"
 
@@ -296,11 +296,21 @@ void i18n_reader_restore(const struct i18n_saved *s)
 
 /* ---- dates ---- */
 
-struct fmt_cache {
+/* A few formatters per thread, for the (language, zone, style) last used:
+ * a page alternates dates, times and zone names of one reader. */
+#define FMT_SLOTS 6
+#define STYLE_ZONE_NAME 0x0f
+
+struct fmt_slot {
 	char lang[I18N_LANG_MAX];
 	char zone[I18N_ZONE_MAX];
 	int style;
 	UDateFormat *fmt;
+};
+
+struct fmt_cache {
+	struct fmt_slot slot[FMT_SLOTS];
+	unsigned next;
 };
 
 static pthread_key_t fmt_key;
@@ -310,8 +320,9 @@ static void fmt_free(void *p)
 {
 	struct fmt_cache *c = p;
 
-	if (c->fmt != NULL)
-		udat_close(c->fmt);
+	for (int i = 0; i < FMT_SLOTS; i++)
+		if (c->slot[i].fmt != NULL)
+			udat_close(c->slot[i].fmt);
 	free(c);
 }
 
@@ -320,13 +331,32 @@ static void fmt_key_make(void)
 	(void)pthread_key_create(&fmt_key, fmt_free);
 }
 
+static UDateFormat *fmt_open(const char *lang, const char *zone, int style)
+{
+	UChar z[I18N_ZONE_MAX], pat[] = { 'z', 0 };
+	UErrorCode st = U_ZERO_ERROR;
+	UDateFormat *f;
+
+	u_uastrncpy(z, zone, I18N_ZONE_MAX - 1);
+	z[I18N_ZONE_MAX - 1] = 0;
+	if (style == STYLE_ZONE_NAME)
+		f = udat_open(UDAT_PATTERN, UDAT_PATTERN, lang, z, -1, pat, -1, &st);
+	else
+		f = udat_open(style == I18N_DATETIME ? UDAT_SHORT : UDAT_NONE,
+			      style == I18N_DATE_LONG ? UDAT_LONG : UDAT_MEDIUM, lang, z, -1,
+			      NULL, 0, &st);
+	if (U_FAILURE(st)) {
+		if (f != NULL)
+			udat_close(f);
+		return NULL;
+	}
+	return f;
+}
+
 static UDateFormat *formatter(const char *lang, const char *zone, int style)
 {
 	struct fmt_cache *c;
-	UChar z[I18N_ZONE_MAX];
-	UErrorCode st = U_ZERO_ERROR;
-	UDateFormatStyle ds = style == I18N_DATE_LONG ? UDAT_LONG : UDAT_MEDIUM;
-	UDateFormatStyle ts = style == I18N_DATETIME ? UDAT_SHORT : UDAT_NONE;
+	struct fmt_slot *e;
 
 	pthread_once(&fmt_once, fmt_key_make);
 	c = pthread_getspecific(fmt_key);
@@ -334,48 +364,36 @@ static UDateFormat *formatter(const char *lang, const char *zone, int style)
 		c = xcalloc(1, sizeof(*c));
 		(void)pthread_setspecific(fmt_key, c);
 	}
-	if (c->fmt != NULL && c->style == style && strcmp(c->lang, lang) == 0 &&
-	    strcmp(c->zone, zone) == 0)
-		return c->fmt;
-	if (c->fmt != NULL)
-		udat_close(c->fmt);
-	c->fmt = NULL;
-	u_uastrncpy(z, zone, I18N_ZONE_MAX - 1);
-	z[I18N_ZONE_MAX - 1] = 0;
-	c->fmt = udat_open(ts, ds, lang, z, -1, NULL, 0, &st);
-	if (U_FAILURE(st)) {
-		if (c->fmt != NULL)
-			udat_close(c->fmt);
-		c->fmt = NULL;
-		return NULL;
+	for (int i = 0; i < FMT_SLOTS; i++) {
+		e = &c->slot[i];
+		if (e->fmt != NULL && e->style == style && strcmp(e->lang, lang) == 0 &&
+		    strcmp(e->zone, zone) == 0)
+			return e->fmt;
 	}
-	snprintf(c->lang, sizeof(c->lang), "%s", lang);
-	snprintf(c->zone, sizeof(c->zone), "%s", zone);
-	c->style = style;
-	return c->fmt;
+	e = &c->slot[c->next++ % FMT_SLOTS];
+	if (e->fmt != NULL)
+		udat_close(e->fmt);
+	e->fmt = fmt_open(lang, zone, style);
+	snprintf(e->lang, sizeof(e->lang), "%s", lang);
+	snprintf(e->zone, sizeof(e->zone), "%s", zone);
+	e->style = style;
+	return e->fmt;
 }
 
 /* The zone's short name in the reader's language ("UTC+1", "EST"). */
 static void zone_name(const char *lang, const char *zone, int64_t t, char *out, size_t size)
 {
-	UChar z[I18N_ZONE_MAX], pat[] = { 'z', 0 }, buf[64];
+	UDateFormat *f = formatter(lang, zone, STYLE_ZONE_NAME);
 	UErrorCode st = U_ZERO_ERROR;
-	UDateFormat *f;
+	UChar buf[64];
 	int32_t len;
 
 	out[0] = '\0';
-	u_uastrncpy(z, zone, I18N_ZONE_MAX - 1);
-	z[I18N_ZONE_MAX - 1] = 0;
-	f = udat_open(UDAT_PATTERN, UDAT_PATTERN, lang, z, -1, pat, -1, &st);
-	if (U_FAILURE(st)) {
-		if (f != NULL)
-			udat_close(f);
+	if (f == NULL)
 		return;
-	}
 	len = udat_format(f, (UDate)t * 1000.0, buf, 64, NULL, &st);
 	if (U_SUCCESS(st) && len > 0)
 		u_strToUTF8(out, (int32_t)size, NULL, buf, len, &st);
-	udat_close(f);
 	if (U_FAILURE(st))
 		out[0] = '\0';
 }

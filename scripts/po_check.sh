@@ -11,6 +11,10 @@
 #           made from the sources, never kept in git.
 set -eu
 mode=$1 src=$2 work=$3
+for tool in xgettext msgmerge msgattrib msgfmt; do
+	command -v $tool >/dev/null 2>&1 ||
+		{ echo "skipped: $tool is not installed (package gettext)"; exit 77; }
+done
 mkdir -p "$work"
 pot=$work/gatewayd.pot
 

@@ -12,3 +12,4 @@ gw_add_test(test_i18n SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_i18n.c
 add_test(NAME i18n_catalogs
   COMMAND env GW_PO_STRICT=1 ${CMAKE_SOURCE_DIR}/scripts/po_check.sh check
           ${CMAKE_SOURCE_DIR} ${CMAKE_BINARY_DIR}/po-test)
+set_tests_properties(i18n_catalogs PROPERTIES SKIP_RETURN_CODE 77)
