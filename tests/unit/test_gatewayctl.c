@@ -776,8 +776,13 @@ static void test_gatewayctl_language(void **state)
 	free(out);
 
 	/* the new chat's email to Anna is French */
-	free(OK(e, "thread", "new", fmt_id(e->acme), "--from", member, "--subject", "Bilan 2026",
-		"--body", "Bonjour"));
+	{
+		char *acme = fmt_id(e->acme);
+
+		free(OK(e, "thread", "new", acme, "--from", member, "--subject", "Bilan 2026",
+			"--body", "Bonjour"));
+		free(acme);
+	}
 	free(OK(e, "tick"));
 	dir = path_in(e, "Maildir/new");
 	{
