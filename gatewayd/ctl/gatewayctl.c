@@ -543,6 +543,9 @@ static int prepare(struct ctl *c, const struct ctl_cmd *cmd)
 		free(error);
 	}
 	i18n_defaults(c->cfg->firm.language, c->cfg->firm.timezone);
+	/* gatewayctl's own words are English (notes and errors it prints);
+	   the emails it composes are their readers' (compose sets them) */
+	i18n_reader_set("en", "UTC");
 	if (cmd->flags & CTL_OPENS_STORE)
 		return 0;
 	return ctl_open_store(c, 1);

@@ -167,6 +167,27 @@ static void test_web_i18n_language_page_refuses(void **state)
 	free(anna);
 }
 
+/* A refusal from the store reaches a French member in French, what they
+ * typed kept as they typed it. */
+static void test_web_i18n_store_refusal_in_reader_language(void **state)
+{
+	struct wfx *f = *state;
+	char *ta = thread_path(f->ta), *member, *body = NULL, *err = NULL;
+	char path[48];
+
+	WFX_CHECK(store_staff_set_locale(f->s, f->member, "fr", NULL, &err), err);
+	member = wfx_login(f, LINK_STAFF, f->member);
+	snprintf(path, sizeof(path), "%s/reply", ta);
+	assert_int_equal(wfx_post_csrf(f, member, ta, path, "body=%40Nobody+bonjour", NULL, &body),
+			 400);
+	if (strstr(body, "@Nobody : aucun collègue ne porte ce nom") == NULL ||
+	    strstr(body, "@Nobody bonjour</textarea>") == NULL)
+		fail_msg("refusal page: %s", body);
+	free(body);
+	free(member);
+	free(ta);
+}
+
 /* The store refuses languages without a catalog and zones that are none. */
 static void test_web_i18n_store_checks(void **state)
 {
@@ -194,6 +215,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_web_i18n_cache_follows_language, setup,
 						wfx_teardown),
 		cmocka_unit_test_setup_teardown(test_web_i18n_language_page_refuses, setup,
+						wfx_teardown),
+		cmocka_unit_test_setup_teardown(test_web_i18n_store_refusal_in_reader_language, setup,
 						wfx_teardown),
 		cmocka_unit_test_setup_teardown(test_web_i18n_store_checks, setup, wfx_teardown),
 	};
