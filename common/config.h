@@ -117,10 +117,9 @@ struct cfg_firm {
 };
 
 /*
- * Set by gw_i18n when a program links it: what a language and a time zone
- * are (gatewayd-pipe, which does not, checks the spelling only).
+ * Set by gw_i18n when a program links it: what a time zone is
+ * (gatewayd-pipe, which does not, checks the spelling only).
  */
-extern int (*cfg_lang_valid)(const char *lang);
 extern int (*cfg_zone_valid)(const char *zone);
 
 struct cfg_reminders {

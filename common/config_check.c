@@ -17,6 +17,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "i18n.h"
 
 #define KiB (INT64_C(1024))
 #define MiB (INT64_C(1024) * 1024)
@@ -376,7 +377,6 @@ int cfg_check_group(const char *dir, char **value, char **why_r)
 	return 0;
 }
 
-int (*cfg_lang_valid)(const char *lang);
 int (*cfg_zone_valid)(const char *zone);
 
 int cfg_check_language(const char *dir, char **value, char **why_r)
@@ -388,10 +388,9 @@ int cfg_check_language(const char *dir, char **value, char **why_r)
 	for (size_t i = 0; i < n; i++)
 		if (s[i] >= 'A' && s[i] <= 'Z')
 			s[i] = (char)(s[i] - 'A' + 'a');
-	if (n == 0 || n > 15 || strspn(s, "abcdefghijklmnopqrstuvwxyz_") != n ||
-	    (cfg_lang_valid != NULL && !cfg_lang_valid(s))) {
+	if (n == 0 || n > 15 || !i18n_lang_valid(s)) {
 		*why_r = xasprintf("\"%s\" is not a language of this build (%s)", s,
-				   cfg_lang_valid != NULL ? "see po/LINGUAS" : "a code such as en, fr");
+				   i18n_languages());
 		return -1;
 	}
 	return 0;

@@ -11,8 +11,9 @@
  * locale such as fr_FR.UTF-8 would have to be generated on the machine
  * first.  dgettext() itself is thread-safe.
  *
- * Dates: ICU's date formats (CLDR), a few formatters per thread for the
- * (language, zone, style) last used, freed when the thread ends.
+ * This file needs libc only (gw_common, so that any library may use
+ * _()); dates and zones are ICU's, in i18n_date.c (gw_i18n), which hands
+ * its zone check over when it is linked in.
  */
 #include "i18n.h"
 
@@ -26,12 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <unicode/udat.h>
-#include <unicode/ustring.h>
-
 #include "buf.h"
-#include "config.h"
-#include "tz.h"
 
 #ifndef GW_LANGUAGES
 #define GW_LANGUAGES "en"
@@ -46,6 +42,9 @@ static locale_t msg_locale = (locale_t)0;
 static char locale_dir[PATH_MAX + 64];
 static char def_lang[I18N_LANG_MAX] = "en";
 static char def_zone[I18N_ZONE_MAX] = "UTC";
+
+/* Set by i18n_date.c (ICU); without it any plausible name is kept. */
+static int (*zone_check)(const char *zone);
 
 static __thread char tls_lang[I18N_LANG_MAX];
 static __thread char tls_zone[I18N_ZONE_MAX];
@@ -235,13 +234,29 @@ const char *i18n_lang_name(const char *lang)
 
 /* ---- readers ---- */
 
+void i18n_set_zone_check(int (*check)(const char *zone))
+{
+	zone_check = check;
+}
+
+static int zone_ok(const char *zone)
+{
+	size_t n = strlen(zone);
+
+	if (zone_check != NULL)
+		return zone_check(zone);
+	return n > 0 && n < I18N_ZONE_MAX && strstr(zone, "..") == NULL &&
+	       strspn(zone, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			    "0123456789/_+-") == n;
+}
+
 void i18n_defaults(const char *lang, const char *zone)
 {
 	const char *l = i18n_lang_canonical(lang);
 
 	if (l != NULL)
 		snprintf(def_lang, sizeof(def_lang), "%s", l);
-	if (zone != NULL && tz_valid(zone))
+	if (zone != NULL && zone_ok(zone))
 		snprintf(def_zone, sizeof(def_zone), "%s", zone);
 }
 
@@ -260,7 +275,7 @@ void i18n_reader_set(const char *lang, const char *zone)
 	const char *l = lang != NULL && *lang != '\0' ? i18n_lang_canonical(lang) : NULL;
 
 	snprintf(tls_lang, sizeof(tls_lang), "%s", l != NULL ? l : "");
-	if (zone != NULL && *zone != '\0' && strlen(zone) < sizeof(tls_zone) && tz_valid(zone))
+	if (zone != NULL && *zone != '\0' && strlen(zone) < sizeof(tls_zone) && zone_ok(zone))
 		snprintf(tls_zone, sizeof(tls_zone), "%s", zone);
 	else
 		tls_zone[0] = '\0';
@@ -294,157 +309,3 @@ void i18n_reader_restore(const struct i18n_saved *s)
 	memcpy(tls_zone, s->zone, sizeof(tls_zone));
 }
 
-/* ---- dates ---- */
-
-/* A few formatters per thread, for the (language, zone, style) last used:
- * a page alternates dates, times and zone names of one reader. */
-#define FMT_SLOTS 6
-#define STYLE_ZONE_NAME 0x0f
-
-struct fmt_slot {
-	char lang[I18N_LANG_MAX];
-	char zone[I18N_ZONE_MAX];
-	int style;
-	UDateFormat *fmt;
-};
-
-struct fmt_cache {
-	struct fmt_slot slot[FMT_SLOTS];
-	unsigned next;
-};
-
-static pthread_key_t fmt_key;
-static pthread_once_t fmt_once = PTHREAD_ONCE_INIT;
-
-static void fmt_free(void *p)
-{
-	struct fmt_cache *c = p;
-
-	for (int i = 0; i < FMT_SLOTS; i++)
-		if (c->slot[i].fmt != NULL)
-			udat_close(c->slot[i].fmt);
-	free(c);
-}
-
-static void fmt_key_make(void)
-{
-	(void)pthread_key_create(&fmt_key, fmt_free);
-}
-
-static UDateFormat *fmt_open(const char *lang, const char *zone, int style)
-{
-	UChar z[I18N_ZONE_MAX], pat[] = { 'z', 0 };
-	UErrorCode st = U_ZERO_ERROR;
-	UDateFormat *f;
-
-	u_uastrncpy(z, zone, I18N_ZONE_MAX - 1);
-	z[I18N_ZONE_MAX - 1] = 0;
-	if (style == STYLE_ZONE_NAME)
-		f = udat_open(UDAT_PATTERN, UDAT_PATTERN, lang, z, -1, pat, -1, &st);
-	else
-		f = udat_open(style == I18N_DATETIME ? UDAT_SHORT : UDAT_NONE,
-			      style == I18N_DATE_LONG ? UDAT_LONG : UDAT_MEDIUM, lang, z, -1,
-			      NULL, 0, &st);
-	if (U_FAILURE(st)) {
-		if (f != NULL)
-			udat_close(f);
-		return NULL;
-	}
-	return f;
-}
-
-static UDateFormat *formatter(const char *lang, const char *zone, int style)
-{
-	struct fmt_cache *c;
-	struct fmt_slot *e;
-
-	pthread_once(&fmt_once, fmt_key_make);
-	c = pthread_getspecific(fmt_key);
-	if (c == NULL) {
-		c = xcalloc(1, sizeof(*c));
-		(void)pthread_setspecific(fmt_key, c);
-	}
-	for (int i = 0; i < FMT_SLOTS; i++) {
-		e = &c->slot[i];
-		if (e->fmt != NULL && e->style == style && strcmp(e->lang, lang) == 0 &&
-		    strcmp(e->zone, zone) == 0)
-			return e->fmt;
-	}
-	e = &c->slot[c->next++ % FMT_SLOTS];
-	if (e->fmt != NULL)
-		udat_close(e->fmt);
-	e->fmt = fmt_open(lang, zone, style);
-	snprintf(e->lang, sizeof(e->lang), "%s", lang);
-	snprintf(e->zone, sizeof(e->zone), "%s", zone);
-	e->style = style;
-	return e->fmt;
-}
-
-/* The zone's short name in the reader's language ("UTC+1", "EST"). */
-static void zone_name(const char *lang, const char *zone, int64_t t, char *out, size_t size)
-{
-	UDateFormat *f = formatter(lang, zone, STYLE_ZONE_NAME);
-	UErrorCode st = U_ZERO_ERROR;
-	UChar buf[64];
-	int32_t len;
-
-	out[0] = '\0';
-	if (f == NULL)
-		return;
-	len = udat_format(f, (UDate)t * 1000.0, buf, 64, NULL, &st);
-	if (U_SUCCESS(st) && len > 0)
-		u_strToUTF8(out, (int32_t)size, NULL, buf, len, &st);
-	if (U_FAILURE(st))
-		out[0] = '\0';
-}
-
-void i18n_format_date(int64_t t, int style, char *out, size_t size)
-{
-	const char *lang = i18n_lang(), *zone = (style & I18N_UTC) ? "UTC" : i18n_zone();
-	int base = style & 0x0f;
-	UDateFormat *f = formatter(lang, zone, base);
-	UChar buf[128];
-	UErrorCode st = U_ZERO_ERROR;
-	int32_t len;
-	size_t used;
-
-	if (size == 0)
-		return;
-	out[0] = '\0';
-	if (f == NULL) {
-		snprintf(out, size, "@%lld", (long long)t);
-		return;
-	}
-	len = udat_format(f, (UDate)t * 1000.0, buf, 128, NULL, &st);
-	if (U_FAILURE(st) || len <= 0) {
-		snprintf(out, size, "@%lld", (long long)t);
-		return;
-	}
-	u_strToUTF8(out, (int32_t)size, NULL, buf, len, &st);
-	if (U_FAILURE(st) || st == U_STRING_NOT_TERMINATED_WARNING) {
-		snprintf(out, size, "@%lld", (long long)t);
-		return;
-	}
-	if (base == I18N_DATETIME && !(style & I18N_UTC) &&
-	    ((style & I18N_ZONE) ||
-	     ((style & I18N_ZONE_IF_OTHER) && strcmp(zone, def_zone) != 0))) {
-		char zn[64];
-
-		zone_name(lang, zone, t, zn, sizeof(zn));
-		used = strlen(out);
-		if (zn[0] != '\0' && used + 1 + strlen(zn) < size)
-			snprintf(out + used, size - used, " %s", zn);
-	}
-}
-
-/* ---- config ---- */
-
-/* A program that links gw_i18n checks [firm] language and timezone against
- * the catalogs and zones it has; gatewayd-pipe, without it, checks the
- * spelling only (config.h). */
-static void register_config_checks(void) __attribute__((constructor));
-static void register_config_checks(void)
-{
-	cfg_lang_valid = i18n_lang_valid;
-	cfg_zone_valid = tz_valid;
-}

@@ -22,6 +22,9 @@
  * so nothing has to be generated with locale-gen; the catalogs live in our
  * own directory as LOCALEDIR/C/LC_MESSAGES/gatewayd-LANG.mo.
  *
+ * Lookups need libc only (gw_common: any library may use _()); the
+ * dates below need ICU and are gw_i18n's (i18n_date.c, tz.c).
+ *
  * The compiled catalogs are found, in this order, in $GATEWAYD_LOCALEDIR,
  * in the build tree (a program that runs from it), beside the program
  * (PREFIX/share/gatewayd/locale) and at the configured install path.
@@ -70,6 +73,10 @@ const char *i18n_locale_dir(void);
 void i18n_defaults(const char *lang, const char *zone);
 const char *i18n_default_lang(void);
 const char *i18n_default_zone(void);
+
+/* How a reader's zone is checked: set by i18n_date.c (ICU) when it is
+ * linked in; before that a name of the right spelling is taken. */
+void i18n_set_zone_check(int (*check)(const char *zone));
 
 /* 1 when lang is a language of this build ("en", "fr", ...). */
 int i18n_lang_valid(const char *lang);
