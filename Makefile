@@ -8,6 +8,8 @@
 #   make fuzz   every libFuzzer target for 5 minutes (fuzz/run.sh; `make check`
 #               runs each briefly on its seeds)
 #   make long   the long crash loop: 100 kills of the daemon (tests/long/)
+#   make po     extract the texts to translate into po/gatewayd.pot and merge
+#               them into every po/LANG.po (docs/languages.md)
 #   make bench  every benchmark beside its peer, medians of 5 runs
 #               (bench/run.sh; `make bench-quick` takes about two minutes)
 
@@ -19,7 +21,7 @@ CMAKE_ARGS ?=
 BUILD_PKGS = build-essential cmake pkg-config ca-certificates sqlite3 \
 	libsqlite3-dev libssl-dev libinih-dev libgmime-3.0-dev libevent-dev \
 	libcmark-dev libjansson-dev libsystemd-dev libetpan-dev libcmocka-dev \
-	libarchive-dev libcurl4-gnutls-dev libglib2.0-dev
+	libarchive-dev libcurl4-gnutls-dev libglib2.0-dev libicu-dev gettext
 # dpkg-shlibdeps (dpkg-dev) computes the package's library dependencies.
 DEB_PKGS   = dpkg-dev file
 # The integration tests drive real peers: Postfix (private instances;
@@ -32,7 +34,7 @@ FUZZ_PKGS  = clang libclang-rt-14-dev
 TEST_PKGS  = postfix swaks procps python3 curl strace chromium systemd dovecot-imapd openssl \
 	$(DEB_PKGS) $(FUZZ_PKGS)
 
-.PHONY: all deps test-deps build build-san check long fuzz demo install deb bench bench-quick clean
+.PHONY: all deps test-deps build build-san check long fuzz demo install deb bench bench-quick clean po
 
 all: build
 
@@ -49,6 +51,11 @@ test-deps: deps
 build: deps
 	cmake -S . -B $(BUILD) -DGW_WERROR=ON -DGW_TESTS=ON $(CMAKE_ARGS)
 	cmake --build $(BUILD) -j $(JOBS)
+
+# The catalogs: new texts of the sources into po/*.po, for translators.
+po:
+	@[ -f $(BUILD)/CMakeCache.txt ] || cmake -S . -B $(BUILD) -DGW_WERROR=ON -DGW_TESTS=ON $(CMAKE_ARGS)
+	cmake --build $(BUILD) --target po
 
 build-san: deps
 	cmake -S . -B $(SANBUILD) -DCMAKE_BUILD_TYPE=Sanitize -DGW_WERROR=ON $(CMAKE_ARGS)

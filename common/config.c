@@ -192,6 +192,11 @@ static const struct cfg_key cfg_keys[] = {
 	{ "imap", "retry_max", CFG_DURATION, OFF(imap.retry_max), "5m", 1, DAY, 0, NULL,
 	  NULL },
 
+	{ "firm", "language", CFG_STRING, OFF(firm.language), "en", 0, 0, 0, NULL,
+	  cfg_check_language },
+	{ "firm", "timezone", CFG_STRING, OFF(firm.timezone), "UTC", 0, 0, 0, NULL,
+	  cfg_check_timezone },
+
 	{ "reminders", "default_days", CFG_INT, OFF(reminders.default_days), "3", 1,
 	  GW_REMINDER_DAYS_MAX, 0, NULL, NULL },
 	{ "reminders", "default_count", CFG_INT, OFF(reminders.default_count), "1", 1,

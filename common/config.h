@@ -113,6 +113,18 @@ struct cfg_imap {
 	int64_t retry_max;    /* cap on the reconnect delay, seconds */
 };
 
+/* [firm]: the language and time zone of everyone who has none of their own. */
+struct cfg_firm {
+	char *language;       /* "en", "fr": a catalog of this build (po/LINGUAS) */
+	char *timezone;       /* IANA name, e.g. "Europe/Paris" */
+};
+
+/*
+ * Set by gw_i18n when a program links it: what a time zone is
+ * (gatewayd-pipe, which does not, checks the spelling only).
+ */
+extern int (*cfg_zone_valid)(const char *zone);
+
 struct cfg_reminders {
 	int64_t default_days;   /* days between reminders when a thread turns them on */
 	int64_t default_count;  /* reminders per staff message */
@@ -193,6 +205,7 @@ struct gw_config {
 	struct cfg_pipe pipe;
 	struct cfg_inbound inbound;
 	struct cfg_imap imap;
+	struct cfg_firm firm;
 	struct cfg_reminders reminders;
 	struct cfg_retention retention;
 	struct cfg_log log;

@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "i18n.h"
 
 #define KiB (INT64_C(1024))
 #define MiB (INT64_C(1024) * 1024)
@@ -372,6 +373,41 @@ int cfg_check_group(const char *dir, char **value, char **why_r)
 	if (has_ctl_or_space(*value) || getgrnam_r(*value, &gr, sbuf, sizeof(sbuf), &res) != 0 ||
 	    res == NULL) {
 		*why_r = xasprintf("\"%s\" is not a group of this system", *value);
+		return -1;
+	}
+	return 0;
+}
+
+int (*cfg_zone_valid)(const char *zone);
+
+int cfg_check_language(const char *dir, char **value, char **why_r)
+{
+	char *s = *value;
+	size_t n = strlen(s);
+
+	(void)dir;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] >= 'A' && s[i] <= 'Z')
+			s[i] = (char)(s[i] - 'A' + 'a');
+	if (n == 0 || n > 15 || !i18n_lang_valid(s)) {
+		*why_r = xasprintf("\"%s\" is not a language of this build (%s)", s,
+				   i18n_languages());
+		return -1;
+	}
+	return 0;
+}
+
+int cfg_check_timezone(const char *dir, char **value, char **why_r)
+{
+	const char *s = *value;
+	size_t n = strlen(s);
+
+	(void)dir;
+	if (n == 0 || n > 63 ||
+	    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/_+-") != n ||
+	    strstr(s, "..") != NULL || (cfg_zone_valid != NULL && !cfg_zone_valid(s))) {
+		*why_r = xasprintf("\"%s\" is not a time zone (an IANA name such as "
+				   "Europe/Paris or UTC)", s);
 		return -1;
 	}
 	return 0;

@@ -33,6 +33,9 @@ int cfg_check_display_name(const char *dir, char **value, char **why_r);
 int cfg_check_token(const char *dir, char **value, char **why_r);
 /* A group known to the system (getgrnam). */
 int cfg_check_group(const char *dir, char **value, char **why_r);
+/* [firm] language (a catalog of this build, lowercased) and timezone. */
+int cfg_check_language(const char *dir, char **value, char **why_r);
+int cfg_check_timezone(const char *dir, char **value, char **why_r);
 int cfg_check_base_url(const char *dir, char **value, char **why_r);
 /* [imap]: imaps://HOST[:PORT] | imap://HOST[:PORT]; a mailbox name;
  * move:MAILBOX | delete; move:MAILBOX. */

@@ -239,17 +239,13 @@ static enum gw_result principal_name(const struct decide_settings *set,
 	return dc_tempfail_in(error_r, "principal lookup", err);
 }
 
-static char *note_text(const char *who, int64_t now)
+/* The staff note's kind "email_reply" and its arguments: the sender, the
+ * addressee's name, whether they are the same person, when (store/notes.c
+ * says it in each reader's language). */
+static char *note_args(const char *sender, const char *name, int is_principal, int64_t now)
 {
-	char when[64];
-	time_t t = (time_t)now;
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL || strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC",
-						  &tm) == 0)
-		snprintf(when, sizeof(when), "@%lld", (long long)now);
-	return xasprintf("%s replied by email at %s; the reply was not posted and they were "
-			 "told to use the chat.", who, when);
+	return xasprintf("%s" STORE_NOTE_SEP "%s" STORE_NOTE_SEP "%d" STORE_NOTE_SEP "%lld", sender,
+			 name != NULL ? name : "", is_principal, (long long)now);
 }
 
 /* Why the store refused to queue an answer, for the log (malloc'd). */
@@ -364,7 +360,7 @@ static enum gw_result handle_human(const struct decide_settings *set,
 		who = xasprintf("%s (not %s's address)", out->sender, name);
 	else
 		who = xstrdup(out->sender);
-	note = note_text(who, now);
+	note = note_args(out->sender, name, is_principal, now);
 
 	{
 		struct store_explanation ex;
@@ -389,7 +385,8 @@ static enum gw_result handle_human(const struct decide_settings *set,
 					: 0;
 		ex.in_reply_to = r->message_id;
 		ex.quoted_text = r->quote;
-		ex.note = note;
+		ex.note_kind = "email_reply";
+		ex.note_args = note;
 		ex.since = now - CLOCK_DAY;
 		ex.max_per_sender = set->max_explanations_per_day;
 		if (!is_principal)

@@ -95,7 +95,7 @@ enum gw_result dc_handle_away(const struct decide_settings *set, const struct in
 		who = dc_clean_line(r->from != NULL ? r->from : out->sender, DECIDE_ADDR_MAX);
 	if (who[0] == '\0') {
 		free(who);
-		who = xstrdup("someone");
+		who = xstrdup("");  /* the note says "someone" in the reader's language */
 	}
 
 	ar = away_parse(r->auto_text, now, &last, found, sizeof(found));
@@ -108,12 +108,12 @@ enum gw_result dc_handle_away(const struct decide_settings *set, const struct in
 	switch (ar) {
 	case AWAY_DATE:
 	case AWAY_CAPPED:
-		buf_printf(&note, "%s is away until %s (automatic reply", who,
-			   away_format_day(last, now, day));
-		if (ar == AWAY_CAPPED)
-			buf_printf(&note, "; it said \"%s\", more than %d days ahead", found,
-				   AWAY_MAX_DAYS);
-		buf_puts(&note, ").");
+		/* "away": who, the last day, what it said when capped, the cap
+		   (store/notes.c says it in each reader's language) */
+		buf_printf(&note, "%s" STORE_NOTE_SEP "%s" STORE_NOTE_SEP "%s" STORE_NOTE_SEP "%d",
+			   who, away_format_iso(last, day), ar == AWAY_CAPPED ? found : "",
+			   AWAY_MAX_DAYS);
+		a.note_kind = "away";
 		buf_printf(&reason, ", away until %s", away_format_iso(last, until));
 		if (ar == AWAY_CAPPED)
 			buf_printf(&reason, " (\"%s\" capped at %d days)", found, AWAY_MAX_DAYS);
@@ -135,10 +135,11 @@ enum gw_result dc_handle_away(const struct decide_settings *set, const struct in
 		else
 			buf_printf(&reason, ", return date \"%s\" ignored: %s", found,
 				   ar == AWAY_PAST ? "in the past" : "no such day");
-		buf_printf(&note, "Automatic reply received from %s.", who);
+		buf_puts(&note, who);
+		a.note_kind = "auto_reply";
 		break;
 	}
-	a.note = buf_cstr(&note);
+	a.note_args = buf_cstr(&note);
 	dc_set_reason(out, &reason);
 	dc_one_line(out->reason);
 

@@ -36,6 +36,7 @@
 #include "buf.h"
 #include "config.h"
 #include "decide.h"
+#include "i18n.h"
 #include "inbound.h"
 #include "links.h"
 #include "log.h"
@@ -132,6 +133,14 @@ int main(int argc, char **argv)
 	if (log_level_parse(cfg->log.level, &level) < 0)
 		level = LOG_LVL_INFO;
 	log_init("gatewayd-pipe", level, !to_stderr);
+	/* the notes it writes are kept in English and shown in the reader's
+	   language; the catalogs are for anything read here */
+	if (i18n_init(&err) < 0) {
+		log_warn("pipe: %s", err);
+		free(err);
+		err = NULL;
+	}
+	i18n_defaults(cfg->firm.language, cfg->firm.timezone);
 
 	if (link_keys_load(cfg->links.key_file, &keys, &err) != 0)
 		defer("keys: %s", err);

@@ -16,7 +16,7 @@ static const char *const actions[] = {
 	"view", "post", "note", "archive", "reopen", "resend", "reminders", "task", "link",
 	"contact", "account", "hold", "export", "erase", "key_rotation", "api_key",
 	"audit", "webhook", "follow", "signin", "view_as",
-	"template", "content",
+	"template", "content", "language",
 };
 
 static const char *const actor_names[] = {

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "store_int.h"
 #include "webhook.h"
 
@@ -299,8 +300,8 @@ static enum gw_result chat_create_one(struct store *s, const struct store_chat_n
 					    NULL, error_r);
 	int64_t note_id = 0;
 	if (r == GW_OK && c->reminders) {
-		char *note = store_reminder_note_text(1, txt->days, txt->count, txt->n_tasks > 0);
-		r = store_message_insert(s, thread_id, STORE_SYSTEM, 0, note, 1, now, &note_id, error_r);
+		char *note = store_reminder_note_args(1, txt->days, txt->count, txt->n_tasks > 0);
+		r = store_note_insert(s, thread_id, 1, now, "reminders", note, &note_id, error_r);
 		free(note);
 	}
 	if (r == GW_OK) {
@@ -434,9 +435,10 @@ enum gw_result store_chat_create_by_contact(struct store *s, int64_t contact_id,
 	if (r == GW_OK)
 		r = store_contact_get(s, contact_id, &c, error_r);
 	if (r == GW_OK && !firm.allow_client_chats)
-		r = store_fail(error_r, GW_PERMFAIL, "new chat: the firm does not allow client chats");
+		r = store_fail(error_r, GW_PERMFAIL,
+			       _("new chat: the firm does not allow client chats"));
 	if (r == GW_OK && !c.may_create_chats)
-		r = store_fail(error_r, GW_PERMFAIL, "new chat: contact %lld may not create chats",
+		r = store_fail(error_r, GW_PERMFAIL, _("new chat: contact %lld may not create chats"),
 			       (long long)contact_id);
 	int64_t now = clock_now(), thread_id = 0, msg = 0;
 	if (r == GW_OK)
@@ -491,7 +493,7 @@ enum gw_result store_message_send(struct store *s, const struct store_post *p,
 			       "internal: only staff write internal notes; a contact's "
 			       "message is seen by the firm and the account");
 	if (r == GW_OK && t.archived)
-		r = store_fail(error_r, GW_INVALID, "thread %lld: archived, reopen it first",
+		r = store_fail(error_r, GW_INVALID, _("thread %lld: archived, reopen it first"),
 			       (long long)p->thread_id);
 	if (r == GW_OK)
 		r = store_message_insert(s, p->thread_id, p->author_kind, p->author_id, p->body,

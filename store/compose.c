@@ -14,9 +14,9 @@ static const char SQL_COMPOSE_THREAD[] =
 	" t.account_id, a.name, t.rem_count, t.rem_enabled"
 	" FROM threads t JOIN accounts a ON a.id = t.account_id WHERE t.id = ?1";
 static const char SQL_COMPOSE_CONTACT[] =
-	"SELECT name, generation FROM contacts WHERE id = ?1";
+	"SELECT name, generation, language, timezone FROM contacts WHERE id = ?1";
 static const char SQL_COMPOSE_STAFF[] =
-	"SELECT name, generation FROM staff WHERE id = ?1";
+	"SELECT name, generation, language, timezone FROM staff WHERE id = ?1";
 static const char SQL_COMPOSE_MESSAGE[] =
 	"SELECT m.author_kind, coalesce(m.author_id, 0),"
 	" CASE m.author_kind WHEN 'staff' THEN (SELECT name FROM staff WHERE id = m.author_id)"
@@ -74,6 +74,8 @@ static enum gw_result compose_recipient(struct store *s, struct store_compose *c
 		return store_db_fail(s, error_r, "recipient");
 	c->recipient_name = store_col_str(st, 0);
 	c->recipient_generation = (uint32_t)store_col_i64(st, 1);
+	c->recipient_language = store_col_str_null(st, 2);
+	c->recipient_timezone = store_col_str_null(st, 3);
 	sqlite3_reset(st);
 	return GW_OK;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "store_int.h"
 #include "webhook.h"
 
@@ -161,11 +162,11 @@ static enum gw_result explain_refused(struct store *s, const struct store_inboun
 	return GW_OK;
 }
 
-static char *default_note(const char *sender, const char *quoted)
+char *store_email_reply_note_text(const char *sender, const char *quoted)
 {
 	struct buf b = BUF_INIT;
-	buf_printf(&b, "The client tried to answer by email (from %s). The email was not "
-		       "posted; they were sent an explanation with a link to this chat.",
+	buf_printf(&b, _("The client tried to answer by email (from %s). The email was not "
+			 "posted; they were sent an explanation with a link to this chat."),
 		   sender);
 	if (quoted != NULL && quoted[0] != '\0') {
 		buf_puts(&b, "\n\n");
@@ -230,8 +231,18 @@ enum gw_result store_explanation_queue(struct store *s, const struct store_inbou
 		r = store_contact_back(s, ex->contact_id, error_r);
 	if (r == GW_OK && ex->thread_id != 0) {
 		int64_t msg;
-		note = ex->note != NULL ? xstrdup(ex->note) : default_note(addr, quoted);
-		r = store_message_insert(s, ex->thread_id, STORE_SYSTEM, 0, note, 1, now, &msg, error_r);
+		if (ex->note_kind != NULL) {
+			r = store_note_insert(s, ex->thread_id, 1, now, ex->note_kind,
+					      ex->note_args != NULL ? ex->note_args : "", &msg, error_r);
+		} else if (ex->note != NULL) {
+			note = xstrdup(ex->note);
+			r = store_message_insert(s, ex->thread_id, STORE_SYSTEM, 0, note, 1, now, &msg,
+						 error_r);
+		} else {
+			note = xasprintf("%s" STORE_NOTE_SEP "%s", addr, quoted);
+			r = store_note_insert(s, ex->thread_id, 1, now, "email_reply_default", note,
+					      &msg, error_r);
+		}
 		if (r == GW_OK) {
 			struct inbox_event ev = {
 				.kind = STORE_INBOX_EMAIL_REPLY, .thread_id = ex->thread_id,
@@ -348,8 +359,11 @@ static enum gw_result auto_note(struct store *s, const struct store_auto_reply *
 				     (long long)a->thread_id);
 	if (store_db_changes(s) == 0)
 		return GW_OK;
-	enum gw_result r = store_message_insert(s, a->thread_id, STORE_SYSTEM, 0, a->note, 1, now,
-						note_id_r, error_r);
+	enum gw_result r = a->note_kind != NULL ?
+		store_note_insert(s, a->thread_id, 1, now, a->note_kind,
+				  a->note_args != NULL ? a->note_args : "", note_id_r, error_r) :
+		store_message_insert(s, a->thread_id, STORE_SYSTEM, 0, a->note, 1, now,
+				     note_id_r, error_r);
 	if (r == GW_OK && store_db_exec(s, SQL_AUTO_NOTE_SET, "iisi", a->thread_id, a->contact_id,
 					a->day, *note_id_r) != SQLITE_OK)
 		r = store_db_fail(s, error_r, "thread %lld: automatic reply notes",
@@ -365,9 +379,11 @@ enum gw_result store_auto_reply_record(struct store *s, const struct store_inbou
 	struct thread_core t;
 	enum gw_result r;
 
-	if (a->thread_id <= 0 || a->day == NULL || strlen(a->day) != 10 || a->note == NULL)
+	if (a->thread_id <= 0 || a->day == NULL || strlen(a->day) != 10 ||
+	    (a->note == NULL && a->note_kind == NULL))
 		return store_fail(error_r, GW_INVALID, "automatic reply: thread, day and note are required");
-	if ((r = store_text_check("note", a->note, TEXT_MAX_BODY, 1, error_r)) != GW_OK)
+	if (a->note_kind == NULL &&
+	    (r = store_text_check("note", a->note, TEXT_MAX_BODY, 1, error_r)) != GW_OK)
 		return r;
 	if ((r = store_tx_begin(s, 1, error_r)) != GW_OK)
 		return r;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "i18n.h"
 #include "store_int.h"
 
 char *store_mail_id_new(struct store *s, const char *tag)
@@ -410,13 +411,17 @@ static enum gw_result refuse_unseen(struct store *s, const struct store_mention_
 		sqlite3_reset(q);
 	const struct staff_name *author = m->author_kind == STORE_STAFF
 						  ? staff_by_id(st, n, m->author_id) : NULL;
-	enum gw_result r = store_fail(
-		error_r, GW_INVALID,
-		"%s cannot see the account %s, so nothing was posted: remove the mention%s",
-		who.data != NULL ? who.data : "", account != NULL ? account : "",
-		author != NULL && author->sees_all
-			? ", or assign them to the account and post"
-			: ", or ask an owner or admin to assign them to the account");
+	/* Said to the author in their language (the web view's reader; the
+	 * API and gatewayctl read English). */
+	enum gw_result r = author != NULL && author->sees_all ?
+		store_fail(error_r, GW_INVALID,
+			   _("%s cannot see the account %s, so nothing was posted: remove the "
+			     "mention, or assign them to the account and post"),
+			   who.data != NULL ? who.data : "", account != NULL ? account : "") :
+		store_fail(error_r, GW_INVALID,
+			   _("%s cannot see the account %s, so nothing was posted: remove the "
+			     "mention, or ask an owner or admin to assign them to the account"),
+			   who.data != NULL ? who.data : "", account != NULL ? account : "");
 	free(account);
 	buf_release(&who);
 	return r;
@@ -429,8 +434,8 @@ static enum gw_result refuse_unknown(const char *p, char **error_r)
 	while (word_char((unsigned char)p[len]) && len < 40)
 		len++;
 	return store_fail(error_r, GW_INVALID,
-			  "@%.*s: no colleague has that name, so nothing was posted: check the "
-			  "name, or write \\@%.*s to keep it as plain text",
+			  _("@%.*s: no colleague has that name, so nothing was posted: check the "
+			    "name, or write \\@%.*s to keep it as plain text"),
 			  (int)len, p, (int)len, p);
 }
 

@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "store_int.h"
+#include "tz.h"
 
 /* A single-statement write in its own transaction, with "no such row"
  * reported as GW_NOTFOUND. */
@@ -81,7 +83,7 @@ enum gw_result store_firm_set(struct store *s, const struct store_firm_in *f, ch
 
 /* ---- staff ---- */
 
-#define STAFF_COLS "id, name, email, role, notify, generation, created_at, view_all"
+#define STAFF_COLS "id, name, email, role, notify, generation, created_at, view_all, language, timezone"
 
 static const char SQL_STAFF_ADD[] =
 	"INSERT INTO staff (name, email, role, created_at) VALUES (?1, ?2, ?3, ?4)";
@@ -117,6 +119,8 @@ static void staff_from_row(sqlite3_stmt *st, struct store_staff *p)
 	p->generation = (uint32_t)store_col_i64(st, 5);
 	p->created_at = store_col_i64(st, 6);
 	p->view_all = (int)store_col_i64(st, 7);
+	p->language = store_col_str_null(st, 8);
+	p->timezone = store_col_str_null(st, 9);
 }
 
 static enum gw_result staff_one(struct store *s, const char *sql, const char *fmt,
@@ -456,6 +460,8 @@ static void contact_from_row(sqlite3_stmt *st, struct store_contact *c)
 	const char *by = (const char *)sqlite3_column_text(st, 15);
 	c->unsubscribed = !c->notify && by != NULL && strcmp(by, "unsubscribe") == 0;
 	c->notify_changed_at = store_col_i64(st, 16);
+	c->language = store_col_str_null(st, 17);
+	c->timezone = store_col_str_null(st, 18);
 }
 
 enum gw_result store_contact_add(struct store *s, int64_t account_id, const char *name,
@@ -659,4 +665,69 @@ int store_link_generation(void *ctx, enum link_principal kind, int64_t id,
 		return -1;
 	*generation_r = (uint32_t)g;
 	return 0;
+}
+
+/* ---- language and time zone ---- */
+
+/*
+ * NULL or "" leaves a value as it is; "-" puts it back to the firm's
+ * (NULL in the row).  A language must be one of this build's catalogs, a
+ * zone one ICU knows.
+ */
+static enum gw_result locale_check(const char *lang, const char *zone, char **error_r)
+{
+	if (lang != NULL && *lang != '\0' && strcmp(lang, "-") != 0 &&
+	    (strlen(lang) >= I18N_LANG_MAX || !i18n_lang_valid(lang)))
+		return store_fail(error_r, GW_INVALID,
+				  "language \"%s\": not one of this build's (%s)", lang,
+				  i18n_languages());
+	if (zone != NULL && *zone != '\0' && strcmp(zone, "-") != 0 &&
+	    (strlen(zone) >= I18N_ZONE_MAX || !tz_valid(zone)))
+		return store_fail(error_r, GW_INVALID,
+				  "timezone \"%s\": not a time zone (an IANA name such as "
+				  "Europe/Paris)", zone);
+	return GW_OK;
+}
+
+static const char SQL_CONTACT_LOCALE[] =
+	"UPDATE contacts SET"
+	" language = CASE WHEN ?2 IS NULL OR ?2 = '' THEN language WHEN ?2 = '-' THEN NULL ELSE ?2 END,"
+	" timezone = CASE WHEN ?3 IS NULL OR ?3 = '' THEN timezone WHEN ?3 = '-' THEN NULL ELSE ?3 END"
+	" WHERE id = ?1";
+static const char SQL_STAFF_LOCALE[] =
+	"UPDATE staff SET"
+	" language = CASE WHEN ?2 IS NULL OR ?2 = '' THEN language WHEN ?2 = '-' THEN NULL ELSE ?2 END,"
+	" timezone = CASE WHEN ?3 IS NULL OR ?3 = '' THEN timezone WHEN ?3 = '-' THEN NULL ELSE ?3 END"
+	" WHERE id = ?1";
+
+static enum gw_result set_locale(struct store *s, const char *sql, const char *what, int64_t id,
+				 const char *lang, const char *zone, char **error_r)
+{
+	const char *canon = lang != NULL && *lang != '\0' && strcmp(lang, "-") != 0 ?
+				    i18n_lang_canonical(lang) : NULL;
+	enum gw_result r = locale_check(canon != NULL ? canon : lang, zone, error_r);
+
+	if (r != GW_OK)
+		return r;
+	r = store_tx_begin(s, 1, error_r);
+	if (r != GW_OK)
+		return r;
+	if (store_db_exec(s, sql, "iss", id, canon != NULL ? canon : lang, zone) != SQLITE_OK)
+		r = store_db_fail(s, error_r, "%s %lld: language", what, (long long)id);
+	else if (store_db_changes(s) == 0)
+		r = store_fail(error_r, GW_NOTFOUND, "%s %lld: no such %s", what, (long long)id,
+			       what);
+	return store_tx_end(s, r, error_r);
+}
+
+enum gw_result store_contact_set_locale(struct store *s, int64_t id, const char *lang,
+					const char *zone, char **error_r)
+{
+	return set_locale(s, SQL_CONTACT_LOCALE, "contact", id, lang, zone, error_r);
+}
+
+enum gw_result store_staff_set_locale(struct store *s, int64_t id, const char *lang,
+				      const char *zone, char **error_r)
+{
+	return set_locale(s, SQL_STAFF_LOCALE, "staff member", id, lang, zone, error_r);
 }

@@ -280,7 +280,7 @@ static const char SQL_ERASE_SUBJECTS[] =
 /* System notes in their account's threads that name their address quote
  * what they wrote (an email reply turned away): their text too. */
 static const char SQL_ERASE_NOTES[] =
-	"UPDATE messages SET body = '" ERASED_MESSAGE "'"
+	"UPDATE messages SET body = '" ERASED_MESSAGE "', note_kind = NULL, note_args = NULL"
 	" WHERE author_kind = 'system'"
 	" AND thread_id IN (SELECT id FROM threads WHERE account_id = ?1)"
 	" AND gw_names_address(body, ?2)";
@@ -313,7 +313,7 @@ static const char SQL_ERASE_HOOK_EVENTS[] =
 /* Staff notes about their automatic replies name them ("Anna Baker is
  * away until ..."). */
 static const char SQL_ERASE_AWAY_NOTES[] =
-	"UPDATE messages SET body = '" ERASED_MESSAGE "'"
+	"UPDATE messages SET body = '" ERASED_MESSAGE "', note_kind = NULL, note_args = NULL"
 	" WHERE id IN (SELECT message_id FROM auto_reply_notes WHERE contact_id = ?1)"
 	" AND body <> '" ERASED_MESSAGE "'";
 /* A staff_upload email still queued would name a file that is gone. */
@@ -355,7 +355,7 @@ static const char SQL_ERASE_CONTACT[] =
 	"UPDATE contacts SET name = '" ERASED_NAME "', email = ?2, notify = 0,"
 	" email_status = 'ok', bounce_reason = NULL, bounced_at = NULL,"
 	" last_login_at = NULL, away_until = NULL, away_resume_at = NULL,"
-	" notify_off_by = NULL, notify_changed_at = NULL,"
+	" notify_off_by = NULL, notify_changed_at = NULL, language = NULL, timezone = NULL,"
 	" generation = generation + 1, removed_at = coalesce(removed_at, ?3) WHERE id = ?1";
 static const char SQL_ERASURE_ADD[] =
 	"INSERT INTO erasures (person_kind, person_id, account_id, erased_at, messages,"

@@ -104,6 +104,8 @@ void store_staff_clear(struct store_staff *p)
 		return;
 	free(p->name);
 	free(p->email);
+	free(p->language);
+	free(p->timezone);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -124,6 +126,8 @@ void store_contact_clear(struct store_contact *c)
 	free(c->email);
 	free(c->bounce_reason);
 	free(c->away_until);
+	free(c->language);
+	free(c->timezone);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -219,6 +223,8 @@ void store_compose_clear(struct store_compose *c)
 	free(c->mail_root_id);
 	free(c->account_name);
 	free(c->recipient_name);
+	free(c->recipient_language);
+	free(c->recipient_timezone);
 	free(c->recipient_address);
 	free(c->author_name);
 	free(c->body);

@@ -144,6 +144,12 @@ char *store_reminder_note_text(int enabled, int days, int count, int has_tasks)
 	return buf_detach(&b);
 }
 
+char *store_reminder_note_args(int enabled, int days, int count, int has_tasks)
+{
+	return xasprintf("%d" STORE_NOTE_SEP "%d" STORE_NOTE_SEP "%d" STORE_NOTE_SEP "%d",
+			 enabled ? 1 : 0, days, count, has_tasks ? 1 : 0);
+}
+
 /* ---- the scheduler ---- */
 
 const char store_sql_reminders_due[] =

@@ -689,6 +689,21 @@ static const char MIGRATION_18[] =
 	" dedup_key TEXT UNIQUE);"
 	"CREATE INDEX outbox_items_outbox ON outbox_items (outbox_id, id);";
 
+/*
+ * Migration 19: each reader's language and time zone.  NULL is the
+ * firm's ([firm] language and timezone).  A system note keeps its English
+ * text in body and, for the notes written from now on, its kind and
+ * arguments, so that it is said again in each reader's language
+ * (store/notes.c); older notes keep showing their text.
+ */
+static const char MIGRATION_19[] =
+	"ALTER TABLE contacts ADD COLUMN language TEXT;"
+	"ALTER TABLE contacts ADD COLUMN timezone TEXT;"
+	"ALTER TABLE staff ADD COLUMN language TEXT;"
+	"ALTER TABLE staff ADD COLUMN timezone TEXT;"
+	"ALTER TABLE messages ADD COLUMN note_kind TEXT;"
+	"ALTER TABLE messages ADD COLUMN note_args TEXT;";
+
 static const char *const migrations[] = {
 	MIGRATION_1,
 	MIGRATION_2,
@@ -708,6 +723,7 @@ static const char *const migrations[] = {
 	MIGRATION_16,
 	MIGRATION_17,
 	MIGRATION_18,
+	MIGRATION_19,
 };
 
 _Static_assert(GW_ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION,

@@ -154,7 +154,7 @@ const char *store_email_status_name(enum store_email_status s);
  */
 
 /* Schema version this program writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 18
+#define STORE_SCHEMA_VERSION 19
 
 /*
  * Open (creating if needed) the database at settings->path, set WAL mode,
@@ -334,6 +334,8 @@ struct store_staff {
 	uint32_t generation;   /* bumped to revoke links */
 	int64_t created_at;
 	int view_all;          /* a member who sees every account (not admin) */
+	char *language;        /* "fr"; NULL = the firm's ([firm] language) */
+	char *timezone;        /* "Europe/Paris"; NULL = the firm's */
 };
 struct store_staff_list {
 	struct store_staff *items;
@@ -359,6 +361,16 @@ enum gw_result store_staff_set_notify(struct store *store, int64_t id, int on,
  * their other powers.  Owners and admins see everything anyway. */
 enum gw_result store_staff_set_view_all(struct store *store, int64_t id, int on,
 					char **error_r);
+/*
+ * The language and time zone someone reads in (store_contact_set_locale
+ * likewise): NULL or "" leaves one as it is, "-" gives it back to the
+ * firm's.  GW_INVALID names a language this build has no catalog for, or
+ * a zone that is none.
+ */
+enum gw_result store_staff_set_locale(struct store *store, int64_t id, const char *lang,
+				      const char *zone, char **error_r);
+enum gw_result store_contact_set_locale(struct store *store, int64_t id, const char *lang,
+					const char *zone, char **error_r);
 /* Revokes every link of this staff member; new generation in *gen_r (may be NULL). */
 enum gw_result store_staff_bump_generation(struct store *store, int64_t id,
 					   uint32_t *gen_r, char **error_r);
@@ -423,6 +435,8 @@ struct store_contact {
 	int64_t away_resume_at;
 	int unsubscribed;          /* notify off by their unsubscribe link */
 	int64_t notify_changed_at; /* the switch last moved (0 = never) */
+	char *language;            /* "fr"; NULL = the firm's ([firm] language) */
+	char *timezone;            /* "Europe/Paris"; NULL = the firm's */
 };
 struct store_contact_list {
 	struct store_contact *items;
@@ -1291,6 +1305,9 @@ struct store_compose {
 	char *recipient_name;           /* NULL for STORE_ADDRESS */
 	char *recipient_address;        /* as copied at enqueue */
 	uint32_t recipient_generation;
+	/* what the recipient reads in; NULL = the firm's (strangers too) */
+	char *recipient_language;
+	char *recipient_timezone;
 	/* the message the email is about (new_message, reminder, resend,
 	 * client replied/created, mention; for reminder/resend the reminder's
 	 * or the last staff message) */
@@ -1373,12 +1390,19 @@ struct store_inbound_in {
  *     either way: nothing the reply said is lost.
  * *note_id_r: the note written, 0 when the day already had one.
  */
+/* Between the arguments of a note kind (note_args): "who\x1fwhen". */
+#define STORE_NOTE_SEP "\x1f"
+
 struct store_auto_reply {
 	int64_t thread_id;
 	int64_t contact_id;
 	const char *away_until;  /* "YYYY-MM-DD" or NULL */
 	int64_t resume_at;       /* with away_until: reminders wait until then */
 	const char *note;        /* the note's text */
+	/* Said again in each reader's language when set (store/notes.c):
+	 * the note's kind and arguments; note is then ignored. */
+	const char *note_kind;
+	const char *note_args;
 	const char *day;         /* today, "YYYY-MM-DD" */
 };
 enum gw_result store_auto_reply_record(struct store *store, const struct store_inbound_in *in,
@@ -1422,6 +1446,8 @@ struct store_explanation {
 	const char *in_reply_to;  /* their Message-ID (no brackets), may be NULL */
 	const char *quoted_text;  /* start of their text, truncated to 2000 bytes */
 	const char *note;         /* staff-only note text; NULL = a default one */
+	const char *note_kind;    /* or a kind and its arguments (store/notes.c) */
+	const char *note_args;
 	/* Rate limits, counted over explanation rows created at or after
 	 * `since` (0 = no limits): at most one to this sender about this
 	 * thread, at most max_per_sender (> 0) to this sender at all, and

@@ -214,7 +214,7 @@ enum gw_result store_firm_name_get(struct store *s, char **name_r, char **error_
 	"id, account_id, name, email, notify, may_create_chats, email_status," \
 	" bounce_reason, bounced_at, generation, last_login_at, created_at, removed_at," \
 	" away_until, coalesce(away_resume_at, 0), notify_off_by," \
-	" coalesce(notify_changed_at, 0)"
+	" coalesce(notify_changed_at, 0), language, timezone"
 
 /* The contacts that st (a bound query of every contact column, in the
  * order people.c selects them) gives, into *list. */
@@ -243,6 +243,19 @@ enum gw_result store_message_insert(struct store *s, int64_t thread_id,
 				    int64_t *id_r, char **error_r);
 /* Text of the reminder system note (malloc'd). */
 char *store_reminder_note_text(int enabled, int days, int count, int has_tasks);
+/* Its arguments as a "reminders" note kind (notes.c). */
+char *store_reminder_note_args(int enabled, int days, int count, int has_tasks);
+
+/* ---- notes.c: system notes as a kind and arguments (see there) ---- */
+/* The note in the current reader's language; NULL for an unknown kind. */
+char *store_note_render(const char *kind, const char *args);
+char *store_note_english(const char *kind, const char *args);
+/* A system note: the English text as body, the kind and arguments beside. */
+enum gw_result store_note_insert(struct store *s, int64_t thread_id, int staff_only,
+				 int64_t now, const char *kind, const char *args,
+				 int64_t *id_r, char **error_r);
+/* inbound.c: "The client tried to answer by email ..." with their text quoted. */
+char *store_email_reply_note_text(const char *sender, const char *quoted);
 
 /* ---- notify.c: who gets which outbox rows ---- */
 

@@ -193,10 +193,10 @@ static enum gw_result reminder_note(struct store *s, int64_t thread_id, int enab
 	int64_t has_tasks = 0, note = 0;
 	if (store_db_int(s, SQL_HAS_TASKS, &has_tasks, "i", thread_id) != SQLITE_ROW)
 		return store_db_fail(s, error_r, "thread %lld: tasks", (long long)thread_id);
-	char *text = store_reminder_note_text(enabled, days, count, has_tasks != 0);
-	enum gw_result r = store_message_insert(s, thread_id, STORE_SYSTEM, 0, text, 1, now,
-						&note, error_r);
-	free(text);
+	char *args = store_reminder_note_args(enabled, days, count, has_tasks != 0);
+	enum gw_result r = store_note_insert(s, thread_id, 1, now, "reminders", args, &note,
+					     error_r);
+	free(args);
 	return r;
 }
 

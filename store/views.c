@@ -153,8 +153,8 @@ enum gw_result store_thread_get(struct store *s, int64_t thread_id, enum store_k
 	"  WHEN 'contact' THEN (SELECT name FROM contacts WHERE id = m.author_id) ELSE '' END," \
 	" m.body, m.staff_only, m.created_at,"                                     \
 	" (SELECT group_concat(s.name, char(10)) FROM mentions x"                 \
-	"  JOIN staff s ON s.id = x.staff_id WHERE x.message_id = m.id),"         \
-	" m.per_reader"
+	"  JOIN staff s ON s.id = x.staff_id WHERE x.message_id = m.id),"             \
+	" m.per_reader, m.note_kind, m.note_args"
 
 static const char SQL_MESSAGES[] =
 	"SELECT " MESSAGE_COLS " FROM messages m WHERE m.thread_id = ?1"
@@ -185,6 +185,18 @@ static void message_from_row(sqlite3_stmt *st, struct store_message *m)
 	m->created_at = store_col_i64(st, 7);
 	m->mentions = store_col_str(st, 8);
 	m->per_reader = (int)store_col_i64(st, 9);
+	/* a system note is said in the reader's language (notes.c) */
+	if (sqlite3_column_type(st, 10) != SQLITE_NULL) {
+		char *kind = store_col_str(st, 10), *args = store_col_str(st, 11);
+		char *said = store_note_render(kind, args);
+
+		if (said != NULL) {
+			free(m->body);
+			m->body = said;
+		}
+		free(kind);
+		free(args);
+	}
 }
 
 static const char SQL_READER_CONTACT[] = "SELECT name, email FROM contacts WHERE id = ?1";

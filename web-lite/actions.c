@@ -133,28 +133,28 @@ static void do_reply(struct web_req *r, int64_t thread_id)
 		char *text = draft_text(bf->value, bf->len);
 
 		draft.text = text;
-		web_send_thread_reply(r, thread_id, 400, "The message holds characters that "
-							 "cannot be sent.", &draft);
+		web_send_thread_reply(r, thread_id, 400, _("The message holds characters that "
+							 "cannot be sent."), &draft);
 		free(text);
 		goto out;
 	}
 	draft.text = body;
 	if (post.internal && r->sess.kind != STORE_STAFF) {
-		web_send_thread_reply(r, thread_id, 400, "Only the firm's staff write internal "
-							 "notes; your message was not sent.",
+		web_send_thread_reply(r, thread_id, 400, _("Only the firm's staff write internal "
+							 "notes; your message was not sent."),
 				      &draft);
 		goto out;
 	}
 	if ((body == NULL || body[0] == '\0') && !has_file) {
 		web_send_thread_reply(r, thread_id, 400, post.internal
-				      ? "Write the internal note." : "Write a message or choose a file.",
+				      ? _("Write the internal note.") : _("Write a message or choose a file."),
 				      &draft);
 		goto out;
 	}
 	/* A file on its own is shown to the client: a note needs its text. */
 	if ((body == NULL || body[0] == '\0') && post.internal) {
-		web_send_thread_reply(r, thread_id, 400, "An internal note needs text: write "
-							 "the note, then attach the file again.",
+		web_send_thread_reply(r, thread_id, 400, _("An internal note needs text: write "
+							 "the note, then attach the file again."),
 				      &draft);
 		goto out;
 	}
@@ -183,8 +183,8 @@ static void do_reply(struct web_req *r, int64_t thread_id)
 				 err);
 			if (res != GW_TEMPFAIL && res != GW_NOTFOUND) {
 				free(err);
-				err = xstrdup("The file could not be stored, so nothing was "
-					      "sent. Please try again.");
+				err = xstrdup(_("The file could not be stored, so nothing was "
+						"sent. Please try again."));
 			}
 			goto failed;
 		}
@@ -211,8 +211,8 @@ failed:
 		web_send_error(r, 404, NULL);
 	else
 		web_send_thread_reply(r, thread_id, res == GW_TEMPFAIL ? 503 : 400,
-				      res == GW_TEMPFAIL ? "The service is busy; please send "
-							   "again in a moment." : err,
+				      res == GW_TEMPFAIL ? _("The service is busy; please send "
+							     "again in a moment.") : err,
 				      &draft);
 out:
 	web_uploads_clear(&uploads);
@@ -230,7 +230,7 @@ static void do_read(struct web_req *r, int64_t thread_id)
 	enum gw_result res;
 
 	if (up != NULL && *up != '\0' && up_to == 0) {
-		web_send_error(r, 400, "bad up_to");
+		web_send_error(r, 400, _("bad up_to"));
 		return;
 	}
 	res = store_read_mark(r->store, thread_id, r->sess.kind, r->sess.id, up_to, &err);
@@ -259,7 +259,7 @@ static void do_task(struct web_req *r, int64_t thread_id)
 
 	memset(&view, 0, sizeof(view));
 	if (task_id == 0 || done == NULL || (strcmp(done, "0") != 0 && strcmp(done, "1") != 0)) {
-		web_send_error(r, 400, "Which task, done or not?");
+		web_send_error(r, 400, _("Which task, done or not?"));
 		return;
 	}
 	/* The task must belong to this thread, which the person may see. */
@@ -305,7 +305,7 @@ static void do_staff(struct web_req *r, int64_t thread_id, const char *action)
 	int queued = 0;
 
 	if (r->sess.kind != STORE_STAFF) {
-		web_send_error(r, 403, "Only staff can do that.");
+		web_send_error(r, 403, _("Only staff can do that."));
 		return;
 	}
 	if (strcmp(action, "archive") == 0) {
@@ -333,17 +333,20 @@ static void do_staff(struct web_req *r, int64_t thread_id, const char *action)
 		int count = form_int(&r->form, "count", 1, GW_REMINDER_COUNT_MAX);
 
 		if (days < 0 || count < 0) {
+			char *msg = xasprintf(_("Reminders: days must be 1 to %d and the count 1 "
+						"to %d."), GW_REMINDER_DAYS_MAX,
+					      GW_REMINDER_COUNT_MAX);
+
 			/* the form again, as typed, with the error beside it */
 			r->refused.form = "reminders";
 			r->refused.value = web_form_get(&r->form, "days");
 			r->refused.value2 = web_form_get(&r->form, "count");
 			r->refused.on = en != NULL && strcmp(en, "1") == 0;
 			r->refused.id = days < 0 ? 1 : 2;
-			r->refused.error = "Reminders: days must be 1 to "
-					   GW_STR(GW_REMINDER_DAYS_MAX) " and the count 1 to "
-					   GW_STR(GW_REMINDER_COUNT_MAX) ".";
+			r->refused.error = msg;
 			web_send_thread(r, thread_id, 400, NULL, NULL);
 			memset(&r->refused, 0, sizeof(r->refused));
+			free(msg);
 			return;
 		}
 		res = store_thread_set_reminders(r->store, thread_id, r->sess.id,
@@ -369,9 +372,9 @@ static void do_staff(struct web_req *r, int64_t thread_id, const char *action)
 
 		if (store_thread_recipients(r->store, thread_id, &rc, NULL) == GW_OK &&
 		    rc.nobody_emailed != NULL)
-			text = xasprintf("Nothing was resent. %s.", rc.nobody_emailed);
+			text = xasprintf(_("Nothing was resent. %s."), rc.nobody_emailed);
 		store_recipients_clear(&rc);
-		web_send_thread(r, thread_id, 200, text != NULL ? text : "Nothing was resent.",
+		web_send_thread(r, thread_id, 200, text != NULL ? text : _("Nothing was resent."),
 				NULL);
 		free(text);
 		return;
@@ -481,7 +484,7 @@ void web_handle_attachment(struct web_req *r, int64_t attachment_id)
 
 	memset(&att, 0, sizeof(att));
 	if (r->sess.kind == 0) {
-		web_send_error(r, 403, "Please open the link in your most recent email first.");
+		web_send_error(r, 403, _("Please open the link in your most recent email first."));
 		return;
 	}
 	if (attachment_id > 0)
@@ -499,7 +502,7 @@ void web_handle_attachment(struct web_req *r, int64_t attachment_id)
 			  strerror(errno));
 		if (fd >= 0)
 			close(fd);
-		web_send_error(r, 404, "The file is missing.");
+		web_send_error(r, 404, _("The file is missing."));
 		goto out;
 	}
 	cd = web_disposition(att.file_name);

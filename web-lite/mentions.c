@@ -107,7 +107,9 @@ void web_render_mention_list(struct web_req *r, struct buf *o, int64_t account_i
 	    store_staff_assigned(r->store, account_id, &assigned, NULL) != GW_OK)
 		goto out;
 	/* Who can be mentioned, and whether they see this account. */
-	buf_puts(o, "<datalist id=\"mentionlist\">");
+	/* the script's words come from the page, in the reader's language */
+	buf_printf(o, "<datalist id=\"mentionlist\" data-not-here=\"%s\">",
+		   _("not on this account"));
 	for (size_t i = 0; i < all.count; i++) {
 		const struct store_staff *s = &all.items[i];
 		int sees = s->role == STORE_ROLE_OWNER || s->role == STORE_ROLE_ADMIN ||

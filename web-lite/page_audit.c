@@ -95,13 +95,15 @@ void web_render_account_hold(struct web_req *r, struct buf *o, int64_t account_i
 
 	if (store_account_held(r->store, account_id, &held, &since, NULL) != GW_OK)
 		return;
-	buf_puts(o, "<div class=\"hold\"><h3>Legal hold</h3><p>");
+	buf_printf(o, "<div class=\"hold\"><h3>%s</h3><p>", _("Legal hold"));
 	if (held) {
-		buf_puts(o, "<span class=\"tag held\">On hold</span> since ");
-		web_render_date(o, since);
-		buf_puts(o, ": nothing of this account is deleted by retention.");
+		char day[96];
+
+		i18n_format_date(since, I18N_DATE, day, sizeof(day));
+		buf_printf(o, "<span class=\"tag held\">%s</span> ", _("On hold"));
+		web_say(o, _("since %s: nothing of this account is deleted by retention."), day);
 	} else {
-		buf_puts(o, "Off: retention deletes what is older than the firm keeps.");
+		buf_html_escape(o, _("Off: retention deletes what is older than the firm keeps."));
 	}
 	buf_puts(o, "</p>");
 	if (may_hold(r)) {
@@ -112,7 +114,7 @@ void web_render_account_hold(struct web_req *r, struct buf *o, int64_t account_i
 			      "<input type=\"hidden\" name=\"thread\" value=\"%lld\">"
 			      "<button type=\"submit\">%s</button></form>",
 			   held ? 0 : 1, (long long)thread_id,
-			   held ? "Lift the legal hold" : "Put on legal hold");
+			   held ? _("Lift the legal hold") : _("Put on legal hold"));
 	}
 	buf_puts(o, "</div>");
 }
@@ -125,11 +127,11 @@ void web_handle_hold(struct web_req *r)
 	enum gw_result res;
 
 	if (!may_hold(r)) {
-		web_send_error(r, 403, "Only owners and admins can set a legal hold.");
+		web_send_error(r, 403, _("Only owners and admins can set a legal hold."));
 		return;
 	}
 	if (on == NULL || (strcmp(on, "0") != 0 && strcmp(on, "1") != 0)) {
-		web_send_error(r, 400, "on: 1 to set the hold, 0 to lift it");
+		web_send_error(r, 400, _("on: 1 to set the hold, 0 to lift it"));
 		return;
 	}
 	res = store_account_set_hold(r->store, r->id, on[0] == '1', &err);
@@ -227,13 +229,12 @@ void web_handle_audit(struct web_req *r)
 			goto out;
 		}
 	}
-	buf_puts(&main, "<section class=\"card audit\"><h1>Audit log</h1>");
+	buf_printf(&main, "<section class=\"card audit\"><h1>%s</h1>", _("Audit log"));
 	if (code == 400)
-		buf_puts(&main, "<p class=\"error\" role=\"alert\" id=\"auditerror\">"
-				"account and before are ids; since is a date such as "
-				"2026-11-25</p>");
-	buf_puts(&main, "<form class=\"auditfilter\" method=\"get\" action=\"/audit\">"
-			"<label>Account <input type=\"number\" name=\"account\" min=\"1\"");
+		buf_printf(&main, "<p class=\"error\" role=\"alert\" id=\"auditerror\">%s</p>",
+			   _("account and before are ids; since is a date such as 2026-11-25"));
+	buf_printf(&main, "<form class=\"auditfilter\" method=\"get\" action=\"/audit\">"
+			"<label>%s <input type=\"number\" name=\"account\" min=\"1\"", _("Account"));
 	if (bad_account)
 		buf_puts(&main, " aria-invalid=\"true\" aria-describedby=\"auditerror\" autofocus");
 	if (account != NULL) {
@@ -241,7 +242,7 @@ void web_handle_audit(struct web_req *r)
 		buf_html_escape_n(&main, account, strnlen(account, 20));
 		buf_puts(&main, "\"");
 	}
-	buf_puts(&main, "></label><label>Since <input type=\"date\" name=\"since\"");
+	buf_printf(&main, "></label><label>%s <input type=\"date\" name=\"since\"", _("Since"));
 	if (bad_since)
 		buf_puts(&main, " aria-invalid=\"true\" aria-describedby=\"auditerror\" autofocus");
 	if (since != NULL && since[0] != '@' && (bad_since || f.since != 0)) {
@@ -249,15 +250,16 @@ void web_handle_audit(struct web_req *r)
 		buf_html_escape_n(&main, since, strnlen(since, bad_since ? 40 : 10));
 		buf_puts(&main, "\"");
 	}
-	buf_puts(&main, "></label><button type=\"submit\">Show</button></form>");
+	buf_printf(&main, "></label><button type=\"submit\">%s</button></form>", _("Show"));
 	if (code != 200) {
 		/* no list for a filter that could not be read */
 	} else if (list.count == 0) {
-		buf_puts(&main, "<p class=\"hint\">No entries.</p>");
+		buf_printf(&main, "<p class=\"hint\">%s</p>", _("No entries."));
 	} else {
-		buf_puts(&main, "<div class=\"tablewrap\"><table class=\"auditlog\"><thead><tr>"
-				"<th>When</th><th>Who</th><th>Action</th><th>What</th>"
-				"<th>From</th></tr></thead><tbody>");
+		buf_printf(&main, "<div class=\"tablewrap\"><table class=\"auditlog\"><thead><tr>"
+				"<th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
+				"<th>%s</th></tr></thead><tbody>", _("When"), _("Who"),
+			   _("Action"), _("What"), _("From"));
 		for (size_t i = 0; i < list.count; i++)
 			render_entry(&main, &list.items[i]);
 		buf_puts(&main, "</tbody></table></div>");
@@ -269,10 +271,10 @@ void web_handle_audit(struct web_req *r)
 			buf_printf(&main, "&amp;account=%lld", (long long)f.account_id);
 		if (f.since != 0)
 			buf_printf(&main, "&amp;since=@%lld", (long long)f.since);
-		buf_puts(&main, "\">Older entries</a></p>");
+		buf_printf(&main, "\">%s</a></p>", _("Older entries"));
 	}
 	buf_puts(&main, "</section>");
-	web_send_page(r, code, "Audit log", &main);
+	web_send_page(r, code, _("Audit log"), &main);
 out:
 	evhttp_clear_headers(&q);
 	free(err);

@@ -22,46 +22,39 @@
 void web_render_bouncing(struct web_req *r, struct buf *o, int64_t contact_id,
 			 int64_t bounced_at, const char *reason, int64_t back_thread)
 {
-	buf_puts(o, "<span class=\"bouncing\">bouncing since ");
-	web_render_date(o, bounced_at);
-	buf_puts(o, " because ");
-	buf_html_escape(o, reason != NULL && reason[0] != '\0' ? reason : "no reason given");
+	char day[96];
+
+	i18n_format_date(bounced_at, I18N_DATE, day, sizeof(day));
+	buf_puts(o, "<span class=\"bouncing\">");
+	web_say2(o, _("bouncing since %s because %s"), day,
+		 reason != NULL && reason[0] != '\0' ? reason : _("no reason given"));
 	buf_printf(o, "</span><form class=\"inline\" method=\"post\" "
 		      "action=\"/c/%lld/clear-bounce\">", (long long)contact_id);
 	web_render_csrf(r, o);
 	if (back_thread > 0)
 		buf_printf(o, "<input type=\"hidden\" name=\"thread\" value=\"%lld\">",
 			   (long long)back_thread);
-	buf_puts(o, "<button type=\"submit\">Clear: the address works again</button></form>");
+	buf_printf(o, "<button type=\"submit\">%s</button></form>", _("Clear: the address works again"));
 }
 
 /*
- * "away until Thu 12 Dec": the last day away their automatic reply gave,
+ * "away until 12 Dec 2026": the last day away their automatic reply gave,
  * shown while their reminders wait for their return.
  */
 void web_render_away(struct buf *o, const char *away_until, int64_t away_resume_at)
 {
-	static const char *const wd[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
-	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-					   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 	int64_t t = 0, now = clock_now();
-	time_t tt;
-	struct tm tm;
 
 	if (away_until == NULL || away_resume_at <= now || clock_parse(away_until, &t) != 0)
 		return;
-	tt = (time_t)t;
-	if (gmtime_r(&tt, &tm) == NULL)
-		return;
-	buf_printf(o, "<span class=\"tag away\" title=\"from their automatic reply; reminders "
-		      "to them wait for their return\">away until %s %d %s", wd[tm.tm_wday],
-		   tm.tm_mday, mon[tm.tm_mon]);
 	{
-		time_t tn = (time_t)now;
-		struct tm today;
+		char day[96];
 
-		if (gmtime_r(&tn, &today) != NULL && today.tm_year != tm.tm_year)
-			buf_printf(o, " %d", tm.tm_year + 1900);
+		/* the day their reply named: a calendar day, not a zone's */
+		i18n_format_date(t + 43200, I18N_DATE | I18N_UTC, day, sizeof(day));
+		buf_printf(o, "<span class=\"tag away\" title=\"%s\">",
+			   _("from their automatic reply; reminders to them wait for their return"));
+		buf_printf(o, _("away until %s"), day);
 	}
 	buf_puts(o, "</span> ");
 }
@@ -79,7 +72,7 @@ static void render_contact_line(struct web_req *r, struct buf *o,
 	else if (k->email_status == STORE_EMAIL_BOUNCING)
 		web_render_bouncing(r, o, k->id, k->bounced_at, k->bounce_reason, back_thread);
 	else if (!k->notify)
-		buf_puts(o, "<span class=\"tag\">emails off</span>");
+		buf_printf(o, "<span class=\"tag\">%s</span>", _("emails off"));
 	if (k->removed_at == 0)
 		web_render_away(o, k->away_until, k->away_resume_at);
 	if (back_thread > 0)
@@ -108,10 +101,14 @@ void web_render_reminder_hold(struct web_req *r, struct buf *o, int64_t account_
 		}
 	}
 	if (reached > 0 && away == reached) {
-		buf_puts(o, "; it waits while ");
-		buf_puts(o, reached == 1 ? "the contact is" : "every contact is");
-		buf_puts(o, " away, until ");
-		web_render_date(o, back);
+		char day[96];
+
+		i18n_format_date(back, I18N_DATE, day, sizeof(day));
+		buf_puts(o, "; ");
+		if (reached == 1)
+			buf_printf(o, _("it waits while the contact is away, until %s"), day);
+		else
+			buf_printf(o, _("it waits while every contact is away, until %s"), day);
 	}
 out:
 	store_contact_list_free(&list);
@@ -129,11 +126,14 @@ void web_render_bouncing_notice(struct web_req *r, struct buf *o)
 	    store_contacts_bouncing(r->store, r->sess.id, &list, NULL) != GW_OK ||
 	    list.count == 0)
 		goto out;
-	buf_printf(o, "<section class=\"card notice bounces\" id=\"bounces\" role=\"status\"><h2>%zu contact%s "
-		      "get%s no email</h2><p>Mail to %s bounced. Clear a contact once the address "
-		      "works again, or change the address.</p><ul class=\"contacts\">",
-		   list.count, list.count == 1 ? "" : "s", list.count == 1 ? "s" : "",
-		   list.count == 1 ? "this address" : "these addresses");
+	buf_puts(o, "<section class=\"card notice bounces\" id=\"bounces\" role=\"status\"><h2>");
+	buf_printf(o, ngettext("%zu contact gets no email", "%zu contacts get no email",
+			       list.count), list.count);
+	buf_printf(o, "</h2><p>%s</p><ul class=\"contacts\">",
+		   ngettext("Mail to this address bounced. Clear a contact once the address "
+			    "works again, or change the address.",
+			    "Mail to these addresses bounced. Clear a contact once the address "
+			    "works again, or change the address.", list.count));
 	for (size_t i = 0; i < list.count; i++) {
 		struct store_account a;
 
@@ -165,7 +165,7 @@ void web_handle_clear_bounce(struct web_req *r)
 	}
 	res = store_contact_clear_bounce(r->store, r->id, r->sess.id, &err);
 	if (res == GW_PERMFAIL) {
-		web_send_error(r, 403, "Only owners and admins clear a bouncing mark.");
+		web_send_error(r, 403, _("Only owners and admins clear a bouncing mark."));
 		free(err);
 		return;
 	}

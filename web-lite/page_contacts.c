@@ -46,15 +46,18 @@ void web_render_contact_forms(struct web_req *r, struct buf *o,
 	int bad_remove = refused_here(r, k, "contact-remove");
 
 	if (k->removed_at != 0) {
-		buf_puts(o, "<span class=\"tag removed\">removed ");
-		web_render_date(o, k->removed_at);
+		char day[96];
+
+		i18n_format_date(k->removed_at, I18N_DATE, day, sizeof(day));
+		buf_puts(o, "<span class=\"tag removed\">");
+		buf_printf(o, _("removed %s"), day);
 		buf_puts(o, "</span>");
 		return;
 	}
 	/* <details> keeps the box short on a phone and opens without script. */
 	/* a refused change opens the box, with the error beside its form */
-	buf_printf(o, "<details class=\"contact-edit\"%s><summary>Change address or remove"
-		      "</summary>", bad_email || bad_remove ? " open" : "");
+	buf_printf(o, "<details class=\"contact-edit\"%s><summary>%s</summary>",
+		   bad_email || bad_remove ? " open" : "", _("Change address or remove"));
 	if (bad_email)
 		refused_error(o, r, (long long)k->id);
 	buf_printf(o, "<form class=\"contact-email\" method=\"post\" action=\"/c/%lld/email\">",
@@ -62,17 +65,18 @@ void web_render_contact_forms(struct web_req *r, struct buf *o,
 	web_render_csrf(r, o);
 	buf_printf(o, "<input type=\"hidden\" name=\"thread\" value=\"%lld\">",
 		   (long long)back_thread);
-	buf_printf(o, "<label for=\"ce%lld\">New address</label>"
+	buf_printf(o, "<label for=\"ce%lld\">%s</label>"
 		      "<input id=\"ce%lld\" type=\"email\" name=\"email\" required "
 		      "autocomplete=\"off\"",
-		   (long long)k->id, (long long)k->id);
+		   (long long)k->id, _("New address"), (long long)k->id);
 	if (bad_email)
 		buf_printf(o, " aria-invalid=\"true\" aria-describedby=\"ceerr%lld\" autofocus",
 			   (long long)k->id);
 	buf_puts(o, " value=\"");
 	buf_html_escape(o, bad_email && r->refused.value != NULL ? r->refused.value : k->email);
-	buf_puts(o, "\"><button type=\"submit\">Change address</button>"
-		    "<p class=\"hint\">Links sent to the old address stop working.</p></form>");
+	buf_printf(o, "\"><button type=\"submit\">%s</button>"
+		    "<p class=\"hint\">%s</p></form>", _("Change address"),
+		   _("Links sent to the old address stop working."));
 	if (bad_remove)
 		refused_error(o, r, (long long)k->id);
 	buf_printf(o, "<form class=\"contact-remove\" method=\"post\" action=\"/c/%lld/remove\">",
@@ -81,12 +85,13 @@ void web_render_contact_forms(struct web_req *r, struct buf *o,
 	buf_printf(o, "<input type=\"hidden\" name=\"thread\" value=\"%lld\">",
 		   (long long)back_thread);
 	buf_printf(o, "<label class=\"check\"><input type=\"checkbox\" name=\"confirm\" "
-		      "value=\"yes\" required%s> yes, remove ",
+		      "value=\"yes\" required%s> ",
 		   bad_remove ? " aria-invalid=\"true\" autofocus" : "");
-	buf_html_escape(o, k->name);
-	buf_puts(o, "</label><button type=\"submit\" class=\"danger\">Remove</button>"
-		    "<p class=\"hint\">Their messages stay; they get no more email and their "
-		    "links stop working.</p></form></details>");
+	web_say(o, _("yes, remove %s"), k->name);
+	buf_printf(o, "</label><button type=\"submit\" class=\"danger\">%s</button>"
+		    "<p class=\"hint\">%s</p></form></details>", _("Remove"),
+		   _("Their messages stay; they get no more email and their "
+		     "links stop working."));
 }
 
 /*
@@ -213,7 +218,7 @@ void web_handle_contact_email(struct web_req *r)
 		return;
 	if (k.removed_at != 0) {
 		store_contact_clear(&k);
-		web_send_error(r, 400, "This contact was removed: the address cannot change.");
+		web_send_error(r, 400, _("This contact was removed: the address cannot change."));
 		return;
 	}
 	store_contact_clear(&k);
@@ -257,7 +262,7 @@ void web_handle_contact_notify(struct web_req *r)
 		return;
 	store_contact_clear(&k);
 	if (on == NULL || (strcmp(on, "0") != 0 && strcmp(on, "1") != 0)) {
-		web_send_error(r, 400, "Nothing was changed: \"on\" must be 1 or 0.");
+		web_send_error(r, 400, _("Nothing was changed: \"on\" must be 1 or 0."));
 		return;
 	}
 	res = store_contact_set_notify_by(r->store, r->id, on[0] == '1', STORE_NOTIFY_BY_STAFF,

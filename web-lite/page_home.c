@@ -44,10 +44,10 @@ static void prefill(struct buf *o, const struct web_form *form, const char *name
 
 static void render_tabs(struct buf *o, int archived)
 {
-	buf_printf(o, "<nav class=\"tabs\"><a href=\"/\"%s>Open</a>"
-		      "<a href=\"/?show=archived\"%s>Archived</a></nav>",
-		   archived ? "" : " aria-current=\"page\"",
-		   archived ? " aria-current=\"page\"" : "");
+	buf_printf(o, "<nav class=\"tabs\"><a href=\"/\"%s>%s</a>"
+		      "<a href=\"/?show=archived\"%s>%s</a></nav>",
+		   archived ? "" : " aria-current=\"page\"", pgettext("chats", "Open"),
+		   archived ? " aria-current=\"page\"" : "", pgettext("chats", "Archived"));
 }
 
 /* The bell of a row: what stops the reminders and what is left, as its
@@ -81,7 +81,7 @@ static void render_list_bell(struct buf *o, const struct store_thread *t, int st
 static void render_list(struct buf *o, const struct store_thread_list *list, int staff)
 {
 	if (list->count == 0) {
-		buf_puts(o, "<p class=\"empty card\">No chats here.</p>");
+		buf_printf(o, "<p class=\"empty card\">%s</p>", _("No chats here."));
 		return;
 	}
 	buf_puts(o, "<ul class=\"threads\">");
@@ -97,15 +97,18 @@ static void render_list(struct buf *o, const struct store_thread_list *list, int
 		if (rem->enabled && rem->remaining > 0 && rem->next_due > 0 && !t->archived)
 			render_list_bell(o, t, staff);
 		if (t->unread_count > 0)
-			buf_printf(o, "<span class=\"badge\" title=\"unread messages\">%lld</span>",
-				   (long long)t->unread_count);
+			buf_printf(o, "<span class=\"badge\" title=\"%s\">%lld</span>",
+				   _("unread messages"), (long long)t->unread_count);
 		buf_puts(o, "</span><span class=\"line2\">");
 		if (staff) {
 			buf_html_escape(o, t->account_name);
 			buf_puts(o, " \xc2\xb7 ");
 		}
-		if (t->tasks_total > 0)
-			buf_printf(o, "%d/%d tasks \xc2\xb7 ", t->tasks_done, t->tasks_total);
+		if (t->tasks_total > 0) {
+			buf_printf(o, ngettext("%d/%d task", "%d/%d tasks", t->tasks_total),
+				   t->tasks_done, t->tasks_total);
+			buf_puts(o, " \xc2\xb7 ");
+		}
 		web_render_time(o, t->last_message_at != 0 ? t->last_message_at : t->created_at);
 		buf_puts(o, "</span></a></li>");
 	}
@@ -123,16 +126,16 @@ static void render_error(struct buf *o, const char *error)
 
 static void client_new_form(struct web_req *r, struct buf *o, const struct web_form *pf)
 {
-	buf_printf(o, "<details class=\"card newchat\"%s><summary>Start a new chat</summary>"
+	buf_printf(o, "<details class=\"card newchat\"%s><summary>%s</summary>"
 		      "<form method=\"post\" action=\"/new?csrf=" WEB_CSRF_MARK "\">",
-		   pf != NULL ? " open" : "");
+		   pf != NULL ? " open" : "", _("Start a new chat"));
 	web_render_csrf(r, o);
-	buf_puts(o, "<label>Subject<input name=\"subject\" required maxlength=\"200\" value=\"");
+	buf_printf(o, "<label>%s<input name=\"subject\" required maxlength=\"200\" value=\"", _("Subject"));
 	prefill(o, pf, "subject");
-	buf_puts(o, "\"></label><label>Message<textarea name=\"body\" rows=\"4\" required>");
+	buf_printf(o, "\"></label><label>%s<textarea name=\"body\" rows=\"4\" required>", _("Message"));
 	prefill(o, pf, "body");
-	buf_puts(o, "</textarea></label><button class=\"primary\" type=\"submit\">"
-		    "Start chat</button></form></details>");
+	buf_printf(o, "</textarea></label><button class=\"primary\" type=\"submit\">"
+		    "%s</button></form></details>", _("Start chat"));
 }
 
 static void staff_new_form(struct web_req *r, struct buf *o, const struct web_form *pf)
@@ -144,9 +147,9 @@ static void staff_new_form(struct web_req *r, struct buf *o, const struct web_fo
 	    accounts.count == 0)
 		goto out;
 	(void)store_template_list(r->store, &templates, NULL);
-	buf_printf(o, "<details class=\"card newchat\" id=\"newchat\"%s><summary>New chat</summary>"
+	buf_printf(o, "<details class=\"card newchat\" id=\"newchat\"%s><summary>%s</summary>"
 		      "<form method=\"post\" action=\"/new?csrf=" WEB_CSRF_MARK "\">",
-		   pf != NULL ? " open" : "");
+		   pf != NULL ? " open" : "", _("New chat"));
 	web_render_csrf(r, o);
 	web_render_account_picker(r, o, &accounts, pf);
 	web_render_template_picker(o, &templates, pf != NULL ? web_form_get(pf, "template") : NULL);
@@ -156,24 +159,25 @@ static void staff_new_form(struct web_req *r, struct buf *o, const struct web_fo
 	prefill(o, pf, "subject");
 	buf_puts(o, "\"></label>");
 	web_render_shortcode_help(o, "subject", 0);
-	buf_puts(o, "<label>Message<textarea name=\"body\" id=\"body\" rows=\"5\">");
+	buf_printf(o, "<label>%s<textarea name=\"body\" id=\"body\" rows=\"5\">", _("Message"));
 	prefill(o, pf, "body");
 	buf_puts(o, "</textarea></label>");
 	web_render_shortcode_help(o, "body", 1);
-	buf_puts(o, "<label>Tasks for the client, one per line"
-		    "<textarea name=\"tasks\" id=\"tasks\" rows=\"3\">");
+	buf_printf(o, "<label>%s<textarea name=\"tasks\" id=\"tasks\" rows=\"3\">",
+		   _("Tasks for the client, one per line"));
 	prefill(o, pf, "tasks");
 	/* An external reference for staff (refs.c), e.g. the job in the
 	 * firm's own system; clients never see it. */
-	buf_puts(o, "</textarea></label><fieldset><legend>Link for staff (optional)</legend>"
-		    "<div class=\"refpair\"><label>Label<input name=\"ref_label\" maxlength=\""
-		    GW_STR(STORE_REF_LABEL_MAX) "\" value=\"");
+	buf_printf(o, "</textarea></label><fieldset><legend>%s</legend>"
+		    "<div class=\"refpair\"><label>%s<input name=\"ref_label\" maxlength=\""
+		    GW_STR(STORE_REF_LABEL_MAX) "\" value=\"", _("Link for staff (optional)"),
+		   _("Label"));
 	prefill(o, pf, "ref_label");
-	buf_puts(o, "\"></label><label>Address<input type=\"url\" name=\"ref_url\" maxlength=\""
-		    GW_STR(STORE_REF_URL_MAX) "\" placeholder=\"https://\" value=\"");
+	buf_printf(o, "\"></label><label>%s<input type=\"url\" name=\"ref_url\" maxlength=\""
+		    GW_STR(STORE_REF_URL_MAX) "\" placeholder=\"https://\" value=\"", _("Address"));
 	prefill(o, pf, "ref_url");
-	buf_puts(o, "\"></label></div><p class=\"hint\">A job or case in the firm's own "
-		    "systems. Clients do not see it.</p></fieldset>");
+	buf_printf(o, "\"></label></div><p class=\"hint\">%s</p></fieldset>",
+		   _("A job or case in the firm's own systems. Clients do not see it."));
 	{
 		const char *sc = pf != NULL ? web_form_get(pf, "show_content") : NULL;
 		int firm_shows = store_show_content_default(r->store);
@@ -191,14 +195,17 @@ static void staff_new_form(struct web_req *r, struct buf *o, const struct web_fo
 			   _("Only say something happened"));
 	}
 	buf_printf(o, "<div class=\"remrow\"><label class=\"check\">"
-		      "<input type=\"checkbox\" name=\"reminders\" value=\"1\"%s> Remind the "
-		      "client</label><label>every <input type=\"number\" name=\"days\" min=\"1\" "
-		      "max=\"" GW_STR(GW_REMINDER_DAYS_MAX) "\" value=\"3\"> days</label><label>"
+		      "<input type=\"checkbox\" name=\"reminders\" value=\"1\"%s> %s"
+		      "</label><label>%s <input type=\"number\" name=\"days\" min=\"1\" "
+		      "max=\"" GW_STR(GW_REMINDER_DAYS_MAX) "\" value=\"3\"> %s</label><label>"
 		      "<input type=\"number\" name=\"count\" min=\"1\" max=\""
-		      GW_STR(GW_REMINDER_COUNT_MAX) "\" value=\"1\"> times</label></div>"
-		      "<button class=\"primary\" type=\"submit\">Create chat</button></form>"
+		      GW_STR(GW_REMINDER_COUNT_MAX) "\" value=\"1\"> %s</label></div>"
+		      "<button class=\"primary\" type=\"submit\">%s</button></form>"
 		      "</details>",
-		   pf != NULL && web_form_get(pf, "reminders") != NULL ? " checked" : "");
+		   pf != NULL && web_form_get(pf, "reminders") != NULL ? " checked" : "",
+		   _("Remind the client"), pgettext("reminders every", "every"),
+		   pgettext("reminders every", "days"), pgettext("reminders", "times"),
+		   _("Create chat"));
 out:
 	store_account_list_free(&accounts);
 	store_template_list_free(&templates);
@@ -231,14 +238,15 @@ static void render_my_emails(struct web_req *r, struct buf *o)
 	    c.removed_at != 0)
 		goto out;
 	buf_puts(o, "<section class=\"card notice emails-off\" id=\"emails\"><h2>");
-	buf_puts(o, c.unsubscribed ? "You unsubscribed from our emails"
-				   : "Emails about your chats are off");
-	buf_puts(o, "</h2><p>We do not email you when there is news in your chats.</p>"
-		    "<form method=\"post\" action=\"/me/emails\">");
+	buf_puts(o, c.unsubscribed ? _("You unsubscribed from our emails")
+				   : _("Emails about your chats are off"));
+	buf_printf(o, "</h2><p>%s</p>"
+		    "<form method=\"post\" action=\"/me/emails\">",
+		   _("We do not email you when there is news in your chats."));
 	web_render_csrf(r, o);
-	buf_puts(o, "<input type=\"hidden\" name=\"on\" value=\"1\">"
-		    "<button class=\"primary\" type=\"submit\">Turn emails on</button></form>"
-		    "</section>");
+	buf_printf(o, "<input type=\"hidden\" name=\"on\" value=\"1\">"
+		    "<button class=\"primary\" type=\"submit\">%s</button></form>"
+		    "</section>", _("Turn emails on"));
 out:
 	store_contact_clear(&c);
 }
@@ -256,12 +264,13 @@ static void send_home(struct web_req *r, int code, const char *error,
 	int staff = r->sess.kind == STORE_STAFF;
 
 	if (r->sess.kind == 0) {
-		buf_puts(&main, "<section class=\"card notice\"><h1>Welcome</h1><p>To see "
-				"your chats, open the \xe2\x80\x9cView chat\xe2\x80\x9d link in "
-				"the most recent email we sent you, or sign in with your email "
-				"address.</p><p><a class=\"button primary\" href=\"/signin\">"
-				"Sign in</a></p></section>");
-		web_send_page(r, 200, "Welcome", &main);
+		buf_printf(&main, "<section class=\"card notice\"><h1>%s</h1><p>%s"
+				"</p><p><a class=\"button primary\" href=\"/signin\">"
+				"%s</a></p></section>", _("Welcome"),
+			   _("To see your chats, open the \xe2\x80\x9cView chat\xe2\x80\x9d link in "
+			     "the most recent email we sent you, or sign in with your email "
+			     "address."), _("Sign in"));
+		web_send_page(r, 200, _("Welcome"), &main);
 		buf_release(&main);
 		return;
 	}
@@ -287,11 +296,11 @@ static void send_home(struct web_req *r, int code, const char *error,
 		}
 	}
 	buf_printf(&main, "<div class=\"homehead\"><h1>%s</h1>",
-		   staff ? "Client chats" : "Your chats");
+		   staff ? _("Client chats") : _("Your chats"));
 	if (staff && (r->sess.role == STORE_ROLE_OWNER || r->sess.role == STORE_ROLE_ADMIN))
 		buf_printf(&main, "<a class=\"stafflink\" href=\"/staff\">%s</a>", _("Staff"));
 	if (staff && r->sess.role == STORE_ROLE_OWNER)
-		buf_puts(&main, "<a class=\"auditlink\" href=\"/audit\">Audit log</a>");
+		buf_printf(&main, "<a class=\"auditlink\" href=\"/audit\">%s</a>", _("Audit log"));
 	if (staff && (r->sess.role == STORE_ROLE_OWNER || r->sess.role == STORE_ROLE_ADMIN))
 		buf_printf(&main, "<a class=\"auditlink\" href=\"/templates\">%s</a>",
 			   _("Templates"));
@@ -317,7 +326,7 @@ static void send_home(struct web_req *r, int code, const char *error,
 		web_staff_list_render(&main, &sl);
 	else
 		render_list(&main, &list, staff);
-	web_send_page(r, code, staff ? "Client chats" : "Your chats", &main);
+	web_send_page(r, code, staff ? _("Client chats") : _("Your chats"), &main);
 	buf_release(&main);
 	store_thread_list_free(&list);
 	if (staff)
@@ -359,8 +368,8 @@ static void new_by_contact(struct web_req *r)
 	enum gw_result res;
 
 	if (bad || subject == NULL || body == NULL) {
-		send_home(r, 400, bad ? "The text holds characters that cannot be sent." :
-					"A new chat needs a subject and a message.", &r->form);
+		send_home(r, 400, bad ? _("The text holds characters that cannot be sent.") :
+					_("A new chat needs a subject and a message."), &r->form);
 		goto out;
 	}
 	res = store_chat_create_by_contact(r->store, r->sess.id, subject, body,
@@ -442,8 +451,8 @@ static void new_by_staff(struct web_req *r)
 		tasks[n_tasks++] = line;
 	}
 	if (bad || n == 0) {
-		send_home(r, 400, bad ? "The text holds characters that cannot be sent." :
-					"Choose at least one client.", form);
+		send_home(r, 400, bad ? _("The text holds characters that cannot be sent.") :
+					_("Choose at least one client."), form);
 		goto out;
 	}
 	chat.account_ids = accounts;
@@ -472,8 +481,11 @@ static void new_by_staff(struct web_req *r)
 	if ((days != NULL && *days != '\0' && (rdays < 1 || rdays > GW_REMINDER_DAYS_MAX)) ||
 	    (count != NULL && *count != '\0' &&
 	     (rcount < 1 || rcount > GW_REMINDER_COUNT_MAX))) {
-		send_home(r, 400, "Reminders: days must be 1 to " GW_STR(GW_REMINDER_DAYS_MAX)
-			  " and the count 1 to " GW_STR(GW_REMINDER_COUNT_MAX) ".", form);
+		char *msg = xasprintf(_("Reminders: days must be 1 to %d and the count 1 to %d."),
+				      GW_REMINDER_DAYS_MAX, GW_REMINDER_COUNT_MAX);
+
+		send_home(r, 400, msg, form);
+		free(msg);
 		goto out;
 	}
 	chat.reminder_days = (int)rdays;
@@ -485,8 +497,8 @@ static void new_by_staff(struct web_req *r)
 					   ref_url != NULL ? ref_url : "", &field, &err) != GW_OK) {
 			/* "url: must start ..." -> "Link address: must start ..." */
 			const char *why = strchr(err, ':') != NULL ? strchr(err, ':') + 1 : err;
-			char *msg = xasprintf("Link %s:%s", strcmp(field, "url") == 0 ? "address"
-										 : "label", why);
+			char *msg = strcmp(field, "url") == 0 ? xasprintf(_("Link address:%s"), why)
+							       : xasprintf(_("Link label:%s"), why);
 
 			send_home(r, 400, msg, form);
 			free(msg);
@@ -557,11 +569,11 @@ void web_handle_my_emails(struct web_req *r)
 	enum gw_result res;
 
 	if (r->sess.kind != STORE_CONTACT) {
-		web_send_error(r, 403, "Only a client turns their own emails on or off.");
+		web_send_error(r, 403, _("Only a client turns their own emails on or off."));
 		return;
 	}
 	if (on == NULL || (strcmp(on, "0") != 0 && strcmp(on, "1") != 0)) {
-		send_home(r, 400, "Nothing was changed: \"on\" must be 1 or 0.", NULL);
+		send_home(r, 400, _("Nothing was changed: \"on\" must be 1 or 0."), NULL);
 		return;
 	}
 	res = store_contact_set_notify_by(r->store, r->sess.id, on[0] == '1',

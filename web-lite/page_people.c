@@ -37,7 +37,7 @@ static void render_switch(struct web_req *r, struct buf *o, const struct store_t
 	buf_printf(o, "<input type=\"hidden\" name=\"thread\" value=\"%lld\">"
 		      "<input type=\"hidden\" name=\"on\" value=\"%d\">"
 		      "<button type=\"submit\">%s</button></form>",
-		   (long long)thread_id, on, on ? "Turn notifications on" : "Turn notifications off");
+		   (long long)thread_id, on, on ? _("Turn notifications on") : _("Turn notifications off"));
 }
 
 static void render_state(struct web_req *r, struct buf *o, const struct store_thread_person *p,
@@ -45,16 +45,20 @@ static void render_state(struct web_req *r, struct buf *o, const struct store_th
 {
 	switch (p->reach) {
 	case STORE_REACH_EMAILED:
-		buf_puts(o, "<span class=\"tag ok\">emailed</span> ");
+		buf_printf(o, "<span class=\"tag ok\">%s</span> ", _("emailed"));
 		break;
 	case STORE_REACH_NOTIFY_OFF:
 	case STORE_REACH_UNSUBSCRIBED:
+		buf_puts(o, "<span class=\"tag off\">");
 		buf_puts(o, p->reach == STORE_REACH_UNSUBSCRIBED
-				    ? "<span class=\"tag off\">unsubscribed"
-				    : "<span class=\"tag off\">notifications off");
+				    ? _("unsubscribed")
+				    : _("notifications off"));
 		if (p->notify_changed_at > 0) {
-			buf_puts(o, " since ");
-			web_render_date(o, p->notify_changed_at);
+			char day[96];
+
+			i18n_format_date(p->notify_changed_at, I18N_DATE, day, sizeof(day));
+			buf_putc(o, ' ');
+			buf_printf(o, _("since %s"), day);
 		}
 		buf_puts(o, "</span> ");
 		break;
@@ -62,11 +66,13 @@ static void render_state(struct web_req *r, struct buf *o, const struct store_th
 		if (may_clear) {
 			web_render_bouncing(r, o, p->id, p->bounced_at, p->bounce_reason, thread_id);
 		} else {
-			buf_puts(o, "<span class=\"bouncing\">bouncing since ");
-			web_render_date(o, p->bounced_at);
-			buf_puts(o, " because ");
-			buf_html_escape(o, p->bounce_reason != NULL && p->bounce_reason[0] != '\0'
-						   ? p->bounce_reason : "no reason given");
+			char day[96];
+
+			i18n_format_date(p->bounced_at, I18N_DATE, day, sizeof(day));
+			buf_puts(o, "<span class=\"bouncing\">");
+			web_say2(o, _("bouncing since %s because %s"), day,
+				 p->bounce_reason != NULL && p->bounce_reason[0] != '\0'
+					 ? p->bounce_reason : _("no reason given"));
 			buf_puts(o, "</span> ");
 		}
 		break;
@@ -109,21 +115,21 @@ static void render_staff(struct buf *o, const struct store_thread_person *p, int
 	buf_puts(o, "<li class=\"person\"><span class=\"cname\">");
 	buf_html_escape(o, p->name);
 	if (p->id == me)
-		buf_puts(o, " (you)");
+		buf_printf(o, " %s", _("(you)"));
 	buf_puts(o, "</span> <span class=\"why\">");
 	if (p->assigned) {
-		buf_puts(o, "assigned");
+		buf_puts(o, _("assigned"));
 		sep = ", ";
 	}
 	if (p->standing_in) {
-		buf_printf(o, "%snobody is assigned", sep);
+		buf_printf(o, "%s%s", sep, _("nobody is assigned"));
 		sep = ", ";
 	}
 	if (p->following)
-		buf_printf(o, "%sfollowing", sep);
+		buf_printf(o, "%s%s", sep, _("following"));
 	buf_puts(o, "</span>");
 	if (p->reach == STORE_REACH_NOTIFY_OFF)
-		buf_puts(o, " <span class=\"tag off\">emails off</span>");
+		buf_printf(o, " <span class=\"tag off\">%s</span>", _("emails off"));
 	buf_puts(o, "</li>");
 }
 
@@ -133,20 +139,20 @@ void web_render_people(struct web_req *r, struct buf *o, int64_t thread_id,
 	int may_clear = r->sess.role == STORE_ROLE_OWNER || r->sess.role == STORE_ROLE_ADMIN;
 	int following = 0;
 
-	buf_puts(o, "<div class=\"people\" id=\"people\"><h3>Who gets this</h3>");
+	buf_printf(o, "<div class=\"people\" id=\"people\"><h3>%s</h3>", _("Who gets this"));
 	if (rc->n_contacts == 0)
-		buf_puts(o, "<p class=\"hint\">This account has no contacts.</p>");
+		buf_printf(o, "<p class=\"hint\">%s</p>", _("This account has no contacts."));
 	else
-		buf_puts(o, "<ul class=\"contacts\" aria-label=\"Contacts\">");
+		buf_printf(o, "<ul class=\"contacts\" aria-label=\"%s\">", _("Contacts"));
 	for (size_t i = 0; i < rc->n_contacts; i++)
 		render_contact(r, o, &rc->contacts[i], thread_id, may_clear);
 	if (rc->n_contacts > 0)
 		buf_puts(o, "</ul>");
-	buf_puts(o, "<h3>Staff told when the client replies</h3>");
+	buf_printf(o, "<h3>%s</h3>", _("Staff told when the client replies"));
 	if (rc->n_staff == 0)
-		buf_puts(o, "<p class=\"hint\">Nobody.</p>");
+		buf_printf(o, "<p class=\"hint\">%s</p>", _("Nobody."));
 	else
-		buf_puts(o, "<ul class=\"staff\" aria-label=\"Staff\">");
+		buf_printf(o, "<ul class=\"staff\" aria-label=\"%s\">", _("Staff"));
 	for (size_t i = 0; i < rc->n_staff; i++) {
 		render_staff(o, &rc->staff[i], r->sess.id);
 		if (rc->staff[i].id == r->sess.id && rc->staff[i].following)
@@ -158,7 +164,7 @@ void web_render_people(struct web_req *r, struct buf *o, int64_t thread_id,
 		   (long long)thread_id, following ? "unfollow" : "follow");
 	web_render_csrf(r, o);
 	buf_printf(o, "<button type=\"submit\">%s</button><p class=\"hint\">%s</p></form></div>",
-		   following ? "Unfollow" : "Follow",
-		   following ? "You are told when the client replies here."
-			     : "Follow to be told when the client replies here.");
+		   following ? _("Unfollow") : _("Follow"),
+		   following ? _("You are told when the client replies here.")
+			     : _("Follow to be told when the client replies here."));
 }

@@ -77,7 +77,7 @@ static const char *person_name(struct page *pg, enum store_kind kind, int64_t id
 		}
 	}
 	if (name == NULL)
-		return "Someone";
+		return _("Someone");
 	if (pg->n_names == GW_ARRAY_SIZE(pg->names)) {
 		free(pg->names[0].name);
 		memmove(&pg->names[0], &pg->names[1], sizeof(pg->names[0]) * (pg->n_names - 1));
@@ -205,10 +205,11 @@ static void render_message(struct page *pg, const struct store_message *m, int u
 	if (m->author_kind == STORE_SYSTEM) {
 		buf_printf(o, "<div class=\"note%s\" id=\"m%lld\"><div class=\"body\">",
 			   m->staff_only ? " private" : "", (long long)m->id);
-		web_render_markdown(pg->r->web, m->id, m->body, o);
+		/* not kept by id: a note is said in each reader's language */
+		web_render_markdown(pg->r->web, 0, m->body, o);
 		buf_puts(o, "</div><div class=\"notemeta\">");
 		if (m->staff_only)
-			buf_puts(o, "<span class=\"tag\">Only staff see this</span>");
+			buf_printf(o, "<span class=\"tag\">%s</span>", _("Only staff see this"));
 		web_render_time(o, m->created_at);
 		buf_puts(o, "</div></div>");
 		return;
@@ -218,8 +219,8 @@ static void render_message(struct page *pg, const struct store_message *m, int u
 		   m->staff_only ? " internal" : "", (long long)m->id);
 	render_author(pg, m->author_kind, m->author_name, m->created_at);
 	if (m->staff_only)
-		buf_puts(o, "<p class=\"internaltag\"><span class=\"tag\">Internal note</span> "
-			    "only staff see this</p>");
+		buf_printf(o, "<p class=\"internaltag\"><span class=\"tag\">%s</span> "
+			    "%s</p>", _("Internal note"), _("only staff see this"));
 	buf_puts(o, "<div class=\"body\">");
 	render_body(pg, m);
 	buf_puts(o, "</div>");
@@ -289,13 +290,14 @@ static void render_timeline(struct page *pg)
 		if (!unread)
 			seen_read = 1;
 		if (unread && !divider && seen_read) {
-			buf_puts(pg->out, "<div class=\"divider\"><span>New</span></div>");
+			buf_printf(pg->out, "<div class=\"divider\"><span>%s</span></div>",
+				   pgettext("unread messages", "New"));
 			divider = 1;
 		}
 		render_message(pg, m, unread);
 	}
 	if (v->n_messages == 0 && v->n_attachments == 0)
-		buf_puts(pg->out, "<p class=\"empty\">No messages yet.</p>");
+		buf_printf(pg->out, "<p class=\"empty\">%s</p>", _("No messages yet."));
 	buf_puts(pg->out, "</section>");
 }
 
@@ -332,11 +334,13 @@ static void render_tasks(struct page *pg)
 	}
 	for (size_t i = 0; i < v->n_tasks; i++)
 		done += v->tasks[i].done_at != 0;
-	buf_printf(o, "<div class=\"taskhead\"><h2>%s</h2><span class=\"progress\">"
-		      "%zu of %zu done</span></div><progress max=\"%zu\" value=\"%zu\">"
+	buf_printf(o, "<div class=\"taskhead\"><h2>%s</h2><span class=\"progress\">",
+		   pg->kind == STORE_CONTACT ? _("Your tasks") : _("Client tasks"));
+	buf_printf(o, ngettext("%zu of %zu done", "%zu of %zu done", v->n_tasks), done,
+		   v->n_tasks);
+	buf_printf(o, "</span></div><progress max=\"%zu\" value=\"%zu\">"
 		      "</progress><ul>",
-		   pg->kind == STORE_CONTACT ? "Your tasks" : "Client tasks", done,
-		   v->n_tasks, v->n_tasks, done);
+		   v->n_tasks, done);
 	for (size_t i = 0; i < v->n_tasks; i++) {
 		const struct store_task *t = &v->tasks[i];
 		int is_done = t->done_at != 0;
@@ -357,12 +361,15 @@ static void render_tasks(struct page *pg)
 			      "<span class=\"ttext\">",
 			   (long long)t->id, !is_done, is_done ? " done" : "",
 			   is_done ? "true" : "false", (long long)t->id,
-			   is_done ? "Mark as not done" : "Mark as done");
+			   is_done ? _("Mark as not done") : _("Mark as done"));
 		buf_html_escape(o, t->text);
 		buf_puts(o, "</span>");
 		if (is_done) {
-			buf_puts(o, "<span class=\"when\">done ");
-			web_render_date(o, t->done_at);
+			char day[96];
+
+			i18n_format_date(t->done_at, I18N_DATE, day, sizeof(day));
+			buf_puts(o, "<span class=\"when\">");
+			buf_printf(o, _("done %s"), day);
 			buf_puts(o, "</span>");
 		}
 		buf_puts(o, "</button></form></li>");
@@ -413,10 +420,10 @@ static void render_reply_staff(struct page *pg, const struct web_reply_draft *d)
 	struct buf *o = pg->out;
 
 	buf_printf(o, "<label class=\"check internal\"><input type=\"checkbox\" "
-		      "name=\"internal\" value=\"1\"%s> Internal note "
-		      "<span class=\"muted\">(only staff see it; the client is not "
-		      "emailed)</span></label>",
-		   d != NULL && d->internal ? " checked" : "");
+		      "name=\"internal\" value=\"1\"%s> %s "
+		      "<span class=\"muted\">%s</span></label>",
+		   d != NULL && d->internal ? " checked" : "", _("Internal note"),
+		   _("(only staff see it; the client is not emailed)"));
 	web_render_mention_list(pg->r, o, pg->view->thread.account_id);
 }
 
@@ -430,8 +437,8 @@ static void render_reply(struct page *pg, const struct web_reply_draft *d)
 	if (!t->archived)
 		web_render_nobody_warning(o, pg->people);
 	if (t->archived) {
-		buf_puts(o, "<p class=\"muted\">This chat is archived; it cannot get new "
-			    "messages.</p></section>");
+		buf_printf(o, "<p class=\"muted\">%s</p></section>",
+			   _("This chat is archived; it cannot get new messages."));
 		return;
 	}
 	/* The token also rides in the action's query: the guard checks it
@@ -440,34 +447,43 @@ static void render_reply(struct page *pg, const struct web_reply_draft *d)
 	buf_printf(o, "<form id=\"replyform\" method=\"post\" action=\"/t/%lld/reply?csrf="
 		      WEB_CSRF_MARK "\" enctype=\"multipart/form-data\">", (long long)t->id);
 	web_render_csrf(pg->r, o);
-	buf_printf(o, "<label class=\"sr\" for=\"body\">Your reply</label>"
+	buf_printf(o, "<label class=\"sr\" for=\"body\">%s</label>"
 		      "<textarea id=\"body\" name=\"body\" rows=\"4\"%s "
-		      "placeholder=\"Write a reply\xe2\x80\xa6\">",
-		   staff ? " data-mentions=\"mentionlist\" aria-describedby=\"mentionhint\"" : "");
+		      "placeholder=\"%s\">", _("Your reply"),
+		   staff ? " data-mentions=\"mentionlist\" aria-describedby=\"mentionhint\"" : "",
+		   _("Write a reply\xe2\x80\xa6"));
 	if (d != NULL && d->text != NULL)
 		buf_html_escape(o, d->text);
 	buf_puts(o, "</textarea>");
 	if (staff)
 		render_reply_staff(pg, d);
-	buf_puts(o, "<div class=\"row\"><label class=\"attach\">"
-		    "<input type=\"file\" name=\"file\"><span>Attach a file</span></label>"
+	buf_printf(o, "<div class=\"row\"><label class=\"attach\">"
+		    "<input type=\"file\" name=\"file\"><span>%s</span></label>"
 		    "<label class=\"attach\"><input type=\"file\" name=\"folder\" "
-		    "webkitdirectory multiple><span>");
-	buf_html_escape(o, _("Attach a folder"));
-	buf_puts(o, "</span></label>"
-		    "<button class=\"primary\" type=\"submit\">Send</button></div>");
+		    "webkitdirectory multiple><span>%s</span></label>"
+		    "<button class=\"primary\" type=\"submit\">%s</button></div>",
+		   _("Attach a file"), _("Attach a folder"), _("Send"));
 	/* After Send, so that a form submitted without a button does not
 	 * assign anyone. */
 	if (staff && d != NULL && d->offer_assign)
-		buf_puts(o, "<button class=\"assign\" type=\"submit\" name=\"assign_mentioned\" "
-			    "value=\"1\">Assign to this account and post</button>");
-	buf_puts(o, "<p class=\"hint\" id=\"mentionhint\">Up to ");
-	web_render_size(o, pg->r->web->max_body);
-	buf_puts(o, ". ");
-	buf_html_escape(o, _("A zip file is unpacked into its files and folders."));
-	buf_puts(o, " Use **bold**, *italic* and - lists.");
-	if (staff)
-		buf_puts(o, " Type @ and a colleague\xe2\x80\x99s name to email them.");
+		buf_printf(o, "<button class=\"assign\" type=\"submit\" name=\"assign_mentioned\" "
+			    "value=\"1\">%s</button>", _("Assign to this account and post"));
+	{
+		struct buf size = BUF_INIT;
+
+		web_render_size(&size, pg->r->web->max_body);
+		buf_puts(o, "<p class=\"hint\" id=\"mentionhint\">");
+		buf_printf(o, _("Up to %s."), buf_cstr(&size));
+		buf_putc(o, ' ');
+		buf_html_escape(o, _("A zip file is unpacked into its files and folders."));
+		buf_putc(o, ' ');
+		buf_html_escape(o, _("Use **bold**, *italic* and - lists."));
+		buf_release(&size);
+	}
+	if (staff) {
+		buf_putc(o, ' ');
+		buf_html_escape(o, _("Type @ and a colleague\xe2\x80\x99s name to email them."));
+	}
 	buf_puts(o, "</p></form></section>");
 }
 
@@ -523,19 +539,23 @@ static void render_reminders_form(struct page *pg, const struct store_reminders 
 		   id);
 	web_render_csrf(pg->r, o);
 	buf_printf(o, "<label class=\"check\"><input type=\"checkbox\" name=\"enabled\" "
-		      "value=\"1\"%s> Remind the client</label>"
-		      "<label>every <input type=\"number\" name=\"days\" min=\"1\" "
+		      "value=\"1\"%s> %s</label>"
+		      "<label>%s <input type=\"number\" name=\"days\" min=\"1\" "
 		      "max=\"" GW_STR(GW_REMINDER_DAYS_MAX) "\"%s value=\"",
 		   (refused ? r->refused.on : rem->enabled) ? " checked" : "",
+		   _("Remind the client"),
+		   /* TRANSLATORS: "every [3] days" around a number field */
+		   pgettext("reminders every", "every"),
 		   refused && r->refused.id == 1 ? bad : "");
 	typed_number(o, refused ? r->refused.value : NULL, rem->days > 0 ? rem->days : 3);
-	buf_printf(o, "\"> days</label>"
+	buf_printf(o, "\"> %s</label>"
 		      "<label><input type=\"number\" name=\"count\" min=\"1\" "
 		      "max=\"" GW_STR(GW_REMINDER_COUNT_MAX) "\"%s value=\"",
-		   refused && r->refused.id == 2 ? bad : "");
+		   pgettext("reminders every", "days"), refused && r->refused.id == 2 ? bad : "");
 	typed_number(o, refused ? r->refused.value2 : NULL, rem->count > 0 ? rem->count : 1);
-	buf_puts(o, "\"> per message</label>"
-		    "<button type=\"submit\">Save</button></form><p class=\"hint\">");
+	buf_printf(o, "\"> %s</label>"
+		    "<button type=\"submit\">%s</button></form><p class=\"hint\">",
+		   _("per message"), _("Save"));
 }
 
 static void render_staff_box(struct page *pg)
@@ -545,18 +565,18 @@ static void render_staff_box(struct page *pg)
 	struct buf *o = pg->out;
 	long long id = (long long)t->id;
 
-	buf_puts(o, "<section class=\"card staffbox\"><h2>Thread settings</h2>"
-		    "<div class=\"actions\">");
+	buf_printf(o, "<section class=\"card staffbox\"><h2>%s</h2>"
+		    "<div class=\"actions\">", _("Thread settings"));
 	if (!t->archived) {
 		buf_printf(o, "<form method=\"post\" action=\"/t/%lld/resend\">", id);
 		web_render_csrf(pg->r, o);
-		buf_puts(o, "<button type=\"submit\">Resend notification</button></form>");
+		buf_printf(o, "<button type=\"submit\">%s</button></form>", _("Resend notification"));
 	}
 	buf_printf(o, "<form method=\"post\" action=\"/t/%lld/%s\">", id,
 		   t->archived ? "reopen" : "archive");
 	web_render_csrf(pg->r, o);
 	buf_printf(o, "<button type=\"submit\">%s</button></form></div>",
-		   t->archived ? "Reopen" : "Archive");
+		   t->archived ? _("Reopen") : _("Archive"));
 	render_reminders_form(pg, rem, id);
 	web_render_schedule(o, rem);
 	if (rem->enabled && rem->remaining > 0 && rem->next_due > 0)
@@ -628,15 +648,20 @@ static void render_page(struct page *pg, const char *error, const struct web_rep
 	} else {
 		buf_printf(o, "<article id=\"thread\" data-events=\"/t/%lld/events\">"
 			      "<header class=\"thead\"><a class=\"back\" href=\"/\">"
-			      "\xe2\x86\x90 All chats</a><h1>", (long long)t->id);
+			      "\xe2\x86\x90 %s</a><h1>", (long long)t->id, _("All chats"));
 	}
 	buf_html_escape(o, t->subject);
 	buf_puts(o, "</h1><p class=\"meta\">");
 	buf_html_escape(o, t->account_name);
-	buf_puts(o, " \xc2\xb7 started ");
-	web_render_date(o, t->created_at);
+	{
+		char day[96];
+
+		i18n_format_date(t->created_at, I18N_DATE, day, sizeof(day));
+		buf_puts(o, " \xc2\xb7 ");
+		buf_printf(o, _("started %s"), day);
+	}
 	if (t->archived)
-		buf_puts(o, " \xc2\xb7 <span class=\"tag\">Archived</span>");
+		buf_printf(o, " \xc2\xb7 <span class=\"tag\">%s</span>", _("Archived"));
 	buf_printf(o, " \xc2\xb7 <a class=\"doclink\" href=\"/t/%lld/documents\">", (long long)t->id);
 	{
 		char *text = xasprintf(ngettext("Documents (%zu)", "Documents (%zu)",
@@ -680,8 +705,8 @@ static void render_page(struct page *pg, const char *error, const struct web_rep
 			      "action=\"/t/%lld/read\">", (long long)t->id);
 		web_render_csrf(pg->r, o);
 		buf_printf(o, "<input type=\"hidden\" name=\"up_to\" value=\"%lld\">"
-			      "<button type=\"submit\">Mark as read</button></form>",
-			   (long long)v->messages[v->n_messages - 1].id);
+			      "<button type=\"submit\">%s</button></form>",
+			   (long long)v->messages[v->n_messages - 1].id, _("Mark as read"));
 	}
 	render_reply(pg, draft);
 	if (pg->kind == STORE_STAFF)
@@ -736,8 +761,8 @@ static void send_thread(struct web_req *r, int64_t thread_id, int code, const ch
 	memset(&view, 0, sizeof(view));
 	memset(&people, 0, sizeof(people));
 	if (r->sess.kind == 0) {
-		web_send_error(r, 403, "Please open the link in your most recent email "
-				       "to see this chat.");
+		web_send_error(r, 403, _("Please open the link in your most recent email "
+					 "to see this chat."));
 		return;
 	}
 	/* An error page shows the thread as it is, without what this

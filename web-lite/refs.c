@@ -71,10 +71,11 @@ void web_render_refs_box(struct web_req *r, struct buf *o, const struct store_th
 
 	if (r->sess.kind != STORE_STAFF)
 		return;
-	buf_puts(o, "<div class=\"refbox\" id=\"links\"><h3>Links</h3>");
+	buf_printf(o, "<div class=\"refbox\" id=\"links\"><h3>%s</h3>", _("Links"));
 	if (v->n_refs == 0)
-		buf_puts(o, "<p class=\"hint\">None yet. Link this chat to a job, a case or a "
-			    "folder in the firm's own systems; clients do not see links.</p>");
+		buf_printf(o, "<p class=\"hint\">%s</p>",
+			   _("None yet. Link this chat to a job, a case or a "
+			     "folder in the firm's own systems; clients do not see links."));
 	else
 		buf_puts(o, "<ul class=\"reflist\">");
 	for (size_t i = 0; i < v->n_refs; i++) {
@@ -88,10 +89,10 @@ void web_render_refs_box(struct web_req *r, struct buf *o, const struct store_th
 			      "action=\"/t/%lld/unlink#links\">", id);
 		web_render_csrf(r, o);
 		buf_printf(o, "<input type=\"hidden\" name=\"ref\" value=\"%lld\">"
-			      "<button type=\"submit\" class=\"link\" aria-label=\"Remove link ",
+			      "<button type=\"submit\" class=\"link\" aria-label=\"",
 			   (long long)f->id);
-		buf_html_escape(o, f->label);
-		buf_puts(o, "\">Remove</button></form></li>");
+		web_say(o, _("Remove link %s"), f->label);
+		buf_printf(o, "\">%s</button></form></li>", _("Remove"));
 	}
 	if (v->n_refs > 0)
 		buf_puts(o, "</ul>");
@@ -102,15 +103,15 @@ void web_render_refs_box(struct web_req *r, struct buf *o, const struct store_th
 	}
 	buf_printf(o, "<form class=\"refadd\" method=\"post\" action=\"/t/%lld/link#links\">", id);
 	web_render_csrf(r, o);
-	render_input(o, "label", "text", "Label", STORE_REF_LABEL_MAX,
+	render_input(o, "label", "text", _("Label"), STORE_REF_LABEL_MAX,
 		     form != NULL ? form->label : NULL,
 		     form != NULL && form->field != NULL && strcmp(form->field, "label") == 0,
-		     "Tax return 2026 \xe2\x80\x93 job 4711");
-	render_input(o, "url", "url", "Address", STORE_REF_URL_MAX,
+		     _("Tax return 2026 \xe2\x80\x93 job 4711"));
+	render_input(o, "url", "url", _("Address"), STORE_REF_URL_MAX,
 		     form != NULL ? form->url : NULL,
 		     form != NULL && form->field != NULL && strcmp(form->field, "url") == 0,
 		     "https://");
-	buf_puts(o, "<button type=\"submit\">Add link</button></form></div>");
+	buf_printf(o, "<button type=\"submit\">%s</button></form></div>", _("Add link"));
 }
 
 /* Typed text as it can be shown again: valid UTF-8 without controls. */
@@ -153,9 +154,9 @@ static char *person_error(const char *field, const char *error)
 	while (*rest == ' ')
 		rest++;
 	if (field != NULL && strcmp(field, "url") == 0)
-		return xasprintf("Address: %s", rest);
+		return xasprintf(_("Address: %s"), rest);
 	if (field != NULL && strcmp(field, "label") == 0)
-		return xasprintf("Label: %s", rest);
+		return xasprintf(_("Label: %s"), rest);
 	return xstrdup(error);
 }
 
@@ -171,7 +172,7 @@ void web_thread_link(struct web_req *r, int64_t thread_id)
 	int64_t ref_id = 0;
 
 	if (r->sess.kind != STORE_STAFF) {
-		web_send_error(r, 403, "Only staff can do that.");
+		web_send_error(r, 403, _("Only staff can do that."));
 		goto out;
 	}
 	res = store_thread_ref_check(label != NULL ? label : "", url != NULL ? url : "", &field,
@@ -214,11 +215,11 @@ void web_thread_unlink(struct web_req *r, int64_t thread_id)
 	enum gw_result res;
 
 	if (r->sess.kind != STORE_STAFF) {
-		web_send_error(r, 403, "Only staff can do that.");
+		web_send_error(r, 403, _("Only staff can do that."));
 		return;
 	}
 	if (ref_id == 0) {
-		web_send_error(r, 400, "Which link?");
+		web_send_error(r, 400, _("Which link?"));
 		return;
 	}
 	res = store_thread_ref_remove(r->store, thread_id, ref_id, r->sess.id, &err);

@@ -10,6 +10,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmark.h>
 #include <event2/buffer.h>
@@ -60,7 +61,7 @@ void web_render_layout(struct web_req *r, struct buf *out, const char *title,
 	const char *v = r->web->asset_version;
 	unsigned frames = main->data != NULL ? web_video_hosts(main->data, main->len) : 0;
 
-	buf_puts(out, "<!doctype html>\n<html lang=\"en\"");
+	buf_printf(out, "<!doctype html>\n<html lang=\"%s\"", i18n_lang());
 	/* The hosts this page may frame: a player that a live update brings
 	 * from another host opens its link instead (static/app.js). */
 	if (frames != 0) {
@@ -85,18 +86,22 @@ void web_render_layout(struct web_req *r, struct buf *out, const char *title,
 	buf_puts(out, "</span></a>");
 	if (r->sess.kind != 0) {
 		web_render_inbox_link(r, out);
-		buf_puts(out, "<a class=\"who\" href=\"/sessions\" title=\"Your sessions\">");
+		buf_printf(out, "<a class=\"who\" href=\"/sessions\" title=\"%s\">", _("Your sessions"));
 		buf_html_escape(out, r->sess.name);
-		buf_puts(out, "</a><form class=\"inline\" method=\"post\" action=\"/logout\">");
+		buf_printf(out, "</a><a class=\"lang\" href=\"/me/language\" title=\"%s\">%s</a>",
+			   _("Language and time zone"), _("Language"));
+		buf_puts(out, "<form class=\"inline\" method=\"post\" action=\"/logout\">");
 		web_render_csrf(r, out);
-		buf_puts(out, "<button class=\"link\" type=\"submit\">Sign out</button></form>");
+		buf_printf(out, "<button class=\"link\" type=\"submit\">%s</button></form>", _("Sign out"));
 	}
 	buf_puts(out, "</div></header>\n<main class=\"wrap\">");
 	web_render_flash(r, out);
 	buf_append(out, main->data, main->len);
 	buf_puts(out, "</main>\n<footer class=\"wrap foot\">");
 	buf_html_escape(out, firm);
-	buf_puts(out, " \xc2\xb7 secure client chat</footer></body></html>\n");
+	buf_puts(out, " \xc2\xb7 ");
+	buf_html_escape(out, _("secure client chat"));
+	buf_puts(out, "</footer></body></html>\n");
 	free(firm);
 }
 
@@ -195,7 +200,8 @@ int web_page_cache_send(struct web_req *r, int64_t thread_id, uint64_t generatio
 
 	pthread_mutex_lock(&web->cache_mu);
 	if (p->page != NULL && p->thread_id == thread_id && p->kind == r->sess.kind &&
-	    p->reader_id == r->sess.id && p->generation == generation) {
+	    p->reader_id == r->sess.id && p->generation == generation &&
+	    strcmp(p->lang, i18n_lang()) == 0 && strcmp(p->zone, i18n_zone()) == 0) {
 		pg = p->page;
 		atomic_fetch_add(&pg->refs, 1);
 	}
@@ -223,6 +229,9 @@ void web_page_cache_put(struct web *web, int64_t thread_id, enum store_kind kind
 	p->thread_id = thread_id;
 	p->kind = kind;
 	p->reader_id = reader_id;
+	/* written on this thread, for its reader */
+	snprintf(p->lang, sizeof(p->lang), "%s", i18n_lang());
+	snprintf(p->zone, sizeof(p->zone), "%s", i18n_zone());
 	p->generation = generation;
 	pthread_mutex_unlock(&web->cache_mu);
 	page_unref(old);
@@ -253,53 +262,35 @@ void web_md_cache_clear(struct web *web)
 	}
 }
 
-/* UTC calendar fields without gmtime_r()'s locking (days-from-civil
- * inverted, proleptic Gregorian). */
-struct civil {
-	int year, month, day, hour, min, sec;
-};
-
-static void civil_from_unix(int64_t t, struct civil *c)
+static void civil_utc(int64_t t, struct tm *tm)
 {
-	int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
-	int64_t secs = t - days * 86400;
-	int64_t z = days + 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	int64_t doe = z - era * 146097;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int64_t mp = (5 * doy + 2) / 153;
+	time_t tt = (time_t)t;
 
-	c->day = (int)(doy - (153 * mp + 2) / 5 + 1);
-	c->month = (int)(mp < 10 ? mp + 3 : mp - 9);
-	c->year = (int)(yoe + era * 400 + (c->month <= 2));
-	c->hour = (int)(secs / 3600);
-	c->min = (int)(secs / 60 % 60);
-	c->sec = (int)(secs % 60);
+	if (gmtime_r(&tt, tm) == NULL)
+		memset(tm, 0, sizeof(*tm));
 }
 
-static const char months[12][4] = {
-	"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-	"Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-};
-
+/* The machine-readable datetime stays UTC; the words are the reader's,
+ * in their zone, named when it is not the firm's. */
 void web_render_time(struct buf *out, int64_t t)
 {
-	struct civil c;
+	struct tm tm;
+	char shown[96];
 
-	civil_from_unix(t, &c);
-	buf_printf(out, "<time datetime=\"%04d-%02d-%02dT%02d:%02d:%02dZ\">"
-			"%d %s %d, %02d:%02d UTC</time>",
-		   c.year, c.month, c.day, c.hour, c.min, c.sec,
-		   c.day, months[c.month - 1], c.year, c.hour, c.min);
+	civil_utc(t, &tm);
+	i18n_format_date(t, I18N_DATETIME | I18N_ZONE_IF_OTHER, shown, sizeof(shown));
+	buf_printf(out, "<time datetime=\"%04d-%02d-%02dT%02d:%02d:%02dZ\">",
+		   tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	buf_html_escape(out, shown);
+	buf_puts(out, "</time>");
 }
 
 void web_render_date(struct buf *out, int64_t t)
 {
-	struct civil c;
+	char shown[96];
 
-	civil_from_unix(t, &c);
-	buf_printf(out, "%d %s %d", c.day, months[c.month - 1], c.year);
+	i18n_format_date(t, I18N_DATE, shown, sizeof(shown));
+	buf_html_escape(out, shown);
 }
 
 void web_render_bell(struct buf *out)
@@ -312,25 +303,63 @@ void web_render_bell(struct buf *out)
 
 void web_render_schedule(struct buf *out, const struct store_reminders *rem)
 {
+	char next[96];
+
 	if (!rem->enabled) {
-		buf_puts(out, "Reminders are off");
+		buf_html_escape(out, _("Reminders are off"));
 		return;
 	}
 	if (rem->remaining <= 0 || rem->next_due <= 0) {
-		buf_puts(out, "Reminders are on; none pending");
+		buf_html_escape(out, _("Reminders are on; none pending"));
 		return;
 	}
-	buf_printf(out, "%d reminder%s left, every %d day%s, next on ", rem->remaining,
-		   rem->remaining == 1 ? "" : "s", rem->days, rem->days == 1 ? "" : "s");
-	web_render_date(out, rem->next_due);
+	i18n_format_date(rem->next_due, I18N_DATE, next, sizeof(next));
+	buf_printf(out, ngettext("%d reminder left", "%d reminders left", rem->remaining),
+		   rem->remaining);
+	buf_puts(out, ", ");
+	buf_printf(out, ngettext("every %d day", "every %d days", rem->days), rem->days);
+	buf_puts(out, ", ");
+	buf_printf(out, _("next on %s"), next);
 }
 
 void web_render_size(struct buf *out, int64_t size)
 {
 	if (size < 1024)
-		buf_printf(out, "%lld bytes", (long long)size);
+		buf_printf(out, ngettext("%lld byte", "%lld bytes", (unsigned long)size),
+			   (long long)size);
 	else if (size < 1024 * 1024)
-		buf_printf(out, "%.1f KB", (double)size / 1024.0);
+		buf_printf(out, _("%.1f KB"), (double)size / 1024.0);
 	else
-		buf_printf(out, "%.1f MB", (double)size / (1024.0 * 1024.0));
+		buf_printf(out, _("%.1f MB"), (double)size / (1024.0 * 1024.0));
+}
+
+void web_say2(struct buf *out, const char *fmt, const char *v1, const char *v2)
+{
+	const char *vals[2] = { v1, v2 };
+	int next = 0;
+
+	for (const char *p = fmt; *p != '\0'; p++) {
+		if (p[0] == '%' && p[1] == 's') {
+			if (next < 2 && vals[next] != NULL)
+				buf_html_escape(out, vals[next]);
+			next++;
+			p++;
+		} else if (p[0] == '%' && p[1] >= '1' && p[1] <= '2' && p[2] == '$' &&
+			   p[3] == 's') {
+			/* a translation that reorders: %2$s */
+			if (vals[p[1] - '1'] != NULL)
+				buf_html_escape(out, vals[p[1] - '1']);
+			p += 3;
+		} else if (p[0] == '%' && p[1] == '%') {
+			buf_putc(out, '%');
+			p++;
+		} else {
+			buf_putc(out, *p);
+		}
+	}
+}
+
+void web_say(struct buf *out, const char *fmt, const char *value)
+{
+	web_say2(out, fmt, value, NULL);
 }

@@ -179,20 +179,39 @@ void web_send_page(struct web_req *r, int code, const char *title,
 	buf_release(&page);
 }
 
+/* The heading of an error page: the status's name, in the reader's words
+ * (the status line itself stays HTTP's). */
+static const char *page_reason(int code)
+{
+	switch (code) {
+	case 400: return _("Bad Request");
+	case 403: return _("Forbidden");
+	case 404: return _("Not Found");
+	case 405: return _("Method Not Allowed");
+	case 409: return _("Conflict");
+	case 410: return _("Gone");
+	case 413: return _("Payload Too Large");
+	case 415: return _("Unsupported Media Type");
+	case 429: return _("Too Many Requests");
+	case 503: return _("Service Unavailable");
+	default: return code < 400 ? _("OK") : _("Error");
+	}
+}
+
 static const char *default_text(int code)
 {
 	switch (code) {
-	case 400: return "The request could not be understood.";
-	case 403: return "This link or page is not valid. Please open the link "
-			 "in your most recent email.";
-	case 404: return "There is nothing here.";
-	case 405: return "That does not work here.";
-	case 410: return "This link has expired.";
-	case 413: return "That is too large to upload.";
-	case 415: return "That kind of request is not accepted here.";
-	case 429: return "Too many requests; please try again later.";
-	case 503: return "The service is busy; please try again in a moment.";
-	default: return "Something went wrong.";
+	case 400: return _("The request could not be understood.");
+	case 403: return _("This link or page is not valid. Please open the link "
+			   "in your most recent email.");
+	case 404: return _("There is nothing here.");
+	case 405: return _("That does not work here.");
+	case 410: return _("This link has expired.");
+	case 413: return _("That is too large to upload.");
+	case 415: return _("That kind of request is not accepted here.");
+	case 429: return _("Too many requests; please try again later.");
+	case 503: return _("The service is busy; please try again in a moment.");
+	default: return _("Something went wrong.");
 	}
 }
 
@@ -201,10 +220,10 @@ void web_send_error(struct web_req *r, int code, const char *text)
 	struct buf main = BUF_INIT;
 
 	buf_printf(&main, "<section class=\"card notice\"><h1>%s</h1><p>",
-		   reason(code));
+		   page_reason(code));
 	buf_html_escape(&main, text != NULL ? text : default_text(code));
-	buf_puts(&main, "</p><p><a class=\"button\" href=\"/\">Home</a></p></section>");
-	web_send_page(r, code, reason(code), &main);
+	buf_printf(&main, "</p><p><a class=\"button\" href=\"/\">%s</a></p></section>", _("Home"));
+	web_send_page(r, code, page_reason(code), &main);
 	buf_release(&main);
 }
 

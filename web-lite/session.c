@@ -172,6 +172,8 @@ static int sess_read(struct web_req *r, enum store_kind kind, int64_t id,
 		out->name = xstrdup(ct.name);
 		out->account_id = ct.account_id;
 		out->last_login = ct.last_login_at;
+		snprintf(out->lang, sizeof(out->lang), "%s", ct.language != NULL ? ct.language : "");
+		snprintf(out->zone, sizeof(out->zone), "%s", ct.timezone != NULL ? ct.timezone : "");
 		store_contact_clear(&ct);
 	} else {
 		struct store_staff st;
@@ -181,6 +183,8 @@ static int sess_read(struct web_req *r, enum store_kind kind, int64_t id,
 		out->link_generation = st.generation;
 		out->name = xstrdup(st.name);
 		out->role = st.role;
+		snprintf(out->lang, sizeof(out->lang), "%s", st.language != NULL ? st.language : "");
+		snprintf(out->zone, sizeof(out->zone), "%s", st.timezone != NULL ? st.timezone : "");
 		store_staff_clear(&st);
 	}
 	return 0;
@@ -242,6 +246,10 @@ void web_session_load(struct web_req *r)
 	s->last_login = who.last_login;
 	s->id = c.principal_id;
 	s->claims = c;
+	memcpy(s->lang, who.lang, sizeof(s->lang));
+	memcpy(s->zone, who.zone, sizeof(s->zone));
+	/* everything this request writes is in their language and zone */
+	i18n_reader_set(s->lang, s->zone);
 }
 
 void web_session_touch(struct web_req *r)
@@ -338,25 +346,28 @@ static void send_expired(struct web_req *r, const struct link_claims *claims)
 	struct link_claims fc = *claims;
 	char token[LINK_TOKEN_MAX];
 
-	buf_puts(&main, "<section class=\"card notice\"><h1>This link has expired</h1>");
+	web_reader_of(r, claims->kind == LINK_CONTACT ? STORE_CONTACT : STORE_STAFF,
+		      claims->principal_id);
+	buf_printf(&main, "<section class=\"card notice\"><h1>%s</h1>", _("This link has expired"));
 	fc.purpose = LINK_FRESH;
 	fc.expires = clock_now() + FRESH_TOKEN_TTL;
 	if (claims->kind == LINK_CONTACT && link_sign(r->keys, &fc, token) == 0) {
-		buf_puts(&main, "<p>For your security, links in our emails work for a "
-				"limited time. We can email you a new one to the address "
-				"we have on file.</p>"
+		buf_printf(&main, "<p>%s</p>"
 				"<form method=\"post\" action=\"/fresh\">"
-				"<input type=\"hidden\" name=\"token\" value=\"");
+				"<input type=\"hidden\" name=\"token\" value=\"",
+			   _("For your security, links in our emails work for a "
+			     "limited time. We can email you a new one to the address "
+			     "we have on file."));
 		buf_puts(&main, token);
-		buf_puts(&main, "\"><button class=\"primary\" type=\"submit\">"
-				"Email me a new link</button></form>");
+		buf_printf(&main, "\"><button class=\"primary\" type=\"submit\">"
+				"%s</button></form>", _("Email me a new link"));
 	} else {
-		buf_puts(&main, "<p>Please open the link in a more recent email, or ask "
-				"an administrator for a new one.</p>");
+		buf_printf(&main, "<p>%s</p>", _("Please open the link in a more recent email, or ask "
+						  "an administrator for a new one."));
 	}
-	buf_puts(&main, "<p><a href=\"/signin\">Sign in with your email address</a></p>");
+	buf_printf(&main, "<p><a href=\"/signin\">%s</a></p>", _("Sign in with your email address"));
 	buf_puts(&main, "</section>");
-	web_send_page(r, 410, "Link expired", &main);
+	web_send_page(r, 410, _("Link expired"), &main);
 	buf_release(&main);
 }
 
@@ -436,22 +447,21 @@ static void send_switch(struct web_req *r, const char *action, const char *token
 	struct buf main = BUF_INIT;
 	char *them = web_person_name(r, kind, id);
 
-	buf_puts(&main, "<section class=\"card notice\"><h1>Switch to ");
-	buf_html_escape(&main, them);
-	buf_puts(&main, "?</h1><p>You are signed in as <strong>");
-	buf_html_escape(&main, r->sess.name);
-	buf_puts(&main, "</strong> on this device. This link is for <strong>");
-	buf_html_escape(&main, them);
-	buf_puts(&main, "</strong>.</p><form class=\"stack\" method=\"post\" action=\"/");
+	buf_puts(&main, "<section class=\"card notice\"><h1>");
+	web_say(&main, _("Switch to %s?"), them);
+	buf_puts(&main, "</h1><p>");
+	web_say2(&main, _("You are signed in as <strong>%s</strong> on this device. This link "
+			  "is for <strong>%s</strong>."), r->sess.name, them);
+	buf_puts(&main, "</p><form class=\"stack\" method=\"post\" action=\"/");
 	buf_puts(&main, action);
 	buf_puts(&main, "/");
 	buf_puts(&main, token);
-	buf_puts(&main, "\"><button class=\"primary\" type=\"submit\">Continue as ");
-	buf_html_escape(&main, them);
-	buf_puts(&main, "</button></form><p><a href=\"/\">Stay signed in as ");
-	buf_html_escape(&main, r->sess.name);
+	buf_puts(&main, "\"><button class=\"primary\" type=\"submit\">");
+	web_say(&main, _("Continue as %s"), them);
+	buf_puts(&main, "</button></form><p><a href=\"/\">");
+	web_say(&main, _("Stay signed in as %s"), r->sess.name);
 	buf_puts(&main, "</a></p></section>");
-	web_send_page(r, 200, "Switch person?", &main);
+	web_send_page(r, 200, _("Switch person?"), &main);
 	buf_release(&main);
 	free(them);
 }
@@ -592,14 +602,15 @@ void web_handle_fresh(struct web_req *r)
 	    link_verify(r->keys, token, LINK_FRESH, clock_now(), store_link_generation,
 			r->store, &c) != LINK_OK ||
 	    c.kind != LINK_CONTACT) {
-		web_send_error(r, 403, "This page has expired. Please open the link in "
-				       "your email again.");
+		web_send_error(r, 403, _("This page has expired. Please open the link in "
+					 "your email again."));
 		return;
 	}
+	web_reader_of(r, STORE_CONTACT, c.principal_id);
 	snprintf(key, sizeof(key), "c:%lld", (long long)c.principal_id);
 	if (!fresh_allowed(web, key, WEB_FRESH_MAX, clock_now())) {
-		web_send_error(r, 429, "We have already sent you new links in the last "
-				       "hour. Please check your inbox (and spam folder).");
+		web_send_error(r, 429, _("We have already sent you new links in the last "
+					 "hour. Please check your inbox (and spam folder)."));
 		return;
 	}
 	res = store_fresh_link_queue(r->store, c.principal_id, c.thread_id, NULL, &err);
@@ -610,10 +621,11 @@ void web_handle_fresh(struct web_req *r)
 	}
 	log_info("web: fresh link queued for contact %lld", (long long)c.principal_id);
 	web_outbox_queued(r);
-	buf_puts(&main, "<section class=\"card notice\"><h1>Check your inbox</h1>"
-			"<p>We are emailing a new link to the address we have on file. "
-			"It should arrive in a minute or two.</p></section>");
-	web_send_page(r, 200, "New link sent", &main);
+	buf_printf(&main, "<section class=\"card notice\"><h1>%s</h1>"
+			"<p>%s</p></section>", _("Check your inbox"),
+		   _("We are emailing a new link to the address we have on file. "
+		     "It should arrive in a minute or two."));
+	web_send_page(r, 200, _("New link sent"), &main);
 	buf_release(&main);
 }
 
@@ -630,24 +642,26 @@ void web_handle_unsubscribe(struct web_req *r, const char *token)
 	v = link_verify(r->keys, token, LINK_UNSUBSCRIBE, clock_now(),
 			store_link_generation, r->store, &c);
 	if (v == LINK_EXPIRED) {
-		web_send_error(r, 410, "This unsubscribe link has expired. Please use "
-				       "the one in a more recent email.");
+		web_send_error(r, 410, _("This unsubscribe link has expired. Please use "
+					 "the one in a more recent email."));
 		return;
 	}
 	if (v != LINK_OK) {
 		send_refused(r, v);
 		return;
 	}
+	web_reader_of(r, c.kind == LINK_CONTACT ? STORE_CONTACT : STORE_STAFF, c.principal_id);
 	if (r->method != EVHTTP_REQ_POST) {
 		/* Mail scanners follow links: the GET only asks. */
-		buf_puts(&main, "<section class=\"card notice\"><h1>Stop emails?</h1>"
-				"<p>You will no longer be emailed when there is news in "
-				"your chats. You can still open them from an older email "
-				"while its link is valid.</p><form method=\"post\" action=\"/u/");
+		buf_printf(&main, "<section class=\"card notice\"><h1>%s</h1>"
+				"<p>%s</p><form method=\"post\" action=\"/u/", _("Stop emails?"),
+			   _("You will no longer be emailed when there is news in "
+			     "your chats. You can still open them from an older email "
+			     "while its link is valid."));
 		buf_puts(&main, token);
-		buf_puts(&main, "\"><button class=\"primary\" type=\"submit\">"
-				"Unsubscribe</button></form></section>");
-		web_send_page(r, 200, "Unsubscribe", &main);
+		buf_printf(&main, "\"><button class=\"primary\" type=\"submit\">"
+				"%s</button></form></section>", _("Unsubscribe"));
+		web_send_page(r, 200, _("Unsubscribe"), &main);
 		buf_release(&main);
 		return;
 	}
@@ -663,14 +677,15 @@ void web_handle_unsubscribe(struct web_req *r, const char *token)
 	}
 	log_info("web: %s %lld unsubscribed", c.kind == LINK_CONTACT ? "contact" : "staff",
 		 (long long)c.principal_id);
-	buf_puts(&main, "<section class=\"card notice\"><h1>You are unsubscribed</h1>"
-			"<p>We will not email you about new messages any more.</p>");
+	buf_printf(&main, "<section class=\"card notice\"><h1>%s</h1>"
+			"<p>%s</p>", _("You are unsubscribed"),
+		   _("We will not email you about new messages any more."));
 	/* a client signs in with the link; a staff member's way back is staff's */
 	if (c.kind == LINK_CONTACT)
-		buf_puts(&main, "<p>Changed your mind? Your chats page has a button to turn "
-				"emails on again.</p>");
+		buf_printf(&main, "<p>%s</p>", _("Changed your mind? Your chats page has a button to "
+						  "turn emails on again."));
 	buf_puts(&main, "</section>");
-	web_send_page(r, 200, "Unsubscribed", &main);
+	web_send_page(r, 200, _("Unsubscribed"), &main);
 	buf_release(&main);
 }
 
@@ -685,4 +700,14 @@ void web_handle_logout(struct web_req *r)
 	web_session_clear(&r->sess);
 	web_flash(r, "signed-out");
 	web_send_redirect(r, "/");
+}
+
+void web_reader_of(struct web_req *r, enum store_kind kind, int64_t id)
+{
+	struct web_sess_slot who;
+
+	if (r->sess.kind != 0 || sess_read(r, kind, id, &who) < 0)
+		return;
+	i18n_reader_set(who.lang, who.zone);
+	free(who.name);
 }

@@ -57,18 +57,18 @@ static void send_form(struct web_req *r, int code, const char *value, const char
 	struct buf main = BUF_INIT;
 	char *firm = web_firm_name(r);
 
-	buf_puts(&main, "<section class=\"card signin\"><h1>Sign in</h1><p class=\"muted\">"
-			"Enter your email address and we will email you a link that signs "
-			"you in to your chats with ");
-	buf_html_escape(&main, firm);
-	buf_puts(&main, ". No password needed.</p>");
+	buf_printf(&main, "<section class=\"card signin\"><h1>%s</h1><p class=\"muted\">",
+		   _("Sign in"));
+	web_say(&main, _("Enter your email address and we will email you a link that signs "
+			 "you in to your chats with %s. No password needed."), firm);
+	buf_puts(&main, "</p>");
 	if (error != NULL) {
 		buf_puts(&main, "<p class=\"error\" id=\"emailerror\" role=\"alert\">");
 		buf_html_escape(&main, error);
 		buf_puts(&main, "</p>");
 	}
-	buf_puts(&main, "<form method=\"post\" action=\"/signin\"><label>Email address"
-			"<input type=\"email\" name=\"email\" autocomplete=\"email\" "
+	buf_printf(&main, "<form method=\"post\" action=\"/signin\"><label>%s", _("Email address"));
+	buf_puts(&main, "<input type=\"email\" name=\"email\" autocomplete=\"email\" "
 			"inputmode=\"email\" autocapitalize=\"off\" spellcheck=\"false\" "
 			"required autofocus");
 	if (error != NULL)
@@ -78,11 +78,12 @@ static void send_form(struct web_req *r, int code, const char *value, const char
 		buf_html_escape(&main, value);
 		buf_puts(&main, "\"");
 	}
-	buf_puts(&main, "></label><button class=\"primary wide\" type=\"submit\">"
-			"Email me a sign-in link</button></form>"
-			"<p class=\"hint\">Have an email from us with a \xe2\x80\x9cView chat\xe2\x80\x9d "
-			"link? Opening it signs you in too.</p></section>");
-	web_send_page(r, code, "Sign in", &main);
+	buf_printf(&main, "></label><button class=\"primary wide\" type=\"submit\">"
+			"%s</button></form>"
+			"<p class=\"hint\">%s</p></section>", _("Email me a sign-in link"),
+		   _("Have an email from us with a \xe2\x80\x9cView chat\xe2\x80\x9d "
+		     "link? Opening it signs you in too."));
+	web_send_page(r, code, _("Sign in"), &main);
 	buf_release(&main);
 	free(firm);
 }
@@ -93,14 +94,13 @@ static void send_sent(struct web_req *r)
 	struct buf main = BUF_INIT;
 	char *firm = web_firm_name(r);
 
-	buf_puts(&main, "<section class=\"card notice\"><h1>Check your email</h1><p>If this "
-			"address belongs to someone at ");
-	buf_html_escape(&main, firm);
-	buf_puts(&main, " or one of its clients, a sign-in link is on its way. It works once, "
-			"within 30 minutes.</p><p class=\"hint\">Nothing after a few minutes? "
-			"Look in your spam folder, or <a href=\"/signin\">try again</a>.</p>"
-			"</section>");
-	web_send_page(r, 200, "Check your email", &main);
+	buf_printf(&main, "<section class=\"card notice\"><h1>%s</h1><p>", _("Check your email"));
+	web_say(&main, _("If this address belongs to someone at %s or one of its clients, a "
+			 "sign-in link is on its way. It works once, within 30 minutes."), firm);
+	buf_printf(&main, "</p><p class=\"hint\">%s</p>"
+			"</section>", _("Nothing after a few minutes? "
+			"Look in your spam folder, or <a href=\"/signin\">try again</a>."));
+	web_send_page(r, 200, _("Check your email"), &main);
 	buf_release(&main);
 	free(firm);
 }
@@ -178,8 +178,8 @@ static void send_link_page(struct web_req *r, int code, const char *title, const
 	buf_html_escape(&main, title);
 	buf_puts(&main, "</h1><p>");
 	buf_html_escape(&main, text);
-	buf_puts(&main, "</p><p><a class=\"button primary\" href=\"/signin\">"
-			"Email me a new link</a></p></section>");
+	buf_printf(&main, "</p><p><a class=\"button primary\" href=\"/signin\">"
+			"%s</a></p></section>", _("Email me a new link"));
 	web_send_page(r, code, title, &main);
 	buf_release(&main);
 }
@@ -188,21 +188,21 @@ static void send_link_page(struct web_req *r, int code, const char *title, const
  * page, nothing to learn from it. */
 static void send_invalid(struct web_req *r)
 {
-	send_link_page(r, 403, "This sign-in link does not work",
-		       "Please check that you opened the whole link from the email, or ask "
-		       "for a new one.");
+	send_link_page(r, 403, _("This sign-in link does not work"),
+		       _("Please check that you opened the whole link from the email, or ask "
+			 "for a new one."));
 }
 
 static void send_verdict(struct web_req *r, enum store_signin_verdict v)
 {
 	if (v == STORE_SIGNIN_EXPIRED)
-		send_link_page(r, 410, "This sign-in link has expired",
-			       "For your security, sign-in links work for 30 minutes.");
+		send_link_page(r, 410, _("This sign-in link has expired"),
+			       _("For your security, sign-in links work for 30 minutes."));
 	else if (v == STORE_SIGNIN_USED)
-		send_link_page(r, 410, "This sign-in link was used already",
-			       "Each sign-in link works once. If you did not use it yourself, "
-			       "ask for a new one and sign out everywhere from \xe2\x80\x9cYour "
-			       "sessions\xe2\x80\x9d.");
+		send_link_page(r, 410, _("This sign-in link was used already"),
+			       _("Each sign-in link works once. If you did not use it yourself, "
+				 "ask for a new one and sign out everywhere from \xe2\x80\x9cYour "
+				 "sessions\xe2\x80\x9d."));
 	else
 		send_invalid(r);
 }
@@ -215,8 +215,7 @@ static void person_label(struct buf *o, const struct store_identity *id, const c
 	buf_html_escape(o, id->name);
 	buf_puts(o, "</strong><span>");
 	if (id->kind == STORE_STAFF) {
-		buf_puts(o, "Staff at ");
-		buf_html_escape(o, firm);
+		web_say(o, _("Staff at %s"), firm);
 	} else {
 		buf_html_escape(o, id->account_name != NULL ? id->account_name : "");
 	}
@@ -283,9 +282,10 @@ static void send_pick(struct web_req *r, const struct link_claims *c,
 		web_send_error(r, 500, NULL);
 		return;
 	}
-	buf_puts(&main, "<section class=\"card signin\"><h1>Continue as</h1><p class=\"muted\">"
-			"Your email address belongs to more than one person here. Who are you "
-			"signing in as?</p><ul class=\"choices\">");
+	buf_printf(&main, "<section class=\"card signin\"><h1>%s</h1><p class=\"muted\">"
+			"%s</p><ul class=\"choices\">", _("Continue as"),
+		   _("Your email address belongs to more than one person here. Who are you "
+		     "signing in as?"));
 	for (size_t i = 0; i < ids->count; i++) {
 		buf_puts(&main, "<li><form method=\"post\" action=\"/signin/pick\">"
 				"<input type=\"hidden\" name=\"token\" value=\"");
@@ -297,9 +297,9 @@ static void send_pick(struct web_req *r, const struct link_claims *c,
 		person_label(&main, &ids->items[i], firm);
 		buf_puts(&main, "</button></form></li>");
 	}
-	buf_puts(&main, "</ul><p class=\"hint\">You can switch later by signing out and "
-			"asking for a new link.</p></section>");
-	web_send_page(r, 200, "Continue as", &main);
+	buf_printf(&main, "</ul><p class=\"hint\">%s</p></section>",
+		   _("You can switch later by signing out and asking for a new link."));
+	web_send_page(r, 200, _("Continue as"), &main);
 	buf_release(&main);
 	free(firm);
 }
@@ -313,47 +313,48 @@ static void send_button(struct web_req *r, const char *token,
 	if (ids->count == 1 && r->sess.kind == ids->items[0].kind &&
 	    r->sess.id == ids->items[0].id) {
 		/* Nothing to do, and the link stays unused. */
-		buf_puts(&main, "<section class=\"card notice\"><h1>You are signed in</h1><p>"
-				"This device is signed in as <strong>");
-		buf_html_escape(&main, r->sess.name);
-		buf_puts(&main, "</strong> already.</p><p><a class=\"button primary\" href=\"/\">"
-				"Go to your chats</a></p></section>");
-		web_send_page(r, 200, "Signed in", &main);
+		buf_printf(&main, "<section class=\"card notice\"><h1>%s</h1><p>",
+			   _("You are signed in"));
+		web_say(&main, _("This device is signed in as <strong>%s</strong> already."),
+			r->sess.name);
+		buf_printf(&main, "</p><p><a class=\"button primary\" href=\"/\">"
+				"%s</a></p></section>", _("Go to your chats"));
+		web_send_page(r, 200, _("Signed in"), &main);
 		buf_release(&main);
 		free(firm);
 		return;
 	}
-	buf_puts(&main, "<section class=\"card notice\"><h1>Sign in to ");
-	buf_html_escape(&main, firm);
+	buf_puts(&main, "<section class=\"card notice\"><h1>");
+	web_say(&main, _("Sign in to %s"), firm);
 	buf_puts(&main, "</h1>");
 	if (r->sess.kind != 0) {
-		buf_puts(&main, "<p>This device is signed in as <strong>");
-		buf_html_escape(&main, r->sess.name);
-		buf_puts(&main, "</strong>. Signing in below ends that.</p>");
+		buf_puts(&main, "<p>");
+		web_say(&main, _("This device is signed in as <strong>%s</strong>. Signing in "
+				 "below ends that."), r->sess.name);
+		buf_puts(&main, "</p>");
 	}
 	buf_puts(&main, "<form method=\"post\" action=\"/s/");
 	buf_puts(&main, token);
 	buf_puts(&main, "\"><button class=\"primary wide\" type=\"submit\">");
-	if (ids->count == 1) {
-		buf_puts(&main, "Sign in as ");
-		buf_html_escape(&main, ids->items[0].name);
-	} else {
-		buf_puts(&main, "Sign in");
-	}
+	if (ids->count == 1)
+		web_say(&main, _("Sign in as %s"), ids->items[0].name);
+	else
+		buf_html_escape(&main, _("Sign in"));
 	buf_puts(&main, "</button></form>");
 	if (ids->count > 1)
-		buf_puts(&main, "<p class=\"hint\">Your address belongs to more than one "
-				"person here: you choose who next.</p>");
+		buf_printf(&main, "<p class=\"hint\">%s</p>",
+			   _("Your address belongs to more than one person here: you choose "
+			     "who next."));
 	if (r->sess.kind != 0) {
-		buf_puts(&main, "<p><a href=\"/\">Stay signed in as ");
-		buf_html_escape(&main, r->sess.name);
+		buf_puts(&main, "<p><a href=\"/\">");
+		web_say(&main, _("Stay signed in as %s"), r->sess.name);
 		buf_puts(&main, "</a></p>");
 	} else {
-		buf_puts(&main, "<p class=\"hint\">The link works once. Press the button "
-				"to use it.</p>");
+		buf_printf(&main, "<p class=\"hint\">%s</p>",
+			   _("The link works once. Press the button to use it."));
 	}
 	buf_puts(&main, "</section>");
-	web_send_page(r, 200, "Sign in", &main);
+	web_send_page(r, 200, _("Sign in"), &main);
 	buf_release(&main);
 	free(firm);
 }
@@ -469,7 +470,7 @@ static void device_name(struct buf *o, const char *ua)
 	else if (b != NULL || s != NULL)
 		buf_puts(o, b != NULL ? b : s);
 	else
-		buf_puts(o, "Unknown device");
+		buf_html_escape(o, _("Unknown device"));
 }
 
 void web_handle_sessions(struct web_req *r)
@@ -489,9 +490,10 @@ void web_handle_sessions(struct web_req *r)
 		free(err);
 		return;
 	}
-	buf_puts(&main, "<div class=\"homehead\"><h1>Your sessions</h1></div>"
-			"<p class=\"muted\">The devices where you are signed in. Sign out of "
-			"one you no longer use or do not recognise.</p><ul class=\"sessions\">");
+	buf_printf(&main, "<div class=\"homehead\"><h1>%s</h1></div>"
+			"<p class=\"muted\">%s</p><ul class=\"sessions\">", _("Your sessions"),
+		   _("The devices where you are signed in. Sign out of "
+		     "one you no longer use or do not recognise."));
 	for (size_t i = 0; i < list.count; i++) {
 		const struct store_session *x = &list.items[i];
 		int here = x->id == r->sess.session_id;
@@ -500,25 +502,31 @@ void web_handle_sessions(struct web_req *r)
 		device_name(&main, x->user_agent);
 		buf_puts(&main, "</strong>");
 		if (here)
-			buf_puts(&main, " <span class=\"tag here\">This device</span>");
-		buf_puts(&main, "<span class=\"line2\">Last seen ");
-		web_render_time(&main, x->last_seen_at);
-		buf_puts(&main, " \xc2\xb7 signed in ");
-		web_render_date(&main, x->created_at);
+			buf_printf(&main, " <span class=\"tag here\">%s</span>", _("This device"));
+		{
+			char seen[96], since[96];
+
+			i18n_format_date(x->last_seen_at, I18N_DATETIME | I18N_ZONE_IF_OTHER, seen,
+					 sizeof(seen));
+			i18n_format_date(x->created_at, I18N_DATE, since, sizeof(since));
+			buf_puts(&main, "<span class=\"line2\">");
+			web_say2(&main, _("Last seen %s \xc2\xb7 signed in %s"), seen, since);
+		}
 		buf_puts(&main, "</span></div><form method=\"post\" action=\"/sessions/end\">");
 		web_render_csrf(r, &main);
 		buf_printf(&main, "<input type=\"hidden\" name=\"id\" value=\"%lld\">"
-				  "<button type=\"submit\">Sign out</button></form></li>",
-			   (long long)x->id);
+				  "<button type=\"submit\">%s</button></form></li>",
+			   (long long)x->id, _("Sign out"));
 	}
 	buf_puts(&main, "</ul><form method=\"post\" action=\"/sessions/end\">");
 	web_render_csrf(r, &main);
-	buf_puts(&main, "<input type=\"hidden\" name=\"id\" value=\"all\">"
-			"<button class=\"danger wide\" type=\"submit\">Sign out everywhere"
-			"</button></form><p class=\"hint\">Signing out everywhere includes this "
-			"device. Links in your emails keep working.</p>");
+	buf_printf(&main, "<input type=\"hidden\" name=\"id\" value=\"all\">"
+			"<button class=\"danger wide\" type=\"submit\">%s"
+			"</button></form><p class=\"hint\">%s</p>", _("Sign out everywhere"),
+		   _("Signing out everywhere includes this "
+		     "device. Links in your emails keep working."));
 	store_session_list_free(&list);
-	web_send_page(r, 200, "Your sessions", &main);
+	web_send_page(r, 200, _("Your sessions"), &main);
 	buf_release(&main);
 }
 
@@ -531,7 +539,7 @@ void web_handle_sessions_end(struct web_req *r)
 	enum gw_result res;
 
 	if (!all && id == 0) {
-		web_send_error(r, 400, "id: not a session (a number, or \"all\").");
+		web_send_error(r, 400, _("id: not a session (a number, or \"all\")."));
 		return;
 	}
 	res = store_session_end(r->store, r->sess.kind, r->sess.id, id, &n, &err);

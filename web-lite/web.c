@@ -133,6 +133,8 @@ static const struct web_route routes[] = {
 	{ "/c/#/email", M_POST, GATE_POST, web_handle_contact_email, NULL, "contact" },
 	{ "/c/#/notify", M_POST, GATE_POST, web_handle_contact_notify, NULL, "contact" },
 	{ "/me/emails", M_POST, GATE_POST, web_handle_my_emails, NULL, NULL },
+	{ "/me/language", M_GET, GATE_SESSION, web_handle_language, NULL, NULL },
+	{ "/me/language", M_POST, GATE_POST, web_handle_language, NULL, "language" },
 	{ "/audit", M_GET, GATE_SESSION, web_handle_audit, NULL, "audit" },
 	{ "/templates", M_GET, GATE_SESSION, web_handle_templates, NULL, NULL },
 	{ "/templates/new", M_POST, GATE_POST, web_handle_template_save, NULL, "template" },
@@ -274,8 +276,8 @@ static int post_gate(struct web_req *r)
 		return -1;
 	}
 	if (!web_csrf_ok(r)) {
-		web_send_error(r, 403, "The form has expired. Please reload the page "
-				       "and try again.");
+		web_send_error(r, 403, _("The form has expired. Please reload the page "
+				       "and try again."));
 		return -1;
 	}
 	return 0;
@@ -359,6 +361,8 @@ static void run_request(struct store *store, struct store_job *job)
 	const struct web_route *rt = r->route;
 
 	r->store = store;
+	/* the firm's language until a session says whose request it is */
+	i18n_reader_reset();
 	if (r->bad_request) {
 		web_send_error(r, 400, NULL);
 	} else if (rt == NULL) {
@@ -382,6 +386,7 @@ static void run_request(struct store *store, struct store_job *job)
 		web_send_error(r, 500, NULL);
 	}
 	r->store = NULL;
+	i18n_reader_reset();
 }
 
 static void request_free(struct web_req *r)

@@ -27,6 +27,7 @@
 #include <event2/http.h>
 
 #include "buf.h"
+#include "i18n.h"
 #include "pool.h"
 #include "search.h"
 #include "store.h"
@@ -70,6 +71,10 @@ struct web_page_slot {
 	int64_t thread_id;
 	enum store_kind kind;
 	int64_t reader_id;
+	/* the language and zone it was written in: a reader who changed
+	 * theirs, or another reader's view, never gets this page */
+	char lang[I18N_LANG_MAX];
+	char zone[I18N_ZONE_MAX];
 	uint64_t generation;
 	struct web_page *page;     /* NULL: empty */
 };
@@ -92,6 +97,8 @@ struct web_sess_slot {
 	int64_t last_login;        /* contacts */
 	int64_t session_id;        /* the session row checked with it */
 	int64_t last_seen, expires;
+	char lang[I18N_LANG_MAX];  /* "" = the firm's */
+	char zone[I18N_ZONE_MAX];  /* "" = the firm's */
 };
 
 /* "Email me a fresh link": at most WEB_FRESH_MAX an hour per contact and
@@ -256,6 +263,8 @@ struct web_session {
 	int64_t last_login;        /* contacts */
 	int64_t session_id;        /* its row in the store (sessions) */
 	int64_t last_seen;         /* the row's last_seen_at */
+	char lang[I18N_LANG_MAX];  /* what they read in: "" = the firm's */
+	char zone[I18N_ZONE_MAX];
 };
 
 /* One field of a POSTed form; value is NUL-terminated (len excludes it). */
@@ -542,6 +551,9 @@ void web_handle_logout(struct web_req *r);
  */
 int web_session_start(struct web_req *r, enum link_principal kind, int64_t id,
 		      uint32_t generation);
+/* Nobody is signed in but a link names the person: what this request
+ * writes is in their language and zone. */
+void web_reader_of(struct web_req *r, enum store_kind kind, int64_t id);
 /* The name of (kind, id) as a page shows it, malloc'd ("" when gone). */
 char *web_person_name(struct web_req *r, enum store_kind kind, int64_t id);
 /* 1 when the POST came from another site (Origin / Sec-Fetch-Site). */
@@ -584,6 +596,13 @@ void web_render_bell(struct buf *out);
 void web_render_schedule(struct buf *out, const struct store_reminders *rem);
 /* Firm name (or the fallback), malloc'd. */
 char *web_firm_name(struct web_req *r);
+/*
+ * A translated sentence with HTML-escaped values: fmt is a msgid whose
+ * only directives are %s (its own markup, <strong> for instance, is
+ * kept); each value is escaped.
+ */
+void web_say(struct buf *out, const char *fmt, const char *value);
+void web_say2(struct buf *out, const char *fmt, const char *v1, const char *v2);
 /* "12.3 KB" */
 void web_render_size(struct buf *out, int64_t size);
 void web_md_cache_clear(struct web *web);
@@ -744,6 +763,9 @@ void web_render_people(struct web_req *r, struct buf *o, int64_t thread_id,
 		       const struct store_recipients *rc);
 /* page_home.c: POST /me/emails, a contact turns their own emails on. */
 void web_handle_my_emails(struct web_req *r);
+/* page_language.c: GET and POST /me/language, the signed-in person's
+ * language and time zone. */
+void web_handle_language(struct web_req *r);
 
 /* ---- sse.c --------------------------------------------------------------- */
 

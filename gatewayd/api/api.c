@@ -36,6 +36,7 @@
 #include "apikey.h"
 #include "buf.h"
 #include "clock.h"
+#include "i18n.h"
 #include "accept_pause.h"
 #include "listen.h"
 #include "log.h"
@@ -564,6 +565,10 @@ static void call_handle(struct api_call *c)
 	char *error = NULL;
 	enum gw_result res;
 
+	/* The API speaks English to programs: messages, errors and system
+	 * notes alike, whatever the firm's language (the worker is shared
+	 * with the web view, which sets its own reader). */
+	i18n_reader_set("en", "UTC");
 	if ((res = store_request_begin(r->store, write, &error)) != GW_OK) {
 		api_fail(r, res, error, NULL);
 		c->out = render(r);

@@ -459,6 +459,9 @@ json_t *api_json_contact(const struct store_contact *k)
 		set(o, "away_until", json_null());
 		set(o, "reminders_resume_at", json_null());
 	}
+	/* null: the firm's ([firm] language, timezone) */
+	set(o, "language", api_json_str(k->language));
+	set(o, "timezone", api_json_str(k->timezone));
 	return o;
 }
 
@@ -475,6 +478,8 @@ json_t *api_json_staff(const struct store_staff *s)
 	set(o, "sees_all_accounts", json_boolean(s->view_all || s->role != STORE_ROLE_MEMBER));
 	set(o, "generation", json_integer(s->generation));
 	set(o, "created_at", api_json_time(s->created_at));
+	set(o, "language", api_json_str(s->language));
+	set(o, "timezone", api_json_str(s->timezone));
 	return o;
 }
 

@@ -265,11 +265,37 @@ void api_contacts_show(struct api_req *r)
 	reply_contact(r, 200, r->ids[0]);
 }
 
+/*
+ * "language" and "timezone" of a PATCH: a string, or null for the firm's
+ * ("-" to the store).  0, or -1 with the 400 sent.
+ */
+static int get_locale(struct api_req *r, const char **lang_r, const char **zone_r)
+{
+	const char *keys[2] = { "language", "timezone" };
+	const char **out[2] = { lang_r, zone_r };
+
+	for (int i = 0; i < 2; i++) {
+		json_t *v = json_object_get(r->body, keys[i]);
+
+		*out[i] = NULL;
+		if (v == NULL)
+			continue;
+		if (json_is_null(v))
+			*out[i] = "-";
+		else if (api_get_str(r, r->body, keys[i], 0, out[i]) < 0)
+			return -1;
+		else if (**out[i] == '\0')
+			*out[i] = "-";
+	}
+	return 0;
+}
+
 void api_contacts_patch(struct api_req *r)
 {
-	static const char *const fields[] = { "notify", "may_create_chats", "email", NULL };
+	static const char *const fields[] = { "notify", "may_create_chats", "email", "language",
+					      "timezone", NULL };
 	struct store_contact k = { 0 };
-	const char *email = NULL;
+	const char *email = NULL, *lang = NULL, *zone = NULL;
 	int notify = 0, may_create = 0, has_notify = 0, has_may = 0, removed;
 	char *error = NULL;
 	enum gw_result res;
@@ -277,7 +303,7 @@ void api_contacts_patch(struct api_req *r)
 	if (api_body_only(r, fields) < 0 ||
 	    api_get_bool(r, r->body, "notify", 0, &notify, &has_notify) < 0 ||
 	    api_get_bool(r, r->body, "may_create_chats", 0, &may_create, &has_may) < 0 ||
-	    api_get_str(r, r->body, "email", 0, &email) < 0)
+	    api_get_str(r, r->body, "email", 0, &email) < 0 || get_locale(r, &lang, &zone) < 0)
 		return;
 	/* Unknown contact: 404 before anything is written. */
 	res = store_contact_get(r->store, r->ids[0], &k, &error);
@@ -315,6 +341,14 @@ void api_contacts_patch(struct api_req *r)
 		res = store_contact_set_may_create(r->store, r->ids[0], may_create, &error);
 		if (res != GW_OK) {
 			api_fail(r, res, error, "may_create_chats");
+			return;
+		}
+	}
+	if (lang != NULL || zone != NULL) {
+		res = store_contact_set_locale(r->store, r->ids[0], lang, zone, &error);
+		if (res != GW_OK) {
+			api_fail(r, res, error, error != NULL && strncmp(error, "timezone", 8) == 0 ?
+						"timezone" : "language");
 			return;
 		}
 	}
@@ -475,16 +509,19 @@ void api_staff_show(struct api_req *r)
 
 void api_staff_patch(struct api_req *r)
 {
-	static const char *const fields[] = { "role", "notify", "view_all", NULL };
+	static const char *const fields[] = { "role", "notify", "view_all", "language", "timezone",
+					      NULL };
 	struct store_staff s = { 0 };
 	enum store_role role = 0;
+	const char *lang = NULL, *zone = NULL;
 	int notify = 0, has_notify = 0, view_all = 0, has_view_all = 0;
 	char *error = NULL;
 	enum gw_result res;
 
 	if (api_body_only(r, fields) < 0 || get_role(r, 0, &role) < 0 ||
 	    api_get_bool(r, r->body, "notify", 0, &notify, &has_notify) < 0 ||
-	    api_get_bool(r, r->body, "view_all", 0, &view_all, &has_view_all) < 0)
+	    api_get_bool(r, r->body, "view_all", 0, &view_all, &has_view_all) < 0 ||
+	    get_locale(r, &lang, &zone) < 0)
 		return;
 	res = store_staff_get(r->store, r->ids[0], &s, &error);
 	store_staff_clear(&s);
@@ -510,6 +547,14 @@ void api_staff_patch(struct api_req *r)
 		res = store_staff_set_view_all(r->store, r->ids[0], view_all, &error);
 		if (res != GW_OK) {
 			api_fail(r, res, error, "view_all");
+			return;
+		}
+	}
+	if (lang != NULL || zone != NULL) {
+		res = store_staff_set_locale(r->store, r->ids[0], lang, zone, &error);
+		if (res != GW_OK) {
+			api_fail(r, res, error, error != NULL && strncmp(error, "timezone", 8) == 0 ?
+						"timezone" : "language");
 			return;
 		}
 	}

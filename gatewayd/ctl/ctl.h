@@ -175,6 +175,8 @@ int ctl_cmd_account_list(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_contact_add(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_contact_list(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_contact_notify(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_contact_language(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_staff_language(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_contact_revoke(struct ctl *c, const struct ctl_args *a);
 /* ctl_bounce.c */
 int ctl_cmd_contact_show(struct ctl *c, const struct ctl_args *a);

@@ -7,6 +7,7 @@
 
 #include "buf.h"
 #include "ctl.h"
+#include "i18n.h"
 
 /* ---- firm ---- */
 
@@ -272,6 +273,70 @@ int ctl_cmd_contact_notify(struct ctl *c, const struct ctl_args *a)
 	else
 		printf("contact %lld: emails %s\n", (long long)id, on ? "on" : "off");
 	return 0;
+}
+
+/* "contact language" and "staff language": set, then show what they read in
+ * (NULL: the firm's). */
+static int language_cmd(struct ctl *c, const struct ctl_args *a, int contact)
+{
+	const char *lang = ctl_opt(a, "--language"), *zone = ctl_opt(a, "--timezone");
+	char *error = NULL, *cur_lang = NULL, *cur_zone = NULL;
+	int64_t id;
+	enum gw_result r;
+	int rc = ctl_parse_id(c, NULL, contact ? "a contact id" : "a staff id", a->pos[0], &id);
+
+	if (rc != 0)
+		return rc;
+	if (lang != NULL || zone != NULL) {
+		r = contact ? store_contact_set_locale(c->store, id, lang, zone, &error)
+			    : store_staff_set_locale(c->store, id, lang, zone, &error);
+		if (r != GW_OK)
+			return ctl_store_fail(c, r, error);
+	}
+	if (contact) {
+		struct store_contact k;
+
+		r = store_contact_get(c->store, id, &k, &error);
+		if (r != GW_OK)
+			return ctl_store_fail(c, r, error);
+		cur_lang = k.language != NULL ? xstrdup(k.language) : NULL;
+		cur_zone = k.timezone != NULL ? xstrdup(k.timezone) : NULL;
+		store_contact_clear(&k);
+	} else {
+		struct store_staff st;
+
+		r = store_staff_get(c->store, id, &st, &error);
+		if (r != GW_OK)
+			return ctl_store_fail(c, r, error);
+		cur_lang = st.language != NULL ? xstrdup(st.language) : NULL;
+		cur_zone = st.timezone != NULL ? xstrdup(st.timezone) : NULL;
+		store_staff_clear(&st);
+	}
+	if (c->json)
+		ctl_json_print(json_pack("{s:I, s:o, s:o, s:s, s:s}", "id", (json_int_t)id,
+					 "language", ctl_json_str(cur_lang),
+					 "timezone", ctl_json_str(cur_zone),
+					 "reads_language", cur_lang != NULL ? cur_lang : i18n_default_lang(),
+					 "reads_timezone", cur_zone != NULL ? cur_zone : i18n_default_zone()));
+	else
+		printf("%s %lld: language %s%s, time zone %s%s\n", contact ? "contact" : "staff",
+		       (long long)id, cur_lang != NULL ? cur_lang : i18n_default_lang(),
+		       cur_lang != NULL ? "" : " (the firm's)",
+		       cur_zone != NULL ? cur_zone : i18n_default_zone(),
+		       cur_zone != NULL ? "" : " (the firm's)");
+	free(cur_lang);
+	free(cur_zone);
+	return 0;
+}
+
+int ctl_cmd_contact_language(struct ctl *c, const struct ctl_args *a)
+{
+	return language_cmd(c, a, 1);
+}
+
+int ctl_cmd_staff_language(struct ctl *c, const struct ctl_args *a)
+{
+	return language_cmd(c, a, 0);
 }
 
 int ctl_cmd_contact_revoke(struct ctl *c, const struct ctl_args *a)

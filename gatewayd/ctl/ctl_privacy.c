@@ -50,6 +50,8 @@ static const struct ctl_audited {
 	{ "contact email", "contact", 'x', NULL, NULL },
 	{ "contact remove", "contact", 'x', NULL, NULL },
 	{ "contact notify", "contact", 'x', NULL, NULL },
+	{ "contact language", "contact", 'x', NULL, NULL },
+	{ "staff language", "language", 'x', NULL, NULL },
 	{ "contact clear-bounce", "contact", 'x', NULL, NULL },
 	{ "contact revoke", "contact", 'x', NULL, NULL },
 	{ "account hold", "hold", 'a', NULL, NULL },

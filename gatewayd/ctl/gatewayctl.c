@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "ctl.h"
+#include "i18n.h"
 #include "inbox.h"
 #include "search.h"
 
@@ -56,6 +57,11 @@ static const struct ctl_opt opts_inbox_read[] = {
 };
 static const struct ctl_opt opts_thread_show[] = {
 	{ "--as", 1, 0 },
+	{ NULL, 0, 0 },
+};
+static const struct ctl_opt opts_language[] = {
+	{ "--language", 1, 0 },
+	{ "--timezone", 1, 0 },
 	{ NULL, 0, 0 },
 };
 static const struct ctl_opt opts_template_add[] = {
@@ -203,6 +209,11 @@ static const struct ctl_cmd commands[] = {
 	{ "contact", "notify", "CONTACT_ID on|off",
 	  "Turn a contact's emails on or off.\n",
 	  opts_none, 2, 2, 0, ctl_cmd_contact_notify },
+	{ "contact", "language", "CONTACT_ID [--language LANG] [--timezone ZONE]",
+	  "Set the language and time zone a contact reads pages and emails in\n"
+	  "(\"-\" gives one back to the firm's [firm] setting); without options,\n"
+	  "show them.\n",
+	  opts_language, 1, 1, 0, ctl_cmd_contact_language },
 	{ "contact", "revoke", "CONTACT_ID",
 	  "Revoke every link sent to a contact (bumps their generation).\n",
 	  opts_none, 1, 1, 0, ctl_cmd_contact_revoke },
@@ -247,6 +258,10 @@ static const struct ctl_cmd commands[] = {
 	  opts_inbox_read, 1, -1, 0, ctl_cmd_inbox_read },
 	{ "staff", "list", "", "List the staff.\n",
 	  opts_none, 0, 0, 0, ctl_cmd_staff_list },
+	{ "staff", "language", "STAFF_ID [--language LANG] [--timezone ZONE]",
+	  "Set the language and time zone a staff member reads in (\"-\" for the\n"
+	  "firm's); without options, show them.\n",
+	  opts_language, 1, 1, 0, ctl_cmd_staff_language },
 	{ "staff", "assign", "STAFF_ID ACCOUNT_ID",
 	  "Assign a staff member to a client account.\n",
 	  opts_none, 2, 2, 0, ctl_cmd_staff_assign },
@@ -633,6 +648,15 @@ static int prepare(struct ctl *c, const struct ctl_cmd *cmd)
 		free(error);
 		return EX_CONFIG;
 	}
+	/* Emails composed here (tick) and notes are in their readers' language. */
+	if (i18n_init(&error) < 0) {
+		fprintf(stderr, "gatewayctl: warning: %s\n", error);
+		free(error);
+	}
+	i18n_defaults(c->cfg->firm.language, c->cfg->firm.timezone);
+	/* gatewayctl's own words are English (notes and errors it prints);
+	   the emails it composes are their readers' (compose sets them) */
+	i18n_reader_set("en", "UTC");
 	if (cmd->flags & CTL_OPENS_STORE)
 		return 0;
 	return ctl_open_store(c, 1);

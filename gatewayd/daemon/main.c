@@ -49,6 +49,7 @@
 #include "buf.h"
 #include "config.h"
 #include "links.h"
+#include "i18n.h"
 #include "log.h"
 #include "path.h"
 #include "pool.h"
@@ -812,6 +813,11 @@ int main(int argc, char **argv)
 		cfg_free(&d.cfg);
 		return rc;
 	}
+	if (i18n_init(&error) < 0) {
+		fprintf(stderr, "gatewayd: %s\n", error);
+		free(error);
+	}
+	i18n_defaults(d.cfg->firm.language, d.cfg->firm.timezone);
 
 	log_level_parse(d.cfg->log.level, &level);
 	log_init("gatewayd", level, !foreground && d.cfg->log.syslog);

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "compose_int.h"
+#include "i18n.h"
 #include "compose_mime.h"
 #include "utf8.h"
 
@@ -248,7 +249,7 @@ static void compose_words_init(struct compose_words *w, const struct compose_mai
 	w->subject = header_text(m->subject);
 	if (*w->subject == '\0') {
 		free(w->subject);
-		w->subject = xstrdup("(no subject)");
+		w->subject = xstrdup(_("(no subject)"));
 	}
 	w->account = compose_clean_line(m->account_name);
 	w->author = compose_clean_line(m->author_name);
@@ -315,9 +316,12 @@ static char *make_subject(const struct compose_mail *m, const struct compose_wor
 {
 	const struct mail_kind_row *kind = mail_kind_row(m->kind);
 
+	/* "" is no msgid: gettext("") is the catalog's header */
+	const char *prefix = *kind->subject_prefix != '\0' ? _(kind->subject_prefix) : "";
+
 	if ((kind->flags & MAIL_TO_STAFF) && !compose_empty(w->account))
-		return xasprintf("%s[%s] %s", kind->subject_prefix, w->account, w->subject);
-	return xasprintf("%s%s", kind->subject_prefix, w->subject);
+		return xasprintf("%s[%s] %s", prefix, w->account, w->subject);
+	return xasprintf("%s%s", prefix, w->subject);
 }
 
 /*
@@ -396,10 +400,14 @@ int compose_render(const struct compose_mail *mail, struct buf *out, char **erro
 {
 	struct compose_words words;
 	struct buf plain = BUF_INIT, html = BUF_INIT;
+	struct i18n_saved reader;
 	char boundary[32];
 
 	if (check_mail(mail, error_r) < 0)
 		return -1;
+	/* the words are the recipient's: their language, dates in their zone */
+	i18n_reader_save(&reader);
+	i18n_reader_set(mail->lang, mail->zone);
 	compose_words_init(&words, mail);
 	compose_text_render(mail, &words, &plain, &html);
 
@@ -412,5 +420,6 @@ int compose_render(const struct compose_mail *mail, struct buf *out, char **erro
 	buf_release(&plain);
 	buf_release(&html);
 	compose_words_release(&words);
+	i18n_reader_restore(&reader);
 	return 0;
 }

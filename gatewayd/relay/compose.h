@@ -49,7 +49,8 @@
  * The header text of a subject or name is cut to COMPOSE_LINE_MAX bytes.
  *
  * Thread safety: compose_render keeps no state; it may run in several
- * threads at once.
+ * threads at once.  It sets the calling thread's reader (i18n.h) to the
+ * recipient while it writes, and puts the caller's back.
  */
 #ifndef GW_COMPOSE_H
 #define GW_COMPOSE_H
@@ -94,6 +95,11 @@ struct compose_mail {
 	const char *to_name;         /* optional */
 	const char *reply_to;        /* reply+TOKEN@reply_domain; optional */
 	const char *reply_domain;    /* required: value of GW_LOOP_HEADER */
+	/* What the recipient reads in: a language of the catalogs ("fr") and
+	 * a time zone; NULL for the firm's (i18n_defaults()).  Mail headers
+	 * (Date included) stay RFC 5322 whatever they are. */
+	const char *lang;
+	const char *zone;
 
 	/* Identity and threading; ids without angle brackets. */
 	const char *message_id;      /* required, fixed at enqueue */

@@ -8,6 +8,8 @@
 #include "compose_int.h"
 #include "i18n.h"
 
+#include "i18n.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +18,7 @@
 #include "i18n.h"
 #include "reminder_words.h"
 
-static void format_day(int64_t t, char out[40]);
+static void format_day(int64_t t, char out[96]);
 
 /* The plain and the HTML part, written side by side. */
 struct doc {
@@ -56,13 +58,15 @@ static void doc_value(struct doc *d, const char *v, int quote)
 /*
  * Expand a sentence template: %a author, %f firm, %s subject, %c account,
  * %n file name, %t task text, %D the date of the message, %r "N of M"
- * (reminders), %w webhook endpoint, %% a percent sign.
+ * (reminders), %w webhook endpoint, %p the recipient's name, %% a percent
+ * sign.  Templates are msgids of the catalogs: the caller passes them
+ * translated.
  */
 static void doc_say(struct doc *d, const char *tmpl, const struct compose_words *w,
 		    const struct compose_mail *m)
 {
 	const char *p = tmpl, *run = tmpl;
-	char num[48];
+	char num[96];
 
 	for (; *p != '\0'; p++) {
 		if (*p != '%' || p[1] == '\0')
@@ -71,7 +75,7 @@ static void doc_say(struct doc *d, const char *tmpl, const struct compose_words 
 		p++;
 		switch (*p) {
 		case 'a':
-			doc_value(d, *w->author != '\0' ? w->author : "Someone", 0);
+			doc_value(d, *w->author != '\0' ? w->author : _("Someone"), 0);
 			break;
 		case 'f':
 			doc_value(d, w->firm, 0);
@@ -80,16 +84,19 @@ static void doc_say(struct doc *d, const char *tmpl, const struct compose_words 
 			doc_value(d, w->subject, 1);
 			break;
 		case 'c':
-			doc_value(d, *w->account != '\0' ? w->account : "unknown account", 0);
+			doc_value(d, *w->account != '\0' ? w->account : _("unknown account"), 0);
 			break;
 		case 'n':
-			doc_value(d, *w->file != '\0' ? w->file : "a file", 1);
+			doc_value(d, *w->file != '\0' ? w->file : _("a file"), 1);
 			break;
 		case 't':
 			doc_value(d, *w->task != '\0' ? w->task : _("a task"), 1);
 			break;
 		case 'w':
-			doc_value(d, *w->webhook != '\0' ? w->webhook : "(unknown)", 1);
+			doc_value(d, *w->webhook != '\0' ? w->webhook : _("(unknown)"), 1);
+			break;
+		case 'p':
+			doc_value(d, w->to_name, 0);
 			break;
 		case 'D':
 			format_day(m->message_date, num);
@@ -97,7 +104,8 @@ static void doc_say(struct doc *d, const char *tmpl, const struct compose_words 
 			break;
 		case 'r':
 			if (m->reminder_count > 0)
-				snprintf(num, sizeof(num), "%d of %d", m->reminder_number,
+				/* TRANSLATORS: reminder 2 of 3 */
+				snprintf(num, sizeof(num), _("%d of %d"), m->reminder_number,
 					 m->reminder_count);
 			else
 				snprintf(num, sizeof(num), "%d", m->reminder_number);
@@ -202,41 +210,37 @@ static void doc_message(struct doc *d, const char *body, const char *files)
 	doc_files(d, files);
 }
 
-static void format_day(int64_t t, char out[40])
+/* A date and time in the recipient's language and zone, the zone named:
+ * an email is read away from the page that would say it. */
+static void format_day(int64_t t, char out[96])
 {
-	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-					    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (gmtime_r(&tt, &tm) == NULL) {
-		snprintf(out, 40, "@%lld", (long long)t);
-		return;
-	}
-	snprintf(out, 40, "%d %s %d %02d:%02d UTC", tm.tm_mday, months[tm.tm_mon],
-		 tm.tm_year + 1900, tm.tm_hour, tm.tm_min);
+	i18n_format_date(t, I18N_DATETIME | I18N_ZONE, out, 96);
 }
 
 /* The View-chat link: a button in HTML, the bare URL in plain text. */
 static void doc_link(struct doc *d, const char *url, int64_t expires)
 {
-	buf_puts(d->plain, "View chat: ");
-	buf_puts(d->plain, url);
+	buf_printf(d->plain, _("View chat: %s"), url);
 	buf_putc(d->plain, '\n');
 	buf_puts(d->html, "<p style=\"margin:24px 0\"><a href=\"");
 	buf_html_escape(d->html, url);
 	buf_puts(d->html, "\" style=\"display:inline-block;padding:12px 24px;"
 			  "background:#1a5fb4;color:#ffffff;text-decoration:none;"
-			  "font-weight:bold;border-radius:4px\">View chat</a></p>\n");
-	buf_puts(d->html, HTML_SMALL_URL "If the button does not work, copy this address "
-			  "into your browser: ");
+			  "font-weight:bold;border-radius:4px\">");
+	buf_html_escape(d->html, _("View chat"));
+	buf_puts(d->html, "</a></p>\n" HTML_SMALL_URL);
+	buf_html_escape(d->html, _("If the button does not work, copy this address "
+				   "into your browser:"));
+	buf_putc(d->html, ' ');
 	buf_html_escape(d->html, url);
 	if (expires > 0) {
-		char day[40];
+		char day[96];
 
 		format_day(expires, day);
-		buf_printf(d->plain, "(The link works until %s.)\n", day);
-		buf_printf(d->html, "<br>The link works until %s.", day);
+		buf_printf(d->plain, _("(The link works until %s.)"), day);
+		buf_putc(d->plain, '\n');
+		buf_puts(d->html, "<br>");
+		buf_printf(d->html, _("The link works until %s."), day);
 	}
 	buf_puts(d->html, "</p>\n");
 	buf_puts(d->plain, "\n");
@@ -246,16 +250,20 @@ static void doc_link(struct doc *d, const char *url, int64_t expires)
  * that rather than a date. */
 static void doc_signin(struct doc *d, const char *url)
 {
-	buf_puts(d->plain, "Sign in: ");
-	buf_puts(d->plain, url);
-	buf_puts(d->plain, "\n(The link works once, within 30 minutes.)\n\n");
+	buf_printf(d->plain, _("Sign in: %s"), url);
+	buf_puts(d->plain, "\n");
+	buf_puts(d->plain, _("(The link works once, within 30 minutes.)"));
+	buf_puts(d->plain, "\n\n");
 	buf_puts(d->html, "<p style=\"margin:24px 0\"><a href=\"");
 	buf_html_escape(d->html, url);
 	buf_puts(d->html, "\" style=\"display:inline-block;padding:12px 24px;"
 			  "background:#1a5fb4;color:#ffffff;text-decoration:none;"
-			  "font-weight:bold;border-radius:4px\">Sign in</a></p>\n");
-	buf_puts(d->html, HTML_SMALL_URL "The link works once, within 30 minutes. If the button "
-			  "does not work, copy this address into your browser: ");
+			  "font-weight:bold;border-radius:4px\">");
+	buf_html_escape(d->html, _("Sign in"));
+	buf_puts(d->html, "</a></p>\n" HTML_SMALL_URL);
+	buf_html_escape(d->html, _("The link works once, within 30 minutes. If the button "
+				   "does not work, copy this address into your browser:"));
+	buf_putc(d->html, ' ');
 	buf_html_escape(d->html, url);
 	buf_puts(d->html, "</p>\n");
 }
@@ -266,11 +274,22 @@ static void doc_tasks(struct doc *d, const struct compose_mail *m, int staff)
 
 	for (i = 0; i < m->task_count; i++)
 		open += !m->tasks[i].done;
-	buf_printf(d->plain, "%s (%zu of %zu open):\n", staff ? "Tasks" : "Your tasks", open,
-		   m->task_count);
-	buf_printf(d->html, HTML_H2 "%s (%zu of %zu open):</h2>\n"
-		   "<ul style=\"margin:0 0 16px 0;padding-left:0;list-style:none\">\n",
-		   staff ? "Tasks" : "Your tasks", open, m->task_count);
+	char head[256];
+
+	if (staff)
+		snprintf(head, sizeof(head), ngettext("Tasks (%zu of %zu open):",
+						      "Tasks (%zu of %zu open):", m->task_count),
+			 open, m->task_count);
+	else
+		snprintf(head, sizeof(head), ngettext("Your tasks (%zu of %zu open):",
+						      "Your tasks (%zu of %zu open):", m->task_count),
+			 open, m->task_count);
+	buf_puts(d->plain, head);
+	buf_putc(d->plain, '\n');
+	buf_puts(d->html, HTML_H2);
+	buf_html_escape(d->html, head);
+	buf_puts(d->html, "</h2>\n"
+		   "<ul style=\"margin:0 0 16px 0;padding-left:0;list-style:none\">\n");
 	for (i = 0; i < m->task_count; i++) {
 		char *text = compose_clean_line(m->tasks[i].text);
 
@@ -315,23 +334,28 @@ static void doc_footer(struct doc *d, const struct compose_mail *m,
 	buf_puts(d->html, "<hr style=\"border:0;border-top:1px solid #dddddd;"
 			  "margin:24px 0 12px 0\">\n" HTML_SMALL_URL);
 	if (mail_kind_is(m->kind, MAIL_TO_SENDER))
-		doc_say(d, "This is an automatic reply. ", w, m);
+		doc_say(d, _("This is an automatic reply. "), w, m);
 	if (mail_kind_is(m->kind, MAIL_SIGNIN))
-		doc_say(d, "Replies to this email are not delivered to %f.", w, m);
+		/* xgettext:no-c-format */
+		doc_say(d, _("Replies to this email are not delivered to %f."), w, m);
 	else if (mail_kind_is(m->kind, MAIL_TO_STAFF))
 		/* staff are the firm: they answer in the chat, and a reply by
 		 * email reaches nobody */
 		doc_say(d, _("Please answer in the chat: a reply to this email is not posted "
 			     "there and reaches nobody."), w, m);
 	else
-		doc_say(d, "Replies to this email are not delivered to %f. Please answer in "
-			   "the chat.", w, m);
+		/* xgettext:no-c-format */
+		doc_say(d, _("Replies to this email are not delivered to %f. Please answer in "
+			     "the chat."), w, m);
 	buf_puts(d->plain, "\n");
 	if (!compose_empty(m->unsubscribe_url) && !mail_kind_is(m->kind, MAIL_TO_SENDER)) {
-		buf_printf(d->plain, "To stop these emails: %s\n", m->unsubscribe_url);
+		buf_printf(d->plain, _("To stop these emails: %s"), m->unsubscribe_url);
+		buf_putc(d->plain, '\n');
 		buf_puts(d->html, "<br><a href=\"");
 		buf_html_escape(d->html, m->unsubscribe_url);
-		buf_puts(d->html, "\" style=\"color:#666666\">Stop these emails</a>");
+		buf_puts(d->html, "\" style=\"color:#666666\">");
+		buf_html_escape(d->html, _("Stop these emails"));
+		buf_puts(d->html, "</a>");
 	}
 	buf_puts(d->html, "</p>\n");
 }
@@ -407,9 +431,10 @@ void compose_text_render(const struct compose_mail *m, const struct compose_word
 	struct doc d = { plain, html };
 	const struct mail_kind_row *kind = mail_kind_row(m->kind);
 
-	/* lang: the reader's language (English for now), so that a screen
-	 * reader speaks it in the right voice */
-	buf_puts(html, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+	/* lang: the reader's language, so that a screen reader speaks it in
+	 * the right voice */
+	buf_printf(html, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">", i18n_lang());
+	buf_puts(html, ""
 		       "<meta name=\"viewport\" content=\"width=device-width\"><title>");
 	buf_html_escape(html, w->subject);
 	/* What a message's own HTML (cmark's) needs to fit a phone's screen. */
@@ -426,44 +451,43 @@ void compose_text_render(const struct compose_mail *m, const struct compose_word
 	buf_html_escape(html, w->subject);
 	buf_puts(html, "</h1>\n");
 
-	if (*w->to_name != '\0') {
-		buf_printf(plain, "Hello %s,\n\n", w->to_name);
-		buf_puts(html, HTML_P "Hello ");
-		buf_html_escape(html, w->to_name);
-		buf_puts(html, ",</p>\n");
-	} else {
-		buf_puts(plain, "Hello,\n\n");
-		buf_puts(html, HTML_P "Hello,</p>\n");
-	}
+	if (*w->to_name != '\0')
+		/* TRANSLATORS: %p is the recipient's name */
+		/* xgettext:no-c-format */
+		doc_para(&d, _("Hello %p,"), w, m);
+	else
+		doc_para(&d, _("Hello,"), w, m);
 	if (m->item_count > 1)
 		doc_items(&d, m, w, (kind->flags & MAIL_TO_STAFF) != 0);
 	else if (m->kind == MAIL_STAFF_TASK_DONE && m->undone)
+		/* xgettext:no-c-format */
 		doc_para(&d, _("%a (%c) unticked the task %t in %s."), w, m);
 	else
-		doc_para(&d, kind->intro, w, m);
+		doc_para(&d, _(kind->intro), w, m);
 
 	if (kind->flags & MAIL_SIGNIN) {
 		doc_signin(&d, m->view_url);
-		doc_para(&d, kind->outro, w, m);
+		doc_para(&d, _(kind->outro), w, m);
 	} else if (kind->flags & MAIL_TO_SENDER) {
 		if (!compose_empty(m->view_url)) {
-			doc_para(&d, "Please answer in the chat instead. Here is a fresh link:",
+			doc_para(&d, _("Please answer in the chat instead. Here is a fresh link:"),
 				 w, m);
 			doc_link(&d, m->view_url, m->view_expires);
 		} else {
-			doc_para(&d, "Please answer in the chat instead, using the link in "
-				     "the latest email from %f.", w, m);
+			/* xgettext:no-c-format */
+			doc_para(&d, _("Please answer in the chat instead, using the link in "
+				       "the latest email from %f."), w, m);
 		}
 		if (*w->their_text != '\0') {
-			doc_para(&d, "This is what you wrote, so that you can paste it into "
-				     "the chat:", w, m);
+			doc_para(&d, _("This is what you wrote, so that you can paste it into "
+				       "the chat:"), w, m);
 			doc_block(&d, w->their_text, 1);
 		}
 	} else {
 		if (m->item_count <= 1 && m->show_content)
 			doc_message(&d, w->body, w->files);
 		if (kind->outro != NULL)
-			doc_para(&d, kind->outro, w, m);
+			doc_para(&d, _(kind->outro), w, m);
 		if (m->kind == MAIL_REMINDER)
 			doc_reminder_rule(&d, m);
 		if (m->task_count > 0)

@@ -8,6 +8,8 @@
  */
 #include "relay.h"
 
+#include "i18n.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,7 +75,7 @@ static int signin_fill(const struct relay_settings *rs, const struct store_compo
 		return fill_error(l, error_r, xstrdup("cannot sign the sign-in link"));
 	m->view_url = l->view_url;
 	m->view_expires = claims.expires;
-	m->subject = "Your sign-in link";
+	m->subject = _("Your sign-in link");
 
 	claims.purpose = LINK_BOUNCE;
 	claims.principal_id = rec->recipient_id;
@@ -85,8 +87,8 @@ static int signin_fill(const struct relay_settings *rs, const struct store_compo
 	return 0;
 }
 
-int relay_letter_fill(const struct relay_settings *rs, const struct store_compose *rec,
-		      int64_t now, struct relay_letter *l, char **error_r)
+static int letter_fill(const struct relay_settings *rs, const struct store_compose *rec,
+		       int64_t now, struct relay_letter *l, char **error_r)
 {
 	const struct store_outbox *row = &rec->row;
 	struct compose_mail *m = &l->mail;
@@ -107,6 +109,8 @@ int relay_letter_fill(const struct relay_settings *rs, const struct store_compos
 						    row->recipient_address : "(none)"));
 
 	m->kind = row->kind;
+	m->lang = rec->recipient_language;
+	m->zone = rec->recipient_timezone;
 	m->firm_name = or_null(rec->firm_name);
 	if (m->firm_name == NULL)
 		m->firm_name = or_null(rs->mail->from_name);
@@ -124,7 +128,7 @@ int relay_letter_fill(const struct relay_settings *rs, const struct store_compos
 	m->message_id = row->mail_id;
 	m->thread_root_id = or_null(rec->mail_root_id);
 	m->date = now;
-	m->subject = rec->thread_id != 0 ? rec->thread_subject : "Your chats";
+	m->subject = rec->thread_id != 0 ? rec->thread_subject : _("Your chats");
 	m->account_name = rec->account_name;
 	m->author_name = rec->author_name;
 	m->body = rec->body;
@@ -230,4 +234,19 @@ void relay_letter_clear(struct relay_letter *l)
 	free(l->tasks);
 	free(l->items);
 	memset(l, 0, sizeof(*l));
+}
+
+/* The words chosen here (a subject) are the recipient's too: a stranger's
+ * are the firm's (NULL language). */
+int relay_letter_fill(const struct relay_settings *rs, const struct store_compose *rec,
+		      int64_t now, struct relay_letter *l, char **error_r)
+{
+	struct i18n_saved reader;
+	int rc;
+
+	i18n_reader_save(&reader);
+	i18n_reader_set(rec->recipient_language, rec->recipient_timezone);
+	rc = letter_fill(rs, rec, now, l, error_r);
+	i18n_reader_restore(&reader);
+	return rc;
 }

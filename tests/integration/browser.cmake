@@ -48,6 +48,9 @@ if(TARGET gatewayd AND TARGET gatewayctl AND TARGET gw_web)
   gw_browser_test(browser_emails emails.cjs)
   # Signing in by email through the Maildir transport, and "Your sessions".
   gw_browser_test(browser_signin signin.cjs)
+  # A French firm: the client's email and pages in French, the switch to
+  # English and another zone from the header, staff in both languages.
+  gw_browser_test(browser_i18n i18n.cjs)
   # A client's out-of-office reply on the staff thread page, delivered
   # through gatewayd-pipe.
   if(TARGET gatewayd-pipe)

@@ -44,7 +44,7 @@ deps=$(dpkg-deb -f "$DEB" Depends)
 # libcurl: libcurl3-gnutls (libetpan-dev needs the GnuTLS -dev package), or
 # libcurl4 when built against the OpenSSL one.
 for lib in libc6 libsqlite3 libssl3 libgmime-3.0 libevent libjansson libetpan \
-	libcmark libinih libsystemd0 libarchive13 libcurl; do
+	libcmark libinih libsystemd0 libarchive13 libcurl libicu; do
 	case "$deps" in *"$lib"*) ;; *) fail "Depends lacks $lib: $deps" ;; esac
 done
 [ -n "$(dpkg-deb -f "$DEB" Maintainer)" ] || fail "no Maintainer"
@@ -79,6 +79,10 @@ want -rw-r--r-- ./usr/share/man/man8/gatewayd.8
 want -rw-r--r-- ./usr/share/man/man8/gatewayctl.8
 want -rw-r--r-- ./usr/share/man/man5/gatewayd.conf.5
 want -rw-r--r-- ./usr/share/doc/gatewayd/examples/gatewayd.conf.example
+# the message catalogs, where an installed gatewayd looks (common/i18n.h)
+for po in "$SRC"/po/*.po; do
+	want -rw-r--r-- "./usr/share/gatewayd/locale/C/LC_MESSAGES/gatewayd-$(basename "$po" .po).mo"
+done
 for guide in "$SRC"/docs/*.md; do
 	[ -e "$guide" ] || continue
 	want -rw-r--r-- "./usr/share/doc/gatewayd/$(basename "$guide")"

@@ -42,6 +42,10 @@ for page in man8/gatewayd.8 man8/gatewayctl.8 man5/gatewayd.conf.5; do
 	[ -f "$P/share/man/$page" ] || fail "man page $page missing"
 done
 [ -f "$P/share/doc/gatewayd/examples/gatewayd.conf.example" ] || fail "example config missing"
+for po in "$SRC"/po/*.po; do
+	l=$(basename "$po" .po)
+	[ -f "$P/share/gatewayd/locale/C/LC_MESSAGES/gatewayd-$l.mo" ] || fail "catalog $l not installed"
+done
 for guide in "$SRC"/docs/*.md; do
 	[ -e "$guide" ] || continue
 	[ -f "$P/share/doc/gatewayd/$(basename "$guide")" ] ||

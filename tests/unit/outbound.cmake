@@ -17,3 +17,7 @@ gw_add_test(test_transport
           ${CMAKE_CURRENT_LIST_DIR}/tls_peer.c
   LIBS gw_outbound PkgConfig::GW_TEST_SSL PkgConfig::CRYPTO
   TIMEOUT 120)
+# Every kind of email in French and English, around a DST change.
+gw_add_test(test_compose_i18n
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_compose_i18n.c
+  LIBS gw_outbound PkgConfig::GMIME)

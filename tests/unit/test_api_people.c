@@ -169,6 +169,24 @@ void test_api_contacts(void **state)
 	json_decref(j);
 	call_error(t, "PATCH", path, "{\"email\": \"anna@acme.example\"}", 409, "conflict",
 		   "email", NULL);
+	/* language and zone: set, refused, given back to the firm's (null) */
+	j = call(t, "GET", path, NULL, 200);
+	assert_true(json_is_null(jget(j, "language")));
+	assert_true(json_is_null(jget(j, "timezone")));
+	json_decref(j);
+	j = call(t, "PATCH", path, "{\"language\": \"fr\", \"timezone\": \"Europe/Paris\"}", 200);
+	assert_string_equal(jstr(j, "language"), "fr");
+	assert_string_equal(jstr(j, "timezone"), "Europe/Paris");
+	json_decref(j);
+	call_error(t, "PATCH", path, "{\"language\": \"de\"}", 422, "invalid_value", "language",
+		   NULL);
+	call_error(t, "PATCH", path, "{\"timezone\": \"Mars/Olympus\"}", 422, "invalid_value",
+		   "timezone", NULL);
+	call_error(t, "PATCH", path, "{\"language\": 3}", 400, "invalid_field", "language", NULL);
+	j = call(t, "PATCH", path, "{\"timezone\": null}", 200);
+	assert_string_equal(jstr(j, "language"), "fr");
+	assert_true(json_is_null(jget(j, "timezone")));
+	json_decref(j);
 	free(path);
 
 	path = fmt("/api/v1/contacts/%lld/revoke", (long long)id);

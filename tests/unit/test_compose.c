@@ -427,7 +427,7 @@ static void test_compose_reminder_context(void **state)
 		assert_string_equal(g_mime_message_get_subject(p.msg),
 				    "Reminder: Annual accounts 2025");
 		assert_contains(p.plain, "This is reminder 2 of 3 about the message Paul Staff "
-					 "at Example & Co sent you on 22 Nov 2025 09:30 UTC in "
+					 "at Example & Co sent you on Nov 22, 2025, 9:30\u202fAM UTC in "
 					 "\"Annual accounts 2025\".", "plain", (int)i);
 		assert_contains(p.plain, "It is still waiting for your answer.", "plain", (int)i);
 		assert_contains(p.plain, cases[i].rule, "plain", (int)i);
@@ -539,7 +539,7 @@ static void test_compose_link_expiry_and_optional_fields(void **state)
 	m.task_count = 0;
 	m.from_name = "Example Chat";
 	render_ok(&m, &p, 0);
-	assert_contains(p.plain, "(The link works until 9 Dec 2025 09:30 UTC.)", "plain", 0);
+	assert_contains(p.plain, "(The link works until Dec 9, 2025, 9:30\xe2\x80\xaf" "AM UTC.)", "plain", 0);
 	assert_contains(p.plain, "Hello,\n", "plain", 0);
 	assert_lacks(p.plain, "[x]", "plain", 0);
 	assert_mailbox(g_mime_message_get_to(p.msg), NULL, "anna@client.example", "To", 0);

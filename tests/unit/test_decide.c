@@ -253,7 +253,7 @@ static void test_decide_note_text(void **state)
 	assert_int_equal(fx_decide(&f, "jane@client.example", rcpt, msg, &out), GW_OK);
 	note = fx_str(&f, "SELECT body FROM messages WHERE staff_only = 1"
 		      " AND author_kind = 'system' ORDER BY id DESC LIMIT 1");
-	assert_string_equal(note, "Jane Smith replied by email at 2026-11-25 09:30 UTC; the "
+	assert_string_equal(note, "Jane Smith replied by email at Nov 25, 2026, 9:30\xe2\x80\xaf" "AM UTC; the "
 			    "reply was not posted and they were told to use the chat.");
 	free(note);
 	/* The explanation answers their message and quotes what they wrote. */

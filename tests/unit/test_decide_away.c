@@ -82,7 +82,7 @@ static void test_decide_away_note_and_state(void **state)
 				" 'jane@client.example' AND kind <> 'new_message'"), 0);
 	assert_string_equal(fx_str_keep(&f, "SELECT body FROM messages WHERE author_kind = 'system'"
 					" AND staff_only = 1 ORDER BY id DESC LIMIT 1"),
-			    "Jane Smith is away until Thu 3 Dec (automatic reply).");
+			    "Jane Smith is away until December 3, 2026 (automatic reply).");
 	assert_string_equal(away_until(&f, f.jane), "2026-12-03");
 	/* reminders to her wait for Friday 4 December */
 	assert_int_equal(fx_int(&f, "SELECT away_resume_at FROM contacts WHERE id = %lld",
@@ -135,12 +135,12 @@ static void test_decide_away_bad_dates(void **state)
 		{ "Away until 31 February 2027.", "-", "ignored: no such day",
 		  "Automatic reply received from Jane Smith." },
 		{ "Away until 3 December 2029.", "2027-01-24", "capped at 60 days",
-		  "Jane Smith is away until Sun 24 Jan 2027 (automatic reply; it said \"until 3 "
+		  "Jane Smith is away until January 24, 2027 (automatic reply; it said \"until 3 "
 		  "december 2029\", more than 60 days ahead)." },
 		/* year-less: the next one, 20 November 2027, capped */
 		{ "Away until 20 November.", "2027-01-24", "capped", NULL },
 		{ "Away until 2 December.", "2026-12-02", "away until 2026-12-02",
-		  "Jane Smith is away until Wed 2 Dec (automatic reply)." },
+		  "Jane Smith is away until December 2, 2026 (automatic reply)." },
 	};
 
 	(void)state;
@@ -238,7 +238,7 @@ static void test_decide_away_other_sender(void **state)
 	assert_string_equal(away_until(&f, f.jane), "-");
 	assert_string_equal(fx_str_keep(&f, "SELECT body FROM messages WHERE author_kind = 'system'"
 					" ORDER BY id DESC LIMIT 1"),
-			    "assistant@client.example is away until Thu 3 Dec (automatic reply).");
+			    "assistant@client.example is away until December 3, 2026 (automatic reply).");
 	assert_non_null(strstr(last_reason(&f), "no state changed"));
 	fx_teardown(&f);
 }

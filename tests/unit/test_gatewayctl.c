@@ -7,6 +7,7 @@
  * unknown ids (65), bad configs (78), signed links and revocation,
  * reminders stepped through days with tick --now.
  */
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -802,6 +803,84 @@ static void test_gatewayctl_thread_link_and_unlink(void **state)
 	free(th);
 }
 
+
+/* A contact's and a staff member's language and zone: set, shown, given
+ * back to the firm's; bad ones refused (64); the email tick sends is in
+ * the contact's language (the Maildir transport of the test config). */
+static void test_gatewayctl_language(void **state)
+{
+	struct env *e = *state;
+	char *anna = fmt_id(e->anna), *member = fmt_id(e->member), *out, *dir, *mail = NULL;
+	struct res r;
+	json_t *j;
+
+	out = OK(e, "contact", "language", anna);
+	expect_in("contact language (show)", out, "language en (the firm's), time zone UTC (the firm's)");
+	free(out);
+	out = OK(e, "contact", "language", anna, "--language", "FR", "--timezone", "Europe/Paris");
+	expect_in("contact language", out, "language fr, time zone Europe/Paris");
+	free(out);
+	j = JSON(e, "contact", "language", anna);
+	assert_string_equal(json_string_value(json_object_get(j, "language")), "fr");
+	assert_string_equal(json_string_value(json_object_get(j, "reads_timezone")), "Europe/Paris");
+	json_decref(j);
+
+	r = CTL(e, "contact", "language", anna, "--language", "de");
+	assert_int_equal(r.code, 64);
+	expect_in("bad language", r.err, "language \"de\"");
+	res_free(&r);
+	r = CTL(e, "staff", "language", member, "--timezone", "Mars/Olympus");
+	assert_int_equal(r.code, 64);
+	expect_in("bad zone", r.err, "timezone \"Mars/Olympus\"");
+	res_free(&r);
+	out = OK(e, "staff", "language", member, "--language", "fr");
+	expect_in("staff language", out, "language fr, time zone UTC (the firm's)");
+	free(out);
+	out = OK(e, "staff", "language", member, "--language", "-");
+	expect_in("staff language back", out, "language en (the firm's)");
+	free(out);
+
+	/* the new chat's email to Anna is French */
+	{
+		char *acme = fmt_id(e->acme);
+
+		free(OK(e, "thread", "new", acme, "--from", member, "--subject", "Bilan 2026",
+			"--body", "Bonjour"));
+		free(acme);
+	}
+	free(OK(e, "tick"));
+	dir = path_in(e, "Maildir/new");
+	{
+		DIR *d = opendir(dir);
+		struct dirent *de;
+
+		assert_non_null(d);
+		while ((de = readdir(d)) != NULL) {
+			char *p, *text;
+
+			if (de->d_name[0] == '.')
+				continue;
+			p = xasprintf("%s/%s", dir, de->d_name);
+			text = slurp(p);
+			free(p);
+			if (strstr(text, "anna@acme.example") != NULL &&
+			    strstr(text, "Subject: Bilan 2026") != NULL) {
+				mail = text;
+				break;
+			}
+			free(text);
+		}
+		closedir(d);
+	}
+	assert_non_null(mail);
+	expect_in("email to a French contact", mail, "Bonjour Anna");
+	expect_in("its HTML part", mail, "lang=3D\"fr\"");
+	free(mail);
+	free(dir);
+	free(anna);
+	free(member);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -812,6 +891,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_gatewayctl_init_database_0600_whatever_the_umask,
 						setup_env, teardown_env),
 		cmocka_unit_test_setup_teardown(test_gatewayctl_demo_sequence, setup_env,
+						teardown_env),
+		cmocka_unit_test_setup_teardown(test_gatewayctl_language, setup_seeded,
 						teardown_env),
 		cmocka_unit_test_setup_teardown(test_gatewayctl_happy_paths, setup_seeded,
 						teardown_env),

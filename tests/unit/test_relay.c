@@ -23,6 +23,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "i18n.h"
 #include "links.h"
 #include "log.h"
 #include "pool.h"
@@ -270,6 +271,13 @@ static void test_relay_letter_explanations(void **state)
 
 	fx_chat(f, 0);
 	relay_settings_init(&rs, f->cfg, f->keys);
+	/* the contact reads French: their explanation is French, a
+	 * stranger's the firm's (English here) */
+	if (i18n_init(&error) < 0)
+		fail_msg("i18n_init: %s", error);
+	i18n_defaults("en", "UTC");
+	assert_int_equal(store_contact_set_locale(f->store, f->contact[0], "fr", "Europe/Paris",
+						  &error), GW_OK);
 	/* case 0: a stranger (address only); case 1: the token's contact */
 	for (int i = 0; i < 2; i++) {
 		struct store_explanation ex;
@@ -304,6 +312,14 @@ static void test_relay_letter_explanations(void **state)
 				    T0 + 30 * 86400);
 		if (compose_render(&l.mail, &out, &error) < 0)
 			fail_msg("case %d: render: %s", i, error);
+		if (i == 0) {
+			assert_null(l.mail.lang);
+			assert_non_null(strstr(buf_cstr(&out), "\r\n\r\nHello,\r\n"));
+		} else {
+			assert_string_equal(l.mail.lang, "fr");
+			assert_string_equal(l.mail.zone, "Europe/Paris");
+			assert_non_null(strstr(buf_cstr(&out), "\r\n\r\nBonjour "));
+		}
 		buf_release(&out);
 		relay_letter_clear(&l);
 		store_compose_clear(&rec);

@@ -79,6 +79,13 @@ static void test_store_idempotency_migrates_version_1(void **state)
 	fx_exec(f, "DROP TABLE signin_links");
 	fx_exec(f, "DROP TABLE signin_rate");
 	fx_exec(f, "DROP TABLE sessions");
+	/* languages and time zones, notes as kinds */
+	fx_exec(f, "ALTER TABLE contacts DROP COLUMN language");
+	fx_exec(f, "ALTER TABLE contacts DROP COLUMN timezone");
+	fx_exec(f, "ALTER TABLE staff DROP COLUMN language");
+	fx_exec(f, "ALTER TABLE staff DROP COLUMN timezone");
+	fx_exec(f, "ALTER TABLE messages DROP COLUMN note_kind");
+	fx_exec(f, "ALTER TABLE messages DROP COLUMN note_args");
 	/* batched notifications */
 	fx_exec(f, "DROP TABLE outbox_items");
 	fx_exec(f, "DROP TABLE outbox_batches");

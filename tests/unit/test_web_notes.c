@@ -186,7 +186,7 @@ static void test_web_notes_mention_shown(void **state)
 	p = page(f, owner, f->ta);
 	assert_non_null(strstr(p, "Hi, <span class=\"mention\">@Otto</span> will call you."));
 	assert_non_null(strstr(p, "<code>@Otto</code>"));
-	assert_non_null(strstr(p, "<datalist id=\"mentionlist\">"));
+	assert_non_null(strstr(p, "<datalist id=\"mentionlist\" data-not-here=\"not on this account\">"));
 	assert_non_null(strstr(p, "<option value=\"Otto Other\" data-sees=\"1\">"));
 	free(p);
 	p = page(f, anna, f->ta);

@@ -123,7 +123,7 @@ static void test_web_staff_only_notes_and_actions(void **state)
 	assert_null(strstr(r.body, "/archive"));
 	/* The reminder bell and schedule are shown to the client. */
 	assert_non_null(strstr(r.body, "class=\"bell\""));
-	assert_non_null(strstr(r.body, "2 reminders left, every 3 days, next on 28 Nov 2026"));
+	assert_non_null(strstr(r.body, "2 reminders left, every 3 days, next on Nov 28, 2026"));
 	/* ...with the stop rule as the scheduler applies it, and what is left. */
 	assert_non_null(strstr(r.body, "Reminders stop when you answer, or when all your tasks "
 				       "are done and all messages are read."));

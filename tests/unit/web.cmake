@@ -1,7 +1,8 @@
 # Tests of the web view (web-lite/): the server on 127.0.0.1 port 0 over a
 # seeded temp database, driven by a same-thread HTTP client.
 if(TARGET gw_web)
-  foreach(t web web_pages web_form web_bounces web_contacts web_audit web_refs web_people web_notes web_signin web_search web_inbox web_templates web_tasks)
+  foreach(t web web_pages web_form web_bounces web_contacts web_audit web_refs web_people web_notes web_signin
+      web_search web_inbox web_templates web_tasks web_i18n)
     gw_add_test(test_${t}
       SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_${t}.c ${CMAKE_CURRENT_LIST_DIR}/web_fixture.c
         ${CMAKE_CURRENT_LIST_DIR}/store_hold.c

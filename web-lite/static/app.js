@@ -1,6 +1,6 @@
 /*
  * gatewayd web view: the little the pages need JavaScript for.  Everything
- * works without it; this adds local times, the read beacon (sent only when
+ * works without it; this adds the read beacon (sent only when
  * the page is visible), live updates over server-sent events (said in a
  * polite live region, the focus left where it is), a warning
  * before leaving a page with an unsent reply and, for staff, suggestions
@@ -15,19 +15,6 @@
  */
 (function () {
   'use strict';
-
-  function localTimes(root) {
-    var list = root.querySelectorAll('time[datetime]');
-    for (var i = 0; i < list.length; i++) {
-      var d = new Date(list[i].getAttribute('datetime'));
-      if (!isNaN(d.getTime())) {
-        list[i].textContent = d.toLocaleString(undefined, {
-          day: 'numeric', month: 'short', year: 'numeric',
-          hour: '2-digit', minute: '2-digit'
-        });
-      }
-    }
-  }
 
   function post(form, extra) {
     var data = new URLSearchParams(new FormData(form));
@@ -145,7 +132,6 @@
         if (old) { box.replaceWith(old); }
       });
       players(document);
-      localTimes(document);
       markRead();
       announce(said || 'changed');
       if (stick && said === 'messages') { window.scrollTo(0, document.body.scrollHeight); }
@@ -261,7 +247,7 @@
         if (!p.sees) {
           var note = document.createElement('span');
           note.className = 'muted';
-          note.textContent = 'not on this account';
+          note.textContent = list.getAttribute('data-not-here') || '';
           li.appendChild(note);
         }
         li.addEventListener('mousedown', function (e) { e.preventDefault(); pick(k); });
@@ -408,7 +394,6 @@
     });
   }
 
-  localTimes(document);
   players(document);
   shortcodes();
   templates();

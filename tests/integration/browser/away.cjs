@@ -21,7 +21,6 @@ const PIPE = process.env.GATEWAYD_PIPE;
 
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August',
   'September', 'October', 'November', 'December'];
-const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 
 function seed(env) {
   const { ctl } = env;
@@ -59,19 +58,21 @@ function deliverAutoReply(env, who, address, days) {
   const out = execFileSync(PIPE, ['-c', conf, address, 'reply@reply.firm.example'],
     { input: msg, encoding: 'utf8' });
   check(out === '', `gatewayd-pipe handled ${who}'s auto-reply quietly (${out.trim()})`);
-  const year = back.getUTCFullYear() !== new Date().getUTCFullYear() ? ` ${back.getUTCFullYear()}` : '';
-  return `${DAYS[back.getUTCDay()]} ${back.getUTCDate()} ${MONTHS[back.getUTCMonth()].slice(0, 3)}${year}`;
+  // as an English reader reads the day: the note long, the tag short
+  const m = MONTHS[back.getUTCMonth()], d = back.getUTCDate(), y = back.getUTCFullYear();
+  return { long: `${m} ${d}, ${y}`, short: `${m.slice(0, 3)} ${d}, ${y}` };
 }
 
 async function staffView(browser, env, day) {
   const { ctl, ids } = env;
   const link = ctl('link', ids.thread, '--for', `staff:${ids.owner}`);
   const { context, page, errors } = await openPage(browser, link, DESKTOP);
-  const note = `Anna Baker is away until ${day} (automatic reply).`;
+  const note = `Anna Baker is away until ${day.long} (automatic reply).`;
   check(await page.isVisible(`text=${note}`), `staff see the note "${note}"`);
   const tag = page.locator('ul.contacts li:has-text("Anna Baker") .tag.away');
   check(await tag.isVisible(), 'the people list marks Anna away');
-  check((await tag.textContent()).trim() === `away until ${day}`, `it reads "away until ${day}"`);
+  check((await tag.textContent()).trim() === `away until ${day.short}`,
+    `it reads "away until ${day.short}"`);
   check(!(await page.isVisible('ul.contacts li:has-text("Ben Flour") .tag.away')),
     'the other contact is not marked away');
   await shot(page, 'staff-thread-away-desktop.png', { fullPage: true });

@@ -56,8 +56,9 @@ function freePort() {
 
 /* gatewayd.conf in DIR (relative paths are resolved against it), with a
  * Maildir transport; OPTS.fromName and OPTS.apiPort add those keys,
- * OPTS.batchWindow sets [mail] batch_window (default 0: every email at once)
- * and OPTS.showContent [mail] show_content. */
+ * OPTS.batchWindow sets [mail] batch_window (default 0: every email at once),
+ * OPTS.showContent [mail] show_content and OPTS.extra more lines (whole
+ * sections, e.g. [firm]). */
 function writeConf(dir, port, opts) {
   const conf = path.join(dir, 'gatewayd.conf');
   fs.writeFileSync(conf, [
@@ -71,7 +72,7 @@ function writeConf(dir, port, opts) {
     '[links]', 'key_file = keys',
     '[web]', `listen = 127.0.0.1:${port}`, `base_url = http://127.0.0.1:${port}`,
     ...(opts.apiPort ? ['[api]', `listen = 127.0.0.1:${opts.apiPort}`] : []),
-    '[log]', 'level = info', ''].join('\n'));
+    '[log]', 'level = info', ...(opts.extra || []), ''].join('\n'));
   return conf;
 }
 
@@ -340,7 +341,7 @@ async function waitMail(dir, match, tries = 100, seen = new Set()) {
 /*
  * Run a scenario: a temporary directory (prefix OPTS.tmp), gatewayd.conf
  * (OPTS.fromName, OPTS.api for a JSON API port, OPTS.batchWindow and
- * OPTS.showContent as in writeConf), `gatewayctl init` and
+ * OPTS.showContent as in writeConf, OPTS.conf more lines), `gatewayctl init` and
  * the firm's name (OPTS.firm: more `firm set` arguments); OPTS.seed(env)
  * returns the ids it created and OPTS.before(env) runs before the daemon
  * starts.  Then gatewayd and Chromium, SCENARIO(browser, env), and both
@@ -353,7 +354,7 @@ async function main(opts, scenario) {
   const port = await freePort();
   const apiPort = opts.api ? await freePort() : undefined;
   const conf = writeConf(dir, port, { fromName: opts.fromName, apiPort,
-    batchWindow: opts.batchWindow, showContent: opts.showContent });
+    batchWindow: opts.batchWindow, showContent: opts.showContent, extra: opts.conf });
   const ctl = gatewayctl(conf);
   ctl('init');
   ctl('firm', 'set', '--name', 'Example & Partners', ...(opts.firm || []));
