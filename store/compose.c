@@ -23,10 +23,22 @@ static const char SQL_COMPOSE_MESSAGE[] =
 	"  WHEN 'contact' THEN (SELECT name FROM contacts WHERE id = m.author_id) ELSE '' END,"
 	" m.body, m.created_at, m.staff_only,"
 	" (SELECT group_concat(s.name, char(10)) FROM mentions x JOIN staff s ON s.id = x.staff_id"
-	"  WHERE x.message_id = m.id)"
+	"  WHERE x.message_id = m.id),"
+	" (SELECT count(*) FROM attachments a WHERE a.message_id = m.id),"
+	" (SELECT group_concat(file_name, char(10)) FROM (SELECT file_name FROM attachments"
+	"  WHERE message_id = m.id ORDER BY id))"
 	" FROM messages m WHERE m.id = ?1";
-static const char SQL_COMPOSE_TASK[] = "SELECT text FROM tasks WHERE id = ?1";
-static const char SQL_COMPOSE_ATTACHMENT[] = "SELECT file_name FROM attachments WHERE id = ?1";
+/* The text or file name, and who ticked or uploaded it. */
+static const char SQL_COMPOSE_TASK[] =
+	"SELECT text, CASE done_by_kind"
+	"  WHEN 'staff' THEN (SELECT name FROM staff WHERE id = done_by_id)"
+	"  WHEN 'contact' THEN (SELECT name FROM contacts WHERE id = done_by_id) END"
+	" FROM tasks WHERE id = ?1";
+static const char SQL_COMPOSE_ATTACHMENT[] =
+	"SELECT file_name, CASE uploader_kind"
+	"  WHEN 'staff' THEN (SELECT name FROM staff WHERE id = uploader_id)"
+	"  WHEN 'contact' THEN (SELECT name FROM contacts WHERE id = uploader_id) END"
+	" FROM attachments WHERE id = ?1";
 
 static enum gw_result compose_thread(struct store *s, struct store_compose *c,
 				     int64_t thread_id, int *rem_count_r, char **error_r)
@@ -87,6 +99,8 @@ static enum gw_result compose_message(struct store *s, struct store_compose *c, 
 	c->message_created_at = store_col_i64(st, 4);
 	int staff_only = (int)store_col_i64(st, 5);
 	char *mentions = store_col_str(st, 6);
+	c->n_files = store_col_i64(st, 7);
+	c->file_names = store_col_str(st, 8);
 	sqlite3_reset(st);
 	/* Whatever row points at it, a note only staff see never reaches
 	 * anyone else; and a client reads a mention as the plain name, as
@@ -103,14 +117,21 @@ static enum gw_result compose_message(struct store *s, struct store_compose *c, 
 	return GW_OK;
 }
 
-static enum gw_result text_by_id(struct store *s, const char *sql, const char *extra,
-				 char **text_r, char **error_r)
+static enum gw_result text_by_id(struct store *s, struct store_compose *c, const char *sql,
+				 const char *extra, char **text_r, char **error_r)
 {
 	int64_t id = extra != NULL ? strtoll(extra, NULL, 10) : 0;
 	sqlite3_stmt *st = store_db_q(s, sql, "i", id);
 	int rc = st != NULL ? store_db_step(s, st) : s->last_rc;
 	if (rc == SQLITE_ROW) {
 		*text_r = store_col_str(st, 0);
+		/* The email names who did it: a row without a message has no
+		 * author of its own. */
+		if ((c->author_name == NULL || c->author_name[0] == '\0') &&
+		    sqlite3_column_type(st, 1) == SQLITE_TEXT) {
+			free(c->author_name);
+			c->author_name = store_col_str(st, 1);
+		}
 		sqlite3_reset(st);
 		return GW_OK;
 	}
@@ -151,10 +172,10 @@ static enum gw_result compose_fill(struct store *s, struct store_compose *c, cha
 						 ? rem_count - c->reminder_number : 0;
 		break;
 	case MAIL_EXTRA_TASK_ID:
-		r = text_by_id(s, SQL_COMPOSE_TASK, o->extra, &c->task_text, error_r);
+		r = text_by_id(s, c, SQL_COMPOSE_TASK, o->extra, &c->task_text, error_r);
 		break;
 	case MAIL_EXTRA_ATTACHMENT_ID:
-		r = text_by_id(s, SQL_COMPOSE_ATTACHMENT, o->extra, &c->attachment_name, error_r);
+		r = text_by_id(s, c, SQL_COMPOSE_ATTACHMENT, o->extra, &c->attachment_name, error_r);
 		break;
 	case MAIL_EXTRA_REPLY:
 		if (o->extra != NULL) {

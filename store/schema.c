@@ -544,6 +544,14 @@ static const char MIGRATION_12[] =
 	" WHERE kind = 'explanation';"
 	"CREATE INDEX outbox_created ON outbox (created_at);";
 
+/*
+ * 13: content files are looked up by their hash (is a file still
+ * referenced? gatewayctl doctor and gc, retention, erasure) without a scan
+ * of every attachment row.
+ */
+static const char MIGRATION_13[] =
+	"CREATE INDEX attachments_sha256 ON attachments (sha256);";
+
 static const char *const migrations[] = {
 	MIGRATION_1,
 	MIGRATION_2,
@@ -557,6 +565,7 @@ static const char *const migrations[] = {
 	MIGRATION_10,
 	MIGRATION_11,
 	MIGRATION_12,
+	MIGRATION_13,
 };
 
 _Static_assert(GW_ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION,

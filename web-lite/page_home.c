@@ -15,6 +15,7 @@
 
 #include <event2/http.h>
 
+#include "i18n.h"
 #include "log.h"
 
 /* ?show=archived */
@@ -94,15 +95,17 @@ static void render_error(struct buf *o, const char *error)
 static void client_new_form(struct web_req *r, struct buf *o, const struct web_form *pf)
 {
 	buf_printf(o, "<details class=\"card newchat\"%s><summary>Start a new chat</summary>"
-		      "<form method=\"post\" action=\"/new?csrf=" WEB_CSRF_MARK "\">",
+		      "<form method=\"post\" action=\"/new?csrf=" WEB_CSRF_MARK "\" "
+		      "enctype=\"multipart/form-data\" class=\"uploadform\">",
 		   pf != NULL ? " open" : "");
 	web_render_csrf(r, o);
 	buf_puts(o, "<label>Subject<input name=\"subject\" required maxlength=\"200\" value=\"");
 	prefill(o, pf, "subject");
-	buf_puts(o, "\"></label><label>Message<textarea name=\"body\" rows=\"4\" required>");
+	buf_puts(o, "\"></label><label>Message<textarea name=\"body\" rows=\"4\">");
 	prefill(o, pf, "body");
-	buf_puts(o, "</textarea></label><button class=\"primary\" type=\"submit\">"
-		    "Start chat</button></form></details>");
+	buf_puts(o, "</textarea></label>");
+	web_render_attach(r, o, "newfiles");
+	buf_puts(o, "<button class=\"primary\" type=\"submit\">Start chat</button></form></details>");
 }
 
 static void staff_new_form(struct web_req *r, struct buf *o, const struct web_form *pf)
@@ -115,7 +118,8 @@ static void staff_new_form(struct web_req *r, struct buf *o, const struct web_fo
 		goto out;
 	(void)store_template_list(r->store, &templates, NULL);
 	buf_printf(o, "<details class=\"card newchat\"%s><summary>New chat</summary>"
-		      "<form method=\"post\" action=\"/new?csrf=" WEB_CSRF_MARK "\">",
+		      "<form method=\"post\" action=\"/new?csrf=" WEB_CSRF_MARK "\" "
+		      "enctype=\"multipart/form-data\" class=\"uploadform\">",
 		   pf != NULL ? " open" : "");
 	web_render_csrf(r, o);
 	buf_puts(o, "<fieldset><legend>To one or several clients</legend>"
@@ -152,7 +156,15 @@ static void staff_new_form(struct web_req *r, struct buf *o, const struct web_fo
 	prefill(o, pf, "subject");
 	buf_puts(o, "\"></label><label>Message<textarea name=\"body\" rows=\"5\">");
 	prefill(o, pf, "body");
-	buf_puts(o, "</textarea></label><label>Tasks for the client, one per line"
+	buf_puts(o, "</textarea></label>");
+	/* Documents go with a chat to one client; a bulk chat has none (app.js
+	 * turns the picker off while several clients are ticked). */
+	web_render_attach(r, o, "newfiles");
+	buf_puts(o, "<p class=\"hint bulknote\" id=\"bulknote\">");
+	buf_html_escape(o, _("Files go only with a chat to one client. A chat to several "
+			     "clients is sent without files: add documents to each chat "
+			     "afterwards."));
+	buf_puts(o, "</p><label>Tasks for the client, one per line"
 		    "<textarea name=\"tasks\" rows=\"3\">");
 	prefill(o, pf, "tasks");
 	/* An external reference for staff (refs.c), e.g. the job in the
@@ -305,6 +317,24 @@ static char *clean_field(const struct web_form *form, const char *name, int *bad
 	return s;
 }
 
+/* The files of a new chat could not be taken: the form again, with the
+ * text typed and what was wrong (1), or 0 when all is well. */
+static int upload_refused(struct web_req *r)
+{
+	struct upload_limits lim;
+	char *msg;
+
+	if (r->upload.error == UPLOAD_OK)
+		return 0;
+	web_upload_limits(r->web, &lim);
+	msg = upload_error_text(&r->upload, &lim);
+	send_home(r, r->upload.error == UPLOAD_STORAGE ? 503
+		  : r->upload.error == UPLOAD_FILE_TOO_LARGE ||
+		  r->upload.error == UPLOAD_POST_TOO_LARGE ? 413 : 400, msg, &r->form);
+	free(msg);
+	return 1;
+}
+
 static void new_by_contact(struct web_req *r)
 {
 	int bad = 0;
@@ -314,13 +344,19 @@ static void new_by_contact(struct web_req *r)
 	int64_t thread_id = 0;
 	enum gw_result res;
 
-	if (bad || subject == NULL || body == NULL) {
+	struct store_upload *files = NULL;
+
+	if (upload_refused(r))
+		goto out;
+	if (bad || subject == NULL || (body == NULL && r->upload.n_files == 0)) {
 		send_home(r, 400, bad ? "The text holds characters that cannot be sent." :
 					"A new chat needs a subject and a message.", &r->form);
 		goto out;
 	}
-	res = store_chat_create_by_contact(r->store, r->sess.id, subject, body,
-					   &thread_id, NULL, &err);
+	files = upload_form_store(&r->upload);
+	res = store_chat_create_by_contact_files(r->store, r->sess.id, subject,
+						 body != NULL ? body : "", files,
+						 r->upload.n_files, &thread_id, NULL, &err);
 	if (res == GW_TEMPFAIL) {
 		web_send_store_error(r, res, err);
 		goto out;
@@ -334,6 +370,7 @@ static void new_by_contact(struct web_req *r)
 	snprintf(location, sizeof(location), "/t/%lld", (long long)thread_id);
 	web_send_redirect(r, location);
 out:
+	free(files);
 	free(subject);
 	free(body);
 	free(err);
@@ -356,6 +393,7 @@ static void new_by_staff(struct web_req *r)
 	char *ref_label = clean_field(form, "ref_label", &bad);
 	char *ref_url = clean_field(form, "ref_url", &bad);
 	struct store_thread_ref_new ref = { ref_label, ref_url };
+	struct store_upload *files = NULL;
 	int64_t rdays, rcount;
 
 	memset(&chat, 0, sizeof(chat));
@@ -375,11 +413,24 @@ static void new_by_staff(struct web_req *r)
 		tasks = xrealloc(tasks, (n_tasks + 1) * sizeof(*tasks));
 		tasks[n_tasks++] = line;
 	}
+	if (upload_refused(r))
+		goto out;
 	if (bad || n == 0) {
 		send_home(r, 400, bad ? "The text holds characters that cannot be sent." :
 					"Choose at least one client.", form);
 		goto out;
 	}
+	if (n > 1 && r->upload.n_files > 0) {
+		send_home(r, 400, _("Files go only with a chat to one client: this chat to "
+				    "several clients was not sent. Send it without files, then "
+				    "add documents to each chat."), form);
+		goto out;
+	}
+	files = upload_form_store(&r->upload);
+	chat.files = files;
+	chat.n_files = r->upload.n_files;
+	if (body == NULL && chat.n_files > 0 && chat.template_name == NULL)
+		body = xstrdup("");
 	chat.account_ids = accounts;
 	chat.n_accounts = n;
 	chat.staff_id = r->sess.id;
@@ -440,6 +491,7 @@ static void new_by_staff(struct web_req *r)
 		web_send_redirect(r, "/");
 	}
 out:
+	free(files);
 	free(accounts);
 	free(ids);
 	free(tasks);

@@ -30,6 +30,7 @@
 #include "pool.h"
 #include "store.h"
 #include "web.h"
+#include "upload.h"
 
 struct event;
 struct web_sse;
@@ -137,6 +138,7 @@ struct web_conn {
 	char *stream_head;
 	size_t stream_head_len;
 	int stream_fd;             /* -1: none */
+	int stream_over;           /* over max_post: read and dropped */
 	int64_t stream_len, stream_left;
 	int stream_ready;
 	int replying;              /* a reply of ours is being written, until the
@@ -200,7 +202,8 @@ struct web {
 	char *base_url;            /* without a trailing "/" */
 	char *attachments_dir;     /* [store] attachments_dir */
 	int secure;                /* base_url is https: Secure cookies */
-	int64_t max_body;
+	int64_t max_body;          /* [web] max_post */
+	int64_t max_upload;        /* [web] max_upload, at most max_body */
 	int64_t session_ttl;
 	int64_t view_ttl;
 	char *firm_fallback;
@@ -309,11 +312,17 @@ struct web_req {
 	struct web_form form;
 	int form_read, form_status;
 	/* A body streamed to a file by the guard (-1: the body, if any, is in
-	 * evhttp's input buffer); mapped by web_form_read() on the worker,
+	 * evhttp's input buffer); read by web_form_read() on the worker,
 	 * unmapped and closed when the request is freed. */
 	int body_fd;
 	int64_t body_len;
 	void *body_map;
+	/* A multipart body's files, in the content store once read whole
+	 * (upload.h), and its verdict; closed when the request is freed. */
+	struct upload_form upload;
+	/* The guard read a signed-in post over max_post without keeping it:
+	 * the answer is the page that explains the limit. */
+	int body_too_large;
 	char peer[48];             /* client address */
 	int replied;
 	int wake;                  /* the relay should look at the outbox */
@@ -414,13 +423,17 @@ int web_cross_site(const char *origin, const char *fetch_site, const char *host,
 /* dispatch(): the file holding req's streamed body, taken over by the
  * caller: 0, or -1 when the body was not streamed. */
 int web_guard_take_body(struct web_loop *lp, struct evhttp_request *req, int *fd_r,
-			int64_t *len_r);
+			int64_t *len_r, int *too_large_r);
 /* web.c: 1 when path is a route that takes uploads (up to max_body). */
 int web_route_upload(const char *path);
 /* session.c: our cookie's value in a Cookie header: 0, or -1 if absent. */
 int web_cookie_value(const char *header, char out[LINK_TOKEN_MAX]);
 
 /* ---- form.c ------------------------------------------------------------ */
+
+/* 413 for a post over [web] max_post: a page that says the limits and
+ * leads back to the thread (or the home page) it came from. */
+void web_send_too_large(struct web_req *r);
 
 /*
  * Parse the request body (urlencoded or multipart/form-data) into r->form,
@@ -430,6 +443,8 @@ int web_cookie_value(const char *header, char out[LINK_TOKEN_MAX]);
  * Returns 0, or an HTTP status to answer with (400, 413, 415).
  */
 int web_form_read(struct web_req *r);
+/* The limits of one post's files ([web] max_upload, max_post). */
+void web_upload_limits(const struct web *web, struct upload_limits *limits);
 /* Parse "a=1&b=2" (also query strings); -1 on bad encoding. */
 int web_form_parse_urlencoded(const char *s, size_t len, struct web_form *form);
 /* Parse a multipart/form-data body; -1 when it is not well-formed. */
@@ -514,6 +529,10 @@ void web_render_schedule(struct buf *out, const struct store_reminders *rem);
 char *web_firm_name(struct web_req *r);
 /* "12.3 KB" */
 void web_render_size(struct buf *out, int64_t size);
+/* The file picker of a form that posts files (several, by choosing or
+ * dropping them), with the limits the page checks before sending; id
+ * names its input. */
+void web_render_attach(struct web_req *r, struct buf *o, const char *id);
 void web_md_cache_clear(struct web *web);
 void web_session_cache_clear(struct web *web);
 /* Send the cached page of a thread for a reader with web_send_html(): 1,

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "i18n.h"
+
 /* The plain and the HTML part, written side by side. */
 struct doc {
 	struct buf *plain;
@@ -216,6 +218,43 @@ static void doc_tasks(struct doc *d, const struct compose_mail *m, int staff)
 	buf_puts(d->html, "</ul>\n");
 }
 
+/*
+ * The files of the post, once, in the email about it: "2 files:
+ * a.pdf, b.xlsx", or only how many where the message's content is not
+ * shown in emails.  Names are cleaned to one line each.
+ */
+static void doc_files(struct doc *d, const struct compose_mail *m)
+{
+	struct buf names = BUF_INIT;
+	char *line;
+	const char *p = m->file_names != NULL ? m->file_names : "";
+	unsigned long n = (unsigned long)m->n_files;
+
+	if (m->n_files <= 0)
+		return;
+	while (m->show_content && *p != '\0') {
+		size_t l = strcspn(p, "\n");
+		char *one = xstrndup(p, l);
+		char *clean = compose_clean_line(one);
+
+		buf_printf(&names, "%s%s", names.len > 0 ? ", " : "", clean);
+		free(clean);
+		free(one);
+		p += l + (p[l] == '\n');
+	}
+	if (names.len > 0)
+		line = xasprintf(ngettext("%lu file: %s", "%lu files: %s", n), n, names.data);
+	else
+		line = xasprintf(ngettext("%lu file", "%lu files", n), n);
+	buf_puts(d->plain, line);
+	buf_puts(d->plain, "\n\n");
+	buf_puts(d->html, HTML_P);
+	buf_html_escape(d->html, line);
+	buf_puts(d->html, "</p>\n");
+	free(line);
+	buf_release(&names);
+}
+
 static void doc_footer(struct doc *d, const struct compose_mail *m,
 		       const struct compose_words *w)
 {
@@ -284,6 +323,7 @@ void compose_text_render(const struct compose_mail *m, const struct compose_word
 	} else {
 		if (m->show_content && *w->body != '\0')
 			doc_block(&d, w->body, 0);
+		doc_files(&d, m);
 		if (kind->outro != NULL)
 			doc_para(&d, kind->outro, w, m);
 		if (m->task_count > 0)
