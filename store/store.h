@@ -964,6 +964,32 @@ void store_blob_close(struct store_blob **blobp);
 int store_blob_ensure(const char *dir, const char *hex, int fd, char **error_r);
 
 /*
+ * The content store as a whole (blob_scan.c).  store_blob_check() reads
+ * the database at db_path read-only (beside a running daemon) and counts
+ * content files named by rows but absent (missing), present but named by
+ * no row (unreferenced: an upload about to commit, or left over), and
+ * other files (strays, e.g. temp files).  store_blob_gc() removes each
+ * unreferenced content file untouched for grace seconds (< 0:
+ * STORE_BLOB_GRACE), deciding each under the write lock, and temp files
+ * as old.  store_blob_referenced(): every hash the rows name, sorted.
+ */
+struct store_blob_report {
+	int64_t referenced, files, missing, unreferenced, unreferenced_bytes, strays;
+	char *missing_example;     /* a hash, or NULL */
+	char *stray_example;       /* a path, or NULL */
+};
+int store_blob_check(const char *db_path, const char *dir, struct store_blob_report *report,
+		     char **error_r);
+void store_blob_report_clear(struct store_blob_report *report);
+struct store_blob_gc {
+	int64_t removed, removed_bytes, kept, young, temp_removed;
+};
+enum gw_result store_blob_gc(struct store *store, const char *dir, int64_t now,
+			     int64_t grace, struct store_blob_gc *result, char **error_r);
+int store_blob_referenced(const char *db_path, char ***hexes_r, size_t *n_r,
+			  char **error_r);
+
+/*
  * One file of a post, its content already in the content store (a
  * finished store_blob, or store_attachment_put()).  Several go with one
  * message: the files belong to it, and the message's own email lists

@@ -484,6 +484,20 @@ int upload_read_mem(const struct upload_limits *lim, const char *content_type,
 	return 0;
 }
 
+int upload_read_iov(const struct upload_limits *lim, const char *content_type,
+		    const struct iovec *iov, size_t n_iov, struct upload_form *form)
+{
+	struct parser ps;
+
+	if (parser_start(&ps, lim, content_type, form) == 0) {
+		for (size_t i = 0; i < n_iov; i++)
+			if (parser_feed(&ps, iov[i].iov_base, iov[i].iov_len) < 0)
+				break;
+	}
+	parser_finish(&ps);
+	return 0;
+}
+
 int upload_read_fd(const struct upload_limits *lim, const char *content_type, int fd,
 		   int64_t len, struct upload_form *form)
 {

@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "store.h"
 
@@ -80,6 +81,9 @@ int upload_read_fd(const struct upload_limits *limits, const char *content_type,
 		   int64_t len, struct upload_form *form);
 int upload_read_mem(const struct upload_limits *limits, const char *content_type,
 		    const char *body, size_t len, struct upload_form *form);
+/* A body in pieces (an evbuffer's chains, as evbuffer_peek() gives them). */
+int upload_read_iov(const struct upload_limits *limits, const char *content_type,
+		    const struct iovec *iov, size_t n_iov, struct upload_form *form);
 
 /* A person's words for form->error (translated; malloc'd), NULL when OK. */
 char *upload_error_text(const struct upload_form *form, const struct upload_limits *limits);

@@ -2,8 +2,10 @@
  * gatewayd web view: the little the pages need JavaScript for.  Everything
  * works without it; this adds local times, the read beacon (sent only when
  * the page is visible), live updates over server-sent events, a warning
- * before leaving a page with an unsent reply and, for staff, suggestions
- * of colleagues' names after "@" (the server reads mentions either way).
+ * before leaving a page with an unsent reply, several files chosen or
+ * dropped and checked against the limits before they are sent and, for
+ * staff, suggestions of colleagues' names after "@" (the server reads
+ * mentions either way).
  */
 (function () {
   'use strict';
@@ -83,14 +85,6 @@
       var unsent = (text && text.value.trim() !== '') || (file && file.files.length > 0);
       if (!sending && unsent) { e.preventDefault(); e.returnValue = ''; return ''; }
     });
-    if (file) {
-      file.addEventListener('change', function () {
-        var label = file.parentNode, span = label.querySelector('span');
-        var chosen = file.files.length > 0;
-        label.classList.toggle('chosen', chosen);
-        span.textContent = chosen ? file.files[0].name : 'Attach a file';
-      });
-    }
     if (text) {
       text.addEventListener('keydown', function (e) {
         if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { form.requestSubmit(); }
@@ -188,6 +182,105 @@
     text.addEventListener('blur', close);
   }
 
+  /* Files of a post (.drop, from web_render_attach): chosen several at a
+   * time or dropped on the form, listed, and checked against the limits
+   * in the data-* attributes before the body is sent, so that a file that
+   * is too large is named while the typed text stays on the page.  The
+   * server checks the same limits again. */
+  function fill(tmpl, a, b) {
+    var i = 0, args = [a, b];
+    return tmpl.replace(/%s/g, function () { return String(args[i++]); });
+  }
+  function sizeText(n) {
+    if (n >= 1048576) { return (Math.round(n / 104857.6) / 10) + ' MB'; }
+    if (n >= 1024) { return Math.ceil(n / 1024) + ' KB'; }
+    return n + ' bytes';
+  }
+  function uploads(drop) {
+    var form = drop.closest('form');
+    var input = drop.querySelector('input[type=file]');
+    var list = drop.querySelector('.chosenlist');
+    var error = drop.querySelector('.uploaderror');
+    var span = drop.querySelector('.attach span');
+    var maxFile = +drop.getAttribute('data-max-upload');
+    var maxPost = +drop.getAttribute('data-max-post');
+    var maxFiles = +drop.getAttribute('data-max-files');
+    if (!form || !input) { return; }
+
+    function bulk() {
+      return form.querySelectorAll('input[name=account]:checked').length > 1;
+    }
+    function problem() {
+      var files = input.files, total = 0, i;
+      if (files.length > maxFiles) { return fill(drop.getAttribute('data-too-many'), maxFiles); }
+      for (i = 0; i < files.length; i++) {
+        if (files[i].size === 0) { return fill(drop.getAttribute('data-empty'), files[i].name); }
+        if (files[i].size > maxFile) {
+          return fill(drop.getAttribute('data-too-big'), files[i].name, sizeText(maxFile));
+        }
+        total += files[i].size;
+      }
+      var text = form.querySelectorAll('textarea, input:not([type=file])');
+      for (i = 0; i < text.length; i++) { total += (text[i].value || '').length; }
+      if (total > maxPost) { return fill(drop.getAttribute('data-too-much'), sizeText(maxPost)); }
+      if (files.length > 0 && bulk()) {
+        var note = document.getElementById('bulknote');
+        return note ? note.textContent : '';
+      }
+      return null;
+    }
+    function show() {
+      var files = input.files, i, li, why = problem();
+      list.textContent = '';
+      for (i = 0; i < files.length; i++) {
+        li = document.createElement('li');
+        li.textContent = files[i].name + ' (' + sizeText(files[i].size) + ')';
+        list.appendChild(li);
+      }
+      span.textContent = files.length === 0 ? drop.getAttribute('data-none')
+        : files.length === 1 ? files[0].name : fill(drop.getAttribute('data-some'), files.length);
+      drop.querySelector('.attach').classList.toggle('chosen', files.length > 0);
+      error.textContent = why || '';
+      error.hidden = !why;
+      input.setAttribute('aria-invalid', why ? 'true' : 'false');
+      return why;
+    }
+    function add(more) {
+      if (!more || more.length === 0 || !window.DataTransfer) { return; }
+      var dt = new DataTransfer(), i;
+      for (i = 0; i < input.files.length; i++) { dt.items.add(input.files[i]); }
+      for (i = 0; i < more.length; i++) { dt.items.add(more[i]); }
+      input.files = dt.files;
+      show();
+    }
+    input.addEventListener('change', show);
+    form.addEventListener('dragover', function (e) {
+      if (e.dataTransfer && Array.prototype.indexOf.call(e.dataTransfer.types, 'Files') >= 0) {
+        e.preventDefault();
+        drop.classList.add('over');
+      }
+    });
+    form.addEventListener('dragleave', function (e) {
+      if (e.target === form || !form.contains(e.relatedTarget)) { drop.classList.remove('over'); }
+    });
+    form.addEventListener('drop', function (e) {
+      if (!e.dataTransfer || e.dataTransfer.files.length === 0) { return; }
+      e.preventDefault();
+      drop.classList.remove('over');
+      add(e.dataTransfer.files);
+    });
+    form.addEventListener('change', function (e) {
+      if (e.target.name === 'account') { show(); }
+    });
+    form.addEventListener('submit', function (e) {
+      if (show()) {
+        e.preventDefault();
+        e.stopImmediatePropagation();
+        input.focus();
+      }
+    }, true);
+  }
+
   function firstUnread() {
     if (location.hash) { return; }
     var d = document.querySelector('.divider') || document.querySelector('.msg.unread');
@@ -196,6 +289,7 @@
 
   localTimes(document);
   mentions();
+  Array.prototype.forEach.call(document.querySelectorAll('.drop'), uploads);
   guardReply();
   markRead();
   document.addEventListener('visibilitychange', markRead);
