@@ -28,6 +28,9 @@ if(TARGET gatewayd AND TARGET gatewayctl AND TARGET gw_web)
   gw_browser_test(browser_people people.cjs)
   # Internal notes and @mentions: client page, live updates, API, Maildir.
   gw_browser_test(browser_notes notes.cjs)
+  # Several files per message: chosen and dropped, checked before sending,
+  # one email listing them, the limits without JavaScript (uploads.cjs).
+  gw_browser_test(browser_uploads uploads.cjs)
   # Signing in by email through the Maildir transport, and "Your sessions".
   gw_browser_test(browser_signin signin.cjs)
   # A client's out-of-office reply on the staff thread page, delivered
