@@ -22,12 +22,16 @@
 
 #include "store_int.h"
 
+/* Bytes written between two starts of writeback. */
+#define STORE_BLOB_FLUSH (4 * 1024 * 1024)
+
 struct store_blob {
 	char *dir;
 	char *tmp_path;      /* a named temp file (no O_TMPFILE), else NULL */
 	int fd;
 	EVP_MD_CTX *md;
 	int64_t size;
+	int64_t flushed;     /* bytes handed to writeback already */
 	int done;            /* linked in: *hex is its name */
 	char hex[65];
 };
@@ -117,6 +121,14 @@ int store_blob_write(struct store_blob *b, const void *bytes, size_t len, char *
 		p += n;
 		len -= (size_t)n;
 		b->size += n;
+	}
+	/* Start writeback as the bytes come, so that the fsync at the end
+	 * waits for the last stretch only, not for the whole file: the disk
+	 * works while the rest of the upload arrives.  It only starts I/O. */
+	if (b->size - b->flushed >= STORE_BLOB_FLUSH) {
+		(void)sync_file_range(b->fd, b->flushed, b->size - b->flushed,
+				      SYNC_FILE_RANGE_WRITE);
+		b->flushed = b->size;
 	}
 	return 0;
 }

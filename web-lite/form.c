@@ -354,7 +354,9 @@ static int read_multipart(struct web_req *r, const char *ct, const char *mem, si
 	int rc;
 
 	web_upload_limits(r->web, &lim);
-	if (mem != NULL)
+	if (r->upload_streamed)
+		rc = (upload_form_commit(&r->upload), 0);   /* a refusal is in the form */
+	else if (mem != NULL)
 		rc = upload_read_mem(&lim, ct, mem, len, &r->upload);
 	else
 		rc = upload_read_fd(&lim, ct, r->body_fd, r->body_len, &r->upload);
@@ -387,7 +389,8 @@ int web_form_read(struct web_req *r)
 	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(r->req),
 					    "Content-Type");
 	int streamed = r->body_fd >= 0;
-	size_t len = streamed ? (size_t)r->body_len : evbuffer_get_length(in);
+	size_t len = streamed || r->upload_streamed ? (size_t)r->body_len
+						    : evbuffer_get_length(in);
 	const char *body = NULL;
 
 	if (r->form_read)
@@ -395,6 +398,9 @@ int web_form_read(struct web_req *r)
 	r->form_read = 1;
 	if (r->body_too_large)
 		r->form_status = 413;
+	else if (r->upload_streamed)
+		/* Read by the guard as it arrived: its files go into the store. */
+		r->form_status = read_multipart(r, ct, NULL, len);
 	else if ((int64_t)len > r->web->max_body + WEB_BODY_SLACK)
 		r->form_status = 413;
 	else if (len == 0)

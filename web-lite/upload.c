@@ -26,7 +26,8 @@
 
 enum state { S_PREAMBLE, S_AFTER_DELIM, S_HEADERS, S_BODY, S_END };
 
-struct parser {
+struct upload_parser {
+	struct upload_limits limits;
 	const struct upload_limits *lim;
 	struct upload_form *form;
 	struct buf delim;        /* "\r\n--BOUNDARY" */
@@ -77,7 +78,7 @@ static char *visible_name(const char *raw)
 }
 
 /* The first error wins; a file error names the file. */
-static void fail(struct parser *ps, enum upload_error e, const char *file, const char *detail)
+static void fail(struct upload_parser *ps, enum upload_error e, const char *file, const char *detail)
 {
 	struct upload_form *f = ps->form;
 
@@ -153,7 +154,7 @@ static char *plain_type(const char *v, size_t n)
 
 /* ---- parts -------------------------------------------------------------- */
 
-static void part_reset(struct parser *ps)
+static void part_reset(struct upload_parser *ps)
 {
 	free(ps->name);
 	free(ps->filename);
@@ -166,7 +167,7 @@ static void part_reset(struct parser *ps)
 }
 
 /* The header block h[0..n) of a part: -1 when it is not form-data. */
-static int part_headers(struct parser *ps, const char *h, size_t n)
+static int part_headers(struct upload_parser *ps, const char *h, size_t n)
 {
 	size_t i = 0;
 
@@ -204,7 +205,7 @@ static int part_headers(struct parser *ps, const char *h, size_t n)
 	return ps->name != NULL ? 0 : -1;
 }
 
-static void part_begin(struct parser *ps)
+static void part_begin(struct upload_parser *ps)
 {
 	struct upload_form *f = ps->form;
 	int max = ps->lim->max_files > 0 ? ps->lim->max_files : STORE_POST_MAX_FILES;
@@ -239,7 +240,7 @@ static void part_begin(struct parser *ps)
 	}
 }
 
-static void part_data(struct parser *ps, const char *p, size_t n)
+static void part_data(struct upload_parser *ps, const char *p, size_t n)
 {
 	char *err = NULL;
 
@@ -270,7 +271,7 @@ static void part_data(struct parser *ps, const char *p, size_t n)
 	}
 }
 
-static void part_end(struct parser *ps)
+static void part_end(struct upload_parser *ps)
 {
 	struct upload_form *f = ps->form;
 
@@ -309,7 +310,7 @@ static void part_end(struct parser *ps)
 /* ---- the stream ------------------------------------------------------------ */
 
 /* Drop the first n bytes of the window (what is left is small). */
-static void win_consume(struct parser *ps, size_t n)
+static void win_consume(struct upload_parser *ps, size_t n)
 {
 	struct buf *w = &ps->win;
 
@@ -323,7 +324,7 @@ static void win_consume(struct parser *ps, size_t n)
 
 /* Consume what can be decided in the window; 0, or -1 when it is not
  * multipart (the error is set). */
-static int parse_window(struct parser *ps)
+static int parse_window(struct upload_parser *ps)
 {
 	for (;;) {
 		const char *w = ps->win.data;
@@ -406,7 +407,7 @@ bad:
 	return -1;
 }
 
-static int parser_start(struct parser *ps, const struct upload_limits *lim,
+static int parser_start(struct upload_parser *ps, const struct upload_limits *lim,
 			const char *content_type, struct upload_form *form)
 {
 	char *boundary;
@@ -431,7 +432,7 @@ static int parser_start(struct parser *ps, const struct upload_limits *lim,
 	return 0;
 }
 
-static int parser_feed(struct parser *ps, const char *p, size_t n)
+static int parser_feed(struct upload_parser *ps, const char *p, size_t n)
 {
 	ps->total += (int64_t)n;
 	if (ps->lim->max_post > 0 && ps->total > ps->lim->max_post &&
@@ -444,21 +445,14 @@ static int parser_feed(struct parser *ps, const char *p, size_t n)
 	return parse_window(ps);
 }
 
-/* The body has ended: the files go into the store, or none does. */
-static void parser_finish(struct parser *ps)
+/* The body has ended: its verdict; the files wait for upload_form_commit(). */
+static void parser_end(struct upload_parser *ps)
 {
 	struct upload_form *f = ps->form;
-	char *err = NULL;
 
 	if (ps->state != S_END)
 		fail(ps, UPLOAD_MALFORMED, NULL, "body ended before the closing delimiter");
 	part_reset(ps);
-	for (size_t i = 0; f->error == UPLOAD_OK && i < f->n_files; i++) {
-		if (store_blob_finish(f->files[i].blob, &err) < 0) {
-			fail(ps, UPLOAD_STORAGE, f->files[i].name, err);
-			free(err);
-		}
-	}
 	if (f->error != UPLOAD_OK)
 		for (size_t i = 0; i < f->n_files; i++)
 			store_blob_close(&f->files[i].blob);
@@ -466,10 +460,77 @@ static void parser_finish(struct parser *ps)
 	buf_release(&ps->delim);
 }
 
+int upload_form_commit(struct upload_form *f)
+{
+	char *err = NULL;
+
+	for (size_t i = 0; f->error == UPLOAD_OK && i < f->n_files; i++) {
+		if (f->files[i].blob == NULL || store_blob_finish(f->files[i].blob, &err) < 0) {
+			f->error = UPLOAD_STORAGE;
+			f->error_file = visible_name(f->files[i].name);
+			f->detail = err != NULL ? err : xstrdup("no file");
+			err = NULL;
+		}
+	}
+	if (f->error != UPLOAD_OK)
+		for (size_t i = 0; i < f->n_files; i++)
+			store_blob_close(&f->files[i].blob);
+	return f->error == UPLOAD_OK ? 0 : -1;
+}
+
+static void parser_finish(struct upload_parser *ps)
+{
+	parser_end(ps);
+	(void)upload_form_commit(ps->form);
+}
+
+/* ---- the push interface (a body read as it arrives) ------------------ */
+
+struct upload_parser *upload_parser_new(const struct upload_limits *lim,
+					const char *content_type, struct upload_form *form)
+{
+	struct upload_parser *ps = xmalloc(sizeof(*ps));
+
+	(void)parser_start(ps, lim, content_type, form);
+	ps->limits = *lim;
+	ps->lim = &ps->limits;
+	return ps;
+}
+
+void upload_parser_feed(struct upload_parser *ps, const char *bytes, size_t n)
+{
+	/* Once refused as not multipart, the rest goes nowhere. */
+	if (ps->form->error != UPLOAD_MALFORMED)
+		(void)parser_feed(ps, bytes, n);
+}
+
+void upload_parser_end(struct upload_parser **psp)
+{
+	if (*psp == NULL)
+		return;
+	parser_end(*psp);
+	free(*psp);
+	*psp = NULL;
+}
+
+void upload_parser_free(struct upload_parser **psp)
+{
+	struct upload_parser *ps = *psp;
+
+	if (ps == NULL)
+		return;
+	part_reset(ps);
+	buf_release(&ps->win);
+	buf_release(&ps->delim);
+	upload_form_clear(ps->form);
+	free(ps);
+	*psp = NULL;
+}
+
 int upload_read_mem(const struct upload_limits *lim, const char *content_type,
 		    const char *body, size_t len, struct upload_form *form)
 {
-	struct parser ps;
+	struct upload_parser ps;
 
 	if (parser_start(&ps, lim, content_type, form) == 0) {
 		/* In slices, as from a file: the window stays small. */
@@ -487,7 +548,7 @@ int upload_read_mem(const struct upload_limits *lim, const char *content_type,
 int upload_read_iov(const struct upload_limits *lim, const char *content_type,
 		    const struct iovec *iov, size_t n_iov, struct upload_form *form)
 {
-	struct parser ps;
+	struct upload_parser ps;
 
 	if (parser_start(&ps, lim, content_type, form) == 0) {
 		for (size_t i = 0; i < n_iov; i++)
@@ -501,7 +562,7 @@ int upload_read_iov(const struct upload_limits *lim, const char *content_type,
 int upload_read_fd(const struct upload_limits *lim, const char *content_type, int fd,
 		   int64_t len, struct upload_form *form)
 {
-	struct parser ps;
+	struct upload_parser ps;
 	char *chunk = NULL;
 	int64_t off = 0;
 	int rc = 0;

@@ -85,6 +85,25 @@ int upload_read_mem(const struct upload_limits *limits, const char *content_type
 int upload_read_iov(const struct upload_limits *limits, const char *content_type,
 		    const struct iovec *iov, size_t n_iov, struct upload_form *form);
 
+/*
+ * The same, pushed as the bytes arrive (the web view's guard, while a
+ * body comes in): feed every byte in order, then end (the verdict; the
+ * files written but not yet in the store), then upload_form_commit() off
+ * the event loop (fsync and link in).  free instead of end abandons the
+ * body: its files are dropped and form cleared.  The limits are copied;
+ * form must outlive the parser.
+ */
+struct upload_parser;
+struct upload_parser *upload_parser_new(const struct upload_limits *limits,
+					const char *content_type, struct upload_form *form);
+void upload_parser_feed(struct upload_parser *parser, const char *bytes, size_t n);
+void upload_parser_end(struct upload_parser **parserp);
+void upload_parser_free(struct upload_parser **parserp);
+/* The files of a body read whole and without error into the content
+ * store (fsync'd, linked in): 0, or -1 with form->error set (UPLOAD_STORAGE)
+ * and every file dropped.  The upload_read_*() functions call it. */
+int upload_form_commit(struct upload_form *form);
+
 /* A person's words for form->error (translated; malloc'd), NULL when OK. */
 char *upload_error_text(const struct upload_form *form, const struct upload_limits *limits);
 

@@ -285,7 +285,7 @@ static int body_has_files(const struct web_req *r)
 	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(r->req),
 					    "Content-Type");
 
-	return r->body_fd >= 0 || r->body_too_large ||
+	return r->body_fd >= 0 || r->body_too_large || r->upload_streamed ||
 	       (ct != NULL && strncasecmp(ct, "multipart/form-data", 19) == 0);
 }
 
@@ -477,7 +477,17 @@ static void dispatch(struct evhttp_request *req, void *arg)
 	r->keys = atomic_load(&web->keys);
 	r->reply.fd = -1;
 	r->body_fd = -1;
-	(void)web_guard_take_body(lp, req, &r->body_fd, &r->body_len, &r->body_too_large);
+	{
+		struct upload_form *uf = NULL;
+
+		(void)web_guard_take_body(lp, req, &r->body_fd, &r->body_len, &r->body_too_large,
+					  &uf);
+		if (uf != NULL) {
+			r->upload = *uf;   /* the guard read it: its files await commit */
+			r->upload_streamed = 1;
+			free(uf);
+		}
+	}
 	r->method = evhttp_request_get_command(req);
 	if (evhttp_request_get_connection(req) != NULL) {
 		char *host = NULL;

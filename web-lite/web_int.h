@@ -139,6 +139,10 @@ struct web_conn {
 	size_t stream_head_len;
 	int stream_fd;             /* -1: none */
 	int stream_over;           /* over max_post: read and dropped */
+	/* A multipart body read as it arrives (upload.h): files straight
+	 * into unnamed files of the content store, no body file. */
+	struct upload_parser *stream_parser;
+	struct upload_form *stream_form;
 	int64_t stream_len, stream_left;
 	int stream_ready;
 	int replying;              /* a reply of ours is being written, until the
@@ -320,6 +324,7 @@ struct web_req {
 	/* A multipart body's files, in the content store once read whole
 	 * (upload.h), and its verdict; closed when the request is freed. */
 	struct upload_form upload;
+	int upload_streamed;       /* read by the guard as it came in */
 	/* The guard read a signed-in post over max_post without keeping it:
 	 * the answer is the page that explains the limit. */
 	int body_too_large;
@@ -423,7 +428,7 @@ int web_cross_site(const char *origin, const char *fetch_site, const char *host,
 /* dispatch(): the file holding req's streamed body, taken over by the
  * caller: 0, or -1 when the body was not streamed. */
 int web_guard_take_body(struct web_loop *lp, struct evhttp_request *req, int *fd_r,
-			int64_t *len_r, int *too_large_r);
+			int64_t *len_r, int *too_large_r, struct upload_form **form_r);
 /* web.c: 1 when path is a route that takes uploads (up to max_body). */
 int web_route_upload(const char *path);
 /* session.c: our cookie's value in a Cookie header: 0, or -1 if absent. */
