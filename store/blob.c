@@ -71,6 +71,11 @@ int store_blob_open(const char *dir, struct store_blob **blob_r, char **error_r)
 		return blob_errno(error_r, "mkdir", dir);
 	/* Unnamed: a crash or an error leaves nothing behind. */
 	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0640);
+	/* 0640 whatever the umask: the group may read the content store. */
+	if (fd >= 0 && fchmod(fd, 0640) < 0) {
+		close(fd);
+		return blob_errno(error_r, "chmod a file in", dir);
+	}
 	if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
 		tmp = xasprintf("%s/.tmp.XXXXXX", dir);
 		fd = mkostemp(tmp, O_CLOEXEC);
@@ -169,6 +174,8 @@ static int sub_dir(const char *dir, const char *sub)
 	if (stat(sub, &sb) == 0)
 		return 0;
 	if (mkdir(sub, 0750) < 0 && errno != EEXIST)
+		return -1;
+	if (chmod(sub, 0750) < 0)
 		return -1;
 	return dir_sync(dir);
 }

@@ -38,6 +38,15 @@ static char *maildir_all(struct env *e)
 			continue;
 		f = xasprintf("%s/%s", path, de->d_name);
 		text = slurp(f);
+		/* quoted-printable soft line breaks undone, for the searches */
+		for (char *p = text, *q = text; ; p++) {
+			if (p[0] == '=' && p[1] == '\r' && p[2] == '\n')
+				p += 2;
+			else if (p[0] == '=' && p[1] == '\n')
+				p += 1;
+			else if ((*q++ = *p) == '\0')
+				break;
+		}
 		buf_printf(&b, "%s\n=====MAIL=====\n", text);
 		free(text);
 		free(f);
@@ -154,6 +163,20 @@ static void test_gatewayctl_attach_post_and_email(void **state)
 			}
 		}
 		json_decref(rows);
+	}
+
+	/* The staff email of a task ticked names the person who ticked it. */
+	{
+		json_t *tj = JSON(e, "thread", "show", th);
+		json_t *task = json_array_get(json_object_get(tj, "tasks"), 0);
+		char *task_id = fmt_id(json_integer_value(json_object_get(task, "id")));
+
+		json_decref(tj);
+		free(OK(e, "task", "done", task_id, "--by", as_anna));
+		free(OK(e, "tick"));
+		assert_true(mails_with(e, "Anna Baker (Acme Bakery Ltd) completed a task") >= 1);
+		assert_int_equal(mails_with(e, "Someone"), 0);
+		free(task_id);
 	}
 
 	/* Refusals: an empty file, a bulk chat with files, a missing file. */
