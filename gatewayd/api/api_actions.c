@@ -96,6 +96,22 @@ void api_messages_post(struct api_req *r)
 	}
 	json_t *o = api_json_message(&m);
 
+	/* The files of the post, with their ids, as the thread lists them. */
+	if (r->n_files > 0) {
+		struct store_thread_view v = { 0 };
+		json_t *arr = json_array();
+
+		if (store_thread_show(r->store, r->ids[0], 0, 0, 1, &v, &error) == GW_OK) {
+			for (size_t i = 0; i < v.n_attachments; i++)
+				if (v.attachments[i].message_id == id)
+					json_array_append_new(arr, api_json_attachment(&v.attachments[i]));
+			store_thread_view_clear(&v);
+		} else {
+			free(error);
+			error = NULL;
+		}
+		json_object_set_new(o, "attachments", arr);
+	}
 	if (p.internal)
 		r->audit_action = "note";
 	store_message_clear(&m);

@@ -60,6 +60,8 @@ static void test_api_uploads_message_with_files(void **state)
 	assert_int_equal(r.status, 201);
 	msg = json_integer_value(json_object_get(r.json, "id"));
 	assert_true(msg > 0);
+	/* The reply names the files it stored. */
+	assert_int_equal(json_array_size(json_object_get(r.json, "attachments")), 2);
 	resp_free(&r);
 	snprintf(path, sizeof(path), "/api/v1/threads/%lld", (long long)t->thread);
 	show = call(t, "GET", path, NULL, 200);
