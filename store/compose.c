@@ -23,16 +23,29 @@ static const char SQL_COMPOSE_MESSAGE[] =
 	"  WHEN 'contact' THEN (SELECT name FROM contacts WHERE id = m.author_id) ELSE '' END,"
 	" m.body, m.created_at, m.staff_only,"
 	" (SELECT group_concat(s.name, char(10)) FROM mentions x JOIN staff s ON s.id = x.staff_id"
-	"  WHERE x.message_id = m.id), m.per_reader"
+	"  WHERE x.message_id = m.id), m.per_reader,"
+	" (SELECT count(*) FROM attachments a WHERE a.message_id = m.id),"
+	" (SELECT group_concat(name, char(10)) FROM (SELECT CASE folder WHEN '' THEN file_name"
+	"  ELSE folder || '/' || file_name END AS name FROM attachments"
+	"  WHERE message_id = m.id ORDER BY id))"
 	" FROM messages m WHERE m.id = ?1";
-static const char SQL_COMPOSE_TASK[] = "SELECT text FROM tasks WHERE id = ?1";
+/* The text or file name, and who ticked or uploaded it. */
+static const char SQL_COMPOSE_TASK[] =
+	"SELECT text, CASE done_by_kind"
+	"  WHEN 'staff' THEN (SELECT name FROM staff WHERE id = done_by_id)"
+	"  WHEN 'contact' THEN (SELECT name FROM contacts WHERE id = done_by_id) END"
+	" FROM tasks WHERE id = ?1";
 /* What the stop rule still waits for: messages past the furthest read mark
  * of any of the account's contacts (reminders.c counts the same way). */
 static const char SQL_COMPOSE_CLIENT_UNREAD[] =
 	"SELECT count(*) FROM messages m WHERE m.thread_id = ?1 AND m.staff_only = 0"
 	" AND m.id > coalesce((SELECT max(r.last_read_message_id) FROM read_marks r"
 	"   WHERE r.thread_id = ?1 AND r.reader_kind = 'contact'), 0)";
-static const char SQL_COMPOSE_ATTACHMENT[] = "SELECT file_name FROM attachments WHERE id = ?1";
+static const char SQL_COMPOSE_ATTACHMENT[] =
+	"SELECT file_name, CASE uploader_kind"
+	"  WHEN 'staff' THEN (SELECT name FROM staff WHERE id = uploader_id)"
+	"  WHEN 'contact' THEN (SELECT name FROM contacts WHERE id = uploader_id) END"
+	" FROM attachments WHERE id = ?1";
 
 static enum gw_result compose_thread(struct store *s, struct store_compose *c,
 				     int64_t thread_id, int *rem_count_r, char **error_r)
@@ -94,6 +107,8 @@ static enum gw_result compose_message(struct store *s, struct store_compose *c, 
 	int staff_only = (int)store_col_i64(st, 5);
 	char *mentions = store_col_str(st, 6);
 	int per_reader = (int)store_col_i64(st, 7);
+	c->n_files = store_col_i64(st, 8);
+	c->file_names = store_col_str(st, 9);
 	sqlite3_reset(st);
 	/* Each contact reads their own name where the text has a
 	 * contact-level shortcode. */
@@ -118,14 +133,21 @@ static enum gw_result compose_message(struct store *s, struct store_compose *c, 
 	return GW_OK;
 }
 
-static enum gw_result text_by_id(struct store *s, const char *sql, const char *extra,
-				 char **text_r, char **error_r)
+static enum gw_result text_by_id(struct store *s, struct store_compose *c, const char *sql,
+				 const char *extra, char **text_r, char **error_r)
 {
 	int64_t id = extra != NULL ? strtoll(extra, NULL, 10) : 0;
 	sqlite3_stmt *st = store_db_q(s, sql, "i", id);
 	int rc = st != NULL ? store_db_step(s, st) : s->last_rc;
 	if (rc == SQLITE_ROW) {
 		*text_r = store_col_str(st, 0);
+		/* The email names who did it: a row without a message has no
+		 * author of its own. */
+		if ((c->author_name == NULL || c->author_name[0] == '\0') &&
+		    sqlite3_column_type(st, 1) == SQLITE_TEXT) {
+			free(c->author_name);
+			c->author_name = store_col_str(st, 1);
+		}
 		sqlite3_reset(st);
 		return GW_OK;
 	}
@@ -169,10 +191,10 @@ static enum gw_result compose_fill(struct store *s, struct store_compose *c, cha
 			r = store_db_fail(s, error_r, "thread %lld: unread", (long long)c->thread_id);
 		break;
 	case MAIL_EXTRA_TASK_ID:
-		r = text_by_id(s, SQL_COMPOSE_TASK, o->extra, &c->task_text, error_r);
+		r = text_by_id(s, c, SQL_COMPOSE_TASK, o->extra, &c->task_text, error_r);
 		break;
 	case MAIL_EXTRA_ATTACHMENT_ID:
-		r = text_by_id(s, SQL_COMPOSE_ATTACHMENT, o->extra, &c->attachment_name, error_r);
+		r = text_by_id(s, c, SQL_COMPOSE_ATTACHMENT, o->extra, &c->attachment_name, error_r);
 		break;
 	case MAIL_EXTRA_REPLY:
 		if (o->extra != NULL) {

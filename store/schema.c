@@ -658,6 +658,14 @@ static const char MIGRATION_16[] =
 static const char MIGRATION_17[] =
 	"ALTER TABLE threads ADD COLUMN tasks_rev INTEGER NOT NULL DEFAULT 0;";
 
+/*
+ * Migration 18: content files are looked up by their hash (is a file still
+ * referenced? gatewayctl doctor and gc, retention, erasure) without a scan
+ * of every attachment row.
+ */
+static const char MIGRATION_18[] =
+	"CREATE INDEX attachments_sha256 ON attachments (sha256);";
+
 static const char *const migrations[] = {
 	MIGRATION_1,
 	MIGRATION_2,
@@ -676,6 +684,7 @@ static const char *const migrations[] = {
 	MIGRATION_15,
 	MIGRATION_16,
 	MIGRATION_17,
+	MIGRATION_18,
 };
 
 _Static_assert(GW_ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION,

@@ -447,21 +447,15 @@ static void render_reply(struct page *pg, const struct web_reply_draft *d)
 	buf_puts(o, "</textarea>");
 	if (staff)
 		render_reply_staff(pg, d);
-	buf_puts(o, "<div class=\"row\"><label class=\"attach\">"
-		    "<input type=\"file\" name=\"file\"><span>Attach a file</span></label>"
-		    "<label class=\"attach\"><input type=\"file\" name=\"folder\" "
-		    "webkitdirectory multiple><span>");
-	buf_html_escape(o, _("Attach a folder"));
-	buf_puts(o, "</span></label>"
-		    "<button class=\"primary\" type=\"submit\">Send</button></div>");
+	buf_puts(o, "<div class=\"row\">");
+	web_render_attach(pg->r, o, "files");
+	buf_puts(o, "<button class=\"primary\" type=\"submit\">Send</button></div>");
 	/* After Send, so that a form submitted without a button does not
 	 * assign anyone. */
 	if (staff && d != NULL && d->offer_assign)
 		buf_puts(o, "<button class=\"assign\" type=\"submit\" name=\"assign_mentioned\" "
 			    "value=\"1\">Assign to this account and post</button>");
-	buf_puts(o, "<p class=\"hint\" id=\"mentionhint\">Up to ");
-	web_render_size(o, pg->r->web->max_body);
-	buf_puts(o, ". ");
+	buf_puts(o, "<p class=\"hint\" id=\"mentionhint\">");
 	buf_html_escape(o, _("A zip file is unpacked into its files and folders."));
 	buf_puts(o, " Use **bold**, *italic* and - lists.");
 	if (staff)

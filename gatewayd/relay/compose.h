@@ -106,6 +106,10 @@ struct compose_mail {
 	const struct compose_task *tasks; /* shown when task_count > 0 */
 	size_t task_count;
 	const char *file_name;       /* staff_upload */
+	/* Files of the message: their count, and their names one a line
+	 * (listed only when show_content; otherwise only counted). */
+	int64_t n_files;
+	const char *file_names;
 	const char *their_message_id;/* explanation: In-Reply-To */
 	const char *their_text;      /* explanation: what they wrote, quoted */
 	const char *webhook;         /* staff_webhook_disabled: the endpoint */

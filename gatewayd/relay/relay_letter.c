@@ -135,6 +135,8 @@ int relay_letter_fill(const struct relay_settings *rs, const struct store_compos
 	if (rec->reminder_number > 0)
 		m->reminder_count = rec->reminder_number + rec->reminders_remaining;
 	m->file_name = rec->attachment_name;
+	m->n_files = rec->n_files;
+	m->file_names = rec->file_names;
 	m->their_message_id = or_null(rec->in_reply_to);
 	m->their_text = rec->quoted_text;
 	m->webhook = rec->webhook;

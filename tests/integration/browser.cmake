@@ -43,6 +43,9 @@ if(TARGET gatewayd AND TARGET gatewayctl AND TARGET gw_web)
   gw_browser_test(browser_a11y a11y.cjs)
   # Staff edit tasks, the client sees them live; confirmations (tasks.cjs).
   gw_browser_test(browser_tasks tasks.cjs)
+  # Several files per message: chosen and dropped, checked before sending,
+  # one email listing them, the limits without JavaScript (uploads.cjs).
+  gw_browser_test(browser_uploads uploads.cjs)
   # Signing in by email through the Maildir transport, and "Your sessions".
   gw_browser_test(browser_signin signin.cjs)
   # A client's out-of-office reply on the staff thread page, delivered
