@@ -107,6 +107,8 @@ static enum gw_result unpacked_in(const char *dir, const struct store_upload *zi
 	enum gw_result r = GW_OK;
 
 	zip_result_root(zr, zip->file_name);
+	if (zr->n_files == 0)
+		return GW_OK;
 	pf->blobs = xrealloc(pf->blobs, (pf->n_blobs + zr->n_files) * sizeof(*pf->blobs));
 	for (size_t i = 0; r == GW_OK && i < zr->n_files; i++) {
 		struct store_blob **blob = &pf->blobs[pf->n_blobs];
