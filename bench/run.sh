@@ -10,6 +10,8 @@
 #                            vs Postfix piping into /bin/true (needs root)
 #                 lmtp       the LMTP listener vs smtp-sink -L and vs the pipe
 #                 web        the thread page vs nginx serving the same bytes
+#                 uploads    20 clients uploading 10 MB each at once vs nginx
+#                            storing the same bodies (client_body_in_file_only)
 #                 lock       latencies while another process holds the
 #                            write lock (static, pages, policy, POSTs)
 #                 reminders  the scheduler with 10^3..10^6 threads: idle pass
@@ -43,7 +45,7 @@ set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/bench/lib.sh"
-ALL="outbound inbound postfix lmtp web lock reminders store attack privacy search"
+ALL="outbound inbound postfix lmtp web uploads lock reminders store attack privacy search"
 QUICK=0
 MD=""
 RESULTS=""
@@ -126,6 +128,9 @@ run_one() {
 	web)
 		if [ "$QUICK" = 1 ]; then d=1s; else d=5s; fi
 		DURATION=$d REPEAT=$RUNS sh "$top/bench/web/run.sh" "$BUILD" ;;
+	uploads)
+		if [ "$QUICK" = 1 ]; then c=10; else c=20; fi
+		CLIENTS=$c REPEAT=$RUNS sh "$top/bench/uploads/run.sh" "$BUILD" ;;
 	lock)
 		sh "$top/bench/lock/run.sh" -b "$BUILD" -r $RUNS ;;
 	reminders)

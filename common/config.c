@@ -132,7 +132,12 @@ static const struct cfg_key cfg_keys[] = {
 	{ "web", "listen", CFG_LISTEN, OFF(web.listen), NULL, 0, 0, 0, NULL, NULL },
 	{ "web", "base_url", CFG_STRING, OFF(web.base_url), "http://localhost:8080", 0,
 	  0, 0, NULL, cfg_check_base_url },
-	{ "web", "max_body", CFG_SIZE, OFF(web.max_body), "10M", KiB, GiB, 0, NULL,
+	/* max_body is the former name of max_post (the same setting). */
+	{ "web", "max_body", CFG_SIZE, OFF(web.max_body), NULL, KiB, GiB, 0, NULL,
+	  NULL },
+	{ "web", "max_post", CFG_SIZE, OFF(web.max_body), "50M", KiB, GiB, 0, NULL,
+	  NULL },
+	{ "web", "max_upload", CFG_SIZE, OFF(web.max_upload), "25M", KiB, GiB, 0, NULL,
 	  NULL },
 	{ "web", "session_ttl", CFG_DURATION, OFF(web.session_ttl), "30d", 60,
 	  3650 * DAY, 0, NULL, NULL },
@@ -1008,6 +1013,17 @@ void cfg_free(struct gw_config **cfgp)
 	*cfgp = NULL;
 }
 
+/* A former name of a key: the same setting as a later row, which has the
+ * default; the effective values are printed under the current name. */
+static int is_alias(size_t i)
+{
+	for (size_t j = i + 1; j < CFG_NKEYS; j++)
+		if (cfg_keys[j].offset == cfg_keys[i].offset && cfg_keys[i].def == NULL &&
+		    cfg_keys[j].def != NULL)
+			return 1;
+	return 0;
+}
+
 void cfg_dump(const struct gw_config *cfg, FILE *out)
 {
 	struct buf b = BUF_INIT;
@@ -1016,6 +1032,8 @@ void cfg_dump(const struct gw_config *cfg, FILE *out)
 	for (size_t i = 0; i < CFG_NKEYS; i++) {
 		const struct cfg_key *k = &cfg_keys[i];
 
+		if (is_alias(i))
+			continue;
 		buf_printf(&b, "[%s] %s =", k->section, k->name);
 		if (is_string_type(k->type)) {
 			const char *s = *str_field(c, k);

@@ -75,7 +75,8 @@ struct cfg_listen {
 struct cfg_web {
 	char *listen;
 	char *base_url;       /* absolute links in mail, e.g. https://chat.firm.example */
-	int64_t max_body;     /* bytes, uploads included */
+	int64_t max_body;     /* [web] max_post: bytes of one post, its files included */
+	int64_t max_upload;   /* bytes of one file of a post */
 	int64_t session_ttl;  /* seconds */
 	int64_t threads;      /* event loops serving the web view */
 	int64_t header_timeout;  /* seconds for a request's whole header block */

@@ -18,8 +18,12 @@
 #include <openssl/evp.h>
 
 #include "store_int.h"
+#include "utf8.h"
 #include "webhook.h"
 #include "zip.h"
+
+_Static_assert(STORE_POST_MAX_ROWS >= STORE_POST_MAX_FILES * ZIP_MAX_ENTRIES,
+	       "a post of zips must fit in STORE_POST_MAX_ROWS");
 
 char *store_attachment_path(const char *dir, const char *hex)
 {
@@ -179,12 +183,113 @@ static enum gw_result check_content_type(const char *ct, char **error_r)
 	return GW_OK;
 }
 
+enum gw_result store_upload_name_check(const char *name, char **error_r)
+{
+	size_t len = name != NULL ? strlen(name) : 0;
+
+	if (len == 0)
+		return store_fail(error_r, GW_INVALID, "file name: empty");
+	if (len > STORE_FILE_NAME_MAX)
+		return store_fail(error_r, GW_INVALID, "file name: longer than %d bytes",
+				  STORE_FILE_NAME_MAX);
+	if (!utf8_valid(name, len))
+		return store_fail(error_r, GW_INVALID, "file name: not valid UTF-8");
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		/* The name is not quoted back: it may hold what it must not. */
+		if (c == '\n' || c == '\r')
+			return store_fail(error_r, GW_INVALID, "file name: contains a line break");
+		if (c < 0x20 || c == 0x7f)
+			return store_fail(error_r, GW_INVALID,
+					  "file name: contains a control character");
+		if (c == '/' || c == '\\')
+			return store_fail(error_r, GW_INVALID, "file name: contains a slash");
+	}
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return store_fail(error_r, GW_INVALID, "file name \"%s\": not a name", name);
+	return GW_OK;
+}
+
+static const char SQL_TRASH_FORGET[] = "DELETE FROM blob_trash WHERE sha256 = ?1";
+
+static enum gw_result files_add(struct store *s, const char *dir, int64_t thread_id,
+				int64_t message_id, enum store_kind kind, int64_t uploader_id,
+				const struct store_upload *files, size_t n, int64_t now,
+				int64_t *ids_r, char **error_r)
+{
+	enum gw_result r = GW_OK;
+
+	if (n > STORE_POST_MAX_ROWS)
+		return store_fail(error_r, GW_INVALID, "files: more than %d in one post",
+				  STORE_POST_MAX_ROWS);
+	if (kind != STORE_STAFF && kind != STORE_CONTACT)
+		return store_fail(error_r, GW_INVALID, "attachment: a %s cannot upload",
+				  store_kind_name(kind));
+	for (size_t i = 0; r == GW_OK && i < n; i++) {
+		const struct store_upload *f = &files[i];
+		const char *ct = f->content_type != NULL ? f->content_type
+							 : "application/octet-stream";
+		char *err = NULL;
+
+		r = store_upload_name_check(f->file_name, error_r);
+		if (r == GW_OK)
+			r = check_content_type(ct, error_r);
+		if (r == GW_OK && f->rel_path != NULL && !zip_folder_valid(f->rel_path))
+			r = store_fail(error_r, GW_INVALID, "folder \"%s\": not a folder path",
+				       f->rel_path);
+		if (r == GW_OK && f->zip_note != NULL &&
+		    zip_note_from_name(f->zip_note) == ZIP_NOTE_NONE)
+			r = store_fail(error_r, GW_INVALID, "zip note \"%s\": unknown", f->zip_note);
+		if (r == GW_OK && (strlen(f->sha256) != 64 || f->size < 0))
+			r = store_fail(error_r, GW_INVALID, "file \"%s\": no content",
+				       f->file_name);
+		if (r != GW_OK)
+			break;
+		/* Under the write lock: an erasure cannot remove it from now
+		 * until the row commits. */
+		if (dir == NULL || store_blob_ensure(dir, f->sha256, f->fd, &err) < 0) {
+			r = store_fail(error_r, GW_TEMPFAIL, "file \"%s\": %s", f->file_name,
+				       err != NULL ? err : "no attachments directory");
+			free(err);
+			break;
+		}
+		/* Retention's trash must not take content that has a row again. */
+		if (store_db_exec(s, SQL_TRASH_FORGET, "s", f->sha256) != SQLITE_OK ||
+		    store_db_exec(s, SQL_ATTACHMENT_ADD, "iIsissisiss", thread_id, message_id,
+				  store_kind_name(kind), uploader_id, f->file_name, ct, f->size,
+				  f->sha256, now, f->rel_path != NULL ? f->rel_path : "",
+				  f->zip_note) != SQLITE_OK) {
+			r = store_db_fail(s, error_r, "thread %lld: add attachment",
+					  (long long)thread_id);
+			break;
+		}
+		struct webhook_event_new ev = {
+			.type = WEBHOOK_FILE_UPLOADED, .thread_id = thread_id,
+			.object_id = store_db_last_id(s), .now = now,
+		};
+		if (ids_r != NULL)
+			ids_r[i] = ev.object_id;
+		r = store_webhook_event(s, &ev, error_r);
+	}
+	return r;
+}
+
+enum gw_result store_message_files_add(struct store *s, int64_t thread_id, int64_t message_id,
+				       enum store_kind kind, int64_t uploader_id,
+				       const struct store_upload *files, size_t n, int64_t now,
+				       int64_t *ids_r, char **error_r)
+{
+	return files_add(s, s->attachments_dir, thread_id, message_id, kind, uploader_id, files,
+			 n, now, ids_r, error_r);
+}
+
 enum gw_result store_attachment_add(struct store *s, const struct store_attachment_new *a,
 				    int64_t *id_r, char **error_r)
 {
 	const char *ct = a->content_type != NULL ? a->content_type : "application/octet-stream";
 	const char *dir = a->dir != NULL ? a->dir : s->attachments_dir;
-	enum gw_result r = store_text_check("file name", a->file_name, 255, 0, error_r);
+	enum gw_result r = store_upload_name_check(a->file_name, error_r);
 	if (r == GW_OK)
 		r = check_content_type(ct, error_r);
 	if (r == GW_OK && a->folder != NULL && !zip_folder_valid(a->folder))
@@ -229,20 +334,17 @@ enum gw_result store_attachment_add(struct store *s, const struct store_attachme
 			r = store_fail(error_r, GW_NOTFOUND, "thread %lld: no message %lld",
 				       (long long)a->thread_id, (long long)a->message_id);
 	}
-	if (r == GW_OK &&
-	    store_db_exec(s, SQL_ATTACHMENT_ADD, "iIsissisiss", a->thread_id, a->message_id,
-			  store_kind_name(a->uploader_kind), a->uploader_id, a->file_name, ct,
-			  (int64_t)a->len, hex, now, a->folder != NULL ? a->folder : "",
-			  a->zip_note) != SQLITE_OK)
-		r = store_db_fail(s, error_r, "thread %lld: add attachment", (long long)a->thread_id);
 	if (r == GW_OK) {
-		struct webhook_event_new ev = {
-			.type = WEBHOOK_FILE_UPLOADED, .thread_id = a->thread_id,
-			.object_id = id = store_db_last_id(s), .now = now,
+		struct store_upload up = {
+			.file_name = a->file_name, .content_type = ct, .size = (int64_t)a->len,
+			.fd = -1, .rel_path = a->folder, .zip_note = a->zip_note,
 		};
-		r = store_webhook_event(s, &ev, error_r);
+		memcpy(up.sha256, hex, sizeof(hex));
+		r = files_add(s, dir, a->thread_id, a->message_id, a->uploader_kind,
+			      a->uploader_id, &up, 1, now, &id, error_r);
 	}
-	if (r == GW_OK && a->uploader_kind == STORE_CONTACT && !a->quiet) {
+	/* A file on its own (no message that tells of it) tells the staff. */
+	if (r == GW_OK && a->uploader_kind == STORE_CONTACT && a->message_id == 0) {
 		char extra[32];
 		snprintf(extra, sizeof(extra), "%lld", (long long)id);
 		struct outbox_new ev = {

@@ -232,6 +232,24 @@ static const char SQL_TASK_ADD[] =
 	"INSERT INTO tasks (thread_id, text, position, created_at) VALUES (?1, ?2,"
 	" (SELECT coalesce(max(position), 0) + 1 FROM tasks WHERE thread_id = ?1), ?3)";
 
+/*
+ * The text of a post: required, unless files go with it (a post of only
+ * files is a message with an empty text).
+ */
+static enum gw_result body_check(const char *what, const char **body, size_t n_files,
+				 char **error_r)
+{
+	if (n_files > 0) {
+		const char *b = *body != NULL ? *body : "";
+
+		if (b[strspn(b, " \t\r\n")] == '\0') {
+			*body = "";
+			return GW_OK;
+		}
+	}
+	return store_text_check(what, *body, TEXT_MAX_BODY, 1, error_r);
+}
+
 struct chat_text {
 	const char *subject;  /* NULL: the first line of the text */
 	const char *body;
@@ -277,8 +295,9 @@ static enum gw_result chat_create_one(struct store *s, const struct store_chat_n
 		r = store_expand_shortcodes(s, account_id, txt->subject, &subject, error_r);
 	if (r == GW_OK)
 		r = store_text_check("subject", subject, TEXT_MAX_SUBJECT, 0, error_r);
+	const char *checked = body;
 	if (r == GW_OK)
-		r = store_text_check("body", body, TEXT_MAX_BODY, 1, error_r);
+		r = body_check("body", &checked, c->n_files, error_r);
 
 	int64_t thread_id = 0, msg = 0;
 	if (r == GW_OK)
@@ -287,11 +306,14 @@ static enum gw_result chat_create_one(struct store *s, const struct store_chat_n
 				  c->reminders, txt->days, txt->count, now,
 				  &thread_id, error_r);
 	if (r == GW_OK)
-		r = store_message_insert(s, thread_id, STORE_STAFF, c->staff_id, body, 0, now, &msg,
-					 error_r);
-	if (r == GW_OK && store_shortcodes_per_reader(body) &&
+		r = store_message_insert(s, thread_id, STORE_STAFF, c->staff_id, checked, 0, now,
+					 &msg, error_r);
+	if (r == GW_OK && store_shortcodes_per_reader(checked) &&
 	    store_db_exec(s, SQL_PER_READER, "i", msg) != SQLITE_OK)
 		r = store_db_fail(s, error_r, "message %lld", (long long)msg);
+	if (r == GW_OK && c->n_files > 0)
+		r = store_message_files_add(s, thread_id, msg, STORE_STAFF, c->staff_id, c->files,
+					    c->n_files, now, NULL, error_r);
 	for (size_t i = 0; r == GW_OK && i < txt->n_tasks; i++)
 		if (store_db_exec(s, SQL_TASK_ADD, "isi", thread_id, txt->tasks[i], now) != SQLITE_OK)
 			r = store_db_fail(s, error_r, "thread %lld: add task", (long long)thread_id);
@@ -337,6 +359,10 @@ static enum gw_result chat_check(struct store *s, const struct store_chat_new *c
 				return store_fail(error_r, GW_INVALID,
 						  "new chat: account %lld given twice",
 						  (long long)c->account_ids[i]);
+	if (c->n_files > 0 && c->n_accounts > 1)
+		return store_fail(error_r, GW_INVALID,
+				  "files: a new chat to several accounts carries no files; "
+				  "add documents to each chat afterwards");
 	if (c->n_tasks > 100)
 		return store_fail(error_r, GW_INVALID, "new chat: more than 100 tasks");
 	for (size_t i = 0; i < c->n_tasks; i++) {
@@ -422,9 +448,19 @@ enum gw_result store_chat_create_by_contact(struct store *s, int64_t contact_id,
 					    int64_t *thread_id_r, int64_t *message_id_r,
 					    char **error_r)
 {
+	return store_chat_create_by_contact_files(s, contact_id, subject, body, NULL, 0,
+						  thread_id_r, message_id_r, error_r);
+}
+
+enum gw_result store_chat_create_by_contact_files(struct store *s, int64_t contact_id,
+						  const char *subject, const char *body,
+						  const struct store_upload *files, size_t n_files,
+						  int64_t *thread_id_r, int64_t *message_id_r,
+						  char **error_r)
+{
 	enum gw_result r = store_text_check("subject", subject, TEXT_MAX_SUBJECT, 0, error_r);
 	if (r == GW_OK)
-		r = store_text_check("body", body, TEXT_MAX_BODY, 1, error_r);
+		r = body_check("body", &body, n_files, error_r);
 	if (r != GW_OK)
 		return r;
 	if ((r = store_tx_begin(s, 1, error_r)) != GW_OK)
@@ -448,6 +484,9 @@ enum gw_result store_chat_create_by_contact(struct store *s, int64_t contact_id,
 	if (r == GW_OK)
 		r = store_message_insert(s, thread_id, STORE_CONTACT, contact_id, body, 0, now, &msg,
 					 error_r);
+	if (r == GW_OK && n_files > 0)
+		r = store_message_files_add(s, thread_id, msg, STORE_CONTACT, contact_id, files,
+					    n_files, now, NULL, error_r);
 	if (r == GW_OK)
 		r = after_contact_message(s, thread_id, c.account_id, contact_id,
 					  MAIL_STAFF_CLIENT_CREATED, msg, body, now, error_r);
@@ -467,15 +506,18 @@ enum gw_result store_chat_create_by_contact(struct store *s, int64_t contact_id,
 
 /* ---- posting ---- */
 
+
 enum gw_result store_message_send(struct store *s, const struct store_post *p,
 				  int64_t *message_id_r, int *unseen_r, char **error_r)
 {
 	if (unseen_r != NULL)
 		*unseen_r = 0;
-	enum gw_result r = store_text_check(p->internal ? "note" : "message", p->body,
-					    TEXT_MAX_BODY, 1, error_r);
+	struct store_post post = *p;
+	enum gw_result r = body_check(p->internal ? "note" : "message", &post.body, p->n_files,
+				      error_r);
 	if (r != GW_OK)
 		return r;
+	p = &post;
 	if (p->author_kind != STORE_STAFF && p->author_kind != STORE_CONTACT)
 		return store_fail(error_r, GW_INVALID, "thread %lld: a %s cannot post",
 				  (long long)p->thread_id, store_kind_name(p->author_kind));
@@ -498,6 +540,9 @@ enum gw_result store_message_send(struct store *s, const struct store_post *p,
 	if (r == GW_OK)
 		r = store_message_insert(s, p->thread_id, p->author_kind, p->author_id, p->body,
 					 p->internal, now, &msg, error_r);
+	if (r == GW_OK && p->n_files > 0)
+		r = store_message_files_add(s, p->thread_id, msg, p->author_kind, p->author_id,
+					    p->files, p->n_files, now, NULL, error_r);
 	if (r == GW_OK && p->author_kind == STORE_STAFF)
 		r = after_staff_message(s, &t, p, msg, now, unseen_r, error_r);
 	else if (r == GW_OK)

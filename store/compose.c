@@ -24,17 +24,28 @@ static const char SQL_COMPOSE_MESSAGE[] =
 	" m.body, m.created_at, m.staff_only,"
 	" (SELECT group_concat(s.name, char(10)) FROM mentions x JOIN staff s ON s.id = x.staff_id"
 	"  WHERE x.message_id = m.id), m.per_reader,"
-	" (SELECT group_concat(file_name, char(10)) FROM"
-	"  (SELECT file_name FROM attachments WHERE message_id = m.id ORDER BY id))"
+	" (SELECT count(*) FROM attachments a WHERE a.message_id = m.id),"
+	" (SELECT group_concat(name, char(10)) FROM (SELECT CASE folder WHEN '' THEN file_name"
+	"  ELSE folder || '/' || file_name END AS name FROM attachments"
+	"  WHERE message_id = m.id ORDER BY id))"
 	" FROM messages m WHERE m.id = ?1";
-static const char SQL_COMPOSE_TASK[] = "SELECT text FROM tasks WHERE id = ?1";
+/* The text or file name, and who ticked or uploaded it. */
+static const char SQL_COMPOSE_TASK[] =
+	"SELECT text, CASE done_by_kind"
+	"  WHEN 'staff' THEN (SELECT name FROM staff WHERE id = done_by_id)"
+	"  WHEN 'contact' THEN (SELECT name FROM contacts WHERE id = done_by_id) END"
+	" FROM tasks WHERE id = ?1";
 /* What the stop rule still waits for: messages past the furthest read mark
  * of any of the account's contacts (reminders.c counts the same way). */
 static const char SQL_COMPOSE_CLIENT_UNREAD[] =
 	"SELECT count(*) FROM messages m WHERE m.thread_id = ?1 AND m.staff_only = 0"
 	" AND m.id > coalesce((SELECT max(r.last_read_message_id) FROM read_marks r"
 	"   WHERE r.thread_id = ?1 AND r.reader_kind = 'contact'), 0)";
-static const char SQL_COMPOSE_ATTACHMENT[] = "SELECT file_name FROM attachments WHERE id = ?1";
+static const char SQL_COMPOSE_ATTACHMENT[] =
+	"SELECT file_name, CASE uploader_kind"
+	"  WHEN 'staff' THEN (SELECT name FROM staff WHERE id = uploader_id)"
+	"  WHEN 'contact' THEN (SELECT name FROM contacts WHERE id = uploader_id) END"
+	" FROM attachments WHERE id = ?1";
 
 static enum gw_result compose_thread(struct store *s, struct store_compose *c,
 				     int64_t thread_id, int *rem_count_r, char **error_r)
@@ -98,7 +109,10 @@ static enum gw_result compose_message(struct store *s, struct store_compose *c, 
 	int staff_only = (int)store_col_i64(st, 5);
 	char *mentions = store_col_str(st, 6);
 	int per_reader = (int)store_col_i64(st, 7);
-	c->message_files = store_col_str_null(st, 8);
+	c->n_files = store_col_i64(st, 8);
+	c->file_names = store_col_str(st, 9);
+	/* the same names for a batched email's list (NULL: no files) */
+	c->message_files = c->n_files > 0 ? xstrdup(c->file_names) : NULL;
 	sqlite3_reset(st);
 	/* Each contact reads their own name where the text has a
 	 * contact-level shortcode. */
@@ -116,6 +130,9 @@ static enum gw_result compose_message(struct store *s, struct store_compose *c, 
 		c->body = xstrdup("");
 		free(c->message_files);
 		c->message_files = NULL;
+		free(c->file_names);
+		c->file_names = xstrdup("");
+		c->n_files = 0;
 	} else if (c->recipient_kind != STORE_STAFF && mentions[0] != '\0') {
 		char *plain = store_text_unmention(c->body, mentions);
 		free(c->body);
@@ -172,8 +189,8 @@ static enum gw_result item_message(struct store *s, const struct store_compose *
 	return GW_OK;
 }
 
-static enum gw_result text_by_id(struct store *s, const char *sql, const char *extra,
-				 char **text_r, char **error_r);
+static enum gw_result text_by_id(struct store *s, struct store_compose *c, const char *sql,
+				 const char *extra, char **text_r, char **error_r);
 
 static enum gw_result compose_items(struct store *s, struct store_compose *c, char **error_r)
 {
@@ -184,9 +201,10 @@ static enum gw_result compose_items(struct store *s, struct store_compose *c, ch
 		const struct mail_kind_row *k = mail_kind_row(it->kind);
 
 		if (k != NULL && k->extra == MAIL_EXTRA_TASK_ID)
-			r = text_by_id(s, SQL_COMPOSE_TASK, it->extra, &it->text, error_r);
+			r = text_by_id(s, NULL, SQL_COMPOSE_TASK, it->extra, &it->text, error_r);
 		else if (k != NULL && k->extra == MAIL_EXTRA_ATTACHMENT_ID)
-			r = text_by_id(s, SQL_COMPOSE_ATTACHMENT, it->extra, &it->text, error_r);
+			r = text_by_id(s, NULL, SQL_COMPOSE_ATTACHMENT, it->extra, &it->text,
+				       error_r);
 		else if (it->message_id != 0)
 			r = item_message(s, c, it, error_r);
 	}
@@ -197,14 +215,23 @@ static enum gw_result compose_items(struct store *s, struct store_compose *c, ch
 	return r;
 }
 
-static enum gw_result text_by_id(struct store *s, const char *sql, const char *extra,
-				 char **text_r, char **error_r)
+/* The text (a task's, a file's name) of the row the outbox extra names;
+ * with c, also who did it when the email has no author yet. */
+static enum gw_result text_by_id(struct store *s, struct store_compose *c, const char *sql,
+				 const char *extra, char **text_r, char **error_r)
 {
 	int64_t id = extra != NULL ? strtoll(extra, NULL, 10) : 0;
 	sqlite3_stmt *st = store_db_q(s, sql, "i", id);
 	int rc = st != NULL ? store_db_step(s, st) : s->last_rc;
 	if (rc == SQLITE_ROW) {
 		*text_r = store_col_str(st, 0);
+		/* The email names who did it: a row without a message has no
+		 * author of its own. */
+		if (c != NULL && (c->author_name == NULL || c->author_name[0] == '\0') &&
+		    sqlite3_column_type(st, 1) == SQLITE_TEXT) {
+			free(c->author_name);
+			c->author_name = store_col_str(st, 1);
+		}
 		sqlite3_reset(st);
 		return GW_OK;
 	}
@@ -248,10 +275,10 @@ static enum gw_result compose_fill(struct store *s, struct store_compose *c, cha
 			r = store_db_fail(s, error_r, "thread %lld: unread", (long long)c->thread_id);
 		break;
 	case MAIL_EXTRA_TASK_ID:
-		r = text_by_id(s, SQL_COMPOSE_TASK, o->extra, &c->task_text, error_r);
+		r = text_by_id(s, c, SQL_COMPOSE_TASK, o->extra, &c->task_text, error_r);
 		break;
 	case MAIL_EXTRA_ATTACHMENT_ID:
-		r = text_by_id(s, SQL_COMPOSE_ATTACHMENT, o->extra, &c->attachment_name, error_r);
+		r = text_by_id(s, c, SQL_COMPOSE_ATTACHMENT, o->extra, &c->attachment_name, error_r);
 		break;
 	case MAIL_EXTRA_REPLY:
 		if (o->extra != NULL) {

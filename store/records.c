@@ -234,6 +234,7 @@ void store_compose_clear(struct store_compose *c)
 	free(c->tasks);
 	free(c->task_text);
 	free(c->attachment_name);
+	free(c->file_names);
 	free(c->in_reply_to);
 	free(c->quoted_text);
 	free(c->webhook);

@@ -704,6 +704,14 @@ static const char MIGRATION_19[] =
 	"ALTER TABLE messages ADD COLUMN note_kind TEXT;"
 	"ALTER TABLE messages ADD COLUMN note_args TEXT;";
 
+/*
+ * Migration 20: content files are looked up by their hash (is a file still
+ * referenced? gatewayctl doctor and gc, retention, erasure) without a scan
+ * of every attachment row.
+ */
+static const char MIGRATION_20[] =
+	"CREATE INDEX attachments_sha256 ON attachments (sha256);";
+
 static const char *const migrations[] = {
 	MIGRATION_1,
 	MIGRATION_2,
@@ -724,6 +732,7 @@ static const char *const migrations[] = {
 	MIGRATION_17,
 	MIGRATION_18,
 	MIGRATION_19,
+	MIGRATION_20,
 };
 
 _Static_assert(GW_ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION,

@@ -154,7 +154,7 @@ const char *store_email_status_name(enum store_email_status s);
  */
 
 /* Schema version this program writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 19
+#define STORE_SCHEMA_VERSION 20
 
 /*
  * Open (creating if needed) the database at settings->path, set WAL mode,
@@ -769,6 +769,10 @@ struct store_chat_new {
 	int reminder_count;           /* 0 = store default */
 	const struct store_thread_ref_new *refs; /* external references, may be NULL */
 	size_t n_refs;
+	/* Files of the first message: only for a chat to one account (a bulk
+	 * chat with files is GW_INVALID); the body may then be empty. */
+	const struct store_upload *files;
+	size_t n_files;
 };
 
 /*
@@ -793,6 +797,12 @@ enum gw_result store_chat_create_by_contact(struct store *store, int64_t contact
 					    const char *subject, const char *body,
 					    int64_t *thread_id_r, int64_t *message_id_r,
 					    char **error_r);
+/* The same with files on the first message (the body may then be empty). */
+enum gw_result store_chat_create_by_contact_files(struct store *store, int64_t contact_id,
+						  const char *subject, const char *body,
+						  const struct store_upload *files, size_t n_files,
+						  int64_t *thread_id_r, int64_t *message_id_r,
+						  char **error_r);
 
 /*
  * Post a message as a staff member or a contact of the thread's account.
@@ -832,9 +842,11 @@ struct store_post {
 	int64_t thread_id;
 	enum store_kind author_kind;
 	int64_t author_id;
-	const char *body;
+	const char *body;          /* may be empty when files are given */
 	int internal;
 	int assign_mentioned;
+	const struct store_upload *files; /* attached to the message, in its transaction */
+	size_t n_files;
 };
 enum gw_result store_message_send(struct store *store, const struct store_post *post,
 				  int64_t *message_id_r, int *unseen_r, char **error_r);
@@ -1057,6 +1069,123 @@ enum gw_result store_attachment_put(struct store *store, const char *dir,
 /* Path of the content file; malloc'd.  Does not check that it exists. */
 char *store_attachment_path(const char *dir, const char *sha256_hex);
 
+/*
+ * Writing a content file as its bytes arrive (an upload streamed from a
+ * request): open an unnamed file in dir, write (hashed on the way),
+ * finish (fsync, link in as DIR/ab/HEX, directory fsync'd; identical
+ * content already there is kept and the copy dropped), close.  A writer
+ * closed before it finished leaves nothing behind.  The functions return
+ * 0, or -1 with *error_r set (malloc'd; errno-based text naming the path).
+ */
+struct store_blob;
+int store_blob_open(const char *dir, struct store_blob **blob_r, char **error_r);
+int store_blob_write(struct store_blob *blob, const void *bytes, size_t len,
+		     char **error_r);
+int store_blob_finish(struct store_blob *blob, char **error_r);
+int64_t store_blob_size(const struct store_blob *blob);
+/* The content's name once finished, else NULL. */
+const char *store_blob_hex(const struct store_blob *blob);
+/* The open file (for store_upload.fd); the blob still owns it. */
+int store_blob_fd(const struct store_blob *blob);
+/* Accepts NULL; clears *blobp. */
+void store_blob_close(struct store_blob **blobp);
+/*
+ * Under the write lock, just before a row that names hex commits: the
+ * content file is there (touched), or is stored again from fd, which
+ * holds the same bytes (-1: none, and a missing file is an error).
+ */
+int store_blob_ensure(const char *dir, const char *hex, int fd, char **error_r);
+
+/*
+ * The content store as a whole (blob_scan.c).  store_blob_check() reads
+ * the database at db_path read-only (beside a running daemon) and counts
+ * content files named by rows but absent (missing), present but named by
+ * no row (unreferenced: an upload about to commit, or left over), and
+ * other files (strays, e.g. temp files).  store_blob_gc() removes each
+ * unreferenced content file untouched for grace seconds (< 0:
+ * STORE_BLOB_GRACE), deciding each under the write lock, and temp files
+ * as old.  store_blob_referenced(): every hash the rows name, sorted.
+ */
+struct store_blob_report {
+	int64_t referenced, files, missing, unreferenced, unreferenced_bytes, strays;
+	char *missing_example;     /* a hash, or NULL */
+	char *stray_example;       /* a path, or NULL */
+};
+int store_blob_check(const char *db_path, const char *dir, struct store_blob_report *report,
+		     char **error_r);
+void store_blob_report_clear(struct store_blob_report *report);
+struct store_blob_gc {
+	int64_t removed, removed_bytes, kept, young, temp_removed;
+};
+enum gw_result store_blob_gc(struct store *store, const char *dir, int64_t now,
+			     int64_t grace, struct store_blob_gc *result, char **error_r);
+int store_blob_referenced(const char *db_path, char ***hexes_r, size_t *n_r,
+			  char **error_r);
+
+/*
+ * One file of a post, its content already in the content store (a
+ * finished store_blob, or store_attachment_put()).  Several go with one
+ * message: the files belong to it, and the message's own email lists
+ * them.  Names are checked by store_upload_name_check().
+ */
+struct store_upload {
+	const char *file_name;     /* a plain name: no path, no controls */
+	const char *content_type;  /* NULL = application/octet-stream */
+	int64_t size;
+	char sha256[65];
+	int fd;                    /* the content, open; -1 = none (see store_blob_ensure) */
+	const char *rel_path;      /* the folder it came in: NULL or "" = none, else
+				      "a/b" (zip_folder_valid()): from a folder
+				      upload or a zip unpacked */
+	const char *zip_note;      /* a zip kept whole: why ("encrypted", ...), or NULL */
+};
+/* How many files one post may carry, and the longest file name (bytes). */
+#define STORE_POST_MAX_FILES 20
+/* The rows of one post once its zips are unpacked: the front ends count
+ * the files uploaded against STORE_POST_MAX_FILES, and each zip unpacks
+ * to at most ZIP_MAX_ENTRIES (common/zip.h) files. */
+#define STORE_POST_MAX_ROWS (STORE_POST_MAX_FILES * 1000)
+#define STORE_FILE_NAME_MAX 255
+/* GW_INVALID naming what is wrong with a file name ("file name ...:"). */
+enum gw_result store_upload_name_check(const char *name, char **error_r);
+/*
+ * Inside the caller's write transaction: one attachment row per file for
+ * message_id (0 = none) of thread_id, a file_uploaded webhook event each,
+ * and their content files made sure of (store_blob_ensure).  No email:
+ * the message they belong to tells whom it tells.  ids_r (may be NULL)
+ * gets n ids.
+ */
+enum gw_result store_message_files_add(struct store *store, int64_t thread_id,
+				       int64_t message_id, enum store_kind uploader_kind,
+				       int64_t uploader_id,
+				       const struct store_upload *files, size_t n,
+				       int64_t now, int64_t *ids_r, char **error_r);
+
+/*
+ * The files of a post as they are stored (unpack.c), for every way in
+ * (web view, API, gatewayctl --attach): each zip among in[] (by name or
+ * first bytes) is unpacked into its files with their folders (rel_path;
+ * under the zip's own rel_path if it had one), or kept whole with
+ * zip_note, and files that are not zips pass as they are.  The unpacked
+ * bytes count toward max_post (bytes, <= 0: none) together with the other
+ * files, and each zip unpacks to at most ZIP_MAX_RATIO times its size.
+ * A refused zip refuses the post: GW_INVALID with a sentence for the
+ * person who sent it (translated), nothing left in *out.  GW_TEMPFAIL
+ * for the disk.  in[] must stay open until *out is cleared.
+ */
+struct store_post_files {
+	struct store_upload *files;   /* for store_post / store_chat_new */
+	size_t n;
+	struct store_blob **blobs;    /* the unpacked files' content */
+	size_t n_blobs;
+	char **strings;               /* their names and folders */
+	size_t n_strings;
+};
+enum gw_result store_post_files_unpack(const char *dir, const struct store_upload *in,
+				       size_t n_in, int64_t max_post,
+				       struct store_post_files *out, char **error_r);
+void store_post_files_clear(struct store_post_files *pf);
+
 struct store_attachment_new {
 	int64_t thread_id;
 	int64_t message_id;       /* 0 = none; must belong to the thread */
@@ -1069,8 +1198,6 @@ struct store_attachment_new {
 	const char *dir;          /* NULL = the store's attachments_dir */
 	const char *folder;       /* NULL or "" = none; else "a/b" (zip_folder_valid()) */
 	const char *zip_note;     /* NULL, or why a zip was kept as it is */
-	int quiet;                /* no staff_upload email (one of several files
-				     of a post: the first one tells) */
 };
 /*
  * Put the content, then in one transaction insert the row and, for a
@@ -1326,6 +1453,8 @@ struct store_compose {
 					 * read, as the stop rule counts them */
 	char *task_text;                /* staff_task_done */
 	char *attachment_name;          /* staff_upload */
+	int64_t n_files;                /* files of the message */
+	char *file_names;               /* their names, one a line, oldest first */
 	char *in_reply_to;              /* explanation: their Message-ID */
 	char *quoted_text;              /* explanation: start of their text */
 	char *webhook;                  /* staff_webhook_disabled: "NAME (URL): ERROR" */

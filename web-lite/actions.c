@@ -1,6 +1,6 @@
 /*
  * actions.c - what a person can do in a thread (reply with or without a
- * file, mark read, tick a task, and the staff's archive, reopen, resend,
+ * files, mark read, tick a task, and the staff's archive, reopen, resend,
  * reminder settings, follow and unfollow), and attachment downloads.  The links to the
  * firm's systems (link, unlink) are in refs.c.
  *
@@ -22,6 +22,7 @@
 
 #include <event2/http.h>
 
+#include "i18n.h"
 #include "log.h"
 #include "utf8.h"
 
@@ -32,49 +33,6 @@ static void redirect_thread(struct web_req *r, int64_t thread_id, const char *an
 	snprintf(location, sizeof(location), "/t/%lld%s", (long long)thread_id,
 		 anchor != NULL ? anchor : "");
 	web_send_redirect(r, location);
-}
-
-/* Last path component, controls and invalid UTF-8 removed; malloc'd. */
-static char *upload_name(const char *raw)
-{
-	const char *base = raw;
-	struct buf b = BUF_INIT;
-
-	for (const char *p = raw; *p != '\0'; p++)
-		if (*p == '/' || *p == '\\')
-			base = p + 1;
-	if (!utf8_valid(base, strlen(base)))
-		return xstrdup("file");
-	for (const char *p = base; *p != '\0' && b.len < 200; p++)
-		if ((unsigned char)*p >= 0x20 && *p != 0x7f)
-			buf_putc(&b, *p);
-	/* Do not cut a UTF-8 sequence in half at the length limit. */
-	while (b.len > 0 && !utf8_valid(b.data, b.len))
-		buf_truncate(&b, b.len - 1);
-	if (b.len == 0 || strcmp(b.data, ".") == 0 || strcmp(b.data, "..") == 0) {
-		buf_release(&b);
-		return xstrdup("file");
-	}
-	return buf_detach(&b);
-}
-
-/* A plain "type/subtype" or NULL. */
-static const char *upload_type(const char *ct)
-{
-	size_t slash = 0;
-
-	if (ct == NULL || *ct == '\0' || strlen(ct) > 100)
-		return NULL;
-	for (size_t i = 0; ct[i] != '\0'; i++) {
-		char c = ct[i];
-
-		if (c == '/' && slash == 0 && i > 0)
-			slash = i;
-		else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			   (c >= '0' && c <= '9') || strchr("+-.", c) != NULL))
-			return NULL;
-	}
-	return slash > 0 && ct[slash + 1] != '\0' ? ct : NULL;
 }
 
 /* What can be shown of a refused text: valid UTF-8 without controls. */
@@ -98,110 +56,85 @@ static int form_on(struct web_req *r, const char *name)
 	return v != NULL && v[0] != '\0' && strcmp(v, "0") != 0;
 }
 
-/* Any file in the form: the file input, or a folder's files. */
-static int form_has_file(const struct web_form *form)
-{
-	for (size_t i = 0; i < form->count; i++) {
-		const struct web_field *f = &form->fields[i];
-
-		if ((strcmp(f->name, "file") == 0 || strcmp(f->name, "folder") == 0) &&
-		    f->filename != NULL && f->filename[0] != '\0')
-			return 1;
-	}
-	return 0;
-}
-
+/*
+ * A reply: its text and its files are one message, in one transaction.
+ * The files are in the content store already (read with the body,
+ * upload.h); whatever is refused, the page comes back with the text.
+ */
 static void do_reply(struct web_req *r, int64_t thread_id)
 {
 	const struct web_field *bf = web_form_field(&r->form, "body");
-	const struct web_field *ff = web_form_field(&r->form, "file");
-	int has_file = form_has_file(&r->form);
+	size_t n_files = r->upload.n_files;
+	struct store_post_files pf = { 0 };
 	struct store_post post = {
 		.thread_id = thread_id, .author_kind = r->sess.kind, .author_id = r->sess.id,
 		.internal = form_on(r, "internal"),
 		.assign_mentioned = form_on(r, "assign_mentioned"),
 	};
 	struct web_reply_draft draft = { .internal = post.internal };
-	struct web_uploads uploads;
-	char *body = NULL, *err = NULL, *name = NULL;
-	int64_t message_id = 0, att_id = 0;
+	char *body = NULL, *err = NULL;
+	int64_t message_id = 0;
 	int unseen = 0, code;
 	enum gw_result res = GW_OK;
 
-	memset(&uploads, 0, sizeof(uploads));
 	if (bf != NULL && (body = web_clean_text(bf->value, bf->len)) == NULL) {
 		char *text = draft_text(bf->value, bf->len);
 
 		draft.text = text;
 		web_send_thread_reply(r, thread_id, 400, _("The message holds characters that "
-							 "cannot be sent."), &draft);
+							   "cannot be sent."), &draft);
 		free(text);
 		goto out;
 	}
 	draft.text = body;
+	if (r->upload.error != UPLOAD_OK) {
+		struct upload_limits lim;
+
+		web_upload_limits(r->web, &lim);
+		err = upload_error_text(&r->upload, &lim);
+		web_send_thread_reply(r, thread_id, r->upload.error == UPLOAD_STORAGE ? 503
+				      : r->upload.error == UPLOAD_FILE_TOO_LARGE ||
+				      r->upload.error == UPLOAD_POST_TOO_LARGE ? 413 : 400,
+				      err, &draft);
+		goto out;
+	}
 	if (post.internal && r->sess.kind != STORE_STAFF) {
 		web_send_thread_reply(r, thread_id, 400, _("Only the firm's staff write internal "
 							 "notes; your message was not sent."),
 				      &draft);
 		goto out;
 	}
-	if ((body == NULL || body[0] == '\0') && !has_file) {
+	if ((body == NULL || body[0] == '\0') && n_files == 0) {
 		web_send_thread_reply(r, thread_id, 400, post.internal
 				      ? _("Write the internal note.") : _("Write a message or choose a file."),
 				      &draft);
 		goto out;
 	}
-	/* A file on its own is shown to the client: a note needs its text. */
-	if ((body == NULL || body[0] == '\0') && post.internal) {
-		web_send_thread_reply(r, thread_id, 400, _("An internal note needs text: write "
-							 "the note, then attach the file again."),
-				      &draft);
-		goto out;
-	}
 	/* Every file is looked at (a zip unpacked, a folder's paths checked)
-	 * before anything is written: a refusal stores nothing. */
-	if (ff != NULL && ff->filename != NULL && ff->filename[0] != '\0')
-		name = upload_name(ff->filename);
-	code = web_uploads_prepare(r, name, ff != NULL ? upload_type(ff->content_type) : NULL,
-				   &uploads, &err);
+	 * before anything is written: a refusal stores no row. */
+	code = web_post_files(r, &pf, &err);
 	if (code != 0) {
 		web_send_thread_reply(r, thread_id, code, err, &draft);
 		goto out;
 	}
-	if (body != NULL && body[0] != '\0') {
-		post.body = body;
-		res = store_message_send(r->store, &post, &message_id, &unseen, &err);
-		if (res != GW_OK)
-			goto failed;
-	}
-	if (uploads.count > 0) {
-		res = web_uploads_store(r, thread_id, message_id, &uploads, &att_id, &err);
-		if (res != GW_OK) {
-			/* The message goes back with the file: one post, kept
-			 * whole or not at all, and the text stays in the form. */
-			log_warn("web: thread %lld: upload failed: %s", (long long)thread_id,
-				 err);
-			if (res != GW_TEMPFAIL && res != GW_NOTFOUND) {
-				free(err);
-				err = xstrdup(_("The file could not be stored, so nothing was "
-						"sent. Please try again."));
-			}
-			goto failed;
-		}
+	post.body = body != NULL ? body : "";
+	post.files = pf.files;
+	post.n_files = pf.n;
+	res = store_message_send(r->store, &post, &message_id, &unseen, &err);
+	if (res != GW_OK) {
+		log_warn("web: thread %lld: post failed: %s", (long long)thread_id, err);
+		goto failed;
 	}
 	web_session_touch(r);
 	web_outbox_queued(r);
 	if (post.internal)
 		r->audit_action = "note";
-	if (message_id != 0)
-		web_audit_target(r, "message", message_id);
-	else
-		web_audit_target(r, "attachment", att_id);
-	log_info("web: thread %lld: %s %lld posted%s%s", (long long)thread_id,
-		 store_kind_name(r->sess.kind), (long long)r->sess.id,
-		 message_id != 0 ? (post.internal ? " an internal note" : " a message") : "",
-		 uploads.count == 1 ? " a file" : uploads.count > 1 ? " files" : "");
-	web_flash(r, post.internal ? "note" : message_id != 0 ? "sent" : "file");
+	web_audit_target(r, "message", message_id);
+	log_info("web: thread %lld: %s %lld posted %s %lld with %zu files (%zu uploaded)",
+		 (long long)thread_id, store_kind_name(r->sess.kind), (long long)r->sess.id,
+		 post.internal ? "internal note" : "message", (long long)message_id, pf.n,
+		 n_files);
+	web_flash(r, post.internal ? "note" : post.body[0] == '\0' ? "file" : "sent");
 	redirect_thread(r, thread_id, "#reply");
 	goto out;
 failed:
@@ -215,10 +148,9 @@ failed:
 							     "again in a moment.") : err,
 				      &draft);
 out:
-	web_uploads_clear(&uploads);
+	store_post_files_clear(&pf);
 	free(body);
 	free(err);
-	free(name);
 }
 
 static void do_read(struct web_req *r, int64_t thread_id)

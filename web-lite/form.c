@@ -15,11 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/mman.h>
 
 #include <event2/buffer.h>
 #include <event2/http.h>
 
+#include "i18n.h"
 #include "log.h"
 #include "utf8.h"
 
@@ -333,19 +333,81 @@ int web_form_parse_multipart(const char *content_type, const char *body,
 
 /* ---- request body ------------------------------------------------------- */
 
-/* A streamed body, mapped: its bytes stay page cache, not heap. */
-static const char *map_body(struct web_req *r)
+/* The limits of a post's files, from the web view's settings. */
+void web_upload_limits(const struct web *web, struct upload_limits *lim)
 {
-	void *m = mmap(NULL, (size_t)r->body_len, PROT_READ, MAP_PRIVATE, r->body_fd, 0);
+	memset(lim, 0, sizeof(*lim));
+	lim->dir = web->attachments_dir;
+	lim->max_post = web->max_body;
+	lim->max_file = web->max_upload;
+	lim->max_files = STORE_POST_MAX_FILES;
+}
 
-	if (m == MAP_FAILED) {
-		log_error("web: %s: cannot map a %lld byte upload: %s", r->path,
-			  (long long)r->body_len, strerror(errno));
-		return NULL;
+int web_post_files(struct web_req *r, struct store_post_files *pf, char **error_r)
+{
+	struct store_upload *in = upload_form_store(&r->upload);
+	char *err = NULL;
+	enum gw_result res;
+
+	*error_r = NULL;
+	res = store_post_files_unpack(r->web->attachments_dir, in, r->upload.n_files,
+				      r->web->max_body, pf, &err);
+	free(in);
+	if (res == GW_OK) {
+		free(err);
+		return 0;
 	}
-	(void)madvise(m, (size_t)r->body_len, MADV_SEQUENTIAL);
-	r->body_map = m;
-	return m;
+	if (res == GW_INVALID) {
+		log_info("web: %s: files refused: %s", r->path, err);
+		*error_r = err;
+		return 400;
+	}
+	log_error("web: %s: %s", r->path, err);
+	free(err);
+	*error_r = xstrdup(_("The zip file could not be unpacked, so nothing was sent. "
+			     "Please try again."));
+	return 503;
+}
+
+/*
+ * A multipart body through the streaming reader: files into the content
+ * store, text fields into r->form.  What was wrong with the files is in
+ * r->upload.error for the handler, which shows the page again with the
+ * typed text; only a body that cannot be read at all is an error here.
+ */
+static int read_multipart(struct web_req *r, const char *ct, const char *mem, size_t len)
+{
+	struct upload_limits lim;
+	int rc;
+
+	web_upload_limits(r->web, &lim);
+	if (r->upload_streamed)
+		rc = (upload_form_commit(&r->upload), 0);   /* a refusal is in the form */
+	else if (mem != NULL)
+		rc = upload_read_mem(&lim, ct, mem, len, &r->upload);
+	else
+		rc = upload_read_fd(&lim, ct, r->body_fd, r->body_len, &r->upload);
+	if (rc < 0) {
+		log_error("web: %s: cannot read a %lld byte upload: %s", r->path,
+			  (long long)len, r->upload.detail);
+		return 503;
+	}
+	for (size_t i = 0; i < r->upload.n_fields; i++) {
+		struct upload_field *f = &r->upload.fields[i];
+
+		if (r->form.count >= WEB_FORM_MAX_FIELDS)
+			return 400;
+		add_field(&r->form, f->name, f->value, f->len, NULL, NULL);
+		f->name = f->value = NULL;   /* the form's now */
+	}
+	/* Nothing readable at all: no page to show again. */
+	if (r->upload.error == UPLOAD_MALFORMED && r->form.count == 0)
+		return 400;
+	if (r->upload.error != UPLOAD_OK)
+		log_info("web: %s: upload refused: %s%s%s", r->path, r->upload.detail,
+			 r->upload.error_file != NULL ? ": " : "",
+			 r->upload.error_file != NULL ? r->upload.error_file : "");
+	return 0;
 }
 
 int web_form_read(struct web_req *r)
@@ -354,26 +416,36 @@ int web_form_read(struct web_req *r)
 	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(r->req),
 					    "Content-Type");
 	int streamed = r->body_fd >= 0;
-	size_t len = streamed ? (size_t)r->body_len : evbuffer_get_length(in);
-	const char *body;
+	size_t len = streamed || r->upload_streamed ? (size_t)r->body_len
+						    : evbuffer_get_length(in);
+	const char *body = NULL;
 
 	if (r->form_read)
 		return r->form_status;
 	r->form_read = 1;
-	if ((int64_t)len > r->web->max_body)
+	if (r->body_too_large)
+		r->form_status = 413;
+	else if (r->upload_streamed)
+		/* Read by the guard as it arrived: its files go into the store. */
+		r->form_status = read_multipart(r, ct, NULL, len);
+	else if ((int64_t)len > r->web->max_body + WEB_BODY_SLACK)
 		r->form_status = 413;
 	else if (len == 0)
 		r->form_status = 0;
 	else if (ct == NULL)
 		r->form_status = 415;
-	else if (streamed && (body = map_body(r)) == NULL)
-		r->form_status = 503;
-	else if (!streamed && (body = (const char *)evbuffer_pullup(in, -1)) == NULL)
+	else if (strncasecmp(ct, "multipart/form-data", 19) == 0)
+		/* A streamed body is read from its file, a small one from memory:
+		 * files go to the store as they are read, never whole to the heap. */
+		r->form_status = streamed ? read_multipart(r, ct, NULL, len)
+				 : (body = (const char *)evbuffer_pullup(in, -1)) == NULL ? 413
+				 : read_multipart(r, ct, body, len);
+	else if (streamed)
+		r->form_status = 415;   /* only uploads are streamed */
+	else if ((body = (const char *)evbuffer_pullup(in, -1)) == NULL)
 		r->form_status = 413;
 	else if (strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0)
 		r->form_status = web_form_parse_urlencoded(body, len, &r->form) < 0 ? 400 : 0;
-	else if (strncasecmp(ct, "multipart/form-data", 19) == 0)
-		r->form_status = parse_multipart(ct, body, len, &r->form, streamed) < 0 ? 400 : 0;
 	else
 		r->form_status = 415;
 	return r->form_status;

@@ -197,8 +197,14 @@ static void stream_reset(struct web_conn *c)
 	if (c->stream_fd >= 0)
 		close(c->stream_fd);
 	c->stream_fd = -1;
+	upload_parser_free(&c->stream_parser);
+	if (c->stream_form != NULL) {
+		upload_form_clear(c->stream_form);
+		free(c->stream_form);
+		c->stream_form = NULL;
+	}
 	c->stream_len = c->stream_left = 0;
-	c->stream_ready = 0;
+	c->stream_ready = c->stream_over = 0;
 }
 
 /* An unnamed file for a body, on the attachments' file system (where the
@@ -251,14 +257,27 @@ static char *head_rewrite(const char *block, size_t len, size_t *len_r)
  * bytes, at the front of in) was just read: 0, or -1 (no file: evhttp
  * reads it into memory, within the budget, as before). */
 static int stream_start(struct web_conn *c, struct evbuffer *in, const char *block,
-			size_t head, int64_t len)
+			size_t head, int64_t len, int discard)
 {
 	struct web_loop *lp = c->loop;
 	size_t vlen;
 	const char *expect = head_get(block, head, "Expect", &vlen);
-	int fd = body_file(lp->web);
+	const char *ct = head_get(block, head, "Content-Type", &vlen);
+	int multipart = !discard && ct != NULL && vlen >= 19 &&
+			strncasecmp(ct, "multipart/form-data", 19) == 0;
+	int fd = discard || multipart ? -1 : body_file(lp->web);
 
-	if (fd < 0) {
+	if (multipart) {
+		/* Parsed as it comes: its files go straight into the content
+		 * store's unnamed files, and no copy of the body is kept. */
+		struct upload_limits lim;
+		char *type = xstrndup(ct, vlen);
+
+		web_upload_limits(lp->web, &lim);
+		c->stream_form = xcalloc(1, sizeof(*c->stream_form));
+		c->stream_parser = upload_parser_new(&lim, type, c->stream_form);
+		free(type);
+	} else if (fd < 0 && !discard) {
 		if (time(NULL) - lp->cut_logged >= 10) {
 			log_error("web: %s: cannot make a file for an upload: %s",
 				  lp->web->attachments_dir, strerror(errno));
@@ -266,8 +285,12 @@ static int stream_start(struct web_conn *c, struct evbuffer *in, const char *blo
 		}
 		return -1;
 	}
+	/* Large reads for a large body: fewer wakeups and, for the file,
+	 * fewer and larger writes (libevent reads 16 KB at a time else). */
+	(void)bufferevent_set_max_single_read(c->bev, 256 * 1024);
 	c->stream_head = head_rewrite(block, head, &c->stream_head_len);
 	c->stream_fd = fd;
+	c->stream_over = discard;
 	c->stream_len = c->stream_left = len;
 	if (expect != NULL && vlen == 12 && strncasecmp(expect, "100-continue", 12) == 0)
 		(void)bufferevent_write(c->bev, "HTTP/1.1 100 Continue\r\n\r\n", 25);
@@ -287,6 +310,27 @@ static int stream_more(struct web_conn *c, struct evbuffer *in)
 
 		if ((int64_t)n > c->stream_left)
 			n = (size_t)c->stream_left;
+		if (c->stream_over) {
+			/* Over the limit: read to answer with a page, not kept. */
+			(void)evbuffer_drain(in, n);
+			c->stream_left -= (int64_t)n;
+			continue;
+		}
+		if (c->stream_parser != NULL) {
+			struct evbuffer_iovec v[16];
+			int k = evbuffer_peek(in, (ev_ssize_t)n, NULL, v, 16);
+			size_t fed = 0;
+
+			for (int i = 0; i < k && i < 16 && fed < n; i++) {
+				size_t m = v[i].iov_len < n - fed ? v[i].iov_len : n - fed;
+
+				upload_parser_feed(c->stream_parser, v[i].iov_base, m);
+				fed += m;
+			}
+			(void)evbuffer_drain(in, fed);
+			c->stream_left -= (int64_t)fed;
+			continue;
+		}
 		w = evbuffer_write_atmost(in, c->stream_fd, (ev_ssize_t)n);
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -302,6 +346,7 @@ static int stream_more(struct web_conn *c, struct evbuffer *in)
 	}
 	if (c->stream_left > 0)
 		return 0;
+	upload_parser_end(&c->stream_parser);
 	(void)evbuffer_prepend(in, c->stream_head, c->stream_head_len);
 	free(c->stream_head);
 	c->stream_head = NULL;
@@ -312,10 +357,22 @@ static int stream_more(struct web_conn *c, struct evbuffer *in)
 }
 
 int web_guard_take_body(struct web_loop *lp, struct evhttp_request *req, int *fd_r,
-			int64_t *len_r)
+			int64_t *len_r, int *too_large_r, struct upload_form **form_r)
 {
 	struct web_conn *c = web_conn_find(lp, evhttp_request_get_connection(req));
 
+	if (c != NULL && c->stream_ready && c->stream_form != NULL) {
+		*form_r = c->stream_form;
+		*len_r = c->stream_len;
+		c->stream_form = NULL;
+		c->stream_ready = 0;
+		return 0;
+	}
+	if (c != NULL && c->stream_ready && c->stream_over) {
+		*too_large_r = 1;
+		c->stream_ready = c->stream_over = 0;
+		return -1;
+	}
 	if (c == NULL || !c->stream_ready || c->stream_fd < 0)
 		return -1;
 	*fd_r = c->stream_fd;
@@ -712,6 +769,7 @@ static void g_read(struct bufferevent *bev, void *arg)
 			int stream;
 			int64_t limit = body_limit(c->loop, block, head, &stream), want = limit;
 			int64_t clen = -1;
+			int over;
 			size_t vlen;
 			const char *cl = head_get(block, head, "Content-Length", &vlen);
 			char num[20];
@@ -734,15 +792,20 @@ static void g_read(struct bufferevent *bev, void *arg)
 				want = clen <= limit ? clen : limit;   /* over: evhttp answers 413 */
 			if (clen > limit && clen > WEB_ANON_BODY)
 				atomic_fetch_add(&c->loop->web->refused_large, 1);
+			/* A signed-in post a little over the limit is read and
+			 * dropped, so that the answer is a page that explains
+			 * the limit, not a connection cut mid-upload; a larger
+			 * one is refused unread. */
+			over = stream && clen > limit && clen <= 4 * limit;
 			if (want > 0 && budget_take(c, want) < 0) {
 				atomic_fetch_add(&c->loop->web->refused_budget, 1);
 				limit = 0;   /* evhttp answers 413 without reading */
-				stream = 0;
+				stream = over = 0;
 			}
 			/* A large body goes to a file before evhttp sees the
 			 * request; without a file, it is refused unread. */
-			if (stream && clen > WEB_ANON_BODY && clen <= limit &&
-			    stream_start(c, in, block, head, clen) < 0)
+			if (stream && clen > WEB_ANON_BODY && (clen <= limit || over) &&
+			    stream_start(c, in, block, head, clen, over) < 0)
 				limit = 0;
 			evhttp_connection_set_max_body_size(c->evcon, limit);
 		}

@@ -127,15 +127,18 @@ static void render_error(struct buf *o, const char *error)
 static void client_new_form(struct web_req *r, struct buf *o, const struct web_form *pf)
 {
 	buf_printf(o, "<details class=\"card newchat\"%s><summary>%s</summary>"
-		      "<form method=\"post\" action=\"/new?csrf=" WEB_CSRF_MARK "\">",
+		      "<form method=\"post\" action=\"/new?csrf=" WEB_CSRF_MARK "\" "
+		      "enctype=\"multipart/form-data\" class=\"uploadform\">",
 		   pf != NULL ? " open" : "", _("Start a new chat"));
 	web_render_csrf(r, o);
 	buf_printf(o, "<label>%s<input name=\"subject\" required maxlength=\"200\" value=\"", _("Subject"));
 	prefill(o, pf, "subject");
-	buf_printf(o, "\"></label><label>%s<textarea name=\"body\" rows=\"4\" required>", _("Message"));
+	buf_printf(o, "\"></label><label>%s<textarea name=\"body\" rows=\"4\">", _("Message"));
 	prefill(o, pf, "body");
-	buf_printf(o, "</textarea></label><button class=\"primary\" type=\"submit\">"
-		    "%s</button></form></details>", _("Start chat"));
+	buf_puts(o, "</textarea></label>");
+	web_render_attach(r, o, "newfiles");
+	buf_printf(o, "<button class=\"primary\" type=\"submit\">%s</button></form></details>",
+		   _("Start chat"));
 }
 
 static void staff_new_form(struct web_req *r, struct buf *o, const struct web_form *pf)
@@ -148,7 +151,8 @@ static void staff_new_form(struct web_req *r, struct buf *o, const struct web_fo
 		goto out;
 	(void)store_template_list(r->store, &templates, NULL);
 	buf_printf(o, "<details class=\"card newchat\" id=\"newchat\"%s><summary>%s</summary>"
-		      "<form method=\"post\" action=\"/new?csrf=" WEB_CSRF_MARK "\">",
+		      "<form method=\"post\" action=\"/new?csrf=" WEB_CSRF_MARK "\" "
+		      "enctype=\"multipart/form-data\" class=\"uploadform\">",
 		   pf != NULL ? " open" : "", _("New chat"));
 	web_render_csrf(r, o);
 	web_render_account_picker(r, o, &accounts, pf);
@@ -162,6 +166,14 @@ static void staff_new_form(struct web_req *r, struct buf *o, const struct web_fo
 	buf_printf(o, "<label>%s<textarea name=\"body\" id=\"body\" rows=\"5\">", _("Message"));
 	prefill(o, pf, "body");
 	buf_puts(o, "</textarea></label>");
+	/* Documents go with a chat to one client; a bulk chat has none (app.js
+	 * turns the picker off while several clients are ticked). */
+	web_render_attach(r, o, "newfiles");
+	buf_puts(o, "<p class=\"hint bulknote\" id=\"bulknote\">");
+	buf_html_escape(o, _("Files go only with a chat to one client. A chat to several "
+			     "clients is sent without files: add documents to each chat "
+			     "afterwards."));
+	buf_puts(o, "</p>");
 	web_render_shortcode_help(o, "body", 1);
 	buf_printf(o, "<label>%s<textarea name=\"tasks\" id=\"tasks\" rows=\"3\">",
 		   _("Tasks for the client, one per line"));
@@ -358,6 +370,24 @@ static char *clean_field(const struct web_form *form, const char *name, int *bad
 	return s;
 }
 
+/* The files of a new chat could not be taken: the form again, with the
+ * text typed and what was wrong (1), or 0 when all is well. */
+static int upload_refused(struct web_req *r)
+{
+	struct upload_limits lim;
+	char *msg;
+
+	if (r->upload.error == UPLOAD_OK)
+		return 0;
+	web_upload_limits(r->web, &lim);
+	msg = upload_error_text(&r->upload, &lim);
+	send_home(r, r->upload.error == UPLOAD_STORAGE ? 503
+		  : r->upload.error == UPLOAD_FILE_TOO_LARGE ||
+		  r->upload.error == UPLOAD_POST_TOO_LARGE ? 413 : 400, msg, &r->form);
+	free(msg);
+	return 1;
+}
+
 static void new_by_contact(struct web_req *r)
 {
 	int bad = 0;
@@ -366,14 +396,24 @@ static void new_by_contact(struct web_req *r)
 	char *err = NULL, location[48];
 	int64_t thread_id = 0;
 	enum gw_result res;
+	struct store_post_files pf = { 0 };
+	int code;
 
-	if (bad || subject == NULL || body == NULL) {
+	if (upload_refused(r))
+		goto out;
+	if (bad || subject == NULL || (body == NULL && r->upload.n_files == 0)) {
 		send_home(r, 400, bad ? _("The text holds characters that cannot be sent.") :
 					_("A new chat needs a subject and a message."), &r->form);
 		goto out;
 	}
-	res = store_chat_create_by_contact(r->store, r->sess.id, subject, body,
-					   &thread_id, NULL, &err);
+	code = web_post_files(r, &pf, &err);
+	if (code != 0) {
+		send_home(r, code, err, &r->form);
+		goto out;
+	}
+	res = store_chat_create_by_contact_files(r->store, r->sess.id, subject,
+						 body != NULL ? body : "", pf.files, pf.n,
+						 &thread_id, NULL, &err);
 	if (res == GW_TEMPFAIL) {
 		web_send_store_error(r, res, err);
 		goto out;
@@ -388,6 +428,7 @@ static void new_by_contact(struct web_req *r)
 	web_flash(r, "chat");
 	web_send_redirect(r, location);
 out:
+	store_post_files_clear(&pf);
 	free(subject);
 	free(body);
 	free(err);
@@ -430,6 +471,8 @@ static void new_by_staff(struct web_req *r)
 	char *ref_label = clean_field(form, "ref_label", &bad);
 	char *ref_url = clean_field(form, "ref_url", &bad);
 	struct store_thread_ref_new ref = { ref_label, ref_url };
+	struct store_post_files pf = { 0 };
+	int code;
 	int64_t rdays, rcount;
 
 	memset(&chat, 0, sizeof(chat));
@@ -450,11 +493,28 @@ static void new_by_staff(struct web_req *r)
 		tasks = xrealloc(tasks, (n_tasks + 1) * sizeof(*tasks));
 		tasks[n_tasks++] = line;
 	}
+	if (upload_refused(r))
+		goto out;
 	if (bad || n == 0) {
 		send_home(r, 400, bad ? _("The text holds characters that cannot be sent.") :
 					_("Choose at least one client."), form);
 		goto out;
 	}
+	if (n > 1 && r->upload.n_files > 0) {
+		send_home(r, 400, _("Files go only with a chat to one client: this chat to "
+				    "several clients was not sent. Send it without files, then "
+				    "add documents to each chat."), form);
+		goto out;
+	}
+	code = web_post_files(r, &pf, &err);
+	if (code != 0) {
+		send_home(r, code, err, form);
+		goto out;
+	}
+	chat.files = pf.files;
+	chat.n_files = pf.n;
+	if (body == NULL && chat.n_files > 0 && chat.template_name == NULL)
+		body = xstrdup("");
 	chat.account_ids = accounts;
 	chat.n_accounts = n;
 	chat.staff_id = r->sess.id;
@@ -530,6 +590,7 @@ static void new_by_staff(struct web_req *r)
 		web_send_redirect(r, "/");
 	}
 out:
+	store_post_files_clear(&pf);
 	free(accounts);
 	free(ids);
 	free(tasks);

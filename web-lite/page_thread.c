@@ -457,29 +457,18 @@ static void render_reply(struct page *pg, const struct web_reply_draft *d)
 	buf_puts(o, "</textarea>");
 	if (staff)
 		render_reply_staff(pg, d);
-	buf_printf(o, "<div class=\"row\"><label class=\"attach\">"
-		    "<input type=\"file\" name=\"file\"><span>%s</span></label>"
-		    "<label class=\"attach\"><input type=\"file\" name=\"folder\" "
-		    "webkitdirectory multiple><span>%s</span></label>"
-		    "<button class=\"primary\" type=\"submit\">%s</button></div>",
-		   _("Attach a file"), _("Attach a folder"), _("Send"));
+	buf_puts(o, "<div class=\"row\">");
+	web_render_attach(pg->r, o, "files");
+	buf_printf(o, "<button class=\"primary\" type=\"submit\">%s</button></div>", _("Send"));
 	/* After Send, so that a form submitted without a button does not
 	 * assign anyone. */
 	if (staff && d != NULL && d->offer_assign)
 		buf_printf(o, "<button class=\"assign\" type=\"submit\" name=\"assign_mentioned\" "
 			    "value=\"1\">%s</button>", _("Assign to this account and post"));
-	{
-		struct buf size = BUF_INIT;
-
-		web_render_size(&size, pg->r->web->max_body);
-		buf_puts(o, "<p class=\"hint\" id=\"mentionhint\">");
-		buf_printf(o, _("Up to %s."), buf_cstr(&size));
-		buf_putc(o, ' ');
-		buf_html_escape(o, _("A zip file is unpacked into its files and folders."));
-		buf_putc(o, ' ');
-		buf_html_escape(o, _("Use **bold**, *italic* and - lists."));
-		buf_release(&size);
-	}
+	buf_puts(o, "<p class=\"hint\" id=\"mentionhint\">");
+	buf_html_escape(o, _("A zip file is unpacked into its files and folders."));
+	buf_putc(o, ' ');
+	buf_html_escape(o, _("Use **bold**, *italic* and - lists."));
 	if (staff) {
 		buf_putc(o, ' ');
 		buf_html_escape(o, _("Type @ and a colleague\xe2\x80\x99s name to email them."));

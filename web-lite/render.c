@@ -16,6 +16,7 @@
 #include <event2/buffer.h>
 
 #include "clock.h"
+#include "i18n.h"
 
 #define MD_OPTIONS (CMARK_OPT_DEFAULT | CMARK_OPT_HARDBREAKS | CMARK_OPT_VALIDATE_UTF8)
 
@@ -362,4 +363,53 @@ void web_say2(struct buf *out, const char *fmt, const char *v1, const char *v2)
 void web_say(struct buf *out, const char *fmt, const char *value)
 {
 	web_say2(out, fmt, value, NULL);
+}
+
+/* A translated sentence with its %s filled in, escaped into an attribute. */
+static void attr_text(struct buf *o, const char *name, const char *text)
+{
+	buf_printf(o, " %s=\"", name);
+	buf_html_escape(o, text);
+	buf_putc(o, '"');
+}
+
+void web_render_attach(struct web_req *r, struct buf *o, const char *id)
+{
+	char *file = upload_size_text(r->web->max_upload);
+	char *post = upload_size_text(r->web->max_body);
+	char *hint;
+
+	/* The limits ride along for app.js, which checks sizes before the
+	 * body is sent (and names the file that is too large); the server
+	 * checks them again, with or without script. */
+	buf_printf(o, "<div class=\"drop\" data-max-upload=\"%lld\" data-max-post=\"%lld\" "
+		      "data-max-files=\"%d\"", (long long)r->web->max_upload,
+		   (long long)r->web->max_body, STORE_POST_MAX_FILES);
+	attr_text(o, "data-too-big", _("The file \"%s\" is larger than %s, the limit for one "
+				       "file. Choose a smaller file; your text is kept."));
+	attr_text(o, "data-too-much", _("These files together are larger than %s, the limit "
+					"for one message. Send some of them in another "
+					"message; your text is kept."));
+	attr_text(o, "data-too-many", _("A message can carry at most %s files."));
+	attr_text(o, "data-empty", _("The file \"%s\" is empty."));
+	attr_text(o, "data-none", _("Attach files"));
+	attr_text(o, "data-some", _("%s files chosen"));
+	buf_printf(o, "><label class=\"attach\" for=\"%s\"><input type=\"file\" id=\"%s\" "
+		      "name=\"file\" multiple aria-describedby=\"%s-hint\"><span>", id, id, id);
+	buf_html_escape(o, _("Attach files"));
+	/* A folder: its files keep their paths (attachments.folder). */
+	buf_printf(o, "</span></label><label class=\"attach\" for=\"%s-folder\"><input "
+		      "type=\"file\" id=\"%s-folder\" name=\"folder\" webkitdirectory multiple "
+		      "aria-describedby=\"%s-hint\"><span>", id, id, id);
+	buf_html_escape(o, _("Attach a folder"));
+	buf_printf(o, "</span></label><p class=\"hint\" id=\"%s-hint\">", id);
+	hint = xasprintf(_("Up to %d files, %s each and %s in all. You can also drop files "
+			   "here."), STORE_POST_MAX_FILES, file, post);
+	buf_html_escape(o, hint);
+	buf_printf(o, "</p><ul class=\"chosenlist\" id=\"%s-list\"></ul>"
+		      "<p class=\"uploaderror\" id=\"%s-error\" role=\"alert\" hidden></p></div>",
+		   id, id);
+	free(hint);
+	free(file);
+	free(post);
 }

@@ -14,6 +14,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "i18n.h"
 #include "log.h"
 
 /* ---- replies: recorded on the worker, sent on the loop -------------------- */
@@ -225,6 +226,38 @@ void web_send_error(struct web_req *r, int code, const char *text)
 	buf_printf(&main, "</p><p><a class=\"button\" href=\"/\">%s</a></p></section>", _("Home"));
 	web_send_page(r, code, page_reason(code), &main);
 	buf_release(&main);
+}
+
+void web_send_too_large(struct web_req *r)
+{
+	struct buf main = BUF_INIT;
+	char *post = upload_size_text(r->web->max_body);
+	char *file = upload_size_text(r->web->max_upload);
+	char back[48], *text;
+	int thread = r->id > 0 && strncmp(r->path, "/t/", 3) == 0;
+
+	if (thread)
+		snprintf(back, sizeof(back), "/t/%lld#reply", (long long)r->id);
+	else
+		snprintf(back, sizeof(back), "/");
+	buf_printf(&main, "<section class=\"card notice\"><h1>");
+	buf_html_escape(&main, _("The files are too large"));
+	buf_puts(&main, "</h1><p>");
+	text = xasprintf(_("Nothing was sent: a message with its files may hold at most %s, "
+			   "and one file at most %s."), post, file);
+	buf_html_escape(&main, text);
+	free(text);
+	buf_puts(&main, "</p><p>");
+	buf_html_escape(&main, _("Go back, choose smaller files or send them in several "
+				 "messages, and try again. Your text was not kept: copy it "
+				 "before you leave the page next time."));
+	buf_printf(&main, "</p><p><a class=\"button\" href=\"%s\">", back);
+	buf_html_escape(&main, thread ? _("Back to the chat") : _("Back to your chats"));
+	buf_puts(&main, "</a></p></section>");
+	web_send_page(r, 413, _("The files are too large"), &main);
+	buf_release(&main);
+	free(post);
+	free(file);
 }
 
 void web_send_redirect(struct web_req *r, const char *location)

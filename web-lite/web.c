@@ -271,6 +271,10 @@ static int post_gate(struct web_req *r)
 		web_send_error(r, 403, NULL);
 		return -1;
 	}
+	if (r->form_status == 413) {
+		web_send_too_large(r);
+		return -1;
+	}
 	if (r->form_status != 0) {
 		web_send_error(r, r->form_status, NULL);
 		return -1;
@@ -304,6 +308,16 @@ static int route_writes(const struct web_req *r)
 	if (r->method == EVHTTP_REQ_POST)
 		return 1;
 	return (r->route->method & M_WGET) != 0 && (r->route->method & M_GET) == 0;
+}
+
+/* A POST whose body is read on a worker: multipart (files) or streamed. */
+static int body_has_files(const struct web_req *r)
+{
+	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(r->req),
+					    "Content-Type");
+
+	return r->body_fd >= 0 || r->body_too_large || r->upload_streamed ||
+	       (ct != NULL && strncasecmp(ct, "multipart/form-data", 19) == 0);
 }
 
 void web_request_rollback(struct web_req *r)
@@ -374,9 +388,11 @@ static void run_request(struct store *store, struct store_job *job)
 	} else {
 		if (rt->gate != GATE_OPEN)
 			web_session_load(r);
-		/* A streamed upload is parsed here, from its file, and only for
-		 * someone signed in (the guard checked the token already). */
-		if (rt->gate == GATE_POST && r->body_fd >= 0 && r->sess.kind != 0)
+		/* A body with files was read by run_upload, for someone signed in;
+		 * for anyone else it stays unread and the gate answers.  (Should
+		 * the session have begun in between, it is read here.) */
+		if (rt->gate == GATE_POST && r->sess.kind != 0 && !r->form_read &&
+		    body_has_files(r))
 			r->form_status = web_form_read(r);
 		if (rt->gate != GATE_POST || post_gate(r) == 0)
 			run_handler(r);
@@ -389,10 +405,29 @@ static void run_request(struct store *store, struct store_job *job)
 	i18n_reader_reset();
 }
 
+/*
+ * On a reader before the writer lane: a body with files is read here, its
+ * files hashed and written to the content store, so that the one writer
+ * thread spends its time on rows, not on bytes.  Only for someone signed
+ * in (the guard checked the token of a streamed body already).
+ */
+static void run_upload(struct store *store, struct store_job *job)
+{
+	struct web_req *r = (struct web_req *)job;
+
+	r->store = store;
+	web_session_load(r);
+	if (r->sess.kind != 0)
+		r->form_status = web_form_read(r);
+	web_session_clear(&r->sess);
+	r->store = NULL;
+}
+
 static void request_free(struct web_req *r)
 {
 	web_reply_clear(&r->reply);
 	web_form_clear(&r->form);
+	upload_form_clear(&r->upload);
 	if (r->body_map != NULL)
 		(void)munmap(r->body_map, (size_t)r->body_len);
 	if (r->body_fd >= 0)
@@ -443,10 +478,16 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
 	GW_UNUSED(what);
 	for (j = store_done_queue_take(lp->doneq); j != NULL; j = next) {
 		next = j->next;
-		if (j->run == run_request)
+		if (j->run == run_request) {
 			finish(lp, (struct web_req *)j);
-		else
+		} else if (j->run == run_upload) {
+			/* The files are in: now the rows, on the writer lane. */
+			j->run = run_request;
+			j->next = NULL;
+			store_pool_submit(lp->web->pool, STORE_LANE_WRITE, j);
+		} else {
 			web_sse_looked(lp, j);
+		}
 	}
 }
 
@@ -472,7 +513,17 @@ static void dispatch(struct evhttp_request *req, void *arg)
 	r->keys = atomic_load(&web->keys);
 	r->reply.fd = -1;
 	r->body_fd = -1;
-	(void)web_guard_take_body(lp, req, &r->body_fd, &r->body_len);
+	{
+		struct upload_form *uf = NULL;
+
+		(void)web_guard_take_body(lp, req, &r->body_fd, &r->body_len, &r->body_too_large,
+					  &uf);
+		if (uf != NULL) {
+			r->upload = *uf;   /* the guard read it: its files await commit */
+			r->upload_streamed = 1;
+			free(uf);
+		}
+	}
 	r->method = evhttp_request_get_command(req);
 	if (evhttp_request_get_connection(req) != NULL) {
 		char *host = NULL;
@@ -502,16 +553,19 @@ static void dispatch(struct evhttp_request *req, void *arg)
 	/* The body is parsed here, on the loop; its verdict waits for the
 	 * gate, which answers a visitor without a session first.  A body
 	 * streamed to a file is parsed on the worker (run_request). */
-	if (r->route != NULL && r->method == EVHTTP_REQ_POST && r->body_fd < 0)
+	if (r->route != NULL && r->method == EVHTTP_REQ_POST && !body_has_files(r))
 		r->form_status = web_form_read(r);
 	r->job.run = run_request;
+	if (r->route != NULL && r->route->gate == GATE_POST && r->method == EVHTTP_REQ_POST &&
+	    body_has_files(r))
+		r->job.run = run_upload;
 	r->job.reply_to = lp->doneq;
 	r->next = lp->inflight;
 	if (r->next != NULL)
 		r->next->prev = r;
 	lp->inflight = r;
-	store_pool_submit(web->pool, route_writes(r) ? STORE_LANE_WRITE : STORE_LANE_READ,
-			  &r->job);
+	store_pool_submit(web->pool, r->job.run == run_upload ? STORE_LANE_READ
+			  : route_writes(r) ? STORE_LANE_WRITE : STORE_LANE_READ, &r->job);
 }
 
 /*
@@ -535,7 +589,7 @@ static void loop_jobs_drop(struct web_loop *lp)
 		done = store_done_queue_take(lp->doneq);
 	for (j = done; j != NULL; j = next) {
 		next = j->next;
-		if (j->run != run_request)
+		if (j->run != run_request && j->run != run_upload)
 			web_sse_looked(lp, j);
 		/* requests: freed below, through the in-flight list */
 	}
@@ -753,7 +807,9 @@ int web_open(struct event_base *base, const struct web_settings *set,
 		n--;
 	web->base_url = xstrndup(base_url, n);
 	web->secure = strncmp(base_url, "https:", 6) == 0;
-	web->max_body = set->web->max_body > 0 ? set->web->max_body : 10 * 1024 * 1024;
+	web->max_body = set->web->max_body > 0 ? set->web->max_body : 50 * 1024 * 1024;
+	web->max_upload = set->web->max_upload > 0 && set->web->max_upload < web->max_body
+				  ? set->web->max_upload : web->max_body;
 	web->session_ttl = set->web->session_ttl > 0 ? set->web->session_ttl : 30 * 86400;
 	web->view_ttl = set->links != NULL && set->links->view_ttl > 0 ?
 				set->links->view_ttl : 30 * 86400;

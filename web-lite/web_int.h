@@ -33,6 +33,7 @@
 #include "store.h"
 #include "web.h"
 #include "zip.h"
+#include "upload.h"
 
 struct event;
 struct web_sse;
@@ -147,6 +148,11 @@ struct web_conn {
 	char *stream_head;
 	size_t stream_head_len;
 	int stream_fd;             /* -1: none */
+	int stream_over;           /* over max_post: read and dropped */
+	/* A multipart body read as it arrives (upload.h): files straight
+	 * into unnamed files of the content store, no body file. */
+	struct upload_parser *stream_parser;
+	struct upload_form *stream_form;
 	int64_t stream_len, stream_left;
 	int stream_ready;
 	int replying;              /* a reply of ours is being written, until the
@@ -211,7 +217,8 @@ struct web {
 	char *base_url;            /* without a trailing "/" */
 	char *attachments_dir;     /* [store] attachments_dir */
 	int secure;                /* base_url is https: Secure cookies */
-	int64_t max_body;
+	int64_t max_body;          /* [web] max_post */
+	int64_t max_upload;        /* [web] max_upload, at most max_body */
 	int64_t session_ttl;
 	int64_t view_ttl;
 	char *firm_fallback;
@@ -339,11 +346,18 @@ struct web_req {
 	struct web_form form;
 	int form_read, form_status;
 	/* A body streamed to a file by the guard (-1: the body, if any, is in
-	 * evhttp's input buffer); mapped by web_form_read() on the worker,
+	 * evhttp's input buffer); read by web_form_read() on the worker,
 	 * unmapped and closed when the request is freed. */
 	int body_fd;
 	int64_t body_len;
 	void *body_map;
+	/* A multipart body's files, in the content store once read whole
+	 * (upload.h), and its verdict; closed when the request is freed. */
+	struct upload_form upload;
+	int upload_streamed;       /* read by the guard as it came in */
+	/* The guard read a signed-in post over max_post without keeping it:
+	 * the answer is the page that explains the limit. */
+	int body_too_large;
 	char peer[48];             /* client address */
 	int replied;
 	int wake;                  /* the relay should look at the outbox */
@@ -460,13 +474,17 @@ int web_cross_site(const char *origin, const char *fetch_site, const char *host,
 /* dispatch(): the file holding req's streamed body, taken over by the
  * caller: 0, or -1 when the body was not streamed. */
 int web_guard_take_body(struct web_loop *lp, struct evhttp_request *req, int *fd_r,
-			int64_t *len_r);
+			int64_t *len_r, int *too_large_r, struct upload_form **form_r);
 /* web.c: 1 when path is a route that takes uploads (up to max_body). */
 int web_route_upload(const char *path);
 /* session.c: our cookie's value in a Cookie header: 0, or -1 if absent. */
 int web_cookie_value(const char *header, char out[LINK_TOKEN_MAX]);
 
 /* ---- form.c ------------------------------------------------------------ */
+
+/* 413 for a post over [web] max_post: a page that says the limits and
+ * leads back to the thread (or the home page) it came from. */
+void web_send_too_large(struct web_req *r);
 
 /*
  * Parse the request body (urlencoded or multipart/form-data) into r->form,
@@ -476,6 +494,8 @@ int web_cookie_value(const char *header, char out[LINK_TOKEN_MAX]);
  * Returns 0, or an HTTP status to answer with (400, 413, 415).
  */
 int web_form_read(struct web_req *r);
+/* The limits of one post's files ([web] max_upload, max_post). */
+void web_upload_limits(const struct web *web, struct upload_limits *limits);
 /* Parse "a=1&b=2" (also query strings); -1 on bad encoding. */
 int web_form_parse_urlencoded(const char *s, size_t len, struct web_form *form);
 /* Parse a multipart/form-data body; -1 when it is not well-formed. */
@@ -493,37 +513,15 @@ int64_t web_parse_id(const char *s);
  * than tab and newline. malloc'd. */
 char *web_clean_text(const char *s, size_t len);
 
-/* ---- uploads.c ---------------------------------------------------------- */
+/* ---- form.c: the files of a post ---------------------------------------- */
 
-/* One file of a post as it will be stored. */
-struct web_upload {
-	char *name;
-	char *folder;              /* "" or "a/b" */
-	const char *content_type;  /* NULL: application/octet-stream */
-	const void *bytes;         /* into the form, or map */
-	size_t len;
-	const char *zip_note;      /* a zip kept whole: why */
-	void *map;                 /* an unpacked file, mapped */
-};
-struct web_uploads {
-	struct web_upload *items;
-	size_t count;
-	struct zip_result zip;     /* the unpacked files' temporary files */
-};
 /*
- * The files of the reply form: the "file" field (file_name and file_type
- * already cleaned; a zip is unpacked) and every part of the "folder"
- * field (relative paths).  0, or the HTTP status of a refusal with
- * *error_r a sentence for the person (malloc'd), nothing kept.
+ * The files of a post read with its body (r->upload) as they are stored:
+ * zips unpacked, folder paths kept (store_post_files_unpack()).  0, or
+ * the HTTP status of a refusal with *error_r a sentence for the person
+ * (malloc'd), nothing kept.
  */
-int web_uploads_prepare(struct web_req *r, const char *file_name, const char *file_type,
-			struct web_uploads *u, char **error_r);
-/* Add them all to the thread (under message_id, 0 for none); the first
- * one's id in *first_id_r.  Only the first asks for an upload email. */
-enum gw_result web_uploads_store(struct web_req *r, int64_t thread_id, int64_t message_id,
-				 const struct web_uploads *u, int64_t *first_id_r,
-				 char **error_r);
-void web_uploads_clear(struct web_uploads *u);
+int web_post_files(struct web_req *r, struct store_post_files *pf, char **error_r);
 
 /* ---- session.c --------------------------------------------------------- */
 
@@ -605,6 +603,10 @@ void web_say(struct buf *out, const char *fmt, const char *value);
 void web_say2(struct buf *out, const char *fmt, const char *v1, const char *v2);
 /* "12.3 KB" */
 void web_render_size(struct buf *out, int64_t size);
+/* The file picker of a form that posts files (several, by choosing or
+ * dropping them), with the limits the page checks before sending; id
+ * names its input. */
+void web_render_attach(struct web_req *r, struct buf *o, const char *id);
 void web_md_cache_clear(struct web *web);
 void web_session_cache_clear(struct web *web);
 /* Send the cached page of a thread for a reader with web_send_html(): 1,

@@ -259,6 +259,12 @@ struct api_call {
 	const char *audit;             /* the route's audit action */
 	char *path;                    /* under /api/v1/, for the audit entry */
 	json_t *body;                  /* the parsed body of a write */
+	/* A multipart body (files): moved off evhttp on the loop, read on
+	 * the worker into the content store and the "json" part. */
+	struct evbuffer *multipart;
+	char *multipart_type;
+	struct upload_form upload;
+	struct store_post_files files; /* zips unpacked (store_post_files_unpack) */
 	char *uri;                     /* for log lines */
 	char *authorization;           /* the header; NULL when absent */
 	char *idem_key;                /* Idempotency-Key of a POST; NULL when absent */
@@ -334,6 +340,25 @@ static int read_body(struct api_call *c, json_t **body_r)
 	return 0;
 }
 
+/* The body into the digest chain by chain: an upload is not made one
+ * block of memory for it. */
+static int hash_chains(EVP_MD_CTX *ctx, struct evbuffer *b)
+{
+	int n = evbuffer_peek(b, -1, NULL, NULL, 0);
+	struct evbuffer_iovec *v;
+	int rc = 0;
+
+	if (n <= 0)
+		return EVP_DigestUpdate(ctx, "", 0) == 1 ? 0 : -1;
+	v = xcalloc((size_t)n, sizeof(*v));
+	n = evbuffer_peek(b, -1, NULL, v, n);
+	for (int i = 0; rc == 0 && i < n; i++)
+		if (EVP_DigestUpdate(ctx, v[i].iov_base, v[i].iov_len) != 1)
+			rc = -1;
+	free(v);
+	return rc;
+}
+
 /* SHA-256 of what the request asks: method, path with query, body. */
 static void request_hash(struct api_call *c, char hex[65])
 {
@@ -349,9 +374,10 @@ static void request_hash(struct api_call *c, char hex[65])
 	if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
 	    EVP_DigestUpdate(ctx, m, strlen(m) + 1) != 1 ||
 	    EVP_DigestUpdate(ctx, uri, strlen(uri) + 1) != 1 ||
-	    EVP_DigestUpdate(ctx, len > 0 ? (const void *)evbuffer_pullup(in, -1) : "", len) != 1 ||
+	    hash_chains(ctx, c->multipart != NULL ? c->multipart : in) < 0 ||
 	    EVP_DigestFinal_ex(ctx, md, &mdlen) != 1)
 		memset(md, 0, sizeof(md));
+	(void)len;
 	EVP_MD_CTX_free(ctx);
 	for (size_t i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", md[i]);
@@ -389,6 +415,115 @@ static int idempotency_parse(struct api_call *c)
 	return 0;
 }
 
+/* A POST with files: multipart/form-data to the routes that take them. */
+static int takes_files(struct api_call *c)
+{
+	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(c->req),
+					    "Content-Type");
+
+	return ct != NULL && strncasecmp(ct, "multipart/form-data", 19) == 0 &&
+	       (c->handler == api_threads_create || c->handler == api_messages_post);
+}
+
+/* On the loop: the body's chains move to the call (no copy), for the
+ * worker to read; 0, or -1 after an error reply. */
+static int multipart_take(struct api_call *c)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(c->req);
+	size_t len = evbuffer_get_length(in);
+	int64_t max = c->r.api->upload.max_post;
+
+	if ((int64_t)len > max) {
+		api_error(&c->r, 413, "payload_too_large", "file",
+			  "request body of %zu bytes is over the limit of %lld ([web] max_post)",
+			  len, (long long)max);
+		return -1;
+	}
+	c->multipart = evbuffer_new();
+	c->multipart_type = xstrdup(evhttp_find_header(evhttp_request_get_input_headers(c->req),
+						       "Content-Type"));
+	evbuffer_remove_buffer(in, c->multipart, len);
+	return 0;
+}
+
+/* On the worker: the files into the content store, the "json" part into
+ * the body; 0, or -1 after an error reply (nothing of it is kept). */
+static int multipart_read(struct api_call *c)
+{
+	struct api_req *r = &c->r;
+	int n = evbuffer_peek(c->multipart, -1, NULL, NULL, 0);
+	struct evbuffer_iovec *v = xcalloc(n > 0 ? (size_t)n : 1, sizeof(*v));
+	const struct upload_field *jf;
+	struct store_upload *in;
+	enum gw_result res;
+	json_error_t jerr;
+	char *msg, *err = NULL;
+
+	n = n > 0 ? evbuffer_peek(c->multipart, -1, NULL, v, n) : 0;
+	(void)upload_read_iov(&r->api->upload, c->multipart_type, (const struct iovec *)v,
+			      (size_t)(n > 0 ? n : 0), &c->upload);
+	free(v);
+	if (c->upload.error != UPLOAD_OK) {
+		static const int status[] = {
+			[UPLOAD_FILE_TOO_LARGE] = 413, [UPLOAD_POST_TOO_LARGE] = 413,
+			[UPLOAD_TOO_MANY] = 422, [UPLOAD_EMPTY_FILE] = 422, [UPLOAD_BAD_NAME] = 422,
+			[UPLOAD_BAD_FOLDER] = 422, [UPLOAD_MALFORMED] = 400, [UPLOAD_STORAGE] = 503,
+		};
+		static const char *const code[] = {
+			[UPLOAD_FILE_TOO_LARGE] = "payload_too_large",
+			[UPLOAD_POST_TOO_LARGE] = "payload_too_large",
+			[UPLOAD_TOO_MANY] = "invalid_value", [UPLOAD_EMPTY_FILE] = "invalid_value",
+			[UPLOAD_BAD_NAME] = "invalid_value", [UPLOAD_BAD_FOLDER] = "invalid_value",
+			[UPLOAD_MALFORMED] = "bad_multipart",
+			[UPLOAD_STORAGE] = "unavailable",
+		};
+
+		msg = upload_error_text(&c->upload, &r->api->upload);
+		api_error(r, status[c->upload.error], code[c->upload.error], "file", "%s", msg);
+		free(msg);
+		return -1;
+	}
+	jf = upload_form_field(&c->upload, "json");
+	if (c->upload.n_fields != (jf != NULL ? 1u : 0u)) {
+		api_error(r, 400, "invalid_field", NULL,
+			  "a multipart body holds one part \"json\" and parts \"file\" or "
+			  "\"folder\" only");
+		return -1;
+	}
+	c->body = jf != NULL ? json_loadb(jf->value, jf->len, JSON_REJECT_DUPLICATES, &jerr)
+			     : json_object();
+	if (c->body == NULL || !json_is_object(c->body)) {
+		api_error(r, 400, "bad_json", "json", "part \"json\": %s",
+			  c->body == NULL ? jerr.text : "expected a JSON object");
+		return -1;
+	}
+	for (size_t i = 0; i < c->upload.n_files; i++) {
+		if (strcmp(c->upload.files[i].field, "file") != 0 &&
+		    strcmp(c->upload.files[i].field, "folder") != 0) {
+			api_error(r, 400, "invalid_field", c->upload.files[i].field,
+				  "files go in parts named \"file\" (or \"folder\", with a "
+				  "relative path as the file name)");
+			return -1;
+		}
+	}
+	/* A zip is unpacked as in the web view (one function for both). */
+	in = upload_form_store(&c->upload);
+	res = store_post_files_unpack(r->api->upload.dir, in, c->upload.n_files,
+				      r->api->upload.max_post, &c->files, &err);
+	free(in);
+	if (res != GW_OK) {
+		if (res == GW_INVALID)
+			api_error(r, 422, "invalid_value", "file", "%s", err);
+		else
+			api_error(r, 503, "unavailable", "file", "%s", err);
+		free(err);
+		return -1;
+	}
+	r->files = c->files.files;
+	r->n_files = c->files.n;
+	return 0;
+}
+
 /*
  * Everything the job needs from evhttp, copied or parsed: the key, the
  * route, the query, the body.  A refusal here is kept in early_* and sent
@@ -419,8 +554,11 @@ static void parse(struct api_call *c)
 		api_error(r, 400, "invalid_parameter", NULL, "query string: malformed");
 		goto refused;
 	}
-	if (r->method == EVHTTP_REQ_POST || r->method == EVHTTP_REQ_PUT ||
-	    r->method == EVHTTP_REQ_PATCH) {
+	if (r->method == EVHTTP_REQ_POST && takes_files(c)) {
+		if (multipart_take(c) < 0 || idempotency_parse(c) < 0)
+			goto refused;
+	} else if (r->method == EVHTTP_REQ_POST || r->method == EVHTTP_REQ_PUT ||
+		   r->method == EVHTTP_REQ_PATCH) {
 		if (read_body(c, &c->body) < 0 || idempotency_parse(c) < 0)
 			goto refused;
 	}
@@ -574,7 +712,8 @@ static void call_handle(struct api_call *c)
 		c->out = render(r);
 		return;
 	}
-	if ((c->replayed = idempotency_lookup(c)) == 0) {
+	if ((c->replayed = idempotency_lookup(c)) == 0 &&
+	    (c->multipart == NULL || multipart_read(c) == 0)) {
 		r->body = c->body;
 		c->handler(r);
 		r->body = NULL;
@@ -725,6 +864,11 @@ static void call_free(struct api_call *c)
 	json_decref(c->r.resp);
 	json_decref(c->early_resp);
 	json_decref(c->body);
+	if (c->multipart != NULL)
+		evbuffer_free(c->multipart);
+	free(c->multipart_type);
+	store_post_files_clear(&c->files);
+	upload_form_clear(&c->upload);
 	free(c->r.name);
 	evhttp_clear_headers(&c->r.query);
 	store_apikey_clear(&c->r.key);
@@ -859,6 +1003,14 @@ int api_open(struct event_base *base, const struct api_settings *set, struct api
 	api->view_ttl = set->links != NULL && set->links->view_ttl > 0 ? set->links->view_ttl
 								       : 30 * 86400;
 	api->max_body = set->max_body > 0 ? set->max_body : API_MAX_BODY_DEFAULT;
+	/* Files come as multipart posts, within the web view's limits. */
+	api->upload.dir = set->store != NULL ? set->store->attachments_dir : NULL;
+	api->upload.max_post = set->web != NULL && set->web->max_body > 0 ? set->web->max_body
+									   : 50 * 1024 * 1024;
+	api->upload.max_file = set->web != NULL && set->web->max_upload > 0 &&
+			       set->web->max_upload < api->upload.max_post
+				       ? set->web->max_upload : api->upload.max_post;
+	api->upload.max_files = STORE_POST_MAX_FILES;
 	api->outbox_queued = set->outbox_queued;
 	api->ctx = set->ctx;
 
@@ -909,7 +1061,9 @@ int api_open(struct event_base *base, const struct api_settings *set, struct api
 	evhttp_set_allowed_methods(api->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
 				   EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
 				   EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
-	evhttp_set_max_body_size(api->http, (ev_ssize_t)(api->max_body + API_BODY_SLACK));
+	evhttp_set_max_body_size(api->http, (ev_ssize_t)((api->upload.max_post > api->max_body
+							   ? api->upload.max_post : api->max_body)
+							  + API_BODY_SLACK));
 	evhttp_set_max_headers_size(api->http, 32 * 1024);
 	evhttp_set_timeout(api->http, API_TIMEOUT_SECONDS);
 	evhttp_set_default_content_type(api->http, "application/json");

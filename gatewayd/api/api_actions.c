@@ -66,9 +66,12 @@ void api_messages_post(struct api_req *r)
 	char *error = NULL;
 	enum gw_result res;
 
+	p.files = r->files;
+	p.n_files = r->n_files;
+	/* With files (a multipart post), the text may be left out. */
 	if (api_body_only(r, fields) < 0 ||
 	    api_get_actor(r, "from", 1, &p.author_kind, &p.author_id) < 0 ||
-	    api_get_str(r, r->body, "body", 1, &p.body) < 0 ||
+	    api_get_str(r, r->body, "body", r->n_files == 0, &p.body) < 0 ||
 	    api_get_bool(r, r->body, "internal", 0, &p.internal, NULL) < 0 ||
 	    api_get_bool(r, r->body, "assign_mentioned", 0, &p.assign_mentioned, NULL) < 0 ||
 	    api_check_actor(r, r->ids[0], p.author_kind, p.author_id,
@@ -80,6 +83,8 @@ void api_messages_post(struct api_req *r)
 			  "internal: only staff write internal notes (from_staff)");
 		return;
 	}
+	if (p.body == NULL)
+		p.body = "";
 	res = store_message_send(r->store, &p, &id, NULL, &error);
 	if (res == GW_OK)
 		r->wake = 1;
@@ -91,6 +96,22 @@ void api_messages_post(struct api_req *r)
 	}
 	json_t *o = api_json_message(&m);
 
+	/* The files of the post, with their ids, as the thread lists them. */
+	if (r->n_files > 0) {
+		struct store_thread_view v = { 0 };
+		json_t *arr = json_array();
+
+		if (store_thread_show(r->store, r->ids[0], 0, 0, 1, &v, &error) == GW_OK) {
+			for (size_t i = 0; i < v.n_attachments; i++)
+				if (v.attachments[i].message_id == id)
+					json_array_append_new(arr, api_json_attachment(&v.attachments[i]));
+			store_thread_view_clear(&v);
+		} else {
+			free(error);
+			error = NULL;
+		}
+		json_object_set_new(o, "attachments", arr);
+	}
 	if (p.internal)
 		r->audit_action = "note";
 	store_message_clear(&m);

@@ -32,6 +32,7 @@
 #include "api.h"
 #include "gw.h"
 #include "store.h"
+#include "upload.h"
 
 struct api_call;
 
@@ -49,6 +50,7 @@ struct api {
 	char *base_url;            /* [web] base_url ("" if unset) */
 	int64_t view_ttl;          /* [links] view_ttl */
 	int64_t max_body;
+	struct upload_limits upload; /* multipart posts with files */
 	void (*outbox_queued)(void *ctx);
 	void *ctx;
 	char *unix_path;           /* removed at close */
@@ -66,6 +68,10 @@ struct api_req {
 	char *name;                /* the "*" segment, URL-decoded */
 	struct evkeyvalq query;
 	json_t *body;              /* the request's JSON object (borrowed) */
+	/* The files of a multipart post, in the content store already (as
+	 * the store takes them; NULL, 0 for a JSON body). */
+	const struct store_upload *files;
+	size_t n_files;
 	const char *prefix;        /* names nested fields: "reminders" */
 	struct store_apikey key;   /* who is calling */
 	/* the reply */

@@ -224,10 +224,11 @@ static void create_by_contact(struct api_req *r, int64_t contact)
 	enum gw_result res;
 
 	if (api_body_only(r, fields) < 0 || api_get_str(r, r->body, "subject", 1, &subject) < 0 ||
-	    api_get_str(r, r->body, "body", 1, &body) < 0)
+	    api_get_str(r, r->body, "body", r->n_files == 0, &body) < 0)
 		return;
-	res = store_chat_create_by_contact(r->store, contact, subject, body, &thread, &message,
-					   &error);
+	res = store_chat_create_by_contact_files(r->store, contact, subject,
+						 body != NULL ? body : "", r->files, r->n_files,
+						 &thread, &message, &error);
 	if (res != GW_OK) {
 		api_fail(r, res, error, res == GW_NOTFOUND ? "from_contact" : NULL);
 		return;
@@ -445,7 +446,8 @@ void api_threads_create(struct api_req *r)
 	chat.account_ids = accounts;
 	if (api_get_str(r, r->body, "template", 0, &chat.template_name) < 0 ||
 	    api_get_str(r, r->body, "subject", 0, &chat.subject) < 0 ||
-	    api_get_str(r, r->body, "body", chat.template_name == NULL, &chat.body) < 0 ||
+	    api_get_str(r, r->body, "body", chat.template_name == NULL && r->n_files == 0,
+			&chat.body) < 0 ||
 	    get_tasks(r, &tasks, &chat.n_tasks) < 0 || get_reminders(r, &chat) < 0 ||
 	    api_get_refs(r, &refs, &chat.n_refs) < 0 ||
 	    api_get_bool(r, r->body, "show_content", 0, &chat.show_content, &has_show) < 0 ||
@@ -456,6 +458,16 @@ void api_threads_create(struct api_req *r)
 		chat.show_content = STORE_SHOW_CONTENT_DEFAULT;
 	chat.tasks = tasks;
 	chat.refs = refs;
+	if (r->n_files > 0 && chat.n_accounts > 1) {
+		api_error(r, 422, "invalid_value", "file",
+			  "files go only with a chat to one account; add them to each chat "
+			  "of a bulk chat afterwards (POST /threads/ID/messages)");
+		goto out;
+	}
+	chat.files = r->files;
+	chat.n_files = r->n_files;
+	if (chat.body == NULL && chat.template_name == NULL)
+		chat.body = "";
 	threads = xcalloc(chat.n_accounts, sizeof(*threads));
 	res = store_chat_create(r->store, &chat, threads, &error);
 	if (res != GW_OK) {

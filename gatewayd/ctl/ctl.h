@@ -87,6 +87,29 @@ int ctl_flag(const struct ctl_args *a, const char *name);
 /* Every value of a repeatable option, in order; *n_r gets the count. */
 char *const *ctl_opt_all(const struct ctl_args *a, const char *name, size_t *n_r);
 
+/* The files of --attach (ctl_attach.c), in the content store already. */
+struct ctl_files {
+	struct store_blob **blobs;
+	struct store_upload *given;   /* the files as given */
+	size_t n_given;
+	struct store_post_files unpacked;
+	const struct store_upload *files;   /* for store_post / store_chat_new */
+	size_t n;
+};
+/* Store each --attach FILE within [web] max_upload and max_post, a zip
+ * unpacked as in the web view (store_post_files_unpack()); 0 or an exit
+ * code (printed).  Release after the post's transaction. */
+int ctl_attach_files(struct ctl *c, const struct ctl_args *a, struct ctl_files *files);
+void ctl_files_release(struct ctl_files *files);
+
+/* ctl_blobs.c: the content files a backup copy of the database names,
+ * copied into dest (those there already skipped); 0 or an exit code. */
+struct ctl_blob_backup {
+	int64_t copied, present, missing, bytes;
+};
+int ctl_backup_attachments(struct ctl *c, const char *db_copy, const char *dest,
+			   struct ctl_blob_backup *result);
+
 /* Print "gatewayctl: CMD: MESSAGE" and return EX_USAGE. */
 int ctl_usage(struct ctl *c, const char *fmt, ...) GW_PRINTF(2, 3);
 /* Print "gatewayctl: CMD: MESSAGE" and return code. */
@@ -245,6 +268,7 @@ int ctl_cmd_person_erase(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_backup(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_keys_rotate(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_doctor(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_gc(struct ctl *c, const struct ctl_args *a);
 /* ctl_privacy.c */
 int ctl_cmd_account_hold(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_audit(struct ctl *c, const struct ctl_args *a);

@@ -13,6 +13,8 @@
  *                [store] group)
  *   key file     exists, mode 0600, owned by the daemon's user, loads
  *   attachments  a directory the daemon's user can write
+ *   files        no content file the database names is missing (problem);
+ *                none is unreferenced, no stray file (warnings: gc)
  *   transport    smtp: a TCP connection and a 220 greeting within a few
  *                seconds; sendmail: an executable; maildir: writable
  *   addresses    [mail] from and reply_domain: not placeholders, the reply
@@ -338,6 +340,41 @@ static void check_attachments(struct doctor *d)
 	report(d, DOC_OK, "attachments", "%s is writable by %s", dir, d->user.name);
 }
 
+/* The content files against the rows that name them. */
+static void check_blobs(struct doctor *d)
+{
+	struct store_blob_report rep;
+	char *error = NULL;
+
+	if (store_blob_check(d->c->cfg->store.path, d->c->cfg->store.attachments_dir, &rep,
+			     &error) < 0) {
+		report(d, DOC_PROBLEM, "files", "cannot compare the files with the database: %s",
+		       error);
+		free(error);
+		return;
+	}
+	if (rep.missing > 0)
+		report(d, DOC_PROBLEM, "files", "%lld of %lld content files the database names "
+		       "are missing from %s (e.g. %s): their downloads fail; restore them from "
+		       "the backup's attachments (gatewayctl backup --attachments)",
+		       (long long)rep.missing, (long long)rep.referenced,
+		       d->c->cfg->store.attachments_dir, rep.missing_example);
+	if (rep.unreferenced > 0)
+		report(d, DOC_WARNING, "files", "%lld content files (%lld bytes) are named by no "
+		       "row (uploads that did not complete, or erased data): gatewayctl gc "
+		       "removes them once they are an hour old", (long long)rep.unreferenced,
+		       (long long)rep.unreferenced_bytes);
+	if (rep.strays > 0)
+		report(d, DOC_WARNING, "files", "%lld files in %s are not content files (e.g. "
+		       "%s): temp files of interrupted uploads go with gatewayctl gc; move "
+		       "anything else away", (long long)rep.strays,
+		       d->c->cfg->store.attachments_dir, rep.stray_example);
+	if (rep.missing == 0 && rep.unreferenced == 0 && rep.strays == 0)
+		report(d, DOC_OK, "files", "%lld content files, each named by the database and "
+		       "none missing", (long long)rep.files);
+	store_blob_report_clear(&rep);
+}
+
 /* ---- transport ---- */
 
 static void check_smtp(struct doctor *d, const char *spec)
@@ -565,6 +602,7 @@ int ctl_cmd_doctor(struct ctl *c, const struct ctl_args *a)
 	check_key_file(&d);
 	check_webhooks(&d);
 	check_attachments(&d);
+	check_blobs(&d);
 	check_transport(&d);
 	check_addresses(&d);
 	check_base_url(&d);

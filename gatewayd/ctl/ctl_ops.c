@@ -71,6 +71,8 @@ static int copy_database(struct ctl *c, const char *src_path, const char *tmp,
 int ctl_cmd_backup(struct ctl *c, const struct ctl_args *a)
 {
 	const char *file = a->pos[0], *db = c->cfg->store.path;
+	const char *blobs_dir = ctl_opt(a, "--attachments");
+	struct ctl_blob_backup br = { 0 };
 	int force = ctl_flag(a, "--force") > 0;
 	struct backup_result res = { 0, 0 };
 	char *tmp = NULL;
@@ -137,21 +139,47 @@ int ctl_cmd_backup(struct ctl *c, const struct ctl_args *a)
 	}
 	ctl_fsync_dir(file);
 	free(tmp);
+	/* The files the copy names, after the copy: a file erased in between
+	 * is counted missing, never a row without its file in a restore of
+	 * a later state. */
+	if (blobs_dir != NULL && (code = ctl_backup_attachments(c, file, blobs_dir, &br)) != 0)
+		return code;
 
 	if (c->json) {
-		ctl_json_print(json_pack("{s:s, s:s, s:I, s:i, s:s, s:s, s:s}",
-					 "database", db, "backup", file, "bytes",
-					 (json_int_t)res.bytes, "schema_version",
-					 res.schema_version, "integrity", "ok",
-					 "attachments_dir", c->cfg->store.attachments_dir,
-					 "key_file", c->cfg->links.key_file));
+		json_t *o = json_pack("{s:s, s:s, s:I, s:i, s:s, s:s, s:s}",
+				      "database", db, "backup", file, "bytes",
+				      (json_int_t)res.bytes, "schema_version",
+				      res.schema_version, "integrity", "ok",
+				      "attachments_dir", c->cfg->store.attachments_dir,
+				      "key_file", c->cfg->links.key_file);
+
+		if (blobs_dir != NULL)
+			json_object_set_new(o, "attachments",
+					    json_pack("{s:s, s:I, s:I, s:I, s:I}", "dir", blobs_dir,
+						      "copied", (json_int_t)br.copied,
+						      "present", (json_int_t)br.present,
+						      "missing", (json_int_t)br.missing,
+						      "bytes", (json_int_t)br.bytes));
+		ctl_json_print(o);
 		return 0;
 	}
 	printf("backup of %s written to %s: %lld bytes, schema version %d, integrity ok\n",
 	       db, file, (long long)res.bytes, res.schema_version);
-	printf("not in this file: the attachments (%s) and the key file (%s); "
-	       "copy them too (see the backup guide)\n",
-	       c->cfg->store.attachments_dir, c->cfg->links.key_file);
+	if (blobs_dir != NULL) {
+		printf("attachments copied to %s: %lld new files (%lld bytes), %lld there "
+		       "already%s\n", blobs_dir, (long long)br.copied, (long long)br.bytes,
+		       (long long)br.present, br.missing > 0 ? "" : "; none missing");
+		if (br.missing > 0)
+			printf("%lld content files the backup names are not in %s (erased since, "
+			       "or lost: run gatewayctl doctor)\n", (long long)br.missing,
+			       c->cfg->store.attachments_dir);
+		printf("not in this backup: the key file (%s); copy it too\n",
+		       c->cfg->links.key_file);
+	} else {
+		printf("not in this file: the attachments (%s) and the key file (%s); "
+		       "copy them too, or give --attachments DIR (see the backup guide)\n",
+		       c->cfg->store.attachments_dir, c->cfg->links.key_file);
+	}
 	return 0;
 fail:
 	unlink(tmp);

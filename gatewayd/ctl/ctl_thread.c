@@ -66,6 +66,7 @@ int ctl_cmd_thread_new(struct ctl *c, const struct ctl_args *a)
 	const char *days = ctl_opt(a, "--remind-days");
 	const char *count = ctl_opt(a, "--remind-count");
 	struct store_thread_ref_new *refs = NULL;
+	struct ctl_files files = { 0 };
 	char *error = NULL;
 	enum gw_result r;
 	int rc;
@@ -89,8 +90,12 @@ int ctl_cmd_thread_new(struct ctl *c, const struct ctl_args *a)
 		rc = ctl_parse_id(c, "--from", "a staff id", from, &chat.staff_id);
 	if (rc == 0 && chat.template_name == NULL && chat.subject == NULL)
 		rc = ctl_usage(c, "--subject is required (or --template)");
-	if (rc == 0 && chat.template_name == NULL && chat.body == NULL)
-		rc = ctl_usage(c, "--body is required (or --template)");
+	if (rc == 0 && chat.template_name == NULL && chat.body == NULL &&
+	    ctl_flag(a, "--attach") == 0)
+		rc = ctl_usage(c, "--body is required (or --template, or --attach)");
+	if (rc == 0 && chat.n_accounts > 1 && ctl_flag(a, "--attach") > 0)
+		rc = ctl_usage(c, "--attach: a new chat to several accounts carries no files; "
+			       "add them to each chat with message post --attach");
 	if (rc == 0 && !chat.reminders && (days != NULL || count != NULL))
 		rc = ctl_usage(c, "%s needs --remind", days != NULL ? "--remind-days"
 								     : "--remind-count");
@@ -104,9 +109,15 @@ int ctl_cmd_thread_new(struct ctl *c, const struct ctl_args *a)
 	}
 	if (rc == 0)
 		rc = ctl_refs_from_opts(c, a, &refs, &chat.n_refs);
+	if (rc == 0)
+		rc = ctl_attach_files(c, a, &files);
 	if (rc != 0)
 		goto out;
 	chat.refs = refs;
+	chat.files = files.files;
+	chat.n_files = files.n;
+	if (chat.body == NULL && chat.template_name == NULL)
+		chat.body = "";
 
 	threads = xcalloc(chat.n_accounts, sizeof(*threads));
 	r = store_chat_create(c->store, &chat, threads, &error);
@@ -127,6 +138,7 @@ int ctl_cmd_thread_new(struct ctl *c, const struct ctl_args *a)
 			printf("%lld\n", (long long)threads[i]);
 	}
 out:
+	ctl_files_release(&files);
 	free(accounts);
 	free(threads);
 	free(refs);
@@ -178,6 +190,9 @@ static json_t *json_attachment(const struct store_attachment *x)
 	json_object_set_new(o, "content_type", ctl_json_str(x->content_type));
 	json_object_set_new(o, "size", json_integer(x->size));
 	json_object_set_new(o, "sha256", json_string(x->sha256));
+	json_object_set_new(o, "folder", ctl_json_str(x->folder != NULL ? x->folder : ""));
+	json_object_set_new(o, "zip_note", x->zip_note != NULL ? json_string(x->zip_note)
+							       : json_null());
 	json_object_set_new(o, "created_at", ctl_json_time(x->created_at));
 	return o;
 }
@@ -390,19 +405,27 @@ int ctl_cmd_message_post(struct ctl *c, const struct ctl_args *a)
 	enum gw_result r;
 	int rc = parse_thread(c, a->pos[0], &thread);
 	const char *from = rc == 0 ? ctl_need(c, a, "--from", &rc) : NULL;
-	const char *body = from != NULL ? ctl_need(c, a, "--body", &rc) : NULL;
+	/* With --attach, the text may be left out: a post of only files. */
+	const char *body = from != NULL && ctl_flag(a, "--attach") > 0 ? ctl_opt(a, "--body")
+			   : from != NULL ? ctl_need(c, a, "--body", &rc) : NULL;
+	struct ctl_files files = { 0 };
 
-	if (body == NULL)
+	if (from == NULL || rc != 0)
 		return rc;
 	rc = ctl_parse_principal(c, "--from", from, 1, 1, &kind, &author);
+	if (rc == 0)
+		rc = ctl_attach_files(c, a, &files);
 	if (rc != 0)
 		return rc;
 	struct store_post p = {
-		.thread_id = thread, .author_kind = kind, .author_id = author, .body = body,
+		.thread_id = thread, .author_kind = kind, .author_id = author,
+		.body = body != NULL ? body : "",
 		.internal = ctl_flag(a, "--internal"),
 		.assign_mentioned = ctl_flag(a, "--assign-mentioned"),
+		.files = files.files, .n_files = files.n,
 	};
 	r = store_message_send(c->store, &p, &id, NULL, &error);
+	ctl_files_release(&files);
 	if (r != GW_OK)
 		return ctl_store_fail(c, r, error);
 	/* stdout stays the id alone, for scripts; the warning goes beside it */

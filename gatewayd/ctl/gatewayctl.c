@@ -83,6 +83,7 @@ static const struct ctl_opt opts_thread_new[] = {
 	{ "--no-show-content", 0, 0 },
 	{ "--link-label", 1, 1 },
 	{ "--link-url", 1, 1 },
+	{ "--attach", 1, 1 },
 	{ NULL, 0, 0 },
 };
 static const struct ctl_opt opts_thread_list[] = {
@@ -110,6 +111,7 @@ static const struct ctl_opt opts_message_post[] = {
 	{ "--body", 1, 0 },
 	{ "--internal", 0, 0 },
 	{ "--assign-mentioned", 0, 0 },
+	{ "--attach", 1, 1 },
 	{ NULL, 0, 0 },
 };
 static const struct ctl_opt opts_by[] = {
@@ -162,6 +164,11 @@ static const struct ctl_opt opts_tick[] = {
 
 static const struct ctl_opt opts_backup[] = {
 	{ "--force", 0, 0 },
+	{ "--attachments", 1, 0 },
+	{ NULL, 0, 0 },
+};
+static const struct ctl_opt opts_gc[] = {
+	{ "--grace", 1, 0 },
 	{ NULL, 0, 0 },
 };
 static const struct ctl_opt opts_force[] = {
@@ -283,7 +290,8 @@ static const struct ctl_cmd commands[] = {
 	  "ACCOUNT_ID[,ACCOUNT_ID...] --from STAFF_ID (--subject S --body B | "
 	  "--template NAME) [--task TEXT]... [--remind [--remind-days N] "
 	  "[--remind-count N]] [--show-content|--no-show-content] "
-	  "[--link-label L --link-url U]...",
+	  "[--link-label L --link-url U]...\n"
+	  "             [--attach FILE]...",
 	  "Create a chat with one account, or one chat per account (bulk), in one\n"
 	  "transaction; prints the thread ids, one per line.  Every notify-on\n"
 	  "contact of the account gets an email.\n"
@@ -298,7 +306,10 @@ static const struct ctl_cmd commands[] = {
 	  "  --no-show-content    they do not (default: [mail] show_content)\n"
 	  "  --link-label L --link-url U\n"
 	  "                       an external reference (staff only; repeat the\n"
-	  "                       pair for more), see thread link\n",
+	  "                       pair for more), see thread link\n"
+	  "  --attach FILE        a file with the first message (repeat for\n"
+	  "                       more; one account only; --body may then be\n"
+	  "                       left out)\n",
 	  opts_thread_new, 1, 1, 0, ctl_cmd_thread_new },
 	{ "thread", "show", "THREAD_ID [--as contact:ID]",
 	  "Show a thread: subject, account, status, reminder schedule, tasks,\n"
@@ -373,7 +384,7 @@ static const struct ctl_cmd commands[] = {
 	  opts_by, 1, 1, 0, ctl_cmd_thread_unfollow },
 
 	{ "message", "post", "THREAD_ID --from staff:ID|contact:ID --body B [--internal]\n"
-	  "             [--assign-mentioned]",
+	  "             [--assign-mentioned] [--attach FILE]...",
 	  "Post a message; prints its id.  @Name mentions a staff member, who\n"
 	  "is emailed; an @word that names no colleague, or a colleague who\n"
 	  "cannot see the account, refuses the post (\\@word is plain text).  A\n"
@@ -382,7 +393,10 @@ static const struct ctl_cmd commands[] = {
 	  "  --internal           a note only staff see: no email to contacts,\n"
 	  "                       reminders unchanged (staff only)\n"
 	  "  --assign-mentioned   (owner, admin) assign the mentioned colleagues\n"
-	  "                       who cannot see the account, then post\n",
+	  "                       who cannot see the account, then post\n"
+	  "  --attach FILE        a file of the message (repeat for more, up to\n"
+	  "                       20); text and files are one post and one\n"
+	  "                       email; with files, --body may be left out\n",
 	  opts_message_post, 1, 1, 0, ctl_cmd_message_post },
 
 	{ "task", "done", "TASK_ID --by contact:ID|staff:ID",
@@ -483,16 +497,28 @@ static const struct ctl_cmd commands[] = {
 	{ "apikey", "list", "", "List the API keys (never the keys themselves).\n",
 	  opts_none, 0, 0, 0, ctl_cmd_apikey_list },
 
-	{ "backup", NULL, "FILE [--force]",
+	{ "backup", NULL, "FILE [--force] [--attachments DIR]",
 	  "Copy the live database into FILE (SQLite online backup: the daemon\n"
 	  "keeps running), check the copy's integrity, and rename it into place.\n"
-	  "Attachments and the key file are not in it: copy them too.\n"
-	  "  --force   replace FILE when it exists (else exit 73)\n",
+	  "The key file is not in it: copy it too.\n"
+	  "  --force            replace FILE when it exists (else exit 73)\n"
+	  "  --attachments DIR  then copy the content files the copy names into\n"
+	  "                     DIR (DIR/ab/HASH; files already there are skipped,\n"
+	  "                     so one DIR serves every backup)\n",
 	  opts_backup, 1, 1, CTL_OPENS_STORE, ctl_cmd_backup },
+	{ "gc", NULL, "[--grace SECONDS]",
+	  "Remove the content files of attachments that no row names any more\n"
+	  "(left by an upload that failed, or after an erasure or retention),\n"
+	  "and temp files of uploads that never finished.  Only files untouched\n"
+	  "for the grace (default 3600 s) go: an upload whose row is about to\n"
+	  "commit keeps its file.  Safe beside a running gatewayd.\n"
+	  "  --grace SECONDS    how old an unreferenced file must be\n",
+	  opts_gc, 0, 0, 0, ctl_cmd_gc },
 	{ "doctor", NULL, "[--user NAME]",
 	  "Check the installation and say in plain words what is wrong: config,\n"
 	  "database (integrity, schema version), key file (mode, owner),\n"
-	  "attachments directory, the mail transport (SMTP greeting, sendmail\n"
+	  "attachments directory and its content files (missing or no longer\n"
+	  "referenced), the mail transport (SMTP greeting, sendmail\n"
 	  "program, Maildir), addresses and [web] base_url.  Changes nothing.\n"
 	  "Exit 0 when there is no problem, 65 when there is one.\n"
 	  "  --user NAME   the daemon's user, whose access is judged (default\n"

@@ -135,6 +135,10 @@ struct compose_mail {
 	 * instead of telling of one. */
 	const struct compose_item *items;
 	size_t item_count;
+	/* Files of the message: their count, and their names one a line
+	 * (listed only when show_content; otherwise only counted). */
+	int64_t n_files;
+	const char *file_names;
 	const char *their_message_id;/* explanation: In-Reply-To */
 	const char *their_text;      /* explanation: what they wrote, quoted */
 	const char *webhook;         /* staff_webhook_disabled: the endpoint */

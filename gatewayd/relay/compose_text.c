@@ -327,6 +327,51 @@ static void doc_reminder_rule(struct doc *d, const struct compose_mail *m)
 	free(left);
 }
 
+/*
+ * The files of the post, once, in the email about it: "2 files:
+ * a.pdf, b.xlsx", or only how many where the message's content is not
+ * shown in emails.  Names are cleaned to one line each.
+ */
+#define COMPOSE_FILES_NAMED 20
+
+static void doc_post_files(struct doc *d, const struct compose_mail *m)
+{
+	struct buf names = BUF_INIT;
+	char *line;
+	const char *p = m->file_names != NULL ? m->file_names : "";
+	unsigned long n = (unsigned long)m->n_files;
+	size_t shown = 0;
+
+	if (m->n_files <= 0)
+		return;
+	/* A post of unpacked zips may hold hundreds: the first ones name it. */
+	while (m->show_content && *p != '\0' && shown < COMPOSE_FILES_NAMED) {
+		size_t l = strcspn(p, "\n");
+		char *one = xstrndup(p, l);
+		char *clean = compose_clean_line(one);
+
+		buf_printf(&names, "%s%s", names.len > 0 ? ", " : "", clean);
+		free(clean);
+		free(one);
+		p += l + (p[l] == '\n');
+		shown++;
+	}
+	if (names.len > 0 && *p != '\0')
+		line = xasprintf(ngettext("%lu file, among them: %s", "%lu files, among them: %s",
+					  n), n, names.data);
+	else if (names.len > 0)
+		line = xasprintf(ngettext("%lu file: %s", "%lu files: %s", n), n, names.data);
+	else
+		line = xasprintf(ngettext("%lu file", "%lu files", n), n);
+	buf_puts(d->plain, line);
+	buf_puts(d->plain, "\n\n");
+	buf_puts(d->html, HTML_P);
+	buf_html_escape(d->html, line);
+	buf_puts(d->html, "</p>\n");
+	free(line);
+	buf_release(&names);
+}
+
 static void doc_footer(struct doc *d, const struct compose_mail *m,
 		       const struct compose_words *w)
 {
@@ -484,8 +529,12 @@ void compose_text_render(const struct compose_mail *m, const struct compose_word
 			doc_block(&d, w->their_text, 1);
 		}
 	} else {
-		if (m->item_count <= 1 && m->show_content)
-			doc_message(&d, w->body, w->files);
+		/* the message as written, when shown; its files once, named
+		 * only when the content is shown */
+		if (m->item_count <= 1 && m->show_content && *w->body != '\0')
+			doc_message(&d, w->body, NULL);
+		if (m->item_count <= 1)
+			doc_post_files(&d, m);
 		if (kind->outro != NULL)
 			doc_para(&d, _(kind->outro), w, m);
 		if (m->kind == MAIL_REMINDER)

@@ -158,6 +158,8 @@ static int letter_fill(const struct relay_settings *rs, const struct store_compo
 		m->items = l->items;
 		m->item_count = rec->n_items;
 	}
+	m->n_files = rec->n_files;
+	m->file_names = rec->file_names;
 	m->their_message_id = or_null(rec->in_reply_to);
 	m->their_text = rec->quoted_text;
 	m->webhook = rec->webhook;

@@ -46,6 +46,9 @@ if(TARGET gatewayd AND TARGET gatewayctl AND TARGET gw_web)
   # Emails of a session of ordinary use: how many (batching, live views,
   # read marks) and how each kind reads at 390 pixels (emails.cjs).
   gw_browser_test(browser_emails emails.cjs)
+  # Several files per message: chosen and dropped, checked before sending,
+  # one email listing them, the limits without JavaScript (uploads.cjs).
+  gw_browser_test(browser_uploads uploads.cjs)
   # Signing in by email through the Maildir transport, and "Your sessions".
   gw_browser_test(browser_signin signin.cjs)
   # A French firm: the client's email and pages in French, the switch to

@@ -73,3 +73,13 @@ gw_add_test(test_api_tasks
 target_compile_definitions(test_api_tasks PRIVATE
   GATEWAYCTL_BIN="$<TARGET_FILE:gatewayctl>")
 add_dependencies(test_api_tasks gatewayctl)
+# Files through the API: multipart posts.
+gw_add_test(test_api_uploads
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_api_uploads.c
+          ${CMAKE_CURRENT_LIST_DIR}/test_api_util.c
+  LIBS gw_api gw_admin gw_store gw_common
+       PkgConfig::JANSSON PkgConfig::LIBEVENT PkgConfig::SQLITE3 PkgConfig::LIBARCHIVE
+       Threads::Threads)
+target_compile_definitions(test_api_uploads PRIVATE
+  GATEWAYCTL_BIN="$<TARGET_FILE:gatewayctl>")
+add_dependencies(test_api_uploads gatewayctl)

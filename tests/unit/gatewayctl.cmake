@@ -37,3 +37,12 @@ gw_add_test(test_gatewayctl_notes
 target_compile_definitions(test_gatewayctl_notes PRIVATE
   GATEWAYCTL_BIN="$<TARGET_FILE:gatewayctl>")
 add_dependencies(test_gatewayctl_notes gatewayctl)
+
+# gatewayctl --attach, and doctor, gc and backup over the content files.
+gw_add_test(test_gatewayctl_attach
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_gatewayctl_attach.c
+          ${CMAKE_CURRENT_LIST_DIR}/test_gatewayctl_util.c
+  LIBS gw_store gw_common PkgConfig::JANSSON PkgConfig::LIBARCHIVE)
+target_compile_definitions(test_gatewayctl_attach PRIVATE
+  GATEWAYCTL_BIN="$<TARGET_FILE:gatewayctl>")
+add_dependencies(test_gatewayctl_attach gatewayctl)

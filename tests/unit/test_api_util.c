@@ -258,6 +258,12 @@ static int named(const char *const *headers, const char *name)
 struct resp req(struct tfx *t, const char *method, const char *path, const char *body,
 		const char *const *headers)
 {
+	return req_len(t, method, path, body, body != NULL ? strlen(body) : 0, headers);
+}
+
+struct resp req_len(struct tfx *t, const char *method, const char *path, const char *body,
+		    size_t len, const char *const *headers)
+{
 	struct resp r = { 0 };
 	struct pending p = { t->base, &r, 0 };
 	struct evhttp_connection *conn;
@@ -287,10 +293,10 @@ struct resp req(struct tfx *t, const char *method, const char *path, const char 
 		free(name);
 	}
 	if (body != NULL) {
-		snprintf(lenbuf, sizeof(lenbuf), "%zu", strlen(body));
+		snprintf(lenbuf, sizeof(lenbuf), "%zu", len);
 		if (!named(headers, "Content-Length"))
 			evhttp_add_header(out, "Content-Length", lenbuf);
-		evbuffer_add(evhttp_request_get_output_buffer(rq), body, strlen(body));
+		evbuffer_add(evhttp_request_get_output_buffer(rq), body, len);
 	}
 	assert_int_equal(evhttp_make_request(conn, rq, method_of(method), path), 0);
 	while (!p.done)

@@ -66,6 +66,9 @@ int tfx_teardown(void **state);
  */
 struct resp req(struct tfx *t, const char *method, const char *path, const char *body,
 		const char *const *headers);
+/* The same with a body of len bytes (it may hold NULs). */
+struct resp req_len(struct tfx *t, const char *method, const char *path, const char *body,
+		    size_t len, const char *const *headers);
 void resp_free(struct resp *r);
 
 /* Expect a status; return the JSON body (new reference; fails the test

@@ -865,6 +865,8 @@ static void test_compose_message_markdown_both_parts(void **state)
 		 "- one\n- two\n\n1. first\n2. second\n\n> quoted\n\n"
 		 "<script>alert(1)</script>\n\n    code line\n";
 	m.files = "statement.pdf\nletter <1>.pdf";
+	m.n_files = 2;
+	m.file_names = m.files;
 	render_ok(&m, &p, 0);
 	assert_contains(p.plain, "Year end\n\nSee the list (https://firm.example/list) and sign:",
 			"plain part", 0);
@@ -872,13 +874,14 @@ static void test_compose_message_markdown_both_parts(void **state)
 	assert_contains(p.plain, "1. first\n2. second\n", "plain part", 0);
 	assert_contains(p.plain, "> quoted\n", "plain part", 0);
 	assert_contains(p.plain, "    code line\n", "plain part", 0);
-	assert_contains(p.plain, "Files:\n  - statement.pdf\n  - letter <1>.pdf\n", "plain part", 0);
+	/* the post's files, once, named as the content is shown */
+	assert_contains(p.plain, "2 files: statement.pdf, letter <1>.pdf\n", "plain part", 0);
 	assert_lacks(p.plain, "[the list]", "plain part", 0);
 	assert_lacks(p.plain, "*sign*", "plain part", 0);
 	assert_contains(p.html, "<h1>Year end</h1>", "html part", 0);
 	assert_contains(p.html, "<a href=\"https://firm.example/list\">the list</a>", "html part", 0);
 	assert_contains(p.html, "<em>sign</em>", "html part", 0);
-	assert_contains(p.html, "<li>letter &lt;1&gt;.pdf</li>", "html part", 0);
+	assert_contains(p.html, "2 files: statement.pdf, letter &lt;1&gt;.pdf", "html part", 0);
 	/* raw HTML is never passed through */
 	assert_lacks(p.html, "<script>", "html part", 0);
 	parsed_free(&p);

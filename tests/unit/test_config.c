@@ -61,7 +61,8 @@ static const char default_dump[] =
 	"[links] reply_ttl = 180d\n"
 	"[web] listen =\n"
 	"[web] base_url = http://localhost:8080\n"
-	"[web] max_body = 10M\n"
+	"[web] max_post = 50M\n"
+	"[web] max_upload = 25M\n"
 	"[web] session_ttl = 30d\n"
 	"[web] threads = 2\n"
 	"[web] header_timeout = 10s\n"
@@ -148,7 +149,8 @@ static void test_config_defaults(void **state)
 	assert_int_equal(cfg->links.reply_ttl, 180 * 86400);
 	assert_null(cfg->web.listen);
 	assert_string_equal(cfg->web.base_url, "http://localhost:8080");
-	assert_int_equal(cfg->web.max_body, 10 * 1024 * 1024);
+	assert_int_equal(cfg->web.max_body, 50 * 1024 * 1024);
+	assert_int_equal(cfg->web.max_upload, 25 * 1024 * 1024);
 	assert_int_equal(cfg->web.session_ttl, 30 * 86400);
 	assert_int_equal(cfg->web.threads, 2);
 	assert_int_equal(cfg->web.header_timeout, 10);
@@ -211,9 +213,12 @@ static const struct {
 	  "[mail] auth_user = relay\n[mail] auth_password_file = /etc/gatewayd/smtp-pass\n" },
 	{ REQ "helo_name =\nauth_user =\n", "[mail] helo_name =\n[mail] auth_user =\n" },
 	{ REQ "[web]\nlisten = 127.0.0.1:8080\nbase_url = https://chat.firm.example/\n"
-	      "max_body = 512k\nsession_ttl = 12h\nthreads = 16\n",
+	      "max_post = 512k\nsession_ttl = 12h\nthreads = 16\n",
 	  "[web] listen = 127.0.0.1:8080\n[web] base_url = https://chat.firm.example\n"
-	  "[web] max_body = 512k\n[web] session_ttl = 12h\n[web] threads = 16\n" },
+	  "[web] max_post = 512k\n[web] session_ttl = 12h\n[web] threads = 16\n" },
+	/* max_body, the former name of max_post, still sets it. */
+	{ REQ "[web]\nmax_body = 2M\nmax_upload = 1M\n",
+	  "[web] max_post = 2M\n[web] max_upload = 1M\n" },
 	{ REQ "[web]\nlisten = [::1]:0\nbase_url = http://h.example:8080/chat//\n",
 	  "[web] listen = [::1]:0\n[web] base_url = http://h.example:8080/chat\n" },
 	{ REQ "[api]\nlisten = unix:/run/gatewayd/api.sock\n[lmtp]\nlisten = 127.0.0.1:24\n"

@@ -1,9 +1,9 @@
 /*
  * test_security_http.c - the web view's files and response headers under
  * attack, over loopback against a real SQLite file (web_fixture.c):
- * uploaded file names that try to traverse paths or carry CR/LF keep only
- * their last component and never reach the file system (content is filed
- * by SHA-256), downloads get an exact, safe Content-Disposition, and no
+ * uploaded file names that try to traverse paths or carry CR/LF are
+ * refused with a clear error and never reach the file system (content is
+ * filed by SHA-256), downloads get an exact, safe Content-Disposition, and no
  * request path or query adds a header to a response.
  */
 #include <setjmp.h>
@@ -54,28 +54,22 @@ static int upload(struct wfx *f, const char *cookie, int64_t thread, const char 
 
 static const struct {
 	const char *params;       /* Content-Disposition parameters as sent */
-	const char *stored;       /* the name kept */
+	const char *stored;       /* the name kept; NULL: refused */
 	const char *disposition;  /* the download's Content-Disposition */
 } name_cases[] = {
-	{ "filename=\"../../../etc/passwd\"", "passwd",
-	  "attachment; filename=\"passwd\"; filename*=UTF-8''passwd" },
-	{ "filename=\"..\\\\..\\\\windows\\\\win.ini\"", "win.ini",
-	  "attachment; filename=\"win.ini\"; filename*=UTF-8''win.ini" },
-	{ "filename=\"/etc/shadow\"", "shadow",
-	  "attachment; filename=\"shadow\"; filename*=UTF-8''shadow" },
-	{ "filename=\"dir/\"", "file", "attachment; filename=\"file\"; filename*=UTF-8''file" },
-	{ "filename=\"..\"", "file", "attachment; filename=\"file\"; filename*=UTF-8''file" },
+	/* Refused with a clear error (stored NULL): a path, a line break. */
+	{ "filename=\"../../../etc/passwd\"", NULL, NULL },
+	{ "filename=\"..\\\\..\\\\windows\\\\win.ini\"", NULL, NULL },
+	{ "filename=\"/etc/shadow\"", NULL, NULL },
+	{ "filename=\"dir/\"", NULL, NULL },
+	{ "filename=\"..\"", NULL, NULL },
 	{ "filename=\"...\"", "...",
 	  "attachment; filename=\"download\"; filename*=UTF-8''..." },
 	{ "filename=\"%2e%2e%2fetc%2fpasswd\"", "%2e%2e%2fetc%2fpasswd",
 	  "attachment; filename=\"_2e_2e_2fetc_2fpasswd\"; "
 	  "filename*=UTF-8''%252e%252e%252fetc%252fpasswd" },
-	{ "filename=\"a\nSet-Cookie: evil=1.txt\"", "aSet-Cookie: evil=1.txt",
-	  "attachment; filename=\"aSet-Cookie_ evil_1.txt\"; "
-	  "filename*=UTF-8''aSet-Cookie%3A%20evil%3D1.txt" },
-	{ "filename=\"x\rLocation: evil.example\"", "xLocation: evil.example",
-	  "attachment; filename=\"xLocation_ evil.example\"; "
-	  "filename*=UTF-8''xLocation%3A%20evil.example" },
+	{ "filename=\"a\nSet-Cookie: evil=1.txt\"", NULL, NULL },
+	{ "filename=\"x\rLocation: evil.example\"", NULL, NULL },
 	{ "filename=\"\xe2\x80\xae" "fdp.exe\"", "\xe2\x80\xae" "fdp.exe",
 	  "attachment; filename=\"___fdp.exe\"; filename*=UTF-8''%E2%80%AEfdp.exe" },
 	{ "filename=\"a;b\\\"c.txt\"", "a;b\"c.txt",
@@ -113,6 +107,7 @@ static void test_security_http_attachment_names(void **state)
 	char *ta = path_of(f->ta, NULL);
 	char *err = NULL;
 	struct store_thread_view v;
+	size_t n_kept = 0, k = 0;
 
 	for (size_t i = 0; i < GW_ARRAY_SIZE(name_cases); i++) {
 		char *csrf = wfx_csrf(f, anna, ta);
@@ -121,8 +116,10 @@ static void test_security_http_attachment_names(void **state)
 
 		snprintf(content, sizeof(content), "content %zu", i);
 		assert_int_equal(upload(f, anna, f->ta, csrf, name_cases[i].params, content, &r), 0);
-		if (r.status != 303)
+		if (name_cases[i].stored != NULL ? r.status != 303
+		    : r.status != 400 || strstr(r.body, "cannot be used") == NULL)
 			fail_msg("case %zu: upload status %d", i, r.status);
+		n_kept += name_cases[i].stored != NULL;
 		wresp_clear(&r);
 		free(csrf);
 	}
@@ -140,15 +137,18 @@ static void test_security_http_attachment_names(void **state)
 	}
 
 	WFX_CHECK(store_thread_show(f->s, f->ta, 0, 0, 1, &v, &err), err);
-	assert_int_equal(v.n_attachments, GW_ARRAY_SIZE(name_cases));
-	for (size_t i = 0; i < v.n_attachments; i++) {
+	assert_int_equal(v.n_attachments, n_kept);
+	for (size_t i = 0; i < GW_ARRAY_SIZE(name_cases); i++) {
 		char path[32];
 		struct wresp r;
 
-		if (strcmp(v.attachments[i].file_name, name_cases[i].stored) != 0)
-			fail_msg("case %zu: stored \"%s\", want \"%s\"", i, v.attachments[i].file_name,
-				 name_cases[i].stored);
-		snprintf(path, sizeof(path), "/a/%lld", (long long)v.attachments[i].id);
+		if (name_cases[i].stored == NULL)
+			continue;
+		if (strcmp(v.attachments[k].file_name, name_cases[i].stored) != 0)
+			fail_msg("case %zu: stored \"%s\", want \"%s\"", i,
+				 v.attachments[k].file_name, name_cases[i].stored);
+		snprintf(path, sizeof(path), "/a/%lld", (long long)v.attachments[k++].id);
+
 		assert_int_equal(wfx_http(f, "GET", path, anna, NULL, 0, &r), 0);
 		assert_int_equal(r.status, 200);
 		char *cd = wresp_header(&r, "Content-Disposition");
@@ -174,7 +174,7 @@ static void test_security_http_attachment_names(void **state)
 	assert_int_equal(nftw(f->dir, check_file, 16, FTW_PHYS), 0);
 	if (n_strays > 0)
 		fail_msg("%d stray files, e.g. %s", n_strays, stray);
-	assert_true(n_files >= (int)GW_ARRAY_SIZE(name_cases));
+	assert_true(n_files >= (int)n_kept);
 	free(ta);
 	free(anna);
 }

@@ -124,27 +124,58 @@ static void test_store_documents_bad_folder(void **state)
 	assert_int_equal(fx_int(f, "SELECT count(*) FROM attachments"), before);
 }
 
-/* Several files of one post: only the first one's upload email. */
-static void test_store_documents_quiet(void **state)
+/*
+ * Several files of one post, with their folders and a note: one message,
+ * its rows in its transaction, and no upload email per file (the
+ * message's own email lists them).  A file on its own still tells.
+ */
+static void test_store_documents_one_post(void **state)
 {
 	struct fx *f = *state;
 	int64_t tid = fx_chat(f, f->acc1, "Upload", "Here", 0, 0, 0);
-	int64_t before = OUTBOX(f, "kind = 'staff_upload'");
-	struct store_attachment_new a = {
-		.thread_id = tid, .uploader_kind = STORE_CONTACT, .uploader_id = f->c1,
-		.file_name = "1.txt", .bytes = "1", .len = 1, .folder = "F",
+	int64_t before = OUTBOX(f, "kind = 'staff_upload'"), mid = 0;
+	static const char *const names[] = { "1.txt", "2.txt", "3.zip" };
+	static const char *const folders[] = { "F", "F/G", "" };
+	struct store_upload up[3];
+	struct store_post post = {
+		.thread_id = tid, .author_kind = STORE_CONTACT, .author_id = f->c1,
+		.body = "", .files = up, .n_files = 3,
 	};
 	char *err = NULL;
 
-	CHECK_OK(store_attachment_add(f->s, &a, NULL, &err), err);
-	a.quiet = 1;
-	a.file_name = "2.txt";
-	CHECK_OK(store_attachment_add(f->s, &a, NULL, &err), err);
-	assert_true(OUTBOX(f, "kind = 'staff_upload'") > before);
-	before = OUTBOX(f, "kind = 'staff_upload'");
-	a.file_name = "3.txt";
-	CHECK_OK(store_attachment_add(f->s, &a, NULL, &err), err);
+	memset(up, 0, sizeof(up));
+	for (size_t i = 0; i < 3; i++) {
+		up[i].file_name = names[i];
+		up[i].size = 1;
+		up[i].fd = -1;
+		up[i].rel_path = folders[i];
+		CHECK_OK(store_attachment_put(f->s, f->att, names[i], 1, up[i].sha256, &err), err);
+	}
+	up[2].zip_note = "encrypted";
+	CHECK_OK(store_message_send(f->s, &post, &mid, NULL, &err), err);
+	assert_int_equal(fx_int(f, "SELECT count(*) FROM attachments WHERE message_id = %lld",
+				(long long)mid), 3);
+	assert_int_equal(fx_int(f, "SELECT count(*) FROM attachments WHERE folder = 'F/G'"
+				" AND file_name = '2.txt'"), 1);
+	assert_int_equal(fx_int(f, "SELECT count(*) FROM attachments WHERE zip_note ="
+				" 'encrypted' AND folder = ''"), 1);
 	assert_int_equal(OUTBOX(f, "kind = 'staff_upload'"), before);
+	/* A bad folder refuses the whole post: no message, no row. */
+	up[0].rel_path = "../x";
+	before = fx_int(f, "SELECT count(*) FROM attachments");
+	CHECK_R(store_message_send(f->s, &post, &mid, NULL, &err), GW_INVALID, err);
+	assert_int_equal(fx_int(f, "SELECT count(*) FROM attachments"), before);
+	/* A file on its own (no message): its own upload email. */
+	{
+		struct store_attachment_new a = {
+			.thread_id = tid, .uploader_kind = STORE_CONTACT, .uploader_id = f->c1,
+			.file_name = "4.txt", .bytes = "4", .len = 1, .folder = "F",
+		};
+
+		before = OUTBOX(f, "kind = 'staff_upload'");
+		CHECK_OK(store_attachment_add(f->s, &a, NULL, &err), err);
+		assert_true(OUTBOX(f, "kind = 'staff_upload'") > before);
+	}
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
@@ -154,7 +185,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_store_documents_visibility),
 		T(test_store_documents_bad_folder),
-		T(test_store_documents_quiet),
+		T(test_store_documents_one_post),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

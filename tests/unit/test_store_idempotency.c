@@ -52,6 +52,7 @@ static void test_store_idempotency_migrates_version_1(void **state)
 	}
 	fx_exec(f, "DROP TABLE search_purge");
 	fx_exec(f, "DROP INDEX threads_activity");
+	fx_exec(f, "DROP INDEX attachments_sha256");  /* migration 18 */
 	fx_exec(f, "DROP TABLE idempotency_keys");
 	fx_exec(f, "ALTER TABLE contacts DROP COLUMN removed_at");  /* migration 4 */
 	/* migration 5: retention, legal hold, audit log */

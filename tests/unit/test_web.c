@@ -371,7 +371,7 @@ static void test_web_post_whose_file_fails_keeps_nothing(void **state)
 		free(moved);
 	}
 	assert_int_equal(r.status, 503);
-	assert_non_null(strstr(r.body, "send again"));
+	assert_non_null(strstr(r.body, "could not be stored"));
 	/* The text is back in the form, and not in the timeline. */
 	assert_non_null(strstr(r.body, ">Here are the statements</textarea>"));
 	wresp_clear(&r);

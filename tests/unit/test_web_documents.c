@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include <archive.h>
@@ -161,11 +163,16 @@ static void test_web_documents_zip_unpacked(void **state)
 	struct wresp r;
 	char path[48], *err = NULL;
 
+	int64_t replied = wfx_outbox_count(f, MAIL_STAFF_CLIENT_REPLIED, f->ta);
+
 	post_parts(f, cookie, f->ta, parts, 2, &r);
 	assert_int_equal(r.status, 303);
 	wresp_clear(&r);
 	WFX_CHECK(store_documents_thread(f->s, f->ta, STORE_CONTACT, f->anna, &d, &err), err);
 	assert_int_equal(d.count, 3);
+	/* The files belong to the post's one message. */
+	assert_int_equal(d.docs[0].att.message_id, d.docs[2].att.message_id);
+	assert_true(d.docs[0].att.message_id > 0);
 	/* No single top folder: they go in one named after the zip. */
 	assert_string_equal(d.docs[0].att.folder, "Papers 2026");
 	assert_string_equal(d.docs[0].att.file_name, "summary.txt");
@@ -173,8 +180,10 @@ static void test_web_documents_zip_unpacked(void **state)
 	assert_string_equal(d.docs[1].att.file_name, "page1.pdf");
 	assert_string_equal(d.docs[1].att.content_type, "application/pdf");
 	store_documents_clear(&d);
-	/* One upload email for the post, not one per file. */
-	assert_int_equal(wfx_outbox_count(f, MAIL_STAFF_UPLOAD, f->ta), 1);
+	/* One email per staff member for the post (the reply's, listing the
+	 * files), no upload email per file. */
+	assert_int_equal(wfx_outbox_count(f, MAIL_STAFF_UPLOAD, f->ta), 0);
+	assert_true(wfx_outbox_count(f, MAIL_STAFF_CLIENT_REPLIED, f->ta) > replied);
 
 	snprintf(path, sizeof(path), "/t/%lld", (long long)f->ta);
 	assert_int_equal(wfx_http(f, "GET", path, cookie, NULL, 0, &r), 0);
@@ -190,6 +199,123 @@ static void test_web_documents_zip_unpacked(void **state)
 	wresp_clear(&r);
 	buf_release(&zip);
 	free(cookie);
+}
+
+/*
+ * One post with several files of every kind: a plain file, a zip of 25
+ * files, a folder's file.  One message, one transaction, the staff told
+ * once; the limit of files per post counts the files uploaded (3), not
+ * the zip's entries.
+ */
+static void test_web_documents_mixed_post(void **state)
+{
+	struct wfx *f = *state;
+	struct ent ents[25];
+	char names[25][16];
+	struct buf zip;
+	char *cookie = wfx_login(f, LINK_CONTACT, f->anna);
+	struct store_documents d;
+	struct wresp r;
+	char *err = NULL;
+	int files = count_files(f, f->ta), msgs = count_messages(f, f->ta);
+	int64_t upload = wfx_outbox_count(f, MAIL_STAFF_UPLOAD, f->ta);
+	int64_t replied = wfx_outbox_count(f, MAIL_STAFF_CLIENT_REPLIED, f->ta);
+	int64_t post_msg = 0;
+	int in_post = 0;
+
+	memset(ents, 0, sizeof(ents));
+	for (size_t i = 0; i < 25; i++) {
+		snprintf(names[i], sizeof(names[i]), "Box/%02zu.txt", i);
+		ents[i].path = names[i];
+		ents[i].text = "entry";
+	}
+	zip = make_zip(ents, 25, NULL);
+	{
+		struct part parts[] = {
+			{ "body", NULL, "All of it", 9 },
+			{ "file", "letter.pdf", "%PDF letter", 11 },
+			{ "file", "box.zip", zip.data, zip.len },
+			{ "folder", "Tax/2026/receipt.pdf", "%PDF r", 6 },
+		};
+
+		post_parts(f, cookie, f->ta, parts, 4, &r);
+	}
+	if (r.status != 303)
+		fail_msg("status %d: %s", r.status, r.body != NULL ? strstr(r.body, "<main") : "");
+	wresp_clear(&r);
+	assert_int_equal(count_messages(f, f->ta), msgs + 1);
+	assert_int_equal(count_files(f, f->ta), files + 27);
+	WFX_CHECK(store_documents_thread(f->s, f->ta, STORE_CONTACT, f->anna, &d, &err), err);
+	for (size_t i = 0; i < d.count; i++) {
+		const struct store_attachment *a = &d.docs[i].att;
+
+		if (strcmp(a->file_name, "receipt.pdf") == 0)
+			assert_string_equal(a->folder, "Tax/2026");
+		if (strcmp(a->file_name, "07.txt") == 0)
+			assert_string_equal(a->folder, "Box");
+		if (strcmp(a->file_name, "letter.pdf") == 0)
+			assert_string_equal(a->folder, "");
+		if (strcmp(a->file_name, "receipt.pdf") == 0)
+			post_msg = a->message_id;
+	}
+	assert_true(post_msg > 0);
+	for (size_t i = 0; i < d.count; i++)
+		in_post += d.docs[i].att.message_id == post_msg;
+	assert_int_equal(in_post, 27);
+	store_documents_clear(&d);
+	assert_int_equal(wfx_outbox_count(f, MAIL_STAFF_UPLOAD, f->ta), upload);
+	assert_true(wfx_outbox_count(f, MAIL_STAFF_CLIENT_REPLIED, f->ta) > replied);
+	buf_release(&zip);
+	free(cookie);
+}
+
+/*
+ * The unpacked bytes count toward the post's limit together with the
+ * other files (store_post_files_unpack(), the one path of the web view,
+ * the API and gatewayctl): over it, the post is refused.
+ */
+static void test_web_documents_unpack_counts_toward_post(void **state)
+{
+	struct wfx *f = *state;
+	static const struct ent ents[] = { { .path = "big.bin", .size = 3000 } };
+	struct buf zip = make_zip(ents, 1, "zip:compression=store");
+	char plain[1000], *err = NULL, *path;
+	struct store_upload in[2];
+	struct store_post_files pf;
+
+	memset(plain, 'p', sizeof(plain));
+	memset(in, 0, sizeof(in));
+	in[0].file_name = "plain.txt";
+	in[0].size = sizeof(plain);
+	in[1].file_name = "in.zip";
+	in[1].size = (int64_t)zip.len;
+	WFX_CHECK(store_attachment_put(f->s, f->att_dir, plain, sizeof(plain), in[0].sha256,
+				       &err), err);
+	WFX_CHECK(store_attachment_put(f->s, f->att_dir, zip.data, zip.len, in[1].sha256, &err),
+		  err);
+	for (size_t i = 0; i < 2; i++) {
+		path = store_attachment_path(f->att_dir, in[i].sha256);
+		in[i].fd = open(path, O_RDONLY | O_CLOEXEC);
+		assert_true(in[i].fd >= 0);
+		free(path);
+	}
+	/* 1000 + 3000 unpacked > 3500: refused, with the zip's reason. */
+	assert_int_equal(store_post_files_unpack(f->att_dir, in, 2, 3500, &pf, &err), GW_INVALID);
+	assert_non_null(strstr(err, "unpacks to more than"));
+	assert_int_equal(pf.n, 0);
+	free(err);
+	err = NULL;
+	/* Within the limit: the plain file as it is, the zip's file. */
+	WFX_CHECK(store_post_files_unpack(f->att_dir, in, 2, 5000, &pf, &err), err);
+	assert_int_equal(pf.n, 2);
+	assert_string_equal(pf.files[0].file_name, "plain.txt");
+	assert_string_equal(pf.files[1].file_name, "big.bin");
+	assert_string_equal(pf.files[1].rel_path, "in");
+	assert_int_equal(pf.files[1].size, 3000);
+	store_post_files_clear(&pf);
+	for (size_t i = 0; i < 2; i++)
+		close(in[i].fd);
+	buf_release(&zip);
 }
 
 static void test_web_documents_zip_refused(void **state)
@@ -576,6 +702,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_web_documents_zip_unpacked),
 		T(test_web_documents_zip_refused),
+		T(test_web_documents_mixed_post),
+		T(test_web_documents_unpack_counts_toward_post),
 		T(test_web_documents_zip_kept_with_note),
 		T(test_web_documents_folder_upload),
 		T(test_web_documents_download_and_visibility),

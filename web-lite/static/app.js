@@ -3,15 +3,16 @@
  * works without it; this adds the read beacon (sent only when
  * the page is visible), live updates over server-sent events (said in a
  * polite live region, the focus left where it is), a warning
- * before leaving a page with an unsent reply and, for staff, suggestions
- * of colleagues' names after "@" (the server reads mentions either way),
- * the click-to-load video players (nothing is fetched from a video's
- * host before the click; without this script the link stays a link),
- * the inbox count in the header kept live (its sentence goes to a
- * polite live region: heard, and the focus stays where it is),
- * buttons that insert a shortcode at the cursor, and a template that fills
- * the new-chat form as soon as it is chosen (without JavaScript, the "Use
- * template" button does it on the server).
+ * before leaving a page with an unsent reply, several files (or a
+ * folder) chosen or dropped and checked against the limits before they
+ * are sent and, for staff, suggestions of colleagues' names after "@"
+ * (the server reads mentions either way), the click-to-load video players
+ * (nothing is fetched from a video's host before the click; without this
+ * script the link stays a link), the inbox count in the header kept live
+ * (its sentence goes to a polite live region: heard, and the focus stays
+ * where it is), buttons that insert a shortcode at the cursor, and a
+ * template that fills the new-chat form as soon as it is chosen (without
+ * JavaScript, the "Use template" button does it on the server).
  */
 (function () {
   'use strict';
@@ -183,17 +184,6 @@
       files.forEach(function (f) { unsent = unsent || f.files.length > 0; });
       if (!sending && unsent) { e.preventDefault(); e.returnValue = ''; return ''; }
     });
-    files.forEach(function (file) {
-      var span = file.parentNode.querySelector('span'), empty = span.textContent;
-      file.addEventListener('change', function () {
-        var n = file.files.length, folder = file.name === 'folder';
-        file.parentNode.classList.toggle('chosen', n > 0);
-        /* A folder's files carry their path: its first part is the folder. */
-        span.textContent = n === 0 ? empty : folder
-          ? (file.files[0].webkitRelativePath || '').split('/')[0] + ' (' + n + ')'
-          : file.files[0].name;
-      });
-    });
     if (text) {
       text.addEventListener('keydown', function (e) {
         if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { form.requestSubmit(); }
@@ -329,6 +319,114 @@
     });
   }
 
+  /* Files of a post (.drop, from web_render_attach): chosen several at a
+   * time or dropped on the form, listed, and checked against the limits
+   * in the data-* attributes before the body is sent, so that a file that
+   * is too large is named while the typed text stays on the page.  The
+   * server checks the same limits again. */
+  function fill(tmpl, a, b) {
+    var i = 0, args = [a, b];
+    return tmpl.replace(/%s/g, function () { return String(args[i++]); });
+  }
+  function sizeText(n) {
+    if (n >= 1048576) { return (Math.round(n / 104857.6) / 10) + ' MB'; }
+    if (n >= 1024) { return Math.ceil(n / 1024) + ' KB'; }
+    return n + ' bytes';
+  }
+  function uploads(drop) {
+    var form = drop.closest('form');
+    var input = drop.querySelector('input[name=file]');
+    var folder = drop.querySelector('input[name=folder]');
+    var list = drop.querySelector('.chosenlist');
+    var error = drop.querySelector('.uploaderror');
+    var span = drop.querySelector('.attach span');
+    var maxFile = +drop.getAttribute('data-max-upload');
+    var maxPost = +drop.getAttribute('data-max-post');
+    var maxFiles = +drop.getAttribute('data-max-files');
+    if (!form || !input) { return; }
+
+    function bulk() {
+      return form.querySelectorAll('input[name=account]:checked').length > 1;
+    }
+    /* The files chosen and the folder's files: one post. */
+    function chosen() {
+      var all = Array.prototype.slice.call(input.files);
+      return folder ? all.concat(Array.prototype.slice.call(folder.files)) : all;
+    }
+    function problem() {
+      var files = chosen(), total = 0, i;
+      if (files.length > maxFiles) { return fill(drop.getAttribute('data-too-many'), maxFiles); }
+      for (i = 0; i < files.length; i++) {
+        if (files[i].size === 0) { return fill(drop.getAttribute('data-empty'), files[i].name); }
+        if (files[i].size > maxFile) {
+          return fill(drop.getAttribute('data-too-big'), files[i].name, sizeText(maxFile));
+        }
+        total += files[i].size;
+      }
+      var text = form.querySelectorAll('textarea, input:not([type=file])');
+      for (i = 0; i < text.length; i++) { total += (text[i].value || '').length; }
+      if (total > maxPost) { return fill(drop.getAttribute('data-too-much'), sizeText(maxPost)); }
+      if (files.length > 0 && bulk()) {
+        var note = document.getElementById('bulknote');
+        return note ? note.textContent : '';
+      }
+      return null;
+    }
+    function show() {
+      var files = chosen(), i, li, why = problem();
+      list.textContent = '';
+      for (i = 0; i < files.length; i++) {
+        li = document.createElement('li');
+        li.textContent = (files[i].webkitRelativePath || files[i].name) +
+          ' (' + sizeText(files[i].size) + ')';
+        list.appendChild(li);
+      }
+      span.textContent = files.length === 0 ? drop.getAttribute('data-none')
+        : files.length === 1 ? files[0].name : fill(drop.getAttribute('data-some'), files.length);
+      drop.querySelector('.attach').classList.toggle('chosen', input.files.length > 0);
+      if (folder) { folder.parentNode.classList.toggle('chosen', folder.files.length > 0); }
+      error.textContent = why || '';
+      error.hidden = !why;
+      input.setAttribute('aria-invalid', why ? 'true' : 'false');
+      return why;
+    }
+    function add(more) {
+      if (!more || more.length === 0 || !window.DataTransfer) { return; }
+      var dt = new DataTransfer(), i;
+      for (i = 0; i < input.files.length; i++) { dt.items.add(input.files[i]); }
+      for (i = 0; i < more.length; i++) { dt.items.add(more[i]); }
+      input.files = dt.files;
+      show();
+    }
+    input.addEventListener('change', show);
+    if (folder) { folder.addEventListener('change', show); }
+    form.addEventListener('dragover', function (e) {
+      if (e.dataTransfer && Array.prototype.indexOf.call(e.dataTransfer.types, 'Files') >= 0) {
+        e.preventDefault();
+        drop.classList.add('over');
+      }
+    });
+    form.addEventListener('dragleave', function (e) {
+      if (e.target === form || !form.contains(e.relatedTarget)) { drop.classList.remove('over'); }
+    });
+    form.addEventListener('drop', function (e) {
+      if (!e.dataTransfer || e.dataTransfer.files.length === 0) { return; }
+      e.preventDefault();
+      drop.classList.remove('over');
+      add(e.dataTransfer.files);
+    });
+    form.addEventListener('change', function (e) {
+      if (e.target.name === 'account') { show(); }
+    });
+    form.addEventListener('submit', function (e) {
+      if (show()) {
+        e.preventDefault();
+        e.stopImmediatePropagation();
+        input.focus();
+      }
+    }, true);
+  }
+
   function firstUnread() {
     if (location.hash) { return; }
     var d = document.querySelector('.divider') || document.querySelector('.msg.unread');
@@ -398,6 +496,7 @@
   shortcodes();
   templates();
   mentions();
+  Array.prototype.forEach.call(document.querySelectorAll('.drop'), uploads);
   guardReply();
   markRead();
   document.addEventListener('visibilitychange', markRead);

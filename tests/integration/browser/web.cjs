@@ -288,10 +288,12 @@ run({ tmp: 'gw-browser-', fromName: 'Example & Partners', firm: ['--allow-client
   await staffFlow(browser, env);
   await linksFlow(browser, env);
 
-  // Staff were told about the reply, the ticked task and the upload.
+  // Staff were told about the replies and the ticked task; a file goes
+  // with its post, whose one email lists it (no separate upload email).
   const rows = JSON.parse(env.ctl('outbox', 'list', '--json', '--thread', env.ids.thread));
   const kinds = new Set(rows.filter((r) => r.recipient_kind === 'staff').map((r) => r.kind));
-  for (const k of ['staff_client_replied', 'staff_task_done', 'staff_upload']) {
+  for (const k of ['staff_client_replied', 'staff_task_done']) {
     check(kinds.has(k), `outbox holds a ${k} notification for staff`);
   }
+  check(!kinds.has('staff_upload'), 'no separate upload email besides the post\'s');
 });
