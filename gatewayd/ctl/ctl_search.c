@@ -12,46 +12,11 @@
 #include "buf.h"
 #include "ctl.h"
 #include "search.h"
-
-static json_t *marked_json(const char *s, int html)
-{
-	struct buf b = BUF_INIT;
-	json_t *v;
-
-	if (s == NULL)
-		return json_null();
-	if (html)
-		buf_html_escape_marked(&b, s);
-	else
-		buf_unmarked(&b, s);
-	v = json_string(buf_cstr(&b));
-	buf_release(&b);
-	return v != NULL ? v : json_null();
-}
+#include "search_json.h"
 
 static json_t *hit_json(const struct store_search_hit *h)
 {
-	json_t *o = json_object();
-
-	json_object_set_new(o, "thread", ctl_json_thread(&h->thread));
-	json_object_set_new(o, "matched", ctl_json_str(h->matched));
-	json_object_set_new(o, "subject_html", marked_json(h->subject_marked, 1));
-	json_object_set_new(o, "snippet", marked_json(h->snippet, 0));
-	json_object_set_new(o, "snippet_html", marked_json(h->snippet, 1));
-	json_object_set_new(o, "snippet_message_id", ctl_json_id(h->snippet_message_id));
-	json_object_set_new(o, "snippet_visibility",
-			    h->snippet == NULL ? json_null()
-			    : json_string(h->snippet_staff_only ? "staff" : "client"));
-	json_object_set_new(o, "last_message",
-			    json_pack("{s:s, s:s, s:s, s:o, s:s}",
-				      "author_kind", h->last_author_kind != 0
-						     ? store_kind_name(h->last_author_kind)
-						     : "system",
-				      "author_name", h->last_author != NULL ? h->last_author : "",
-				      "first_line", h->last_line != NULL ? h->last_line : "",
-				      "created_at", ctl_json_time(h->last_at),
-				      "visibility", h->last_staff_only ? "staff" : "client"));
-	return o;
+	return search_json_hit(h, ctl_json_thread(&h->thread), ctl_json_time(h->last_at));
 }
 
 /* The marks as [ and ], for a terminal. */
