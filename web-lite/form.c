@@ -67,6 +67,18 @@ const char *web_form_get(const struct web_form *form, const char *name)
 	return f != NULL ? f->value : NULL;
 }
 
+char *web_form_typed(const struct web_field *f)
+{
+	struct buf b = BUF_INIT;
+
+	if (f == NULL || !utf8_valid(f->value, f->len))
+		return xstrdup("");
+	for (size_t i = 0; i < f->len; i++)
+		if ((unsigned char)f->value[i] >= 0x20 && f->value[i] != 0x7f)
+			buf_putc(&b, f->value[i]);
+	return buf_detach(&b);
+}
+
 int64_t web_parse_id(const char *s)
 {
 	int64_t v = 0;

@@ -143,25 +143,21 @@ static void back(struct web_req *r)
 static void refuse(struct web_req *r, const char *form, const char *error)
 {
 	int64_t thread_id = web_parse_id(web_form_get(&r->form, "thread"));
-	const struct web_field *ef = web_form_field(&r->form, "email");
-	struct buf typed = BUF_INIT;
+	char *typed;
 
 	if (thread_id <= 0 ||
 	    store_thread_access(r->store, thread_id, STORE_STAFF, r->sess.id, NULL) != GW_OK) {
 		web_send_error(r, 400, error);
 		return;
 	}
-	if (ef != NULL && utf8_valid(ef->value, ef->len))
-		for (size_t i = 0; i < ef->len; i++)
-			if ((unsigned char)ef->value[i] >= 0x20 && ef->value[i] != 0x7f)
-				buf_putc(&typed, ef->value[i]);
+	typed = web_form_typed(web_form_field(&r->form, "email"));
 	r->refused.form = form;
 	r->refused.id = r->id;
-	r->refused.value = buf_cstr(&typed);
+	r->refused.value = typed;
 	r->refused.error = error;
 	web_send_thread(r, thread_id, 400, NULL, NULL);
 	memset(&r->refused, 0, sizeof(r->refused));
-	buf_release(&typed);
+	free(typed);
 }
 
 /* A store refusal of an address in the page's words. */

@@ -114,19 +114,6 @@ void web_render_refs_box(struct web_req *r, struct buf *o, const struct store_th
 	buf_printf(o, "<button type=\"submit\">%s</button></form></div>", _("Add link"));
 }
 
-/* Typed text as it can be shown again: valid UTF-8 without controls. */
-static char *typed(const struct web_field *f)
-{
-	struct buf b = BUF_INIT;
-
-	if (f == NULL || !utf8_valid(f->value, f->len))
-		return xstrdup("");
-	for (size_t i = 0; i < f->len; i++)
-		if ((unsigned char)f->value[i] >= 0x20 && f->value[i] != 0x7f)
-			buf_putc(&b, f->value[i]);
-	return buf_detach(&b);
-}
-
 /* The value for the store: blanks around it dropped, nothing else. */
 static char *trimmed(const struct web_field *f)
 {
@@ -187,8 +174,8 @@ void web_thread_link(struct web_req *r, int64_t thread_id)
 	if (res != GW_OK) {
 		if (field == NULL && err != NULL && strncmp(err, "url:", 4) == 0)
 			field = "url";
-		form.label = typed(lf);
-		form.url = typed(uf);
+		form.label = web_form_typed(lf);
+		form.url = web_form_typed(uf);
 		form.field = field;
 		form.error = person_error(field, err);
 		web_send_thread_form(r, thread_id, 400, &form);

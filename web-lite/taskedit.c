@@ -137,19 +137,6 @@ void web_render_task_editor(struct web_req *r, struct buf *o, const struct store
 		     "who made it."));
 }
 
-/* Typed text as it can be shown again: valid UTF-8 without controls. */
-static char *typed(const struct web_field *f)
-{
-	struct buf b = BUF_INIT;
-
-	if (f == NULL || !utf8_valid(f->value, f->len))
-		return xstrdup("");
-	for (size_t i = 0; i < f->len; i++)
-		if ((unsigned char)f->value[i] >= 0x20 && f->value[i] != 0x7f)
-			buf_putc(&b, f->value[i]);
-	return buf_detach(&b);
-}
-
 /* The text for the store: blanks around it dropped, nothing else. */
 static char *trimmed(const struct web_field *f)
 {
@@ -244,7 +231,7 @@ void web_thread_task_edit(struct web_req *r, int64_t thread_id, const char *op)
 			.task_id = adding ? 0 : task_id,
 			.error = person_error(err),
 		};
-		char *shown = typed(tf);
+		char *shown = web_form_typed(tf);
 
 		form.text = tf != NULL ? shown : NULL;
 		web_send_thread_taskform(r, thread_id, 400, &form);

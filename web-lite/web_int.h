@@ -506,6 +506,9 @@ void web_form_clear(struct web_form *form);
 const struct web_field *web_form_field(const struct web_form *form, const char *name);
 /* Its value, or NULL. */
 const char *web_form_get(const struct web_form *form, const char *name);
+/* What was typed in f, as it can be shown again in its field: valid
+ * UTF-8 without control characters ("" for none or invalid UTF-8). */
+char *web_form_typed(const struct web_field *f);
 /* Strictly a positive decimal id; 0 if missing or malformed. */
 int64_t web_parse_id(const char *s);
 /* Text from a form for the store: CRLF -> LF, trailing blanks trimmed;
