@@ -246,6 +246,10 @@ char *store_reminder_note_text(int enabled, int days, int count, int has_tasks);
 /* Its arguments as a "reminders" note kind (notes.c). */
 char *store_reminder_note_args(int enabled, int days, int count, int has_tasks);
 
+/* tasks.c: the task note (change 0 added, 1 edited, 2 removed, 3 moved;
+ * who "" for the firm's tools; extra the old text or the new place). */
+char *store_task_note_text(int change, const char *who, const char *text, const char *extra);
+
 /* ---- notes.c: system notes as a kind and arguments (see there) ---- */
 /* The note in the current reader's language; NULL for an unknown kind. */
 char *store_note_render(const char *kind, const char *args);
