@@ -122,8 +122,6 @@ char *store_text_lower(const char *s);
 /* The non-empty lines of text, trimmed, as a malloc'd array of malloc'd
  * strings (*n_r of them; NULL when none). */
 char **store_text_lines(const char *text, size_t *n_r);
-/* "25 November 2026" (UTC) */
-void store_text_date(int64_t t, char out[32]);
 /* 16 random bytes as 32 hex digits, NUL-terminated; 0 / -1. */
 int store_text_random_hex(char out[33]);
 
