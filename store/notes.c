@@ -104,6 +104,14 @@ static char *note_auto_reply(char *const *args, size_t n)
 	return xasprintf(_("Automatic reply received from %s."), arg_who(args, n, 0));
 }
 
+/* "task": change (0 added, 1 edited, 2 removed, 3 moved), who ("" for
+ * the firm's tools), the task's text, the old text or the new place */
+static char *note_task(char *const *args, size_t n)
+{
+	return store_task_note_text((int)arg_long(args, n, 0), arg_str(args, n, 1),
+				    arg_str(args, n, 2), arg_str(args, n, 3));
+}
+
 static const struct {
 	const char *kind;
 	note_render_fn *render;
@@ -113,6 +121,7 @@ static const struct {
 	{ "email_reply_default", note_email_reply_default },
 	{ "away", note_away },
 	{ "auto_reply", note_auto_reply },
+	{ "task", note_task },
 };
 
 char *store_note_render(const char *kind, const char *args)

@@ -202,8 +202,10 @@ enum gw_result store_expand_shortcodes(struct store *s, int64_t account_id, cons
 		free(account);
 		return r;
 	}
-	char date[32];
-	store_text_date(clock_now(), date);
+	/* the day (UTC, as before) in the words of the one who writes the
+	 * chat, the language of the text around it */
+	char date[64];
+	i18n_format_date(clock_now(), I18N_DATE_LONG | I18N_UTC, date, sizeof(date));
 	struct account_values v = { account, firm, date };
 	*text_r = replace_codes(text, account_value, &v, 0);
 	free(account);

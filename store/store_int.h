@@ -122,8 +122,6 @@ char *store_text_lower(const char *s);
 /* The non-empty lines of text, trimmed, as a malloc'd array of malloc'd
  * strings (*n_r of them; NULL when none). */
 char **store_text_lines(const char *text, size_t *n_r);
-/* "25 November 2026" (UTC) */
-void store_text_date(int64_t t, char out[32]);
 /* 16 random bytes as 32 hex digits, NUL-terminated; 0 / -1. */
 int store_text_random_hex(char out[33]);
 
@@ -245,6 +243,10 @@ enum gw_result store_message_insert(struct store *s, int64_t thread_id,
 char *store_reminder_note_text(int enabled, int days, int count, int has_tasks);
 /* Its arguments as a "reminders" note kind (notes.c). */
 char *store_reminder_note_args(int enabled, int days, int count, int has_tasks);
+
+/* tasks.c: the task note (change 0 added, 1 edited, 2 removed, 3 moved;
+ * who "" for the firm's tools; extra the old text or the new place). */
+char *store_task_note_text(int change, const char *who, const char *text, const char *extra);
 
 /* ---- notes.c: system notes as a kind and arguments (see there) ---- */
 /* The note in the current reader's language; NULL for an unknown kind. */

@@ -141,21 +141,23 @@ static const char *note_format(enum note_kind kind, int firm)
 }
 
 /*
- * The staff-only note: who, and the task's text (and the old text of an
- * edit, the new place of a move).  Arguments go in msgid order through a
- * small printf of our own: %s only, each filled from args in turn.
+ * The staff-only note in the current reader's language: who ("" for the
+ * firm's tools), and the task's text (and the old text of an edit, the
+ * new place of a move).  Arguments go in msgid order through a small
+ * printf of our own: %s only, each filled from args in turn.  The "task"
+ * note kind (notes.c) says it again for each reader.
  */
-static enum gw_result write_note(struct store *s, const struct task_ctx *c, enum note_kind kind,
-				 const char *text, const char *extra, int64_t now, char **error_r)
+char *store_task_note_text(int change, const char *who, const char *text, const char *extra)
 {
-	const char *fmt = note_format(kind, c->who == NULL);
+	enum note_kind kind = (enum note_kind)change;
+	int firm = who == NULL || *who == '\0';
+	const char *fmt = note_format(kind, firm);
 	const char *args[3];
 	size_t n = 0, used = 0;
 	struct buf note = BUF_INIT;
-	int64_t id = 0;
 
-	if (c->who != NULL)
-		args[n++] = c->who;
+	if (!firm)
+		args[n++] = who;
 	if (kind == NOTE_MOVED)
 		args[n++] = extra;
 	args[n++] = text;
@@ -167,7 +169,7 @@ static enum gw_result write_note(struct store *s, const struct task_ctx *c, enum
 
 			/* a name and a place are words of ours; task texts are
 			 * the staff's, shown literally */
-			if (a == c->who || (kind == NOTE_MOVED && a == extra)) {
+			if (a == who || (kind == NOTE_MOVED && a == extra)) {
 				md_literal(&note, a);
 			} else {
 				buf_puts(&note, "\xe2\x80\x9c");
@@ -179,10 +181,35 @@ static enum gw_result write_note(struct store *s, const struct task_ctx *c, enum
 		}
 		buf_putc(&note, *p);
 	}
-	enum gw_result r = store_message_insert(s, c->thread_id, STORE_SYSTEM, 0,
-						note.data != NULL ? note.data : "", 1, now, &id,
-						error_r);
-	buf_release(&note);
+	return note.data != NULL ? note.data : xstrdup("");
+}
+
+/* One note argument: the separator cannot occur inside it. */
+static void note_arg(struct buf *b, const char *a, int last)
+{
+	for (const char *p = a != NULL ? a : ""; *p != '\0'; p++)
+		buf_putc(b, *p == STORE_NOTE_SEP[0] ? ' ' : *p);
+	if (!last)
+		buf_puts(b, STORE_NOTE_SEP);
+}
+
+/* "task" note: change (enum note_kind), who ("" for the firm's tools),
+ * the task's text, the old text or the new place. */
+static enum gw_result write_note(struct store *s, const struct task_ctx *c, enum note_kind kind,
+				 const char *text, const char *extra, int64_t now, char **error_r)
+{
+	struct buf args = BUF_INIT;
+	char change[16];
+	int64_t id = 0;
+
+	snprintf(change, sizeof(change), "%d", (int)kind);
+	note_arg(&args, change, 0);
+	note_arg(&args, c->who, 0);
+	note_arg(&args, text, 0);
+	note_arg(&args, extra, 1);
+	enum gw_result r = store_note_insert(s, c->thread_id, 1, now, "task",
+					     args.data != NULL ? args.data : "", &id, error_r);
+	buf_release(&args);
 	return r;
 }
 

@@ -80,21 +80,6 @@ char *store_text_lower(const char *s)
 	return r;
 }
 
-void store_text_date(int64_t t, char out[32])
-{
-	static const char *const months[] = {
-		"January", "February", "March", "April", "May", "June", "July",
-		"August", "September", "October", "November", "December",
-	};
-	time_t tt = (time_t)t;
-	struct tm tm;
-	if (gmtime_r(&tt, &tm) == NULL) {
-		snprintf(out, 32, "%s", "");
-		return;
-	}
-	snprintf(out, 32, "%d %s %d", tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900);
-}
-
 int store_text_random_hex(char out[33])
 {
 	unsigned char r[16];

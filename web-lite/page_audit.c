@@ -157,27 +157,36 @@ void web_handle_hold(struct web_req *r)
 
 static void render_entry(struct buf *o, const struct store_audit *a)
 {
-	buf_puts(o, "<tr><td data-label=\"When\">");
+	/* the data-labels head each cell when the table folds into cards */
+	buf_printf(o, "<tr><td data-label=\"%s\">", _("When"));
 	web_render_time(o, a->at);
-	buf_puts(o, "</td><td data-label=\"Who\">");
+	buf_printf(o, "</td><td data-label=\"%s\">", _("Who"));
 	buf_html_escape(o, a->actor_name);
-	buf_printf(o, " <span class=\"tag\">%s</span></td><td data-label=\"Action\">",
-		   store_audit_actor_name(a->actor));
+	buf_printf(o, " <span class=\"tag\">%s</span></td><td data-label=\"%s\">",
+		   store_audit_actor_name(a->actor), _("Action"));
 	buf_html_escape(o, a->action);
-	buf_puts(o, "</td><td data-label=\"What\">");
-	if (a->thread_id != 0)
-		buf_printf(o, "<a href=\"/t/%lld\">thread %lld</a> ", (long long)a->thread_id,
-			   (long long)a->thread_id);
+	buf_printf(o, "</td><td data-label=\"%s\">", _("What"));
+	if (a->thread_id != 0) {
+		buf_printf(o, "<a href=\"/t/%lld\">", (long long)a->thread_id);
+		buf_printf(o, _("thread %lld"), (long long)a->thread_id);
+		buf_puts(o, "</a> ");
+	}
 	if (a->target != NULL)
 		buf_html_escape(o, a->target);
-	if (a->account_id != 0)
-		buf_printf(o, " <a class=\"acct\" href=\"/audit?account=%lld\">account %lld</a>",
-			   (long long)a->account_id, (long long)a->account_id);
-	buf_puts(o, "</td><td data-label=\"From\">");
+	if (a->account_id != 0) {
+		buf_printf(o, " <a class=\"acct\" href=\"/audit?account=%lld\">",
+			   (long long)a->account_id);
+		buf_printf(o, _("account %lld"), (long long)a->account_id);
+		buf_puts(o, "</a>");
+	}
+	buf_printf(o, "</td><td data-label=\"%s\">", _("From"));
 	if (a->client != NULL)
 		buf_html_escape(o, a->client);
 	if (a->api_key != NULL) {
-		buf_puts(o, " key ");
+		buf_putc(o, ' ');
+		/* TRANSLATORS: before the name of the API key that did it */
+		buf_puts(o, _("key"));
+		buf_putc(o, ' ');
 		buf_html_escape(o, a->api_key);
 	}
 	buf_puts(o, "</td></tr>");

@@ -223,7 +223,7 @@ void web_staff_list_head(struct web_req *r, struct buf *o, const struct web_staf
 	buf_puts(o, "<nav class=\"tabs\" aria-label=\"");
 	buf_html_escape(o, _("Which chats"));
 	buf_puts(o, "\">");
-	render_tab(o, sq, "open", STORE_ARCHIVED_NO, _("Open"));
+	render_tab(o, sq, "open", STORE_ARCHIVED_NO, pgettext("chats", "Open"));
 	render_tab(o, sq, "archived", STORE_ARCHIVED_ONLY, _("Archived"));
 	render_tab(o, sq, "all", STORE_ARCHIVED_ANY, _("All"));
 	buf_puts(o, "</nav><a class=\"auditlink\" href=\"/accounts\">");

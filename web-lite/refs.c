@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "log.h"
 #include "utf8.h"
 
@@ -36,7 +37,7 @@ void web_render_refs_head(struct web_req *r, struct buf *o,
 {
 	if (r->sess.kind != STORE_STAFF || v->n_refs == 0)
 		return;
-	buf_puts(o, "<ul class=\"refs\" aria-label=\"Links\">");
+	buf_printf(o, "<ul class=\"refs\" aria-label=\"%s\">", _("Links"));
 	for (size_t i = 0; i < v->n_refs; i++) {
 		buf_puts(o, "<li>");
 		render_anchor(o, &v->refs[i]);

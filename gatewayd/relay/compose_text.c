@@ -296,7 +296,8 @@ static void doc_tasks(struct doc *d, const struct compose_mail *m, int staff)
 		buf_printf(d->plain, "  [%c] %s\n", m->tasks[i].done ? 'x' : ' ', text);
 		/* the box is a picture: its words are its alternative */
 		buf_printf(d->html, "<li><span role=\"img\" aria-label=\"%s\">%s</span> ",
-			   m->tasks[i].done ? _("Done") : _("Open"),
+			   m->tasks[i].done ? pgettext("task state", "Done") :
+					      pgettext("task state", "Open"),
 			   m->tasks[i].done ? "&#9745;" : "&#9744;");
 		buf_html_escape(d->html, text);
 		buf_puts(d->html, "</li>\n");

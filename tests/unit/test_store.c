@@ -334,7 +334,7 @@ static void test_store_bulk_template_shortcodes(void **state)
 		if (!v.messages[0].per_reader)
 			fail_msg("case %zu: not marked per reader", i);
 		if (strstr(v.messages[0].body,
-			   "as of 25 November 2026 we need [UNKNOWN] and [ACCOUNT_NAME") == NULL)
+			   "as of November 25, 2026 we need [UNKNOWN] and [ACCOUNT_NAME") == NULL)
 			fail_msg("case %zu: body \"%s\"", i, v.messages[0].body);
 		store_thread_view_clear(&v);
 	}

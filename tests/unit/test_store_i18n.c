@@ -53,7 +53,8 @@ static char *note_body(struct fx *f, int64_t thread, int n)
 	return body;
 }
 
-/* The reminders note: English in the row, French for a French reader. */
+/* The reminders note (staff only, in the words of reminder_words.c):
+ * English in the row, French for a French reader. */
 static void test_store_i18n_note_in_reader_language(void **state)
 {
 	struct fx *f = *state;
@@ -62,8 +63,14 @@ static void test_store_i18n_note_in_reader_language(void **state)
 
 	stored = fx_text(f, "SELECT body FROM messages WHERE thread_id = %lld AND"
 			    " author_kind = 'system'", (long long)t);
-	assert_non_null(strstr(stored, "Reminders are on: if this chat is not answered, up to 2 "
-				       "reminders will be emailed, one every 3 days"));
+	assert_string_equal(stored, "Reminders are on: if the client does not answer, up to 2 "
+				    "reminders will be emailed. Each goes out 3 days after the "
+				    "latest message or the previous reminder. Reminders stop when "
+				    "the client answers, or when all messages are read.");
+	free(stored);
+	stored = fx_text(f, "SELECT staff_only FROM messages WHERE thread_id = %lld AND"
+			    " author_kind = 'system'", (long long)t);
+	assert_string_equal(stored, "1");
 	free(stored);
 	body = note_body(f, t, 0);
 	stored = fx_text(f, "SELECT body FROM messages WHERE thread_id = %lld"
@@ -73,9 +80,32 @@ static void test_store_i18n_note_in_reader_language(void **state)
 	free(body);
 	i18n_reader_set("fr", NULL);
 	body = note_body(f, t, 0);
-	if (strstr(body, "Les rappels sont activés : sans réponse à cette discussion, jusqu’à 2 "
-			 "rappels seront envoyés par e-mail, un tous les 3 jours") == NULL)
+	if (strcmp(body, "Les rappels sont activés : si le client ne répond pas, jusqu’à 2 "
+			 "rappels lui seront envoyés par e-mail. Chacun part 3 jours après le "
+			 "dernier message ou le rappel précédent. Les rappels s’arrêtent quand "
+			 "le client répond, ou quand tous les messages sont lus.") != 0)
 		fail_msg("French note: %s", body);
+	free(body);
+}
+
+/* A task note is said again in each reader's language; the row keeps
+ * the English text. */
+static void test_store_i18n_task_note(void **state)
+{
+	struct fx *f = *state;
+	int64_t t = fx_chat(f, f->acc1, "Bilan", "Bonjour", 0, 0, 0), task = 0;
+	char *body, *stored, *err = NULL;
+
+	CHECK_OK(store_task_create(f->s, t, 0, "Send the invoices", &task, &err), err);
+	stored = fx_text(f, "SELECT body || '|' || note_kind FROM messages WHERE thread_id = %lld"
+			    " AND author_kind = 'system' ORDER BY id DESC LIMIT 1", (long long)t);
+	assert_string_equal(stored, "A task was added through the firm's tools: "
+				    "\xe2\x80\x9cSend the invoices\xe2\x80\x9d|task");
+	free(stored);
+	i18n_reader_set("fr", NULL);
+	body = note_body(f, t, 0);
+	assert_string_equal(body, "Une tâche a été ajoutée par les outils du cabinet : "
+				  "\xe2\x80\x9cSend the invoices\xe2\x80\x9d");
 	free(body);
 }
 
@@ -175,6 +205,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store_i18n_old_notes_stay_readable, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_store_i18n_email_reply_note, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_i18n_task_note, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_i18n_locale_kept, setup, teardown),
 	};
 

@@ -52,7 +52,7 @@ static void test_web_i18n_thread_page_per_reader(void **state)
 {
 	struct wfx *f = *state;
 	char *ta = thread_path(f->ta), *err = NULL;
-	char *anna, *member;
+	char *anna, *member, *owner;
 	struct wresp r;
 
 	WFX_CHECK(store_contact_set_locale(f->s, f->anna, "fr", "Europe/Paris", &err), err);
@@ -64,8 +64,13 @@ static void test_web_i18n_thread_page_per_reader(void **state)
 	has(&r, "Vos tâches");
 	has(&r, "Toutes les discussions");
 	has(&r, "2 rappels restants, tous les 3 jours, prochain le 28 nov. 2026");
-	/* the reminders note, written as a kind, said in French */
-	has(&r, "Les rappels sont activés");
+	/* the reminder banner's stop rule, in the client's words, in French */
+	has(&r, "Les rappels s\xe2\x80\x99" "arrêtent quand vous répondez, ou quand toutes vos "
+		"tâches sont faites et que tous les messages sont lus.");
+	has(&r, "Reste à faire : 2 tâches à faire");
+	lacks(&r, "Reminders stop");
+	/* the reminders note is for staff only: the client sees it in no language */
+	lacks(&r, "Les rappels sont activés");
 	lacks(&r, "Reminders are on");
 	/* 09:30 UTC is 10:30 in Paris, and the zone is named */
 	has(&r, "25 nov. 2026, 10:30 UTC+1</time>");
@@ -80,6 +85,17 @@ static void test_web_i18n_thread_page_per_reader(void **state)
 	has(&r, "Nov 25, 2026, 9:30\xe2\x80\xaf" "AM</time>");
 	lacks(&r, "Les rappels");
 	wresp_clear(&r);
+
+	/* a French staff reader reads the same note in French */
+	WFX_CHECK(store_staff_set_locale(f->s, f->owner, "fr", NULL, &err), err);
+	owner = wfx_login(f, LINK_STAFF, f->owner);
+	assert_int_equal(wfx_http(f, "GET", ta, owner, NULL, 0, &r), 0);
+	has(&r, "<html lang=\"fr\">");
+	has(&r, "Les rappels sont activés : si le client ne répond pas, jusqu\xe2\x80\x99"
+		"à 2 rappels lui seront envoyés par e-mail.");
+	lacks(&r, "Reminders are on");
+	wresp_clear(&r);
+	free(owner);
 	free(anna);
 	free(member);
 	free(ta);

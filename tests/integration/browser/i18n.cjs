@@ -93,8 +93,12 @@ async function flow(browser, env) {
   check(await client.isVisible('text=Toutes les discussions'), 'the back link is French');
   check(await client.isVisible('h2:has-text("Vos tâches")'), 'the tasks are French');
   check(await client.isVisible('button:has-text("Envoyer")'), 'the reply button is French');
-  check(/Les rappels sont activés/.test(await client.textContent('#timeline')),
-    'the reminders note is said in French');
+  const bell = await client.textContent('#bell');
+  check(/Les rappels s’arrêtent quand vous répondez, ou quand toutes vos tâches sont faites et que tous les messages sont lus\./.test(bell),
+    'the reminder banner says in French what stops the reminders');
+  check(/Reste à faire : 2 tâches à faire/.test(bell), 'and what is left, in French');
+  check(!/Les rappels sont activés|Reminders are on/.test(await client.textContent('#timeline')),
+    'the reminders note is for staff only');
   const when = await client.textContent('#timeline time');
   check(/^\d{1,2} [a-zéû]+\.? 2026, \d\d:\d\d$/.test(when.trim()),
     `times are French and in the firm's zone, not named (${when.trim()})`);
@@ -124,7 +128,6 @@ async function flow(browser, env) {
   await client.goto(`${env.base}/t/${ids.thread}`);
   check((await client.getAttribute('html', 'lang')) === 'en', 'the page is now English');
   check(await client.isVisible('h2:has-text("Your tasks")'), 'the tasks are English');
-  check(/Reminders are on/.test(await client.textContent('#timeline')), 'the same note, in English');
   const whenEn = (await client.textContent('#timeline time')).trim();
   check(/^[A-Z][a-z]{2} \d{1,2}, 2026, \d{1,2}:\d\d\s[AP]M E[SD]T$/.test(whenEn),
     `times in New York time, the zone named as it is not the firm's (${whenEn})`);
@@ -135,10 +138,14 @@ async function flow(browser, env) {
     ctl('link', ids.thread, '--for', `staff:${ids.member}`), DESKTOP, { errors });
   check(await staff.isVisible('h2:has-text("Réglages de la discussion")'), 'the staff box is French');
   check(await staff.isVisible('text=Voici les relevés, bonne journée.'), 'staff see her answer as she wrote it');
+  check(/Les rappels sont activés : si le client ne répond pas/.test(await staff.textContent('#timeline')),
+    'staff read the reminders note in the firm\'s French');
   await shots(staff, 'i18n-staff-fr');
   ctl('staff', 'language', ids.member, '--language', 'en');
   await staff.reload();
   check(await staff.isVisible('h2:has-text("Thread settings")'), 'the staff box in English once chosen');
+  check(/Reminders are on: if the client does not answer/.test(await staff.textContent('#timeline')),
+    'the same note, in English once chosen');
   await shots(staff, 'i18n-staff-en');
 
   noErrors(errors, 'no script or CSP errors');

@@ -84,8 +84,8 @@ async function reminderMail(env) {
   const text = mail.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g,
     (_, h) => String.fromCharCode(parseInt(h, 16)));
   check(/^Subject: Reminder: Year-end accounts 2026/m.test(text), 'subject "Reminder: SUBJECT"');
-  check(/This is reminder 1 of 2 about the message Max Member at Example & Partners sent you on \w+ \d+, \d{4}/.test(text),
-    'the body names the message: author and date');
+  check(/This is reminder 1 of 2 about the message Max Member at Example & Partners sent you on [A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d\d[^A-Z]{1,3}[AP]M UTC in "Year-end accounts 2026"/.test(text),
+    `the body names the message: author and date (${(text.match(/This is reminder[^\r\n]*/) || [''])[0]})`);
   check(text.includes(RULE_CLIENT), 'the body says what stops the reminders');
   check(/Still to do: 2 tasks open/.test(text), 'the body says what is left');
 }
