@@ -188,7 +188,8 @@ static void seed(void)
 	att.thread_id = 1;
 	att.uploader_kind = STORE_CONTACT;
 	att.uploader_id = anna;
-	att.file_name = "../../etc/passwd\"; x=<y>.pdf";
+	/* hostile for a Content-Disposition header; the store refuses slashes */
+	att.file_name = "..\"; x=<y>; filename*=UTF-8''evil.pdf";
 	att.content_type = "application/pdf";
 	att.bytes = ATT_BYTES;
 	att.len = strlen(ATT_BYTES);
