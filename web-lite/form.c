@@ -182,7 +182,7 @@ int web_form_parse_urlencoded(const char *s, size_t len, struct web_form *form)
 
 /* Value of a parameter (name="value" or name=value) in a header value;
  * malloc'd, NULL if absent. */
-static char *header_param(const char *h, size_t hlen, const char *param)
+char *web_header_param(const char *h, size_t hlen, const char *param)
 {
 	size_t plen = strlen(param);
 	size_t i = 0;
@@ -251,8 +251,8 @@ static int part_headers(const char *h, size_t n, char **name_r, char **filename_
 				return -1;
 			free(*name_r);
 			free(*filename_r);
-			*name_r = header_param(v, vlen, "name");
-			*filename_r = header_param(v, vlen, "filename");
+			*name_r = web_header_param(v, vlen, "name");
+			*filename_r = web_header_param(v, vlen, "filename");
 		} else if (llen > 13 && strncasecmp(line, "Content-Type:", 13) == 0) {
 			const char *v = line + 13;
 			size_t vlen = llen - 13;
@@ -273,7 +273,7 @@ static int part_headers(const char *h, size_t n, char **name_r, char **filename_
 static int parse_multipart(const char *content_type, const char *body, size_t len,
 			   struct web_form *form, int borrow_files)
 {
-	char *boundary = header_param(content_type, strlen(content_type), "boundary");
+	char *boundary = web_header_param(content_type, strlen(content_type), "boundary");
 	struct buf delim = BUF_INIT;
 	const char *p, *end = body + len;
 	int ret = -1;

@@ -91,46 +91,6 @@ static void fail(struct upload_parser *ps, enum upload_error e, const char *file
 	f->detail = xstrdup(detail != NULL ? detail : "");
 }
 
-/* Value of a parameter (name="value" or name=value) in a header value;
- * malloc'd, NULL if absent. */
-static char *header_param(const char *h, size_t hlen, const char *param)
-{
-	size_t plen = strlen(param), i = 0;
-
-	while (i < hlen) {
-		const char *semi = memchr(h + i, ';', hlen - i);
-
-		if (semi == NULL)
-			return NULL;
-		i = (size_t)(semi - h) + 1;
-		while (i < hlen && (h[i] == ' ' || h[i] == '\t'))
-			i++;
-		if (hlen - i > plen && strncasecmp(h + i, param, plen) == 0 && h[i + plen] == '=') {
-			struct buf v = BUF_INIT;
-
-			i += plen + 1;
-			if (i < hlen && h[i] == '"') {
-				for (i++; i < hlen && h[i] != '"'; i++) {
-					if (h[i] == '\\' && i + 1 < hlen)
-						i++;
-					buf_putc(&v, h[i]);
-				}
-				if (i >= hlen) {
-					buf_release(&v);
-					return NULL;
-				}
-			} else {
-				for (; i < hlen && h[i] != ';' && h[i] != ' ' && h[i] != '\t'; i++)
-					buf_putc(&v, h[i]);
-			}
-			if (v.data == NULL)
-				buf_puts(&v, "");
-			return buf_detach(&v);
-		}
-	}
-	return NULL;
-}
-
 /* A plain "type/subtype" or NULL. */
 static char *plain_type(const char *v, size_t n)
 {
@@ -192,8 +152,8 @@ static int part_headers(struct upload_parser *ps, const char *h, size_t n)
 				return -1;
 			free(ps->name);
 			free(ps->filename);
-			ps->name = header_param(v, vlen, "name");
-			ps->filename = header_param(v, vlen, "filename");
+			ps->name = web_header_param(v, vlen, "name");
+			ps->filename = web_header_param(v, vlen, "filename");
 		} else if (llen > 13 && strncasecmp(line, "Content-Type:", 13) == 0) {
 			v = line + 13;
 			vlen = llen - 13;
@@ -440,7 +400,7 @@ static int parser_start(struct upload_parser *ps, const struct upload_limits *li
 		fail(ps, UPLOAD_MALFORMED, NULL, "not multipart/form-data");
 		return -1;
 	}
-	boundary = header_param(content_type, strlen(content_type), "boundary");
+	boundary = web_header_param(content_type, strlen(content_type), "boundary");
 	if (boundary == NULL || *boundary == '\0' || strlen(boundary) > 200) {
 		free(boundary);
 		fail(ps, UPLOAD_MALFORMED, NULL, "no boundary");

@@ -126,4 +126,9 @@ char *upload_size_text(int64_t bytes);
  * free everything. */
 void upload_form_clear(struct upload_form *form);
 
+/* Value of a parameter (name="value" or name=value) in a header value
+ * such as a part's Content-Disposition; malloc'd ("" when empty), NULL
+ * when absent.  Shared with the form parser (form.c, where it lives). */
+char *web_header_param(const char *h, size_t hlen, const char *param);
+
 #endif
